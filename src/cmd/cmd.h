@@ -1,0 +1,20 @@
+/*
+ * cmd.h: the sub-command table of the daas binary.
+ *
+ * Owns:   the declaration of every sub-command entry point.
+ * Invariants: each sub-command returns a process exit code (0 ok, 1 failure, 2 usage) and
+ *             prints one clear line to stderr on failure.
+ */
+#ifndef DAAS_CMD_CMD_H
+#define DAAS_CMD_CMD_H
+
+typedef struct daas_cmd {
+    const char *name;
+    const char *summary;
+    int (*run)(int argc, char **argv); /* argv[0] is the sub-command name */
+} daas_cmd;
+
+int daas_cmd_server(int argc, char **argv);
+int daas_cmd_version(int argc, char **argv);
+
+#endif

@@ -1,0 +1,48 @@
+/*
+ * main.c: the daas binary: dispatches to a sub-command by table (STYLE.md rule 19).
+ *
+ * Owns:   argv[1] dispatch, `daas --help`, `daas version`.
+ * Invariants: unknown sub-commands print one line and exit 2.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd/cmd.h"
+
+static const daas_cmd cmds[] = {
+    {"server", "run the Kubernetes API server (control plane)", daas_cmd_server},
+    {"version", "print the version", daas_cmd_version},
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f, "daas: Kubernetes for clusters whose operator, node owners and users do not "
+               "trust each other\n\nusage: daas <command> [options]\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
+        fprintf(f, "  %-12s %s\n", cmds[i].name, cmds[i].summary);
+    fprintf(f, "\n`daas <command> --help` describes a command's options.\n");
+}
+
+int daas_cmd_version(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    printf("daas version v%s (Kubernetes API v1.32.4)\n", DAAS_VERSION);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    if (strcmp(argv[1], "--version") == 0)
+        return daas_cmd_version(argc - 1, argv + 1);
+    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
+        if (strcmp(argv[1], cmds[i].name) == 0)
+            return cmds[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "daas: unknown command \"%s\" (see daas --help)\n", argv[1]);
+    return 2;
+}

@@ -1,0 +1,110 @@
+/*
+ * err.c: daas_fail() and the lookups over DAAS_ERR_MAP.
+ *
+ * Owns:   nothing but the static tables generated from err.h.
+ * Invariants: the first error recorded in a daas_err wins.
+ */
+#include "common/err.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+struct errinfo {
+    int code;
+    int http;
+    const char *name;
+    const char *reason;
+    const char *text;
+};
+
+static const struct errinfo errtab[] = {
+#define DAAS__ERR_ROW(name, val, http, reason, text) {val, http, #name, reason, text},
+    DAAS_ERR_MAP(DAAS__ERR_ROW)
+#undef DAAS__ERR_ROW
+};
+
+static const struct errinfo *lookup(int code)
+{
+    for (size_t i = 0; i < sizeof errtab / sizeof errtab[0]; i++)
+        if (errtab[i].code == code)
+            return &errtab[i];
+    for (size_t i = 0; i < sizeof errtab / sizeof errtab[0]; i++)
+        if (errtab[i].code == DAAS_EINTERNAL)
+            return &errtab[i];
+    return &errtab[0];
+}
+
+int daas_vfail(daas_err *err, int code, const char *fmt, va_list ap)
+{
+    if (err == NULL || err->code != DAAS_OK)
+        return code;
+    err->code = code;
+    if (fmt == NULL) {
+        snprintf(err->msg, sizeof err->msg, "%s", daas_err_text(code));
+        return code;
+    }
+    vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+    return code;
+}
+
+int daas_fail(daas_err *err, int code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    daas_vfail(err, code, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+void daas_err_clear(daas_err *err)
+{
+    if (err == NULL)
+        return;
+    err->code = DAAS_OK;
+    err->msg[0] = '\0';
+}
+
+const char *daas_err_name(int code)
+{
+    return code == DAAS_OK ? "OK" : lookup(code)->name;
+}
+
+const char *daas_err_text(int code)
+{
+    return code == DAAS_OK ? "ok" : lookup(code)->text;
+}
+
+int daas_err_http(int code)
+{
+    return code == DAAS_OK ? 200 : lookup(code)->http;
+}
+
+const char *daas_err_reason(int code)
+{
+    return code == DAAS_OK ? "" : lookup(code)->reason;
+}
+
+int daas_from_errno(int e)
+{
+    switch (e) {
+    case 0:
+        return DAAS_OK;
+    case ENOENT:
+        return DAAS_ENOTFOUND;
+    case EEXIST:
+        return DAAS_EEXIST;
+    case EACCES:
+    case EPERM:
+        return DAAS_EDENIED;
+    case EINVAL:
+        return DAAS_EINVAL;
+    case ETIMEDOUT:
+        return DAAS_ETIMEOUT;
+    case E2BIG:
+    case EMSGSIZE:
+        return DAAS_ETOOBIG;
+    default:
+        return DAAS_EIO;
+    }
+}

@@ -1,0 +1,302 @@
+/*
+ * util.c: clock, CSPRNG, UUID, base64, blob and time formatting helpers.
+ *
+ * Owns:   no state.
+ * Invariants: every decoder validates its whole input; no function here logs.
+ */
+#include "common/util.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+int64_t daas_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t daas_mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+void daas_time_rfc3339(int64_t unix_sec, char *buf, size_t n)
+{
+    struct tm tm;
+    time_t t = (time_t)unix_sec;
+    gmtime_r(&t, &tm);
+    snprintf(buf, n, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+void daas_time_rfc3339_micro(int64_t unix_us, char *buf, size_t n)
+{
+    struct tm tm;
+    time_t t = (time_t)(unix_us / 1000000);
+    gmtime_r(&t, &tm);
+    snprintf(buf, n, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(unix_us % 1000000));
+}
+
+static int digits(const char **s, int n, int *out)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        char c = (*s)[i];
+        if (c < '0' || c > '9')
+            return -1;
+        v = v * 10 + (c - '0');
+    }
+    *s += n;
+    *out = v;
+    return 0;
+}
+
+static int expect(const char **s, char c)
+{
+    if (**s != c)
+        return -1;
+    (*s)++;
+    return 0;
+}
+
+int daas_time_parse(const char *s, int64_t *unix_sec)
+{
+    int y, mo, d, h, mi, se, oh = 0, om = 0, sign = 0;
+    if (digits(&s, 4, &y) || expect(&s, '-') || digits(&s, 2, &mo) || expect(&s, '-') ||
+        digits(&s, 2, &d))
+        return DAAS_EINVAL;
+    if (*s != 'T' && *s != 't' && *s != ' ')
+        return DAAS_EINVAL;
+    s++;
+    if (digits(&s, 2, &h) || expect(&s, ':') || digits(&s, 2, &mi) || expect(&s, ':') ||
+        digits(&s, 2, &se))
+        return DAAS_EINVAL;
+    if (*s == '.') {
+        s++;
+        if (*s < '0' || *s > '9')
+            return DAAS_EINVAL;
+        while (*s >= '0' && *s <= '9')
+            s++;
+    }
+    if (*s == 'Z' || *s == 'z') {
+        s++;
+    } else if (*s == '+' || *s == '-') {
+        sign = *s == '-' ? -1 : 1;
+        s++;
+        if (digits(&s, 2, &oh) || expect(&s, ':') || digits(&s, 2, &om))
+            return DAAS_EINVAL;
+    } else {
+        return DAAS_EINVAL;
+    }
+    if (*s != '\0' || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60)
+        return DAAS_EINVAL;
+    /* days from civil (Howard Hinnant's algorithm) */
+    int yy = mo <= 2 ? y - 1 : y;
+    int era = (yy >= 0 ? yy : yy - 399) / 400;
+    unsigned yoe = (unsigned)(yy - era * 400);
+    unsigned doy = (unsigned)((153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1);
+    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    int64_t days = (int64_t)era * 146097 + (int64_t)doe - 719468;
+    *unix_sec = days * 86400 + h * 3600 + mi * 60 + se - sign * (oh * 3600 + om * 60);
+    return DAAS_OK;
+}
+
+/* Mirrors k8s.io/apimachinery/pkg/util/duration.HumanDuration. */
+void daas_human_duration(int64_t sec, char *buf, size_t n)
+{
+    if (sec < 0)
+        sec = 0;
+    int64_t m = sec / 60, h = sec / 3600, d = h / 24, y = d / 365;
+    if (sec < 60 * 2)
+        snprintf(buf, n, "%llds", (long long)sec);
+    else if (m < 10)
+        sec % 60 == 0 ? snprintf(buf, n, "%lldm", (long long)m)
+                      : snprintf(buf, n, "%lldm%llds", (long long)m, (long long)(sec % 60));
+    else if (m < 60 * 3)
+        snprintf(buf, n, "%lldm", (long long)m);
+    else if (h < 8)
+        m % 60 == 0 ? snprintf(buf, n, "%lldh", (long long)h)
+                    : snprintf(buf, n, "%lldh%lldm", (long long)h, (long long)(m % 60));
+    else if (h < 48)
+        snprintf(buf, n, "%lldh", (long long)h);
+    else if (h < 24 * 8)
+        h % 24 == 0 ? snprintf(buf, n, "%lldd", (long long)d)
+                    : snprintf(buf, n, "%lldd%lldh", (long long)d, (long long)(h % 24));
+    else if (d < 365 * 2)
+        snprintf(buf, n, "%lldd", (long long)d);
+    else if (d < 365 * 8)
+        d % 365 == 0 ? snprintf(buf, n, "%lldy", (long long)y)
+                     : snprintf(buf, n, "%lldy%lldd", (long long)y, (long long)(d % 365));
+    else
+        snprintf(buf, n, "%lldy", (long long)y);
+}
+
+void daas_random(void *p, size_t n)
+{
+    uint8_t *q = p;
+    while (n > 0) {
+        ssize_t r = getrandom(q, n, 0);
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            fprintf(stderr, "daas: getrandom failed\n");
+            abort();
+        }
+        q += r;
+        n -= (size_t)r;
+    }
+}
+
+void daas_uuid4(char *buf)
+{
+    uint8_t u[16];
+    daas_random(u, sizeof u);
+    u[6] = (uint8_t)((u[6] & 0x0f) | 0x40);
+    u[8] = (uint8_t)((u[8] & 0x3f) | 0x80);
+    snprintf(buf, 37,
+             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", u[0],
+             u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13],
+             u[14], u[15]);
+}
+
+static const char b64std[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+static const char b64url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+static char *b64_encode(const char *alpha, bool pad, const uint8_t *p, size_t n)
+{
+    char *out = daas_xmalloc((n + 2) / 3 * 4 + 1);
+    size_t o = 0;
+    for (size_t i = 0; i < n; i += 3) {
+        uint32_t v = (uint32_t)p[i] << 16;
+        if (i + 1 < n)
+            v |= (uint32_t)p[i + 1] << 8;
+        if (i + 2 < n)
+            v |= p[i + 2];
+        out[o++] = alpha[(v >> 18) & 63];
+        out[o++] = alpha[(v >> 12) & 63];
+        if (i + 1 < n)
+            out[o++] = alpha[(v >> 6) & 63];
+        else if (pad)
+            out[o++] = '=';
+        if (i + 2 < n)
+            out[o++] = alpha[v & 63];
+        else if (pad)
+            out[o++] = '=';
+    }
+    out[o] = '\0';
+    return out;
+}
+
+static int b64_val(const char *alpha, char c)
+{
+    const char *q = c ? strchr(alpha, c) : NULL;
+    return q ? (int)(q - alpha) : -1;
+}
+
+/* Decodes n unpadded characters of alphabet alpha. */
+static int b64_decode(const char *alpha, const char *s, size_t n, daas_buf *out)
+{
+    if (n % 4 == 1)
+        return DAAS_EINVAL;
+    uint32_t acc = 0;
+    int bits = 0;
+    for (size_t i = 0; i < n; i++) {
+        int v = b64_val(alpha, s[i]);
+        if (v < 0)
+            return DAAS_EINVAL;
+        acc = (acc << 6) | (uint32_t)v;
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            uint8_t byte = (uint8_t)(acc >> bits);
+            int rc = daas_buf_append(out, &byte, 1);
+            if (rc != DAAS_OK)
+                return rc;
+        }
+    }
+    return DAAS_OK;
+}
+
+char *daas_base64_encode(const void *p, size_t n)
+{
+    return b64_encode(b64std, true, p, n);
+}
+
+int daas_base64_decode(const char *s, size_t slen, daas_buf *out)
+{
+    size_t n = slen;
+    size_t pads = 0;
+    while (n > 0 && s[n - 1] == '=') {
+        n--;
+        pads++;
+    }
+    if (pads > 2 || (pads > 0 && slen % 4 != 0))
+        return DAAS_EINVAL;
+    for (size_t i = 0; i < n; i++)
+        if (s[i] == '=')
+            return DAAS_EINVAL;
+    return b64_decode(b64std, s, n, out);
+}
+
+char *daas_base64url_encode(const void *p, size_t n)
+{
+    return b64_encode(b64url, false, p, n);
+}
+
+int daas_base64url_decode(const char *s, size_t slen, daas_buf *out)
+{
+    size_t n = slen;
+    while (n > 0 && s[n - 1] == '=')
+        n--;
+    for (size_t i = 0; i < n; i++)
+        if (s[i] == '=')
+            return DAAS_EINVAL;
+    return b64_decode(b64url, s, n, out);
+}
+
+daas_blob *daas_blob_new(const void *p, size_t n)
+{
+    daas_blob *b = daas_xmalloc(sizeof *b + n + 1);
+    atomic_init(&b->refs, 1);
+    b->len = n;
+    if (n)
+        memcpy(b->data, p, n);
+    b->data[n] = '\0';
+    return b;
+}
+
+daas_blob *daas_blob_from_str(const char *s)
+{
+    return daas_blob_new(s, strlen(s));
+}
+
+daas_blob *daas_blob_ref(daas_blob *b)
+{
+    if (b)
+        atomic_fetch_add_explicit(&b->refs, 1, memory_order_relaxed);
+    return b;
+}
+
+void daas_blob_unref(daas_blob **bp)
+{
+    daas_blob *b = *bp;
+    *bp = NULL;
+    if (b && atomic_fetch_sub_explicit(&b->refs, 1, memory_order_acq_rel) == 1)
+        daas_free(b);
+}
+
+bool daas_ct_equal(const void *a, const void *b, size_t n)
+{
+    const volatile uint8_t *x = a, *y = b;
+    uint8_t d = 0;
+    for (size_t i = 0; i < n; i++)
+        d |= (uint8_t)(x[i] ^ y[i]);
+    return d == 0;
+}

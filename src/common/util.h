@@ -1,0 +1,60 @@
+/*
+ * util.h: small helpers every module needs: time, randomness, UUIDs, base64, refcounted blobs.
+ *
+ * Owns:   nothing stateful; the clock and randomness seams used by tests.
+ * Invariants: randomness comes from the OS CSPRNG (getrandom); never rand().
+ */
+#ifndef DAAS_COMMON_UTIL_H
+#define DAAS_COMMON_UTIL_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "common/alloc.h"
+
+/* Wall clock in milliseconds / seconds since the epoch; monotonic clock in nanoseconds. */
+int64_t daas_now_ms(void);
+int64_t daas_mono_ns(void);
+
+/* RFC 3339 UTC, second precision: "2026-11-21T04:28:13Z" (buf >= 21 bytes). */
+void daas_time_rfc3339(int64_t unix_sec, char *buf, size_t n);
+/* RFC 3339 with microseconds (Kubernetes MicroTime): "2026-11-21T04:28:13.123456Z". */
+void daas_time_rfc3339_micro(int64_t unix_us, char *buf, size_t n);
+/* Parses RFC 3339 (with optional fraction and Z or +hh:mm) into unix seconds. */
+DAAS_MUST_USE int daas_time_parse(const char *s, int64_t *unix_sec);
+/* Kubernetes' HumanDuration ("5s", "3m12s", "5h", "2d", "3y45d") for a duration in seconds. */
+void daas_human_duration(int64_t sec, char *buf, size_t n);
+
+/* Fills p with n bytes from the OS CSPRNG; aborts if the kernel refuses. */
+void daas_random(void *p, size_t n);
+/* A random v4 UUID in canonical form (buf >= 37 bytes). */
+void daas_uuid4(char *buf);
+
+/* Standard base64 with padding. Encode never fails; decode rejects bad input (DAAS_EINVAL). */
+char *daas_base64_encode(const void *p, size_t n);
+DAAS_MUST_USE int daas_base64_decode(const char *s, size_t slen, daas_buf *out);
+/* URL-safe alphabet without padding (decode also accepts padding). */
+char *daas_base64url_encode(const void *p, size_t n);
+DAAS_MUST_USE int daas_base64url_decode(const char *s, size_t slen, daas_buf *out);
+
+/* An immutable, reference-counted byte string shared across threads (store values,
+ * rendered objects). data is NUL-terminated for convenience; len excludes the NUL. */
+typedef struct daas_blob {
+    atomic_int refs;
+    size_t len;
+    char data[];
+} daas_blob;
+
+daas_blob *daas_blob_new(const void *p, size_t n);
+/* Copies a NUL-terminated string into a new blob. */
+daas_blob *daas_blob_from_str(const char *s);
+daas_blob *daas_blob_ref(daas_blob *b);
+void daas_blob_unref(daas_blob **b);
+
+/* Constant-time equality of two byte ranges (lengths are not secret). */
+bool daas_ct_equal(const void *a, const void *b, size_t n);
+
+#endif

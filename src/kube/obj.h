@@ -1,0 +1,31 @@
+/*
+ * obj.h: small accessors over Kubernetes objects held as jansson trees.
+ *
+ * Owns:   dotted-path lookups, typed getters/setters that create intermediate objects.
+ * Invariants: getters never allocate and return NULL (or the default) for a missing or
+ *             mistyped field; setters create missing parent objects.
+ */
+#ifndef DAAS_KUBE_OBJ_H
+#define DAAS_KUBE_OBJ_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+/* The node at a dotted path ("metadata.name"; no array indexing), or NULL. */
+json_t *daas_kube_path(const json_t *obj, const char *dotted);
+/* The string at path, or NULL when missing or not a string. */
+const char *daas_kube_str(const json_t *obj, const char *dotted);
+/* The integer at path, or def. */
+int64_t daas_kube_int(const json_t *obj, const char *dotted, int64_t def);
+/* The object at path, creating empty objects along the way (replacing non-objects). */
+json_t *daas_kube_mkpath(json_t *obj, const char *dotted);
+/* Sets obj[dotted] = val (steals the reference), creating parents. */
+void daas_kube_set(json_t *obj, const char *dotted, json_t *val);
+void daas_kube_set_str(json_t *obj, const char *dotted, const char *s);
+/* Removes the field at path if present. */
+void daas_kube_del(json_t *obj, const char *dotted);
+/* True when the value is "empty" in the Go sense: null, "", 0, false, {} or []. */
+bool daas_kube_is_empty(const json_t *v);
+
+#endif

@@ -1,0 +1,56 @@
+/*
+ * pki.h: the cluster's certificates: CA, server certificate, admin client certificate, and the
+ * kubeconfig that points kubectl at the server.
+ *
+ * Owns:   key and certificate files under <data-dir>/tls/, <data-dir>/kubeconfig.yaml, and the
+ *         server-side SSL_CTX built from them.
+ * Invariants:
+ *   - private keys are written 0600 (created with O_EXCL|0600, never chmod'ed afterwards) and
+ *     never logged;
+ *   - files are written to a temporary name and renamed, so a crash leaves the old or the new
+ *     file, never half of one;
+ *   - an existing CA is reused; the server certificate is re-issued when its SANs no longer
+ *     cover the requested ones or it expires within 30 days.
+ * Spec:   specs/kube-api.md §8.1 (what kubectl sends and checks).
+ */
+#ifndef DAAS_PKI_PKI_H
+#define DAAS_PKI_PKI_H
+
+#include <stddef.h>
+
+#include "common/err.h"
+
+typedef struct ssl_ctx_st SSL_CTX;
+typedef struct daas_pki daas_pki;
+
+typedef struct daas_pki_opts {
+    const char *data_dir;          /* required; created 0700 if missing */
+    const char *const *extra_sans; /* --tls-san values (DNS names or IP literals), may be NULL */
+    size_t nextra_sans;
+    const char *server_url;        /* for the kubeconfig, e.g. "https://127.0.0.1:6443" */
+    const char *cluster_name;      /* kubeconfig cluster/context name (default "default") */
+} daas_pki_opts;
+
+/* Loads or creates: CA (ECDSA P-256, 10 years), server cert (SANs: localhost, 127.0.0.1, ::1,
+ * the host name and its addresses, extra SANs; 1 year), admin client cert (CN=system:admin,
+ * O=system:masters; 1 year), and writes <data_dir>/kubeconfig.yaml with the CA and the admin
+ * credentials embedded. */
+DAAS_MUST_USE int daas_pki_ensure(const daas_pki_opts *opts, daas_pki **out, daas_err *err);
+
+/* A TLS server context (TLS 1.2+, the server cert and key) that requests, and verifies
+ * against the cluster CA, an optional client certificate. New reference; SSL_CTX_free. */
+DAAS_MUST_USE int daas_pki_server_ctx(daas_pki *p, SSL_CTX **out, daas_err *err);
+
+/* Issues a client certificate signed by the CA (for tests and tools): PEM strings written to
+ * cert_path and key_path (key 0600). orgs may be NULL. */
+DAAS_MUST_USE int daas_pki_issue_client(daas_pki *p, const char *cn, const char *const *orgs,
+                                        size_t norgs, const char *cert_path,
+                                        const char *key_path, daas_err *err);
+
+/* Paths of the files it manages (owned by p). */
+const char *daas_pki_ca_path(const daas_pki *p);
+const char *daas_pki_kubeconfig_path(const daas_pki *p);
+
+void daas_pki_free(daas_pki **p);
+
+#endif
