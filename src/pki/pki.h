@@ -16,11 +16,13 @@
 #ifndef DAAS_PKI_PKI_H
 #define DAAS_PKI_PKI_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "common/err.h"
 
 typedef struct ssl_ctx_st SSL_CTX;
+typedef struct ssl_st SSL;
 typedef struct daas_pki daas_pki;
 
 typedef struct daas_pki_opts {
@@ -40,6 +42,15 @@ DAAS_MUST_USE int daas_pki_ensure(const daas_pki_opts *opts, daas_pki **out, daa
 /* A TLS server context (TLS 1.2+, the server cert and key) that requests, and verifies
  * against the cluster CA, an optional client certificate. New reference; SSL_CTX_free. */
 DAAS_MUST_USE int daas_pki_server_ctx(daas_pki *p, SSL_CTX **out, daas_err *err);
+
+/* The client identity of a connection accepted with daas_pki_server_ctx, after the handshake:
+ * true only when the peer presented a certificate AND it verified against the cluster CA
+ * (SSL_get_verify_result alone is not enough: it is X509_V_OK when no certificate was sent).
+ * Fills cn (subject CN, truncated to cn_len) and up to max_orgs subject O values (entries
+ * longer than 127 bytes or holding NUL bytes are skipped). On false, cn is "" and *norgs 0.
+ * Thread: any, for an SSL the caller owns. */
+bool daas_pki_peer_identity(SSL *ssl, char *cn, size_t cn_len, char (*orgs)[128],
+                            int max_orgs, int *norgs);
 
 /* Issues a client certificate signed by the CA (for tests and tools): PEM strings written to
  * cert_path and key_path (key 0600). orgs may be NULL. */

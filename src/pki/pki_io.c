@@ -1,0 +1,267 @@
+/*
+ * pki_io.c: the pki module's files: atomic writes, PEM encoding, loading.
+ *
+ * Owns:   every open/write/rename the pki module does.
+ * Not:    deciding what to write (pki.c, kubeconfig.c).
+ * Invariants:
+ *   - a file is written to "<path>.tmp-<random>" created O_CREAT|O_EXCL|O_NOFOLLOW with its
+ *     final mode (keys 0600, never chmod'ed later), fsync'ed, renamed over path, and the
+ *     directory fsync'ed: a crash leaves the old file or the new one, never half of one;
+ *   - buffers that held private-key PEM are wiped (OPENSSL_cleanse) before they are freed;
+ *   - no message names key bytes; messages name paths only.
+ */
+#include "pki/pki_int.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/bio.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+
+#include "common/util.h"
+
+#define MAX_PEM_FILE (1 << 20)
+
+static int io_fail(daas_err *err, int e, const char *what, const char *path)
+{
+    return daas_fail(err, e == ENOENT ? DAAS_ENOTFOUND : DAAS_EIO, "%s %s: %s", what, path,
+                     strerror(e));
+}
+
+static int write_all(int fd, const void *data, size_t len)
+{
+    const char *p = data;
+    while (len > 0) {
+        ssize_t w = write(fd, p, len);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        p += w;
+        len -= (size_t)w;
+    }
+    return 0;
+}
+
+/* fsync of the directory holding path, so the rename itself is durable. */
+static int sync_parent(const char *path, daas_err *err)
+{
+    char *copy = daas_xstrdup(path);
+    int rc = DAAS_OK;
+    int fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0 || fsync(fd) != 0)
+        rc = io_fail(err, errno, "syncing the directory of", path);
+    if (fd >= 0)
+        close(fd);
+    daas_free(copy);
+    return rc;
+}
+
+int daas_pki__write_file(const char *path, const void *data, size_t len, mode_t mode,
+                         daas_err *err)
+{
+    uint8_t r[6];
+    daas_random(r, sizeof r);
+    char *tmp = daas_xasprintf("%s.tmp-%02x%02x%02x%02x%02x%02x", path, r[0], r[1], r[2], r[3],
+                               r[4], r[5]);
+    int rc = DAAS_OK;
+    int fd = open(tmp, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, mode);
+    if (fd < 0) {
+        rc = io_fail(err, errno, "creating", tmp);
+        goto out;
+    }
+    if (write_all(fd, data, len) != 0 || fsync(fd) != 0) {
+        rc = io_fail(err, errno, "writing", tmp);
+        close(fd);
+        goto unlink;
+    }
+    if (close(fd) != 0) {
+        rc = io_fail(err, errno, "closing", tmp);
+        goto unlink;
+    }
+    if (rename(tmp, path) != 0) {
+        rc = io_fail(err, errno, "renaming to", path);
+        goto unlink;
+    }
+    rc = sync_parent(path, err);
+    goto out;
+unlink:
+    unlink(tmp);
+out:
+    daas_free(tmp);
+    return rc;
+}
+
+int daas_pki__mkdir(const char *dir, daas_err *err)
+{
+    struct stat st;
+    if (mkdir(dir, 0700) == 0)
+        return DAAS_OK;
+    if (errno != EEXIST)
+        return io_fail(err, errno, "creating directory", dir);
+    if (stat(dir, &st) != 0)
+        return io_fail(err, errno, "checking", dir);
+    if (!S_ISDIR(st.st_mode))
+        return daas_fail(err, DAAS_EIO, "%s exists and is not a directory", dir);
+    return DAAS_OK;
+}
+
+/* Copies a memory BIO's contents into a new NUL-terminated string. */
+static char *bio_take(BIO *b, size_t *len)
+{
+    char *p = NULL;
+    long n = BIO_get_mem_data(b, &p);
+    if (n < 0 || p == NULL)
+        n = 0;
+    char *s = daas_xmalloc((size_t)n + 1);
+    memcpy(s, p, (size_t)n);
+    s[n] = '\0';
+    *len = (size_t)n;
+    return s;
+}
+
+int daas_pki__cert_pem(X509 *crt, char **out, size_t *len, daas_err *err)
+{
+    BIO *b = BIO_new(BIO_s_mem());
+    *out = NULL;
+    if (b == NULL || PEM_write_bio_X509(b, crt) != 1) {
+        BIO_free(b);
+        ERR_clear_error();
+        return daas_fail(err, DAAS_ECRYPTO, "encoding a certificate as PEM failed");
+    }
+    *out = bio_take(b, len);
+    BIO_free(b);
+    return DAAS_OK;
+}
+
+int daas_pki__key_pem(EVP_PKEY *key, char **out, size_t *len, daas_err *err)
+{
+    /* BIO_s_secmem clears its buffer when freed; PEM_write_bio_PrivateKey writes PKCS#8
+     * ("BEGIN PRIVATE KEY") in OpenSSL 3. */
+    BIO *b = BIO_new(BIO_s_secmem());
+    *out = NULL;
+    if (b == NULL || PEM_write_bio_PrivateKey(b, key, NULL, NULL, 0, NULL, NULL) != 1) {
+        BIO_free(b);
+        ERR_clear_error();
+        return daas_fail(err, DAAS_ECRYPTO, "encoding a private key as PEM failed");
+    }
+    *out = bio_take(b, len);
+    BIO_free(b);
+    return DAAS_OK;
+}
+
+void daas_pki__free_secret(char *s, size_t len)
+{
+    if (s == NULL)
+        return;
+    OPENSSL_cleanse(s, len);
+    daas_free(s);
+}
+
+int daas_pki__save_cert(X509 *crt, const char *path, daas_err *err)
+{
+    char *pem;
+    size_t len;
+    int rc = daas_pki__cert_pem(crt, &pem, &len, err);
+    if (rc != DAAS_OK)
+        return rc;
+    rc = daas_pki__write_file(path, pem, len, 0644, err);
+    daas_free(pem);
+    return rc;
+}
+
+int daas_pki__save_key(EVP_PKEY *key, const char *path, daas_err *err)
+{
+    char *pem;
+    size_t len;
+    int rc = daas_pki__key_pem(key, &pem, &len, err);
+    if (rc != DAAS_OK)
+        return rc;
+    rc = daas_pki__write_file(path, pem, len, 0600, err);
+    daas_pki__free_secret(pem, len);
+    return rc;
+}
+
+/* Reads a whole (small) file into a new buffer. */
+static int read_small(const char *path, char **out, size_t *len, daas_err *err)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    int rc = DAAS_OK;
+
+    *out = NULL;
+    if (fd < 0)
+        return io_fail(err, errno, "opening", path);
+    if (fstat(fd, &st) != 0) {
+        rc = io_fail(err, errno, "checking", path);
+        goto out;
+    }
+    if (!S_ISREG(st.st_mode) || st.st_size > MAX_PEM_FILE) {
+        rc = daas_fail(err, DAAS_EINVAL, "%s: not a regular file of at most 1 MiB", path);
+        goto out;
+    }
+    *out = daas_xmalloc((size_t)st.st_size + 1);
+    ssize_t n = read(fd, *out, (size_t)st.st_size);
+    if (n < 0) {
+        rc = io_fail(err, errno, "reading", path);
+        daas_free(*out);
+        *out = NULL;
+        goto out;
+    }
+    *len = (size_t)n;
+out:
+    close(fd);
+    return rc;
+}
+
+int daas_pki__load_cert(const char *path, X509 **out, daas_err *err)
+{
+    char *data;
+    size_t len;
+    *out = NULL;
+    int rc = read_small(path, &data, &len, err);
+    if (rc != DAAS_OK)
+        return rc;
+    BIO *b = BIO_new_mem_buf(data, (int)len);
+    if (b != NULL)
+        *out = PEM_read_bio_X509(b, NULL, NULL, NULL);
+    BIO_free(b);
+    daas_free(data);
+    ERR_clear_error();
+    if (*out == NULL)
+        return daas_fail(err, DAAS_EINVAL, "%s: not a PEM certificate", path);
+    return DAAS_OK;
+}
+
+/* Refuses encrypted keys instead of prompting on the terminal. */
+static int no_passphrase(char *buf, int size, int rwflag, void *u)
+{
+    (void)buf, (void)size, (void)rwflag, (void)u;
+    return -1;
+}
+
+int daas_pki__load_key(const char *path, EVP_PKEY **out, daas_err *err)
+{
+    char *data;
+    size_t len;
+    *out = NULL;
+    int rc = read_small(path, &data, &len, err);
+    if (rc != DAAS_OK)
+        return rc;
+    BIO *b = BIO_new_mem_buf(data, (int)len);
+    if (b != NULL)
+        *out = PEM_read_bio_PrivateKey(b, NULL, no_passphrase, NULL);
+    BIO_free(b);
+    daas_pki__free_secret(data, len);
+    ERR_clear_error();
+    if (*out == NULL)
+        return daas_fail(err, DAAS_EINVAL, "%s: not an unencrypted PEM private key", path);
+    return DAAS_OK;
+}
