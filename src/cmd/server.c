@@ -1,14 +1,286 @@
 /*
- * server.c: `daas server`: flags, then wiring of store, PKI, authenticators and the API.
+ * server.c: `daas server`: flags, then the wiring of store, PKI, authenticators, API and
+ * HTTPS listener; runs until SIGINT/SIGTERM.
+ *
+ * Owns:   the server's configuration (frozen before any thread starts) and shutdown order
+ *         (listener, API controllers, store).
+ * Invariants: every startup failure prints one line naming what failed and exits 1.
  */
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <openssl/ssl.h>
+
+#include "api/api.h"
+#include "api/authn.h"
+#include "api/http.h"
 #include "cmd/cmd.h"
+#include "common/log.h"
+#include "pki/pki.h"
+#include "store/store.h"
+
+#define MAX_SANS 16
+
+typedef struct server_opts {
+    char data_dir[1024];
+    const char *bind;
+    int port;
+    const char *sans[MAX_SANS];
+    size_t nsans;
+    const char *token_file;
+    const char *service_cidr;
+    int workers;
+    bool dev;
+    bool plain_http; /* tests that say so only */
+    bool anonymous;  /* tests that say so only */
+} server_opts;
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: daas server [options]\n\n"
+            "Runs the Kubernetes API server (HTTPS) on an embedded SQLite store.\n\n"
+            "  --data-dir DIR           state, certificates and kubeconfig (default /var/lib/daas,\n"
+            "                           or $HOME/.daas when not root)\n"
+            "  --https-listen-port N    HTTPS port (default 6443)\n"
+            "  --bind-address ADDR      address to listen on (default 0.0.0.0)\n"
+            "  --tls-san NAME|IP        extra subject alternative name (repeatable)\n"
+            "  --token-auth-file FILE   bearer tokens: CSV token,user,uid[,\"group1,group2\"]\n"
+            "  --service-cidr CIDR      ClusterIP range (default 10.43.0.0/16)\n"
+            "  --workers N              HTTP worker threads (default 8)\n"
+            "  --dev                    development mode: a one-node cluster on this host\n"
+            "  --log-level LEVEL        debug, info, warn, error (default info)\n"
+            "  --insecure-plain-http    serve plain HTTP without authentication (tests only)\n");
+}
+
+static int parse_level(const char *s)
+{
+    static const char *const names[] = {"debug", "info", "warn", "error"};
+    for (int i = 0; i < 4; i++)
+        if (strcmp(s, names[i]) == 0)
+            return i;
+    return -1;
+}
+
+static int parse_args(int argc, char **argv, server_opts *o)
+{
+    static const struct option longopts[] = {
+        {"data-dir", required_argument, 0, 'd'},
+        {"https-listen-port", required_argument, 0, 'p'},
+        {"bind-address", required_argument, 0, 'b'},
+        {"tls-san", required_argument, 0, 's'},
+        {"token-auth-file", required_argument, 0, 't'},
+        {"service-cidr", required_argument, 0, 'c'},
+        {"workers", required_argument, 0, 'w'},
+        {"dev", no_argument, 0, 'D'},
+        {"log-level", required_argument, 0, 'l'},
+        {"insecure-plain-http", no_argument, 0, 'P'},
+        {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}};
+    int c;
+    char *end;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'd':
+            snprintf(o->data_dir, sizeof o->data_dir, "%s", optarg);
+            break;
+        case 'p':
+        case 'w': {
+            long v = strtol(optarg, &end, 10);
+            if (*end != '\0' || v < (c == 'p' ? 0 : 1) || v > (c == 'p' ? 65535 : 256)) {
+                fprintf(stderr, "daas server: bad value \"%s\" for --%s\n", optarg,
+                        c == 'p' ? "https-listen-port" : "workers");
+                return 2;
+            }
+            *(c == 'p' ? &o->port : &o->workers) = (int)v;
+            break;
+        }
+        case 'b':
+            o->bind = optarg;
+            break;
+        case 's':
+            if (o->nsans == MAX_SANS) {
+                fprintf(stderr, "daas server: at most %d --tls-san values\n", MAX_SANS);
+                return 2;
+            }
+            o->sans[o->nsans++] = optarg;
+            break;
+        case 't':
+            o->token_file = optarg;
+            break;
+        case 'c':
+            o->service_cidr = optarg;
+            break;
+        case 'D':
+            o->dev = true;
+            break;
+        case 'l':
+            if (parse_level(optarg) < 0) {
+                fprintf(stderr, "daas server: bad --log-level \"%s\"\n", optarg);
+                return 2;
+            }
+            daas_log_set_level(parse_level(optarg));
+            break;
+        case 'P':
+            o->plain_http = o->anonymous = true;
+            break;
+        case 'h':
+            usage(stdout);
+            return 1;
+        default:
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "daas server: unexpected argument \"%s\"\n", argv[optind]);
+        return 2;
+    }
+    return 0;
+}
+
+static void default_data_dir(server_opts *o)
+{
+    if (o->data_dir[0])
+        return;
+    const char *home = getenv("HOME");
+    if (geteuid() == 0 || home == NULL)
+        snprintf(o->data_dir, sizeof o->data_dir, "/var/lib/daas");
+    else
+        snprintf(o->data_dir, sizeof o->data_dir, "%s/.daas", home);
+}
+
+typedef struct server {
+    daas_pki *pki;
+    SSL_CTX *tls;
+    daas_store *store;
+    daas_authn *authn;
+    daas_api *api;
+    daas_http_server *http;
+} server;
+
+static void server_stop(server *s)
+{
+    if (s->http)
+        daas_http_server_stop(s->http);
+    daas_api_stop(s->api);
+    daas_http_server_free(&s->http);
+    daas_api_free(&s->api);
+    daas_store_close(&s->store);
+    daas_authn_free(&s->authn);
+    if (s->tls)
+        SSL_CTX_free(s->tls);
+    daas_pki_free(&s->pki);
+}
+
+static int open_store(const server_opts *o, server *s, daas_err *err)
+{
+    char path[1200];
+    snprintf(path, sizeof path, "%s/db", o->data_dir);
+    if (mkdir(path, 0700) != 0 && access(path, W_OK) != 0)
+        return daas_fail(err, DAAS_EIO, "cannot create %s", path);
+    snprintf(path, sizeof path, "%s/db/state.db", o->data_dir);
+    daas_store_opts so = {.render = daas_api_render};
+    return daas_store_open_sqlite(path, &so, &s->store, err);
+}
+
+static int server_start(const server_opts *o, server *s, daas_err *err)
+{
+    char url[300], addr[300];
+    int rc;
+    snprintf(url, sizeof url, "https://127.0.0.1:%d", o->port);
+    snprintf(addr, sizeof addr, "%s:%d", o->bind && strcmp(o->bind, "0.0.0.0") != 0 ? o->bind : "127.0.0.1", o->port);
+    if (mkdir(o->data_dir, 0700) != 0 && access(o->data_dir, W_OK) != 0)
+        return daas_fail(err, DAAS_EIO, "cannot create data dir %s", o->data_dir);
+    if (!o->plain_http) {
+        daas_pki_opts po = {.data_dir = o->data_dir, .extra_sans = o->sans,
+                            .nextra_sans = o->nsans, .server_url = url};
+        rc = daas_pki_ensure(&po, &s->pki, err);
+        if (rc == DAAS_OK)
+            rc = daas_pki_server_ctx(s->pki, &s->tls, err);
+        if (rc != DAAS_OK)
+            return rc;
+        s->authn = daas_authn_new();
+        daas_authn_add_x509(s->authn);
+        if (o->token_file) {
+            rc = daas_authn_add_token_file(s->authn, o->token_file, err);
+            if (rc != DAAS_OK)
+                return rc;
+        }
+    }
+    rc = open_store(o, s, err);
+    if (rc != DAAS_OK)
+        return rc;
+    daas_api_config ac = {.store = s->store, .authn = s->authn,
+                          .allow_anonymous = o->anonymous, .server_address = addr,
+                          .service_cidr = o->service_cidr};
+    rc = daas_api_new(&ac, &s->api, err);
+    if (rc == DAAS_OK)
+        rc = daas_api_start(s->api, err);
+    if (rc != DAAS_OK)
+        return rc;
+    daas_http_config hc = {.bind_addr = o->bind, .port = o->port, .tls = s->tls,
+                           .threads = o->workers, .handler = daas_api_handle, .arg = s->api};
+    rc = daas_http_server_new(&hc, &s->http, err);
+    if (rc == DAAS_OK)
+        rc = daas_http_server_start(s->http, err);
+    return rc;
+}
+
+static void announce(const server_opts *o, const server *s)
+{
+    int port = s->http ? daas_http_server_port(s->http) : o->port;
+    if (o->dev)
+        DAAS_WARN("server", "DEV MODE: self-signed cluster CA, no chain, no enclave, no Seal "
+                            "yet; not for production");
+    if (o->plain_http)
+        DAAS_WARN("server", "INSECURE: plain HTTP without authentication (tests only)");
+    DAAS_INFO("server", "daas v%s serving the Kubernetes API (v1.32) on %s://%s:%d, data in %s",
+              DAAS_VERSION, o->plain_http ? "http" : "https", o->bind ? o->bind : "0.0.0.0",
+              port, o->data_dir);
+    if (s->pki) {
+        DAAS_INFO("server", "kubeconfig: %s", daas_pki_kubeconfig_path(s->pki));
+        if (o->dev)
+            printf("\nK3s-DaaS dev cluster is up. Point kubectl at it:\n\n"
+                   "    export KUBECONFIG=%s\n    kubectl get namespaces\n\n",
+                   daas_pki_kubeconfig_path(s->pki));
+        fflush(stdout);
+    }
+}
 
 int daas_cmd_server(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "daas server: not built yet\n");
-    return 1;
+    server_opts o = {.port = 6443, .workers = 8};
+    server s = {0};
+    daas_err err = {0};
+    sigset_t set;
+
+    int prc = parse_args(argc, argv, &o);
+    if (prc != 0)
+        return prc == 1 ? 0 : prc;
+    default_data_dir(&o);
+    /* Block the stop signals in every thread; the main thread waits for them. */
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    if (server_start(&o, &s, &err) != DAAS_OK) {
+        fprintf(stderr, "daas server: %s\n", err.msg[0] ? err.msg : daas_err_text(err.code));
+        server_stop(&s);
+        return 1;
+    }
+    announce(&o, &s);
+    int sig = 0;
+    sigwait(&set, &sig);
+    DAAS_INFO("server", "signal %d: shutting down", sig);
+    server_stop(&s);
+    return 0;
 }

@@ -1,0 +1,330 @@
+/*
+ * api.c: the API's front door: authentication, dispatch by path and method, responses.
+ *
+ * Owns:   daas_api lifetime, daas_api_handle (the HTTP handler), Status responses, the render
+ *         hook that puts resourceVersion into stored objects.
+ * Not:    the verbs themselves (read.c, write.c, watch.c), discovery (discovery.c).
+ * Invariants:
+ *   - every request gets exactly one response (or one stream) and one metrics record;
+ *   - only /version, /healthz, /livez, /readyz are served without credentials.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "api/api_int.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "kube/obj.h"
+
+static bool parse_cidr(const char *cidr, uint32_t *base, uint32_t *mask)
+{
+    unsigned a, b, c, d, bits;
+    char tail;
+    if (sscanf(cidr, "%u.%u.%u.%u/%u%c", &a, &b, &c, &d, &bits, &tail) != 5 || a > 255 ||
+        b > 255 || c > 255 || d > 255 || bits < 8 || bits > 30)
+        return false;
+    *mask = bits == 0 ? 0 : 0xffffffffu << (32 - bits);
+    *base = ((a << 24) | (b << 16) | (c << 8) | d) & *mask;
+    return true;
+}
+
+int daas_api_new(const daas_api_config *cfg, daas_api **out, daas_err *err)
+{
+    daas_api *api = daas_xcalloc(1, sizeof *api);
+    int rc;
+
+    api->store = cfg->store;
+    api->authn = cfg->authn;
+    api->allow_anonymous = cfg->allow_anonymous;
+    snprintf(api->server_address, sizeof api->server_address, "%s",
+             cfg->server_address ? cfg->server_address : "127.0.0.1:6443");
+    if (!parse_cidr(cfg->service_cidr ? cfg->service_cidr : "10.43.0.0/16", &api->svc_base,
+                    &api->svc_mask)) {
+        daas_free(api);
+        return daas_fail(err, DAAS_EINVAL, "bad service CIDR \"%s\" (want a.b.c.d/8..30)",
+                         cfg->service_cidr);
+    }
+    pthread_mutex_init(&api->nsctl_mu, NULL);
+    pthread_cond_init(&api->nsctl_cv, NULL);
+    rc = daas_api__discovery_init(api, err);
+    if (rc != DAAS_OK) {
+        daas_api_free(&api);
+        return rc;
+    }
+    *out = api;
+    return DAAS_OK;
+}
+
+int daas_api_start(daas_api *api, daas_err *err)
+{
+    return daas_api__nsctl_start(api, err);
+}
+
+void daas_api_stop(daas_api *api)
+{
+    if (api)
+        daas_api__nsctl_stop(api);
+}
+
+void daas_api_free(daas_api **pa)
+{
+    daas_api *api = *pa;
+    if (api == NULL)
+        return;
+    *pa = NULL;
+    daas_api__nsctl_stop(api);
+    daas_api__discovery_fini(api);
+    pthread_mutex_destroy(&api->nsctl_mu);
+    pthread_cond_destroy(&api->nsctl_cv);
+    daas_free(api);
+}
+
+daas_blob *daas_api_render(void *arg, const char *key, const daas_blob *val, int64_t mod_rev,
+                           int64_t create_rev)
+{
+    (void)arg;
+    (void)key;
+    (void)create_rev;
+    json_error_t jerr;
+    json_t *obj = json_loadb(val->data, val->len, 0, &jerr);
+    if (!json_is_object(obj)) {
+        json_decref(obj);
+        return NULL;
+    }
+    char rv[32];
+    snprintf(rv, sizeof rv, "%lld", (long long)mod_rev);
+    daas_kube_set_str(obj, "metadata.resourceVersion", rv);
+    char *s = json_dumps(obj, JSON_COMPACT);
+    json_decref(obj);
+    daas_blob *b = daas_blob_from_str(s);
+    free(s); /* jansson's allocation */
+    return b;
+}
+
+/* ---- responses ---- */
+
+static void finish(daas_api__req *r, int status)
+{
+    r->responded = true;
+    daas_api__metrics_record(r->api, r->route.kind ? r->route.kind_index : -1, r->verb, status,
+                             daas_mono_ns() - r->start_ns);
+}
+
+void daas_api__respond_json(daas_api__req *r, int status, const char *ctype, const char *body,
+                            size_t len)
+{
+    daas_http_respond(r->resp, status, ctype ? ctype : "application/json", NULL, body, len);
+    finish(r, status);
+}
+
+void daas_api__respond_obj(daas_api__req *r, int status, const json_t *obj)
+{
+    char *s = json_dumps(obj, JSON_COMPACT);
+    const char *ct = r->table && json_is_object(obj) &&
+                             strcmp(json_string_value(json_object_get(obj, "kind")) ?: "",
+                                    "Table") == 0
+                         ? "application/json;as=Table;v=v1;g=meta.k8s.io"
+                         : "application/json";
+    daas_api__respond_json(r, status, ct, s ? s : "{}", s ? strlen(s) : 2);
+    free(s);
+}
+
+static json_t *status_obj(const daas_api__req *r, int code, const char *msg)
+{
+    json_t *st = json_pack("{s:s,s:s,s:{},s:s,s:s,s:s,s:i}", "kind", "Status", "apiVersion",
+                           "v1", "metadata", "status", "Failure", "message", msg, "reason",
+                           daas_err_reason(code), "code", daas_err_http(code));
+    const daas_kube_kind *k = r->route.kind;
+    if (k && (r->route.name || code == DAAS_EINVALID)) {
+        json_t *d = json_object();
+        if (r->route.name)
+            json_object_set_new(d, "name", json_string(r->route.name));
+        if (k->group[0])
+            json_object_set_new(d, "group", json_string(k->group));
+        json_object_set_new(d, "kind", json_string(code == DAAS_EINVALID ? k->kind : k->resource));
+        json_object_set_new(st, "details", d);
+    }
+    return st;
+}
+
+void daas_api__respond_err(daas_api__req *r, const daas_err *err)
+{
+    int code = err->code != DAAS_OK ? err->code : DAAS_EINTERNAL;
+    const char *msg = err->msg[0] ? err->msg : daas_err_text(code);
+    json_t *st = status_obj(r, code, msg);
+    bool saved = r->table;
+    r->table = false;
+    daas_api__respond_obj(r, daas_err_http(code), st);
+    r->table = saved;
+    json_decref(st);
+}
+
+void daas_api__respond_invalid(daas_api__req *r, const char *kind, const char *name,
+                               daas_kube_verr *v)
+{
+    char msg[200];
+    snprintf(msg, sizeof msg, "%s \"%s\" is invalid", kind, name ? name : "");
+    /* Upstream joins the causes into the message: `Kind "name" is invalid: field: detail`. */
+    daas_buf b;
+    daas_buf_init(&b, 64 << 10);
+    int rc = daas_buf_puts(&b, msg);
+    size_t i;
+    json_t *c;
+    json_array_foreach(v->causes, i, c)
+    {
+        if (rc == DAAS_OK)
+            rc = daas_buf_printf(&b, "%s%s: %s", i == 0 ? ": " : ", ",
+                                 json_string_value(json_object_get(c, "field")) ?: "",
+                                 json_string_value(json_object_get(c, "message")) ?: "");
+    }
+    json_t *st = status_obj(r, DAAS_EINVALID, b.data ? b.data : msg);
+    json_t *d = json_object_get(st, "details");
+    if (d == NULL) {
+        d = json_object();
+        json_object_set_new(st, "details", d);
+    }
+    json_object_set_new(d, "name", json_string(name ? name : ""));
+    json_object_set_new(d, "kind", json_string(kind));
+    json_object_set(d, "causes", v->causes ? v->causes : json_array());
+    daas_buf_fini(&b);
+    bool saved = r->table;
+    r->table = false;
+    daas_api__respond_obj(r, 422, st);
+    r->table = saved;
+    json_decref(st);
+}
+
+char *daas_api__query(const daas_api__req *r, const char *name)
+{
+    return daas_http_query_get(r->http->query, name);
+}
+
+bool daas_api__query_bool(const daas_api__req *r, const char *name)
+{
+    char *v = daas_api__query(r, name);
+    bool b = v && (strcmp(v, "true") == 0 || strcmp(v, "1") == 0 || v[0] == '\0');
+    daas_free(v);
+    return b;
+}
+
+/* ---- dispatch ---- */
+
+static bool is_health(const char *path)
+{
+    static const char *const p[] = {"/healthz", "/livez", "/readyz"};
+    for (size_t i = 0; i < 3; i++) {
+        size_t n = strlen(p[i]);
+        if (strncmp(path, p[i], n) == 0 && (path[n] == '\0' || path[n] == '/'))
+            return true;
+    }
+    return false;
+}
+
+static void not_found(daas_api__req *r)
+{
+    daas_err e = {0};
+    daas_fail(&e, DAAS_ENOTFOUND, "the server could not find the requested resource");
+    daas_api__respond_err(r, &e);
+}
+
+static void method_not_allowed(daas_api__req *r)
+{
+    daas_err e = {0};
+    daas_fail(&e, DAAS_EMETHOD, "the server does not allow this method on the requested resource");
+    daas_api__respond_err(r, &e);
+}
+
+static void dispatch_resource(daas_api__req *r)
+{
+    const char *m = r->http->method;
+    const daas_api_route *rt = &r->route;
+    if (strcmp(m, "GET") == 0) {
+        if (rt->sub)
+            daas_api__subresource(r);
+        else if (rt->name)
+            daas_api__get(r);
+        else if (daas_api__query_bool(r, "watch"))
+            daas_api__watch(r);
+        else
+            daas_api__list(r);
+    } else if (strcmp(m, "POST") == 0) {
+        if (rt->sub && rt->name)
+            daas_api__subresource(r);
+        else if (rt->name == NULL)
+            daas_api__create(r);
+        else
+            method_not_allowed(r);
+    } else if (strcmp(m, "PUT") == 0 || strcmp(m, "PATCH") == 0) {
+        if (rt->name == NULL)
+            method_not_allowed(r);
+        else if (rt->sub)
+            daas_api__subresource(r);
+        else if (m[1] == 'U')
+            daas_api__update(r);
+        else
+            daas_api__patch(r);
+    } else if (strcmp(m, "DELETE") == 0) {
+        if (rt->sub)
+            method_not_allowed(r);
+        else if (rt->name)
+            daas_api__delete(r);
+        else
+            daas_api__deletecollection(r);
+    } else {
+        method_not_allowed(r);
+    }
+}
+
+static bool authenticate(daas_api__req *r, bool public_path)
+{
+    daas_err e = {0};
+    if (r->api->authn == NULL) {
+        if (r->api->allow_anonymous || public_path) {
+            snprintf(r->user.name, sizeof r->user.name, "system:anonymous");
+            return true;
+        }
+        daas_fail(&e, DAAS_EUNAUTH, "Unauthorized");
+        daas_api__respond_err(r, &e);
+        return false;
+    }
+    int rc = daas_authn_run(r->api->authn, r->http, &r->user, &e);
+    if (rc == DAAS_OK || public_path || r->api->allow_anonymous)
+        return true;
+    daas_err_clear(&e);
+    daas_fail(&e, DAAS_EUNAUTH, "Unauthorized");
+    daas_api__respond_err(r, &e);
+    return false;
+}
+
+void daas_api_handle(void *arg, const daas_http_req *req, daas_http_resp *resp)
+{
+    daas_api__req r = {.api = arg, .http = req, .resp = resp, .verb = DAAS_API_VERB_OTHER};
+    const char *path = req->path;
+
+    r.start_ns = daas_mono_ns();
+    r.table = daas_api__wants_table(req);
+    if (is_health(path)) {
+        daas_api__respond_json(&r, 200, "text/plain; charset=utf-8", "ok", 2);
+        return;
+    }
+    bool public_path = strcmp(path, "/version") == 0;
+    if (!authenticate(&r, public_path))
+        return;
+    if (strcmp(path, "/metrics") == 0) {
+        daas_api__serve_metrics(&r);
+        return;
+    }
+    if (daas_api__serve_discovery(&r, path))
+        return;
+    if (daas_api__route(&r, path) != DAAS_OK) {
+        not_found(&r);
+    } else {
+        dispatch_resource(&r);
+    }
+    if (!r.responded) {
+        daas_err e = {0};
+        daas_fail(&e, DAAS_EINTERNAL, "no response produced");
+        daas_api__respond_err(&r, &e);
+    }
+    daas_free(r.pathbuf);
+}

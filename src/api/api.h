@@ -1,0 +1,46 @@
+/*
+ * api.h: the Kubernetes API: routes HTTP requests to resources and verbs over the store.
+ *
+ * Owns:   request dispatch, discovery and OpenAPI documents, the verbs (get, list, watch,
+ *         create, update, patch, delete, deletecollection) and subresources, Tables, metrics,
+ *         the namespace lifecycle controller.
+ * Not:    HTTP transport (http.c), authentication mechanisms (authn.c), kinds' specifics
+ *         (kube/kind*.c), patch algorithms (kube/patch*.c), durable storage (store/).
+ * Invariants:
+ *   - every failure is answered with a Kubernetes Status (right code and reason); a failed
+ *     request changes nothing in the store;
+ *   - objects are stored as JSON without metadata.resourceVersion; it is set on read from the
+ *     store revision (daas_api_render).
+ * Spec:   specs/kube-api.md.
+ */
+#ifndef DAAS_API_API_H
+#define DAAS_API_API_H
+
+#include "api/authn.h"
+#include "api/http.h"
+#include "common/err.h"
+#include "store/store.h"
+
+typedef struct daas_api daas_api;
+
+typedef struct daas_api_config {
+    daas_store *store;   /* borrowed */
+    daas_authn *authn;   /* borrowed; NULL = every request anonymous (tests only) */
+    bool allow_anonymous;/* tests that say so: anonymous requests act as admin */
+    const char *server_address; /* "host:port" for discovery's serverAddressByClientCIDRs */
+    const char *service_cidr;   /* ClusterIP range, default "10.43.0.0/16" */
+} daas_api_config;
+
+DAAS_MUST_USE int daas_api_new(const daas_api_config *cfg, daas_api **out, daas_err *err);
+/* Starts background work (the namespace controller) and creates the system namespaces. */
+DAAS_MUST_USE int daas_api_start(daas_api *api, daas_err *err);
+/* The HTTP handler (daas_http_config.handler) with api as its arg. */
+void daas_api_handle(void *api, const daas_http_req *req, daas_http_resp *resp);
+/* The store render hook (daas_store_opts.render): sets metadata.resourceVersion. */
+daas_blob *daas_api_render(void *arg, const char *key, const daas_blob *val, int64_t mod_rev,
+                           int64_t create_rev);
+/* Stops background work. Call before the store closes. */
+void daas_api_stop(daas_api *api);
+void daas_api_free(daas_api **api);
+
+#endif

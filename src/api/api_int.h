@@ -1,0 +1,166 @@
+/*
+ * api_int.h: what the files of the api module share (not for use outside src/api/).
+ *
+ * Owns:   the daas_api struct, the per-request context, routes, and the prototypes of the
+ *         module's internal entry points (daas_api__*).
+ * Invariants: a daas_api__req lives on one loop thread for one request (watches keep their
+ *             own state, see watch.c).
+ */
+#ifndef DAAS_API_API_INT_H
+#define DAAS_API_API_INT_H
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "api/api.h"
+#include "kube/kind.h"
+
+#define DAAS_API_MAX_KINDS 32
+
+/* Request counters and latency histograms by (kind or non-resource path) × verb. */
+enum {
+    DAAS_API_VERB_GET,
+    DAAS_API_VERB_LIST,
+    DAAS_API_VERB_WATCH,
+    DAAS_API_VERB_CREATE,
+    DAAS_API_VERB_UPDATE,
+    DAAS_API_VERB_PATCH,
+    DAAS_API_VERB_DELETE,
+    DAAS_API_VERB_DELETECOLLECTION,
+    DAAS_API_VERB_OTHER,
+    DAAS_API_NVERBS
+};
+#define DAAS_API_NBUCKETS 12
+
+typedef struct daas_api_metrics {
+    /* [kind index + 1][verb]; row 0 is non-resource requests. Relaxed atomics. */
+    atomic_llong count[DAAS_API_MAX_KINDS + 1][DAAS_API_NVERBS];
+    atomic_llong errors[DAAS_API_MAX_KINDS + 1][DAAS_API_NVERBS];
+    atomic_llong sum_us[DAAS_API_MAX_KINDS + 1][DAAS_API_NVERBS];
+    atomic_llong bucket[DAAS_API_MAX_KINDS + 1][DAAS_API_NVERBS][DAAS_API_NBUCKETS];
+    atomic_llong watches; /* open watch streams */
+    atomic_llong watch_events; /* events sent on watch streams */
+} daas_api_metrics;
+
+struct daas_api {
+    daas_store *store;          /* borrowed */
+    daas_authn *authn;          /* borrowed; may be NULL */
+    bool allow_anonymous;
+    char server_address[256];
+    uint32_t svc_base, svc_mask;/* ClusterIP range (host order) */
+    daas_blob *disc_api;        /* aggregated discovery for /api */
+    daas_blob *disc_apis;       /* aggregated discovery for /apis */
+    daas_blob *openapi_root;    /* /openapi/v3 */
+    json_t *openapi_gv;         /* "api/v1" → document */
+    daas_api_metrics metrics;
+    pthread_t nsctl_thread;     /* namespace controller */
+    bool nsctl_running;
+    pthread_mutex_t nsctl_mu;   /* guards nsctl_stop, nsctl_kick */
+    pthread_cond_t nsctl_cv;
+    bool nsctl_stop, nsctl_kick;
+};
+
+/* A parsed resource URL. Strings point into the request's path copy. */
+typedef struct daas_api_route {
+    const daas_kube_kind *kind; /* NULL for non-resource paths */
+    int kind_index;
+    char *ns;                   /* namespace, or NULL (cluster-scoped or all namespaces) */
+    char *name;                 /* object name, or NULL for the collection */
+    char *sub;                  /* subresource, or NULL */
+} daas_api_route;
+
+/* One API request being served. */
+typedef struct daas_api__req {
+    daas_api *api;
+    const daas_http_req *http;
+    daas_http_resp *resp;
+    daas_user user;
+    daas_api_route route;
+    char *pathbuf;       /* owned copy of the path that route points into */
+    int verb;            /* DAAS_API_VERB_* for metrics */
+    int64_t start_ns;
+    bool table;          /* the client asked for a Table */
+    bool responded;
+} daas_api__req;
+
+/* --- api.c: responses --- */
+void daas_api__respond_json(daas_api__req *r, int status, const char *ctype, const char *body,
+                            size_t len);
+/* Responds with a dumped json_t (does not steal). */
+void daas_api__respond_obj(daas_api__req *r, int status, const json_t *obj);
+/* Responds with a Status for err (code, message; details from the route). */
+void daas_api__respond_err(daas_api__req *r, const daas_err *err);
+/* Responds with a 422 Invalid Status carrying causes (steals v->causes). */
+void daas_api__respond_invalid(daas_api__req *r, const char *kind, const char *name,
+                               daas_kube_verr *v);
+/* A query parameter (new string, daas_free) or NULL. */
+char *daas_api__query(const daas_api__req *r, const char *name);
+bool daas_api__query_bool(const daas_api__req *r, const char *name);
+
+/* --- route.c --- */
+/* Parses a resource path into r->route. Returns DAAS_OK, DAAS_ENOTFOUND (not an API resource
+ * path: the caller tries the non-resource paths). */
+int daas_api__route(daas_api__req *r, const char *path);
+/* Store keys: "/registry/<storage>/<ns>/<name>", "/registry/<storage>/<name>"; prefixes for
+ * collections end with '/'. New strings (daas_free). */
+char *daas_api__key(const daas_kube_kind *k, const char *ns, const char *name);
+char *daas_api__prefix(const daas_kube_kind *k, const char *ns);
+/* The kind index for metrics (position in daas_kube_kinds). */
+int daas_api__kind_index(const daas_kube_kind *k);
+
+/* --- discovery.c --- */
+DAAS_MUST_USE int daas_api__discovery_init(daas_api *api, daas_err *err);
+void daas_api__discovery_fini(daas_api *api);
+/* Serves /version, /api, /apis, /api/v1, /apis/<g>, /apis/<g>/<v>, /openapi/v3[/...],
+ * /openapi/v2. Returns false when path is none of these. */
+bool daas_api__serve_discovery(daas_api__req *r, const char *path);
+
+/* --- read.c: get and list --- */
+void daas_api__get(daas_api__req *r);
+void daas_api__list(daas_api__req *r);
+/* Parses a stored object (kv.obj or kv.val) into JSON; NULL on corrupt data (logged). */
+json_t *daas_api__parse_kv(const daas_kv *kv);
+
+/* --- table.c --- */
+/* A Table for objects (array of full objects); include: "Object", "None" or metadata. */
+json_t *daas_api__table(const daas_kube_kind *k, json_t *objs, const char *include,
+                        bool headers, const char *rv, const char *cont);
+bool daas_api__wants_table(const daas_http_req *req);
+
+/* --- write.c --- */
+void daas_api__create(daas_api__req *r);
+void daas_api__update(daas_api__req *r);
+void daas_api__patch(daas_api__req *r);
+void daas_api__delete(daas_api__req *r);
+void daas_api__deletecollection(daas_api__req *r);
+void daas_api__subresource(daas_api__req *r);
+/* Deletes one object (the namespace controller and deletecollection use it). */
+DAAS_MUST_USE int daas_api__delete_key(daas_api *api, const daas_kube_kind *k, const char *key,
+                                       json_t **final_out, daas_err *err);
+
+/* --- body.c: request bodies and shared object preparation --- */
+/* Decodes the request body by Content-Type (JSON, protobuf, YAML for apply). */
+DAAS_MUST_USE int daas_api__decode_body(daas_api__req *r, json_t **out, daas_err *err);
+/* Checks the body's apiVersion/kind against the route (400 on mismatch). */
+DAAS_MUST_USE int daas_api__check_gvk(const daas_kube_kind *k, const json_t *obj,
+                                      bool allow_empty, daas_err *err);
+/* fieldValidation=Strict: unknown fields → DAAS_EINVAL ("strict decoding error: unknown
+ * field \"spec.foo\""). Warn/Ignore: nothing. */
+DAAS_MUST_USE int daas_api__check_fields(daas_api__req *r, const daas_kube_kind *k,
+                                         const json_t *obj, daas_err *err);
+
+/* --- watch.c --- */
+void daas_api__watch(daas_api__req *r);
+
+/* --- metrics.c --- */
+void daas_api__metrics_record(daas_api *api, int kind_index, int verb, int status,
+                              int64_t dur_ns);
+void daas_api__serve_metrics(daas_api__req *r);
+
+/* --- nsctl.c: namespace lifecycle --- */
+DAAS_MUST_USE int daas_api__nsctl_start(daas_api *api, daas_err *err);
+void daas_api__nsctl_stop(daas_api *api);
+void daas_api__nsctl_kick(daas_api *api);
+
+#endif

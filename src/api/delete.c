@@ -1,0 +1,249 @@
+/*
+ * delete.c: DELETE of one object and of a collection.
+ *
+ * Owns:   DeleteOptions (query and body), preconditions, finalizer-driven deletion
+ *         (deletionTimestamp first, removal when the last finalizer goes), namespace
+ *         termination, the propagation-policy finalizers (orphan, foregroundDeletion).
+ * Invariants: an object with finalizers is never removed by DELETE itself; a delete that
+ *             fails changes nothing.
+ * Spec:   specs/kube-api.md §5.4 (DELETE replies), §6.3.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "api/write_int.h"
+#include "common/util.h"
+#include "kube/obj.h"
+#include "kube/selector.h"
+
+typedef struct delopts {
+    const char *policy;   /* Background (default), Foreground, Orphan */
+    const char *pre_uid;  /* preconditions */
+    const char *pre_rv;
+    json_t *body;         /* owns the strings above */
+    char *qpolicy;
+} delopts;
+
+static int parse_opts(daas_api__req *r, delopts *o, daas_err *err)
+{
+    if (r->http->body.len > 0) {
+        int rc = daas_api__decode_body(r, &o->body, err);
+        if (rc != DAAS_OK)
+            return rc;
+        o->policy = json_string_value(json_object_get(o->body, "propagationPolicy"));
+        o->pre_uid = daas_kube_str(o->body, "preconditions.uid");
+        o->pre_rv = daas_kube_str(o->body, "preconditions.resourceVersion");
+        json_t *dr = json_object_get(o->body, "dryRun");
+        if (json_array_size(dr) > 0 && r->http->query[0] == '\0') {
+            /* dryRun in the body counts like ?dryRun=All (handled by daas_api__dry_run via
+             * the query only); reject rather than silently delete. */
+            return daas_fail(err, DAAS_EINVAL, "dryRun in DeleteOptions body is not supported; "
+                                               "use ?dryRun=All");
+        }
+    }
+    o->qpolicy = daas_api__query(r, "propagationPolicy");
+    if (o->qpolicy && o->qpolicy[0])
+        o->policy = o->qpolicy;
+    if (o->policy && strcmp(o->policy, "Background") != 0 &&
+        strcmp(o->policy, "Foreground") != 0 && strcmp(o->policy, "Orphan") != 0)
+        return daas_fail(err, DAAS_EINVAL, "propagationPolicy: Unsupported value: \"%s\": "
+                                           "supported values: \"Foreground\", \"Background\", "
+                                           "\"Orphan\"",
+                         o->policy);
+    return DAAS_OK;
+}
+
+static void opts_fini(delopts *o)
+{
+    json_decref(o->body);
+    daas_free(o->qpolicy);
+}
+
+static void add_finalizer(json_t *obj, const char *f)
+{
+    json_t *meta = daas_kube_mkpath(obj, "metadata");
+    json_t *fs = json_object_get(meta, "finalizers");
+    if (!json_is_array(fs)) {
+        fs = json_array();
+        json_object_set_new(meta, "finalizers", fs);
+    }
+    size_t i;
+    json_t *v;
+    json_array_foreach(fs, i, v)
+    {
+        if (strcmp(json_string_value(v) ?: "", f) == 0)
+            return;
+    }
+    json_array_append_new(fs, json_string(f));
+}
+
+/* Marks obj as being deleted (deletionTimestamp, grace 0; namespaces: Terminating). */
+static void mark_deleting(const daas_kube_kind *k, json_t *obj)
+{
+    if (daas_kube_path(obj, "metadata.deletionTimestamp") == NULL) {
+        char ts[32];
+        daas_time_rfc3339(daas_now_ms() / 1000, ts, sizeof ts);
+        daas_kube_set_str(obj, "metadata.deletionTimestamp", ts);
+        daas_kube_set(obj, "metadata.deletionGracePeriodSeconds", json_integer(0));
+    }
+    if (strcmp(k->resource, "namespaces") == 0)
+        daas_kube_set_str(obj, "status.phase", "Terminating");
+}
+
+static bool must_wait(const daas_kube_kind *k, const json_t *obj)
+{
+    if (json_array_size(daas_kube_path(obj, "metadata.finalizers")) > 0)
+        return true;
+    return strcmp(k->resource, "namespaces") == 0 &&
+           json_array_size(daas_kube_path(obj, "spec.finalizers")) > 0;
+}
+
+/* One attempt: load, check, then either mark (finalizers) or remove. *final gets the
+ * object's last state. */
+static int delete_once(daas_api *api, const daas_kube_kind *k, const char *key,
+                       const delopts *o, bool dry, json_t **final, daas_err *err)
+{
+    daas_kv kv = {0};
+    json_t *obj = NULL;
+    int rc = daas_api__load(api, key, &kv, &obj, err);
+    if (rc != DAAS_OK)
+        return rc;
+    const char *uid = daas_kube_str(obj, "metadata.uid");
+    if (o && o->pre_uid && strcmp(o->pre_uid, uid ? uid : "") != 0) {
+        rc = daas_fail(err, DAAS_ECONFLICT,
+                       "Precondition failed: UID in precondition: %s, UID in object meta: %s",
+                       o->pre_uid, uid ? uid : "");
+        goto out;
+    }
+    if (o && o->pre_rv && strcmp(o->pre_rv, daas_kube_str(obj, "metadata.resourceVersion")) != 0) {
+        rc = daas_fail(err, DAAS_ECONFLICT,
+                       "Precondition failed: ResourceVersion in precondition: %s, "
+                       "ResourceVersion in object meta: %s",
+                       o->pre_rv, daas_kube_str(obj, "metadata.resourceVersion"));
+        goto out;
+    }
+    const char *policy = o ? o->policy : NULL;
+    if (policy && strcmp(policy, "Orphan") == 0)
+        add_finalizer(obj, "orphan");
+    else if (policy && strcmp(policy, "Foreground") == 0)
+        add_finalizer(obj, "foregroundDeletion");
+    if (must_wait(k, obj)) {
+        mark_deleting(k, obj);
+        if (!dry) {
+            json_t *meta = json_object_get(obj, "metadata");
+            json_t *rv = json_incref(json_object_get(meta, "resourceVersion"));
+            json_object_del(meta, "resourceVersion"); /* never stored */
+            char *s = json_dumps(obj, JSON_COMPACT);
+            int64_t rev = 0;
+            rc = daas_store_update(api->store, key, DAAS_BYTES(s, strlen(s)), kv.mod_rev, &rev,
+                                   err);
+            free(s);
+            json_decref(rv);
+            if (rc == DAAS_OK)
+                daas_api__set_rv(obj, rev);
+        }
+    } else if (!dry) {
+        int64_t rev = 0;
+        rc = daas_store_delete(api->store, key, kv.mod_rev, NULL, &rev, err);
+    }
+out:
+    if (rc == DAAS_OK)
+        *final = json_incref(obj);
+    json_decref(obj);
+    daas_kv_fini(&kv);
+    return rc;
+}
+
+int daas_api__delete_key(daas_api *api, const daas_kube_kind *k, const char *key,
+                         json_t **final_out, daas_err *err)
+{
+    int rc = DAAS_ECONFLICT;
+    for (int i = 0; i < 8 && rc == DAAS_ECONFLICT; i++) {
+        daas_err_clear(err);
+        rc = delete_once(api, k, key, NULL, false, final_out, err);
+    }
+    return rc;
+}
+
+void daas_api__delete(daas_api__req *r)
+{
+    const daas_kube_kind *k = r->route.kind;
+    daas_err e = {0};
+    delopts o = {0};
+    json_t *final = NULL;
+    char *key = daas_api__key(k, r->route.ns, r->route.name);
+    r->verb = DAAS_API_VERB_DELETE;
+    int rc = parse_opts(r, &o, &e);
+    for (int i = 0; rc == DAAS_OK && i < 8; i++) {
+        rc = delete_once(r->api, k, key, &o, daas_api__dry_run(r), &final, &e);
+        if (rc != DAAS_ECONFLICT || o.pre_rv || o.pre_uid)
+            break;
+        daas_err_clear(&e);
+        rc = DAAS_OK;
+    }
+    if (rc == DAAS_ENOTFOUND)
+        daas_api__fail_notfound(r, r->route.name, &e);
+    if (rc != DAAS_OK) {
+        daas_api__respond_err(r, &e);
+    } else {
+        if (strcmp(k->resource, "namespaces") == 0)
+            daas_api__nsctl_kick(r->api);
+        daas_api__respond_obj(r, 200, final);
+    }
+    json_decref(final);
+    opts_fini(&o);
+    daas_free(key);
+}
+
+void daas_api__deletecollection(daas_api__req *r)
+{
+    const daas_kube_kind *k = r->route.kind;
+    daas_err e = {0};
+    daas_kv_list l = {0};
+    daas_kube_labelsel *ls = NULL;
+    daas_kube_fieldsel *fs = NULL;
+    char *prefix = daas_api__prefix(k, r->route.ns);
+    char *lq = daas_api__query(r, "labelSelector"), *fq = daas_api__query(r, "fieldSelector");
+    json_t *items = json_array();
+    r->verb = DAAS_API_VERB_DELETECOLLECTION;
+    int rc = DAAS_OK;
+    if (lq && lq[0])
+        rc = daas_kube_labelsel_parse(lq, &ls, &e);
+    if (rc == DAAS_OK && fq && fq[0])
+        rc = daas_kube_fieldsel_parse(fq, k->field_selectors, &fs, &e);
+    if (rc == DAAS_OK)
+        rc = daas_store_list(r->api->store, prefix, NULL, 0, &l, &e);
+    for (size_t i = 0; rc == DAAS_OK && i < l.n; i++) {
+        json_t *o = daas_api__parse_kv(&l.items[i]), *final = NULL;
+        bool match = o && (!ls || daas_kube_labelsel_match(ls, daas_kube_path(o, "metadata.labels"))) &&
+                     (!fs || daas_kube_fieldsel_match(fs, o));
+        json_decref(o);
+        if (!match)
+            continue;
+        rc = daas_api__dry_run(r) ? DAAS_OK
+                                   : daas_api__delete_key(r->api, k, l.items[i].key, &final, &e);
+        if (rc == DAAS_ENOTFOUND) { /* raced with another delete: fine */
+            daas_err_clear(&e);
+            rc = DAAS_OK;
+        }
+        if (final)
+            json_array_append_new(items, final);
+    }
+    if (rc != DAAS_OK) {
+        daas_api__respond_err(r, &e);
+    } else {
+        char av[96];
+        daas_kube_kind_api_version(k, av, sizeof av);
+        json_t *list = json_pack("{s:s,s:s,s:{},s:O}", "kind", k->list_kind, "apiVersion", av,
+                                 "metadata", "items", items);
+        daas_api__respond_obj(r, 200, list);
+        json_decref(list);
+    }
+    json_decref(items);
+    daas_kv_list_fini(&l);
+    daas_kube_labelsel_free(&ls);
+    daas_kube_fieldsel_free(&fs);
+    daas_free(prefix);
+    daas_free(lq);
+    daas_free(fq);
+}

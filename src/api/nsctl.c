@@ -1,0 +1,334 @@
+/*
+ * nsctl.c: the namespace lifecycle controller, the propagation-policy finalizers, and the
+ * objects every cluster starts with (system namespaces, the kubernetes Service).
+ *
+ * Owns:   one background thread that watches the whole store, finishes terminating
+ *         namespaces (deletes their contents, then the "kubernetes" finalizer, then the
+ *         namespace) and handles the "orphan" and "foregroundDeletion" finalizers.
+ * Invariants:
+ *   - it only ever deletes through daas_api__delete_key, so finalizers are honoured;
+ *   - a terminating namespace is re-examined on every pass until it is gone.
+ * Spec:   specs/kube-api.md §6.3.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "api/write_int.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "kube/obj.h"
+
+static const daas_kube_kind *kind_of(const char *resource)
+{
+    return daas_kube_kind_by_resource(strcmp(resource, "deployments") == 0 ||
+                                              strcmp(resource, "replicasets") == 0
+                                          ? "apps"
+                                      : strcmp(resource, "leases") == 0 ? "coordination.k8s.io"
+                                                                        : "",
+                                      "v1", resource);
+}
+
+/* Writes obj (no resourceVersion) over kv with compare-and-swap. */
+static int store_put(daas_api *api, const daas_kv *kv, json_t *obj, daas_err *err)
+{
+    json_object_del(json_object_get(obj, "metadata"), "resourceVersion");
+    char *s = json_dumps(obj, JSON_COMPACT);
+    int rc = daas_store_update(api->store, kv->key, DAAS_BYTES(s, strlen(s)), kv->mod_rev, NULL,
+                               err);
+    free(s);
+    return rc;
+}
+
+/* Removes finalizer f from metadata.finalizers (or spec.finalizers when spec is true);
+ * deletes the object when nothing holds it any more. */
+static int drop_finalizer(daas_api *api, const daas_kv *kv, json_t *obj, const char *path,
+                          const char *f, daas_err *err)
+{
+    json_t *fs = daas_kube_path(obj, path);
+    for (size_t i = json_array_size(fs); i-- > 0;)
+        if (strcmp(json_string_value(json_array_get(fs, i)) ?: "", f) == 0)
+            json_array_remove(fs, i);
+    bool held = json_array_size(daas_kube_path(obj, "metadata.finalizers")) > 0 ||
+                json_array_size(daas_kube_path(obj, "spec.finalizers")) > 0;
+    if (!held)
+        return daas_store_delete(api->store, kv->key, kv->mod_rev, NULL, NULL, err);
+    return store_put(api, kv, obj, err);
+}
+
+/* Deletes everything in namespace ns; returns the number of objects still present. */
+static size_t empty_namespace(daas_api *api, const char *ns)
+{
+    int n;
+    size_t left = 0;
+    const daas_kube_kind *const *kinds = daas_kube_kinds(&n);
+    for (int i = 0; i < n; i++) {
+        if (!kinds[i]->namespaced)
+            continue;
+        char *prefix = daas_api__prefix(kinds[i], ns);
+        daas_kv_list l = {0};
+        daas_err e = {0};
+        if (daas_store_list(api->store, prefix, NULL, 0, &l, &e) == DAAS_OK) {
+            for (size_t j = 0; j < l.n; j++) {
+                json_t *final = NULL;
+                daas_err_clear(&e);
+                int rc = daas_api__delete_key(api, kinds[i], l.items[j].key, &final, &e);
+                if (rc == DAAS_OK && daas_kube_path(final, "metadata.deletionTimestamp"))
+                    left++; /* held by a finalizer */
+                else if (rc != DAAS_OK && rc != DAAS_ENOTFOUND)
+                    left++;
+                json_decref(final);
+            }
+        }
+        daas_kv_list_fini(&l);
+        daas_free(prefix);
+    }
+    return left;
+}
+
+static void finish_namespaces(daas_api *api)
+{
+    daas_kv_list l = {0};
+    daas_err e = {0};
+    if (daas_store_list(api->store, "/registry/namespaces/", NULL, 0, &l, &e) != DAAS_OK)
+        return;
+    for (size_t i = 0; i < l.n; i++) {
+        json_t *ns = daas_api__parse_kv(&l.items[i]);
+        const char *name = daas_kube_str(ns, "metadata.name");
+        if (name && daas_kube_path(ns, "metadata.deletionTimestamp") &&
+            empty_namespace(api, name) == 0) {
+            daas_err_clear(&e);
+            if (drop_finalizer(api, &l.items[i], ns, "spec.finalizers", "kubernetes", &e) !=
+                    DAAS_OK &&
+                e.code != DAAS_ECONFLICT)
+                DAAS_WARN("nsctl", "finishing namespace %s: %s", name, e.msg);
+            else
+                DAAS_INFO("nsctl", "namespace %s: contents deleted", name);
+        }
+        json_decref(ns);
+    }
+    daas_kv_list_fini(&l);
+}
+
+/* The dependents of uid (objects whose ownerReferences name it) in namespace ns. */
+static void for_dependents(daas_api *api, const char *ns, const char *uid, bool orphan,
+                           size_t *left)
+{
+    int n;
+    const daas_kube_kind *const *kinds = daas_kube_kinds(&n);
+    for (int i = 0; i < n; i++) {
+        if (kinds[i]->namespaced != (ns != NULL))
+            continue;
+        char *prefix = daas_api__prefix(kinds[i], ns);
+        daas_kv_list l = {0};
+        daas_err e = {0};
+        if (daas_store_list(api->store, prefix, NULL, 0, &l, &e) == DAAS_OK) {
+            for (size_t j = 0; j < l.n; j++) {
+                json_t *o = daas_api__parse_kv(&l.items[j]);
+                json_t *refs = daas_kube_path(o, "metadata.ownerReferences");
+                for (size_t k = json_array_size(refs); k-- > 0;) {
+                    const char *ru = daas_kube_str(json_array_get(refs, k), "uid");
+                    if (ru == NULL || strcmp(ru, uid) != 0)
+                        continue;
+                    daas_err_clear(&e);
+                    if (orphan) {
+                        json_array_remove(refs, k);
+                        if (store_put(api, &l.items[j], o, &e) != DAAS_OK)
+                            (*left)++;
+                    } else {
+                        json_t *final = NULL;
+                        if (daas_api__delete_key(api, kinds[i], l.items[j].key, &final, &e) ==
+                            DAAS_OK)
+                            *left += final && daas_kube_path(final, "metadata.deletionTimestamp");
+                        json_decref(final);
+                    }
+                    break;
+                }
+                json_decref(o);
+            }
+        }
+        daas_kv_list_fini(&l);
+        daas_free(prefix);
+    }
+}
+
+/* Handles the orphan / foregroundDeletion finalizer of one object being deleted. */
+static void propagate(daas_api *api, const daas_kv *kv)
+{
+    json_t *o = daas_api__parse_kv(kv);
+    const char *uid = daas_kube_str(o, "metadata.uid");
+    json_t *fs = daas_kube_path(o, "metadata.finalizers");
+    size_t i;
+    json_t *f;
+    json_array_foreach(fs, i, f)
+    {
+        const char *name = json_string_value(f);
+        bool orphan = name && strcmp(name, "orphan") == 0;
+        if (!orphan && !(name && strcmp(name, "foregroundDeletion") == 0))
+            continue;
+        size_t left = 0;
+        for_dependents(api, daas_kube_str(o, "metadata.namespace"), uid, orphan, &left);
+        if (left == 0) {
+            daas_err e = {0};
+            if (drop_finalizer(api, kv, o, "metadata.finalizers", name, &e) != DAAS_OK)
+                DAAS_DEBUG("nsctl", "dropping %s from %s: %s", name, kv->key, e.msg);
+        }
+        break; /* one per pass: kv is stale after a write */
+    }
+    json_decref(o);
+}
+
+static void scan_propagation(daas_api *api)
+{
+    daas_kv_list l = {0};
+    daas_err e = {0};
+    if (daas_store_list(api->store, "/registry/", NULL, 0, &l, &e) != DAAS_OK)
+        return;
+    for (size_t i = 0; i < l.n; i++) {
+        const daas_blob *v = l.items[i].val;
+        if (memmem(v->data, v->len, "\"deletionTimestamp\"", 19) &&
+            (memmem(v->data, v->len, "\"orphan\"", 8) ||
+             memmem(v->data, v->len, "\"foregroundDeletion\"", 20)))
+            propagate(api, &l.items[i]);
+    }
+    daas_kv_list_fini(&l);
+}
+
+static void notify(void *arg)
+{
+    daas_api__nsctl_kick(arg);
+}
+
+static void *run(void *arg)
+{
+    daas_api *api = arg;
+    daas_store_watcher *w = NULL;
+    daas_err e = {0};
+    if (daas_store_watch(api->store, "/registry/", 0, notify, api, &w, &e) != DAAS_OK)
+        DAAS_WARN("nsctl", "cannot watch the store (%s); polling", e.msg);
+    for (;;) {
+        bool work = false;
+        pthread_mutex_lock(&api->nsctl_mu);
+        if (!api->nsctl_stop && !api->nsctl_kick) {
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            ts.tv_sec += 5;
+            pthread_cond_timedwait(&api->nsctl_cv, &api->nsctl_mu, &ts);
+        }
+        bool stop = api->nsctl_stop;
+        api->nsctl_kick = false;
+        pthread_mutex_unlock(&api->nsctl_mu);
+        if (stop)
+            break;
+        /* Drain the watch: only events that mark something deleted matter here. */
+        daas_store_event evs[64];
+        size_t n = 0;
+        while (w && daas_store_watch_next(w, evs, 64, &n, &e) == DAAS_OK && n > 0) {
+            for (size_t i = 0; i < n; i++) {
+                const daas_blob *v = evs[i].kv.val;
+                work |= evs[i].type == DAAS_STORE_DELETE ||
+                        (v && memmem(v->data, v->len, "\"deletionTimestamp\"", 19));
+                daas_store_event_fini(&evs[i]);
+            }
+        }
+        if (w && e.code == DAAS_EGONE) {
+            daas_store_watch_cancel(&w);
+            daas_err_clear(&e);
+            if (daas_store_watch(api->store, "/registry/", 0, notify, api, &w, &e) != DAAS_OK)
+                w = NULL;
+            work = true;
+        }
+        if (work || w == NULL) {
+            finish_namespaces(api);
+            scan_propagation(api);
+        }
+    }
+    daas_store_watch_cancel(&w);
+    return NULL;
+}
+
+void daas_api__nsctl_kick(daas_api *api)
+{
+    pthread_mutex_lock(&api->nsctl_mu);
+    api->nsctl_kick = true;
+    pthread_cond_signal(&api->nsctl_cv);
+    pthread_mutex_unlock(&api->nsctl_mu);
+}
+
+/* Creates obj at key unless something is there already. */
+static int ensure(daas_api *api, const daas_kube_kind *k, json_t *obj, const char *key,
+                  daas_err *err)
+{
+    char uid[37], ts[32];
+    daas_uuid4(uid);
+    daas_time_rfc3339(daas_now_ms() / 1000, ts, sizeof ts);
+    daas_kube_set_str(obj, "metadata.uid", uid);
+    daas_kube_set_str(obj, "metadata.creationTimestamp", ts);
+    if (k->defaults)
+        k->defaults(obj, NULL);
+    char *s = json_dumps(obj, JSON_COMPACT);
+    int rc = daas_store_create(api->store, key, DAAS_BYTES(s, strlen(s)), NULL, err);
+    free(s);
+    json_decref(obj);
+    if (rc == DAAS_EEXIST) {
+        daas_err_clear(err);
+        rc = DAAS_OK;
+    }
+    return rc;
+}
+
+static int bootstrap(daas_api *api, daas_err *err)
+{
+    static const char *const system_ns[] = {"default", "kube-system", "kube-public",
+                                            "kube-node-lease"};
+    const daas_kube_kind *nsk = kind_of("namespaces"), *svck = kind_of("services");
+    int rc = DAAS_OK;
+    for (size_t i = 0; i < 4 && rc == DAAS_OK; i++) {
+        char *key = daas_api__key(nsk, NULL, system_ns[i]);
+        rc = ensure(api, nsk,
+                    json_pack("{s:s,s:s,s:{s:s}}", "apiVersion", "v1", "kind", "Namespace",
+                              "metadata", "name", system_ns[i]),
+                    key, err);
+        daas_free(key);
+    }
+    if (rc != DAAS_OK)
+        return rc;
+    uint32_t ip = api->svc_base + 1;
+    char ipstr[16];
+    snprintf(ipstr, sizeof ipstr, "%u.%u.%u.%u", ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255,
+             ip & 255);
+    char *key = daas_api__key(svck, "default", "kubernetes");
+    json_t *svc = json_pack(
+        "{s:s,s:s,s:{s:s,s:s,s:{s:s,s:s}},s:{s:s,s:[s],s:[{s:s,s:s,s:i,s:i}]}}", "apiVersion",
+        "v1", "kind", "Service", "metadata", "name", "kubernetes", "namespace", "default",
+        "labels", "component", "apiserver", "provider", "kubernetes", "spec", "clusterIP", ipstr,
+        "clusterIPs", ipstr, "ports", "name", "https", "protocol", "TCP", "port", 443,
+        "targetPort", 6443);
+    rc = ensure(api, svck, svc, key, err);
+    daas_free(key);
+    return rc;
+}
+
+int daas_api__nsctl_start(daas_api *api, daas_err *err)
+{
+    int rc = bootstrap(api, err);
+    if (rc != DAAS_OK)
+        return rc;
+    api->nsctl_stop = false;
+    if (pthread_create(&api->nsctl_thread, NULL, run, api) != 0)
+        return daas_fail(err, DAAS_EINTERNAL, "cannot start the namespace controller thread");
+    api->nsctl_running = true;
+    return DAAS_OK;
+}
+
+void daas_api__nsctl_stop(daas_api *api)
+{
+    if (!api->nsctl_running)
+        return;
+    pthread_mutex_lock(&api->nsctl_mu);
+    api->nsctl_stop = true;
+    pthread_cond_signal(&api->nsctl_cv);
+    pthread_mutex_unlock(&api->nsctl_mu);
+    pthread_join(api->nsctl_thread, NULL);
+    api->nsctl_running = false;
+}

@@ -1,0 +1,263 @@
+/*
+ * subres.c: subresources: status, scale, binding, finalize, log; and kind-specific work on
+ * create (Service ClusterIP allocation).
+ *
+ * Owns:   the autoscaling/v1 Scale view, the Binding semantics (a pod is bound once),
+ *         namespace finalize, the log placeholder until agents exist.
+ * Spec:   specs/kube-api.md §6.1.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "api/write_int.h"
+#include "common/util.h"
+#include "kube/obj.h"
+#include "kube/selector.h"
+
+json_t *daas_api__scale_of(const daas_kube_kind *k, const json_t *obj)
+{
+    json_t *meta = json_object_get(obj, "metadata");
+    json_t *sm = json_object();
+    const char *keys[] = {"name", "namespace", "uid", "resourceVersion", "creationTimestamp"};
+    for (size_t i = 0; i < 5; i++) {
+        json_t *v = json_object_get(meta, keys[i]);
+        if (v)
+            json_object_set(sm, keys[i], v);
+    }
+    json_t *scale = json_pack("{s:s,s:s,s:o,s:{s:I},s:{s:I}}", "kind", "Scale", "apiVersion",
+                              "autoscaling/v1", "metadata", sm, "spec", "replicas",
+                              (json_int_t)daas_kube_int(obj, "spec.replicas", 0), "status",
+                              "replicas", (json_int_t)daas_kube_int(obj, "status.replicas", 0));
+    daas_kube_labelsel *sel = NULL;
+    daas_err e = {0};
+    if (daas_kube_labelsel_from_json(daas_kube_path(obj, "spec.selector"), &sel, &e) ==
+        DAAS_OK) {
+        char *s = daas_kube_labelsel_string(sel);
+        daas_kube_set_str(scale, "status.selector", s);
+        daas_free(s);
+        daas_kube_labelsel_free(&sel);
+    }
+    (void)k;
+    return scale;
+}
+
+/* PUT of a subresource: the body is the new status (status), the Scale (scale), or the
+ * namespace whose spec.finalizers replace the stored ones (finalize). */
+static int put_sub(daas_api__req *r, const json_t *old, json_t **out, void *arg, daas_err *err)
+{
+    const json_t *body = arg;
+    const char *sub = r->route.sub;
+    json_t *res = json_deep_copy(old);
+    const char *want = daas_kube_str(body, "metadata.resourceVersion");
+    if (want)
+        daas_kube_set_str(res, "metadata.resourceVersion", want);
+    if (strcmp(sub, "status") == 0) {
+        json_t *st = json_object_get(body, "status");
+        if (st)
+            json_object_set(res, "status", st);
+        else
+            json_object_del(res, "status");
+    } else if (strcmp(sub, "scale") == 0) {
+        json_t *rep = daas_kube_path(body, "spec.replicas");
+        if (!json_is_integer(rep) || json_integer_value(rep) < 0) {
+            json_decref(res);
+            return daas_fail(err, DAAS_EINVAL, "Scale.spec.replicas must be a non-negative "
+                                               "integer");
+        }
+        daas_kube_set(res, "spec.replicas", json_incref(rep));
+    } else { /* finalize */
+        json_t *f = daas_kube_path(body, "spec.finalizers");
+        daas_kube_set(res, "spec.finalizers", f ? json_incref(f) : json_array());
+    }
+    *out = res;
+    return DAAS_OK;
+}
+
+/* POST pods/{name}/binding: sets spec.nodeName once. */
+static int bind(daas_api__req *r, const json_t *old, json_t **out, void *arg, daas_err *err)
+{
+    const char *node = arg;
+    const char *cur = daas_kube_str(old, "spec.nodeName");
+    if (cur && cur[0])
+        return daas_fail(err, DAAS_ECONFLICT, "pod %s is already assigned to node \"%s\"",
+                         r->route.name, cur);
+    if (daas_kube_path(old, "metadata.deletionTimestamp"))
+        return daas_fail(err, DAAS_ECONFLICT, "pod %s is being deleted, cannot be assigned to "
+                                              "a host",
+                         r->route.name);
+    json_t *res = json_deep_copy(old);
+    daas_kube_set_str(res, "spec.nodeName", node);
+    *out = res;
+    return DAAS_OK;
+}
+
+static void binding(daas_api__req *r)
+{
+    daas_err e = {0};
+    json_t *body = NULL;
+    r->verb = DAAS_API_VERB_CREATE;
+    int rc = daas_api__decode_body(r, &body, &e);
+    const char *node = rc == DAAS_OK ? daas_kube_str(body, "target.name") : NULL;
+    if (rc == DAAS_OK && (node == NULL || node[0] == '\0'))
+        rc = daas_fail(&e, DAAS_EINVALID, "Binding \"%s\" is invalid: target.name: Required "
+                                          "value",
+                       r->route.name);
+    if (rc != DAAS_OK) {
+        daas_api__respond_err(r, &e);
+    } else {
+        /* Answer with a Status like upstream, not the pod. */
+        r->route.sub = "binding";
+        daas_api__modify(r, NULL, bind, (void *)node);
+    }
+    json_decref(body);
+}
+
+static void log_placeholder(daas_api__req *r)
+{
+    daas_err e = {0};
+    char *key = daas_api__key(r->route.kind, r->route.ns, r->route.name);
+    daas_kv kv = {0};
+    json_t *pod = NULL;
+    int rc = daas_api__load(r->api, key, &kv, &pod, &e);
+    daas_free(key);
+    if (rc == DAAS_ENOTFOUND)
+        daas_api__fail_notfound(r, r->route.name, &e);
+    else if (rc == DAAS_OK) {
+        const char *node = daas_kube_str(pod, "spec.nodeName");
+        if (node && node[0])
+            daas_fail(&e, DAAS_EUNAVAIL,
+                      "logs of pod \"%s\" are not available: node \"%s\" has no daas agent "
+                      "serving logs",
+                      r->route.name, node);
+        else
+            daas_fail(&e, DAAS_EINVAL,
+                      "pod \"%s\" is not scheduled to a node yet, so it has no logs",
+                      r->route.name);
+    }
+    daas_api__respond_err(r, &e);
+    json_decref(pod);
+    daas_kv_fini(&kv);
+}
+
+static bool sub_allowed(const daas_kube_kind *k, const char *sub)
+{
+    static const struct {
+        const char *name;
+        unsigned bit;
+    } subs[] = {{"status", DAAS_KUBE_SUB_STATUS},     {"scale", DAAS_KUBE_SUB_SCALE},
+                {"binding", DAAS_KUBE_SUB_BINDING},   {"log", DAAS_KUBE_SUB_LOG},
+                {"finalize", DAAS_KUBE_SUB_FINALIZE}};
+    for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++)
+        if (strcmp(sub, subs[i].name) == 0)
+            return (k->subresources & subs[i].bit) != 0;
+    return false;
+}
+
+static void get_sub(daas_api__req *r)
+{
+    daas_err e = {0};
+    daas_kv kv = {0};
+    json_t *obj = NULL;
+    char *key = daas_api__key(r->route.kind, r->route.ns, r->route.name);
+    r->verb = DAAS_API_VERB_GET;
+    int rc = daas_api__load(r->api, key, &kv, &obj, &e);
+    daas_free(key);
+    if (rc == DAAS_ENOTFOUND)
+        daas_api__fail_notfound(r, r->route.name, &e);
+    if (rc != DAAS_OK)
+        daas_api__respond_err(r, &e);
+    else
+        daas_api__respond_result(r, 200, obj);
+    json_decref(obj);
+    daas_kv_fini(&kv);
+}
+
+void daas_api__subresource(daas_api__req *r)
+{
+    const char *m = r->http->method, *sub = r->route.sub;
+    daas_err e = {0};
+    if (!sub_allowed(r->route.kind, sub)) {
+        daas_fail(&e, DAAS_ENOTFOUND, "the server could not find the requested resource");
+        daas_api__respond_err(r, &e);
+        return;
+    }
+    bool get = strcmp(m, "GET") == 0, put = strcmp(m, "PUT") == 0,
+         patch = strcmp(m, "PATCH") == 0, post = strcmp(m, "POST") == 0;
+    if (strcmp(sub, "log") == 0 && get) {
+        log_placeholder(r);
+    } else if (strcmp(sub, "binding") == 0 && post) {
+        binding(r);
+    } else if (get && strcmp(sub, "finalize") != 0 && strcmp(sub, "binding") != 0) {
+        get_sub(r);
+    } else if (patch && strcmp(sub, "finalize") != 0 && strcmp(sub, "binding") != 0) {
+        daas_api__patch(r);
+    } else if (put && strcmp(sub, "binding") != 0) {
+        json_t *body = NULL;
+        r->verb = DAAS_API_VERB_UPDATE;
+        int rc = daas_api__decode_body(r, &body, &e);
+        if (rc != DAAS_OK)
+            daas_api__respond_err(r, &e);
+        else
+            daas_api__modify(r, NULL, put_sub, body);
+        json_decref(body);
+    } else {
+        daas_fail(&e, DAAS_EMETHOD, "the server does not allow this method on the requested "
+                                    "resource");
+        daas_api__respond_err(r, &e);
+    }
+}
+
+/* ---- ClusterIP allocation (first free address of the range, .1 reserved for the
+ * kubernetes service). Issue 7 replaces this with an allocator that keeps a bitmap. ---- */
+
+static int alloc_cluster_ip(daas_api__req *r, json_t *svc, daas_err *err)
+{
+    daas_kv_list l = {0};
+    int rc = daas_store_list(r->api->store, "/registry/services/", NULL, 0, &l, err);
+    if (rc != DAAS_OK)
+        return rc;
+    uint32_t size = ~r->api->svc_mask + 1;
+    uint8_t *used = daas_xcalloc(size, 1);
+    for (size_t i = 0; i < l.n; i++) {
+        json_t *o = daas_api__parse_kv(&l.items[i]);
+        const char *ip = daas_kube_str(o, "spec.clusterIP");
+        unsigned a, b, c, d;
+        if (ip && sscanf(ip, "%u.%u.%u.%u", &a, &b, &c, &d) == 4) {
+            uint32_t v = (a << 24) | (b << 16) | (c << 8) | d;
+            if ((v & r->api->svc_mask) == r->api->svc_base)
+                used[v - r->api->svc_base] = 1;
+        }
+        json_decref(o);
+    }
+    daas_kv_list_fini(&l);
+    uint32_t start = 0;
+    daas_random(&start, sizeof start);
+    rc = daas_fail(err, DAAS_EUNAVAIL, "no ClusterIP left in the service range");
+    for (uint32_t i = 0; i < size; i++) {
+        uint32_t off = (start + i) % size;
+        if (off < 2 || off == size - 1 || used[off])
+            continue;
+        uint32_t v = r->api->svc_base + off;
+        char ip[16];
+        snprintf(ip, sizeof ip, "%u.%u.%u.%u", v >> 24, (v >> 16) & 255, (v >> 8) & 255,
+                 v & 255);
+        daas_kube_set_str(svc, "spec.clusterIP", ip);
+        daas_kube_set(svc, "spec.clusterIPs", json_pack("[s]", ip));
+        daas_err_clear(err);
+        rc = DAAS_OK;
+        break;
+    }
+    daas_free(used);
+    return rc;
+}
+
+int daas_api__prepare_create(daas_api__req *r, json_t *obj, daas_err *err)
+{
+    if (strcmp(r->route.kind->resource, "services") != 0)
+        return DAAS_OK;
+    const char *type = daas_kube_str(obj, "spec.type");
+    const char *ip = daas_kube_str(obj, "spec.clusterIP");
+    if ((type && strcmp(type, "ExternalName") == 0) || (ip && ip[0]))
+        return DAAS_OK;
+    return alloc_cluster_ip(r, obj, err);
+}
