@@ -27,7 +27,8 @@
 #include "common/util.h"
 
 typedef struct daas_store daas_store;
-typedef struct daas_store_watch daas_store_watch;
+/* The watch handle. (Its typedef is not "daas_store_watch": that name is the function.) */
+typedef struct daas_store_watch daas_store_watcher;
 
 /* One key at one revision. Every pointer is owned by the daas_kv (release with daas_kv_fini). */
 typedef struct daas_kv {
@@ -76,6 +77,8 @@ typedef struct daas_store_opts {
     size_t max_value;       /* largest value accepted (default 3 MiB + 64 KiB) */
     int64_t compact_keep;   /* revisions always kept by auto-compaction (default 1000) */
     int compact_interval_s; /* seconds between auto-compactions; 0 disables (default 300) */
+    size_t event_ring_bytes; /* bytes of values the ring may hold beyond the live state: the
+                                oldest events are dropped past it (0 = default 32 MiB) */
 } daas_store_opts;
 
 /* Opens (creating if needed) the SQLite store at path (a file; WAL files beside it), loads the
@@ -110,7 +113,8 @@ DAAS_MUST_USE int daas_store_update(daas_store *st, const char *key, daas_bytes 
                                     int64_t expect_rev, int64_t *rev_out, daas_err *err);
 
 /* Deletes key if its mod_rev equals expect_rev (0 = unconditional). prev_out (may be NULL)
- * gets the deleted value. Errors: DAAS_ENOTFOUND, DAAS_ECONFLICT. */
+ * gets the deleted value as the DELETE event carries it: mod_rev = the delete's revision and
+ * obj rendered for that revision. Errors: DAAS_ENOTFOUND, DAAS_ECONFLICT. */
 DAAS_MUST_USE int daas_store_delete(daas_store *st, const char *key, int64_t expect_rev,
                                     daas_kv *prev_out, int64_t *rev_out, daas_err *err);
 
@@ -120,26 +124,45 @@ DAAS_MUST_USE int daas_store_delete(daas_store *st, const char *key, int64_t exp
 typedef void (*daas_store_notify_fn)(void *arg);
 
 /* Starts a watch on keys with prefix, delivering every event with revision > from_rev.
- * from_rev below daas_store_compacted() (and not 0) gives DAAS_EGONE. from_rev 0 means
- * "from now". */
+ * from_rev below daas_store_compacted() (and not 0) gives DAAS_EGONE, and so does a from_rev
+ * older than the in-memory event ring (which starts empty at open: watches from before the
+ * open revision must re-list). from_rev 0 means "from now". Events already pending at
+ * creation are not signalled: call daas_store_watch_next once after creating the watch;
+ * notify may run (with arg) before this function returns. */
 DAAS_MUST_USE int daas_store_watch(daas_store *st, const char *prefix, int64_t from_rev,
                                    daas_store_notify_fn notify, void *arg,
-                                   daas_store_watch **out, daas_err *err);
+                                   daas_store_watcher **out, daas_err *err);
 
 /* Moves up to max pending events into evs (caller fini's each); *n gets the count (0 when
- * none is pending). Errors: DAAS_EGONE when the watcher fell behind the event ring (the watch
- * is then dead), DAAS_ECLOSED after the store closed. */
-DAAS_MUST_USE int daas_store_watch_next(daas_store_watch *w, daas_store_event *evs, size_t max,
-                                        size_t *n, daas_err *err);
+ * none is pending); call again while *n == max. One thread at a time per watch. Errors:
+ * DAAS_EGONE when the watcher fell behind the event ring (the watch is then dead),
+ * DAAS_ECLOSED after the store closed. */
+DAAS_MUST_USE int daas_store_watch_next(daas_store_watcher *w, daas_store_event *evs,
+                                        size_t max, size_t *n, daas_err *err);
 
 /* Revision up to which this watcher has been given events (for bookmarks). */
-int64_t daas_store_watch_rev(daas_store_watch *w);
+int64_t daas_store_watch_rev(daas_store_watcher *w);
 
 /* Stops and frees a watch. Accepts NULL; nulls *w. Safe while notify may be running. */
-void daas_store_watch_cancel(daas_store_watch **w);
+void daas_store_watch_cancel(daas_store_watcher **w);
+
+/* Counters for tests and metrics. */
+typedef struct daas_store_stats {
+    uint64_t writes;      /* successful writes since open */
+    uint64_t ops;         /* write ops handled (including failed preconditions) */
+    uint64_t batches;     /* group commits (one transaction + fsync each) */
+    uint64_t failed;      /* commits that failed (their writes got DAAS_EIO) */
+    size_t keys;          /* live keys */
+    size_t ring_events;   /* events held for watchers */
+    size_t ring_bytes;    /* estimated bytes held only by the event ring */
+    int64_t ring_floor;   /* watches must start at or after this revision */
+} daas_store_stats;
+
+void daas_store_read_stats(daas_store *st, daas_store_stats *out);
 
 /* Drops history up to and including rev (superseded versions and tombstones). Later watches
- * or lists from rev or earlier give DAAS_EGONE. */
+ * or lists from rev or earlier give DAAS_EGONE. rev at or below the compacted revision is a
+ * no-op; rev above the current revision gives DAAS_EINVAL. */
 DAAS_MUST_USE int daas_store_compact(daas_store *st, int64_t rev, daas_err *err);
 
 #endif

@@ -1,0 +1,53 @@
+/*
+ * store_testutil.h: helpers shared by the store's unit tests (temporary directories,
+ * small threads helpers). Header-only: every test includes it once.
+ *
+ * Owns:   nothing beyond one test's temp directory.
+ */
+#ifndef DAAS_TEST_STORE_TESTUTIL_H
+#define DAAS_TEST_STORE_TESTUTIL_H
+
+#include <errno.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/alloc.h"
+
+typedef struct st_tmp {
+    char dir[512];
+    char db[600];
+} st_tmp;
+
+/* Creates a fresh directory under $DAAS_TEST_TMP (or /tmp); db = dir/state.db. */
+static inline void st_tmp_init(st_tmp *t)
+{
+    const char *base = getenv("DAAS_TEST_TMP");
+    if (!base || !*base)
+        base = "/tmp";
+    (void)mkdir(base, 0700); /* ctest's tmp dir may not exist yet */
+    snprintf(t->dir, sizeof t->dir, "%s/daas-store-XXXXXX", base);
+    if (!mkdtemp(t->dir)) {
+        perror("mkdtemp");
+        abort();
+    }
+    snprintf(t->db, sizeof t->db, "%s/state.db", t->dir);
+}
+
+static inline int st_tmp_rm_one(const char *p, const struct stat *sb, int flag, struct FTW *f)
+{
+    (void)sb;
+    (void)flag;
+    (void)f;
+    return remove(p);
+}
+
+static inline void st_tmp_fini(st_tmp *t)
+{
+    (void)nftw(t->dir, st_tmp_rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+#endif
