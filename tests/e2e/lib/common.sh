@@ -1,0 +1,119 @@
+# common.sh: what every end-to-end test shares: a private server on a free port, a private
+# HOME and kubectl cache, assertion helpers. Source it from a test; it cleans up on exit.
+# Needs: DAAS_BIN (the daas binary; ctest sets it), kubectl, curl, python3.
+set -euo pipefail
+
+: "${DAAS_BIN:?DAAS_BIN must point at the daas binary}"
+command -v kubectl >/dev/null || { echo "FAIL: kubectl not found"; exit 1; }
+command -v curl >/dev/null || { echo "FAIL: curl not found"; exit 1; }
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/daas-e2e.XXXXXX")
+export HOME=$T/home
+mkdir -p "$HOME"
+DATA=$T/data
+SERVER_PID=
+PASSED=0
+
+cleanup() {
+  local rc=$?
+  if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
+    kill -TERM "$SERVER_PID" 2>/dev/null || true
+    for _ in $(seq 50); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$SERVER_PID" 2>/dev/null || true
+  fi
+  if [ $rc -ne 0 ] && [ -f "$T/server.log" ]; then
+    echo "---- server log (last 40 lines) ----"; tail -n 40 "$T/server.log"
+  fi
+  rm -rf "$T"
+  exit $rc
+}
+trap cleanup EXIT
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+PORT=$(free_port)
+export KUBECONFIG=$DATA/kubeconfig.yaml
+
+# start_server [extra flags]: starts daas server and waits until /readyz answers.
+start_server() {
+  "$DAAS_BIN" server --data-dir "$DATA" --https-listen-port "$PORT" --bind-address 127.0.0.1 \
+    --workers 4 "$@" >>"$T/server.log" 2>&1 &
+  SERVER_PID=$!
+  for _ in $(seq 100); do
+    if curl -sk "https://127.0.0.1:$PORT/readyz" 2>/dev/null | grep -q ok; then return 0; fi
+    kill -0 "$SERVER_PID" 2>/dev/null || { echo "FAIL: server exited at start"; return 1; }
+    sleep 0.1
+  done
+  echo "FAIL: server not ready"; return 1
+}
+
+stop_server() {
+  kill -TERM "$SERVER_PID"; wait "$SERVER_PID" || true; SERVER_PID=
+}
+
+# k ARGS: kubectl with a private cache and a timeout.
+k() { timeout 60 kubectl --cache-dir "$T/cache" "$@"; }
+
+# Admin credentials for curl (extracted once from the kubeconfig).
+creds() {
+  [ -f "$T/admin.crt" ] && return 0
+  python3 - "$KUBECONFIG" "$T" <<'PY'
+import base64, sys, re
+cfg = open(sys.argv[1]).read()
+def field(name):
+    m = re.search(name + r':\s*(\S+)', cfg)
+    return base64.b64decode(m.group(1))
+open(sys.argv[2] + '/ca.crt', 'wb').write(field('certificate-authority-data'))
+open(sys.argv[2] + '/admin.crt', 'wb').write(field('client-certificate-data'))
+open(sys.argv[2] + '/admin.key', 'wb').write(field('client-key-data'))
+PY
+}
+
+# api METHOD PATH [curl args...]: prints the body, then the HTTP status on the last line.
+api() {
+  creds
+  local m=$1 p=$2; shift 2
+  curl -s --cacert "$T/ca.crt" --cert "$T/admin.crt" --key "$T/admin.key" -X "$m" \
+    -w '\n%{http_code}\n' "https://127.0.0.1:$PORT$p" "$@"
+}
+
+pass() { PASSED=$((PASSED + 1)); echo "ok - $*"; }
+fail() { echo "FAIL: $*"; exit 1; }
+
+# expect_out "description" "regex" cmd...: runs cmd, requires success and output matching regex.
+expect_out() {
+  local what=$1 re=$2; shift 2
+  local out
+  if ! out=$("$@" 2>&1); then echo "$out"; fail "$what: command failed: $*"; fi
+  if ! grep -Eq -- "$re" <<<"$out"; then echo "$out"; fail "$what: output does not match /$re/"; fi
+  pass "$what"
+}
+
+# expect_err "description" "regex" cmd...: requires failure and output matching regex.
+expect_err() {
+  local what=$1 re=$2; shift 2
+  local out
+  if out=$("$@" 2>&1); then echo "$out"; fail "$what: command succeeded but should fail"; fi
+  if ! grep -Eq -- "$re" <<<"$out"; then echo "$out"; fail "$what: error does not match /$re/"; fi
+  pass "$what"
+}
+
+# expect_status "description" CODE REASON METHOD PATH [curl args]: an API call answering a
+# Status with that HTTP code and reason.
+expect_status() {
+  local what=$1 code=$2 reason=$3; shift 3
+  local out
+  out=$(api "$@")
+  local got=${out##*$'\n'}
+  local body=${out%$'\n'*}
+  [ "$got" = "$code" ] || { echo "$body"; fail "$what: HTTP $got, want $code"; }
+  if [ -n "$reason" ]; then
+    grep -q "\"reason\":\"$reason\"" <<<"$body" || { echo "$body"; fail "$what: reason is not $reason"; }
+    grep -q '"kind":"Status"' <<<"$body" || { echo "$body"; fail "$what: body is not a Status"; }
+  fi
+  pass "$what"
+}
+
+done_tests() { echo "$PASSED passed, 0 failed"; }
