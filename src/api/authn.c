@@ -523,6 +523,11 @@ static void tokenfile_destroy(void *self)
 static const daas_authn_ops tokenfile_ops = {"tokenfile", tokenfile_authenticate,
                                              tokenfile_destroy};
 
+void daas_authn__add_tokens(daas_authn *a, daas_authn__tokens *t)
+{
+    daas_authn_add(a, &tokenfile_ops, t);
+}
+
 /* Reads a whole file (at most DAAS_AUTHN_MAX_FILE bytes) into one allocation of its size,
  * so no partial copy of the tokens is left behind by a growing buffer. */
 static int read_token_file(const char *path, char **out, size_t *len, daas_err *err)
@@ -577,6 +582,6 @@ int daas_authn_add_token_file(daas_authn *a, const char *path, daas_err *err)
     if (rc != DAAS_OK)
         return rc;
     DAAS_INFO(MOD, "loaded %zu tokens from %s", t->n, path);
-    daas_authn_add(a, &tokenfile_ops, t);
+    daas_authn__add_tokens(a, t);
     return DAAS_OK;
 }

@@ -36,4 +36,8 @@ DAAS_MUST_USE int daas_authn__tokens_lookup(const daas_authn__tokens *t, const c
 
 void daas_authn__tokens_free(daas_authn__tokens **t);
 
+/* Appends a token authenticator backed by t to the chain; takes ownership of t. (What
+ * daas_authn_add_token_file does after reading and parsing the file.) */
+void daas_authn__add_tokens(daas_authn *a, daas_authn__tokens *t);
+
 #endif
