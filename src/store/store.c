@@ -174,6 +174,7 @@ static int start_threads(daas_store *st, daas_err *err)
 {
     if (pthread_create(&st->writer, NULL, daas_store__writer_main, st) != 0)
         return daas_fail(err, DAAS_EINTERNAL, "store: cannot start the writer thread");
+    st->has_writer = true;
     if (st->opts.compact_interval_s > 0) {
         if (pthread_create(&st->compactor, NULL, compactor_main, st) != 0)
             return daas_fail(err, DAAS_EINTERNAL, "store: cannot start the compactor");
@@ -240,12 +241,12 @@ static void stop_threads(daas_store *st)
         st->has_compactor = false;
     }
     pthread_mutex_lock(&st->qmu);
-    bool had_writer = !st->stopping && st->writer;
     st->stopping = true; /* the writer drains what is queued, then exits */
     pthread_cond_signal(&st->qcond);
     pthread_mutex_unlock(&st->qmu);
-    if (had_writer)
+    if (st->has_writer)
         pthread_join(st->writer, NULL);
+    st->has_writer = false;
 }
 
 /* Order matters: threads first (pending writes complete), then memory, then the backend;

@@ -77,8 +77,8 @@ typedef struct daas_store_opts {
     size_t max_value;       /* largest value accepted (default 3 MiB + 64 KiB) */
     int64_t compact_keep;   /* revisions always kept by auto-compaction (default 1000) */
     int compact_interval_s; /* seconds between auto-compactions; 0 disables (default 300) */
-    size_t event_ring_bytes; /* bytes of values the ring may hold beyond the live state: the
-                                oldest events are dropped past it (0 = default 32 MiB) */
+    size_t event_ring_bytes; /* bytes of superseded values the ring may keep alive (beyond the
+                                live state): older events are dropped past it (0 = 32 MiB) */
 } daas_store_opts;
 
 /* Opens (creating if needed) the SQLite store at path (a file; WAL files beside it), loads the

@@ -158,7 +158,7 @@ typedef struct daas_store__ring {
     size_t max;        /* opts.event_ring */
     size_t head;       /* slot of the oldest event */
     size_t n;          /* events held */
-    size_t bytes;      /* estimated bytes held only by the ring */
+    size_t bytes;      /* estimated bytes of superseded versions held by the ring */
     size_t max_bytes;  /* opts.event_ring_bytes */
     int64_t floor;     /* events with rev <= floor are not (any more) in the ring */
 } daas_store__ring;
@@ -225,6 +225,7 @@ struct daas_store {
     daas_store__op *qhead, *qtail; /* qmu */
     bool stopping;                 /* qmu: no new ops accepted */
     pthread_t writer;
+    bool has_writer;               /* writer started (joined at close) */
     daas_store__batch_hook batch_hook; /* test seam; set before any write */
     void *batch_hook_arg;
 

@@ -7,8 +7,8 @@
  * Model:  like kube-apiserver's watch cache: one ring shared by all watchers; a watcher is a
  *         revision cursor, so a slow watcher costs nothing until it falls off the ring, and
  *         then gets DAAS_EGONE and re-lists. The ring is bounded by a count (opts.event_ring)
- *         and by the bytes of values only it keeps alive (opts.event_ring_bytes), so a burst
- *         of large updates cannot blow the memory budget.
+ *         and by the bytes of superseded values only it keeps alive (opts.event_ring_bytes),
+ *         so a burst of large updates cannot blow the memory budget.
  * Invariants:
  *   - ring and cursors are read under st->lock shared; the ring is changed only by the
  *     writer thread under st->lock exclusive;
@@ -42,15 +42,19 @@ static void ev_release(daas_store__ev *e)
     daas_blob_unref(&e->pobj);
 }
 
-/* Bytes an event keeps alive on its own: the blobs it introduced (a PUT's value and rendered
- * object, a DELETE's rendered object). prev blobs belong to the previous event or to the
- * index, so they are not counted twice. */
+/* Bytes an event keeps alive beyond the live state: the version it superseded (prev), which
+ * only the ring still references, plus a DELETE's rendered object. Its new value is the live
+ * one, shared with the index, so it is not charged; once a later event supersedes it, that
+ * event pays for it. Each superseded version is thus charged once, to the event whose drop
+ * frees it (the ring drops in revision order). */
 static size_t ev_cost(const daas_store__ev *e)
 {
     size_t n = EV_OVERHEAD;
-    if (e->type == DAAS_STORE_PUT && e->val)
-        n += e->val->len;
-    if (e->obj)
+    if (e->pval)
+        n += e->pval->len;
+    if (e->pobj)
+        n += e->pobj->len;
+    if (e->type == DAAS_STORE_DELETE && e->obj)
         n += e->obj->len;
     return n;
 }
