@@ -94,6 +94,9 @@ const daas_kube_kind *daas_kube_kind_by_resource(const char *group, const char *
                                                  const char *resource);
 const daas_kube_kind *daas_kube_kind_by_kind(const char *group, const char *version,
                                              const char *kind);
+/* Lookup by what a user types: plural, singular, short name or Kind (any case), optionally
+ * qualified by group ("deployments.apps", "leases.coordination.k8s.io"). NULL when unknown. */
+const daas_kube_kind *daas_kube_kind_by_name(const char *name);
 /* "v1" or "apps/v1" */
 void daas_kube_kind_api_version(const daas_kube_kind *k, char *buf, size_t n);
 /* The resource qualified by group for messages: "pods", "deployments.apps". */
