@@ -199,10 +199,6 @@ int daas_store__submit(daas_store *st, daas_store__op *op);
 /* The writer thread's body (arg: daas_store *). */
 void *daas_store__writer_main(void *arg);
 
-/* Test seam hook: when set, called by the writer between the commit and the apply of every
- * batch, outside all locks (lets tests hold the writer to force large batches). */
-typedef void (*daas_store__batch_hook)(void *arg, size_t nops);
-
 /* ------------------------------------------------------------------------------------------
  * The store.
  */
@@ -226,8 +222,6 @@ struct daas_store {
     bool stopping;                 /* qmu: no new ops accepted */
     pthread_t writer;
     bool has_writer;               /* writer started (joined at close) */
-    daas_store__batch_hook batch_hook; /* test seam; set before any write */
-    void *batch_hook_arg;
 
     /* Watchers. */
     pthread_mutex_t wmu;

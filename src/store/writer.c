@@ -280,8 +280,6 @@ static void run_batch(daas_store *st, batch *b)
         atomic_fetch_add_explicit(&st->n_batches, 1, memory_order_relaxed);
         atomic_fetch_add_explicit(&st->n_writes, b->nrows, memory_order_relaxed);
     }
-    if (st->batch_hook)
-        st->batch_hook(st->batch_hook_arg, b->n);
     render_batch(st, b);
     apply_batch(st, b);
     notify_batch(st, b);
