@@ -1,0 +1,207 @@
+/*
+ * bench.h: the pieces of bench_api (the API benchmark) shared between its files.
+ *
+ * Owns:   the TLS client context (credentials from the server's kubeconfig, session reuse),
+ *         the blocking keep-alive client connection, the incremental HTTP/1.1 response parser,
+ *         the spawned server process, latency statistics, the phases' result records.
+ * Not:    the server (src/); this program only talks to it over HTTPS like any client.
+ * Invariants:
+ *   - responses are parsed only as far as needed: status line, Content-Length / chunked
+ *     framing; bodies are discarded unless a caller asks for them;
+ *   - every client verifies the server against the cluster CA and authenticates with the
+ *     admin client certificate.
+ * Spec:   bench/README.md; shared/specs/kube-api.md §5 (list/watch).
+ */
+#ifndef DAAS_BENCH_API_BENCH_H
+#define DAAS_BENCH_API_BENCH_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <openssl/ssl.h>
+
+#include "common/alloc.h"
+#include "common/err.h"
+
+/* ---- TLS client context (tls.c) ---- */
+
+typedef struct daas_bench_tls {
+    SSL_CTX *ctx;              /* client context: CA, admin cert/key, AES-128-GCM first */
+    int port;                  /* server port on 127.0.0.1 */
+    pthread_mutex_t mu;        /* guards sess */
+    SSL_SESSION *sess;         /* newest session ticket, offered by new connections */
+    atomic_long handshakes;    /* completed handshakes */
+    atomic_long resumed;       /* of which resumed a session */
+} daas_bench_tls;
+
+/* Builds the client context from the kubeconfig at path (base64 PEM CA, client certificate
+ * and key). Errors: DAAS_ENOTFOUND (file), DAAS_EINVAL (missing field), DAAS_ECRYPTO. */
+DAAS_MUST_USE int daas_bench_tls_init(daas_bench_tls *t, const char *kubeconfig, int port,
+                                      daas_err *err);
+void daas_bench_tls_fini(daas_bench_tls *t);
+/* A new SSL for fd (blocking or not) offering the newest session. Thread: any. */
+SSL *daas_bench_tls_ssl(daas_bench_tls *t, int fd);
+/* Counts a finished handshake (resumed or full). */
+void daas_bench_tls_done(daas_bench_tls *t, SSL *ssl);
+/* A TCP socket connected (or connecting, when nonblock) to 127.0.0.1:port; -1 on failure. */
+int daas_bench_tcp_connect(int port, bool nonblock);
+
+/* ---- incremental HTTP/1.1 response parser (resp.c) ---- */
+
+typedef void (*daas_bench_body_fn)(void *ud, const char *p, size_t n);
+
+enum { DAAS_BENCH_HEAD_MAX = 8192 };
+
+typedef struct daas_bench_resp {
+    int state;               /* private parser state */
+    int status;              /* HTTP status, once the head is parsed */
+    bool chunked;            /* Transfer-Encoding: chunked */
+    bool close;              /* Connection: close (reconnect after this response) */
+    int64_t remain;          /* body bytes left (length framing) or in the current chunk */
+    int64_t body_len;        /* decoded body bytes seen */
+    size_t headlen;          /* bytes in head */
+    size_t linelen;          /* bytes in line */
+    char line[256];          /* chunk-size / chunk-end / trailer line being read */
+    char head[DAAS_BENCH_HEAD_MAX]; /* status line and header fields */
+    daas_bench_body_fn on_body; /* receives decoded body bytes (may be NULL) */
+    void *ud;                /* for on_body */
+} daas_bench_resp;
+
+/* Prepares r for one response. */
+void daas_bench_resp_init(daas_bench_resp *r, daas_bench_body_fn on_body, void *ud);
+/* Feeds received bytes; *used says how many were consumed (all, unless the response ended).
+ * Returns DAAS_OK while more is expected or when done (see daas_bench_resp_done),
+ * DAAS_EINVAL on a malformed response, DAAS_EHEADERS when the head is too large. */
+DAAS_MUST_USE int daas_bench_resp_feed(daas_bench_resp *r, const char *p, size_t n,
+                                       size_t *used);
+bool daas_bench_resp_done(const daas_bench_resp *r);
+bool daas_bench_resp_head_done(const daas_bench_resp *r);
+
+/* ---- blocking keep-alive client connection (conn.c) ---- */
+
+typedef struct daas_bench_conn {
+    daas_bench_tls *tls; /* borrowed */
+    int fd;              /* -1 when closed */
+    SSL *ssl;            /* NULL when closed */
+    daas_buf req;        /* request being sent (reused) */
+    daas_buf *capture;   /* body sink of the current request, or NULL */
+    const daas_bench_resp *cur; /* response being read */
+    int status;          /* status of the current request */
+    char errbody[240];   /* start of the last request's error body, or TLS error */
+    char rbuf[16384];    /* one TLS record's worth */
+} daas_bench_conn;
+
+/* Opens (lazily: the first request connects). Never fails. */
+void daas_bench_conn_init(daas_bench_conn *c, daas_bench_tls *t);
+void daas_bench_conn_fini(daas_bench_conn *c);
+/* Sends one request and reads the whole response; *status gets the HTTP status. The body goes
+ * to capture when not NULL (capped by its max), else it is discarded. A connection the server
+ * closed before answering is reopened and the request resent once.
+ * Errors: DAAS_EIO (connection or TLS failure), DAAS_EINVAL (malformed response). */
+DAAS_MUST_USE int daas_bench_conn_do(daas_bench_conn *c, const char *method, const char *path,
+                                     const char *body, size_t body_len, daas_buf *capture,
+                                     int *status);
+
+/* ---- latency statistics (stats.c) ---- */
+
+typedef struct daas_bench_lat {
+    uint32_t *us;  /* latencies in microseconds */
+    size_t n, cap;
+} daas_bench_lat;
+
+void daas_bench_lat_add(daas_bench_lat *l, int64_t ns);
+/* Moves src's samples into dst and frees src's. */
+void daas_bench_lat_merge(daas_bench_lat *dst, daas_bench_lat *src);
+/* Sorts in place; q in [0,1]; returns milliseconds (0 when empty). */
+double daas_bench_lat_ms(daas_bench_lat *l, double q);
+void daas_bench_lat_fini(daas_bench_lat *l);
+
+/* ---- the spawned server (server.c) ---- */
+
+typedef struct daas_bench_server {
+    pid_t pid;          /* the daas server process, 0 when not running */
+    int port;           /* its HTTPS port */
+    char dir[256];      /* temporary data directory */
+    char log[300];      /* dir/server.log: the server's stderr */
+    char kubeconfig[300];
+} daas_bench_server;
+
+/* Makes a fresh data dir, picks a free port, starts `daas server` and waits up to 60 s for
+ * the kubeconfig and a 200 from /readyz; t is initialised from the kubeconfig on success.
+ * Errors: DAAS_EIO (spawn, early exit or timeout; the log's tail is printed). */
+DAAS_MUST_USE int daas_bench_server_start(daas_bench_server *s, const char *daas,
+                                          int workers, daas_bench_tls *t, daas_err *err);
+/* SIGTERM (SIGKILL after 15 s), then removes the data dir unless keep. Returns the exit
+ * status as waitpid reports it, or -1. */
+int daas_bench_server_stop(daas_bench_server *s, bool keep);
+/* The server's VmRSS and VmHWM in kB (0 when unreadable). */
+void daas_bench_server_rss(const daas_bench_server *s, long *rss_kb, long *hwm_kb);
+/* Prints the last lines of the server log to stderr. */
+void daas_bench_server_log_tail(const daas_bench_server *s, int lines);
+
+/* ---- load phases (load.c) ---- */
+
+typedef struct daas_bench_result {
+    int64_t ok;            /* operations answered with the expected status */
+    int64_t errors;        /* other statuses and transport failures */
+    double seconds;        /* wall time of the phase */
+    double p50_ms, p99_ms; /* latency of successful operations */
+    int first_status;      /* first unexpected status (0: transport error or none) */
+    char first_err[240];   /* its body's start, or the transport error */
+} daas_bench_result;
+
+typedef struct daas_bench_cfg {
+    const char *daas;     /* server binary */
+    int clients;          /* concurrent load connections */
+    int64_t creates;      /* pods created in phase a */
+    int seconds;          /* duration of phases b and c */
+    int watchers;         /* phase d watchers */
+    int64_t events;       /* phase d events */
+    int writers;          /* phase d writer connections */
+    int workers;          /* --workers for the server, 0: its default */
+    bool keep;            /* keep the data dir */
+} daas_bench_cfg;
+
+/* POSTs a Namespace named ns; 201 or 409 (exists) are success. */
+DAAS_MUST_USE int daas_bench_make_ns(daas_bench_tls *t, const char *ns, daas_err *err);
+/* Creates pods ns/<prefix>-<i> for i in [from, to) with cfg->clients connections. */
+void daas_bench_creates(daas_bench_tls *t, const daas_bench_cfg *cfg, const char *ns,
+                        int64_t from, int64_t to, daas_bench_result *res);
+/* Random GETs of default/p-<i>, i in [0, n), for cfg->seconds. */
+void daas_bench_gets(daas_bench_tls *t, const daas_bench_cfg *cfg, int64_t n,
+                     daas_bench_result *res);
+/* LISTs of namespace ns for cfg->seconds. */
+void daas_bench_lists(daas_bench_tls *t, const daas_bench_cfg *cfg, const char *ns,
+                      daas_bench_result *res);
+
+/* ---- watch fan-out (watch.c) ---- */
+
+typedef struct daas_bench_watch_result {
+    int established;       /* watchers whose stream started (status 200) */
+    int failed;            /* watchers that could not connect or ended early */
+    int64_t deliveries;    /* events received, all watchers */
+    int64_t missed;        /* (watcher, event) pairs never received */
+    int64_t reordered;     /* events whose resourceVersion did not increase */
+    int64_t error_events;  /* ERROR events */
+    int64_t writes_ok;     /* acknowledged writes */
+    int64_t write_errors;  /* failed writes */
+    double write_seconds;  /* first write sent to last acknowledged */
+    double seconds;        /* first write sent to last delivery */
+    double setup_seconds;  /* time to open all watches */
+    double lag_max_ms;     /* max over events of (last delivery - acknowledgement) */
+    double lag_p99_ms;     /* p99 of the same */
+    char first_err[240];   /* first failure seen */
+} daas_bench_watch_result;
+
+/* Runs phase d: namespace fanout, cfg->watchers watches from the list's resourceVersion,
+ * cfg->events configmap writes from cfg->writers connections. */
+void daas_bench_watch(daas_bench_tls *t, const daas_bench_cfg *cfg,
+                      daas_bench_watch_result *res);
+
+/* Monotonic seconds as a double, for reports. */
+double daas_bench_secs(int64_t ns);
+
+#endif
