@@ -474,8 +474,11 @@ static void svc_keep_allocated(json_t *spec, const json_t *ospec)
     const char *ip = json_string_value(json_object_get(spec, "clusterIP"));
     if ((ip == NULL || *ip == '\0') && json_object_get(ospec, "clusterIP") != NULL)
         json_object_set(spec, "clusterIP", json_object_get(ospec, "clusterIP"));
+    /* The old list is kept only when the primary IP did not change. */
     if (json_array_size(json_object_get(spec, "clusterIPs")) == 0 &&
-        json_object_get(ospec, "clusterIPs") != NULL)
+        json_array_size(json_object_get(ospec, "clusterIPs")) > 0 &&
+        streq(json_string_value(json_object_get(spec, "clusterIP")),
+              json_string_value(json_array_get(json_object_get(ospec, "clusterIPs"), 0))))
         json_object_set_new(spec, "clusterIPs",
                             json_deep_copy(json_object_get(ospec, "clusterIPs")));
     if (!(streq(type, "NodePort") || streq(type, "LoadBalancer")))

@@ -1,0 +1,275 @@
+/*
+ * test_kind_apps.c: deployments and replicasets (defaults, selector/template validation,
+ * Table rows with selector strings) and leases.
+ */
+#include "kind_test.h"
+
+#define DEPLOY(spec)                                                                           \
+    "{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":{\"name\":\"hello\","    \
+    "\"namespace\":\"default\",\"creationTimestamp\":\"2026-11-21T02:28:13Z\"},\"spec\":" spec \
+    "}"
+#define TEMPLATE                                                                               \
+    "\"template\":{\"metadata\":{\"labels\":{\"app\":\"hello\"}},\"spec\":{\"containers\":[{"  \
+    "\"name\":\"web\",\"image\":\"nginx:1.27\"}]}}"
+
+static void test_deployment_defaults(void **state)
+{
+    (void)state;
+    const daas_kube_kind *k = kt_kind("deploy");
+    daas_kube_verr v = {0};
+    json_t *o = kt_json(DEPLOY("{\"selector\":{\"matchLabels\":{\"app\":\"hello\"}}," TEMPLATE "}"));
+    kt_check(k, o, NULL, &v);
+    kt_assert_ncauses(&v, 0);
+    json_t *want = kt_json(
+        "{\"replicas\":1,\"revisionHistoryLimit\":10,\"progressDeadlineSeconds\":600,"
+        "\"strategy\":{\"type\":\"RollingUpdate\",\"rollingUpdate\":{\"maxUnavailable\":\"25%\","
+        "\"maxSurge\":\"25%\"}},\"selector\":{\"matchLabels\":{\"app\":\"hello\"}},\"template\":{"
+        "\"metadata\":{\"labels\":{\"app\":\"hello\"}},\"spec\":{\"containers\":[{\"name\":"
+        "\"web\",\"image\":\"nginx:1.27\",\"imagePullPolicy\":\"IfNotPresent\","
+        "\"terminationMessagePath\":\"/dev/termination-log\",\"terminationMessagePolicy\":"
+        "\"File\",\"resources\":{}}],\"restartPolicy\":\"Always\",\"dnsPolicy\":\"ClusterFirst\","
+        "\"securityContext\":{},\"terminationGracePeriodSeconds\":30,\"schedulerName\":"
+        "\"default-scheduler\"}}}");
+    if (!json_equal(json_object_get(o, "spec"), want))
+        fail_msg("spec: %s", json_dumps(json_object_get(o, "spec"), JSON_SORT_KEYS));
+    json_t *again = json_deep_copy(o);
+    k->defaults(again, o);
+    assert_true(json_equal(again, o));
+    json_decref(again);
+    json_decref(want);
+    json_decref(o);
+    /* Recreate gets no rollingUpdate; given values are kept. */
+    o = kt_json(DEPLOY("{\"replicas\":3,\"strategy\":{\"type\":\"Recreate\"},\"selector\":{"
+                       "\"matchLabels\":{\"app\":\"hello\"}}," TEMPLATE "}"));
+    kt_check(k, o, NULL, &v);
+    kt_assert_ncauses(&v, 0);
+    assert_int_equal(daas_kube_int(o, "spec.replicas", 0), 3);
+    assert_null(daas_kube_path(o, "spec.strategy.rollingUpdate"));
+    json_decref(o);
+}
+
+static void test_deployment_validation(void **state)
+{
+    (void)state;
+    const daas_kube_kind *k = kt_kind("deploy");
+    daas_kube_verr v = {0};
+    json_t *o = kt_json(DEPLOY("{" TEMPLATE "}"));
+    kt_check(k, o, NULL, &v);
+    kt_assert_ncauses(&v, 2);
+    kt_assert_cause(&v, "spec.selector", "FieldValueRequired", "Required value");
+    kt_assert_cause(&v, "spec.template.metadata.labels", "FieldValueInvalid",
+                    "Invalid value: map[string]string{\"app\":\"hello\"}: `selector` does not "
+                    "match template `labels`");
+    daas_kube_verr_fini(&v);
+    json_decref(o);
+    o = kt_json(DEPLOY("{\"replicas\":-1,\"selector\":{\"matchLabels\":{\"app\":\"other\"}}," TEMPLATE
+                       "}"));
+    kt_check(k, o, NULL, &v);
+    kt_assert_ncauses(&v, 2);
+    kt_assert_cause(&v, "spec.replicas", "FieldValueInvalid",
+                    "Invalid value: -1: must be greater than or equal to 0");
+    kt_assert_cause(&v, "spec.template.metadata.labels", "FieldValueInvalid",
+                    "Invalid value: map[string]string{\"app\":\"hello\"}: `selector` does not "
+                    "match template `labels`");
+    daas_kube_verr_fini(&v);
+    json_decref(o);
+    o = kt_json(DEPLOY("{\"selector\":{},\"strategy\":{\"type\":\"Recreate\",\"rollingUpdate\":{"
+                       "}}," TEMPLATE "}"));
+    kt_check(k, o, NULL, &v);
+    kt_assert_ncauses(&v, 2);
+    kt_assert_cause(&v, "spec.selector", "FieldValueInvalid",
+                    "Invalid value: v1.LabelSelector{MatchLabels:map[string]string(nil), "
+                    "MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: empty selector is "
+                    "invalid for deployment");
+    kt_assert_cause(&v, "spec.strategy.rollingUpdate", "FieldValueForbidden",
+                    "Forbidden: may not be specified when strategy `type` is 'Recreate'");
+    daas_kube_verr_fini(&v);
+    json_decref(o);
+    o = kt_json(DEPLOY("{\"selector\":{\"matchLabels\":{\"app\":\"hello\"}},\"strategy\":{"
+                       "\"rollingUpdate\":{\"maxUnavailable\":0,\"maxSurge\":\"0%\"}},"
+                       "\"template\":{\"metadata\":{\"labels\":{\"app\":\"hello\"}},\"spec\":{"
+                       "\"restartPolicy\":\"Never\",\"containers\":[{\"name\":\"w\",\"image\":"
+                       "\"x\"}]}}}"));
+    kt_check(k, o, NULL, &v);
+    kt_assert_ncauses(&v, 2);
+    kt_assert_cause(&v, "spec.strategy.rollingUpdate.maxUnavailable", "FieldValueInvalid",
+                    "Invalid value: intstr.IntOrString{Type:0, IntVal:0, StrVal:\"\"}: may not "
+                    "be 0 when `maxSurge` is 0");
+    kt_assert_cause(&v, "spec.template.spec.restartPolicy", "FieldValueNotSupported",
+                    "Unsupported value: \"Never\": supported values: \"Always\"");
+    daas_kube_verr_fini(&v);
+    json_decref(o);
+    /* Template containers are validated with their full path. */
+    o = kt_json(DEPLOY("{\"selector\":{\"matchLabels\":{\"app\":\"hello\"}},\"template\":{"
+                       "\"metadata\":{\"labels\":{\"app\":\"hello\"}},\"spec\":{\"containers\":"
+                       "[{\"name\":\"w\"}]}}}"));
+    kt_check(k, o, NULL, &v);
+    kt_assert_ncauses(&v, 1);
+    kt_assert_cause(&v, "spec.template.spec.containers[0].image", "FieldValueRequired",
+                    "Required value");
+    daas_kube_verr_fini(&v);
+    json_decref(o);
+}
+
+static void test_selector_immutable(void **state)
+{
+    (void)state;
+    const daas_kube_kind *k = kt_kind("deploy");
+    daas_kube_verr v = {0};
+    json_t *old = kt_json(DEPLOY("{\"selector\":{\"matchLabels\":{\"app\":\"hello\"}}," TEMPLATE "}"));
+    kt_check(k, old, NULL, &v);
+    json_t *o = kt_json(DEPLOY(
+        "{\"selector\":{\"matchLabels\":{\"app\":\"hello\"},\"matchExpressions\":[{\"key\":"
+        "\"tier\",\"operator\":\"NotIn\",\"values\":[\"db\"]}]}," TEMPLATE "}"));
+    kt_check(k, o, old, &v);
+    kt_assert_ncauses(&v, 1);
+    kt_assert_cause(&v, "spec.selector", "FieldValueInvalid",
+                    "Invalid value: v1.LabelSelector{MatchLabels:map[string]string{\"app\":"
+                    "\"hello\"}, MatchExpressions:[]v1.LabelSelectorRequirement{"
+                    "v1.LabelSelectorRequirement{Key:\"tier\", Operator:\"NotIn\", "
+                    "Values:[]string{\"db\"}}}}: field is immutable");
+    daas_kube_verr_fini(&v);
+    /* Same selector, new image: fine (replicasets too). */
+    json_decref(o);
+    o = json_deep_copy(old);
+    json_object_set_new(json_array_get(daas_kube_path(o, "spec.template.spec.containers"), 0),
+                        "image", json_string("nginx:2"));
+    kt_check(k, o, old, &v);
+    kt_assert_ncauses(&v, 0);
+    json_decref(o);
+    json_decref(old);
+}
+
+static void test_selector_expressions(void **state)
+{
+    (void)state;
+    const daas_kube_kind *k = kt_kind("rs");
+    daas_kube_verr v = {0};
+    json_t *o = kt_json(
+        "{\"metadata\":{\"name\":\"r\",\"namespace\":\"d\"},\"spec\":{\"selector\":{"
+        "\"matchLabels\":{\"app\":\"hello\"},\"matchExpressions\":[{\"key\":\"tier\",\"operator\":"
+        "\"In\",\"values\":[\"web\",\"api\"]},{\"key\":\"canary\",\"operator\":\"DoesNotExist\"}]},"
+        "\"template\":{\"metadata\":{\"labels\":{\"app\":\"hello\",\"tier\":\"api\"}},\"spec\":{"
+        "\"containers\":[{\"name\":\"a\",\"image\":\"x\"},{\"name\":\"b\",\"image\":\"y\"}]}}},"
+        "\"status\":{\"replicas\":2,\"readyReplicas\":1}}");
+    kt_check(k, o, NULL, &v);
+    kt_assert_ncauses(&v, 0);
+    json_t *r = k->row(o, KT_NOW);
+    assert_int_equal(kt_icell(r, 1), 1);
+    assert_int_equal(kt_icell(r, 2), 2);
+    assert_int_equal(kt_icell(r, 3), 1);
+    assert_string_equal(kt_cell(r, 4), "<unknown>");
+    assert_string_equal(kt_cell(r, 5), "a,b");
+    assert_string_equal(kt_cell(r, 6), "x,y");
+    /* Sorted by key (labels.ByKey), not by the printed form. */
+    assert_string_equal(kt_cell(r, 7), "app=hello,!canary,tier in (api,web)");
+    json_decref(r);
+    /* The template's tier no longer matches "in (api,web)". */
+    json_object_set_new(daas_kube_path(o, "spec.template.metadata.labels"), "tier",
+                        json_string("db"));
+    kt_check(k, o, NULL, &v);
+    kt_assert_ncauses(&v, 1);
+    kt_assert_cause(&v, "spec.template.metadata.labels", "FieldValueInvalid",
+                    "Invalid value: map[string]string{\"app\":\"hello\", \"tier\":\"db\"}: "
+                    "`selector` does not match template `labels`");
+    daas_kube_verr_fini(&v);
+    json_decref(o);
+    /* Bad operators and value lists. */
+    o = kt_json("{\"metadata\":{\"name\":\"r\",\"namespace\":\"d\"},\"spec\":{\"selector\":{"
+                "\"matchExpressions\":[{\"key\":\"a\",\"operator\":\"In\"},{\"key\":\"b\","
+                "\"operator\":\"Exists\",\"values\":[\"x\"]}]},\"template\":{\"spec\":{"
+                "\"containers\":[{\"name\":\"a\",\"image\":\"x\"}]}}}}");
+    kt_check(k, o, NULL, &v);
+    kt_assert_cause(&v, "spec.selector.matchExpressions[0].values", "FieldValueRequired",
+                    "Required value: must be specified when `operator` is 'In' or 'NotIn'");
+    kt_assert_cause(&v, "spec.selector.matchExpressions[1].values", "FieldValueForbidden",
+                    "Forbidden: may not be specified when `operator` is 'Exists' or "
+                    "'DoesNotExist'");
+    kt_assert_cause(&v, "spec.selector", "FieldValueInvalid",
+                    "Invalid value: v1.LabelSelector{MatchLabels:map[string]string(nil), "
+                    "MatchExpressions:[]v1.LabelSelectorRequirement{v1.LabelSelectorRequirement{"
+                    "Key:\"a\", Operator:\"In\", Values:[]string(nil)}, "
+                    "v1.LabelSelectorRequirement{Key:\"b\", Operator:\"Exists\", "
+                    "Values:[]string{\"x\"}}}}: invalid label selector");
+    kt_assert_ncauses(&v, 3);
+    daas_kube_verr_fini(&v);
+    json_decref(o);
+}
+
+static void test_rows(void **state)
+{
+    (void)state;
+    json_t *o = kt_json(DEPLOY("{\"replicas\":3,\"selector\":{\"matchLabels\":{\"app\":"
+                               "\"hello\"}}," TEMPLATE "}"));
+    json_object_set_new(o, "status",
+                        json_pack("{s:i, s:i, s:i}", "readyReplicas", 2, "updatedReplicas", 3,
+                                  "availableReplicas", 2));
+    json_t *r = kt_kind("deploy")->row(o, KT_NOW);
+    assert_int_equal(json_array_size(r), 8);
+    assert_string_equal(kt_cell(r, 0), "hello");
+    assert_string_equal(kt_cell(r, 1), "2/3");
+    assert_int_equal(kt_icell(r, 2), 3);
+    assert_int_equal(kt_icell(r, 3), 2);
+    assert_string_equal(kt_cell(r, 4), "120m");
+    assert_string_equal(kt_cell(r, 5), "web");
+    assert_string_equal(kt_cell(r, 6), "nginx:1.27");
+    assert_string_equal(kt_cell(r, 7), "app=hello");
+    json_decref(r);
+    json_object_del(o, "status");
+    r = kt_kind("deploy")->row(o, KT_NOW);
+    assert_string_equal(kt_cell(r, 1), "0/3");
+    json_decref(r);
+    json_decref(o);
+    o = kt_json("{\"metadata\":{\"name\":\"r\"},\"spec\":{\"replicas\":0}}");
+    r = kt_kind("rs")->row(o, KT_NOW);
+    assert_int_equal(kt_icell(r, 1), 0);
+    assert_string_equal(kt_cell(r, 5), "");
+    assert_string_equal(kt_cell(r, 7), "<none>");
+    json_decref(r);
+    json_decref(o);
+}
+
+static void test_leases(void **state)
+{
+    (void)state;
+    const daas_kube_kind *k = kt_kind("leases");
+    daas_kube_verr v = {0};
+    json_t *o = kt_json("{\"metadata\":{\"name\":\"node1\",\"namespace\":\"kube-node-lease\","
+                        "\"creationTimestamp\":\"2026-11-21T04:28:12Z\"},\"spec\":{"
+                        "\"holderIdentity\":\"node1\",\"leaseDurationSeconds\":40,"
+                        "\"renewTime\":\"2026-11-21T04:28:12.000000Z\"}}");
+    kt_check(k, o, NULL, &v);
+    kt_assert_ncauses(&v, 0);
+    json_t *r = k->row(o, KT_NOW);
+    assert_string_equal(kt_cell(r, 0), "node1");
+    assert_string_equal(kt_cell(r, 1), "node1");
+    assert_string_equal(kt_cell(r, 2), "1s");
+    json_decref(r);
+    json_object_set_new(json_object_get(o, "spec"), "leaseDurationSeconds", json_integer(0));
+    json_object_set_new(json_object_get(o, "spec"), "leaseTransitions", json_integer(-2));
+    json_object_del(json_object_get(o, "spec"), "holderIdentity");
+    kt_check(k, o, NULL, &v);
+    kt_assert_ncauses(&v, 2);
+    kt_assert_cause(&v, "spec.leaseDurationSeconds", "FieldValueInvalid",
+                    "Invalid value: 0: must be greater than 0");
+    kt_assert_cause(&v, "spec.leaseTransitions", "FieldValueInvalid",
+                    "Invalid value: -2: must be greater than or equal to 0");
+    daas_kube_verr_fini(&v);
+    r = k->row(o, KT_NOW);
+    assert_string_equal(kt_cell(r, 1), "");
+    json_decref(r);
+    json_decref(o);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_deployment_defaults),
+        cmocka_unit_test(test_deployment_validation),
+        cmocka_unit_test(test_selector_immutable),
+        cmocka_unit_test(test_selector_expressions),
+        cmocka_unit_test(test_rows),
+        cmocka_unit_test(test_leases),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
