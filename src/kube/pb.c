@@ -83,7 +83,7 @@ static int rd_varint(pb_ctx *c, daas_bytes *in, uint64_t *v)
             return DAAS_OK;
         }
     }
-    return bad(c, "varint longer than 10 bytes", NULL);
+    return bad(c, "varint longer than 10 bytes", NULL); /* not reached: byte 10 is 0 or 1 */
 }
 
 static int rd_tag(pb_ctx *c, daas_bytes *in, uint32_t *num, int *wt)

@@ -1020,6 +1020,7 @@ static void test_bad_varints(void **state)
         {"\x91\x03" "1234567", 9},                /* fixed64 cut short */
         {"\x95\x03" "123", 5},                    /* fixed32 cut short */
         {"\x93\x03", 2},                          /* group never ended */
+        {"\xa4\x03", 2},                          /* end of a group never started */
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         pbw w;
@@ -1124,6 +1125,104 @@ static void test_bad_values(void **state)
     w_tag(&w, 40, 3);
     w_tag(&w, 41, 4);
     expect_err(&w, "v1", "Namespace", DAAS_EINVAL, "group");
+}
+
+/* Wrong wire types inside the well-known messages and the envelope; odd but valid values. */
+static void test_well_known_edges(void **state)
+{
+    (void)state;
+    static const char *bad_inner[] = {"\x0a\x01x", "\x12\x01x", "\x08\x01"};
+    static const uint32_t field[] = {8, 8, 17}; /* Time, Time, ManagedFieldsEntry */
+    for (int i = 0; i < 3; i++) {
+        pbw w;
+        w_init(&w);
+        w_begin(&w, 1);
+        w_begin(&w, field[i]);
+        if (i == 2) {
+            w_begin(&w, 7); /* FieldsV1 with Raw as a varint */
+            w_raw(&w, bad_inner[i], 2);
+            w_end(&w);
+        } else {
+            w_raw(&w, bad_inner[i], 3);
+        }
+        w_end(&w);
+        w_end(&w);
+        expect_err(&w, "v1", "Namespace", DAAS_EINVAL, "wire type");
+    }
+
+    pbw w;
+    w_init(&w); /* IntOrString with strVal as a varint */
+    w_begin(&w, 2);
+    w_begin(&w, 1);
+    w_begin(&w, 4);
+    w_int(&w, 3, 1);
+    w_end(&w);
+    w_end(&w);
+    w_end(&w);
+    expect_err(&w, "v1", "Service", DAAS_EINVAL, "wire type");
+
+    w_init(&w); /* Quantity with its string as a varint */
+    w_begin(&w, 3);
+    w_begin(&w, 1);
+    w_str(&w, 1, "cpu");
+    w_begin(&w, 2);
+    w_int(&w, 1, 1);
+    w_end(&w);
+    w_end(&w);
+    w_end(&w);
+    expect_err(&w, "v1", "Node", DAAS_EINVAL, "wire type");
+
+    /* Negative nanos borrow a second, as Go's time.Unix does; unknown fields inside the
+     * well-known messages are skipped. */
+    w_init(&w);
+    w_begin(&w, 2);
+    w_begin(&w, 3);
+    w_int(&w, 1, (uint64_t)T0);
+    w_int(&w, 2, (uint64_t)(int64_t)-1000);
+    w_str(&w, 9, "skip");
+    w_end(&w);
+    w_begin(&w, 4);
+    w_str(&w, 9, "skip");
+    w_end(&w);
+    w_end(&w);
+    expect_obj(&w, "coordination.k8s.io/v1", "Lease",
+               "{\"apiVersion\":\"coordination.k8s.io/v1\",\"kind\":\"Lease\",\"spec\":"
+               "{\"acquireTime\":\"2026-11-21T04:28:12.999999Z\","
+               "\"renewTime\":\"1970-01-01T00:00:00.000000Z\"}}"); /* non-empty: Go's epoch */
+
+    w_init(&w); /* IntOrString and Quantity with unknown fields */
+    w_begin(&w, 2);
+    w_begin(&w, 1);
+    w_begin(&w, 4);
+    w_int(&w, 2, 7);
+    w_int(&w, 9, 1);
+    w_end(&w);
+    w_end(&w);
+    w_end(&w);
+    expect_obj(&w, "v1", "Service",
+               "{\"apiVersion\":\"v1\",\"kind\":\"Service\",\"spec\":{\"ports\":"
+               "[{\"targetPort\":7}]}}");
+
+    /* Envelope: an over-long kind, TypeMeta with a varint kind, an unknown TypeMeta field. */
+    char kind[300];
+    memset(kind, 'K', sizeof kind - 1);
+    kind[sizeof kind - 1] = '\0';
+    w_init(&w);
+    expect_err(&w, "v1", kind, DAAS_EINVAL, "too long");
+    static const uint8_t tm_varint[] = {'k', '8', 's', 0, 0x0a, 0x06, 0x0a, 0x02, 'v', '1', 0x10,
+                                        0x01};
+    /* TypeMeta with an unknown field 3 inside, and an unknown Unknown field 5: skipped. */
+    static const uint8_t tm_extra[] = {'k', '8', 's', 0, 0x0a, 0x11, 0x0a, 0x02, 'v', '1', 0x12,
+                                       0x09, 'N', 'a', 'm', 'e', 's', 'p', 'a', 'c', 'e', 0x18,
+                                       0x01, 0x2a, 0x00};
+    json_t *out = NULL;
+    daas_err err = {0};
+    assert_int_equal(decode_raw(tm_varint, sizeof tm_varint, &out, &err), DAAS_EINVAL);
+    assert_null(out);
+    daas_err_clear(&err);
+    assert_int_equal(decode_raw(tm_extra, sizeof tm_extra, &out, &err), DAAS_OK);
+    assert_json(out, "{\"apiVersion\":\"v1\",\"kind\":\"Namespace\"}");
+    json_decref(out);
 }
 
 /* Unknown groups nest; past the depth bound the body is refused, below it skipped. */
@@ -1263,6 +1362,7 @@ int main(void)
         cmocka_unit_test(test_bad_varints),
         cmocka_unit_test(test_wrong_wire_types),
         cmocka_unit_test(test_bad_values),
+        cmocka_unit_test(test_well_known_edges),
         cmocka_unit_test(test_deep_nesting),
         cmocka_unit_test(test_unknown_kinds),
         cmocka_unit_test(test_output_budget),
