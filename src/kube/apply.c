@@ -568,11 +568,11 @@ static void mf_store(mf_list *l, json_t *obj)
             l->e[m++] = l->e[i];
     }
     l->n = m;
-    qsort(l->e, l->n, sizeof *l->e, mf_cmp);
     if (l->n == 0) {
         daas_kube_del(obj, "metadata.managedFields");
         return;
     }
+    qsort(l->e, l->n, sizeof *l->e, mf_cmp);
     json_t *arr = json_array();
     for (size_t i = 0; i < l->n; i++) {
         mf_entry *e = &l->e[i];
