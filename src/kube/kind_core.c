@@ -52,6 +52,13 @@ void daas_kube__ns_defaults(json_t *obj, const json_t *old)
                             "kubernetes.io/metadata.name", json_string(name));
     json_t *status = daas_kube_mkpath(obj, "status");
     if (old != NULL) {
+        /* Upstream keeps spec.finalizers on main-resource updates (only /finalize changes
+         * them); we keep them when the client omits them, so apply/replace of a manifest
+         * without finalizers cannot skip namespace cleanup. */
+        json_t *ofins = daas_kube_path(old, "spec.finalizers");
+        if (json_is_array(ofins) && daas_kube_path(obj, "spec.finalizers") == NULL)
+            json_object_set_new(daas_kube_mkpath(obj, "spec"), "finalizers",
+                                json_deep_copy(ofins));
         daas_kube__setdef(status, "phase", json_string("Active"));
         return;
     }
@@ -241,6 +248,15 @@ static size_t b64_size(const char *s)
     return (n / 4) * 3 + ((n % 4) ? (n % 4) - 1 : 0) - (pad > 2 ? 2 : pad);
 }
 
+static bool b64_valid(const char *s)
+{
+    daas_buf out;
+    daas_buf_init(&out, 0);
+    int rc = daas_base64_decode(s, strlen(s), &out);
+    daas_buf_fini(&out);
+    return rc == DAAS_OK;
+}
+
 /* Keys of bag, duplicates against other, total size added to *total. b64: values base64. */
 static void check_bag(daas_kube_verr *v, const json_t *obj, const char *bag, const char *other,
                       bool b64, size_t *total)
@@ -252,6 +268,9 @@ static void check_bag(daas_kube_verr *v, const json_t *obj, const char *bag, con
         const char *s = json_string_value(val);
         check_cm_key(v, bag, k);
         snprintf(f, sizeof f, "%s[%.*s]", bag, DAAS_KUBE__PATH_MAX, k);
+        /* Never echo the value: it may be secret material. */
+        if (b64 && (s == NULL || !b64_valid(s)))
+            daas_kube__inv_str(v, f, "<value omitted>", "illegal base64 data");
         if (other != NULL && json_object_get(json_object_get(obj, other), k) != NULL) {
             snprintf(dupmsg, sizeof dupmsg, "duplicate of key present in %s", other);
             daas_kube__inv_str(v, f, k, dupmsg);

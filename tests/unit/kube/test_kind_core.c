@@ -39,6 +39,22 @@ static void test_namespace(void **state)
     json_decref(again);
     json_decref(want);
     json_decref(o);
+    /* An update that omits spec.finalizers keeps the stored ones; explicit ones win. */
+    json_t *old = kt_json("{\"metadata\":{\"name\":\"t\"},\"spec\":{\"finalizers\":[\"kubernetes\"]},"
+                          "\"status\":{\"phase\":\"Active\"}}");
+    o = kt_json("{\"metadata\":{\"name\":\"t\"}}");
+    k->defaults(o, old);
+    assert_string_equal(json_string_value(json_array_get(daas_kube_path(o, "spec.finalizers"), 0)),
+                        "kubernetes");
+    assert_string_equal(json_string_value(json_object_get(daas_kube_path(o, "metadata.labels"),
+                                                          "kubernetes.io/metadata.name")),
+                        "t");
+    json_decref(o);
+    o = kt_json("{\"metadata\":{\"name\":\"t\"},\"spec\":{\"finalizers\":[]}}");
+    k->defaults(o, old);
+    assert_int_equal(json_array_size(daas_kube_path(o, "spec.finalizers")), 0);
+    json_decref(o);
+    json_decref(old);
     /* A user finalizer is kept and "kubernetes" appended. */
     o = kt_json("{\"metadata\":{\"name\":\"t\"},\"spec\":{\"finalizers\":[\"x.io/f\"]}}");
     k->defaults(o, NULL);
@@ -342,6 +358,15 @@ static void test_secrets(void **state)
                     "Invalid value: \"x.io/custom\": field is immutable");
     daas_kube_verr_fini(&v);
     json_decref(o2);
+    json_decref(o);
+    /* Invalid base64 is reported without echoing the value. */
+    o = kt_json("{\"metadata\":{\"name\":\"s\",\"namespace\":\"d\"},\"data\":{\"pw\":"
+                "\"hunter2!\"}}");
+    kt_check(k, o, NULL, &v);
+    kt_assert_ncauses(&v, 1);
+    kt_assert_cause(&v, "data[pw]", "FieldValueInvalid",
+                    "Invalid value: \"<value omitted>\": illegal base64 data");
+    daas_kube_verr_fini(&v);
     json_decref(o);
     o = kt_json("{\"metadata\":{\"name\":\"t\",\"namespace\":\"d\"},\"type\":"
                 "\"kubernetes.io/tls\",\"data\":{\"tls.crt\":\"eA==\"}}");
