@@ -534,7 +534,7 @@ static int chunk_line_step(daas_http__chunked *c, const uint8_t *p, size_t n, si
             c->state = CH_DONE;
         return DAAS_OK;
     }
-    uint64_t size;
+    uint64_t size = 0;
     rc = parse_chunk_size(p, len, &size, err);
     if (rc != DAAS_OK)
         return rc;
