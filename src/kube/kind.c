@@ -25,22 +25,31 @@
 
 /* ---------------------------------------------------------------- columns */
 
-#define D_NAME                                                                                 \
-    "Name must be unique within a namespace. Is required when creating resources, although "   \
-    "some resources may allow a client to request the generation of an appropriate name "      \
-    "automatically. Name is primarily intended for creation idempotence and configuration "    \
-    "definition. Cannot be updated. More info: "                                               \
+#define D_NAME                                                                                     \
+    "Name must be unique within a namespace. Is required when creating resources, although "       \
+    "some resources may allow a client to request the generation of an appropriate name "          \
+    "automatically. Name is primarily intended for creation idempotence and configuration "        \
+    "definition. Cannot be updated. More info: "                                                   \
     "https://kubernetes.io/docs/concepts/overview/working-with-objects/names#names"
-#define D_AGE                                                                                  \
-    "CreationTimestamp is a timestamp representing the server time when this object was "      \
-    "created. It is not guaranteed to be set in happens-before order across separate "         \
-    "operations. Clients may not set this value. It is represented in RFC3339 form and is in " \
-    "UTC.\n\nPopulated by the system. Read-only. Null for lists. More info: "                  \
-    "https://git.k8s.io/community/contributors/devel/sig-architecture/"                        \
+#define D_AGE                                                                                      \
+    "CreationTimestamp is a timestamp representing the server time when this object was "          \
+    "created. It is not guaranteed to be set in happens-before order across separate "             \
+    "operations. Clients may not set this value. It is represented in RFC3339 form and is in "     \
+    "UTC.\n\nPopulated by the system. Read-only. Null for lists. More info: "                      \
+    "https://git.k8s.io/community/contributors/devel/sig-architecture/"                            \
     "api-conventions.md#metadata"
-#define C_NAME {"Name", "string", "name", D_NAME, 0}
-#define C_AGE {"Age", "string", "", D_AGE, 0}
-#define C(n, t, d, p) {n, t, "", d, p}
+#define C_NAME                                                                                     \
+    {                                                                                              \
+        "Name", "string", "name", D_NAME, 0                                                        \
+    }
+#define C_AGE                                                                                      \
+    {                                                                                              \
+        "Age", "string", "", D_AGE, 0                                                              \
+    }
+#define C(n, t, d, p)                                                                              \
+    {                                                                                              \
+        n, t, "", d, p                                                                             \
+    }
 #define NCOLS(a) ((int)(sizeof(a) / sizeof((a)[0])))
 #define D_CONTAINERS "Names of each container in the template."
 #define D_IMAGES "Images referenced by each container in the template."
@@ -103,8 +112,9 @@ static const daas_kube_column secret_cols[] = {
 static const daas_kube_column event_cols[] = {
     C("Last Seen", "string",
       "The time at which the most recent occurrence of this event was recorded.", 0),
-    C("Type", "string", "Type of this event (Normal, Warning), new types could be added in the "
-                        "future",
+    C("Type", "string",
+      "Type of this event (Normal, Warning), new types could be added in the "
+      "future",
       0),
     C("Reason", "string",
       "This should be a short, machine understandable string that gives the reason for the "
@@ -158,11 +168,14 @@ static const daas_kube_column rs_cols[] = {
       "Selector is a label query over pods that should match the replica count.", 1)};
 static const daas_kube_column lease_cols[] = {
     C_NAME,
-    C("Holder", "string",
-      "holderIdentity contains the identity of the holder of a current lease.", 0),
+    C("Holder", "string", "holderIdentity contains the identity of the holder of a current lease.",
+      0),
     C_AGE};
 
 /* ---------------------------------------------------------- field selectors */
+
+/* The tables below are laid out by hand, one kind per block. */
+/* clang-format off */
 
 /* SPEC: specs/kube-api.md §6.2 */
 static const char *const ns_fields[] = {"status.phase", NULL};
@@ -260,6 +273,7 @@ static const daas_kube_kind k_leases = {
 static const daas_kube_kind *const kinds[] = {
     &k_namespaces, &k_nodes,  &k_pods,           &k_services,    &k_endpoints,   &k_configmaps,
     &k_secrets,    &k_events, &k_serviceaccounts, &k_deployments, &k_replicasets, &k_leases};
+/* clang-format on */
 
 const daas_kube_kind *const *daas_kube_kinds(int *n)
 {
@@ -345,8 +359,8 @@ void daas_kube_kind_qualified(const daas_kube_kind *k, char *buf, size_t n)
 
 /* ------------------------------------------------------------------ causes */
 
-void daas_kube_verr_add(daas_kube_verr *v, const char *reason, const char *field,
-                        const char *fmt, ...)
+void daas_kube_verr_add(daas_kube_verr *v, const char *reason, const char *field, const char *fmt,
+                        ...)
 {
     va_list ap, ap2;
     va_start(ap, fmt);
@@ -361,8 +375,8 @@ void daas_kube_verr_add(daas_kube_verr *v, const char *reason, const char *field
     va_end(ap2);
     if (v->causes == NULL)
         v->causes = json_array();
-    json_array_append_new(v->causes, json_pack("{s:s, s:s, s:s}", "reason", reason, "message",
-                                               msg, "field", field ? field : ""));
+    json_array_append_new(v->causes, json_pack("{s:s, s:s, s:s}", "reason", reason, "message", msg,
+                                               "field", field ? field : ""));
     daas_free(msg);
 }
 
@@ -469,27 +483,27 @@ void daas_kube__toolong(daas_kube_verr *v, const char *field, int64_t max)
 
 /* SPEC: k8s.io/apimachinery/pkg/util/validation/validation.go (RegexError wording, including
  * its double space before "or"). */
-#define MSG_LABEL                                                                              \
-    "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', "   \
-    "and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', "   \
+#define MSG_LABEL                                                                                  \
+    "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', "       \
+    "and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', "       \
     "regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')"
-#define MSG_SUBDOMAIN                                                                          \
-    "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' "  \
-    "or '.', and must start and end with an alphanumeric character (e.g. 'example.com', "      \
-    "regex used for validation is "                                                            \
+#define MSG_SUBDOMAIN                                                                              \
+    "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' "      \
+    "or '.', and must start and end with an alphanumeric character (e.g. 'example.com', "          \
+    "regex used for validation is "                                                                \
     "'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"
-#define MSG_DNS1035                                                                            \
-    "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with "  \
-    "an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or "    \
+#define MSG_DNS1035                                                                                \
+    "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with "      \
+    "an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or "        \
     "'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')"
-#define MSG_QNAME                                                                              \
-    "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with "   \
-    "an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for "  \
+#define MSG_QNAME                                                                                  \
+    "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with "       \
+    "an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for "      \
     "validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')"
-#define MSG_LABEL_VALUE                                                                        \
-    "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' "   \
-    "or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or "      \
-    "'my_value',  or '12345', regex used for validation is "                                   \
+#define MSG_LABEL_VALUE                                                                            \
+    "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' "       \
+    "or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or "          \
+    "'my_value',  or '12345', regex used for validation is "                                       \
     "'(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')"
 
 static bool lower_alnum(char c)
@@ -637,7 +651,8 @@ void daas_kube__check_labels(daas_kube_verr *v, const json_t *labels, const char
         daas_kube__inv_raw(v, field, "non-object", "must be a map of string keys and values");
         return;
     }
-    json_object_foreach((json_t *)labels, k, val) {
+    json_object_foreach((json_t *)labels, k, val)
+    {
         daas_kube__check_qualified_name(v, field, k);
         if (!json_is_string(val))
             daas_kube__inv_str(v, field, k, "label values must be strings");
@@ -672,8 +687,7 @@ static int name_rule(const daas_kube_kind *k)
                                                                          : NAME_LABEL;
 }
 
-static void check_name(daas_kube_verr *v, const char *field, const char *s, int rule,
-                       bool prefix)
+static void check_name(daas_kube_verr *v, const char *field, const char *s, int rule, bool prefix)
 {
     const char *m[2];
     char *masked = daas_xstrdup(s);
@@ -694,7 +708,8 @@ static void check_annotations(daas_kube_verr *v, const json_t *ann)
     size_t total = 0;
     if (!json_is_object(ann))
         return;
-    json_object_foreach((json_t *)ann, k, val) {
+    json_object_foreach((json_t *)ann, k, val)
+    {
         char *lower = daas_xstrdup(k);
         for (char *p = lower; *p; p++)
             if (*p >= 'A' && *p <= 'Z')
@@ -713,7 +728,8 @@ static void check_finalizers(daas_kube_verr *v, const json_t *fins)
     size_t i;
     json_t *f;
     char path[DAAS_KUBE__PATH_MAX];
-    json_array_foreach(fins, i, f) {
+    json_array_foreach(fins, i, f)
+    {
         snprintf(path, sizeof path, "metadata.finalizers[%zu]", i);
         if (json_is_string(f))
             daas_kube__check_qualified_name(v, path, json_string_value(f));
@@ -809,7 +825,8 @@ void daas_kube__container_cells(const json_t *containers, json_t **names, json_t
     json_t *c;
     daas_buf_init(&nb, 0);
     daas_buf_init(&ib, 0);
-    json_array_foreach(containers, i, c) {
+    json_array_foreach(containers, i, c)
+    {
         const char *n = json_string_value(json_object_get(c, "name"));
         const char *im = json_string_value(json_object_get(c, "image"));
         /* Appends can only fail past the 256 MiB cap, which a stored object cannot reach. */

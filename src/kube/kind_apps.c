@@ -54,16 +54,19 @@ static int op_of(const char *s)
  * allocated (daas_free) when the count is >= 0. */
 static int selector_reqs(const json_t *sel, req **out)
 {
-    json_t *ml = json_object_get(sel, "matchLabels"), *me = json_object_get(sel, "matchExpressions");
+    json_t *ml = json_object_get(sel, "matchLabels"),
+           *me = json_object_get(sel, "matchExpressions");
     size_t n = 0, i;
     const char *k;
     json_t *x;
     req *r = daas_xcalloc(json_object_size(ml) + json_array_size(me) + 1, sizeof *r);
-    json_object_foreach(ml, k, x) {
+    json_object_foreach(ml, k, x)
+    {
         r[n] = (req){k, OP_EQ, x, n};
         n++;
     }
-    json_array_foreach(me, i, x) {
+    json_array_foreach(me, i, x)
+    {
         const char *key = json_string_value(json_object_get(x, "key"));
         int op = op_of(json_string_value(json_object_get(x, "operator")));
         json_t *vals = json_object_get(x, "values");
@@ -139,7 +142,8 @@ static bool in_values(const json_t *values, const char *s)
 {
     size_t i;
     json_t *x;
-    json_array_foreach(values, i, x) {
+    json_array_foreach(values, i, x)
+    {
         if (streq(json_string_value(x), s))
             return true;
     }
@@ -182,7 +186,8 @@ static const char **sorted_keys(const json_t *m, size_t *n)
     const char *k;
     json_t *x;
     *n = 0;
-    json_object_foreach((json_t *)m, k, x) {
+    json_object_foreach((json_t *)m, k, x)
+    {
         keys[(*n)++] = k;
     }
     qsort(keys, *n, sizeof *keys, cmp_cstr);
@@ -215,7 +220,8 @@ static int go_strings(daas_buf *b, const json_t *arr)
     if (!json_is_array(arr))
         return daas_buf_puts(b, "[]string(nil)");
     int rc = daas_buf_puts(b, "[]string{");
-    json_array_foreach(arr, i, x) {
+    json_array_foreach(arr, i, x)
+    {
         daas_kube__go_quote(json_string_value(x) ? json_string_value(x) : "", q, sizeof q);
         if (rc == DAAS_OK)
             rc = daas_buf_printf(b, "%s%s", i ? ", " : "", q);
@@ -264,13 +270,15 @@ static int go_exprs(daas_buf *b, const json_t *me)
     if (!json_is_array(me))
         return daas_buf_puts(b, "[]v1.LabelSelectorRequirement(nil)");
     int rc = daas_buf_puts(b, "[]v1.LabelSelectorRequirement{");
-    json_array_foreach(me, i, x) {
+    json_array_foreach(me, i, x)
+    {
         const char *k = json_string_value(json_object_get(x, "key"));
         const char *op = json_string_value(json_object_get(x, "operator"));
         daas_kube__go_quote(k ? k : "", q, sizeof q);
         if (rc == DAAS_OK)
-            rc = daas_buf_printf(b, "%sv1.LabelSelectorRequirement{Key:%s, Operator:\"%s\", Values:",
-                                 i ? ", " : "", q, op ? op : "");
+            rc = daas_buf_printf(
+                b, "%sv1.LabelSelectorRequirement{Key:%s, Operator:\"%s\", Values:", i ? ", " : "",
+                q, op ? op : "");
         if (rc == DAAS_OK)
             rc = go_strings(b, json_object_get(x, "values"));
         if (rc == DAAS_OK)
@@ -299,7 +307,8 @@ void daas_kube__check_label_selector(daas_kube_verr *v, const json_t *sel, const
     json_t *x, *val;
     snprintf(f, sizeof f, "%s.matchLabels", field);
     daas_kube__check_labels(v, json_object_get(sel, "matchLabels"), f);
-    json_array_foreach(json_object_get(sel, "matchExpressions"), i, x) {
+    json_array_foreach(json_object_get(sel, "matchExpressions"), i, x)
+    {
         const char *op = json_string_value(json_object_get(x, "operator"));
         const char *key = json_string_value(json_object_get(x, "key"));
         size_t nv = json_array_size(json_object_get(x, "values"));
@@ -315,10 +324,11 @@ void daas_kube__check_label_selector(daas_kube_verr *v, const json_t *sel, const
             daas_kube__inv_str(v, f, op ? op : "", "not a valid selector operator");
         snprintf(f, sizeof f, "%s.matchExpressions[%zu].key", field, i);
         daas_kube__check_qualified_name(v, f, key ? key : "");
-        json_array_foreach(json_object_get(x, "values"), j, val) {
+        json_array_foreach(json_object_get(x, "values"), j, val)
+        {
             snprintf(f, sizeof f, "%s.matchExpressions[%zu].values[%zu]", field, i, j);
-            daas_kube__check_label_value(v, f, json_string_value(val) ? json_string_value(val)
-                                                                      : "");
+            daas_kube__check_label_value(v, f,
+                                         json_string_value(val) ? json_string_value(val) : "");
         }
     }
 }
@@ -341,11 +351,11 @@ json_t *daas_kube__deploy_row(const json_t *obj, int64_t now)
              (long long)daas_kube_int(obj, "spec.replicas", 1));
     daas_kube__container_cells(daas_kube_path(obj, "spec.template.spec.containers"), &names,
                                &images);
-    json_t *row = json_pack("[o, s, I, I, o, o, o, s]", name_cell(obj), ready,
-                            (json_int_t)daas_kube_int(obj, "status.updatedReplicas", 0),
-                            (json_int_t)daas_kube_int(obj, "status.availableReplicas", 0),
-                            daas_kube_cell_age(obj, now), names, images,
-                            sel != NULL ? sel : "<invalid>");
+    json_t *row =
+        json_pack("[o, s, I, I, o, o, o, s]", name_cell(obj), ready,
+                  (json_int_t)daas_kube_int(obj, "status.updatedReplicas", 0),
+                  (json_int_t)daas_kube_int(obj, "status.availableReplicas", 0),
+                  daas_kube_cell_age(obj, now), names, images, sel != NULL ? sel : "<invalid>");
     daas_free(sel);
     return row;
 }
@@ -362,7 +372,9 @@ json_t *daas_kube__rs_row(const json_t *obj, int64_t now)
                             (json_int_t)daas_kube_int(obj, "status.replicas", 0),
                             (json_int_t)daas_kube_int(obj, "status.readyReplicas", 0),
                             daas_kube_cell_age(obj, now), names, images,
-                            sel == NULL ? "<error>" : *sel ? sel : "<none>");
+                            sel == NULL ? "<error>"
+                            : *sel      ? sel
+                                        : "<none>");
     daas_free(sel);
     return row;
 }
@@ -403,52 +415,63 @@ void daas_kube__rs_defaults(json_t *obj, const json_t *old)
 
 /* ------------------------------------------------------------ validation */
 
-/* Selector required, valid and non-empty; then ValidatePodTemplateSpecForReplicaSet. */
-static void check_selector_and_template(daas_kube_verr *v, const json_t *spec)
+/* Selector required, valid and non-empty. Returns its string form ("" when empty; a
+ * non-empty placeholder for a missing selector, which selects nothing), NULL when invalid. */
+static char *check_selector(daas_kube_verr *v, const json_t *sel)
 {
-    json_t *sel = json_object_get(spec, "selector");
-    json_t *tmpl = json_object_get(spec, "template");
-    json_t *tlabels = daas_kube_path(tmpl, "metadata.labels");
-    json_t *empty = json_object();
-    char *s = NULL;
-    bool has = json_is_object(sel);
-    if (!has) {
+    char *s;
+    if (!json_is_object(sel)) {
         daas_kube__req(v, "spec.selector", NULL);
-    } else {
-        daas_kube__check_label_selector(v, sel, "spec.selector");
-        if (daas_kube__count(sel, "matchLabels") + daas_kube__count(sel, "matchExpressions") == 0) {
-            s = daas_kube__go_selector(sel);
-            daas_kube__inv_raw(v, "spec.selector", s, "empty selector is invalid for deployment");
-            daas_free(s);
-        }
+        return daas_xstrdup("<nothing>");
     }
-    char *str = has ? daas_kube__selector_string(sel) : daas_xstrdup("nothing");
+    daas_kube__check_label_selector(v, sel, "spec.selector");
+    if (daas_kube__count(sel, "matchLabels") + daas_kube__count(sel, "matchExpressions") == 0) {
+        s = daas_kube__go_selector(sel);
+        daas_kube__inv_raw(v, "spec.selector", s, "empty selector is invalid for deployment");
+        daas_free(s);
+    }
+    char *str = daas_kube__selector_string(sel);
     if (str == NULL) {
         s = daas_kube__go_selector(sel);
         daas_kube__inv_raw(v, "spec.selector", s, "invalid label selector");
         daas_free(s);
-        json_decref(empty);
-        return;
     }
+    return str;
+}
+
+/* ValidatePodTemplateSpecForReplicaSet, after the selector was found valid. */
+static void check_template(daas_kube_verr *v, const json_t *sel, const char *selstr,
+                           const json_t *tmpl)
+{
+    static const char *const always[] = {"Always", NULL};
+    json_t *tlabels = daas_kube_path(tmpl, "metadata.labels");
+    json_t *pspec = daas_kube_path(tmpl, "spec");
+    json_t *empty = json_object();
     /* labels.Nothing() (no selector) is not Empty() and matches nothing. */
-    if (*str != '\0' && !daas_kube__selector_matches(sel, tlabels ? tlabels : empty)) {
-        s = daas_kube__go_map(tlabels);
+    if (*selstr != '\0' && !daas_kube__selector_matches(sel, tlabels ? tlabels : empty)) {
+        char *s = daas_kube__go_map(tlabels);
         daas_kube__inv_raw(v, "spec.template.metadata.labels", s,
                            "`selector` does not match template `labels`");
         daas_free(s);
     }
-    daas_free(str);
     daas_kube__check_labels(v, tlabels, "spec.template.metadata.labels");
-    json_t *pspec = daas_kube_path(tmpl, "spec");
     daas_kube__podspec_validate(json_is_object(pspec) ? pspec : empty, "spec.template.spec", v);
     const char *rp = daas_kube_str(pspec, "restartPolicy");
-    static const char *const always[] = {"Always", NULL};
     if (rp != NULL && strcmp(rp, "Always") != 0)
         daas_kube__unsupported(v, "spec.template.spec.restartPolicy", rp, always);
     if (json_object_get(pspec, "activeDeadlineSeconds") != NULL)
         daas_kube__forbid(v, "spec.template.spec.activeDeadlineSeconds",
                           "activeDeadlineSeconds in ReplicaSet is not Supported");
     json_decref(empty);
+}
+
+static void check_selector_and_template(daas_kube_verr *v, const json_t *spec)
+{
+    json_t *sel = json_object_get(spec, "selector");
+    char *str = check_selector(v, sel);
+    if (str != NULL)
+        check_template(v, sel, str, json_object_get(spec, "template"));
+    daas_free(str);
 }
 
 static void check_selector_immutable(daas_kube_verr *v, const json_t *spec, const json_t *old)
@@ -501,8 +524,7 @@ static int64_t check_int_or_percent(daas_kube_verr *v, const json_t *x, const ch
 static void check_rolling_update(daas_kube_verr *v, const json_t *ru)
 {
     json_t *mu = json_object_get(ru, "maxUnavailable"), *ms = json_object_get(ru, "maxSurge");
-    int64_t u = mu ? check_int_or_percent(v, mu, "spec.strategy.rollingUpdate.maxUnavailable")
-                   : 0;
+    int64_t u = mu ? check_int_or_percent(v, mu, "spec.strategy.rollingUpdate.maxUnavailable") : 0;
     int64_t s = ms ? check_int_or_percent(v, ms, "spec.strategy.rollingUpdate.maxSurge") : 0;
     if (u == 0 && s == 0) {
         char *g = go_intstr(mu);
@@ -511,8 +533,8 @@ static void check_rolling_update(daas_kube_verr *v, const json_t *ru)
         daas_free(g);
     }
     if (json_is_string(mu) && u > 100)
-        daas_kube__inv_str(v, "spec.strategy.rollingUpdate.maxUnavailable",
-                           json_string_value(mu), "must not be greater than 100%");
+        daas_kube__inv_str(v, "spec.strategy.rollingUpdate.maxUnavailable", json_string_value(mu),
+                           "must not be greater than 100%");
 }
 
 static void check_strategy(daas_kube_verr *v, const json_t *spec)

@@ -48,8 +48,8 @@ void daas_kube__ns_defaults(json_t *obj, const json_t *old)
 {
     const char *name = daas_kube_str(obj, "metadata.name");
     if (name != NULL && *name != '\0')
-        json_object_set_new(daas_kube_mkpath(obj, "metadata.labels"),
-                            "kubernetes.io/metadata.name", json_string(name));
+        json_object_set_new(daas_kube_mkpath(obj, "metadata.labels"), "kubernetes.io/metadata.name",
+                            json_string(name));
     json_t *status = daas_kube_mkpath(obj, "status");
     if (old != NULL) {
         /* Upstream keeps spec.finalizers on main-resource updates (only /finalize changes
@@ -57,8 +57,7 @@ void daas_kube__ns_defaults(json_t *obj, const json_t *old)
          * without finalizers cannot skip namespace cleanup. */
         json_t *ofins = daas_kube_path(old, "spec.finalizers");
         if (json_is_array(ofins) && daas_kube_path(obj, "spec.finalizers") == NULL)
-            json_object_set_new(daas_kube_mkpath(obj, "spec"), "finalizers",
-                                json_deep_copy(ofins));
+            json_object_set_new(daas_kube_mkpath(obj, "spec"), "finalizers", json_deep_copy(ofins));
         daas_kube__setdef(status, "phase", json_string("Active"));
         return;
     }
@@ -66,7 +65,8 @@ void daas_kube__ns_defaults(json_t *obj, const json_t *old)
     json_t *fins = daas_kube__arr(daas_kube_mkpath(obj, "spec"), "finalizers");
     size_t i;
     json_t *f;
-    json_array_foreach(fins, i, f) {
+    json_array_foreach(fins, i, f)
+    {
         if (streq(json_string_value(f), "kubernetes"))
             return;
     }
@@ -80,7 +80,8 @@ static json_t *node_status(const json_t *obj)
     char buf[64] = "Unknown";
     size_t i;
     json_t *c;
-    json_array_foreach(daas_kube_path(obj, "status.conditions"), i, c) {
+    json_array_foreach(daas_kube_path(obj, "status.conditions"), i, c)
+    {
         if (streq(json_string_value(json_object_get(c, "type")), "Ready"))
             snprintf(buf, sizeof buf, "%s",
                      streq(json_string_value(json_object_get(c, "status")), "True") ? "Ready"
@@ -105,7 +106,8 @@ static json_t *node_roles(const json_t *obj)
     const char **roles = daas_xcalloc(cap, sizeof *roles);
     const char *k;
     json_t *val;
-    json_object_foreach(labels, k, val) {
+    json_object_foreach(labels, k, val)
+    {
         const char *s = json_string_value(val);
         if (strncmp(k, "node-role.kubernetes.io/", 24) == 0 && k[24] != '\0')
             roles[n++] = k + 24;
@@ -131,7 +133,8 @@ static json_t *node_address(const json_t *obj, const char *type)
 {
     size_t i;
     json_t *a;
-    json_array_foreach(daas_kube_path(obj, "status.addresses"), i, a) {
+    json_array_foreach(daas_kube_path(obj, "status.addresses"), i, a)
+    {
         if (streq(json_string_value(json_object_get(a, "type")), type))
             return daas_kube_cell_str(json_string_value(json_object_get(a, "address")));
     }
@@ -167,14 +170,16 @@ json_t *daas_kube__ep_row(const json_t *obj, int64_t now)
     if (json_array_size(subsets) == 0)
         return json_pack("[o, s, o]", name_cell(obj), "<none>", daas_kube_cell_age(obj, now));
     daas_buf_init(&b, 0);
-    json_array_foreach(subsets, i, ss) {
+    json_array_foreach(subsets, i, ss)
+    {
         json_t *ports = json_object_get(ss, "ports");
         json_t *addrs = json_object_get(ss, "addresses");
         size_t np = json_array_size(ports) ? json_array_size(ports) : 1;
         for (k = 0; k < np; k++) {
             port = json_array_get(ports, k);
             count += (int)json_array_size(addrs);
-            json_array_foreach(addrs, j, addr) {
+            json_array_foreach(addrs, j, addr)
+            {
                 const char *ip = json_string_value(json_object_get(addr, "ip"));
                 if (shown == 3 || rc != DAAS_OK)
                     break;
@@ -191,8 +196,8 @@ json_t *daas_kube__ep_row(const json_t *obj, int64_t now)
     }
     if (count > 3 && rc == DAAS_OK)
         rc = daas_buf_printf(&b, " + %d more...", count - 3);
-    json_t *row = json_pack("[o, s, o]", name_cell(obj), b.data ? b.data : "",
-                            daas_kube_cell_age(obj, now));
+    json_t *row =
+        json_pack("[o, s, o]", name_cell(obj), b.data ? b.data : "", daas_kube_cell_age(obj, now));
     daas_buf_fini(&b);
     return row;
 }
@@ -213,9 +218,9 @@ json_t *daas_kube__cm_row(const json_t *obj, int64_t now)
     return json_pack("[o, I, o]", name_cell(obj), (json_int_t)n, daas_kube_cell_age(obj, now));
 }
 
-#define MSG_CM_KEY                                                                             \
-    "a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. "       \
-    "'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is "                \
+#define MSG_CM_KEY                                                                                 \
+    "a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. "           \
+    "'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is "                    \
     "'[-._a-zA-Z0-9]+')"
 
 /* IsConfigMapKey, reported at <bag>[<key>]. */
@@ -264,7 +269,8 @@ static void check_bag(daas_kube_verr *v, const json_t *obj, const char *bag, con
     const char *k;
     json_t *val;
     char f[DAAS_KUBE__PATH_MAX + 64], dupmsg[96];
-    json_object_foreach(json_object_get(obj, bag), k, val) {
+    json_object_foreach(json_object_get(obj, bag), k, val)
+    {
         const char *s = json_string_value(val);
         check_cm_key(v, bag, k);
         snprintf(f, sizeof f, "%s[%.*s]", bag, DAAS_KUBE__PATH_MAX, k);
@@ -335,7 +341,8 @@ void daas_kube__secret_defaults(json_t *obj, const json_t *old)
             data = json_object();
             json_object_set_new(obj, "data", data);
         }
-        json_object_foreach(sd, k, val) {
+        json_object_foreach(sd, k, val)
+        {
             const char *s = json_string_value(val);
             char *enc = daas_base64_encode(s ? s : "", s ? strlen(s) : 0);
             json_object_set_new(data, k, json_string(enc));
@@ -406,7 +413,8 @@ static json_t *svc_external_ip(const json_t *obj)
         json_t *ing = daas_kube_path(obj, "status.loadBalancer.ingress");
         size_t n = 0;
         const char **set = daas_xcalloc(json_array_size(ing) + 1, sizeof *set);
-        json_array_foreach(ing, i, x) {
+        json_array_foreach(ing, i, x)
+        {
             const char *ip = json_string_value(json_object_get(x, "ip"));
             const char *host = json_string_value(json_object_get(x, "hostname"));
             if ((ip && *ip) || (host && *host))
@@ -418,12 +426,14 @@ static json_t *svc_external_ip(const json_t *obj)
                 rc = daas_buf_printf(&b, "%s%s", b.len ? "," : "", set[i]);
         daas_free(set);
     }
-    json_array_foreach(ext, i, x) {
+    json_array_foreach(ext, i, x)
+    {
         if (rc == DAAS_OK && json_is_string(x))
             rc = daas_buf_printf(&b, "%s%s", b.len ? "," : "", json_string_value(x));
     }
-    json_t *cell = json_string(b.len ? b.data : streq(type, "LoadBalancer") ? "<pending>"
-                                                                            : "<none>");
+    json_t *cell = json_string(b.len                         ? b.data
+                               : streq(type, "LoadBalancer") ? "<pending>"
+                                                             : "<none>");
     daas_buf_fini(&b);
     return cell;
 }
@@ -436,17 +446,18 @@ static json_t *svc_ports(const json_t *obj)
     json_t *p;
     int rc = DAAS_OK;
     daas_buf_init(&b, 0);
-    json_array_foreach(daas_kube_path(obj, "spec.ports"), i, p) {
+    json_array_foreach(daas_kube_path(obj, "spec.ports"), i, p)
+    {
         const char *proto = json_string_value(json_object_get(p, "protocol"));
         int64_t port = daas_kube_int(p, "port", 0), np = daas_kube_int(p, "nodePort", 0);
         if (rc != DAAS_OK)
             break;
         if (np > 0)
-            rc = daas_buf_printf(&b, "%s%lld:%lld/%s", i ? "," : "", (long long)port,
-                                 (long long)np, proto ? proto : "");
-        else
-            rc = daas_buf_printf(&b, "%s%lld/%s", i ? "," : "", (long long)port,
+            rc = daas_buf_printf(&b, "%s%lld:%lld/%s", i ? "," : "", (long long)port, (long long)np,
                                  proto ? proto : "");
+        else
+            rc =
+                daas_buf_printf(&b, "%s%lld/%s", i ? "," : "", (long long)port, proto ? proto : "");
     }
     json_t *cell = daas_kube_cell_str(b.data);
     daas_buf_fini(&b);
@@ -502,10 +513,12 @@ static void svc_keep_allocated(json_t *spec, const json_t *ospec)
                             json_deep_copy(json_object_get(ospec, "clusterIPs")));
     if (!(streq(type, "NodePort") || streq(type, "LoadBalancer")))
         return;
-    json_array_foreach(json_object_get(spec, "ports"), i, p) {
+    json_array_foreach(json_object_get(spec, "ports"), i, p)
+    {
         if (daas_kube_int(p, "nodePort", 0) != 0)
             continue;
-        json_array_foreach(json_object_get(ospec, "ports"), j, op) {
+        json_array_foreach(json_object_get(ospec, "ports"), j, op)
+        {
             if (daas_kube_int(p, "port", 0) == daas_kube_int(op, "port", -1) &&
                 streq(json_string_value(json_object_get(p, "protocol")),
                       json_string_value(json_object_get(op, "protocol"))) &&
@@ -532,7 +545,8 @@ static void svc_port_defaults(json_t *spec)
 {
     size_t i;
     json_t *p;
-    json_array_foreach(json_object_get(spec, "ports"), i, p) {
+    json_array_foreach(json_object_get(spec, "ports"), i, p)
+    {
         if (!json_is_object(p))
             continue;
         daas_kube__setdef(p, "protocol", json_string("TCP"));
@@ -553,8 +567,8 @@ void daas_kube__svc_defaults(json_t *obj, const json_t *old)
     const char *aff = json_string_value(json_object_get(spec, "sessionAffinity"));
     if (streq(aff, "None"))
         json_object_del(spec, "sessionAffinityConfig");
-    else if (streq(aff, "ClientIP") &&
-             !json_is_integer(daas_kube_path(spec, "sessionAffinityConfig.clientIP.timeoutSeconds")))
+    else if (streq(aff, "ClientIP") && !json_is_integer(daas_kube_path(
+                                           spec, "sessionAffinityConfig.clientIP.timeoutSeconds")))
         daas_kube_set(spec, "sessionAffinityConfig.clientIP.timeoutSeconds", json_integer(10800));
     svc_port_defaults(spec);
     bool external = streq(type, "NodePort") || streq(type, "LoadBalancer");
@@ -636,7 +650,8 @@ static void svc_check_ports(daas_kube_verr *v, const json_t *spec, const char *t
     bool headless = streq(json_string_value(json_object_get(spec, "clusterIP")), "None");
     if (json_array_size(ports) == 0 && !headless && !streq(type, "ExternalName"))
         daas_kube__req(v, "spec.ports", NULL);
-    json_array_foreach(ports, i, p) {
+    json_array_foreach(ports, i, p)
+    {
         svc_check_port(v, p, i, json_array_size(ports) > 1, type, seen);
     }
     json_decref(seen);
@@ -668,7 +683,8 @@ static void svc_check_update(daas_kube_verr *v, const json_t *spec, const json_t
     rc = daas_buf_puts(&raw, "[]string{");
     if (json_array_size(ips) == 0 && rc == DAAS_OK)
         rc = daas_buf_printf(&raw, "\"%s\"", a);
-    json_array_foreach(ips, i, x) {
+    json_array_foreach(ips, i, x)
+    {
         const char *s = json_string_value(x);
         if (rc == DAAS_OK)
             rc = daas_buf_printf(&raw, "%s\"%s\"", i ? ", " : "", s ? s : "");

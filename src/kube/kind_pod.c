@@ -34,7 +34,8 @@ static bool pod_condition_true(const json_t *pod, const char *type)
 {
     size_t i;
     json_t *c;
-    json_array_foreach(daas_kube_path(pod, "status.conditions"), i, c) {
+    json_array_foreach(daas_kube_path(pod, "status.conditions"), i, c)
+    {
         if (streq(json_string_value(json_object_get(c, "type")), type))
             return streq(json_string_value(json_object_get(c, "status")), "True");
     }
@@ -46,7 +47,8 @@ static bool restartable_init(const json_t *pod, const char *name)
 {
     size_t i;
     json_t *c;
-    json_array_foreach(daas_kube_path(pod, "spec.initContainers"), i, c) {
+    json_array_foreach(daas_kube_path(pod, "spec.initContainers"), i, c)
+    {
         if (streq(json_string_value(json_object_get(c, "name")), name))
             return streq(json_string_value(json_object_get(c, "restartPolicy")), "Always");
     }
@@ -88,7 +90,8 @@ static bool scan_init(const json_t *pod, podsum *s)
 {
     size_t i, ninit = json_array_size(daas_kube_path(pod, "spec.initContainers"));
     json_t *cs;
-    json_array_foreach(daas_kube_path(pod, "status.initContainerStatuses"), i, cs) {
+    json_array_foreach(daas_kube_path(pod, "status.initContainerStatuses"), i, cs)
+    {
         const char *name = json_string_value(json_object_get(cs, "name"));
         bool ric = restartable_init(pod, name);
         json_t *term = daas_kube_path(cs, "state.terminated");
@@ -149,13 +152,15 @@ static void pod_summary(const json_t *pod, podsum *s)
     memset(s, 0, sizeof *s);
     snprintf(s->reason, sizeof s->reason, "%s",
              sreason && *sreason ? sreason : (phase ? phase : ""));
-    json_array_foreach(daas_kube_path(pod, "status.conditions"), i, c) {
+    json_array_foreach(daas_kube_path(pod, "status.conditions"), i, c)
+    {
         if (streq(json_string_value(json_object_get(c, "type")), "PodScheduled") &&
             streq(json_string_value(json_object_get(c, "reason")), "SchedulingGated"))
             snprintf(s->reason, sizeof s->reason, "SchedulingGated");
     }
     s->total = (int64_t)json_array_size(daas_kube_path(pod, "spec.containers"));
-    json_array_foreach(daas_kube_path(pod, "spec.initContainers"), i, c) {
+    json_array_foreach(daas_kube_path(pod, "spec.initContainers"), i, c)
+    {
         s->total += streq(json_string_value(json_object_get(c, "restartPolicy")), "Always");
     }
     bool initializing = scan_init(pod, s);
@@ -177,7 +182,8 @@ static json_t *readiness_gates(const json_t *pod)
     int64_t ok = 0;
     if (n == 0)
         return json_string("<none>");
-    json_array_foreach(gates, i, g) {
+    json_array_foreach(gates, i, g)
+    {
         ok += pod_condition_true(pod, json_string_value(json_object_get(g, "conditionType")));
     }
     char buf[48];
@@ -208,8 +214,7 @@ json_t *daas_kube__pod_row(const json_t *obj, int64_t now)
         json_object_get(json_array_get(daas_kube_path(obj, "status.podIPs"), 0), "ip"));
     json_array_append_new(row, daas_kube_cell_str(ip ? ip : daas_kube_str(obj, "status.podIP")));
     json_array_append_new(row, daas_kube_cell_str(daas_kube_str(obj, "spec.nodeName")));
-    json_array_append_new(row,
-                          daas_kube_cell_str(daas_kube_str(obj, "status.nominatedNodeName")));
+    json_array_append_new(row, daas_kube_cell_str(daas_kube_str(obj, "status.nominatedNodeName")));
     json_array_append_new(row, readiness_gates(obj));
     return row;
 }
@@ -268,7 +273,8 @@ static void container_defaults(json_t *c, bool host_network)
     daas_kube__setdef(c, "terminationMessagePath", json_string("/dev/termination-log"));
     daas_kube__setdef(c, "terminationMessagePolicy", json_string("File"));
     daas_kube__setdef(c, "resources", json_object());
-    json_array_foreach(json_object_get(c, "ports"), i, x) {
+    json_array_foreach(json_object_get(c, "ports"), i, x)
+    {
         if (!json_is_object(x))
             continue;
         daas_kube__setdef(x, "protocol", json_string("TCP"));
@@ -282,7 +288,8 @@ static void container_defaults(json_t *c, bool host_network)
     probe_defaults(json_object_get(c, "startupProbe"));
     httpget_defaults(daas_kube_path(c, "lifecycle.postStart.httpGet"));
     httpget_defaults(daas_kube_path(c, "lifecycle.preStop.httpGet"));
-    json_array_foreach(json_object_get(c, "env"), i, x) {
+    json_array_foreach(json_object_get(c, "env"), i, x)
+    {
         fieldref_defaults(daas_kube_path(x, "valueFrom.fieldRef"));
     }
 }
@@ -302,7 +309,8 @@ static void volume_defaults(json_t *vol)
         if (json_is_object(src))
             daas_kube__setdef(src, "defaultMode", json_integer(420));
     }
-    json_array_foreach(daas_kube_path(vol, "downwardAPI.items"), i, item) {
+    json_array_foreach(daas_kube_path(vol, "downwardAPI.items"), i, item)
+    {
         fieldref_defaults(json_object_get(item, "fieldRef"));
     }
 }
@@ -319,13 +327,16 @@ void daas_kube__podspec_defaults(json_t *spec)
     daas_kube__setdef(spec, "securityContext", json_object());
     daas_kube__setdef(spec, "terminationGracePeriodSeconds", json_integer(30));
     daas_kube__setdef(spec, "schedulerName", json_string("default-scheduler"));
-    json_array_foreach(json_object_get(spec, "containers"), i, x) {
+    json_array_foreach(json_object_get(spec, "containers"), i, x)
+    {
         container_defaults(x, hostnet);
     }
-    json_array_foreach(json_object_get(spec, "initContainers"), i, x) {
+    json_array_foreach(json_object_get(spec, "initContainers"), i, x)
+    {
         container_defaults(x, hostnet);
     }
-    json_array_foreach(json_object_get(spec, "volumes"), i, x) {
+    json_array_foreach(json_object_get(spec, "volumes"), i, x)
+    {
         volume_defaults(x);
     }
 }
@@ -335,14 +346,16 @@ static void requests_from_limits(json_t *containers)
 {
     size_t i;
     json_t *c;
-    json_array_foreach(containers, i, c) {
+    json_array_foreach(containers, i, c)
+    {
         json_t *lim = daas_kube_path(c, "resources.limits");
         const char *k;
         json_t *q;
         if (!json_is_object(lim) || json_object_size(lim) == 0)
             continue;
         json_t *req = daas_kube_mkpath(c, "resources.requests");
-        json_object_foreach(lim, k, q) {
+        json_object_foreach(lim, k, q)
+        {
             if (json_object_get(req, k) == NULL)
                 json_object_set(req, k, q);
         }
@@ -354,7 +367,8 @@ static bool tolerates(const json_t *tols, const char *key)
 {
     size_t i;
     json_t *t;
-    json_array_foreach(tols, i, t) {
+    json_array_foreach(tols, i, t)
+    {
         const char *k = json_string_value(json_object_get(t, "key"));
         const char *e = json_string_value(json_object_get(t, "effect"));
         if ((k == NULL || *k == '\0' || strcmp(k, key) == 0) &&
@@ -374,8 +388,7 @@ static void default_tolerations(json_t *spec)
             continue;
         json_array_append_new(daas_kube__arr(spec, "tolerations"),
                               json_pack("{s:s, s:s, s:s, s:i}", "key", keys[i], "operator",
-                                        "Exists", "effect", "NoExecute", "tolerationSeconds",
-                                        300));
+                                        "Exists", "effect", "NoExecute", "tolerationSeconds", 300));
     }
 }
 
@@ -520,7 +533,8 @@ static const char *pod_qos(const json_t *spec)
     for (int l = 0; l < 2; l++) {
         size_t i;
         json_t *c;
-        json_array_foreach(json_object_get(spec, lists[l]), i, c) {
+        json_array_foreach(json_object_get(spec, lists[l]), i, c)
+        {
             int found = 0;
             for (int r = 0; r < 2; r++) {
                 json_t *rq = daas_kube_path(json_object_get(c, "resources"), "requests");
@@ -577,7 +591,8 @@ static void check_container_ports(daas_kube_verr *v, const json_t *c, const char
     json_t *names = json_object();
     size_t i;
     json_t *p;
-    json_array_foreach(json_object_get(c, "ports"), i, p) {
+    json_array_foreach(json_object_get(c, "ports"), i, p)
+    {
         const char *name = json_string_value(json_object_get(p, "name"));
         int64_t cport = daas_kube_int(p, "containerPort", 0);
         int64_t hport = daas_kube_int(p, "hostPort", 0);
@@ -602,9 +617,9 @@ static void check_container_ports(daas_kube_verr *v, const json_t *c, const char
     json_decref(names);
 }
 
-#define MSG_ENV_NAME                                                                           \
-    "a valid environment variable name must consist of alphabetic characters, digits, '_', "   \
-    "'-', or '.', and must not start with a digit (e.g. 'my.env-name',  or 'MY_ENV.NAME',  "   \
+#define MSG_ENV_NAME                                                                               \
+    "a valid environment variable name must consist of alphabetic characters, digits, '_', "       \
+    "'-', or '.', and must not start with a digit (e.g. 'my.env-name',  or 'MY_ENV.NAME',  "       \
     "or 'MyEnvName1', regex used for validation is '[-._a-zA-Z][-._a-zA-Z0-9]*')"
 
 static bool env_name_ok(const char *s)
@@ -612,8 +627,8 @@ static bool env_name_ok(const char *s)
     if (*s == '\0' || (*s >= '0' && *s <= '9'))
         return false;
     for (; *s; s++)
-        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-              (*s >= '0' && *s <= '9') || *s == '-' || *s == '.' || *s == '_'))
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+              *s == '-' || *s == '.' || *s == '_'))
             return false;
     return true;
 }
@@ -624,7 +639,8 @@ static void check_env_and_mounts(daas_kube_verr *v, const json_t *c, const char 
     char f[DAAS_KUBE__PATH_MAX];
     size_t i;
     json_t *e;
-    json_array_foreach(json_object_get(c, "env"), i, e) {
+    json_array_foreach(json_object_get(c, "env"), i, e)
+    {
         const char *name = json_string_value(json_object_get(e, "name"));
         snprintf(f, sizeof f, "%s.env[%zu].name", path, i);
         if (name == NULL || *name == '\0')
@@ -632,7 +648,8 @@ static void check_env_and_mounts(daas_kube_verr *v, const json_t *c, const char 
         else if (!env_name_ok(name))
             daas_kube__inv_str(v, f, name, MSG_ENV_NAME);
     }
-    json_array_foreach(json_object_get(c, "volumeMounts"), i, e) {
+    json_array_foreach(json_object_get(c, "volumeMounts"), i, e)
+    {
         const char *name = json_string_value(json_object_get(e, "name"));
         const char *mp = json_string_value(json_object_get(e, "mountPath"));
         snprintf(f, sizeof f, "%s.volumeMounts[%zu].name", path, i);
@@ -650,8 +667,8 @@ static void check_env_and_mounts(daas_kube_verr *v, const json_t *c, const char 
 }
 
 /* One container: name (label, unique across all containers), image, policies, ports, env. */
-static void check_container(daas_kube_verr *v, const json_t *c, const char *path,
-                            json_t *seen, const json_t *volumes)
+static void check_container(daas_kube_verr *v, const json_t *c, const char *path, json_t *seen,
+                            const json_t *volumes)
 {
     char f[DAAS_KUBE__PATH_MAX];
     const char *name = json_string_value(json_object_get(c, "name"));
@@ -683,7 +700,8 @@ static json_t *check_volumes(daas_kube_verr *v, const json_t *spec, const char *
     json_t *seen = json_object();
     size_t i;
     json_t *vol;
-    json_array_foreach(json_object_get(spec, "volumes"), i, vol) {
+    json_array_foreach(json_object_get(spec, "volumes"), i, vol)
+    {
         const char *name = json_string_value(json_object_get(vol, "name"));
         snprintf(f, sizeof f, "%s.volumes[%zu].name", path, i);
         if (name == NULL || *name == '\0') {
@@ -705,7 +723,8 @@ static void check_tolerations(daas_kube_verr *v, const json_t *spec, const char 
     char f[DAAS_KUBE__PATH_MAX];
     size_t i;
     json_t *t;
-    json_array_foreach(json_object_get(spec, "tolerations"), i, t) {
+    json_array_foreach(json_object_get(spec, "tolerations"), i, t)
+    {
         const char *op = json_string_value(json_object_get(t, "operator"));
         const char *eff = json_string_value(json_object_get(t, "effect"));
         if (op != NULL && *op != '\0') {
@@ -729,11 +748,13 @@ static void check_containers(daas_kube_verr *v, const json_t *spec, const char *
     snprintf(f, sizeof f, "%s.containers", path);
     if (json_array_size(json_object_get(spec, "containers")) == 0)
         daas_kube__req(v, f, NULL);
-    json_array_foreach(json_object_get(spec, "containers"), i, c) {
+    json_array_foreach(json_object_get(spec, "containers"), i, c)
+    {
         snprintf(f, sizeof f, "%s.containers[%zu]", path, i);
         check_container(v, c, f, seen, volumes);
     }
-    json_array_foreach(json_object_get(spec, "initContainers"), i, c) {
+    json_array_foreach(json_object_get(spec, "initContainers"), i, c)
+    {
         snprintf(f, sizeof f, "%s.initContainers[%zu]", path, i);
         check_container(v, c, f, seen, volumes);
     }
@@ -772,10 +793,10 @@ void daas_kube__podspec_validate(const json_t *spec, const char *path, daas_kube
 /* ------------------------------------------------------------ pod update */
 
 /* SPEC: pkg/apis/core/validation ValidatePodUpdate (1.32), without the trailing Go diff. */
-#define MSG_POD_UPDATE                                                                         \
-    "pod updates may not change fields other than `spec.containers[*].image`,"                 \
-    "`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only "    \
-    "additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be " \
+#define MSG_POD_UPDATE                                                                             \
+    "pod updates may not change fields other than `spec.containers[*].image`,"                     \
+    "`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only "        \
+    "additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be "     \
     "set to 1 if it was previously negative)"
 
 /* Go zero value: missing, null, "", 0, false, or an object whose values are all zero. */
@@ -787,7 +808,8 @@ static bool sem_zero(const json_t *a)
         return true;
     if (!json_is_object(a))
         return false;
-    json_object_foreach((json_t *)a, k, x) {
+    json_object_foreach((json_t *)a, k, x)
+    {
         if (!sem_zero(x))
             return false;
     }
@@ -805,11 +827,13 @@ static bool sem_equal(const json_t *a, const json_t *b)
     if (a == NULL || b == NULL)
         return false;
     if (json_is_object(a) && json_is_object(b)) {
-        json_object_foreach((json_t *)a, k, x) {
+        json_object_foreach((json_t *)a, k, x)
+        {
             if (!sem_equal(x, json_object_get(b, k)))
                 return false;
         }
-        json_object_foreach((json_t *)b, k, x) {
+        json_object_foreach((json_t *)b, k, x)
+        {
             if (json_object_get(a, k) == NULL && !sem_zero(x))
                 return false;
         }
@@ -849,9 +873,11 @@ static bool only_added_tolerations(const json_t *nl, const json_t *ol)
 {
     size_t i, j;
     json_t *o, *n;
-    json_array_foreach(ol, i, o) {
+    json_array_foreach(ol, i, o)
+    {
         bool found = false;
-        json_array_foreach(nl, j, n) {
+        json_array_foreach(nl, j, n)
+        {
             json_t *clone = json_deep_copy(o);
             json_t *ts = json_object_get(n, "tolerationSeconds");
             if (json_is_object(clone) && ts != NULL)
@@ -892,9 +918,11 @@ static bool gates_removed_only(const json_t *nl, const json_t *ol)
 {
     size_t i, j;
     json_t *n, *o;
-    json_array_foreach(nl, i, n) {
+    json_array_foreach(nl, i, n)
+    {
         bool found = false;
-        json_array_foreach(ol, j, o) {
+        json_array_foreach(ol, j, o)
+        {
             found = found || sem_equal(n, o);
         }
         if (!found)

@@ -15,12 +15,12 @@
 
 #include "kube/kind.h"
 
-#define CHECK(x)                                                                           \
-    do {                                                                                   \
-        if (!(x)) {                                                                        \
-            fprintf(stderr, "fuzz_kind: check failed: %s (line %d)\n", #x, __LINE__);      \
-            abort();                                                                       \
-        }                                                                                  \
+#define CHECK(x)                                                                                   \
+    do {                                                                                           \
+        if (!(x)) {                                                                                \
+            fprintf(stderr, "fuzz_kind: check failed: %s (line %d)\n", #x, __LINE__);              \
+            abort();                                                                               \
+        }                                                                                          \
     } while (0)
 
 static void check_row(const daas_kube_kind *k, const json_t *obj)
@@ -34,7 +34,8 @@ static void check_causes(const daas_kube_verr *v)
 {
     size_t i;
     json_t *c;
-    json_array_foreach(v->causes, i, c) {
+    json_array_foreach(v->causes, i, c)
+    {
         CHECK(json_is_string(json_object_get(c, "reason")));
         CHECK(json_is_string(json_object_get(c, "message")));
         CHECK(json_is_string(json_object_get(c, "field")));

@@ -48,7 +48,8 @@ static inline json_t *kt_cause(const daas_kube_verr *v, const char *field)
 {
     size_t i;
     json_t *c;
-    json_array_foreach(v->causes, i, c) {
+    json_array_foreach(v->causes, i, c)
+    {
         if (strcmp(json_string_value(json_object_get(c, "field")), field) == 0)
             return c;
     }

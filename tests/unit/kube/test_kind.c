@@ -8,8 +8,8 @@
 
 #include "common/alloc.h"
 
-static const char *const order[] = {"namespaces", "nodes",           "pods",        "services",
-                                    "endpoints",  "configmaps",      "secrets",     "events",
+static const char *const order[] = {"namespaces",      "nodes",       "pods",        "services",
+                                    "endpoints",       "configmaps",  "secrets",     "events",
                                     "serviceaccounts", "deployments", "replicasets", "leases"};
 
 static void test_discovery_order(void **state)
@@ -58,14 +58,22 @@ static void test_lookup_by_name(void **state)
     (void)state;
     static const struct {
         const char *name, *resource;
-    } cases[] = {{"ns", "namespaces"},       {"no", "nodes"},
-                 {"po", "pods"},             {"pod", "pods"},
-                 {"Pod", "pods"},            {"svc", "services"},
-                 {"ep", "endpoints"},        {"endpoints", "endpoints"},
-                 {"cm", "configmaps"},       {"configmap", "configmaps"},
-                 {"secret", "secrets"},      {"ev", "events"},
-                 {"sa", "serviceaccounts"},  {"deploy", "deployments"},
-                 {"rs", "replicasets"},      {"lease", "leases"},
+    } cases[] = {{"ns", "namespaces"},
+                 {"no", "nodes"},
+                 {"po", "pods"},
+                 {"pod", "pods"},
+                 {"Pod", "pods"},
+                 {"svc", "services"},
+                 {"ep", "endpoints"},
+                 {"endpoints", "endpoints"},
+                 {"cm", "configmaps"},
+                 {"configmap", "configmaps"},
+                 {"secret", "secrets"},
+                 {"ev", "events"},
+                 {"sa", "serviceaccounts"},
+                 {"deploy", "deployments"},
+                 {"rs", "replicasets"},
+                 {"lease", "leases"},
                  {"deployments.apps", "deployments"},
                  {"leases.coordination.k8s.io", "leases"},
                  {"ReplicaSet", "replicasets"}};
@@ -151,9 +159,9 @@ static void assert_columns(const char *res, const char *const *names)
 static void test_columns(void **state)
 {
     (void)state;
-    assert_columns("pods", (const char *const[]){"Name", "Ready", "Status", "Restarts", "Age",
-                                                 "*IP", "*Node", "*Nominated Node",
-                                                 "*Readiness Gates", NULL});
+    assert_columns("pods",
+                   (const char *const[]){"Name", "Ready", "Status", "Restarts", "Age", "*IP",
+                                         "*Node", "*Nominated Node", "*Readiness Gates", NULL});
     assert_columns("nodes", (const char *const[]){"Name", "Status", "Roles", "Age", "Version",
                                                   "*Internal-IP", "*External-IP", "*OS-Image",
                                                   "*Kernel-Version", "*Container-Runtime", NULL});
@@ -162,12 +170,12 @@ static void test_columns(void **state)
     assert_columns("events", (const char *const[]){"Last Seen", "Type", "Reason", "Object",
                                                    "*Subobject", "*Source", "Message",
                                                    "*First Seen", "*Count", "*Name", NULL});
-    assert_columns("deployments", (const char *const[]){"Name", "Ready", "Up-to-date",
-                                                        "Available", "Age", "*Containers",
-                                                        "*Images", "*Selector", NULL});
-    assert_columns("replicasets", (const char *const[]){"Name", "Desired", "Current", "Ready",
-                                                        "Age", "*Containers", "*Images",
-                                                        "*Selector", NULL});
+    assert_columns("deployments",
+                   (const char *const[]){"Name", "Ready", "Up-to-date", "Available", "Age",
+                                         "*Containers", "*Images", "*Selector", NULL});
+    assert_columns("replicasets",
+                   (const char *const[]){"Name", "Desired", "Current", "Ready", "Age",
+                                         "*Containers", "*Images", "*Selector", NULL});
     assert_columns("namespaces", (const char *const[]){"Name", "Status", "Age", NULL});
     assert_columns("configmaps", (const char *const[]){"Name", "Data", "Age", NULL});
     assert_columns("secrets", (const char *const[]){"Name", "Type", "Data", "Age", NULL});
@@ -190,10 +198,9 @@ static bool has_selector(const char *res, const char *field)
 static void test_field_selectors(void **state)
 {
     (void)state;
-    static const char *const pod[] = {"spec.nodeName",    "spec.restartPolicy",
-                                      "spec.schedulerName", "spec.serviceAccountName",
-                                      "spec.hostNetwork", "status.phase",
-                                      "status.podIP",     "status.nominatedNodeName"};
+    static const char *const pod[] = {
+        "spec.nodeName",    "spec.restartPolicy", "spec.schedulerName", "spec.serviceAccountName",
+        "spec.hostNetwork", "status.phase",       "status.podIP",       "status.nominatedNodeName"};
     for (size_t i = 0; i < sizeof pod / sizeof pod[0]; i++)
         assert_true(has_selector("pods", pod[i]));
     assert_true(has_selector("events", "involvedObject.uid"));
@@ -210,14 +217,14 @@ static void test_field_selectors(void **state)
 
 /* ---------------------------------------------------------------- names */
 
-#define SUBDOMAIN_MSG                                                                          \
-    "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' "  \
-    "or '.', and must start and end with an alphanumeric character (e.g. 'example.com', "      \
-    "regex used for validation is "                                                            \
+#define SUBDOMAIN_MSG                                                                              \
+    "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' "      \
+    "or '.', and must start and end with an alphanumeric character (e.g. 'example.com', "          \
+    "regex used for validation is "                                                                \
     "'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"
-#define LABEL_MSG                                                                              \
-    "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', "   \
-    "and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', "   \
+#define LABEL_MSG                                                                                  \
+    "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', "       \
+    "and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', "       \
     "regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')"
 
 static void test_dns1123(void **state)
@@ -265,8 +272,7 @@ static void test_meta_bad_name(void **state)
     o = kt_json("{\"metadata\":{\"name\":\"a.b\"}}");
     daas_kube_validate_meta(kt_kind("ns"), o, NULL, &v);
     kt_assert_ncauses(&v, 1);
-    kt_assert_cause(&v, "metadata.name", "FieldValueInvalid",
-                    "Invalid value: \"a.b\": " LABEL_MSG);
+    kt_assert_cause(&v, "metadata.name", "FieldValueInvalid", "Invalid value: \"a.b\": " LABEL_MSG);
     daas_kube_verr_fini(&v);
     json_decref(o);
     /* Services use DNS-1035 labels: no leading digit. */

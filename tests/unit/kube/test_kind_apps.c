@@ -4,12 +4,11 @@
  */
 #include "kind_test.h"
 
-#define DEPLOY(spec)                                                                           \
-    "{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":{\"name\":\"hello\","    \
-    "\"namespace\":\"default\",\"creationTimestamp\":\"2026-11-21T02:28:13Z\"},\"spec\":" spec \
-    "}"
-#define TEMPLATE                                                                               \
-    "\"template\":{\"metadata\":{\"labels\":{\"app\":\"hello\"}},\"spec\":{\"containers\":[{"  \
+#define DEPLOY(spec)                                                                               \
+    "{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":{\"name\":\"hello\","        \
+    "\"namespace\":\"default\",\"creationTimestamp\":\"2026-11-21T02:28:13Z\"},\"spec\":" spec "}"
+#define TEMPLATE                                                                                   \
+    "\"template\":{\"metadata\":{\"labels\":{\"app\":\"hello\"}},\"spec\":{\"containers\":[{"      \
     "\"name\":\"web\",\"image\":\"nginx:1.27\"}]}}"
 
 static void test_deployment_defaults(void **state)
@@ -17,7 +16,8 @@ static void test_deployment_defaults(void **state)
     (void)state;
     const daas_kube_kind *k = kt_kind("deploy");
     daas_kube_verr v = {0};
-    json_t *o = kt_json(DEPLOY("{\"selector\":{\"matchLabels\":{\"app\":\"hello\"}}," TEMPLATE "}"));
+    json_t *o =
+        kt_json(DEPLOY("{\"selector\":{\"matchLabels\":{\"app\":\"hello\"}}," TEMPLATE "}"));
     kt_check(k, o, NULL, &v);
     kt_assert_ncauses(&v, 0);
     json_t *want = kt_json(
@@ -62,8 +62,8 @@ static void test_deployment_validation(void **state)
                     "match template `labels`");
     daas_kube_verr_fini(&v);
     json_decref(o);
-    o = kt_json(DEPLOY("{\"replicas\":-1,\"selector\":{\"matchLabels\":{\"app\":\"other\"}}," TEMPLATE
-                       "}"));
+    o = kt_json(DEPLOY(
+        "{\"replicas\":-1,\"selector\":{\"matchLabels\":{\"app\":\"other\"}}," TEMPLATE "}"));
     kt_check(k, o, NULL, &v);
     kt_assert_ncauses(&v, 2);
     kt_assert_cause(&v, "spec.replicas", "FieldValueInvalid",
@@ -116,11 +116,12 @@ static void test_selector_immutable(void **state)
     (void)state;
     const daas_kube_kind *k = kt_kind("deploy");
     daas_kube_verr v = {0};
-    json_t *old = kt_json(DEPLOY("{\"selector\":{\"matchLabels\":{\"app\":\"hello\"}}," TEMPLATE "}"));
+    json_t *old =
+        kt_json(DEPLOY("{\"selector\":{\"matchLabels\":{\"app\":\"hello\"}}," TEMPLATE "}"));
     kt_check(k, old, NULL, &v);
-    json_t *o = kt_json(DEPLOY(
-        "{\"selector\":{\"matchLabels\":{\"app\":\"hello\"},\"matchExpressions\":[{\"key\":"
-        "\"tier\",\"operator\":\"NotIn\",\"values\":[\"db\"]}]}," TEMPLATE "}"));
+    json_t *o = kt_json(
+        DEPLOY("{\"selector\":{\"matchLabels\":{\"app\":\"hello\"},\"matchExpressions\":[{\"key\":"
+               "\"tier\",\"operator\":\"NotIn\",\"values\":[\"db\"]}]}," TEMPLATE "}"));
     kt_check(k, o, old, &v);
     kt_assert_ncauses(&v, 1);
     kt_assert_cause(&v, "spec.selector", "FieldValueInvalid",

@@ -40,8 +40,9 @@ static void test_namespace(void **state)
     json_decref(want);
     json_decref(o);
     /* An update that omits spec.finalizers keeps the stored ones; explicit ones win. */
-    json_t *old = kt_json("{\"metadata\":{\"name\":\"t\"},\"spec\":{\"finalizers\":[\"kubernetes\"]},"
-                          "\"status\":{\"phase\":\"Active\"}}");
+    json_t *old =
+        kt_json("{\"metadata\":{\"name\":\"t\"},\"spec\":{\"finalizers\":[\"kubernetes\"]},"
+                "\"status\":{\"phase\":\"Active\"}}");
     o = kt_json("{\"metadata\":{\"name\":\"t\"}}");
     k->defaults(o, old);
     assert_string_equal(json_string_value(json_array_get(daas_kube_path(o, "spec.finalizers"), 0)),
@@ -214,10 +215,11 @@ static void test_service_rows(void **state)
 {
     (void)state;
     json_t *r = row_of(
-        "svc", "{\"metadata\":{\"name\":\"web\",\"creationTimestamp\":\"2026-11-21T04:28:10Z\"},"
-               "\"spec\":{\"type\":\"NodePort\",\"clusterIP\":\"10.43.0.9\",\"clusterIPs\":["
-               "\"10.43.0.9\"],\"selector\":{\"tier\":\"f\",\"app\":\"web\"},\"ports\":[{\"port\":"
-               "80,\"protocol\":\"TCP\"},{\"port\":443,\"nodePort\":30001,\"protocol\":\"TCP\"}]}}");
+        "svc",
+        "{\"metadata\":{\"name\":\"web\",\"creationTimestamp\":\"2026-11-21T04:28:10Z\"},"
+        "\"spec\":{\"type\":\"NodePort\",\"clusterIP\":\"10.43.0.9\",\"clusterIPs\":["
+        "\"10.43.0.9\"],\"selector\":{\"tier\":\"f\",\"app\":\"web\"},\"ports\":[{\"port\":"
+        "80,\"protocol\":\"TCP\"},{\"port\":443,\"nodePort\":30001,\"protocol\":\"TCP\"}]}}");
     assert_string_equal(kt_cell(r, 1), "NodePort");
     assert_string_equal(kt_cell(r, 2), "10.43.0.9");
     assert_string_equal(kt_cell(r, 3), "<none>");
@@ -301,8 +303,8 @@ static void test_configmaps(void **state)
     char *big = daas_xmalloc(1024 * 1024 + 2);
     memset(big, 'x', 1024 * 1024 + 1);
     big[1024 * 1024 + 1] = '\0';
-    o = json_pack("{s:{s:s, s:s}, s:{s:s}}", "metadata", "name", "c", "namespace", "d", "data",
-                  "k", big);
+    o = json_pack("{s:{s:s, s:s}, s:{s:s}}", "metadata", "name", "c", "namespace", "d", "data", "k",
+                  big);
     daas_free(big);
     kt_check(k, o, NULL, &v);
     kt_assert_ncauses(&v, 1);
@@ -384,12 +386,12 @@ static void test_events(void **state)
     (void)state;
     const daas_kube_kind *k = kt_kind("ev");
     daas_kube_verr v = {0};
-    json_t *o = kt_json(
-        "{\"metadata\":{\"name\":\"web.1\",\"namespace\":\"default\"},\"involvedObject\":{"
-        "\"kind\":\"Pod\",\"name\":\"web\",\"namespace\":\"default\",\"fieldPath\":"
-        "\"spec.containers{c}\"},\"reason\":\"Pulled\",\"message\":\"  Image pulled\\n\","
-        "\"source\":{\"component\":\"kubelet\",\"host\":\"n1\"},\"firstTimestamp\":"
-        "\"2026-11-21T04:18:13Z\",\"lastTimestamp\":\"2026-11-21T04:27:13Z\"}");
+    json_t *o =
+        kt_json("{\"metadata\":{\"name\":\"web.1\",\"namespace\":\"default\"},\"involvedObject\":{"
+                "\"kind\":\"Pod\",\"name\":\"web\",\"namespace\":\"default\",\"fieldPath\":"
+                "\"spec.containers{c}\"},\"reason\":\"Pulled\",\"message\":\"  Image pulled\\n\","
+                "\"source\":{\"component\":\"kubelet\",\"host\":\"n1\"},\"firstTimestamp\":"
+                "\"2026-11-21T04:18:13Z\",\"lastTimestamp\":\"2026-11-21T04:27:13Z\"}");
     kt_check(k, o, NULL, &v);
     kt_assert_ncauses(&v, 0);
     assert_int_equal(daas_kube_int(o, "count", 0), 1);
@@ -428,14 +430,10 @@ static void test_events(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_namespace),
-        cmocka_unit_test(test_node_rows),
-        cmocka_unit_test(test_service_defaults),
-        cmocka_unit_test(test_service_validation),
-        cmocka_unit_test(test_service_rows),
-        cmocka_unit_test(test_endpoints_and_sa_rows),
-        cmocka_unit_test(test_configmaps),
-        cmocka_unit_test(test_secrets),
+        cmocka_unit_test(test_namespace),        cmocka_unit_test(test_node_rows),
+        cmocka_unit_test(test_service_defaults), cmocka_unit_test(test_service_validation),
+        cmocka_unit_test(test_service_rows),     cmocka_unit_test(test_endpoints_and_sa_rows),
+        cmocka_unit_test(test_configmaps),       cmocka_unit_test(test_secrets),
         cmocka_unit_test(test_events),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -8,8 +8,8 @@
 
 #include "common/alloc.h"
 
-#define POD(spec)                                                                              \
-    "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"web\",\"namespace\":"    \
+#define POD(spec)                                                                                  \
+    "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"web\",\"namespace\":"        \
     "\"default\",\"creationTimestamp\":\"2026-11-21T04:23:13Z\"},\"spec\":" spec "}"
 
 static json_t *defaulted(const char *lit)
@@ -63,8 +63,7 @@ static const char *pull_policy(const char *image)
 {
     static char out[32];
     char lit[256];
-    snprintf(lit, sizeof lit, POD("{\"containers\":[{\"name\":\"c\",\"image\":\"%s\"}]}"),
-             image);
+    snprintf(lit, sizeof lit, POD("{\"containers\":[{\"name\":\"c\",\"image\":\"%s\"}]}"), image);
     json_t *o = defaulted(lit);
     snprintf(out, sizeof out, "%s",
              json_string_value(json_object_get(
@@ -97,10 +96,10 @@ static void test_defaults_keep_given_and_update(void **state)
     assert_string_equal(daas_kube_str(o, "spec.serviceAccount"), "bot");
     /* A catch-all toleration already covers not-ready and unreachable. */
     assert_int_equal(json_array_size(daas_kube_path(o, "spec.tolerations")), 1);
-    assert_string_equal(json_string_value(json_object_get(
-                            json_array_get(daas_kube_path(o, "spec.containers"), 0),
-                            "imagePullPolicy")),
-                        "Never");
+    assert_string_equal(
+        json_string_value(json_object_get(json_array_get(daas_kube_path(o, "spec.containers"), 0),
+                                          "imagePullPolicy")),
+        "Never");
     json_decref(o);
     /* On update, no tolerations and no status are added. */
     json_t *old = defaulted(POD("{\"containers\":[{\"name\":\"c\",\"image\":\"x\"}]}"));
@@ -156,11 +155,11 @@ static void test_qos(void **state)
 
 static json_t *pod_row(const char *status, const char *extra_meta)
 {
-    char *lit = daas_xasprintf(
-                     "{\"metadata\":{\"name\":\"web\",\"creationTimestamp\":"
-                     "\"2026-11-21T04:23:13Z\"%s},\"spec\":{\"nodeName\":\"n1\",\"containers\":[{"
-                     "\"name\":\"a\"},{\"name\":\"b\"}]},\"status\":%s}",
-                     extra_meta, status);
+    char *lit =
+        daas_xasprintf("{\"metadata\":{\"name\":\"web\",\"creationTimestamp\":"
+                       "\"2026-11-21T04:23:13Z\"%s},\"spec\":{\"nodeName\":\"n1\",\"containers\":[{"
+                       "\"name\":\"a\"},{\"name\":\"b\"}]},\"status\":%s}",
+                       extra_meta, status);
     json_t *o = kt_json(lit);
     daas_free(lit);
     json_t *row = kt_kind("pods")->row(o, KT_NOW);
@@ -224,8 +223,8 @@ static void test_row_crashloop(void **state)
 static void test_row_terminating_pending_completed(void **state)
 {
     (void)state;
-    json_t *r = pod_row("{\"phase\":\"Running\"}",
-                        ",\"deletionTimestamp\":\"2026-11-21T04:28:00Z\"");
+    json_t *r =
+        pod_row("{\"phase\":\"Running\"}", ",\"deletionTimestamp\":\"2026-11-21T04:28:00Z\"");
     assert_string_equal(kt_cell(r, 2), "Terminating");
     json_decref(r);
     r = pod_row("{\"phase\":\"Succeeded\"}", ",\"deletionTimestamp\":\"2026-11-21T04:28:00Z\"");

@@ -11,10 +11,11 @@ static const struct {
 } samples[] = {
     {"namespaces", "{\"metadata\":{\"name\":\"t\",\"labels\":{\"a\":\"b\"}},\"spec\":{"
                    "\"finalizers\":[\"kubernetes\"]},\"status\":{\"phase\":\"Active\"}}"},
-    {"nodes", "{\"metadata\":{\"name\":\"n\",\"labels\":{\"node-role.kubernetes.io/x\":\"\"}},"
-              "\"spec\":{\"unschedulable\":true},\"status\":{\"conditions\":[{\"type\":\"Ready\","
-              "\"status\":\"True\"}],\"addresses\":[{\"type\":\"InternalIP\",\"address\":\"1.2.3.4\""
-              "}],\"nodeInfo\":{\"kubeletVersion\":\"v1\",\"osImage\":\"o\"}}}"},
+    {"nodes",
+     "{\"metadata\":{\"name\":\"n\",\"labels\":{\"node-role.kubernetes.io/x\":\"\"}},"
+     "\"spec\":{\"unschedulable\":true},\"status\":{\"conditions\":[{\"type\":\"Ready\","
+     "\"status\":\"True\"}],\"addresses\":[{\"type\":\"InternalIP\",\"address\":\"1.2.3.4\""
+     "}],\"nodeInfo\":{\"kubeletVersion\":\"v1\",\"osImage\":\"o\"}}}"},
     {"pods",
      "{\"metadata\":{\"name\":\"p\",\"namespace\":\"d\",\"deletionTimestamp\":"
      "\"2026-11-21T04:28:00Z\",\"creationTimestamp\":\"2026-11-21T04:00:00Z\"},\"spec\":{"
@@ -43,9 +44,10 @@ static const struct {
                   "\"addresses\":[{\"ip\":\"1.2.3.4\"}],\"ports\":[{\"port\":80}]}]}"},
     {"configmaps", "{\"metadata\":{\"name\":\"c\",\"namespace\":\"d\"},\"immutable\":true,"
                    "\"data\":{\"a\":\"b\"},\"binaryData\":{\"c\":\"AA==\"}}"},
-    {"secrets", "{\"metadata\":{\"name\":\"s\",\"namespace\":\"d\",\"annotations\":{"
-                "\"kubernetes.io/service-account.name\":\"x\"}},\"type\":\"kubernetes.io/tls\","
-                "\"data\":{\"tls.crt\":\"AA==\",\"tls.key\":\"AA==\"},\"stringData\":{\"x\":\"y\"}}"},
+    {"secrets",
+     "{\"metadata\":{\"name\":\"s\",\"namespace\":\"d\",\"annotations\":{"
+     "\"kubernetes.io/service-account.name\":\"x\"}},\"type\":\"kubernetes.io/tls\","
+     "\"data\":{\"tls.crt\":\"AA==\",\"tls.key\":\"AA==\"},\"stringData\":{\"x\":\"y\"}}"},
     {"events", "{\"metadata\":{\"name\":\"e\",\"namespace\":\"d\"},\"involvedObject\":{\"kind\":"
                "\"Pod\",\"name\":\"p\",\"namespace\":\"d\"},\"series\":{\"count\":3,"
                "\"lastObservedTime\":\"2026-11-21T04:00:00.000000Z\"},\"source\":{\"component\":"
@@ -121,7 +123,8 @@ static void mutate(const daas_kube_kind *k, json_t *root, json_t *node, const js
         const char *key;
         json_t *child;
         void *tmp;
-        json_object_foreach_safe(node, tmp, key, child) {
+        json_object_foreach_safe(node, tmp, key, child)
+        {
             json_incref(child);
             for (int i = 0; i < 7; i++) {
                 json_object_set_new(node, key, replacement(i));
