@@ -858,7 +858,8 @@ json_t *daas_kube__arr(json_t *obj, const char *key)
 void daas_kube__setdef(json_t *obj, const char *key, json_t *val)
 {
     json_t *cur = json_object_get(obj, key);
-    if (cur == NULL || json_is_null(cur))
+    /* Upstream defaults test string fields against "" (Go's zero value), so "" is unset. */
+    if (cur == NULL || json_is_null(cur) || (json_is_string(cur) && json_string_length(cur) == 0))
         json_object_set_new(obj, key, val);
     else
         json_decref(val);

@@ -88,7 +88,7 @@ static json_t *node_status(const json_t *obj)
                                                                                     : "NotReady");
     }
     if (json_is_true(daas_kube_path(obj, "spec.unschedulable")))
-        strncat(buf, ",SchedulingDisabled", sizeof buf - strlen(buf) - 1);
+        snprintf(buf + strlen(buf), sizeof buf - strlen(buf), ",SchedulingDisabled");
     return json_string(buf);
 }
 

@@ -84,7 +84,7 @@ int64_t daas_kube__count(const json_t *obj, const char *dotted);
 void daas_kube__container_cells(const json_t *containers, json_t **names, json_t **images);
 /* The object at dotted path, creating {} if missing; the array at key, creating []. */
 json_t *daas_kube__arr(json_t *obj, const char *key);
-/* Sets obj[key] when missing (or null); steals val either way. */
+/* Sets obj[key] when missing, null or "" (Go's unset string); steals val either way. */
 void daas_kube__setdef(json_t *obj, const char *key, json_t *val);
 /* True when both JSON values are equal, treating missing, null, {} and [] alike. */
 bool daas_kube__equal_or_empty(const json_t *a, const json_t *b);

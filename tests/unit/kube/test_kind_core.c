@@ -132,6 +132,16 @@ static void test_service_defaults(void **state)
     json_decref(again);
     json_decref(want);
     json_decref(o);
+    /* type "" is unset (protobuf bodies may carry empty strings). */
+    o = kt_json("{\"metadata\":{\"name\":\"web\",\"namespace\":\"d\"},\"spec\":{\"type\":\"\","
+                "\"sessionAffinity\":\"\",\"ports\":[{\"port\":80,\"targetPort\":0}]}}");
+    kt_check(k, o, NULL, &v);
+    kt_assert_ncauses(&v, 0);
+    assert_string_equal(daas_kube_str(o, "spec.type"), "ClusterIP");
+    assert_string_equal(daas_kube_str(o, "spec.sessionAffinity"), "None");
+    assert_int_equal(
+        daas_kube_int(json_array_get(daas_kube_path(o, "spec.ports"), 0), "targetPort", 0), 80);
+    json_decref(o);
     /* NodePort: external traffic policy; update keeps allocated clusterIP and nodePort. */
     json_t *old = kt_json("{\"metadata\":{\"name\":\"web\",\"namespace\":\"d\"},\"spec\":{"
                           "\"type\":\"NodePort\",\"clusterIP\":\"10.43.0.9\",\"clusterIPs\":["

@@ -101,6 +101,19 @@ static void test_defaults_keep_given_and_update(void **state)
                                           "imagePullPolicy")),
         "Never");
     json_decref(o);
+    /* An empty string is unset, as in Go. */
+    o = kt_json(POD("{\"restartPolicy\":\"\",\"dnsPolicy\":\"\",\"containers\":[{\"name\":\"c\","
+                    "\"image\":\"x:1\",\"imagePullPolicy\":\"\",\"ports\":[{\"containerPort\":1,"
+                    "\"protocol\":\"\"}]}]}"));
+    kt_kind("pods")->defaults(o, NULL);
+    assert_string_equal(daas_kube_str(o, "spec.restartPolicy"), "Always");
+    assert_string_equal(daas_kube_str(o, "spec.dnsPolicy"), "ClusterFirst");
+    json_t *c0 = json_array_get(daas_kube_path(o, "spec.containers"), 0);
+    assert_string_equal(daas_kube_str(c0, "imagePullPolicy"), "IfNotPresent");
+    assert_string_equal(json_string_value(json_object_get(
+                            json_array_get(json_object_get(c0, "ports"), 0), "protocol")),
+                        "TCP");
+    json_decref(o);
     /* On update, no tolerations and no status are added. */
     json_t *old = defaulted(POD("{\"containers\":[{\"name\":\"c\",\"image\":\"x\"}]}"));
     o = kt_json(POD("{\"containers\":[{\"name\":\"c\",\"image\":\"x\"}]}"));
