@@ -36,6 +36,7 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -495,6 +496,15 @@ static int read_body_chunked(conn *c, daas_err *err)
     }
 }
 
+/* curl sends "Expect: 100-continue" before bodies over 1 KiB and waits a second for it. */
+static void expect_continue(conn *c)
+{
+    const char *ex = daas_http_req_header(&c->req.req, "Expect");
+    if (c->head.minor == 1 && ex != NULL && strcasecmp(ex, "100-continue") == 0 &&
+        evbuffer_get_length(bufferevent_get_input(c->bev)) == 0)
+        evbuffer_add(bufferevent_get_output(c->bev), "HTTP/1.1 100 Continue\r\n\r\n", 25);
+}
+
 static bool step_head(conn *c)
 {
     daas_err err = {0};
@@ -510,6 +520,7 @@ static bool step_head(conn *c)
     if (c->head.framing == DAAS_HTTP__BODY_NONE)
         dispatch(c);
     else {
+        expect_continue(c);
         if (c->head.framing == DAAS_HTTP__BODY_CHUNKED)
             daas_http__chunked_init(&c->ch, &c->loop->srv->lim);
         c->phase = PH_BODY;

@@ -489,6 +489,22 @@ static void test_byte_by_byte(void **state)
     fx_stop(&fx);
 }
 
+static void test_expect_continue(void **state)
+{
+    fixture fx;
+    fx_start(&fx, false, 0, 0);
+    cli *c = cli_open(&fx, NULL);
+    cli_sends(c, "POST /e HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n");
+    while (strstr(c->buf, "\r\n\r\n") == NULL)
+        assert_true(cli_fill(c) > 0);
+    assert_string_equal(c->buf, "HTTP/1.1 100 Continue\r\n\r\n");
+    c->len = 0;
+    cli_sends(c, "data");
+    expect_body(c, "HTTP/1.1 200 OK", "POST /e q= body=data remote=1");
+    cli_close(c);
+    fx_stop(&fx);
+}
+
 static void test_http10(void **state)
 {
     fixture fx;
@@ -810,6 +826,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_tls_basic),
         cmocka_unit_test(test_pipelining_order),
         cmocka_unit_test(test_byte_by_byte),
+        cmocka_unit_test(test_expect_continue),
         cmocka_unit_test(test_http10),
         cmocka_unit_test(test_malformed_400),
         cmocka_unit_test(test_limits_413_431),
