@@ -985,7 +985,7 @@ static void test_bad_envelopes(void **state)
         {"k8s\0\x07", 5},                             /* wire type 7 */
         {"k8s\0\x00", 5},                             /* field number 0 */
         {"k8s\0\x0c", 5},                             /* stray end-group */
-        {"k8s\0\x53\x0a\x00\x54", 8}, /* group 10 containing a field, but ended as group 10? */
+        {"k8s\0\x53\x0a\x00\x54", 8}, /* a whole unknown group; no TypeMeta */
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         json_t *out = (json_t *)1;
