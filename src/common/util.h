@@ -2,7 +2,7 @@
  * util.h: small helpers every module needs: time, randomness, UUIDs, base64, refcounted blobs.
  *
  * Owns:   nothing stateful; the clock and randomness seams used by tests.
- * Invariants: randomness comes from the OS CSPRNG (getrandom); never rand().
+ * Invariants: randomness comes from the OS CSPRNG (getrandom), never from libc's PRNG.
  */
 #ifndef DAAS_COMMON_UTIL_H
 #define DAAS_COMMON_UTIL_H
