@@ -76,10 +76,17 @@ static void fs_mark(json_t *node)
 static int fs_build_obj(const json_t *obj, json_t *node, fs_ctx *c, int depth, int level);
 
 static const char *const root_ignored[] = {"apiVersion", "kind", "status", NULL};
-static const char *const meta_ignored[] = {
-    "name",       "namespace",       "creationTimestamp", "selfLink",          "uid",
-    "generation", "managedFields",   "resourceVersion",   "deletionTimestamp",
-    "deletionGracePeriodSeconds",    NULL};
+static const char *const meta_ignored[] = {"name",
+                                           "namespace",
+                                           "creationTimestamp",
+                                           "selfLink",
+                                           "uid",
+                                           "generation",
+                                           "managedFields",
+                                           "resourceVersion",
+                                           "deletionTimestamp",
+                                           "deletionGracePeriodSeconds",
+                                           NULL};
 
 static bool ignored(const char *key, int level)
 {
@@ -95,7 +102,8 @@ static bool list_is(const json_t *arr, const char *mk)
 {
     size_t i;
     json_t *e;
-    json_array_foreach(arr, i, e) {
+    json_array_foreach(arr, i, e)
+    {
         if (*mk != '\0' && (!json_is_object(e) || json_object_get(e, mk) == NULL))
             return false;
         if (*mk == '\0' && (json_is_object(e) || json_is_array(e)))
@@ -131,7 +139,8 @@ static int fs_build_list(const json_t *arr, json_t *node, fs_ctx *c, int depth)
     }
     size_t i;
     json_t *e;
-    json_array_foreach(arr, i, e) {
+    json_array_foreach(arr, i, e)
+    {
         char *k = item_key(e, mk);
         json_t *item = fs_child(node, k);
         daas_free(k);
@@ -163,7 +172,8 @@ static int fs_build_obj(const json_t *obj, json_t *node, fs_ctx *c, int depth, i
     json_t *v;
     if (depth > DAAS_KUBE_PATCH_MAX_DEPTH)
         return DAAS_EINVAL;
-    json_object_foreach((json_t *)obj, k, v) {
+    json_object_foreach((json_t *)obj, k, v)
+    {
         if (ignored(k, level))
             continue;
         size_t save = c->len;
@@ -249,7 +259,8 @@ static void fs_walk(const json_t *node, const char **keys, size_t n, fs_visit cb
 {
     const char *k;
     json_t *ch;
-    json_object_foreach((json_t *)node, k, ch) {
+    json_object_foreach((json_t *)node, k, ch)
+    {
         if (strcmp(k, FS_SELF) == 0) {
             if (n > 0)
                 cb(keys, n, arg);
@@ -295,7 +306,8 @@ static json_t *fs_from_v1(const json_t *ext, int depth)
     }
     const char *k;
     json_t *v;
-    json_object_foreach((json_t *)ext, k, v) {
+    json_object_foreach((json_t *)ext, k, v)
+    {
         if (strcmp(k, FS_SELF) == 0) {
             fs_mark(n);
             continue;
@@ -322,9 +334,7 @@ static json_t *fs_to_v1(const json_t *node)
     const char **ks = daas_xcalloc(n + 1, sizeof *ks);
     const char *k;
     json_t *v;
-    json_object_foreach((json_t *)node, k, v)
-        if (strcmp(k, FS_SELF) != 0)
-            ks[m++] = k;
+    json_object_foreach((json_t *)node, k, v) if (strcmp(k, FS_SELF) != 0) ks[m++] = k;
     if (m > 0 && json_object_get(node, FS_SELF) != NULL)
         json_object_set_new(o, FS_SELF, json_object());
     qsort(ks, m, sizeof *ks, cmp_str);
@@ -343,7 +353,8 @@ static bool item_matches(const json_t *item, const json_t *want)
     json_t *v;
     if (!json_is_object(item))
         return false;
-    json_object_foreach((json_t *)want, k, v) {
+    json_object_foreach((json_t *)want, k, v)
+    {
         json_t *have = json_object_get(item, k);
         if (have == NULL || !json_equal(have, v))
             return false;
@@ -366,7 +377,8 @@ static long item_index(const json_t *arr, const char *key)
     }
     size_t i;
     json_t *e;
-    json_array_foreach(arr, i, e) {
+    json_array_foreach(arr, i, e)
+    {
         if (keyed ? item_matches(e, want) : json_equal(e, want)) {
             at = (long)i;
             break;
@@ -424,7 +436,8 @@ static void path_string(const char **keys, size_t n, daas_buf *b)
             json_t *mv;
             bool first = true;
             rc = daas_buf_puts(b, "[");
-            json_object_foreach(o, mk, mv) {
+            json_object_foreach(o, mk, mv)
+            {
                 char *j = dump_alloc(mv, JSON_COMPACT);
                 rc = daas_buf_printf(b, "%s%s=%s", first ? "" : ",", mk, j);
                 daas_free(j);
@@ -474,7 +487,8 @@ static void mf_parse(const json_t *arr, mf_list *l)
 {
     size_t i;
     json_t *it;
-    json_array_foreach(arr, i, it) {
+    json_array_foreach(arr, i, it)
+    {
         json_t *m = json_object_get(it, "manager");
         json_t *op = json_object_get(it, "operation");
         if (!json_is_string(m) || !json_is_string(op))
@@ -779,7 +793,8 @@ static json_t *strip_managed(const json_t *applied)
 static int apply_check(const json_t *applied, const char *manager, daas_err *err)
 {
     if (manager == NULL || *manager == '\0')
-        return daas_fail(err, DAAS_EINVAL, "PatchOptions.meta.k8s.io \"\" is invalid: "
+        return daas_fail(err, DAAS_EINVAL,
+                         "PatchOptions.meta.k8s.io \"\" is invalid: "
                          "fieldManager: Required value: is required for apply patch");
     if (!json_is_object(applied))
         return daas_fail(err, DAAS_EINVAL, "apply patch must be a JSON object");
@@ -828,6 +843,9 @@ static int apply_merge(apply_ctx *a, daas_err *err)
     return DAAS_OK;
 }
 
+/* Server-side apply of applied by manager onto live (NULL: create). Returns the new object
+ * with metadata.managedFields updated in *out; DAAS_ECONFLICT (upstream's message) when another
+ * manager owns a differing field and force is false; DAAS_EINVAL for bad input. Thread: any. */
 int daas_kube_apply(const json_t *live, const json_t *applied, const char *manager, bool force,
                     int64_t now, json_t **out, daas_err *err)
 {
@@ -931,6 +949,9 @@ static void update_entries(mf_list *mf, const char *manager, const json_t *chang
     mf_stamp(e, obj, now);
 }
 
+/* Moves the fields that changed from old (NULL: create) to obj into manager's Update entry of
+ * obj's managedFields (taken from obj, else from old). Modifies obj only; an object too deep
+ * to track is left as it is. Thread: any. */
 void daas_kube_track_update(const json_t *old, json_t *obj, const char *manager, int64_t now)
 {
     if (!json_is_object(obj) || manager == NULL || *manager == '\0')

@@ -71,8 +71,7 @@ static json_t *child_of(json_t *node, const char *tok)
         return json_object_get(node, tok);
     if (json_is_array(node)) {
         long i = parse_index(tok);
-        return i >= 0 && (size_t)i < json_array_size(node) ? json_array_get(node, (size_t)i)
-                                                           : NULL;
+        return i >= 0 && (size_t)i < json_array_size(node) ? json_array_get(node, (size_t)i) : NULL;
     }
     return NULL;
 }
@@ -143,7 +142,8 @@ static int add_at(jp_state *st, const char *ptr, json_t *val, daas_err *err)
         if (i < 0 || (size_t)i > json_array_size(parent)) {
             rc = daas_fail(err, DAAS_EINVALID,
                            "error in %s for path: '%s': Unable to access invalid index: %s: "
-                           "invalid index referenced", st->opname, ptr, last);
+                           "invalid index referenced",
+                           st->opname, ptr, last);
             json_decref(val);
         } else {
             json_array_insert_new(parent, (size_t)i, val);
@@ -162,8 +162,10 @@ static int add_at(jp_state *st, const char *ptr, json_t *val, daas_err *err)
 static int remove_at(jp_state *st, const char *ptr, daas_err *err)
 {
     if (*ptr == '\0')
-        return daas_fail(err, DAAS_EINVALID, "%s operation does not apply: cannot remove the "
-                         "document root", st->opname);
+        return daas_fail(err, DAAS_EINVALID,
+                         "%s operation does not apply: cannot remove the "
+                         "document root",
+                         st->opname);
     json_t *parent;
     char *last;
     int rc = DAAS_OK;
@@ -173,13 +175,15 @@ static int remove_at(jp_state *st, const char *ptr, daas_err *err)
     } else if (json_is_object(parent)) {
         rc = daas_fail(err, DAAS_EINVALID,
                        "error in %s for path: '%s': Unable to remove nonexistent key: %s: "
-                       "missing value", st->opname, ptr, last);
+                       "missing value",
+                       st->opname, ptr, last);
     } else if (json_is_array(parent)) {
         long i = parse_index(last);
         if (i < 0 || (size_t)i >= json_array_size(parent))
             rc = daas_fail(err, DAAS_EINVALID,
                            "error in %s for path: '%s': Unable to access invalid index: %s: "
-                           "invalid index referenced", st->opname, ptr, last);
+                           "invalid index referenced",
+                           st->opname, ptr, last);
         else
             json_array_remove(parent, (size_t)i);
     } else {
@@ -198,7 +202,8 @@ static size_t count_nodes(const json_t *v, size_t limit)
     if (json_is_object(v)) {
         const char *k;
         json_t *c;
-        json_object_foreach((json_t *)v, k, c) {
+        json_object_foreach((json_t *)v, k, c)
+        {
             n += count_nodes(c, limit - (n < limit ? n : limit));
             if (n > limit)
                 return n;
@@ -206,7 +211,8 @@ static size_t count_nodes(const json_t *v, size_t limit)
     } else if (json_is_array(v)) {
         size_t i;
         json_t *c;
-        json_array_foreach(v, i, c) {
+        json_array_foreach(v, i, c)
+        {
             n += count_nodes(c, limit - (n < limit ? n : limit));
             if (n > limit)
                 return n;
@@ -217,8 +223,10 @@ static size_t count_nodes(const json_t *v, size_t limit)
 
 static int missing_path(jp_state *st, const char *what, const char *ptr, daas_err *err)
 {
-    return daas_fail(err, DAAS_EINVALID, "%s operation does not apply: doc is missing %s: %s: "
-                     "missing value", st->opname, what, ptr);
+    return daas_fail(err, DAAS_EINVALID,
+                     "%s operation does not apply: doc is missing %s: %s: "
+                     "missing value",
+                     st->opname, what, ptr);
 }
 
 static int op_add(jp_state *st, const json_t *op, const char *path, daas_err *err)
@@ -249,16 +257,17 @@ static int op_test(jp_state *st, const json_t *op, const char *path, daas_err *e
         return daas_fail(err, DAAS_EINVAL, "test operation: missing value field");
     json_t *cur = get_at(st, path);
     if (cur == NULL)
-        return daas_fail(err, DAAS_EINVALID, "test operation does not apply: is missing path: "
-                         "%s: missing value", path);
+        return daas_fail(err, DAAS_EINVALID,
+                         "test operation does not apply: is missing path: "
+                         "%s: missing value",
+                         path);
     if (!json_equal(cur, v))
         return daas_fail(err, DAAS_EINVALID, "testing value %s failed: test failed", path);
     return DAAS_OK;
 }
 
 /* move and copy. */
-static int op_transfer(jp_state *st, const json_t *op, const char *path, bool move,
-                       daas_err *err)
+static int op_transfer(jp_state *st, const json_t *op, const char *path, bool move, daas_err *err)
 {
     const char *from;
     int rc = op_string(op, "from", &from, err);
@@ -270,7 +279,8 @@ static int op_transfer(jp_state *st, const json_t *op, const char *path, bool mo
     if (!move) {
         st->copied += count_nodes(v, JP_COPY_MAX_NODES);
         if (st->copied > JP_COPY_MAX_NODES)
-            return daas_fail(err, DAAS_EINVALID, "Unable to complete the copy, the accumulated "
+            return daas_fail(err, DAAS_EINVALID,
+                             "Unable to complete the copy, the accumulated "
                              "size increase of copy exceeds the limit of %zu nodes",
                              JP_COPY_MAX_NODES);
         return add_at(st, path, json_deep_copy(v), err);
@@ -279,8 +289,10 @@ static int op_transfer(jp_state *st, const json_t *op, const char *path, bool mo
         return DAAS_OK;
     size_t fl = strlen(from);
     if (strncmp(path, from, fl) == 0 && path[fl] == '/')
-        return daas_fail(err, DAAS_EINVALID, "move operation does not apply: from path %s is a "
-                         "prefix of path %s", from, path);
+        return daas_fail(err, DAAS_EINVALID,
+                         "move operation does not apply: from path %s is a "
+                         "prefix of path %s",
+                         from, path);
     json_incref(v);
     rc = remove_at(st, from, err);
     if (rc != DAAS_OK) {
@@ -318,18 +330,23 @@ static int apply_op(jp_state *st, const json_t *op, daas_err *err)
     return op_transfer(st, op, path, strcmp(name, "move") == 0, err);
 }
 
+/* RFC 6902: runs the operations in order on a copy of doc; all or nothing. Returns a new tree
+ * in *out, or DAAS_EINVAL (malformed) / DAAS_EINVALID (does not apply). Thread: any. */
 int daas_kube_json_patch(const json_t *doc, const json_t *patch, json_t **out, daas_err *err)
 {
     *out = NULL;
     if (!json_is_array(patch))
         return daas_fail(err, DAAS_EINVAL, "json patch must be a JSON array of operations");
     if (json_array_size(patch) > JP_MAX_OPS)
-        return daas_fail(err, DAAS_EINVAL, "The allowed maximum operations in a JSON patch is "
-                         "%d, got %zu", JP_MAX_OPS, json_array_size(patch));
+        return daas_fail(err, DAAS_EINVAL,
+                         "The allowed maximum operations in a JSON patch is "
+                         "%d, got %zu",
+                         JP_MAX_OPS, json_array_size(patch));
     jp_state st = {.root = doc ? json_deep_copy(doc) : json_object(), .copied = 0};
     size_t i;
     json_t *op;
-    json_array_foreach(patch, i, op) {
+    json_array_foreach(patch, i, op)
+    {
         int rc = apply_op(&st, op, err);
         if (rc != DAAS_OK) {
             json_decref(st.root);

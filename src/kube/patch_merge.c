@@ -22,7 +22,8 @@ static int merge_into(json_t *target, const json_t *patch, int depth, daas_err *
     if (depth > DAAS_KUBE_PATCH_MAX_DEPTH)
         return daas_fail(err, DAAS_EINVAL, "merge patch is nested more than %d levels",
                          DAAS_KUBE_PATCH_MAX_DEPTH);
-    json_object_foreach((json_t *)patch, key, pv) {
+    json_object_foreach((json_t *)patch, key, pv)
+    {
         if (json_is_null(pv)) {
             json_object_del(target, key);
             continue;
@@ -45,6 +46,8 @@ static int merge_into(json_t *target, const json_t *patch, int depth, daas_err *
     return DAAS_OK;
 }
 
+/* RFC 7386 on a copy of doc (a non-object doc counts as {}); patch must be an object.
+ * Returns a new tree in *out, or an error with *out NULL. Thread: any. */
 int daas_kube_merge_patch(const json_t *doc, const json_t *patch, json_t **out, daas_err *err)
 {
     *out = NULL;

@@ -77,6 +77,8 @@ static bool parent_matches(const char *want, const char *par, size_t plen)
     return seg_is(par, plen, want);
 }
 
+/* The merge key of the list at a dotted path (array levels omitted), "" for a merged primitive
+ * list, NULL for an atomic list. Returns a static string. Thread: any. */
 const char *daas_kube_merge_key(const char *path)
 {
     if (path == NULL)
@@ -218,7 +220,8 @@ static int clean_object(const json_t *v, int depth, sm_ctx *c, json_t **out)
     if (depth > DAAS_KUBE_PATCH_MAX_DEPTH)
         return too_deep(c);
     json_t *res = json_object();
-    json_object_foreach((json_t *)v, k, cv) {
+    json_object_foreach((json_t *)v, k, cv)
+    {
         if (is_directive_key(k) || json_is_null(cv))
             continue;
         json_t *cc;
@@ -249,7 +252,8 @@ static int clean_value(const json_t *v, int depth, sm_ctx *c, json_t **out)
     json_t *res = json_array();
     size_t i;
     json_t *e;
-    json_array_foreach(v, i, e) {
+    json_array_foreach(v, i, e)
+    {
         json_t *ce;
         int rc = clean_value(e, depth + 1, c, &ce);
         if (rc != DAAS_OK) {
@@ -282,7 +286,8 @@ static long index_in(const json_t *list, const json_t *item, const char *mk, boo
     }
     size_t i;
     json_t *e;
-    json_array_foreach(list, i, e) {
+    json_array_foreach(list, i, e)
+    {
         const json_t *have = e;
         if (maps && *mk != '\0')
             have = json_is_object(e) ? json_object_get(e, mk) : NULL;
@@ -314,7 +319,8 @@ static json_t *reorder(const json_t *merged, const json_t *order, const json_t *
     sm_item *si = daas_xcalloc(n + 1, sizeof *si);
     size_t i;
     json_t *e;
-    json_array_foreach(merged, i, e) {
+    json_array_foreach(merged, i, e)
+    {
         long oi = order ? index_in(order, e, mk, maps) : -1;
         long sv = server ? index_in(server, e, mk, maps) : -1;
         if (oi >= 0)
@@ -354,7 +360,8 @@ static int element_kind(const json_t *a, const json_t *b, bool *maps, sm_ctx *c)
     for (int l = 0; l < 2; l++) {
         size_t i;
         json_t *e;
-        json_array_foreach(lists[l], i, e) {
+        json_array_foreach(lists[l], i, e)
+        {
             if (json_is_array(e))
                 return daas_fail(c->err, DAAS_EINVALID, "%s: lists of lists are not supported",
                                  c->path);
@@ -375,9 +382,7 @@ static bool list_contains(const json_t *list, const json_t *v)
 {
     size_t i;
     json_t *e;
-    json_array_foreach(list, i, e)
-        if (json_equal(e, v))
-            return true;
+    json_array_foreach(list, i, e) if (json_equal(e, v)) return true;
     return false;
 }
 
@@ -389,9 +394,8 @@ static json_t *merge_scalars(const json_t *ol, const json_t *pl)
     for (int l = 0; l < 2; l++) {
         size_t i;
         json_t *e;
-        json_array_foreach(lists[l], i, e)
-            if (!list_contains(both, e))
-                json_array_append_new(both, json_deep_copy(e));
+        json_array_foreach(lists[l], i, e) if (!list_contains(both, e))
+            json_array_append_new(both, json_deep_copy(e));
     }
     json_t *res = reorder(both, pl, ol, "", false);
     json_decref(both);
@@ -419,7 +423,8 @@ static int special_items(json_t *cur, const json_t *pl, const char *mk, bool *re
     size_t i;
     json_t *it;
     *replace = false;
-    json_array_foreach(pl, i, it) {
+    json_array_foreach(pl, i, it)
+    {
         const char *d = patch_directive(it);
         int rc = DAAS_OK;
         if (d == NULL || strcmp(d, "merge") == 0)
@@ -442,7 +447,8 @@ static int replaced_list(const json_t *pl, int depth, sm_ctx *c, json_t **out)
     json_t *res = json_array();
     size_t i;
     json_t *it;
-    json_array_foreach(pl, i, it) {
+    json_array_foreach(pl, i, it)
+    {
         if (patch_directive(it) != NULL)
             continue;
         json_t *ci;
@@ -464,7 +470,8 @@ static int merge_items(json_t *cur, const json_t *pl, const char *mk, int depth,
 {
     size_t i;
     json_t *it;
-    json_array_foreach(pl, i, it) {
+    json_array_foreach(pl, i, it)
+    {
         if (patch_directive(it) != NULL)
             continue;
         json_t *kv = json_object_get(it, mk);
@@ -532,9 +539,8 @@ static bool string_in(const json_t *list, const char *s)
 {
     size_t i;
     json_t *e;
-    json_array_foreach(list, i, e)
-        if (json_is_string(e) && strcmp(json_string_value(e), s) == 0)
-            return true;
+    json_array_foreach(list, i, e) if (json_is_string(e) &&
+                                       strcmp(json_string_value(e), s) == 0) return true;
     return false;
 }
 
@@ -548,13 +554,15 @@ static int apply_retain_keys(json_t *orig, const json_t *patch, sm_ctx *c)
         return DAAS_OK;
     if (!json_is_array(r))
         return daas_fail(c->err, DAAS_EINVAL, "invalid patch format of retainKeys");
-    json_object_foreach((json_t *)patch, k, v) {
+    json_object_foreach((json_t *)patch, k, v)
+    {
         if (json_is_null(v) || is_directive_key(k))
             continue;
         if (!string_in(r, k))
             return daas_fail(c->err, DAAS_EINVAL, "invalid patch format of retainKeys");
     }
-    json_object_foreach_safe(orig, tmp, k, v) {
+    json_object_foreach_safe(orig, tmp, k, v)
+    {
         if (!string_in(r, k))
             json_object_del(orig, k);
     }
@@ -591,8 +599,10 @@ static int check_order(const json_t *pl, const json_t *order, const char *mk, sm
     while (pi < np && patch_directive(json_array_get(pl, pi)) != NULL)
         pi++;
     if (pi < np)
-        return daas_fail(c->err, DAAS_EINVAL, "%s: the order in the patch list doesn't match "
-                         "the $setElementOrder list", c->path);
+        return daas_fail(c->err, DAAS_EINVAL,
+                         "%s: the order in the patch list doesn't match "
+                         "the $setElementOrder list",
+                         c->path);
     return DAAS_OK;
 }
 
@@ -644,7 +654,8 @@ static int apply_element_orders(json_t *orig, const json_t *patch, int depth, sm
 {
     const char *k;
     json_t *v;
-    json_object_foreach((json_t *)patch, k, v) {
+    json_object_foreach((json_t *)patch, k, v)
+    {
         if (!has_prefix(k, DIR_ORDER))
             continue;
         if (k[strlen(DIR_ORDER)] != '/' || !json_is_array(v))
@@ -683,9 +694,7 @@ static int delete_from_list(json_t *orig, const char *key, const json_t *pv, sm_
     json_t *res = json_array();
     size_t i;
     json_t *e;
-    json_array_foreach(ol, i, e)
-        if (!list_contains(pv, e))
-            json_array_append(res, e);
+    json_array_foreach(ol, i, e) if (!list_contains(pv, e)) json_array_append(res, e);
     json_object_set_new(orig, name, res);
     return DAAS_OK;
 }
@@ -736,7 +745,8 @@ static int merge_members(json_t *orig, const json_t *patch, int depth, sm_ctx *c
 {
     const char *k;
     json_t *pv;
-    json_object_foreach((json_t *)patch, k, pv) {
+    json_object_foreach((json_t *)patch, k, pv)
+    {
         int rc = DAAS_OK;
         if (strcmp(k, DIR_PATCH) == 0 || strcmp(k, DIR_RETAIN) == 0 || has_prefix(k, DIR_ORDER))
             continue;
@@ -781,8 +791,9 @@ static int merge_map(json_t *orig, const json_t *patch, sm_ctx *c, int depth, js
     return rc;
 }
 
-int daas_kube_strategic_patch(const json_t *doc, const json_t *patch, json_t **out,
-                              daas_err *err)
+/* Strategic merge of patch (an object) into a copy of doc. Returns a new, directive-free tree
+ * in *out, or DAAS_EINVAL (malformed patch) / DAAS_EINVALID (cannot merge). Thread: any. */
+int daas_kube_strategic_patch(const json_t *doc, const json_t *patch, json_t **out, daas_err *err)
 {
     *out = NULL;
     if (!json_is_object(patch))

@@ -48,6 +48,7 @@ static void lreq_fini(lreq *q)
     daas_free(q->vals);
 }
 
+/* Frees *sel and sets it to NULL; accepts NULL. */
 void daas_kube_labelsel_free(daas_kube_labelsel **sel)
 {
     if (sel == NULL || *sel == NULL)
@@ -104,18 +105,18 @@ static void sort_by_key(daas_kube_labelsel *s)
 /* ---- validation (k8s.io/apimachinery/pkg/api/validate/content) ------------------------- */
 
 #define LABEL_NAME_FMT "([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]"
-#define LABEL_KEY_MSG                                                                          \
-    "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with "  \
-    "an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for " \
+#define LABEL_KEY_MSG                                                                              \
+    "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with "       \
+    "an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for "      \
     "validation is '" LABEL_NAME_FMT "')"
-#define LABEL_VALUE_MSG                                                                        \
-    "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' "  \
-    "or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or "     \
+#define LABEL_VALUE_MSG                                                                            \
+    "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' "       \
+    "or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or "          \
     "'my_value',  or '12345', regex used for validation is '(" LABEL_NAME_FMT ")?')"
-#define DNS_SUBDOMAIN_MSG                                                                      \
-    "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' " \
-    "or '.', and must start and end with an alphanumeric character (e.g. 'example.com', "     \
-    "regex used for validation is "                                                            \
+#define DNS_SUBDOMAIN_MSG                                                                          \
+    "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' "      \
+    "or '.', and must start and end with an alphanumeric character (e.g. 'example.com', "          \
+    "regex used for validation is "                                                                \
     "'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"
 
 static bool is_alnum(char c)
@@ -173,8 +174,9 @@ static void label_key_errors(const char *k, char *buf, size_t n)
     const char *slash = strchr(k, '/');
     const char *name = k;
     if (slash != NULL && strchr(slash + 1, '/') != NULL) {
-        msg_add(buf, n, "a valid label key " LABEL_KEY_MSG " with an optional DNS subdomain "
-                        "prefix and '/' (e.g. 'example.com/MyName')");
+        msg_add(buf, n,
+                "a valid label key " LABEL_KEY_MSG " with an optional DNS subdomain "
+                "prefix and '/' (e.g. 'example.com/MyName')");
         return;
     }
     if (slash != NULL) {
@@ -231,7 +233,8 @@ static const char *go_strings(const lreq *q, char *buf, size_t n)
     char qb[96];
     size_t l = (size_t)snprintf(buf, n, "[]string{");
     for (size_t i = 0; i < q->nvals && l < n; i++)
-        l += (size_t)snprintf(buf + l, n - l, "%s%s", i ? ", " : "", quote(q->vals[i], qb, sizeof qb));
+        l += (size_t)snprintf(buf + l, n - l, "%s%s", i ? ", " : "",
+                              quote(q->vals[i], qb, sizeof qb));
     if (l < n)
         snprintf(buf + l, n - l, "}");
     return buf;
@@ -263,9 +266,10 @@ static int check_req(const lreq *q, const char *pre, const char *keypath, daas_e
             errno = 0;
             (void)strtoll(q->vals[i], &end, 10);
             if (errno != 0 || end == q->vals[i] || *end != '\0')
-                return daas_fail(err, DAAS_EINVAL, "%svalues[%zu]: Invalid value: %s: for "
-                                 "'Gt', 'Lt' operators, the value must be an integer", pre, i,
-                                 quote(q->vals[i], qb, sizeof qb));
+                return daas_fail(err, DAAS_EINVAL,
+                                 "%svalues[%zu]: Invalid value: %s: for "
+                                 "'Gt', 'Lt' operators, the value must be an integer",
+                                 pre, i, quote(q->vals[i], qb, sizeof qb));
         }
         label_value_errors(q->vals[i], m, sizeof m);
         if (m[0] != '\0')
@@ -277,8 +281,22 @@ static int check_req(const lreq *q, const char *pre, const char *keypath, daas_e
 
 /* ---- lexer ----------------------------------------------------------------------------- */
 
-enum ltok { T_ERR, T_EOS, T_CPAR, T_COMMA, T_NOT, T_DEQ, T_EQ, T_GT, T_ID, T_IN, T_LT, T_NEQ,
-            T_NOTIN, T_OPAR };
+enum ltok {
+    T_ERR,
+    T_EOS,
+    T_CPAR,
+    T_COMMA,
+    T_NOT,
+    T_DEQ,
+    T_EQ,
+    T_GT,
+    T_ID,
+    T_IN,
+    T_LT,
+    T_NEQ,
+    T_NOTIN,
+    T_OPAR
+};
 
 typedef struct token {
     int t;         /* enum ltok */
@@ -304,9 +322,12 @@ static bool is_special(char c)
 
 static int symbol_token(const char *s, size_t n)
 {
-    static const struct { const char *lit; int t; } tab[] = {
-        {")", T_CPAR}, {",", T_COMMA}, {"!", T_NOT}, {"==", T_DEQ}, {"=", T_EQ}, {">", T_GT},
-        {"<", T_LT},   {"!=", T_NEQ},  {"(", T_OPAR}, {"in", T_IN}, {"notin", T_NOTIN}};
+    static const struct {
+        const char *lit;
+        int t;
+    } tab[] = {{")", T_CPAR}, {",", T_COMMA}, {"!", T_NOT},      {"==", T_DEQ},
+               {"=", T_EQ},   {">", T_GT},    {"<", T_LT},       {"!=", T_NEQ},
+               {"(", T_OPAR}, {"in", T_IN},   {"notin", T_NOTIN}};
     for (size_t i = 0; i < sizeof tab / sizeof tab[0]; i++)
         if (strlen(tab[i].lit) == n && memcmp(tab[i].lit, s, n) == 0)
             return tab[i].t;
@@ -410,14 +431,29 @@ static int parse_operator(lparser *ps, lreq *q, daas_err *err)
 {
     token t = take(ps, false);
     switch (t.t) {
-    case T_IN: q->op = LOP_IN; return DAAS_OK;
-    case T_EQ: q->op = LOP_EQ; return DAAS_OK;
-    case T_DEQ: q->op = LOP_DEQ; return DAAS_OK;
-    case T_GT: q->op = LOP_GT; return DAAS_OK;
-    case T_LT: q->op = LOP_LT; return DAAS_OK;
-    case T_NOTIN: q->op = LOP_NOTIN; return DAAS_OK;
-    case T_NEQ: q->op = LOP_NEQ; return DAAS_OK;
-    default: return found(err, PRE, t, "in, notin, =, ==, !=, gt, lt");
+    case T_IN:
+        q->op = LOP_IN;
+        return DAAS_OK;
+    case T_EQ:
+        q->op = LOP_EQ;
+        return DAAS_OK;
+    case T_DEQ:
+        q->op = LOP_DEQ;
+        return DAAS_OK;
+    case T_GT:
+        q->op = LOP_GT;
+        return DAAS_OK;
+    case T_LT:
+        q->op = LOP_LT;
+        return DAAS_OK;
+    case T_NOTIN:
+        q->op = LOP_NOTIN;
+        return DAAS_OK;
+    case T_NEQ:
+        q->op = LOP_NEQ;
+        return DAAS_OK;
+    default:
+        return found(err, PRE, t, "in, notin, =, ==, !=, gt, lt");
     }
 }
 
@@ -481,8 +517,7 @@ static int parse_requirement(lparser *ps, lreq *q, daas_err *err)
     rc = parse_operator(ps, q, err);
     if (rc != DAAS_OK)
         return rc;
-    rc = q->op == LOP_IN || q->op == LOP_NOTIN ? parse_values(ps, q, err)
-                                               : parse_exact(ps, q, err);
+    rc = q->op == LOP_IN || q->op == LOP_NOTIN ? parse_values(ps, q, err) : parse_exact(ps, q, err);
     if (rc != DAAS_OK)
         return rc;
     vals_sort_unique(q);
@@ -515,6 +550,8 @@ static int parse_all(lparser *ps, daas_kube_labelsel *s, daas_err *err)
     }
 }
 
+/* Parses a labelSelector string (NULL or "" selects everything). *out is a new selector, or
+ * NULL with DAAS_EINVAL and upstream's message. Thread: any. */
 int daas_kube_labelsel_parse(const char *s, daas_kube_labelsel **out, daas_err *err)
 {
     lparser ps = {NULL, 0, 0};
@@ -542,7 +579,8 @@ static int from_match_labels(const json_t *ml, daas_kube_labelsel *s, daas_err *
         return DAAS_OK;
     if (!json_is_object(ml))
         return daas_fail(err, DAAS_EINVAL, "matchLabels must be an object");
-    json_object_foreach((json_t *)ml, k, v) {
+    json_object_foreach((json_t *)ml, k, v)
+    {
         if (!json_is_string(v))
             return daas_fail(err, DAAS_EINVAL, "matchLabels[%s] must be a string", k);
         lreq q = {.key = daas_xstrdup(k), .op = LOP_EQ};
@@ -558,16 +596,19 @@ static int from_match_labels(const json_t *ml, daas_kube_labelsel *s, daas_err *
 static int expr_operator(const json_t *e, int *op, daas_err *err)
 {
     const char *o = json_string_value(json_object_get(e, "operator"));
-    static const struct { const char *name; int op; } tab[] = {
-        {"In", LOP_IN}, {"NotIn", LOP_NOTIN}, {"Exists", LOP_EXISTS},
-        {"DoesNotExist", LOP_NOTEXISTS}};
+    static const struct {
+        const char *name;
+        int op;
+    } tab[] = {{"In", LOP_IN},
+               {"NotIn", LOP_NOTIN},
+               {"Exists", LOP_EXISTS},
+               {"DoesNotExist", LOP_NOTEXISTS}};
     for (size_t i = 0; o != NULL && i < sizeof tab / sizeof tab[0]; i++)
         if (strcmp(o, tab[i].name) == 0) {
             *op = tab[i].op;
             return DAAS_OK;
         }
-    return daas_fail(err, DAAS_EINVAL, "\"%s\" is not a valid label selector operator",
-                     o ? o : "");
+    return daas_fail(err, DAAS_EINVAL, "\"%s\" is not a valid label selector operator", o ? o : "");
 }
 
 static int from_expression(const json_t *e, daas_kube_labelsel *s, daas_err *err)
@@ -585,7 +626,8 @@ static int from_expression(const json_t *e, daas_kube_labelsel *s, daas_err *err
     lreq q = {.key = daas_xstrdup(key ? key : ""), .op = op};
     size_t i;
     json_t *v;
-    json_array_foreach(vals, i, v) {
+    json_array_foreach(vals, i, v)
+    {
         if (!json_is_string(v)) {
             lreq_fini(&q);
             return daas_fail(err, DAAS_EINVAL, "matchExpressions values must be strings");
@@ -596,6 +638,8 @@ static int from_expression(const json_t *e, daas_kube_labelsel *s, daas_err *err
     return check_req(&s->r[s->n - 1], "", "key", err);
 }
 
+/* Builds a selector from a metav1.LabelSelector (NULL or {} selects everything). *out is a new
+ * selector, or NULL with DAAS_EINVAL. Thread: any. */
 int daas_kube_labelsel_from_json(const json_t *sel, daas_kube_labelsel **out, daas_err *err)
 {
     daas_kube_labelsel *s = daas_xcalloc(1, sizeof *s);
@@ -610,7 +654,8 @@ int daas_kube_labelsel_from_json(const json_t *sel, daas_kube_labelsel **out, da
         rc = daas_fail(err, DAAS_EINVAL, "matchExpressions must be an array");
     size_t i;
     json_t *e;
-    json_array_foreach(me, i, e) {
+    json_array_foreach(me, i, e)
+    {
         if (rc != DAAS_OK)
             break;
         rc = from_expression(e, s, err);
@@ -647,8 +692,8 @@ static bool int_compare(const lreq *q, const char *v)
 
 static bool req_match(const lreq *q, const json_t *labels)
 {
-    const char *v = json_is_object(labels) ? json_string_value(json_object_get(labels, q->key))
-                                           : NULL;
+    const char *v =
+        json_is_object(labels) ? json_string_value(json_object_get(labels, q->key)) : NULL;
     switch (q->op) {
     case LOP_EQ:
     case LOP_DEQ:
@@ -669,6 +714,7 @@ static bool req_match(const lreq *q, const json_t *labels)
     }
 }
 
+/* Whether labels (an object or NULL) satisfy every requirement. Never allocates. */
 bool daas_kube_labelsel_match(const daas_kube_labelsel *sel, const json_t *labels)
 {
     if (sel == NULL)
@@ -688,8 +734,8 @@ static const char *op_text(int op)
 /* One requirement as upstream Requirement.String prints it (values sorted). */
 static int req_string(const lreq *q, daas_buf *b)
 {
-    int rc = daas_buf_printf(b, "%s%s%s", q->op == LOP_NOTEXISTS ? "!" : "", q->key,
-                             op_text(q->op));
+    int rc =
+        daas_buf_printf(b, "%s%s%s", q->op == LOP_NOTEXISTS ? "!" : "", q->key, op_text(q->op));
     if (rc != DAAS_OK || q->op == LOP_EXISTS || q->op == LOP_NOTEXISTS)
         return rc;
     bool set = q->op == LOP_IN || q->op == LOP_NOTIN;
@@ -705,6 +751,7 @@ static int req_string(const lreq *q, daas_buf *b)
     return rc;
 }
 
+/* The canonical string (upstream Selector.String()); new allocation, daas_free it. */
 char *daas_kube_labelsel_string(const daas_kube_labelsel *sel)
 {
     daas_buf b;
@@ -733,6 +780,7 @@ struct daas_kube_fieldsel {
     size_t n; /* number of terms */
 };
 
+/* Frees *sel and sets it to NULL; accepts NULL. */
 void daas_kube_fieldsel_free(daas_kube_fieldsel **sel)
 {
     if (sel == NULL || *sel == NULL)
@@ -783,16 +831,21 @@ static int unescape(const char *s, char **out, daas_err *err)
             if (p[1] != '\\' && p[1] != ',' && p[1] != '=') {
                 daas_free(v);
                 if (p[1] == '\0')
-                    return daas_fail(err, DAAS_EINVAL, "invalid field selector: invalid escape "
+                    return daas_fail(err, DAAS_EINVAL,
+                                     "invalid field selector: invalid escape "
                                      "sequence: \\");
-                return daas_fail(err, DAAS_EINVAL, "invalid field selector: invalid escape "
-                                 "sequence: \\%c", p[1]);
+                return daas_fail(err, DAAS_EINVAL,
+                                 "invalid field selector: invalid escape "
+                                 "sequence: \\%c",
+                                 p[1]);
             }
             v[j++] = *++p;
         } else if (*p == ',' || *p == '=') {
             daas_free(v);
-            return daas_fail(err, DAAS_EINVAL, "invalid field selector: unescaped character "
-                             "in value: %d", *p);
+            return daas_fail(err, DAAS_EINVAL,
+                             "invalid field selector: unescaped character "
+                             "in value: %d",
+                             *p);
         } else {
             v[j++] = *p;
         }
@@ -813,8 +866,7 @@ static int split_term(const char *sel, const char *part, fterm *t, daas_err *err
         t->field = daas_xstrndup(part, (size_t)(p - part));
         return unescape(p + ol, &t->value, err);
     }
-    return daas_fail(err, DAAS_EINVAL, "invalid selector: '%s'; can't understand '%s'", sel,
-                     part);
+    return daas_fail(err, DAAS_EINVAL, "invalid selector: '%s'; can't understand '%s'", sel, part);
 }
 
 static bool field_allowed(const char *f, const char *const *allowed)
@@ -843,8 +895,10 @@ static int parse_terms(const char *s, char **parts, size_t np, daas_kube_fieldse
     return DAAS_OK;
 }
 
-int daas_kube_fieldsel_parse(const char *s, const char *const *allowed,
-                             daas_kube_fieldsel **out, daas_err *err)
+/* Parses a fieldSelector string against the supported fields (metadata.name,
+ * metadata.namespace and allowed). *out is a new selector, or NULL with DAAS_EINVAL. */
+int daas_kube_fieldsel_parse(const char *s, const char *const *allowed, daas_kube_fieldsel **out,
+                             daas_err *err)
 {
     size_t np = 0;
     char **parts = split_terms(s ? s : "", &np);
@@ -920,6 +974,7 @@ static const char *field_value(const json_t *obj, const char *f, char *buf, size
     return zero_value(f);
 }
 
+/* Whether obj satisfies every term (string forms compared). Never allocates. */
 bool daas_kube_fieldsel_match(const daas_kube_fieldsel *sel, const json_t *obj)
 {
     char buf[64];
@@ -932,6 +987,7 @@ bool daas_kube_fieldsel_match(const daas_kube_fieldsel *sel, const json_t *obj)
     return true;
 }
 
+/* The value an "=" term pins metadata.name to, or NULL; lives as long as sel. */
 const char *daas_kube_fieldsel_name(const daas_kube_fieldsel *sel)
 {
     for (size_t i = 0; sel != NULL && i < sel->n; i++)

@@ -37,16 +37,15 @@ static int has_directive(const json_t *v, int depth)
     if (depth > 4096)
         return 0;
     if (json_is_object(v)) {
-        json_object_foreach((json_t *)v, k, c) {
+        json_object_foreach((json_t *)v, k, c)
+        {
             if (strcmp(k, "$patch") == 0 || strcmp(k, "$retainKeys") == 0 ||
                 strncmp(k, "$setElementOrder/", 17) == 0 ||
                 strncmp(k, "$deleteFromPrimitiveList/", 25) == 0 || has_directive(c, depth + 1))
                 return 1;
         }
     } else if (json_is_array(v)) {
-        json_array_foreach(v, i, c)
-            if (has_directive(c, depth + 1))
-                return 1;
+        json_array_foreach(v, i, c) if (has_directive(c, depth + 1)) return 1;
     }
     return 0;
 }

@@ -23,10 +23,15 @@ static const char obj_text[] =
     "\"n1\",\"unschedulable\":true},\"status\":{\"phase\":\"Running\",\"replicas\":3},"
     "\"involvedObject\":{\"kind\":\"Pod\",\"name\":\"web\"},\"source\":{\"component\":\"k\"}}";
 
-static const char *const allowed[] = {"spec.nodeName", "status.phase", "spec.unschedulable",
-                                       "status.replicas", "involvedObject.kind",
-                                       "involvedObject.name", "involvedObject.namespace",
-                                       "source", NULL};
+static const char *const allowed[] = {"spec.nodeName",
+                                      "status.phase",
+                                      "spec.unschedulable",
+                                      "status.replicas",
+                                      "involvedObject.kind",
+                                      "involvedObject.name",
+                                      "involvedObject.namespace",
+                                      "source",
+                                      NULL};
 
 static void check(int cond)
 {

@@ -56,7 +56,8 @@ static json_t *entry(const json_t *obj, const char *manager, const char *op)
     json_t *mf = daas_kube_path(obj, "metadata.managedFields");
     size_t i;
     json_t *e;
-    json_array_foreach(mf, i, e) {
+    json_array_foreach(mf, i, e)
+    {
         if (strcmp(json_string_value(json_object_get(e, "manager")), manager) == 0 &&
             strcmp(json_string_value(json_object_get(e, "operation")), op) == 0)
             return e;
@@ -73,8 +74,8 @@ static json_t *fields(const json_t *obj, const char *manager, const char *op)
 }
 
 /* Applies and expects success; checks that the inputs did not change. */
-static json_t *apply_ok(const json_t *live, const char *applied_s, const char *manager,
-                        bool force, int64_t now)
+static json_t *apply_ok(const json_t *live, const char *applied_s, const char *manager, bool force,
+                        int64_t now)
 {
     json_t *applied = J(applied_s), *out = NULL;
     json_t *live0 = live ? json_deep_copy(live) : NULL, *applied0 = json_deep_copy(applied);
@@ -105,18 +106,18 @@ static void apply_err(const json_t *live, const char *applied_s, const char *man
     json_decref(applied);
 }
 
-#define APPLIED_V1                                                                             \
-    "{'apiVersion':'apps/v1','kind':'Deployment','metadata':{'name':'web','namespace':'default'," \
-    "'labels':{'app':'web','team':'a'}},'spec':{'replicas':2,'selector':{'matchLabels':"        \
-    "{'app':'web'}},'template':{'metadata':{'labels':{'app':'web'}},'spec':{'containers':["     \
-    "{'name':'app','image':'nginx:1','ports':[{'containerPort':80}]},"                          \
+#define APPLIED_V1                                                                                 \
+    "{'apiVersion':'apps/v1','kind':'Deployment','metadata':{'name':'web','namespace':'default',"  \
+    "'labels':{'app':'web','team':'a'}},'spec':{'replicas':2,'selector':{'matchLabels':"           \
+    "{'app':'web'}},'template':{'metadata':{'labels':{'app':'web'}},'spec':{'containers':["        \
+    "{'name':'app','image':'nginx:1','ports':[{'containerPort':80}]},"                             \
     "{'name':'side','image':'envoy:1'}]}}}}"
 
-#define FIELDS_V1                                                                              \
-    "{'f:metadata':{'f:labels':{'f:app':{},'f:team':{}}},'f:spec':{'f:replicas':{},"           \
-    "'f:selector':{'f:matchLabels':{'f:app':{}}},'f:template':{'f:metadata':{'f:labels':"      \
-    "{'f:app':{}}},'f:spec':{'f:containers':{'k:{\\'name\\':\\'app\\'}':{'.':{},'f:image':{}," \
-    "'f:name':{},'f:ports':{'k:{\\'containerPort\\':80}':{'.':{},'f:containerPort':{}}}},"      \
+#define FIELDS_V1                                                                                  \
+    "{'f:metadata':{'f:labels':{'f:app':{},'f:team':{}}},'f:spec':{'f:replicas':{},"               \
+    "'f:selector':{'f:matchLabels':{'f:app':{}}},'f:template':{'f:metadata':{'f:labels':"          \
+    "{'f:app':{}}},'f:spec':{'f:containers':{'k:{\\'name\\':\\'app\\'}':{'.':{},'f:image':{},"     \
+    "'f:name':{},'f:ports':{'k:{\\'containerPort\\':80}':{'.':{},'f:containerPort':{}}}},"         \
     "'k:{\\'name\\':\\'side\\'}':{'.':{},'f:image':{},'f:name':{}}}}}}}"
 
 static void test_apply_create(void **state)
@@ -147,14 +148,17 @@ static void test_apply_removes_dropped_fields(void **state)
     json_t *live = apply_ok(NULL, APPLIED_V1, "kubectl", false, T0);
     /* the server adds status and defaults nobody applied */
     daas_kube_set_str(live, "status.phase", "x");
-    daas_kube_set(live, "spec.template.spec.containers", J(
-        "[{'name':'app','image':'nginx:1','ports':[{'containerPort':80,'protocol':'TCP'}],"
-        "'imagePullPolicy':'IfNotPresent'},{'name':'side','image':'envoy:1'}]"));
-    json_t *out = apply_ok(live,
-        "{'apiVersion':'apps/v1','kind':'Deployment','metadata':{'name':'web','labels':"
-        "{'app':'web'}},'spec':{'replicas':2,'selector':{'matchLabels':{'app':'web'}},"
-        "'template':{'metadata':{'labels':{'app':'web'}},'spec':{'containers':["
-        "{'name':'app','image':'nginx:2'}]}}}}", "kubectl", false, T1);
+    daas_kube_set(
+        live, "spec.template.spec.containers",
+        J("[{'name':'app','image':'nginx:1','ports':[{'containerPort':80,'protocol':'TCP'}],"
+          "'imagePullPolicy':'IfNotPresent'},{'name':'side','image':'envoy:1'}]"));
+    json_t *out =
+        apply_ok(live,
+                 "{'apiVersion':'apps/v1','kind':'Deployment','metadata':{'name':'web','labels':"
+                 "{'app':'web'}},'spec':{'replicas':2,'selector':{'matchLabels':{'app':'web'}},"
+                 "'template':{'metadata':{'labels':{'app':'web'}},'spec':{'containers':["
+                 "{'name':'app','image':'nginx:2'}]}}}}",
+                 "kubectl", false, T1);
     /* label team, container side and port 80 are gone; defaults and status stay */
     assert_null(daas_kube_path(out, "metadata.labels.team"));
     assert_string_equal(daas_kube_str(out, "metadata.labels.app"), "web");
@@ -163,7 +167,8 @@ static void test_apply_removes_dropped_fields(void **state)
     assert_int_equal(json_array_size(cs), 1);
     assert_json(json_array_get(cs, 0),
                 "{'name':'app','image':'nginx:2','imagePullPolicy':'IfNotPresent'}");
-    assert_json(fields(out, "kubectl", "Apply"),
+    assert_json(
+        fields(out, "kubectl", "Apply"),
         "{'f:metadata':{'f:labels':{'f:app':{}}},'f:spec':{'f:replicas':{},'f:selector':"
         "{'f:matchLabels':{'f:app':{}}},'f:template':{'f:metadata':{'f:labels':{'f:app':{}}},"
         "'f:spec':{'f:containers':{'k:{\\\"name\\\":\\\"app\\\"}':{'.':{},'f:image':{},"
@@ -178,25 +183,31 @@ static void test_apply_removes_dropped_fields(void **state)
 static void test_apply_prunes_emptied_maps(void **state)
 {
     (void)state;
-    json_t *live = apply_ok(NULL, "{'apiVersion':'v1','kind':'ConfigMap','metadata':{'name':"
-                                  "'c','annotations':{'a':'1'}},'data':{'k':'v'}}",
+    json_t *live = apply_ok(NULL,
+                            "{'apiVersion':'v1','kind':'ConfigMap','metadata':{'name':"
+                            "'c','annotations':{'a':'1'}},'data':{'k':'v'}}",
                             "kubectl", false, T0);
-    json_t *out = apply_ok(live, "{'apiVersion':'v1','kind':'ConfigMap','metadata':{'name':'c'},"
-                                 "'data':{'k':'v'}}", "kubectl", false, T1);
+    json_t *out = apply_ok(live,
+                           "{'apiVersion':'v1','kind':'ConfigMap','metadata':{'name':'c'},"
+                           "'data':{'k':'v'}}",
+                           "kubectl", false, T1);
     assert_null(daas_kube_path(out, "metadata.annotations"));
     assert_string_equal(daas_kube_str(out, "metadata.name"), "c");
     json_decref(out);
     json_decref(live);
 }
 
-#define CSA_LIVE                                                                               \
-    "{'apiVersion':'apps/v1','kind':'Deployment','metadata':{'name':'web','labels':{'app':'web'}}," \
+#define CSA_LIVE                                                                                   \
+    "{'apiVersion':'apps/"                                                                         \
+    "v1','kind':'Deployment','metadata':{'name':'web','labels':{'app':'web'}},"                    \
     "'spec':{'replicas':1,'template':{'spec':{'containers':[{'name':'app','image':'nginx:1'}]}}}}"
-#define SSA_SAME                                                                               \
-    "{'apiVersion':'apps/v1','kind':'Deployment','metadata':{'name':'web','labels':{'app':'web'}}," \
+#define SSA_SAME                                                                                   \
+    "{'apiVersion':'apps/"                                                                         \
+    "v1','kind':'Deployment','metadata':{'name':'web','labels':{'app':'web'}},"                    \
     "'spec':{'replicas':1,'template':{'spec':{'containers':[{'name':'app','image':'nginx:1'}]}}}}"
-#define SSA_REPLICAS3                                                                          \
-    "{'apiVersion':'apps/v1','kind':'Deployment','metadata':{'name':'web','labels':{'app':'web'}}," \
+#define SSA_REPLICAS3                                                                              \
+    "{'apiVersion':'apps/"                                                                         \
+    "v1','kind':'Deployment','metadata':{'name':'web','labels':{'app':'web'}},"                    \
     "'spec':{'replicas':3,'template':{'spec':{'containers':[{'name':'app','image':'nginx:1'}]}}}}"
 
 /* An object written by client-side apply: everything owned by one Update manager. */
@@ -213,11 +224,12 @@ static void test_apply_conflict(void **state)
     json_t *live = csa_object();
     apply_err(live, SSA_REPLICAS3, "kubectl", DAAS_ECONFLICT,
               "Apply failed with 1 conflict: conflict with \"kubectl-client-side-apply\" using "
-              "apps/v1: .spec.replicas", true);
+              "apps/v1: .spec.replicas",
+              true);
     /* identical values are shared, not conflicts */
     json_t *out = apply_ok(live, SSA_SAME, "kubectl", false, T1);
-    assert_non_null(json_object_get(json_object_get(fields(out, "kubectl", "Apply"), "f:spec"),
-                                    "f:replicas"));
+    assert_non_null(
+        json_object_get(json_object_get(fields(out, "kubectl", "Apply"), "f:spec"), "f:replicas"));
     assert_non_null(json_object_get(
         json_object_get(fields(out, "kubectl-client-side-apply", "Update"), "f:spec"),
         "f:replicas"));
@@ -239,8 +251,8 @@ static void test_apply_force(void **state)
     /* the forced field moved; the shared ones stayed shared */
     assert_null(json_object_get(json_object_get(csa, "f:spec"), "f:replicas"));
     assert_non_null(json_object_get(json_object_get(csa, "f:spec"), "f:template"));
-    assert_non_null(json_object_get(json_object_get(fields(out, "kubectl", "Apply"), "f:spec"),
-                                    "f:replicas"));
+    assert_non_null(
+        json_object_get(json_object_get(fields(out, "kubectl", "Apply"), "f:spec"), "f:replicas"));
     json_decref(out);
     json_decref(live);
 }
@@ -251,16 +263,24 @@ static void test_apply_conflict_in_list_item(void **state)
     json_t *live = apply_ok(NULL, SSA_SAME, "kubectl", false, T0);
     /* kubectl set image changes the image: kubectl-set now owns it */
     json_t *next = json_deep_copy(live);
-    json_string_set(daas_kube_path(json_array_get(daas_kube_path(next,
-        "spec.template.spec.containers"), 0), "image"), "nginx:9");
+    json_string_set(
+        daas_kube_path(json_array_get(daas_kube_path(next, "spec.template.spec.containers"), 0),
+                       "image"),
+        "nginx:9");
     daas_kube_track_update(live, next, "kubectl-set", T1);
     json_t *cf = fields(next, "kubectl", "Apply");
-    assert_null(json_object_get(json_object_get(json_object_get(json_object_get(json_object_get(
-        json_object_get(cf, "f:spec"), "f:template"), "f:spec"), "f:containers"),
-        "k:{\"name\":\"app\"}"), "f:image"));
+    assert_null(json_object_get(
+        json_object_get(
+            json_object_get(
+                json_object_get(json_object_get(json_object_get(cf, "f:spec"), "f:template"),
+                                "f:spec"),
+                "f:containers"),
+            "k:{\"name\":\"app\"}"),
+        "f:image"));
     apply_err(next, SSA_SAME, "kubectl", DAAS_ECONFLICT,
               "Apply failed with 1 conflict: conflict with \"kubectl-set\" using apps/v1: "
-              ".spec.template.spec.containers[name=\"app\"].image", true);
+              ".spec.template.spec.containers[name=\"app\"].image",
+              true);
     json_decref(next);
     json_decref(live);
 }
@@ -268,17 +288,21 @@ static void test_apply_conflict_in_list_item(void **state)
 static void test_apply_many_conflicts(void **state)
 {
     (void)state;
-    json_t *live = J("{'apiVersion':'v1','kind':'ConfigMap','metadata':{'name':'c',"
-        "'managedFields':["
-        "{'manager':'zeta','operation':'Apply','apiVersion':'v1','time':'2023-01-01T00:00:00Z',"
-        "'fieldsType':'FieldsV1','fieldsV1':{'f:data':{'f:z':{}}}},"
-        "{'manager':'alpha','operation':'Update','apiVersion':'v1','time':'2023-01-01T00:00:00Z',"
-        "'fieldsType':'FieldsV1','fieldsV1':{'f:data':{'f:a':{},'f:b':{},'f:same':{}}}}]},"
-        "'data':{'a':'1','b':'2','z':'3','same':'s'}}");
-    apply_err(live, "{'apiVersion':'v1','kind':'ConfigMap','metadata':{'name':'c'},"
-                    "'data':{'a':'x','b':'y','z':'w','same':'s'}}", "kubectl", DAAS_ECONFLICT,
+    json_t *live =
+        J("{'apiVersion':'v1','kind':'ConfigMap','metadata':{'name':'c',"
+          "'managedFields':["
+          "{'manager':'zeta','operation':'Apply','apiVersion':'v1','time':'2023-01-01T00:00:00Z',"
+          "'fieldsType':'FieldsV1','fieldsV1':{'f:data':{'f:z':{}}}},"
+          "{'manager':'alpha','operation':'Update','apiVersion':'v1','time':'2023-01-01T00:00:00Z',"
+          "'fieldsType':'FieldsV1','fieldsV1':{'f:data':{'f:a':{},'f:b':{},'f:same':{}}}}]},"
+          "'data':{'a':'1','b':'2','z':'3','same':'s'}}");
+    apply_err(live,
+              "{'apiVersion':'v1','kind':'ConfigMap','metadata':{'name':'c'},"
+              "'data':{'a':'x','b':'y','z':'w','same':'s'}}",
+              "kubectl", DAAS_ECONFLICT,
               "Apply failed with 3 conflicts: conflicts with \"alpha\" using v1:\n- .data.a\n"
-              "- .data.b\nconflicts with \"zeta\":\n- .data.z", true);
+              "- .data.b\nconflicts with \"zeta\":\n- .data.z",
+              true);
     json_decref(live);
 }
 
@@ -295,13 +319,17 @@ static void test_apply_after_update_takes_field(void **state)
                                     "f:replicas"));
     assert_null(json_object_get(json_object_get(fields(scaled, "kubectl", "Apply"), "f:spec"),
                                 "f:replicas"));
-    json_t *out = apply_ok(scaled,
-        "{'apiVersion':'apps/v1','kind':'Deployment','metadata':{'name':'web','labels':"
-        "{'app':'web'}},'spec':{'template':{'spec':{'containers':[{'name':'app','image':"
-        "'nginx:1'}]}}}}", "kubectl", false, T1);
+    json_t *out =
+        apply_ok(scaled,
+                 "{'apiVersion':'apps/v1','kind':'Deployment','metadata':{'name':'web','labels':"
+                 "{'app':'web'}},'spec':{'template':{'spec':{'containers':[{'name':'app','image':"
+                 "'nginx:1'}]}}}}",
+                 "kubectl", false, T1);
     assert_int_equal(daas_kube_int(out, "spec.replicas", 0), 5);
-    apply_err(scaled, SSA_SAME, "kubectl", DAAS_ECONFLICT, "conflict with \"scaler\" using "
-              "apps/v1: .spec.replicas", false);
+    apply_err(scaled, SSA_SAME, "kubectl", DAAS_ECONFLICT,
+              "conflict with \"scaler\" using "
+              "apps/v1: .spec.replicas",
+              false);
     json_decref(out);
     json_decref(scaled);
     json_decref(live);
@@ -313,8 +341,10 @@ static void test_apply_shared_field_kept(void **state)
     (void)state;
     json_t *live = csa_object();
     json_t *a1 = apply_ok(live, SSA_SAME, "kubectl", false, T1);
-    json_t *out = apply_ok(a1, "{'apiVersion':'apps/v1','kind':'Deployment','metadata':"
-                               "{'name':'web'},'spec':{'replicas':1}}", "kubectl", false, T1);
+    json_t *out = apply_ok(a1,
+                           "{'apiVersion':'apps/v1','kind':'Deployment','metadata':"
+                           "{'name':'web'},'spec':{'replicas':1}}",
+                           "kubectl", false, T1);
     assert_string_equal(daas_kube_str(out, "metadata.labels.app"), "web");
     assert_int_equal(json_array_size(daas_kube_path(out, "spec.template.spec.containers")), 1);
     json_decref(out);
@@ -331,11 +361,13 @@ static void test_apply_list_item_co_owned(void **state)
     json_t *side = json_array_get(daas_kube_path(next, "spec.template.spec.containers"), 1);
     json_object_set_new(side, "image", json_string("envoy:2"));
     daas_kube_track_update(live, next, "kubectl-set", T1);
-    json_t *out = apply_ok(next,
+    json_t *out = apply_ok(
+        next,
         "{'apiVersion':'apps/v1','kind':'Deployment','metadata':{'name':'web','labels':"
         "{'app':'web','team':'a'}},'spec':{'replicas':2,'selector':{'matchLabels':{'app':'web'}},"
         "'template':{'metadata':{'labels':{'app':'web'}},'spec':{'containers':[{'name':'app',"
-        "'image':'nginx:1','ports':[{'containerPort':80}]}]}}}}", "kubectl", false, T1);
+        "'image':'nginx:1','ports':[{'containerPort':80}]}]}}}}",
+        "kubectl", false, T1);
     json_t *cs = daas_kube_path(out, "spec.template.spec.containers");
     assert_int_equal(json_array_size(cs), 2);
     assert_json(json_array_get(cs, 1), "{'name':'side','image':'envoy:2'}");
@@ -402,7 +434,7 @@ static void test_track_update(void **state)
     assert_string_equal(json_string_value(json_object_get(e, "apiVersion")), "v1");
     assert_string_equal(json_string_value(json_object_get(e, "time")), "2023-11-14T22:13:20Z");
     assert_json(json_object_get(e, "fieldsV1"), "{'f:metadata':{'f:labels':{'f:a':{},'f:b':{}}},"
-                "'f:data':{'f:k':{},'f:e':{}},'f:list':{}}");
+                                                "'f:data':{'f:k':{},'f:e':{}},'f:list':{}}");
 
     /* kubectl label: changes b, adds c; removes nothing */
     json_t *v2 = json_deep_copy(v1);
@@ -432,7 +464,8 @@ static void test_track_update(void **state)
     daas_kube_set_str(v4, "data.n", "new");
     daas_kube_track_update(v3, v4, "kubectl-create", T1 + 9);
     e = entry(v4, "kubectl-create", "Update");
-    assert_json(json_object_get(e, "fieldsV1"), "{'f:metadata':{'f:labels':{'f:a':{}}},"
+    assert_json(json_object_get(e, "fieldsV1"),
+                "{'f:metadata':{'f:labels':{'f:a':{}}},"
                 "'f:data':{'f:k':{},'f:e':{},'f:n':{}},'f:list':{}}");
     assert_string_equal(json_string_value(json_object_get(e, "time")), "2023-11-14T22:15:09Z");
     assert_int_equal(json_array_size(daas_kube_path(v4, "metadata.managedFields")), 1);
@@ -447,13 +480,16 @@ static void test_track_update(void **state)
 static void test_track_update_keeps_entries(void **state)
 {
     (void)state;
-    json_t *old = J("{'apiVersion':'v1','kind':'ConfigMap','metadata':{'name':'c'},'data':{'k':'v'}}");
+    json_t *old =
+        J("{'apiVersion':'v1','kind':'ConfigMap','metadata':{'name':'c'},'data':{'k':'v'}}");
     daas_kube_track_update(NULL, old, "creator", T0);
-    json_t *put = J("{'apiVersion':'v1','kind':'ConfigMap','metadata':{'name':'c'},'data':{'k':'v'}}");
+    json_t *put =
+        J("{'apiVersion':'v1','kind':'ConfigMap','metadata':{'name':'c'},'data':{'k':'v'}}");
     daas_kube_track_update(old, put, "kubectl-replace", T1);
-    assert_json(daas_kube_path(put, "metadata.managedFields"),
-                "[{'manager':'creator','operation':'Update','apiVersion':'v1','time':"
-                "'2023-11-14T22:13:20Z','fieldsType':'FieldsV1','fieldsV1':{'f:data':{'f:k':{}}}}]");
+    assert_json(
+        daas_kube_path(put, "metadata.managedFields"),
+        "[{'manager':'creator','operation':'Update','apiVersion':'v1','time':"
+        "'2023-11-14T22:13:20Z','fieldsType':'FieldsV1','fieldsV1':{'f:data':{'f:k':{}}}}]");
     /* no-op tracking of an object without fields to own leaves no managedFields */
     json_t *bare = J("{'apiVersion':'v1','kind':'Namespace','metadata':{'name':'n'}}");
     daas_kube_track_update(NULL, bare, "m", T0);
@@ -476,7 +512,8 @@ static void test_fieldsets_lists(void **state)
                   "[{'key':'k'}],'containers':[{'name':'c','env':[{'name':'E','value':'1'}],"
                   "'args':['x']}]}}");
     daas_kube_track_update(NULL, o, "m", T0);
-    assert_json(fields(o, "m", "Update"),
+    assert_json(
+        fields(o, "m", "Update"),
         "{'f:metadata':{'f:finalizers':{'v:\\\"a\\\"':{},'v:\\\"b\\\"':{}},'f:ownerReferences':"
         "{'k:{\\\"uid\\\":\\\"u1\\\"}':{'.':{},'f:uid':{},'f:name':{}}}},'f:spec':{'f:ports':"
         "{'k:{\\\"port\\\":80}':{'.':{},'f:port':{},'f:name':{}}},'f:tolerations':{},"
@@ -486,10 +523,12 @@ static void test_fieldsets_lists(void **state)
     json_t *o2 = json_deep_copy(o);
     json_array_remove(daas_kube_path(o2, "metadata.finalizers"), 0);
     daas_kube_track_update(o, o2, "other", T1);
-    assert_null(json_object_get(json_object_get(json_object_get(fields(o2, "m", "Update"),
-        "f:metadata"), "f:finalizers"), "v:\"a\""));
-    assert_non_null(json_object_get(json_object_get(json_object_get(fields(o2, "m", "Update"),
-        "f:metadata"), "f:finalizers"), "v:\"b\""));
+    assert_null(json_object_get(
+        json_object_get(json_object_get(fields(o2, "m", "Update"), "f:metadata"), "f:finalizers"),
+        "v:\"a\""));
+    assert_non_null(json_object_get(
+        json_object_get(json_object_get(fields(o2, "m", "Update"), "f:metadata"), "f:finalizers"),
+        "v:\"b\""));
     assert_null(entry(o2, "other", "Update"));
     json_decref(o);
     json_decref(o2);

@@ -209,8 +209,8 @@ static void test_json_errors_rfc(void **state)
     patch_fn f = daas_kube_json_patch;
     run_err(f, "{'baz':'qux'}", "[{'op':'test','path':'/baz','value':'bar'}]", DAAS_EINVALID,
             "testing value /baz failed: test failed");
-    run_err(f, "{'foo':'bar'}", "[{'op':'add','path':'/baz/bat','value':'qux'}]",
-            DAAS_EINVALID, "add operation does not apply: doc is missing path: \"/baz/bat\"");
+    run_err(f, "{'foo':'bar'}", "[{'op':'add','path':'/baz/bat','value':'qux'}]", DAAS_EINVALID,
+            "add operation does not apply: doc is missing path: \"/baz/bat\"");
     run_err(f, "{'/':9,'~1':10}", "[{'op':'test','path':'/~01','value':'10'}]", DAAS_EINVALID,
             "test failed");
     run_err(f, "{'a':1}", "[{'op':'remove','path':'/b'}]", DAAS_EINVALID,
@@ -263,8 +263,10 @@ static void test_json_move_copy_test(void **state)
     run_err(f, "{'o':{'x':1,'y':[1,2]}}", "[{'op':'test','path':'/o','value':{'x':1,'y':[2,1]}}]",
             DAAS_EINVALID, "test failed");
     /* replacing and testing the whole document */
-    run_ok(f, "{'a':1}", "[{'op':'test','path':'','value':{'a':1}},"
-                         "{'op':'replace','path':'','value':{'b':2}}]", "{'b':2}");
+    run_ok(f, "{'a':1}",
+           "[{'op':'test','path':'','value':{'a':1}},"
+           "{'op':'replace','path':'','value':{'b':2}}]",
+           "{'b':2}");
     /* kubectl patch --type json: add a label, remove an annotation */
     run_ok(f, "{'metadata':{'labels':{'a':'1'},'annotations':{'x':'y'}}}",
            "[{'op':'add','path':'/metadata/labels/b','value':'2'},"
@@ -277,7 +279,8 @@ static void test_json_malformed(void **state)
     (void)state;
     patch_fn f = daas_kube_json_patch;
     run_err(f, "{}", "{'op':'add'}", DAAS_EINVAL, "array");
-    run_err(f, "{}", "[{'op':'frobnicate','path':'/a'}]", DAAS_EINVAL, "Unexpected kind: frobnicate");
+    run_err(f, "{}", "[{'op':'frobnicate','path':'/a'}]", DAAS_EINVAL,
+            "Unexpected kind: frobnicate");
     run_err(f, "{}", "[{'path':'/a','value':1}]", DAAS_EINVAL, "Unexpected kind");
     run_err(f, "{}", "[{'op':'add','value':1}]", DAAS_EINVAL, "\"path\"");
     run_err(f, "{}", "[{'op':'add','path':'a','value':1}]", DAAS_EINVAL, "must start with '/'");
@@ -303,8 +306,8 @@ static void test_json_copy_bomb(void **state)
     (void)state;
     json_t *ops = json_array();
     for (int i = 0; i < 40; i++)
-        json_array_append_new(ops, json_pack("{s:s,s:s,s:s}", "op", "copy", "from", "",
-                                             "path", "/x/-"));
+        json_array_append_new(ops,
+                              json_pack("{s:s,s:s,s:s}", "op", "copy", "from", "", "path", "/x/-"));
     json_t *doc = J("{'x':[1,2,3,4,5,6,7,8]}"), *out = NULL;
     daas_err err = {0};
     assert_int_equal(daas_kube_json_patch(doc, ops, &out, &err), DAAS_EINVALID);
@@ -316,23 +319,25 @@ static void test_json_copy_bomb(void **state)
 
 /* ---- strategic merge patch: what kubectl sends --------------------------------------------- */
 
-#define DEPLOY_META                                                                           \
-    "'apiVersion':'apps/v1','kind':'Deployment','metadata':{'name':'web','namespace':'default'," \
-    "'uid':'u1','resourceVersion':'5','generation':1,'labels':{'app':'web'},"                   \
-    "'annotations':{'deployment.kubernetes.io/revision':'1',"                                   \
+#define DEPLOY_META                                                                                \
+    "'apiVersion':'apps/v1','kind':'Deployment','metadata':{'name':'web','namespace':'default',"   \
+    "'uid':'u1','resourceVersion':'5','generation':1,'labels':{'app':'web'},"                      \
+    "'annotations':{'deployment.kubernetes.io/revision':'1',"                                      \
     "'kubectl.kubernetes.io/last-applied-configuration':'OLD'}}"
-#define DEPLOY_STATUS                                                                         \
-    "'status':{'replicas':1,'conditions':[{'type':'Available','status':'True'},"               \
+#define DEPLOY_STATUS                                                                              \
+    "'status':{'replicas':1,'conditions':[{'type':'Available','status':'True'},"                   \
     "{'type':'Progressing','status':'True'}]}"
-#define CONTAINER(image)                                                                      \
-    "{'name':'app','image':'" image "','command':['sleep','3600'],'resources':{},"             \
-    "'imagePullPolicy':'IfNotPresent','ports':[{'containerPort':80,'protocol':'TCP'}],"        \
+#define CONTAINER(image)                                                                           \
+    "{'name':'app','image':'" image "','command':['sleep','3600'],'resources':{},"                 \
+    "'imagePullPolicy':'IfNotPresent','ports':[{'containerPort':80,'protocol':'TCP'}],"            \
     "'env':[{'name':'A','value':'1'},{'name':'B','value':'2'}]}"
-#define DEPLOY(replicas, image, meta_extra)                                                    \
-    "{" DEPLOY_META ",'spec':{'replicas':" replicas ",'selector':{'matchLabels':{'app':'web'}}," \
-    "'strategy':{'type':'RollingUpdate','rollingUpdate':{'maxSurge':'25%','maxUnavailable':'25%'}}," \
-    "'template':{'metadata':{'labels':{'app':'web'}" meta_extra "},'spec':{'containers':["      \
-    CONTAINER(image) "],'restartPolicy':'Always','dnsPolicy':'ClusterFirst'}}}," DEPLOY_STATUS "}"
+#define DEPLOY(replicas, image, meta_extra)                                                        \
+    "{" DEPLOY_META ",'spec':{'replicas':" replicas ",'selector':{'matchLabels':{'app':'web'}},"   \
+    "'strategy':{'type':'RollingUpdate','rollingUpdate':{'maxSurge':'25%','maxUnavailable':'25%'}" \
+    "},"                                                                                           \
+    "'template':{'metadata':{'labels':{'app':'web'}" meta_extra                                    \
+    "},'spec':{'containers':[" CONTAINER(                                                          \
+        image) "],'restartPolicy':'Always','dnsPolicy':'ClusterFirst'}}}," DEPLOY_STATUS "}"
 
 static void test_sm_kubectl_apply(void **state)
 {
@@ -399,20 +404,23 @@ static void test_sm_merge_keys_in_action(void **state)
     (void)state;
     patch_fn f = daas_kube_strategic_patch;
     /* Service ports merge on port */
-    run_ok(f, "{'spec':{'ports':[{'name':'http','port':80,'targetPort':8080,'protocol':'TCP'},"
-              "{'name':'https','port':443}]}}",
+    run_ok(f,
+           "{'spec':{'ports':[{'name':'http','port':80,'targetPort':8080,'protocol':'TCP'},"
+           "{'name':'https','port':443}]}}",
            "{'spec':{'ports':[{'port':80,'targetPort':9090}]}}",
            "{'spec':{'ports':[{'name':'http','port':80,'targetPort':9090,'protocol':'TCP'},"
            "{'name':'https','port':443}]}}");
     /* node addresses merge on type */
-    run_ok(f, "{'status':{'addresses':[{'type':'InternalIP','address':'10.0.0.1'},"
-              "{'type':'Hostname','address':'n1'}]}}",
+    run_ok(f,
+           "{'status':{'addresses':[{'type':'InternalIP','address':'10.0.0.1'},"
+           "{'type':'Hostname','address':'n1'}]}}",
            "{'status':{'addresses':[{'type':'InternalIP','address':'10.0.0.2'}]}}",
            "{'status':{'addresses':[{'type':'InternalIP','address':'10.0.0.2'},"
            "{'type':'Hostname','address':'n1'}]}}");
     /* conditions merge on type (kubelet status patches) */
-    run_ok(f, "{'status':{'conditions':[{'type':'Ready','status':'False','reason':'x'},"
-              "{'type':'PodScheduled','status':'True'}]}}",
+    run_ok(f,
+           "{'status':{'conditions':[{'type':'Ready','status':'False','reason':'x'},"
+           "{'type':'PodScheduled','status':'True'}]}}",
            "{'status':{'$setElementOrder/conditions':[{'type':'Ready'},{'type':'PodScheduled'}],"
            "'conditions':[{'type':'Ready','status':'True','reason':null}]}}",
            "{'status':{'conditions':[{'type':'Ready','status':'True'},"
@@ -422,8 +430,9 @@ static void test_sm_merge_keys_in_action(void **state)
            "{'metadata':{'ownerReferences':[{'uid':'1','controller':true}]}}",
            "{'metadata':{'ownerReferences':[{'uid':'1','name':'rs1','controller':true}]}}");
     /* lists without a merge key are atomic */
-    run_ok(f, "{'spec':{'tolerations':[{'key':'a'},{'key':'b'}],'containers':"
-              "[{'name':'c','args':['1','2']}]}}",
+    run_ok(f,
+           "{'spec':{'tolerations':[{'key':'a'},{'key':'b'}],'containers':"
+           "[{'name':'c','args':['1','2']}]}}",
            "{'spec':{'tolerations':[{'key':'c'}],'containers':[{'name':'c','args':['3']}]}}",
            "{'spec':{'tolerations':[{'key':'c'}],'containers':[{'name':'c','args':['3']}]}}");
 }
@@ -461,8 +470,9 @@ static void test_sm_retain_keys(void **state)
            "{'spec':{'strategy':{'$retainKeys':['type'],'rollingUpdate':null,'type':'Recreate'}}}",
            "{'spec':{'strategy':{'type':'Recreate'}}}");
     /* a volume changing source */
-    run_ok(f, "{'spec':{'volumes':[{'name':'data','hostPath':{'path':'/x'}},{'name':'o',"
-              "'emptyDir':{}}]}}",
+    run_ok(f,
+           "{'spec':{'volumes':[{'name':'data','hostPath':{'path':'/x'}},{'name':'o',"
+           "'emptyDir':{}}]}}",
            "{'spec':{'$setElementOrder/volumes':[{'name':'data'},{'name':'o'}],'volumes':"
            "[{'$retainKeys':['emptyDir','name'],'emptyDir':{},'name':'data'}]}}",
            "{'spec':{'volumes':[{'name':'data','emptyDir':{}},{'name':'o','emptyDir':{}}]}}");
@@ -479,8 +489,8 @@ static void test_sm_patch_directive(void **state)
     run_ok(f, "{'spec':{'selector':{'matchLabels':{'a':'1'},'x':1}}}",
            "{'spec':{'selector':{'$patch':'replace','matchLabels':{'b':'2'}}}}",
            "{'spec':{'selector':{'matchLabels':{'b':'2'}}}}");
-    run_ok(f, "{'spec':{'strategy':{'type':'a'}},'k':1}", "{'spec':{'strategy':{'$patch':'delete'}}}",
-           "{'spec':{'strategy':{}},'k':1}");
+    run_ok(f, "{'spec':{'strategy':{'type':'a'}},'k':1}",
+           "{'spec':{'strategy':{'$patch':'delete'}}}", "{'spec':{'strategy':{}},'k':1}");
     run_ok(f, "{'spec':{'s':{'a':1}}}", "{'spec':{'s':{'$patch':'merge','b':2}}}",
            "{'spec':{'s':{'a':1,'b':2}}}");
     /* $patch: replace inside a list replaces the list with the other items */
@@ -524,8 +534,8 @@ static void test_sm_errors(void **state)
             "does not contain declared merge key: name");
     run_err(f, "{'spec':{'containers':['a']}}", "{'spec':{'containers':[{'name':'b'}]}}",
             DAAS_EINVALID, "list element types are not identical");
-    run_err(f, "{'spec':{'containers':[['a']]}}", "{'spec':{'containers':[['b']]}}",
-            DAAS_EINVALID, "lists of lists");
+    run_err(f, "{'spec':{'containers':[['a']]}}", "{'spec':{'containers':[['b']]}}", DAAS_EINVALID,
+            "lists of lists");
     run_err(f, "{'metadata':{'finalizers':[{'a':1}]}}", "{'metadata':{'finalizers':[{'b':1}]}}",
             DAAS_EINVALID, "without merge key");
     run_err(f, "{}", "{'$setElementOrder/x':{}}", DAAS_EINVAL, "setElementOrder");
@@ -584,20 +594,23 @@ static void test_sm_upstream_vectors(void **state)
            "{'spec':{'containers':[{'name':4,'value':4},{'name':1,'other':'a'},"
            "{'name':2,'value':2,'other':'b'},{'name':3,'value':3}]}}");
     /* "set elements order in a list with server-only items" */
-    run_ok(f, "{'spec':{'containers':[{'name':1,'other':'a'},{'name':3,'value':3},"
-              "{'name':4,'value':4},{'name':2,'value':2},{'name':9}]}}",
+    run_ok(f,
+           "{'spec':{'containers':[{'name':1,'other':'a'},{'name':3,'value':3},"
+           "{'name':4,'value':4},{'name':2,'value':2},{'name':9}]}}",
            "{'spec':{'$setElementOrder/containers':[{'name':4},{'name':2},{'name':3},{'name':1}]}}",
            "{'spec':{'containers':[{'name':4,'value':4},{'name':2,'value':2},{'name':3,'value':3},"
            "{'name':1,'other':'a'},{'name':9}]}}");
     /* "... server-only items 2" */
-    run_ok(f, "{'spec':{'containers':[{'name':1,'other':'a'},{'name':2,'value':2},{'name':9},"
-              "{'name':3,'value':3},{'name':4,'value':4}]}}",
+    run_ok(f,
+           "{'spec':{'containers':[{'name':1,'other':'a'},{'name':2,'value':2},{'name':9},"
+           "{'name':3,'value':3},{'name':4,'value':4}]}}",
            "{'spec':{'$setElementOrder/containers':[{'name':2},{'name':1},{'name':4},{'name':3}]}}",
            "{'spec':{'containers':[{'name':2,'value':2},{'name':1,'other':'a'},{'name':9},"
            "{'name':4,'value':4},{'name':3,'value':3}]}}");
     /* "... server-only items 3" */
-    run_ok(f, "{'spec':{'containers':[{'name':1,'other':'a'},{'name':2,'value':2},{'name':7},"
-              "{'name':9},{'name':8},{'name':3,'value':3},{'name':4,'value':4}]}}",
+    run_ok(f,
+           "{'spec':{'containers':[{'name':1,'other':'a'},{'name':2,'value':2},{'name':7},"
+           "{'name':9},{'name':8},{'name':3,'value':3},{'name':4,'value':4}]}}",
            "{'spec':{'$setElementOrder/containers':[{'name':2},{'name':1},{'name':4},{'name':3}]}}",
            "{'spec':{'containers':[{'name':2,'value':2},{'name':1,'other':'a'},{'name':7},"
            "{'name':9},{'name':8},{'name':4,'value':4},{'name':3,'value':3}]}}");
@@ -611,8 +624,9 @@ static void test_sm_upstream_vectors(void **state)
            "'containers':[{'name':3,'value':3},{'name':1,'value':1}]}}",
            "{'spec':{'containers':[{'name':3,'value':3},{'name':1,'value':1}]}}");
     /* "delete and reorder in one list, reorder in another" */
-    run_ok(f, "{'spec':{'containers':[{'name':'a','value':'a'},{'name':'b','value':'b'}],"
-              "'initContainers':[{'name':'c','value':'c'},{'name':'d','value':'d'}]}}",
+    run_ok(f,
+           "{'spec':{'containers':[{'name':'a','value':'a'},{'name':'b','value':'b'}],"
+           "'initContainers':[{'name':'c','value':'c'},{'name':'d','value':'d'}]}}",
            "{'spec':{'$setElementOrder/containers':[{'name':'b'}],'$setElementOrder/"
            "initContainers':[{'name':'d'},{'name':'c'}],'containers':[{'$patch':'delete',"
            "'name':'a'}]}}",
@@ -629,8 +643,8 @@ static void test_sm_upstream_vectors(void **state)
             "'containers':[{'name':3,'value':3},{'name':1,'value':1}]}}",
             DAAS_EINVAL, "doesn't match");
     run_err(f, "{'metadata':{'finalizers':[1,3,2]}}",
-            "{'metadata':{'$setElementOrder/finalizers':[1,2,3],'finalizers':[3,1]}}",
-            DAAS_EINVAL, "doesn't match");
+            "{'metadata':{'$setElementOrder/finalizers':[1,2,3],'finalizers':[3,1]}}", DAAS_EINVAL,
+            "doesn't match");
     /* "add an item in a list of primitives and preserve order" (three-way) */
     run_ok(f, "{'metadata':{'finalizers':[1,2]}}",
            "{'metadata':{'$setElementOrder/finalizers':[3,1,2],'finalizers':[3]}}",
@@ -649,7 +663,9 @@ static void test_sm_order_on_atomic_list(void **state)
 static void test_merge_key_table(void **state)
 {
     (void)state;
-    static const struct { const char *path, *key; } cases[] = {
+    static const struct {
+        const char *path, *key;
+    } cases[] = {
         {"spec.containers", "name"},
         {"spec.template.spec.containers", "name"},
         {"spec.jobTemplate.spec.template.spec.initContainers", "name"},
@@ -683,11 +699,21 @@ static void test_merge_key_table(void **state)
         assert_non_null(k);
         assert_string_equal(k, cases[i].key);
     }
-    static const char *const atomic[] = {
-        "spec.template.spec.tolerations", "spec.containers.args", "spec.containers.command",
-        "spec.selector.matchExpressions", "spec.finalizers", "subsets.addresses",
-        "endpoints.addresses", "spec.template.spec.ports", "spec.containers.envFrom",
-        "spec.foo.ports", "status.containerStatuses", "items", "", "ports", "env"};
+    static const char *const atomic[] = {"spec.template.spec.tolerations",
+                                         "spec.containers.args",
+                                         "spec.containers.command",
+                                         "spec.selector.matchExpressions",
+                                         "spec.finalizers",
+                                         "subsets.addresses",
+                                         "endpoints.addresses",
+                                         "spec.template.spec.ports",
+                                         "spec.containers.envFrom",
+                                         "spec.foo.ports",
+                                         "status.containerStatuses",
+                                         "items",
+                                         "",
+                                         "ports",
+                                         "env"};
     for (size_t i = 0; i < sizeof atomic / sizeof atomic[0]; i++) {
         if (daas_kube_merge_key(atomic[i]) != NULL)
             print_error("%s should be atomic\n", atomic[i]);

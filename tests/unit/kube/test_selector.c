@@ -275,10 +275,15 @@ static void test_label_from_json_errors(void **state)
 /* ---- field selectors -------------------------------------------------------------------- */
 
 static const char *const pod_fields[] = {"spec.nodeName", "status.phase", "spec.hostNetwork",
-                                          "spec.restartPolicy", NULL};
-static const char *const event_fields[] = {"involvedObject.kind", "involvedObject.namespace",
-                                            "involvedObject.name", "involvedObject.uid",
-                                            "source", "reportingComponent", "type", NULL};
+                                         "spec.restartPolicy", NULL};
+static const char *const event_fields[] = {"involvedObject.kind",
+                                           "involvedObject.namespace",
+                                           "involvedObject.name",
+                                           "involvedObject.uid",
+                                           "source",
+                                           "reportingComponent",
+                                           "type",
+                                           NULL};
 static const char *const other_fields[] = {"spec.unschedulable", "status.replicas", NULL};
 
 static bool fmatch(const char *sel, const char *const *allowed, const char *obj)
@@ -334,8 +339,8 @@ static void test_field_values(void **state)
     /* describe node sends involvedObject.namespace= for cluster-scoped objects */
     const char *sel = "involvedObject.kind=Node,involvedObject.namespace=,involvedObject.name=n1";
     assert_true(fmatch(sel, event_fields, "{'involvedObject':{'kind':'Node','name':'n1'}}"));
-    assert_true(fmatch(sel, event_fields,
-                       "{'involvedObject':{'kind':'Node','name':'n1','namespace':''}}"));
+    assert_true(
+        fmatch(sel, event_fields, "{'involvedObject':{'kind':'Node','name':'n1','namespace':''}}"));
     assert_false(fmatch(sel, event_fields,
                         "{'involvedObject':{'kind':'Node','name':'n1','namespace':'x'}}"));
     /* booleans and integers compare in their string form; missing ones as Go zero values */
@@ -369,8 +374,9 @@ static void test_field_errors(void **state)
     ferr("spec.foo=1", NULL, "field label not supported: spec.foo");
     ferr("metadata.name=x,spec.nodeName=n", NULL, "field label not supported: spec.nodeName");
     ferr("foo", NULL, "invalid selector: 'foo'; can't understand 'foo'");
-    ferr("metadata.name=x,foo", NULL, "invalid selector: 'metadata.name=x,foo'; can't "
-                                      "understand 'foo'");
+    ferr("metadata.name=x,foo", NULL,
+         "invalid selector: 'metadata.name=x,foo'; can't "
+         "understand 'foo'");
     /* syntax errors win over unsupported labels */
     ferr("zzz,spec.foo=1", NULL, "invalid selector: 'zzz,spec.foo=1'; can't understand 'zzz'");
     ferr("metadata.name=a\\x", NULL, "invalid field selector: invalid escape sequence: \\x");
@@ -381,7 +387,9 @@ static void test_field_errors(void **state)
 static void test_field_name(void **state)
 {
     (void)state;
-    static const struct { const char *sel, *name; } cases[] = {
+    static const struct {
+        const char *sel, *name;
+    } cases[] = {
         {"metadata.name=web", "web"},
         {"metadata.name==web", "web"},
         {"metadata.namespace=a,metadata.name=b", "b"},
