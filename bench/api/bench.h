@@ -139,6 +139,8 @@ DAAS_MUST_USE int daas_bench_server_start(daas_bench_server *s, const char *daas
 int daas_bench_server_stop(daas_bench_server *s, bool keep);
 /* The server's VmRSS and VmHWM in kB (0 when unreadable). */
 void daas_bench_server_rss(const daas_bench_server *s, long *rss_kb, long *hwm_kb);
+/* CPU seconds (user + system) the server has used so far (0 when unreadable). */
+double daas_bench_server_cpu(const daas_bench_server *s);
 /* Prints the last lines of the server log to stderr. */
 void daas_bench_server_log_tail(const daas_bench_server *s, int lines);
 
@@ -167,9 +169,19 @@ typedef struct daas_bench_cfg {
 
 /* POSTs a Namespace named ns; 201 or 409 (exists) are success. */
 DAAS_MUST_USE int daas_bench_make_ns(daas_bench_tls *t, const char *ns, daas_err *err);
-/* Creates pods ns/<prefix>-<i> for i in [from, to) with cfg->clients connections. */
+/* A pause inside the create phase: once every index below at is done (and before any index
+ * at or above it is sent), fn(arg) runs with the server quiet; the pause is not timed. */
+typedef struct daas_bench_pause {
+    int64_t at;             /* first index held back */
+    void (*fn)(void *arg);  /* runs on the calling thread during the pause */
+    void *arg;
+} daas_bench_pause;
+
+/* Creates pods ns/p-<i> for i in [from, to) with cfg->clients connections; pause may be NULL
+ * or lie outside (from, to), in which case it is ignored. */
 void daas_bench_creates(daas_bench_tls *t, const daas_bench_cfg *cfg, const char *ns,
-                        int64_t from, int64_t to, daas_bench_result *res);
+                        int64_t from, int64_t to, const daas_bench_pause *pause,
+                        daas_bench_result *res);
 /* Random GETs of default/p-<i>, i in [0, n), for cfg->seconds. */
 void daas_bench_gets(daas_bench_tls *t, const daas_bench_cfg *cfg, int64_t n,
                      daas_bench_result *res);

@@ -34,6 +34,11 @@ typedef struct phase {
     daas_bench_lat lat;        /* merged samples */
     atomic_llong ok, errors;   /* counters */
     daas_bench_result *res;    /* where the first error goes */
+    const daas_bench_pause *pause; /* OP_CREATE: optional quiet point, else NULL */
+    int64_t from;              /* OP_CREATE: first index */
+    atomic_llong below_done;   /* OP_CREATE: finished indices below pause->at */
+    bool released;             /* the pause is over; guarded by mu */
+    pthread_cond_t resume;     /* signalled when released turns true */
 } phase;
 
 /* A realistic pod of about 1.5 KB: labels, annotations, two containers with images, ports,
@@ -97,12 +102,26 @@ static void note_error(phase *ph, const daas_bench_conn *c, int rc, int status)
 }
 
 /* Builds the next request; false when this thread is done. */
-static bool next_req(phase *ph, uint64_t *rng, daas_buf *body, char *path, size_t plen)
+/* Holds back index i while the pause is pending. */
+static void pause_gate(phase *ph, int64_t i)
+{
+    if (ph->pause == NULL || i < ph->pause->at)
+        return;
+    pthread_mutex_lock(&ph->mu);
+    while (!ph->released)
+        pthread_cond_wait(&ph->resume, &ph->mu);
+    pthread_mutex_unlock(&ph->mu);
+}
+
+static bool next_req(phase *ph, uint64_t *rng, daas_buf *body, char *path, size_t plen,
+                     int64_t *idx)
 {
     if (ph->op == OP_CREATE) {
         int64_t i = atomic_fetch_add(&ph->next, 1);
         if (i >= ph->to)
             return false;
+        pause_gate(ph, i);
+        *idx = i;
         snprintf(path, plen, "/api/v1/namespaces/%s/pods", ph->ns);
         return pod_json(body, ph->ns, i) == DAAS_OK;
     }
@@ -136,7 +155,9 @@ static void *worker(void *arg)
         status = 0;
     pthread_barrier_wait(&ph->ready);
     pthread_barrier_wait(&ph->go);
-    while (consecutive < MAX_CONSECUTIVE_ERRORS && next_req(ph, &rng, &body, path, sizeof path)) {
+    int64_t idx = -1;
+    while (consecutive < MAX_CONSECUTIVE_ERRORS &&
+           next_req(ph, &rng, &body, path, sizeof path, &idx)) {
         bool post = ph->op == OP_CREATE;
         int64_t t0 = daas_mono_ns();
         int rc = daas_bench_conn_do(&c, post ? "POST" : "GET", path, post ? body.data : NULL,
@@ -150,6 +171,8 @@ static void *worker(void *arg)
             note_error(ph, &c, rc, status);
             consecutive++;
         }
+        if (ph->pause != NULL && idx < ph->pause->at)
+            atomic_fetch_add(&ph->below_done, 1);
     }
     pthread_mutex_lock(&ph->mu);
     daas_bench_lat_merge(&ph->lat, &lat);
@@ -157,6 +180,24 @@ static void *worker(void *arg)
     daas_bench_conn_fini(&c);
     daas_buf_fini(&body);
     return NULL;
+}
+
+/* Waits for every index below the pause point, runs the pause, releases the rest.
+ * Returns the pause's length in ns (not counted in the phase's time). */
+static int64_t run_pause(phase *ph)
+{
+    if (ph->pause == NULL)
+        return 0;
+    struct timespec ms = {.tv_nsec = 1000000};
+    while (atomic_load(&ph->below_done) < ph->pause->at - ph->from)
+        (void)nanosleep(&ms, NULL);
+    int64_t p0 = daas_mono_ns();
+    ph->pause->fn(ph->pause->arg);
+    pthread_mutex_lock(&ph->mu);
+    ph->released = true;
+    pthread_cond_broadcast(&ph->resume);
+    pthread_mutex_unlock(&ph->mu);
+    return daas_mono_ns() - p0;
 }
 
 /* Runs ph with cfg->clients threads and fills res. */
@@ -170,6 +211,7 @@ static void run_phase(phase *ph, const daas_bench_cfg *cfg, daas_bench_result *r
     atomic_init(&ph->ok, 0);
     atomic_init(&ph->errors, 0);
     pthread_mutex_init(&ph->mu, NULL);
+    pthread_cond_init(&ph->resume, NULL);
     pthread_barrier_init(&ph->ready, NULL, (unsigned)n + 1);
     pthread_barrier_init(&ph->go, NULL, (unsigned)n + 1);
     for (int i = 0; i < n; i++)
@@ -181,9 +223,10 @@ static void run_phase(phase *ph, const daas_bench_cfg *cfg, daas_bench_result *r
     int64_t t0 = daas_mono_ns();
     ph->deadline_ns = t0 + (int64_t)cfg->seconds * 1000000000;
     pthread_barrier_wait(&ph->go);
+    int64_t paused = run_pause(ph);
     for (int i = 0; i < n; i++)
         pthread_join(th[i], NULL);
-    res->seconds = daas_bench_secs(daas_mono_ns() - t0);
+    res->seconds = daas_bench_secs(daas_mono_ns() - t0 - paused);
     res->ok = atomic_load(&ph->ok);
     res->errors = atomic_load(&ph->errors);
     res->p50_ms = daas_bench_lat_ms(&ph->lat, 0.50);
@@ -192,13 +235,18 @@ static void run_phase(phase *ph, const daas_bench_cfg *cfg, daas_bench_result *r
     pthread_barrier_destroy(&ph->ready);
     pthread_barrier_destroy(&ph->go);
     pthread_mutex_destroy(&ph->mu);
+    pthread_cond_destroy(&ph->resume);
     daas_free(th);
 }
 
 void daas_bench_creates(daas_bench_tls *t, const daas_bench_cfg *cfg, const char *ns,
-                        int64_t from, int64_t to, daas_bench_result *res)
+                        int64_t from, int64_t to, const daas_bench_pause *pause,
+                        daas_bench_result *res)
 {
-    phase ph = {.tls = t, .op = OP_CREATE, .ns = ns, .to = to};
+    bool inside = pause != NULL && pause->at > from && pause->at < to;
+    phase ph = {.tls = t, .op = OP_CREATE, .ns = ns, .to = to, .from = from,
+                .pause = inside ? pause : NULL};
+    atomic_init(&ph.below_done, 0);
     atomic_init(&ph.next, from);
     run_phase(&ph, cfg, res);
 }

@@ -181,6 +181,29 @@ static void print_watch(const daas_bench_cfg *cfg, const daas_bench_watch_result
     fflush(stdout);
 }
 
+typedef struct cpu_mark {
+    double server, bench; /* CPU seconds used so far */
+} cpu_mark;
+
+static cpu_mark cpu_now(const daas_bench_server *s)
+{
+    struct rusage ru;
+    cpu_mark m = {daas_bench_server_cpu(s), 0};
+    if (getrusage(RUSAGE_SELF, &ru) == 0)
+        m.bench = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+                  (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+    return m;
+}
+
+/* CPU used since m by each side: shows whether the client starved the server. */
+static void print_cpu(const daas_bench_server *s, const cpu_mark *m)
+{
+    cpu_mark now = cpu_now(s);
+    printf("          cpu: server %.1f s, bench %.1f s\n", now.server - m->server,
+           now.bench - m->bench);
+    fflush(stdout);
+}
+
 /* True while the server process lives; else prints what happened and its log. */
 static bool server_alive(daas_bench_server *s, const char *after)
 {
@@ -195,22 +218,44 @@ static bool server_alive(daas_bench_server *s, const char *after)
     return false;
 }
 
-/* Phase e: top up to RSS_PODS pods, then read the server's memory. */
+/* A VmRSS reading, taken during a pause of the creates or at the end. */
+typedef struct rss_sample {
+    const daas_bench_server *s; /* the server */
+    long rss_kb, hwm_kb;        /* the figures */
+    bool taken;                 /* whether they were read */
+} rss_sample;
+
+static void take_rss(void *arg)
+{
+    rss_sample *r = arg;
+    daas_bench_server_rss(r->s, &r->rss_kb, &r->hwm_kb);
+    r->taken = true;
+}
+
+/* Phase e: the reading at RSS_PODS pods (topping up first when the creates stored fewer and
+ * no reading was taken during them), then the reading at the end of the run. */
 static void phase_rss(daas_bench_tls *t, const daas_bench_cfg *cfg, daas_bench_server *s,
-                      int64_t stored)
+                      rss_sample *at, int64_t stored)
 {
     daas_bench_result r;
-    long rss = 0, hwm = 0;
-    if (stored < RSS_PODS) {
-        daas_bench_creates(t, cfg, "default", cfg->creates, cfg->creates + RSS_PODS - stored,
-                           &r);
-        stored += r.ok;
-        print_errors(r.errors, r.first_status, r.first_err);
+    rss_sample end = {.s = s};
+    int64_t at_pods = RSS_PODS;
+    if (!at->taken) {
+        if (stored < RSS_PODS) {
+            daas_bench_creates(t, cfg, "default", cfg->creates,
+                               cfg->creates + RSS_PODS - stored, NULL, &r);
+            stored += r.ok;
+            print_errors(r.errors, r.first_status, r.first_err);
+        }
+        take_rss(at);
+        at_pods = stored;
     }
-    daas_bench_server_rss(s, &rss, &hwm);
-    printf("rss      %" PRId64 " pods stored: VmRSS %.1f MB (peak VmHWM %.1f MB)"
-           "   [< 100 MB] %s\n",
-           stored, rss / 1024.0, hwm / 1024.0, pass(rss > 0 && rss < 100 * 1024));
+    take_rss(&end);
+    printf("rss      %" PRId64 " pods stored: VmRSS %.1f MB   [< 100 MB] %s\n", at_pods,
+           at->rss_kb / 1024.0, pass(at->rss_kb > 0 && at->rss_kb < 100 * 1024));
+    printf("         at the end (%" PRId64 " pods, after the watch phase): VmRSS %.1f MB,"
+           " peak VmHWM %.1f MB\n",
+           stored, end.rss_kb / 1024.0, end.hwm_kb / 1024.0);
     fflush(stdout);
 }
 
@@ -221,32 +266,42 @@ static bool run_phases(daas_bench_tls *t, const daas_bench_cfg *cfg, daas_bench_
     daas_bench_watch_result w;
     daas_err err = {0};
 
-    daas_bench_creates(t, cfg, "default", 0, cfg->creates, &cr);
+    rss_sample at = {.s = s};
+    daas_bench_pause pause = {RSS_PODS, take_rss, &at};
+    cpu_mark m = cpu_now(s);
+    daas_bench_creates(t, cfg, "default", 0, cfg->creates, &pause, &cr);
     print_load("creates", &cr, 5000, 20);
+    print_cpu(s, &m);
     if (!server_alive(s, "creates"))
         return false;
+    m = cpu_now(s);
     daas_bench_gets(t, cfg, cfg->creates, &r);
     print_load("gets", &r, 20000, 20);
+    print_cpu(s, &m);
     if (!server_alive(s, "gets"))
         return false;
     int64_t listed = 0;
     if (daas_bench_make_ns(t, "list500", &err) != DAAS_OK) {
         printf("lists    skipped: %s\n", err.msg);
     } else {
-        daas_bench_creates(t, cfg, "list500", 0, LIST_PODS, &r);
+        daas_bench_creates(t, cfg, "list500", 0, LIST_PODS, NULL, &r);
         listed = r.ok;
         if (r.ok != LIST_PODS)
             print_errors(r.errors, r.first_status, r.first_err);
+        m = cpu_now(s);
         daas_bench_lists(t, cfg, "list500", &r);
         print_load("lists", &r, 0, 0);
+        print_cpu(s, &m);
     }
     if (!server_alive(s, "lists"))
         return false;
+    m = cpu_now(s);
     daas_bench_watch(t, cfg, &w);
     print_watch(cfg, &w);
+    print_cpu(s, &m);
     if (!server_alive(s, "watch fan-out"))
         return false;
-    phase_rss(t, cfg, s, cr.ok + listed);
+    phase_rss(t, cfg, s, &at, cr.ok + listed);
     return server_alive(s, "the RSS top-up");
 }
 

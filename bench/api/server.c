@@ -194,6 +194,32 @@ void daas_bench_server_rss(const daas_bench_server *s, long *rss_kb, long *hwm_k
     *hwm_kb = status_kb(text, "VmHWM:");
 }
 
+double daas_bench_server_cpu(const daas_bench_server *s)
+{
+    char path[64], text[1024];
+    size_t n = 0;
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)s->pid);
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return 0;
+    n = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    text[n] = '\0';
+    /* fields after "(comm)": state is field 3, utime 14, stime 15 (proc(5)) */
+    const char *p = strrchr(text, ')');
+    if (p == NULL)
+        return 0;
+    p++;
+    for (int field = 2; field < 13 && p != NULL; field++)
+        p = strchr(p + 1, ' ');
+    if (p == NULL)
+        return 0;
+    char *end = NULL;
+    unsigned long long ut = strtoull(p, &end, 10);
+    unsigned long long stt = strtoull(end, NULL, 10);
+    return (double)(ut + stt) / (double)sysconf(_SC_CLK_TCK);
+}
+
 void daas_bench_server_log_tail(const daas_bench_server *s, int lines)
 {
     char buf[65536];

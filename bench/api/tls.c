@@ -134,7 +134,8 @@ static int setup_ctx(daas_bench_tls *t, daas_err *err)
     SSL_CTX_set_session_cache_mode(t->ctx,
                                    SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
     SSL_CTX_sess_set_new_cb(t->ctx, on_new_session);
-    SSL_CTX_set_mode(t->ctx, SSL_MODE_RELEASE_BUFFERS);
+    /* read what the socket has in one read(), not record header and body in two */
+    SSL_CTX_set_read_ahead(t->ctx, 1);
     return DAAS_OK;
 }
 
