@@ -7,6 +7,7 @@
  * Invariants: a connection is used by one thread at a time; after a transport error or a
  *             "Connection: close" response it is closed and reopened by the next request.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -51,8 +52,10 @@ void daas_bench_conn_fini(daas_bench_conn *c)
 static int conn_open(daas_bench_conn *c)
 {
     c->fd = daas_bench_tcp_connect(c->tls->port, false);
-    if (c->fd < 0)
+    if (c->fd < 0) {
+        snprintf(c->errbody, sizeof c->errbody, "connect: %s", strerror(errno));
         return DAAS_EIO;
+    }
     c->ssl = daas_bench_tls_ssl(c->tls, c->fd);
     if (c->ssl == NULL || SSL_connect(c->ssl) != 1) {
         unsigned long e = ERR_get_error();
@@ -89,6 +92,12 @@ static int read_resp(daas_bench_conn *c, daas_bench_resp *r, bool *any)
     while (!daas_bench_resp_done(r)) {
         int n = SSL_read(c->ssl, c->rbuf, (int)sizeof c->rbuf);
         if (n <= 0) {
+            int e = SSL_get_error(c->ssl, n);
+            snprintf(c->errbody, sizeof c->errbody, "%s",
+                     e == SSL_ERROR_ZERO_RETURN || (e == SSL_ERROR_SYSCALL && errno == 0)
+                         ? "connection closed by the server"
+                     : e == SSL_ERROR_SYSCALL ? strerror(errno)
+                                              : "TLS error");
             ERR_clear_error();
             /* a body delimited by the connection's end is complete at EOF */
             if (*any && daas_bench_resp_head_done(r) && r->close && r->chunked == false &&
@@ -135,6 +144,7 @@ static int attempt(daas_bench_conn *c, bool *any)
     if (rc != DAAS_OK)
         return rc;
     if (SSL_write(c->ssl, c->req.data, (int)c->req.len) != (int)c->req.len) {
+        snprintf(c->errbody, sizeof c->errbody, "send: %s", strerror(errno));
         ERR_clear_error();
         conn_close(c);
         return DAAS_EIO;

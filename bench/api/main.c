@@ -94,7 +94,10 @@ static int parse_args(int argc, char **argv, daas_bench_cfg *cfg, char *daas, si
     bool quick = false;
     daas[0] = '\0';
     while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        if (ch == 'h') {
+        if (ch == '?') {
+            usage(stderr);
+            return -1;
+        } else if (ch == 'h') {
             usage(stdout);
             exit(0);
         } else if (ch == 'q') {
@@ -106,8 +109,7 @@ static int parse_args(int argc, char **argv, daas_bench_cfg *cfg, char *daas, si
         } else if (ch > 0 && ch < 128 && parse_num(optarg, 1, 100000000, &v[ch])) {
             set[ch] = true;
         } else {
-            if (ch != '?')
-                fprintf(stderr, "bench_api: bad number '%s'\n", optarg);
+            fprintf(stderr, "bench_api: bad number '%s'\n", optarg);
             usage(stderr);
             return -1;
         }
@@ -140,9 +142,12 @@ static void raise_nofile(void)
 
 static void print_errors(int64_t errors, int status, const char *first)
 {
-    if (errors > 0 || first[0] != '\0')
-        printf("          errors %" PRId64 " (first: %s%d %s)\n", errors,
-               status ? "HTTP " : "", status, first);
+    if (errors == 0 && first[0] == '\0')
+        return;
+    if (status != 0)
+        printf("          errors %" PRId64 " (first: HTTP %d %s)\n", errors, status, first);
+    else
+        printf("          errors %" PRId64 " (first: %s)\n", errors, first);
 }
 
 static void print_load(const char *name, const daas_bench_result *r, double min_rate,
