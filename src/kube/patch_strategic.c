@@ -497,7 +497,7 @@ static int merge_items(json_t *cur, const json_t *pl, const char *mk, int depth,
 static int merge_slice(json_t *ol, const json_t *pl, const char *mk, sm_ctx *c, int depth,
                        json_t **out)
 {
-    bool maps, replace;
+    bool maps = false, replace;
     *out = NULL;
     if (depth > DAAS_KUBE_PATCH_MAX_DEPTH)
         return too_deep(c);

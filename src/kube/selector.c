@@ -613,7 +613,7 @@ static int expr_operator(const json_t *e, int *op, daas_err *err)
 
 static int from_expression(const json_t *e, daas_kube_labelsel *s, daas_err *err)
 {
-    int op;
+    int op = 0;
     if (!json_is_object(e))
         return daas_fail(err, DAAS_EINVAL, "matchExpressions items must be objects");
     int rc = expr_operator(e, &op, err);
