@@ -404,21 +404,20 @@ int daas_http__parse_head(const uint8_t *data, size_t len, const daas_http_limit
         return start >= lim->max_header ? daas_fail(err, DAAS_EHEADERS, "header section too large")
                                         : DAAS_EAGAIN;
     size_t end = find_head_end(data, len, start, h);
-    if (end == 0) {
-        int rc = parse_reqline(data + start, len - start, &rl, err);
-        if (rc != DAAS_OK && rc != DAAS_EAGAIN)
-            return rc;
-        if (len >= lim->max_header)
-            return daas_fail(err, DAAS_EHEADERS, "header section over %zu bytes", lim->max_header);
-        return DAAS_EAGAIN;
-    }
-    if (end > lim->max_header)
-        return daas_fail(err, DAAS_EHEADERS, "header section over %zu bytes", lim->max_header);
-    int rc = parse_reqline(data + start, end - start, &rl, err);
-    if (rc == DAAS_EAGAIN) /* cannot happen: the head ends with CRLF CRLF */
-        rc = daas_fail(err, DAAS_EINVAL, "malformed request line");
-    if (rc != DAAS_OK)
+    /* The request line is checked first, and within max_header only, so that the answer
+     * does not depend on how the bytes were split on the way. */
+    size_t avail = end != 0 ? end : len;
+    if (avail > lim->max_header)
+        avail = lim->max_header > start ? lim->max_header : start;
+    int rc = parse_reqline(data + start, avail - start, &rl, err);
+    if (rc != DAAS_OK && rc != DAAS_EAGAIN)
         return rc;
+    if (end == 0 && len < lim->max_header)
+        return DAAS_EAGAIN;
+    if (end == 0 || end > lim->max_header)
+        return daas_fail(err, DAAS_EHEADERS, "header section over %zu bytes", lim->max_header);
+    if (rc == DAAS_EAGAIN) /* cannot happen: the head ends with CRLF CRLF */
+        return daas_fail(err, DAAS_EINVAL, "malformed request line");
     const uint8_t *q = memchr(rl.target.ptr, '?', rl.target.len);
     daas_bytes path = DAAS_BYTES(rl.target.ptr, q ? (size_t)(q - rl.target.ptr) : rl.target.len);
     if (decode_path(path, NULL) == (size_t)-1)

@@ -716,10 +716,10 @@ static void test_idle_timeout(void **state)
     fx_stop(&fx);
 }
 
-static void test_stop_with_open_connections(void **state)
+static void stop_with_open_connections(bool tls)
 {
     fixture fx;
-    fx_start(&fx, false, 0, 0);
+    fx_start(&fx, tls, 0, 0);
     cli *idle = cli_open(&fx, NULL);
     cli_sends(idle, "GET /x HTTP/1.1\r\n\r\n");
     daas_free(cli_response(idle));
@@ -744,6 +744,16 @@ static void test_stop_with_open_connections(void **state)
     cli_close(streams[1]);
     cli_close(fresh);
     fx_stop(&fx);
+}
+
+static void test_plain_stop_with_open_connections(void **state)
+{
+    stop_with_open_connections(false);
+}
+
+static void test_tls_stop_with_open_connections(void **state)
+{
+    stop_with_open_connections(true);
 }
 
 static void check_peer(fixture *fx, SSL_CTX *ctx, const char *want)
@@ -837,7 +847,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_stream_backpressure),
         cmocka_unit_test(test_loop_post_from_thread),
         cmocka_unit_test(test_idle_timeout),
-        cmocka_unit_test(test_stop_with_open_connections),
+        cmocka_unit_test(test_plain_stop_with_open_connections),
+        cmocka_unit_test(test_tls_stop_with_open_connections),
         cmocka_unit_test(test_tls_client_certificates),
         cmocka_unit_test(test_plain_client_on_tls_port),
         cmocka_unit_test(test_config_errors),
