@@ -152,6 +152,14 @@ void daas_api__respond_err(daas_api__req *r, const daas_err *err)
     int code = err->code != DAAS_OK ? err->code : DAAS_EINTERNAL;
     const char *msg = err->msg[0] ? err->msg : daas_err_text(code);
     json_t *st = status_obj(r, code, msg);
+    if (code == DAAS_EINVALID) {
+        /* kubectl prints `The Kind "name" is invalid: <causes>`; without a cause the reason
+         * would be lost. */
+        json_t *d = json_object_get(st, "details");
+        if (d)
+            json_object_set_new(d, "causes", json_pack("[{s:s,s:s}]", "reason",
+                                                       "FieldValueInvalid", "message", msg));
+    }
     bool saved = r->table;
     r->table = false;
     daas_api__respond_obj(r, daas_err_http(code), st);

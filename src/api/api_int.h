@@ -81,6 +81,7 @@ typedef struct daas_api__req {
     int verb;            /* DAAS_API_VERB_* for metrics */
     int64_t start_ns;
     bool table;          /* the client asked for a Table */
+    bool apply;          /* server-side apply: managedFields come from daas_kube_apply */
     bool responded;
 } daas_api__req;
 

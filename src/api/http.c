@@ -359,42 +359,41 @@ static void run_on_close(conn *c)
 
 /* ---- reading requests ---- */
 
+/* Copies entry idx of name as UTF-8 into dst. A value that does not fit, or hides a NUL, is
+ * not one we can vouch for: false. */
+static bool entry_utf8(X509_NAME *name, int idx, char *dst, size_t cap)
+{
+    unsigned char *u = NULL;
+    int n = ASN1_STRING_to_UTF8(&u, X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, idx)));
+    bool ok = n >= 0 && (size_t)n < cap && (n == 0 || memchr(u, 0, (size_t)n) == NULL);
+    if (ok && n > 0)
+        memcpy(dst, u, (size_t)n);
+    if (ok)
+        dst[n] = '\0';
+    OPENSSL_free(u);
+    return ok;
+}
+
+/* The identity of a client certificate that chained to the CA of the SSL_CTX. */
 static void fill_peer(conn *c)
 {
     SSL *ssl = bufferevent_openssl_get_ssl(c->bev);
     X509 *cert = ssl ? SSL_get0_peer_certificate(ssl) : NULL;
+    int last = -1;
 
     c->peer_done = true;
     if (cert == NULL || SSL_get_verify_result(ssl) != X509_V_OK)
         return;
     X509_NAME *name = X509_get_subject_name(cert);
     /* Like Go's pkix.Name (and so kube-apiserver), the last CN wins. */
-    int last = -1;
     for (int i = -1; (i = X509_NAME_get_index_by_NID(name, NID_commonName, i)) >= 0;)
         last = i;
-    if (last >= 0) {
-        unsigned char *u = NULL;
-        int n = ASN1_STRING_to_UTF8(&u, X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, last)));
-        /* A name that does not fit, or hides a NUL, is not a name we can vouch for. */
-        bool ok = n >= 0 && (size_t)n < sizeof c->peer.cn && memchr(u, 0, (size_t)n) == NULL;
-        if (ok) {
-            memcpy(c->peer.cn, u, (size_t)n);
-            c->peer.cn[n] = '\0';
-        }
-        OPENSSL_free(u);
-        if (!ok)
-            return;
-    }
+    if (last >= 0 && !entry_utf8(name, last, c->peer.cn, sizeof c->peer.cn))
+        return;
     for (int i = -1; c->peer.norgs < 8 &&
-                     (i = X509_NAME_get_index_by_NID(name, NID_organizationName, i)) >= 0;) {
-        unsigned char *u = NULL;
-        int n = ASN1_STRING_to_UTF8(&u, X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, i)));
-        if (n >= 0 && (size_t)n < sizeof c->peer.orgs[0] && memchr(u, 0, (size_t)n) == NULL) {
-            memcpy(c->peer.orgs[c->peer.norgs], u, (size_t)n);
-            c->peer.orgs[c->peer.norgs++][n] = '\0';
-        }
-        OPENSSL_free(u);
-    }
+                     (i = X509_NAME_get_index_by_NID(name, NID_organizationName, i)) >= 0;)
+        if (entry_utf8(name, i, c->peer.orgs[c->peer.norgs], sizeof c->peer.orgs[0]))
+            c->peer.norgs++;
     c->peer.verified = true;
 }
 

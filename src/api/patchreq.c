@@ -162,6 +162,7 @@ void daas_api__patch(daas_api__req *r)
             goto out;
     }
     if (p.type == PATCH_APPLY) {
+        r->apply = true;
         char *m = daas_api__query(r, "fieldManager");
         if (m == NULL || m[0] == '\0')
             rc = daas_fail(&e, DAAS_EINVAL, "PATCH requests with apply patch type must have "

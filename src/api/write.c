@@ -178,7 +178,7 @@ static int check_namespace(daas_api__req *r, const char *name, daas_err *err)
     return rc;
 }
 
-static void init_meta(const daas_kube_kind *k, json_t *obj, const char *manager)
+static void init_meta(const daas_kube_kind *k, json_t *obj, const char *manager, bool apply)
 {
     char uid[37], ts[32];
     daas_uuid4(uid);
@@ -194,7 +194,8 @@ static void init_meta(const daas_kube_kind *k, json_t *obj, const char *manager)
         json_object_set_new(meta, "generation", json_integer(1));
     else
         json_object_del(meta, "generation");
-    daas_kube_track_update(NULL, obj, manager, daas_now_ms() / 1000);
+    if (!apply) /* an apply recorded its own Apply entry */
+        daas_kube_track_update(NULL, obj, manager, daas_now_ms() / 1000);
 }
 
 /* Creates obj (already decoded and checked) under the route's collection and responds. */
@@ -210,7 +211,7 @@ void daas_api__create_obj(daas_api__req *r, json_t *obj, int status)
                daas_kube_str(obj, "metadata.name")[0] == '\0';
     if (gen && daas_kube_str(obj, "metadata.generateName"))
         generate_name(obj);
-    init_meta(k, obj, daas_api__manager(r, mgr, sizeof mgr));
+    init_meta(k, obj, daas_api__manager(r, mgr, sizeof mgr), r->apply);
     if (k->defaults)
         k->defaults(obj, NULL);
     if (!daas_api__validate(r, obj, NULL))
@@ -343,8 +344,9 @@ int daas_api__commit(daas_api__req *r, const char *key, const daas_kv *kv, const
         *status = 200;
         return DAAS_OK;
     }
-    daas_kube_track_update(old, obj, daas_api__manager(r, mgr, sizeof mgr),
-                           daas_now_ms() / 1000);
+    if (!r->apply)
+        daas_kube_track_update(old, obj, daas_api__manager(r, mgr, sizeof mgr),
+                               daas_now_ms() / 1000);
     if (daas_api__dry_run(r)) {
         *status = 200;
         return DAAS_OK;
