@@ -40,7 +40,7 @@ grep -q '"type"' <<<"$out" && { echo "$out"; fail "label-selected watch leaked e
 pass "watch honours label selectors"
 
 # History before a restart is not replayable: such a watch gets one ERROR event (410 Expired).
-stop_server
+stop_server || fail "server did not shut down cleanly"
 start_server
 out=$(api GET "/api/v1/namespaces/default/configmaps?watch=true&resourceVersion=$rv&timeoutSeconds=2")
 grep -q '"type":"ERROR".*"code":410' <<<"$out" || { echo "$out"; fail "too old resourceVersion: no 410 ERROR event"; }

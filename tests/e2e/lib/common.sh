@@ -17,9 +17,10 @@ PASSED=0
 cleanup() {
   local rc=$?
   if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
-    kill -TERM "$SERVER_PID" 2>/dev/null || true
-    for _ in $(seq 50); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$SERVER_PID" 2>/dev/null || true
+    # A clean shutdown is part of every test: under ASan a leak makes the exit non-zero.
+    if ! stop_server && [ $rc -eq 0 ]; then
+      echo "FAIL: the server did not shut down cleanly"; rc=1
+    fi
   fi
   if [ $rc -ne 0 ] && [ -f "$T/server.log" ]; then
     echo "---- server log (last 40 lines) ----"; tail -n 40 "$T/server.log"
@@ -49,8 +50,17 @@ start_server() {
   echo "FAIL: server not ready"; return 1
 }
 
+# stop_server: SIGTERM, then wait up to 20 s; fails when the server exits non-zero.
 stop_server() {
-  kill -TERM "$SERVER_PID"; wait "$SERVER_PID" || true; SERVER_PID=
+  local pid=$SERVER_PID st=0
+  SERVER_PID=
+  kill -TERM "$pid" 2>/dev/null || return 1
+  for _ in $(seq 200); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  if kill -0 "$pid" 2>/dev/null; then
+    echo "server did not stop within 20 s"; kill -KILL "$pid"; wait "$pid" 2>/dev/null; return 1
+  fi
+  wait "$pid" || st=$?
+  [ $st -eq 0 ] || { echo "server exited with status $st"; return 1; }
 }
 
 # k ARGS: kubectl with a private cache and a timeout.
