@@ -53,11 +53,15 @@ json_t *daas_kube_mkpath(json_t *obj, const char *dotted)
     char seg[128];
     json_t *cur = obj;
     const char *p = dotted;
+    if (!json_is_object(cur))
+        return NULL;
     while (next_seg(&p, seg, sizeof seg)) {
         json_t *next = json_object_get(cur, seg);
         if (!json_is_object(next)) {
             next = json_object();
-            json_object_set_new(cur, seg, next);
+            /* set_new steals next even when it fails: never touch it after a failure */
+            if (json_object_set_new(cur, seg, next) != 0)
+                return NULL;
         }
         cur = next;
     }

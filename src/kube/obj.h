@@ -18,7 +18,8 @@ json_t *daas_kube_path(const json_t *obj, const char *dotted);
 const char *daas_kube_str(const json_t *obj, const char *dotted);
 /* The integer at path, or def. */
 int64_t daas_kube_int(const json_t *obj, const char *dotted, int64_t def);
-/* The object at path, creating empty objects along the way (replacing non-objects). */
+/* The object at path, creating empty objects along the way (replacing non-objects).
+ * NULL when obj itself is not an object (jansson's setters accept NULL and do nothing). */
 json_t *daas_kube_mkpath(json_t *obj, const char *dotted);
 /* Sets obj[dotted] = val (steals the reference), creating parents. */
 void daas_kube_set(json_t *obj, const char *dotted, json_t *val);
