@@ -133,6 +133,8 @@ static void for_dependents(daas_api *api, const char *ns, const char *uid, bool 
                     daas_err_clear(&e);
                     if (orphan) {
                         json_array_remove(refs, k);
+                        if (json_array_size(refs) == 0)
+                            daas_kube_del(o, "metadata.ownerReferences");
                         if (store_put(api, &l.items[j], o, &e) != DAAS_OK)
                             (*left)++;
                     } else {
