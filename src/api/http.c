@@ -339,6 +339,9 @@ void daas_http_on_close(daas_http_resp *resp, void (*cb)(void *arg), void *arg)
 {
     resp->on_close = cb;
     resp->on_close_arg = arg;
+    /* The peer may have left before the handler got here: tell it soon, from the loop. */
+    if (resp->c->peer_gone && !resp->c->in_run)
+        event_active(&resp->c->resume, EV_READ, 0);
 }
 
 daas_http_loop *daas_http_resp_loop(daas_http_resp *resp)
@@ -537,6 +540,16 @@ static bool step_body(conn *c)
     return true;
 }
 
+/* The peer left while the handler had the response and on_close was registered late. */
+static bool step_gone(conn *c)
+{
+    if (!c->peer_gone || c->resp.on_close == NULL)
+        return false;
+    run_on_close(c);
+    c->phase = PH_DEAD;
+    return true;
+}
+
 static bool step_closing(conn *c)
 {
     struct evbuffer *in = bufferevent_get_input(c->bev);
@@ -585,6 +598,7 @@ static void conn_run(conn *c)
         switch (c->phase) {
         case PH_HEAD: progress = step_head(c); break;
         case PH_BODY: progress = step_body(c); break;
+        case PH_HANDLER: progress = step_gone(c); break;
         case PH_CLOSING:
         case PH_LINGER: progress = step_closing(c); break;
         default: progress = false; break;

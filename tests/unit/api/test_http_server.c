@@ -92,6 +92,11 @@ static void start_stream(daas_http_resp *resp, int max, bool with_on_close)
     s->timer = daas_http_loop_timer(daas_http_resp_loop(resp), 5, stream_tick, s);
 }
 
+static void stream_later(void *arg)
+{
+    start_stream(arg, 0, true);
+}
+
 static void respond_later(void *arg)
 {
     daas_http_respond(arg, 200, "text/plain", NULL, "delayed", 7);
@@ -127,6 +132,8 @@ static void route(void *arg, const daas_http_req *req, daas_http_resp *resp)
         start_stream(resp, 0, false);
     } else if (strcmp(req->path, "/fill") == 0) {
         fill_pipe(resp);
+    } else if (strcmp(req->path, "/late_stream") == 0) {
+        (void)daas_http_loop_timer(daas_http_resp_loop(resp), 50, stream_later, resp);
     } else if (strcmp(req->path, "/delay") == 0) {
         (void)daas_http_loop_timer(daas_http_resp_loop(resp), 50, respond_later, resp);
     } else if (strcmp(req->path, "/deferred") == 0) {
@@ -651,6 +658,11 @@ static void test_peer_close_during_stream(void **state)
         usleep(10 * 1000);
     assert_int_equal(atomic_load(&g.write_rc), DAAS_ECLOSED);
     assert_int_equal(atomic_load(&g.closed), 1);
+    /* The peer leaves before the handler even starts its stream and registers on_close. */
+    c = cli_open(&fx, NULL);
+    cli_sends(c, "GET /late_stream HTTP/1.1\r\n\r\n");
+    cli_close(c);
+    wait_for(&g.closed, 2);
     fx_stop(&fx);
 }
 
