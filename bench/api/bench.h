@@ -29,12 +29,12 @@
 /* ---- TLS client context (tls.c) ---- */
 
 typedef struct daas_bench_tls {
-    SSL_CTX *ctx;              /* client context: CA, admin cert/key, AES-128-GCM first */
-    int port;                  /* server port on 127.0.0.1 */
-    pthread_mutex_t mu;        /* guards sess */
-    SSL_SESSION *sess;         /* newest session ticket, offered by new connections */
-    atomic_long handshakes;    /* completed handshakes */
-    atomic_long resumed;       /* of which resumed a session */
+    SSL_CTX *ctx;           /* client context: CA, admin cert/key, AES-128-GCM first */
+    int port;               /* server port on 127.0.0.1 */
+    pthread_mutex_t mu;     /* guards sess */
+    SSL_SESSION *sess;      /* newest session ticket, offered by new connections */
+    atomic_long handshakes; /* completed handshakes */
+    atomic_long resumed;    /* of which resumed a session */
 } daas_bench_tls;
 
 /* Builds the client context from the kubeconfig at path (base64 PEM CA, client certificate
@@ -56,18 +56,18 @@ typedef void (*daas_bench_body_fn)(void *ud, const char *p, size_t n);
 enum { DAAS_BENCH_HEAD_MAX = 8192 };
 
 typedef struct daas_bench_resp {
-    int state;               /* private parser state */
-    int status;              /* HTTP status, once the head is parsed */
-    bool chunked;            /* Transfer-Encoding: chunked */
-    bool close;              /* Connection: close (reconnect after this response) */
-    int64_t remain;          /* body bytes left (length framing) or in the current chunk */
-    int64_t body_len;        /* decoded body bytes seen */
-    size_t headlen;          /* bytes in head */
-    size_t linelen;          /* bytes in line */
-    char line[256];          /* chunk-size / chunk-end / trailer line being read */
+    int state;                      /* private parser state */
+    int status;                     /* HTTP status, once the head is parsed */
+    bool chunked;                   /* Transfer-Encoding: chunked */
+    bool close;                     /* Connection: close (reconnect after this response) */
+    int64_t remain;                 /* body bytes left (length framing) or in the current chunk */
+    int64_t body_len;               /* decoded body bytes seen */
+    size_t headlen;                 /* bytes in head */
+    size_t linelen;                 /* bytes in line */
+    char line[256];                 /* chunk-size / chunk-end / trailer line being read */
     char head[DAAS_BENCH_HEAD_MAX]; /* status line and header fields */
-    daas_bench_body_fn on_body; /* receives decoded body bytes (may be NULL) */
-    void *ud;                /* for on_body */
+    daas_bench_body_fn on_body;     /* receives decoded body bytes (may be NULL) */
+    void *ud;                       /* for on_body */
 } daas_bench_resp;
 
 /* Prepares r for one response. */
@@ -75,23 +75,22 @@ void daas_bench_resp_init(daas_bench_resp *r, daas_bench_body_fn on_body, void *
 /* Feeds received bytes; *used says how many were consumed (all, unless the response ended).
  * Returns DAAS_OK while more is expected or when done (see daas_bench_resp_done),
  * DAAS_EINVAL on a malformed response, DAAS_EHEADERS when the head is too large. */
-DAAS_MUST_USE int daas_bench_resp_feed(daas_bench_resp *r, const char *p, size_t n,
-                                       size_t *used);
+DAAS_MUST_USE int daas_bench_resp_feed(daas_bench_resp *r, const char *p, size_t n, size_t *used);
 bool daas_bench_resp_done(const daas_bench_resp *r);
 bool daas_bench_resp_head_done(const daas_bench_resp *r);
 
 /* ---- blocking keep-alive client connection (conn.c) ---- */
 
 typedef struct daas_bench_conn {
-    daas_bench_tls *tls; /* borrowed */
-    int fd;              /* -1 when closed */
-    SSL *ssl;            /* NULL when closed */
-    daas_buf req;        /* request being sent (reused) */
-    daas_buf *capture;   /* body sink of the current request, or NULL */
+    daas_bench_tls *tls;        /* borrowed */
+    int fd;                     /* -1 when closed */
+    SSL *ssl;                   /* NULL when closed */
+    daas_buf req;               /* request being sent (reused) */
+    daas_buf *capture;          /* body sink of the current request, or NULL */
     const daas_bench_resp *cur; /* response being read */
-    int status;          /* status of the current request */
-    char errbody[240];   /* start of the last request's error body, or TLS error */
-    char rbuf[16384];    /* one TLS record's worth */
+    int status;                 /* status of the current request */
+    char errbody[240];          /* start of the last request's error body, or TLS error */
+    char rbuf[16384];           /* one TLS record's worth */
 } daas_bench_conn;
 
 /* Opens (lazily: the first request connects). Never fails. */
@@ -108,7 +107,7 @@ DAAS_MUST_USE int daas_bench_conn_do(daas_bench_conn *c, const char *method, con
 /* ---- latency statistics (stats.c) ---- */
 
 typedef struct daas_bench_lat {
-    uint32_t *us;  /* latencies in microseconds */
+    uint32_t *us; /* latencies in microseconds */
     size_t n, cap;
 } daas_bench_lat;
 
@@ -122,18 +121,18 @@ void daas_bench_lat_fini(daas_bench_lat *l);
 /* ---- the spawned server (server.c) ---- */
 
 typedef struct daas_bench_server {
-    pid_t pid;          /* the daas server process, 0 when not running */
-    int port;           /* its HTTPS port */
-    char dir[256];      /* temporary data directory */
-    char log[300];      /* dir/server.log: the server's stderr */
+    pid_t pid;     /* the daas server process, 0 when not running */
+    int port;      /* its HTTPS port */
+    char dir[256]; /* temporary data directory */
+    char log[300]; /* dir/server.log: the server's stderr */
     char kubeconfig[300];
 } daas_bench_server;
 
 /* Makes a fresh data dir, picks a free port, starts `daas server` and waits up to 60 s for
  * the kubeconfig and a 200 from /readyz; t is initialised from the kubeconfig on success.
  * Errors: DAAS_EIO (spawn, early exit or timeout; the log's tail is printed). */
-DAAS_MUST_USE int daas_bench_server_start(daas_bench_server *s, const char *daas,
-                                          int workers, daas_bench_tls *t, daas_err *err);
+DAAS_MUST_USE int daas_bench_server_start(daas_bench_server *s, const char *daas, int workers,
+                                          daas_bench_tls *t, daas_err *err);
 /* SIGTERM (SIGKILL after 15 s), then removes the data dir unless keep. Returns the exit
  * status as waitpid reports it, or -1. */
 int daas_bench_server_stop(daas_bench_server *s, bool keep);
@@ -156,15 +155,15 @@ typedef struct daas_bench_result {
 } daas_bench_result;
 
 typedef struct daas_bench_cfg {
-    const char *daas;     /* server binary */
-    int clients;          /* concurrent load connections */
-    int64_t creates;      /* pods created in phase a */
-    int seconds;          /* duration of phases b and c */
-    int watchers;         /* phase d watchers */
-    int64_t events;       /* phase d events */
-    int writers;          /* phase d writer connections */
-    int workers;          /* --workers for the server, 0: its default */
-    bool keep;            /* keep the data dir */
+    const char *daas; /* server binary */
+    int clients;      /* concurrent load connections */
+    int64_t creates;  /* pods created in phase a */
+    int seconds;      /* duration of phases b and c */
+    int watchers;     /* phase d watchers */
+    int64_t events;   /* phase d events */
+    int writers;      /* phase d writer connections */
+    int workers;      /* --workers for the server, 0: its default */
+    bool keep;        /* keep the data dir */
 } daas_bench_cfg;
 
 /* POSTs a Namespace named ns; 201 or 409 (exists) are success. */
@@ -172,16 +171,15 @@ DAAS_MUST_USE int daas_bench_make_ns(daas_bench_tls *t, const char *ns, daas_err
 /* A pause inside the create phase: once every index below at is done (and before any index
  * at or above it is sent), fn(arg) runs with the server quiet; the pause is not timed. */
 typedef struct daas_bench_pause {
-    int64_t at;             /* first index held back */
-    void (*fn)(void *arg);  /* runs on the calling thread during the pause */
+    int64_t at;            /* first index held back */
+    void (*fn)(void *arg); /* runs on the calling thread during the pause */
     void *arg;
 } daas_bench_pause;
 
 /* Creates pods ns/p-<i> for i in [from, to) with cfg->clients connections; pause may be NULL
  * or lie outside (from, to), in which case it is ignored. */
-void daas_bench_creates(daas_bench_tls *t, const daas_bench_cfg *cfg, const char *ns,
-                        int64_t from, int64_t to, const daas_bench_pause *pause,
-                        daas_bench_result *res);
+void daas_bench_creates(daas_bench_tls *t, const daas_bench_cfg *cfg, const char *ns, int64_t from,
+                        int64_t to, const daas_bench_pause *pause, daas_bench_result *res);
 /* Random GETs of default/p-<i>, i in [0, n), for cfg->seconds. */
 void daas_bench_gets(daas_bench_tls *t, const daas_bench_cfg *cfg, int64_t n,
                      daas_bench_result *res);
@@ -192,26 +190,25 @@ void daas_bench_lists(daas_bench_tls *t, const daas_bench_cfg *cfg, const char *
 /* ---- watch fan-out (watch.c) ---- */
 
 typedef struct daas_bench_watch_result {
-    int established;       /* watchers whose stream started (status 200) */
-    int failed;            /* watchers that could not connect or ended early */
-    int64_t deliveries;    /* events received, all watchers */
-    int64_t missed;        /* (watcher, event) pairs never received */
-    int64_t reordered;     /* events whose resourceVersion did not increase */
-    int64_t error_events;  /* ERROR events */
-    int64_t writes_ok;     /* acknowledged writes */
-    int64_t write_errors;  /* failed writes */
-    double write_seconds;  /* first write sent to last acknowledged */
-    double seconds;        /* first write sent to last delivery */
-    double setup_seconds;  /* time to open all watches */
-    double lag_max_ms;     /* max over events of (last delivery - acknowledgement) */
-    double lag_p99_ms;     /* p99 of the same */
-    char first_err[240];   /* first failure seen */
+    int established;      /* watchers whose stream started (status 200) */
+    int failed;           /* watchers that could not connect or ended early */
+    int64_t deliveries;   /* events received, all watchers */
+    int64_t missed;       /* (watcher, event) pairs never received */
+    int64_t reordered;    /* events whose resourceVersion did not increase */
+    int64_t error_events; /* ERROR events */
+    int64_t writes_ok;    /* acknowledged writes */
+    int64_t write_errors; /* failed writes */
+    double write_seconds; /* first write sent to last acknowledged */
+    double seconds;       /* first write sent to last delivery */
+    double setup_seconds; /* time to open all watches */
+    double lag_max_ms;    /* max over events of (last delivery - acknowledgement) */
+    double lag_p99_ms;    /* p99 of the same */
+    char first_err[240];  /* first failure seen */
 } daas_bench_watch_result;
 
 /* Runs phase d: namespace fanout, cfg->watchers watches from the list's resourceVersion,
  * cfg->events configmap writes from cfg->writers connections. */
-void daas_bench_watch(daas_bench_tls *t, const daas_bench_cfg *cfg,
-                      daas_bench_watch_result *res);
+void daas_bench_watch(daas_bench_tls *t, const daas_bench_cfg *cfg, daas_bench_watch_result *res);
 
 /* Monotonic seconds as a double, for reports. */
 double daas_bench_secs(int64_t ns);

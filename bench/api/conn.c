@@ -116,8 +116,8 @@ static int read_resp(daas_bench_conn *c, daas_bench_resp *r, bool *any)
     return DAAS_OK;
 }
 
-static int format_req(daas_bench_conn *c, const char *method, const char *path,
-                      const char *body, size_t body_len)
+static int format_req(daas_bench_conn *c, const char *method, const char *path, const char *body,
+                      size_t body_len)
 {
     daas_buf_reset(&c->req);
     int rc = daas_buf_printf(&c->req,
@@ -157,8 +157,8 @@ static int attempt(daas_bench_conn *c, bool *any)
     return rc;
 }
 
-int daas_bench_conn_do(daas_bench_conn *c, const char *method, const char *path,
-                       const char *body, size_t body_len, daas_buf *capture, int *status)
+int daas_bench_conn_do(daas_bench_conn *c, const char *method, const char *path, const char *body,
+                       size_t body_len, daas_buf *capture, int *status)
 {
     bool any = false;
     bool fresh = c->ssl == NULL;

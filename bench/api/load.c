@@ -21,24 +21,24 @@ enum { OP_CREATE, OP_GET, OP_LIST };
 enum { MAX_CONSECUTIVE_ERRORS = 2000 };
 
 typedef struct phase {
-    daas_bench_tls *tls;       /* borrowed */
-    int op;                    /* OP_* */
-    const char *ns;            /* namespace */
-    atomic_llong next;         /* OP_CREATE: next index to create */
-    int64_t to;                /* OP_CREATE: end of the index range */
-    int64_t n;                 /* OP_GET: pods p-0 .. p-(n-1) exist in default */
-    int64_t deadline_ns;       /* OP_GET/OP_LIST: stop time; set between the barriers */
-    pthread_barrier_t ready;   /* all threads connected */
-    pthread_barrier_t go;      /* clock started */
-    pthread_mutex_t mu;        /* guards lat and res->first_* */
-    daas_bench_lat lat;        /* merged samples */
-    atomic_llong ok, errors;   /* counters */
-    daas_bench_result *res;    /* where the first error goes */
+    daas_bench_tls *tls;           /* borrowed */
+    int op;                        /* OP_* */
+    const char *ns;                /* namespace */
+    atomic_llong next;             /* OP_CREATE: next index to create */
+    int64_t to;                    /* OP_CREATE: end of the index range */
+    int64_t n;                     /* OP_GET: pods p-0 .. p-(n-1) exist in default */
+    int64_t deadline_ns;           /* OP_GET/OP_LIST: stop time; set between the barriers */
+    pthread_barrier_t ready;       /* all threads connected */
+    pthread_barrier_t go;          /* clock started */
+    pthread_mutex_t mu;            /* guards lat and res->first_* */
+    daas_bench_lat lat;            /* merged samples */
+    atomic_llong ok, errors;       /* counters */
+    daas_bench_result *res;        /* where the first error goes */
     const daas_bench_pause *pause; /* OP_CREATE: optional quiet point, else NULL */
-    int64_t from;              /* OP_CREATE: first index */
-    atomic_llong below_done;   /* OP_CREATE: finished indices below pause->at */
-    bool released;             /* the pause is over; guarded by mu */
-    pthread_cond_t resume;     /* signalled when released turns true */
+    int64_t from;                  /* OP_CREATE: first index */
+    atomic_llong below_done;       /* OP_CREATE: finished indices below pause->at */
+    bool released;                 /* the pause is over; guarded by mu */
+    pthread_cond_t resume;         /* signalled when released turns true */
 } phase;
 
 /* A realistic pod of about 1.5 KB: labels, annotations, two containers with images, ports,
@@ -79,7 +79,7 @@ static int pod_json(daas_buf *b, const char *ns, int64_t i)
         i, ns, (int)(i % 16), i);
 }
 
-/* xorshift64*: a fast non-cryptographic generator for picking pods (rand() is banned). */
+/* xorshift64*: a fast non-cryptographic generator for picking pods (not the C library's). */
 static uint64_t next_rand(uint64_t *s)
 {
     *s ^= *s >> 12;
@@ -95,8 +95,7 @@ static void note_error(phase *ph, const daas_bench_conn *c, int rc, int status)
     if (ph->res->first_err[0] == '\0') {
         ph->res->first_status = rc == DAAS_OK ? status : 0;
         snprintf(ph->res->first_err, sizeof ph->res->first_err, "%s%s%.200s",
-                 rc == DAAS_OK ? "" : daas_err_name(rc), rc == DAAS_OK ? "" : ": ",
-                 c->errbody);
+                 rc == DAAS_OK ? "" : daas_err_name(rc), rc == DAAS_OK ? "" : ": ", c->errbody);
     }
     pthread_mutex_unlock(&ph->mu);
 }
@@ -239,12 +238,15 @@ static void run_phase(phase *ph, const daas_bench_cfg *cfg, daas_bench_result *r
     daas_free(th);
 }
 
-void daas_bench_creates(daas_bench_tls *t, const daas_bench_cfg *cfg, const char *ns,
-                        int64_t from, int64_t to, const daas_bench_pause *pause,
-                        daas_bench_result *res)
+void daas_bench_creates(daas_bench_tls *t, const daas_bench_cfg *cfg, const char *ns, int64_t from,
+                        int64_t to, const daas_bench_pause *pause, daas_bench_result *res)
 {
     bool inside = pause != NULL && pause->at > from && pause->at < to;
-    phase ph = {.tls = t, .op = OP_CREATE, .ns = ns, .to = to, .from = from,
+    phase ph = {.tls = t,
+                .op = OP_CREATE,
+                .ns = ns,
+                .to = to,
+                .from = from,
                 .pause = inside ? pause : NULL};
     atomic_init(&ph.below_done, 0);
     atomic_init(&ph.next, from);

@@ -32,21 +32,20 @@ static const char *pass(bool ok)
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: bench_api [options]\n\n"
-            "Starts its own `daas server` and measures creates, gets, lists, watch fan-out and\n"
-            "memory. See bench/README.md.\n\n"
-            "  --daas PATH      server binary (default $DAAS_BIN, else daas next to bench_api,\n"
-            "                   else ./build/daas)\n"
-            "  --clients N      concurrent load connections (default 64)\n"
-            "  --creates N      pods created in the create phase (default 20000)\n"
-            "  --seconds N      duration of the get and list phases (default 10)\n"
-            "  --watchers N     watchers in the fan-out phase (default 1000)\n"
-            "  --events N       events written in the fan-out phase (default 10000)\n"
-            "  --writers N      writer connections in the fan-out phase (default 4)\n"
-            "  --workers N      pass --workers N to the server (default: its own)\n"
-            "  --keep           keep the temporary data dir and server log\n"
-            "  --quick          smoke run: 2000 creates, 3 s, 100 watchers, 1000 events\n");
+    fprintf(f, "usage: bench_api [options]\n\n"
+               "Starts its own `daas server` and measures creates, gets, lists, watch fan-out and\n"
+               "memory. See bench/README.md.\n\n"
+               "  --daas PATH      server binary (default $DAAS_BIN, else daas next to bench_api,\n"
+               "                   else ./build/daas)\n"
+               "  --clients N      concurrent load connections (default 64)\n"
+               "  --creates N      pods created in the create phase (default 20000)\n"
+               "  --seconds N      duration of the get and list phases (default 10)\n"
+               "  --watchers N     watchers in the fan-out phase (default 1000)\n"
+               "  --events N       events written in the fan-out phase (default 10000)\n"
+               "  --writers N      writer connections in the fan-out phase (default 4)\n"
+               "  --workers N      pass --workers N to the server (default: its own)\n"
+               "  --keep           keep the temporary data dir and server log\n"
+               "  --quick          smoke run: 2000 creates, 3 s, 100 watchers, 1000 events\n");
 }
 
 static bool parse_num(const char *s, int64_t lo, int64_t hi, int64_t *out)
@@ -82,12 +81,12 @@ static void default_daas(char *buf, size_t n)
 static int parse_args(int argc, char **argv, daas_bench_cfg *cfg, char *daas, size_t dlen)
 {
     static const struct option opts[] = {
-        {"daas", required_argument, 0, 'd'},    {"clients", required_argument, 0, 'c'},
-        {"creates", required_argument, 0, 'n'}, {"seconds", required_argument, 0, 's'},
+        {"daas", required_argument, 0, 'd'},     {"clients", required_argument, 0, 'c'},
+        {"creates", required_argument, 0, 'n'},  {"seconds", required_argument, 0, 's'},
         {"watchers", required_argument, 0, 'w'}, {"events", required_argument, 0, 'e'},
-        {"writers", required_argument, 0, 'W'}, {"workers", required_argument, 0, 'k'},
-        {"keep", no_argument, 0, 'K'},          {"quick", no_argument, 0, 'q'},
-        {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
+        {"writers", required_argument, 0, 'W'},  {"workers", required_argument, 0, 'k'},
+        {"keep", no_argument, 0, 'K'},           {"quick", no_argument, 0, 'q'},
+        {"help", no_argument, 0, 'h'},           {0, 0, 0, 0}};
     int64_t v[128];
     bool set[128] = {false};
     int ch;
@@ -247,8 +246,8 @@ static void phase_rss(daas_bench_tls *t, const daas_bench_cfg *cfg, daas_bench_s
     int64_t at_pods = RSS_PODS;
     if (!at->taken) {
         if (stored < RSS_PODS) {
-            daas_bench_creates(t, cfg, "default", cfg->creates,
-                               cfg->creates + RSS_PODS - stored, NULL, &r);
+            daas_bench_creates(t, cfg, "default", cfg->creates, cfg->creates + RSS_PODS - stored,
+                               NULL, &r);
             stored += r.ok;
             print_errors(r.errors, r.first_status, r.first_err);
         }
@@ -330,8 +329,8 @@ int main(int argc, char **argv)
         daas_bench_server_stop(&srv, cfg.keep);
         return 1;
     }
-    printf("bench_api: %s on 127.0.0.1:%d (pid %d, ready in %.2f s); %d clients, %d cores\n",
-           daas, srv.port, (int)srv.pid, daas_bench_secs(daas_mono_ns() - t0), cfg.clients,
+    printf("bench_api: %s on 127.0.0.1:%d (pid %d, ready in %.2f s); %d clients, %d cores\n", daas,
+           srv.port, (int)srv.pid, daas_bench_secs(daas_mono_ns() - t0), cfg.clients,
            (int)sysconf(_SC_NPROCESSORS_ONLN));
     fflush(stdout);
     bool ok = run_phases(&tls, &cfg, &srv);
@@ -339,8 +338,7 @@ int main(int argc, char **argv)
            atomic_load(&tls.resumed));
     int st = daas_bench_server_stop(&srv, cfg.keep);
     if (ok && !(WIFEXITED(st) && WEXITSTATUS(st) == 0)) {
-        fprintf(stderr, "bench_api: the server did not exit cleanly on SIGTERM (status %d)\n",
-                st);
+        fprintf(stderr, "bench_api: the server did not exit cleanly on SIGTERM (status %d)\n", st);
     }
     daas_bench_tls_fini(&tls);
     return ok ? 0 : 1;

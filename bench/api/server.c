@@ -62,8 +62,16 @@ static void exec_server(const daas_bench_server *s, const char *daas, int worker
         (void)dup2(fd, 1);
         (void)dup2(fd, 2);
     }
-    char *argv[] = {(char *)daas, "server", "--data-dir", data, "--https-listen-port", port,
-                    "--bind-address", "127.0.0.1", workers > 0 ? "--workers" : NULL, nworkers,
+    char *argv[] = {(char *)daas,
+                    "server",
+                    "--data-dir",
+                    data,
+                    "--https-listen-port",
+                    port,
+                    "--bind-address",
+                    "127.0.0.1",
+                    workers > 0 ? "--workers" : NULL,
+                    nworkers,
                     NULL};
     execv(daas, argv);
     fprintf(stderr, "bench_api: exec %s: %s\n", daas, strerror(errno));
@@ -111,8 +119,8 @@ static int wait_ready(daas_bench_server *s, daas_bench_tls *t, daas_err *err)
                      READY_TIMEOUT_MS / 1000);
 }
 
-int daas_bench_server_start(daas_bench_server *s, const char *daas, int workers,
-                            daas_bench_tls *t, daas_err *err)
+int daas_bench_server_start(daas_bench_server *s, const char *daas, int workers, daas_bench_tls *t,
+                            daas_err *err)
 {
     memset(s, 0, sizeof *s);
     snprintf(s->dir, sizeof s->dir, "/tmp/daas-bench-XXXXXX");
@@ -136,6 +144,9 @@ int daas_bench_server_start(daas_bench_server *s, const char *daas, int workers,
 
 static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
+    (void)st;
+    (void)flag;
+    (void)ftw;
     (void)remove(path); /* keep going: remove what can be removed */
     return 0;
 }

@@ -194,10 +194,15 @@ SSL *daas_bench_tls_ssl(daas_bench_tls *t, int fd)
         SSL_free(ssl);
         return NULL;
     }
+    /* Each connection resumes from its own copy: a handshake in progress may update the
+     * session it was given, and others sharing the object would then fail to resume. */
     pthread_mutex_lock(&t->mu);
-    if (t->sess != NULL)
-        SSL_set_session(ssl, t->sess);
+    SSL_SESSION *copy = t->sess != NULL ? SSL_SESSION_dup(t->sess) : NULL;
     pthread_mutex_unlock(&t->mu);
+    if (copy != NULL) {
+        SSL_set_session(ssl, copy);
+        SSL_SESSION_free(copy);
+    }
     SSL_set_connect_state(ssl);
     return ssl;
 }

@@ -44,43 +44,43 @@ enum {
 typedef struct wctx wctx;
 
 typedef struct watcher {
-    wctx *wc;              /* the phase */
-    int fd;                /* -1 before start and after close */
-    SSL *ssl;              /* NULL likewise */
-    int state;             /* W_* */
-    uint32_t mask;         /* epoll events registered */
-    bool head_seen;        /* response head handled */
-    daas_bench_resp resp;  /* stream framing */
-    char *line;            /* partial event line */
+    wctx *wc;             /* the phase */
+    int fd;               /* -1 before start and after close */
+    SSL *ssl;             /* NULL likewise */
+    int state;            /* W_* */
+    uint32_t mask;        /* epoll events registered */
+    bool head_seen;       /* response head handled */
+    daas_bench_resp resp; /* stream framing */
+    char *line;           /* partial event line */
     size_t linelen, linecap;
-    int64_t last_rv;       /* last resourceVersion seen */
-    int64_t count;         /* distinct seqs seen */
-    uint8_t *seen;         /* bitmap over seq */
+    int64_t last_rv; /* last resourceVersion seen */
+    int64_t count;   /* distinct seqs seen */
+    uint8_t *seen;   /* bitmap over seq */
 } watcher;
 
 struct wctx {
-    daas_bench_tls *tls;          /* borrowed */
-    int64_t events;               /* E */
-    int nw;                       /* watchers */
-    watcher *w;                   /* nw watchers */
-    int ep;                       /* epoll fd */
-    char req[512];                /* the watch request */
+    daas_bench_tls *tls; /* borrowed */
+    int64_t events;      /* E */
+    int nw;              /* watchers */
+    watcher *w;          /* nw watchers */
+    int ep;              /* epoll fd */
+    char req[512];       /* the watch request */
     size_t reqlen;
-    int next_start, inflight;     /* connection pacing (epoll thread) */
+    int next_start, inflight;                 /* connection pacing (epoll thread) */
     atomic_int established, failed, complete; /* read by the main thread */
-    atomic_llong deliveries;      /* events delivered, all watchers */
-    atomic_bool stop;             /* set by the main thread */
-    int64_t now;                  /* time of the current read (epoll thread) */
-    int64_t *recv_max;            /* per seq: time the last watcher got it */
-    int64_t last_delivery;        /* epoll thread */
-    int64_t reordered, error_events; /* epoll thread */
-    char first_err[240];          /* epoll thread */
-    char rbuf[65536];             /* shared read buffer (epoll thread) */
+    atomic_llong deliveries;                  /* events delivered, all watchers */
+    atomic_bool stop;                         /* set by the main thread */
+    int64_t now;                              /* time of the current read (epoll thread) */
+    int64_t *recv_max;                        /* per seq: time the last watcher got it */
+    int64_t last_delivery;                    /* epoll thread */
+    int64_t reordered, error_events;          /* epoll thread */
+    char first_err[240];                      /* epoll thread */
+    char rbuf[65536];                         /* shared read buffer (epoll thread) */
     /* writers */
     int writers;
     atomic_llong writes_ok, write_errors;
-    int64_t *send_ns, *ack_ns;    /* per seq, by its writer */
-    char werr[240];               /* first writer error, under wmu */
+    int64_t *send_ns, *ack_ns; /* per seq, by its writer */
+    char werr[240];            /* first writer error, under wmu */
     pthread_mutex_t wmu;
 };
 
@@ -115,16 +115,21 @@ static int64_t num_after(const char *p, size_t n, const char *key)
     return v;
 }
 
+/* Whether [t, end) starts with lit. */
+static bool starts(const char *t, const char *end, const char *lit)
+{
+    size_t l = strlen(lit);
+    return (size_t)(end - t) >= l && memcmp(t, lit, l) == 0;
+}
+
 static void on_event(watcher *w, const char *p, size_t n)
 {
     wctx *wc = w->wc;
+    /* upstream writes "type" first; an event without it is still counted by its seq */
     const char *t = memmem(p, n < 32 ? n : 32, "\"type\":\"", 8);
-    if (t == NULL)
+    if (t != NULL && starts(t + 8, p + n, "BOOKMARK"))
         return;
-    t += 8;
-    if (strncmp(t, "BOOKMARK", 8) == 0)
-        return;
-    if (strncmp(t, "ERROR", 5) == 0) {
+    if (t != NULL && starts(t + 8, p + n, "ERROR")) {
         wc->error_events++;
         note(wc->first_err, sizeof wc->first_err, "ERROR event: %.*s", (int)(n < 200 ? n : 200), p);
         return;
@@ -372,12 +377,11 @@ static void *writer_main(void *arg)
         if (create)
             snprintf(path, sizeof path, "/api/v1/namespaces/fanout/configmaps");
         else
-            snprintf(path, sizeof path, "/api/v1/namespaces/fanout/configmaps/cm-%d-%d",
-                     wa->id, j);
+            snprintf(path, sizeof path, "/api/v1/namespaces/fanout/configmaps/cm-%d-%d", wa->id, j);
         wc->send_ns[seq] = daas_mono_ns();
         if (rc == DAAS_OK)
-            rc = daas_bench_conn_do(&c, create ? "POST" : "PUT", path, body.data, body.len,
-                                    NULL, &status);
+            rc = daas_bench_conn_do(&c, create ? "POST" : "PUT", path, body.data, body.len, NULL,
+                                    &status);
         if (rc == DAAS_OK && status == (create ? 201 : 200)) {
             wc->ack_ns[seq] = daas_mono_ns();
             atomic_fetch_add(&wc->writes_ok, 1);
@@ -406,13 +410,13 @@ static int list_rv(daas_bench_tls *t, int64_t *rv, char *errbuf, size_t errlen)
     json_error_t jerr;
     daas_buf_init(&body, 64 << 20);
     daas_bench_conn_init(&c, t);
-    int rc = daas_bench_conn_do(&c, "GET", "/api/v1/namespaces/fanout/configmaps", NULL, 0,
-                                &body, &status);
+    int rc = daas_bench_conn_do(&c, "GET", "/api/v1/namespaces/fanout/configmaps", NULL, 0, &body,
+                                &status);
     json_t *j = rc == DAAS_OK && status == 200 && body.data != NULL
                     ? json_loadb(body.data, body.len, 0, &jerr)
                     : NULL;
-    const char *s = json_string_value(json_object_get(json_object_get(j, "metadata"),
-                                                      "resourceVersion"));
+    const char *s =
+        json_string_value(json_object_get(json_object_get(j, "metadata"), "resourceVersion"));
     *rv = s != NULL ? strtoll(s, NULL, 10) : -1;
     if (*rv < 0) {
         snprintf(errbuf, errlen, "initial list: HTTP %d %s %.160s", status,
@@ -529,9 +533,8 @@ static void summarize(wctx *wc, int64_t t0, daas_bench_watch_result *res)
         if (wc->ack_ns[s] > last_ack)
             last_ack = wc->ack_ns[s];
         if (wc->recv_max[s] > 0)
-            daas_bench_lat_add(&lags, wc->recv_max[s] > wc->ack_ns[s]
-                                          ? wc->recv_max[s] - wc->ack_ns[s]
-                                          : 0);
+            daas_bench_lat_add(
+                &lags, wc->recv_max[s] > wc->ack_ns[s] ? wc->recv_max[s] - wc->ack_ns[s] : 0);
         for (int i = 0; i < wc->nw; i++)
             if (!(wc->w[i].seen[s >> 3] & (1u << (s & 7))))
                 res->missed++;
@@ -548,8 +551,8 @@ static void summarize(wctx *wc, int64_t t0, daas_bench_watch_result *res)
     res->write_errors = atomic_load(&wc->write_errors);
     res->write_seconds = daas_bench_secs(last_ack - t0);
     res->seconds = daas_bench_secs((wc->last_delivery > t0 ? wc->last_delivery : last_ack) - t0);
-    snprintf(res->first_err, sizeof res->first_err, "%s", wc->first_err[0] ? wc->first_err
-                                                                            : wc->werr);
+    snprintf(res->first_err, sizeof res->first_err, "%s",
+             wc->first_err[0] ? wc->first_err : wc->werr);
 }
 
 void daas_bench_watch(daas_bench_tls *t, const daas_bench_cfg *cfg, daas_bench_watch_result *res)
