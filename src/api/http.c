@@ -250,6 +250,8 @@ static void send_response(conn *c, int status, const char *ctype, const char *co
     }
 }
 
+/* Contract in http.h. Loop thread. Writes head and body at once; the connection goes on to
+ * the next request (keep-alive) or closes after the flush. */
 void daas_http_respond(daas_http_resp *resp, int status, const char *content_type,
                        const char *const *extra_headers, const void *body, size_t len)
 {
@@ -279,6 +281,7 @@ static void fail_request(conn *c, int rc, const char *msg)
     c->phase = PH_CLOSING;
 }
 
+/* Contract in http.h. Loop thread. HTTP/1.0 peers get a close-delimited body instead. */
 void daas_http_stream_start(daas_http_resp *resp, int status, const char *content_type)
 {
     conn *c = resp->c;
@@ -294,6 +297,8 @@ void daas_http_stream_start(daas_http_resp *resp, int status, const char *conten
         write_head(c, status, content_type, NULL, -1, c->chunked);
 }
 
+/* Contract in http.h. Loop thread. Refused (DAAS_ETOOBIG) when bytes already wait and this
+ * chunk would take the backlog past max_pending; a chunk into an empty pipe always goes. */
 int daas_http_stream_write(daas_http_resp *resp, const void *p, size_t n, size_t max_pending)
 {
     conn *c = resp->c;
@@ -319,11 +324,13 @@ int daas_http_stream_write(daas_http_resp *resp, const void *p, size_t n, size_t
     return DAAS_OK;
 }
 
+/* Contract in http.h: bytes queued in user space, not yet handed to the kernel. */
 size_t daas_http_stream_pending(daas_http_resp *resp)
 {
     return evbuffer_get_length(bufferevent_get_output(resp->c->bev));
 }
 
+/* Contract in http.h. Loop thread. Ignored unless a stream is open (e.g. after on_close). */
 void daas_http_stream_end(daas_http_resp *resp)
 {
     conn *c = resp->c;
@@ -335,6 +342,7 @@ void daas_http_stream_end(daas_http_resp *resp)
     finish_response(c);
 }
 
+/* Contract in http.h. Loop thread. Also honoured for a deferred (non-stream) response. */
 void daas_http_on_close(daas_http_resp *resp, void (*cb)(void *arg), void *arg)
 {
     resp->on_close = cb;
@@ -344,6 +352,7 @@ void daas_http_on_close(daas_http_resp *resp, void (*cb)(void *arg), void *arg)
         event_active(&resp->c->resume, EV_READ, 0);
 }
 
+/* Contract in http.h. */
 daas_http_loop *daas_http_resp_loop(daas_http_resp *resp)
 {
     return resp->c->loop;
@@ -609,12 +618,8 @@ static void conn_run(conn *c)
         conn_free(c);
 }
 
-static void on_read(struct bufferevent *bev, void *arg)
-{
-    conn_run(arg);
-}
-
-static void on_write(struct bufferevent *bev, void *arg)
+/* Input arrived, or the output drained (write low-water mark 0). */
+static void on_io(struct bufferevent *bev, void *arg)
 {
     conn_run(arg);
 }
@@ -669,21 +674,15 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 
 static void format_remote(const struct sockaddr *sa, char *buf, size_t n)
 {
+    const struct sockaddr_in *s4 = (const struct sockaddr_in *)(const void *)sa;
+    const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)(const void *)sa;
     char host[INET6_ADDRSTRLEN] = "?";
-    unsigned port = 0;
-    if (sa->sa_family == AF_INET) {
-        const struct sockaddr_in *s4 = (const struct sockaddr_in *)(const void *)sa;
-        inet_ntop(AF_INET, &s4->sin_addr, host, sizeof host);
-        port = ntohs(s4->sin_port);
-        snprintf(buf, n, "%s:%u", host, port);
-    } else if (sa->sa_family == AF_INET6) {
-        const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)(const void *)sa;
-        inet_ntop(AF_INET6, &s6->sin6_addr, host, sizeof host);
-        port = ntohs(s6->sin6_port);
-        snprintf(buf, n, "[%s]:%u", host, port);
-    } else {
+    if (sa->sa_family == AF_INET && inet_ntop(AF_INET, &s4->sin_addr, host, sizeof host))
+        snprintf(buf, n, "%s:%u", host, ntohs(s4->sin_port));
+    else if (sa->sa_family == AF_INET6 && inet_ntop(AF_INET6, &s6->sin6_addr, host, sizeof host))
+        snprintf(buf, n, "[%s]:%u", host, ntohs(s6->sin6_port));
+    else
         snprintf(buf, n, "unknown");
-    }
 }
 
 static struct bufferevent *new_bev(daas_http_loop *loop, evutil_socket_t fd)
@@ -730,7 +729,7 @@ static void on_accept(struct evconnlistener *lis, evutil_socket_t fd, struct soc
         loop->conns->prev = c;
     loop->conns = c;
 
-    bufferevent_setcb(bev, on_read, on_write, on_event, c);
+    bufferevent_setcb(bev, on_io, on_io, on_event, c);
     bufferevent_setwatermark(bev, EV_READ, 0, srv->lim.max_header + (64 << 10));
     bufferevent_set_timeouts(bev, NULL, &loop->idle_tv);
     bufferevent_enable(bev, EV_READ | EV_WRITE);
@@ -836,6 +835,7 @@ daas_http_timer *daas_http_loop_timer(daas_http_loop *loop, int64_t ms, void (*f
     return t;
 }
 
+/* Contract in http.h. Loop thread; accepts NULL and *t == NULL. */
 void daas_http_timer_cancel(daas_http_timer **t)
 {
     if (t == NULL || *t == NULL)
@@ -975,6 +975,7 @@ static int check_config(const daas_http_config *cfg, daas_err *err)
     return DAAS_OK;
 }
 
+/* Contract in http.h. Binds every listener now, so the port is known before start. */
 int daas_http_server_new(const daas_http_config *cfg, daas_http_server **out, daas_err *err)
 {
     int rc = check_config(cfg, err);
@@ -1005,6 +1006,7 @@ int daas_http_server_new(const daas_http_config *cfg, daas_http_server **out, da
     return DAAS_OK;
 }
 
+/* Contract in http.h. Once only; a failure stops what was started. */
 int daas_http_server_start(daas_http_server *srv, daas_err *err)
 {
     sigset_t all, old;
@@ -1034,6 +1036,7 @@ int daas_http_server_start(daas_http_server *srv, daas_err *err)
     return rc;
 }
 
+/* Contract in http.h. Any thread. */
 int daas_http_server_port(const daas_http_server *srv)
 {
     return srv->port;
@@ -1065,6 +1068,7 @@ void daas_http_server_stop(daas_http_server *srv)
     }
 }
 
+/* Contract in http.h. Stops first; then runs posts that arrived late; accepts NULL. */
 void daas_http_server_free(daas_http_server **psrv)
 {
     if (psrv == NULL || *psrv == NULL)

@@ -26,6 +26,7 @@
 static const uint8_t empty_body[1];
 static const daas_http_peer unverified_peer;
 
+/* Contracts of the daas_http__ functions: http_int.h; of daas_http_*: http.h. */
 void daas_http__limits_norm(const daas_http_limits *in, daas_http_limits *out)
 {
     daas_http_limits l = {0};
@@ -390,6 +391,7 @@ static size_t find_head_end(const uint8_t *data, size_t len, size_t start, daas_
     return 0;
 }
 
+/* Any thread; pure. */
 int daas_http__parse_head(const uint8_t *data, size_t len, const daas_http_limits *lim,
                           daas_http__head *h, daas_http_parsed *out, daas_err *err)
 {
@@ -436,6 +438,7 @@ int daas_http__parse_head(const uint8_t *data, size_t len, const daas_http_limit
     return DAAS_OK;
 }
 
+/* Takes ownership of body. */
 void daas_http__set_body(daas_http_parsed *p, uint8_t *body, size_t len)
 {
     daas_free(p->_body);
@@ -449,6 +452,7 @@ void daas_http__set_body(daas_http_parsed *p, uint8_t *body, size_t len)
 
 enum { CH_SIZE, CH_DATA, CH_DATA_END, CH_TRAILER, CH_DONE };
 
+/* Any thread; pure. */
 void daas_http__chunked_init(daas_http__chunked *c, const daas_http_limits *lim)
 {
     memset(c, 0, sizeof *c);
@@ -561,6 +565,7 @@ static size_t chunk_data_step(daas_http__chunked *c, const uint8_t *p, size_t n)
     return take;
 }
 
+/* Any thread; pure. The decoded body grows with the data, capped by max_body. */
 int daas_http__chunked_feed(daas_http__chunked *c, const uint8_t *p, size_t n, size_t *used,
                             daas_err *err)
 {
@@ -592,6 +597,7 @@ int daas_http__chunked_feed(daas_http__chunked *c, const uint8_t *p, size_t n, s
     return rc;
 }
 
+/* The caller owns the returned body. */
 uint8_t *daas_http__chunked_take(daas_http__chunked *c, size_t *len)
 {
     uint8_t *b = c->body;
@@ -601,6 +607,7 @@ uint8_t *daas_http__chunked_take(daas_http__chunked *c, size_t *len)
     return b;
 }
 
+/* Frees what was decoded and not taken. */
 void daas_http__chunked_fini(daas_http__chunked *c)
 {
     daas_free(c->body);
@@ -635,6 +642,7 @@ static int parse_body(const uint8_t *data, size_t len, const daas_http_limits *l
     return rc;
 }
 
+/* Any thread; pure. Head, then the body when complete; DAAS_EAGAIN leaves nothing behind. */
 int daas_http_parse(const uint8_t *data, size_t len, const daas_http_limits *lim,
                     daas_http_parsed *out, size_t *consumed, daas_err *err)
 {
@@ -656,6 +664,7 @@ int daas_http_parse(const uint8_t *data, size_t len, const daas_http_limits *lim
     return DAAS_OK;
 }
 
+/* Accepts NULL and a zeroed struct. */
 void daas_http_parsed_fini(daas_http_parsed *p)
 {
     if (p == NULL)
@@ -666,6 +675,7 @@ void daas_http_parsed_fini(daas_http_parsed *p)
     memset(p, 0, sizeof *p);
 }
 
+/* Linear scan: requests carry few headers. */
 const char *daas_http_req_header(const daas_http_req *req, const char *name)
 {
     for (size_t i = 0; i < req->nheaders; i++)
@@ -723,6 +733,7 @@ static char *query_value(const char *s, size_t n)
     return v;
 }
 
+/* Caller frees the result. A value that would decode to a NUL byte counts as absent. */
 char *daas_http_query_get(const char *query, const char *name)
 {
     if (query == NULL || name == NULL)
@@ -763,6 +774,7 @@ static json_t *json_message(const char *message)
     return s;
 }
 
+/* Appends to b; DAAS_ETOOBIG when b's cap is reached. */
 int daas_http_status_json(daas_buf *b, int code, const char *message)
 {
     if (message == NULL || message[0] == '\0')
@@ -778,6 +790,7 @@ int daas_http_status_json(daas_buf *b, int code, const char *message)
     return r == 0 ? DAAS_OK : DAAS_ETOOBIG;
 }
 
+/* RFC 9110 §15 phrases; unknown codes get their class's. */
 const char *daas_http__reason(int status)
 {
     switch (status) {
