@@ -86,18 +86,24 @@ static void on_body(void *ud, const char *p, size_t n)
     }
 }
 
+/* Describes a failed SSL_read in errbody (for the report). */
+static void note_read_error(daas_bench_conn *c, int e, int sys)
+{
+    if (e == SSL_ERROR_ZERO_RETURN || (e == SSL_ERROR_SYSCALL && sys == 0))
+        snprintf(c->errbody, sizeof c->errbody, "connection closed by the server");
+    else if (e == SSL_ERROR_SYSCALL)
+        snprintf(c->errbody, sizeof c->errbody, "read: %s", strerror(sys));
+    else
+        ERR_error_string_n(ERR_peek_error(), c->errbody, sizeof c->errbody);
+}
+
 /* Reads until the response is complete. *any says whether any byte arrived. */
 static int read_resp(daas_bench_conn *c, daas_bench_resp *r, bool *any)
 {
     while (!daas_bench_resp_done(r)) {
         int n = SSL_read(c->ssl, c->rbuf, (int)sizeof c->rbuf);
         if (n <= 0) {
-            int e = SSL_get_error(c->ssl, n);
-            snprintf(c->errbody, sizeof c->errbody, "%s",
-                     e == SSL_ERROR_ZERO_RETURN || (e == SSL_ERROR_SYSCALL && errno == 0)
-                         ? "connection closed by the server"
-                     : e == SSL_ERROR_SYSCALL ? strerror(errno)
-                                              : "TLS error");
+            note_read_error(c, SSL_get_error(c->ssl, n), errno);
             ERR_clear_error();
             /* a body delimited by the connection's end is complete at EOF */
             if (*any && daas_bench_resp_head_done(r) && r->close && r->chunked == false &&

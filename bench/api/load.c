@@ -39,9 +39,10 @@ typedef struct phase {
     atomic_llong below_done;       /* OP_CREATE: finished indices below pause->at */
     bool released;                 /* the pause is over; guarded by mu */
     pthread_cond_t resume;         /* signalled when released turns true */
+    atomic_bool gave_up;           /* OP_CREATE: a thread quit after too many errors in a row */
 } phase;
 
-/* A realistic pod of about 1.5 KB: labels, annotations, two containers with images, ports,
+/* A realistic pod of about 1.6 KB: labels, annotations, two containers with images, ports,
  * env, resources, a probe and a volume. */
 static int pod_json(daas_buf *b, const char *ns, int64_t i)
 {
@@ -173,6 +174,8 @@ static void *worker(void *arg)
         if (ph->pause != NULL && idx < ph->pause->at)
             atomic_fetch_add(&ph->below_done, 1);
     }
+    if (consecutive >= MAX_CONSECUTIVE_ERRORS)
+        atomic_store(&ph->gave_up, true); /* indices it left undrawn never complete */
     pthread_mutex_lock(&ph->mu);
     daas_bench_lat_merge(&ph->lat, &lat);
     pthread_mutex_unlock(&ph->mu);
@@ -188,7 +191,7 @@ static int64_t run_pause(phase *ph)
     if (ph->pause == NULL)
         return 0;
     struct timespec ms = {.tv_nsec = 1000000};
-    while (atomic_load(&ph->below_done) < ph->pause->at - ph->from)
+    while (atomic_load(&ph->below_done) < ph->pause->at - ph->from && !atomic_load(&ph->gave_up))
         (void)nanosleep(&ms, NULL);
     int64_t p0 = daas_mono_ns();
     ph->pause->fn(ph->pause->arg);
@@ -249,6 +252,7 @@ void daas_bench_creates(daas_bench_tls *t, const daas_bench_cfg *cfg, const char
                 .from = from,
                 .pause = inside ? pause : NULL};
     atomic_init(&ph.below_done, 0);
+    atomic_init(&ph.gave_up, false);
     atomic_init(&ph.next, from);
     run_phase(&ph, cfg, res);
 }

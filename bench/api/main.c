@@ -144,9 +144,9 @@ static void print_errors(int64_t errors, int status, const char *first)
     if (errors == 0 && first[0] == '\0')
         return;
     if (status != 0)
-        printf("          errors %" PRId64 " (first: HTTP %d %s)\n", errors, status, first);
+        printf("         errors %" PRId64 " (first: HTTP %d %s)\n", errors, status, first);
     else
-        printf("          errors %" PRId64 " (first: %s)\n", errors, first);
+        printf("         errors %" PRId64 " (first: %s)\n", errors, first);
 }
 
 static void print_load(const char *name, const daas_bench_result *r, double min_rate,
@@ -181,7 +181,7 @@ static void print_watch(const daas_bench_cfg *cfg, const daas_bench_watch_result
            w->write_seconds > 0 ? (double)w->writes_ok / w->write_seconds : 0, w->failed,
            w->error_events, w->write_errors);
     if (w->first_err[0] != '\0')
-        printf("          first error: %s\n", w->first_err);
+        printf("         first error: %s\n", w->first_err);
     fflush(stdout);
 }
 
@@ -203,7 +203,7 @@ static cpu_mark cpu_now(const daas_bench_server *s)
 static void print_cpu(const daas_bench_server *s, const cpu_mark *m)
 {
     cpu_mark now = cpu_now(s);
-    printf("          cpu: server %.1f s, bench %.1f s\n", now.server - m->server,
+    printf("         cpu: server %.1f s, bench %.1f s\n", now.server - m->server,
            now.bench - m->bench);
     fflush(stdout);
 }
