@@ -79,28 +79,6 @@ void daas_api_free(daas_api **pa)
     daas_free(api);
 }
 
-daas_blob *daas_api_render(void *arg, const char *key, const daas_blob *val, int64_t mod_rev,
-                           int64_t create_rev)
-{
-    (void)arg;
-    (void)key;
-    (void)create_rev;
-    json_error_t jerr;
-    json_t *obj = json_loadb(val->data, val->len, 0, &jerr);
-    if (!json_is_object(obj)) {
-        json_decref(obj);
-        return NULL;
-    }
-    char rv[32];
-    snprintf(rv, sizeof rv, "%lld", (long long)mod_rev);
-    daas_kube_set_str(obj, "metadata.resourceVersion", rv);
-    char *s = json_dumps(obj, JSON_COMPACT);
-    json_decref(obj);
-    daas_blob *b = daas_blob_from_str(s);
-    free(s); /* jansson's allocation */
-    return b;
-}
-
 /* ---- responses ---- */
 
 static void finish(daas_api__req *r, int status)

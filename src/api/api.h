@@ -10,7 +10,7 @@
  *   - every failure is answered with a Kubernetes Status (right code and reason); a failed
  *     request changes nothing in the store;
  *   - objects are stored as JSON without metadata.resourceVersion; it is set on read from the
- *     store revision (daas_api_render).
+ *     store revision (render.c), so each object is held once in memory.
  * Spec:   specs/kube-api.md.
  */
 #ifndef DAAS_API_API_H
@@ -36,9 +36,6 @@ DAAS_MUST_USE int daas_api_new(const daas_api_config *cfg, daas_api **out, daas_
 DAAS_MUST_USE int daas_api_start(daas_api *api, daas_err *err);
 /* The HTTP handler (daas_http_config.handler) with api as its arg. */
 void daas_api_handle(void *api, const daas_http_req *req, daas_http_resp *resp);
-/* The store render hook (daas_store_opts.render): sets metadata.resourceVersion. */
-daas_blob *daas_api_render(void *arg, const char *key, const daas_blob *val, int64_t mod_rev,
-                           int64_t create_rev);
 /* Stops background work. Call before the store closes. */
 void daas_api_stop(daas_api *api);
 void daas_api_free(daas_api **api);

@@ -123,6 +123,12 @@ void daas_api__list(daas_api__req *r);
 /* Parses a stored object (kv.obj or kv.val) into JSON; NULL on corrupt data (logged). */
 json_t *daas_api__parse_kv(const daas_kv *kv);
 
+/* --- render.c --- */
+/* Appends val with metadata.resourceVersion = rev to out. */
+DAAS_MUST_USE int daas_api__render_into(const daas_blob *val, int64_t rev, daas_buf *out);
+/* The rendered form of kv (new reference), memoized per thread by revision. */
+daas_blob *daas_api__rendered(const daas_kv *kv);
+
 /* --- table.c --- */
 /* A Table for objects (array of full objects); include: "Object", "None" or metadata. */
 json_t *daas_api__table(const daas_kube_kind *k, json_t *objs, const char *include,

@@ -24,7 +24,7 @@
  * Spec:   RFC 9112 (HTTP/1.1 messages), RFC 9110 §15 (status codes);
  *         specs/kube-api.md §5.3 (watch streams), §5.4 (Status), §8.1 (client certificates).
  */
-#include "api/http_int.h"
+#include "api/http_srv.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -51,92 +51,6 @@
 #include <openssl/x509.h>
 
 #include "common/log.h"
-
-#define MOD "http"
-#define MAX_THREADS 256
-/* Responses queued for a slow reader before we stop reading its next request. */
-#define OUT_HIGH ((size_t)256 << 10)
-/* How long a closing connection keeps draining input after our last answer. */
-#define LINGER_MS 2000
-
-enum { PH_HEAD, PH_BODY, PH_HANDLER, PH_CLOSING, PH_LINGER, PH_DEAD };
-enum { R_NONE, R_STREAM, R_DONE };
-
-typedef struct conn conn;
-
-struct daas_http_resp {
-    conn *c;                   /* the connection this response belongs to */
-    int state;                 /* R_NONE until respond or stream_start, R_DONE after */
-    void (*on_close)(void *);  /* run once if the peer or the server goes first */
-    void *on_close_arg;
-};
-
-struct conn {
-    daas_http_loop *loop;
-    struct bufferevent *bev;
-    conn *prev, *next;          /* the loop's list of connections */
-    int phase;                  /* PH_* */
-    bool tls;
-    bool in_run;                /* conn_run() is on the stack: no resume event needed */
-    bool peer_gone;             /* EOF, error or timeout seen: writes are pointless */
-    bool broken;                /* error or timeout: nothing more can be flushed */
-    bool peer_done;             /* peer filled from the TLS session */
-    bool keep;                  /* the current response keeps the connection open */
-    bool chunked;               /* the current stream uses the chunked coding */
-    daas_http_peer peer;
-    char remote[64];
-    daas_http__head head;       /* the head of the request being read */
-    daas_http_parsed req;       /* the request being read or handled */
-    uint8_t *body;              /* Content-Length body being read */
-    size_t body_len, body_cap;
-    daas_http__chunked ch;      /* chunked body being read */
-    daas_http_resp resp;
-    struct event timer;         /* idle deadline (HEAD, BODY) or linger deadline */
-    struct event resume;        /* runs conn_run() after a response finished from outside */
-};
-
-typedef struct post {
-    void (*fn)(void *);
-    void *arg;
-    struct post *next;
-} post;
-
-struct daas_http_timer {
-    struct event ev;
-    daas_http_loop *loop;
-    void (*fn)(void *);
-    void *arg;
-    daas_http_timer *prev, *next; /* the loop's list of pending timers */
-};
-
-struct daas_http_loop {
-    daas_http_server *srv;
-    struct event_base *base;
-    struct evconnlistener *lis;
-    pthread_t thread;
-    bool running;               /* thread started and not yet joined */
-    pthread_mutex_t qlock;
-    post *qhead, *qtail;        /* posted functions, guarded by qlock */
-    bool qstopped;              /* guarded by qlock: the loop no longer runs posts */
-    struct event post_ev;       /* made active (from any thread) when qhead fills */
-    struct event retry_ev;      /* re-enables the listener after an accept error */
-    struct timeval idle_tv;     /* idle timeout as a libevent common timeout (O(1) queues) */
-    struct timeval linger_tv;   /* LINGER_MS, likewise */
-    conn *conns;                /* loop thread only */
-    daas_http_timer *timers;    /* loop thread only */
-};
-
-struct daas_http_server {
-    daas_http_config cfg;       /* frozen at new; bind_addr points at bind_addr below */
-    char *bind_addr;
-    daas_http_limits lim;       /* cfg.limits with defaults applied */
-    int port;
-    int nloops;
-    daas_http_loop *loops;
-    pthread_mutex_t lock;       /* guards started and stopped */
-    bool started, stopped;
-    atomic_bool stopping;       /* read by loops: answer with Connection: close */
-};
 
 static void conn_run(conn *c);
 
@@ -261,6 +175,10 @@ void daas_http_respond(daas_http_resp *resp, int status, const char *content_typ
         return;
     }
     resp->state = R_DONE;
+    if (c == NULL) {
+        daas_http__cap_respond(resp, status, body, len);
+        return;
+    }
     c->keep = keep_open(c);
     send_response(c, status, content_type, extra_headers, body, len);
     finish_response(c);
@@ -290,6 +208,10 @@ void daas_http_stream_start(daas_http_resp *resp, int status, const char *conten
         return;
     }
     resp->state = R_STREAM;
+    if (c == NULL) {
+        daas_http__cap_stream_start(resp, status);
+        return;
+    }
     /* HTTP/1.0 has no chunked coding: the body then ends when the connection does. */
     c->chunked = c->head.minor == 1;
     c->keep = c->chunked && keep_open(c);
@@ -304,6 +226,8 @@ int daas_http_stream_write(daas_http_resp *resp, const void *p, size_t n, size_t
     conn *c = resp->c;
     if (resp->state != R_STREAM)
         return DAAS_EINVAL;
+    if (c == NULL)
+        return daas_http__cap_write(resp, p, n);
     if (c->peer_gone)
         return DAAS_ECLOSED;
     if (n == 0 || c->head.is_head)
@@ -327,7 +251,7 @@ int daas_http_stream_write(daas_http_resp *resp, const void *p, size_t n, size_t
 /* Contract in http.h: bytes queued in user space, not yet handed to the kernel. */
 size_t daas_http_stream_pending(daas_http_resp *resp)
 {
-    return evbuffer_get_length(bufferevent_get_output(resp->c->bev));
+    return resp->c ? evbuffer_get_length(bufferevent_get_output(resp->c->bev)) : 0;
 }
 
 /* Contract in http.h. Loop thread. Ignored unless a stream is open (e.g. after on_close). */
@@ -337,6 +261,8 @@ void daas_http_stream_end(daas_http_resp *resp)
     if (resp->state != R_STREAM)
         return;
     resp->state = R_DONE;
+    if (c == NULL)
+        return;
     if (c->chunked && !c->head.is_head && !c->broken)
         evbuffer_add(bufferevent_get_output(c->bev), "0\r\n\r\n", 5);
     finish_response(c);
@@ -348,14 +274,14 @@ void daas_http_on_close(daas_http_resp *resp, void (*cb)(void *arg), void *arg)
     resp->on_close = cb;
     resp->on_close_arg = arg;
     /* The peer may have left before the handler got here: tell it soon, from the loop. */
-    if (resp->c->peer_gone && !resp->c->in_run)
+    if (resp->c && resp->c->peer_gone && !resp->c->in_run)
         event_active(&resp->c->resume, EV_READ, 0);
 }
 
 /* Contract in http.h. */
 daas_http_loop *daas_http_resp_loop(daas_http_resp *resp)
 {
-    return resp->c->loop;
+    return resp->c ? resp->c->loop : NULL;
 }
 
 /* Runs the response's on_close (at most once): the handler lets go of it. */
@@ -755,97 +681,6 @@ static void on_accept_error(struct evconnlistener *lis, void *arg)
 
 /* ---- loops: posts, timers, threads ---- */
 
-static void run_posts(daas_http_loop *loop)
-{
-    pthread_mutex_lock(&loop->qlock);
-    post *p = loop->qhead;
-    loop->qhead = loop->qtail = NULL;
-    pthread_mutex_unlock(&loop->qlock);
-    while (p != NULL) {
-        post *next = p->next;
-        p->fn(p->arg);
-        daas_free(p);
-        p = next;
-    }
-}
-
-static void on_post(evutil_socket_t fd, short what, void *arg)
-{
-    run_posts(arg);
-}
-
-/* Thread: any. fn runs on the loop's thread, in posting order; after the server stopped, it
- * runs on the thread that stops or frees the server. */
-void daas_http_loop_post(daas_http_loop *loop, void (*fn)(void *arg), void *arg)
-{
-    post *p = daas_xmalloc(sizeof *p);
-    p->fn = fn;
-    p->arg = arg;
-    p->next = NULL;
-    pthread_mutex_lock(&loop->qlock);
-    bool wake = loop->qhead == NULL && !loop->qstopped;
-    if (loop->qtail)
-        loop->qtail->next = p;
-    else
-        loop->qhead = p;
-    loop->qtail = p;
-    pthread_mutex_unlock(&loop->qlock);
-    if (wake)
-        event_active(&loop->post_ev, EV_READ, 0);
-}
-
-static void timer_unlink(daas_http_timer *t)
-{
-    if (t->prev)
-        t->prev->next = t->next;
-    else
-        t->loop->timers = t->next;
-    if (t->next)
-        t->next->prev = t->prev;
-}
-
-static void on_user_timer(evutil_socket_t fd, short what, void *arg)
-{
-    daas_http_timer *t = arg;
-    void (*fn)(void *) = t->fn;
-    void *targ = t->arg;
-    timer_unlink(t);
-    daas_free(t);
-    fn(targ);
-}
-
-/* Thread: the loop's. The handle is valid until the timer fires or is cancelled; timers
- * still pending when the server stops are dropped without running. */
-daas_http_timer *daas_http_loop_timer(daas_http_loop *loop, int64_t ms, void (*fn)(void *arg),
-                                      void *arg)
-{
-    daas_http_timer *t = daas_xcalloc(1, sizeof *t);
-    t->loop = loop;
-    t->fn = fn;
-    t->arg = arg;
-    t->next = loop->timers;
-    if (loop->timers)
-        loop->timers->prev = t;
-    loop->timers = t;
-    evtimer_assign(&t->ev, loop->base, on_user_timer, t);
-    if (ms < 0)
-        ms = 0;
-    struct timeval tv = {(time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000};
-    evtimer_add(&t->ev, &tv);
-    return t;
-}
-
-/* Contract in http.h. Loop thread; accepts NULL and *t == NULL. */
-void daas_http_timer_cancel(daas_http_timer **t)
-{
-    if (t == NULL || *t == NULL)
-        return;
-    evtimer_del(&(*t)->ev);
-    timer_unlink(*t);
-    daas_free(*t);
-    *t = NULL;
-}
-
 /* Runs on the loop (or on the stopping thread when the loop never ran): runs what was
  * posted, lets every open response go (on_close), closes everything, ends the loop. */
 static void loop_shutdown(void *arg)
@@ -854,7 +689,7 @@ static void loop_shutdown(void *arg)
     pthread_mutex_lock(&loop->qlock);
     loop->qstopped = true;
     pthread_mutex_unlock(&loop->qlock);
-    run_posts(loop);
+    daas_http__run_posts(loop);
     if (loop->lis != NULL) {
         evconnlistener_free(loop->lis);
         loop->lis = NULL;
@@ -941,7 +776,7 @@ static int loop_init(daas_http_server *srv, daas_http_loop *loop, daas_err *err)
     loop->base = event_base_new();
     if (loop->base == NULL)
         return daas_fail(err, DAAS_EINTERNAL, "event_base_new failed");
-    event_assign(&loop->post_ev, loop->base, -1, 0, on_post, loop);
+    event_assign(&loop->post_ev, loop->base, -1, 0, daas_http__on_post, loop);
     /* Every connection of a loop shares these durations: common timeouts keep the timer
      * work per request O(1) instead of a heap operation. */
     loop->idle_tv = common_timeout(loop->base, srv->cfg.idle_timeout_s);
@@ -1064,7 +899,7 @@ void daas_http_server_stop(daas_http_server *srv)
         if (srv->loops[i].running)
             pthread_join(srv->loops[i].thread, NULL);
         srv->loops[i].running = false;
-        run_posts(&srv->loops[i]);
+        daas_http__run_posts(&srv->loops[i]);
     }
 }
 
@@ -1077,7 +912,7 @@ void daas_http_server_free(daas_http_server **psrv)
     daas_http_server_stop(srv);
     for (int i = 0; i < srv->nloops; i++) {
         daas_http_loop *loop = &srv->loops[i];
-        run_posts(loop);
+        daas_http__run_posts(loop);
         if (loop->base != NULL) {
             event_del(&loop->post_ev);
             event_base_free(loop->base);

@@ -140,6 +140,15 @@ daas_http_timer *daas_http_loop_timer(daas_http_loop *loop, int64_t ms, void (*f
                                       void *arg);
 void daas_http_timer_cancel(daas_http_timer **t);
 
+/* A response that records the status and body in memory instead of sending them: for tests
+ * and fuzzing of handlers without sockets. It has no loop (daas_http_resp_loop gives NULL),
+ * so handlers that post or set timers cannot use it; streams are recorded as written. */
+daas_http_resp *daas_http_capture_new(void);
+/* The status answered (0 before any response) and the body so far (NUL-terminated). */
+int daas_http_capture_status(const daas_http_resp *resp);
+const char *daas_http_capture_body(const daas_http_resp *resp, size_t *len);
+void daas_http_capture_free(daas_http_resp **resp);
+
 /* Writes a Kubernetes Status JSON for a DAAS_E* code (HTTP status and reason from err.h's
  * table) and a message into b. Used by http.c for the errors it answers itself. */
 DAAS_MUST_USE int daas_http_status_json(daas_buf *b, int code, const char *message);

@@ -16,6 +16,8 @@
 
 json_t *daas_api__parse_kv(const daas_kv *kv)
 {
+    /* The stored value has no resourceVersion: parse it and set one (cheaper than
+     * rendering first and parsing that). */
     const daas_blob *b = kv->obj ? kv->obj : kv->val;
     json_error_t jerr;
     json_t *o = b ? json_loadb(b->data, b->len, 0, &jerr) : NULL;
@@ -70,8 +72,9 @@ void daas_api__get(daas_api__req *r)
         json_decref(t);
         json_decref(objs);
     } else {
-        const daas_blob *b = kv.obj ? kv.obj : kv.val;
+        daas_blob *b = daas_api__rendered(&kv);
         daas_api__respond_json(r, 200, "application/json", b->data, b->len);
+        daas_blob_unref(&b);
     }
     daas_kv_fini(&kv);
 }
@@ -188,9 +191,10 @@ static void respond_list_json(daas_api__req *r, daas_kv_list *l, size_t nitems,
             char *s = json_dumps(json_array_get(parsed, i), JSON_COMPACT);
             rc = daas_buf_puts(&b, s ? s : "{}");
             free(s);
+        } else if (l->items[i].obj) {
+            rc = daas_buf_append(&b, l->items[i].obj->data, l->items[i].obj->len);
         } else {
-            const daas_blob *v = l->items[i].obj ? l->items[i].obj : l->items[i].val;
-            rc = daas_buf_append(&b, v->data, v->len);
+            rc = daas_api__render_into(l->items[i].val, l->items[i].mod_rev, &b);
         }
     }
     if (rc == DAAS_OK)

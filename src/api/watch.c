@@ -123,12 +123,14 @@ static json_t *parse_blob(const daas_kv *kv)
 static bool deliver(watchctx *w, const daas_store_event *ev)
 {
     bool sel = w->ls || w->fs;
-    const daas_blob *raw = ev->kv.obj ? ev->kv.obj : ev->kv.val;
     if (!sel && !w->table) {
         const char *type = ev->type == DAAS_STORE_DELETE ? "DELETED"
                            : ev->prev.key                ? "MODIFIED"
                                                          : "ADDED";
-        return send_event(w, type, raw, NULL);
+        daas_blob *raw = daas_api__rendered(&ev->kv);
+        bool ok = send_event(w, type, raw, NULL);
+        daas_blob_unref(&raw);
+        return ok;
     }
     json_t *cur = parse_blob(&ev->kv);
     bool ok = true;
@@ -136,14 +138,14 @@ static bool deliver(watchctx *w, const daas_store_event *ev)
         return true;
     if (ev->type == DAAS_STORE_DELETE) {
         if (matches(w, cur))
-            ok = send_event(w, "DELETED", raw, cur);
+            ok = send_event(w, "DELETED", NULL, cur);
     } else {
         json_t *prev = sel && ev->prev.key ? parse_blob(&ev->prev) : NULL;
         bool now = matches(w, cur), before = ev->prev.key && (!sel || matches(w, prev));
         if (now)
-            ok = send_event(w, before ? "MODIFIED" : "ADDED", raw, cur);
+            ok = send_event(w, before ? "MODIFIED" : "ADDED", NULL, cur);
         else if (before)
-            ok = send_event(w, "DELETED", raw, cur);
+            ok = send_event(w, "DELETED", NULL, cur);
         json_decref(prev);
     }
     json_decref(cur);

@@ -100,6 +100,20 @@ void daas_api__set_rv(json_t *obj, int64_t rev)
     daas_kube_set_str(obj, "metadata.resourceVersion", rv);
 }
 
+/* Answers with a stored JSON text s and its new revision. */
+static void respond_stored(daas_api__req *r, int status, const char *s, int64_t rev)
+{
+    daas_blob *b = daas_blob_new(s, strlen(s));
+    daas_buf out;
+    daas_buf_init(&out, 0);
+    if (daas_api__render_into(b, rev, &out) == DAAS_OK)
+        daas_api__respond_json(r, status, "application/json", out.data, out.len);
+    else
+        daas_api__respond_json(r, status, "application/json", s, strlen(s));
+    daas_buf_fini(&out);
+    daas_blob_unref(&b);
+}
+
 /* Generic and kind validation; on failure responds 422 and returns false. */
 bool daas_api__validate(daas_api__req *r, const json_t *obj, const json_t *old)
 {
@@ -231,8 +245,14 @@ void daas_api__create_obj(daas_api__req *r, json_t *obj, int status)
         char *s = dump_stored(obj);
         int64_t rev = 0;
         rc = daas_store_create(r->api->store, key, DAAS_BYTES(s, strlen(s)), &rev, &e);
-        free(s);
         daas_free(key);
+        if (rc == DAAS_OK) {
+            /* Answer with the stored bytes plus the new resourceVersion: one dump, not two. */
+            respond_stored(r, status, s, rev);
+            free(s);
+            return;
+        }
+        free(s);
         if (rc == DAAS_EEXIST && gen && attempt < 5) {
             daas_err_clear(&e);
             generate_name(obj);
@@ -244,15 +264,10 @@ void daas_api__create_obj(daas_api__req *r, json_t *obj, int status)
             daas_err_clear(&e);
             daas_fail(&e, DAAS_EEXIST, "%s \"%s\" already exists", q, name);
         }
-        if (rc == DAAS_OK)
-            daas_api__set_rv(obj, rev);
         break;
     }
-out:
-    if (rc != DAAS_OK)
-        daas_api__respond_err(r, &e);
-    else
-        daas_api__respond_obj(r, status, obj);
+out: /* only failures get here */
+    daas_api__respond_err(r, &e);
 }
 
 void daas_api__create(daas_api__req *r)

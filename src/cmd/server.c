@@ -187,8 +187,7 @@ static int open_store(const server_opts *o, server *s, daas_err *err)
     if (mkdir(path, 0700) != 0 && access(path, W_OK) != 0)
         return daas_fail(err, DAAS_EIO, "cannot create %s", path);
     snprintf(path, sizeof path, "%s/db/state.db", o->data_dir);
-    daas_store_opts so = {.render = daas_api_render};
-    return daas_store_open_sqlite(path, &so, &s->store, err);
+    return daas_store_open_sqlite(path, NULL, &s->store, err);
 }
 
 static int server_start(const server_opts *o, server *s, daas_err *err)

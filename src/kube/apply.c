@@ -966,10 +966,15 @@ void daas_kube_track_update(const json_t *old, json_t *obj, const char *manager,
         return; /* too deep to track; the write itself is not ours to refuse */
     }
     const char *keys[FS_MAX_KEYS];
-    upd_ctx u = {old, obj, json_object()};
-    fs_walk(nset, keys, 0, visit_changed, &u);
+    upd_ctx u = {old, obj, NULL};
     rm_ctx r = {nset, json_object()};
-    fs_walk(oset, keys, 0, visit_removed, &r);
+    if (old == NULL) {
+        u.changed = json_incref(nset); /* on create every field is new: no walk needed */
+    } else {
+        u.changed = json_object();
+        fs_walk(nset, keys, 0, visit_changed, &u);
+        fs_walk(oset, keys, 0, visit_removed, &r);
+    }
     mf_list mf = {NULL, 0};
     mf_parse(base_entries(old, obj), &mf);
     update_entries(&mf, manager, u.changed, r.removed, obj, now);
