@@ -2,8 +2,9 @@
  * body.c: request bodies: decoding by Content-Type, apiVersion/kind checks, and the
  * fieldValidation=Strict check for unknown fields.
  *
- * Owns:   the mapping Content-Type → decoder (JSON, Kubernetes protobuf), the table of known
- *         top-level and metadata fields per kind.
+ * Owns:   the mapping Content-Type → decoder (JSON, Kubernetes protobuf), the strict
+ *         decoding error message, and, for a kind without descriptor tables (kube/pb_fields.c
+ *         walks the others at every depth), the known top-level and metadata fields.
  * Invariants: a body that fails to decode is a 400 (415 for an unknown media type) and
  *             nothing is stored.
  * Spec:   specs/kube-api.md §0 items 3-4, §2.4, §7.
@@ -129,11 +130,9 @@ static const char *const *top_for(const daas_kube_kind *k)
     return spec_status;
 }
 
-int daas_api__check_fields(daas_api__req *r, const daas_kube_kind *k, const json_t *obj,
-                           daas_err *err)
+/* The kind has no descriptor tables: only top-level and metadata members are checked. */
+static int check_top(const daas_kube_kind *k, const json_t *obj, daas_err *err)
 {
-    if (!strict(r) || !json_is_object(obj))
-        return DAAS_OK;
     const char *key;
     json_t *v;
     const char *const *top = top_for(k);
@@ -151,4 +150,104 @@ int daas_api__check_fields(daas_api__req *r, const daas_kube_kind *k, const json
                              "strict decoding error: unknown field \"metadata.%s\"", key);
     }
     return DAAS_OK;
+}
+
+/* How many unknown fields one error names (upstream names them all; a daas_err holds one
+ * line of 240 bytes). */
+#define STRICT_MAX_REPORTED 5
+
+/* What the walk tolerates. Upstream checks the patched object, not the patch: a merge patch
+ * may null out a field the object cannot have, and a strategic-merge patch also carries
+ * $-directives ($patch, $setElementOrder/..., $retainKeys, $deleteFromPrimitiveList/...). */
+static unsigned walk_opts(daas_api__req *r)
+{
+    const char *ct = daas_http_req_header(r->http, "Content-Type");
+    if (r->verb != DAAS_API_VERB_PATCH || ct == NULL)
+        return 0;
+    if (ct_is(ct, "application/strategic-merge-patch+json"))
+        return DAAS_KUBE_PB_UF_SMP;
+    if (ct_is(ct, "application/merge-patch+json"))
+        return DAAS_KUBE_PB_UF_PATCH;
+    return 0;
+}
+
+/* Bytes of the UTF-8 sequence led by c (the input is valid UTF-8: jansson checked it). */
+static size_t utf8_seq(unsigned char c)
+{
+    return c < 0x80 ? 1 : c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
+}
+
+/* Control bytes Go's strconv.Quote writes as \a \b \f \n \r \t \v. */
+static const char go_letters[] = "\a\b\f\n\r\t\v";
+
+/* s quoted as Go's %q does for our paths (quote, backslash and control bytes escaped) into
+ * out[cap]. When it does not fit, it is cut between characters and ends in `..."`. */
+static void go_quote(const char *s, char *out, size_t cap)
+{
+    size_t o = 0;
+    out[o++] = '"';
+    while (*s) {
+        unsigned char c = (unsigned char)*s;
+        char esc[8];
+        size_t n = utf8_seq(c);
+        const char *letter = c > 0 && c < 0x20 ? strchr(go_letters, c) : NULL;
+        if (c == '"' || c == '\\')
+            n = (size_t)snprintf(esc, sizeof esc, "\\%c", c);
+        else if (letter != NULL)
+            n = (size_t)snprintf(esc, sizeof esc, "\\%c", "abfnrtv"[letter - go_letters]);
+        else if (c < 0x20 || c == 0x7f)
+            n = (size_t)snprintf(esc, sizeof esc, "\\x%02x", c);
+        else
+            memcpy(esc, s, n);
+        if (o + n + 5 > cap) { /* room for `..."` and the NUL */
+            memcpy(out + o, "...", 3);
+            o += 3;
+            break;
+        }
+        memcpy(out + o, esc, n);
+        o += n;
+        s += c < 0x80 ? 1 : n;
+    }
+    out[o++] = '"';
+    out[o] = '\0';
+}
+
+/* SPEC: apimachinery runtime.NewStrictDecodingError: "strict decoding error: " then each
+ * `unknown field "path"`, joined by ", ". Only whole entries are added, so the message stays
+ * valid UTF-8 within one daas_err line; the first one is cut to fit when it must. */
+static int fail_unknown(daas_err *err, char (*paths)[DAAS_KUBE_PB_PATH_MAX], size_t n)
+{
+    char msg[sizeof((daas_err *)0)->msg];
+    char q[sizeof msg];
+    size_t len = (size_t)snprintf(msg, sizeof msg, "strict decoding error: ");
+    for (size_t i = 0; i < n; i++) {
+        const char *sep = i > 0 ? ", " : "";
+        size_t room = sizeof msg - len - strlen(sep) - strlen("unknown field ");
+        go_quote(paths[i], q, i == 0 ? room : sizeof q);
+        if (len + strlen(sep) + strlen("unknown field ") + strlen(q) >= sizeof msg)
+            break;
+        len += (size_t)snprintf(msg + len, sizeof msg - len, "%sunknown field %s", sep, q);
+    }
+    return daas_fail(err, DAAS_EINVAL, "%s", msg);
+}
+
+int daas_api__check_fields(daas_api__req *r, const daas_kube_kind *k, const json_t *obj,
+                           daas_err *err)
+{
+    char av[96];
+    char paths[STRICT_MAX_REPORTED][DAAS_KUBE_PB_PATH_MAX];
+    size_t found = 0;
+    bool known = false;
+    if (!strict(r) || !json_is_object(obj))
+        return DAAS_OK;
+    daas_kube_kind_api_version(k, av, sizeof av);
+    int rc = daas_kube_pb_unknown_fields(av, k->kind, obj, walk_opts(r), paths, STRICT_MAX_REPORTED,
+                                         &found, &known);
+    if (rc != DAAS_OK)
+        return daas_fail(err, rc, "strict decoding error: the body is not an object");
+    if (!known)
+        return check_top(k, obj, err);
+    if (found == 0)
+        return DAAS_OK;
+    return fail_unknown(err, paths, found < STRICT_MAX_REPORTED ? found : STRICT_MAX_REPORTED);
 }
