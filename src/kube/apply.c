@@ -943,9 +943,10 @@ static void update_entries(mf_list *mf, const char *manager, const json_t *chang
     if (self < 0) {
         e->manager = daas_xstrdup(manager);
         e->operation = daas_xstrdup("Update");
-        e->set = json_object();
+        e->set = json_deep_copy(changed); /* a new entry: the union is a copy */
+    } else {
+        fs_union(e->set, changed);
     }
-    fs_union(e->set, changed);
     mf_stamp(e, obj, now);
 }
 
