@@ -98,6 +98,13 @@ void daas_api__respond_json(daas_api__req *r, int status, const char *ctype, con
 void daas_api__respond_obj(daas_api__req *r, int status, const json_t *obj)
 {
     char *s = json_dumps(obj, JSON_COMPACT);
+    if (s == NULL) {
+        static const char fail[] = "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},"
+                                   "\"status\":\"Failure\",\"message\":\"the response could "
+                                   "not be encoded\",\"reason\":\"InternalError\",\"code\":500}";
+        daas_api__respond_json(r, 500, "application/json", fail, sizeof fail - 1);
+        return;
+    }
     const char *ct = r->table && json_is_object(obj) &&
                              strcmp(json_string_value(json_object_get(obj, "kind")) ?: "",
                                     "Table") == 0
@@ -107,16 +114,57 @@ void daas_api__respond_obj(daas_api__req *r, int status, const json_t *obj)
     free(s);
 }
 
-static json_t *status_obj(const daas_api__req *r, int code, const char *msg)
+/* Length of the valid UTF-8 sequence at s (1-4), or 0 when it is not one. */
+static size_t utf8_seq(const unsigned char *s)
 {
+    size_t n = s[0] < 0x80 ? 1 : (s[0] & 0xe0) == 0xc0 ? 2 : (s[0] & 0xf0) == 0xe0 ? 3
+             : (s[0] & 0xf8) == 0xf0 ? 4 : 0;
+    if (n == 0 || (n == 2 && s[0] < 0xc2) || (n == 4 && s[0] > 0xf4))
+        return 0;
+    for (size_t i = 1; i < n; i++)
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+    if ((n == 3 && s[0] == 0xe0 && s[1] < 0xa0) || (n == 3 && s[0] == 0xed && s[1] >= 0xa0) ||
+        (n == 4 && s[0] == 0xf0 && s[1] < 0x90) || (n == 4 && s[0] == 0xf4 && s[1] >= 0x90))
+        return 0; /* overlong, surrogate, or past U+10FFFF */
+    return n;
+}
+
+/* Copies msg into out with every byte that is not valid UTF-8 replaced by '?': messages
+ * echo client input (URLs, selectors), and a JSON string must be valid UTF-8. */
+static void utf8_clean(const char *msg, char *out, size_t n)
+{
+    const unsigned char *s = (const unsigned char *)msg;
+    size_t o = 0;
+    while (*s && o + 4 < n) {
+        size_t k = utf8_seq(s);
+        if (k == 0) {
+            out[o++] = '?';
+            s++;
+            continue;
+        }
+        memcpy(out + o, s, k);
+        o += k;
+        s += k;
+    }
+    out[o] = '\0';
+}
+
+static json_t *status_obj(const daas_api__req *r, int code, const char *raw)
+{
+    char msg[1024];
+    utf8_clean(raw, msg, sizeof msg);
     json_t *st = json_pack("{s:s,s:s,s:{},s:s,s:s,s:s,s:i}", "kind", "Status", "apiVersion",
                            "v1", "metadata", "status", "Failure", "message", msg, "reason",
                            daas_err_reason(code), "code", daas_err_http(code));
     const daas_kube_kind *k = r->route.kind;
     if (k && (r->route.name || code == DAAS_EINVALID)) {
         json_t *d = json_object();
-        if (r->route.name)
-            json_object_set_new(d, "name", json_string(r->route.name));
+        if (r->route.name) {
+            char name[512];
+            utf8_clean(r->route.name, name, sizeof name);
+            json_object_set_new(d, "name", json_string(name));
+        }
         if (k->group[0])
             json_object_set_new(d, "group", json_string(k->group));
         json_object_set_new(d, "kind", json_string(code == DAAS_EINVALID ? k->kind : k->resource));
@@ -169,7 +217,9 @@ void daas_api__respond_invalid(daas_api__req *r, const char *kind, const char *n
         d = json_object();
         json_object_set_new(st, "details", d);
     }
-    json_object_set_new(d, "name", json_string(name ? name : ""));
+    char cname[512];
+    utf8_clean(name ? name : "", cname, sizeof cname);
+    json_object_set_new(d, "name", json_string(cname));
     json_object_set_new(d, "kind", json_string(kind));
     json_object_set(d, "causes", v->causes ? v->causes : json_array());
     daas_buf_fini(&b);

@@ -116,8 +116,13 @@ static void path_pop(uf_ctx *c, uf_mark m)
 static void report(uf_ctx *c)
 {
     if (c->found < c->max) {
+        /* cur is kept short enough for the suffix (see path_push); truncation is fine */
         char *dst = c->paths[c->found];
-        snprintf(dst, DAAS_KUBE_PB_PATH_MAX, "%s%s", c->cur, c->cut ? "..." : "");
+        size_t n = strnlen(c->cur, DAAS_KUBE_PB_PATH_MAX - 1);
+        memcpy(dst, c->cur, n);
+        dst[n] = '\0';
+        if (c->cut && n + 4 <= DAAS_KUBE_PB_PATH_MAX)
+            memcpy(dst + n, "...", 4);
     }
     c->found++;
 }
