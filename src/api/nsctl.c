@@ -56,63 +56,22 @@ static int drop_finalizer(daas_api *api, const daas_kv *kv, json_t *obj, const c
     return store_put(api, kv, obj, err);
 }
 
-/* Deletes everything in namespace ns; returns the number of objects still present. */
-static size_t empty_namespace(daas_api *api, const char *ns)
-{
-    int n;
-    size_t left = 0;
-    const daas_kube_kind *const *kinds = daas_kube_kinds(&n);
-    for (int i = 0; i < n; i++) {
-        if (!kinds[i]->namespaced)
-            continue;
-        char *prefix = daas_api__prefix(kinds[i], ns);
-        daas_kv_list l = {0};
-        daas_err e = {0};
-        if (daas_store_list(api->store, prefix, NULL, 0, &l, &e) == DAAS_OK) {
-            for (size_t j = 0; j < l.n; j++) {
-                json_t *final = NULL;
-                daas_err_clear(&e);
-                int rc = daas_api__delete_key(api, kinds[i], l.items[j].key, &final, &e);
-                if (rc == DAAS_OK && daas_kube_path(final, "metadata.deletionTimestamp"))
-                    left++; /* held by a finalizer */
-                else if (rc != DAAS_OK && rc != DAAS_ENOTFOUND)
-                    left++;
-                json_decref(final);
-            }
-        }
-        daas_kv_list_fini(&l);
-        daas_free(prefix);
-    }
-    return left;
-}
+/* Called for each stored object of a listing (a snapshot: the visitor may write). */
+typedef void (*kv_visit)(daas_api *api, const daas_kube_kind *k, const daas_kv *kv, void *arg);
 
-static void finish_namespaces(daas_api *api)
+static void each_kv(daas_api *api, const daas_kube_kind *k, const char *prefix, kv_visit fn,
+                    void *arg)
 {
     daas_kv_list l = {0};
     daas_err e = {0};
-    if (daas_store_list(api->store, "/registry/namespaces/", NULL, 0, &l, &e) != DAAS_OK)
-        return;
-    for (size_t i = 0; i < l.n; i++) {
-        json_t *ns = daas_api__parse_kv(&l.items[i]);
-        const char *name = daas_kube_str(ns, "metadata.name");
-        if (name && daas_kube_path(ns, "metadata.deletionTimestamp") &&
-            empty_namespace(api, name) == 0) {
-            daas_err_clear(&e);
-            if (drop_finalizer(api, &l.items[i], ns, "spec.finalizers", "kubernetes", &e) !=
-                    DAAS_OK &&
-                e.code != DAAS_ECONFLICT)
-                DAAS_WARN("nsctl", "finishing namespace %s: %s", name, e.msg);
-            else
-                DAAS_INFO("nsctl", "namespace %s: contents deleted", name);
-        }
-        json_decref(ns);
-    }
+    if (daas_store_list(api->store, prefix, NULL, 0, &l, &e) == DAAS_OK)
+        for (size_t i = 0; i < l.n; i++)
+            fn(api, k, &l.items[i], arg);
     daas_kv_list_fini(&l);
 }
 
-/* The dependents of uid (objects whose ownerReferences name it) in namespace ns. */
-static void for_dependents(daas_api *api, const char *ns, const char *uid, bool orphan,
-                           size_t *left)
+/* Visits every object of every kind in namespace ns (cluster-scoped kinds when ns is NULL). */
+static void each_object(daas_api *api, const char *ns, kv_visit fn, void *arg)
 {
     int n;
     const daas_kube_kind *const *kinds = daas_kube_kinds(&n);
@@ -120,45 +79,79 @@ static void for_dependents(daas_api *api, const char *ns, const char *uid, bool 
         if (kinds[i]->namespaced != (ns != NULL))
             continue;
         char *prefix = daas_api__prefix(kinds[i], ns);
-        daas_kv_list l = {0};
-        daas_err e = {0};
-        if (daas_store_list(api->store, prefix, NULL, 0, &l, &e) == DAAS_OK) {
-            for (size_t j = 0; j < l.n; j++) {
-                json_t *o = daas_api__parse_kv(&l.items[j]);
-                json_t *refs = daas_kube_path(o, "metadata.ownerReferences");
-                for (size_t k = json_array_size(refs); k-- > 0;) {
-                    const char *ru = daas_kube_str(json_array_get(refs, k), "uid");
-                    if (ru == NULL || strcmp(ru, uid) != 0)
-                        continue;
-                    daas_err_clear(&e);
-                    if (orphan) {
-                        json_array_remove(refs, k);
-                        if (json_array_size(refs) == 0)
-                            daas_kube_del(o, "metadata.ownerReferences");
-                        if (store_put(api, &l.items[j], o, &e) != DAAS_OK)
-                            (*left)++;
-                    } else {
-                        json_t *final = NULL;
-                        if (daas_api__delete_key(api, kinds[i], l.items[j].key, &final, &e) ==
-                            DAAS_OK)
-                            *left += final && daas_kube_path(final, "metadata.deletionTimestamp");
-                        json_decref(final);
-                    }
-                    break;
-                }
-                json_decref(o);
-            }
-        }
-        daas_kv_list_fini(&l);
+        each_kv(api, kinds[i], prefix, fn, arg);
         daas_free(prefix);
     }
+}
+
+/* Deletes one object; counts it in *left when it is still there (held by a finalizer). */
+static void delete_visit(daas_api *api, const daas_kube_kind *k, const daas_kv *kv, void *arg)
+{
+    size_t *left = arg;
+    json_t *final = NULL;
+    daas_err e = {0};
+    int rc = daas_api__delete_key(api, k, kv->key, &final, &e);
+    if ((rc == DAAS_OK && daas_kube_path(final, "metadata.deletionTimestamp")) ||
+        (rc != DAAS_OK && rc != DAAS_ENOTFOUND))
+        (*left)++;
+    json_decref(final);
+}
+
+static void finish_visit(daas_api *api, const daas_kube_kind *k, const daas_kv *kv, void *arg)
+{
+    json_t *ns = daas_api__parse_kv(kv);
+    const char *name = daas_kube_str(ns, "metadata.name");
+    size_t left = 0;
+    if (name && daas_kube_path(ns, "metadata.deletionTimestamp")) {
+        each_object(api, name, delete_visit, &left);
+    }
+    /* Content still held by finalizers: the event that releases it brings another pass. */
+    if (name && daas_kube_path(ns, "metadata.deletionTimestamp") && left == 0) {
+        daas_err e = {0};
+        if (drop_finalizer(api, kv, ns, "spec.finalizers", "kubernetes", &e) != DAAS_OK &&
+            e.code != DAAS_ECONFLICT)
+            DAAS_WARN("nsctl", "finishing namespace %s: %s", name, e.msg);
+        else
+            DAAS_INFO("nsctl", "namespace %s: contents deleted", name);
+    }
+    json_decref(ns);
+}
+
+typedef struct dependents {
+    const char *uid; /* the owner's */
+    bool orphan;     /* orphan them (drop the reference) rather than delete them */
+    size_t left;     /* dependents still present */
+} dependents;
+
+static void dependent_visit(daas_api *api, const daas_kube_kind *k, const daas_kv *kv,
+                            void *arg)
+{
+    dependents *d = arg;
+    json_t *o = daas_api__parse_kv(kv);
+    json_t *refs = daas_kube_path(o, "metadata.ownerReferences");
+    for (size_t i = json_array_size(refs); i-- > 0;) {
+        const char *ru = daas_kube_str(json_array_get(refs, i), "uid");
+        if (ru == NULL || strcmp(ru, d->uid) != 0)
+            continue;
+        daas_err e = {0};
+        if (d->orphan) {
+            json_array_remove(refs, i);
+            if (json_array_size(refs) == 0)
+                daas_kube_del(o, "metadata.ownerReferences");
+            if (store_put(api, kv, o, &e) != DAAS_OK)
+                d->left++;
+        } else {
+            delete_visit(api, k, kv, &d->left);
+        }
+        break;
+    }
+    json_decref(o);
 }
 
 /* Handles the orphan / foregroundDeletion finalizer of one object being deleted. */
 static void propagate(daas_api *api, const daas_kv *kv)
 {
     json_t *o = daas_api__parse_kv(kv);
-    const char *uid = daas_kube_str(o, "metadata.uid");
     json_t *fs = daas_kube_path(o, "metadata.finalizers");
     size_t i;
     json_t *f;
@@ -168,9 +161,9 @@ static void propagate(daas_api *api, const daas_kv *kv)
         bool orphan = name && strcmp(name, "orphan") == 0;
         if (!orphan && !(name && strcmp(name, "foregroundDeletion") == 0))
             continue;
-        size_t left = 0;
-        for_dependents(api, daas_kube_str(o, "metadata.namespace"), uid, orphan, &left);
-        if (left == 0) {
+        dependents d = {daas_kube_str(o, "metadata.uid") ?: "", orphan, 0};
+        each_object(api, daas_kube_str(o, "metadata.namespace"), dependent_visit, &d);
+        if (d.left == 0) {
             daas_err e = {0};
             if (drop_finalizer(api, kv, o, "metadata.finalizers", name, &e) != DAAS_OK)
                 DAAS_DEBUG("nsctl", "dropping %s from %s: %s", name, kv->key, e.msg);
@@ -180,20 +173,24 @@ static void propagate(daas_api *api, const daas_kv *kv)
     json_decref(o);
 }
 
+static void propagate_visit(daas_api *api, const daas_kube_kind *k, const daas_kv *kv,
+                            void *arg)
+{
+    const daas_blob *v = kv->val;
+    if (memmem(v->data, v->len, "\"deletionTimestamp\"", 19) &&
+        (memmem(v->data, v->len, "\"orphan\"", 8) ||
+         memmem(v->data, v->len, "\"foregroundDeletion\"", 20)))
+        propagate(api, kv);
+}
+
+static void finish_namespaces(daas_api *api)
+{
+    each_kv(api, kind_of("namespaces"), "/registry/namespaces/", finish_visit, NULL);
+}
+
 static void scan_propagation(daas_api *api)
 {
-    daas_kv_list l = {0};
-    daas_err e = {0};
-    if (daas_store_list(api->store, "/registry/", NULL, 0, &l, &e) != DAAS_OK)
-        return;
-    for (size_t i = 0; i < l.n; i++) {
-        const daas_blob *v = l.items[i].val;
-        if (memmem(v->data, v->len, "\"deletionTimestamp\"", 19) &&
-            (memmem(v->data, v->len, "\"orphan\"", 8) ||
-             memmem(v->data, v->len, "\"foregroundDeletion\"", 20)))
-            propagate(api, &l.items[i]);
-    }
-    daas_kv_list_fini(&l);
+    each_kv(api, NULL, "/registry/", propagate_visit, NULL);
 }
 
 static void notify(void *arg)

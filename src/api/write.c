@@ -270,16 +270,23 @@ out: /* only failures get here */
     daas_api__respond_err(r, &e);
 }
 
+/* Decodes the body as an object of the route's kind, with strict field checks. */
+static int decode_object(daas_api__req *r, bool allow_empty_gvk, json_t **out, daas_err *e)
+{
+    int rc = daas_api__decode_body(r, out, e);
+    if (rc == DAAS_OK)
+        rc = daas_api__check_gvk(r->route.kind, *out, allow_empty_gvk, e);
+    if (rc == DAAS_OK)
+        rc = daas_api__check_fields(r, r->route.kind, *out, e);
+    return rc;
+}
+
 void daas_api__create(daas_api__req *r)
 {
     daas_err e = {0};
     json_t *obj = NULL;
     r->verb = DAAS_API_VERB_CREATE;
-    int rc = daas_api__decode_body(r, &obj, &e);
-    if (rc == DAAS_OK)
-        rc = daas_api__check_gvk(r->route.kind, obj, true, &e);
-    if (rc == DAAS_OK)
-        rc = daas_api__check_fields(r, r->route.kind, obj, &e);
+    int rc = decode_object(r, true, &obj, &e);
     if (rc != DAAS_OK)
         daas_api__respond_err(r, &e);
     else
@@ -390,11 +397,7 @@ void daas_api__update(daas_api__req *r)
     daas_err e = {0};
     json_t *body = NULL;
     r->verb = DAAS_API_VERB_UPDATE;
-    int rc = daas_api__decode_body(r, &body, &e);
-    if (rc == DAAS_OK)
-        rc = daas_api__check_gvk(r->route.kind, body, false, &e);
-    if (rc == DAAS_OK)
-        rc = daas_api__check_fields(r, r->route.kind, body, &e);
+    int rc = decode_object(r, false, &body, &e);
     if (rc != DAAS_OK) {
         daas_api__respond_err(r, &e);
         json_decref(body);
