@@ -479,6 +479,22 @@ void daas_kube__toolong(daas_kube_verr *v, const char *field, int64_t max)
                        (long long)max);
 }
 
+void daas_kube__check_enum(daas_kube_verr *v, const json_t *obj, const char *key, const char *field,
+                           const char *const *valid)
+{
+    const char *s = json_string_value(json_object_get(obj, key));
+    if (s == NULL || *s == '\0') {
+        daas_kube__req(v, field, NULL);
+        return;
+    }
+    for (int i = 0; valid[i] != NULL; i++)
+        if (strcmp(valid[i], s) == 0)
+            return;
+    daas_kube__unsupported(v, field, s, valid);
+}
+
+const char *const daas_kube__protocols[] = {"SCTP", "TCP", "UDP", NULL};
+
 /* ------------------------------------------------------------- name syntax */
 
 /* SPEC: k8s.io/apimachinery/pkg/util/validation/validation.go (RegexError wording, including
@@ -572,24 +588,25 @@ static int name_msgs(const char *s, int rule, const char *msgs[2])
     return n;
 }
 
-bool daas_kube_is_dns1123_label(const char *s, const char **why)
+/* True when s (NULL as "") passes rule; else *why (may be NULL) is upstream's first message. */
+static bool name_ok(const char *s, int rule, const char **why)
 {
     const char *m[2];
-    if (name_msgs(s ? s : "", NAME_LABEL, m) == 0)
+    if (name_msgs(s ? s : "", rule, m) == 0)
         return true;
     if (why != NULL)
         *why = m[0];
     return false;
 }
 
+bool daas_kube_is_dns1123_label(const char *s, const char **why)
+{
+    return name_ok(s, NAME_LABEL, why);
+}
+
 bool daas_kube_is_dns1123_subdomain(const char *s, const char **why)
 {
-    const char *m[2];
-    if (name_msgs(s ? s : "", NAME_SUBDOMAIN, m) == 0)
-        return true;
-    if (why != NULL)
-        *why = m[0];
-    return false;
+    return name_ok(s, NAME_SUBDOMAIN, why);
 }
 
 /* IsQualifiedName(s); causes report shown (annotation keys are checked lower-cased). */

@@ -211,24 +211,41 @@ char *daas_kube__format_labels(const json_t *labels)
     return s;
 }
 
-/* Appends Go's %#v of a string slice / string map to b. */
-static int go_strings(daas_buf *b, const json_t *arr)
+typedef int (*go_item_fn)(daas_buf *b, const json_t *x);
+
+/* Appends Go's %#v of a []type slice to b: "[]type(nil)" when arr is not an array, else
+ * "[]type{a, b}" with each element rendered by item. */
+static int go_slice(daas_buf *b, const json_t *arr, const char *type, go_item_fn item)
 {
-    char q[512];
     size_t i;
     json_t *x;
     if (!json_is_array(arr))
-        return daas_buf_puts(b, "[]string(nil)");
-    int rc = daas_buf_puts(b, "[]string{");
+        return daas_buf_printf(b, "[]%s(nil)", type);
+    int rc = daas_buf_printf(b, "[]%s{", type);
     json_array_foreach(arr, i, x)
     {
-        daas_kube__go_quote(json_string_value(x) ? json_string_value(x) : "", q, sizeof q);
+        if (rc == DAAS_OK && i > 0)
+            rc = daas_buf_puts(b, ", ");
         if (rc == DAAS_OK)
-            rc = daas_buf_printf(b, "%s%s", i ? ", " : "", q);
+            rc = item(b, x);
     }
     return rc == DAAS_OK ? daas_buf_puts(b, "}") : rc;
 }
 
+static int go_string_item(daas_buf *b, const json_t *x)
+{
+    char q[512];
+    daas_kube__go_quote(json_string_value(x) ? json_string_value(x) : "", q, sizeof q);
+    return daas_buf_puts(b, q);
+}
+
+/* Appends Go's %#v of a string slice to b. */
+static int go_strings(daas_buf *b, const json_t *arr)
+{
+    return go_slice(b, arr, "string", go_string_item);
+}
+
+/* Appends Go's %#v of a string map to b. */
 static int go_map_into(daas_buf *b, const json_t *m)
 {
     char qk[512], qv[512];
@@ -262,29 +279,22 @@ char *daas_kube__go_map(const json_t *m)
     return buf_take(&b);
 }
 
-static int go_exprs(daas_buf *b, const json_t *me)
+static int go_expr_item(daas_buf *b, const json_t *x)
 {
     char q[512];
-    size_t i;
-    json_t *x;
-    if (!json_is_array(me))
-        return daas_buf_puts(b, "[]v1.LabelSelectorRequirement(nil)");
-    int rc = daas_buf_puts(b, "[]v1.LabelSelectorRequirement{");
-    json_array_foreach(me, i, x)
-    {
-        const char *k = json_string_value(json_object_get(x, "key"));
-        const char *op = json_string_value(json_object_get(x, "operator"));
-        daas_kube__go_quote(k ? k : "", q, sizeof q);
-        if (rc == DAAS_OK)
-            rc = daas_buf_printf(
-                b, "%sv1.LabelSelectorRequirement{Key:%s, Operator:\"%s\", Values:", i ? ", " : "",
-                q, op ? op : "");
-        if (rc == DAAS_OK)
-            rc = go_strings(b, json_object_get(x, "values"));
-        if (rc == DAAS_OK)
-            rc = daas_buf_puts(b, "}");
-    }
+    const char *k = json_string_value(json_object_get(x, "key"));
+    const char *op = json_string_value(json_object_get(x, "operator"));
+    daas_kube__go_quote(k ? k : "", q, sizeof q);
+    int rc = daas_buf_printf(b, "v1.LabelSelectorRequirement{Key:%s, Operator:\"%s\", Values:", q,
+                             op ? op : "");
+    if (rc == DAAS_OK)
+        rc = go_strings(b, json_object_get(x, "values"));
     return rc == DAAS_OK ? daas_buf_puts(b, "}") : rc;
+}
+
+static int go_exprs(daas_buf *b, const json_t *me)
+{
+    return go_slice(b, me, "v1.LabelSelectorRequirement", go_expr_item);
 }
 
 char *daas_kube__go_selector(const json_t *sel)

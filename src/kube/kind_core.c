@@ -591,22 +591,7 @@ void daas_kube__svc_defaults(json_t *obj, const json_t *old)
 
 static const char *const svc_types[] = {"ClusterIP", "ExternalName", "LoadBalancer", "NodePort",
                                         NULL};
-static const char *const svc_protocols[] = {"SCTP", "TCP", "UDP", NULL};
 static const char *const svc_affinities[] = {"ClientIP", "None", NULL};
-
-static void check_enum(daas_kube_verr *v, const json_t *o, const char *key, const char *field,
-                       const char *const *valid)
-{
-    const char *s = json_string_value(json_object_get(o, key));
-    if (s == NULL || *s == '\0') {
-        daas_kube__req(v, field, NULL);
-        return;
-    }
-    for (int i = 0; valid[i] != NULL; i++)
-        if (strcmp(s, valid[i]) == 0)
-            return;
-    daas_kube__unsupported(v, field, s, valid);
-}
 
 static void svc_check_port(daas_kube_verr *v, const json_t *p, size_t i, bool need_name,
                            const char *type, json_t *seen)
@@ -628,7 +613,7 @@ static void svc_check_port(daas_kube_verr *v, const json_t *p, size_t i, bool ne
     snprintf(f, sizeof f, "spec.ports[%zu].port", i);
     daas_kube__check_port(v, f, daas_kube_int(p, "port", 0));
     snprintf(f, sizeof f, "spec.ports[%zu].protocol", i);
-    check_enum(v, p, "protocol", f, svc_protocols);
+    daas_kube__check_enum(v, p, "protocol", f, daas_kube__protocols);
     snprintf(f, sizeof f, "spec.ports[%zu].targetPort", i);
     if (json_is_integer(tp))
         daas_kube__check_port(v, f, json_integer_value(tp));
@@ -703,7 +688,7 @@ void daas_kube__svc_validate(const json_t *obj, const json_t *old, daas_kube_ver
     spec = json_is_object(spec) ? spec : empty;
     const char *type = json_string_value(json_object_get(spec, "type"));
     const char *ip = json_string_value(json_object_get(spec, "clusterIP"));
-    check_enum(v, spec, "type", "spec.type", svc_types);
+    daas_kube__check_enum(v, spec, "type", "spec.type", svc_types);
     svc_check_ports(v, spec, type);
     if (streq(type, "ExternalName")) {
         const char *en = json_string_value(json_object_get(spec, "externalName"));
@@ -715,7 +700,7 @@ void daas_kube__svc_validate(const json_t *obj, const json_t *old, daas_kube_ver
     if (ip != NULL && *ip != '\0' && strcmp(ip, "None") != 0 && !is_ip(ip))
         daas_kube__inv_str(v, "spec.clusterIP", ip,
                            "must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)");
-    check_enum(v, spec, "sessionAffinity", "spec.sessionAffinity", svc_affinities);
+    daas_kube__check_enum(v, spec, "sessionAffinity", "spec.sessionAffinity", svc_affinities);
     daas_kube__check_labels(v, json_object_get(spec, "selector"), "spec.selector");
     if (old != NULL)
         svc_check_update(v, spec, json_object_get(old, "spec"));

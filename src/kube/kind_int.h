@@ -57,6 +57,12 @@ void daas_kube__check_port_name(daas_kube_verr *v, const char *field, const char
 /* DNS-1123 label / subdomain, one Invalid cause per upstream message. */
 void daas_kube__check_dns_label(daas_kube_verr *v, const char *field, const char *s);
 void daas_kube__check_dns_subdomain(daas_kube_verr *v, const char *field, const char *s);
+/* Enumerated string obj[key] at field: Required when missing or "", Unsupported when not in
+ * valid (NULL-terminated). */
+void daas_kube__check_enum(daas_kube_verr *v, const json_t *obj, const char *key, const char *field,
+                           const char *const *valid);
+/* The port protocols (core/v1 Protocol), NULL-terminated. */
+extern const char *const daas_kube__protocols[];
 /* Non-negative integer field if present (`must be greater than or equal to 0`). */
 void daas_kube__check_nonneg(daas_kube_verr *v, const json_t *obj, const char *key,
                              const char *field);

@@ -29,30 +29,31 @@ static const char *or_empty(const char *s)
     return s != NULL ? s : "";
 }
 
-/* True when the pod has a condition of type with status "True". */
-static bool pod_condition_true(const json_t *pod, const char *type)
+/* In the array at the pod's path, whether the first element with key == val has
+ * field == want (false when there is no such element). */
+static bool first_with_is(const json_t *pod, const char *path, const char *key, const char *val,
+                          const char *field, const char *want)
 {
     size_t i;
     json_t *c;
-    json_array_foreach(daas_kube_path(pod, "status.conditions"), i, c)
+    json_array_foreach(daas_kube_path(pod, path), i, c)
     {
-        if (streq(json_string_value(json_object_get(c, "type")), type))
-            return streq(json_string_value(json_object_get(c, "status")), "True");
+        if (streq(json_string_value(json_object_get(c, key)), val))
+            return streq(json_string_value(json_object_get(c, field)), want);
     }
     return false;
+}
+
+/* True when the pod has a condition of type with status "True". */
+static bool pod_condition_true(const json_t *pod, const char *type)
+{
+    return first_with_is(pod, "status.conditions", "type", type, "status", "True");
 }
 
 /* The init container spec named name, when it is restartable (a sidecar). */
 static bool restartable_init(const json_t *pod, const char *name)
 {
-    size_t i;
-    json_t *c;
-    json_array_foreach(daas_kube_path(pod, "spec.initContainers"), i, c)
-    {
-        if (streq(json_string_value(json_object_get(c, "name")), name))
-            return streq(json_string_value(json_object_get(c, "restartPolicy")), "Always");
-    }
-    return false;
+    return first_with_is(pod, "spec.initContainers", "name", name, "restartPolicy", "Always");
 }
 
 /* Accumulated counters of printPod. */
@@ -567,23 +568,7 @@ static const char *const restart_policies[] = {"Always", "OnFailure", "Never", N
 static const char *const dns_policies[] = {"ClusterFirstWithHostNet", "ClusterFirst", "Default",
                                            "None", NULL};
 static const char *const pull_policies[] = {"Always", "IfNotPresent", "Never", NULL};
-static const char *const protocols[] = {"SCTP", "TCP", "UDP", NULL};
 static const char *const msg_policies[] = {"File", "FallbackToLogsOnError", NULL};
-
-/* Validates an enumerated string field: Required when missing, Unsupported when unknown. */
-static void check_enum(daas_kube_verr *v, const json_t *obj, const char *key, const char *field,
-                       const char *const *valid)
-{
-    const char *s = json_string_value(json_object_get(obj, key));
-    if (s == NULL || *s == '\0') {
-        daas_kube__req(v, field, NULL);
-        return;
-    }
-    for (int i = 0; valid[i] != NULL; i++)
-        if (strcmp(valid[i], s) == 0)
-            return;
-    daas_kube__unsupported(v, field, s, valid);
-}
 
 static void check_container_ports(daas_kube_verr *v, const json_t *c, const char *path)
 {
@@ -612,7 +597,7 @@ static void check_container_ports(daas_kube_verr *v, const json_t *c, const char
         if (hport != 0)
             daas_kube__check_port(v, f, hport);
         snprintf(f, sizeof f, "%s.ports[%zu].protocol", path, i);
-        check_enum(v, p, "protocol", f, protocols);
+        daas_kube__check_enum(v, p, "protocol", f, daas_kube__protocols);
     }
     json_decref(names);
 }
@@ -686,9 +671,9 @@ static void check_container(daas_kube_verr *v, const json_t *c, const char *path
     if (image == NULL || *image == '\0')
         daas_kube__req(v, f, NULL);
     snprintf(f, sizeof f, "%s.imagePullPolicy", path);
-    check_enum(v, c, "imagePullPolicy", f, pull_policies);
+    daas_kube__check_enum(v, c, "imagePullPolicy", f, pull_policies);
     snprintf(f, sizeof f, "%s.terminationMessagePolicy", path);
-    check_enum(v, c, "terminationMessagePolicy", f, msg_policies);
+    daas_kube__check_enum(v, c, "terminationMessagePolicy", f, msg_policies);
     check_container_ports(v, c, path);
     check_env_and_mounts(v, c, path, volumes);
 }
@@ -729,11 +714,11 @@ static void check_tolerations(daas_kube_verr *v, const json_t *spec, const char 
         const char *eff = json_string_value(json_object_get(t, "effect"));
         if (op != NULL && *op != '\0') {
             snprintf(f, sizeof f, "%s.tolerations[%zu].operator", path, i);
-            check_enum(v, t, "operator", f, ops);
+            daas_kube__check_enum(v, t, "operator", f, ops);
         }
         if (eff != NULL && *eff != '\0') {
             snprintf(f, sizeof f, "%s.tolerations[%zu].effect", path, i);
-            check_enum(v, t, "effect", f, effects);
+            daas_kube__check_enum(v, t, "effect", f, effects);
         }
     }
 }
@@ -768,9 +753,9 @@ void daas_kube__podspec_validate(const json_t *spec, const char *path, daas_kube
     check_containers(v, spec, path, vols);
     json_decref(vols);
     snprintf(f, sizeof f, "%s.restartPolicy", path);
-    check_enum(v, spec, "restartPolicy", f, restart_policies);
+    daas_kube__check_enum(v, spec, "restartPolicy", f, restart_policies);
     snprintf(f, sizeof f, "%s.dnsPolicy", path);
-    check_enum(v, spec, "dnsPolicy", f, dns_policies);
+    daas_kube__check_enum(v, spec, "dnsPolicy", f, dns_policies);
     json_t *ads = json_object_get(spec, "activeDeadlineSeconds");
     snprintf(f, sizeof f, "%s.activeDeadlineSeconds", path);
     if (json_is_integer(ads) &&

@@ -414,31 +414,18 @@ static bool is_zero(const json_t *v)
     return json_is_false(v);
 }
 
-/* The array obj[name], created when missing (replacing a non-array). Borrowed. */
-static int get_array(pb_ctx *c, json_t *obj, const char *name, json_t **arr)
+/* The array (array) or object obj[name], created when missing (replacing a value of another
+ * type), which is charged to the budget. Borrowed. */
+static int get_member(pb_ctx *c, json_t *obj, const char *name, bool array, json_t **out)
 {
-    *arr = json_object_get(obj, name);
-    if (json_is_array(*arr))
+    *out = json_object_get(obj, name);
+    if (array ? json_is_array(*out) : json_is_object(*out))
         return DAAS_OK;
-    int rc = spend(c, PB_COST_ARRAY);
+    int rc = spend(c, array ? PB_COST_ARRAY : PB_COST_OBJECT);
     if (rc != DAAS_OK)
         return rc;
-    *arr = json_array();
-    json_object_set_new(obj, name, *arr);
-    return DAAS_OK;
-}
-
-/* The object obj[name], created when missing (replacing a non-object). Borrowed. */
-static int get_object(pb_ctx *c, json_t *obj, const char *name, json_t **child)
-{
-    *child = json_object_get(obj, name);
-    if (json_is_object(*child))
-        return DAAS_OK;
-    int rc = spend(c, PB_COST_OBJECT);
-    if (rc != DAAS_OK)
-        return rc;
-    *child = json_object();
-    json_object_set_new(obj, name, *child);
+    *out = array ? json_array() : json_object();
+    json_object_set_new(obj, name, *out);
     return DAAS_OK;
 }
 
@@ -448,7 +435,7 @@ static int place(pb_ctx *c, const daas_kube_pb_field *f, json_t *obj, json_t *v)
 {
     if (f->flags & DAAS_KUBE_PB_F_REP) {
         json_t *arr;
-        int rc = get_array(c, obj, f->json, &arr);
+        int rc = get_member(c, obj, f->json, true, &arr);
         if (rc != DAAS_OK || v == NULL) {
             json_decref(v);
             return rc;
@@ -514,7 +501,7 @@ static int decode_map_entry(pb_ctx *c, const daas_kube_pb_field *f, daas_bytes i
         rc = mk_string(c, qty ? DAAS_BYTES("0", 1) : DAAS_BYTES("", 0), &val);
     }
     if (rc == DAAS_OK)
-        rc = get_object(c, obj, f->json, &map);
+        rc = get_member(c, obj, f->json, false, &map);
     if (rc == DAAS_OK)
         json_object_set(map, json_string_value(k), val);
     json_decref(k);
@@ -533,7 +520,7 @@ static int decode_submsg(pb_ctx *c, const daas_kube_pb_field *f, daas_bytes in, 
     if (f->flags & DAAS_KUBE_PB_F_INL)
         return decode_msg(c, f->msg, in, obj);
     if (f->flags & DAAS_KUBE_PB_F_REP) {
-        rc = get_array(c, obj, f->json, &arr);
+        rc = get_member(c, obj, f->json, true, &arr);
         if (rc == DAAS_OK)
             rc = spend(c, PB_COST_OBJECT);
         if (rc != DAAS_OK)
@@ -542,7 +529,7 @@ static int decode_submsg(pb_ctx *c, const daas_kube_pb_field *f, daas_bytes in, 
         json_array_append_new(arr, child);
         return decode_msg(c, f->msg, in, child);
     }
-    rc = get_object(c, obj, f->json, &child);
+    rc = get_member(c, obj, f->json, false, &child);
     if (rc == DAAS_OK)
         rc = decode_msg(c, f->msg, in, child);
     if (rc == DAAS_OK && !(f->flags & DAAS_KUBE_PB_F_PTR) && json_object_size(child) == 0)
