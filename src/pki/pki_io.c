@@ -221,25 +221,6 @@ out:
     return rc;
 }
 
-int daas_pki__load_cert(const char *path, X509 **out, daas_err *err)
-{
-    char *data;
-    size_t len;
-    *out = NULL;
-    int rc = read_small(path, &data, &len, err);
-    if (rc != DAAS_OK)
-        return rc;
-    BIO *b = BIO_new_mem_buf(data, (int)len);
-    if (b != NULL)
-        *out = PEM_read_bio_X509(b, NULL, NULL, NULL);
-    BIO_free(b);
-    daas_free(data);
-    ERR_clear_error();
-    if (*out == NULL)
-        return daas_fail(err, DAAS_EINVAL, "%s: not a PEM certificate", path);
-    return DAAS_OK;
-}
-
 /* Refuses encrypted keys instead of prompting on the terminal. */
 static int no_passphrase(char *buf, int size, int rwflag, void *u)
 {
@@ -247,21 +228,38 @@ static int no_passphrase(char *buf, int size, int rwflag, void *u)
     return -1;
 }
 
-int daas_pki__load_key(const char *path, EVP_PKEY **out, daas_err *err)
+/* Reads a small PEM file and parses one certificate (crt != NULL) or one unencrypted private
+ * key (*key) from it; the file's bytes are wiped. DAAS_EINVAL when there is none. */
+static int load_pem(const char *path, X509 **crt, EVP_PKEY **key, daas_err *err)
 {
-    char *data;
-    size_t len;
-    *out = NULL;
+    char *data = NULL;
+    size_t len = 0;
+    bool found = false;
     int rc = read_small(path, &data, &len, err);
     if (rc != DAAS_OK)
         return rc;
     BIO *b = BIO_new_mem_buf(data, (int)len);
-    if (b != NULL)
-        *out = PEM_read_bio_PrivateKey(b, NULL, no_passphrase, NULL);
+    if (b != NULL && crt != NULL)
+        found = (*crt = PEM_read_bio_X509(b, NULL, NULL, NULL)) != NULL;
+    else if (b != NULL)
+        found = (*key = PEM_read_bio_PrivateKey(b, NULL, no_passphrase, NULL)) != NULL;
     BIO_free(b);
     daas_pki__free_secret(data, len);
     ERR_clear_error();
-    if (*out == NULL)
-        return daas_fail(err, DAAS_EINVAL, "%s: not an unencrypted PEM private key", path);
+    if (!found)
+        return daas_fail(err, DAAS_EINVAL, "%s: not %s", path,
+                         crt != NULL ? "a PEM certificate" : "an unencrypted PEM private key");
     return DAAS_OK;
+}
+
+int daas_pki__load_cert(const char *path, X509 **out, daas_err *err)
+{
+    *out = NULL;
+    return load_pem(path, out, NULL, err);
+}
+
+int daas_pki__load_key(const char *path, EVP_PKEY **out, daas_err *err)
+{
+    *out = NULL;
+    return load_pem(path, NULL, out, err);
 }
