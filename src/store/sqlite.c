@@ -271,13 +271,17 @@ static void sq_rollback(sq_be *be)
         (void)sqlite3_exec(be->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
-static int sq_commit(void *p, const daas_store__row *rows, size_t n, daas_err *err)
+/* Takes the lock and begins a transaction; sq_txn_end must follow whatever this returns. */
+static int sq_txn_begin(sq_be *be, daas_err *err)
 {
-    sq_be *be = p;
     pthread_mutex_lock(&be->mu);
-    int rc = sq_step_done(be, be->begin, err, "begin");
-    for (size_t i = 0; rc == DAAS_OK && i < n; i++)
-        rc = sq_insert(be, &rows[i], err);
+    return sq_step_done(be, be->begin, err, "begin");
+}
+
+/* Commits when rc is DAAS_OK (else, or when the commit fails, rolls back), releases the lock
+ * and returns the first error. */
+static int sq_txn_end(sq_be *be, int rc, daas_err *err)
+{
     if (rc == DAAS_OK)
         rc = sq_step_done(be, be->commit, err, "commit");
     if (rc != DAAS_OK)
@@ -286,12 +290,20 @@ static int sq_commit(void *p, const daas_store__row *rows, size_t n, daas_err *e
     return rc;
 }
 
+static int sq_commit(void *p, const daas_store__row *rows, size_t n, daas_err *err)
+{
+    sq_be *be = p;
+    int rc = sq_txn_begin(be, err);
+    for (size_t i = 0; rc == DAAS_OK && i < n; i++)
+        rc = sq_insert(be, &rows[i], err);
+    return sq_txn_end(be, rc, err);
+}
+
 /* One compaction step over revisions (lo, hi], in its own transaction, so the writer can
  * commit between steps. SPEC: specs/kube-api.md §9.2 (kine's compaction query). */
 static int sq_compact_step(sq_be *be, int64_t lo, int64_t hi, daas_err *err)
 {
-    pthread_mutex_lock(&be->mu);
-    int rc = sq_step_done(be, be->begin, err, "begin");
+    int rc = sq_txn_begin(be, err);
     sqlite3_stmt *dels[2] = {be->del_prev, be->del_tomb};
     for (size_t i = 0; rc == DAAS_OK && i < 2; i++) {
         sqlite3_bind_int64(dels[i], 1, lo);
@@ -302,12 +314,7 @@ static int sq_compact_step(sq_be *be, int64_t lo, int64_t hi, daas_err *err)
         sqlite3_bind_int64(be->meta_set, 1, hi);
         rc = sq_step_done(be, be->meta_set, err, "compact meta");
     }
-    if (rc == DAAS_OK)
-        rc = sq_step_done(be, be->commit, err, "commit");
-    if (rc != DAAS_OK)
-        sq_rollback(be);
-    pthread_mutex_unlock(&be->mu);
-    return rc;
+    return sq_txn_end(be, rc, err);
 }
 
 static int sq_compact(void *p, int64_t from, int64_t to, daas_err *err)
