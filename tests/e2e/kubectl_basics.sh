@@ -51,6 +51,34 @@ pass "get --chunk-size=2 pages through all configmaps"
 expect_out "get all" 'pod/web' k get all
 expect_out "describe configmap" 'Data' k describe cm cm1
 expect_out "get cm table columns" '^NAME +DATA +AGE' k get cm
+# describe of each kind kubectl has a describer for, and events.
+k create deployment dd --image=busybox:1.36 >/dev/null
+k create service clusterip ds --tcp=80:8080 >/dev/null
+api POST /api/v1/namespaces/default/events -H 'Content-Type: application/json' -d '{"apiVersion":"v1","kind":"Event","metadata":{"name":"web.1"},"involvedObject":{"kind":"Pod","namespace":"default","name":"web","uid":"'"$(k get pod web -o 'jsonpath={.metadata.uid}')"'"},"reason":"Testing","message":"hello from e2e","type":"Normal","source":{"component":"e2e"},"count":1}' >/dev/null
+expect_out "describe pod shows its events" 'Testing +.*hello from e2e' k describe pod web
+expect_out "describe deployment" 'Replicas: +1 desired' k describe deploy dd
+expect_out "describe service" 'IP: +10\.43\.' k describe svc ds
+expect_out "describe namespace" 'Status: +Active' k describe ns default
+expect_out "get events" 'Testing.*pod/web.*hello from e2e' k get events
+expect_out "kubectl events" 'hello from e2e' k events
+k create -f - >/dev/null <<'YAML'
+apiVersion: coordination.k8s.io/v1
+kind: Lease
+metadata: {name: l1, namespace: kube-node-lease}
+spec: {holderIdentity: node-a, leaseDurationSeconds: 40}
+YAML
+expect_out "lease table" '^l1 +node-a ' k -n kube-node-lease get leases --no-headers
+expect_out "describe lease" 'Holder Identity: +node-a' k -n kube-node-lease describe lease l1
+k create -f - >/dev/null <<'YAML'
+apiVersion: v1
+kind: Node
+metadata: {name: node-a, labels: {node-role.kubernetes.io/worker: ""}}
+status:
+  conditions: [{type: Ready, status: "True", reason: KubeletReady, message: ready}]
+  nodeInfo: {kubeletVersion: v1.32.4-daas, osImage: Debian 12, kernelVersion: "6.1", containerRuntimeVersion: runc://1.1, architecture: amd64, operatingSystem: linux}
+YAML
+expect_out "node table" '^node-a +Ready +worker ' k get nodes --no-headers
+expect_out "describe node" 'Name: +node-a' k describe node node-a
 expect_out "metrics endpoint" 'daas_apiserver_request_total' k get --raw /metrics
 expect_out "openapi v3 root" 'apis/apps/v1' k get --raw /openapi/v3
 expect_out "unknown resource type" "the server doesn't have a resource type \"foo\"" \
