@@ -21,6 +21,7 @@
 #include "common/alloc.h"
 #include "common/util.h"
 #include "kube/kind_int.h"
+#include "kube/names_int.h"
 #include "kube/obj.h"
 
 /* ---------------------------------------------------------------- columns */
@@ -497,151 +498,13 @@ const char *const daas_kube__protocols[] = {"SCTP", "TCP", "UDP", NULL};
 
 /* ------------------------------------------------------------- name syntax */
 
-/* SPEC: k8s.io/apimachinery/pkg/util/validation/validation.go (RegexError wording, including
- * its double space before "or"). */
-#define MSG_LABEL                                                                                  \
-    "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', "       \
-    "and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', "       \
-    "regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')"
-#define MSG_SUBDOMAIN                                                                              \
-    "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' "      \
-    "or '.', and must start and end with an alphanumeric character (e.g. 'example.com', "          \
-    "regex used for validation is "                                                                \
-    "'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"
-#define MSG_DNS1035                                                                                \
-    "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with "      \
-    "an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or "        \
-    "'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')"
-#define MSG_QNAME                                                                                  \
-    "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with "       \
-    "an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for "      \
-    "validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')"
-#define MSG_LABEL_VALUE                                                                            \
-    "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' "       \
-    "or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or "          \
-    "'my_value',  or '12345', regex used for validation is "                                       \
-    "'(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')"
-
-static bool lower_alnum(char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-}
-
-static bool alnum(char c)
-{
-    return lower_alnum(c) || (c >= 'A' && c <= 'Z');
-}
-
-/* [a-z0-9]([-a-z0-9]*[a-z0-9])? over s[0..n). */
-static bool label_re(const char *s, size_t n)
-{
-    if (n == 0 || !lower_alnum(s[0]) || !lower_alnum(s[n - 1]))
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (!lower_alnum(s[i]) && s[i] != '-')
-            return false;
-    return true;
-}
-
-static bool subdomain_re(const char *s)
-{
-    const char *p = s;
-    for (;;) {
-        const char *dot = strchr(p, '.');
-        size_t n = dot ? (size_t)(dot - p) : strlen(p);
-        if (!label_re(p, n))
-            return false;
-        if (dot == NULL)
-            return true;
-        p = dot + 1;
-    }
-}
-
-/* ([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9] over s[0..n). */
-static bool qname_re(const char *s, size_t n)
-{
-    if (n == 0 || !alnum(s[0]) || !alnum(s[n - 1]))
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (!alnum(s[i]) && s[i] != '-' && s[i] != '_' && s[i] != '.')
-            return false;
-    return true;
-}
-
-enum { NAME_SUBDOMAIN, NAME_LABEL, NAME_DNS1035 };
-
-/* Upstream's list of messages for a name (at most 2: length, then syntax). */
-static int name_msgs(const char *s, int rule, const char *msgs[2])
-{
-    int n = 0;
-    size_t len = strlen(s);
-    size_t max = rule == NAME_SUBDOMAIN ? 253 : 63;
-    if (len > max)
-        msgs[n++] = rule == NAME_SUBDOMAIN ? "must be no more than 253 characters"
-                                           : "must be no more than 63 characters";
-    if (rule == NAME_SUBDOMAIN && !subdomain_re(s))
-        msgs[n++] = MSG_SUBDOMAIN;
-    else if (rule == NAME_LABEL && !label_re(s, len))
-        msgs[n++] = MSG_LABEL;
-    else if (rule == NAME_DNS1035 && (!label_re(s, len) || !(s[0] >= 'a' && s[0] <= 'z')))
-        msgs[n++] = MSG_DNS1035;
-    return n;
-}
-
-/* True when s (NULL as "") passes rule; else *why (may be NULL) is upstream's first message. */
-static bool name_ok(const char *s, int rule, const char **why)
-{
-    const char *m[2];
-    if (name_msgs(s ? s : "", rule, m) == 0)
-        return true;
-    if (why != NULL)
-        *why = m[0];
-    return false;
-}
-
-bool daas_kube_is_dns1123_label(const char *s, const char **why)
-{
-    return name_ok(s, NAME_LABEL, why);
-}
-
-bool daas_kube_is_dns1123_subdomain(const char *s, const char **why)
-{
-    return name_ok(s, NAME_SUBDOMAIN, why);
-}
-
 /* IsQualifiedName(s); causes report shown (annotation keys are checked lower-cased). */
 static void qname_check(daas_kube_verr *v, const char *field, const char *s, const char *shown)
 {
-    const char *slash = strchr(s, '/');
-    const char *name = s;
-    if (slash != NULL && strchr(slash + 1, '/') != NULL) {
-        daas_kube__inv_str(v, field, shown,
-                           "a qualified name " MSG_QNAME " with an optional DNS subdomain "
-                           "prefix and '/' (e.g. 'example.com/MyName')");
-        return;
-    }
-    if (slash != NULL) {
-        size_t plen = (size_t)(slash - s);
-        name = slash + 1;
-        char *prefix = daas_xstrndup(s, plen);
-        const char *m[2];
-        int n = name_msgs(prefix, NAME_SUBDOMAIN, m);
-        if (plen == 0)
-            daas_kube__inv_str(v, field, shown, "prefix part must be non-empty");
-        for (int i = 0; plen > 0 && i < n; i++) {
-            char *d = daas_xasprintf("prefix part %s", m[i]);
-            daas_kube__inv_str(v, field, shown, d);
-            daas_free(d);
-        }
-        daas_free(prefix);
-    }
-    size_t nlen = strlen(name);
-    if (nlen == 0)
-        daas_kube__inv_str(v, field, shown, "name part must be non-empty");
-    else if (nlen > 63)
-        daas_kube__inv_str(v, field, shown, "name part must be no more than 63 characters");
-    if (!qname_re(name, nlen))
-        daas_kube__inv_str(v, field, shown, "name part " MSG_QNAME);
+    const char *m[DAAS_KUBE__QNAME_MSGS];
+    int n = daas_kube__qname_msgs(s, false, m);
+    for (int i = 0; i < n; i++)
+        daas_kube__inv_str(v, field, shown, m[i]);
 }
 
 void daas_kube__check_qualified_name(daas_kube_verr *v, const char *field, const char *s)
@@ -651,11 +514,10 @@ void daas_kube__check_qualified_name(daas_kube_verr *v, const char *field, const
 
 void daas_kube__check_label_value(daas_kube_verr *v, const char *field, const char *s)
 {
-    size_t n = strlen(s);
-    if (n > 63)
-        daas_kube__inv_str(v, field, s, "must be no more than 63 characters");
-    if (n > 0 && !qname_re(s, n))
-        daas_kube__inv_str(v, field, s, MSG_LABEL_VALUE);
+    const char *m[2];
+    int n = daas_kube__label_value_msgs(s, m);
+    for (int i = 0; i < n; i++)
+        daas_kube__inv_str(v, field, s, m[i]);
 }
 
 void daas_kube__check_labels(daas_kube_verr *v, const json_t *labels, const char *field)
@@ -699,9 +561,9 @@ void daas_kube__check_nonneg(daas_kube_verr *v, const json_t *obj, const char *k
 static int name_rule(const daas_kube_kind *k)
 {
     if (!k->name_is_label)
-        return NAME_SUBDOMAIN;
-    return (k->group[0] == '\0' && strcmp(k->resource, "services") == 0) ? NAME_DNS1035
-                                                                         : NAME_LABEL;
+        return DAAS_KUBE__NAME_SUBDOMAIN;
+    return (k->group[0] == '\0' && strcmp(k->resource, "services") == 0) ? DAAS_KUBE__NAME_DNS1035
+                                                                         : DAAS_KUBE__NAME_LABEL;
 }
 
 static void check_name(daas_kube_verr *v, const char *field, const char *s, int rule, bool prefix)
@@ -712,7 +574,7 @@ static void check_name(daas_kube_verr *v, const char *field, const char *s, int 
     /* maskTrailingDash: a generateName prefix may end in '-'. */
     if (prefix && n > 1 && masked[n - 1] == '-')
         masked[n - 1] = 'a';
-    int cnt = name_msgs(masked, rule, m);
+    int cnt = daas_kube__name_msgs(masked, rule, m);
     for (int i = 0; i < cnt; i++)
         daas_kube__inv_str(v, field, s, m[i]);
     daas_free(masked);
@@ -793,7 +655,7 @@ void daas_kube_validate_meta(const daas_kube_kind *k, const json_t *obj, const j
         if (ns == NULL || *ns == '\0')
             daas_kube__req(v, "metadata.namespace", NULL);
         else
-            check_name(v, "metadata.namespace", ns, NAME_LABEL, false);
+            check_name(v, "metadata.namespace", ns, DAAS_KUBE__NAME_LABEL, false);
     }
     daas_kube__check_nonneg(v, md, "generation", "metadata.generation");
     daas_kube__check_labels(v, json_object_get(md, "labels"), "metadata.labels");
@@ -900,7 +762,7 @@ void daas_kube__check_port_name(daas_kube_verr *v, const char *field, const char
     size_t n = strlen(s);
     bool charset = n > 0, letter = false;
     for (size_t i = 0; i < n; i++) {
-        charset = charset && (lower_alnum(s[i]) || s[i] == '-');
+        charset = charset && (daas_kube__lower_alnum(s[i]) || s[i] == '-');
         letter = letter || (s[i] >= 'a' && s[i] <= 'z');
     }
     /* SPEC: apimachinery IsValidPortName, messages in its order. */
@@ -920,10 +782,10 @@ void daas_kube__check_port_name(daas_kube_verr *v, const char *field, const char
 
 void daas_kube__check_dns_label(daas_kube_verr *v, const char *field, const char *s)
 {
-    check_name(v, field, s, NAME_LABEL, false);
+    check_name(v, field, s, DAAS_KUBE__NAME_LABEL, false);
 }
 
 void daas_kube__check_dns_subdomain(daas_kube_verr *v, const char *field, const char *s)
 {
-    check_name(v, field, s, NAME_SUBDOMAIN, false);
+    check_name(v, field, s, DAAS_KUBE__NAME_SUBDOMAIN, false);
 }

@@ -237,6 +237,30 @@ static int clean_object(const json_t *v, int depth, sm_ctx *c, json_t **out)
     return DAAS_OK;
 }
 
+/* A new array of the items of the array v, each cleaned at depth; directive items are
+ * skipped unchecked when skip_directives, else dropped by clean_value. */
+static int clean_items(const json_t *v, int depth, bool skip_directives, sm_ctx *c, json_t **out)
+{
+    json_t *res = json_array();
+    size_t i;
+    json_t *e;
+    json_array_foreach(v, i, e)
+    {
+        if (skip_directives && patch_directive(e) != NULL)
+            continue;
+        json_t *ce;
+        int rc = clean_value(e, depth, c, &ce);
+        if (rc != DAAS_OK) {
+            json_decref(res);
+            return rc;
+        }
+        if (ce != NULL)
+            json_array_append_new(res, ce);
+    }
+    *out = res;
+    return DAAS_OK;
+}
+
 /* A directive-free copy of v; *out is NULL when v is itself a directive map (dropped). */
 static int clean_value(const json_t *v, int depth, sm_ctx *c, json_t **out)
 {
@@ -249,22 +273,7 @@ static int clean_value(const json_t *v, int depth, sm_ctx *c, json_t **out)
         *out = json_deep_copy(v);
         return DAAS_OK;
     }
-    json_t *res = json_array();
-    size_t i;
-    json_t *e;
-    json_array_foreach(v, i, e)
-    {
-        json_t *ce;
-        int rc = clean_value(e, depth + 1, c, &ce);
-        if (rc != DAAS_OK) {
-            json_decref(res);
-            return rc;
-        }
-        if (ce != NULL)
-            json_array_append_new(res, ce);
-    }
-    *out = res;
-    return DAAS_OK;
+    return clean_items(v, depth + 1, false, c, out);
 }
 
 /* ---- list ordering (upstream normalizeElementOrder / mergeSortedSlice) ----------------- */
@@ -444,24 +453,7 @@ static int special_items(json_t *cur, const json_t *pl, const char *mk, bool *re
 /* The list that "$patch: replace" asks for: the plain items of the patch, cleaned. */
 static int replaced_list(const json_t *pl, int depth, sm_ctx *c, json_t **out)
 {
-    json_t *res = json_array();
-    size_t i;
-    json_t *it;
-    json_array_foreach(pl, i, it)
-    {
-        if (patch_directive(it) != NULL)
-            continue;
-        json_t *ci;
-        int rc = clean_value(it, depth, c, &ci);
-        if (rc != DAAS_OK) {
-            json_decref(res);
-            return rc;
-        }
-        if (ci != NULL)
-            json_array_append_new(res, ci);
-    }
-    *out = res;
-    return DAAS_OK;
+    return clean_items(pl, depth, true, c, out);
 }
 
 /* Merges the plain items of pl into cur by merge key (upstream

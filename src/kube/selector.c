@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "common/alloc.h"
+#include "kube/names_int.h"
 #include "kube/obj.h"
 
 /* ---- label requirements --------------------------------------------------------------- */
@@ -104,62 +105,6 @@ static void sort_by_key(daas_kube_labelsel *s)
 
 /* ---- validation (k8s.io/apimachinery/pkg/api/validate/content) ------------------------- */
 
-#define LABEL_NAME_FMT "([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]"
-#define LABEL_KEY_MSG                                                                              \
-    "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with "       \
-    "an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for "      \
-    "validation is '" LABEL_NAME_FMT "')"
-#define LABEL_VALUE_MSG                                                                            \
-    "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' "       \
-    "or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or "          \
-    "'my_value',  or '12345', regex used for validation is '(" LABEL_NAME_FMT ")?')"
-#define DNS_SUBDOMAIN_MSG                                                                          \
-    "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' "      \
-    "or '.', and must start and end with an alphanumeric character (e.g. 'example.com', "          \
-    "regex used for validation is "                                                                \
-    "'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"
-
-static bool is_alnum(char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
-
-/* ([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9] */
-static bool name_chars_ok(const char *s, size_t n)
-{
-    if (n == 0 || !is_alnum(s[0]) || !is_alnum(s[n - 1]))
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (!is_alnum(s[i]) && s[i] != '-' && s[i] != '_' && s[i] != '.')
-            return false;
-    return true;
-}
-
-static bool dns_label_ok(const char *s, size_t n)
-{
-    if (n == 0)
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        bool lower = (s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9');
-        if (!lower && !(s[i] == '-' && i > 0 && i + 1 < n))
-            return false;
-    }
-    return true;
-}
-
-static bool dns_subdomain_ok(const char *s, size_t n)
-{
-    size_t start = 0;
-    for (size_t i = 0; i <= n; i++) {
-        if (i == n || s[i] == '.') {
-            if (!dns_label_ok(s + start, i - start))
-                return false;
-            start = i + 1;
-        }
-    }
-    return true;
-}
-
 /* Appends "; " between messages. */
 static void msg_add(char *buf, size_t n, const char *m)
 {
@@ -167,45 +112,27 @@ static void msg_add(char *buf, size_t n, const char *m)
     snprintf(buf + l, n - l, "%s%s", l > 0 ? "; " : "", m);
 }
 
+/* Joins msgs[0..n) into buf ("" when n is 0). */
+static void msgs_join(char *buf, size_t size, const char *const *msgs, int n)
+{
+    buf[0] = '\0';
+    for (int i = 0; i < n; i++)
+        msg_add(buf, size, msgs[i]);
+}
+
 /* Upstream IsLabelKey: buf receives the joined errors, "" when the key is valid. */
 static void label_key_errors(const char *k, char *buf, size_t n)
 {
-    buf[0] = '\0';
-    const char *slash = strchr(k, '/');
-    const char *name = k;
-    if (slash != NULL && strchr(slash + 1, '/') != NULL) {
-        msg_add(buf, n,
-                "a valid label key " LABEL_KEY_MSG " with an optional DNS subdomain "
-                "prefix and '/' (e.g. 'example.com/MyName')");
-        return;
-    }
-    if (slash != NULL) {
-        size_t pl = (size_t)(slash - k);
-        if (pl == 0)
-            msg_add(buf, n, "prefix part must be non-empty");
-        else if (pl > 253)
-            msg_add(buf, n, "prefix part must be no more than 253 characters");
-        if (pl > 0 && !dns_subdomain_ok(k, pl))
-            msg_add(buf, n, "prefix part " DNS_SUBDOMAIN_MSG);
-        name = slash + 1;
-    }
-    size_t nl = strlen(name);
-    if (nl == 0)
-        msg_add(buf, n, "name part must be non-empty");
-    else if (nl > 63)
-        msg_add(buf, n, "name part must be no more than 63 characters");
-    if (!name_chars_ok(name, nl))
-        msg_add(buf, n, "name part " LABEL_KEY_MSG);
+    const char *m[DAAS_KUBE__QNAME_MSGS];
+    int cnt = daas_kube__qname_msgs(k, true, m);
+    msgs_join(buf, n, m, cnt);
 }
 
 static void label_value_errors(const char *v, char *buf, size_t n)
 {
-    size_t l = strlen(v);
-    buf[0] = '\0';
-    if (l > 63)
-        msg_add(buf, n, "must be no more than 63 characters");
-    if (l > 0 && !name_chars_ok(v, l))
-        msg_add(buf, n, LABEL_VALUE_MSG);
+    const char *m[2];
+    int cnt = daas_kube__label_value_msgs(v, m);
+    msgs_join(buf, n, m, cnt);
 }
 
 /* Go's %q, enough for messages: quotes, escapes quote, backslash and control bytes. */
