@@ -494,6 +494,13 @@ void daas_kube__check_enum(daas_kube_verr *v, const json_t *obj, const char *key
     daas_kube__unsupported(v, field, s, valid);
 }
 
+void daas_kube__check_unique(daas_kube_verr *v, const char *field, const char *name, json_t *seen)
+{
+    if (json_object_get(seen, name) != NULL)
+        daas_kube__dup(v, field, name);
+    json_object_set_new(seen, name, json_true());
+}
+
 const char *const daas_kube__protocols[] = {"SCTP", "TCP", "UDP", NULL};
 
 /* ------------------------------------------------------------- name syntax */

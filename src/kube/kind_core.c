@@ -606,9 +606,7 @@ static void svc_check_port(daas_kube_verr *v, const json_t *p, size_t i, bool ne
             daas_kube__req(v, f, NULL);
     } else {
         daas_kube__check_dns_label(v, f, name);
-        if (json_object_get(seen, name) != NULL)
-            daas_kube__dup(v, f, name);
-        json_object_set_new(seen, name, json_true());
+        daas_kube__check_unique(v, f, name, seen);
     }
     snprintf(f, sizeof f, "spec.ports[%zu].port", i);
     daas_kube__check_port(v, f, daas_kube_int(p, "port", 0));

@@ -61,6 +61,8 @@ void daas_kube__check_dns_subdomain(daas_kube_verr *v, const char *field, const 
  * valid (NULL-terminated). */
 void daas_kube__check_enum(daas_kube_verr *v, const json_t *obj, const char *key, const char *field,
                            const char *const *valid);
+/* Adds name to the set object seen; `Duplicate value` at field when it was there already. */
+void daas_kube__check_unique(daas_kube_verr *v, const char *field, const char *name, json_t *seen);
 /* The port protocols (core/v1 Protocol), NULL-terminated. */
 extern const char *const daas_kube__protocols[];
 /* Non-negative integer field if present (`must be greater than or equal to 0`). */

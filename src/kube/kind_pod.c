@@ -584,9 +584,7 @@ static void check_container_ports(daas_kube_verr *v, const json_t *c, const char
         snprintf(f, sizeof f, "%s.ports[%zu].name", path, i);
         if (name != NULL && *name != '\0') {
             daas_kube__check_port_name(v, f, name);
-            if (json_object_get(names, name) != NULL)
-                daas_kube__dup(v, f, name);
-            json_object_set_new(names, name, json_true());
+            daas_kube__check_unique(v, f, name, names);
         }
         snprintf(f, sizeof f, "%s.ports[%zu].containerPort", path, i);
         if (cport == 0)
@@ -663,9 +661,7 @@ static void check_container(daas_kube_verr *v, const json_t *c, const char *path
         daas_kube__req(v, f, NULL);
     } else {
         daas_kube__check_dns_label(v, f, name);
-        if (json_object_get(seen, name) != NULL)
-            daas_kube__dup(v, f, name);
-        json_object_set_new(seen, name, json_true());
+        daas_kube__check_unique(v, f, name, seen);
     }
     snprintf(f, sizeof f, "%s.image", path);
     if (image == NULL || *image == '\0')
@@ -694,9 +690,7 @@ static json_t *check_volumes(daas_kube_verr *v, const json_t *spec, const char *
             continue;
         }
         daas_kube__check_dns_label(v, f, name);
-        if (json_object_get(seen, name) != NULL)
-            daas_kube__dup(v, f, name);
-        json_object_set_new(seen, name, json_true());
+        daas_kube__check_unique(v, f, name, seen);
     }
     return seen;
 }
