@@ -5,50 +5,13 @@
  * `create`/client-side apply (Update entries), re-applies that drop fields, conflicts and
  * --force-conflicts, and ordinary writes moving ownership. JSON here uses ' for ".
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <string.h>
+#include "kube/kube_testutil.h"
 
-#include <cmocka.h>
-
-#include "common/alloc.h"
 #include "kube/obj.h"
 #include "kube/patch.h"
 
 #define T0 1700000000 /* 2023-11-14T22:13:20Z */
 #define T1 1700000100 /* 2023-11-14T22:15:00Z */
-
-static json_t *J(const char *s)
-{
-    char *t = daas_xstrdup(s);
-    for (char *p = t; *p; p++)
-        if (*p == '\'')
-            *p = '"';
-    json_error_t e;
-    json_t *v = json_loads(t, JSON_DECODE_ANY, &e);
-    if (v == NULL)
-        fail_msg("test JSON does not parse: %s: %s", e.text, t);
-    daas_free(t);
-    return v;
-}
-
-static void assert_json(const json_t *got, const char *want_s)
-{
-    json_t *want = J(want_s);
-    bool same = json_equal(got, want);
-    if (!same) {
-        static char g[8192], w[8192];
-        size_t n = json_dumpb(got, g, sizeof g - 1, JSON_COMPACT | JSON_SORT_KEYS);
-        g[n < sizeof g ? n : sizeof g - 1] = '\0';
-        n = json_dumpb(want, w, sizeof w - 1, JSON_COMPACT | JSON_SORT_KEYS);
-        w[n < sizeof w ? n : sizeof w - 1] = '\0';
-        print_error("got:  %s\nwant: %s\n", g, w);
-    }
-    json_decref(want);
-    assert_true(same);
-}
 
 /* The managedFields entry of manager/op in obj, or NULL. */
 static json_t *entry(const json_t *obj, const char *manager, const char *op)
@@ -77,7 +40,7 @@ static json_t *fields(const json_t *obj, const char *manager, const char *op)
 static json_t *apply_ok(const json_t *live, const char *applied_s, const char *manager, bool force,
                         int64_t now)
 {
-    json_t *applied = J(applied_s), *out = NULL;
+    json_t *applied = ku_json(applied_s), *out = NULL;
     json_t *live0 = live ? json_deep_copy(live) : NULL, *applied0 = json_deep_copy(applied);
     daas_err err = {0};
     int rc = daas_kube_apply(live, applied, manager, force, now, &out, &err);
@@ -95,7 +58,7 @@ static json_t *apply_ok(const json_t *live, const char *applied_s, const char *m
 static void apply_err(const json_t *live, const char *applied_s, const char *manager, int code,
                       const char *msg, bool exact)
 {
-    json_t *applied = J(applied_s), *out = (json_t *)1;
+    json_t *applied = ku_json(applied_s), *out = (json_t *)1;
     daas_err err = {0};
     int rc = daas_kube_apply(live, applied, manager, false, T1, &out, &err);
     bool ok = rc == code && (exact ? strcmp(err.msg, msg) == 0 : strstr(err.msg, msg) != NULL);
@@ -133,11 +96,11 @@ static void test_apply_create(void **state)
     assert_string_equal(json_string_value(json_object_get(e, "time")), "2023-11-14T22:13:20Z");
     assert_string_equal(json_string_value(json_object_get(e, "fieldsType")), "FieldsV1");
     /* the keys are exactly as upstream spells them: k:{"name":"app"} */
-    assert_json(json_object_get(e, "fieldsV1"), FIELDS_V1);
+    ku_assert_json(json_object_get(e, "fieldsV1"), FIELDS_V1);
     assert_non_null(json_object_get(json_object_get(e, "fieldsV1"), "f:spec"));
     /* the object is the applied config plus managedFields */
     daas_kube_del(out, "metadata.managedFields");
-    assert_json(out, APPLIED_V1);
+    ku_assert_json(out, APPLIED_V1);
     json_decref(out);
 }
 
@@ -150,8 +113,8 @@ static void test_apply_removes_dropped_fields(void **state)
     daas_kube_set_str(live, "status.phase", "x");
     daas_kube_set(
         live, "spec.template.spec.containers",
-        J("[{'name':'app','image':'nginx:1','ports':[{'containerPort':80,'protocol':'TCP'}],"
-          "'imagePullPolicy':'IfNotPresent'},{'name':'side','image':'envoy:1'}]"));
+        ku_json("[{'name':'app','image':'nginx:1','ports':[{'containerPort':80,'protocol':'TCP'}],"
+                "'imagePullPolicy':'IfNotPresent'},{'name':'side','image':'envoy:1'}]"));
     json_t *out =
         apply_ok(live,
                  "{'apiVersion':'apps/v1','kind':'Deployment','metadata':{'name':'web','labels':"
@@ -165,9 +128,9 @@ static void test_apply_removes_dropped_fields(void **state)
     assert_string_equal(daas_kube_str(out, "status.phase"), "x");
     json_t *cs = daas_kube_path(out, "spec.template.spec.containers");
     assert_int_equal(json_array_size(cs), 1);
-    assert_json(json_array_get(cs, 0),
-                "{'name':'app','image':'nginx:2','imagePullPolicy':'IfNotPresent'}");
-    assert_json(
+    ku_assert_json(json_array_get(cs, 0),
+                   "{'name':'app','image':'nginx:2','imagePullPolicy':'IfNotPresent'}");
+    ku_assert_json(
         fields(out, "kubectl", "Apply"),
         "{'f:metadata':{'f:labels':{'f:app':{}}},'f:spec':{'f:replicas':{},'f:selector':"
         "{'f:matchLabels':{'f:app':{}}},'f:template':{'f:metadata':{'f:labels':{'f:app':{}}},"
@@ -213,7 +176,7 @@ static void test_apply_prunes_emptied_maps(void **state)
 /* An object written by client-side apply: everything owned by one Update manager. */
 static json_t *csa_object(void)
 {
-    json_t *o = J(CSA_LIVE);
+    json_t *o = ku_json(CSA_LIVE);
     daas_kube_track_update(NULL, o, "kubectl-client-side-apply", T0);
     return o;
 }
@@ -288,14 +251,14 @@ static void test_apply_conflict_in_list_item(void **state)
 static void test_apply_many_conflicts(void **state)
 {
     (void)state;
-    json_t *live =
-        J("{'apiVersion':'v1','kind':'ConfigMap','metadata':{'name':'c',"
-          "'managedFields':["
-          "{'manager':'zeta','operation':'Apply','apiVersion':'v1','time':'2023-01-01T00:00:00Z',"
-          "'fieldsType':'FieldsV1','fieldsV1':{'f:data':{'f:z':{}}}},"
-          "{'manager':'alpha','operation':'Update','apiVersion':'v1','time':'2023-01-01T00:00:00Z',"
-          "'fieldsType':'FieldsV1','fieldsV1':{'f:data':{'f:a':{},'f:b':{},'f:same':{}}}}]},"
-          "'data':{'a':'1','b':'2','z':'3','same':'s'}}");
+    json_t *live = ku_json(
+        "{'apiVersion':'v1','kind':'ConfigMap','metadata':{'name':'c',"
+        "'managedFields':["
+        "{'manager':'zeta','operation':'Apply','apiVersion':'v1','time':'2023-01-01T00:00:00Z',"
+        "'fieldsType':'FieldsV1','fieldsV1':{'f:data':{'f:z':{}}}},"
+        "{'manager':'alpha','operation':'Update','apiVersion':'v1','time':'2023-01-01T00:00:00Z',"
+        "'fieldsType':'FieldsV1','fieldsV1':{'f:data':{'f:a':{},'f:b':{},'f:same':{}}}}]},"
+        "'data':{'a':'1','b':'2','z':'3','same':'s'}}");
     apply_err(live,
               "{'apiVersion':'v1','kind':'ConfigMap','metadata':{'name':'c'},"
               "'data':{'a':'x','b':'y','z':'w','same':'s'}}",
@@ -370,7 +333,7 @@ static void test_apply_list_item_co_owned(void **state)
         "kubectl", false, T1);
     json_t *cs = daas_kube_path(out, "spec.template.spec.containers");
     assert_int_equal(json_array_size(cs), 2);
-    assert_json(json_array_get(cs, 1), "{'name':'side','image':'envoy:2'}");
+    ku_assert_json(json_array_get(cs, 1), "{'name':'side','image':'envoy:2'}");
     json_decref(out);
     json_decref(next);
     json_decref(live);
@@ -390,7 +353,7 @@ static void test_apply_errors(void **state)
     assert_int_equal(json_array_size(daas_kube_path(out, "metadata.managedFields")), 1);
     json_decref(out);
     /* an applied list item without its merge key cannot be merged */
-    json_t *live = J("{'spec':{'containers':[{'name':'a'}]}}");
+    json_t *live = ku_json("{'spec':{'containers':[{'name':'a'}]}}");
     apply_err(live, "{'spec':{'containers':[{'image':'x'}]}}", "kubectl", DAAS_EINVAL,
               "does not contain declared merge key: name", false);
     json_decref(live);
@@ -414,27 +377,28 @@ static void test_apply_depth_limit(void **state)
 static void test_ownership_ignores_server_fields(void **state)
 {
     (void)state;
-    json_t *o = J("{'apiVersion':'v1','kind':'Pod','metadata':{'name':'p','namespace':'d',"
-                  "'uid':'u','resourceVersion':'9','generation':2,'creationTimestamp':'t',"
-                  "'labels':{'a':'b'}},'spec':{'nodeName':'n'},'status':{'phase':'Running'}}");
+    json_t *o =
+        ku_json("{'apiVersion':'v1','kind':'Pod','metadata':{'name':'p','namespace':'d',"
+                "'uid':'u','resourceVersion':'9','generation':2,'creationTimestamp':'t',"
+                "'labels':{'a':'b'}},'spec':{'nodeName':'n'},'status':{'phase':'Running'}}");
     daas_kube_track_update(NULL, o, "kubectl-run", T0);
-    assert_json(fields(o, "kubectl-run", "Update"),
-                "{'f:metadata':{'f:labels':{'f:a':{}}},'f:spec':{'f:nodeName':{}}}");
+    ku_assert_json(fields(o, "kubectl-run", "Update"),
+                   "{'f:metadata':{'f:labels':{'f:a':{}}},'f:spec':{'f:nodeName':{}}}");
     json_decref(o);
 }
 
 static void test_track_update(void **state)
 {
     (void)state;
-    json_t *v1 = J("{'apiVersion':'v1','kind':'ConfigMap','metadata':{'name':'c','labels':"
-                   "{'a':'1','b':'2'}},'data':{'k':'v','e':''},'list':['x']}");
+    json_t *v1 = ku_json("{'apiVersion':'v1','kind':'ConfigMap','metadata':{'name':'c','labels':"
+                         "{'a':'1','b':'2'}},'data':{'k':'v','e':''},'list':['x']}");
     daas_kube_track_update(NULL, v1, "kubectl-create", T0);
     json_t *e = entry(v1, "kubectl-create", "Update");
     assert_non_null(e);
     assert_string_equal(json_string_value(json_object_get(e, "apiVersion")), "v1");
     assert_string_equal(json_string_value(json_object_get(e, "time")), "2023-11-14T22:13:20Z");
-    assert_json(json_object_get(e, "fieldsV1"), "{'f:metadata':{'f:labels':{'f:a':{},'f:b':{}}},"
-                                                "'f:data':{'f:k':{},'f:e':{}},'f:list':{}}");
+    ku_assert_json(json_object_get(e, "fieldsV1"), "{'f:metadata':{'f:labels':{'f:a':{},'f:b':{}}},"
+                                                   "'f:data':{'f:k':{},'f:e':{}},'f:list':{}}");
 
     /* kubectl label: changes b, adds c; removes nothing */
     json_t *v2 = json_deep_copy(v1);
@@ -442,10 +406,11 @@ static void test_track_update(void **state)
     daas_kube_set_str(v2, "metadata.labels.b", "3");
     daas_kube_set_str(v2, "metadata.labels.c", "4");
     daas_kube_track_update(v1, v2, "kubectl-label", T1);
-    assert_json(fields(v2, "kubectl-label", "Update"),
-                "{'f:metadata':{'f:labels':{'f:b':{},'f:c':{}}}}");
-    assert_json(fields(v2, "kubectl-create", "Update"),
-                "{'f:metadata':{'f:labels':{'f:a':{}}},'f:data':{'f:k':{},'f:e':{}},'f:list':{}}");
+    ku_assert_json(fields(v2, "kubectl-label", "Update"),
+                   "{'f:metadata':{'f:labels':{'f:b':{},'f:c':{}}}}");
+    ku_assert_json(
+        fields(v2, "kubectl-create", "Update"),
+        "{'f:metadata':{'f:labels':{'f:a':{}}},'f:data':{'f:k':{},'f:e':{}},'f:list':{}}");
     /* the older entry keeps its time; entries sort by time */
     json_t *mf = daas_kube_path(v2, "metadata.managedFields");
     assert_string_equal(json_string_value(json_object_get(json_array_get(mf, 0), "manager")),
@@ -464,9 +429,9 @@ static void test_track_update(void **state)
     daas_kube_set_str(v4, "data.n", "new");
     daas_kube_track_update(v3, v4, "kubectl-create", T1 + 9);
     e = entry(v4, "kubectl-create", "Update");
-    assert_json(json_object_get(e, "fieldsV1"),
-                "{'f:metadata':{'f:labels':{'f:a':{}}},"
-                "'f:data':{'f:k':{},'f:e':{},'f:n':{}},'f:list':{}}");
+    ku_assert_json(json_object_get(e, "fieldsV1"),
+                   "{'f:metadata':{'f:labels':{'f:a':{}}},"
+                   "'f:data':{'f:k':{},'f:e':{},'f:n':{}},'f:list':{}}");
     assert_string_equal(json_string_value(json_object_get(e, "time")), "2023-11-14T22:15:09Z");
     assert_int_equal(json_array_size(daas_kube_path(v4, "metadata.managedFields")), 1);
 
@@ -481,17 +446,17 @@ static void test_track_update_keeps_entries(void **state)
 {
     (void)state;
     json_t *old =
-        J("{'apiVersion':'v1','kind':'ConfigMap','metadata':{'name':'c'},'data':{'k':'v'}}");
+        ku_json("{'apiVersion':'v1','kind':'ConfigMap','metadata':{'name':'c'},'data':{'k':'v'}}");
     daas_kube_track_update(NULL, old, "creator", T0);
     json_t *put =
-        J("{'apiVersion':'v1','kind':'ConfigMap','metadata':{'name':'c'},'data':{'k':'v'}}");
+        ku_json("{'apiVersion':'v1','kind':'ConfigMap','metadata':{'name':'c'},'data':{'k':'v'}}");
     daas_kube_track_update(old, put, "kubectl-replace", T1);
-    assert_json(
+    ku_assert_json(
         daas_kube_path(put, "metadata.managedFields"),
         "[{'manager':'creator','operation':'Update','apiVersion':'v1','time':"
         "'2023-11-14T22:13:20Z','fieldsType':'FieldsV1','fieldsV1':{'f:data':{'f:k':{}}}}]");
     /* no-op tracking of an object without fields to own leaves no managedFields */
-    json_t *bare = J("{'apiVersion':'v1','kind':'Namespace','metadata':{'name':'n'}}");
+    json_t *bare = ku_json("{'apiVersion':'v1','kind':'Namespace','metadata':{'name':'n'}}");
     daas_kube_track_update(NULL, bare, "m", T0);
     assert_null(daas_kube_path(bare, "metadata.managedFields"));
     /* bad arguments are ignored */
@@ -507,12 +472,12 @@ static void test_track_update_keeps_entries(void **state)
 static void test_fieldsets_lists(void **state)
 {
     (void)state;
-    json_t *o = J("{'metadata':{'finalizers':['a','b'],'ownerReferences':[{'uid':'u1',"
-                  "'name':'rs'}]},'spec':{'ports':[{'port':80,'name':'http'}],'tolerations':"
-                  "[{'key':'k'}],'containers':[{'name':'c','env':[{'name':'E','value':'1'}],"
-                  "'args':['x']}]}}");
+    json_t *o = ku_json("{'metadata':{'finalizers':['a','b'],'ownerReferences':[{'uid':'u1',"
+                        "'name':'rs'}]},'spec':{'ports':[{'port':80,'name':'http'}],'tolerations':"
+                        "[{'key':'k'}],'containers':[{'name':'c','env':[{'name':'E','value':'1'}],"
+                        "'args':['x']}]}}");
     daas_kube_track_update(NULL, o, "m", T0);
-    assert_json(
+    ku_assert_json(
         fields(o, "m", "Update"),
         "{'f:metadata':{'f:finalizers':{'v:\\\"a\\\"':{},'v:\\\"b\\\"':{}},'f:ownerReferences':"
         "{'k:{\\\"uid\\\":\\\"u1\\\"}':{'.':{},'f:uid':{},'f:name':{}}}},'f:spec':{'f:ports':"

@@ -7,64 +7,23 @@
  * test fields mapped onto our merge-key paths (mergingList → spec.containers, mergingIntList
  * → metadata.finalizers). JSON in this file uses ' for " to stay readable.
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <string.h>
+#include "kube/kube_testutil.h"
 
-#include <cmocka.h>
-
-#include "common/alloc.h"
 #include "kube/patch.h"
 
 typedef int (*patch_fn)(const json_t *, const json_t *, json_t **, daas_err *);
 
-static json_t *J(const char *s)
-{
-    char *t = daas_xstrdup(s);
-    for (char *p = t; *p; p++)
-        if (*p == '\'')
-            *p = '"';
-    json_error_t e;
-    json_t *v = json_loads(t, JSON_DECODE_ANY, &e);
-    if (v == NULL)
-        fail_msg("test JSON does not parse: %s: %s", e.text, t);
-    daas_free(t);
-    return v;
-}
-
-static void dump(const json_t *v, char *buf, size_t n)
-{
-    size_t got = json_dumpb(v, buf, n - 1, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
-    buf[got < n ? got : n - 1] = '\0';
-}
-
-static void assert_json(const json_t *got, const char *want_s)
-{
-    json_t *want = J(want_s);
-    bool same = json_equal(got, want);
-    if (!same) {
-        static char g[8192], w[8192];
-        dump(got, g, sizeof g);
-        dump(want, w, sizeof w);
-        print_error("got:  %s\nwant: %s\n", g, w);
-    }
-    json_decref(want);
-    assert_true(same);
-}
-
 /* Applies patch to doc with fn, checks the result and that neither input changed. */
 static void run_ok(patch_fn fn, const char *doc, const char *patch, const char *want)
 {
-    json_t *d = J(doc), *p = J(patch), *out = NULL;
+    json_t *d = ku_json(doc), *p = ku_json(patch), *out = NULL;
     json_t *d0 = json_deep_copy(d), *p0 = json_deep_copy(p);
     daas_err err = {0};
     int rc = fn(d, p, &out, &err);
     if (rc != DAAS_OK)
         print_error("unexpected failure %d: %s\n", rc, err.msg);
     assert_int_equal(rc, DAAS_OK);
-    assert_json(out, want);
+    ku_assert_json(out, want);
     assert_true(json_equal(d, d0));
     assert_true(json_equal(p, p0));
     json_decref(out);
@@ -77,7 +36,7 @@ static void run_ok(patch_fn fn, const char *doc, const char *patch, const char *
 /* Expects fn to fail with code and a message containing part; *out must stay NULL. */
 static void run_err(patch_fn fn, const char *doc, const char *patch, int code, const char *part)
 {
-    json_t *d = J(doc), *p = J(patch), *out = (json_t *)1;
+    json_t *d = ku_json(doc), *p = ku_json(patch), *out = (json_t *)1;
     daas_err err = {0};
     int rc = fn(d, p, &out, &err);
     if (rc != code || strstr(err.msg, part) == NULL)
@@ -308,7 +267,7 @@ static void test_json_copy_bomb(void **state)
     for (int i = 0; i < 40; i++)
         json_array_append_new(ops,
                               json_pack("{s:s,s:s,s:s}", "op", "copy", "from", "", "path", "/x/-"));
-    json_t *doc = J("{'x':[1,2,3,4,5,6,7,8]}"), *out = NULL;
+    json_t *doc = ku_json("{'x':[1,2,3,4,5,6,7,8]}"), *out = NULL;
     daas_err err = {0};
     assert_int_equal(daas_kube_json_patch(doc, ops, &out, &err), DAAS_EINVALID);
     assert_non_null(strstr(err.msg, "copy"));
@@ -555,7 +514,7 @@ static void test_sm_depth_limit(void **state)
     json_decref(deep);
     /* a deep live document is fine when the patch is shallow */
     json_t *deepdoc = nested(500);
-    json_t *p = J("{'b':1}");
+    json_t *p = ku_json("{'b':1}");
     assert_int_equal(daas_kube_strategic_patch(deepdoc, p, &out, NULL), DAAS_OK);
     assert_int_equal(json_integer_value(json_object_get(out, "b")), 1);
     json_decref(out);

@@ -10,17 +10,11 @@
  *         patch options; unknown kinds; bad arguments; long paths cut at UTF-8 boundaries;
  *         and the shape of the tables the walk relies on (unique json names per message).
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
-#include <cmocka.h>
+#include "kube/kube_testutil.h"
 
-#include "common/alloc.h"
 #include "kube/pb.h"
 #include "kube/pb_int.h"
 
@@ -253,21 +247,6 @@ static const char *const m_replicaset =
 
 /* ---- helpers ------------------------------------------------------------------------------ */
 
-/* Parses a manifest literal written with ' for ". */
-static json_t *lit(const char *s)
-{
-    char *t = daas_xstrdup(s);
-    json_error_t e;
-    for (char *p = t; *p; p++)
-        if (*p == '\'')
-            *p = '"';
-    json_t *j = json_loads(t, 0, &e);
-    daas_free(t);
-    if (j == NULL)
-        fail_msg("bad JSON literal: %s (line %d col %d)", e.text, e.line, e.column);
-    return j;
-}
-
 /* The value at a path in upstream's notation ("spec.containers[0].env"); fails if missing. */
 static json_t *at(json_t *root, const char *path)
 {
@@ -341,7 +320,7 @@ static void expect_clean_obj(const json_t *obj)
 
 static void expect_clean(const char *manifest)
 {
-    json_t *o = lit(manifest);
+    json_t *o = ku_json(manifest);
     expect_clean_obj(o);
     json_decref(o);
 }
@@ -350,7 +329,7 @@ static void expect_clean(const char *manifest)
  * field, at want, through both entry points. */
 static void expect_typo(const char *manifest, const char *parent, const char *key, const char *want)
 {
-    json_t *o = lit(manifest);
+    json_t *o = ku_json(manifest);
     scan s;
     char path[DAAS_KUBE_PB_PATH_MAX];
     json_t *p = at(o, parent);
@@ -502,7 +481,7 @@ static void test_typos_in_other_kinds(void **state)
 static void test_maps_take_any_key(void **state)
 {
     (void)state;
-    json_t *o = lit(m_deploy);
+    json_t *o = ku_json(m_deploy);
     const char *const maps[] = {"metadata.labels",
                                 "metadata.annotations",
                                 "spec.selector.matchLabels",
@@ -519,11 +498,11 @@ static void test_maps_take_any_key(void **state)
     }
     /* fieldsV1 is free-form JSON at any depth. */
     json_object_set_new(at(o, "metadata.managedFields[0].fieldsV1"), "f:spec",
-                        lit("{'f:template':{'k:{\\'name\\':\\'app\\'}':{'.':{}}}}"));
+                        ku_json("{'f:template':{'k:{\\'name\\':\\'app\\'}':{'.':{}}}}"));
     expect_clean_obj(o);
     json_decref(o);
 
-    json_t *cm = lit(m_configmap), *node = lit(m_node);
+    json_t *cm = ku_json(m_configmap), *node = ku_json(m_node);
     json_object_set_new(at(cm, "data"), "kind", json_string("x"));
     json_object_set_new(at(cm, "binaryData"), "spec", json_string("eA=="));
     json_object_set_new(at(node, "status.capacity"), "example.com/dongle", json_integer(4));
@@ -536,7 +515,7 @@ static void test_maps_take_any_key(void **state)
 static void test_leaves_nulls_and_wrong_types(void **state)
 {
     (void)state;
-    json_t *o = lit(m_deploy);
+    json_t *o = ku_json(m_deploy);
     /* IntOrString and Quantity take any scalar; a Time may be null. */
     json_object_set_new(at(o, "spec.strategy.rollingUpdate"), "maxSurge", json_integer(2));
     json_object_set_new(at(o, "spec.template.spec.containers[0].readinessProbe.tcpSocket"), "port",
@@ -554,10 +533,11 @@ static void test_leaves_nulls_and_wrong_types(void **state)
     /* A value of the wrong JSON type is a decoding error, not an unknown field: it is not
      * looked into, and the walk goes on with the siblings. */
     json_object_set_new(at(o, "spec.template.spec.containers[1]"), "resources",
-                        lit("[{'imagee':1}]"));
+                        ku_json("[{'imagee':1}]"));
     json_object_set_new(at(o, "spec"), "selector", json_string("app=web"));
     json_array_append_new(at(o, "spec.template.spec.containers"), json_string("not-an-object"));
-    json_array_append_new(at(o, "spec.template.spec.containers"), lit("{'name':'c','imagee':1}"));
+    json_array_append_new(at(o, "spec.template.spec.containers"),
+                          ku_json("{'name':'c','imagee':1}"));
     scan s;
     run_opts(o, 0, &s);
     assert_int_equal(s.found, 1);
@@ -565,8 +545,8 @@ static void test_leaves_nulls_and_wrong_types(void **state)
     json_decref(o);
 
     /* A repeated message given as an object (or a message as an array) is not looked into. */
-    o = lit("{'apiVersion':'v1','kind':'Pod','spec':{'containers':{'imagee':1},"
-            "'securityContext':[{'x':1}]}}");
+    o = ku_json("{'apiVersion':'v1','kind':'Pod','spec':{'containers':{'imagee':1},"
+                "'securityContext':[{'x':1}]}}");
     expect_clean_obj(o);
     json_decref(o);
 }
@@ -574,7 +554,7 @@ static void test_leaves_nulls_and_wrong_types(void **state)
 static void test_unknown_field_with_null_value(void **state)
 {
     (void)state;
-    json_t *o = lit("{'apiVersion':'v1','kind':'Pod','spec':{'foo':null}}");
+    json_t *o = ku_json("{'apiVersion':'v1','kind':'Pod','spec':{'foo':null}}");
     scan s;
     run_opts(o, 0, &s);
     assert_int_equal(s.found, 1);
@@ -589,8 +569,8 @@ static void test_unknown_field_with_null_value(void **state)
 static void test_type_meta_only_at_top(void **state)
 {
     (void)state;
-    json_t *o = lit("{'apiVersion':'v1','kind':'ConfigMap','metadata':{'name':'a',"
-                    "'kind':'x','apiVersion':'v1'}}");
+    json_t *o = ku_json("{'apiVersion':'v1','kind':'ConfigMap','metadata':{'name':'a',"
+                        "'kind':'x','apiVersion':'v1'}}");
     scan s;
     run_opts(o, 0, &s);
     assert_int_equal(s.found, 2);
@@ -620,16 +600,16 @@ static void test_legacy_volume_sources(void **state)
                                         "scaleIO",
                                         "storageos",
                                         "vsphereVolume"};
-    json_t *o = lit("{'apiVersion':'v1','kind':'Pod','spec':{'volumes':[]}}");
+    json_t *o = ku_json("{'apiVersion':'v1','kind':'Pod','spec':{'volumes':[]}}");
     json_t *vols = at(o, "spec.volumes");
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         json_t *v = json_object();
         json_object_set_new(v, "name", json_string(names[i]));
-        json_object_set_new(v, names[i], lit("{'anything':{'goes':[1,2]},'readOnly':true}"));
+        json_object_set_new(v, names[i], ku_json("{'anything':{'goes':[1,2]},'readOnly':true}"));
         json_array_append_new(vols, v);
     }
     expect_clean_obj(o);
-    json_array_append_new(vols, lit("{'name':'x','awsElasticBlockStorage':{}}"));
+    json_array_append_new(vols, ku_json("{'name':'x','awsElasticBlockStorage':{}}"));
     scan s;
     run_opts(o, 0, &s);
     assert_int_equal(s.found, 1);
@@ -640,7 +620,7 @@ static void test_legacy_volume_sources(void **state)
 static void test_several_in_document_order(void **state)
 {
     (void)state;
-    json_t *o = lit(m_deploy);
+    json_t *o = ku_json(m_deploy);
     json_object_set_new(at(o, "spec.template.spec.containers[1]"), "b", json_true());
     json_object_set_new(at(o, "metadata"), "a", json_true());
     json_object_set_new(o, "z", json_true());
@@ -675,11 +655,12 @@ static void test_strategic_merge_patch(void **state)
 {
     (void)state;
     /* What `kubectl apply` sends for an existing object, plus the other directives. */
-    json_t *p = lit("{'metadata':{'annotations':{'a':'b'},'$deleteFromPrimitiveList/finalizers':"
-                    "['x'],'finalizers':['y']},'spec':{'strategy':{'$retainKeys':['type'],"
-                    "'type':'Recreate','rollingUpdate':null},'template':{'spec':{"
-                    "'$setElementOrder/containers':[{'name':'app'}],'containers':[{"
-                    "'name':'app','image':'busybox:1.37'},{'name':'old','$patch':'delete'}]}}}}");
+    json_t *p =
+        ku_json("{'metadata':{'annotations':{'a':'b'},'$deleteFromPrimitiveList/finalizers':"
+                "['x'],'finalizers':['y']},'spec':{'strategy':{'$retainKeys':['type'],"
+                "'type':'Recreate','rollingUpdate':null},'template':{'spec':{"
+                "'$setElementOrder/containers':[{'name':'app'}],'containers':[{"
+                "'name':'app','image':'busybox:1.37'},{'name':'old','$patch':'delete'}]}}}}");
     scan s;
     memset(&s, 0, sizeof s);
     assert_int_equal(daas_kube_pb_unknown_fields("apps/v1", "Deployment", p, DAAS_KUBE_PB_UF_SMP,
@@ -709,7 +690,7 @@ static void test_strategic_merge_patch(void **state)
 static void test_unknown_kind(void **state)
 {
     (void)state;
-    json_t *o = lit("{'apiVersion':'example.com/v1','kind':'Widget','spec':{'x':1}}");
+    json_t *o = ku_json("{'apiVersion':'example.com/v1','kind':'Widget','spec':{'x':1}}");
     char path[64] = "junk";
     bool known = true;
     size_t n = 7;
@@ -775,7 +756,8 @@ static void test_long_paths(void **state)
 {
     (void)state;
     char *k = long_key();
-    json_t *o = lit("{'apiVersion':'v1','kind':'Pod','metadata':{},'spec':{'containers':[{}]}}");
+    json_t *o =
+        ku_json("{'apiVersion':'v1','kind':'Pod','metadata':{},'spec':{'containers':[{}]}}");
     json_object_set_new(at(o, "metadata"), k, json_true());
     json_object_set_new(at(o, "metadata"), "short", json_true());
     json_object_set_new(at(o, "spec.containers[0]"), "imagee", json_true());
@@ -807,7 +789,7 @@ static void test_long_paths(void **state)
 static void test_empty_key(void **state)
 {
     (void)state;
-    json_t *o = lit("{'apiVersion':'v1','kind':'Pod','':1,'metadata':{'':2}}");
+    json_t *o = ku_json("{'apiVersion':'v1','kind':'Pod','':1,'metadata':{'':2}}");
     scan s;
     char path[16];
     run_opts(o, 0, &s);

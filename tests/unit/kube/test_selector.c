@@ -5,30 +5,9 @@
  * rules such as "!= and notin match an absent key") and what kubectl sends (specs §6.2).
  * JSON in this file uses ' for ".
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <string.h>
+#include "kube/kube_testutil.h"
 
-#include <cmocka.h>
-
-#include "common/alloc.h"
 #include "kube/selector.h"
-
-static json_t *J(const char *s)
-{
-    char *t = daas_xstrdup(s);
-    for (char *p = t; *p; p++)
-        if (*p == '\'')
-            *p = '"';
-    json_error_t e;
-    json_t *v = json_loads(t, JSON_DECODE_ANY, &e);
-    if (v == NULL)
-        fail_msg("test JSON does not parse: %s: %s", e.text, t);
-    daas_free(t);
-    return v;
-}
 
 /* Parses sel and checks it against labels (JSON, or NULL for none). */
 static bool lmatch(const char *sel, const char *labels)
@@ -38,7 +17,7 @@ static bool lmatch(const char *sel, const char *labels)
     int rc = daas_kube_labelsel_parse(sel, &s, &err);
     if (rc != DAAS_OK)
         fail_msg("selector \"%s\" does not parse: %s", sel, err.msg);
-    json_t *l = labels ? J(labels) : NULL;
+    json_t *l = labels ? ku_json(labels) : NULL;
     bool m = daas_kube_labelsel_match(s, l);
     json_decref(l);
     daas_kube_labelsel_free(&s);
@@ -180,7 +159,7 @@ static void test_label_errors(void **state)
 
 static daas_kube_labelsel *from_json(const char *js)
 {
-    json_t *j = J(js);
+    json_t *j = ku_json(js);
     daas_kube_labelsel *s = NULL;
     daas_err err = {0};
     int rc = daas_kube_labelsel_from_json(j, &s, &err);
@@ -197,7 +176,7 @@ static void test_label_from_json(void **state)
     char *str = daas_kube_labelsel_string(s);
     assert_string_equal(str, "app=web,tier=fe");
     daas_free(str);
-    json_t *l = J("{'app':'web','tier':'fe','x':'y'}");
+    json_t *l = ku_json("{'app':'web','tier':'fe','x':'y'}");
     assert_true(daas_kube_labelsel_match(s, l));
     json_object_set_new(l, "tier", json_string("be"));
     assert_false(daas_kube_labelsel_match(s, l));
@@ -213,7 +192,7 @@ static void test_label_from_json(void **state)
     str = daas_kube_labelsel_string(s);
     assert_string_equal(str, "a in (y,z),b=1,c notin (q),d,!e");
     daas_free(str);
-    l = J("{'a':'y','b':'1','d':''}");
+    l = ku_json("{'a':'y','b':'1','d':''}");
     assert_true(daas_kube_labelsel_match(s, l));
     json_object_set_new(l, "c", json_string("q"));
     assert_false(daas_kube_labelsel_match(s, l));
@@ -235,7 +214,7 @@ static void test_label_from_json(void **state)
 
 static void jerr(const char *js, const char *part)
 {
-    json_t *j = J(js);
+    json_t *j = ku_json(js);
     daas_kube_labelsel *s = (daas_kube_labelsel *)1;
     daas_err err = {0};
     int rc = daas_kube_labelsel_from_json(j, &s, &err);
@@ -292,7 +271,7 @@ static bool fmatch(const char *sel, const char *const *allowed, const char *obj)
     daas_err err = {0};
     if (daas_kube_fieldsel_parse(sel, allowed, &s, &err) != DAAS_OK)
         fail_msg("field selector \"%s\" does not parse: %s", sel, err.msg);
-    json_t *o = J(obj);
+    json_t *o = ku_json(obj);
     bool m = daas_kube_fieldsel_match(s, o);
     json_decref(o);
     daas_kube_fieldsel_free(&s);
