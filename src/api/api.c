@@ -97,8 +97,11 @@ void daas_api__respond_json(daas_api__req *r, int status, const char *ctype, con
 
 void daas_api__respond_obj(daas_api__req *r, int status, const json_t *obj)
 {
-    char *s = json_dumps(obj, JSON_COMPACT);
+    daas_buf b;
+    daas_buf_init(&b, 0);
+    const char *s = daas_kube_json_dump(obj, &b) == DAAS_OK ? b.data : NULL;
     if (s == NULL) {
+        daas_buf_fini(&b);
         static const char fail[] = "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},"
                                    "\"status\":\"Failure\",\"message\":\"the response could "
                                    "not be encoded\",\"reason\":\"InternalError\",\"code\":500}";
@@ -110,8 +113,8 @@ void daas_api__respond_obj(daas_api__req *r, int status, const json_t *obj)
                                     "Table") == 0
                          ? "application/json;as=Table;v=v1;g=meta.k8s.io"
                          : "application/json";
-    daas_api__respond_json(r, status, ct, s ? s : "{}", s ? strlen(s) : 2);
-    free(s);
+    daas_api__respond_json(r, status, ct, s, b.len);
+    daas_buf_fini(&b);
 }
 
 /* Length of the valid UTF-8 sequence at s (1-4), or 0 when it is not one. */

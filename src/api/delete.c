@@ -130,15 +130,12 @@ static int delete_once(daas_api *api, const daas_kube_kind *k, const char *key,
     if (must_wait(k, obj)) {
         mark_deleting(k, obj);
         if (!dry) {
-            json_t *meta = json_object_get(obj, "metadata");
-            json_t *rv = json_incref(json_object_get(meta, "resourceVersion"));
-            json_object_del(meta, "resourceVersion"); /* never stored */
-            char *s = json_dumps(obj, JSON_COMPACT);
+            char *s = daas_api__dump_stored(obj);
             int64_t rev = 0;
-            rc = daas_store_update(api->store, key, DAAS_BYTES(s, strlen(s)), kv.mod_rev, &rev,
-                                   err);
-            free(s);
-            json_decref(rv);
+            rc = s ? daas_store_update(api->store, key, DAAS_BYTES(s, strlen(s)), kv.mod_rev,
+                                       &rev, err)
+                   : daas_fail(err, DAAS_ETOOBIG, "the object cannot be serialized");
+            daas_free(s);
             if (rc == DAAS_OK)
                 daas_api__set_rv(obj, rev);
         }

@@ -32,11 +32,11 @@ static const daas_kube_kind *kind_of(const char *resource)
 /* Writes obj (no resourceVersion) over kv with compare-and-swap. */
 static int store_put(daas_api *api, const daas_kv *kv, json_t *obj, daas_err *err)
 {
-    json_object_del(json_object_get(obj, "metadata"), "resourceVersion");
-    char *s = json_dumps(obj, JSON_COMPACT);
-    int rc = daas_store_update(api->store, kv->key, DAAS_BYTES(s, strlen(s)), kv->mod_rev, NULL,
-                               err);
-    free(s);
+    char *s = daas_api__dump_stored(obj);
+    int rc = s ? daas_store_update(api->store, kv->key, DAAS_BYTES(s, strlen(s)), kv->mod_rev,
+                                   NULL, err)
+               : daas_fail(err, DAAS_ETOOBIG, "%s cannot be serialized", kv->key);
+    daas_free(s);
     return rc;
 }
 
@@ -265,9 +265,10 @@ static int ensure(daas_api *api, const daas_kube_kind *k, json_t *obj, const cha
     daas_kube_set_str(obj, "metadata.creationTimestamp", ts);
     if (k->defaults)
         k->defaults(obj, NULL);
-    char *s = json_dumps(obj, JSON_COMPACT);
-    int rc = daas_store_create(api->store, key, DAAS_BYTES(s, strlen(s)), NULL, err);
-    free(s);
+    char *s = daas_api__dump_stored(obj);
+    int rc = s ? daas_store_create(api->store, key, DAAS_BYTES(s, strlen(s)), NULL, err)
+               : daas_fail(err, DAAS_EINTERNAL, "cannot serialize %s", key);
+    daas_free(s);
     json_decref(obj);
     if (rc == DAAS_EEXIST) {
         daas_err_clear(err);

@@ -81,13 +81,15 @@ int daas_api__load(daas_api *api, const char *key, daas_kv *kv, json_t **obj, da
     return DAAS_OK;
 }
 
-/* Stored form: no resourceVersion (the store's revision is the truth). */
-static char *dump_stored(json_t *obj)
+char *daas_api__dump_stored(json_t *obj)
 {
     json_t *meta = json_object_get(obj, "metadata");
     json_t *rv = json_incref(json_object_get(meta, "resourceVersion"));
     json_object_del(meta, "resourceVersion");
-    char *s = json_dumps(obj, JSON_COMPACT);
+    daas_buf b;
+    daas_buf_init(&b, 0);
+    char *s = daas_kube_json_dump(obj, &b) == DAAS_OK ? daas_buf_steal(&b, NULL) : NULL;
+    daas_buf_fini(&b);
     if (rv)
         json_object_set_new(meta, "resourceVersion", rv);
     return s;
@@ -242,17 +244,18 @@ void daas_api__create_obj(daas_api__req *r, json_t *obj, int status)
     for (int attempt = 0;; attempt++) {
         const char *name = daas_kube_str(obj, "metadata.name");
         char *key = daas_api__key(k, r->route.ns, name);
-        char *s = dump_stored(obj);
+        char *s = daas_api__dump_stored(obj);
         int64_t rev = 0;
-        rc = daas_store_create(r->api->store, key, DAAS_BYTES(s, strlen(s)), &rev, &e);
+        rc = s ? daas_store_create(r->api->store, key, DAAS_BYTES(s, strlen(s)), &rev, &e)
+               : daas_fail(&e, DAAS_ETOOBIG, "the object is too deeply nested to store");
         daas_free(key);
         if (rc == DAAS_OK) {
             /* Answer with the stored bytes plus the new resourceVersion: one dump, not two. */
             respond_stored(r, status, s, rev);
-            free(s);
+            daas_free(s);
             return;
         }
-        free(s);
+        daas_free(s);
         if (rc == DAAS_EEXIST && gen && attempt < 5) {
             daas_err_clear(&e);
             generate_name(obj);
@@ -381,10 +384,11 @@ int daas_api__commit(daas_api__req *r, const char *key, const daas_kv *kv, const
         /* The last finalizer is gone from an object being deleted: delete it for real. */
         rc = daas_store_delete(r->api->store, key, kv->mod_rev, NULL, &rev, err);
     } else {
-        char *s = dump_stored(obj);
-        rc = daas_store_update(r->api->store, key, DAAS_BYTES(s, strlen(s)), kv->mod_rev, &rev,
-                               err);
-        free(s);
+        char *s = daas_api__dump_stored(obj);
+        rc = s ? daas_store_update(r->api->store, key, DAAS_BYTES(s, strlen(s)), kv->mod_rev,
+                                   &rev, err)
+               : daas_fail(err, DAAS_ETOOBIG, "the object is too deeply nested to store");
+        daas_free(s);
     }
     if (rc == DAAS_OK)
         daas_api__set_rv(obj, rev);

@@ -28,6 +28,9 @@ DAAS_MUST_USE int daas_api__load(daas_api *api, const char *key, daas_kv *kv, js
                                  daas_err *err);
 bool daas_api__validate(daas_api__req *r, const json_t *obj, const json_t *old);
 void daas_api__set_rv(json_t *obj, int64_t rev);
+/* The stored form of obj: compact JSON without metadata.resourceVersion (the store's
+ * revision is the truth). New string (daas_free), NULL when obj cannot be serialized. */
+char *daas_api__dump_stored(json_t *obj);
 const char *daas_api__manager(daas_api__req *r, char *buf, size_t n);
 bool daas_api__dry_run(daas_api__req *r);
 void daas_api__fail_conflict(daas_api__req *r, daas_err *e);

@@ -12,6 +12,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "common/alloc.h"
+
 /* The node at a dotted path ("metadata.name"; no array indexing), or NULL. */
 json_t *daas_kube_path(const json_t *obj, const char *dotted);
 /* The string at path, or NULL when missing or not a string. */
@@ -28,5 +30,11 @@ void daas_kube_set_str(json_t *obj, const char *dotted, const char *s);
 void daas_kube_del(json_t *obj, const char *dotted);
 /* True when the value is "empty" in the Go sense: null, "", 0, false, {} or []. */
 bool daas_kube_is_empty(const json_t *v);
+
+/* Appends the compact JSON of v to out, byte-identical to json_dumps(v, JSON_COMPACT)
+ * (json_out.c). Errors: DAAS_ETOOBIG (the buffer's cap, or nesting deeper than
+ * DAAS_KUBE_JSON_MAX_DEPTH), DAAS_EINVAL (v NULL); out is then as it was. */
+#define DAAS_KUBE_JSON_MAX_DEPTH 256
+DAAS_MUST_USE int daas_kube_json_dump(const json_t *v, daas_buf *out);
 
 #endif
