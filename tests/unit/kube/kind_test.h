@@ -8,6 +8,7 @@
 
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -69,6 +70,29 @@ static inline void kt_assert_cause(const daas_kube_verr *v, const char *field, c
     assert_string_equal(json_string_value(json_object_get(c, "message")), message);
 }
 
+/* Asserts that got equals want; what names got in the failure message, which shows got. */
+static inline void kt_assert_json_equal(const json_t *got, const json_t *want, const char *what)
+{
+    if (!json_equal(got, want)) {
+        char *dump = json_dumps(got, JSON_SORT_KEYS);
+        fail_msg("%s: %s", what, dump ? dump : "(null)");
+    }
+}
+
+/* Defaults a copy of the defaulted object o again, as a create first when create is set,
+ * then as an update of o, and asserts each pass leaves it equal to o. */
+static inline void kt_assert_redefault(const daas_kube_kind *k, const json_t *o, bool create)
+{
+    json_t *again = json_deep_copy(o);
+    if (create) {
+        k->defaults(again, NULL);
+        assert_true(json_equal(again, o));
+    }
+    k->defaults(again, o);
+    assert_true(json_equal(again, o));
+    json_decref(again);
+}
+
 /* Runs defaults + generic + kind validation like the API does; returns the cause count. */
 static inline size_t kt_check(const daas_kube_kind *k, json_t *obj, const json_t *old,
                               daas_kube_verr *v)
@@ -90,6 +114,16 @@ static inline void kt_assert_ncauses(const daas_kube_verr *v, size_t n)
     }
 }
 
+/* Asserts that v holds exactly one cause, at field with reason and message; then empties v
+ * (daas_kube_verr_fini) for the next check. */
+static inline void kt_assert_one_cause(daas_kube_verr *v, const char *field, const char *reason,
+                                       const char *message)
+{
+    kt_assert_ncauses(v, 1);
+    kt_assert_cause(v, field, reason, message);
+    daas_kube_verr_fini(v);
+}
+
 /* The row cell i as a string (fails when it is not one). */
 static inline const char *kt_cell(const json_t *row, size_t i)
 {
@@ -98,6 +132,22 @@ static inline const char *kt_cell(const json_t *row, size_t i)
         fail_msg("cell %zu is not a string", i);
     return json_string_value(c);
 }
+
+/* Asserts the string cells of row: want[i] for every i < n where want[i] is not NULL. */
+static inline void kt_assert_cells(const json_t *row, const char *const *want, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (want[i] == NULL)
+            continue;
+        if (strcmp(kt_cell(row, i), want[i]) != 0)
+            fail_msg("cell %zu: \"%s\" != \"%s\"", i, kt_cell(row, i), want[i]);
+    }
+}
+
+/* KT_CELLS(row, [1] = "Ready", [3] = "60m"): the cells named by index, as kt_assert_cells. */
+#define KT_CELLS(row, ...)                                                                         \
+    kt_assert_cells((row), (const char *const[]){__VA_ARGS__},                                     \
+                    sizeof((const char *const[]){__VA_ARGS__}) / sizeof(const char *))
 
 static inline int64_t kt_icell(const json_t *row, size_t i)
 {

@@ -256,109 +256,100 @@ static void test_dns1123(void **state)
     assert_false(daas_kube_is_dns1123_subdomain("x", NULL) == false);
 }
 
+/* One metadata case: the literal validated as resource res has no cause (field NULL) or
+ * exactly one, at field with reason and message. */
+typedef struct meta_case {
+    const char *res, *lit, *field, *reason, *message;
+} meta_case;
+
+static void run_meta_cases(const meta_case *cases, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        daas_kube_verr v = {0};
+        json_t *o = kt_json(cases[i].lit);
+        daas_kube_validate_meta(kt_kind(cases[i].res), o, NULL, &v);
+        if (cases[i].field == NULL)
+            kt_assert_ncauses(&v, 0);
+        else
+            kt_assert_one_cause(&v, cases[i].field, cases[i].reason, cases[i].message);
+        assert_null(v.causes);
+        json_decref(o);
+    }
+}
+
 static void test_meta_bad_name(void **state)
 {
     (void)state;
-    daas_kube_verr v = {0};
-    json_t *o = kt_json("{\"metadata\":{\"name\":\"Bad_Name\",\"namespace\":\"default\"}}");
-    daas_kube_validate_meta(kt_kind("cm"), o, NULL, &v);
-    kt_assert_ncauses(&v, 1);
-    kt_assert_cause(&v, "metadata.name", "FieldValueInvalid",
-                    "Invalid value: \"Bad_Name\": " SUBDOMAIN_MSG);
-    daas_kube_verr_fini(&v);
-    assert_null(v.causes);
-    json_decref(o);
-    /* Namespaces use DNS labels: a dot is not allowed. */
-    o = kt_json("{\"metadata\":{\"name\":\"a.b\"}}");
-    daas_kube_validate_meta(kt_kind("ns"), o, NULL, &v);
-    kt_assert_ncauses(&v, 1);
-    kt_assert_cause(&v, "metadata.name", "FieldValueInvalid", "Invalid value: \"a.b\": " LABEL_MSG);
-    daas_kube_verr_fini(&v);
-    json_decref(o);
-    /* Services use DNS-1035 labels: no leading digit. */
-    o = kt_json("{\"metadata\":{\"name\":\"1web\",\"namespace\":\"default\"}}");
-    daas_kube_validate_meta(kt_kind("svc"), o, NULL, &v);
-    kt_assert_ncauses(&v, 1);
-    kt_assert_cause(&v, "metadata.name", "FieldValueInvalid",
-                    "Invalid value: \"1web\": a DNS-1035 label must consist of lower case "
-                    "alphanumeric characters or '-', start with an alphabetic character, and end "
-                    "with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used "
-                    "for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')");
-    daas_kube_verr_fini(&v);
-    json_decref(o);
+    static const meta_case cases[] = {
+        {"cm", "{\"metadata\":{\"name\":\"Bad_Name\",\"namespace\":\"default\"}}", "metadata.name",
+         "FieldValueInvalid", "Invalid value: \"Bad_Name\": " SUBDOMAIN_MSG},
+        /* Namespaces use DNS labels: a dot is not allowed. */
+        {"ns", "{\"metadata\":{\"name\":\"a.b\"}}", "metadata.name", "FieldValueInvalid",
+         "Invalid value: \"a.b\": " LABEL_MSG},
+        /* Services use DNS-1035 labels: no leading digit. */
+        {"svc", "{\"metadata\":{\"name\":\"1web\",\"namespace\":\"default\"}}", "metadata.name",
+         "FieldValueInvalid",
+         "Invalid value: \"1web\": a DNS-1035 label must consist of lower case "
+         "alphanumeric characters or '-', start with an alphabetic character, and end "
+         "with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used "
+         "for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')"},
+    };
+    run_meta_cases(cases, sizeof cases / sizeof cases[0]);
 }
 
 static void test_meta_name_required(void **state)
 {
     (void)state;
-    daas_kube_verr v = {0};
-    json_t *o = kt_json("{\"metadata\":{\"namespace\":\"default\"}}");
-    daas_kube_validate_meta(kt_kind("pods"), o, NULL, &v);
-    kt_assert_ncauses(&v, 1);
-    kt_assert_cause(&v, "metadata.name", "FieldValueRequired",
-                    "Required value: name or generateName is required");
-    daas_kube_verr_fini(&v);
-    json_decref(o);
-    /* generateName alone is fine on create; a bad prefix is reported; a trailing '-' is ok. */
-    o = kt_json("{\"metadata\":{\"generateName\":\"web-\",\"namespace\":\"default\"}}");
-    daas_kube_validate_meta(kt_kind("pods"), o, NULL, &v);
-    kt_assert_ncauses(&v, 0);
-    json_decref(o);
-    o = kt_json("{\"metadata\":{\"generateName\":\"Web-\",\"namespace\":\"default\"}}");
-    daas_kube_validate_meta(kt_kind("pods"), o, NULL, &v);
-    kt_assert_ncauses(&v, 1);
-    kt_assert_cause(&v, "metadata.generateName", "FieldValueInvalid",
-                    "Invalid value: \"Web-\": " SUBDOMAIN_MSG);
-    daas_kube_verr_fini(&v);
-    json_decref(o);
-    /* Namespaced kinds need a namespace; cluster-scoped ones do not. */
-    o = kt_json("{\"metadata\":{\"name\":\"x\"}}");
-    daas_kube_validate_meta(kt_kind("pods"), o, NULL, &v);
-    kt_assert_ncauses(&v, 1);
-    kt_assert_cause(&v, "metadata.namespace", "FieldValueRequired", "Required value");
-    daas_kube_verr_fini(&v);
-    daas_kube_validate_meta(kt_kind("nodes"), o, NULL, &v);
-    kt_assert_ncauses(&v, 0);
-    json_decref(o);
+    static const meta_case cases[] = {
+        {"pods", "{\"metadata\":{\"namespace\":\"default\"}}", "metadata.name",
+         "FieldValueRequired", "Required value: name or generateName is required"},
+        /* generateName alone is fine on create; a bad prefix is reported; a trailing '-' is
+         * ok. */
+        {"pods", "{\"metadata\":{\"generateName\":\"web-\",\"namespace\":\"default\"}}", NULL, NULL,
+         NULL},
+        {"pods", "{\"metadata\":{\"generateName\":\"Web-\",\"namespace\":\"default\"}}",
+         "metadata.generateName", "FieldValueInvalid", "Invalid value: \"Web-\": " SUBDOMAIN_MSG},
+        /* Namespaced kinds need a namespace; cluster-scoped ones do not. */
+        {"pods", "{\"metadata\":{\"name\":\"x\"}}", "metadata.namespace", "FieldValueRequired",
+         "Required value"},
+        {"nodes", "{\"metadata\":{\"name\":\"x\"}}", NULL, NULL, NULL},
+    };
+    run_meta_cases(cases, sizeof cases / sizeof cases[0]);
 }
 
 static void test_meta_labels_annotations(void **state)
 {
     (void)state;
-    daas_kube_verr v = {0};
-    json_t *o = kt_json("{\"metadata\":{\"name\":\"x\",\"namespace\":\"d\",\"labels\":{"
-                        "\"app\":\"web\",\"example.com/tier\":\"front_end.1\",\"ok\":\"\"}}}");
-    daas_kube_validate_meta(kt_kind("cm"), o, NULL, &v);
-    kt_assert_ncauses(&v, 0);
-    json_decref(o);
-    o = kt_json("{\"metadata\":{\"name\":\"x\",\"namespace\":\"d\",\"labels\":{"
-                "\"bad key\":\"v\"}}}");
-    daas_kube_validate_meta(kt_kind("cm"), o, NULL, &v);
-    kt_assert_ncauses(&v, 1);
-    kt_assert_cause(&v, "metadata.labels", "FieldValueInvalid",
-                    "Invalid value: \"bad key\": name part must consist of alphanumeric "
-                    "characters, '-', '_' or '.', and must start and end with an alphanumeric "
-                    "character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for "
-                    "validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')");
-    daas_kube_verr_fini(&v);
-    json_decref(o);
-    o = kt_json("{\"metadata\":{\"name\":\"x\",\"namespace\":\"d\",\"labels\":{"
-                "\"app\":\"-bad\"}}}");
-    daas_kube_validate_meta(kt_kind("cm"), o, NULL, &v);
-    kt_assert_ncauses(&v, 1);
-    kt_assert_cause(&v, "metadata.labels", "FieldValueInvalid",
-                    "Invalid value: \"-bad\": a valid label must be an empty string or consist "
-                    "of alphanumeric characters, '-', '_' or '.', and must start and end with an "
-                    "alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex "
-                    "used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')");
-    daas_kube_verr_fini(&v);
-    json_decref(o);
+    static const meta_case cases[] = {
+        {"cm",
+         "{\"metadata\":{\"name\":\"x\",\"namespace\":\"d\",\"labels\":{"
+         "\"app\":\"web\",\"example.com/tier\":\"front_end.1\",\"ok\":\"\"}}}",
+         NULL, NULL, NULL},
+        {"cm",
+         "{\"metadata\":{\"name\":\"x\",\"namespace\":\"d\",\"labels\":{"
+         "\"bad key\":\"v\"}}}",
+         "metadata.labels", "FieldValueInvalid",
+         "Invalid value: \"bad key\": name part must consist of alphanumeric "
+         "characters, '-', '_' or '.', and must start and end with an alphanumeric "
+         "character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for "
+         "validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')"},
+        {"cm",
+         "{\"metadata\":{\"name\":\"x\",\"namespace\":\"d\",\"labels\":{"
+         "\"app\":\"-bad\"}}}",
+         "metadata.labels", "FieldValueInvalid",
+         "Invalid value: \"-bad\": a valid label must be an empty string or consist "
+         "of alphanumeric characters, '-', '_' or '.', and must start and end with an "
+         "alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex "
+         "used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')"},
+    };
+    run_meta_cases(cases, sizeof cases / sizeof cases[0]);
     /* A 64-character label value is too long; a prefix must be a subdomain. */
+    daas_kube_verr v = {0};
     char big[128];
     memset(big, 'a', 64);
     big[64] = '\0';
-    o = json_pack("{s:{s:s, s:s, s:{s:s, s:s}}}", "metadata", "name", "x", "namespace", "d",
-                  "labels", "a", big, "Ex_ample/k", "v");
+    json_t *o = json_pack("{s:{s:s, s:s, s:{s:s, s:s}}}", "metadata", "name", "x", "namespace", "d",
+                          "labels", "a", big, "Ex_ample/k", "v");
     daas_kube_validate_meta(kt_kind("cm"), o, NULL, &v);
     kt_assert_ncauses(&v, 2);
     json_t *c0 = json_array_get(v.causes, 0), *c1 = json_array_get(v.causes, 1);
@@ -378,10 +369,8 @@ static void test_meta_labels_annotations(void **state)
                   "annotations", "k", huge);
     daas_free(huge);
     daas_kube_validate_meta(kt_kind("cm"), o, NULL, &v);
-    kt_assert_ncauses(&v, 1);
-    kt_assert_cause(&v, "metadata.annotations", "FieldValueTooLong",
-                    "Too long: may not be more than 262144 bytes");
-    daas_kube_verr_fini(&v);
+    kt_assert_one_cause(&v, "metadata.annotations", "FieldValueTooLong",
+                        "Too long: may not be more than 262144 bytes");
     json_decref(o);
 }
 

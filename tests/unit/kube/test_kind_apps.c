@@ -30,12 +30,8 @@ static void test_deployment_defaults(void **state)
         "\"File\",\"resources\":{}}],\"restartPolicy\":\"Always\",\"dnsPolicy\":\"ClusterFirst\","
         "\"securityContext\":{},\"terminationGracePeriodSeconds\":30,\"schedulerName\":"
         "\"default-scheduler\"}}}");
-    if (!json_equal(json_object_get(o, "spec"), want))
-        fail_msg("spec: %s", json_dumps(json_object_get(o, "spec"), JSON_SORT_KEYS));
-    json_t *again = json_deep_copy(o);
-    k->defaults(again, o);
-    assert_true(json_equal(again, o));
-    json_decref(again);
+    kt_assert_json_equal(json_object_get(o, "spec"), want, "spec");
+    kt_assert_redefault(k, o, false);
     json_decref(want);
     json_decref(o);
     /* Recreate gets no rollingUpdate; given values are kept. */
@@ -104,10 +100,8 @@ static void test_deployment_validation(void **state)
                        "\"metadata\":{\"labels\":{\"app\":\"hello\"}},\"spec\":{\"containers\":"
                        "[{\"name\":\"w\"}]}}}"));
     kt_check(k, o, NULL, &v);
-    kt_assert_ncauses(&v, 1);
-    kt_assert_cause(&v, "spec.template.spec.containers[0].image", "FieldValueRequired",
-                    "Required value");
-    daas_kube_verr_fini(&v);
+    kt_assert_one_cause(&v, "spec.template.spec.containers[0].image", "FieldValueRequired",
+                        "Required value");
     json_decref(o);
 }
 
@@ -123,13 +117,11 @@ static void test_selector_immutable(void **state)
         DEPLOY("{\"selector\":{\"matchLabels\":{\"app\":\"hello\"},\"matchExpressions\":[{\"key\":"
                "\"tier\",\"operator\":\"NotIn\",\"values\":[\"db\"]}]}," TEMPLATE "}"));
     kt_check(k, o, old, &v);
-    kt_assert_ncauses(&v, 1);
-    kt_assert_cause(&v, "spec.selector", "FieldValueInvalid",
-                    "Invalid value: v1.LabelSelector{MatchLabels:map[string]string{\"app\":"
-                    "\"hello\"}, MatchExpressions:[]v1.LabelSelectorRequirement{"
-                    "v1.LabelSelectorRequirement{Key:\"tier\", Operator:\"NotIn\", "
-                    "Values:[]string{\"db\"}}}}: field is immutable");
-    daas_kube_verr_fini(&v);
+    kt_assert_one_cause(&v, "spec.selector", "FieldValueInvalid",
+                        "Invalid value: v1.LabelSelector{MatchLabels:map[string]string{\"app\":"
+                        "\"hello\"}, MatchExpressions:[]v1.LabelSelectorRequirement{"
+                        "v1.LabelSelectorRequirement{Key:\"tier\", Operator:\"NotIn\", "
+                        "Values:[]string{\"db\"}}}}: field is immutable");
     /* Same selector, new image: fine (replicasets too). */
     json_decref(o);
     o = json_deep_copy(old);
@@ -159,9 +151,7 @@ static void test_selector_expressions(void **state)
     assert_int_equal(kt_icell(r, 1), 1);
     assert_int_equal(kt_icell(r, 2), 2);
     assert_int_equal(kt_icell(r, 3), 1);
-    assert_string_equal(kt_cell(r, 4), "<unknown>");
-    assert_string_equal(kt_cell(r, 5), "a,b");
-    assert_string_equal(kt_cell(r, 6), "x,y");
+    KT_CELLS(r, [4] = "<unknown>", [5] = "a,b", [6] = "x,y");
     /* Sorted by key (labels.ByKey), not by the printed form. */
     assert_string_equal(kt_cell(r, 7), "app=hello,!canary,tier in (api,web)");
     json_decref(r);
@@ -169,11 +159,9 @@ static void test_selector_expressions(void **state)
     json_object_set_new(daas_kube_path(o, "spec.template.metadata.labels"), "tier",
                         json_string("db"));
     kt_check(k, o, NULL, &v);
-    kt_assert_ncauses(&v, 1);
-    kt_assert_cause(&v, "spec.template.metadata.labels", "FieldValueInvalid",
-                    "Invalid value: map[string]string{\"app\":\"hello\", \"tier\":\"db\"}: "
-                    "`selector` does not match template `labels`");
-    daas_kube_verr_fini(&v);
+    kt_assert_one_cause(&v, "spec.template.metadata.labels", "FieldValueInvalid",
+                        "Invalid value: map[string]string{\"app\":\"hello\", \"tier\":\"db\"}: "
+                        "`selector` does not match template `labels`");
     json_decref(o);
     /* Bad operators and value lists. */
     o = kt_json("{\"metadata\":{\"name\":\"r\",\"namespace\":\"d\"},\"spec\":{\"selector\":{"
@@ -211,10 +199,7 @@ static void test_rows(void **state)
     assert_string_equal(kt_cell(r, 1), "2/3");
     assert_int_equal(kt_icell(r, 2), 3);
     assert_int_equal(kt_icell(r, 3), 2);
-    assert_string_equal(kt_cell(r, 4), "120m");
-    assert_string_equal(kt_cell(r, 5), "web");
-    assert_string_equal(kt_cell(r, 6), "nginx:1.27");
-    assert_string_equal(kt_cell(r, 7), "app=hello");
+    KT_CELLS(r, [4] = "120m", [5] = "web", [6] = "nginx:1.27", [7] = "app=hello");
     json_decref(r);
     json_object_del(o, "status");
     r = kt_kind("deploy")->row(o, KT_NOW);
@@ -242,9 +227,7 @@ static void test_leases(void **state)
     kt_check(k, o, NULL, &v);
     kt_assert_ncauses(&v, 0);
     json_t *r = k->row(o, KT_NOW);
-    assert_string_equal(kt_cell(r, 0), "node1");
-    assert_string_equal(kt_cell(r, 1), "node1");
-    assert_string_equal(kt_cell(r, 2), "1s");
+    KT_CELLS(r, [0] = "node1", [1] = "node1", [2] = "1s");
     json_decref(r);
     json_object_set_new(json_object_get(o, "spec"), "leaseDurationSeconds", json_integer(0));
     json_object_set_new(json_object_get(o, "spec"), "leaseTransitions", json_integer(-2));

@@ -65,9 +65,7 @@ static void test_namespace(void **state)
     json_decref(o);
     json_t *r = row_of("ns", "{\"metadata\":{\"name\":\"t\",\"creationTimestamp\":"
                              "\"2026-11-19T04:28:13Z\"},\"status\":{\"phase\":\"Terminating\"}}");
-    assert_string_equal(kt_cell(r, 0), "t");
-    assert_string_equal(kt_cell(r, 1), "Terminating");
-    assert_string_equal(kt_cell(r, 2), "2d");
+    KT_CELLS(r, [0] = "t", [1] = "Terminating", [2] = "2d");
     json_decref(r);
 }
 
@@ -86,23 +84,14 @@ static void test_node_rows(void **state)
         "\"10.0.0.5\"},{\"type\":\"Hostname\",\"address\":\"n1\"}],\"nodeInfo\":{"
         "\"kubeletVersion\":\"v1.32.4+daas\",\"osImage\":\"Debian GNU/Linux 12\","
         "\"kernelVersion\":\"6.1.0\",\"containerRuntimeVersion\":\"containerd://1.7\"}}}");
-    assert_string_equal(kt_cell(r, 1), "Ready");
-    assert_string_equal(kt_cell(r, 2), "control-plane,master");
-    assert_string_equal(kt_cell(r, 3), "60m");
-    assert_string_equal(kt_cell(r, 4), "v1.32.4+daas");
-    assert_string_equal(kt_cell(r, 5), "10.0.0.5");
-    assert_string_equal(kt_cell(r, 6), "<none>");
-    assert_string_equal(kt_cell(r, 7), "Debian GNU/Linux 12");
-    assert_string_equal(kt_cell(r, 8), "6.1.0");
-    assert_string_equal(kt_cell(r, 9), "containerd://1.7");
+    KT_CELLS(r, [1] = "Ready", [2] = "control-plane,master", [3] = "60m", [4] = "v1.32.4+daas",
+             [5] = "10.0.0.5", [6] = "<none>", [7] = "Debian GNU/Linux 12", [8] = "6.1.0",
+             [9] = "containerd://1.7");
     json_decref(r);
     r = row_of("nodes", "{\"metadata\":{\"name\":\"n2\"},\"spec\":{\"unschedulable\":true},"
                         "\"status\":{\"conditions\":[{\"type\":\"Ready\",\"status\":"
                         "\"Unknown\"}]}}");
-    assert_string_equal(kt_cell(r, 1), "NotReady,SchedulingDisabled");
-    assert_string_equal(kt_cell(r, 2), "<none>");
-    assert_string_equal(kt_cell(r, 4), "");
-    assert_string_equal(kt_cell(r, 7), "<unknown>");
+    KT_CELLS(r, [1] = "NotReady,SchedulingDisabled", [2] = "<none>", [4] = "", [7] = "<unknown>");
     json_decref(r);
     r = row_of("nodes", "{\"metadata\":{\"name\":\"n3\"}}");
     assert_string_equal(kt_cell(r, 1), "Unknown");
@@ -124,12 +113,8 @@ static void test_service_defaults(void **state)
                            "\"TCP\",\"targetPort\":80}],\"type\":\"ClusterIP\",\"sessionAffinity\":"
                            "\"None\",\"internalTrafficPolicy\":\"Cluster\",\"ipFamilies\":["
                            "\"IPv4\"],\"ipFamilyPolicy\":\"SingleStack\"}");
-    if (!json_equal(json_object_get(o, "spec"), want))
-        fail_msg("spec: %s", json_dumps(json_object_get(o, "spec"), JSON_SORT_KEYS));
-    json_t *again = json_deep_copy(o);
-    k->defaults(again, o);
-    assert_true(json_equal(again, o));
-    json_decref(again);
+    kt_assert_json_equal(json_object_get(o, "spec"), want, "spec");
+    kt_assert_redefault(k, o, false);
     json_decref(want);
     json_decref(o);
     /* type "" is unset (protobuf bodies may carry empty strings). */
@@ -167,9 +152,7 @@ static void test_service_validation(void **state)
     daas_kube_verr v = {0};
     json_t *o = kt_json("{\"metadata\":{\"name\":\"web\",\"namespace\":\"d\"},\"spec\":{}}");
     kt_check(k, o, NULL, &v);
-    kt_assert_ncauses(&v, 1);
-    kt_assert_cause(&v, "spec.ports", "FieldValueRequired", "Required value");
-    daas_kube_verr_fini(&v);
+    kt_assert_one_cause(&v, "spec.ports", "FieldValueRequired", "Required value");
     json_decref(o);
     o = kt_json("{\"metadata\":{\"name\":\"web\",\"namespace\":\"d\"},\"spec\":{\"type\":"
                 "\"Magic\",\"ports\":[{\"name\":\"a\",\"port\":0},{\"port\":81,\"nodePort\":"
@@ -188,10 +171,8 @@ static void test_service_validation(void **state)
     o = kt_json("{\"metadata\":{\"name\":\"web\",\"namespace\":\"d\"},\"spec\":{\"ports\":[{"
                 "\"port\":80,\"nodePort\":30001}]}}");
     kt_check(k, o, NULL, &v);
-    kt_assert_ncauses(&v, 1);
-    kt_assert_cause(&v, "spec.ports[0].nodePort", "FieldValueForbidden",
-                    "Forbidden: may not be used when `type` is 'ClusterIP'");
-    daas_kube_verr_fini(&v);
+    kt_assert_one_cause(&v, "spec.ports[0].nodePort", "FieldValueForbidden",
+                        "Forbidden: may not be used when `type` is 'ClusterIP'");
     json_decref(o);
     o = kt_json("{\"metadata\":{\"name\":\"h\",\"namespace\":\"d\"},\"spec\":{\"clusterIP\":"
                 "\"None\"}}");
@@ -213,10 +194,8 @@ static void test_service_validation(void **state)
     o = kt_json("{\"metadata\":{\"name\":\"web\",\"namespace\":\"d\"},\"spec\":{\"clusterIP\":"
                 "\"10.43.0.10\",\"ports\":[{\"port\":80}]}}");
     kt_check(k, o, old, &v);
-    kt_assert_ncauses(&v, 1);
-    kt_assert_cause(&v, "spec.clusterIPs[0]", "FieldValueInvalid",
-                    "Invalid value: []string{\"10.43.0.10\"}: may not change once set");
-    daas_kube_verr_fini(&v);
+    kt_assert_one_cause(&v, "spec.clusterIPs[0]", "FieldValueInvalid",
+                        "Invalid value: []string{\"10.43.0.10\"}: may not change once set");
     json_decref(o);
     json_decref(old);
 }
@@ -230,19 +209,12 @@ static void test_service_rows(void **state)
         "\"spec\":{\"type\":\"NodePort\",\"clusterIP\":\"10.43.0.9\",\"clusterIPs\":["
         "\"10.43.0.9\"],\"selector\":{\"tier\":\"f\",\"app\":\"web\"},\"ports\":[{\"port\":"
         "80,\"protocol\":\"TCP\"},{\"port\":443,\"nodePort\":30001,\"protocol\":\"TCP\"}]}}");
-    assert_string_equal(kt_cell(r, 1), "NodePort");
-    assert_string_equal(kt_cell(r, 2), "10.43.0.9");
-    assert_string_equal(kt_cell(r, 3), "<none>");
-    assert_string_equal(kt_cell(r, 4), "80/TCP,443:30001/TCP");
-    assert_string_equal(kt_cell(r, 5), "3s");
-    assert_string_equal(kt_cell(r, 6), "app=web,tier=f");
+    KT_CELLS(r, [1] = "NodePort", [2] = "10.43.0.9", [3] = "<none>", [4] = "80/TCP,443:30001/TCP",
+             [5] = "3s", [6] = "app=web,tier=f");
     json_decref(r);
     r = row_of("svc", "{\"metadata\":{\"name\":\"lb\"},\"spec\":{\"type\":\"LoadBalancer\","
                       "\"ports\":[{\"port\":53,\"protocol\":\"UDP\"}]}}");
-    assert_string_equal(kt_cell(r, 2), "<none>");
-    assert_string_equal(kt_cell(r, 3), "<pending>");
-    assert_string_equal(kt_cell(r, 4), "53/UDP");
-    assert_string_equal(kt_cell(r, 6), "<none>");
+    KT_CELLS(r, [2] = "<none>", [3] = "<pending>", [4] = "53/UDP", [6] = "<none>");
     json_decref(r);
     r = row_of("svc", "{\"metadata\":{\"name\":\"lb\"},\"spec\":{\"type\":\"LoadBalancer\","
                       "\"externalIPs\":[\"1.2.3.4\"]},\"status\":{\"loadBalancer\":{\"ingress\":"
@@ -317,9 +289,8 @@ static void test_configmaps(void **state)
                   big);
     daas_free(big);
     kt_check(k, o, NULL, &v);
-    kt_assert_ncauses(&v, 1);
-    kt_assert_cause(&v, "", "FieldValueTooLong", "Too long: may not be more than 1048576 bytes");
-    daas_kube_verr_fini(&v);
+    kt_assert_one_cause(&v, "", "FieldValueTooLong",
+                        "Too long: may not be more than 1048576 bytes");
     json_decref(o);
     /* immutable: true freezes data. */
     json_t *old = kt_json("{\"metadata\":{\"name\":\"c\",\"namespace\":\"d\"},\"immutable\":"
@@ -354,8 +325,7 @@ static void test_secrets(void **state)
     kt_assert_ncauses(&v, 0);
     json_t *want = kt_json("{\"metadata\":{\"name\":\"s\",\"namespace\":\"d\"},\"type\":"
                            "\"Opaque\",\"data\":{\"a\":\"eA==\",\"b\":\"aGVsbG8=\",\"c\":\"\"}}");
-    if (!json_equal(o, want))
-        fail_msg("secret: %s", json_dumps(o, JSON_SORT_KEYS));
+    kt_assert_json_equal(o, want, "secret");
     json_t *r = k->row(o, KT_NOW);
     assert_string_equal(kt_cell(r, 1), "Opaque");
     assert_int_equal(kt_icell(r, 2), 3);
@@ -365,27 +335,21 @@ static void test_secrets(void **state)
     json_t *o2 = json_deep_copy(o);
     json_object_set_new(o2, "type", json_string("x.io/custom"));
     kt_check(k, o2, o, &v);
-    kt_assert_ncauses(&v, 1);
-    kt_assert_cause(&v, "type", "FieldValueInvalid",
-                    "Invalid value: \"x.io/custom\": field is immutable");
-    daas_kube_verr_fini(&v);
+    kt_assert_one_cause(&v, "type", "FieldValueInvalid",
+                        "Invalid value: \"x.io/custom\": field is immutable");
     json_decref(o2);
     json_decref(o);
     /* Invalid base64 is reported without echoing the value. */
     o = kt_json("{\"metadata\":{\"name\":\"s\",\"namespace\":\"d\"},\"data\":{\"pw\":"
                 "\"hunter2!\"}}");
     kt_check(k, o, NULL, &v);
-    kt_assert_ncauses(&v, 1);
-    kt_assert_cause(&v, "data[pw]", "FieldValueInvalid",
-                    "Invalid value: \"<value omitted>\": illegal base64 data");
-    daas_kube_verr_fini(&v);
+    kt_assert_one_cause(&v, "data[pw]", "FieldValueInvalid",
+                        "Invalid value: \"<value omitted>\": illegal base64 data");
     json_decref(o);
     o = kt_json("{\"metadata\":{\"name\":\"t\",\"namespace\":\"d\"},\"type\":"
                 "\"kubernetes.io/tls\",\"data\":{\"tls.crt\":\"eA==\"}}");
     kt_check(k, o, NULL, &v);
-    kt_assert_ncauses(&v, 1);
-    kt_assert_cause(&v, "data[tls.key]", "FieldValueRequired", "Required value");
-    daas_kube_verr_fini(&v);
+    kt_assert_one_cause(&v, "data[tls.key]", "FieldValueRequired", "Required value");
     json_decref(o);
 }
 
@@ -407,32 +371,21 @@ static void test_events(void **state)
     assert_int_equal(daas_kube_int(o, "count", 0), 1);
     assert_string_equal(daas_kube_str(o, "type"), "Normal");
     json_t *r = k->row(o, KT_NOW);
-    assert_string_equal(kt_cell(r, 0), "60s");
-    assert_string_equal(kt_cell(r, 1), "Normal");
-    assert_string_equal(kt_cell(r, 2), "Pulled");
-    assert_string_equal(kt_cell(r, 3), "pod/web");
-    assert_string_equal(kt_cell(r, 4), "spec.containers{c}");
-    assert_string_equal(kt_cell(r, 5), "kubelet, n1");
-    assert_string_equal(kt_cell(r, 6), "Image pulled");
-    assert_string_equal(kt_cell(r, 7), "10m");
+    KT_CELLS(r, [0] = "60s", [1] = "Normal", [2] = "Pulled", [3] = "pod/web",
+             [4] = "spec.containers{c}", [5] = "kubelet, n1", [6] = "Image pulled", [7] = "10m");
     assert_int_equal(kt_icell(r, 8), 1);
     assert_string_equal(kt_cell(r, 9), "web.1");
     json_decref(r);
     json_object_set_new(json_object_get(o, "involvedObject"), "namespace", json_string("other"));
     kt_check(k, o, NULL, &v);
-    kt_assert_ncauses(&v, 1);
-    kt_assert_cause(&v, "involvedObject.namespace", "FieldValueInvalid",
-                    "Invalid value: \"other\": does not match event.namespace");
-    daas_kube_verr_fini(&v);
+    kt_assert_one_cause(&v, "involvedObject.namespace", "FieldValueInvalid",
+                        "Invalid value: \"other\": does not match event.namespace");
     json_decref(o);
     /* A node event: no name → just the kind; eventTime when there are no timestamps. */
     r = row_of("ev", "{\"metadata\":{\"name\":\"e\"},\"involvedObject\":{\"kind\":\"Node\"},"
                      "\"reportingComponent\":\"daas\",\"eventTime\":"
                      "\"2026-11-21T04:28:03.123456Z\",\"type\":\"Warning\"}");
-    assert_string_equal(kt_cell(r, 0), "10s");
-    assert_string_equal(kt_cell(r, 3), "node");
-    assert_string_equal(kt_cell(r, 5), "daas");
-    assert_string_equal(kt_cell(r, 7), "10s");
+    KT_CELLS(r, [0] = "10s", [3] = "node", [5] = "daas", [7] = "10s");
     assert_int_equal(kt_icell(r, 8), 1);
     json_decref(r);
 }

@@ -42,19 +42,11 @@ static void test_defaults_complete(void **state)
         "\"livenessProbe\":{\"httpGet\":{\"port\":80,\"path\":\"/\",\"scheme\":\"HTTP\"},"
         "\"timeoutSeconds\":1,\"periodSeconds\":10,\"successThreshold\":1,"
         "\"failureThreshold\":3}}]}");
-    if (!json_equal(json_object_get(o, "spec"), want)) {
-        char *got = json_dumps(json_object_get(o, "spec"), JSON_SORT_KEYS);
-        fail_msg("defaulted spec differs: %s", got);
-    }
+    kt_assert_json_equal(json_object_get(o, "spec"), want, "defaulted spec differs");
     assert_string_equal(daas_kube_str(o, "status.phase"), "Pending");
     assert_string_equal(daas_kube_str(o, "status.qosClass"), "BestEffort");
     /* Idempotent on create and on update. */
-    json_t *again = json_deep_copy(o);
-    kt_kind("pods")->defaults(again, NULL);
-    assert_true(json_equal(again, o));
-    kt_kind("pods")->defaults(again, o);
-    assert_true(json_equal(again, o));
-    json_decref(again);
+    kt_assert_redefault(kt_kind("pods"), o, true);
     json_decref(want);
     json_decref(o);
 }
@@ -190,15 +182,8 @@ static void test_row_running(void **state)
         "\"running\":{}}}]}",
         "");
     assert_int_equal(json_array_size(r), 9);
-    assert_string_equal(kt_cell(r, 0), "web");
-    assert_string_equal(kt_cell(r, 1), "1/2");
-    assert_string_equal(kt_cell(r, 2), "Running");
-    assert_string_equal(kt_cell(r, 3), "0");
-    assert_string_equal(kt_cell(r, 4), "5m");
-    assert_string_equal(kt_cell(r, 5), "10.42.0.7");
-    assert_string_equal(kt_cell(r, 6), "n1");
-    assert_string_equal(kt_cell(r, 7), "<none>");
-    assert_string_equal(kt_cell(r, 8), "<none>");
+    KT_CELLS(r, [0] = "web", [1] = "1/2", [2] = "Running", [3] = "0", [4] = "5m", [5] = "10.42.0.7",
+             [6] = "n1", [7] = "<none>", [8] = "<none>");
     json_decref(r);
 }
 
@@ -214,10 +199,7 @@ static void test_row_crashloop(void **state)
         "\"lastState\":{\"terminated\":{\"exitCode\":1,\"finishedAt\":"
         "\"2026-11-21T04:26:13Z\"}}}]}",
         "");
-    assert_string_equal(kt_cell(r, 1), "1/2");
-    assert_string_equal(kt_cell(r, 2), "CrashLoopBackOff");
-    assert_string_equal(kt_cell(r, 3), "4 (2m ago)");
-    assert_string_equal(kt_cell(r, 5), "<none>");
+    KT_CELLS(r, [1] = "1/2", [2] = "CrashLoopBackOff", [3] = "4 (2m ago)", [5] = "<none>");
     json_decref(r);
     /* Restarts without a termination time print as a bare number. */
     r = pod_row("{\"phase\":\"Running\",\"containerStatuses\":[{\"name\":\"a\",\"restartCount\":"
@@ -285,9 +267,7 @@ static void test_row_init_and_gates(void **state)
         "\"state\":{\"terminated\":{\"exitCode\":0}}},{\"name\":\"i2\",\"state\":{\"running\":"
         "{}}}]}}");
     json_t *r = kt_kind("pods")->row(o, KT_NOW);
-    assert_string_equal(kt_cell(r, 2), "Init:1/2");
-    assert_string_equal(kt_cell(r, 4), "<unknown>");
-    assert_string_equal(kt_cell(r, 8), "1/2");
+    KT_CELLS(r, [2] = "Init:1/2", [4] = "<unknown>", [8] = "1/2");
     json_decref(r);
     json_t *st = json_array_get(daas_kube_path(o, "status.initContainerStatuses"), 1);
     json_object_set_new(st, "state",
@@ -336,9 +316,7 @@ static void test_validate_errors(void **state)
     daas_kube_verr v = {0};
     json_t *o = kt_json(POD("{\"containers\":[]}"));
     kt_check(kt_kind("pods"), o, NULL, &v);
-    kt_assert_ncauses(&v, 1);
-    kt_assert_cause(&v, "spec.containers", "FieldValueRequired", "Required value");
-    daas_kube_verr_fini(&v);
+    kt_assert_one_cause(&v, "spec.containers", "FieldValueRequired", "Required value");
     json_decref(o);
 
     o = kt_json(POD("{\"restartPolicy\":\"Sometimes\",\"containers\":[{\"name\":\"web\"},{"
@@ -404,24 +382,21 @@ static void test_validate_update(void **state)
     o = json_deep_copy(old);
     json_object_set_new(json_object_get(o, "spec"), "restartPolicy", json_string("Never"));
     kt_check(kt_kind("pods"), o, old, &v);
-    kt_assert_ncauses(&v, 1);
-    kt_assert_cause(&v, "spec", "FieldValueForbidden",
-                    "Forbidden: pod updates may not change fields other than "
-                    "`spec.containers[*].image`,`spec.initContainers[*].image`,"
-                    "`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing "
-                    "tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 "
-                    "if it was previously negative)");
-    daas_kube_verr_fini(&v);
+    kt_assert_one_cause(
+        &v, "spec", "FieldValueForbidden",
+        "Forbidden: pod updates may not change fields other than "
+        "`spec.containers[*].image`,`spec.initContainers[*].image`,"
+        "`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing "
+        "tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 "
+        "if it was previously negative)");
     json_decref(o);
     /* Removing a toleration is forbidden. */
     o = json_deep_copy(old);
     json_array_remove(daas_kube_path(o, "spec.tolerations"), 0);
     kt_check(kt_kind("pods"), o, old, &v);
-    kt_assert_ncauses(&v, 1);
-    kt_assert_cause(&v, "spec.tolerations", "FieldValueForbidden",
-                    "Forbidden: existing toleration can not be modified except its "
-                    "tolerationSeconds");
-    daas_kube_verr_fini(&v);
+    kt_assert_one_cause(&v, "spec.tolerations", "FieldValueForbidden",
+                        "Forbidden: existing toleration can not be modified except its "
+                        "tolerationSeconds");
     json_decref(o);
     /* activeDeadlineSeconds may be set, then only lowered. */
     o = json_deep_copy(old);
@@ -431,10 +406,8 @@ static void test_validate_update(void **state)
     json_t *o2 = json_deep_copy(o);
     json_object_set_new(json_object_get(o2, "spec"), "activeDeadlineSeconds", json_integer(90));
     kt_check(kt_kind("pods"), o2, o, &v);
-    kt_assert_ncauses(&v, 1);
-    kt_assert_cause(&v, "spec.activeDeadlineSeconds", "FieldValueInvalid",
-                    "Invalid value: 90: must be less than or equal to previous value");
-    daas_kube_verr_fini(&v);
+    kt_assert_one_cause(&v, "spec.activeDeadlineSeconds", "FieldValueInvalid",
+                        "Invalid value: 90: must be less than or equal to previous value");
     json_decref(o2);
     json_decref(o);
     json_decref(old);
