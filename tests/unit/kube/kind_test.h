@@ -149,6 +149,18 @@ static inline void kt_assert_cells(const json_t *row, const char *const *want, s
     kt_assert_cells((row), (const char *const[]){__VA_ARGS__},                                     \
                     sizeof((const char *const[]){__VA_ARGS__}) / sizeof(const char *))
 
+/* Asserts the cells of row as kt_assert_cells, then releases row. */
+static inline void kt_assert_row(json_t *row, const char *const *want, size_t n)
+{
+    kt_assert_cells(row, want, n);
+    json_decref(row);
+}
+
+/* KT_ROW(make_row(...), [2] = "Running"): KT_CELLS on a new row, which it then releases. */
+#define KT_ROW(row, ...)                                                                           \
+    kt_assert_row((row), (const char *const[]){__VA_ARGS__},                                       \
+                  sizeof((const char *const[]){__VA_ARGS__}) / sizeof(const char *))
+
 static inline int64_t kt_icell(const json_t *row, size_t i)
 {
     json_t *c = json_array_get(row, i);

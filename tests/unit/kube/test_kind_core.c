@@ -63,10 +63,9 @@ static void test_namespace(void **state)
     assert_true(json_equal(daas_kube_path(o, "spec.finalizers"), want));
     json_decref(want);
     json_decref(o);
-    json_t *r = row_of("ns", "{\"metadata\":{\"name\":\"t\",\"creationTimestamp\":"
-                             "\"2026-11-19T04:28:13Z\"},\"status\":{\"phase\":\"Terminating\"}}");
-    KT_CELLS(r, [0] = "t", [1] = "Terminating", [2] = "2d");
-    json_decref(r);
+    KT_ROW(row_of("ns", "{\"metadata\":{\"name\":\"t\",\"creationTimestamp\":"
+                        "\"2026-11-19T04:28:13Z\"},\"status\":{\"phase\":\"Terminating\"}}"),
+           [0] = "t", [1] = "Terminating", [2] = "2d");
 }
 
 /* ------------------------------------------------------------------ nodes */
@@ -74,28 +73,25 @@ static void test_namespace(void **state)
 static void test_node_rows(void **state)
 {
     (void)state;
-    json_t *r = row_of(
-        "nodes",
-        "{\"metadata\":{\"name\":\"n1\",\"creationTimestamp\":\"2026-11-21T03:28:13Z\","
-        "\"labels\":{\"node-role.kubernetes.io/master\":\"\",\"node-role.kubernetes.io/"
-        "control-plane\":\"true\",\"kubernetes.io/role\":\"master\"}},\"status\":{"
-        "\"conditions\":[{\"type\":\"MemoryPressure\",\"status\":\"False\"},{\"type\":\"Ready\","
-        "\"status\":\"True\"}],\"addresses\":[{\"type\":\"InternalIP\",\"address\":"
-        "\"10.0.0.5\"},{\"type\":\"Hostname\",\"address\":\"n1\"}],\"nodeInfo\":{"
-        "\"kubeletVersion\":\"v1.32.4+daas\",\"osImage\":\"Debian GNU/Linux 12\","
-        "\"kernelVersion\":\"6.1.0\",\"containerRuntimeVersion\":\"containerd://1.7\"}}}");
-    KT_CELLS(r, [1] = "Ready", [2] = "control-plane,master", [3] = "60m", [4] = "v1.32.4+daas",
-             [5] = "10.0.0.5", [6] = "<none>", [7] = "Debian GNU/Linux 12", [8] = "6.1.0",
-             [9] = "containerd://1.7");
-    json_decref(r);
-    r = row_of("nodes", "{\"metadata\":{\"name\":\"n2\"},\"spec\":{\"unschedulable\":true},"
-                        "\"status\":{\"conditions\":[{\"type\":\"Ready\",\"status\":"
-                        "\"Unknown\"}]}}");
-    KT_CELLS(r, [1] = "NotReady,SchedulingDisabled", [2] = "<none>", [4] = "", [7] = "<unknown>");
-    json_decref(r);
-    r = row_of("nodes", "{\"metadata\":{\"name\":\"n3\"}}");
-    assert_string_equal(kt_cell(r, 1), "Unknown");
-    json_decref(r);
+    KT_ROW(
+        row_of("nodes",
+               "{\"metadata\":{\"name\":\"n1\",\"creationTimestamp\":\"2026-11-21T03:28:13Z\","
+               "\"labels\":{\"node-role.kubernetes.io/master\":\"\",\"node-role.kubernetes.io/"
+               "control-plane\":\"true\",\"kubernetes.io/role\":\"master\"}},\"status\":{"
+               "\"conditions\":[{\"type\":\"MemoryPressure\",\"status\":\"False\"},{\"type\":"
+               "\"Ready\","
+               "\"status\":\"True\"}],\"addresses\":[{\"type\":\"InternalIP\",\"address\":"
+               "\"10.0.0.5\"},{\"type\":\"Hostname\",\"address\":\"n1\"}],\"nodeInfo\":{"
+               "\"kubeletVersion\":\"v1.32.4+daas\",\"osImage\":\"Debian GNU/Linux 12\","
+               "\"kernelVersion\":\"6.1.0\",\"containerRuntimeVersion\":\"containerd://1.7\"}}}"),
+        [1] = "Ready", [2] = "control-plane,master", [3] = "60m", [4] = "v1.32.4+daas",
+        [5] = "10.0.0.5", [6] = "<none>", [7] = "Debian GNU/Linux 12", [8] = "6.1.0",
+        [9] = "containerd://1.7");
+    KT_ROW(row_of("nodes", "{\"metadata\":{\"name\":\"n2\"},\"spec\":{\"unschedulable\":true},"
+                           "\"status\":{\"conditions\":[{\"type\":\"Ready\",\"status\":"
+                           "\"Unknown\"}]}}"),
+           [1] = "NotReady,SchedulingDisabled", [2] = "<none>", [4] = "", [7] = "<unknown>");
+    KT_ROW(row_of("nodes", "{\"metadata\":{\"name\":\"n3\"}}"), [1] = "Unknown");
 }
 
 /* --------------------------------------------------------------- services */
@@ -203,29 +199,25 @@ static void test_service_validation(void **state)
 static void test_service_rows(void **state)
 {
     (void)state;
-    json_t *r = row_of(
-        "svc",
-        "{\"metadata\":{\"name\":\"web\",\"creationTimestamp\":\"2026-11-21T04:28:10Z\"},"
-        "\"spec\":{\"type\":\"NodePort\",\"clusterIP\":\"10.43.0.9\",\"clusterIPs\":["
-        "\"10.43.0.9\"],\"selector\":{\"tier\":\"f\",\"app\":\"web\"},\"ports\":[{\"port\":"
-        "80,\"protocol\":\"TCP\"},{\"port\":443,\"nodePort\":30001,\"protocol\":\"TCP\"}]}}");
-    KT_CELLS(r, [1] = "NodePort", [2] = "10.43.0.9", [3] = "<none>", [4] = "80/TCP,443:30001/TCP",
-             [5] = "3s", [6] = "app=web,tier=f");
-    json_decref(r);
-    r = row_of("svc", "{\"metadata\":{\"name\":\"lb\"},\"spec\":{\"type\":\"LoadBalancer\","
-                      "\"ports\":[{\"port\":53,\"protocol\":\"UDP\"}]}}");
-    KT_CELLS(r, [2] = "<none>", [3] = "<pending>", [4] = "53/UDP", [6] = "<none>");
-    json_decref(r);
-    r = row_of("svc", "{\"metadata\":{\"name\":\"lb\"},\"spec\":{\"type\":\"LoadBalancer\","
-                      "\"externalIPs\":[\"1.2.3.4\"]},\"status\":{\"loadBalancer\":{\"ingress\":"
-                      "[{\"ip\":\"5.6.7.8\"},{\"hostname\":\"a.example\"}]}}}");
-    assert_string_equal(kt_cell(r, 3), "5.6.7.8,a.example,1.2.3.4");
-    assert_string_equal(kt_cell(r, 4), "<none>");
-    json_decref(r);
-    r = row_of("svc", "{\"metadata\":{\"name\":\"x\"},\"spec\":{\"type\":\"ExternalName\","
-                      "\"externalName\":\"db.example.com\"}}");
-    assert_string_equal(kt_cell(r, 3), "db.example.com");
-    json_decref(r);
+    KT_ROW(
+        row_of(
+            "svc",
+            "{\"metadata\":{\"name\":\"web\",\"creationTimestamp\":\"2026-11-21T04:28:10Z\"},"
+            "\"spec\":{\"type\":\"NodePort\",\"clusterIP\":\"10.43.0.9\",\"clusterIPs\":["
+            "\"10.43.0.9\"],\"selector\":{\"tier\":\"f\",\"app\":\"web\"},\"ports\":[{\"port\":"
+            "80,\"protocol\":\"TCP\"},{\"port\":443,\"nodePort\":30001,\"protocol\":\"TCP\"}]}}"),
+        [1] = "NodePort", [2] = "10.43.0.9", [3] = "<none>", [4] = "80/TCP,443:30001/TCP",
+        [5] = "3s", [6] = "app=web,tier=f");
+    KT_ROW(row_of("svc", "{\"metadata\":{\"name\":\"lb\"},\"spec\":{\"type\":\"LoadBalancer\","
+                         "\"ports\":[{\"port\":53,\"protocol\":\"UDP\"}]}}"),
+           [2] = "<none>", [3] = "<pending>", [4] = "53/UDP", [6] = "<none>");
+    KT_ROW(row_of("svc", "{\"metadata\":{\"name\":\"lb\"},\"spec\":{\"type\":\"LoadBalancer\","
+                         "\"externalIPs\":[\"1.2.3.4\"]},\"status\":{\"loadBalancer\":{\"ingress\":"
+                         "[{\"ip\":\"5.6.7.8\"},{\"hostname\":\"a.example\"}]}}}"),
+           [3] = "5.6.7.8,a.example,1.2.3.4", [4] = "<none>");
+    KT_ROW(row_of("svc", "{\"metadata\":{\"name\":\"x\"},\"spec\":{\"type\":\"ExternalName\","
+                         "\"externalName\":\"db.example.com\"}}"),
+           [3] = "db.example.com");
 }
 
 /* ------------------------------------------------------- endpoints & sa */
@@ -233,19 +225,16 @@ static void test_service_rows(void **state)
 static void test_endpoints_and_sa_rows(void **state)
 {
     (void)state;
-    json_t *r = row_of("ep", "{\"metadata\":{\"name\":\"web\"},\"subsets\":[{\"addresses\":[{"
-                             "\"ip\":\"10.42.0.1\"},{\"ip\":\"10.42.0.2\"}],\"ports\":[{\"port\":"
-                             "80},{\"port\":443}]}]}");
-    assert_string_equal(kt_cell(r, 1), "10.42.0.1:80,10.42.0.2:80,10.42.0.1:443 + 1 more...");
-    json_decref(r);
-    r = row_of("ep", "{\"metadata\":{\"name\":\"web\"},\"subsets\":[{\"addresses\":[{"
-                     "\"ip\":\"fd00::1\"}],\"ports\":[{\"port\":80}]}]}");
-    assert_string_equal(kt_cell(r, 1), "[fd00::1]:80");
-    json_decref(r);
-    r = row_of("ep", "{\"metadata\":{\"name\":\"web\"}}");
-    assert_string_equal(kt_cell(r, 1), "<none>");
-    json_decref(r);
-    r = row_of("sa", "{\"metadata\":{\"name\":\"default\"},\"secrets\":[{\"name\":\"t\"}]}");
+    KT_ROW(row_of("ep", "{\"metadata\":{\"name\":\"web\"},\"subsets\":[{\"addresses\":[{"
+                        "\"ip\":\"10.42.0.1\"},{\"ip\":\"10.42.0.2\"}],\"ports\":[{\"port\":"
+                        "80},{\"port\":443}]}]}"),
+           [1] = "10.42.0.1:80,10.42.0.2:80,10.42.0.1:443 + 1 more...");
+    KT_ROW(row_of("ep", "{\"metadata\":{\"name\":\"web\"},\"subsets\":[{\"addresses\":[{"
+                        "\"ip\":\"fd00::1\"}],\"ports\":[{\"port\":80}]}]}"),
+           [1] = "[fd00::1]:80");
+    KT_ROW(row_of("ep", "{\"metadata\":{\"name\":\"web\"}}"), [1] = "<none>");
+    json_t *r =
+        row_of("sa", "{\"metadata\":{\"name\":\"default\"},\"secrets\":[{\"name\":\"t\"}]}");
     assert_int_equal(kt_icell(r, 1), 1);
     json_decref(r);
 }

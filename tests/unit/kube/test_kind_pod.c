@@ -191,69 +191,55 @@ static void test_row_crashloop(void **state)
 {
     (void)state;
     /* Restarts show "N (age ago)" from the latest lastState.terminated.finishedAt. */
-    json_t *r = pod_row(
-        "{\"phase\":\"Running\",\"containerStatuses\":[{\"name\":\"a\",\"ready\":true,"
-        "\"restartCount\":1,\"state\":{\"running\":{}},\"lastState\":{\"terminated\":{"
-        "\"exitCode\":1,\"finishedAt\":\"2026-11-21T04:20:13Z\"}}},{\"name\":\"b\",\"ready\":"
-        "false,\"restartCount\":3,\"state\":{\"waiting\":{\"reason\":\"CrashLoopBackOff\"}},"
-        "\"lastState\":{\"terminated\":{\"exitCode\":1,\"finishedAt\":"
-        "\"2026-11-21T04:26:13Z\"}}}]}",
-        "");
-    KT_CELLS(r, [1] = "1/2", [2] = "CrashLoopBackOff", [3] = "4 (2m ago)", [5] = "<none>");
-    json_decref(r);
+    KT_ROW(
+        pod_row(
+            "{\"phase\":\"Running\",\"containerStatuses\":[{\"name\":\"a\",\"ready\":true,"
+            "\"restartCount\":1,\"state\":{\"running\":{}},\"lastState\":{\"terminated\":{"
+            "\"exitCode\":1,\"finishedAt\":\"2026-11-21T04:20:13Z\"}}},{\"name\":\"b\",\"ready\":"
+            "false,\"restartCount\":3,\"state\":{\"waiting\":{\"reason\":\"CrashLoopBackOff\"}},"
+            "\"lastState\":{\"terminated\":{\"exitCode\":1,\"finishedAt\":"
+            "\"2026-11-21T04:26:13Z\"}}}]}",
+            ""),
+        [1] = "1/2", [2] = "CrashLoopBackOff", [3] = "4 (2m ago)", [5] = "<none>");
     /* Restarts without a termination time print as a bare number. */
-    r = pod_row("{\"phase\":\"Running\",\"containerStatuses\":[{\"name\":\"a\",\"restartCount\":"
-                "2,\"state\":{\"terminated\":{\"exitCode\":137,\"signal\":9}}}]}",
-                "");
-    assert_string_equal(kt_cell(r, 2), "Signal:9");
-    assert_string_equal(kt_cell(r, 3), "2");
-    json_decref(r);
-    r = pod_row("{\"phase\":\"Failed\",\"containerStatuses\":[{\"name\":\"a\",\"state\":{"
-                "\"terminated\":{\"exitCode\":2}}}]}",
-                "");
-    assert_string_equal(kt_cell(r, 2), "ExitCode:2");
-    json_decref(r);
+    KT_ROW(pod_row("{\"phase\":\"Running\",\"containerStatuses\":[{\"name\":\"a\",\"restartCount\":"
+                   "2,\"state\":{\"terminated\":{\"exitCode\":137,\"signal\":9}}}]}",
+                   ""),
+           [2] = "Signal:9", [3] = "2");
+    KT_ROW(pod_row("{\"phase\":\"Failed\",\"containerStatuses\":[{\"name\":\"a\",\"state\":{"
+                   "\"terminated\":{\"exitCode\":2}}}]}",
+                   ""),
+           [2] = "ExitCode:2");
 }
 
 static void test_row_terminating_pending_completed(void **state)
 {
     (void)state;
-    json_t *r =
-        pod_row("{\"phase\":\"Running\"}", ",\"deletionTimestamp\":\"2026-11-21T04:28:00Z\"");
-    assert_string_equal(kt_cell(r, 2), "Terminating");
-    json_decref(r);
-    r = pod_row("{\"phase\":\"Succeeded\"}", ",\"deletionTimestamp\":\"2026-11-21T04:28:00Z\"");
-    assert_string_equal(kt_cell(r, 2), "Succeeded");
-    json_decref(r);
-    r = pod_row("{\"phase\":\"Running\",\"reason\":\"NodeLost\"}",
-                ",\"deletionTimestamp\":\"2026-11-21T04:28:00Z\"");
-    assert_string_equal(kt_cell(r, 2), "Unknown");
-    json_decref(r);
-    r = pod_row("{\"phase\":\"Pending\",\"containerStatuses\":[{\"name\":\"a\",\"state\":{"
-                "\"waiting\":{\"reason\":\"ContainerCreating\"}}}]}",
-                "");
-    assert_string_equal(kt_cell(r, 1), "0/2");
-    assert_string_equal(kt_cell(r, 2), "ContainerCreating");
-    json_decref(r);
-    r = pod_row("{\"phase\":\"Pending\"}", "");
-    assert_string_equal(kt_cell(r, 2), "Pending");
-    json_decref(r);
+    KT_ROW(pod_row("{\"phase\":\"Running\"}", ",\"deletionTimestamp\":\"2026-11-21T04:28:00Z\""),
+           [2] = "Terminating");
+    KT_ROW(pod_row("{\"phase\":\"Succeeded\"}", ",\"deletionTimestamp\":\"2026-11-21T04:28:00Z\""),
+           [2] = "Succeeded");
+    KT_ROW(pod_row("{\"phase\":\"Running\",\"reason\":\"NodeLost\"}",
+                   ",\"deletionTimestamp\":\"2026-11-21T04:28:00Z\""),
+           [2] = "Unknown");
+    KT_ROW(pod_row("{\"phase\":\"Pending\",\"containerStatuses\":[{\"name\":\"a\",\"state\":{"
+                   "\"waiting\":{\"reason\":\"ContainerCreating\"}}}]}",
+                   ""),
+           [1] = "0/2", [2] = "ContainerCreating");
+    KT_ROW(pod_row("{\"phase\":\"Pending\"}", ""), [2] = "Pending");
     /* A completed container next to a running one: Running when the pod is Ready. */
-    r = pod_row("{\"phase\":\"Running\",\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\"}],"
+    KT_ROW(
+        pod_row("{\"phase\":\"Running\",\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\"}],"
                 "\"containerStatuses\":[{\"name\":\"a\",\"ready\":true,\"state\":{\"running\":{}}},"
                 "{\"name\":\"b\",\"state\":{\"terminated\":{\"exitCode\":0,\"reason\":"
                 "\"Completed\"}}}]}",
-                "");
-    assert_string_equal(kt_cell(r, 2), "Running");
-    json_decref(r);
-    r = pod_row("{\"phase\":\"Running\",\"reason\":\"Evicted\"}", "");
-    assert_string_equal(kt_cell(r, 2), "Evicted");
-    json_decref(r);
-    r = pod_row("{\"phase\":\"Pending\",\"conditions\":[{\"type\":\"PodScheduled\",\"status\":"
-                "\"False\",\"reason\":\"SchedulingGated\"}]}",
-                "");
-    assert_string_equal(kt_cell(r, 2), "SchedulingGated");
-    json_decref(r);
+                ""),
+        [2] = "Running");
+    KT_ROW(pod_row("{\"phase\":\"Running\",\"reason\":\"Evicted\"}", ""), [2] = "Evicted");
+    KT_ROW(pod_row("{\"phase\":\"Pending\",\"conditions\":[{\"type\":\"PodScheduled\",\"status\":"
+                   "\"False\",\"reason\":\"SchedulingGated\"}]}",
+                   ""),
+           [2] = "SchedulingGated");
 }
 
 static void test_row_init_and_gates(void **state)
