@@ -173,14 +173,63 @@ static void propagate(daas_api *api, const daas_kv *kv)
     json_decref(o);
 }
 
-static void propagate_visit(daas_api *api, const daas_kube_kind *k, const daas_kv *kv,
-                            void *arg)
+/* Keys of objects being deleted with the orphan or foregroundDeletion finalizer: only these
+ * are re-examined on a pass, so bulk deletes do not rescan the whole store each time. */
+typedef struct pending {
+    char **keys;
+    size_t n, cap;
+} pending;
+
+static bool wants_propagation(const daas_blob *v)
 {
-    const daas_blob *v = kv->val;
-    if (memmem(v->data, v->len, "\"deletionTimestamp\"", 19) &&
-        (memmem(v->data, v->len, "\"orphan\"", 8) ||
-         memmem(v->data, v->len, "\"foregroundDeletion\"", 20)))
-        propagate(api, kv);
+    return v && memmem(v->data, v->len, "\"deletionTimestamp\"", 19) &&
+           (memmem(v->data, v->len, "\"orphan\"", 8) ||
+            memmem(v->data, v->len, "\"foregroundDeletion\"", 20));
+}
+
+static void pending_add(pending *p, const char *key)
+{
+    for (size_t i = 0; i < p->n; i++)
+        if (strcmp(p->keys[i], key) == 0)
+            return;
+    if (p->n == p->cap) {
+        p->cap = p->cap ? 2 * p->cap : 16;
+        p->keys = daas_xrealloc(p->keys, p->cap * sizeof *p->keys);
+    }
+    p->keys[p->n++] = daas_xstrdup(key);
+}
+
+static void pending_fini(pending *p)
+{
+    for (size_t i = 0; i < p->n; i++)
+        daas_free(p->keys[i]);
+    daas_free(p->keys);
+    p->keys = NULL;
+    p->n = p->cap = 0;
+}
+
+static void scan_visit(daas_api *api, const daas_kube_kind *k, const daas_kv *kv, void *arg)
+{
+    if (wants_propagation(kv->val))
+        pending_add(arg, kv->key);
+}
+
+/* Propagates for every pending key; drops the keys that no longer need it. */
+static void run_pending(daas_api *api, pending *p)
+{
+    for (size_t i = p->n; i-- > 0;) {
+        daas_kv kv = {0};
+        daas_err e = {0};
+        bool keep = daas_store_get(api->store, p->keys[i], &kv, &e) == DAAS_OK &&
+                    wants_propagation(kv.val);
+        if (keep) {
+            propagate(api, &kv);
+        } else {
+            daas_free(p->keys[i]);
+            p->keys[i] = p->keys[--p->n];
+        }
+        daas_kv_fini(&kv);
+    }
 }
 
 static void finish_namespaces(daas_api *api)
@@ -188,61 +237,73 @@ static void finish_namespaces(daas_api *api)
     each_kv(api, kind_of("namespaces"), "/registry/namespaces/", finish_visit, NULL);
 }
 
-static void scan_propagation(daas_api *api)
-{
-    each_kv(api, NULL, "/registry/", propagate_visit, NULL);
-}
-
 static void notify(void *arg)
 {
     daas_api__nsctl_kick(arg);
+}
+
+/* Waits for a kick (or 5 s); false when asked to stop. */
+static bool wait_kick(daas_api *api)
+{
+    pthread_mutex_lock(&api->nsctl_mu);
+    if (!api->nsctl_stop && !api->nsctl_kick) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_sec += 5;
+        pthread_cond_timedwait(&api->nsctl_cv, &api->nsctl_mu, &ts);
+    }
+    bool stop = api->nsctl_stop;
+    api->nsctl_kick = false;
+    pthread_mutex_unlock(&api->nsctl_mu);
+    return !stop;
+}
+
+/* (Re)starts the watch from now and rescans the store: what happened before is unknown. */
+static void resync(daas_api *api, daas_store_watcher **w, pending *p)
+{
+    daas_err e = {0};
+    daas_store_watch_cancel(w);
+    if (daas_store_watch(api->store, "/registry/", 0, notify, api, w, &e) != DAAS_OK) {
+        DAAS_WARN("nsctl", "cannot watch the store (%s); polling", e.msg);
+        *w = NULL;
+    }
+    each_kv(api, NULL, "/registry/", scan_visit, p);
 }
 
 static void *run(void *arg)
 {
     daas_api *api = arg;
     daas_store_watcher *w = NULL;
-    daas_err e = {0};
-    if (daas_store_watch(api->store, "/registry/", 0, notify, api, &w, &e) != DAAS_OK)
-        DAAS_WARN("nsctl", "cannot watch the store (%s); polling", e.msg);
-    for (;;) {
-        bool work = false;
-        pthread_mutex_lock(&api->nsctl_mu);
-        if (!api->nsctl_stop && !api->nsctl_kick) {
-            struct timespec ts;
-            clock_gettime(CLOCK_REALTIME, &ts);
-            ts.tv_sec += 5;
-            pthread_cond_timedwait(&api->nsctl_cv, &api->nsctl_mu, &ts);
-        }
-        bool stop = api->nsctl_stop;
-        api->nsctl_kick = false;
-        pthread_mutex_unlock(&api->nsctl_mu);
-        if (stop)
-            break;
-        /* Drain the watch: only events that mark something deleted matter here. */
+    pending p = {0};
+    resync(api, &w, &p);
+    bool work = true;
+    do {
+        /* Drain the watch: only deletions and objects marked for deletion matter here. */
         daas_store_event evs[64];
         size_t n = 0;
+        daas_err e = {0};
         while (w && daas_store_watch_next(w, evs, 64, &n, &e) == DAAS_OK && n > 0) {
             for (size_t i = 0; i < n; i++) {
                 const daas_blob *v = evs[i].kv.val;
                 work |= evs[i].type == DAAS_STORE_DELETE ||
                         (v && memmem(v->data, v->len, "\"deletionTimestamp\"", 19));
+                if (evs[i].type == DAAS_STORE_PUT && wants_propagation(v))
+                    pending_add(&p, evs[i].kv.key);
                 daas_store_event_fini(&evs[i]);
             }
         }
-        if (w && e.code == DAAS_EGONE) {
-            daas_store_watch_cancel(&w);
-            daas_err_clear(&e);
-            if (daas_store_watch(api->store, "/registry/", 0, notify, api, &w, &e) != DAAS_OK)
-                w = NULL;
+        if (w == NULL || e.code == DAAS_EGONE) {
+            resync(api, &w, &p);
             work = true;
         }
-        if (work || w == NULL) {
+        if (work) {
             finish_namespaces(api);
-            scan_propagation(api);
+            run_pending(api, &p);
         }
-    }
+        work = false;
+    } while (wait_kick(api));
     daas_store_watch_cancel(&w);
+    pending_fini(&p);
     return NULL;
 }
 
