@@ -252,29 +252,20 @@ static void test_row_init_and_gates(void **state)
         "{\"type\":\"g1\",\"status\":\"True\"}],\"initContainerStatuses\":[{\"name\":\"i1\","
         "\"state\":{\"terminated\":{\"exitCode\":0}}},{\"name\":\"i2\",\"state\":{\"running\":"
         "{}}}]}}");
-    json_t *r = kt_kind("pods")->row(o, KT_NOW);
-    KT_CELLS(r, [2] = "Init:1/2", [4] = "<unknown>", [8] = "1/2");
-    json_decref(r);
+    KT_ROW(kt_kind("pods")->row(o, KT_NOW), [2] = "Init:1/2", [4] = "<unknown>", [8] = "1/2");
     json_t *st = json_array_get(daas_kube_path(o, "status.initContainerStatuses"), 1);
     json_object_set_new(st, "state",
                         json_pack("{s:{s:s}}", "waiting", "reason", "ImagePullBackOff"));
-    r = kt_kind("pods")->row(o, KT_NOW);
-    assert_string_equal(kt_cell(r, 2), "Init:ImagePullBackOff");
-    json_decref(r);
+    KT_ROW(kt_kind("pods")->row(o, KT_NOW), [2] = "Init:ImagePullBackOff");
     json_object_set_new(st, "state", json_pack("{s:{s:i}}", "terminated", "exitCode", 3));
-    r = kt_kind("pods")->row(o, KT_NOW);
-    assert_string_equal(kt_cell(r, 2), "Init:ExitCode:3");
-    json_decref(r);
+    KT_ROW(kt_kind("pods")->row(o, KT_NOW), [2] = "Init:ExitCode:3");
     /* A started sidecar (restartable init container) counts in READY. */
     json_object_set_new(json_array_get(daas_kube_path(o, "spec.initContainers"), 1),
                         "restartPolicy", json_string("Always"));
     json_object_set_new(st, "state", json_pack("{s:{}}", "running"));
     json_object_set_new(st, "started", json_true());
     json_object_set_new(st, "ready", json_true());
-    r = kt_kind("pods")->row(o, KT_NOW);
-    assert_string_equal(kt_cell(r, 1), "1/2");
-    assert_string_equal(kt_cell(r, 2), "Pending");
-    json_decref(r);
+    KT_ROW(kt_kind("pods")->row(o, KT_NOW), [1] = "1/2", [2] = "Pending");
     json_decref(o);
 }
 
