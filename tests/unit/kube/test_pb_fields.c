@@ -446,36 +446,40 @@ static void test_typos_in_deployment(void **state)
 static void test_typos_in_other_kinds(void **state)
 {
     (void)state;
-    expect_typo(m_node, "status.nodeInfo", "kernelVersionn", "status.nodeInfo.kernelVersionn");
-    /* DaemonEndpoint's json name is "Port", capitalised: "port" is unknown upstream. */
-    expect_typo(m_node, "status.daemonEndpoints.kubeletEndpoint", "port",
-                "status.daemonEndpoints.kubeletEndpoint.port");
-    expect_typo(m_node, "spec.taints[1]", "time", "spec.taints[1].time");
-    expect_typo(m_node, "status.runtimeHandlers[0].features", "x",
-                "status.runtimeHandlers[0].features.x");
-    expect_typo(m_pod, "status.containerStatuses[0].state.running", "startedat",
-                "status.containerStatuses[0].state.running.startedat");
-    expect_typo(m_pod, "status.containerStatuses[0].user.linux", "groups",
-                "status.containerStatuses[0].user.linux.groups");
-    expect_typo(m_pod, "spec.ephemeralContainers[0]", "target",
-                "spec.ephemeralContainers[0].target");
-    expect_typo(m_pod, "spec.volumes[2].csi", "attrs", "spec.volumes[2].csi.attrs");
-    expect_typo(m_secret, "", "stringdata", "stringdata");
-    expect_typo(m_configmap, "", "status", "status"); /* ConfigMap has no status */
-    expect_typo(m_lease, "spec", "holder", "spec.holder");
-    expect_typo(m_event, "involvedObject", "names", "involvedObject.names");
-    expect_typo(m_event, "series", "lastObservedtime", "series.lastObservedtime");
-    expect_typo(m_service, "spec.ports[0]", "target", "spec.ports[0].target");
-    expect_typo(m_service, "spec.sessionAffinityConfig.clientIP", "timeout",
-                "spec.sessionAffinityConfig.clientIP.timeout");
-    expect_typo(m_service, "status.loadBalancer.ingress[0].ports[0]", "err",
-                "status.loadBalancer.ingress[0].ports[0].err");
-    expect_typo(m_endpoints, "subsets[0].addresses[0].targetRef", "names",
-                "subsets[0].addresses[0].targetRef.names");
-    expect_typo(m_serviceaccount, "secrets[0]", "x", "secrets[0].x");
-    expect_typo(m_namespace, "spec", "finalizer", "spec.finalizer");
-    expect_typo(m_replicaset, "spec.template.spec.containers[0]", "imagee",
-                "spec.template.spec.containers[0].imagee");
+    const struct {
+        const char *manifest, *parent, *key, *want;
+    } cases[] = {
+        {m_node, "status.nodeInfo", "kernelVersionn", "status.nodeInfo.kernelVersionn"},
+        /* DaemonEndpoint's json name is "Port", capitalised: "port" is unknown upstream. */
+        {m_node, "status.daemonEndpoints.kubeletEndpoint", "port",
+         "status.daemonEndpoints.kubeletEndpoint.port"},
+        {m_node, "spec.taints[1]", "time", "spec.taints[1].time"},
+        {m_node, "status.runtimeHandlers[0].features", "x", "status.runtimeHandlers[0].features.x"},
+        {m_pod, "status.containerStatuses[0].state.running", "startedat",
+         "status.containerStatuses[0].state.running.startedat"},
+        {m_pod, "status.containerStatuses[0].user.linux", "groups",
+         "status.containerStatuses[0].user.linux.groups"},
+        {m_pod, "spec.ephemeralContainers[0]", "target", "spec.ephemeralContainers[0].target"},
+        {m_pod, "spec.volumes[2].csi", "attrs", "spec.volumes[2].csi.attrs"},
+        {m_secret, "", "stringdata", "stringdata"},
+        {m_configmap, "", "status", "status"}, /* ConfigMap has no status */
+        {m_lease, "spec", "holder", "spec.holder"},
+        {m_event, "involvedObject", "names", "involvedObject.names"},
+        {m_event, "series", "lastObservedtime", "series.lastObservedtime"},
+        {m_service, "spec.ports[0]", "target", "spec.ports[0].target"},
+        {m_service, "spec.sessionAffinityConfig.clientIP", "timeout",
+         "spec.sessionAffinityConfig.clientIP.timeout"},
+        {m_service, "status.loadBalancer.ingress[0].ports[0]", "err",
+         "status.loadBalancer.ingress[0].ports[0].err"},
+        {m_endpoints, "subsets[0].addresses[0].targetRef", "names",
+         "subsets[0].addresses[0].targetRef.names"},
+        {m_serviceaccount, "secrets[0]", "x", "secrets[0].x"},
+        {m_namespace, "spec", "finalizer", "spec.finalizer"},
+        {m_replicaset, "spec.template.spec.containers[0]", "imagee",
+         "spec.template.spec.containers[0].imagee"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        expect_typo(cases[i].manifest, cases[i].parent, cases[i].key, cases[i].want);
 }
 
 static void test_maps_take_any_key(void **state)
