@@ -115,6 +115,35 @@ static json_t *replacement(int i)
     }
 }
 
+static void mutate(const daas_kube_kind *k, json_t *root, json_t *node, const json_t *orig,
+                   int *count);
+
+/* Stores v (stolen) as node[key] (an object's member) or node[idx] (key NULL: an array's). */
+static void set_child(json_t *node, const char *key, size_t idx, json_t *v)
+{
+    if (key != NULL)
+        json_object_set_new(node, key, v);
+    else
+        json_array_set_new(node, idx, v);
+}
+
+/* Replaces the child node[key] / node[idx] by each replacement in turn, exercising the kind
+ * on each, restores it and recurses into it. */
+static void mutate_child(const daas_kube_kind *k, json_t *root, json_t *node, const char *key,
+                         size_t idx, const json_t *orig, int *count)
+{
+    json_t *child =
+        json_incref(key != NULL ? json_object_get(node, key) : json_array_get(node, idx));
+    for (int i = 0; i < 7; i++) {
+        set_child(node, key, idx, replacement(i));
+        exercise(k, root, orig);
+        (*count)++;
+    }
+    set_child(node, key, idx, json_incref(child));
+    mutate(k, root, child, orig, count);
+    json_decref(child);
+}
+
 /* Replaces each child of node (in place, restoring it after) and recurses. */
 static void mutate(const daas_kube_kind *k, json_t *root, json_t *node, const json_t *orig,
                    int *count)
@@ -125,28 +154,11 @@ static void mutate(const daas_kube_kind *k, json_t *root, json_t *node, const js
         void *tmp;
         json_object_foreach_safe(node, tmp, key, child)
         {
-            json_incref(child);
-            for (int i = 0; i < 7; i++) {
-                json_object_set_new(node, key, replacement(i));
-                exercise(k, root, orig);
-                (*count)++;
-            }
-            json_object_set(node, key, child);
-            mutate(k, root, child, orig, count);
-            json_decref(child);
+            mutate_child(k, root, node, key, 0, orig, count);
         }
     } else if (json_is_array(node)) {
-        for (size_t idx = 0; idx < json_array_size(node); idx++) {
-            json_t *child = json_incref(json_array_get(node, idx));
-            for (int i = 0; i < 7; i++) {
-                json_array_set_new(node, idx, replacement(i));
-                exercise(k, root, orig);
-                (*count)++;
-            }
-            json_array_set(node, idx, child);
-            mutate(k, root, child, orig, count);
-            json_decref(child);
-        }
+        for (size_t idx = 0; idx < json_array_size(node); idx++)
+            mutate_child(k, root, node, NULL, idx, orig, count);
     }
 }
 
