@@ -1,6 +1,6 @@
 /*
- * store_testutil.h: helpers shared by the store's unit tests (temporary directories,
- * small threads helpers). Header-only: every test includes it once.
+ * store_testutil.h: helpers shared by the store's unit tests (temporary directories, opening
+ * a store for a test). Header-only: every test includes it once.
  *
  * Owns:   nothing beyond one test's temp directory.
  */
@@ -9,13 +9,20 @@
 
 #include <errno.h>
 #include <ftw.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cmocka.h>
+
 #include "common/alloc.h"
+#include "store/store.h"
 
 typedef struct st_tmp {
     char dir[512];
@@ -48,6 +55,25 @@ static inline int st_tmp_rm_one(const char *p, const struct stat *sb, int flag, 
 static inline void st_tmp_fini(st_tmp *t)
 {
     (void)nftw(t->dir, st_tmp_rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* Options for tests: defaults, without background compaction. */
+static inline daas_store_opts st_quiet_opts(void)
+{
+    daas_store_opts o = {0};
+    o.compact_interval_s = 0; /* no background compaction in tests */
+    return o;
+}
+
+/* Opens the test's store with o (NULL: st_quiet_opts()); fails the test when it cannot. */
+static inline daas_store *st_open(const st_tmp *t, const daas_store_opts *o)
+{
+    daas_store *st = NULL;
+    daas_err err = {0};
+    daas_store_opts d = st_quiet_opts();
+    if (daas_store_open_sqlite(t->db, o ? o : &d, &st, &err) != DAAS_OK)
+        fail_msg("open: %s", err.msg);
+    return st;
 }
 
 #endif

@@ -18,13 +18,6 @@
 #include "store/store_int.h"
 #include "store_testutil.h"
 
-static daas_store_opts quiet_opts(void)
-{
-    daas_store_opts o = {0};
-    o.compact_interval_s = 0;
-    return o;
-}
-
 /* ---- SIGKILL ---------------------------------------------------------------------------- */
 
 enum { KILL_THREADS = 4, KILL_MAX = 200000, KILL_AFTER = 600 };
@@ -63,7 +56,7 @@ static void *child_writer(void *p)
 static void child_main(const char *db, int fd)
 {
     daas_store *st = NULL;
-    daas_store_opts o = quiet_opts();
+    daas_store_opts o = st_quiet_opts();
     if (daas_store_open_sqlite(db, &o, &st, NULL) != DAAS_OK)
         _exit(1);
     static child_arg args[KILL_THREADS];
@@ -115,7 +108,7 @@ static void test_sigkill_durability(void **state)
     assert_true(nacked >= KILL_AFTER);
 
     daas_store *st = NULL;
-    daas_store_opts o = quiet_opts();
+    daas_store_opts o = st_quiet_opts();
     assert_int_equal(daas_store_open_sqlite(t.db, &o, &st, NULL), DAAS_OK);
     char key[64], val[1024];
     for (uint32_t k = 0; k < KILL_MAX; k++) {
@@ -230,7 +223,7 @@ static void test_injected_commit_failure(void **state)
     atomic_store(&failed_ops, 0);
     atomic_store(&max_failed, 0);
     atomic_store(&waited, 0);
-    daas_store_opts o = quiet_opts();
+    daas_store_opts o = st_quiet_opts();
     daas_store *st = NULL;
     assert_int_equal(daas_store__open(&failing_ops, t.db, &o, &st, NULL), DAAS_OK);
     wrapped_store = st;
@@ -311,7 +304,7 @@ static void test_sqlite_error_rolls_back(void **state)
     (void)state;
     st_tmp t;
     st_tmp_init(&t);
-    daas_store_opts o = quiet_opts();
+    daas_store_opts o = st_quiet_opts();
     daas_store *st = NULL;
     failing_ops = daas_store__sqlite_ops;
     failing_ops.commit = gate_commit;

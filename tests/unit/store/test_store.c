@@ -17,24 +17,6 @@
 #include "store/store_int.h"
 #include "store_testutil.h"
 
-static daas_store_opts quiet_opts(void)
-{
-    daas_store_opts o = {0};
-    o.compact_interval_s = 0; /* no background compaction in tests */
-    return o;
-}
-
-static daas_store *open_store(const st_tmp *t, const daas_store_opts *o)
-{
-    daas_store *st = NULL;
-    daas_err err = {0};
-    daas_store_opts d = quiet_opts();
-    int rc = daas_store_open_sqlite(t->db, o ? o : &d, &st, &err);
-    if (rc != DAAS_OK)
-        fail_msg("open: %s", err.msg);
-    return st;
-}
-
 static int64_t put_new(daas_store *st, const char *key, const char *val)
 {
     int64_t rev = 0;
@@ -59,7 +41,7 @@ static void test_crud_revisions(void **state)
     (void)state;
     st_tmp t;
     st_tmp_init(&t);
-    daas_store *st = open_store(&t, NULL);
+    daas_store *st = st_open(&t, NULL);
     daas_err err = {0};
     daas_kv kv;
     int64_t rev = 0;
@@ -132,9 +114,9 @@ static void test_limits(void **state)
     (void)state;
     st_tmp t;
     st_tmp_init(&t);
-    daas_store_opts o = quiet_opts();
+    daas_store_opts o = st_quiet_opts();
     o.max_value = 100;
-    daas_store *st = open_store(&t, &o);
+    daas_store *st = st_open(&t, &o);
     daas_err err = {0};
     char big[200], key[1100];
     memset(big, 'v', sizeof big);
@@ -184,7 +166,7 @@ static void test_list(void **state)
     (void)state;
     st_tmp t;
     st_tmp_init(&t);
-    daas_store *st = open_store(&t, NULL);
+    daas_store *st = st_open(&t, NULL);
     const char *keys[] = {"/a/3", "/a/1", "/b/1", "/ab/x", "/a/5", "/a/2", "/a/4", "/a",
                           "/c\xff\xff", "/c\xff\xff/z", "/d"};
     for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
@@ -226,7 +208,7 @@ static void test_reopen_persists(void **state)
     (void)state;
     st_tmp t;
     st_tmp_init(&t);
-    daas_store *st = open_store(&t, NULL);
+    daas_store *st = st_open(&t, NULL);
     (void)put_new(st, "/k/a", "a1");                                                   /* 1 */
     (void)put_new(st, "/k/b", "b1");                                                   /* 2 */
     assert_int_equal(daas_store_update(st, "/k/a", DAAS_BYTES_STR("a2"), 1, NULL, NULL), 0); /* 3 */
@@ -235,7 +217,7 @@ static void test_reopen_persists(void **state)
     assert_int_equal(daas_store_delete(st, "/k/c", 0, NULL, NULL, NULL), 0);           /* 6 */
     daas_store_close(&st);
 
-    st = open_store(&t, NULL);
+    st = st_open(&t, NULL);
     assert_int_equal(daas_store_revision(st), 6); /* the last row is a tombstone */
     assert_value(st, "/k/a", "a2", 3);
     daas_kv kv;
@@ -248,7 +230,7 @@ static void test_reopen_persists(void **state)
     assert_int_equal(daas_store_compact(st, 6, NULL), DAAS_OK);
     daas_store_close(&st);
 
-    st = open_store(&t, NULL);
+    st = st_open(&t, NULL);
     assert_int_equal(daas_store_revision(st), 6);
     assert_int_equal(daas_store_compacted(st), 6);
     assert_int_equal(put_new(st, "/k/d", "d1"), 7);
@@ -292,7 +274,7 @@ static void test_concurrent_writers(void **state)
     (void)state;
     st_tmp t;
     st_tmp_init(&t);
-    daas_store *st = open_store(&t, NULL);
+    daas_store *st = st_open(&t, NULL);
     static writer_arg args[NTHREADS];
     pthread_t th[NTHREADS];
     for (int i = 0; i < NTHREADS; i++) {
@@ -365,7 +347,7 @@ static void test_concurrent_cas(void **state)
     (void)state;
     st_tmp t;
     st_tmp_init(&t);
-    daas_store *st = open_store(&t, NULL);
+    daas_store *st = st_open(&t, NULL);
     (void)put_new(st, "/counter", "0");
     cas_arg a = {st, 100};
     pthread_t th[6];
@@ -408,10 +390,10 @@ static void test_render(void **state)
     (void)state;
     st_tmp t;
     st_tmp_init(&t);
-    daas_store_opts o = quiet_opts();
+    daas_store_opts o = st_quiet_opts();
     o.render = render_rv;
     atomic_store(&render_calls, 0);
-    daas_store *st = open_store(&t, &o);
+    daas_store *st = st_open(&t, &o);
     daas_kv kv;
     (void)put_new(st, "/r/a", "x");
     assert_int_equal(daas_store_update(st, "/r/a", DAAS_BYTES_STR("y"), 1, NULL, NULL), 0);
@@ -434,7 +416,7 @@ static void test_render(void **state)
 
     /* after a restart every live key is rendered once at load */
     atomic_store(&render_calls, 0);
-    st = open_store(&t, &o);
+    st = st_open(&t, &o);
     assert_int_equal(atomic_load(&render_calls), 1);
     assert_int_equal(daas_store_get(st, "/r/a", &kv, NULL), DAAS_OK);
     assert_obj(kv.obj, "/r/a@2/1:y");
@@ -465,7 +447,7 @@ static void test_compact(void **state)
     (void)state;
     st_tmp t;
     st_tmp_init(&t);
-    daas_store *st = open_store(&t, NULL);
+    daas_store *st = st_open(&t, NULL);
     daas_err err = {0};
     (void)put_new(st, "/c/a", "a0"); /* 1 */
     for (int i = 1; i <= 5; i++)     /* 2..6 */
@@ -485,7 +467,7 @@ static void test_compact(void **state)
     /* kept: a@6 (superseded only by 10 > 8), c@9, a@10; gone: a@1..5, b@7, tombstone 8 */
     assert_int_equal(count_rows(t.db), 3);
 
-    st = open_store(&t, NULL);
+    st = st_open(&t, NULL);
     assert_int_equal(daas_store_compacted(st), 8);
     assert_value(st, "/c/a", "last", 10);
     assert_value(st, "/c/c", "c0", 9);
@@ -513,10 +495,10 @@ static void test_second_open_fails(void **state)
     (void)state;
     st_tmp t;
     st_tmp_init(&t);
-    daas_store *st = open_store(&t, NULL);
+    daas_store *st = st_open(&t, NULL);
     daas_store *st2 = NULL;
     daas_err err = {0};
-    daas_store_opts o = quiet_opts();
+    daas_store_opts o = st_quiet_opts();
     assert_int_not_equal(daas_store_open_sqlite(t.db, &o, &st2, &err), DAAS_OK);
     assert_null(st2);
     assert_int_equal(err.code, DAAS_EIO);

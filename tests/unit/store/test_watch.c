@@ -19,14 +19,10 @@
 
 static daas_store *open_store(const st_tmp *t, size_t ring, size_t ring_bytes)
 {
-    daas_store *st = NULL;
-    daas_err err = {0};
-    daas_store_opts o = {0};
+    daas_store_opts o = st_quiet_opts();
     o.event_ring = ring;
     o.event_ring_bytes = ring_bytes;
-    if (daas_store_open_sqlite(t->db, &o, &st, &err) != DAAS_OK)
-        fail_msg("open: %s", err.msg);
-    return st;
+    return st_open(t, &o);
 }
 
 static int64_t put(daas_store *st, const char *key, const char *val)
@@ -229,97 +225,108 @@ static void *rd_thread(void *p)
     }
 }
 
-static void test_exactly_once(void **state)
-{
-    (void)state;
+/* Shared by the exactly-once tests: a store, a watch on /watched/ notifying sig, and the
+ * writer and reader arguments. Static in each test: rd_arg holds every revision. */
+typedef struct once_fixture {
     st_tmp t;
-    st_tmp_init(&t);
-    daas_store *st = open_store(&t, 0, 0);
+    daas_store *st;
     signal_t sig;
-    sig_init(&sig);
-    static wr_arg wa[WRITERS];
-    static rd_arg ra;
-    memset(&ra, 0, sizeof ra);
-    ra.sig = &sig;
-    assert_int_equal(daas_store_watch(st, "/watched/", 0, sig_notify, &sig, &ra.w, NULL), 0);
-    pthread_t wt[WRITERS], rt;
+    wr_arg wa[WRITERS];
+    rd_arg ra;
+} once_fixture;
+
+static void once_setup(once_fixture *f)
+{
+    memset(f, 0, sizeof *f);
+    st_tmp_init(&f->t);
+    f->st = open_store(&f->t, 0, 0);
+    sig_init(&f->sig);
+    f->ra.sig = &f->sig;
+    assert_int_equal(
+        daas_store_watch(f->st, "/watched/", 0, sig_notify, &f->sig, &f->ra.w, NULL), 0);
+}
+
+/* Runs the writers to completion. */
+static void once_write(once_fixture *f)
+{
+    pthread_t wt[WRITERS];
     for (int i = 0; i < WRITERS; i++) {
-        wa[i].st = st;
-        wa[i].id = i;
-        assert_int_equal(pthread_create(&wt[i], NULL, wr_thread, &wa[i]), 0);
+        f->wa[i].st = f->st;
+        f->wa[i].id = i;
+        assert_int_equal(pthread_create(&wt[i], NULL, wr_thread, &f->wa[i]), 0);
     }
     for (int i = 0; i < WRITERS; i++)
         pthread_join(wt[i], NULL);
+}
+
+/* Checks the joined reader: no error, n revisions, in increasing order. */
+static void once_check_reader(const rd_arg *ra, size_t n)
+{
+    assert_int_equal(ra->err, 0);
+    assert_int_equal(ra->n, n);
+    for (size_t i = 1; i < ra->n; i++)
+        assert_true(ra->got[i] > ra->got[i - 1]);
+}
+
+static void once_teardown(once_fixture *f)
+{
+    daas_store_watch_cancel(&f->ra.w);
+    daas_store_close(&f->st);
+    sig_fini(&f->sig);
+    st_tmp_fini(&f->t);
+}
+
+static void test_exactly_once(void **state)
+{
+    (void)state;
+    static once_fixture f;
+    once_setup(&f);
+    once_write(&f);
     /* the reader stops at the last watched revision */
     int64_t last = 0;
     for (int i = 0; i < WRITERS; i += 2)
-        if (wa[i].revs[PER_WRITER - 1] > last)
-            last = wa[i].revs[PER_WRITER - 1];
-    ra.expect_last = last;
-    assert_int_equal(pthread_create(&rt, NULL, rd_thread, &ra), 0);
-    sig_notify(&sig); /* in case everything was already signalled and drained */
+        if (f.wa[i].revs[PER_WRITER - 1] > last)
+            last = f.wa[i].revs[PER_WRITER - 1];
+    f.ra.expect_last = last;
+    pthread_t rt;
+    assert_int_equal(pthread_create(&rt, NULL, rd_thread, &f.ra), 0);
+    sig_notify(&f.sig); /* in case everything was already signalled and drained */
     pthread_join(rt, NULL);
-    assert_int_equal(ra.err, 0);
 
     /* exactly the revisions the watched writers got, in increasing order */
-    assert_int_equal(ra.n, (WRITERS / 2) * PER_WRITER);
-    for (size_t i = 1; i < ra.n; i++)
-        assert_true(ra.got[i] > ra.got[i - 1]);
+    once_check_reader(&f.ra, (WRITERS / 2) * PER_WRITER);
     for (int i = 0; i < WRITERS; i += 2)
         for (int j = 0; j < PER_WRITER; j++) {
-            size_t lo = 0, hi = ra.n;
+            size_t lo = 0, hi = f.ra.n;
             while (lo < hi) {
                 size_t mid = (lo + hi) / 2;
-                if (ra.got[mid] < wa[i].revs[j])
+                if (f.ra.got[mid] < f.wa[i].revs[j])
                     lo = mid + 1;
                 else
                     hi = mid;
             }
-            assert_true(lo < ra.n && ra.got[lo] == wa[i].revs[j]);
+            assert_true(lo < f.ra.n && f.ra.got[lo] == f.wa[i].revs[j]);
         }
-    daas_store_watch_cancel(&ra.w);
-    daas_store_close(&st);
-    sig_fini(&sig);
-    st_tmp_fini(&t);
+    once_teardown(&f);
 }
 
 /* Exactly once while the reader runs concurrently with the writers. */
 static void test_exactly_once_live(void **state)
 {
     (void)state;
-    st_tmp t;
-    st_tmp_init(&t);
-    daas_store *st = open_store(&t, 0, 0);
-    signal_t sig;
-    sig_init(&sig);
-    static wr_arg wa[WRITERS];
-    static rd_arg ra;
-    memset(&ra, 0, sizeof ra);
-    ra.sig = &sig;
-    assert_int_equal(daas_store_watch(st, "/watched/", 0, sig_notify, &sig, &ra.w, NULL), 0);
+    static once_fixture f;
+    once_setup(&f);
     /* a sentinel written last tells the reader where to stop */
-    ra.expect_last = -1;
-    pthread_t wt[WRITERS], rt;
-    assert_int_equal(pthread_create(&rt, NULL, rd_thread, &ra), 0);
-    for (int i = 0; i < WRITERS; i++) {
-        wa[i].st = st;
-        wa[i].id = i;
-        assert_int_equal(pthread_create(&wt[i], NULL, wr_thread, &wa[i]), 0);
-    }
-    for (int i = 0; i < WRITERS; i++)
-        pthread_join(wt[i], NULL);
+    f.ra.expect_last = -1;
+    pthread_t rt;
+    assert_int_equal(pthread_create(&rt, NULL, rd_thread, &f.ra), 0);
+    once_write(&f);
     /* publish the stop revision before writing it, so the reader cannot miss it */
-    __atomic_store_n(&ra.expect_last, daas_store_revision(st) + 1, __ATOMIC_SEQ_CST);
-    (void)put(st, "/watched/zz-end", "end");
+    __atomic_store_n(&f.ra.expect_last, daas_store_revision(f.st) + 1, __ATOMIC_SEQ_CST);
+    (void)put(f.st, "/watched/zz-end", "end");
     pthread_join(rt, NULL);
-    assert_int_equal(ra.err, 0);
-    assert_int_equal(ra.n, (WRITERS / 2) * PER_WRITER + 1);
-    for (size_t i = 1; i < ra.n; i++)
-        assert_true(ra.got[i] > ra.got[i - 1]);
-    daas_store_watch_cancel(&ra.w);
-    daas_store_close(&st);
-    sig_fini(&sig);
-    st_tmp_fini(&t);
+    once_check_reader(&f.ra, (WRITERS / 2) * PER_WRITER + 1);
+    once_teardown(&f);
 }
 
 /* ---- DAAS_EGONE ------------------------------------------------------------------------ */
