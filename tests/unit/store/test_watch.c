@@ -38,6 +38,21 @@ static int64_t put(daas_store *st, const char *key, const char *val)
     return rev;
 }
 
+/* Reads up to max (<= 8) events from w, asserts there were n, the first at revision
+ * first_rev (unless first_rev < 0), and frees them. */
+static void expect_next(daas_store_watcher *w, size_t max, size_t n, int64_t first_rev)
+{
+    daas_store_event ev[8];
+    size_t got = 99;
+    assert_true(max <= 8);
+    assert_int_equal(daas_store_watch_next(w, ev, max, &got, NULL), DAAS_OK);
+    assert_int_equal(got, n);
+    if (first_rev >= 0 && got > 0)
+        assert_int_equal(ev[0].kv.mod_rev, first_rev);
+    for (size_t i = 0; i < got; i++)
+        daas_store_event_fini(&ev[i]);
+}
+
 /* A notify target: counts calls, lets a thread wait for the next one. */
 typedef struct signal {
     pthread_mutex_t mu;
@@ -88,8 +103,7 @@ static void test_events(void **state)
     size_t n = 99;
     (void)put(st, "/w/old", "o");
     assert_int_equal(daas_store_watch(st, "/w/", 0, sig_notify, &sig, &w, NULL), DAAS_OK);
-    assert_int_equal(daas_store_watch_next(w, ev, 8, &n, NULL), DAAS_OK);
-    assert_int_equal(n, 0); /* from now */
+    expect_next(w, 8, 0, -1); /* from now */
     assert_int_equal(daas_store_watch_rev(w), 1);
 
     (void)put(st, "/w/a", "a1");  /* 2 */
@@ -119,8 +133,7 @@ static void test_events(void **state)
     for (size_t i = 0; i < n; i++)
         daas_store_event_fini(&ev[i]);
     assert_int_equal(daas_store_watch_rev(w), 5);
-    assert_int_equal(daas_store_watch_next(w, ev, 8, &n, NULL), DAAS_OK);
-    assert_int_equal(n, 0);
+    expect_next(w, 8, 0, -1);
     (void)put(st, "/other", "y");
     assert_int_equal(sig_calls(&sig), 1); /* no event for this prefix: no signal */
     (void)put(st, "/w/b", "b");
@@ -130,14 +143,9 @@ static void test_events(void **state)
     daas_store_watcher *w2 = NULL;
     assert_int_equal(daas_store_watch(st, "/w/", 3, NULL, NULL, &w2, NULL), DAAS_OK);
     int64_t want[] = {4, 5, 7};
-    for (size_t i = 0; i < 3; i++) {
-        assert_int_equal(daas_store_watch_next(w2, ev, 1, &n, NULL), DAAS_OK);
-        assert_int_equal(n, 1);
-        assert_int_equal(ev[0].kv.mod_rev, want[i]);
-        daas_store_event_fini(&ev[0]);
-    }
-    assert_int_equal(daas_store_watch_next(w2, ev, 1, &n, NULL), DAAS_OK);
-    assert_int_equal(n, 0);
+    for (size_t i = 0; i < 3; i++)
+        expect_next(w2, 1, 1, want[i]);
+    expect_next(w2, 1, 0, -1);
     assert_int_equal(daas_store_watch_rev(w2), 7);
     daas_store_watch_cancel(&w2);
     assert_null(w2);
@@ -146,14 +154,10 @@ static void test_events(void **state)
     /* a watch from the future waits for it */
     assert_int_equal(daas_store_watch(st, "", 9, NULL, NULL, &w2, NULL), DAAS_OK);
     (void)put(st, "/z", "8");
-    assert_int_equal(daas_store_watch_next(w2, ev, 8, &n, NULL), DAAS_OK);
-    assert_int_equal(n, 0);
+    expect_next(w2, 8, 0, -1);
     (void)put(st, "/z", "9");
     (void)put(st, "/z", "10");
-    assert_int_equal(daas_store_watch_next(w2, ev, 8, &n, NULL), DAAS_OK);
-    assert_int_equal(n, 1);
-    assert_int_equal(ev[0].kv.mod_rev, 10);
-    daas_store_event_fini(&ev[0]);
+    expect_next(w2, 8, 1, 10);
     daas_store_watch_cancel(&w2);
 
     daas_store_watch_cancel(&w);
@@ -347,13 +351,7 @@ static void test_gone_after_compaction(void **state)
     assert_int_equal(err.code, DAAS_EGONE);
     /* from the compacted revision itself: events 7..10 are still there */
     assert_int_equal(daas_store_watch(st, "/g/", 6, NULL, NULL, &w, NULL), DAAS_OK);
-    daas_store_event ev[8];
-    size_t n = 0;
-    assert_int_equal(daas_store_watch_next(w, ev, 8, &n, NULL), DAAS_OK);
-    assert_int_equal(n, 4);
-    assert_int_equal(ev[0].kv.mod_rev, 7);
-    for (size_t i = 0; i < n; i++)
-        daas_store_event_fini(&ev[i]);
+    expect_next(w, 8, 4, 7);
     daas_store_watch_cancel(&w);
     assert_int_equal(daas_store_watch(st, "/g/", 0, NULL, NULL, &w, NULL), DAAS_OK);
     daas_store_watch_cancel(&w);
@@ -375,21 +373,14 @@ static void test_gone_ring_overflow(void **state)
     for (int i = 0; i < 8; i++)
         (void)put(st, "/o/k", "v"); /* revisions 1..8 fill the ring exactly */
     assert_int_equal(daas_store_watch(st, "/o/", 0, NULL, NULL, &w2, NULL), DAAS_OK);
-    assert_int_equal(daas_store_watch_next(w, ev, 4, &n, NULL), DAAS_OK);
-    assert_int_equal(n, 4); /* 1..4 consumed: the cursor is at 4 */
-    for (size_t i = 0; i < n; i++)
-        daas_store_event_fini(&ev[i]);
+    expect_next(w, 4, 4, -1); /* 1..4 consumed: the cursor is at 4 */
     for (int i = 0; i < 5; i++)
         (void)put(st, "/o/k", "v"); /* 9..13 push 1..5 out; 5 was never read */
     assert_int_equal(daas_store_watch_next(w, ev, 4, &n, &err), DAAS_EGONE);
     assert_int_equal(n, 0);
     assert_int_equal(daas_store_watch_next(w, ev, 4, &n, NULL), DAAS_EGONE); /* stays dead */
     /* w2 started at 8, which is still covered */
-    assert_int_equal(daas_store_watch_next(w2, ev, 4, &n, NULL), DAAS_OK);
-    assert_int_equal(n, 4);
-    assert_int_equal(ev[0].kv.mod_rev, 9);
-    for (size_t i = 0; i < n; i++)
-        daas_store_event_fini(&ev[i]);
+    expect_next(w2, 4, 4, 9);
     daas_store_watch_cancel(&w2);
     daas_store_stats s;
     daas_store_read_stats(st, &s);
