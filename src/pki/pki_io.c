@@ -127,34 +127,35 @@ static char *bio_take(BIO *b, size_t *len)
     return s;
 }
 
-int daas_pki__cert_pem(X509 *crt, char **out, size_t *len, daas_err *err)
+/* PEM of one certificate (crt != NULL) or one private key (key). A key goes through
+ * BIO_s_secmem, which clears its buffer when freed; PEM_write_bio_PrivateKey writes PKCS#8
+ * ("BEGIN PRIVATE KEY") in OpenSSL 3. */
+static int to_pem(X509 *crt, EVP_PKEY *key, char **out, size_t *len, daas_err *err)
 {
-    BIO *b = BIO_new(BIO_s_mem());
+    BIO *b = BIO_new(crt != NULL ? BIO_s_mem() : BIO_s_secmem());
     *out = NULL;
-    if (b == NULL || PEM_write_bio_X509(b, crt) != 1) {
+    bool ok = b != NULL &&
+              (crt != NULL ? PEM_write_bio_X509(b, crt)
+                           : PEM_write_bio_PrivateKey(b, key, NULL, NULL, 0, NULL, NULL)) == 1;
+    if (!ok) {
         BIO_free(b);
         ERR_clear_error();
-        return daas_fail(err, DAAS_ECRYPTO, "encoding a certificate as PEM failed");
+        return daas_fail(err, DAAS_ECRYPTO, "encoding %s as PEM failed",
+                         crt != NULL ? "a certificate" : "a private key");
     }
     *out = bio_take(b, len);
     BIO_free(b);
     return DAAS_OK;
 }
 
+int daas_pki__cert_pem(X509 *crt, char **out, size_t *len, daas_err *err)
+{
+    return to_pem(crt, NULL, out, len, err);
+}
+
 int daas_pki__key_pem(EVP_PKEY *key, char **out, size_t *len, daas_err *err)
 {
-    /* BIO_s_secmem clears its buffer when freed; PEM_write_bio_PrivateKey writes PKCS#8
-     * ("BEGIN PRIVATE KEY") in OpenSSL 3. */
-    BIO *b = BIO_new(BIO_s_secmem());
-    *out = NULL;
-    if (b == NULL || PEM_write_bio_PrivateKey(b, key, NULL, NULL, 0, NULL, NULL) != 1) {
-        BIO_free(b);
-        ERR_clear_error();
-        return daas_fail(err, DAAS_ECRYPTO, "encoding a private key as PEM failed");
-    }
-    *out = bio_take(b, len);
-    BIO_free(b);
-    return DAAS_OK;
+    return to_pem(NULL, key, out, len, err);
 }
 
 void daas_pki__free_secret(char *s, size_t len)
@@ -165,28 +166,26 @@ void daas_pki__free_secret(char *s, size_t len)
     daas_free(s);
 }
 
+/* Writes the PEM of crt (mode 0644) or, when crt is NULL, of key (0600) to path. */
+static int save_pem(X509 *crt, EVP_PKEY *key, const char *path, daas_err *err)
+{
+    char *pem = NULL;
+    size_t len = 0;
+    int rc = to_pem(crt, key, &pem, &len, err);
+    if (rc == DAAS_OK)
+        rc = daas_pki__write_file(path, pem, len, crt != NULL ? 0644 : 0600, err);
+    daas_pki__free_secret(pem, len);
+    return rc;
+}
+
 int daas_pki__save_cert(X509 *crt, const char *path, daas_err *err)
 {
-    char *pem;
-    size_t len;
-    int rc = daas_pki__cert_pem(crt, &pem, &len, err);
-    if (rc != DAAS_OK)
-        return rc;
-    rc = daas_pki__write_file(path, pem, len, 0644, err);
-    daas_free(pem);
-    return rc;
+    return save_pem(crt, NULL, path, err);
 }
 
 int daas_pki__save_key(EVP_PKEY *key, const char *path, daas_err *err)
 {
-    char *pem;
-    size_t len;
-    int rc = daas_pki__key_pem(key, &pem, &len, err);
-    if (rc != DAAS_OK)
-        return rc;
-    rc = daas_pki__write_file(path, pem, len, 0600, err);
-    daas_pki__free_secret(pem, len);
-    return rc;
+    return save_pem(NULL, key, path, err);
 }
 
 /* Reads a whole (small) file into a new buffer. */
