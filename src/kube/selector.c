@@ -356,32 +356,19 @@ static int parse_key(lparser *ps, lreq *q, bool *unary, daas_err *err)
 
 static int parse_operator(lparser *ps, lreq *q, daas_err *err)
 {
+    static const struct {
+        int t;  /* enum ltok */
+        int op; /* the requirement's operator */
+    } ops[] = {{T_IN, LOP_IN}, {T_EQ, LOP_EQ},       {T_DEQ, LOP_DEQ}, {T_GT, LOP_GT},
+               {T_LT, LOP_LT}, {T_NOTIN, LOP_NOTIN}, {T_NEQ, LOP_NEQ}};
     token t = take(ps, false);
-    switch (t.t) {
-    case T_IN:
-        q->op = LOP_IN;
-        return DAAS_OK;
-    case T_EQ:
-        q->op = LOP_EQ;
-        return DAAS_OK;
-    case T_DEQ:
-        q->op = LOP_DEQ;
-        return DAAS_OK;
-    case T_GT:
-        q->op = LOP_GT;
-        return DAAS_OK;
-    case T_LT:
-        q->op = LOP_LT;
-        return DAAS_OK;
-    case T_NOTIN:
-        q->op = LOP_NOTIN;
-        return DAAS_OK;
-    case T_NEQ:
-        q->op = LOP_NEQ;
-        return DAAS_OK;
-    default:
-        return found(err, PRE, t, "in, notin, =, ==, !=, gt, lt");
+    for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
+        if (ops[i].t == t.t) {
+            q->op = ops[i].op;
+            return DAAS_OK;
+        }
     }
+    return found(err, PRE, t, "in, notin, =, ==, !=, gt, lt");
 }
 
 /* "(a,b,,c)" (upstream parseValues + parseIdentifiersList); "()" is the empty value. */
