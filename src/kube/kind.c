@@ -3,7 +3,8 @@
  *         causes, DNS-1123 checks, generic metadata validation and Table cell helpers.
  *
  * Owns:   the kinds table (discovery order), each kind's Table columns and field selectors.
- * Not:    per-kind hooks (kind_core.c, kind_pod.c, kind_apps.c, kind_coord.c); HTTP, storage.
+ * Not:    per-kind hooks (kind_core.c, kind_pod.c, kind_apps.c, kind_coord.c); the name
+ *         syntax rules and their messages (names.c); HTTP, storage.
  * Invariants:
  *   - everything here is const data or a pure function; lookups never allocate;
  *   - cause messages follow upstream field.Error.ErrorBody() wording exactly.
