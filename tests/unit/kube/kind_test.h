@@ -114,6 +114,17 @@ static inline void kt_assert_ncauses(const daas_kube_verr *v, size_t n)
     }
 }
 
+/* Parses lit, runs kt_check on it against old (may be NULL) and asserts it has no cause.
+ * Returns the defaulted object (new reference). */
+static inline json_t *kt_json_valid(const daas_kube_kind *k, const char *lit, const json_t *old)
+{
+    daas_kube_verr v = {0};
+    json_t *o = kt_json(lit);
+    kt_check(k, o, old, &v);
+    kt_assert_ncauses(&v, 0);
+    return o;
+}
+
 /* Asserts that v holds exactly one cause, at field with reason and message; then empties v
  * (daas_kube_verr_fini) for the next check. */
 static inline void kt_assert_one_cause(daas_kube_verr *v, const char *field, const char *reason,
