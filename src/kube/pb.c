@@ -99,6 +99,17 @@ static int rd_tag(pb_ctx *c, daas_bytes *in, uint32_t *num, int *wt)
     return DAAS_OK;
 }
 
+/* rd_tag in a message whose fields 1 and 2 are both length-delimited (a map entry,
+ * TypeMeta): any other wire type for them fails with what (about m, which may be NULL). */
+static int rd_tag_len12(pb_ctx *c, daas_bytes *in, uint32_t *num, int *wt, const char *what,
+                        const daas_kube_pb_msg *m)
+{
+    int rc = rd_tag(c, in, num, wt);
+    if (rc == DAAS_OK && *num <= 2 && *wt != WT_LEN)
+        rc = bad(c, what, m);
+    return rc;
+}
+
 /* Reads a length-delimited payload into *out (borrowing from in). */
 static int rd_len(pb_ctx *c, daas_bytes *in, daas_bytes *out)
 {
@@ -480,9 +491,7 @@ static int decode_map_entry(pb_ctx *c, const daas_kube_pb_field *f, daas_bytes i
     while (rc == DAAS_OK && in.len > 0) {
         uint32_t num;
         int wt;
-        rc = rd_tag(c, &in, &num, &wt);
-        if (rc == DAAS_OK && num <= 2 && wt != WT_LEN)
-            rc = bad(c, "wrong wire type for map entry", f->msg);
+        rc = rd_tag_len12(c, &in, &num, &wt, "wrong wire type for map entry", f->msg);
         if (rc != DAAS_OK)
             break;
         if (num == 1) {
@@ -646,9 +655,7 @@ static int env_typemeta(pb_ctx *c, daas_bytes in, pb_env *e)
     while (rc == DAAS_OK && in.len > 0) {
         uint32_t num;
         int wt;
-        rc = rd_tag(c, &in, &num, &wt);
-        if (rc == DAAS_OK && num <= 2 && wt != WT_LEN)
-            rc = bad(c, "wrong wire type in TypeMeta", NULL);
+        rc = rd_tag_len12(c, &in, &num, &wt, "wrong wire type in TypeMeta", NULL);
         if (rc == DAAS_OK)
             rc = num <= 2 ? env_str(c, &in, num == 1 ? &e->api_version : &e->kind)
                           : skip_field(c, &in, num, wt);
