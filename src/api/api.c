@@ -88,10 +88,37 @@ static void finish(daas_api__req *r, int status)
                              daas_mono_ns() - r->start_ns);
 }
 
+/* "Warning: 299 - \"<text>\"" (new string, daas_free): apimachinery's NewWarningHeader
+ * (code 299, agent "-", the text quoted with '"' and '\\' escaped). daas_api__warn let in
+ * no CR, LF or other control byte, so the header cannot be split. */
+static char *warning_header(const char *text)
+{
+    static const char head[] = "Warning: 299 - \"";
+    size_t n = strlen(text);
+    char *h = daas_xmalloc(sizeof head + 2 * n + 2);
+    size_t o = sizeof head - 1;
+    memcpy(h, head, o);
+    for (size_t i = 0; i < n; i++) {
+        if (text[i] == '"' || text[i] == '\\')
+            h[o++] = '\\';
+        h[o++] = text[i];
+    }
+    h[o++] = '"';
+    h[o] = '\0';
+    return h;
+}
+
 void daas_api__respond_json(daas_api__req *r, int status, const char *ctype, const char *body,
                             size_t len)
 {
-    daas_http_respond(r->resp, status, ctype ? ctype : "application/json", NULL, body, len);
+    char *hdr[DAAS_API_MAX_WARNINGS + 1] = {0}; /* NULL-terminated */
+    size_t n = r->nwarnings < DAAS_API_MAX_WARNINGS ? r->nwarnings : DAAS_API_MAX_WARNINGS;
+    for (size_t i = 0; i < n; i++)
+        hdr[i] = warning_header(r->warnings[i]);
+    daas_http_respond(r->resp, status, ctype ? ctype : "application/json",
+                      n > 0 ? (const char *const *)hdr : NULL, body, len);
+    for (size_t i = 0; i < n; i++)
+        daas_free(hdr[i]);
     finish(r, status);
 }
 
@@ -151,6 +178,39 @@ static void utf8_clean(const char *msg, char *out, size_t n)
         s += k;
     }
     out[o] = '\0';
+}
+
+/* Whether s is valid UTF-8 without a control character (C0, DEL, C1: Go's unicode.IsControl),
+ * as NewWarningHeader requires of a warning text. */
+static bool warning_text_ok(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        size_t k = utf8_seq(p);
+        if (k == 0 || p[0] < 0x20 || p[0] == 0x7f || (p[0] == 0xc2 && p[1] < 0xa0))
+            return false;
+        p += k;
+    }
+    return true;
+}
+
+void daas_api__warn(daas_api__req *r, const char *text)
+{
+    char t[DAAS_API_WARNING_MAX];
+    size_t n = strlen(text);
+    if (n == 0 || r->nwarnings >= DAAS_API_MAX_WARNINGS || !warning_text_ok(text))
+        return;
+    if (n >= sizeof t) { /* cut before the character that does not fit */
+        n = sizeof t - 1;
+        while (n > 0 && ((unsigned char)text[n] & 0xc0) == 0x80)
+            n--;
+    }
+    memcpy(t, text, n);
+    t[n] = '\0';
+    for (size_t i = 0; i < r->nwarnings; i++)
+        if (strcmp(r->warnings[i], t) == 0)
+            return; /* upstream's recorder sends each text once */
+    memcpy(r->warnings[r->nwarnings++], t, n + 1);
 }
 
 static json_t *status_obj(const daas_api__req *r, int code, const char *raw)

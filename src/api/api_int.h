@@ -70,6 +70,11 @@ typedef struct daas_api_route {
     char *sub;                  /* subresource, or NULL */
 } daas_api_route;
 
+/* Warnings one response carries (upstream's recorder keeps up to 4 KiB of them; eight of
+ * ours stay well inside that), and the bytes of one warning's text, NUL included. */
+#define DAAS_API_MAX_WARNINGS 8
+#define DAAS_API_WARNING_MAX 320
+
 /* One API request being served. */
 typedef struct daas_api__req {
     daas_api *api;
@@ -83,11 +88,20 @@ typedef struct daas_api__req {
     bool table;          /* the client asked for a Table */
     bool apply;          /* server-side apply: managedFields come from daas_kube_apply */
     bool responded;
+    /* texts of the `Warning: 299 - "<text>"` headers of the response (daas_api__warn) */
+    char warnings[DAAS_API_MAX_WARNINGS][DAAS_API_WARNING_MAX];
+    size_t nwarnings;
 } daas_api__req;
 
 /* --- api.c: responses --- */
+/* Responds with body; every warning added with daas_api__warn goes out as a Warning header. */
 void daas_api__respond_json(daas_api__req *r, int status, const char *ctype, const char *body,
                             size_t len);
+/* Adds a warning to the response, as upstream's warning.AddWarning: an empty text, a text
+ * already added, and texts past DAAS_API_MAX_WARNINGS are dropped; so is a text that is not
+ * valid UTF-8 or holds a control character (upstream's NewWarningHeader refuses those). A text
+ * longer than DAAS_API_WARNING_MAX - 1 bytes is cut at a character boundary. */
+void daas_api__warn(daas_api__req *r, const char *text);
 /* Responds with a dumped json_t (does not steal). */
 void daas_api__respond_obj(daas_api__req *r, int status, const json_t *obj);
 /* Responds with a Status for err (code, message; details from the route). */
@@ -152,10 +166,14 @@ DAAS_MUST_USE int daas_api__decode_body(daas_api__req *r, json_t **out, daas_err
 /* Checks the body's apiVersion/kind against the route (400 on mismatch). */
 DAAS_MUST_USE int daas_api__check_gvk(const daas_kube_kind *k, const json_t *obj,
                                       bool allow_empty, daas_err *err);
-/* fieldValidation=Strict: unknown fields → DAAS_EINVAL ("strict decoding error: unknown
- * field \"spec.foo\""). Warn/Ignore: nothing. */
-DAAS_MUST_USE int daas_api__check_fields(daas_api__req *r, const daas_kube_kind *k,
-                                         const json_t *obj, daas_err *err);
+/* Unknown fields of obj (a body of route kind k: an object, or a merge or strategic-merge
+ * patch of one), by the fieldValidation parameter. Strict: DAAS_EINVAL ("strict decoding
+ * error: unknown field \"spec.foo\""), obj unchanged. Warn (also when the parameter is absent
+ * or empty, upstream's default since 1.27): each is removed from obj and named in a warning
+ * (`unknown field "spec.foo"`). Ignore: each is removed silently. Any other value:
+ * DAAS_EINVALID, as upstream's ValidateFieldValidation. */
+DAAS_MUST_USE int daas_api__check_fields(daas_api__req *r, const daas_kube_kind *k, json_t *obj,
+                                         daas_err *err);
 
 /* --- watch.c --- */
 void daas_api__watch(daas_api__req *r);

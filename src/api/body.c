@@ -1,13 +1,17 @@
 /*
- * body.c: request bodies: decoding by Content-Type, apiVersion/kind checks, and the
- * fieldValidation=Strict check for unknown fields.
+ * body.c: request bodies: decoding by Content-Type, apiVersion/kind checks, and unknown
+ * fields by fieldValidation (Strict refuses them, Warn drops and names them, Ignore drops).
  *
- * Owns:   the mapping Content-Type → decoder (JSON, Kubernetes protobuf), the strict
- *         decoding error message, and, for a kind without descriptor tables (kube/pb_fields.c
- *         walks the others at every depth), the known top-level and metadata fields.
+ * Owns:   the mapping Content-Type → decoder (JSON, Kubernetes protobuf), the
+ *         fieldValidation directive, the strict decoding error message and the warning texts,
+ *         and, for a kind without descriptor tables (kube/pb_fields.c walks the others at
+ *         every depth), the known top-level and metadata fields.
  * Invariants: a body that fails to decode is a 400 (415 for an unknown media type) and
- *             nothing is stored.
- * Spec:   specs/kube-api.md §0 items 3-4, §2.4, §7.
+ *             nothing is stored; under Warn and Ignore nothing unknown to the kind's schema
+ *             is stored (except through JSON patches, which are not looked into).
+ * Spec:   specs/kube-api.md §0 items 3-4, §2.4, §7; apiserver handlers/rest.go
+ *         fieldValidation() (an absent directive means Warn), create.go/patch.go
+ *         (strict-decoding errors become warnings under Warn).
  */
 #include <stdio.h>
 #include <string.h>
@@ -22,12 +26,24 @@ static bool ct_is(const char *ct, const char *want)
     return strlen(want) == n && strncasecmp(ct, want, n) == 0;
 }
 
-static bool strict(daas_api__req *r)
+/* The fieldValidation directives (metav1.FieldValidation*), and anything else. */
+enum { FV_WARN, FV_IGNORE, FV_STRICT, FV_BAD };
+
+/* SPEC: apiserver handlers/rest.go fieldValidation(): "" (or no parameter) is Warn. */
+static int fv_mode(const daas_api__req *r)
 {
     char *fv = daas_api__query(r, "fieldValidation");
-    bool s = fv && strcmp(fv, "Strict") == 0;
+    int m = fv == NULL || fv[0] == '\0' || strcmp(fv, "Warn") == 0 ? FV_WARN
+            : strcmp(fv, "Ignore") == 0                            ? FV_IGNORE
+            : strcmp(fv, "Strict") == 0                            ? FV_STRICT
+                                                                   : FV_BAD;
     daas_free(fv);
-    return s;
+    return m;
+}
+
+static bool strict(const daas_api__req *r)
+{
+    return fv_mode(r) == FV_STRICT;
 }
 
 static int decode_json(daas_api__req *r, json_t **out, daas_err *err)
@@ -91,7 +107,7 @@ int daas_api__check_gvk(const daas_kube_kind *k, const json_t *obj, bool allow_e
     return DAAS_OK;
 }
 
-/* ---- fieldValidation=Strict ---- */
+/* ---- unknown fields ---- */
 
 static const char *const meta_fields[] = {
     "name", "generateName", "namespace", "selfLink", "uid", "resourceVersion", "generation",
@@ -113,6 +129,13 @@ static const struct {
       "reportingInstance"}},
 };
 
+/* A list of unknown-field paths: at most max written, n counts them all. */
+typedef struct path_list {
+    char (*paths)[DAAS_KUBE_PB_PATH_MAX];
+    size_t max;
+    size_t n;
+} path_list;
+
 static bool in_list(const char *const *list, const char *s)
 {
     for (; *list; list++)
@@ -130,36 +153,10 @@ static const char *const *top_for(const daas_kube_kind *k)
     return spec_status;
 }
 
-/* The kind has no descriptor tables: only top-level and metadata members are checked. */
-static int check_top(const daas_kube_kind *k, const json_t *obj, daas_err *err)
-{
-    const char *key;
-    json_t *v;
-    const char *const *top = top_for(k);
-    json_object_foreach((json_t *)obj, key, v)
-    {
-        if (strcmp(key, "apiVersion") == 0 || strcmp(key, "kind") == 0 ||
-            strcmp(key, "metadata") == 0 || in_list(top, key))
-            continue;
-        return daas_fail(err, DAAS_EINVAL, "strict decoding error: unknown field \"%s\"", key);
-    }
-    json_object_foreach(json_object_get(obj, "metadata"), key, v)
-    {
-        if (!in_list(meta_fields, key))
-            return daas_fail(err, DAAS_EINVAL,
-                             "strict decoding error: unknown field \"metadata.%s\"", key);
-    }
-    return DAAS_OK;
-}
-
-/* How many unknown fields one error names (upstream names them all; a daas_err holds one
- * line of 240 bytes). */
-#define STRICT_MAX_REPORTED 5
-
 /* What the walk tolerates. Upstream checks the patched object, not the patch: a merge patch
  * may null out a field the object cannot have, and a strategic-merge patch also carries
  * $-directives ($patch, $setElementOrder/..., $retainKeys, $deleteFromPrimitiveList/...). */
-static unsigned walk_opts(daas_api__req *r)
+static unsigned walk_opts(const daas_api__req *r)
 {
     const char *ct = daas_http_req_header(r->http, "Content-Type");
     if (r->verb != DAAS_API_VERB_PATCH || ct == NULL)
@@ -171,34 +168,109 @@ static unsigned walk_opts(daas_api__req *r)
     return 0;
 }
 
-/* Bytes of the UTF-8 sequence led by c (the input is valid UTF-8: jansson checked it). */
-static size_t utf8_seq(unsigned char c)
+/* Records prefix + key, cut at a character boundary (key is valid UTF-8: jansson checked). */
+static void add_path(path_list *l, const char *prefix, const char *key)
 {
-    return c < 0x80 ? 1 : c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
+    if (l->n < l->max) {
+        char *dst = l->paths[l->n];
+        size_t p = strlen(prefix), n = strlen(key);
+        if (n > DAAS_KUBE_PB_PATH_MAX - 1 - p) {
+            n = DAAS_KUBE_PB_PATH_MAX - 1 - p;
+            while (n > 0 && ((unsigned char)key[n] & 0xc0) == 0x80)
+                n--;
+        }
+        memcpy(dst, prefix, p);
+        memcpy(dst + p, key, n);
+        dst[p + n] = '\0';
+    }
+    l->n++;
+}
+
+/* The members of o not in known (NULL-terminated; top adds apiVersion, kind and metadata),
+ * in document order, removed when prune is set. Keys the patch options tolerate stay. */
+static void members_unknown(json_t *o, const char *const *known, bool top, unsigned opts,
+                            const char *prefix, bool prune, path_list *l)
+{
+    const char *key;
+    json_t *v;
+    void *next;
+    json_object_foreach_safe(o, next, key, v)
+    {
+        if (in_list(known, key) ||
+            (top && (strcmp(key, "apiVersion") == 0 || strcmp(key, "kind") == 0 ||
+                     strcmp(key, "metadata") == 0)) ||
+            ((opts & DAAS_KUBE_PB_UF_SMP) && key[0] == '$') ||
+            ((opts & (DAAS_KUBE_PB_UF_PATCH | DAAS_KUBE_PB_UF_SMP)) && json_is_null(v)))
+            continue;
+        add_path(l, prefix, key);
+        if (prune)
+            json_object_del(o, key);
+    }
+}
+
+/* The kind has no descriptor tables: only top-level and metadata members are looked at. */
+static void top_unknown(const daas_kube_kind *k, json_t *obj, unsigned opts, bool prune,
+                        path_list *l)
+{
+    json_t *md = json_object_get(obj, "metadata");
+    members_unknown(obj, top_for(k), true, opts, "", prune, l);
+    if (json_is_object(md))
+        members_unknown(md, meta_fields, false, opts, "metadata.", prune, l);
+}
+
+/* How many unknown fields one error names (upstream names them all; a daas_err holds one
+ * line of 240 bytes). */
+#define STRICT_MAX_REPORTED 5
+
+/* Length of the valid UTF-8 sequence at s (1-4), or 0 when it is not one. */
+static size_t utf8_seq(const unsigned char *s)
+{
+    size_t n = s[0] < 0x80 ? 1 : (s[0] & 0xe0) == 0xc0 ? 2 : (s[0] & 0xf0) == 0xe0 ? 3
+             : (s[0] & 0xf8) == 0xf0 ? 4 : 0;
+    if (n == 0 || (n == 2 && s[0] < 0xc2) || (n == 4 && s[0] > 0xf4))
+        return 0;
+    for (size_t i = 1; i < n; i++)
+        if ((s[i] & 0xc0) != 0x80)
+            return 0; /* also stops at the NUL: never reads past the string */
+    if ((n == 3 && s[0] == 0xe0 && s[1] < 0xa0) || (n == 3 && s[0] == 0xed && s[1] >= 0xa0) ||
+        (n == 4 && s[0] == 0xf0 && s[1] < 0x90) || (n == 4 && s[0] == 0xf4 && s[1] >= 0x90))
+        return 0; /* overlong, surrogate, or past U+10FFFF */
+    return n;
 }
 
 /* Control bytes Go's strconv.Quote writes as \a \b \f \n \r \t \v. */
 static const char go_letters[] = "\a\b\f\n\r\t\v";
 
-/* s quoted as Go's %q does for our paths (quote, backslash and control bytes escaped) into
- * out[cap]. When it does not fit, it is cut between characters and ends in `..."`. */
-static void go_quote(const char *s, char *out, size_t cap)
+/* The escape Go's strconv.Quote writes for the character of k bytes at s into esc[8], or the
+ * character itself; returns its length. Bytes that are not UTF-8 become \xNN, other control
+ * bytes \xNN, C1 controls and the soft hyphen (not printable for Go) \u00NN. */
+static size_t go_char(const unsigned char *s, size_t k, char *esc)
 {
+    const char *letter = s[0] > 0 && s[0] < 0x20 ? strchr(go_letters, s[0]) : NULL;
+    if (k == 0 || s[0] < 0x20 || s[0] == 0x7f) {
+        if (letter != NULL)
+            return (size_t)snprintf(esc, 8, "\\%c", "abfnrtv"[letter - go_letters]);
+        return (size_t)snprintf(esc, 8, "\\x%02x", s[0]);
+    }
+    if (s[0] == '"' || s[0] == '\\')
+        return (size_t)snprintf(esc, 8, "\\%c", s[0]);
+    if (k == 2 && s[0] == 0xc2 && (s[1] < 0xa0 || s[1] == 0xad))
+        return (size_t)snprintf(esc, 8, "\\u00%02x", s[1]);
+    memcpy(esc, s, k);
+    return k;
+}
+
+/* s quoted as Go's %q does (quote, backslash, control and non-UTF-8 bytes escaped) into
+ * out[cap], cap >= 8. When it does not fit, it is cut between characters and ends in `..."`. */
+static void go_quote(const char *str, char *out, size_t cap)
+{
+    const unsigned char *s = (const unsigned char *)str;
     size_t o = 0;
     out[o++] = '"';
     while (*s) {
-        unsigned char c = (unsigned char)*s;
         char esc[8];
-        size_t n = utf8_seq(c);
-        const char *letter = c > 0 && c < 0x20 ? strchr(go_letters, c) : NULL;
-        if (c == '"' || c == '\\')
-            n = (size_t)snprintf(esc, sizeof esc, "\\%c", c);
-        else if (letter != NULL)
-            n = (size_t)snprintf(esc, sizeof esc, "\\%c", "abfnrtv"[letter - go_letters]);
-        else if (c < 0x20 || c == 0x7f)
-            n = (size_t)snprintf(esc, sizeof esc, "\\x%02x", c);
-        else
-            memcpy(esc, s, n);
+        size_t k = utf8_seq(s);
+        size_t n = go_char(s, k, esc);
         if (o + n + 5 > cap) { /* room for `..."` and the NUL */
             memcpy(out + o, "...", 3);
             o += 3;
@@ -206,7 +278,7 @@ static void go_quote(const char *s, char *out, size_t cap)
         }
         memcpy(out + o, esc, n);
         o += n;
-        s += c < 0x80 ? 1 : n;
+        s += k > 0 ? k : 1;
     }
     out[o++] = '"';
     out[o] = '\0';
@@ -231,23 +303,77 @@ static int fail_unknown(daas_err *err, char (*paths)[DAAS_KUBE_PB_PATH_MAX], siz
     return daas_fail(err, DAAS_EINVAL, "%s", msg);
 }
 
-int daas_api__check_fields(daas_api__req *r, const daas_kube_kind *k, const json_t *obj,
-                           daas_err *err)
+/* The unknown fields of obj into l, removed from obj when prune is set. */
+static int find_unknown(daas_api__req *r, const daas_kube_kind *k, json_t *obj, bool prune,
+                        path_list *l, daas_err *err)
 {
     char av[96];
-    char paths[STRICT_MAX_REPORTED][DAAS_KUBE_PB_PATH_MAX];
-    size_t found = 0;
     bool known = false;
-    if (!strict(r) || !json_is_object(obj))
-        return DAAS_OK;
+    unsigned opts = walk_opts(r);
+    int rc;
     daas_kube_kind_api_version(k, av, sizeof av);
-    int rc = daas_kube_pb_unknown_fields(av, k->kind, obj, walk_opts(r), paths, STRICT_MAX_REPORTED,
-                                         &found, &known);
+    if (prune)
+        rc = daas_kube_pb_prune_unknown(av, k->kind, obj, opts, l->paths, l->max, &l->n, &known);
+    else
+        rc = daas_kube_pb_unknown_fields(av, k->kind, obj, opts, l->paths, l->max, &l->n,
+                                         &known);
     if (rc != DAAS_OK)
         return daas_fail(err, rc, "strict decoding error: the body is not an object");
     if (!known)
-        return check_top(k, obj, err);
-    if (found == 0)
+        top_unknown(k, obj, opts, prune, l);
+    return DAAS_OK;
+}
+
+/* SPEC: apiserver create.go/patch.go addStrictDecodingWarnings: one warning per unknown
+ * field, the text of its strict-decoding error (`unknown field "spec.foo"`). */
+static void warn_unknown(daas_api__req *r, const char *path)
+{
+    char q[DAAS_API_WARNING_MAX - sizeof "unknown field "];
+    char text[DAAS_API_WARNING_MAX];
+    go_quote(path, q, sizeof q);
+    snprintf(text, sizeof text, "unknown field %s", q);
+    daas_api__warn(r, text);
+}
+
+/* SPEC: apimachinery ValidateFieldValidation (field.NotSupported): upstream answers 422 on
+ * the request's CreateOptions/UpdateOptions/PatchOptions. */
+static int fail_directive(const daas_api__req *r, daas_err *err)
+{
+    char *fv = daas_api__query(r, "fieldValidation");
+    char q[96];
+    const char *opts = r->verb == DAAS_API_VERB_CREATE   ? "CreateOptions"
+                       : r->verb == DAAS_API_VERB_UPDATE ? "UpdateOptions"
+                                                         : "PatchOptions";
+    go_quote(fv ? fv : "", q, sizeof q);
+    daas_free(fv);
+    return daas_fail(err, DAAS_EINVALID,
+                     "%s.meta.k8s.io \"\" is invalid: fieldValidation: Unsupported value: %s: "
+                     "supported values: \"\", \"Ignore\", \"Strict\", \"Warn\"",
+                     opts, q);
+}
+
+int daas_api__check_fields(daas_api__req *r, const daas_kube_kind *k, json_t *obj,
+                           daas_err *err)
+{
+    char paths[DAAS_API_MAX_WARNINGS][DAAS_KUBE_PB_PATH_MAX];
+    path_list l = {.paths = paths, .max = DAAS_API_MAX_WARNINGS};
+    int mode = fv_mode(r);
+    int rc;
+    if (mode == FV_BAD)
+        return fail_directive(r, err);
+    if (!json_is_object(obj))
         return DAAS_OK;
-    return fail_unknown(err, paths, found < STRICT_MAX_REPORTED ? found : STRICT_MAX_REPORTED);
+    if (mode == FV_STRICT) {
+        l.max = STRICT_MAX_REPORTED;
+        rc = find_unknown(r, k, obj, false, &l, err);
+        if (rc != DAAS_OK || l.n == 0)
+            return rc;
+        return fail_unknown(err, paths, l.n < l.max ? l.n : l.max);
+    }
+    /* Warn and Ignore decode non-strictly upstream: what the Go struct has no field for is
+     * not kept. */
+    rc = find_unknown(r, k, obj, true, &l, err);
+    for (size_t i = 0; rc == DAAS_OK && mode == FV_WARN && i < l.n && i < l.max; i++)
+        warn_unknown(r, paths[i]);
+    return rc;
 }

@@ -4,7 +4,8 @@
  * Owns:   the "k8s\0" + runtime.Unknown envelope, a table-driven protobuf decoder, and the
  *         message descriptors of the kinds it knows, turning bytes into the same JSON a client
  *         would have sent; and the unknown-field walk of JSON objects over the same
- *         descriptors (pb_fields.c, for fieldValidation=Strict).
+ *         descriptors (pb_fields.c: refused under fieldValidation=Strict, dropped under Warn
+ *         and Ignore).
  * Invariants:
  *   - every length and varint is bounds-checked; nesting depth is bounded; no input can
  *     crash it or make it allocate more than a small multiple of its size;
@@ -58,6 +59,18 @@ DAAS_MUST_USE int daas_kube_pb_unknown_fields(const char *api_version, const cha
                                               const json_t *obj, unsigned opts,
                                               char (*paths)[DAAS_KUBE_PB_PATH_MAX], size_t max,
                                               size_t *found, bool *known_kind);
+
+/* Like daas_kube_pb_unknown_fields, and removes every unknown member it reports from obj, in
+ * place, as upstream's non-strict decoding drops what the Go struct has no field for
+ * (fieldValidation=Warn or Ignore). What the options tolerate (merge-patch nulls,
+ * strategic-merge $-directives) and what is known without a descriptor stay. paths and *found
+ * are as for daas_kube_pb_unknown_fields: max bounds what is reported, never what is removed.
+ * Nothing is removed when the kind has no descriptor (*known_kind false). Errors: DAAS_EINVAL
+ * as for daas_kube_pb_unknown_fields (obj is then unchanged). Thread: any (obj is the
+ * caller's alone). */
+DAAS_MUST_USE int daas_kube_pb_prune_unknown(const char *api_version, const char *kind, json_t *obj,
+                                             unsigned opts, char (*paths)[DAAS_KUBE_PB_PATH_MAX],
+                                             size_t max, size_t *found, bool *known_kind);
 
 /* The first unknown field of obj (see daas_kube_pb_unknown_fields, no options): DAAS_OK with
  * path[0] == '\0' when every field is known or the kind has no descriptor (*known_kind false),

@@ -1,6 +1,7 @@
 /*
  * pb_fields.c: unknown fields of a JSON object, found with the protobuf descriptor tables
- *              (what upstream's strict JSON decoder reports under fieldValidation=Strict).
+ *              (what upstream's strict JSON decoder reports under fieldValidation=Strict),
+ *              and their removal (what its non-strict decoding drops under Warn and Ignore).
  *
  * Owns:   the walk of a JSON object along a kind's descriptors, the path notation, the list of
  *         field names known without a descriptor (TypeMeta at the top, the deprecated volume
@@ -17,7 +18,8 @@
  * Invariants:
  *   - reported paths are NUL-terminated, at most DAAS_KUBE_PB_PATH_MAX bytes, valid UTF-8
  *     (cut only at character boundaries): they go into JSON Status messages;
- *   - nothing is allocated; the object is only read.
+ *   - nothing is allocated; the object is only read, except by daas_kube_pb_prune_unknown,
+ *     which removes exactly the members it reports.
  * Spec:   specs/kube-api.md §2.4 (fieldValidation); k8s.io/api v0.32.4 types.go.
  */
 #include "kube/pb.h"
@@ -53,6 +55,7 @@ typedef struct uf_ctx {
     size_t len;                           /* bytes used in cur */
     bool cut;                             /* cur lost bytes: report it with "..." */
     int depth;                            /* message nesting */
+    bool prune;                           /* remove each unknown member once reported */
 } uf_ctx;
 
 /* A saved path position, restored when leaving a member. */
@@ -166,12 +169,12 @@ static bool tolerated(const uf_ctx *c, const char *key, const json_t *v)
     return false;
 }
 
-static void walk_msg(uf_ctx *c, const daas_kube_pb_msg *m, const json_t *obj, bool top);
+static void walk_msg(uf_ctx *c, const daas_kube_pb_msg *m, json_t *obj, bool top);
 
 /* The value of a known field. Only objects (and arrays of them) of message fields are looked
  * into: maps take any key, leaves any scalar, and a value of the wrong JSON type is a decoding
  * error for others to report, not an unknown field. */
-static void walk_value(uf_ctx *c, const daas_kube_pb_field *f, const json_t *v)
+static void walk_value(uf_ctx *c, const daas_kube_pb_field *f, json_t *v)
 {
     if (f->type != DAAS_KUBE_PB_T_MSG)
         return;
@@ -183,7 +186,7 @@ static void walk_value(uf_ctx *c, const daas_kube_pb_field *f, const json_t *v)
     if (!json_is_array(v))
         return;
     for (size_t i = 0; i < json_array_size(v); i++) {
-        const json_t *e = json_array_get(v, i);
+        json_t *e = json_array_get(v, i);
         if (!json_is_object(e))
             continue;
         uf_mark mk = path_push_index(c, i);
@@ -192,15 +195,18 @@ static void walk_value(uf_ctx *c, const daas_kube_pb_field *f, const json_t *v)
     }
 }
 
-/* Every member of obj, an instance of message m (top: the kind's own message). */
-static void walk_msg(uf_ctx *c, const daas_kube_pb_msg *m, const json_t *obj, bool top)
+/* Every member of obj, an instance of message m (top: the kind's own message). When pruning,
+ * an unknown member is deleted after its path is reported; the _safe iteration has already
+ * taken the next member, so deleting the current one is allowed. */
+static void walk_msg(uf_ctx *c, const daas_kube_pb_msg *m, json_t *obj, bool top)
 {
     const char *key;
     json_t *v;
+    void *next;
     if (DAAS_NEVER(c->depth >= UF_MAX_DEPTH))
         return;
     c->depth++;
-    json_object_foreach((json_t *)obj, key, v)
+    json_object_foreach_safe(obj, next, key, v)
     {
         bool free_form = false;
         const daas_kube_pb_field *f = find_json(m, key, &free_form);
@@ -213,15 +219,18 @@ static void walk_msg(uf_ctx *c, const daas_kube_pb_msg *m, const json_t *obj, bo
         else
             walk_value(c, f, v);
         path_pop(c, mk);
+        if (f == NULL && c->prune)
+            json_object_del(obj, key); /* frees key: the loop reads it no more */
     }
     c->depth--;
 }
 
-int daas_kube_pb_unknown_fields(const char *api_version, const char *kind, const json_t *obj,
-                                unsigned opts, char (*paths)[DAAS_KUBE_PB_PATH_MAX], size_t max,
-                                size_t *found, bool *known_kind)
+/* The walk behind both entry points; obj is changed only when prune is set. */
+static int walk_kind(const char *api_version, const char *kind, json_t *obj, unsigned opts,
+                     bool prune, char (*paths)[DAAS_KUBE_PB_PATH_MAX], size_t max, size_t *found,
+                     bool *known_kind)
 {
-    uf_ctx c = {.opts = opts, .paths = paths, .max = max};
+    uf_ctx c = {.opts = opts, .paths = paths, .max = max, .prune = prune};
     const daas_kube_pb_msg *m;
 
     if (found == NULL || known_kind == NULL)
@@ -237,6 +246,21 @@ int daas_kube_pb_unknown_fields(const char *api_version, const char *kind, const
     walk_msg(&c, m, obj, true);
     *found = c.found;
     return DAAS_OK;
+}
+
+int daas_kube_pb_unknown_fields(const char *api_version, const char *kind, const json_t *obj,
+                                unsigned opts, char (*paths)[DAAS_KUBE_PB_PATH_MAX], size_t max,
+                                size_t *found, bool *known_kind)
+{
+    /* Without prune the walk only reads: the cast does not let anything write to obj. */
+    return walk_kind(api_version, kind, (json_t *)obj, opts, false, paths, max, found, known_kind);
+}
+
+int daas_kube_pb_prune_unknown(const char *api_version, const char *kind, json_t *obj,
+                               unsigned opts, char (*paths)[DAAS_KUBE_PB_PATH_MAX], size_t max,
+                               size_t *found, bool *known_kind)
+{
+    return walk_kind(api_version, kind, obj, opts, true, paths, max, found, known_kind);
 }
 
 int daas_kube_pb_unknown_field(const char *api_version, const char *kind, const json_t *obj,
