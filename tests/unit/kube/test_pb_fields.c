@@ -8,7 +8,9 @@
  *         fieldsV1 and the deprecated volume sources; TypeMeta only at the top; several
  *         unknown fields in document order and the max cut-off; merge and strategic-merge
  *         patch options; unknown kinds; bad arguments; long paths cut at UTF-8 boundaries;
- *         and the shape of the tables the walk relies on (unique json names per message).
+ *         the shape of the tables the walk relies on (unique json names per message); and
+ *         pruning (fieldValidation=Warn/Ignore): exactly the reported members go, patch
+ *         directives and nulls stay, max bounds the report but not the removal.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -805,6 +807,196 @@ static void test_empty_key(void **state)
     json_decref(o);
 }
 
+/* ---- pruning (fieldValidation=Warn and Ignore) -------------------------------------------- */
+
+/* Prunes obj with its own apiVersion and kind, the given options and max 8. */
+static void prune_opts(json_t *obj, unsigned opts, scan *s)
+{
+    const char *av = json_string_value(json_object_get(obj, "apiVersion"));
+    const char *kind = json_string_value(json_object_get(obj, "kind"));
+    char avc[64], kindc[64]; /* the members may not outlive a removal: copy the names */
+    snprintf(avc, sizeof avc, "%s", av ? av : "");
+    snprintf(kindc, sizeof kindc, "%s", kind ? kind : "");
+    memset(s, 0, sizeof *s);
+    assert_int_equal(
+        daas_kube_pb_prune_unknown(avc, kindc, obj, opts, s->paths, 8, &s->found, &s->known),
+        DAAS_OK);
+}
+
+static void test_prune_restores_the_manifest(void **state)
+{
+    (void)state;
+    json_t *want = ku_json(m_deploy);
+    json_t *o = ku_json(m_deploy);
+    json_object_set_new(o, "z", json_true());
+    json_object_set_new(at(o, "metadata"), "labelz", ku_json("{'a':'b'}"));
+    json_object_set_new(at(o, "spec.template.spec.containers[0]"), "imagee", json_string("x"));
+    json_object_set_new(at(o, "spec.template.spec.containers[0]"), "c", json_null());
+    json_object_set_new(at(o, "spec.template.spec.containers[1]"), "b", ku_json("{'d':[1]}"));
+    json_object_set_new(at(o, "spec.template.spec.volumes[7].awsElasticBlockStore"), "free",
+                        json_true()); /* inside a free-form source: kept */
+    json_object_set_new(at(want, "spec.template.spec.volumes[7].awsElasticBlockStore"), "free",
+                        json_true());
+    scan s;
+    prune_opts(o, 0, &s);
+    assert_true(s.known);
+    assert_int_equal(s.found, 5);
+    /* the same paths, in the same order, as the read-only walk */
+    assert_string_equal(s.paths[0], "metadata.labelz");
+    assert_string_equal(s.paths[1], "spec.template.spec.containers[0].imagee");
+    assert_string_equal(s.paths[2], "spec.template.spec.containers[0].c");
+    assert_string_equal(s.paths[3], "spec.template.spec.containers[1].b");
+    assert_string_equal(s.paths[4], "z");
+    assert_true(json_equal(o, want));
+    expect_clean_obj(o);
+    /* pruning a clean object changes nothing */
+    prune_opts(o, 0, &s);
+    assert_int_equal(s.found, 0);
+    assert_true(json_equal(o, want));
+    json_decref(o);
+    json_decref(want);
+}
+
+static void test_prune_every_typo_of_other_kinds(void **state)
+{
+    (void)state;
+    const char *const all[] = {m_service,   m_configmap,  m_secret,        m_lease,
+                               m_event,     m_node,       m_pod,           m_endpoints,
+                               m_namespace, m_replicaset, m_serviceaccount};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
+        json_t *want = ku_json(all[i]);
+        json_t *o = ku_json(all[i]);
+        json_object_set_new(o, "typo", json_string("x"));
+        json_object_set_new(at(o, "metadata"), "typo", json_string("x"));
+        scan s;
+        prune_opts(o, 0, &s);
+        assert_true(s.known);
+        assert_int_equal(s.found, 2);
+        assert_string_equal(s.paths[0], "metadata.typo"); /* document order */
+        assert_string_equal(s.paths[1], "typo");
+        assert_true(json_equal(o, want));
+        json_decref(o);
+        json_decref(want);
+    }
+}
+
+static void test_prune_max_bounds_reports_not_removal(void **state)
+{
+    (void)state;
+    json_t *o = ku_json("{'apiVersion':'v1','kind':'Pod','a':1,'b':2,'spec':{'c':3,"
+                        "'containers':[{'name':'x','d':4}]},'e':5}");
+    char one[2][DAAS_KUBE_PB_PATH_MAX];
+    size_t n = 0;
+    bool known = false;
+    memset(one, 0, sizeof one);
+    assert_int_equal(daas_kube_pb_prune_unknown("v1", "Pod", o, 0, one, 1, &n, &known), DAAS_OK);
+    assert_true(known);
+    assert_int_equal(n, 5);
+    assert_string_equal(one[0], "a");
+    assert_string_equal(one[1], ""); /* past max: untouched */
+    ku_assert_json(o, "{'apiVersion':'v1','kind':'Pod','spec':{'containers':[{'name':'x'}]}}");
+    /* and with no room at all */
+    json_object_set_new(o, "f", json_true());
+    assert_int_equal(daas_kube_pb_prune_unknown("v1", "Pod", o, 0, NULL, 0, &n, &known), DAAS_OK);
+    assert_int_equal(n, 1);
+    ku_assert_json(o, "{'apiVersion':'v1','kind':'Pod','spec':{'containers':[{'name':'x'}]}}");
+    json_decref(o);
+}
+
+static void test_prune_patches_keep_what_they_tolerate(void **state)
+{
+    (void)state;
+    /* A strategic-merge patch: directives and nulls stay, typos go. */
+    json_t *p =
+        ku_json("{'metadata':{'labels':{'any':'x'},'$deleteFromPrimitiveList/finalizers':['x'],"
+                "'labelz':{'a':'b'}},'spec':{'strategy':{'$retainKeys':['type'],'type':'Recreate',"
+                "'rollingUpdate':null},'template':{'spec':{'$setElementOrder/containers':[{'name':"
+                "'app'}],'containers':[{'name':'app','imagee':'x','gone':null},{'name':'old',"
+                "'$patch':'delete'}]}},'replica':2}}");
+    scan s;
+    memset(&s, 0, sizeof s);
+    assert_int_equal(daas_kube_pb_prune_unknown("apps/v1", "Deployment", p, DAAS_KUBE_PB_UF_SMP,
+                                                s.paths, 8, &s.found, &s.known),
+                     DAAS_OK);
+    assert_int_equal(s.found, 3);
+    assert_string_equal(s.paths[0], "metadata.labelz");
+    assert_string_equal(s.paths[1], "spec.template.spec.containers[0].imagee");
+    assert_string_equal(s.paths[2], "spec.replica");
+    ku_assert_json(p, "{'metadata':{'labels':{'any':'x'},'$deleteFromPrimitiveList/finalizers':"
+                      "['x']},'spec':{'strategy':{'$retainKeys':['type'],'type':'Recreate',"
+                      "'rollingUpdate':null},'template':{'spec':{'$setElementOrder/containers':"
+                      "[{'name':'app'}],'containers':[{'name':'app','gone':null},{'name':'old',"
+                      "'$patch':'delete'}]}}}}");
+    json_decref(p);
+
+    /* A merge patch: nulls stay (they delete nothing), $-keys are ordinary unknown keys. */
+    p = ku_json("{'foo':1,'bar':null,'$patch':'x','data':{'a':'b'}}");
+    assert_int_equal(daas_kube_pb_prune_unknown("v1", "ConfigMap", p, DAAS_KUBE_PB_UF_PATCH,
+                                                s.paths, 8, &s.found, &s.known),
+                     DAAS_OK);
+    assert_int_equal(s.found, 2);
+    assert_string_equal(s.paths[0], "foo");
+    assert_string_equal(s.paths[1], "$patch");
+    ku_assert_json(p, "{'bar':null,'data':{'a':'b'}}");
+    json_decref(p);
+}
+
+static void test_prune_long_and_odd_keys(void **state)
+{
+    (void)state;
+    char *k = long_key();
+    json_t *o = ku_json("{'apiVersion':'v1','kind':'ConfigMap','metadata':{'name':'a'},"
+                        "'data':{'x':'y'}}");
+    json_object_set_new(at(o, "metadata"), k, json_true());
+    json_object_set_new(o, "", json_true());
+    json_object_set_new(o, "a\"b\\c\n", json_true());
+    scan s;
+    prune_opts(o, 0, &s);
+    assert_int_equal(s.found, 3);
+    assert_string_equal(s.paths[0] + strlen(s.paths[0]) - 3, "..."); /* cut, yet removed */
+    assert_true(valid_utf8(s.paths[0]));
+    assert_string_equal(s.paths[1], "");
+    assert_string_equal(s.paths[2], "a\"b\\c\n");
+    ku_assert_json(o, "{'apiVersion':'v1','kind':'ConfigMap','metadata':{'name':'a'},"
+                      "'data':{'x':'y'}}");
+    json_decref(o);
+    daas_free(k);
+}
+
+static void test_prune_unknown_kind_and_bad_arguments(void **state)
+{
+    (void)state;
+    json_t *o = ku_json("{'apiVersion':'example.com/v1','kind':'Widget','spec':{'x':1}}");
+    json_t *arr = json_array();
+    char paths[1][DAAS_KUBE_PB_PATH_MAX];
+    size_t n = 7;
+    bool known = true;
+    assert_int_equal(
+        daas_kube_pb_prune_unknown("example.com/v1", "Widget", o, 0, paths, 1, &n, &known),
+        DAAS_OK);
+    assert_false(known);
+    assert_int_equal(n, 0);
+    ku_assert_json(o, "{'apiVersion':'example.com/v1','kind':'Widget','spec':{'x':1}}");
+    assert_int_equal(daas_kube_pb_prune_unknown("v1", "Pod", arr, 0, paths, 1, &n, &known),
+                     DAAS_EINVAL);
+    assert_int_equal(daas_kube_pb_prune_unknown("v1", "Pod", NULL, 0, paths, 1, &n, &known),
+                     DAAS_EINVAL);
+    assert_int_equal(daas_kube_pb_prune_unknown(NULL, "Pod", o, 0, paths, 1, &n, &known),
+                     DAAS_EINVAL);
+    assert_int_equal(daas_kube_pb_prune_unknown("v1", NULL, o, 0, paths, 1, &n, &known),
+                     DAAS_EINVAL);
+    assert_int_equal(daas_kube_pb_prune_unknown("v1", "Pod", o, 0, NULL, 1, &n, &known),
+                     DAAS_EINVAL);
+    assert_int_equal(daas_kube_pb_prune_unknown("v1", "Pod", o, 0, paths, 1, NULL, &known),
+                     DAAS_EINVAL);
+    assert_int_equal(daas_kube_pb_prune_unknown("v1", "Pod", o, 0, paths, 1, &n, NULL),
+                     DAAS_EINVAL);
+    /* refused calls leave the object as it was */
+    ku_assert_json(o, "{'apiVersion':'example.com/v1','kind':'Widget','spec':{'x':1}}");
+    json_decref(arr);
+    json_decref(o);
+}
+
 /* Json names of m, inline embeds flattened, appended to names[*n]. */
 static void flat_names(const daas_kube_pb_msg *m, const char **names, size_t *n, size_t cap)
 {
@@ -865,6 +1057,12 @@ int main(void)
         cmocka_unit_test(test_long_paths),
         cmocka_unit_test(test_empty_key),
         cmocka_unit_test(test_tables_unique_names),
+        cmocka_unit_test(test_prune_restores_the_manifest),
+        cmocka_unit_test(test_prune_every_typo_of_other_kinds),
+        cmocka_unit_test(test_prune_max_bounds_reports_not_removal),
+        cmocka_unit_test(test_prune_patches_keep_what_they_tolerate),
+        cmocka_unit_test(test_prune_long_and_odd_keys),
+        cmocka_unit_test(test_prune_unknown_kind_and_bad_arguments),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
