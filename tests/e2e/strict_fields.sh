@@ -2,6 +2,9 @@
 # fieldValidation=Strict at every depth (kube/pb_fields.c via api/body.c): kubectl create/apply/
 # replace of manifests with a typo deep inside are refused with upstream's message and path; big
 # correct manifests, strategic-merge patches with $-directives and merge-patch nulls go through.
+# Warn (kubectl --validate=warn, and the server's default when no directive is sent) and Ignore
+# (--validate=false) store the object without its unknown fields; Warn names each in a
+# `Warning: 299 - "unknown field \"path\""` header, which kubectl prints as `Warning: ...`.
 source "$(dirname "$0")/lib/common.sh"
 start_server
 
@@ -271,4 +274,81 @@ expect_status "merge patch nulling an unknown field" 200 "" PATCH "$D?fieldValid
   -d '{"spec":{"template":{"spec":{"containers":[{"name":"app","image":"nginx:1.29","foo":null}]}}}}'
 expect_status "merge patch setting an unknown field" 400 BadRequest PATCH "$D?fieldValidation=Strict" "${MP[@]}" \
   -d '{"spec":{"template":{"spec":{"containers":[{"name":"app","foo":1}]}}}}'
+# Warn: the object is created without the unknown fields, and kubectl prints one warning each.
+cat >"$T/warn-pod.yaml" <<'YAML'
+apiVersion: v1
+kind: Pod
+metadata: {name: warned, labelz: {a: b}}
+spec:
+  containers:
+  - name: app
+    image: nginx:1.27
+    imagee: nginx:1.28
+YAML
+out=$(k create -f "$T/warn-pod.yaml" --validate=warn 2>&1) || { echo "$out"; fail "create --validate=warn failed"; }
+grep -qx 'Warning: unknown field "spec.containers\[0\].imagee"' <<<"$out" || { echo "$out"; fail "no warning for imagee"; }
+grep -qx 'Warning: unknown field "metadata.labelz"' <<<"$out" || { echo "$out"; fail "no warning for labelz"; }
+grep -qx 'pod/warned created' <<<"$out" || { echo "$out"; fail "pod/warned not created"; }
+pass "create --validate=warn warns about each unknown field"
+expect_out "warned pod stored without its unknown fields" '^nginx:1.27 \|\|$' k get pod warned \
+  -o 'jsonpath={.spec.containers[0].image} |{.spec.containers[0].imagee}|{.metadata.labelz}'
+# Ignore: the same, silently.
+sed 's/name: warned,/name: ignored,/' "$T/warn-pod.yaml" >"$T/ignore-pod.yaml"
+out=$(k create -f "$T/ignore-pod.yaml" --validate=false 2>&1) || { echo "$out"; fail "create --validate=false failed"; }
+[ "$out" = "pod/ignored created" ] || { echo "$out"; fail "create --validate=false: unexpected output"; }
+pass "create --validate=false is silent"
+expect_out "ignored pod stored without its unknown fields" '^nginx:1.27 \|\|$' k get pod ignored \
+  -o 'jsonpath={.spec.containers[0].image} |{.spec.containers[0].imagee}|{.metadata.labelz}'
+# Strict is still kubectl's default.
+sed 's/name: warned,/name: strict,/' "$T/warn-pod.yaml" >"$T/strict-pod.yaml"
+expect_err "the default (Strict) still refuses" \
+  'strict decoding error: unknown field "metadata\.labelz", unknown field "spec\.containers\[0\]\.imagee"$' \
+  k create -f "$T/strict-pod.yaml"
+
+# kubectl patch sends no directive: the server's default is Warn.
+expect_out "configmap for patches" '^configmap/pcm created' k create configmap pcm --from-literal=a=b
+expect_out "merge patch with an unknown field warns" '^Warning: unknown field "foo"$' \
+  k patch cm pcm --type merge -p '{"foo":1,"data":{"c":"d"}}'
+expect_out "the known part landed, the unknown one did not" '^\{"a":"b","c":"d"\}\|\|$' \
+  k get cm pcm -o 'jsonpath={.data}|{.foo}|'
+expect_out "strategic-merge patch with a typo warns" \
+  '^Warning: unknown field "spec\.template\.spec\.containers\[0\]\.imagee"$' \
+  k patch deploy web -p '{"spec":{"template":{"spec":{"containers":[{"name":"app","image":"nginx:1.30","imagee":"x"}]}}}}'
+expect_out "the image changed, the typo was dropped" '^nginx:1\.30\|\|$' k get deploy web \
+  -o 'jsonpath={.spec.template.spec.containers[0].image}|{.spec.template.spec.containers[0].imagee}|'
+
+# Client-side apply of an existing object (strategic-merge patch with $setElementOrder) and
+# server-side apply, both with --validate=warn.
+sed -e 's/image: nginx:1.28/image: nginx:1.31/' \
+  -e 's/^        workingDir: \/srv/        workingDir: \/srv\n        workingdir: \/tmp/' "$T/web-ok.yaml" >"$T/web-warn.yaml"
+expect_out "client-side apply --validate=warn" \
+  '^Warning: unknown field "spec\.template\.spec\.containers\[0\]\.workingdir"$' \
+  k apply --validate=warn -f "$T/web-warn.yaml"
+expect_out "applied without the typo" '^nginx:1\.31 /srv \|\|$' k get deploy web \
+  -o 'jsonpath={.spec.template.spec.containers[0].image} {.spec.template.spec.containers[0].workingDir} |{.spec.template.spec.containers[0].workingdir}|'
+sed -e 's/name: web$/name: web-ssa-warn/' "$T/web-warn.yaml" >"$T/ssa-warn.yaml"
+expect_out "server-side apply --validate=warn" \
+  '^Warning: unknown field "spec\.template\.spec\.containers\[0\]\.workingdir"$' \
+  k apply --server-side --validate=warn -f "$T/ssa-warn.yaml"
+expect_out "server-side applied without the typo" '^/srv \|\|$' k get deploy web-ssa-warn \
+  -o 'jsonpath={.spec.template.spec.containers[0].workingDir} |{.spec.template.spec.containers[0].workingdir}|'
+
+# The header itself: one per field, quotes and backslashes escaped as apimachinery's
+# NewWarningHeader does (the path is %q-quoted first: a newline in a key arrives as \n).
+CM=/api/v1/namespaces/default/configmaps
+JS=(-H 'Content-Type: application/json')
+api POST "$CM" "${JS[@]}" -D "$T/h1" \
+  -d '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"hdr"},"a\"b\\c\nd":1,"data":{"k":"v"}}' >/dev/null
+tr -d '\r' <"$T/h1" >"$T/h1.txt"
+grep -qxF 'Warning: 299 - "unknown field \"a\\\"b\\\\c\\nd\""' "$T/h1.txt" || { cat "$T/h1.txt"; fail "warning header not escaped as upstream"; }
+[ "$(grep -c '^Warning:' "$T/h1.txt")" = 1 ] || { cat "$T/h1.txt"; fail "want exactly one Warning header"; }
+pass "Warning header by default (no fieldValidation), escaped"
+expect_out "stored without the unknown field" '^\{"k":"v"\}$' k get cm hdr -o 'jsonpath={.data}'
+api POST "$CM?fieldValidation=Ignore" "${JS[@]}" -D "$T/h2" \
+  -d '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"hdr2"},"zz":1}' >/dev/null
+if grep -qi '^Warning:' "$T/h2"; then cat "$T/h2"; fail "Ignore sent a warning"; fi
+grep -q '^HTTP/[0-9.]* 201' "$T/h2" || { cat "$T/h2"; fail "Ignore: not created"; }
+pass "no Warning header under Ignore"
+expect_status "an unknown directive is refused" 422 Invalid POST "$CM?fieldValidation=warn" "${JS[@]}" \
+  -d '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"bad-directive"}}'
 done_tests
