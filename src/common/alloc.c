@@ -104,7 +104,7 @@ static int reserve(daas_buf *b, size_t extra)
     size_t need = b->len + extra + 1;
     if (need <= b->cap)
         return DAAS_OK;
-    size_t cap = b->cap ? b->cap : 64;
+    size_t cap = b->cap ? b->cap : 256;
     while (cap < need)
         cap *= 2;
     b->data = daas_xrealloc(b->data, cap);

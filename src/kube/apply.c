@@ -115,18 +115,21 @@ static bool list_is(const json_t *arr, const char *mk)
 /* The set key of a list item: k:{"<mk>":<value>} or v:<value>. New allocation. */
 static char *item_key(const json_t *item, const char *mk)
 {
-    if (*mk == '\0') {
-        char *j = dump_alloc(item, JSON_COMPACT);
-        char *k = daas_xasprintf("v:%s", j);
-        daas_free(j);
-        return k;
-    }
-    json_t *o = json_object();
-    json_object_set(o, mk, json_object_get(item, mk));
-    char *j = dump_alloc(o, JSON_COMPACT | JSON_SORT_KEYS);
-    json_decref(o);
-    char *k = daas_xasprintf("k:%s", j);
-    daas_free(j);
+    daas_buf b;
+    daas_buf_init(&b, 0);
+    json_t *mkj = *mk ? json_string(mk) : NULL;
+    int rc = *mk == '\0' ? daas_buf_puts(&b, "v:") : daas_buf_puts(&b, "k:{");
+    if (rc == DAAS_OK && mkj)
+        rc = daas_kube_json_dump(mkj, &b);
+    if (rc == DAAS_OK && mkj)
+        rc = daas_buf_puts(&b, ":");
+    if (rc == DAAS_OK)
+        rc = daas_kube_json_dump(*mk ? json_object_get(item, mk) : item, &b);
+    if (rc == DAAS_OK && mkj)
+        rc = daas_buf_puts(&b, "}");
+    json_decref(mkj);
+    char *k = daas_buf_steal(&b, NULL);
+    daas_buf_fini(&b);
     return k;
 }
 
@@ -187,13 +190,18 @@ static int fs_build_obj(const json_t *obj, json_t *node, fs_ctx *c, int depth, i
             memcpy(c->path + c->len, k, kl + 1);
             c->len += kl;
         }
-        char *fk = daas_xasprintf("f:%s", k);
+        char small[128];
+        char *fk = kl + 3 <= sizeof small ? small : daas_xmalloc(kl + 3);
+        fk[0] = 'f';
+        fk[1] = ':';
+        memcpy(fk + 2, k, kl + 1);
         json_t *ch = fs_child(node, fk);
         int sub = level == 0 && strcmp(k, "metadata") == 0 ? 1 : 2;
         int rc = fs_build_value(v, ch, c, depth, sub);
         if (json_object_size(ch) == 0)
             json_object_del(node, fk);
-        daas_free(fk);
+        if (fk != small)
+            daas_free(fk);
         c->len = save;
         c->over = save_over;
         c->path[c->len] = '\0';
@@ -943,7 +951,9 @@ static void update_entries(mf_list *mf, const char *manager, const json_t *chang
     if (self < 0) {
         e->manager = daas_xstrdup(manager);
         e->operation = daas_xstrdup("Update");
-        e->set = json_deep_copy(changed); /* a new entry: the union is a copy */
+        /* A new entry's set is exactly the changed set, which nothing modifies afterwards:
+         * share it. */
+        e->set = json_incref((json_t *)changed);
     } else {
         fs_union(e->set, changed);
     }

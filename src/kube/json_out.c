@@ -116,9 +116,18 @@ static int put(daas_buf *b, const json_t *v, int depth)
     case JSON_STRING:
         return put_string(b, json_string_value(v), json_string_length(v));
     case JSON_INTEGER: {
+        /* decimal digits from the end; the magnitude as unsigned so INT64_MIN works */
         char num[24];
-        int k = snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-        return daas_buf_append(b, num, (size_t)k);
+        char *p = num + sizeof num;
+        json_int_t x = json_integer_value(v);
+        unsigned long long u = x < 0 ? 0ull - (unsigned long long)x : (unsigned long long)x;
+        do {
+            *--p = (char)('0' + u % 10);
+            u /= 10;
+        } while (u != 0);
+        if (x < 0)
+            *--p = '-';
+        return daas_buf_append(b, p, (size_t)(num + sizeof num - p));
     }
     case JSON_REAL:
         return put_real(b, json_real_value(v));
