@@ -175,12 +175,15 @@ static int check_namespace(daas_api__req *r, const char *name, daas_err *err)
     char *key = daas_xasprintf("/registry/namespaces/%s", r->route.ns);
     daas_kv kv = {0};
     json_t *ns = NULL;
-    int rc = daas_api__load(r->api, key, &kv, &ns, err);
+    int rc = daas_store_get(r->api->store, key, &kv, err);
     daas_free(key);
     if (rc == DAAS_ENOTFOUND) {
         daas_err_clear(err);
         return daas_fail(err, DAAS_ENOTFOUND, "namespaces \"%s\" not found", r->route.ns);
     }
+    /* On every create: parse the namespace only when it may be terminating. */
+    if (rc == DAAS_OK && memmem(kv.val->data, kv.val->len, "\"deletionTimestamp\"", 19))
+        ns = daas_api__parse_kv(&kv);
     if (rc == DAAS_OK && daas_kube_path(ns, "metadata.deletionTimestamp")) {
         char q[160];
         daas_kube_kind_qualified(k, q, sizeof q);
