@@ -144,21 +144,6 @@ void daas_api__respond_obj(daas_api__req *r, int status, const json_t *obj)
     daas_buf_fini(&b);
 }
 
-/* Length of the valid UTF-8 sequence at s (1-4), or 0 when it is not one. */
-static size_t utf8_seq(const unsigned char *s)
-{
-    size_t n = s[0] < 0x80 ? 1 : (s[0] & 0xe0) == 0xc0 ? 2 : (s[0] & 0xf0) == 0xe0 ? 3
-             : (s[0] & 0xf8) == 0xf0 ? 4 : 0;
-    if (n == 0 || (n == 2 && s[0] < 0xc2) || (n == 4 && s[0] > 0xf4))
-        return 0;
-    for (size_t i = 1; i < n; i++)
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-    if ((n == 3 && s[0] == 0xe0 && s[1] < 0xa0) || (n == 3 && s[0] == 0xed && s[1] >= 0xa0) ||
-        (n == 4 && s[0] == 0xf0 && s[1] < 0x90) || (n == 4 && s[0] == 0xf4 && s[1] >= 0x90))
-        return 0; /* overlong, surrogate, or past U+10FFFF */
-    return n;
-}
 
 /* Copies msg into out with every byte that is not valid UTF-8 replaced by '?': messages
  * echo client input (URLs, selectors), and a JSON string must be valid UTF-8. */
@@ -167,7 +152,7 @@ static void utf8_clean(const char *msg, char *out, size_t n)
     const unsigned char *s = (const unsigned char *)msg;
     size_t o = 0;
     while (*s && o + 4 < n) {
-        size_t k = utf8_seq(s);
+        size_t k = daas_utf8_seq(s);
         if (k == 0) {
             out[o++] = '?';
             s++;
@@ -186,7 +171,7 @@ static bool warning_text_ok(const char *s)
 {
     const unsigned char *p = (const unsigned char *)s;
     while (*p) {
-        size_t k = utf8_seq(p);
+        size_t k = daas_utf8_seq(p);
         if (k == 0 || p[0] < 0x20 || p[0] == 0x7f || (p[0] == 0xc2 && p[1] < 0xa0))
             return false;
         p += k;

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "api/api_int.h"
+#include "common/util.h"
 #include "kube/obj.h"
 #include "kube/pb.h"
 
@@ -222,21 +223,6 @@ static void top_unknown(const daas_kube_kind *k, json_t *obj, unsigned opts, boo
  * line of 240 bytes). */
 #define STRICT_MAX_REPORTED 5
 
-/* Length of the valid UTF-8 sequence at s (1-4), or 0 when it is not one. */
-static size_t utf8_seq(const unsigned char *s)
-{
-    size_t n = s[0] < 0x80 ? 1 : (s[0] & 0xe0) == 0xc0 ? 2 : (s[0] & 0xf0) == 0xe0 ? 3
-             : (s[0] & 0xf8) == 0xf0 ? 4 : 0;
-    if (n == 0 || (n == 2 && s[0] < 0xc2) || (n == 4 && s[0] > 0xf4))
-        return 0;
-    for (size_t i = 1; i < n; i++)
-        if ((s[i] & 0xc0) != 0x80)
-            return 0; /* also stops at the NUL: never reads past the string */
-    if ((n == 3 && s[0] == 0xe0 && s[1] < 0xa0) || (n == 3 && s[0] == 0xed && s[1] >= 0xa0) ||
-        (n == 4 && s[0] == 0xf0 && s[1] < 0x90) || (n == 4 && s[0] == 0xf4 && s[1] >= 0x90))
-        return 0; /* overlong, surrogate, or past U+10FFFF */
-    return n;
-}
 
 /* Control bytes Go's strconv.Quote writes as \a \b \f \n \r \t \v. */
 static const char go_letters[] = "\a\b\f\n\r\t\v";
@@ -269,7 +255,7 @@ static void go_quote(const char *str, char *out, size_t cap)
     out[o++] = '"';
     while (*s) {
         char esc[8];
-        size_t k = utf8_seq(s);
+        size_t k = daas_utf8_seq(s);
         size_t n = go_char(s, k, esc);
         if (o + n + 5 > cap) { /* room for `..."` and the NUL */
             memcpy(out + o, "...", 3);

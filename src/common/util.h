@@ -54,6 +54,11 @@ daas_blob *daas_blob_from_str(const char *s);
 daas_blob *daas_blob_ref(daas_blob *b);
 void daas_blob_unref(daas_blob **b);
 
+/* Length of the valid UTF-8 sequence at s (1-4), or 0 when it is not one (overlong forms,
+ * surrogates and code points past U+10FFFF are not). Stops at a NUL: never reads past a
+ * NUL-terminated string. */
+size_t daas_utf8_seq(const unsigned char *s);
+
 /* Constant-time equality of two byte ranges (lengths are not secret). */
 bool daas_ct_equal(const void *a, const void *b, size_t n);
 
