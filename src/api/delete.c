@@ -59,7 +59,8 @@ static void opts_fini(delopts *o)
     daas_free(o->qpolicy);
 }
 
-static void add_finalizer(json_t *obj, const char *f)
+/* Adds finalizer f unless present; true when it was added. */
+static bool add_finalizer(json_t *obj, const char *f)
 {
     json_t *meta = daas_kube_mkpath(obj, "metadata");
     json_t *fs = json_object_get(meta, "finalizers");
@@ -72,22 +73,30 @@ static void add_finalizer(json_t *obj, const char *f)
     json_array_foreach(fs, i, v)
     {
         if (strcmp(json_string_value(v) ?: "", f) == 0)
-            return;
+            return false;
     }
     json_array_append_new(fs, json_string(f));
+    return true;
 }
 
-/* Marks obj as being deleted (deletionTimestamp, grace 0; namespaces: Terminating). */
-static void mark_deleting(const daas_kube_kind *k, json_t *obj)
+/* Marks obj as being deleted (deletionTimestamp, grace 0; namespaces: Terminating); true when
+ * that changed anything. */
+static bool mark_deleting(const daas_kube_kind *k, json_t *obj)
 {
+    bool changed = false;
     if (daas_kube_path(obj, "metadata.deletionTimestamp") == NULL) {
+        changed = true;
         char ts[32];
         daas_time_rfc3339(daas_now_ms() / 1000, ts, sizeof ts);
         daas_kube_set_str(obj, "metadata.deletionTimestamp", ts);
         daas_kube_set(obj, "metadata.deletionGracePeriodSeconds", json_integer(0));
     }
-    if (strcmp(k->resource, "namespaces") == 0)
+    const char *phase = daas_kube_str(obj, "status.phase");
+    if (strcmp(k->resource, "namespaces") == 0 && !(phase && strcmp(phase, "Terminating") == 0)) {
         daas_kube_set_str(obj, "status.phase", "Terminating");
+        changed = true;
+    }
+    return changed;
 }
 
 static bool must_wait(const daas_kube_kind *k, const json_t *obj)
@@ -123,13 +132,16 @@ static int delete_once(daas_api *api, const daas_kube_kind *k, const char *key,
         goto out;
     }
     const char *policy = o ? o->policy : NULL;
+    bool changed = false;
     if (policy && strcmp(policy, "Orphan") == 0)
-        add_finalizer(obj, "orphan");
+        changed = add_finalizer(obj, "orphan");
     else if (policy && strcmp(policy, "Foreground") == 0)
-        add_finalizer(obj, "foregroundDeletion");
+        changed = add_finalizer(obj, "foregroundDeletion");
     if (must_wait(k, obj)) {
-        mark_deleting(k, obj);
-        if (!dry) {
+        changed |= mark_deleting(k, obj);
+        /* Deleting an object already marked changes nothing: writing it again would only
+         * wake every watcher (and the namespace controller, which would delete it again). */
+        if (!dry && changed) {
             char *s = daas_api__dump_stored(obj);
             int64_t rev = 0;
             rc = s ? daas_store_update(api->store, key, DAAS_BYTES(s, strlen(s)), kv.mod_rev,
