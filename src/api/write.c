@@ -102,20 +102,6 @@ void daas_api__set_rv(json_t *obj, int64_t rev)
     daas_kube_set_str(obj, "metadata.resourceVersion", rv);
 }
 
-/* Answers with a stored JSON text s and its new revision. */
-static void respond_stored(daas_api__req *r, int status, const char *s, int64_t rev)
-{
-    daas_blob *b = daas_blob_new(s, strlen(s));
-    daas_buf out;
-    daas_buf_init(&out, 0);
-    if (daas_api__render_into(b, rev, &out) == DAAS_OK)
-        daas_api__respond_json(r, status, "application/json", out.data, out.len);
-    else
-        daas_api__respond_json(r, status, "application/json", s, strlen(s));
-    daas_buf_fini(&out);
-    daas_blob_unref(&b);
-}
-
 /* Generic and kind validation; on failure responds 422 and returns false. */
 bool daas_api__validate(daas_api__req *r, const json_t *obj, const json_t *old)
 {
@@ -217,6 +203,111 @@ static void init_meta(const daas_kube_kind *k, json_t *obj, const char *manager,
         daas_kube_track_update(NULL, obj, manager, daas_now_ms() / 1000);
 }
 
+/* Answers with a stored JSON text s and its new revision. */
+static void respond_stored(daas_api__req *r, int status, const char *s, int64_t rev)
+{
+    daas_blob *b = daas_blob_new(s, strlen(s));
+    daas_buf out;
+    daas_buf_init(&out, 0);
+    if (daas_api__render_into(b, rev, &out) == DAAS_OK)
+        daas_api__respond_json(r, status, "application/json", out.data, out.len);
+    else
+        daas_api__respond_json(r, status, "application/json", s, strlen(s));
+    daas_buf_fini(&out);
+    daas_blob_unref(&b);
+}
+
+/* ---- asynchronous create: the loop thread queues the durable write and goes on serving
+ * other connections; the writer's completion is posted back to the loop, which answers. ---- */
+
+typedef struct create_cont {
+    daas_api__req r;       /* a copy of the request; owns r.pathbuf (the route points in it) */
+    daas_http_loop *loop;  /* the connection's loop */
+    char *stored;          /* the stored JSON text */
+    char *name;            /* for the AlreadyExists message */
+    int status;            /* 201 */
+    bool gone;             /* the client or the server went away first: do not answer */
+    int rc;                /* the store's result, set on the writer thread before the post */
+    int64_t rev;
+    daas_err err;
+} create_cont;
+
+static void create_gone(void *arg)
+{
+    ((create_cont *)arg)->gone = true;
+}
+
+/* On the loop thread: answer, then free the continuation. */
+static void create_finish(void *arg)
+{
+    create_cont *c = arg;
+    if (!c->gone) {
+        daas_http_on_close(c->r.resp, NULL, NULL);
+        if (c->rc == DAAS_OK) {
+            respond_stored(&c->r, c->status, c->stored, c->rev);
+        } else {
+            if (c->rc == DAAS_EEXIST) {
+                char q[160];
+                daas_kube_kind_qualified(c->r.route.kind, q, sizeof q);
+                daas_err_clear(&c->err);
+                daas_fail(&c->err, DAAS_EEXIST, "%s \"%s\" already exists", q, c->name);
+            }
+            daas_api__respond_err(&c->r, &c->err);
+        }
+    }
+    daas_free(c->r.pathbuf);
+    daas_free(c->stored);
+    daas_free(c->name);
+    daas_free(c);
+}
+
+/* On the store's writer thread: record the result and hand it to the loop. */
+static void create_done(void *arg, int rc, int64_t rev, const daas_err *err)
+{
+    create_cont *c = arg;
+    c->rc = rc;
+    c->rev = rev;
+    if (err)
+        c->err = *err;
+    daas_http_loop_post(c->loop, create_finish, c);
+}
+
+/* Queues the create of obj and returns true; false when this request cannot be answered
+ * later (no loop: a capture response) or the write failed before queueing (then it was
+ * answered here). */
+static bool create_async(daas_api__req *r, json_t *obj, int status)
+{
+    daas_http_loop *loop = daas_http_resp_loop(r->resp);
+    if (loop == NULL)
+        return false;
+    daas_err e = {0};
+    create_cont *c = daas_xcalloc(1, sizeof *c);
+    c->loop = loop;
+    c->status = status;
+    c->name = daas_xstrdup(daas_kube_str(obj, "metadata.name"));
+    c->stored = daas_api__dump_stored(obj);
+    char *key = daas_api__key(r->route.kind, r->route.ns, c->name);
+    c->r = *r;
+    int rc = c->stored ? daas_store_create_async(r->api->store, key,
+                                                 DAAS_BYTES(c->stored, strlen(c->stored)),
+                                                 create_done, c, &e)
+                       : daas_fail(&e, DAAS_ETOOBIG, "the object is too deeply nested to store");
+    daas_free(key);
+    if (rc != DAAS_OK) {
+        daas_api__respond_err(r, &e);
+        daas_free(c->stored);
+        daas_free(c->name);
+        daas_free(c);
+        return true;
+    }
+    /* From here the continuation owns the request's path and answers it. The completion may
+     * already be posted, but it runs on this same loop, after this handler returns. */
+    r->pathbuf = NULL;
+    r->responded = true;
+    daas_http_on_close(r->resp, create_gone, c);
+    return true;
+}
+
 /* Creates obj (already decoded and checked) under the route's collection and responds. */
 void daas_api__create_obj(daas_api__req *r, json_t *obj, int status)
 {
@@ -244,6 +335,8 @@ void daas_api__create_obj(daas_api__req *r, json_t *obj, int status)
         daas_api__respond_obj(r, status, obj);
         return;
     }
+    if (!gen && create_async(r, obj, status))
+        return;
     for (int attempt = 0;; attempt++) {
         const char *name = daas_kube_str(obj, "metadata.name");
         char *key = daas_api__key(k, r->route.ns, name);

@@ -168,12 +168,15 @@ typedef struct server {
 
 static void server_stop(server *s)
 {
+    /* Order matters: no new requests; the controllers stop; the store drains the writes in
+     * flight (their completions are posted to the stopped loops); freeing the HTTP server
+     * runs those posts; only then does the API go. */
     if (s->http)
         daas_http_server_stop(s->http);
     daas_api_stop(s->api);
+    daas_store_close(&s->store);
     daas_http_server_free(&s->http);
     daas_api_free(&s->api);
-    daas_store_close(&s->store);
     daas_authn_free(&s->authn);
     if (s->tls)
         SSL_CTX_free(s->tls);

@@ -112,6 +112,18 @@ DAAS_MUST_USE int daas_store_create(daas_store *st, const char *key, daas_bytes 
 DAAS_MUST_USE int daas_store_update(daas_store *st, const char *key, daas_bytes val,
                                     int64_t expect_rev, int64_t *rev_out, daas_err *err);
 
+/* Completion of an asynchronous write: called exactly once, on the store's writer thread,
+ * after the write is durable (or failed), with its result: rc as daas_store_create would
+ * return, rev the new revision on DAAS_OK, err the message on failure. Must be quick and must
+ * not call into the store (post the work to your own thread instead). */
+typedef void (*daas_store_done_fn)(void *arg, int rc, int64_t rev, const daas_err *err);
+
+/* daas_store_create without waiting: queues the write and returns DAAS_OK, then done runs when
+ * it is durable; the caller's thread stays free for other work meanwhile. On an error here
+ * (bad key, too big, store closed) done is NOT called. Borrows key and val (copies them). */
+DAAS_MUST_USE int daas_store_create_async(daas_store *st, const char *key, daas_bytes val,
+                                          daas_store_done_fn done, void *arg, daas_err *err);
+
 /* Deletes key if its mod_rev equals expect_rev (0 = unconditional). prev_out (may be NULL)
  * gets the deleted value as the DELETE event carries it: mod_rev = the delete's revision and
  * obj rendered for that revision. Errors: DAAS_ENOTFOUND, DAAS_ECONFLICT. */

@@ -189,7 +189,10 @@ typedef struct daas_store__op {
     int64_t prev_rev;         /* mod_rev before the op (0 if none) */
     daas_blob *obj;           /* owned ref: rendered value for rev, or NULL */
     bool done;                /* st->qmu */
-    pthread_cond_t cond;      /* signalled with st->qmu held when done */
+    pthread_cond_t cond;      /* signalled with st->qmu held when done (sync ops) */
+    daas_store_done_fn async; /* async ops: called once the op is done, then the op (heap,
+                                 owning its key copy) is freed; NULL for sync ops */
+    void *async_arg;
     struct daas_store__op *next; /* st->qmu: queue link */
 } daas_store__op;
 

@@ -44,17 +44,14 @@ typedef struct cur_state {
     daas_blob *val; /* borrowed */
 } cur_state;
 
-int daas_store__submit(daas_store *st, daas_store__op *op)
+/* Queues op; false when the store is stopping (op->rc = DAAS_ECLOSED, nothing queued). */
+static bool enqueue(daas_store *st, daas_store__op *op)
 {
     op->done = false;
     op->next = NULL;
-    pthread_cond_init(&op->cond, NULL);
-    pthread_mutex_lock(&st->qmu);
     if (st->stopping) {
-        pthread_mutex_unlock(&st->qmu);
-        pthread_cond_destroy(&op->cond);
         op->rc = DAAS_ECLOSED;
-        return op->rc;
+        return false;
     }
     if (st->qtail)
         st->qtail->next = op;
@@ -62,6 +59,18 @@ int daas_store__submit(daas_store *st, daas_store__op *op)
         st->qhead = op;
     st->qtail = op;
     pthread_cond_signal(&st->qcond);
+    return true;
+}
+
+int daas_store__submit(daas_store *st, daas_store__op *op)
+{
+    pthread_cond_init(&op->cond, NULL);
+    pthread_mutex_lock(&st->qmu);
+    if (!enqueue(st, op)) {
+        pthread_mutex_unlock(&st->qmu);
+        pthread_cond_destroy(&op->cond);
+        return op->rc;
+    }
     while (!op->done)
         pthread_cond_wait(&op->cond, &st->qmu);
     pthread_mutex_unlock(&st->qmu);
@@ -251,15 +260,28 @@ static void notify_batch(daas_store *st, batch *b)
         daas_store__notify(st, b->keys, b->klens, n, false);
 }
 
+static void finish_async(daas_store__op *op);
+
 static void wake_batch(daas_store *st, batch *b)
 {
+    size_t nasync = 0;
     pthread_mutex_lock(&st->qmu);
     for (size_t k = 0; k < b->n; k++) {
         daas_store__op *op = b->ops[k];
+        if (op->async) {
+            b->ops[nasync++] = op; /* compacts in place: k >= nasync */
+            continue;
+        }
+        /* After this signal the waiter may return and its op (on its stack) is gone: the
+         * loop below must only touch async ops, collected before the unlock. */
         op->done = true;
         pthread_cond_signal(&op->cond);
     }
     pthread_mutex_unlock(&st->qmu);
+    /* Async completions run outside the queue lock: they post work to other threads. */
+    for (size_t k = 0; k < nasync; k++)
+        finish_async(b->ops[k]);
+    b->n = 0;
 }
 
 static void run_batch(daas_store *st, batch *b)
@@ -363,6 +385,42 @@ int daas_store_create(daas_store *st, const char *key, daas_bytes val, int64_t *
         rc = op_result(&op, rev_out, err);
     }
     op_fini(&op);
+    return rc;
+}
+
+/* Runs an async op's completion and frees the op (it owns its key). */
+static void finish_async(daas_store__op *op)
+{
+    daas_err err = {0};
+    int rc = op_result(op, NULL, &err);
+    op->async(op->async_arg, rc, op->rev, &err);
+    daas_free((char *)op->key);
+    op_fini(op);
+    daas_free(op);
+}
+
+int daas_store_create_async(daas_store *st, const char *key, daas_bytes val,
+                            daas_store_done_fn done, void *arg, daas_err *err)
+{
+    daas_store__op *op = daas_xmalloc(sizeof *op);
+    int rc = op_init(st, op, DAAS_STORE__OP_CREATE, key, &val, 0, err);
+    if (rc != DAAS_OK) {
+        op_fini(op);
+        daas_free(op);
+        return rc;
+    }
+    op->key = daas_xstrdup(key);
+    op->async = done;
+    op->async_arg = arg;
+    pthread_mutex_lock(&st->qmu);
+    bool queued = enqueue(st, op);
+    pthread_mutex_unlock(&st->qmu);
+    if (!queued) {
+        rc = op_result(op, NULL, err);
+        daas_free((char *)op->key);
+        op_fini(op);
+        daas_free(op);
+    }
     return rc;
 }
 
