@@ -180,6 +180,10 @@ typedef struct daas_bench_pause {
  * or lie outside (from, to), in which case it is ignored. */
 void daas_bench_creates(daas_bench_tls *t, const daas_bench_cfg *cfg, const char *ns, int64_t from,
                         int64_t to, const daas_bench_pause *pause, daas_bench_result *res);
+/* Creates pods ns/p-<i>, i in [0, n), offered at a fixed rate (requests/s) over cfg->clients
+ * connections, open loop: latency counts from each request's scheduled time. */
+void daas_bench_creates_rated(daas_bench_tls *t, const daas_bench_cfg *cfg, const char *ns,
+                              int64_t n, double rate, daas_bench_result *res);
 /* Random GETs of default/p-<i>, i in [0, n), for cfg->seconds. */
 void daas_bench_gets(daas_bench_tls *t, const daas_bench_cfg *cfg, int64_t n,
                      daas_bench_result *res);

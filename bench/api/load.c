@@ -40,6 +40,8 @@ typedef struct phase {
     bool released;                 /* the pause is over; guarded by mu */
     pthread_cond_t resume;         /* signalled when released turns true */
     atomic_bool gave_up;           /* OP_CREATE: a thread quit after too many errors in a row */
+    double rate;                   /* OP_CREATE: offered requests/s (open loop), 0 = closed */
+    int64_t start_ns;              /* the clock's start; set between the barriers */
 } phase;
 
 /* A realistic pod of about 1.6 KB: labels, annotations, two containers with images, ports,
@@ -160,6 +162,17 @@ static void *worker(void *arg)
            next_req(ph, &rng, &body, path, sizeof path, &idx)) {
         bool post = ph->op == OP_CREATE;
         int64_t t0 = daas_mono_ns();
+        if (ph->rate > 0) {
+            /* Open loop: index idx is due at a fixed time, and its latency counts from then,
+             * so a slow answer is not hidden by sending the next request late (no
+             * coordinated omission). */
+            int64_t due = ph->start_ns + (int64_t)((double)(idx - ph->from) * 1e9 / ph->rate);
+            if (due > t0) {
+                struct timespec ts = {(time_t)(due / 1000000000), (long)(due % 1000000000)};
+                (void)clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+            }
+            t0 = due;
+        }
         int rc = daas_bench_conn_do(&c, post ? "POST" : "GET", path, post ? body.data : NULL,
                                     post ? body.len : 0, NULL, &status);
         int64_t t1 = daas_mono_ns();
@@ -223,6 +236,7 @@ static void run_phase(phase *ph, const daas_bench_cfg *cfg, daas_bench_result *r
         }
     pthread_barrier_wait(&ph->ready);
     int64_t t0 = daas_mono_ns();
+    ph->start_ns = t0;
     ph->deadline_ns = t0 + (int64_t)cfg->seconds * 1000000000;
     pthread_barrier_wait(&ph->go);
     int64_t paused = run_pause(ph);
@@ -254,6 +268,16 @@ void daas_bench_creates(daas_bench_tls *t, const daas_bench_cfg *cfg, const char
     atomic_init(&ph.below_done, 0);
     atomic_init(&ph.gave_up, false);
     atomic_init(&ph.next, from);
+    run_phase(&ph, cfg, res);
+}
+
+void daas_bench_creates_rated(daas_bench_tls *t, const daas_bench_cfg *cfg, const char *ns,
+                              int64_t n, double rate, daas_bench_result *res)
+{
+    phase ph = {.tls = t, .op = OP_CREATE, .ns = ns, .to = n, .from = 0, .rate = rate};
+    atomic_init(&ph.below_done, 0);
+    atomic_init(&ph.gave_up, false);
+    atomic_init(&ph.next, 0);
     run_phase(&ph, cfg, res);
 }
 
