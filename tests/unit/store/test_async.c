@@ -54,21 +54,41 @@ static void waiter_fini(waiter *w)
     pthread_cond_destroy(&w->cv);
 }
 
+/* A fresh store (o may be NULL) and waiter; teardown() undoes it. */
+static daas_store *setup(st_tmp *t, waiter *w, const daas_store_opts *o)
+{
+    st_tmp_init(t);
+    waiter_init(w);
+    return st_open(t, o);
+}
+
+static void teardown(st_tmp *t, waiter *w, daas_store **st)
+{
+    daas_store_close(st);
+    waiter_fini(w);
+    st_tmp_fini(t);
+}
+
+/* Queues creates of prefix000 .. prefix(n-1), each of which must be accepted. */
+static void create_n(daas_store *st, waiter *w, const char *prefix, int n)
+{
+    char key[96];
+    daas_err err = {0};
+    for (int i = 0; i < n; i++) {
+        snprintf(key, sizeof key, "%s%03d", prefix, i);
+        assert_int_equal(daas_store_create_async(st, key, DAAS_BYTES_STR("{}"), done, w, &err),
+                         DAAS_OK);
+    }
+}
+
 static void test_creates_complete_once(void **state)
 {
     (void)state;
     st_tmp t;
     waiter w;
     daas_err err = {0};
-    st_tmp_init(&t);
-    waiter_init(&w);
-    daas_store *st = st_open(&t, NULL);
-    char key[64];
-    for (int i = 0; i < 300; i++) {
-        snprintf(key, sizeof key, "/registry/configmaps/default/a%03d", i);
-        assert_int_equal(daas_store_create_async(st, key, DAAS_BYTES_STR("{}"), done, &w, &err),
-                         DAAS_OK);
-    }
+    daas_store *st = setup(&t, &w, NULL);
+    create_n(st, &w, "/registry/configmaps/default/a", 300);
     /* the same key again: must fail like a synchronous create */
     assert_int_equal(daas_store_create_async(st, "/registry/configmaps/default/a000",
                                              DAAS_BYTES_STR("{}"), done, &w, &err),
@@ -88,9 +108,7 @@ static void test_creates_complete_once(void **state)
     /* durable: still there after reopening */
     st = st_open(&t, NULL);
     assert_int_equal(daas_store_revision(st), 300);
-    daas_store_close(&st);
-    waiter_fini(&w);
-    st_tmp_fini(&t);
+    teardown(&t, &w, &st);
 }
 
 static void test_errors_before_queueing(void **state)
@@ -99,11 +117,9 @@ static void test_errors_before_queueing(void **state)
     st_tmp t;
     waiter w;
     daas_err err = {0};
-    st_tmp_init(&t);
-    waiter_init(&w);
     daas_store_opts o = st_quiet_opts();
     o.max_value = 8;
-    daas_store *st = st_open(&t, &o);
+    daas_store *st = setup(&t, &w, &o);
     assert_int_equal(daas_store_create_async(st, "", DAAS_BYTES_STR("{}"), done, &w, &err),
                      DAAS_EINVAL);
     daas_err_clear(&err);
@@ -112,8 +128,7 @@ static void test_errors_before_queueing(void **state)
                      DAAS_ETOOBIG);
     daas_store_close(&st);
     assert_int_equal(w.calls, 0); /* errors returned, never called back */
-    waiter_fini(&w);
-    st_tmp_fini(&t);
+    teardown(&t, &w, &st);
 }
 
 static void test_close_completes_in_flight(void **state)
@@ -121,21 +136,12 @@ static void test_close_completes_in_flight(void **state)
     (void)state;
     st_tmp t;
     waiter w;
-    daas_err err = {0};
-    st_tmp_init(&t);
-    waiter_init(&w);
-    daas_store *st = st_open(&t, NULL);
-    char key[64];
-    for (int i = 0; i < 200; i++) {
-        snprintf(key, sizeof key, "/registry/pods/default/p%03d", i);
-        assert_int_equal(daas_store_create_async(st, key, DAAS_BYTES_STR("{}"), done, &w, &err),
-                         DAAS_OK);
-    }
+    daas_store *st = setup(&t, &w, NULL);
+    create_n(st, &w, "/registry/pods/default/p", 200);
     daas_store_close(&st); /* must not drop what was queued */
     assert_int_equal(w.calls, 200);
     assert_int_equal(w.ok, 200);
-    waiter_fini(&w);
-    st_tmp_fini(&t);
+    teardown(&t, &w, &st);
 }
 
 int main(void)
