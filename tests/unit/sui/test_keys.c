@@ -397,7 +397,10 @@ static void test_keystore_save_load(void **state)
 {
     (void)state;
     const char *base = getenv("DAAS_TEST_TMP");
-    char *dir = daas_xasprintf("%s/suiks-XXXXXX", base && base[0] ? base : "/tmp");
+    if (base == NULL || base[0] == '\0')
+        base = "/tmp";
+    mkdir(base, 0755); /* ctest's per-run directory may not exist yet */
+    char *dir = daas_xasprintf("%s/suiks-XXXXXX", base);
     assert_non_null(mkdtemp(dir));
     char *path = daas_xasprintf("%s/sui.keystore", dir);
     char *j = keystore_json();
