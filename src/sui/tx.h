@@ -235,7 +235,8 @@ DAAS_MUST_USE int daas_sui_sender_signed_encode(daas_bytes tx_bytes, const daas_
 /*
  * Splits SenderSignedData into its transaction bytes (validated with daas_sui_tx_decode
  * rules, *tx_bytes points into in) and up to max_sigs signatures (pointing into in).
- * DAAS_EINVAL on any malformation, a non-transaction intent, or more than one element.
+ * DAAS_EINVAL on any malformation, a non-transaction intent, more than one element, no
+ * signatures, or more than max_sigs signatures.
  */
 DAAS_MUST_USE int daas_sui_sender_signed_decode(daas_bytes in, daas_bytes *tx_bytes,
                                                 daas_bytes *sigs, size_t max_sigs,

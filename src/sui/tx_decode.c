@@ -415,6 +415,11 @@ int daas_sui_sender_signed_decode(daas_bytes in, daas_bytes *tx_bytes, daas_byte
     *tx_bytes = DAAS_BYTES(in.ptr + start, r.pos - start);
     TRY(check_size(*tx_bytes, err));
     TRY(daas_sui_bcs_get_len(&r, "tx_signatures", max_sigs, 1, &n, err));
+    if (n == 0) {
+        rc = daas_fail(err, DAAS_EINVAL, "bcs: tx_signatures: no signatures at offset %zu",
+                       r.pos - 1);
+        goto out;
+    }
     for (size_t i = 0; i < n; i++)
         TRY(daas_sui_bcs_get_bytes(&r, "signature", 1024, &sigs[i], err));
     *n_sigs = n;

@@ -301,7 +301,20 @@ static void test_sender_signed(void **state)
     assert_memory_equal(txb.ptr, tx1.data, tx1.len);
     assert_int_equal(got[0].len, 97);
     assert_memory_equal(got[0].ptr, sig.data, 97);
-    /* Wrong intent, no signatures, trailing byte. */
+    /* Zero signatures: rejected on decode as on encode. */
+    daas_bytes nosig = DAAS_BYTES(want.data, 4 + tx1.len + 1);
+    want.data[4 + tx1.len] = 0;
+    assert_int_equal(daas_sui_sender_signed_decode(nosig, &txb, got, 2, &n, &err), DAAS_EINVAL);
+    assert_non_null(strstr(err.msg, "no signatures"));
+    daas_err_clear(&err);
+    /* Trailing byte after the signatures. */
+    want.data[4 + tx1.len] = 1;
+    assert_int_equal(daas_buf_append(&want, "", 1), DAAS_OK);
+    assert_int_equal(daas_sui_sender_signed_decode(bytes_of(&want), &txb, got, 2, &n, &err),
+                     DAAS_EINVAL);
+    assert_non_null(strstr(err.msg, "trailing"));
+    daas_err_clear(&err);
+    /* Wrong intent, no signatures to encode. */
     want.data[1] = 3;
     assert_int_equal(daas_sui_sender_signed_decode(bytes_of(&want), &txb, got, 2, &n, &err),
                      DAAS_EINVAL);
