@@ -107,6 +107,14 @@ out:
     return rc;
 }
 
+int daas_sui_typetag_encode(const daas_sui_typetag *t, daas_buf *out, daas_err *err)
+{
+    int rc = put_typetag(out, t, 0, err);
+    if (rc == DAAS_ETOOBIG)
+        daas_fail(err, rc, "sui tx encode: output buffer limit reached");
+    return rc;
+}
+
 static int put_input(daas_buf *b, const daas_sui_input *in, daas_err *err)
 {
     int rc;
@@ -331,21 +339,66 @@ out:
     return rc;
 }
 
-/* ---- release ---- */
+/* ---- text form of types ---- */
 
-static void typetag_fini(daas_sui_typetag *t);
+/* Indexed by daas_sui_typetag_kind; NULL for the composite kinds. */
+static const char *const PRIM_NAMES[] = {"bool", "u8", "u64", "u128", "address", "signer",
+                                         NULL,   NULL, "u16", "u32",  "u256"};
+
+static int format_addr(daas_buf *b, const uint8_t a[DAAS_SUI_ADDR_LEN])
+{
+    static const char hexd[] = "0123456789abcdef";
+    char s[2 + 2 * DAAS_SUI_ADDR_LEN];
+    s[0] = '0';
+    s[1] = 'x';
+    for (size_t i = 0; i < DAAS_SUI_ADDR_LEN; i++) {
+        s[2 + 2 * i] = hexd[a[i] >> 4];
+        s[3 + 2 * i] = hexd[a[i] & 15];
+    }
+    return daas_buf_append(b, s, sizeof(s));
+}
+
+int daas_sui_typetag_format(const daas_sui_typetag *t, daas_buf *out)
+{
+    int rc;
+    if (t->kind == DAAS_SUI_TYPE_VECTOR && t->elem != NULL) {
+        TRY(daas_buf_puts(out, "vector<"));
+        TRY(daas_sui_typetag_format(t->elem, out));
+        return daas_buf_puts(out, ">");
+    }
+    if (t->kind == DAAS_SUI_TYPE_STRUCT && t->st != NULL) {
+        TRY(format_addr(out, t->st->address));
+        TRY(daas_buf_printf(out, "::%s::%s", t->st->module ? t->st->module : "",
+                            t->st->name ? t->st->name : ""));
+        for (size_t i = 0; i < t->st->n_params; i++) {
+            TRY(daas_buf_puts(out, i == 0 ? "<" : ", "));
+            TRY(daas_sui_typetag_format(&t->st->params[i], out));
+        }
+        if (t->st->n_params > 0)
+            TRY(daas_buf_puts(out, ">"));
+        return DAAS_OK;
+    }
+    if ((unsigned)t->kind < sizeof(PRIM_NAMES) / sizeof(PRIM_NAMES[0]) &&
+        PRIM_NAMES[t->kind] != NULL)
+        return daas_buf_puts(out, PRIM_NAMES[t->kind]);
+    return daas_buf_puts(out, "?");
+out:
+    return rc;
+}
+
+/* ---- release ---- */
 
 static void typetags_free(daas_sui_typetag *t, size_t n)
 {
     for (size_t i = 0; t != NULL && i < n; i++)
-        typetag_fini(&t[i]);
+        daas_sui_typetag_fini(&t[i]);
     daas_free(t);
 }
 
-static void typetag_fini(daas_sui_typetag *t)
+void daas_sui_typetag_fini(daas_sui_typetag *t)
 {
     if (t->elem != NULL) {
-        typetag_fini(t->elem);
+        daas_sui_typetag_fini(t->elem);
         daas_free(t->elem);
     }
     if (t->st != NULL) {
@@ -362,7 +415,7 @@ static void command_fini(daas_sui_command *c)
     daas_free(c->module);
     daas_free(c->function);
     typetags_free(c->type_args, c->n_type_args);
-    typetag_fini(&c->vec_type);
+    daas_sui_typetag_fini(&c->vec_type);
     daas_free(c->args);
     for (size_t i = 0; c->modules != NULL && i < c->n_modules; i++)
         daas_free(c->modules[i].bytes);

@@ -36,7 +36,9 @@
 #define DAAS_SUI_MAX_IDENT 128u   /* module / function / struct name bytes */
 #define DAAS_SUI_MAX_MODULES 1024u /* Publish/Upgrade modules and dependencies */
 
-#define DAAS_SUI_DIGEST_LEN 32
+#ifndef DAAS_SUI_DIGEST_LEN
+#define DAAS_SUI_DIGEST_LEN 32 /* same value as sui.h */
+#endif
 
 typedef struct daas_sui_objref {
     uint8_t id[DAAS_SUI_ADDR_LEN];         /* object id */
@@ -215,6 +217,25 @@ DAAS_MUST_USE int daas_sui_tx_kind_decode(daas_bytes in, daas_sui_ptb *ptb, daas
 /* Frees everything a decoded tx / ptb owns and zeroes it. Accepts a zeroed struct. */
 void daas_sui_tx_fini(daas_sui_tx *tx);
 void daas_sui_ptb_fini(daas_sui_ptb *ptb);
+
+/*
+ * Parses a Move type as written in Sui ("u64", "vector<u8>",
+ * "0x2::coin::Coin<0x2::sui::SUI>"; short addresses are left-padded, whitespace around
+ * tokens is allowed) into *out (zeroed first; release with daas_sui_typetag_fini).
+ * DAAS_EINVAL on bad syntax, identifiers longer than DAAS_SUI_MAX_IDENT, more than
+ * DAAS_SUI_MAX_TYPE_ARGS parameters or nesting deeper than DAAS_SUI_MAX_TYPE_DEPTH;
+ * on error nothing stays allocated.
+ */
+DAAS_MUST_USE int daas_sui_typetag_parse(const char *s, daas_sui_typetag *out, daas_err *err);
+
+/* Appends the canonical text of t (addresses as 0x + 64 hex) to out. DAAS_ETOOBIG on cap. */
+DAAS_MUST_USE int daas_sui_typetag_format(const daas_sui_typetag *t, daas_buf *out);
+
+/* Appends BCS(TypeTag) of t to out (DAAS_EINVAL on a malformed tag, DAAS_ETOOBIG on cap). */
+DAAS_MUST_USE int daas_sui_typetag_encode(const daas_sui_typetag *t, daas_buf *out, daas_err *err);
+
+/* Frees what a parsed or decoded type tag owns and zeroes it. */
+void daas_sui_typetag_fini(daas_sui_typetag *t);
 
 /* BLAKE2b-256("TransactionData::" || tx_bytes) (§3.3). Never fails. */
 void daas_sui_tx_digest(daas_bytes tx_bytes, uint8_t out[DAAS_SUI_DIGEST_LEN]);

@@ -428,3 +428,184 @@ out:
     daas_sui_tx_fini(&tx);
     return rc;
 }
+
+/* ---- text form of types: "0x2::coin::Coin<0x2::sui::SUI>" ---- */
+
+typedef struct tparse {
+    const char *s; /* the whole text (for error positions) */
+    const char *p; /* next character */
+    unsigned depth; /* current nesting */
+} tparse;
+
+static void skip_ws(tparse *t)
+{
+    while (*t->p == ' ' || *t->p == '\t' || *t->p == '\n')
+        t->p++;
+}
+
+static int tfail(tparse *t, const char *why, daas_err *err)
+{
+    return daas_fail(err, DAAS_EINVAL, "sui type: %s at position %zu", why, (size_t)(t->p - t->s));
+}
+
+static bool is_ident_char(char c, bool first)
+{
+    return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+           (!first && c >= '0' && c <= '9');
+}
+
+/* An identifier into a new string (*out). */
+static int parse_ident(tparse *t, char **out, daas_err *err)
+{
+    const char *start = t->p;
+    if (!is_ident_char(*t->p, true))
+        return tfail(t, "expected an identifier", err);
+    while (is_ident_char(*t->p, false))
+        t->p++;
+    if ((size_t)(t->p - start) > DAAS_SUI_MAX_IDENT)
+        return tfail(t, "identifier too long", err);
+    *out = daas_xstrndup(start, (size_t)(t->p - start));
+    return DAAS_OK;
+}
+
+static int hex_val(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* "0x" + 1..64 hex digits, left-padded with zeros to 32 bytes (TS normalizeSuiAddress). */
+static int parse_addr(tparse *t, uint8_t out[DAAS_SUI_ADDR_LEN], daas_err *err)
+{
+    size_t n = 0;
+    if (t->p[0] != '0' || (t->p[1] != 'x' && t->p[1] != 'X'))
+        return tfail(t, "expected a primitive type or an 0x address", err);
+    t->p += 2;
+    while (hex_val(t->p[n]) >= 0)
+        n++;
+    if (n == 0 || n > 2 * DAAS_SUI_ADDR_LEN)
+        return tfail(t, "address needs 1 to 64 hex digits", err);
+    memset(out, 0, DAAS_SUI_ADDR_LEN);
+    for (size_t i = 0; i < n; i++) {
+        size_t nib = 2 * DAAS_SUI_ADDR_LEN - n + i; /* nibble index in the padded form */
+        out[nib / 2] |= (uint8_t)(hex_val(t->p[i]) << (nib % 2 ? 0 : 4));
+    }
+    t->p += n;
+    return DAAS_OK;
+}
+
+static int parse_type(tparse *t, daas_sui_typetag *out, daas_err *err);
+
+static int expect(tparse *t, const char *tok, daas_err *err)
+{
+    skip_ws(t);
+    size_t n = strlen(tok);
+    if (strncmp(t->p, tok, n) != 0)
+        return daas_fail(err, DAAS_EINVAL, "sui type: expected \"%s\" at position %zu", tok,
+                         (size_t)(t->p - t->s));
+    t->p += n;
+    skip_ws(t);
+    return DAAS_OK;
+}
+
+static int parse_params(tparse *t, daas_sui_structtag *st, daas_err *err)
+{
+    daas_sui_typetag tmp[DAAS_SUI_MAX_TYPE_ARGS];
+    size_t n = 0;
+    int rc = DAAS_OK;
+    memset(tmp, 0, sizeof(tmp));
+    do {
+        if (n == DAAS_SUI_MAX_TYPE_ARGS) {
+            rc = tfail(t, "too many type parameters", err);
+            goto out;
+        }
+        t->p++; /* '<' or ',' */
+        skip_ws(t);
+        TRY(parse_type(t, &tmp[n++], err));
+        skip_ws(t);
+    } while (*t->p == ',');
+    TRY(expect(t, ">", err));
+out:
+    st->params = daas_xcalloc(n ? n : 1, sizeof(*st->params));
+    memcpy(st->params, tmp, n * sizeof(*tmp));
+    st->n_params = n;
+    return rc;
+}
+
+static int parse_struct(tparse *t, daas_sui_typetag *out, daas_err *err)
+{
+    int rc;
+    out->kind = DAAS_SUI_TYPE_STRUCT;
+    out->st = daas_xcalloc(1, sizeof(*out->st));
+    TRY(parse_addr(t, out->st->address, err));
+    TRY(expect(t, "::", err));
+    TRY(parse_ident(t, &out->st->module, err));
+    TRY(expect(t, "::", err));
+    TRY(parse_ident(t, &out->st->name, err));
+    skip_ws(t);
+    if (*t->p == '<')
+        TRY(parse_params(t, out->st, err));
+out:
+    return rc;
+}
+
+/* Primitive names, longest first where one is a prefix of another ("u256" before "u2..."). */
+static const struct {
+    const char *name;
+    daas_sui_typetag_kind kind;
+} PRIMS[] = {
+    {"bool", DAAS_SUI_TYPE_BOOL},   {"u8", DAAS_SUI_TYPE_U8},         {"u16", DAAS_SUI_TYPE_U16},
+    {"u32", DAAS_SUI_TYPE_U32},     {"u64", DAAS_SUI_TYPE_U64},       {"u128", DAAS_SUI_TYPE_U128},
+    {"u256", DAAS_SUI_TYPE_U256},   {"address", DAAS_SUI_TYPE_ADDRESS},
+    {"signer", DAAS_SUI_TYPE_SIGNER},
+};
+
+static int parse_type(tparse *t, daas_sui_typetag *out, daas_err *err)
+{
+    int rc = DAAS_OK;
+    if (t->depth >= DAAS_SUI_MAX_TYPE_DEPTH)
+        return tfail(t, "type nested too deeply", err);
+    t->depth++;
+    if (strncmp(t->p, "vector", 6) == 0 && !is_ident_char(t->p[6], false)) {
+        t->p += 6;
+        out->kind = DAAS_SUI_TYPE_VECTOR;
+        out->elem = daas_xcalloc(1, sizeof(*out->elem));
+        TRY(expect(t, "<", err));
+        TRY(parse_type(t, out->elem, err));
+        TRY(expect(t, ">", err));
+        goto out;
+    }
+    for (size_t i = 0; i < sizeof(PRIMS) / sizeof(PRIMS[0]); i++) {
+        size_t n = strlen(PRIMS[i].name);
+        if (strncmp(t->p, PRIMS[i].name, n) == 0 && !is_ident_char(t->p[n], false)) {
+            t->p += n;
+            out->kind = PRIMS[i].kind;
+            goto out;
+        }
+    }
+    TRY(parse_struct(t, out, err));
+out:
+    t->depth--;
+    return rc;
+}
+
+int daas_sui_typetag_parse(const char *s, daas_sui_typetag *out, daas_err *err)
+{
+    tparse t = {s, s, 0};
+    int rc;
+    memset(out, 0, sizeof(*out));
+    skip_ws(&t);
+    TRY(parse_type(&t, out, err));
+    skip_ws(&t);
+    if (*t.p != '\0')
+        rc = tfail(&t, "unexpected text after the type", err);
+out:
+    if (rc != DAAS_OK)
+        daas_sui_typetag_fini(out);
+    return rc;
+}

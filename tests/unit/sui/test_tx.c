@@ -504,6 +504,80 @@ static void test_structural_commands(void **state)
     daas_buf_fini(&b);
 }
 
+/* Parses text, checks its BCS (hex) and its canonical text. */
+static void type_case(const char *text, const char *bcs_hex, const char *canon)
+{
+    daas_sui_typetag t;
+    daas_buf want, got;
+    daas_err err = {0};
+    assert_int_equal(daas_sui_typetag_parse(text, &t, &err), DAAS_OK);
+    unhex(bcs_hex, &want);
+    daas_buf_init(&got, 0);
+    assert_int_equal(daas_sui_typetag_encode(&t, &got, &err), DAAS_OK);
+    assert_int_equal(got.len, want.len);
+    assert_memory_equal(got.data, want.data, want.len);
+    daas_buf_reset(&got);
+    assert_int_equal(daas_sui_typetag_format(&t, &got), DAAS_OK);
+    assert_string_equal(got.data, canon);
+    daas_sui_typetag_fini(&t);
+    daas_buf_fini(&want);
+    daas_buf_fini(&got);
+}
+
+#define A2 "0000000000000000000000000000000000000000000000000000000000000002"
+
+/* SPEC: specs/sui.md §1.1 "TypeTag vector<u8>", "TypeTag 0x2::coin::Coin<0x2::sui::SUI>". */
+static void test_typetag_text(void **state)
+{
+    (void)state;
+    type_case("vector<u8>", "0601", "vector<u8>");
+    type_case("0x2::coin::Coin<0x2::sui::SUI>",
+              "07" A2 "04636f696e04436f696e0107" A2 "0373756903535549" "00",
+              "0x" A2 "::coin::Coin<0x" A2 "::sui::SUI>");
+    type_case(" vector < vector<u256> > ", "06060a", "vector<vector<u256>>");
+    type_case("0x2::m::P<u8, 0x2::m::Q<bool,u128>>",
+              "07" A2 "016d015002" "01" "07" A2 "016d0151" "02" "00" "03",
+              "0x" A2 "::m::P<u8, 0x" A2 "::m::Q<bool, u128>>");
+    type_case("address", "04", "address");
+    type_case("signer", "05", "signer");
+    type_case("u16", "08", "u16");
+    type_case("u32", "09", "u32");
+    type_case("u64", "02", "u64");
+    static const char *bad[] = {
+        "",       "u7",          "vector<u8",  "0x2::coin",      "0x::a::B",      "0x2::1a::B",
+        "u8 u8",  "0x2::a::B<>", "0x2::a::B<u8,>", "vectorx<u8>",
+        "0x00000000000000000000000000000000000000000000000000000000000000002::a::B",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        daas_sui_typetag t;
+        daas_err err = {0};
+        if (daas_sui_typetag_parse(bad[i], &t, &err) != DAAS_EINVAL)
+            fail_msg("accepted \"%s\"", bad[i]);
+        assert_non_null(strstr(err.msg, "sui type: "));
+        assert_int_equal(t.kind, 0);
+        assert_null(t.st);
+    }
+    /* Nesting and parameter-count limits. */
+    daas_buf deep;
+    daas_buf_init(&deep, 0);
+    for (int i = 0; i < 16; i++)
+        assert_int_equal(daas_buf_puts(&deep, "vector<"), DAAS_OK);
+    assert_int_equal(daas_buf_puts(&deep, "u8>>>>>>>>>>>>>>>>"), DAAS_OK);
+    daas_sui_typetag t;
+    daas_err err = {0};
+    assert_int_equal(daas_sui_typetag_parse(deep.data, &t, &err), DAAS_EINVAL);
+    assert_non_null(strstr(err.msg, "nested too deeply"));
+    daas_buf_reset(&deep);
+    assert_int_equal(daas_buf_puts(&deep, "0x2::a::B<u8"), DAAS_OK);
+    for (int i = 0; i < 16; i++)
+        assert_int_equal(daas_buf_puts(&deep, ",u8"), DAAS_OK);
+    assert_int_equal(daas_buf_puts(&deep, ">"), DAAS_OK);
+    daas_err_clear(&err);
+    assert_int_equal(daas_sui_typetag_parse(deep.data, &t, &err), DAAS_EINVAL);
+    assert_non_null(strstr(err.msg, "too many type parameters"));
+    daas_buf_fini(&deep);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -518,6 +592,7 @@ int main(void)
         cmocka_unit_test(test_too_big),
         cmocka_unit_test(test_type_depth),
         cmocka_unit_test(test_structural_commands),
+        cmocka_unit_test(test_typetag_text),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
