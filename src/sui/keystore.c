@@ -109,11 +109,27 @@ static void push_key(daas_sui_keystore *ks, daas_sui_key *k, const char *alias)
     ks->n++;
 }
 
+/* The CLI's rule: a letter, then letters, digits, '-' or '_'. */
+static bool alias_ok(const char *a)
+{
+    if (!((a[0] >= 'a' && a[0] <= 'z') || (a[0] >= 'A' && a[0] <= 'Z')))
+        return false;
+    for (const char *p = a + 1; *p != '\0'; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+              *p == '-' || *p == '_'))
+            return false;
+    return true;
+}
+
 int daas_sui_keystore_add(daas_sui_keystore *ks, const daas_sui_key *k, const char *alias,
                           daas_err *err)
 {
     uint8_t secret[DAAS_SUI_SECRET_LEN];
     daas_sui_key *copy = NULL;
+    if (alias != NULL && !alias_ok(alias))
+        return daas_fail(err, DAAS_EINVAL,
+                         "keystore: an alias starts with a letter and has only letters, digits, "
+                         "'-' and '_'");
     if (has_key(ks, k))
         return daas_fail(err, DAAS_EEXIST, "keystore: key already present");
     if (alias != NULL && daas_sui_keystore_find_alias(ks, alias) != NULL)
@@ -286,7 +302,7 @@ static int apply_alias(daas_sui_keystore *ks, json_t *v, size_t i, daas_err *err
     daas_err sub = {0};
     json_t *a = json_is_object(v) ? json_object_get(v, "alias") : NULL;
     json_t *p = json_is_object(v) ? json_object_get(v, "public_key_base64") : NULL;
-    if (!json_is_string(a) || !json_is_string(p))
+    if (!json_is_string(a) || !json_is_string(p) || json_string_length(a) == 0)
         return daas_fail(err, DAAS_EINVAL,
                          "aliases entry %zu: want {\"alias\": string, \"public_key_base64\": string}",
                          i);

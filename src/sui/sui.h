@@ -168,7 +168,8 @@ DAAS_MUST_USE int daas_sui_keystore_load(const char *path, daas_sui_keystore **o
  * Entries for keys not in the store are ignored. Errors: DAAS_EINVAL naming the entry. */
 DAAS_MUST_USE int daas_sui_keystore_parse_aliases(daas_sui_keystore *ks, const char *json,
                                                   size_t len, daas_err *err);
-/* Adds a copy of k with alias (may be NULL). DAAS_EEXIST if the key or alias is present. */
+/* Adds a copy of k with alias (may be NULL; else a letter, then letters, digits, '-', '_':
+ * DAAS_EINVAL otherwise). DAAS_EEXIST if the key or alias is present. */
 DAAS_MUST_USE int daas_sui_keystore_add(daas_sui_keystore *ks, const daas_sui_key *k,
                                         const char *alias, daas_err *err);
 /* Number of keys; the i-th key (borrowed) and its alias (NULL when none). */

@@ -311,6 +311,10 @@ static void test_keystore_parse(void **state)
     daas_err_clear(&err);
     assert_int_equal(daas_sui_key_generate(DAAS_SUI_ED25519, &g, NULL), DAAS_OK);
     assert_int_equal(daas_sui_keystore_add(ks2, g, "ed", &err), DAAS_EEXIST);
+    assert_int_equal(daas_sui_keystore_add(ks2, g, "1abc", NULL), DAAS_EINVAL);
+    assert_int_equal(daas_sui_keystore_add(ks2, g, "a b", NULL), DAAS_EINVAL);
+    assert_int_equal(daas_sui_keystore_add(ks2, g, "", NULL), DAAS_EINVAL);
+    assert_int_equal(daas_sui_keystore_count(ks2), 3);
     assert_int_equal(daas_sui_keystore_add(ks2, g, "new", NULL), DAAS_OK);
     assert_int_equal(daas_sui_keystore_count(ks2), 4);
     assert_true(daas_sui_key_equal(daas_sui_keystore_find_alias(ks2, "new"), g));
@@ -388,6 +392,7 @@ static void test_keystore_errors(void **state)
     assert_int_equal(daas_sui_keystore_parse_aliases(ks, a2, strlen(a2), &err), DAAS_EINVAL);
     assert_non_null(strstr(err.msg, "aliases entry 0"));
     assert_int_equal(daas_sui_keystore_parse_aliases(ks, "{", 1, NULL), DAAS_EINVAL);
+    assert_int_equal(daas_sui_keystore_parse_aliases(ks, "{}", 2, NULL), DAAS_EINVAL);
     daas_sui_keystore_free(&ks);
     daas_free(e0);
     daas_free(e1);
