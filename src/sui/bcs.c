@@ -23,12 +23,30 @@ static int put_le(daas_buf *b, uint64_t v, size_t n)
     return daas_buf_append(b, tmp, n);
 }
 
-int daas_sui_bcs_put_u8(daas_buf *b, uint8_t v) { return daas_buf_append(b, &v, 1); }
-int daas_sui_bcs_put_u16(daas_buf *b, uint16_t v) { return put_le(b, v, 2); }
-int daas_sui_bcs_put_u32(daas_buf *b, uint32_t v) { return put_le(b, v, 4); }
-int daas_sui_bcs_put_u64(daas_buf *b, uint64_t v) { return put_le(b, v, 8); }
-int daas_sui_bcs_put_u128(daas_buf *b, const uint8_t le[16]) { return daas_buf_append(b, le, 16); }
-int daas_sui_bcs_put_u256(daas_buf *b, const uint8_t le[32]) { return daas_buf_append(b, le, 32); }
+int daas_sui_bcs_put_u8(daas_buf *b, uint8_t v)
+{
+    return daas_buf_append(b, &v, 1);
+}
+int daas_sui_bcs_put_u16(daas_buf *b, uint16_t v)
+{
+    return put_le(b, v, 2);
+}
+int daas_sui_bcs_put_u32(daas_buf *b, uint32_t v)
+{
+    return put_le(b, v, 4);
+}
+int daas_sui_bcs_put_u64(daas_buf *b, uint64_t v)
+{
+    return put_le(b, v, 8);
+}
+int daas_sui_bcs_put_u128(daas_buf *b, const uint8_t le[16])
+{
+    return daas_buf_append(b, le, 16);
+}
+int daas_sui_bcs_put_u256(daas_buf *b, const uint8_t le[32])
+{
+    return daas_buf_append(b, le, 32);
+}
 
 int daas_sui_bcs_put_uleb(daas_buf *b, uint32_t v)
 {
@@ -42,7 +60,10 @@ int daas_sui_bcs_put_uleb(daas_buf *b, uint32_t v)
     return daas_buf_append(b, tmp, n);
 }
 
-int daas_sui_bcs_put_bool(daas_buf *b, bool v) { return daas_sui_bcs_put_u8(b, v ? 1 : 0); }
+int daas_sui_bcs_put_bool(daas_buf *b, bool v)
+{
+    return daas_sui_bcs_put_u8(b, v ? 1 : 0);
+}
 
 int daas_sui_bcs_put_fixed(daas_buf *b, const uint8_t *p, size_t n)
 {
@@ -74,8 +95,14 @@ int daas_sui_bcs_put_addr(daas_buf *b, const uint8_t addr[DAAS_SUI_ADDR_LEN])
     return daas_buf_append(b, addr, DAAS_SUI_ADDR_LEN);
 }
 
-int daas_sui_bcs_put_option(daas_buf *b, bool some) { return daas_sui_bcs_put_bool(b, some); }
-int daas_sui_bcs_put_variant(daas_buf *b, uint32_t index) { return daas_sui_bcs_put_uleb(b, index); }
+int daas_sui_bcs_put_option(daas_buf *b, bool some)
+{
+    return daas_sui_bcs_put_bool(b, some);
+}
+int daas_sui_bcs_put_variant(daas_buf *b, uint32_t index)
+{
+    return daas_sui_bcs_put_uleb(b, index);
+}
 
 /* ---- reader ---- */
 
@@ -86,18 +113,21 @@ void daas_sui_bcs_reader_init(daas_sui_bcs_reader *r, daas_bytes in)
     r->len = in.ptr ? in.len : 0;
 }
 
-static size_t left(const daas_sui_bcs_reader *r) { return r->len - r->pos; }
+static size_t left(const daas_sui_bcs_reader *r)
+{
+    return r->len - r->pos;
+}
 
 static int need(daas_sui_bcs_reader *r, const char *what, size_t n, daas_err *err)
 {
     if (left(r) < n)
-        return daas_fail(err, DAAS_EINVAL, "bcs: %s: truncated at offset %zu (need %zu bytes, have %zu)",
-                         what, r->pos, n, left(r));
+        return daas_fail(err, DAAS_EINVAL,
+                         "bcs: %s: truncated at offset %zu (need %zu bytes, have %zu)", what,
+                         r->pos, n, left(r));
     return DAAS_OK;
 }
 
-static int get_le(daas_sui_bcs_reader *r, const char *what, size_t n, uint64_t *out,
-                  daas_err *err)
+static int get_le(daas_sui_bcs_reader *r, const char *what, size_t n, uint64_t *out, daas_err *err)
 {
     int rc = need(r, what, n, err);
     if (rc != DAAS_OK)
@@ -142,8 +172,8 @@ int daas_sui_bcs_get_u64(daas_sui_bcs_reader *r, const char *what, uint64_t *out
     return get_le(r, what, 8, out, err);
 }
 
-int daas_sui_bcs_get_fixed(daas_sui_bcs_reader *r, const char *what, size_t n,
-                           const uint8_t **out, daas_err *err)
+int daas_sui_bcs_get_fixed(daas_sui_bcs_reader *r, const char *what, size_t n, const uint8_t **out,
+                           daas_err *err)
 {
     int rc = need(r, what, n, err);
     if (rc != DAAS_OK)
@@ -153,8 +183,7 @@ int daas_sui_bcs_get_fixed(daas_sui_bcs_reader *r, const char *what, size_t n,
     return DAAS_OK;
 }
 
-static int get_copy(daas_sui_bcs_reader *r, const char *what, size_t n, uint8_t *out,
-                    daas_err *err)
+static int get_copy(daas_sui_bcs_reader *r, const char *what, size_t n, uint8_t *out, daas_err *err)
 {
     const uint8_t *p = NULL;
     int rc = daas_sui_bcs_get_fixed(r, what, n, &p, err);
@@ -163,20 +192,18 @@ static int get_copy(daas_sui_bcs_reader *r, const char *what, size_t n, uint8_t 
     return rc;
 }
 
-int daas_sui_bcs_get_u128(daas_sui_bcs_reader *r, const char *what, uint8_t out[16],
-                          daas_err *err)
+int daas_sui_bcs_get_u128(daas_sui_bcs_reader *r, const char *what, uint8_t out[16], daas_err *err)
 {
     return get_copy(r, what, 16, out, err);
 }
 
-int daas_sui_bcs_get_u256(daas_sui_bcs_reader *r, const char *what, uint8_t out[32],
-                          daas_err *err)
+int daas_sui_bcs_get_u256(daas_sui_bcs_reader *r, const char *what, uint8_t out[32], daas_err *err)
 {
     return get_copy(r, what, 32, out, err);
 }
 
-int daas_sui_bcs_get_addr(daas_sui_bcs_reader *r, const char *what,
-                          uint8_t out[DAAS_SUI_ADDR_LEN], daas_err *err)
+int daas_sui_bcs_get_addr(daas_sui_bcs_reader *r, const char *what, uint8_t out[DAAS_SUI_ADDR_LEN],
+                          daas_err *err)
 {
     return get_copy(r, what, DAAS_SUI_ADDR_LEN, out, err);
 }
@@ -196,11 +223,11 @@ int daas_sui_bcs_get_uleb(daas_sui_bcs_reader *r, const char *what, uint32_t *ou
             continue;
         /* A final zero group after the first byte is a redundant (non-canonical) form. */
         if (byte == 0 && shift > 0)
-            return daas_fail(err, DAAS_EINVAL, "bcs: %s: non-canonical ULEB128 at offset %zu",
-                             what, start);
+            return daas_fail(err, DAAS_EINVAL, "bcs: %s: non-canonical ULEB128 at offset %zu", what,
+                             start);
         if (v > DAAS_SUI_BCS_ULEB_MAX)
-            return daas_fail(err, DAAS_EINVAL, "bcs: %s: ULEB128 exceeds u32 at offset %zu",
-                             what, start);
+            return daas_fail(err, DAAS_EINVAL, "bcs: %s: ULEB128 exceeds u32 at offset %zu", what,
+                             start);
         *out = (uint32_t)v;
         return DAAS_OK;
     }
@@ -228,8 +255,8 @@ int daas_sui_bcs_get_option(daas_sui_bcs_reader *r, const char *what, bool *some
     if (rc != DAAS_OK)
         return rc;
     if (v > 1)
-        return daas_fail(err, DAAS_EINVAL, "bcs: %s: invalid Option tag 0x%02x at offset %zu",
-                         what, v, r->pos - 1);
+        return daas_fail(err, DAAS_EINVAL, "bcs: %s: invalid Option tag 0x%02x at offset %zu", what,
+                         v, r->pos - 1);
     *some = v == 1;
     return DAAS_OK;
 }
@@ -327,9 +354,10 @@ int daas_sui_bcs_get_str(daas_sui_bcs_reader *r, const char *what, size_t max, d
     for (size_t i = 0; i < s.len;) {
         size_t k = s.ptr[i] == 0 ? 0 : utf8_len(s.ptr + i, s.len - i);
         if (k == 0)
-            return daas_fail(err, DAAS_EINVAL,
-                             "bcs: %s: string at offset %zu is not UTF-8 (or holds NUL) at byte %zu",
-                             what, start, i);
+            return daas_fail(
+                err, DAAS_EINVAL,
+                "bcs: %s: string at offset %zu is not UTF-8 (or holds NUL) at byte %zu", what,
+                start, i);
         i += k;
     }
     *out = s;
@@ -403,8 +431,8 @@ static int b58_value(char c)
     return q ? (int)(q - B58) : -1;
 }
 
-int daas_sui_base58_decode(const char *s, size_t slen, uint8_t *out, size_t outsz,
-                           size_t *outlen, daas_err *err)
+int daas_sui_base58_decode(const char *s, size_t slen, uint8_t *out, size_t outsz, size_t *outlen,
+                           daas_err *err)
 {
     uint8_t bytes[2 * DAAS_SUI_BASE58_MAX_IN]; /* value, least significant byte first */
     size_t nb = 0, zeros = 0;

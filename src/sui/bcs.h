@@ -82,10 +82,10 @@ DAAS_MUST_USE int daas_sui_bcs_get_u32(daas_sui_bcs_reader *r, const char *what,
                                        daas_err *err);
 DAAS_MUST_USE int daas_sui_bcs_get_u64(daas_sui_bcs_reader *r, const char *what, uint64_t *out,
                                        daas_err *err);
-DAAS_MUST_USE int daas_sui_bcs_get_u128(daas_sui_bcs_reader *r, const char *what,
-                                        uint8_t out[16], daas_err *err);
-DAAS_MUST_USE int daas_sui_bcs_get_u256(daas_sui_bcs_reader *r, const char *what,
-                                        uint8_t out[32], daas_err *err);
+DAAS_MUST_USE int daas_sui_bcs_get_u128(daas_sui_bcs_reader *r, const char *what, uint8_t out[16],
+                                        daas_err *err);
+DAAS_MUST_USE int daas_sui_bcs_get_u256(daas_sui_bcs_reader *r, const char *what, uint8_t out[32],
+                                        daas_err *err);
 /* Canonical ULEB128 that fits in u32. */
 DAAS_MUST_USE int daas_sui_bcs_get_uleb(daas_sui_bcs_reader *r, const char *what, uint32_t *out,
                                         daas_err *err);

@@ -14,11 +14,11 @@
 
 #include "sui/tx.h"
 
-#define TRY(x)                                                                                 \
-    do {                                                                                       \
-        rc = (x);                                                                              \
-        if (rc != DAAS_OK)                                                                     \
-            goto out;                                                                          \
+#define TRY(x)                                                                                     \
+    do {                                                                                           \
+        rc = (x);                                                                                  \
+        if (rc != DAAS_OK)                                                                         \
+            goto out;                                                                              \
     } while (0)
 
 static int too_many(daas_err *err, const char *what, size_t n, size_t max)

@@ -33,7 +33,7 @@
 #define DAAS_SUI_MAX_GAS_OBJECTS 256u
 #define DAAS_SUI_MAX_TYPE_ARGS 16u
 #define DAAS_SUI_MAX_TYPE_DEPTH 16u
-#define DAAS_SUI_MAX_IDENT 128u   /* module / function / struct name bytes */
+#define DAAS_SUI_MAX_IDENT 128u    /* module / function / struct name bytes */
 #define DAAS_SUI_MAX_MODULES 1024u /* Publish/Upgrade modules and dependencies */
 
 #ifndef DAAS_SUI_DIGEST_LEN
@@ -41,9 +41,9 @@
 #endif
 
 typedef struct daas_sui_objref {
-    uint8_t id[DAAS_SUI_ADDR_LEN];         /* object id */
-    uint64_t version;                      /* sequence number */
-    uint8_t digest[DAAS_SUI_DIGEST_LEN];   /* object digest (BCS: 0x20 + 32 bytes) */
+    uint8_t id[DAAS_SUI_ADDR_LEN];       /* object id */
+    uint64_t version;                    /* sequence number */
+    uint8_t digest[DAAS_SUI_DIGEST_LEN]; /* object digest (BCS: 0x20 + 32 bytes) */
 } daas_sui_objref;
 
 typedef enum daas_sui_typetag_kind {
@@ -90,23 +90,23 @@ typedef struct daas_sui_arg {
 } daas_sui_arg;
 
 typedef enum daas_sui_input_kind {
-    DAAS_SUI_INPUT_PURE = 0,       /* CallArg::Pure */
-    DAAS_SUI_INPUT_IMM_OR_OWNED,   /* CallArg::Object(ImmOrOwnedObject) */
-    DAAS_SUI_INPUT_SHARED,         /* CallArg::Object(SharedObject) */
-    DAAS_SUI_INPUT_RECEIVING,      /* CallArg::Object(Receiving) */
+    DAAS_SUI_INPUT_PURE = 0,     /* CallArg::Pure */
+    DAAS_SUI_INPUT_IMM_OR_OWNED, /* CallArg::Object(ImmOrOwnedObject) */
+    DAAS_SUI_INPUT_SHARED,       /* CallArg::Object(SharedObject) */
+    DAAS_SUI_INPUT_RECEIVING,    /* CallArg::Object(Receiving) */
 } daas_sui_input_kind;
 
 /* SharedObjectMutability (was `mutable: bool`; 0/1 wire-compatible). */
 enum { DAAS_SUI_SHARED_IMMUTABLE = 0, DAAS_SUI_SHARED_MUTABLE = 1, DAAS_SUI_SHARED_NONEXCL = 2 };
 
 typedef struct daas_sui_input {
-    daas_sui_input_kind kind;        /* which CallArg */
-    uint8_t *pure;                   /* PURE: the BCS bytes of the value */
-    size_t pure_len;                 /* PURE: their length */
-    daas_sui_objref ref;             /* IMM_OR_OWNED, RECEIVING */
+    daas_sui_input_kind kind;             /* which CallArg */
+    uint8_t *pure;                        /* PURE: the BCS bytes of the value */
+    size_t pure_len;                      /* PURE: their length */
+    daas_sui_objref ref;                  /* IMM_OR_OWNED, RECEIVING */
     uint8_t shared_id[DAAS_SUI_ADDR_LEN]; /* SHARED: object id */
-    uint64_t initial_shared_version; /* SHARED */
-    uint8_t mutability;              /* SHARED: DAAS_SUI_SHARED_* */
+    uint64_t initial_shared_version;      /* SHARED */
+    uint8_t mutability;                   /* SHARED: DAAS_SUI_SHARED_* */
 } daas_sui_input;
 
 typedef enum daas_sui_cmd_kind {
@@ -128,8 +128,8 @@ typedef struct daas_sui_command {
     daas_sui_cmd_kind kind; /* which Command */
     /* MOVE_CALL: package; UPGRADE: the package being upgraded */
     uint8_t package[DAAS_SUI_ADDR_LEN];
-    char *module;   /* MOVE_CALL */
-    char *function; /* MOVE_CALL */
+    char *module;                /* MOVE_CALL */
+    char *function;              /* MOVE_CALL */
     size_t n_type_args;          /* MOVE_CALL type arguments */
     daas_sui_typetag *type_args; /* MOVE_CALL */
     bool has_type;               /* MAKE_MOVE_VEC: Option<TypeTag> is Some */
@@ -140,9 +140,9 @@ typedef struct daas_sui_command {
      * MERGE_COINS: sources; MAKE_MOVE_VEC: elements */
     size_t n_args;
     daas_sui_arg *args;
-    size_t n_modules;         /* PUBLISH, UPGRADE */
-    daas_sui_module *modules; /* PUBLISH, UPGRADE */
-    size_t n_deps;            /* PUBLISH, UPGRADE */
+    size_t n_modules;                   /* PUBLISH, UPGRADE */
+    daas_sui_module *modules;           /* PUBLISH, UPGRADE */
+    size_t n_deps;                      /* PUBLISH, UPGRADE */
     uint8_t (*deps)[DAAS_SUI_ADDR_LEN]; /* PUBLISH, UPGRADE: dependency package ids */
 } daas_sui_command;
 
@@ -158,8 +158,8 @@ typedef struct daas_sui_opt_u64 {
 } daas_sui_opt_u64;
 
 typedef struct daas_sui_expiration {
-    daas_sui_expiration_kind kind; /* which TransactionExpiration */
-    uint64_t epoch;                /* EPOCH */
+    daas_sui_expiration_kind kind;                 /* which TransactionExpiration */
+    uint64_t epoch;                                /* EPOCH */
     daas_sui_opt_u64 min_epoch, max_epoch;         /* VALID_DURING */
     daas_sui_opt_u64 min_timestamp, max_timestamp; /* VALID_DURING */
     uint8_t chain[DAAS_SUI_DIGEST_LEN];            /* VALID_DURING: genesis checkpoint digest */
@@ -168,18 +168,18 @@ typedef struct daas_sui_expiration {
 
 /* A ProgrammableTransaction (the only TransactionKind modelled). */
 typedef struct daas_sui_ptb {
-    size_t n_inputs;             /* inputs */
+    size_t n_inputs; /* inputs */
     daas_sui_input *inputs;
-    size_t n_commands;           /* commands */
+    size_t n_commands; /* commands */
     daas_sui_command *commands;
 } daas_sui_ptb;
 
 typedef struct daas_sui_gas {
-    size_t n_payment;                  /* gas coins (may be 0) */
+    size_t n_payment; /* gas coins (may be 0) */
     daas_sui_objref *payment;
-    uint8_t owner[DAAS_SUI_ADDR_LEN];  /* gas owner (= sender unless sponsored) */
-    uint64_t price;                    /* MIST per gas unit */
-    uint64_t budget;                   /* MIST */
+    uint8_t owner[DAAS_SUI_ADDR_LEN]; /* gas owner (= sender unless sponsored) */
+    uint64_t price;                   /* MIST per gas unit */
+    uint64_t budget;                  /* MIST */
 } daas_sui_gas;
 
 /* TransactionData::V1. */
@@ -260,7 +260,7 @@ DAAS_MUST_USE int daas_sui_sender_signed_encode(daas_bytes tx_bytes, const daas_
  * signatures, or more than max_sigs signatures.
  */
 DAAS_MUST_USE int daas_sui_sender_signed_decode(daas_bytes in, daas_bytes *tx_bytes,
-                                                daas_bytes *sigs, size_t max_sigs,
-                                                size_t *n_sigs, daas_err *err);
+                                                daas_bytes *sigs, size_t max_sigs, size_t *n_sigs,
+                                                daas_err *err);
 
 #endif

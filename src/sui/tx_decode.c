@@ -16,11 +16,11 @@
 
 #include "sui/tx.h"
 
-#define TRY(x)                                                                                 \
-    do {                                                                                       \
-        rc = (x);                                                                              \
-        if (rc != DAAS_OK)                                                                     \
-            goto out;                                                                          \
+#define TRY(x)                                                                                     \
+    do {                                                                                           \
+        rc = (x);                                                                                  \
+        if (rc != DAAS_OK)                                                                         \
+            goto out;                                                                              \
     } while (0)
 
 typedef daas_sui_bcs_reader rd;
@@ -196,8 +196,7 @@ static int get_modules(rd *r, daas_sui_command *c, daas_err *err)
             memcpy(c->modules[i].bytes, m.ptr, m.len);
         c->modules[i].len = m.len;
     }
-    TRY(daas_sui_bcs_get_len(r, "dependencies", DAAS_SUI_MAX_MODULES, DAAS_SUI_ADDR_LEN, &n,
-                             err));
+    TRY(daas_sui_bcs_get_len(r, "dependencies", DAAS_SUI_MAX_MODULES, DAAS_SUI_ADDR_LEN, &n, err));
     c->deps = daas_xcalloc(n ? n : 1, sizeof(*c->deps));
     c->n_deps = n;
     for (size_t i = 0; i < n; i++)
@@ -406,7 +405,8 @@ int daas_sui_sender_signed_decode(daas_bytes in, daas_bytes *tx_bytes, daas_byte
     reader_for(&r, in);
     TRY(daas_sui_bcs_get_len(&r, "SenderSignedData", 1, 1, &n, err));
     if (n != 1) {
-        rc = daas_fail(err, DAAS_EINVAL, "bcs: SenderSignedData: holds %zu transactions, want 1", n);
+        rc =
+            daas_fail(err, DAAS_EINVAL, "bcs: SenderSignedData: holds %zu transactions, want 1", n);
         goto out;
     }
     TRY(get_intent(&r, err));
@@ -432,8 +432,8 @@ out:
 /* ---- text form of types: "0x2::coin::Coin<0x2::sui::SUI>" ---- */
 
 typedef struct tparse {
-    const char *s; /* the whole text (for error positions) */
-    const char *p; /* next character */
+    const char *s;  /* the whole text (for error positions) */
+    const char *p;  /* next character */
     unsigned depth; /* current nesting */
 } tparse;
 
@@ -559,9 +559,10 @@ static const struct {
     const char *name;
     daas_sui_typetag_kind kind;
 } PRIMS[] = {
-    {"bool", DAAS_SUI_TYPE_BOOL},   {"u8", DAAS_SUI_TYPE_U8},         {"u16", DAAS_SUI_TYPE_U16},
-    {"u32", DAAS_SUI_TYPE_U32},     {"u64", DAAS_SUI_TYPE_U64},       {"u128", DAAS_SUI_TYPE_U128},
-    {"u256", DAAS_SUI_TYPE_U256},   {"address", DAAS_SUI_TYPE_ADDRESS},
+    {"bool", DAAS_SUI_TYPE_BOOL},     {"u8", DAAS_SUI_TYPE_U8},
+    {"u16", DAAS_SUI_TYPE_U16},       {"u32", DAAS_SUI_TYPE_U32},
+    {"u64", DAAS_SUI_TYPE_U64},       {"u128", DAAS_SUI_TYPE_U128},
+    {"u256", DAAS_SUI_TYPE_U256},     {"address", DAAS_SUI_TYPE_ADDRESS},
     {"signer", DAAS_SUI_TYPE_SIGNER},
 };
 

@@ -4,8 +4,8 @@
  * Owns:   nothing. Any input either fails with DAAS_EINVAL / DAAS_ETOOBIG and nothing
  *         allocated, or decodes to a transaction whose re-encoding is the input byte for byte
  *         (BCS is canonical). The same holds for the TransactionKind-only decoder; the
- *         SenderSignedData splitter must return slices inside the input. ASan/UBSan catch the
- *         rest.
+ *         SenderSignedData splitter must return slices inside the input; read as Move type
+ *         text, a parsed type formats and re-parses to the same BCS. ASan/UBSan catch the rest.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -85,8 +85,40 @@ static void fuzz_signed(const uint8_t *data, size_t size)
     daas_buf_fini(&b);
 }
 
+/* The input as Move type text: when it parses, format -> parse gives the same BCS. */
+static void fuzz_type_text(const uint8_t *data, size_t size)
+{
+    daas_sui_typetag t, t2;
+    daas_err err = {0};
+    if (size > 4096)
+        return;
+    char *s = daas_xstrndup((const char *)data, size);
+    int rc = daas_sui_typetag_parse(s, &t, &err);
+    daas_free(s);
+    if (rc != DAAS_OK) {
+        check_failure(rc, &err);
+        return;
+    }
+    daas_buf text, a, b;
+    daas_buf_init(&text, 0);
+    daas_buf_init(&a, 0);
+    daas_buf_init(&b, 0);
+    if (daas_sui_typetag_format(&t, &text) != DAAS_OK ||
+        daas_sui_typetag_parse(text.data, &t2, &err) != DAAS_OK ||
+        daas_sui_typetag_encode(&t, &a, &err) != DAAS_OK ||
+        daas_sui_typetag_encode(&t2, &b, &err) != DAAS_OK)
+        abort();
+    check_same(&b, (const uint8_t *)a.data, a.len);
+    daas_sui_typetag_fini(&t);
+    daas_sui_typetag_fini(&t2);
+    daas_buf_fini(&text);
+    daas_buf_fini(&a);
+    daas_buf_fini(&b);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+    fuzz_type_text(data, size);
     fuzz_tx(data, size);
     fuzz_kind(data, size);
     fuzz_signed(data, size);

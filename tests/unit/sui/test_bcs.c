@@ -46,11 +46,11 @@ static void test_put_primitives(void **state)
     uint8_t one16[16] = {1}, one32[32] = {1}, addr[32] = {0};
     addr[31] = 2;
     daas_buf_init(&b, 1024);
-#define CHECK(call, want)                                                                      \
-    do {                                                                                       \
-        daas_buf_reset(&b);                                                                    \
-        assert_int_equal((call), DAAS_OK);                                                     \
-        assert_string_equal(hex(&b), (want));                                                  \
+#define CHECK(call, want)                                                                          \
+    do {                                                                                           \
+        daas_buf_reset(&b);                                                                        \
+        assert_int_equal((call), DAAS_OK);                                                         \
+        assert_string_equal(hex(&b), (want));                                                      \
     } while (0)
     CHECK(daas_sui_bcs_put_u8(&b, 255), "ff");
     CHECK(daas_sui_bcs_put_u16(&b, 4660), "3412");
@@ -99,7 +99,14 @@ static void test_get_primitives(void **state)
 {
     (void)state;
     uint8_t in[128];
-    size_t n = unhex("ff" "3412" "78563412" "40420f0000000000" "01" "00" "ac02" "026869"
+    size_t n = unhex("ff"
+                     "3412"
+                     "78563412"
+                     "40420f0000000000"
+                     "01"
+                     "00"
+                     "ac02"
+                     "026869"
                      "010500000000000000"
                      "0000000000000000000000000000000000000000000000000000000000000002",
                      in, sizeof(in));
@@ -221,8 +228,7 @@ static void test_reader_rejects(void **state)
     daas_err_clear(&err);
     daas_sui_bcs_reader_init(&r, DAAS_BYTES("\x01\x02\x03", 3));
     assert_int_equal(daas_sui_bcs_get_u64(&r, "gas price", &u64, &err), DAAS_EINVAL);
-    assert_string_equal(err.msg,
-                        "bcs: gas price: truncated at offset 0 (need 8 bytes, have 3)");
+    assert_string_equal(err.msg, "bcs: gas price: truncated at offset 0 (need 8 bytes, have 3)");
 
     /* strings: invalid UTF-8, overlong form, NUL, surrogate */
     static const char *bad[] = {"\x02\xc3\x28", "\x02\xc0\x80", "\x01\x00", "\x03\xed\xa0\x80"};
@@ -286,8 +292,7 @@ static void test_base58(void **state)
     assert_int_equal(daas_sui_base58_encode(z, 0, s, sizeof(s), &err), DAAS_OK);
     assert_string_equal(s, "");
     /* Errors: bad character (0, O, I, l are not in the alphabet), small output. */
-    assert_int_equal(daas_sui_base58_decode("12O4", 4, back, sizeof(back), &n, &err),
-                     DAAS_EINVAL);
+    assert_int_equal(daas_sui_base58_decode("12O4", 4, back, sizeof(back), &n, &err), DAAS_EINVAL);
     daas_err_clear(&err);
     assert_int_equal(daas_sui_base58_decode("4Ss5JMkXAD9Z7cktFEdrqeMuT6jGMF1pVozTyPHZ6zT4", 44,
                                             back, 31, &n, &err),

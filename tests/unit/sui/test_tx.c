@@ -59,8 +59,9 @@ static const char SSD_HEX[] =
     "9af8ebc2ca43b364c26a1871897c4c28efddbe45df492cfb5c0803a107bff3ce10be1d70dd18e74bc09967e4"
     "d6309ba50d5f1ddc8664125531b8";
 /* SPEC: specs/sui.md §8.3 "ed25519 signature" of TX1 */
-static const char TX1_SIG_B64[] = "ACPm0kDGVPYcBjG7Gtxnu95toXrbNo+WpXWuLzEUk8qnwyp0xMZ0mvjrwspDs2TCah"
-                                  "hxiXxMKO/dvkXfSSz7XAgDoQe/884Qvh1w3RjnS8CZZ+TWMJulDV8d3IZkElUxuA==";
+static const char TX1_SIG_B64[] =
+    "ACPm0kDGVPYcBjG7Gtxnu95toXrbNo+WpXWuLzEUk8qnwyp0xMZ0mvjrwspDs2TCah"
+    "hxiXxMKO/dvkXfSSz7XAgDoQe/884Qvh1w3RjnS8CZZ+TWMJulDV8d3IZkElUxuA==";
 
 static const uint8_t SENDER[32] = {0x16, 0x01, 0x79, 0xa1, 0x56, 0x5e, 0xa7, 0xcf, 0xf2, 0x7e, 0xad,
                                    0x23, 0xf5, 0x4c, 0xc7, 0xf5, 0x08, 0x93, 0xbf, 0x58, 0x15, 0x5c,
@@ -79,7 +80,10 @@ static void unhex(const char *h, daas_buf *out)
     }
 }
 
-static daas_bytes bytes_of(const daas_buf *b) { return DAAS_BYTES(b->data, b->len); }
+static daas_bytes bytes_of(const daas_buf *b)
+{
+    return DAAS_BYTES(b->data, b->len);
+}
 
 /* Decodes hex, re-encodes, checks identity and the Base58 digest; leaves the tx decoded. */
 static void roundtrip(const char *h, const char *digest_b58, daas_sui_tx *tx)
@@ -239,10 +243,14 @@ static void test_build_tx1(void **state)
     daas_sui_arg split_amounts[1] = {{.kind = DAAS_SUI_ARG_INPUT, .index = 0}};
     daas_sui_arg objects[1] = {{.kind = DAAS_SUI_ARG_NESTED_RESULT, .index = 0, .sub = 0}};
     daas_sui_command cmds[2] = {
-        {.kind = DAAS_SUI_CMD_SPLIT_COINS, .arg = {.kind = DAAS_SUI_ARG_GAS_COIN},
-         .n_args = 1, .args = split_amounts},
-        {.kind = DAAS_SUI_CMD_TRANSFER_OBJECTS, .arg = {.kind = DAAS_SUI_ARG_INPUT, .index = 1},
-         .n_args = 1, .args = objects},
+        {.kind = DAAS_SUI_CMD_SPLIT_COINS,
+         .arg = {.kind = DAAS_SUI_ARG_GAS_COIN},
+         .n_args = 1,
+         .args = split_amounts},
+        {.kind = DAAS_SUI_CMD_TRANSFER_OBJECTS,
+         .arg = {.kind = DAAS_SUI_ARG_INPUT, .index = 1},
+         .n_args = 1,
+         .args = objects},
     };
     daas_sui_objref gas = {.version = 7};
     memset(gas.id, 0x11, 32);
@@ -288,8 +296,7 @@ static void test_sender_signed(void **state)
     assert_int_equal(daas_base64_decode(TX1_SIG_B64, strlen(TX1_SIG_B64), &sig), DAAS_OK);
     assert_int_equal(sig.len, 97);
     daas_bytes sigs[2] = {bytes_of(&sig)};
-    assert_int_equal(daas_sui_sender_signed_encode(bytes_of(&tx1), sigs, 1, &out, &err),
-                     DAAS_OK);
+    assert_int_equal(daas_sui_sender_signed_encode(bytes_of(&tx1), sigs, 1, &out, &err), DAAS_OK);
     assert_int_equal(out.len, want.len);
     assert_memory_equal(out.data, want.data, want.len);
     daas_bytes txb = {0}, got[2];
@@ -419,13 +426,22 @@ static char *nested_kind(unsigned depth)
 {
     daas_buf b;
     daas_buf_init(&b, 0);
-    assert_int_equal(daas_buf_puts(&b, "00" "00" "01" "00"), DAAS_OK);
+    assert_int_equal(daas_buf_puts(&b, "00"
+                                       "00"
+                                       "01"
+                                       "00"),
+                     DAAS_OK);
     for (int i = 0; i < 32; i++)
         assert_int_equal(daas_buf_puts(&b, "00"), DAAS_OK);
-    assert_int_equal(daas_buf_puts(&b, "016d" "0166" "01"), DAAS_OK);
+    assert_int_equal(daas_buf_puts(&b, "016d"
+                                       "0166"
+                                       "01"),
+                     DAAS_OK);
     for (unsigned i = 0; i < depth; i++)
         assert_int_equal(daas_buf_puts(&b, "06"), DAAS_OK);
-    assert_int_equal(daas_buf_puts(&b, "01" "00"), DAAS_OK);
+    assert_int_equal(daas_buf_puts(&b, "01"
+                                       "00"),
+                     DAAS_OK);
     return daas_buf_steal(&b, NULL);
 }
 
@@ -469,11 +485,16 @@ static void test_structural_commands(void **state)
     daas_sui_arg elems[2] = {{.kind = DAAS_SUI_ARG_RESULT, .index = 0},
                              {.kind = DAAS_SUI_ARG_INPUT, .index = 65535}};
     daas_sui_command cmds[3] = {
-        {.kind = DAAS_SUI_CMD_PUBLISH, .n_modules = 2, .modules = mods, .n_deps = 2,
-         .deps = deps},
-        {.kind = DAAS_SUI_CMD_MAKE_MOVE_VEC, .has_type = true,
-         .vec_type = {.kind = DAAS_SUI_TYPE_STRUCT, .st = &coin}, .n_args = 2, .args = elems},
-        {.kind = DAAS_SUI_CMD_UPGRADE, .n_modules = 1, .modules = mods, .n_deps = 0,
+        {.kind = DAAS_SUI_CMD_PUBLISH, .n_modules = 2, .modules = mods, .n_deps = 2, .deps = deps},
+        {.kind = DAAS_SUI_CMD_MAKE_MOVE_VEC,
+         .has_type = true,
+         .vec_type = {.kind = DAAS_SUI_TYPE_STRUCT, .st = &coin},
+         .n_args = 2,
+         .args = elems},
+        {.kind = DAAS_SUI_CMD_UPGRADE,
+         .n_modules = 1,
+         .modules = mods,
+         .n_deps = 0,
          .arg = {.kind = DAAS_SUI_ARG_NESTED_RESULT, .index = 1, .sub = 2}},
     };
     memset(cmds[2].package, 0x77, 32);
@@ -532,11 +553,17 @@ static void test_typetag_text(void **state)
     (void)state;
     type_case("vector<u8>", "0601", "vector<u8>");
     type_case("0x2::coin::Coin<0x2::sui::SUI>",
-              "07" A2 "04636f696e04436f696e0107" A2 "0373756903535549" "00",
+              "07" A2 "04636f696e04436f696e0107" A2 "0373756903535549"
+              "00",
               "0x" A2 "::coin::Coin<0x" A2 "::sui::SUI>");
     type_case(" vector < vector<u256> > ", "06060a", "vector<vector<u256>>");
     type_case("0x2::m::P<u8, 0x2::m::Q<bool,u128>>",
-              "07" A2 "016d015002" "01" "07" A2 "016d0151" "02" "00" "03",
+              "07" A2 "016d015002"
+              "01"
+              "07" A2 "016d0151"
+              "02"
+              "00"
+              "03",
               "0x" A2 "::m::P<u8, 0x" A2 "::m::Q<bool, u128>>");
     type_case("address", "04", "address");
     type_case("signer", "05", "signer");
@@ -544,8 +571,16 @@ static void test_typetag_text(void **state)
     type_case("u32", "09", "u32");
     type_case("u64", "02", "u64");
     static const char *bad[] = {
-        "",       "u7",          "vector<u8",  "0x2::coin",      "0x::a::B",      "0x2::1a::B",
-        "u8 u8",  "0x2::a::B<>", "0x2::a::B<u8,>", "vectorx<u8>",
+        "",
+        "u7",
+        "vector<u8",
+        "0x2::coin",
+        "0x::a::B",
+        "0x2::1a::B",
+        "u8 u8",
+        "0x2::a::B<>",
+        "0x2::a::B<u8,>",
+        "vectorx<u8>",
         "0x00000000000000000000000000000000000000000000000000000000000000002::a::B",
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
