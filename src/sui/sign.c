@@ -46,7 +46,7 @@ void daas_sui_personal_message_digest(daas_bytes msg, uint8_t digest[DAAS_SUI_DI
     crypto_generichash_final(&st, digest, DAAS_SUI_DIGEST_LEN);
 }
 
-void daas_sui_transaction_digest(daas_bytes tx_bytes, uint8_t digest[DAAS_SUI_DIGEST_LEN])
+void daas_sui_transaction_signing_digest(daas_bytes tx_bytes, uint8_t digest[DAAS_SUI_DIGEST_LEN])
 {
     daas_sui_intent_digest(DAAS_SUI_INTENT_TRANSACTION, tx_bytes, digest);
 }
@@ -127,7 +127,7 @@ int daas_sui_sign_transaction(const daas_sui_key *k, daas_bytes tx_bytes, char *
                               daas_err *err)
 {
     uint8_t d[DAAS_SUI_DIGEST_LEN];
-    daas_sui_transaction_digest(tx_bytes, d);
+    daas_sui_transaction_signing_digest(tx_bytes, d);
     return sign_b64(k, d, b64_out, err);
 }
 
@@ -209,6 +209,6 @@ int daas_sui_verify_transaction(const char *b64sig, daas_bytes tx_bytes,
                                 uint8_t addr[DAAS_SUI_ADDRESS_LEN], daas_err *err)
 {
     uint8_t d[DAAS_SUI_DIGEST_LEN];
-    daas_sui_transaction_digest(tx_bytes, d);
+    daas_sui_transaction_signing_digest(tx_bytes, d);
     return verify_b64(b64sig, d, addr, err);
 }

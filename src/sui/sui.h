@@ -113,8 +113,9 @@ DAAS_MUST_USE int daas_sui_pubkey_from_base64(const char *s, daas_sui_pubkey *ou
 void daas_sui_intent_digest(uint8_t scope, daas_bytes value, uint8_t digest[DAAS_SUI_DIGEST_LEN]);
 /* Digest of a personal message: scope 3 over BCS vector<u8>(msg). */
 void daas_sui_personal_message_digest(daas_bytes msg, uint8_t digest[DAAS_SUI_DIGEST_LEN]);
-/* Digest of TransactionData BCS bytes: scope 0 over the raw tx bytes. */
-void daas_sui_transaction_digest(daas_bytes tx_bytes, uint8_t digest[DAAS_SUI_DIGEST_LEN]);
+/* The digest a transaction signature signs: intent scope 0 over the raw TransactionData
+ * bytes. Not the transaction ID: that is daas_sui_tx_digest (tx.h). */
+void daas_sui_transaction_signing_digest(daas_bytes tx_bytes, uint8_t digest[DAAS_SUI_DIGEST_LEN]);
 
 /* Signs a 32-byte intent digest; writes flag || sig || pubkey into out and its length into
  * *out_len (97 or 98). Errors: DAAS_ECRYPTO. */

@@ -141,7 +141,7 @@ static void test_transaction_vector(void **state)
     assert_int_equal(txlen, 219);
     uint8_t d[32];
     char hex[65];
-    daas_sui_transaction_digest(DAAS_BYTES(tx, txlen), d);
+    daas_sui_transaction_signing_digest(DAAS_BYTES(tx, txlen), d);
     hex_of(d, 32, hex, sizeof(hex));
     assert_string_equal(hex, "81634c2143521fdaf1c09531cca91293345418b510d331fbdba8fe5c43d27569");
     daas_sui_key *k = fixed_key(DAAS_SUI_ED25519);
