@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "bench.h"
+#include "common/util.h"
 
 enum { RS_HEAD, RS_LEN, RS_CSIZE, RS_CDATA, RS_CEND, RS_TRAILER, RS_EOF, RS_DONE };
 
@@ -137,17 +138,6 @@ static int feed_line(daas_bench_resp *r, const char *p, size_t n, size_t *used, 
     return DAAS_OK;
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* A complete line in the chunk framing states: size, end of data, trailer. */
 static int on_line(daas_bench_resp *r)
 {
@@ -167,10 +157,10 @@ static int on_line(daas_bench_resp *r)
     }
     int64_t size = 0;
     size_t i = 0;
-    for (; i < r->linelen && hexval(r->line[i]) >= 0; i++) {
+    for (; i < r->linelen && daas_hexval(r->line[i]) >= 0; i++) {
         if (size > (INT64_MAX >> 4))
             return DAAS_EINVAL;
-        size = size * 16 + hexval(r->line[i]);
+        size = size * 16 + daas_hexval(r->line[i]);
     }
     if (i == 0)
         return DAAS_EINVAL;

@@ -18,6 +18,7 @@
  *         RFC 3986 §2.1 (percent-encoding); specs/kube-api.md §5.4 (Status).
  */
 #include "api/http_int.h"
+#include "common/util.h"
 
 #include <jansson.h>
 #include <string.h>
@@ -59,17 +60,6 @@ static bool is_field_char(uint8_t c)
 static bool is_ows(uint8_t c)
 {
     return c == ' ' || c == '\t';
-}
-
-static int hexval(uint8_t c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
 }
 
 static bool span_ieq(daas_bytes s, const char *lit)
@@ -159,7 +149,7 @@ static size_t decode_path(daas_bytes src, char *dst)
         if (c == '%') {
             if (i + 2 >= src.len)
                 return (size_t)-1;
-            int hi = hexval(src.ptr[i + 1]), lo = hexval(src.ptr[i + 2]);
+            int hi = daas_hexval(src.ptr[i + 1]), lo = daas_hexval(src.ptr[i + 2]);
             if (hi < 0 || lo < 0 || (hi | lo) == 0)
                 return (size_t)-1;
             c = (uint8_t)(hi << 4 | lo);
@@ -486,10 +476,10 @@ static int parse_chunk_size(const uint8_t *p, size_t n, uint64_t *size, daas_err
 {
     size_t i = 0;
     uint64_t v = 0;
-    for (; i < n && hexval(p[i]) >= 0; i++) {
+    for (; i < n && daas_hexval(p[i]) >= 0; i++) {
         if (v >> 60)
             return daas_fail(err, DAAS_ETOOBIG, "chunk size overflows");
-        v = v << 4 | (uint64_t)hexval(p[i]);
+        v = v << 4 | (uint64_t)daas_hexval(p[i]);
     }
     if (i == 0)
         return daas_fail(err, DAAS_EINVAL, "malformed chunk size");
@@ -695,7 +685,7 @@ static uint8_t query_byte(const char *s, size_t n, size_t *i)
     if (c == '+')
         return ' ';
     if (c == '%' && *i + 2 <= n) {
-        int hi = hexval((uint8_t)s[*i]), lo = hexval((uint8_t)s[*i + 1]);
+        int hi = daas_hexval((uint8_t)s[*i]), lo = daas_hexval((uint8_t)s[*i + 1]);
         if (hi >= 0 && lo >= 0) {
             *i += 2;
             return (uint8_t)(hi << 4 | lo);

@@ -54,6 +54,9 @@ daas_blob *daas_blob_from_str(const char *s);
 daas_blob *daas_blob_ref(daas_blob *b);
 void daas_blob_unref(daas_blob **b);
 
+/* Value of a hex digit (either case), or -1. */
+int daas_hexval(int c);
+
 /* Length of the valid UTF-8 sequence at s (1-4), or 0 when it is not one (overlong forms,
  * surrogates and code points past U+10FFFF are not). Stops at a NUL: never reads past a
  * NUL-terminated string. */

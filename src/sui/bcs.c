@@ -90,9 +90,9 @@ int daas_sui_bcs_put_str(daas_buf *b, const char *s)
     return daas_sui_bcs_put_bytes(b, (const uint8_t *)s, strlen(s));
 }
 
-int daas_sui_bcs_put_addr(daas_buf *b, const uint8_t addr[DAAS_SUI_ADDR_LEN])
+int daas_sui_bcs_put_addr(daas_buf *b, const uint8_t addr[DAAS_SUI_ADDRESS_LEN])
 {
-    return daas_buf_append(b, addr, DAAS_SUI_ADDR_LEN);
+    return daas_buf_append(b, addr, DAAS_SUI_ADDRESS_LEN);
 }
 
 int daas_sui_bcs_put_option(daas_buf *b, bool some)
@@ -202,10 +202,10 @@ int daas_sui_bcs_get_u256(daas_sui_bcs_reader *r, const char *what, uint8_t out[
     return get_copy(r, what, 32, out, err);
 }
 
-int daas_sui_bcs_get_addr(daas_sui_bcs_reader *r, const char *what, uint8_t out[DAAS_SUI_ADDR_LEN],
+int daas_sui_bcs_get_addr(daas_sui_bcs_reader *r, const char *what, uint8_t out[DAAS_SUI_ADDRESS_LEN],
                           daas_err *err)
 {
-    return get_copy(r, what, DAAS_SUI_ADDR_LEN, out, err);
+    return get_copy(r, what, DAAS_SUI_ADDRESS_LEN, out, err);
 }
 
 /* SPEC: specs/sui.md §1.1 "Sequence lengths and enum variant tags are ULEB128". */

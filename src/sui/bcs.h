@@ -23,7 +23,8 @@
 #include "common/alloc.h"
 #include "common/err.h"
 
-#define DAAS_SUI_ADDR_LEN 32
+#define DAAS_SUI_ADDRESS_LEN 32 /* addresses and object ids */
+#define DAAS_SUI_DIGEST_LEN 32  /* BLAKE2b-256 digests (intent, transaction, object) */
 /* Largest value a BCS ULEB128 length or variant index may hold (BCS: u32). */
 #define DAAS_SUI_BCS_ULEB_MAX UINT32_MAX
 
@@ -46,7 +47,7 @@ DAAS_MUST_USE int daas_sui_bcs_put_bytes(daas_buf *b, const uint8_t *p, size_t n
 /* String: like bytes, from a NUL-terminated UTF-8 string (not validated here). */
 DAAS_MUST_USE int daas_sui_bcs_put_str(daas_buf *b, const char *s);
 /* A 32-byte address / object id (raw, no prefix). */
-DAAS_MUST_USE int daas_sui_bcs_put_addr(daas_buf *b, const uint8_t addr[DAAS_SUI_ADDR_LEN]);
+DAAS_MUST_USE int daas_sui_bcs_put_addr(daas_buf *b, const uint8_t addr[DAAS_SUI_ADDRESS_LEN]);
 /* Option tag (0x00 None / 0x01 Some; the caller then writes the value) and enum variant. */
 DAAS_MUST_USE int daas_sui_bcs_put_option(daas_buf *b, bool some);
 DAAS_MUST_USE int daas_sui_bcs_put_variant(daas_buf *b, uint32_t index);
@@ -95,7 +96,7 @@ DAAS_MUST_USE int daas_sui_bcs_get_bool(daas_sui_bcs_reader *r, const char *what
 DAAS_MUST_USE int daas_sui_bcs_get_fixed(daas_sui_bcs_reader *r, const char *what, size_t n,
                                          const uint8_t **out, daas_err *err);
 DAAS_MUST_USE int daas_sui_bcs_get_addr(daas_sui_bcs_reader *r, const char *what,
-                                        uint8_t out[DAAS_SUI_ADDR_LEN], daas_err *err);
+                                        uint8_t out[DAAS_SUI_ADDRESS_LEN], daas_err *err);
 /*
  * Vector length: at most max elements, and at most (bytes left / min_elem) so a hostile
  * length cannot make the caller allocate more than the input justifies (min_elem >= 1).

@@ -205,17 +205,6 @@ void daas_sui_address_hex(const uint8_t addr[DAAS_SUI_ADDRESS_LEN],
     sodium_bin2hex(out + 2, 65, addr, DAAS_SUI_ADDRESS_LEN);
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* SPEC: specs/sui.md §1 address text: strip 0x, left-pad to 64 hex */
 int daas_sui_address_parse(const char *s, uint8_t addr[DAAS_SUI_ADDRESS_LEN], daas_err *err)
 {
@@ -227,7 +216,7 @@ int daas_sui_address_parse(const char *s, uint8_t addr[DAAS_SUI_ADDRESS_LEN], da
         return daas_fail(err, DAAS_EINVAL, "sui address: want 1 to 64 hex digits");
     memset(addr, 0, DAAS_SUI_ADDRESS_LEN);
     for (size_t i = 0; i < n; i++) {
-        int v = hexval(h[n - 1 - i]);
+        int v = daas_hexval(h[n - 1 - i]);
         if (v < 0)
             return daas_fail(err, DAAS_EINVAL, "sui address: invalid hex digit");
         size_t byte = DAAS_SUI_ADDRESS_LEN - 1 - i / 2;

@@ -23,6 +23,7 @@
 
 #include "common/alloc.h"
 #include "common/err.h"
+#include "sui/bcs.h" /* DAAS_SUI_ADDRESS_LEN, DAAS_SUI_DIGEST_LEN */
 
 /* SPEC: specs/sui.md §2.1 signature-scheme flags (user key schemes only). */
 enum {
@@ -32,12 +33,10 @@ enum {
 };
 
 #define DAAS_SUI_SECRET_LEN 32     /* Ed25519 seed or ECDSA big-endian scalar */
-#define DAAS_SUI_ADDRESS_LEN 32    /* BLAKE2b-256(flag || pubkey) */
 #define DAAS_SUI_ADDRESS_HEX_LEN 66 /* "0x" + 64 lowercase hex, without the NUL */
 #define DAAS_SUI_PUBKEY_MAX 33     /* 32 for Ed25519, 33 (SEC1 compressed) for ECDSA */
 #define DAAS_SUI_SIG_LEN 64        /* Ed25519 signature or compact ECDSA r||s */
 #define DAAS_SUI_SERSIG_MAX 98     /* flag || sig || pubkey */
-#define DAAS_SUI_DIGEST_LEN 32     /* BLAKE2b-256 of the intent message */
 #define DAAS_SUI_PRIVKEY_STR_LEN 70 /* "suiprivkey1" + 59 bech32 characters, without NUL */
 
 /* SPEC: specs/sui.md §3.1 intent scopes a user client uses. */

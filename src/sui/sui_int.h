@@ -17,6 +17,14 @@ struct daas_sui_key {
     daas_sui_pubkey pub;                 /* public key derived from secret */
 };
 
+/* rc = x; on failure jump to the function's out label (needs `int rc` and `out:`). */
+#define DAAS_SUI__TRY(x)                                                                   \
+    do {                                                                                   \
+        rc = (x);                                                                          \
+        if (rc != DAAS_OK)                                                                 \
+            goto out;                                                                      \
+    } while (0)
+
 #define DAAS_SUI__BECH32_MAX 90 /* BIP-173 length limit */
 
 /* Bech32 (BIP-173, constant 1) of hrp and 8-bit data into out (NUL-terminated).

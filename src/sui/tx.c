@@ -12,14 +12,10 @@
 
 #include <sodium.h>
 
+#include "sui/sui_int.h"
 #include "sui/tx.h"
 
-#define TRY(x)                                                                                     \
-    do {                                                                                           \
-        rc = (x);                                                                                  \
-        if (rc != DAAS_OK)                                                                         \
-            goto out;                                                                              \
-    } while (0)
+#define TRY(x) DAAS_SUI__TRY(x)
 
 static int too_many(daas_err *err, const char *what, size_t n, size_t max)
 {
@@ -345,13 +341,13 @@ out:
 static const char *const PRIM_NAMES[] = {"bool", "u8", "u64", "u128", "address", "signer",
                                          NULL,   NULL, "u16", "u32",  "u256"};
 
-static int format_addr(daas_buf *b, const uint8_t a[DAAS_SUI_ADDR_LEN])
+static int format_addr(daas_buf *b, const uint8_t a[DAAS_SUI_ADDRESS_LEN])
 {
     static const char hexd[] = "0123456789abcdef";
-    char s[2 + 2 * DAAS_SUI_ADDR_LEN];
+    char s[2 + 2 * DAAS_SUI_ADDRESS_LEN];
     s[0] = '0';
     s[1] = 'x';
-    for (size_t i = 0; i < DAAS_SUI_ADDR_LEN; i++) {
+    for (size_t i = 0; i < DAAS_SUI_ADDRESS_LEN; i++) {
         s[2 + 2 * i] = hexd[a[i] >> 4];
         s[3 + 2 * i] = hexd[a[i] & 15];
     }

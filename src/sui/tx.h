@@ -36,12 +36,9 @@
 #define DAAS_SUI_MAX_IDENT 128u    /* module / function / struct name bytes */
 #define DAAS_SUI_MAX_MODULES 1024u /* Publish/Upgrade modules and dependencies */
 
-#ifndef DAAS_SUI_DIGEST_LEN
-#define DAAS_SUI_DIGEST_LEN 32 /* same value as sui.h */
-#endif
 
 typedef struct daas_sui_objref {
-    uint8_t id[DAAS_SUI_ADDR_LEN];       /* object id */
+    uint8_t id[DAAS_SUI_ADDRESS_LEN];       /* object id */
     uint64_t version;                    /* sequence number */
     uint8_t digest[DAAS_SUI_DIGEST_LEN]; /* object digest (BCS: 0x20 + 32 bytes) */
 } daas_sui_objref;
@@ -63,7 +60,7 @@ typedef enum daas_sui_typetag_kind {
 typedef struct daas_sui_typetag daas_sui_typetag;
 
 typedef struct daas_sui_structtag {
-    uint8_t address[DAAS_SUI_ADDR_LEN]; /* package address */
+    uint8_t address[DAAS_SUI_ADDRESS_LEN]; /* package address */
     char *module;                       /* module name (UTF-8, no NUL inside) */
     char *name;                         /* struct name */
     size_t n_params;                    /* number of type parameters */
@@ -104,7 +101,7 @@ typedef struct daas_sui_input {
     uint8_t *pure;                        /* PURE: the BCS bytes of the value */
     size_t pure_len;                      /* PURE: their length */
     daas_sui_objref ref;                  /* IMM_OR_OWNED, RECEIVING */
-    uint8_t shared_id[DAAS_SUI_ADDR_LEN]; /* SHARED: object id */
+    uint8_t shared_id[DAAS_SUI_ADDRESS_LEN]; /* SHARED: object id */
     uint64_t initial_shared_version;      /* SHARED */
     uint8_t mutability;                   /* SHARED: DAAS_SUI_SHARED_* */
 } daas_sui_input;
@@ -127,7 +124,7 @@ typedef struct daas_sui_module {
 typedef struct daas_sui_command {
     daas_sui_cmd_kind kind; /* which Command */
     /* MOVE_CALL: package; UPGRADE: the package being upgraded */
-    uint8_t package[DAAS_SUI_ADDR_LEN];
+    uint8_t package[DAAS_SUI_ADDRESS_LEN];
     char *module;                /* MOVE_CALL */
     char *function;              /* MOVE_CALL */
     size_t n_type_args;          /* MOVE_CALL type arguments */
@@ -143,7 +140,7 @@ typedef struct daas_sui_command {
     size_t n_modules;                   /* PUBLISH, UPGRADE */
     daas_sui_module *modules;           /* PUBLISH, UPGRADE */
     size_t n_deps;                      /* PUBLISH, UPGRADE */
-    uint8_t (*deps)[DAAS_SUI_ADDR_LEN]; /* PUBLISH, UPGRADE: dependency package ids */
+    uint8_t (*deps)[DAAS_SUI_ADDRESS_LEN]; /* PUBLISH, UPGRADE: dependency package ids */
 } daas_sui_command;
 
 typedef enum daas_sui_expiration_kind {
@@ -177,7 +174,7 @@ typedef struct daas_sui_ptb {
 typedef struct daas_sui_gas {
     size_t n_payment; /* gas coins (may be 0) */
     daas_sui_objref *payment;
-    uint8_t owner[DAAS_SUI_ADDR_LEN]; /* gas owner (= sender unless sponsored) */
+    uint8_t owner[DAAS_SUI_ADDRESS_LEN]; /* gas owner (= sender unless sponsored) */
     uint64_t price;                   /* MIST per gas unit */
     uint64_t budget;                  /* MIST */
 } daas_sui_gas;
@@ -185,7 +182,7 @@ typedef struct daas_sui_gas {
 /* TransactionData::V1. */
 typedef struct daas_sui_tx {
     daas_sui_ptb kind;                 /* TransactionKind::ProgrammableTransaction */
-    uint8_t sender[DAAS_SUI_ADDR_LEN]; /* sender address */
+    uint8_t sender[DAAS_SUI_ADDRESS_LEN]; /* sender address */
     daas_sui_gas gas;                  /* gas data */
     daas_sui_expiration expiration;    /* expiration */
 } daas_sui_tx;

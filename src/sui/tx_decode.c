@@ -14,14 +14,11 @@
  */
 #include <string.h>
 
+#include "sui/sui_int.h"
 #include "sui/tx.h"
+#include "common/util.h"
 
-#define TRY(x)                                                                                     \
-    do {                                                                                           \
-        rc = (x);                                                                                  \
-        if (rc != DAAS_OK)                                                                         \
-            goto out;                                                                              \
-    } while (0)
+#define TRY(x) DAAS_SUI__TRY(x)
 
 typedef daas_sui_bcs_reader rd;
 
@@ -196,7 +193,7 @@ static int get_modules(rd *r, daas_sui_command *c, daas_err *err)
             memcpy(c->modules[i].bytes, m.ptr, m.len);
         c->modules[i].len = m.len;
     }
-    TRY(daas_sui_bcs_get_len(r, "dependencies", DAAS_SUI_MAX_MODULES, DAAS_SUI_ADDR_LEN, &n, err));
+    TRY(daas_sui_bcs_get_len(r, "dependencies", DAAS_SUI_MAX_MODULES, DAAS_SUI_ADDRESS_LEN, &n, err));
     c->deps = daas_xcalloc(n ? n : 1, sizeof(*c->deps));
     c->n_deps = n;
     for (size_t i = 0; i < n; i++)
@@ -468,34 +465,23 @@ static int parse_ident(tparse *t, char **out, daas_err *err)
     return DAAS_OK;
 }
 
-static int hex_val(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* "0x" + 1..64 hex digits, left-padded with zeros to 32 bytes (TS normalizeSuiAddress). */
-static int parse_addr(tparse *t, uint8_t out[DAAS_SUI_ADDR_LEN], daas_err *err)
+static int parse_addr(tparse *t, uint8_t out[DAAS_SUI_ADDRESS_LEN], daas_err *err)
 {
     size_t n = 0;
     if (t->p[0] != '0' || (t->p[1] != 'x' && t->p[1] != 'X'))
         return tfail(t, "expected a primitive type or an 0x address", err);
-    t->p += 2;
-    while (hex_val(t->p[n]) >= 0)
+    while (daas_hexval(t->p[2 + n]) >= 0)
         n++;
-    if (n == 0 || n > 2 * DAAS_SUI_ADDR_LEN)
+    if (n == 0 || n > 2 * DAAS_SUI_ADDRESS_LEN)
         return tfail(t, "address needs 1 to 64 hex digits", err);
-    memset(out, 0, DAAS_SUI_ADDR_LEN);
-    for (size_t i = 0; i < n; i++) {
-        size_t nib = 2 * DAAS_SUI_ADDR_LEN - n + i; /* nibble index in the padded form */
-        out[nib / 2] |= (uint8_t)(hex_val(t->p[i]) << (nib % 2 ? 0 : 4));
-    }
-    t->p += n;
+    /* the address ends where the hex digits do ("0x2::coin"): parse a copy of just it */
+    char text[2 + 2 * DAAS_SUI_ADDRESS_LEN + 1];
+    memcpy(text, t->p, 2 + n);
+    text[2 + n] = '\0';
+    if (daas_sui_address_parse(text, out, NULL) != DAAS_OK)
+        return tfail(t, "address needs 1 to 64 hex digits", err);
+    t->p += 2 + n;
     return DAAS_OK;
 }
 
