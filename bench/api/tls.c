@@ -65,16 +65,6 @@ static int yaml_b64(const char *text, const char *key, daas_buf *out, daas_err *
     return DAAS_OK;
 }
 
-static int crypto_fail(daas_err *err, const char *what)
-{
-    char buf[160] = "";
-    unsigned long e = ERR_get_error();
-    if (e != 0)
-        ERR_error_string_n(e, buf, sizeof buf);
-    ERR_clear_error();
-    return daas_fail(err, DAAS_ECRYPTO, "%s failed: %s", what, buf);
-}
-
 /* Loads CA, certificate and key (PEM in the three buffers) into ctx. */
 static int load_creds(SSL_CTX *ctx, const daas_buf *ca, const daas_buf *crt, const daas_buf *key,
                       daas_err *err)
@@ -88,13 +78,13 @@ static int load_creds(SSL_CTX *ctx, const daas_buf *ca, const daas_buf *crt, con
     EVP_PKEY *pk = b3 ? PEM_read_bio_PrivateKey(b3, NULL, NULL, NULL) : NULL;
 
     if (cax == NULL || x == NULL || pk == NULL) {
-        rc = crypto_fail(err, "decoding the kubeconfig PEM");
+        rc = daas_from_ssl(err, "decoding the kubeconfig PEM");
         goto out;
     }
     if (X509_STORE_add_cert(SSL_CTX_get_cert_store(ctx), cax) != 1 ||
         SSL_CTX_use_certificate(ctx, x) != 1 || SSL_CTX_use_PrivateKey(ctx, pk) != 1 ||
         SSL_CTX_check_private_key(ctx) != 1)
-        rc = crypto_fail(err, "loading the client credentials");
+        rc = daas_from_ssl(err, "loading the client credentials");
 out:
     X509_free(cax);
     X509_free(x);
@@ -123,14 +113,14 @@ static int setup_ctx(daas_bench_tls *t, daas_err *err)
 {
     t->ctx = SSL_CTX_new(TLS_client_method());
     if (t->ctx == NULL)
-        return crypto_fail(err, "SSL_CTX_new");
+        return daas_from_ssl(err, "SSL_CTX_new");
     SSL_CTX_set_app_data(t->ctx, t);
     SSL_CTX_set_min_proto_version(t->ctx, TLS1_2_VERSION);
     SSL_CTX_set_verify(t->ctx, SSL_VERIFY_PEER, NULL);
     if (X509_VERIFY_PARAM_set1_ip_asc(SSL_CTX_get0_param(t->ctx), "127.0.0.1") != 1 ||
         SSL_CTX_set_ciphersuites(t->ctx, "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:"
                                          "TLS_CHACHA20_POLY1305_SHA256") != 1)
-        return crypto_fail(err, "configuring the TLS client");
+        return daas_from_ssl(err, "configuring the TLS client");
     SSL_CTX_set_session_cache_mode(t->ctx,
                                    SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
     SSL_CTX_sess_set_new_cb(t->ctx, on_new_session);

@@ -7,6 +7,8 @@
 #include "common/err.h"
 
 #include <errno.h>
+
+#include <openssl/err.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -83,6 +85,16 @@ int daas_err_http(int code)
 const char *daas_err_reason(int code)
 {
     return code == DAAS_OK ? "" : lookup(code)->reason;
+}
+
+int daas_from_ssl(daas_err *err, const char *what)
+{
+    char buf[160] = "";
+    unsigned long e = ERR_get_error();
+    if (e != 0)
+        ERR_error_string_n(e, buf, sizeof buf);
+    ERR_clear_error();
+    return daas_fail(err, DAAS_ECRYPTO, "%s failed%s%s", what, buf[0] ? ": " : "", buf);
 }
 
 int daas_from_errno(int e)

@@ -69,6 +69,10 @@ const char *daas_err_text(int code);
 int daas_err_http(int code);
 const char *daas_err_reason(int code);
 
+/* Fails err with DAAS_ECRYPTO: "<what> failed: <OpenSSL's first queued error>", and empties
+ * OpenSSL's error queue. Returns DAAS_ECRYPTO. */
+int daas_from_ssl(daas_err *err, const char *what);
+
 /* Converts errno to a daas code (ENOENT→ENOTFOUND, EEXIST→EEXIST, ENOSPC/EIO→EIO, ...). */
 int daas_from_errno(int e);
 

@@ -356,10 +356,7 @@ int daas_pki_server_ctx(daas_pki *p, SSL_CTX **out, daas_err *err)
     return DAAS_OK;
 fail:
     SSL_CTX_free(ctx);
-    char buf[160] = "";
-    ERR_error_string_n(ERR_get_error(), buf, sizeof buf);
-    ERR_clear_error();
-    return daas_fail(err, DAAS_ECRYPTO, "building the TLS server context failed: %s", buf);
+    return daas_from_ssl(err, "building the TLS server context");
 }
 
 /* Copies the text of the entries of one attribute (nid) of name. Returns the count. */

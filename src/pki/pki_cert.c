@@ -28,22 +28,11 @@
 
 #define BACKDATE_SEC (5 * 60)
 
-/* Appends OpenSSL's first queued error to a daas error and empties the queue. */
-static int crypto_fail(daas_err *err, const char *what)
-{
-    char buf[160] = "";
-    unsigned long e = ERR_get_error();
-    if (e != 0)
-        ERR_error_string_n(e, buf, sizeof buf);
-    ERR_clear_error();
-    return daas_fail(err, DAAS_ECRYPTO, "%s failed%s%s", what, buf[0] ? ": " : "", buf);
-}
-
 int daas_pki__new_key(EVP_PKEY **out, daas_err *err)
 {
     *out = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
     if (*out == NULL)
-        return crypto_fail(err, "EC P-256 key generation");
+        return daas_from_ssl(err, "EC P-256 key generation");
     return DAAS_OK;
 }
 
@@ -115,7 +104,7 @@ int daas_pki__new_ca(EVP_PKEY *key, long days, X509 **out, daas_err *err)
 
     *out = NULL;
     if (x == NULL)
-        return crypto_fail(err, "X509_new");
+        return daas_from_ssl(err, "X509_new");
     /* k3s names its CA "k3s-server-ca@<unix time>": a re-created CA gets a new name, so a
      * client holding the old CA fails with a clear "unknown authority" error. */
     snprintf(cn, sizeof cn, "daas-ca@%lld", (long long)time(NULL));
@@ -123,7 +112,7 @@ int daas_pki__new_ca(EVP_PKEY *key, long days, X509 **out, daas_err *err)
     if (set_basics(x, key, days) != 0 || name_add(n, "CN", cn) != 0 ||
         X509_set_issuer_name(x, n) != 1 || ca_extensions(x) != 0 ||
         X509_sign(x, key, EVP_sha256()) <= 0) {
-        rc = crypto_fail(err, "building the CA certificate");
+        rc = daas_from_ssl(err, "building the CA certificate");
         X509_free(x);
         return rc;
     }
@@ -211,11 +200,11 @@ int daas_pki__new_leaf(X509 *ca, EVP_PKEY *ca_key, EVP_PKEY *key, const daas_pki
 
     *out = NULL;
     if (x == NULL)
-        return crypto_fail(err, "X509_new");
+        return daas_from_ssl(err, "X509_new");
     if (set_basics(x, key, lf->days) != 0 || leaf_subject(x, lf) != 0 ||
         X509_set_issuer_name(x, X509_get_subject_name(ca)) != 1 ||
         leaf_extensions(x, ca, lf) != 0 || X509_sign(x, ca_key, EVP_sha256()) <= 0) {
-        rc = crypto_fail(err, lf->server ? "building the server certificate"
+        rc = daas_from_ssl(err, lf->server ? "building the server certificate"
                                           : "building a client certificate");
         X509_free(x);
         return rc;
