@@ -284,7 +284,9 @@ static bool run_phases(daas_bench_tls *t, const daas_bench_cfg *cfg, daas_bench_
     } else {
         m = cpu_now(s);
         daas_bench_creates_rated(t, cfg, "rated", cfg->creates / 2, 5000, &r);
-        print_load("creates@5000/s", &r, 4900, 20);
+        /* "kept up": achieved within 5% of offered (a short run loses a little to the last
+         * answer's latency, which the wall time includes) */
+        print_load("creates@5000/s", &r, 4750, 20);
         print_cpu(s, &m);
         if (!server_alive(s, "creates at 5000/s"))
             return false;
