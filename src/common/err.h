@@ -41,7 +41,9 @@
     X(ECRYPTO, -18, 500, "InternalError", "cryptographic failure")                       \
     X(EAGAIN, -19, 500, "InternalError", "need more data")                               \
     X(EHEADERS, -20, 431, "RequestHeaderFieldsTooLarge", "request header fields too large") \
-    X(ENOTIMPL, -21, 501, "NotImplemented", "not implemented")
+    X(ENOTIMPL, -21, 501, "NotImplemented", "not implemented")                          \
+    X(EREMOTE, -22, 502, "InternalError", "remote service error")                        \
+    X(EFAILED, -23, 409, "Conflict", "transaction failed")
 
 enum {
     DAAS_OK = 0,
