@@ -7,6 +7,7 @@
 #include "common/util.h"
 
 #include <errno.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -325,4 +326,33 @@ bool daas_ct_equal(const void *a, const void *b, size_t n)
     for (size_t i = 0; i < n; i++)
         d |= (uint8_t)(x[i] ^ y[i]);
     return d == 0;
+}
+
+static int mkdir_one(const char *dir, daas_err *err)
+{
+    struct stat st;
+    if (mkdir(dir, 0700) == 0)
+        return DAAS_OK;
+    if (errno != EEXIST)
+        return daas_fail(err, DAAS_EIO, "cannot create directory %s: %s", dir, strerror(errno));
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+        return daas_fail(err, DAAS_EIO, "%s exists and is not a directory", dir);
+    return DAAS_OK;
+}
+
+int daas_mkdir_p(const char *dir, daas_err *err)
+{
+    char *copy = daas_xstrdup(dir);
+    int rc = DAAS_OK;
+    for (char *s = copy + 1; *s != '\0' && rc == DAAS_OK; s++) {
+        if (*s != '/')
+            continue;
+        *s = '\0';
+        rc = mkdir_one(copy, err);
+        *s = '/';
+    }
+    if (rc == DAAS_OK)
+        rc = mkdir_one(copy, err);
+    daas_free(copy);
+    return rc;
 }

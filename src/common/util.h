@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "common/alloc.h"
+#include "common/err.h"
 
 /* Wall clock in milliseconds / seconds since the epoch; monotonic clock in nanoseconds. */
 int64_t daas_now_ms(void);
@@ -64,5 +65,9 @@ size_t daas_utf8_seq(const unsigned char *s);
 
 /* Constant-time equality of two byte ranges (lengths are not secret). */
 bool daas_ct_equal(const void *a, const void *b, size_t n);
+
+/* mkdir -p: creates dir and its missing parents with mode 0700. An existing directory is
+ * fine; an existing non-directory is DAAS_EIO. */
+DAAS_MUST_USE int daas_mkdir_p(const char *dir, daas_err *err);
 
 #endif

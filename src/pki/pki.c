@@ -19,6 +19,7 @@
  * Spec:   specs/kube-api.md §8.1; k3s pkg/cli/server (dynamiclistener SANs).
  */
 #include "pki/pki_int.h"
+#include "common/util.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -232,29 +233,11 @@ static void set_paths(daas_pki *p, const char *dir)
     p->kubeconfig = daas_xasprintf("%s/kubeconfig.yaml", dir);
 }
 
-/* mkdir -p with mode 0700 for each directory it creates. */
-static int make_dirs(const char *dir, daas_err *err)
-{
-    char *copy = daas_xstrdup(dir);
-    int rc = DAAS_OK;
-    for (char *s = copy + 1; *s != '\0' && rc == DAAS_OK; s++) {
-        if (*s != '/')
-            continue;
-        *s = '\0';
-        rc = daas_pki__mkdir(copy, err);
-        *s = '/';
-    }
-    if (rc == DAAS_OK)
-        rc = daas_pki__mkdir(copy, err);
-    daas_free(copy);
-    return rc;
-}
-
 static int ensure_all(daas_pki *p, const daas_pki_opts *o, daas_err *err)
 {
     static const char *const admin_orgs[] = {"system:masters"};
     san_list *sans = daas_xmalloc(sizeof *sans);
-    int rc = make_dirs(p->data_dir, err);
+    int rc = daas_mkdir_p(p->data_dir, err);
     if (rc == DAAS_OK)
         rc = daas_pki__mkdir(p->tls_dir, err);
     if (rc == DAAS_OK)
@@ -283,7 +266,7 @@ int daas_pki_ensure(const daas_pki_opts *opts, daas_pki **out, daas_err *err)
     daas_pki *p = daas_xcalloc(1, sizeof *p);
     set_paths(p, opts->data_dir);
     int rc = ensure_all(p, opts, err);
-    if (rc == DAAS_OK)
+    if (rc == DAAS_OK && !opts->no_kubeconfig)
         rc = daas_pki__write_kubeconfig(
             p, opts->server_url != NULL ? opts->server_url : "https://127.0.0.1:6443",
             opts->cluster_name != NULL ? opts->cluster_name : "default", err);

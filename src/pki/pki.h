@@ -31,6 +31,7 @@ typedef struct daas_pki_opts {
     size_t nextra_sans;
     const char *server_url;        /* for the kubeconfig, e.g. "https://127.0.0.1:6443" */
     const char *cluster_name;      /* kubeconfig cluster/context name (default "default") */
+    bool no_kubeconfig;            /* a TLS-only user (the devnet): write no kubeconfig */
 } daas_pki_opts;
 
 /* Loads or creates: CA (ECDSA P-256, 10 years), server cert (SANs: localhost, 127.0.0.1, ::1,
