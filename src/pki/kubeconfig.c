@@ -1,6 +1,7 @@
 /*
  * kubeconfig.c: writes <data_dir>/kubeconfig.yaml, the admin kubeconfig (CA, server URL and
- * the admin client certificate and key, all embedded as base64 PEM).
+ * the admin client certificate and key, all embedded as base64 PEM), and kubeconfigs whose
+ * user is an exec credential plugin (`daas auth token`, the wallet kubeconfig of --dev).
  *
  * Owns:   the YAML text of the kubeconfig.
  * Not:    the certificates themselves (pki.c).
@@ -68,7 +69,21 @@ typedef struct kc_parts {
     const char *ca_b64;
     const char *crt_b64;
     const char *key_b64;
+    const char *const *exec; /* exec user: command then args, NULL-terminated (or NULL) */
 } kc_parts;
+
+/* users[0].user for an exec credential plugin (client.authentication.k8s.io/v1). */
+static void render_exec(sink *s, const char *const *argv)
+{
+    put(s, "\n    exec:\n      apiVersion: client.authentication.k8s.io/v1\n      command: ");
+    put_quoted(s, argv[0]);
+    put(s, "\n      args:");
+    for (size_t i = 1; argv[i] != NULL; i++) {
+        put(s, "\n      - ");
+        put_quoted(s, argv[i]);
+    }
+    put(s, "\n      interactiveMode: Never\n      provideClusterInfo: false\n");
+}
 
 static void render(sink *s, const kc_parts *k)
 {
@@ -89,7 +104,12 @@ static void render(sink *s, const kc_parts *k)
     put_quoted(s, k->name);
     put(s, "\npreferences: {}\nusers:\n- name: ");
     put_quoted(s, k->name);
-    put(s, "\n  user:\n    client-certificate-data: ");
+    put(s, "\n  user:");
+    if (k->exec != NULL) {
+        render_exec(s, k->exec);
+        return;
+    }
+    put(s, "\n    client-certificate-data: ");
     put(s, k->crt_b64);
     put(s, "\n    client-key-data: ");
     put(s, k->key_b64);
@@ -123,31 +143,51 @@ static void free_secret_str(char *s)
         daas_pki__free_secret(s, strlen(s));
 }
 
+/* Measures, renders into one exact-size buffer, writes path 0600, wipes the buffer. */
+static int write_rendered(const char *path, const kc_parts *k, daas_err *err)
+{
+    sink s = {0};
+    render(&s, k);
+    s.cap = s.len;
+    s.len = 0;
+    s.p = daas_xmalloc(s.cap + 1);
+    render(&s, k);
+    int rc = daas_pki__write_file(path, s.p, s.len, 0600, err);
+    daas_pki__free_secret(s.p, s.cap);
+    return rc;
+}
+
 int daas_pki__write_kubeconfig(daas_pki *p, const char *server_url, const char *cluster,
                                daas_err *err)
 {
     char *ca = NULL, *crt = NULL, *key = NULL;
-    sink s = {0};
 
     int rc = cert_b64(p->ca, &ca, err);
     if (rc == DAAS_OK)
         rc = cert_b64(p->adm, &crt, err);
     if (rc == DAAS_OK)
         rc = key_b64(p->adm_key, &key, err);
-    if (rc != DAAS_OK)
-        goto out;
-    kc_parts k = {server_url, cluster, ca, crt, key};
-    render(&s, &k);
-    s.cap = s.len;
-    s.len = 0;
-    s.p = daas_xmalloc(s.cap + 1);
-    render(&s, &k);
-    rc = daas_pki__write_file(p->kubeconfig, s.p, s.len, 0600, err);
-out:
-    if (s.p != NULL)
-        daas_pki__free_secret(s.p, s.cap);
+    if (rc == DAAS_OK) {
+        kc_parts k = {server_url, cluster, ca, crt, key, NULL};
+        rc = write_rendered(p->kubeconfig, &k, err);
+    }
     daas_free(ca);
     daas_free(crt);
     free_secret_str(key);
+    return rc;
+}
+
+int daas_pki_write_exec_kubeconfig(daas_pki *p, const char *path, const char *server_url,
+                                   const char *name, const char *const *argv, daas_err *err)
+{
+    if (argv == NULL || argv[0] == NULL)
+        return daas_fail(err, DAAS_EINVAL, "kubeconfig: no exec command");
+    char *ca = NULL;
+    int rc = cert_b64(p->ca, &ca, err);
+    if (rc == DAAS_OK) {
+        kc_parts k = {server_url, name, ca, NULL, NULL, argv};
+        rc = write_rendered(path, &k, err);
+    }
+    daas_free(ca);
     return rc;
 }

@@ -59,6 +59,13 @@ DAAS_MUST_USE int daas_pki_issue_client(daas_pki *p, const char *cn, const char 
                                         size_t norgs, const char *cert_path,
                                         const char *key_path, daas_err *err);
 
+/* Writes a kubeconfig at path (0600) whose user runs an exec credential plugin: argv[0] is
+ * the command, the rest its arguments (NULL-terminated). Cluster, context and user are all
+ * called name; the cluster CA is embedded. */
+DAAS_MUST_USE int daas_pki_write_exec_kubeconfig(daas_pki *p, const char *path,
+                                                 const char *server_url, const char *name,
+                                                 const char *const *argv, daas_err *err);
+
 /* Paths of the files it manages (owned by p). */
 const char *daas_pki_ca_path(const daas_pki *p);
 const char *daas_pki_kubeconfig_path(const daas_pki *p);
