@@ -58,13 +58,13 @@ typedef struct daas_pkg_params {
 } daas_pkg_params;
 
 /* One address's entry in Pool.stakes. */
-typedef struct daas_pkg_stake {
+typedef struct daas_pkg_stake_info {
     bool present;          /* false: the address has no stake (other fields 0) */
     uint64_t amount;       /* MIST staked */
     uint8_t role;          /* requested tier 1..4 */
     uint64_t locked_until; /* first epoch in which unstake is allowed */
     bool slashed;          /* ever slashed: grants no role */
-} daas_pkg_stake;
+} daas_pkg_stake_info;
 
 /*
  * Finds the package's Pool and Registry (objects of type <package>::staking::Pool and
@@ -83,12 +83,12 @@ DAAS_MUST_USE int daas_pkg_get_params(daas_sui_client *c, const daas_pkg *pkg,
 /* Reads addr's stake (the dynamic field of pkg->stakes named by the address). No stake is
  * DAAS_OK with out->present = false. DAAS_EREMOTE on a malformed entry. */
 DAAS_MUST_USE int daas_pkg_stake_of(daas_sui_client *c, const daas_pkg *pkg,
-                                    const uint8_t addr[DAAS_SUI_ADDRESS_LEN], daas_pkg_stake *out,
-                                    daas_err *err);
+                                    const uint8_t addr[DAAS_SUI_ADDRESS_LEN],
+                                    daas_pkg_stake_info *out, daas_err *err);
 
 /* move/README.md role_of: 0 when absent or slashed, else the highest r <= stake->role with
  * amount >= thresholds[r-1], or 0. Pure. */
-int daas_pkg_role_of(const daas_pkg_params *params, const daas_pkg_stake *stake);
+int daas_pkg_role_of(const daas_pkg_params *params, const daas_pkg_stake_info *stake);
 
 /* "none", "viewer", "user", "node", "admin" for 0..4; "invalid" otherwise. Static strings. */
 const char *daas_pkg_role_name(int role);
