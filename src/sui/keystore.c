@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -415,13 +416,13 @@ static int write_all(int fd, const char *p, size_t n)
     return DAAS_OK;
 }
 
-int daas_sui_keystore_save(const daas_sui_keystore *ks, const char *path, daas_err *err)
+/* Writes text to path atomically (temp file, fsync, rename) with mode. */
+static int write_file_atomic(const char *path, const char *text, size_t len, mode_t mode,
+                             daas_err *err)
 {
-    size_t len = 0;
-    char *text = daas_sui_keystore_render(ks, &len);
     char *tmp = daas_xasprintf("%s.tmp.%d", path, (int)getpid());
     int rc = DAAS_OK;
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
     if (fd < 0) {
         rc = daas_fail(err, daas_from_errno(errno), "keystore: cannot create %s", tmp);
         goto out;
@@ -438,8 +439,84 @@ int daas_sui_keystore_save(const daas_sui_keystore *ks, const char *path, daas_e
         rc = daas_fail(err, daas_from_errno(errno), "keystore: cannot rename onto %s", path);
     }
 out:
+    daas_free(tmp);
+    return rc;
+}
+
+int daas_sui_keystore_save(const daas_sui_keystore *ks, const char *path, daas_err *err)
+{
+    size_t len = 0;
+    char *text = daas_sui_keystore_render(ks, &len);
+    int rc = write_file_atomic(path, text, len, 0600, err);
     sodium_memzero(text, len);
     daas_free(text);
-    daas_free(tmp);
+    return rc;
+}
+
+char *daas_sui_keystore_default_path(void)
+{
+    const char *env = getenv("DAAS_KEYSTORE");
+    if (env != NULL && env[0] != '\0')
+        return daas_xstrdup(env);
+    const char *home = getenv("HOME");
+    return daas_xasprintf("%s/.sui/sui_config/sui.keystore", home ? home : ".");
+}
+
+/* sui.aliases in the keystore's directory. */
+static char *aliases_path(const char *keystore)
+{
+    const char *slash = strrchr(keystore, '/');
+    if (slash == NULL)
+        return daas_xstrdup("sui.aliases");
+    return daas_xasprintf("%.*s/sui.aliases", (int)(slash - keystore), keystore);
+}
+
+int daas_sui_keystore_load_with_aliases(const char *path, daas_sui_keystore **out, daas_err *err)
+{
+    int rc = daas_sui_keystore_load(path, out, err);
+    char *apath = aliases_path(path), *data = NULL;
+    size_t len = 0;
+    if (rc == DAAS_OK && access(apath, F_OK) == 0) {
+        rc = read_file(apath, &data, &len, err);
+        if (rc == DAAS_OK)
+            rc = daas_sui_keystore_parse_aliases(*out, data, len, err);
+        if (rc != DAAS_OK)
+            daas_sui_keystore_free(out);
+    }
+    daas_free(data);
+    daas_free(apath);
+    return rc;
+}
+
+int daas_sui_keystore_store_key(const char *path, const daas_sui_key *k, const char *alias,
+                                daas_err *err)
+{
+    char *own = path ? NULL : daas_sui_keystore_default_path();
+    const char *p = path ? path : own;
+    char *apath = aliases_path(p), *dir = daas_xstrdup(apath), *text = NULL;
+    daas_sui_keystore *ks = NULL;
+    char *slash = strrchr(dir, '/');
+    if (slash != NULL)
+        *slash = '\0';
+    else
+        dir[0] = '.', dir[1] = '\0';
+    int rc = access(p, F_OK) == 0 ? daas_sui_keystore_load_with_aliases(p, &ks, err)
+                                  : daas_mkdir_p(dir, err);
+    if (rc == DAAS_OK && ks == NULL)
+        ks = daas_sui_keystore_new();
+    if (rc == DAAS_OK)
+        rc = daas_sui_keystore_add(ks, k, alias, err);
+    if (rc == DAAS_OK)
+        rc = daas_sui_keystore_save(ks, p, err);
+    size_t len = 0;
+    if (rc == DAAS_OK)
+        text = daas_sui_keystore_render_aliases(ks, &len);
+    if (rc == DAAS_OK)
+        rc = write_file_atomic(apath, text, len, 0644, err);
+    daas_free(text);
+    daas_sui_keystore_free(&ks);
+    daas_free(dir);
+    daas_free(apath);
+    daas_free(own);
     return rc;
 }

@@ -186,5 +186,15 @@ char *daas_sui_keystore_render_aliases(const daas_sui_keystore *ks, size_t *len_
 /* Writes the keystore to path atomically with mode 0600 (temp file + rename). */
 DAAS_MUST_USE int daas_sui_keystore_save(const daas_sui_keystore *ks, const char *path,
                                          daas_err *err);
+/* $DAAS_KEYSTORE, else $HOME/.sui/sui_config/sui.keystore (the Sui CLI's). Caller frees. */
+char *daas_sui_keystore_default_path(void);
+/* Loads the keystore at path and, when present, sui.aliases in the same directory. */
+DAAS_MUST_USE int daas_sui_keystore_load_with_aliases(const char *path, daas_sui_keystore **out,
+                                                      daas_err *err);
+/* Adds k (alias may be NULL) to the keystore file at path (NULL: the default path), creating
+ * the file and its directory when missing, and rewrites sui.aliases next to it. DAAS_EEXIST
+ * when the key or alias is already there. */
+DAAS_MUST_USE int daas_sui_keystore_store_key(const char *path, const daas_sui_key *k,
+                                              const char *alias, daas_err *err);
 
 #endif

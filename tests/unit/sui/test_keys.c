@@ -431,6 +431,46 @@ static void test_keystore_save_load(void **state)
     daas_free(dir);
 }
 
+/* store_key creates the file and its directory, keeps earlier keys, writes sui.aliases, and
+ * refuses a second key under the same alias. */
+static void test_keystore_store_key(void **state)
+{
+    (void)state;
+    const char *base = getenv("DAAS_TEST_TMP");
+    if (base == NULL || base[0] == '\0')
+        base = "/tmp";
+    mkdir(base, 0755);
+    char *dir = daas_xasprintf("%s/suistore-XXXXXX", base);
+    assert_non_null(mkdtemp(dir));
+    char *path = daas_xasprintf("%s/sub/sui.keystore", dir);
+    char *apath = daas_xasprintf("%s/sub/sui.aliases", dir);
+    daas_sui_key *a = NULL, *b = NULL;
+    daas_sui_keystore *ks = NULL;
+    daas_err err = {0};
+    assert_int_equal(daas_sui_key_generate(DAAS_SUI_ED25519, &a, NULL), DAAS_OK);
+    assert_int_equal(daas_sui_key_generate(DAAS_SUI_SECP256K1, &b, NULL), DAAS_OK);
+    assert_int_equal(daas_sui_keystore_store_key(path, a, "alice", &err), DAAS_OK);
+    assert_int_equal(daas_sui_keystore_store_key(path, b, NULL, &err), DAAS_OK);
+    assert_int_equal(daas_sui_keystore_store_key(path, b, "bob", NULL), DAAS_EEXIST);
+    assert_int_equal(daas_sui_keystore_load_with_aliases(path, &ks, &err), DAAS_OK);
+    assert_int_equal(daas_sui_keystore_count(ks), 2);
+    assert_true(daas_sui_key_equal(daas_sui_keystore_find_alias(ks, "alice"), a));
+    assert_string_equal(daas_sui_keystore_alias(ks, 0), "alice");
+    assert_null(daas_sui_keystore_alias(ks, 1));
+    daas_sui_keystore_free(&ks);
+    assert_int_equal(unlink(path), 0);
+    assert_int_equal(unlink(apath), 0);
+    char *sub = daas_xasprintf("%s/sub", dir);
+    assert_int_equal(rmdir(sub), 0);
+    assert_int_equal(rmdir(dir), 0);
+    daas_sui_key_free(&a);
+    daas_sui_key_free(&b);
+    daas_free(sub);
+    daas_free(apath);
+    daas_free(path);
+    daas_free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -443,6 +483,7 @@ int main(void)
         cmocka_unit_test(test_keystore_parse),
         cmocka_unit_test(test_keystore_errors),
         cmocka_unit_test(test_keystore_save_load),
+        cmocka_unit_test(test_keystore_store_key),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
