@@ -130,6 +130,9 @@ typedef struct daas_sui_tx_opts {
     /* MIST the PTB itself takes out of the gas coin (the SplitCoins(GasCoin, ...) amounts),
      * so the gas coins chosen cover spend + budget. 0 when the PTB does not split the gas. */
     uint64_t spend;
+    /* Names abort codes in error messages ("ELocked"), or NULL: codes only. module is the
+     * "0x…::module" the abort happened in; return NULL when the code is unknown. */
+    const char *(*abort_name)(const char *module, uint64_t code);
 } daas_sui_tx_opts;
 
 /*
@@ -144,8 +147,9 @@ typedef struct daas_sui_tx_opts {
  *  5. checks sum ≥ spend + budget and encodes V1 {b, sender, gas {chosen coins, owner =
  *     sender, price, budget}, expiration None}.
  * opts may be NULL (all defaults). Errors: DAAS_EINVAL ("insufficient SUI for gas: have X
- * MIST, need Y MIST"; an empty PTB), DAAS_EFAILED (the dry run ran and failed: the message
- * names the abort code, module and function, or the execution error; nothing was submitted),
+ * MIST, need Y MIST"; an empty PTB), DAAS_EFAILED (the dry run ran and failed: "transaction
+ * would fail: staking::unstake aborted with code 6 (ELocked)", or the execution error;
+ * nothing was submitted),
  * the client's errors (DAAS_EUNAVAIL, DAAS_ETIMEOUT, DAAS_EREMOTE, DAAS_ETOOBIG past
  * DAAS_SUI_MAX_COINS_READ coins). On error tx_bytes->len is restored to its value on entry.
  */
