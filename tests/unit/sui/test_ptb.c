@@ -1,9 +1,13 @@
 /*
  * test_ptb.c: the PTB builder offline: it reproduces TX1 and TX2 of specs/sui.md §8.3/§8.3b
  * byte for byte (with their digests), de-duplicates inputs like the TS SDK, encodes every pure
- * value kind as BCS, and refuses bad arguments without changing what it built.
+ * value kind as BCS, and refuses bad arguments without changing what it built. Then
+ * daas_sui_tx_prepare against a scripted GraphQL service on loopback: gas coin choice
+ * (largest first, inputs excluded, max coins, spend), the §9 budget, insufficient SUI, and a
+ * dry run that fails.
  *
- * Owns:   nothing beyond each test's builder and buffers (freed in the test).
+ * Owns:   each test's builder and buffers; the prepare tests' mock server (stopped and freed
+ *         by the group teardown).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,11 +15,16 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
+#include <jansson.h>
+
+#include "api/http.h"
 #include "common/util.h"
 #include "sui/ptb.h"
+#include "sui/sui.h"
 #include "sui/tx.h"
 
 /* SPEC: specs/sui.md §8.3 TX1 */
@@ -359,12 +368,363 @@ static void test_limits(void **state)
     daas_sui_ptbb_free(&b);
 }
 
+/* ---- daas_sui_tx_prepare against a scripted GraphQL service ---- */
+
+#define SUI (1000000000ull)
+static const char DIGEST_B58[] = "3odpLCW4EKKVXjfLQnzEPVLToeX5UPe7WYbtidP27PF9";
+
+typedef struct mock {
+    pthread_mutex_t mu;          /* guards everything below (handler threads vs test) */
+    daas_sui_coin coins[8];      /* the sender's Coin<SUI> */
+    size_t n_coins;
+    uint64_t ref_price;          /* epoch.referenceGasPrice */
+    daas_sui_gas_summary gas;    /* what the dry run reports */
+    bool fail;                   /* the dry run reports a MoveAbort in staking::unstake, code 6 */
+    int n_epoch, n_sim;          /* calls seen */
+    daas_buf sim_tx;             /* the last dry-run TransactionData */
+    daas_http_server *srv;
+    daas_sui_client *client;
+} mock;
+
+static mock M;
+
+static json_t *u64_str(uint64_t v)
+{
+    char buf[24];
+    snprintf(buf, sizeof(buf), "%llu", (unsigned long long)v);
+    return json_string(buf);
+}
+
+static json_t *coin_json(const daas_sui_coin *c)
+{
+    char id[DAAS_SUI_ADDRESS_HEX_LEN + 1], dg[64];
+    daas_err err = {0};
+    daas_sui_address_hex(c->ref.id, id);
+    assert_int_equal(daas_sui_base58_encode(c->ref.digest, 32, dg, sizeof(dg), &err), DAAS_OK);
+    return json_pack("{s:s, s:I, s:s, s:{s:{s:s}, s:{s:s, s:o}}}", "address", id, "version",
+                     (json_int_t)c->ref.version, "digest", dg, "contents", "type", "repr",
+                     "0x2::coin::Coin<0x2::sui::SUI>", "json", "id", id, "balance",
+                     u64_str(c->balance));
+}
+
+static json_t *owned_reply(void)
+{
+    json_t *nodes = json_array();
+    for (size_t i = 0; i < M.n_coins; i++)
+        json_array_append_new(nodes, coin_json(&M.coins[i]));
+    return json_pack("{s:{s:{s:{s:b, s:n}, s:o}}}", "address", "objects", "pageInfo",
+                     "hasNextPage", 0, "endCursor", "nodes", nodes);
+}
+
+static json_t *sim_reply(json_t *vars)
+{
+    const char *b64 = json_string_value(json_object_get(
+        json_object_get(json_object_get(vars, "tx"), "bcs"), "value"));
+    daas_buf_reset(&M.sim_tx);
+    assert_int_equal(daas_base64_decode(b64, strlen(b64), &M.sim_tx), DAAS_OK);
+    M.n_sim++;
+    json_t *ee = json_null();
+    if (M.fail)
+        ee = json_pack("{s:s, s:s, s:{s:s, s:{s:s}}, s:{s:s}}", "message",
+                       "MoveAbort in 1st command, abort code: 6", "abortCode", "6", "module",
+                       "name", "staking", "package", "address", "0x42", "function", "name",
+                       "unstake");
+    json_t *gs = json_pack("{s:I, s:I, s:I, s:s}", "computationCost",
+                           (json_int_t)M.gas.computation, "storageCost",
+                           (json_int_t)M.gas.storage, "storageRebate", (json_int_t)M.gas.rebate,
+                           "nonRefundableStorageFee", "0");
+    return json_pack("{s:{s:n, s:{s:{s:s, s:{s:s, s:o, s:{s:o}}}}}}", "simulateTransaction",
+                     "error", "effects", "transaction", "digest", DIGEST_B58, "effects", "status",
+                     M.fail ? "FAILURE" : "SUCCESS", "executionError", ee, "gasEffects",
+                     "gasSummary", gs);
+}
+
+static void mock_handler(void *arg, const daas_http_req *req, daas_http_resp *resp)
+{
+    (void)arg;
+    json_t *body = json_loadb((const char *)req->body.ptr, req->body.len, 0, NULL);
+    const char *q = json_string_value(json_object_get(body, "query"));
+    json_t *data = NULL;
+    pthread_mutex_lock(&M.mu);
+    if (q != NULL && strstr(q, "query DaasEpoch") != NULL) {
+        M.n_epoch++;
+        data = json_pack("{s:{s:i, s:o, s:s}}", "epoch", "epochId", 3, "referenceGasPrice",
+                         u64_str(M.ref_price),
+                         "startTimestamp", "2026-01-01T00:00:00Z");
+    } else if (q != NULL && strstr(q, "query DaasOwned") != NULL) {
+        data = owned_reply();
+    } else if (q != NULL && strstr(q, "query DaasSimulate") != NULL) {
+        data = sim_reply(json_object_get(body, "variables"));
+    }
+    pthread_mutex_unlock(&M.mu);
+    json_t *reply = data ? json_pack("{s:o}", "data", data)
+                         : json_pack("{s:[{s:s}]}", "errors", "message", "unexpected query");
+    char *text = json_dumps(reply, JSON_COMPACT);
+    daas_http_respond(resp, 200, "application/json", NULL, text, strlen(text));
+    free(text); /* jansson's allocation */
+    json_decref(reply);
+    json_decref(body);
+}
+
+static int mock_setup(void **state)
+{
+    (void)state;
+    daas_err err = {0};
+    char url[64];
+    memset(&M, 0, sizeof(M));
+    pthread_mutex_init(&M.mu, NULL);
+    daas_buf_init(&M.sim_tx, 0);
+    daas_http_config cfg = {.bind_addr = "127.0.0.1", .threads = 1, .handler = mock_handler};
+    if (daas_http_server_new(&cfg, &M.srv, &err) != DAAS_OK ||
+        daas_http_server_start(M.srv, &err) != DAAS_OK)
+        return -1;
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d/graphql", daas_http_server_port(M.srv));
+    daas_sui_client_opts o = {.url = url, .retries = 0, .timeout_ms = 5000};
+    return daas_sui_client_new(&o, &M.client, &err) == DAAS_OK ? 0 : -1;
+}
+
+static int mock_teardown(void **state)
+{
+    (void)state;
+    daas_sui_client_free(&M.client);
+    daas_http_server_stop(M.srv);
+    daas_http_server_free(&M.srv);
+    daas_buf_fini(&M.sim_tx);
+    pthread_mutex_destroy(&M.mu);
+    return 0;
+}
+
+/* Resets the script: coins of the given balances (ids 0xc1, 0xc2, ...), price 1000. */
+static void script(const uint64_t *balances, size_t n, daas_sui_gas_summary gas)
+{
+    pthread_mutex_lock(&M.mu);
+    M.n_coins = n;
+    for (size_t i = 0; i < n; i++) {
+        memset(&M.coins[i], 0, sizeof(M.coins[i]));
+        fill(M.coins[i].ref.id, (uint8_t)(0xc1 + i), 32);
+        fill(M.coins[i].ref.digest, (uint8_t)(0xd1 + i), 32);
+        M.coins[i].ref.version = 10 + i;
+        M.coins[i].balance = balances[i];
+    }
+    M.ref_price = 1000;
+    M.gas = gas;
+    M.fail = false;
+    M.n_epoch = M.n_sim = 0;
+    pthread_mutex_unlock(&M.mu);
+}
+
+/* A builder that sends 1 SUI to 0xab..ab out of the gas coin. */
+static daas_sui_ptbb *transfer_ptb(uint64_t amount)
+{
+    daas_sui_ptbb *b = daas_sui_ptbb_new();
+    daas_err err = {0};
+    daas_sui_arg a, coin, to;
+    uint8_t rcpt[32];
+    fill(rcpt, 0xab, 32);
+    assert_int_equal(daas_sui_ptbb_pure_u64(b, amount, &a, &err), DAAS_OK);
+    assert_int_equal(daas_sui_ptbb_split_coins(b, DAAS_SUI_GAS_COIN, &a, 1, &coin, &err), DAAS_OK);
+    assert_int_equal(daas_sui_ptbb_pure_address(b, rcpt, &to, &err), DAAS_OK);
+    assert_int_equal(daas_sui_ptbb_transfer_objects(b, &coin, 1, to, &err), DAAS_OK);
+    return b;
+}
+
+/* Prepares b with opts; decodes the result into *tx (caller: daas_sui_tx_fini). */
+static int prepare(const daas_sui_ptbb *b, const daas_sui_tx_opts *o, daas_sui_tx *tx,
+                   daas_err *err)
+{
+    daas_buf out;
+    daas_err derr = {0};
+    daas_buf_init(&out, 0);
+    int rc = daas_sui_tx_prepare(M.client, SENDER, b, o, &out, err);
+    memset(tx, 0, sizeof(*tx));
+    if (rc == DAAS_OK)
+        assert_int_equal(daas_sui_tx_decode(DAAS_BYTES(out.data, out.len), tx, &derr), DAAS_OK);
+    daas_buf_fini(&out);
+    return rc;
+}
+
+/* The gas of the last dry run. */
+static daas_sui_gas sim_gas(daas_sui_tx *keep)
+{
+    daas_err err = {0};
+    pthread_mutex_lock(&M.mu);
+    assert_int_equal(daas_sui_tx_decode(DAAS_BYTES(M.sim_tx.data, M.sim_tx.len), keep, &err),
+                     DAAS_OK);
+    pthread_mutex_unlock(&M.mu);
+    return keep->gas;
+}
+
+static void test_prepare_budget(void **state)
+{
+    (void)state;
+    const uint64_t bal[] = {5 * SUI, 100 * SUI, 60 * SUI};
+    daas_sui_ptbb *b = transfer_ptb(SUI);
+    daas_sui_tx tx, sim;
+    daas_err err = {0};
+    script(bal, 3, (daas_sui_gas_summary){.computation = 1000000, .storage = 2000000,
+                                          .rebate = 500000});
+    assert_int_equal(prepare(b, NULL, &tx, &err), DAAS_OK);
+    /* one dry run with the placeholder budget, gas = the largest coin */
+    assert_int_equal(M.n_sim, 1);
+    assert_int_equal(M.n_epoch, 1);
+    daas_sui_gas g = sim_gas(&sim);
+    assert_int_equal(g.budget, DAAS_SUI_PLACEHOLDER_BUDGET);
+    assert_int_equal(g.n_payment, 1);
+    assert_int_equal(g.payment[0].id[0], 0xc2);
+    daas_sui_tx_fini(&sim);
+    /* §9: base = 1e6 + 1000 × 1000; budget = max(base, base + 2e6 − 0.5e6) */
+    assert_int_equal(tx.gas.budget, 3500000);
+    assert_int_equal(tx.gas.price, 1000);
+    assert_int_equal(tx.gas.n_payment, 1);
+    assert_int_equal(tx.gas.payment[0].id[0], 0xc2);
+    assert_int_equal(tx.gas.payment[0].version, 11);
+    assert_int_equal(tx.gas.payment[0].digest[0], 0xd2);
+    assert_memory_equal(tx.sender, SENDER, 32);
+    assert_memory_equal(tx.gas.owner, SENDER, 32);
+    assert_int_equal(tx.expiration.kind, DAAS_SUI_EXPIRE_NONE);
+    assert_int_equal(tx.kind.n_commands, 2);
+    daas_sui_tx_fini(&tx);
+
+    /* a rebate larger than the storage cost: the budget is base */
+    script(bal, 3, (daas_sui_gas_summary){.computation = 1000000, .storage = 1000000,
+                                          .rebate = 3000000});
+    assert_int_equal(prepare(b, NULL, &tx, &err), DAAS_OK);
+    assert_int_equal(tx.gas.budget, 2000000);
+    daas_sui_tx_fini(&tx);
+
+    /* fixed price and budget: no epoch query; dry run and result use them */
+    daas_sui_tx_opts o = {.gas_price = 2000, .budget = 7000000};
+    script(bal, 3, (daas_sui_gas_summary){.computation = 1000000});
+    assert_int_equal(prepare(b, &o, &tx, &err), DAAS_OK);
+    assert_int_equal(M.n_epoch, 0);
+    assert_int_equal(sim_gas(&sim).budget, 7000000);
+    daas_sui_tx_fini(&sim);
+    assert_int_equal(tx.gas.budget, 7000000);
+    assert_int_equal(tx.gas.price, 2000);
+    assert_int_equal(tx.gas.payment[0].id[0], 0xc2);
+    daas_sui_tx_fini(&tx);
+    daas_sui_ptbb_free(&b);
+}
+
+static void test_prepare_coin_choice(void **state)
+{
+    (void)state;
+    const uint64_t big[] = {5 * SUI, 100 * SUI, 60 * SUI};
+    const uint64_t small[] = {1 * SUI, 3 * SUI, 2 * SUI};
+    daas_sui_gas_summary gas = {.computation = 1000000};
+    daas_sui_tx tx, sim;
+    daas_err err = {0};
+    /* the PTB takes the 100 SUI coin as an input: gas comes from the others */
+    daas_sui_ptbb *b = daas_sui_ptbb_new();
+    daas_sui_arg c;
+    script(big, 3, gas);
+    assert_int_equal(daas_sui_ptbb_object(b, &M.coins[1].ref, &c, &err), DAAS_OK);
+    assert_int_equal(daas_sui_ptbb_merge_coins(b, DAAS_SUI_GAS_COIN, &c, 1, &err), DAAS_OK);
+    assert_int_equal(prepare(b, NULL, &tx, &err), DAAS_OK);
+    assert_int_equal(tx.gas.n_payment, 1);
+    assert_int_equal(tx.gas.payment[0].id[0], 0xc3);
+    daas_sui_tx_fini(&tx);
+    daas_sui_ptbb_free(&b);
+
+    /* small coins: all of them, largest first; the placeholder is their sum */
+    b = transfer_ptb(SUI / 2);
+    script(small, 3, gas);
+    assert_int_equal(prepare(b, NULL, &tx, &err), DAAS_OK);
+    assert_int_equal(tx.gas.n_payment, 3);
+    assert_int_equal(tx.gas.payment[0].id[0], 0xc2);
+    assert_int_equal(tx.gas.payment[1].id[0], 0xc3);
+    assert_int_equal(tx.gas.payment[2].id[0], 0xc1);
+    assert_int_equal(sim_gas(&sim).budget, 6 * SUI);
+    daas_sui_tx_fini(&sim);
+    daas_sui_tx_fini(&tx);
+    /* at most two coins; what the PTB spends is kept out of the placeholder */
+    daas_sui_tx_opts o = {.max_gas_coins = 2, .spend = SUI / 2};
+    assert_int_equal(prepare(b, &o, &tx, &err), DAAS_OK);
+    assert_int_equal(tx.gas.n_payment, 2);
+    assert_int_equal(sim_gas(&sim).budget, 5 * SUI - SUI / 2);
+    daas_sui_tx_fini(&sim);
+    daas_sui_tx_fini(&tx);
+    daas_sui_ptbb_free(&b);
+}
+
+static void test_prepare_insufficient(void **state)
+{
+    (void)state;
+    const uint64_t small[] = {1 * SUI, 3 * SUI, 2 * SUI};
+    const uint64_t tiny[] = {2000000};
+    daas_sui_ptbb *b = transfer_ptb(6 * SUI);
+    daas_sui_tx tx;
+    daas_err err = {0};
+    daas_buf out;
+    /* spending all there is leaves nothing for gas: refused before any dry run */
+    daas_sui_tx_opts o = {.spend = 6 * SUI};
+    script(small, 3, (daas_sui_gas_summary){.computation = 1000000});
+    assert_int_equal(prepare(b, &o, &tx, &err), DAAS_EINVAL);
+    assert_string_equal(err.msg, "insufficient SUI for gas: have 6000000000 MIST, need "
+                                 "6001000000 MIST");
+    assert_int_equal(M.n_sim, 0);
+    daas_err_clear(&err);
+    /* the dry run says the budget is more than the coins hold */
+    script(tiny, 1, (daas_sui_gas_summary){.computation = 5000000});
+    assert_int_equal(prepare(b, NULL, &tx, &err), DAAS_EINVAL);
+    assert_string_equal(err.msg, "insufficient SUI for gas: have 2000000 MIST, need 6000000 MIST");
+    assert_int_equal(M.n_sim, 1);
+    daas_err_clear(&err);
+    /* no coins at all */
+    script(NULL, 0, (daas_sui_gas_summary){0});
+    daas_buf_init(&out, 0);
+    assert_int_equal(daas_buf_puts(&out, "keep"), DAAS_OK);
+    assert_int_equal(daas_sui_tx_prepare(M.client, SENDER, b, NULL, &out, &err), DAAS_EINVAL);
+    assert_non_null(strstr(err.msg, "have 0 MIST"));
+    assert_int_equal(out.len, 4); /* left as it was */
+    daas_err_clear(&err);
+    daas_buf_fini(&out);
+    daas_sui_ptbb_free(&b);
+    /* nothing to do */
+    b = daas_sui_ptbb_new();
+    assert_int_equal(prepare(b, NULL, &tx, &err), DAAS_EINVAL);
+    assert_non_null(strstr(err.msg, "no commands"));
+    daas_sui_ptbb_free(&b);
+}
+
+static const char *name_abort(const char *module, uint64_t code)
+{
+    return strstr(module, "::staking") != NULL && code == 6 ? "ELocked" : NULL;
+}
+
+static void test_prepare_dry_run_fails(void **state)
+{
+    (void)state;
+    const uint64_t bal[] = {100 * SUI};
+    daas_sui_ptbb *b = transfer_ptb(SUI);
+    daas_sui_tx tx;
+    daas_err err = {0};
+    script(bal, 1, (daas_sui_gas_summary){.computation = 1000000});
+    M.fail = true;
+    assert_int_equal(prepare(b, NULL, &tx, &err), DAAS_EFAILED);
+    assert_string_equal(err.msg, "transaction would fail: staking::unstake aborted with code 6");
+    daas_err_clear(&err);
+    daas_sui_tx_opts o = {.abort_name = name_abort};
+    assert_int_equal(prepare(b, &o, &tx, &err), DAAS_EFAILED);
+    assert_string_equal(err.msg,
+                        "transaction would fail: staking::unstake aborted with code 6 (ELocked)");
+    daas_sui_ptbb_free(&b);
+}
+
 int main(void)
 {
-    const struct CMUnitTest tests[] = {
+    const struct CMUnitTest builder[] = {
         cmocka_unit_test(test_build_tx1),       cmocka_unit_test(test_build_tx2),
         cmocka_unit_test(test_dedup),           cmocka_unit_test(test_pure_values),
         cmocka_unit_test(test_argument_validation), cmocka_unit_test(test_limits),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    const struct CMUnitTest prep[] = {
+        cmocka_unit_test(test_prepare_budget),
+        cmocka_unit_test(test_prepare_coin_choice),
+        cmocka_unit_test(test_prepare_insufficient),
+        cmocka_unit_test(test_prepare_dry_run_fails),
+    };
+    int failed = cmocka_run_group_tests_name("builder", builder, NULL, NULL);
+    failed += cmocka_run_group_tests_name("prepare", prep, mock_setup, mock_teardown);
+    return failed;
 }
