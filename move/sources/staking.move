@@ -48,6 +48,8 @@ const MIST_PER_SUI: u64 = 1_000_000_000;
 const INITIAL_LOCK_EPOCHS: u64 = 1;
 /// Length of the evidence digest a slash records (BLAKE2b-256).
 const EVIDENCE_LEN: u64 = 32;
+/// Longest lock-up set_params accepts (keeps epoch + lock_epochs far from overflow).
+const MAX_LOCK_EPOCHS: u64 = 1000;
 
 // === Objects ===
 
@@ -192,7 +194,8 @@ entry fun unstake(pool: &mut Pool, amount: u64, ctx: &mut TxContext) {
 
     st.amount = st.amount - amount;
     let remaining = st.amount;
-    if (remaining == 0) {
+    // A slashed entry stays (at 0) so that the address can never stake again.
+    if (remaining == 0 && !st.slashed) {
         pool.stakes.remove(staker);
     };
     transfer::public_transfer(coin::take(&mut pool.vault, amount, ctx), staker);
@@ -234,6 +237,7 @@ entry fun set_params(
     lock_epochs: u64,
 ) {
     assert!(viewer > 0 && viewer <= user && user <= node && node <= admin, EBadThresholds);
+    assert!(lock_epochs <= MAX_LOCK_EPOCHS, EBadThresholds);
     pool.thresholds = vector[viewer, user, node, admin];
     pool.lock_epochs = lock_epochs;
     event::emit(ParamsChanged { thresholds: pool.thresholds, lock_epochs });
