@@ -103,8 +103,10 @@ const char *daas_pkg_abort_name(const char *module, uint64_t code);
 /* ---- transactions: each builds the PTB, prepares it (ptb.h: gas from the dry run), signs
  * with key and executes. *result is zeroed on entry and filled whenever the transaction ran
  * (also when it failed); always release it with daas_sui_exec_result_fini.
- * Errors: DAAS_EINVAL (bad arguments; insufficient SUI), DAAS_EFAILED (the dry run or the
- * execution aborted: "staking::unstake aborted: code 6 (ELocked)"), the client's errors. ---- */
+ * Errors: DAAS_EINVAL (bad arguments; insufficient SUI), DAAS_EFAILED (the dry run failed:
+ * "transaction would fail: staking::unstake aborted with code 6 (ELocked)", nothing was
+ * submitted; or, rarely, the execution itself failed: gql.h's message), DAAS_ENOTFOUND (an
+ * admin call by a key without the AdminCap), the client's errors. ---- */
 
 /* staking::stake(Pool, SplitCoins(GasCoin, [amount]), role). */
 DAAS_MUST_USE int daas_pkg_stake(daas_sui_client *c, const daas_sui_key *key, const daas_pkg *pkg,
