@@ -6,7 +6,7 @@
  * Owns:   the query strings and their operation names.
  * Invariants: every operation is named ("query DaasX", "mutation DaasX"); field selections are
  *         valid against the Sui GraphQL schema (shapes from MystenLabs/ts-sdks
- *         packages/sui/src/graphql/queries/*.graphql and specs/sui.md §5.2).
+ *         packages/sui/src/graphql/queries/ (*.graphql) and specs/sui.md §5.2).
  */
 #ifndef DAAS_SUI_GQL_OPS_H
 #define DAAS_SUI_GQL_OPS_H
