@@ -723,6 +723,27 @@ static void test_connection_refused(void **state)
     close(fd);
 }
 
+/* https with an unreadable CA bundle: a TLS set-up failure, EUNAVAIL at once, no retry. */
+static void test_tls_bad_ca_file(void **state)
+{
+    server *s = *state;
+    char url[64];
+    daas_sui_client *c = NULL;
+    daas_sui_epoch ep;
+    daas_err err = {0};
+    snprintf(url, sizeof url, "https://127.0.0.1:%d/graphql", s->port);
+    daas_sui_client_opts o = {.url = url,
+                              .ca_file = "/nonexistent/ca.pem",
+                              .timeout_ms = 2000,
+                              .retries = 3,
+                              .backoff_ms = 1};
+    assert_int_equal(daas_sui_client_new(&o, &c, NULL), DAAS_OK);
+    assert_int_equal(daas_sui_get_epoch(c, &ep, &err), DAAS_EUNAVAIL);
+    assert_non_null(strstr(err.msg, "/nonexistent/ca.pem"));
+    assert_int_equal(requests_seen(s), 0);
+    daas_sui_client_free(&c);
+}
+
 static void test_timeout(void **state)
 {
     server *s = *state;
@@ -931,6 +952,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_400_not_retried, setup, teardown),
         cmocka_unit_test_setup_teardown(test_execute_not_resent_after_503, setup, teardown),
         cmocka_unit_test(test_connection_refused),
+        cmocka_unit_test_setup_teardown(test_tls_bad_ca_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_timeout, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reply_over_cap, setup, teardown),
         cmocka_unit_test_setup_teardown(test_not_json, setup, teardown),
