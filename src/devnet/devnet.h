@@ -16,8 +16,10 @@
  *     owned inputs are owned by the sender at their current version/digest, shared inputs
  *     name their initial shared version, and the expiration epoch has not passed. Otherwise it
  *     is rejected with DAAS_EINVAL and a message in the words Sui uses, and nothing changes;
- *   - an executed transaction that aborts keeps only the gas charge (and the version bump of
- *     the gas coin), like Sui; the result says which module/function/code aborted;
+ *   - an executed transaction that fails keeps only the gas charge (gas coins smashed into the
+ *     first) and, like Sui, the new version of every mutable input (owned inputs and mutable
+ *     shared objects, contents unchanged); the result says which module/function/code
+ *     aborted;
  *   - versions are Lamport: every object a transaction writes gets max(input versions) + 1;
  *   - the same signed bytes executed twice return the first result (same digest), not a second
  *     execution.
