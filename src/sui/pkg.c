@@ -26,8 +26,8 @@
 
 static int bad_field(daas_err *err, const char *what, const char *field)
 {
-    return daas_fail(err, DAAS_EREMOTE, "daas package: %s: field %s is missing or malformed",
-                     what, field);
+    return daas_fail(err, DAAS_EREMOTE, "daas package: %s: field %s is missing or malformed", what,
+                     field);
 }
 
 /* A u64 given as a decimal string or a non-negative JSON integer. */
@@ -222,16 +222,14 @@ int daas_pkg_role_parse(const char *s, int *role, daas_err *err)
         }
     }
     return daas_fail(err, DAAS_EINVAL,
-                     "unknown role \"%.40s\" (none, viewer, user, node, admin or 0-4)",
-                     s ? s : "");
+                     "unknown role \"%.40s\" (none, viewer, user, node, admin or 0-4)", s ? s : "");
 }
 
 /* SPEC: move/README.md abort codes of `staking` and `registry`. */
-static const char *const STAKING_ABORTS[] = {NULL,           "EBadRole",  "EZeroAmount",
-                                             "EBelowThreshold", "ESlashed", "ENoStake",
-                                             "ELocked",      "EInsufficient", "EBadEvidence",
-                                             "EBadThresholds"};
-static const char *const REGISTRY_ABORTS[] = {NULL,        "ENotNode",  "EBadName", "ENameTaken",
+static const char *const STAKING_ABORTS[] = {
+    NULL,       "EBadRole", "EZeroAmount",   "EBelowThreshold", "ESlashed",
+    "ENoStake", "ELocked",  "EInsufficient", "EBadEvidence",    "EBadThresholds"};
+static const char *const REGISTRY_ABORTS[] = {NULL,        "ENotNode",   "EBadName", "ENameTaken",
                                               "ENotOwner", "EBadStatus", "ENoNode"};
 
 const char *daas_pkg_abort_name(const char *module, uint64_t code)
@@ -316,8 +314,8 @@ int daas_pkg_find_admin_cap(daas_sui_client *c, const daas_pkg *pkg,
     int rc = daas_sui_owned_objects(c, owner, type, NULL, 1, &page, err);
     if (rc == DAAS_OK && page.n == 0) {
         daas_sui_address_hex(owner, hex);
-        rc = daas_fail(err, DAAS_ENOTFOUND, "%s owns no staking::AdminCap of the daas package",
-                       hex);
+        rc =
+            daas_fail(err, DAAS_ENOTFOUND, "%s owns no staking::AdminCap of the daas package", hex);
     }
     if (rc == DAAS_OK)
         *out = page.items[0].ref;
@@ -342,8 +340,8 @@ out:
 }
 
 int daas_pkg_slash(daas_sui_client *c, const daas_sui_key *admin_key, const daas_pkg *pkg,
-                   const uint8_t staker[DAAS_SUI_ADDRESS_LEN], uint64_t amount,
-                   daas_bytes evidence, daas_sui_exec_result *result, daas_err *err)
+                   const uint8_t staker[DAAS_SUI_ADDRESS_LEN], uint64_t amount, daas_bytes evidence,
+                   daas_sui_exec_result *result, daas_err *err)
 {
     daas_sui_ptbb *b = daas_sui_ptbb_new();
     daas_sui_arg a[5];
@@ -361,8 +359,7 @@ out:
 }
 
 int daas_pkg_set_params(daas_sui_client *c, const daas_sui_key *admin_key, const daas_pkg *pkg,
-                        const daas_pkg_params *params, daas_sui_exec_result *result,
-                        daas_err *err)
+                        const daas_pkg_params *params, daas_sui_exec_result *result, daas_err *err)
 {
     daas_sui_ptbb *b = daas_sui_ptbb_new();
     daas_sui_arg a[7];

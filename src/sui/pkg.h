@@ -77,8 +77,8 @@ DAAS_MUST_USE int daas_pkg_discover(daas_sui_client *c, const uint8_t package[DA
                                     daas_pkg *out, daas_err *err);
 
 /* Reads the Pool's thresholds and lock_epochs. DAAS_EREMOTE when the Pool json lacks them. */
-DAAS_MUST_USE int daas_pkg_get_params(daas_sui_client *c, const daas_pkg *pkg,
-                                      daas_pkg_params *out, daas_err *err);
+DAAS_MUST_USE int daas_pkg_get_params(daas_sui_client *c, const daas_pkg *pkg, daas_pkg_params *out,
+                                      daas_err *err);
 
 /* Reads addr's stake (the dynamic field of pkg->stakes named by the address). No stake is
  * DAAS_OK with out->present = false. DAAS_EREMOTE on a malformed entry. */
@@ -113,9 +113,8 @@ DAAS_MUST_USE int daas_pkg_stake(daas_sui_client *c, const daas_sui_key *key, co
                                  uint64_t amount, int role, daas_sui_exec_result *result,
                                  daas_err *err);
 /* staking::unstake(Pool, amount). */
-DAAS_MUST_USE int daas_pkg_unstake(daas_sui_client *c, const daas_sui_key *key,
-                                   const daas_pkg *pkg, uint64_t amount,
-                                   daas_sui_exec_result *result, daas_err *err);
+DAAS_MUST_USE int daas_pkg_unstake(daas_sui_client *c, const daas_sui_key *key, const daas_pkg *pkg,
+                                   uint64_t amount, daas_sui_exec_result *result, daas_err *err);
 /* The first <package>::staking::AdminCap owned by owner. DAAS_ENOTFOUND when it has none. */
 DAAS_MUST_USE int daas_pkg_find_admin_cap(daas_sui_client *c, const daas_pkg *pkg,
                                           const uint8_t owner[DAAS_SUI_ADDRESS_LEN],
@@ -124,8 +123,8 @@ DAAS_MUST_USE int daas_pkg_find_admin_cap(daas_sui_client *c, const daas_pkg *pk
  * 32 bytes (a BLAKE2b-256 digest); other lengths are left to the chain (EBadEvidence). */
 DAAS_MUST_USE int daas_pkg_slash(daas_sui_client *c, const daas_sui_key *admin_key,
                                  const daas_pkg *pkg, const uint8_t staker[DAAS_SUI_ADDRESS_LEN],
-                                 uint64_t amount, daas_bytes evidence,
-                                 daas_sui_exec_result *result, daas_err *err);
+                                 uint64_t amount, daas_bytes evidence, daas_sui_exec_result *result,
+                                 daas_err *err);
 /* staking::set_params(AdminCap of admin_key, Pool, thresholds..., lock_epochs). */
 DAAS_MUST_USE int daas_pkg_set_params(daas_sui_client *c, const daas_sui_key *admin_key,
                                       const daas_pkg *pkg, const daas_pkg_params *params,

@@ -25,10 +25,10 @@
 #define NRES_UNKNOWN (-1) /* MoveCall: any number of results */
 
 struct daas_sui_ptbb {
-    daas_sui_ptb ptb;  /* inputs and commands, all owned */
-    size_t in_cap;     /* allocated inputs */
-    size_t cmd_cap;    /* allocated commands (and nres entries) */
-    int *nres;         /* per command: number of results, or NRES_UNKNOWN */
+    daas_sui_ptb ptb; /* inputs and commands, all owned */
+    size_t in_cap;    /* allocated inputs */
+    size_t cmd_cap;   /* allocated commands (and nres entries) */
+    int *nres;        /* per command: number of results, or NRES_UNKNOWN */
 };
 
 daas_sui_ptbb *daas_sui_ptbb_new(void)
@@ -248,8 +248,8 @@ static int check_arg(const daas_sui_ptbb *b, daas_sui_arg a, const char *what, d
             break;
         if (b->nres[a.index] == NRES_UNKNOWN || b->nres[a.index] == 1)
             return DAAS_OK;
-        return daas_fail(err, DAAS_EINVAL, "sui ptb: %s: command %u has %d results, not one",
-                         what, a.index, b->nres[a.index]);
+        return daas_fail(err, DAAS_EINVAL, "sui ptb: %s: command %u has %d results, not one", what,
+                         a.index, b->nres[a.index]);
     case DAAS_SUI_ARG_NESTED_RESULT:
         if (a.index >= nc)
             break;
@@ -299,8 +299,7 @@ static int add_command(daas_sui_ptbb *b, daas_sui_command *c, int nres, daas_sui
         tmp.commands[0] = *c;
         tmp.n_commands = 1;
         daas_sui_ptb_fini(&tmp);
-        return daas_fail(err, DAAS_EINVAL, "sui ptb: more than %u commands",
-                         DAAS_SUI_MAX_COMMANDS);
+        return daas_fail(err, DAAS_EINVAL, "sui ptb: more than %u commands", DAAS_SUI_MAX_COMMANDS);
     }
     if (b->ptb.n_commands == b->cmd_cap) {
         b->cmd_cap = b->cmd_cap ? 2 * b->cmd_cap : 8;
@@ -354,16 +353,17 @@ static int parse_type_args(const char *const *texts, size_t n, daas_sui_typetag 
 }
 
 int daas_sui_ptbb_move_call(daas_sui_ptbb *b, const uint8_t package[DAAS_SUI_ADDRESS_LEN],
-                            const char *module, const char *function,
-                            const char *const *type_args, size_t n_type_args,
-                            const daas_sui_arg *args, size_t n_args, daas_sui_arg *result,
-                            daas_err *err)
+                            const char *module, const char *function, const char *const *type_args,
+                            size_t n_type_args, const daas_sui_arg *args, size_t n_args,
+                            daas_sui_arg *result, daas_err *err)
 {
     daas_sui_command c = {.kind = DAAS_SUI_CMD_MOVE_CALL};
     int rc;
     if (!is_ident(module) || !is_ident(function))
-        return daas_fail(err, DAAS_EINVAL, "sui ptb: move call: bad module or function name "
-                         "\"%.64s::%.64s\"", module ? module : "", function ? function : "");
+        return daas_fail(err, DAAS_EINVAL,
+                         "sui ptb: move call: bad module or function name "
+                         "\"%.64s::%.64s\"",
+                         module ? module : "", function ? function : "");
     rc = check_args(b, args, n_args, false, "move call", err);
     if (rc != DAAS_OK)
         return rc;
@@ -393,8 +393,8 @@ int daas_sui_ptbb_split_coins(daas_sui_ptbb *b, daas_sui_arg coin, const daas_su
     c.args = copy_args(amounts, n);
     rc = add_command(b, &c, (int)n, NULL, err);
     for (size_t i = 0; rc == DAAS_OK && results != NULL && i < n; i++)
-        results[i] = (daas_sui_arg){.kind = DAAS_SUI_ARG_NESTED_RESULT, .index = (uint16_t)idx,
-                                    .sub = (uint16_t)i};
+        results[i] = (daas_sui_arg){
+            .kind = DAAS_SUI_ARG_NESTED_RESULT, .index = (uint16_t)idx, .sub = (uint16_t)i};
     return rc;
 }
 
@@ -475,9 +475,9 @@ typedef struct prep {
     daas_sui_tx_opts o;   /* options with defaults filled */
     daas_sui_coin *coins; /* sender's usable coins, largest first (owned) */
     size_t n_coins;
-    size_t n_gas;         /* coins[0..n_gas) are the gas payment */
-    uint64_t gas_sum;     /* their total balance */
-    daas_sui_tx tx;       /* kind borrowed from the builder, payment owned */
+    size_t n_gas;     /* coins[0..n_gas) are the gas payment */
+    uint64_t gas_sum; /* their total balance */
+    daas_sui_tx tx;   /* kind borrowed from the builder, payment owned */
 } prep;
 
 static int insufficient(daas_err *err, uint64_t have, uint64_t need)
@@ -490,8 +490,8 @@ static int insufficient(daas_err *err, uint64_t have, uint64_t need)
 static int choose_gas(daas_sui_client *c, prep *p, uint64_t target, daas_err *err)
 {
     size_t k = 0;
-    int rc = daas_sui_get_coins(c, p->tx.sender, DAAS_SUI_MAX_COINS_READ, &p->coins, &p->n_coins,
-                                err);
+    int rc =
+        daas_sui_get_coins(c, p->tx.sender, DAAS_SUI_MAX_COINS_READ, &p->coins, &p->n_coins, err);
     if (rc != DAAS_OK)
         return rc;
     for (size_t i = 0; i < p->n_coins; i++)
@@ -527,9 +527,8 @@ static int dry_run_failed(const prep *p, const daas_sui_exec_result *r, daas_err
     return daas_fail(err, DAAS_EFAILED,
                      "transaction would fail: %s%s%s aborted with code %llu%s%s%s",
                      shortmod ? shortmod : "Move", r->abort_function ? "::" : "",
-                     r->abort_function ? r->abort_function : "",
-                     (unsigned long long)r->abort_code, name ? " (" : "", name ? name : "",
-                     name ? ")" : "");
+                     r->abort_function ? r->abort_function : "", (unsigned long long)r->abort_code,
+                     name ? " (" : "", name ? name : "", name ? ")" : "");
 }
 
 /* Dry-runs p->tx as it stands; on success sets the budget (§9) unless the caller fixed it. */
@@ -548,9 +547,9 @@ static int dry_run(daas_sui_client *c, prep *p, daas_err *err)
     if (p->o.budget == 0) {
         /* SPEC: specs/sui.md §9: base = computation + 1000 × price (the TS SDK's margin);
          * budget = max(base, base + storage − rebate). */
-        uint64_t base = sat_add(r.gas.computation,
-                                p->tx.gas.price > UINT64_MAX / 1000 ? UINT64_MAX
-                                                                    : 1000 * p->tx.gas.price);
+        uint64_t base =
+            sat_add(r.gas.computation,
+                    p->tx.gas.price > UINT64_MAX / 1000 ? UINT64_MAX : 1000 * p->tx.gas.price);
         uint64_t with_storage = sat_add(base, r.gas.storage);
         with_storage = with_storage > r.gas.rebate ? with_storage - r.gas.rebate : 0;
         p->tx.gas.budget = with_storage > base ? with_storage : base;

@@ -153,7 +153,8 @@ typedef struct daas_sui_tx_opts {
  * the client's errors (DAAS_EUNAVAIL, DAAS_ETIMEOUT, DAAS_EREMOTE, DAAS_ETOOBIG past
  * DAAS_SUI_MAX_COINS_READ coins). On error tx_bytes->len is restored to its value on entry.
  */
-DAAS_MUST_USE int daas_sui_tx_prepare(daas_sui_client *c, const uint8_t sender[DAAS_SUI_ADDRESS_LEN],
+DAAS_MUST_USE int daas_sui_tx_prepare(daas_sui_client *c,
+                                      const uint8_t sender[DAAS_SUI_ADDRESS_LEN],
                                       const daas_sui_ptbb *b, const daas_sui_tx_opts *opts,
                                       daas_buf *tx_bytes, daas_err *err);
 

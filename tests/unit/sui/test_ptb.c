@@ -146,9 +146,9 @@ static void test_build_tx2(void **state)
                      DAAS_OK);
     assert_int_equal(r0.kind, DAAS_SUI_ARG_RESULT);
     assert_int_equal(r0.index, 0);
-    assert_int_equal(daas_sui_ptbb_move_call(b, two, "clock", "timestamp_ms", NULL, 0, &in_clock,
-                                             1, &r1, &err),
-                     DAAS_OK);
+    assert_int_equal(
+        daas_sui_ptbb_move_call(b, two, "clock", "timestamp_ms", NULL, 0, &in_clock, 1, &r1, &err),
+        DAAS_OK);
     assert_int_equal(r1.index, 1);
     assert_int_equal(daas_sui_ptbb_merge_coins(b, DAAS_SUI_GAS_COIN, &in_coin, 1, &err), DAAS_OK);
     check_vector(b, (daas_sui_expiration){.kind = DAAS_SUI_EXPIRE_EPOCH, .epoch = 100}, TX2_HEX,
@@ -288,10 +288,12 @@ static void test_argument_validation(void **state)
     const char *bad_type[] = {"0x2::sui::"};
     assert_int_equal(daas_sui_ptbb_pure_u64(b, 10, &amt, &err), DAAS_OK);
     /* no such input / command */
-    refuse(b, daas_sui_ptbb_split_coins(b, DAAS_SUI_GAS_COIN, &in9, 1, NULL, &err), "Input(9)", &err);
+    refuse(b, daas_sui_ptbb_split_coins(b, DAAS_SUI_GAS_COIN, &in9, 1, NULL, &err), "Input(9)",
+           &err);
     refuse(b, daas_sui_ptbb_split_coins(b, res5, &amt, 1, NULL, &err), "does not exist", &err);
     /* empty lists */
-    refuse(b, daas_sui_ptbb_split_coins(b, DAAS_SUI_GAS_COIN, NULL, 0, NULL, &err), "at least", &err);
+    refuse(b, daas_sui_ptbb_split_coins(b, DAAS_SUI_GAS_COIN, NULL, 0, NULL, &err), "at least",
+           &err);
     refuse(b, daas_sui_ptbb_merge_coins(b, DAAS_SUI_GAS_COIN, NULL, 0, &err), "at least", &err);
     refuse(b, daas_sui_ptbb_transfer_objects(b, NULL, 0, amt, &err), "at least", &err);
     refuse(b, daas_sui_ptbb_make_move_vec(b, NULL, NULL, 0, NULL, &err), "needs a type", &err);
@@ -351,9 +353,10 @@ static void test_limits(void **state)
     daas_sui_arg *many = daas_xcalloc(DAAS_SUI_MAX_ARGS + 1, sizeof(daas_sui_arg));
     for (size_t i = 0; i <= DAAS_SUI_MAX_ARGS; i++)
         many[i] = (daas_sui_arg){.kind = DAAS_SUI_ARG_INPUT, .index = (uint16_t)i};
-    refuse(b, daas_sui_ptbb_move_call(b, pkg, "m", "f", NULL, 0, many, DAAS_SUI_MAX_ARGS + 1, &r,
-                                      &err),
-           "arguments", &err);
+    refuse(
+        b,
+        daas_sui_ptbb_move_call(b, pkg, "m", "f", NULL, 0, many, DAAS_SUI_MAX_ARGS + 1, &r, &err),
+        "arguments", &err);
     assert_int_equal(
         daas_sui_ptbb_move_call(b, pkg, "m", "f", NULL, 0, many, DAAS_SUI_MAX_ARGS, &r, &err),
         DAAS_OK);
@@ -374,14 +377,14 @@ static void test_limits(void **state)
 static const char DIGEST_B58[] = "3odpLCW4EKKVXjfLQnzEPVLToeX5UPe7WYbtidP27PF9";
 
 typedef struct mock {
-    pthread_mutex_t mu;          /* guards everything below (handler threads vs test) */
-    daas_sui_coin coins[8];      /* the sender's Coin<SUI> */
+    pthread_mutex_t mu;     /* guards everything below (handler threads vs test) */
+    daas_sui_coin coins[8]; /* the sender's Coin<SUI> */
     size_t n_coins;
-    uint64_t ref_price;          /* epoch.referenceGasPrice */
-    daas_sui_gas_summary gas;    /* what the dry run reports */
-    bool fail;                   /* the dry run reports a MoveAbort in staking::unstake, code 6 */
-    int n_epoch, n_sim;          /* calls seen */
-    daas_buf sim_tx;             /* the last dry-run TransactionData */
+    uint64_t ref_price;       /* epoch.referenceGasPrice */
+    daas_sui_gas_summary gas; /* what the dry run reports */
+    bool fail;                /* the dry run reports a MoveAbort in staking::unstake, code 6 */
+    int n_epoch, n_sim;       /* calls seen */
+    daas_buf sim_tx;          /* the last dry-run TransactionData */
     daas_http_server *srv;
     daas_sui_client *client;
 } mock;
@@ -412,27 +415,26 @@ static json_t *owned_reply(void)
     json_t *nodes = json_array();
     for (size_t i = 0; i < M.n_coins; i++)
         json_array_append_new(nodes, coin_json(&M.coins[i]));
-    return json_pack("{s:{s:{s:{s:b, s:n}, s:o}}}", "address", "objects", "pageInfo",
-                     "hasNextPage", 0, "endCursor", "nodes", nodes);
+    return json_pack("{s:{s:{s:{s:b, s:n}, s:o}}}", "address", "objects", "pageInfo", "hasNextPage",
+                     0, "endCursor", "nodes", nodes);
 }
 
 static json_t *sim_reply(json_t *vars)
 {
-    const char *b64 = json_string_value(json_object_get(
-        json_object_get(json_object_get(vars, "tx"), "bcs"), "value"));
+    const char *b64 = json_string_value(
+        json_object_get(json_object_get(json_object_get(vars, "tx"), "bcs"), "value"));
     daas_buf_reset(&M.sim_tx);
     assert_int_equal(daas_base64_decode(b64, strlen(b64), &M.sim_tx), DAAS_OK);
     M.n_sim++;
     json_t *ee = json_null();
     if (M.fail)
-        ee = json_pack("{s:s, s:s, s:{s:s, s:{s:s}}, s:{s:s}}", "message",
-                       "MoveAbort in 1st command, abort code: 6", "abortCode", "6", "module",
-                       "name", "staking", "package", "address", "0x42", "function", "name",
-                       "unstake");
-    json_t *gs = json_pack("{s:I, s:I, s:I, s:s}", "computationCost",
-                           (json_int_t)M.gas.computation, "storageCost",
-                           (json_int_t)M.gas.storage, "storageRebate", (json_int_t)M.gas.rebate,
-                           "nonRefundableStorageFee", "0");
+        ee =
+            json_pack("{s:s, s:s, s:{s:s, s:{s:s}}, s:{s:s}}", "message",
+                      "MoveAbort in 1st command, abort code: 6", "abortCode", "6", "module", "name",
+                      "staking", "package", "address", "0x42", "function", "name", "unstake");
+    json_t *gs = json_pack("{s:I, s:I, s:I, s:s}", "computationCost", (json_int_t)M.gas.computation,
+                           "storageCost", (json_int_t)M.gas.storage, "storageRebate",
+                           (json_int_t)M.gas.rebate, "nonRefundableStorageFee", "0");
     return json_pack("{s:{s:n, s:{s:{s:s, s:{s:s, s:o, s:{s:o}}}}}}", "simulateTransaction",
                      "error", "effects", "transaction", "digest", DIGEST_B58, "effects", "status",
                      M.fail ? "FAILURE" : "SUCCESS", "executionError", ee, "gasEffects",
@@ -449,8 +451,7 @@ static void mock_handler(void *arg, const daas_http_req *req, daas_http_resp *re
     if (q != NULL && strstr(q, "query DaasEpoch") != NULL) {
         M.n_epoch++;
         data = json_pack("{s:{s:i, s:o, s:s}}", "epoch", "epochId", 3, "referenceGasPrice",
-                         u64_str(M.ref_price),
-                         "startTimestamp", "2026-01-01T00:00:00Z");
+                         u64_str(M.ref_price), "startTimestamp", "2026-01-01T00:00:00Z");
     } else if (q != NULL && strstr(q, "query DaasOwned") != NULL) {
         data = owned_reply();
     } else if (q != NULL && strstr(q, "query DaasSimulate") != NULL) {
@@ -561,8 +562,8 @@ static void test_prepare_budget(void **state)
     daas_sui_ptbb *b = transfer_ptb(SUI);
     daas_sui_tx tx, sim;
     daas_err err = {0};
-    script(bal, 3, (daas_sui_gas_summary){.computation = 1000000, .storage = 2000000,
-                                          .rebate = 500000});
+    script(bal, 3,
+           (daas_sui_gas_summary){.computation = 1000000, .storage = 2000000, .rebate = 500000});
     assert_int_equal(prepare(b, NULL, &tx, &err), DAAS_OK);
     /* one dry run with the placeholder budget, gas = the largest coin */
     assert_int_equal(M.n_sim, 1);
@@ -586,8 +587,8 @@ static void test_prepare_budget(void **state)
     daas_sui_tx_fini(&tx);
 
     /* a rebate larger than the storage cost: the budget is base */
-    script(bal, 3, (daas_sui_gas_summary){.computation = 1000000, .storage = 1000000,
-                                          .rebate = 3000000});
+    script(bal, 3,
+           (daas_sui_gas_summary){.computation = 1000000, .storage = 1000000, .rebate = 3000000});
     assert_int_equal(prepare(b, NULL, &tx, &err), DAAS_OK);
     assert_int_equal(tx.gas.budget, 2000000);
     daas_sui_tx_fini(&tx);
@@ -714,9 +715,12 @@ static void test_prepare_dry_run_fails(void **state)
 int main(void)
 {
     const struct CMUnitTest builder[] = {
-        cmocka_unit_test(test_build_tx1),       cmocka_unit_test(test_build_tx2),
-        cmocka_unit_test(test_dedup),           cmocka_unit_test(test_pure_values),
-        cmocka_unit_test(test_argument_validation), cmocka_unit_test(test_limits),
+        cmocka_unit_test(test_build_tx1),
+        cmocka_unit_test(test_build_tx2),
+        cmocka_unit_test(test_dedup),
+        cmocka_unit_test(test_pure_values),
+        cmocka_unit_test(test_argument_validation),
+        cmocka_unit_test(test_limits),
     };
     const struct CMUnitTest prep[] = {
         cmocka_unit_test(test_prepare_budget),
