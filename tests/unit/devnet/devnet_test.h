@@ -490,6 +490,28 @@ static inline void dt_stake(dt_chain *c, const daas_sui_key *k, const uint8_t ga
     dt_ok(c->d, &p, k);
 }
 
+/* The publisher sends a new coin of amount to `to`; returns its id in out. */
+static inline void dt_give(dt_chain *c, const uint8_t to[32], uint64_t amount, uint8_t out[32])
+{
+    uint8_t pub[32], coin[32];
+    dt_ptb p;
+    daas_sui_exec_result r;
+    const daas_sui_key *k = daas_devnet_publisher(c->d);
+    dt_addr(k, pub);
+    dt_find(c->d, pub, DT_COIN_TYPE, coin);
+    dt_ptb_init(&p);
+    dt_pay(&p, dt_ref(c->d, coin));
+    daas_sui_arg amt = dt_u64(&p, amount);
+    size_t s = dt_split(&p, dt_gas(), &amt, 1);
+    daas_sui_arg o = dt_result(s);
+    dt_transfer(&p, &o, 1, dt_address(&p, to));
+    assert_int_equal(dt_run(c->d, &p, k, &r, NULL), DAAS_OK);
+    assert_true(r.success);
+    assert_int_equal(r.n_created, 1);
+    memcpy(out, r.created[0].id, 32);
+    daas_sui_exec_result_fini(&r);
+}
+
 /* The table entry value of addr in the Pool's stakes table (NULL when absent; json_decref). */
 static inline json_t *dt_stake_entry(dt_chain *c, const uint8_t addr[DAAS_SUI_ADDRESS_LEN])
 {
