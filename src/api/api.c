@@ -3,7 +3,8 @@
  *
  * Owns:   daas_api lifetime, daas_api_handle (the HTTP handler), Status responses, the render
  *         hook that puts resourceVersion into stored objects.
- * Not:    the verbs themselves (read.c, write.c, watch.c), discovery (discovery.c).
+ * Not:    the verbs themselves (read.c, write.c, watch.c), discovery (discovery.c), the
+ *         authorization policy (authz.c: called after routing, before dispatch).
  * Invariants:
  *   - every request gets exactly one response (or one stream) and one metrics record;
  *   - only /version, /healthz, /livez, /readyz are served without credentials.
@@ -12,6 +13,7 @@
 #include <string.h>
 
 #include "api/api_int.h"
+#include "api/authn_sui.h"
 #include "common/log.h"
 #include "common/util.h"
 #include "kube/obj.h"
@@ -224,7 +226,11 @@ static json_t *status_obj(const daas_api__req *r, int code, const char *raw)
 void daas_api__respond_err(daas_api__req *r, const daas_err *err)
 {
     int code = err->code != DAAS_OK ? err->code : DAAS_EINTERNAL;
-    const char *msg = err->msg[0] ? err->msg : daas_err_text(code);
+    daas_api__respond_msg(r, code, err->msg[0] ? err->msg : daas_err_text(code));
+}
+
+void daas_api__respond_msg(daas_api__req *r, int code, const char *msg)
+{
     json_t *st = status_obj(r, code, msg);
     if (code == DAAS_EINVALID) {
         /* kubectl prints `The Kind "name" is invalid: <causes>`; without a cause the reason
@@ -371,11 +377,19 @@ static bool authenticate(daas_api__req *r, bool public_path)
         daas_api__respond_err(r, &e);
         return false;
     }
+    daas_authn_sui_reason_clear();
     int rc = daas_authn_run(r->api->authn, r->http, &r->user, &e);
     if (rc == DAAS_OK || public_path || r->api->allow_anonymous)
         return true;
+    /* The chain tells the client only "Unauthorized"; a wallet token's rejection is worth
+     * more ("token expired", "token is for cluster X"): kubectl prints it, and runs the
+     * credential plugin again on any 401. The reason never holds token text. */
+    const char *why = daas_authn_sui_reason();
     daas_err_clear(&e);
-    daas_fail(&e, DAAS_EUNAUTH, "Unauthorized");
+    if (why[0] != '\0')
+        daas_fail(&e, DAAS_EUNAUTH, "Unauthorized: %s", why);
+    else
+        daas_fail(&e, DAAS_EUNAUTH, "Unauthorized");
     daas_api__respond_err(r, &e);
     return false;
 }
@@ -395,14 +409,15 @@ void daas_api_handle(void *arg, const daas_http_req *req, daas_http_resp *resp)
     if (!authenticate(&r, public_path))
         return;
     if (strcmp(path, "/metrics") == 0) {
-        daas_api__serve_metrics(&r);
+        if (daas_api__authorize_path(&r, path))
+            daas_api__serve_metrics(&r);
         return;
     }
     if (daas_api__serve_discovery(&r, path))
         return;
     if (daas_api__route(&r, path) != DAAS_OK) {
         not_found(&r);
-    } else {
+    } else if (daas_api__authorize(&r)) {
         dispatch_resource(&r);
     }
     if (!r.responded) {

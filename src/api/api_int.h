@@ -14,6 +14,7 @@
 #include <stdatomic.h>
 
 #include "api/api.h"
+#include "api/authz.h"
 #include "kube/kind.h"
 
 #define DAAS_API_MAX_KINDS 32
@@ -106,6 +107,8 @@ void daas_api__warn(daas_api__req *r, const char *text);
 void daas_api__respond_obj(daas_api__req *r, int status, const json_t *obj);
 /* Responds with a Status for err (code, message; details from the route). */
 void daas_api__respond_err(daas_api__req *r, const daas_err *err);
+/* The same for a code and a message longer than a daas_err holds (authz denials). */
+void daas_api__respond_msg(daas_api__req *r, int code, const char *msg);
 /* Responds with a 422 Invalid Status carrying causes (steals v->causes). */
 void daas_api__respond_invalid(daas_api__req *r, const char *kind, const char *name,
                                daas_kube_verr *v);
@@ -182,6 +185,17 @@ void daas_api__watch(daas_api__req *r);
 void daas_api__metrics_record(daas_api *api, int kind_index, int verb, int status,
                               int64_t dur_ns);
 void daas_api__serve_metrics(daas_api__req *r);
+
+/* --- authz.c: authorization hooks (policy in authz.h) --- */
+/* Decides the routed request r for r->user; answers 403 and returns false when denied. */
+bool daas_api__authorize(daas_api__req *r);
+/* The same for a non-resource path (discovery is open, /metrics is not). */
+bool daas_api__authorize_path(daas_api__req *r, const char *path);
+/* Admission before a create is stored: stamps daas.io/owner, checks node Leases
+ * (daas_authz_admit_create). DAAS_OK, or DAAS_EDENIED with the whole message in denial
+ * (capacity n) and a cut copy in err, or another error in err. */
+DAAS_MUST_USE int daas_api__admit_create(daas_api__req *r, json_t *obj, char *denial, size_t n,
+                                         daas_err *err);
 
 /* --- nsctl.c: namespace lifecycle --- */
 DAAS_MUST_USE int daas_api__nsctl_start(daas_api *api, daas_err *err);

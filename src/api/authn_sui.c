@@ -214,13 +214,13 @@ int daas_authn_sui_new(const daas_authn_sui_opts *o, daas_authn_sui **out, daas_
         return daas_fail(err, DAAS_EINVAL,
                          "sui authenticator: cluster id must be 1 to 64 characters of A-Z a-z "
                          "0-9 . _ -");
-    if (o->stake.lookup == NULL)
+    if (o->source.lookup == NULL)
         return daas_fail(err, DAAS_EINVAL, "sui authenticator: no stake source");
     if (sodium_init() < 0)
         return daas_fail(err, DAAS_ECRYPTO, "sui authenticator: libsodium failed to start");
     daas_authn_sui *h = daas_xcalloc(1, sizeof *h);
     snprintf(h->cluster_id, sizeof h->cluster_id, "%s", o->cluster_id);
-    h->stake = o->stake;
+    h->stake = o->source;
     h->stake_ttl_ms = o->stake_ttl_ms > 0 ? o->stake_ttl_ms : DEFAULT_STAKE_TTL_MS;
     h->now_ms = o->now_ms != NULL ? o->now_ms : daas_now_ms;
     pthread_mutex_init(&h->mu, NULL);

@@ -55,7 +55,7 @@ typedef struct daas_stake_source {
 
 typedef struct daas_authn_sui_opts {
     const char *cluster_id;     /* required, [A-Za-z0-9._-]{1,64}; copied */
-    daas_stake_source stake;    /* required */
+    daas_stake_source source;   /* required */
     int64_t stake_ttl_ms;       /* how long a stake answer is reused; 0: 30 s */
     size_t max_live_tokens;     /* replay-cache bound; 0: 100,000 */
     size_t max_stake_entries;   /* stake-cache bound; 0: 100,000 */

@@ -324,6 +324,14 @@ void daas_api__create_obj(daas_api__req *r, json_t *obj, int status)
     init_meta(k, obj, daas_api__manager(r, mgr, sizeof mgr), r->apply);
     if (k->defaults)
         k->defaults(obj, NULL);
+    char denial[DAAS_AUTHZ_MSG_MAX];
+    rc = daas_api__admit_create(r, obj, denial, sizeof denial, &e); /* authz.c */
+    if (rc == DAAS_EDENIED) {
+        daas_api__respond_msg(r, rc, denial);
+        return;
+    }
+    if (rc != DAAS_OK)
+        goto out;
     if (!daas_api__validate(r, obj, NULL))
         return;
     rc = daas_api__prepare_create(r, obj, &e);

@@ -11,6 +11,7 @@
 
 static const daas_cmd cmds[] = {
     {"server", "run the Kubernetes API server (control plane)", daas_cmd_server},
+    {"auth", "kubectl credential plugin: a token signed with a Sui key", daas_cmd_auth},
     {"version", "print the version", daas_cmd_version},
 };
 

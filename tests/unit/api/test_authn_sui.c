@@ -90,7 +90,7 @@ typedef struct fixture {
 static daas_authn_sui *make_auth(fake_stake *fs, size_t max_tokens, size_t max_stakes)
 {
     daas_authn_sui_opts o = {.cluster_id = "test-1",
-                             .stake = {fake_lookup, fs},
+                             .source = {fake_lookup, fs},
                              .stake_ttl_ms = 30000,
                              .max_live_tokens = max_tokens,
                              .max_stake_entries = max_stakes,
@@ -514,7 +514,7 @@ static void test_chain(void **state)
 {
     fixture *f = *state;
     daas_authn *a = daas_authn_new();
-    daas_authn_sui_opts o = {.cluster_id = "test-1", .stake = {fake_lookup, &f->stake},
+    daas_authn_sui_opts o = {.cluster_id = "test-1", .source = {fake_lookup, &f->stake},
                              .now_ms = clock_fn};
     daas_authn_sui *h = NULL;
     daas_err err = {0};
@@ -556,7 +556,7 @@ static void test_chain(void **state)
     daas_err_clear(&err);
     assert_int_equal(daas_authn_add_sui(a, &bad, NULL, &err), DAAS_EINVAL);
     bad = o;
-    bad.stake.lookup = NULL;
+    bad.source.lookup = NULL;
     assert_int_equal(daas_authn_add_sui(a, &bad, NULL, NULL), DAAS_EINVAL);
     daas_authn_free(&a);
 }
