@@ -84,13 +84,12 @@ static int var_invalid(gql_call *c, const char *name, const char *type, const js
         memcpy(shown + sizeof shown - 4, "...", 4);
     free(txt); /* jansson's allocation */
     return daas_fail(&c->err, DAAS_EINVAL,
-                     "Variable \"$%s\" got invalid value %s; Expected type \"%s\"%s.", name,
-                     shown, type, why != NULL ? why : "");
+                     "Variable \"$%s\" got invalid value %s; Expected type \"%s\"%s.", name, shown,
+                     type, why != NULL ? why : "");
 }
 
 /* A String-like variable; *out NULL when optional and absent. */
-static int var_str(gql_call *c, const char *name, const char *type, bool required,
-                   const char **out)
+static int var_str(gql_call *c, const char *name, const char *type, bool required, const char **out)
 {
     json_t *v = var_get(c, name);
     *out = NULL;
@@ -136,8 +135,8 @@ static int decode_b64(gql_call *c, const char *name, const char *type, json_t *v
         return var_invalid(c, name, type, v, NULL);
     int rc = daas_base64_decode(json_string_value(v), json_string_length(v), b);
     if (rc == DAAS_ETOOBIG)
-        return daas_fail(&c->err, DAAS_ETOOBIG, "Variable \"$%s\" is larger than %zu bytes",
-                         name, b->max);
+        return daas_fail(&c->err, DAAS_ETOOBIG, "Variable \"$%s\" is larger than %zu bytes", name,
+                         b->max);
     if (rc != DAAS_OK)
         return var_invalid(c, name, type, v, " (not base64)");
     return DAAS_OK;
@@ -186,9 +185,9 @@ static int op_epoch(gql_call *c)
     char price[24];
     snprintf(price, sizeof price, "%llu", (unsigned long long)daas_devnet_ref_gas_price(c->d));
     /* startTimestamp is nullable in the schema; the devnet API does not expose it. */
-    c->data = json_pack("{s:{s:I,s:s,s:n}}", "epoch", "epochId",
-                        (json_int_t)daas_devnet_epoch(c->d), "referenceGasPrice", price,
-                        "startTimestamp");
+    c->data =
+        json_pack("{s:{s:I,s:s,s:n}}", "epoch", "epochId", (json_int_t)daas_devnet_epoch(c->d),
+                  "referenceGasPrice", price, "startTimestamp");
     return DAAS_OK;
 }
 
@@ -273,8 +272,7 @@ static int dyn_name(gql_call *c, char **type, daas_buf *bcs)
     json_t *t = json_object_get(nm, "type");
     json_t *b = json_object_get(nm, "bcs");
     if (!json_is_string(t) || !json_is_string(b))
-        return var_invalid(c, "name", "DynamicFieldName", nm,
-                           " (type and bcs must be strings)");
+        return var_invalid(c, "name", "DynamicFieldName", nm, " (type and bcs must be strings)");
     int rc = decode_b64(c, "name", "DynamicFieldName", b, bcs);
     if (rc != DAAS_OK)
         return rc;
@@ -288,7 +286,8 @@ static json_t *dyn_field_json(json_t *value_json, const char *value_type)
     json_t *v = json_object();
     (void)json_object_set_new(v, "__typename", json_string("MoveValue"));
     (void)json_object_set_new(v, "type", json_pack("{s:o}", "repr", daas_devnet__str(value_type)));
-    (void)json_object_set_new(v, "json", value_json != NULL ? json_incref(value_json) : json_null());
+    (void)json_object_set_new(v, "json",
+                              value_json != NULL ? json_incref(value_json) : json_null());
     (void)json_object_set_new(v, "bcs", json_null()); /* the devnet keeps only the JSON */
     return json_pack("{s:o}", "value", v);
 }
@@ -312,8 +311,8 @@ static int op_dynamic_field(gql_call *c)
         c->data = json_pack("{s:{s:n}}", "address", "dynamicField");
         rc = DAAS_OK;
     } else if (rc == DAAS_OK) {
-        c->data = json_pack("{s:{s:o}}", "address", "dynamicField",
-                            dyn_field_json(value, value_type));
+        c->data =
+            json_pack("{s:{s:o}}", "address", "dynamicField", dyn_field_json(value, value_type));
     }
 out:
     json_decref(value);
@@ -336,7 +335,8 @@ static int event_filter(gql_call *c, char **prefix)
         return DAAS_OK;
     if (!json_is_object(f))
         return var_invalid(c, "filter", "EventFilter", f, NULL);
-    json_object_foreach(f, key, v) {
+    json_object_foreach(f, key, v)
+    {
         if (json_is_null(v))
             continue;
         if (strcmp(key, "type") != 0 && strcmp(key, "module") != 0)
@@ -380,8 +380,8 @@ static int run_tx(gql_call *c, const daas_buf *tx, const char *const *sigs, size
                   bool simulate, daas_sui_exec_result *r, char **rejected)
 {
     daas_err e = {0};
-    int rc = daas_devnet_execute(c->d, DAAS_BYTES(tx->data, tx->len), sigs, n_sigs, simulate, r,
-                                 &e);
+    int rc =
+        daas_devnet_execute(c->d, DAAS_BYTES(tx->data, tx->len), sigs, n_sigs, simulate, r, &e);
     if (rc == DAAS_EINVAL) {
         *rejected = daas_xstrdup(e.msg[0] != '\0' ? e.msg : "transaction rejected");
         return DAAS_OK;
@@ -485,6 +485,7 @@ static const struct {
     bool mutation;    /* defined with "mutation" */
     gql_op_fn fn;     /* handler */
 } ops[] = {
+    /* clang-format off */
     {"DaasChainId", false, op_chain_id},
     {"DaasEpoch", false, op_epoch},
     {"DaasObject", false, op_object},
@@ -494,6 +495,7 @@ static const struct {
     {"DaasEvents", false, op_events},
     {"DaasSimulate", false, op_simulate},
     {"DaasExecute", true, op_execute},
+    /* clang-format on */
 };
 
 /* ---- the query document: which operations it defines ---- */
@@ -546,11 +548,11 @@ static size_t skip_ignored(const char *q, size_t i, size_t n)
 
 /* Document-level scan state. */
 typedef struct doc_scan {
-    const char *q;  /* the document */
-    size_t n;       /* its length */
-    gql_def *defs;  /* operations found (up to MAX_OPS) */
-    size_t n_defs;  /* operations found, including those past MAX_OPS */
-    bool pending;   /* a definition header was read; its selection set comes next */
+    const char *q; /* the document */
+    size_t n;      /* its length */
+    gql_def *defs; /* operations found (up to MAX_OPS) */
+    size_t n_defs; /* operations found, including those past MAX_OPS */
+    bool pending;  /* a definition header was read; its selection set comes next */
 } doc_scan;
 
 static void add_def(doc_scan *s, const char *name, size_t len, bool mutation, bool query)
@@ -665,8 +667,7 @@ static char *dispatch(daas_devnet *d, const gql_def *def, json_t *vars, int *sta
             /* Bad input is a GraphQL error; a failing chain is the server's fault. */
             if (rc != DAAS_EINVAL && rc != DAAS_ENOTFOUND && rc != DAAS_ETOOBIG)
                 *status = 500;
-            return daas_devnet__reply_error(c.err.msg[0] != '\0' ? c.err.msg
-                                                                  : daas_err_text(rc));
+            return daas_devnet__reply_error(c.err.msg[0] != '\0' ? c.err.msg : daas_err_text(rc));
         }
         return daas_devnet__reply_data(c.data);
     }
@@ -727,8 +728,8 @@ char *daas_devnet_graphql(daas_devnet *d, const char *body, size_t len, int *sta
 static char *faucet_failure(int *status, int http, const char *msg)
 {
     *status = http;
-    return daas_devnet__dump(json_pack("{s:{s:{s:o}}}", "status", "Failure", "internal",
-                                       daas_devnet__str(msg)));
+    return daas_devnet__dump(
+        json_pack("{s:{s:{s:o}}}", "status", "Failure", "internal", daas_devnet__str(msg)));
 }
 
 /* {"FixedAmountRequest": {"recipient": "0x…"}} → the recipient. */
@@ -742,7 +743,8 @@ static int faucet_recipient(const char *body, size_t len, uint8_t out[DAAS_SUI_A
     json_t *r = json_object_get(json_object_get(req, "FixedAmountRequest"), "recipient");
     int rc = DAAS_OK;
     if (!json_is_string(r))
-        rc = daas_fail(err, DAAS_EINVAL, "expected {\"FixedAmountRequest\":{\"recipient\":\"0x…\"}}");
+        rc = daas_fail(err, DAAS_EINVAL,
+                       "expected {\"FixedAmountRequest\":{\"recipient\":\"0x…\"}}");
     else if (strncmp(json_string_value(r), "0x", 2) != 0 ||
              daas_sui_address_parse(json_string_value(r), out, NULL) != DAAS_OK)
         rc = daas_fail(err, DAAS_EINVAL, "invalid recipient address '%.80s'", json_string_value(r));
@@ -765,10 +767,9 @@ char *daas_devnet_faucet_http(daas_devnet *d, const char *body, size_t len, int 
         return faucet_failure(status, rc == DAAS_EINVAL ? 400 : 500, err.msg);
     json_t *sent = json_array();
     for (size_t i = 0; i < n && i < MAX_FAUCET_COINS; i++)
-        (void)json_array_append_new(sent, json_pack("{s:I,s:o,s:s}", "amount",
-                                                    (json_int_t)coins[i].balance, "id",
-                                                    daas_devnet__addr(coins[i].ref.id),
-                                                    "transferTxDigest", digest));
+        (void)json_array_append_new(
+            sent, json_pack("{s:I,s:o,s:s}", "amount", (json_int_t)coins[i].balance, "id",
+                            daas_devnet__addr(coins[i].ref.id), "transferTxDigest", digest));
     return daas_devnet__dump(json_pack("{s:s,s:o}", "status", "Success", "coins_sent", sent));
 }
 
@@ -792,8 +793,7 @@ void daas_devnet_http_handler(void *devnet, const daas_http_req *req, daas_http_
     } else if (gql) {
         out = daas_devnet_graphql(devnet, (const char *)req->body.ptr, req->body.len, &status);
     } else {
-        out = daas_devnet_faucet_http(devnet, (const char *)req->body.ptr, req->body.len,
-                                      &status);
+        out = daas_devnet_faucet_http(devnet, (const char *)req->body.ptr, req->body.len, &status);
     }
     daas_http_respond(resp, status, "application/json", status == 405 ? allow : NULL, out,
                       strlen(out));
