@@ -43,6 +43,10 @@ typedef struct daas_devnet_opts {
     uint64_t ref_gas_price;   /* 0 means 1000 MIST */
     uint64_t faucet_coin;     /* MIST per faucet coin; 0 means 100 SUI */
     int faucet_coins;         /* coins per faucet request; 0 means 2 */
+    /* Tests and fuzzing: 32 bytes from which a NEW chain's genesis, package id, publisher
+     * and faucet keys derive, so object ids are reproducible (NULL: random). Ignored when
+     * dir already holds a chain. Never for a chain anyone else uses: the keys are guessable. */
+    const uint8_t *genesis_seed;
 } daas_devnet_opts;
 
 typedef struct daas_devnet daas_devnet;

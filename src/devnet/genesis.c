@@ -133,17 +133,35 @@ static int genesis_meta(daas_devnet *d, daas_err *err)
     return rc;
 }
 
-static int genesis(daas_devnet *d, daas_err *err)
+/* The publisher's and the faucet's keys: fresh, or derived from a test seed. */
+static int genesis_keys(daas_devnet *d, const uint8_t *seed, daas_err *err)
+{
+    uint8_t secret[DAAS_SUI_SECRET_LEN];
+    if (seed == NULL) {
+        int rc = daas_sui_key_generate(DAAS_SUI_ED25519, &d->publisher, err);
+        return rc == DAAS_OK ? daas_sui_key_generate(DAAS_SUI_ED25519, &d->faucet, err) : rc;
+    }
+    hash2("daas-devnet-publisher", seed, 32, secret);
+    int rc = daas_sui_key_from_secret(DAAS_SUI_ED25519, secret, &d->publisher, err);
+    hash2("daas-devnet-faucet", seed, 32, secret);
+    if (rc == DAAS_OK)
+        rc = daas_sui_key_from_secret(DAAS_SUI_ED25519, secret, &d->faucet, err);
+    sodium_memzero(secret, sizeof(secret));
+    return rc;
+}
+
+static int genesis(daas_devnet *d, const uint8_t *test_seed, daas_err *err)
 {
     uint8_t seed[32];
-    daas_random(seed, sizeof(seed));
+    if (test_seed != NULL)
+        memcpy(seed, test_seed, sizeof(seed));
+    else
+        daas_random(seed, sizeof(seed));
     hash2("daas-devnet-genesis", seed, sizeof(seed), d->genesis);
     d->genesis_ms = daas_now_ms();
     int rc = derive_facts(d, err);
     if (rc == DAAS_OK)
-        rc = daas_sui_key_generate(DAAS_SUI_ED25519, &d->publisher, err);
-    if (rc == DAAS_OK)
-        rc = daas_sui_key_generate(DAAS_SUI_ED25519, &d->faucet, err);
+        rc = genesis_keys(d, test_seed, err);
     if (rc == DAAS_OK)
         rc = save_publisher(d, err);
     if (rc != DAAS_OK)
@@ -229,7 +247,7 @@ int daas_devnet_open(const daas_devnet_opts *opts, daas_devnet **out, daas_err *
     if (rc == DAAS_OK)
         rc = daas_devnet__meta_get(d, "genesis", d->genesis, DAAS_SUI_DIGEST_LEN, &found, err);
     if (rc == DAAS_OK)
-        rc = found ? load(d, err) : genesis(d, err);
+        rc = found ? load(d, err) : genesis(d, opts->genesis_seed, err);
     if (rc != DAAS_OK) {
         daas_devnet_close(&d);
         return rc;

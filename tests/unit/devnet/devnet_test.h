@@ -37,6 +37,7 @@ typedef struct dt_chain {
     uint8_t registry[DAAS_SUI_ADDRESS_LEN];  /* the shared Registry */
     uint8_t admin_cap[DAAS_SUI_ADDRESS_LEN]; /* the publisher's AdminCap */
     uint64_t epoch_ms;
+    const uint8_t *seed;                     /* genesis seed (NULL: random) */
 } dt_chain;
 
 static inline int dt_rm_one(const char *path, const struct stat *st, int flag, struct FTW *f)
@@ -59,7 +60,7 @@ static inline void dt_find(daas_devnet *d, const uint8_t *owner, const char *typ
 
 static inline void dt_open(dt_chain *c)
 {
-    daas_devnet_opts o = {.dir = c->dir, .epoch_ms = c->epoch_ms};
+    daas_devnet_opts o = {.dir = c->dir, .epoch_ms = c->epoch_ms, .genesis_seed = c->seed};
     daas_err err = {0};
     char *t;
     uint8_t pub[DAAS_SUI_ADDRESS_LEN];
