@@ -16,6 +16,8 @@ typedef struct daas_cmd {
 
 int daas_cmd_server(int argc, char **argv);
 int daas_cmd_version(int argc, char **argv);
+int daas_cmd_devnet(int argc, char **argv);
+int daas_cmd_sui(int argc, char **argv);
 int daas_cmd_auth(int argc, char **argv);
 
 #endif

@@ -11,6 +11,8 @@
 
 static const daas_cmd cmds[] = {
     {"server", "run the Kubernetes API server (control plane)", daas_cmd_server},
+    {"devnet", "run the development Sui chain (GraphQL + faucet)", daas_cmd_devnet},
+    {"sui", "Sui keys, balance, faucet and stake", daas_cmd_sui},
     {"auth", "kubectl credential plugin: a token signed with a Sui key", daas_cmd_auth},
     {"version", "print the version", daas_cmd_version},
 };

@@ -21,7 +21,10 @@
 #include "api/authn.h"
 #include "api/http.h"
 #include "cmd/cmd.h"
+#include "cmd/server_int.h"
 #include "common/log.h"
+#include "common/util.h"
+#include "sui/token.h"
 #include "pki/pki.h"
 #include "store/store.h"
 
@@ -37,6 +40,10 @@ typedef struct server_opts {
     const char *service_cidr;
     int workers;
     bool dev;
+    const char *chain;        /* --chain URL|FILE */
+    const char *package;      /* --package 0x… */
+    char cluster_id[DAAS_SUI_CLUSTER_ID_MAX + 1]; /* --cluster-id, else <data-dir>/cluster-id */
+    uint64_t devnet_epoch_ms; /* --devnet-epoch-ms (dev) */
     bool plain_http; /* tests that say so only */
     bool anonymous;  /* tests that say so only */
 } server_opts;
@@ -54,7 +61,14 @@ static void usage(FILE *f)
             "  --token-auth-file FILE   bearer tokens: CSV token,user,uid[,\"group1,group2\"]\n"
             "  --service-cidr CIDR      ClusterIP range (default 10.43.0.0/16)\n"
             "  --workers N              HTTP worker threads (default 8)\n"
-            "  --dev                    development mode: a one-node cluster on this host\n"
+            "  --dev                    development mode: a one-node cluster on this host, with\n"
+            "                           the development Sui chain and a staked dev wallet\n"
+            "  --chain URL|FILE         Sui GraphQL endpoint or chain file: wallet tokens are\n"
+            "                           accepted and roles follow stake in the daas package\n"
+            "  --package 0x...          the daas Move package on that chain\n"
+            "  --cluster-id ID          the id wallet tokens must name (default: generated once,\n"
+            "                           kept in DATA_DIR/cluster-id)\n"
+            "  --devnet-epoch-ms N      --dev: epoch length of the development chain (60000)\n"
             "  --log-level LEVEL        debug, info, warn, error (default info)\n"
             "  --insecure-plain-http    serve plain HTTP without authentication (tests only)\n");
 }
@@ -79,6 +93,10 @@ static int parse_args(int argc, char **argv, server_opts *o)
         {"service-cidr", required_argument, 0, 'c'},
         {"workers", required_argument, 0, 'w'},
         {"dev", no_argument, 0, 'D'},
+        {"chain", required_argument, 0, 'C'},
+        {"package", required_argument, 0, 'K'},
+        {"cluster-id", required_argument, 0, 'I'},
+        {"devnet-epoch-ms", required_argument, 0, 'E'},
         {"log-level", required_argument, 0, 'l'},
         {"insecure-plain-http", no_argument, 0, 'P'},
         {"help", no_argument, 0, 'h'},
@@ -121,6 +139,29 @@ static int parse_args(int argc, char **argv, server_opts *o)
         case 'D':
             o->dev = true;
             break;
+        case 'C':
+            o->chain = optarg;
+            break;
+        case 'K':
+            o->package = optarg;
+            break;
+        case 'I':
+            if (!daas_sui_token_cluster_id_ok(optarg)) {
+                fprintf(stderr, "daas server: bad --cluster-id \"%s\" ([A-Za-z0-9._-]{1,64})\n",
+                        optarg);
+                return 2;
+            }
+            snprintf(o->cluster_id, sizeof o->cluster_id, "%s", optarg);
+            break;
+        case 'E': {
+            unsigned long long v = strtoull(optarg, &end, 10);
+            if (*end != '\0' || optarg[0] == '-' || v < 100) {
+                fprintf(stderr, "daas server: bad --devnet-epoch-ms \"%s\" (>= 100)\n", optarg);
+                return 2;
+            }
+            o->devnet_epoch_ms = v;
+            break;
+        }
         case 'l':
             if (parse_level(optarg) < 0) {
                 fprintf(stderr, "daas server: bad --log-level \"%s\"\n", optarg);
@@ -141,6 +182,10 @@ static int parse_args(int argc, char **argv, server_opts *o)
     }
     if (optind < argc) {
         fprintf(stderr, "daas server: unexpected argument \"%s\"\n", argv[optind]);
+        return 2;
+    }
+    if (o->dev && o->chain) {
+        fprintf(stderr, "daas server: --dev runs its own chain; drop --chain\n");
         return 2;
     }
     return 0;
@@ -164,6 +209,7 @@ typedef struct server {
     daas_authn *authn;
     daas_api *api;
     daas_http_server *http;
+    server_chain chain;
 } server;
 
 static void server_stop(server *s)
@@ -174,6 +220,7 @@ static void server_stop(server *s)
     if (s->http)
         daas_http_server_stop(s->http);
     daas_api_stop(s->api);
+    server_chain_stop(&s->chain);
     daas_store_close(&s->store);
     daas_http_server_free(&s->http);
     daas_api_free(&s->api);
@@ -193,7 +240,60 @@ static int open_store(const server_opts *o, server *s, daas_err *err)
     return daas_store_open_sqlite(path, NULL, &s->store, err);
 }
 
-static int server_start(const server_opts *o, server *s, daas_err *err)
+/* The cluster id wallet tokens must name: --cluster-id, else <data-dir>/cluster-id (made
+ * once from 8 random bytes). */
+static int cluster_id(server_opts *o, daas_err *err)
+{
+    if (o->cluster_id[0])
+        return DAAS_OK;
+    char path[1200];
+    snprintf(path, sizeof path, "%s/cluster-id", o->data_dir);
+    FILE *f = fopen(path, "r");
+    if (f != NULL) {
+        bool ok = fgets(o->cluster_id, sizeof o->cluster_id, f) != NULL;
+        fclose(f);
+        o->cluster_id[strcspn(o->cluster_id, "\n")] = '\0';
+        if (ok && daas_sui_token_cluster_id_ok(o->cluster_id))
+            return DAAS_OK;
+        return daas_fail(err, DAAS_EINVAL, "%s does not hold a cluster id", path);
+    }
+    uint8_t r[8];
+    daas_random(r, sizeof r);
+    snprintf(o->cluster_id, sizeof o->cluster_id, "daas-%02x%02x%02x%02x%02x%02x%02x%02x", r[0],
+             r[1], r[2], r[3], r[4], r[5], r[6], r[7]);
+    f = fopen(path, "w");
+    if (f == NULL || fprintf(f, "%s\n", o->cluster_id) < 0 || fclose(f) != 0)
+        return daas_fail(err, DAAS_EIO, "cannot write %s", path);
+    return DAAS_OK;
+}
+
+/* PKI and the authenticators: client certificates, Sui wallets, the token file. */
+static int start_auth(server_opts *o, server *s, const char *url, daas_err *err)
+{
+    daas_pki_opts po = {.data_dir = o->data_dir, .extra_sans = o->sans,
+                        .nextra_sans = o->nsans, .server_url = url};
+    int rc = daas_pki_ensure(&po, &s->pki, err);
+    if (rc == DAAS_OK)
+        rc = daas_pki_server_ctx(s->pki, &s->tls, err);
+    if (rc == DAAS_OK)
+        rc = cluster_id(o, err);
+    if (rc != DAAS_OK)
+        return rc;
+    s->authn = daas_authn_new();
+    daas_authn_add_x509(s->authn);
+    server_chain_opts co = {.data_dir = o->data_dir, .chain = o->chain, .package = o->package,
+                            .cluster_id = o->cluster_id, .dev = o->dev,
+                            .epoch_ms = o->devnet_epoch_ms ? o->devnet_epoch_ms : 60000,
+                            .tls = s->tls, .ca_path = daas_pki_ca_path(s->pki)};
+    rc = server_chain_start(&s->chain, &co, s->authn, err);
+    if (rc == DAAS_OK && o->token_file)
+        rc = daas_authn_add_token_file(s->authn, o->token_file, err);
+    if (rc == DAAS_OK && o->dev)
+        rc = server_dev_wallet(&s->chain, s->pki, o->data_dir, url, o->cluster_id, err);
+    return rc;
+}
+
+static int server_start(server_opts *o, server *s, daas_err *err)
 {
     char url[300], addr[300];
     int rc;
@@ -202,20 +302,9 @@ static int server_start(const server_opts *o, server *s, daas_err *err)
     if (mkdir(o->data_dir, 0700) != 0 && access(o->data_dir, W_OK) != 0)
         return daas_fail(err, DAAS_EIO, "cannot create data dir %s", o->data_dir);
     if (!o->plain_http) {
-        daas_pki_opts po = {.data_dir = o->data_dir, .extra_sans = o->sans,
-                            .nextra_sans = o->nsans, .server_url = url};
-        rc = daas_pki_ensure(&po, &s->pki, err);
-        if (rc == DAAS_OK)
-            rc = daas_pki_server_ctx(s->pki, &s->tls, err);
+        rc = start_auth(o, s, url, err);
         if (rc != DAAS_OK)
             return rc;
-        s->authn = daas_authn_new();
-        daas_authn_add_x509(s->authn);
-        if (o->token_file) {
-            rc = daas_authn_add_token_file(s->authn, o->token_file, err);
-            if (rc != DAAS_OK)
-                return rc;
-        }
     }
     rc = open_store(o, s, err);
     if (rc != DAAS_OK)
@@ -240,8 +329,8 @@ static void announce(const server_opts *o, const server *s)
 {
     int port = s->http ? daas_http_server_port(s->http) : o->port;
     if (o->dev)
-        DAAS_WARN("server", "DEV MODE: self-signed cluster CA, no chain, no enclave, no Seal "
-                            "yet; not for production");
+        DAAS_WARN("server", "DEV MODE: self-signed cluster CA, development Sui chain, no "
+                            "enclave, no Seal yet; not for production");
     if (o->plain_http)
         DAAS_WARN("server", "INSECURE: plain HTTP without authentication (tests only)");
     DAAS_INFO("server", "daas v%s serving the Kubernetes API (v1.32) on %s://%s:%d, data in %s",
@@ -251,8 +340,11 @@ static void announce(const server_opts *o, const server *s)
         DAAS_INFO("server", "kubeconfig: %s", daas_pki_kubeconfig_path(s->pki));
         if (o->dev)
             printf("\nK3s-DaaS dev cluster is up. Point kubectl at it:\n\n"
-                   "    export KUBECONFIG=%s\n    kubectl get namespaces\n\n",
-                   daas_pki_kubeconfig_path(s->pki));
+                   "    export KUBECONFIG=%s\n    kubectl get namespaces\n\n"
+                   "or sign in with the staked dev wallet (daas auth token):\n\n"
+                   "    export KUBECONFIG=%s/kubeconfig-wallet.yaml\n\n"
+                   "The development chain: export DAAS_CHAIN=%s/devnet/chain.json\n\n",
+                   daas_pki_kubeconfig_path(s->pki), o->data_dir, o->data_dir);
         fflush(stdout);
     }
 }

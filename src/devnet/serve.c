@@ -709,7 +709,7 @@ char *daas_devnet_graphql(daas_devnet *d, const char *body, size_t len, int *sta
         reply = bad_request(status, "devnet: operationName must be a string");
     else {
         daas_err err = {0};
-        gql_def def;
+        gql_def def = {0};
         json_t *v = json_is_object(vars) ? json_incref(vars) : json_object();
         if (pick_def(json_string_value(query), json_string_length(query),
                      json_is_string(op_name) ? json_string_value(op_name) : NULL, &def,

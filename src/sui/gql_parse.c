@@ -50,9 +50,11 @@ static bool is_absent(json_t *j, const char *path)
     return v == NULL || json_is_null(v);
 }
 
+/* base.path into out; a path too long for out is cut (it only names a field in a message). */
 static void join(char out[PATH_MAX_LEN], const char *base, const char *path)
 {
-    snprintf(out, PATH_MAX_LEN, "%s.%s", base, path);
+    if (snprintf(out, PATH_MAX_LEN, "%s.%s", base, path) >= PATH_MAX_LEN)
+        out[PATH_MAX_LEN - 1] = '\0';
 }
 
 /* Copies s into out (size n), control characters turned into spaces: one line for a log. */
