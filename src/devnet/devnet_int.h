@@ -102,6 +102,7 @@ typedef struct dn_obj {
     bool shared_imm;             /* shared input declared immutable (no &mut, no bump) */
 } dn_obj;
 
+/* Frees what o owns (type, bcs) and zeroes it. */
 void daas_devnet__obj_fini(dn_obj *o);
 /* Object digest: BLAKE2b-256(type || bcs || version LE). Opaque to clients. */
 void daas_devnet__obj_digest(const char *type, const uint8_t *bcs, size_t len, uint64_t version,
@@ -158,7 +159,9 @@ typedef struct dn_exec {
 
 /* ---- state.c ---- */
 
+/* Opens d->db at path (WAL, synchronous=FULL, exclusive) and creates the schema. */
 DAAS_MUST_USE int daas_devnet__db_open(daas_devnet *d, const char *path, daas_err *err);
+/* Runs SQL text without results (BEGIN IMMEDIATE, COMMIT, ROLLBACK, ...). DAAS_EIO. */
 DAAS_MUST_USE int daas_devnet__db_exec(daas_devnet *d, const char *sql, daas_err *err);
 /* Meta values are blobs; *found false when absent (then out is untouched). */
 DAAS_MUST_USE int daas_devnet__meta_get(daas_devnet *d, const char *key, uint8_t *out, size_t n,
@@ -171,6 +174,7 @@ DAAS_MUST_USE int daas_devnet__obj_load(daas_devnet *d, const uint8_t id[DAAS_SU
 /* Inserts or replaces the row of o (its version, digest and storage_rebate as given). */
 DAAS_MUST_USE int daas_devnet__obj_store(daas_devnet *d, const dn_obj *o, const char *prev_tx,
                                          daas_err *err);
+/* Appends one event of transaction tx_digest. */
 DAAS_MUST_USE int daas_devnet__event_store(daas_devnet *d, const char *tx_digest,
                                            const uint8_t sender[DAAS_SUI_ADDRESS_LEN],
                                            int64_t ts_ms, const dn_event *ev, daas_err *err);
@@ -180,6 +184,7 @@ DAAS_MUST_USE int daas_devnet__tx_events(daas_devnet *d, const char *tx_digest,
 /* The stored result JSON text of a transaction (*json NULL when unknown; daas_free). */
 DAAS_MUST_USE int daas_devnet__tx_lookup(daas_devnet *d, const char *digest, char **json,
                                          daas_err *err);
+/* Records an executed transaction and its result JSON (exec.c's stored form). */
 DAAS_MUST_USE int daas_devnet__tx_store(daas_devnet *d, const char *digest, daas_bytes bytes,
                                         const char *result_json, daas_err *err);
 /* Decimal cursor text → row number (DAAS_EINVAL "invalid cursor"); NULL → 0. */
@@ -189,6 +194,7 @@ DAAS_MUST_USE int daas_devnet__cursor_parse(const char *cursor, int64_t *out, da
 
 /* Builds d->types (needs d->pkg). */
 void daas_devnet__types_init(daas_devnet *d);
+/* Frees d->types and the value types. */
 void daas_devnet__types_fini(daas_devnet *d);
 /* The kind of a canonical type text (DN_K_OTHER when unknown). */
 dn_kind daas_devnet__kind_of(const daas_devnet *d, const char *type);
@@ -220,6 +226,7 @@ void daas_devnet__put_le64(uint8_t *p, uint64_t v);
 /* The checks of devnet.h before execution: signatures (unless simulate), expiration, gas
  * price and budget, gas coins, input objects. Loads the inputs and gas coins into ex.
  * DAAS_EINVAL with Sui's words; DAAS_EIO on storage errors. */
+/* Exactly one signature, valid over the intent digest, by the sender (= gas owner). */
 DAAS_MUST_USE int daas_devnet__check_sigs(daas_devnet *d, daas_bytes tx_bytes,
                                           const daas_sui_tx *tx, const char *const *sigs_b64,
                                           size_t n_sigs, daas_err *err);
@@ -254,6 +261,7 @@ void daas_devnet__emit(dn_exec *ex, const char *module, const char *name, const 
 
 /* Runs the commands. DAAS_OK, DAAS_EFAILED (ex->fail set), or an internal error. */
 DAAS_MUST_USE int daas_devnet__ptb_run(dn_exec *ex, daas_err *err);
+/* Frees the PTB values of ex (inputs, results). */
 void daas_devnet__ptb_fini(dn_exec *ex);
 
 /* ---- the native package (pkg_*.c) ---- */
@@ -322,6 +330,7 @@ json_t *daas_devnet__render_node_field(const uint8_t *bcs, size_t len);
  * (objects at ex->lamport, events, record). Used by execute and genesis. */
 DAAS_MUST_USE int daas_devnet__commit(dn_exec *ex, daas_bytes tx_bytes, const char *result_json,
                                       daas_err *err);
+/* Frees the working set, events, PTB values and failure texts of ex; zeroes it. */
 void daas_devnet__exec_fini(dn_exec *ex);
 /* Current epoch and chain time (mutex held). */
 uint64_t daas_devnet__epoch(const daas_devnet *d);

@@ -13,7 +13,7 @@
  *         (BCS + 100) of every object written; rebate = 99% of the storage paid for the
  *         objects written or deleted (the other 1% is non-refundable). The budget is reserved
  *         out of the gas coin while the commands run (as Sui does), so a PTB cannot split it
- *         away. computation + storage > budget → failure InsufficientGas.
+ *         away. computation + storage − rebate > budget → failure InsufficientGas.
  * Invariants:
  *   - DAAS_OK means the transaction ran (out->success says how it ended) and, unless
  *     simulating, is durable; DAAS_EINVAL means it was refused and nothing changed;
@@ -115,16 +115,12 @@ static void set_fail(dn_exec *ex, char *text)
 
 int daas_devnet__fail(dn_exec *ex, const char *fmt, ...)
 {
-    daas_buf b;
     va_list ap;
     char line[512];
     va_start(ap, fmt);
     vsnprintf(line, sizeof(line), fmt, ap);
     va_end(ap);
-    daas_buf_init(&b, 0);
-    if (daas_buf_puts(&b, line) != DAAS_OK)
-        return DAAS_EFAILED;
-    set_fail(ex, daas_buf_steal(&b, NULL));
+    set_fail(ex, daas_xstrdup(line));
     return DAAS_EFAILED;
 }
 
@@ -239,9 +235,11 @@ static int charge(dn_exec *ex, bool failed, daas_sui_gas_summary *gs)
     uint64_t comp = g->price * DN_MIN_BUDGET_UNITS * (1 + (uint64_t)ex->tx->kind.n_commands);
     storage_sums(ex, &storage, &rebate);
     uint64_t refund = rebate / 100 * DN_REBATE_PCT + rebate % 100 * DN_REBATE_PCT / 100;
-    if (!failed && comp + storage > g->budget)
+    /* The budget covers the net charge (computation + storage − rebate), as Sui's does; the
+     * SDKs budget from a dry run that way (specs/sui.md §9). */
+    if (!failed && comp + storage > g->budget + refund)
         return daas_devnet__fail(ex, "InsufficientGas");
-    if (failed && comp + storage > g->budget) {
+    if (failed && comp + storage > g->budget + refund) {
         /* Out of budget even for the gas coin: the whole budget is taken and nothing comes
          * back (a failed transaction never earns MIST). */
         comp = comp < g->budget ? comp : g->budget;

@@ -402,6 +402,52 @@ static void test_input_rejections(void **state)
     expect_rejected(&c, &p, alice, gas, "Transaction Expired");
     p.exp.epoch = 1;
     dt_ok(c.d, &p, alice);
+    /* ValidDuring names the chain and an epoch window */
+    uint8_t genesis[64];
+    size_t glen = 0;
+    const char *cid = daas_devnet_chain_id(c.d);
+    assert_int_equal(daas_sui_base58_decode(cid, strlen(cid), genesis, 64, &glen, NULL), DAAS_OK);
+    simple_ptb(&p, dt_ref(c.d, gas), me);
+    p.exp = (daas_sui_expiration){.kind = DAAS_SUI_EXPIRE_VALID_DURING,
+                                  .max_epoch = {true, 1}, .min_epoch = {true, 1}};
+    expect_rejected(&c, &p, alice, gas, "does not match network chain ID");
+    memcpy(p.exp.chain, genesis, 32);
+    p.exp.min_epoch.value = 2;
+    expect_rejected(&c, &p, alice, gas, "Transaction Expired");
+    p.exp.min_epoch.value = 1;
+    dt_ok(c.d, &p, alice);
+    /* a deleted object's old ref; paying with the AdminCap; gas owned by someone else */
+    daas_sui_objref old = dt_ref(c.d, other);
+    simple_ptb(&p, dt_ref(c.d, gas), me);
+    daas_sui_arg src = dt_owned(&p, old);
+    dt_merge(&p, dt_gas(), &src, 1);
+    dt_ok(c.d, &p, alice);
+    simple_ptb(&p, dt_ref(c.d, gas), me);
+    dt_owned(&p, old);
+    expect_rejected(&c, &p, alice, gas, "is not available for consumption");
+    simple_ptb(&p, dt_ref(c.d, c.admin_cap), me);
+    expect_rejected(&c, &p, daas_devnet_publisher(c.d), c.admin_cap, "is not a gas object");
+    simple_ptb(&p, dt_ref(c.d, gas), me);
+    p.price = 100000000001ull;
+    expect_rejected(&c, &p, alice, gas, "Gas price cannot exceed 100000000000 mist");
+    simple_ptb(&p, dt_ref(c.d, gas), me);
+    daas_buf b;
+    uint8_t bob_a[32];
+    dt_addr(bob, bob_a);
+    dt_encode(&p, me, &b);
+    /* a sponsored transaction: gas owner is not the sender */
+    daas_sui_tx tx;
+    assert_int_equal(daas_sui_tx_decode(DAAS_BYTES(b.data, b.len), &tx, NULL), DAAS_OK);
+    memcpy(tx.gas.owner, bob_a, 32);
+    daas_buf_reset(&b);
+    assert_int_equal(daas_sui_tx_encode(&tx, &b, NULL), DAAS_OK);
+    daas_sui_tx_fini(&tx);
+    daas_sui_exec_result r;
+    daas_err err = {0};
+    assert_int_equal(dt_submit(c.d, &b, alice, &r, &err), DAAS_EINVAL);
+    assert_non_null(strstr(err.msg, "does not support Sponsored Transaction"));
+    daas_sui_exec_result_fini(&r);
+    daas_buf_fini(&b);
     daas_sui_key_free(&alice);
     daas_sui_key_free(&bob);
     dt_chain_fini(&c);
@@ -459,6 +505,12 @@ static void test_failure_charges_gas(void **state)
     daas_sui_exec_result_fini(&r);
     daas_sui_key_free(&k);
     dt_chain_fini(&c);
+}
+
+static daas_sui_arg dt_input_index(dt_ptb *p, uint16_t i)
+{
+    (void)p;
+    return (daas_sui_arg){.kind = DAAS_SUI_ARG_INPUT, .index = i};
 }
 
 static void test_argument_failures(void **state)
@@ -538,6 +590,37 @@ static void test_argument_failures(void **state)
     a = dt_shared(&p, c.pool, 1, true);
     dt_call(&p, c.pkg, "staking", "unstake", &a, 1);
     dt_fails(c.d, &p, k, "ArityMismatch in command 0");
+    dt_ptb_init(&p);
+    dt_pay(&p, dt_ref(c.d, gas));
+    a = dt_u64(&p, 1);
+    dt_call(&p, c.pkg, "staking", "unstake", &a, 1);
+    p.cmd[0].n_type_args = 1;
+    daas_sui_typetag u8 = {.kind = DAAS_SUI_TYPE_U8};
+    p.cmd[0].type_args = &u8;
+    dt_fails(c.d, &p, k, "TypeArityMismatch in command 0");
+    /* a nested result past the end, a pure value as an object, a coin merged into itself */
+    dt_ptb_init(&p);
+    dt_pay(&p, dt_ref(c.d, gas));
+    a = dt_u64(&p, 5);
+    s = dt_split(&p, dt_gas(), &a, 1);
+    objs[0] = dt_nested(s, 1);
+    dt_transfer(&p, objs, 1, dt_address(&p, me));
+    dt_fails(c.d, &p, k, "SecondaryIndexOutOfBounds { result_idx: 0, secondary_idx: 1 }");
+    dt_ptb_init(&p);
+    dt_pay(&p, dt_ref(c.d, gas));
+    objs[0] = dt_u64(&p, 5);
+    dt_transfer(&p, objs, 1, dt_address(&p, me));
+    dt_fails(c.d, &p, k, "CommandArgumentError { arg_idx: 0, kind: TypeMismatch }");
+    dt_ptb_init(&p);
+    dt_pay(&p, dt_ref(c.d, gas));
+    objs[0] = dt_owned(&p, dt_ref(c.d, other));
+    dt_merge(&p, objs[0], objs, 1);
+    dt_fails(c.d, &p, k, "CommandArgumentError { arg_idx: 1, kind: InvalidValueUsage }");
+    dt_ptb_init(&p);
+    dt_pay(&p, dt_ref(c.d, gas));
+    objs[0] = dt_input_index(&p, 9);
+    dt_transfer(&p, objs, 1, dt_address(&p, me));
+    dt_fails(c.d, &p, k, "IndexOutOfBounds { idx: 9 }");
     daas_sui_key_free(&k);
     dt_chain_fini(&c);
 }
