@@ -132,11 +132,11 @@ int daas_devnet__abort(dn_exec *ex, const char *module, const char *function, un
     daas_devnet__hex(ex->d->pkg, pkg);
     if (ex->fail != NULL)
         return DAAS_EFAILED;
-    set_fail(ex, daas_xasprintf("MoveAbort(MoveLocation { module: ModuleId { address: %s, name: "
-                                "Identifier(\"%s\") }, function: %u, instruction: 0, "
-                                "function_name: Some(\"%s\") }, %llu) in command %zu",
-                                pkg + 2, module, index, function, (unsigned long long)code,
-                                ex->cmd));
+    set_fail(ex,
+             daas_xasprintf("MoveAbort(MoveLocation { module: ModuleId { address: %s, name: "
+                            "Identifier(\"%s\") }, function: %u, instruction: 0, "
+                            "function_name: Some(\"%s\") }, %llu) in command %zu",
+                            pkg + 2, module, index, function, (unsigned long long)code, ex->cmd));
     ex->abort_module = daas_xasprintf("%s::%s", pkg, module);
     ex->abort_function = daas_xstrdup(function);
     ex->has_abort = true;
@@ -333,9 +333,9 @@ static char *result_json(const daas_sui_exec_result *r)
 {
     json_t *created = json_array();
     for (size_t i = 0; i < r->n_created; i++)
-        json_array_append_new(created, json_pack("{s:o,s:s}", "id",
-                                                 daas_devnet__json_addr(r->created[i].id), "type",
-                                                 r->created[i].type));
+        json_array_append_new(created,
+                              json_pack("{s:o,s:s}", "id", daas_devnet__json_addr(r->created[i].id),
+                                        "type", r->created[i].type));
     json_t *j = json_pack(
         "{s:b,s:o,s:o,s:o,s:o,s:{s:o,s:o,s:o,s:o},s:o}", "success", r->success, "error",
         json_str_or_null(r->error), "abort_module", json_str_or_null(r->abort_module),
@@ -363,8 +363,7 @@ static uint64_t u64_of(json_t *j)
 }
 
 /* Rebuilds a stored result (idempotent re-execution). */
-static int result_load(daas_devnet *d, const char *text, daas_sui_exec_result *out,
-                       daas_err *err)
+static int result_load(daas_devnet *d, const char *text, daas_sui_exec_result *out, daas_err *err)
 {
     json_t *j = json_loads(text, 0, NULL), *created = json_object_get(j, "created"), *v;
     json_t *gas = json_object_get(j, "gas");
@@ -387,7 +386,8 @@ static int result_load(daas_devnet *d, const char *text, daas_sui_exec_result *o
     json_array_foreach(created, i, v)
     {
         const char *id = json_string_value(json_object_get(v, "id"));
-        if (id == NULL || daas_sui_address_parse(id, out->created[out->n_created].id, NULL) != DAAS_OK)
+        if (id == NULL ||
+            daas_sui_address_parse(id, out->created[out->n_created].id, NULL) != DAAS_OK)
             continue;
         out->created[out->n_created++].type = dup_or_null(json_object_get(v, "type"));
     }
