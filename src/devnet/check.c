@@ -84,8 +84,8 @@ static bool is_framework(const uint8_t p[DAAS_SUI_ADDRESS_LEN])
 /* Commands the devnet cannot run are refused before execution; empty argument lists too. */
 static int check_commands(dn_exec *ex, daas_err *err)
 {
-    static const char *const NAMES[] = {"MoveCall", "TransferObjects", "SplitCoins",
-                                        "MergeCoins", "Publish", "MakeMoveVec", "Upgrade"};
+    static const char *const NAMES[] = {"MoveCall", "TransferObjects", "SplitCoins", "MergeCoins",
+                                        "Publish",  "MakeMoveVec",     "Upgrade"};
     char hex[DAAS_SUI_ADDRESS_HEX_LEN + 1];
     const daas_sui_ptb *p = &ex->tx->kind;
     for (size_t i = 0; i < p->n_commands; i++) {
@@ -101,7 +101,8 @@ static int check_commands(dn_exec *ex, daas_err *err)
                              "arguments. If MakeMoveVec has empty arguments, it must have a "
                              "type specified");
         if (c->kind == DAAS_SUI_CMD_MOVE_CALL &&
-            memcmp(c->package, ex->d->pkg, DAAS_SUI_ADDRESS_LEN) != 0 && !is_framework(c->package)) {
+            memcmp(c->package, ex->d->pkg, DAAS_SUI_ADDRESS_LEN) != 0 &&
+            !is_framework(c->package)) {
             daas_devnet__hex(c->package, hex);
             return daas_fail(err, DAAS_EINVAL, "Dependent package not found on-chain: %s", hex);
         }
@@ -139,10 +140,14 @@ static int check_gas_params(dn_exec *ex, daas_err *err)
 static const char *owner_words(int kind)
 {
     switch (kind) {
-    case DAAS_SUI_OWNER_SHARED: return "Shared";
-    case DAAS_SUI_OWNER_IMMUTABLE: return "Immutable";
-    case DAAS_SUI_OWNER_OBJECT: return "ObjectOwner";
-    default: return "AddressOwner";
+    case DAAS_SUI_OWNER_SHARED:
+        return "Shared";
+    case DAAS_SUI_OWNER_IMMUTABLE:
+        return "Immutable";
+    case DAAS_SUI_OWNER_OBJECT:
+        return "ObjectOwner";
+    default:
+        return "AddressOwner";
     }
 }
 
@@ -169,11 +174,9 @@ static int load_ref(dn_exec *ex, const daas_sui_objref *ref, dn_obj *o, daas_err
         return daas_fail(err, DAAS_EINVAL,
                          "Object ID %s Version 0x%llx Digest %s is not available for "
                          "consumption, current version: 0x%llx",
-                         hex, (unsigned long long)ref->version, dg,
-                         (unsigned long long)o->version);
+                         hex, (unsigned long long)ref->version, dg, (unsigned long long)o->version);
     if (memcmp(o->digest, ref->digest, DAAS_SUI_DIGEST_LEN) != 0) {
-        if (daas_sui_base58_encode(o->digest, DAAS_SUI_DIGEST_LEN, dg, sizeof(dg), NULL) !=
-            DAAS_OK)
+        if (daas_sui_base58_encode(o->digest, DAAS_SUI_DIGEST_LEN, dg, sizeof(dg), NULL) != DAAS_OK)
             dg[0] = '\0';
         return daas_fail(err, DAAS_EINVAL,
                          "Invalid Object digest for object %s. Expected digest : %s", hex, dg);
@@ -259,8 +262,8 @@ static int load_shared(dn_exec *ex, const daas_sui_input *in, dn_obj *o, daas_er
     int rc = daas_devnet__obj_load(ex->d, in->shared_id, o, err);
     if (rc == DAAS_ENOTFOUND || (rc == DAAS_OK && o->deleted)) {
         daas_devnet__hex(in->shared_id, hex);
-        return daas_fail(err, DAAS_EINVAL, "Could not find the referenced object %s at version None",
-                         hex);
+        return daas_fail(err, DAAS_EINVAL,
+                         "Could not find the referenced object %s at version None", hex);
     }
     if (rc != DAAS_OK)
         return rc;
@@ -290,7 +293,7 @@ static int load_input(dn_exec *ex, size_t i, daas_err *err)
     int k = daas_devnet__obj_add(ex);
     dn_obj *o = &ex->objs[k];
     int rc = in->kind == DAAS_SUI_INPUT_SHARED ? load_shared(ex, in, o, err)
-                                              : load_ref(ex, &in->ref, o, err);
+                                               : load_ref(ex, &in->ref, o, err);
     if (rc == DAAS_OK && in->kind == DAAS_SUI_INPUT_IMM_OR_OWNED) {
         rc = check_owned(ex, o, false, err);
         o->input_mut = o->owner_kind == DAAS_SUI_OWNER_ADDRESS;

@@ -38,11 +38,11 @@
 #include "sui/sui.h"
 
 typedef struct daas_devnet_opts {
-    const char *dir;          /* state directory (created 0700): devnet.db, genesis keys */
-    uint64_t epoch_ms;        /* epoch length; 0 means 86 400 000 (a day, like Sui) */
-    uint64_t ref_gas_price;   /* 0 means 1000 MIST */
-    uint64_t faucet_coin;     /* MIST per faucet coin; 0 means 100 SUI */
-    int faucet_coins;         /* coins per faucet request; 0 means 2 */
+    const char *dir;        /* state directory (created 0700): devnet.db, genesis keys */
+    uint64_t epoch_ms;      /* epoch length; 0 means 86 400 000 (a day, like Sui) */
+    uint64_t ref_gas_price; /* 0 means 1000 MIST */
+    uint64_t faucet_coin;   /* MIST per faucet coin; 0 means 100 SUI */
+    int faucet_coins;       /* coins per faucet request; 0 means 2 */
     /* Tests and fuzzing: 32 bytes from which a NEW chain's genesis, package id, publisher
      * and faucet keys derive, so object ids are reproducible (NULL: random). Ignored when
      * dir already holds a chain. Never for a chain anyone else uses: the keys are guessable. */
@@ -62,7 +62,7 @@ void daas_devnet_close(daas_devnet **d);
 const char *daas_devnet_chain_id(const daas_devnet *d); /* Base58 genesis checkpoint digest */
 void daas_devnet_package(const daas_devnet *d, uint8_t out[DAAS_SUI_ADDRESS_LEN]);
 const daas_sui_key *daas_devnet_publisher(const daas_devnet *d); /* holds the AdminCap */
-uint64_t daas_devnet_epoch(daas_devnet *d);          /* from the clock and epoch_ms */
+uint64_t daas_devnet_epoch(daas_devnet *d);                      /* from the clock and epoch_ms */
 uint64_t daas_devnet_ref_gas_price(const daas_devnet *d);
 /* Test hook: moves the chain clock forward by ms (epochs follow). */
 void daas_devnet_advance_clock(daas_devnet *d, uint64_t ms);
@@ -81,7 +81,8 @@ DAAS_MUST_USE int daas_devnet_list_objects(daas_devnet *d, const uint8_t *owner,
 
 /* The dynamic field of parent named (name_type, name_bcs): *value_json and *value_type
  * (owned by the caller: json_decref / daas_free). DAAS_ENOTFOUND when absent. */
-DAAS_MUST_USE int daas_devnet_dynamic_field(daas_devnet *d, const uint8_t parent[DAAS_SUI_ADDRESS_LEN],
+DAAS_MUST_USE int daas_devnet_dynamic_field(daas_devnet *d,
+                                            const uint8_t parent[DAAS_SUI_ADDRESS_LEN],
                                             const char *name_type, daas_bytes name_bcs,
                                             json_t **value_json, char **value_type, daas_err *err);
 
@@ -93,9 +94,9 @@ DAAS_MUST_USE int daas_devnet_events(daas_devnet *d, const char *type_prefix, co
 /* Executes (or with simulate, dry-runs: no signatures needed, nothing kept) a transaction.
  * DAAS_OK: it ran (out->success says how it ended; events/created filled on execute).
  * DAAS_EINVAL: rejected before execution, message as Sui words it; nothing changed. */
-DAAS_MUST_USE int daas_devnet_execute(daas_devnet *d, daas_bytes tx_bytes, const char *const *sigs_b64,
-                                      size_t n_sigs, bool simulate, daas_sui_exec_result *out,
-                                      daas_err *err);
+DAAS_MUST_USE int daas_devnet_execute(daas_devnet *d, daas_bytes tx_bytes,
+                                      const char *const *sigs_b64, size_t n_sigs, bool simulate,
+                                      daas_sui_exec_result *out, daas_err *err);
 
 /* Faucet: sends faucet_coins new coins of faucet_coin MIST to recipient, as one transaction
  * from the faucet account. Writes the new coins' refs (up to max) and the digest. */

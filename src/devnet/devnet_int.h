@@ -27,33 +27,33 @@
 #include "sui/tx.h"
 
 /* rc = x; on failure jump to the function's out label (needs `int rc` and `out:`). */
-#define DN_TRY(x)                                                                          \
-    do {                                                                                   \
-        rc = (x);                                                                          \
-        if (rc != DAAS_OK)                                                                 \
-            goto out;                                                                      \
+#define DN_TRY(x)                                                                                  \
+    do {                                                                                           \
+        rc = (x);                                                                                  \
+        if (rc != DAAS_OK)                                                                         \
+            goto out;                                                                              \
     } while (0)
 
 #define DN_MIST_PER_SUI 1000000000ull
-#define DN_MAX_BUDGET (50ull * DN_MIST_PER_SUI)    /* Sui's max_tx_gas */
-#define DN_MAX_GAS_PRICE 100000000000ull           /* Sui's max_gas_price */
-#define DN_MIN_BUDGET_UNITS 1000ull                /* base_tx_cost_fixed, gas units */
-#define DN_STORAGE_PER_BYTE 7600ull                /* MIST per stored byte (price 76 × 100) */
-#define DN_OBJ_OVERHEAD 100ull                     /* bytes charged per object besides its BCS */
-#define DN_REBATE_PCT 99ull                        /* storage_rebate_rate 9900 bps */
-#define DN_PAGE_MAX 50                             /* GraphQL max page size */
+#define DN_MAX_BUDGET (50ull * DN_MIST_PER_SUI) /* Sui's max_tx_gas */
+#define DN_MAX_GAS_PRICE 100000000000ull        /* Sui's max_gas_price */
+#define DN_MIN_BUDGET_UNITS 1000ull             /* base_tx_cost_fixed, gas units */
+#define DN_STORAGE_PER_BYTE 7600ull             /* MIST per stored byte (price 76 × 100) */
+#define DN_OBJ_OVERHEAD 100ull                  /* bytes charged per object besides its BCS */
+#define DN_REBATE_PCT 99ull                     /* storage_rebate_rate 9900 bps */
+#define DN_PAGE_MAX 50                          /* GraphQL max page size */
 #define DN_PAGE_DEFAULT 20
-#define DN_OBJ_BCS_MAX 65536u                      /* no native object grows past this */
+#define DN_OBJ_BCS_MAX 65536u /* no native object grows past this */
 
 /* Object kinds the native package knows (anything else is never created). */
 typedef enum dn_kind {
     DN_K_OTHER = 0,
-    DN_K_COIN,         /* 0x2::coin::Coin<0x2::sui::SUI>: UID || u64 */
-    DN_K_POOL,         /* PKG::staking::Pool */
-    DN_K_ADMINCAP,     /* PKG::staking::AdminCap */
-    DN_K_REGISTRY,     /* PKG::registry::Registry */
-    DN_K_STAKE_FIELD,  /* 0x2::dynamic_field::Field<address, PKG::staking::Stake> */
-    DN_K_NODE_FIELD,   /* 0x2::dynamic_field::Field<0x1::string::String, PKG::registry::NodeInfo> */
+    DN_K_COIN,        /* 0x2::coin::Coin<0x2::sui::SUI>: UID || u64 */
+    DN_K_POOL,        /* PKG::staking::Pool */
+    DN_K_ADMINCAP,    /* PKG::staking::AdminCap */
+    DN_K_REGISTRY,    /* PKG::registry::Registry */
+    DN_K_STAKE_FIELD, /* 0x2::dynamic_field::Field<address, PKG::staking::Stake> */
+    DN_K_NODE_FIELD,  /* 0x2::dynamic_field::Field<0x1::string::String, PKG::registry::NodeInfo> */
     DN_K_ENCLAVE_CONFIG, /* PKG::enclave::EnclaveConfig (skeleton: never created) */
     DN_K_ENCLAVE,        /* PKG::enclave::Enclave (skeleton) */
     DN_K_POLICY,         /* PKG::secret_policy::DecryptionPolicy (skeleton) */
@@ -61,45 +61,45 @@ typedef enum dn_kind {
 } dn_kind;
 
 struct daas_devnet {
-    pthread_mutex_t mu;          /* serialises every public call; guards all fields below */
-    sqlite3 *db;                 /* dir/devnet.db (WAL), opened without SQLite's mutexes */
-    char *dir;                   /* state directory (owned) */
-    uint64_t epoch_ms;           /* epoch length */
-    uint64_t ref_gas_price;      /* MIST per gas unit */
-    uint64_t faucet_coin;        /* MIST per faucet coin */
-    int faucet_coins;            /* coins per faucet request */
-    int64_t genesis_ms;          /* wall clock at genesis (meta) */
-    uint64_t clock_offset_ms;    /* advance_clock total (meta) */
-    uint8_t genesis[DAAS_SUI_DIGEST_LEN]; /* genesis checkpoint digest (meta) */
+    pthread_mutex_t mu;       /* serialises every public call; guards all fields below */
+    sqlite3 *db;              /* dir/devnet.db (WAL), opened without SQLite's mutexes */
+    char *dir;                /* state directory (owned) */
+    uint64_t epoch_ms;        /* epoch length */
+    uint64_t ref_gas_price;   /* MIST per gas unit */
+    uint64_t faucet_coin;     /* MIST per faucet coin */
+    int faucet_coins;         /* coins per faucet request */
+    int64_t genesis_ms;       /* wall clock at genesis (meta) */
+    uint64_t clock_offset_ms; /* advance_clock total (meta) */
+    uint8_t genesis[DAAS_SUI_DIGEST_LEN];   /* genesis checkpoint digest (meta) */
     char chain_id[DAAS_SUI_DIGEST_B58_LEN]; /* Base58 of genesis */
-    uint8_t pkg[DAAS_SUI_ADDRESS_LEN];     /* the daas package id */
-    uint8_t pool[DAAS_SUI_ADDRESS_LEN];    /* the shared Pool's id */
+    uint8_t pkg[DAAS_SUI_ADDRESS_LEN];      /* the daas package id */
+    uint8_t pool[DAAS_SUI_ADDRESS_LEN];     /* the shared Pool's id */
     uint8_t registry[DAAS_SUI_ADDRESS_LEN]; /* the shared Registry's id */
-    daas_sui_key *publisher;     /* holds the AdminCap (dir/publisher.keystore) */
-    daas_sui_key *faucet;        /* the faucet account (secret in meta) */
-    char *types[DN_K_COUNT];     /* canonical type text of each kind (owned; [OTHER] NULL) */
-    char *t_stake, *t_nodeinfo;  /* value types of the two dynamic-field kinds (owned) */
+    daas_sui_key *publisher;                /* holds the AdminCap (dir/publisher.keystore) */
+    daas_sui_key *faucet;                   /* the faucet account (secret in meta) */
+    char *types[DN_K_COUNT];    /* canonical type text of each kind (owned; [OTHER] NULL) */
+    char *t_stake, *t_nodeinfo; /* value types of the two dynamic-field kinds (owned) */
 };
 
 /* An object as stored, plus its state inside one transaction. */
 typedef struct dn_obj {
     uint8_t id[DAAS_SUI_ADDRESS_LEN];
-    uint64_t version;            /* version in the store (0: created by this transaction) */
+    uint64_t version; /* version in the store (0: created by this transaction) */
     uint8_t digest[DAAS_SUI_DIGEST_LEN];
-    int owner_kind;              /* daas_sui_owner_kind; 0: a value inside the PTB (no owner) */
+    int owner_kind; /* daas_sui_owner_kind; 0: a value inside the PTB (no owner) */
     uint8_t owner[DAAS_SUI_ADDRESS_LEN];
-    uint64_t isv;                /* initial shared version (SHARED) */
-    dn_kind kind;                /* from type */
-    char *type;                  /* canonical type text (owned) */
-    uint8_t *bcs;                /* Move contents (owned) */
+    uint64_t isv; /* initial shared version (SHARED) */
+    dn_kind kind; /* from type */
+    char *type;   /* canonical type text (owned) */
+    uint8_t *bcs; /* Move contents (owned) */
     size_t bcs_len;
-    uint64_t storage_rebate;     /* what was paid to store this version */
-    bool deleted;                /* a tombstone (store) / deleted by this transaction */
+    uint64_t storage_rebate; /* what was paid to store this version */
+    bool deleted;            /* a tombstone (store) / deleted by this transaction */
     /* transaction state */
-    bool existed;                /* was live in the store before the transaction */
-    bool written;                /* contents or owner changed: write a new version */
-    bool input_mut;              /* owned or mutable shared input: new version even on failure */
-    bool shared_imm;             /* shared input declared immutable (no &mut, no bump) */
+    bool existed;    /* was live in the store before the transaction */
+    bool written;    /* contents or owner changed: write a new version */
+    bool input_mut;  /* owned or mutable shared input: new version even on failure */
+    bool shared_imm; /* shared input declared immutable (no &mut, no bump) */
 } dn_obj;
 
 /* Frees what o owns (type, bcs) and zeroes it. */
@@ -111,21 +111,21 @@ void daas_devnet__obj_digest(const char *type, const uint8_t *bcs, size_t len, u
 /* A value inside the PTB. */
 typedef enum dn_vkind { DN_V_NONE = 0, DN_V_PURE, DN_V_OBJ } dn_vkind;
 typedef struct dn_val {
-    dn_vkind kind;               /* NONE once moved out */
-    const uint8_t *pure;         /* PURE: BCS bytes (borrowed from the tx or from `own`) */
+    dn_vkind kind;       /* NONE once moved out */
+    const uint8_t *pure; /* PURE: BCS bytes (borrowed from the tx or from `own`) */
     size_t pure_len;
-    uint8_t own[8];              /* PURE results of Move calls (u8 / u64) live here */
-    int obj;                     /* OBJ: index into dn_exec.objs */
-    bool is_gas;                 /* the GasCoin argument */
-    bool needs_use;              /* a result without `drop` (a Coin): must be consumed */
+    uint8_t own[8]; /* PURE results of Move calls (u8 / u64) live here */
+    int obj;        /* OBJ: index into dn_exec.objs */
+    bool is_gas;    /* the GasCoin argument */
+    bool needs_use; /* a result without `drop` (a Coin): must be consumed */
 } dn_val;
 
 typedef struct dn_event {
-    char *type;                  /* full event type (owned) */
-    char *module;                /* module of the MoveCall that emitted it (owned) */
-    uint8_t *bcs;                /* the struct's BCS (owned) */
+    char *type;   /* full event type (owned) */
+    char *module; /* module of the MoveCall that emitted it (owned) */
+    uint8_t *bcs; /* the struct's BCS (owned) */
     size_t bcs_len;
-    json_t *json;                /* contents.json (owned reference) */
+    json_t *json; /* contents.json (owned reference) */
 } dn_event;
 
 /* One transaction being executed. */
@@ -134,24 +134,24 @@ typedef struct dn_exec {
     const daas_sui_tx *tx;
     uint8_t digest[DAAS_SUI_DIGEST_LEN]; /* transaction digest */
     char digest_b58[DAAS_SUI_DIGEST_B58_LEN];
-    uint64_t epoch;              /* tx_context::epoch */
-    int64_t ts_ms;               /* wall clock of the chain (with the offset) */
-    uint64_t lamport;            /* version of everything this transaction writes */
-    dn_obj *objs;                /* the working set: inputs, gas, fields, new objects */
+    uint64_t epoch;   /* tx_context::epoch */
+    int64_t ts_ms;    /* wall clock of the chain (with the offset) */
+    uint64_t lamport; /* version of everything this transaction writes */
+    dn_obj *objs;     /* the working set: inputs, gas, fields, new objects */
     size_t n_objs, cap_objs;
-    int *input_obj;              /* per input: index into objs, or -1 (pure) */
-    int gas;                     /* index of the primary gas coin */
-    uint64_t n_new_ids;          /* ids derived so far (tx digest || counter) */
-    dn_val *inputs;              /* per PTB input */
-    dn_val gas_val;              /* the GasCoin argument */
-    dn_val **results;            /* per command: its results */
+    int *input_obj;     /* per input: index into objs, or -1 (pure) */
+    int gas;            /* index of the primary gas coin */
+    uint64_t n_new_ids; /* ids derived so far (tx digest || counter) */
+    dn_val *inputs;     /* per PTB input */
+    dn_val gas_val;     /* the GasCoin argument */
+    dn_val **results;   /* per command: its results */
     size_t *n_results;
-    size_t cmd;                  /* command being executed */
+    size_t cmd; /* command being executed */
     dn_event *events;
     size_t n_events;
     /* failure (execution-level): set by daas_devnet__fail / __abort */
-    char *fail;                  /* Sui's words: "InsufficientGas", "MoveAbort(...) in command 1" */
-    char *abort_module;          /* "0x<pkg>::staking" */
+    char *fail;         /* Sui's words: "InsufficientGas", "MoveAbort(...) in command 1" */
+    char *abort_module; /* "0x<pkg>::staking" */
     char *abort_function;
     bool has_abort;
     uint64_t abort_code;
@@ -211,7 +211,8 @@ DAAS_MUST_USE int daas_devnet__field_id(const uint8_t parent[DAAS_SUI_ADDRESS_LE
                                         const char *key_type, daas_bytes key_bcs,
                                         uint8_t out[DAAS_SUI_ADDRESS_LEN], daas_err *err);
 /* "0x" + 64 hex into a NUL-terminated buffer. */
-void daas_devnet__hex(const uint8_t a[DAAS_SUI_ADDRESS_LEN], char out[DAAS_SUI_ADDRESS_HEX_LEN + 1]);
+void daas_devnet__hex(const uint8_t a[DAAS_SUI_ADDRESS_LEN],
+                      char out[DAAS_SUI_ADDRESS_HEX_LEN + 1]);
 json_t *daas_devnet__json_addr(const uint8_t a[DAAS_SUI_ADDRESS_LEN]);
 json_t *daas_devnet__json_u64(uint64_t v); /* u64 as a decimal string, as Sui GraphQL */
 /* Coin contents: UID || u64 balance. */
@@ -267,10 +268,16 @@ void daas_devnet__ptb_fini(dn_exec *ex);
 /* ---- the native package (pkg_*.c) ---- */
 
 typedef enum dn_ptype {
-    DN_P_U8 = 1, DN_P_U64, DN_P_BOOL, DN_P_ADDRESS, DN_P_BYTES, DN_P_STRING, DN_P_VEC_ADDRESS,
-    DN_P_REF,     /* &T (object of `obj`) */
-    DN_P_MUT,     /* &mut T */
-    DN_P_VAL,     /* T by value */
+    DN_P_U8 = 1,
+    DN_P_U64,
+    DN_P_BOOL,
+    DN_P_ADDRESS,
+    DN_P_BYTES,
+    DN_P_STRING,
+    DN_P_VEC_ADDRESS,
+    DN_P_REF, /* &T (object of `obj`) */
+    DN_P_MUT, /* &mut T */
+    DN_P_VAL, /* T by value */
 } dn_ptype;
 
 typedef struct dn_param {
@@ -280,17 +287,17 @@ typedef struct dn_param {
 
 /* A resolved argument. */
 typedef struct dn_arg {
-    uint64_t u;                          /* U8, U64, BOOL */
-    uint8_t addr[DAAS_SUI_ADDRESS_LEN];  /* ADDRESS */
-    daas_bytes bytes;                    /* BYTES, STRING (UTF-8), VEC_ADDRESS (n × 32 bytes) */
-    int obj;                             /* REF / MUT / VAL: index into ex->objs */
+    uint64_t u;                         /* U8, U64, BOOL */
+    uint8_t addr[DAAS_SUI_ADDRESS_LEN]; /* ADDRESS */
+    daas_bytes bytes;                   /* BYTES, STRING (UTF-8), VEC_ADDRESS (n × 32 bytes) */
+    int obj;                            /* REF / MUT / VAL: index into ex->objs */
 } dn_arg;
 
 #define DN_MAX_PARAMS 8
 
 /* What a call returns (only public non-entry functions return: role_of's u8). */
 typedef struct dn_ret {
-    size_t n;      /* 0 or 1 */
+    size_t n; /* 0 or 1 */
     uint8_t bytes[8];
     size_t len;
 } dn_ret;
@@ -298,8 +305,8 @@ typedef struct dn_ret {
 typedef struct dn_fn {
     const char *module;
     const char *name;
-    unsigned index;                      /* function definition index (MoveAbort text) */
-    size_t n_params;                     /* without the implicit TxContext */
+    unsigned index;  /* function definition index (MoveAbort text) */
+    size_t n_params; /* without the implicit TxContext */
     dn_param params[DN_MAX_PARAMS];
     int (*run)(dn_exec *ex, const dn_arg *a, dn_ret *ret, daas_err *err);
 } dn_fn;
@@ -312,12 +319,14 @@ extern const dn_fn daas_devnet__skeleton_fns[];
 extern const size_t daas_devnet__skeleton_n;
 
 /* Genesis objects of the package's init: Pool, AdminCap (to publisher), Registry. */
-DAAS_MUST_USE int daas_devnet__staking_genesis(dn_exec *ex, const uint8_t publisher[DAAS_SUI_ADDRESS_LEN],
+DAAS_MUST_USE int daas_devnet__staking_genesis(dn_exec *ex,
+                                               const uint8_t publisher[DAAS_SUI_ADDRESS_LEN],
                                                daas_err *err);
 DAAS_MUST_USE int daas_devnet__registry_genesis(dn_exec *ex, daas_err *err);
 /* role_of(pool, addr) over the working set (pool = index of the Pool). */
-DAAS_MUST_USE int daas_devnet__role_of(dn_exec *ex, int pool, const uint8_t addr[DAAS_SUI_ADDRESS_LEN],
-                                       uint8_t *role, daas_err *err);
+DAAS_MUST_USE int daas_devnet__role_of(dn_exec *ex, int pool,
+                                       const uint8_t addr[DAAS_SUI_ADDRESS_LEN], uint8_t *role,
+                                       daas_err *err);
 /* JSON renderers of the package's objects (NULL on malformed bytes). */
 json_t *daas_devnet__render_pool(const uint8_t *bcs, size_t len);
 json_t *daas_devnet__render_stake_field(const uint8_t *bcs, size_t len);

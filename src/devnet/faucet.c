@@ -34,7 +34,8 @@ static int build(daas_devnet *d, const daas_sui_objref *gas, const uint8_t recip
     inputs[1] = (daas_sui_input){.kind = DAAS_SUI_INPUT_PURE, .pure = addr, .pure_len = 32};
     for (size_t i = 0; i < n; i++) {
         amounts[i] = (daas_sui_arg){.kind = DAAS_SUI_ARG_INPUT, .index = 0};
-        coins[i] = (daas_sui_arg){.kind = DAAS_SUI_ARG_NESTED_RESULT, .index = 0, .sub = (uint16_t)i};
+        coins[i] =
+            (daas_sui_arg){.kind = DAAS_SUI_ARG_NESTED_RESULT, .index = 0, .sub = (uint16_t)i};
     }
     cmds[0] = (daas_sui_command){.kind = DAAS_SUI_CMD_SPLIT_COINS,
                                  .arg = {.kind = DAAS_SUI_ARG_GAS_COIN},
@@ -81,8 +82,8 @@ static int faucet_coin(daas_devnet *d, daas_sui_objref *ref, daas_err *err)
 }
 
 /* Copies the refs and balances of the coins a faucet transaction created. */
-static int collect(daas_devnet *d, const daas_sui_exec_result *r, daas_sui_coin *coins,
-                   size_t max, size_t *n, daas_err *err)
+static int collect(daas_devnet *d, const daas_sui_exec_result *r, daas_sui_coin *coins, size_t max,
+                   size_t *n, daas_err *err)
 {
     for (size_t i = 0; i < r->n_created && *n < max; i++) {
         dn_obj o;

@@ -47,8 +47,8 @@ static int derive_facts(daas_devnet *d, daas_err *err)
 {
     hash2("daas-devnet-package", d->genesis, DAAS_SUI_DIGEST_LEN, d->pkg);
     daas_devnet__types_init(d);
-    return daas_sui_base58_encode(d->genesis, DAAS_SUI_DIGEST_LEN, d->chain_id,
-                                  sizeof(d->chain_id), err);
+    return daas_sui_base58_encode(d->genesis, DAAS_SUI_DIGEST_LEN, d->chain_id, sizeof(d->chain_id),
+                                  err);
 }
 
 static int save_publisher(daas_devnet *d, daas_err *err)
@@ -87,7 +87,7 @@ static int genesis_objects(daas_devnet *d, daas_err *err)
 {
     dn_exec ex;
     uint8_t coin[DAAS_SUI_ADDRESS_LEN + 8] = {0}, faucet[DAAS_SUI_ADDRESS_LEN],
-        publisher[DAAS_SUI_ADDRESS_LEN];
+                                        publisher[DAAS_SUI_ADDRESS_LEN];
     memset(&ex, 0, sizeof(ex));
     ex.d = d;
     memcpy(ex.digest, d->genesis, DAAS_SUI_DIGEST_LEN);

@@ -28,9 +28,9 @@ enum { ENotNode = 1, EBadName = 2, ENameTaken = 3, ENotOwner = 4, EBadStatus = 5
 #define KEY_TYPE "0x1::string::String"
 
 typedef struct node {
-    daas_bytes name;      /* points into the field's bytes */
+    daas_bytes name; /* points into the field's bytes */
     uint8_t owner[32];
-    daas_bytes endpoint;  /* points into the field's bytes */
+    daas_bytes endpoint; /* points into the field's bytes */
     uint8_t status;
     uint64_t registered_epoch;
 } node;
@@ -52,10 +52,10 @@ static bool node_read(const uint8_t *b, size_t len, node *n)
 }
 
 /* Writes fields into a fresh buffer (BCS writes to an uncapped buffer cannot fail). */
-#define PUT(x)                                                                             \
-    do {                                                                                   \
-        if (DAAS_NEVER((x) != DAAS_OK))                                                    \
-            abort();                                                                       \
+#define PUT(x)                                                                                     \
+    do {                                                                                           \
+        if (DAAS_NEVER((x) != DAAS_OK))                                                            \
+            abort();                                                                               \
     } while (0)
 
 static void put_str(daas_buf *b, daas_bytes s)
@@ -203,8 +203,8 @@ static int fn_register_node(dn_exec *ex, const dn_arg *a, dn_ret *ret, daas_err 
         return rc;
     if (idx >= 0 && memcmp(n.owner, ex->tx->sender, 32) != 0)
         return daas_devnet__abort(ex, "registry", "register_node", 0, ENameTaken);
-    node nn = {.name = a[2].bytes, .endpoint = a[3].bytes, .status = 1,
-               .registered_epoch = ex->epoch};
+    node nn = {
+        .name = a[2].bytes, .endpoint = a[3].bytes, .status = 1, .registered_epoch = ex->epoch};
     memcpy(nn.owner, ex->tx->sender, 32);
     rc = node_save(ex, table, &nn, idx, err);
     if (rc != DAAS_OK)
@@ -255,10 +255,16 @@ static int fn_set_status(dn_exec *ex, const dn_arg *a, dn_ret *ret, daas_err *er
 }
 
 const dn_fn daas_devnet__registry_fns[] = {
-    {"registry", "register_node", 0, 4,
+    {"registry",
+     "register_node",
+     0,
+     4,
      {{DN_P_MUT, DN_K_REGISTRY}, {DN_P_REF, DN_K_POOL}, {DN_P_STRING, 0}, {DN_P_STRING, 0}},
      fn_register_node},
-    {"registry", "set_status", 1, 3,
+    {"registry",
+     "set_status",
+     1,
+     3,
      {{DN_P_MUT, DN_K_REGISTRY}, {DN_P_STRING, 0}, {DN_P_U8, 0}},
      fn_set_status},
 };
@@ -270,7 +276,8 @@ int daas_devnet__registry_genesis(dn_exec *ex, daas_err *err)
     uint8_t b[REGISTRY_LEN] = {0};
     (void)err;
     daas_devnet__derive_id(ex->digest, ex->n_new_ids++, b + 32);
-    int k = daas_devnet__obj_new(ex, DN_K_REGISTRY, NULL, b, sizeof(b), DAAS_SUI_OWNER_SHARED, NULL);
+    int k =
+        daas_devnet__obj_new(ex, DN_K_REGISTRY, NULL, b, sizeof(b), DAAS_SUI_OWNER_SHARED, NULL);
     memcpy(ex->d->registry, ex->objs[k].id, 32);
     return DAAS_OK;
 }
@@ -291,17 +298,35 @@ static int fn_not_implemented(dn_exec *ex, const dn_arg *a, dn_ret *ret, daas_er
     return daas_devnet__abort(ex, c->module, c->function, f ? f->index : 0, 0);
 }
 
-#define B {DN_P_BYTES, 0}
-#define U64 {DN_P_U64, 0}
+#define B                                                                                          \
+    {                                                                                              \
+        DN_P_BYTES, 0                                                                              \
+    }
+#define U64                                                                                        \
+    {                                                                                              \
+        DN_P_U64, 0                                                                                \
+    }
 
 const dn_fn daas_devnet__skeleton_fns[] = {
-    {"enclave", "create_config", 0, 5,
-     {{DN_P_REF, DN_K_ADMINCAP}, B, B, B, {DN_P_BOOL, 0}}, fn_not_implemented},
+    {"enclave",
+     "create_config",
+     0,
+     5,
+     {{DN_P_REF, DN_K_ADMINCAP}, B, B, B, {DN_P_BOOL, 0}},
+     fn_not_implemented},
     {"enclave", "register", 1, 2, {{DN_P_REF, DN_K_ENCLAVE_CONFIG}, B}, fn_not_implemented},
-    {"scheduling", "commit_batch", 0, 5, {{DN_P_REF, DN_K_ENCLAVE}, B, U64, U64, B},
+    {"scheduling",
+     "commit_batch",
+     0,
+     5,
+     {{DN_P_REF, DN_K_ENCLAVE}, B, U64, U64, B},
      fn_not_implemented},
     /* create_policy(required_stake, allowed_nodes, not_before_ms, not_after_ms, max_uses) */
-    {"secret_policy", "create_policy", 0, 5, {U64, {DN_P_VEC_ADDRESS, 0}, U64, U64, U64},
+    {"secret_policy",
+     "create_policy",
+     0,
+     5,
+     {U64, {DN_P_VEC_ADDRESS, 0}, U64, U64, U64},
      fn_not_implemented},
     {"secret_policy", "request_access", 1, 1, {{DN_P_MUT, DN_K_POLICY}}, fn_not_implemented},
     {"secret_policy", "seal_approve", 2, 2, {B, {DN_P_REF, DN_K_POLICY}}, fn_not_implemented},

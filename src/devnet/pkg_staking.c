@@ -23,8 +23,17 @@
 #include "common/alloc.h"
 #include "common/util.h"
 
-enum { EBadRole = 1, EZeroAmount = 2, EBelowThreshold = 3, ESlashed = 4, ENoStake = 5,
-       ELocked = 6, EInsufficient = 7, EBadEvidence = 8, EBadThresholds = 9 };
+enum {
+    EBadRole = 1,
+    EZeroAmount = 2,
+    EBelowThreshold = 3,
+    ESlashed = 4,
+    ENoStake = 5,
+    ELocked = 6,
+    EInsufficient = 7,
+    EBadEvidence = 8,
+    EBadThresholds = 9
+};
 
 #define POOL_LEN (32 + 32 + 8 + 8 + 8 + 1 + 4 * 8 + 8)
 #define STAKE_LEN (8 + 1 + 8 + 1)
@@ -116,8 +125,8 @@ json_t *daas_devnet__render_pool(const uint8_t *bcs, size_t len)
     return json_pack("{s:o,s:{s:o,s:o},s:o,s:o,s:o,s:o}", "id", daas_devnet__json_addr(p.id),
                      "stakes", "id", daas_devnet__json_addr(p.table), "size",
                      daas_devnet__json_u64(p.size), "vault", daas_devnet__json_u64(p.vault),
-                     "slashed", daas_devnet__json_u64(p.slashed), "thresholds", thr,
-                     "lock_epochs", daas_devnet__json_u64(p.lock_epochs));
+                     "slashed", daas_devnet__json_u64(p.slashed), "thresholds", thr, "lock_epochs",
+                     daas_devnet__json_u64(p.lock_epochs));
 }
 
 json_t *daas_devnet__render_stake_field(const uint8_t *bcs, size_t len)
@@ -210,10 +219,10 @@ static void emit(dn_exec *ex, const char *name, daas_buf *b, json_t *j)
 }
 
 /* Writes fields into a fresh event buffer (BCS writes to an uncapped buffer cannot fail). */
-#define PUT(x)                                                                             \
-    do {                                                                                   \
-        if (DAAS_NEVER((x) != DAAS_OK))                                                    \
-            abort();                                                                       \
+#define PUT(x)                                                                                     \
+    do {                                                                                           \
+        if (DAAS_NEVER((x) != DAAS_OK))                                                            \
+            abort();                                                                               \
     } while (0)
 
 /* ---- entry functions ---- */
@@ -394,18 +403,36 @@ static int fn_role_of(dn_exec *ex, const dn_arg *a, dn_ret *ret, daas_err *err)
     return DAAS_OK;
 }
 
-#define REF(k) {DN_P_REF, k}
-#define MUT(k) {DN_P_MUT, k}
-#define VAL(k) {DN_P_VAL, k}
-#define PURE(t) {t, DN_K_OTHER}
+#define REF(k)                                                                                     \
+    {                                                                                              \
+        DN_P_REF, k                                                                                \
+    }
+#define MUT(k)                                                                                     \
+    {                                                                                              \
+        DN_P_MUT, k                                                                                \
+    }
+#define VAL(k)                                                                                     \
+    {                                                                                              \
+        DN_P_VAL, k                                                                                \
+    }
+#define PURE(t)                                                                                    \
+    {                                                                                              \
+        t, DN_K_OTHER                                                                              \
+    }
 
 const dn_fn daas_devnet__staking_fns[] = {
     {"staking", "stake", 0, 3, {MUT(DN_K_POOL), VAL(DN_K_COIN), PURE(DN_P_U8)}, fn_stake},
     {"staking", "unstake", 1, 2, {MUT(DN_K_POOL), PURE(DN_P_U64)}, fn_unstake},
-    {"staking", "slash", 2, 5,
+    {"staking",
+     "slash",
+     2,
+     5,
      {REF(DN_K_ADMINCAP), MUT(DN_K_POOL), PURE(DN_P_ADDRESS), PURE(DN_P_U64), PURE(DN_P_BYTES)},
      fn_slash},
-    {"staking", "set_params", 3, 7,
+    {"staking",
+     "set_params",
+     3,
+     7,
      {REF(DN_K_ADMINCAP), MUT(DN_K_POOL), PURE(DN_P_U64), PURE(DN_P_U64), PURE(DN_P_U64),
       PURE(DN_P_U64), PURE(DN_P_U64)},
      fn_set_params},

@@ -76,8 +76,12 @@ static bool pure_ok(dn_ptype t, const uint8_t *p, size_t len, dn_arg *out)
     size_t n;
     daas_sui_bcs_reader_init(&r, DAAS_BYTES(p, len));
     switch (t) {
-    case DN_P_U8: out->u = len == 1 ? p[0] : 0; return len == 1;
-    case DN_P_BOOL: out->u = len == 1 ? p[0] : 0; return len == 1 && p[0] <= 1;
+    case DN_P_U8:
+        out->u = len == 1 ? p[0] : 0;
+        return len == 1;
+    case DN_P_BOOL:
+        out->u = len == 1 ? p[0] : 0;
+        return len == 1 && p[0] <= 1;
     case DN_P_U64:
         if (len != 8)
             return false;
@@ -100,7 +104,8 @@ static bool pure_ok(dn_ptype t, const uint8_t *p, size_t len, dn_arg *out)
             return false;
         out->bytes = DAAS_BYTES(p + r.pos, n * DAAS_SUI_ADDRESS_LEN);
         return true;
-    default: return false;
+    default:
+        return false;
     }
 }
 
@@ -132,8 +137,8 @@ static int obj_arg(dn_exec *ex, const daas_sui_arg *a, size_t arg_idx, dn_ptype 
     const dn_obj *o = &ex->objs[v->obj];
     if (t == DN_P_VAL && v->is_gas)
         return arg_fail(ex, arg_idx, "InvalidGasCoinUsage");
-    if (t == DN_P_VAL && (o->owner_kind == DAAS_SUI_OWNER_SHARED ||
-                          o->owner_kind == DAAS_SUI_OWNER_IMMUTABLE))
+    if (t == DN_P_VAL &&
+        (o->owner_kind == DAAS_SUI_OWNER_SHARED || o->owner_kind == DAAS_SUI_OWNER_IMMUTABLE))
         return arg_fail(ex, arg_idx, "InvalidObjectByValue");
     if (t == DN_P_MUT && (o->shared_imm || o->owner_kind == DAAS_SUI_OWNER_IMMUTABLE))
         return arg_fail(ex, arg_idx, "InvalidObjectByMutRef");
@@ -282,11 +287,16 @@ static int move_call(dn_exec *ex, const daas_sui_command *c, daas_err *err)
 static int run_command(dn_exec *ex, const daas_sui_command *c, daas_err *err)
 {
     switch (c->kind) {
-    case DAAS_SUI_CMD_SPLIT_COINS: return split_coins(ex, c);
-    case DAAS_SUI_CMD_MERGE_COINS: return merge_coins(ex, c);
-    case DAAS_SUI_CMD_TRANSFER_OBJECTS: return transfer_objects(ex, c);
-    case DAAS_SUI_CMD_MOVE_CALL: return move_call(ex, c, err);
-    default: return daas_devnet__fail(ex, "FeatureNotYetSupported in command %zu", ex->cmd);
+    case DAAS_SUI_CMD_SPLIT_COINS:
+        return split_coins(ex, c);
+    case DAAS_SUI_CMD_MERGE_COINS:
+        return merge_coins(ex, c);
+    case DAAS_SUI_CMD_TRANSFER_OBJECTS:
+        return transfer_objects(ex, c);
+    case DAAS_SUI_CMD_MOVE_CALL:
+        return move_call(ex, c, err);
+    default:
+        return daas_devnet__fail(ex, "FeatureNotYetSupported in command %zu", ex->cmd);
     }
 }
 
@@ -311,8 +321,8 @@ static void init_values(dn_exec *ex)
         if (ex->input_obj[i] >= 0)
             ex->inputs[i] = (dn_val){.kind = DN_V_OBJ, .obj = ex->input_obj[i]};
         else
-            ex->inputs[i] = (dn_val){.kind = DN_V_PURE, .pure = p->inputs[i].pure,
-                                     .pure_len = p->inputs[i].pure_len};
+            ex->inputs[i] = (dn_val){
+                .kind = DN_V_PURE, .pure = p->inputs[i].pure, .pure_len = p->inputs[i].pure_len};
     }
     ex->gas_val = (dn_val){.kind = DN_V_OBJ, .obj = ex->gas, .is_gas = true};
     ex->results = daas_xcalloc(p->n_commands ? p->n_commands : 1, sizeof(dn_val *));

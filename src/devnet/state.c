@@ -306,13 +306,13 @@ static void event_fini(daas_sui_event *e)
     memset(e, 0, sizeof(*e));
 }
 
-int daas_devnet__tx_events(daas_devnet *d, const char *tx_digest, daas_sui_event **items,
-                           size_t *n, daas_err *err)
+int daas_devnet__tx_events(daas_devnet *d, const char *tx_digest, daas_sui_event **items, size_t *n,
+                           daas_err *err)
 {
     sqlite3_stmt *s = NULL;
-    int rc = prep(d,
-                  "SELECT type, json, sender, ts_ms FROM events WHERE tx_digest = ? ORDER BY seq",
-                  &s, err);
+    int rc =
+        prep(d, "SELECT type, json, sender, ts_ms FROM events WHERE tx_digest = ? ORDER BY seq", &s,
+             err);
     if (rc != DAAS_OK)
         return rc;
     sqlite3_bind_text(s, 1, tx_digest, -1, SQLITE_STATIC);
@@ -368,8 +368,7 @@ int daas_devnet__cursor_parse(const char *cursor, int64_t *out, daas_err *err)
     char *end = NULL;
     errno = 0;
     long long v = strtoll(cursor, &end, 10);
-    if (cursor[0] < '0' || cursor[0] > '9' || errno != 0 || end == cursor || *end != '\0' ||
-        v < 0)
+    if (cursor[0] < '0' || cursor[0] > '9' || errno != 0 || end == cursor || *end != '\0' || v < 0)
         return daas_fail(err, DAAS_EINVAL, "invalid cursor \"%.40s\"", cursor);
     *out = v;
     return DAAS_OK;
@@ -380,8 +379,8 @@ static int page_size(int first, daas_err *err)
     if (first <= 0)
         return DN_PAGE_DEFAULT;
     if (first > DN_PAGE_MAX)
-        return daas_fail(err, DAAS_EINVAL, "Connection's page size of %d exceeds max of %d",
-                         first, DN_PAGE_MAX);
+        return daas_fail(err, DAAS_EINVAL, "Connection's page size of %d exceeds max of %d", first,
+                         DN_PAGE_MAX);
     return first;
 }
 
@@ -413,8 +412,8 @@ int daas_devnet_get_object(daas_devnet *d, const uint8_t id[DAAS_SUI_ADDRESS_LEN
     char hex[DAAS_SUI_ADDRESS_HEX_LEN + 1];
     memset(out, 0, sizeof(*out));
     pthread_mutex_lock(&d->mu);
-    int rc = prep(d, "SELECT " OBJ_COLS ", json FROM objects WHERE id = ? AND deleted = 0", &s,
-                  err);
+    int rc =
+        prep(d, "SELECT " OBJ_COLS ", json FROM objects WHERE id = ? AND deleted = 0", &s, err);
     if (rc != DAAS_OK)
         goto out;
     sqlite3_bind_blob(s, 1, id, DAAS_SUI_ADDRESS_LEN, SQLITE_STATIC);
@@ -435,8 +434,7 @@ out:
     return rc;
 }
 
-static int list_rows(daas_devnet *d, sqlite3_stmt *s, int limit, daas_sui_page *out,
-                     daas_err *err)
+static int list_rows(daas_devnet *d, sqlite3_stmt *s, int limit, daas_sui_page *out, daas_err *err)
 {
     int rc = DAAS_OK, src = SQLITE_DONE;
     int64_t last = 0;

@@ -24,20 +24,20 @@
 
 #define DT_SUI 1000000000ull
 #define DT_BUDGET (50000000ull) /* 0.05 SUI: enough for every test transaction */
-#define DT_COIN_TYPE                                                                       \
-    "0x0000000000000000000000000000000000000000000000000000000000000002::coin::Coin<"      \
+#define DT_COIN_TYPE                                                                               \
+    "0x0000000000000000000000000000000000000000000000000000000000000002::coin::Coin<"              \
     "0x0000000000000000000000000000000000000000000000000000000000000002::sui::SUI>"
 
 typedef struct dt_chain {
-    char *dir;                               /* state directory (removed by fini) */
-    daas_devnet *d;                          /* the chain */
-    uint8_t pkg[DAAS_SUI_ADDRESS_LEN];       /* the daas package */
+    char *dir;                         /* state directory (removed by fini) */
+    daas_devnet *d;                    /* the chain */
+    uint8_t pkg[DAAS_SUI_ADDRESS_LEN]; /* the daas package */
     char pkg_hex[DAAS_SUI_ADDRESS_HEX_LEN + 1];
     uint8_t pool[DAAS_SUI_ADDRESS_LEN];      /* the shared Pool */
     uint8_t registry[DAAS_SUI_ADDRESS_LEN];  /* the shared Registry */
     uint8_t admin_cap[DAAS_SUI_ADDRESS_LEN]; /* the publisher's AdminCap */
     uint64_t epoch_ms;
-    const uint8_t *seed;                     /* genesis seed (NULL: random) */
+    const uint8_t *seed; /* genesis seed (NULL: random) */
 } dt_chain;
 
 static inline int dt_rm_one(const char *path, const struct stat *st, int flag, struct FTW *f)
@@ -198,8 +198,8 @@ static inline daas_sui_arg dt_pure(dt_ptb *p, const void *bytes, size_t len)
 {
     assert_true(p->n_in < DT_MAX && len <= sizeof(p->pure[0]));
     memcpy(p->pure[p->n_in], bytes, len);
-    p->in[p->n_in] = (daas_sui_input){.kind = DAAS_SUI_INPUT_PURE, .pure = p->pure[p->n_in],
-                                      .pure_len = len};
+    p->in[p->n_in] =
+        (daas_sui_input){.kind = DAAS_SUI_INPUT_PURE, .pure = p->pure[p->n_in], .pure_len = len};
     return (daas_sui_arg){.kind = DAAS_SUI_ARG_INPUT, .index = (uint16_t)p->n_in++};
 }
 
@@ -247,10 +247,10 @@ static inline daas_sui_arg dt_shared(dt_ptb *p, const uint8_t id[DAAS_SUI_ADDRES
                                      uint64_t isv, bool mut)
 {
     assert_true(p->n_in < DT_MAX);
-    p->in[p->n_in] = (daas_sui_input){.kind = DAAS_SUI_INPUT_SHARED,
-                                      .initial_shared_version = isv,
-                                      .mutability = mut ? DAAS_SUI_SHARED_MUTABLE
-                                                        : DAAS_SUI_SHARED_IMMUTABLE};
+    p->in[p->n_in] =
+        (daas_sui_input){.kind = DAAS_SUI_INPUT_SHARED,
+                         .initial_shared_version = isv,
+                         .mutability = mut ? DAAS_SUI_SHARED_MUTABLE : DAAS_SUI_SHARED_IMMUTABLE};
     memcpy(p->in[p->n_in].shared_id, id, DAAS_SUI_ADDRESS_LEN);
     return (daas_sui_arg){.kind = DAAS_SUI_ARG_INPUT, .index = (uint16_t)p->n_in++};
 }
@@ -267,8 +267,8 @@ static inline daas_sui_arg dt_result(size_t cmd)
 
 static inline daas_sui_arg dt_nested(size_t cmd, size_t sub)
 {
-    return (daas_sui_arg){.kind = DAAS_SUI_ARG_NESTED_RESULT, .index = (uint16_t)cmd,
-                          .sub = (uint16_t)sub};
+    return (daas_sui_arg){
+        .kind = DAAS_SUI_ARG_NESTED_RESULT, .index = (uint16_t)cmd, .sub = (uint16_t)sub};
 }
 
 /* Adds a command of kind with one leading argument and n more; returns its index. */
@@ -322,8 +322,8 @@ static inline void dt_encode(dt_ptb *p, const uint8_t sender[DAAS_SUI_ADDRESS_LE
 {
     daas_sui_tx tx;
     memset(&tx, 0, sizeof(tx));
-    tx.kind = (daas_sui_ptb){.n_inputs = p->n_in, .inputs = p->in, .n_commands = p->n_cmd,
-                             .commands = p->cmd};
+    tx.kind = (daas_sui_ptb){
+        .n_inputs = p->n_in, .inputs = p->in, .n_commands = p->n_cmd, .commands = p->cmd};
     memcpy(tx.sender, sender, DAAS_SUI_ADDRESS_LEN);
     memcpy(tx.gas.owner, sender, DAAS_SUI_ADDRESS_LEN);
     tx.gas.n_payment = p->n_gas;
@@ -340,9 +340,9 @@ static inline int dt_submit(daas_devnet *d, const daas_buf *bytes, const daas_su
                             daas_sui_exec_result *r, daas_err *err)
 {
     char *sig = NULL;
-    assert_int_equal(daas_sui_sign_transaction(signer, DAAS_BYTES(bytes->data, bytes->len), &sig,
-                                               NULL),
-                     DAAS_OK);
+    assert_int_equal(
+        daas_sui_sign_transaction(signer, DAAS_BYTES(bytes->data, bytes->len), &sig, NULL),
+        DAAS_OK);
     const char *sigs[1] = {sig};
     int rc = daas_devnet_execute(d, DAAS_BYTES(bytes->data, bytes->len), sigs, 1, false, r, err);
     daas_free(sig);
@@ -521,7 +521,8 @@ static inline json_t *dt_stake_entry(dt_chain *c, const uint8_t addr[DAAS_SUI_AD
     json_t *v = NULL;
     char *vt = NULL;
     assert_int_equal(daas_devnet_get_object(c->d, c->pool, &pool, NULL), DAAS_OK);
-    const char *tid = json_string_value(json_object_get(json_object_get(pool.json, "stakes"), "id"));
+    const char *tid =
+        json_string_value(json_object_get(json_object_get(pool.json, "stakes"), "id"));
     assert_non_null(tid);
     assert_int_equal(daas_sui_address_parse(tid, table, NULL), DAAS_OK);
     daas_sui_object_fini(&pool);

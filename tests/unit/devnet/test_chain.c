@@ -17,7 +17,7 @@
 
 #include "devnet_test.h"
 
-#define GAS_COIN_STORAGE (7600ull * 140)     /* a Coin: 40 bytes of BCS + 100 */
+#define GAS_COIN_STORAGE (7600ull * 140) /* a Coin: 40 bytes of BCS + 100 */
 #define REBATE(x) ((x) / 100 * 99 + (x) % 100 * 99 / 100)
 
 static void test_genesis(void **state)
@@ -99,9 +99,9 @@ static void test_faucet(void **state)
         assert_memory_equal(r.digest, coins[i].ref.digest, 32);
     }
     /* the type filter takes the short and the long form alike */
-    assert_int_equal(daas_devnet_list_objects(c.d, a, "0x2::coin::Coin<0x2::sui::SUI>", NULL, 10,
-                                              &p, NULL),
-                     DAAS_OK);
+    assert_int_equal(
+        daas_devnet_list_objects(c.d, a, "0x2::coin::Coin<0x2::sui::SUI>", NULL, 10, &p, NULL),
+        DAAS_OK);
     assert_int_equal(p.n, 4);
     assert_string_equal(p.items[0].type, DT_COIN_TYPE);
     assert_int_equal(p.items[0].owner_kind, DAAS_SUI_OWNER_ADDRESS);
@@ -408,8 +408,8 @@ static void test_input_rejections(void **state)
     const char *cid = daas_devnet_chain_id(c.d);
     assert_int_equal(daas_sui_base58_decode(cid, strlen(cid), genesis, 64, &glen, NULL), DAAS_OK);
     simple_ptb(&p, dt_ref(c.d, gas), me);
-    p.exp = (daas_sui_expiration){.kind = DAAS_SUI_EXPIRE_VALID_DURING,
-                                  .max_epoch = {true, 1}, .min_epoch = {true, 1}};
+    p.exp = (daas_sui_expiration){
+        .kind = DAAS_SUI_EXPIRE_VALID_DURING, .max_epoch = {true, 1}, .min_epoch = {true, 1}};
     expect_rejected(&c, &p, alice, gas, "does not match network chain ID");
     memcpy(p.exp.chain, genesis, 32);
     p.exp.min_epoch.value = 2;

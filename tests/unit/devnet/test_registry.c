@@ -45,8 +45,7 @@ static dt_ptb *status_ptb(dt_chain *c, dt_ptb *p, node_key *n, const char *name,
 {
     dt_ptb_init(p);
     dt_pay(p, dt_ref(c->d, n->gas));
-    daas_sui_arg args[3] = {dt_shared(p, c->registry, 1, true), dt_str(p, name),
-                            dt_u8(p, status)};
+    daas_sui_arg args[3] = {dt_shared(p, c->registry, 1, true), dt_str(p, name), dt_u8(p, status)};
     dt_call(p, c->pkg, "registry", "set_status", args, 3);
     return p;
 }
@@ -184,8 +183,8 @@ static void test_names(void **state)
     ep[0] = 0x80 | (256 & 0x7f);
     ep[1] = 256 >> 7;
     memcpy(ep + 2, long_ep, 256);
-    daas_sui_arg args[4] = {dt_shared(&p, c.registry, 1, true), dt_shared(&p, c.pool, 1, false),
-                            dt_str(&p, "x1"), {0}};
+    daas_sui_arg args[4] = {
+        dt_shared(&p, c.registry, 1, true), dt_shared(&p, c.pool, 1, false), dt_str(&p, "x1"), {0}};
     p.in[p.n_in] = (daas_sui_input){.kind = DAAS_SUI_INPUT_PURE, .pure = ep, .pure_len = 258};
     args[3] = (daas_sui_arg){.kind = DAAS_SUI_ARG_INPUT, .index = (uint16_t)p.n_in++};
     dt_call(&p, c.pkg, "registry", "register_node", args, 4);
@@ -316,9 +315,14 @@ static void test_skeletons(void **state)
     dt_call(&p, c.pkg, "secret_policy", "create_policy", cp2, 5);
     dt_fails(c.d, &p, admin, "CommandArgumentError { arg_idx: 1, kind: InvalidBCSBytes }");
     /* the objects the others need cannot exist yet: anything else is a type mismatch */
-    static const struct { const char *m, *f; size_t obj; size_t n; } calls[] = {
-        {"enclave", "register", 0, 2},       {"scheduling", "commit_batch", 0, 5},
-        {"secret_policy", "request_access", 0, 1}, {"secret_policy", "seal_approve", 1, 2}};
+    static const struct {
+        const char *m, *f;
+        size_t obj;
+        size_t n;
+    } calls[] = {{"enclave", "register", 0, 2},
+                 {"scheduling", "commit_batch", 0, 5},
+                 {"secret_policy", "request_access", 0, 1},
+                 {"secret_policy", "seal_approve", 1, 2}};
     for (size_t i = 0; i < 4; i++) {
         dt_ptb_init(&p);
         dt_pay(&p, dt_ref(c.d, coin));
@@ -337,9 +341,12 @@ static void test_skeletons(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_register),    cmocka_unit_test(test_names),
-        cmocka_unit_test(test_taken_and_reregister), cmocka_unit_test(test_set_status),
-        cmocka_unit_test(test_slashed_node), cmocka_unit_test(test_skeletons),
+        cmocka_unit_test(test_register),
+        cmocka_unit_test(test_names),
+        cmocka_unit_test(test_taken_and_reregister),
+        cmocka_unit_test(test_set_status),
+        cmocka_unit_test(test_slashed_node),
+        cmocka_unit_test(test_skeletons),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -15,8 +15,17 @@
 
 #include "devnet_test.h"
 
-enum { EBadRole = 1, EZeroAmount = 2, EBelowThreshold = 3, ESlashed = 4, ENoStake = 5,
-       ELocked = 6, EInsufficient = 7, EBadEvidence = 8, EBadThresholds = 9 };
+enum {
+    EBadRole = 1,
+    EZeroAmount = 2,
+    EBelowThreshold = 3,
+    ESlashed = 4,
+    ENoStake = 5,
+    ELocked = 6,
+    EInsufficient = 7,
+    EBadEvidence = 8,
+    EBadThresholds = 9
+};
 
 #define DAY 86400000ull
 
@@ -79,8 +88,12 @@ static void slash_ptb(dt_chain *c, dt_ptb *p, const uint8_t who[32], uint64_t am
 static void params_ptb(dt_chain *c, dt_ptb *p, const uint64_t v[5])
 {
     admin_ptb(c, p);
-    daas_sui_arg args[7] = {dt_owned(p, dt_ref(c->d, c->admin_cap)), dt_shared(p, c->pool, 1, true),
-                            dt_u64(p, v[0]), dt_u64(p, v[1]), dt_u64(p, v[2]), dt_u64(p, v[3]),
+    daas_sui_arg args[7] = {dt_owned(p, dt_ref(c->d, c->admin_cap)),
+                            dt_shared(p, c->pool, 1, true),
+                            dt_u64(p, v[0]),
+                            dt_u64(p, v[1]),
+                            dt_u64(p, v[2]),
+                            dt_u64(p, v[3]),
                             dt_u64(p, v[4])};
     dt_call(p, c->pkg, "staking", "set_params", args, 7);
 }
@@ -125,9 +138,8 @@ static void expect_entry(dt_chain *c, const uint8_t a[32], uint64_t amount, int 
 {
     json_t *e = dt_stake_entry(c, a);
     assert_non_null(e);
-    json_t *want = json_pack("{s:o,s:i,s:o,s:b}", "amount", ju64(amount),
-                             "role", role, "locked_until", ju64(locked_until),
-                             "slashed", slashed);
+    json_t *want = json_pack("{s:o,s:i,s:o,s:b}", "amount", ju64(amount), "role", role,
+                             "locked_until", ju64(locked_until), "slashed", slashed);
     if (!json_equal(e, want)) {
         char *s = json_dumps(e, 0);
         fprintf(stderr, "entry: %s\n", s);
@@ -235,7 +247,8 @@ static void test_stake_aborts(void **state)
     expect_entry(&c, s.a, 10 * DT_SUI, 2, 1, false);
     /* nothing of an aborted stake is kept, not even the split coin */
     daas_sui_page pg;
-    assert_int_equal(daas_devnet_list_objects(c.d, s.a, DT_COIN_TYPE, NULL, 10, &pg, NULL), DAAS_OK);
+    assert_int_equal(daas_devnet_list_objects(c.d, s.a, DT_COIN_TYPE, NULL, 10, &pg, NULL),
+                     DAAS_OK);
     assert_int_equal(pg.n, 2);
     daas_sui_page_fini(&pg);
     /* the wrong arguments: Registry for Pool, a u64 role, an immutable Pool, the gas coin */
@@ -319,8 +332,8 @@ static void test_unstake(void **state)
               ELocked);
     daas_devnet_advance_clock(c.d, DAY);
     assert_int_equal(daas_devnet_epoch(c.d), 1);
-    dt_aborts(c.d, unstake_ptb(&c, &p, &s, 10 * DT_SUI + 1), s.k, c.pkg_hex, "staking",
-              "unstake", EInsufficient);
+    dt_aborts(c.d, unstake_ptb(&c, &p, &s, 10 * DT_SUI + 1), s.k, c.pkg_hex, "staking", "unstake",
+              EInsufficient);
     /* 3 SUI come back as a new coin owned by the staker */
     assert_int_equal(dt_run(c.d, unstake_ptb(&c, &p, &s, 3 * DT_SUI), s.k, &r, NULL), DAAS_OK);
     assert_true(r.success);
