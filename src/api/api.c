@@ -377,19 +377,11 @@ static bool authenticate(daas_api__req *r, bool public_path)
         daas_api__respond_err(r, &e);
         return false;
     }
-    daas_authn_sui_reason_clear();
     int rc = daas_authn_run(r->api->authn, r->http, &r->user, &e);
     if (rc == DAAS_OK || public_path || r->api->allow_anonymous)
         return true;
-    /* The chain tells the client only "Unauthorized"; a wallet token's rejection is worth
-     * more ("token expired", "token is for cluster X"): kubectl prints it, and runs the
-     * credential plugin again on any 401. The reason never holds token text. */
-    const char *why = daas_authn_sui_reason();
-    daas_err_clear(&e);
-    if (why[0] != '\0')
-        daas_fail(&e, DAAS_EUNAUTH, "Unauthorized: %s", why);
-    else
-        daas_fail(&e, DAAS_EUNAUTH, "Unauthorized");
+    /* e says "Unauthorized", or "Unauthorized: token expired" from a wallet token (kubectl
+     * prints it, and runs the credential plugin again on any 401). */
     daas_api__respond_err(r, &e);
     return false;
 }

@@ -77,6 +77,8 @@ int daas_authn_run(daas_authn *a, const daas_http_req *req, daas_user *out, daas
         memset(out, 0, sizeof *out);
         DAAS_DEBUG(MOD, "%s authenticator rejected the request: %s", a->v[i].ops->name,
                    mine.msg[0] ? mine.msg : daas_err_name(rc));
+        if (a->v[i].ops->public_reasons && mine.msg[0] != '\0')
+            return daas_fail(err, DAAS_EUNAUTH, "Unauthorized: %s", mine.msg);
         return daas_fail(err, DAAS_EUNAUTH, "Unauthorized");
     }
     memset(out, 0, sizeof *out);
@@ -131,7 +133,7 @@ static int x509_authenticate(void *self, const daas_http_req *req, daas_user *ou
     return DAAS_OK;
 }
 
-static const daas_authn_ops x509_ops = {"x509", x509_authenticate, NULL};
+static const daas_authn_ops x509_ops = {"x509", x509_authenticate, NULL, false};
 
 void daas_authn_add_x509(daas_authn *a)
 {
@@ -521,7 +523,7 @@ static void tokenfile_destroy(void *self)
 }
 
 static const daas_authn_ops tokenfile_ops = {"tokenfile", tokenfile_authenticate,
-                                             tokenfile_destroy};
+                                             tokenfile_destroy, false};
 
 void daas_authn__add_tokens(daas_authn *a, daas_authn__tokens *t)
 {

@@ -14,6 +14,8 @@
 #ifndef DAAS_API_AUTHN_H
 #define DAAS_API_AUTHN_H
 
+#include <stdbool.h>
+
 #include "api/http.h"
 #include "common/err.h"
 
@@ -33,12 +35,17 @@ typedef struct daas_authn_ops {
     const char *name;
     int (*authenticate)(void *self, const daas_http_req *req, daas_user *out, daas_err *err);
     void (*destroy)(void *self);
+    /* The rejection reasons of this authenticator may be shown to the client ("token
+     * expired"): they never hold secret bytes. Otherwise the client sees "Unauthorized". */
+    bool public_reasons;
 } daas_authn_ops;
 
 daas_authn *daas_authn_new(void);
 /* Appends an authenticator; takes ownership of self (destroy is called on free). */
 void daas_authn_add(daas_authn *a, const daas_authn_ops *ops, void *self);
-/* Runs the chain. DAAS_OK with *out filled; DAAS_EUNAUTH for bad or missing credentials. */
+/* Runs the chain. DAAS_OK with *out filled; DAAS_EUNAUTH for bad or missing credentials, the
+ * message "Unauthorized", or "Unauthorized: <reason>" from an authenticator whose reasons are
+ * public. */
 DAAS_MUST_USE int daas_authn_run(daas_authn *a, const daas_http_req *req, daas_user *out,
                                  daas_err *err);
 void daas_authn_free(daas_authn **a);

@@ -4,7 +4,7 @@
  *
  * Owns:   two bounded hash tables behind one mutex: the replay cache (SHA-256(address ||
  *         nonce) → SHA-256(token), until the token's expiry) and the stake cache (address →
- *         stake, until fetched + TTL); the per-thread reason of the last rejection.
+ *         stake, until fetched + TTL);
  * Not:    the token format (sui/token.c), the chain reads (the stake source), authorization.
  * Model:  a token is checked in this order: bearer shape, parse, cluster, expiry window,
  *         replay cache (a token already accepted skips the signature check: kubectl sends
@@ -188,18 +188,6 @@ struct daas_authn_sui {
     table stakes;             /* address → stake; guarded by mu */
     uint64_t gen;             /* bumped by every invalidation; guarded by mu */
 };
-
-static _Thread_local char last_reason[sizeof(((daas_err *)0)->msg)];
-
-const char *daas_authn_sui_reason(void)
-{
-    return last_reason;
-}
-
-void daas_authn_sui_reason_clear(void)
-{
-    last_reason[0] = '\0';
-}
 
 const char *daas_role_name(int role)
 {
@@ -462,8 +450,6 @@ static int sui_authenticate(void *self, const daas_http_req *req, daas_user *out
     int rc = sui_bearer(req, &tok, &len, &mine);
     if (rc == DAAS_OK)
         rc = daas_authn_sui_check(self, tok, len, out, &mine);
-    if (rc == DAAS_EUNAUTH)
-        snprintf(last_reason, sizeof last_reason, "%s", mine.msg);
     if (rc != DAAS_OK && rc != DAAS_ENOTFOUND)
         daas_fail(err, rc, "%s", mine.msg);
     return rc;
@@ -475,7 +461,7 @@ static void sui_destroy(void *self)
     daas_authn_sui_free(&h);
 }
 
-static const daas_authn_ops sui_ops = {"sui", sui_authenticate, sui_destroy};
+static const daas_authn_ops sui_ops = {"sui", sui_authenticate, sui_destroy, true};
 
 int daas_authn_add_sui(daas_authn *a, const daas_authn_sui_opts *o, daas_authn_sui **handle_out,
                        daas_err *err)

@@ -99,11 +99,4 @@ DAAS_MUST_USE int daas_authn_sui_check(daas_authn_sui *h, const char *tok, size_
 void daas_authn_sui_invalidate(daas_authn_sui *h, const uint8_t addr[32]);
 void daas_authn_sui_invalidate_all(daas_authn_sui *h);
 
-/* The reason of the last rejection by a Sui authenticator on the calling thread since the
- * last daas_authn_sui_reason_clear() on it ("" when none). The chain keeps only
- * "Unauthorized" for the client (authn.c); api.c reads this right after daas_authn_run, on
- * the same thread, to tell kubectl why. */
-const char *daas_authn_sui_reason(void);
-void daas_authn_sui_reason_clear(void);
-
 #endif

@@ -250,7 +250,7 @@ static int sentinel_auth(void *self, const daas_http_req *req, daas_user *out, d
     return DAAS_OK;
 }
 
-static const daas_authn_ops sentinel_ops = {"sentinel", sentinel_auth, NULL};
+static const daas_authn_ops sentinel_ops = {"sentinel", sentinel_auth, NULL, false};
 
 static void test_token_bad_missing_malformed(void **state)
 {
@@ -432,7 +432,7 @@ static void fake_destroy(void *self)
     daas_free(f);
 }
 
-static const daas_authn_ops fake_ops = {"fake", fake_auth, fake_destroy};
+static const daas_authn_ops fake_ops = {"fake", fake_auth, fake_destroy, false};
 
 static daas_authn *fake_chain(const int *verdicts, int n, int *calls, int *ncalls,
                               int *destroyed)
