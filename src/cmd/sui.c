@@ -99,18 +99,34 @@ static int parse_amount(const char *s, uint64_t *mist, daas_err *err)
     return *mist > 0 ? DAAS_OK : daas_fail(err, DAAS_EINVAL, "amount must be positive");
 }
 
-/* The chain's client, and the package's objects when pkg is not NULL. */
-static int connect_chain(const sui_args *a, daas_sui_chain *chain, daas_sui_client **c,
-                         daas_pkg *pkg, daas_err *err)
+/* What a chain command works with: the chain, its client, the daas package (when asked)
+ * and the signing key (when asked). */
+typedef struct session {
+    daas_sui_chain chain;
+    daas_sui_client *c;
+    daas_pkg pkg;
+    daas_sui_key *k;
+} session;
+
+static int session_open(const sui_args *a, bool key, bool pkg, session *s, daas_err *err)
 {
-    int rc = daas_sui_chain_resolve(a->chain, a->package, chain, err);
+    memset(s, 0, sizeof *s);
+    int rc = key ? load_key(a, &s->k, err) : DAAS_OK;
     if (rc == DAAS_OK)
-        rc = daas_sui_chain_client(chain, c, err);
-    if (rc != DAAS_OK || pkg == NULL)
+        rc = daas_sui_chain_resolve(a->chain, a->package, &s->chain, err);
+    if (rc == DAAS_OK)
+        rc = daas_sui_chain_client(&s->chain, &s->c, err);
+    if (rc != DAAS_OK || !pkg)
         return rc;
-    if (!chain->has_package)
+    if (!s->chain.has_package)
         return daas_fail(err, DAAS_EINVAL, "no daas package: pass --package 0x...");
-    return daas_pkg_discover(*c, chain->package, pkg, err);
+    return daas_pkg_discover(s->c, s->chain.package, &s->pkg, err);
+}
+
+static void session_close(session *s)
+{
+    daas_sui_key_free(&s->k);
+    daas_sui_client_free(&s->c);
 }
 
 static void print_result(const char *what, const daas_sui_exec_result *r)
@@ -213,15 +229,14 @@ static int cmd_sign_personal(const sui_args *a, daas_err *err)
 static int cmd_balance(const sui_args *a, daas_err *err)
 {
     uint8_t addr[DAAS_SUI_ADDRESS_LEN];
-    daas_sui_chain chain;
-    daas_sui_client *c = NULL;
+    session s = {0};
     daas_sui_coin *coins = NULL;
     size_t n = 0;
     int rc = target_address(a, addr, err);
     if (rc == DAAS_OK)
-        rc = connect_chain(a, &chain, &c, NULL, err);
+        rc = session_open(a, false, false, &s, err);
     if (rc == DAAS_OK)
-        rc = daas_sui_get_coins(c, addr, DAAS_SUI_MAX_COINS_READ, &coins, &n, err);
+        rc = daas_sui_get_coins(s.c, addr, DAAS_SUI_MAX_COINS_READ, &coins, &n, err);
     if (rc == DAAS_OK) {
         uint64_t total = 0;
         for (size_t i = 0; i < n; i++)
@@ -230,7 +245,7 @@ static int cmd_balance(const sui_args *a, daas_err *err)
         printf("coins: %zu\n", n);
     }
     daas_free(coins);
-    daas_sui_client_free(&c);
+    session_close(&s);
     return rc;
 }
 
@@ -251,10 +266,7 @@ static int cmd_faucet(const sui_args *a, daas_err *err)
 
 static int cmd_stake(const sui_args *a, daas_err *err)
 {
-    daas_sui_chain chain;
-    daas_sui_client *c = NULL;
-    daas_pkg pkg;
-    daas_sui_key *k = NULL;
+    session s = {0};
     daas_sui_exec_result r = {0};
     uint64_t mist = 0;
     int role = 0;
@@ -268,25 +280,19 @@ static int cmd_stake(const sui_args *a, daas_err *err)
     if (rc == DAAS_OK)
         rc = parse_amount(a->amount, &mist, err);
     if (rc == DAAS_OK)
-        rc = load_key(a, &k, err);
+        rc = session_open(a, true, true, &s, err);
     if (rc == DAAS_OK)
-        rc = connect_chain(a, &chain, &c, &pkg, err);
-    if (rc == DAAS_OK)
-        rc = daas_pkg_stake(c, k, &pkg, mist, role, &r, err);
+        rc = daas_pkg_stake(s.c, s.k, &s.pkg, mist, role, &r, err);
     if (rc == DAAS_OK)
         print_result("staked", &r);
     daas_sui_exec_result_fini(&r);
-    daas_sui_key_free(&k);
-    daas_sui_client_free(&c);
+    session_close(&s);
     return rc;
 }
 
 static int cmd_unstake(const sui_args *a, daas_err *err)
 {
-    daas_sui_chain chain;
-    daas_sui_client *c = NULL;
-    daas_pkg pkg;
-    daas_sui_key *k = NULL;
+    session s = {0};
     daas_sui_exec_result r = {0};
     daas_pkg_stake_info st = {0};
     uint64_t mist = 0;
@@ -295,24 +301,21 @@ static int cmd_unstake(const sui_args *a, daas_err *err)
     if (rc == DAAS_OK && !a->all)
         rc = parse_amount(a->amount, &mist, err);
     if (rc == DAAS_OK)
-        rc = load_key(a, &k, err);
-    if (rc == DAAS_OK)
-        rc = connect_chain(a, &chain, &c, &pkg, err);
+        rc = session_open(a, true, true, &s, err);
     if (rc == DAAS_OK && a->all) {
         uint8_t addr[DAAS_SUI_ADDRESS_LEN];
-        daas_sui_key_address(k, addr);
-        rc = daas_pkg_stake_of(c, &pkg, addr, &st, err);
+        daas_sui_key_address(s.k, addr);
+        rc = daas_pkg_stake_of(s.c, &s.pkg, addr, &st, err);
         if (rc == DAAS_OK && (!st.present || st.amount == 0))
             rc = daas_fail(err, DAAS_EINVAL, "nothing staked");
         mist = st.amount;
     }
     if (rc == DAAS_OK)
-        rc = daas_pkg_unstake(c, k, &pkg, mist, &r, err);
+        rc = daas_pkg_unstake(s.c, s.k, &s.pkg, mist, &r, err);
     if (rc == DAAS_OK)
         print_result("unstaked", &r);
     daas_sui_exec_result_fini(&r);
-    daas_sui_key_free(&k);
-    daas_sui_client_free(&c);
+    session_close(&s);
     return rc;
 }
 
@@ -320,18 +323,16 @@ static int cmd_stake_info(const sui_args *a, daas_err *err)
 {
     uint8_t addr[DAAS_SUI_ADDRESS_LEN];
     char hex[DAAS_SUI_ADDRESS_HEX_LEN + 1];
-    daas_sui_chain chain;
-    daas_sui_client *c = NULL;
-    daas_pkg pkg;
+    session s = {0};
     daas_pkg_params params;
     daas_pkg_stake_info st = {0};
     int rc = target_address(a, addr, err);
     if (rc == DAAS_OK)
-        rc = connect_chain(a, &chain, &c, &pkg, err);
+        rc = session_open(a, false, true, &s, err);
     if (rc == DAAS_OK)
-        rc = daas_pkg_get_params(c, &pkg, &params, err);
+        rc = daas_pkg_get_params(s.c, &s.pkg, &params, err);
     if (rc == DAAS_OK)
-        rc = daas_pkg_stake_of(c, &pkg, addr, &st, err);
+        rc = daas_pkg_stake_of(s.c, &s.pkg, addr, &st, err);
     if (rc == DAAS_OK) {
         daas_sui_address_hex(addr, hex);
         printf("address: %s\n", hex);
@@ -346,7 +347,7 @@ static int cmd_stake_info(const sui_args *a, daas_err *err)
             print_mist(label, params.thresholds[r - 1]);
         }
     }
-    daas_sui_client_free(&c);
+    session_close(&s);
     return rc;
 }
 
