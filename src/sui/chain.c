@@ -6,6 +6,7 @@
  *         chain's CA or the system store); a faucet reply is parsed strictly.
  */
 #include "sui/chain.h"
+#include "sui/chain_int.h"
 
 #include <curl/curl.h>
 #include <jansson.h>
@@ -136,10 +137,10 @@ static size_t collect(char *p, size_t size, size_t n, void *arg)
     return daas_buf_append(b, p, size * n) == DAAS_OK ? size * n : 0;
 }
 
-/* Sum of coins_sent[].amount, or the faucet's failure text. */
-static int faucet_reply(long status, const daas_buf *b, uint64_t *amount, daas_err *err)
+int daas_sui__faucet_reply(long status, const char *body, size_t len, uint64_t *amount,
+                           daas_err *err)
 {
-    json_t *root = json_loadb(b->data ? b->data : "", b->len, 0, NULL);
+    json_t *root = json_loadb(body, len, 0, NULL);
     json_t *coins = json_object_get(root, "coins_sent");
     int rc = DAAS_OK;
     if (status == 200 && json_is_array(coins) && json_array_size(coins) > 0) {
@@ -148,8 +149,10 @@ static int faucet_reply(long status, const daas_buf *b, uint64_t *amount, daas_e
         *amount = 0;
         json_array_foreach(coins, i, coin) {
             json_t *a = json_object_get(coin, "amount");
-            if (json_is_integer(a) && json_integer_value(a) > 0)
-                *amount += (uint64_t)json_integer_value(a);
+            uint64_t v = json_is_integer(a) && json_integer_value(a) > 0
+                             ? (uint64_t)json_integer_value(a)
+                             : 0;
+            *amount = *amount + v >= *amount ? *amount + v : UINT64_MAX;
         }
     } else {
         json_t *fail = json_object_get(json_object_get(root, "status"), "Failure");
@@ -188,7 +191,8 @@ int daas_sui_chain_faucet(const daas_sui_chain *c, const uint8_t recipient[DAAS_
     long status = 0;
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
     int rc = cc == CURLE_OK
-                 ? faucet_reply(status, &reply, amount, err)
+                 ? daas_sui__faucet_reply(status, reply.data ? reply.data : "", reply.len,
+                                          amount, err)
                  : daas_fail(err, DAAS_EUNAVAIL, "faucet: cannot reach %s: %s", c->faucet,
                              curl_easy_strerror(cc));
     curl_slist_free_all(hdr);
