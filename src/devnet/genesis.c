@@ -111,21 +111,36 @@ static int genesis_objects(daas_devnet *d, daas_err *err)
     return rc;
 }
 
+/* A genesis fact kept in meta: genesis writes them all, load reads them all back. */
+typedef struct meta_fact {
+    const char *key;
+    uint8_t *p;
+    size_t n;
+} meta_fact;
+
+#define N_FACTS 5
+
+static void meta_facts(daas_devnet *d, uint8_t ms[8], uint8_t secret[DAAS_SUI_SECRET_LEN],
+                       uint8_t publisher[DAAS_SUI_ADDRESS_LEN], meta_fact f[N_FACTS])
+{
+    f[0] = (meta_fact){"genesis_ms", ms, 8};
+    f[1] = (meta_fact){"faucet_secret", secret, DAAS_SUI_SECRET_LEN};
+    f[2] = (meta_fact){"publisher", publisher, DAAS_SUI_ADDRESS_LEN};
+    f[3] = (meta_fact){"pool", d->pool, DAAS_SUI_ADDRESS_LEN};
+    f[4] = (meta_fact){"registry", d->registry, DAAS_SUI_ADDRESS_LEN};
+}
+
 static int genesis_meta(daas_devnet *d, daas_err *err)
 {
     uint8_t secret[DAAS_SUI_SECRET_LEN], ms[8], addr[DAAS_SUI_ADDRESS_LEN];
+    meta_fact f[N_FACTS];
+    int rc = DAAS_OK;
     daas_devnet__put_le64(ms, (uint64_t)d->genesis_ms);
     daas_sui_key_secret(d->faucet, secret);
     daas_sui_key_address(d->publisher, addr);
-    int rc = daas_devnet__meta_set(d, "genesis_ms", ms, 8, err);
-    if (rc == DAAS_OK)
-        rc = daas_devnet__meta_set(d, "faucet_secret", secret, sizeof(secret), err);
-    if (rc == DAAS_OK)
-        rc = daas_devnet__meta_set(d, "publisher", addr, sizeof(addr), err);
-    if (rc == DAAS_OK)
-        rc = daas_devnet__meta_set(d, "pool", d->pool, DAAS_SUI_ADDRESS_LEN, err);
-    if (rc == DAAS_OK)
-        rc = daas_devnet__meta_set(d, "registry", d->registry, DAAS_SUI_ADDRESS_LEN, err);
+    meta_facts(d, ms, secret, addr, f);
+    for (size_t i = 0; i < N_FACTS && rc == DAAS_OK; i++)
+        rc = daas_devnet__meta_set(d, f[i].key, f[i].p, f[i].n, err);
     /* Written last: its presence is what marks a finished genesis. */
     if (rc == DAAS_OK)
         rc = daas_devnet__meta_set(d, "genesis", d->genesis, DAAS_SUI_DIGEST_LEN, err);
@@ -192,17 +207,13 @@ static int load(daas_devnet *d, daas_err *err)
 {
     uint8_t ms[8], off[8], secret[DAAS_SUI_SECRET_LEN], publisher[DAAS_SUI_ADDRESS_LEN];
     bool found = false;
-    int rc = meta_need(d, "genesis_ms", ms, 8, err);
-    if (rc == DAAS_OK)
-        rc = meta_need(d, "publisher", publisher, sizeof(publisher), err);
-    if (rc == DAAS_OK)
-        rc = meta_need(d, "pool", d->pool, DAAS_SUI_ADDRESS_LEN, err);
-    if (rc == DAAS_OK)
-        rc = meta_need(d, "registry", d->registry, DAAS_SUI_ADDRESS_LEN, err);
+    meta_fact f[N_FACTS];
+    int rc = DAAS_OK;
+    meta_facts(d, ms, secret, publisher, f);
+    for (size_t i = 0; i < N_FACTS && rc == DAAS_OK; i++)
+        rc = meta_need(d, f[i].key, f[i].p, f[i].n, err);
     if (rc == DAAS_OK)
         rc = daas_devnet__meta_get(d, "clock_offset", off, 8, &found, err);
-    if (rc == DAAS_OK)
-        rc = meta_need(d, "faucet_secret", secret, sizeof(secret), err);
     if (rc == DAAS_OK)
         rc = daas_sui_key_from_secret(DAAS_SUI_ED25519, secret, &d->faucet, err);
     sodium_memzero(secret, sizeof(secret));

@@ -38,6 +38,7 @@ enum {
 #define POOL_LEN (32 + 32 + 8 + 8 + 8 + 1 + 4 * 8 + 8)
 #define STAKE_LEN (8 + 1 + 8 + 1)
 #define FIELD_LEN (32 + 32 + STAKE_LEN)
+#define LOCK_EPOCHS_MAX 1000 /* set_params: the longest lock-up */
 
 typedef struct pool {
     uint8_t id[32], table[32];
@@ -195,6 +196,34 @@ static uint8_t role_for(const pool *p, const stake *s)
     return 0;
 }
 
+/* The Pool at working-set index pidx and addr's entry in it (*idx < 0: none). */
+static int pool_entry(dn_exec *ex, int pidx, const uint8_t addr[32], pool *p, stake *s, int *idx,
+                      daas_err *err)
+{
+    int rc = pool_of(ex, pidx, p, err);
+    if (rc == DAAS_OK)
+        rc = entry_find(ex, p, addr, s, idx, err);
+    return rc;
+}
+
+/* Writes addr's entry and the Pool at pidx. An emptied entry is removed (the field is deleted
+ * and the table shrinks) unless it is slashed: that one stays, at 0, so the address can never
+ * stake again. */
+static int pool_entry_save(dn_exec *ex, int pidx, pool *p, const uint8_t addr[32], const stake *s,
+                           int idx, daas_err *err)
+{
+    if (idx >= 0 && s->amount == 0 && !s->slashed) {
+        ex->objs[idx].deleted = true;
+        p->size--;
+    } else {
+        int rc = entry_save(ex, p, addr, s, idx, err);
+        if (rc != DAAS_OK)
+            return rc;
+    }
+    pool_save(ex, pidx, p);
+    return DAAS_OK;
+}
+
 int daas_devnet__role_of(dn_exec *ex, int pidx, const uint8_t addr[32], uint8_t *role,
                          daas_err *err)
 {
@@ -202,9 +231,7 @@ int daas_devnet__role_of(dn_exec *ex, int pidx, const uint8_t addr[32], uint8_t 
     stake s;
     int idx;
     *role = 0;
-    int rc = pool_of(ex, pidx, &p, err);
-    if (rc == DAAS_OK)
-        rc = entry_find(ex, &p, addr, &s, &idx, err);
+    int rc = pool_entry(ex, pidx, addr, &p, &s, &idx, err);
     if (rc == DAAS_OK && idx >= 0)
         *role = role_for(&p, &s);
     return rc;
@@ -225,6 +252,16 @@ static void emit(dn_exec *ex, const char *name, daas_buf *b, json_t *j)
             abort();                                                                               \
     } while (0)
 
+/* A fresh event buffer starting with the fields every stake event has: the staker, the amount
+ * moved and the amount the entry holds afterwards. */
+static void event_begin(daas_buf *b, const uint8_t staker[32], uint64_t moved, uint64_t held)
+{
+    daas_buf_init(b, 0);
+    PUT(daas_sui_bcs_put_addr(b, staker));
+    PUT(daas_sui_bcs_put_u64(b, moved));
+    PUT(daas_sui_bcs_put_u64(b, held));
+}
+
 /* ---- entry functions ---- */
 
 static int fn_stake(dn_exec *ex, const dn_arg *a, dn_ret *ret, daas_err *err)
@@ -236,9 +273,7 @@ static int fn_stake(dn_exec *ex, const dn_arg *a, dn_ret *ret, daas_err *err)
     uint64_t value = daas_devnet__coin_value(coin);
     uint8_t role = (uint8_t)a[2].u;
     (void)ret;
-    int rc = pool_of(ex, a[0].obj, &p, err);
-    if (rc == DAAS_OK)
-        rc = entry_find(ex, &p, ex->tx->sender, &s, &idx, err);
+    int rc = pool_entry(ex, a[0].obj, ex->tx->sender, &p, &s, &idx, err);
     if (rc != DAAS_OK)
         return rc;
     if (role < 1 || role > 4)
@@ -253,15 +288,11 @@ static int fn_stake(dn_exec *ex, const dn_arg *a, dn_ret *ret, daas_err *err)
     ex->objs[a[1].obj].deleted = true; /* coin::into_balance: the coin object is gone */
     p.vault += value;
     s = (stake){.amount = old + value, .role = role, .locked_until = ex->epoch + p.lock_epochs};
-    rc = entry_save(ex, &p, ex->tx->sender, &s, idx, err);
+    rc = pool_entry_save(ex, a[0].obj, &p, ex->tx->sender, &s, idx, err);
     if (rc != DAAS_OK)
         return rc;
-    pool_save(ex, a[0].obj, &p);
     daas_buf b;
-    daas_buf_init(&b, 0);
-    PUT(daas_sui_bcs_put_addr(&b, ex->tx->sender));
-    PUT(daas_sui_bcs_put_u64(&b, value));
-    PUT(daas_sui_bcs_put_u64(&b, s.amount));
+    event_begin(&b, ex->tx->sender, value, s.amount);
     PUT(daas_sui_bcs_put_u8(&b, role));
     PUT(daas_sui_bcs_put_u64(&b, s.locked_until));
     emit(ex, "Staked", &b,
@@ -271,13 +302,6 @@ static int fn_stake(dn_exec *ex, const dn_arg *a, dn_ret *ret, daas_err *err)
     return DAAS_OK;
 }
 
-/* Removes an emptied entry: the field is deleted and the table shrinks. */
-static void entry_remove(dn_exec *ex, pool *p, int idx)
-{
-    ex->objs[idx].deleted = true;
-    p->size--;
-}
-
 static int fn_unstake(dn_exec *ex, const dn_arg *a, dn_ret *ret, daas_err *err)
 {
     pool p;
@@ -285,9 +309,7 @@ static int fn_unstake(dn_exec *ex, const dn_arg *a, dn_ret *ret, daas_err *err)
     int idx;
     uint64_t amount = a[1].u;
     (void)ret;
-    int rc = pool_of(ex, a[0].obj, &p, err);
-    if (rc == DAAS_OK)
-        rc = entry_find(ex, &p, ex->tx->sender, &s, &idx, err);
+    int rc = pool_entry(ex, a[0].obj, ex->tx->sender, &p, &s, &idx, err);
     if (rc != DAAS_OK)
         return rc;
     if (idx < 0)
@@ -304,16 +326,11 @@ static int fn_unstake(dn_exec *ex, const dn_arg *a, dn_ret *ret, daas_err *err)
                          ex->tx->sender);
     p.vault -= amount;
     s.amount -= amount;
-    if (s.amount == 0)
-        entry_remove(ex, &p, idx);
-    else if ((rc = entry_save(ex, &p, ex->tx->sender, &s, idx, err)) != DAAS_OK)
+    rc = pool_entry_save(ex, a[0].obj, &p, ex->tx->sender, &s, idx, err);
+    if (rc != DAAS_OK)
         return rc;
-    pool_save(ex, a[0].obj, &p);
     daas_buf b;
-    daas_buf_init(&b, 0);
-    PUT(daas_sui_bcs_put_addr(&b, ex->tx->sender));
-    PUT(daas_sui_bcs_put_u64(&b, amount));
-    PUT(daas_sui_bcs_put_u64(&b, s.amount));
+    event_begin(&b, ex->tx->sender, amount, s.amount);
     emit(ex, "Unstaked", &b,
          json_pack("{s:o,s:o,s:o}", "staker", daas_devnet__json_addr(ex->tx->sender), "amount",
                    daas_devnet__json_u64(amount), "remaining", daas_devnet__json_u64(s.amount)));
@@ -327,9 +344,7 @@ static int fn_slash(dn_exec *ex, const dn_arg *a, dn_ret *ret, daas_err *err)
     int idx;
     uint64_t amount = a[3].u;
     (void)ret;
-    int rc = pool_of(ex, a[1].obj, &p, err);
-    if (rc == DAAS_OK)
-        rc = entry_find(ex, &p, a[2].addr, &s, &idx, err);
+    int rc = pool_entry(ex, a[1].obj, a[2].addr, &p, &s, &idx, err);
     if (rc != DAAS_OK)
         return rc;
     if (idx < 0)
@@ -342,16 +357,12 @@ static int fn_slash(dn_exec *ex, const dn_arg *a, dn_ret *ret, daas_err *err)
     p.slashed += amount;
     s.amount -= amount;
     s.slashed = true;
-    rc = entry_save(ex, &p, a[2].addr, &s, idx, err);
+    rc = pool_entry_save(ex, a[1].obj, &p, a[2].addr, &s, idx, err);
     if (rc != DAAS_OK)
         return rc;
-    pool_save(ex, a[1].obj, &p);
     char *ev64 = daas_base64_encode(a[4].bytes.ptr, a[4].bytes.len);
     daas_buf b;
-    daas_buf_init(&b, 0);
-    PUT(daas_sui_bcs_put_addr(&b, a[2].addr));
-    PUT(daas_sui_bcs_put_u64(&b, amount));
-    PUT(daas_sui_bcs_put_u64(&b, s.amount));
+    event_begin(&b, a[2].addr, amount, s.amount);
     PUT(daas_sui_bcs_put_bytes(&b, a[4].bytes.ptr, a[4].bytes.len));
     PUT(daas_sui_bcs_put_addr(&b, ex->tx->sender));
     emit(ex, "Slashed", &b,
@@ -369,7 +380,8 @@ static int fn_set_params(dn_exec *ex, const dn_arg *a, dn_ret *ret, daas_err *er
     int rc = pool_of(ex, a[1].obj, &p, err);
     if (rc != DAAS_OK)
         return rc;
-    if (!(0 < a[2].u && a[2].u <= a[3].u && a[3].u <= a[4].u && a[4].u <= a[5].u))
+    if (!(0 < a[2].u && a[2].u <= a[3].u && a[3].u <= a[4].u && a[4].u <= a[5].u) ||
+        a[6].u > LOCK_EPOCHS_MAX)
         return daas_devnet__abort(ex, "staking", "set_params", 3, EBadThresholds);
     for (int i = 0; i < 4; i++)
         p.thr[i] = a[2 + i].u;

@@ -434,64 +434,109 @@ out:
     return rc;
 }
 
-static int list_rows(daas_devnet *d, sqlite3_stmt *s, int limit, daas_sui_page *out, daas_err *err)
+/* One page of a list query: its statement and filters, how a row becomes an item, and where
+ * the page goes (items: limit zeroed items of elem bytes, allocated by the caller). */
+typedef struct dn_page {
+    const char *sql;      /* ?1 after, ?2 limit + 1, ?3 an owner address, ?4 a text filter */
+    const uint8_t *owner; /* ?3 (NULL: unbound) */
+    const char *filter;   /* ?4 (NULL: unbound) */
+    int (*row)(daas_devnet *d, sqlite3_stmt *s, void *item, daas_err *err); /* columns 1.. */
+    void *items;
+    size_t elem, *n;
+    bool *has_next;
+    char **cursor;
+} dn_page;
+
+/* The result fields of a daas_sui_page or daas_sui_events o, as dn_page initialisers. */
+#define PAGE_OUT(o)                                                                                \
+    .items = (o)->items, .elem = sizeof(*(o)->items), .n = &(o)->n, .has_next = &(o)->has_next,    \
+    .cursor = &(o)->cursor
+
+/* The page size and the seq a page starts after. */
+static int page_open(const char *cursor, int first, int64_t *after, int *limit, daas_err *err)
+{
+    *after = 0;
+    *limit = page_size(first, err);
+    if (*limit < 0)
+        return *limit;
+    return daas_devnet__cursor_parse(cursor, after, err);
+}
+
+/* Steps the page's rows (column 0 is the seq, the cursor); one more row than fits: has_next. */
+static int page_rows(daas_devnet *d, sqlite3_stmt *s, int limit, const dn_page *q, daas_err *err)
 {
     int rc = DAAS_OK, src = SQLITE_DONE;
     int64_t last = 0;
-    out->items = daas_xcalloc((size_t)limit, sizeof(*out->items));
     while (rc == DAAS_OK && (src = sqlite3_step(s)) == SQLITE_ROW) {
-        if (out->n == (size_t)limit) {
-            out->has_next = true;
+        if (*q->n == (size_t)limit) {
+            *q->has_next = true;
             break;
         }
-        dn_obj o;
-        rc = read_obj(d, s, 1, &o, err);
+        rc = q->row(d, s, (char *)q->items + *q->n * q->elem, err);
         if (rc == DAAS_OK) {
             last = sqlite3_column_int64(s, 0);
-            to_object(&o, (const char *)sqlite3_column_text(s, 11), &out->items[out->n++]);
+            (*q->n)++;
         }
-        daas_devnet__obj_fini(&o);
     }
     if (rc == DAAS_OK && src != SQLITE_DONE && src != SQLITE_ROW)
         rc = sq_fail(d, err, "list");
-    if (rc == DAAS_OK && out->n > 0)
-        out->cursor = daas_xasprintf("%lld", (long long)last);
+    if (rc == DAAS_OK && *q->n > 0)
+        *q->cursor = daas_xasprintf("%lld", (long long)last);
+    return rc;
+}
+
+/* Runs the page's query under d->mu. */
+static int page_query(daas_devnet *d, const dn_page *q, int64_t after, int limit, daas_err *err)
+{
+    sqlite3_stmt *s = NULL;
+    pthread_mutex_lock(&d->mu);
+    int rc = prep(d, q->sql, &s, err);
+    if (rc == DAAS_OK) {
+        sqlite3_bind_int64(s, 1, after);
+        sqlite3_bind_int(s, 2, limit + 1);
+        if (q->owner != NULL)
+            sqlite3_bind_blob(s, 3, q->owner, DAAS_SUI_ADDRESS_LEN, SQLITE_STATIC);
+        if (q->filter != NULL)
+            sqlite3_bind_text(s, 4, q->filter, -1, SQLITE_STATIC);
+        rc = page_rows(d, s, limit, q, err);
+    }
+    sqlite3_finalize(s);
+    pthread_mutex_unlock(&d->mu);
+    return rc;
+}
+
+/* A page row (seq, OBJ_COLS, json) as a daas_sui_object. */
+static int object_row(daas_devnet *d, sqlite3_stmt *s, void *item, daas_err *err)
+{
+    dn_obj o;
+    int rc = read_obj(d, s, 1, &o, err);
+    if (rc == DAAS_OK)
+        to_object(&o, (const char *)sqlite3_column_text(s, 11), item);
+    daas_devnet__obj_fini(&o);
     return rc;
 }
 
 int daas_devnet_list_objects(daas_devnet *d, const uint8_t *owner, const char *type,
                              const char *cursor, int first, daas_sui_page *out, daas_err *err)
 {
-    sqlite3_stmt *s = NULL;
     char *canon = NULL;
-    int64_t after = 0;
+    int64_t after;
+    int limit;
     memset(out, 0, sizeof(*out));
-    int limit = page_size(first, err);
-    if (limit < 0)
-        return limit;
-    int rc = daas_devnet__cursor_parse(cursor, &after, err);
+    int rc = page_open(cursor, first, &after, &limit, err);
     if (rc == DAAS_OK && type != NULL)
         rc = daas_devnet__type_canon(type, &canon, err);
-    if (rc != DAAS_OK)
-        goto out;
-    pthread_mutex_lock(&d->mu);
-    rc = prep(d,
-              "SELECT seq, " OBJ_COLS ", json FROM objects WHERE deleted = 0 AND seq > ?1 "
-              "AND (?2 IS NULL OR (owner_kind = 1 AND owner = ?2)) AND (?3 IS NULL OR type = ?3) "
-              "ORDER BY seq LIMIT ?4",
-              &s, err);
     if (rc == DAAS_OK) {
-        sqlite3_bind_int64(s, 1, after);
-        if (owner != NULL)
-            sqlite3_bind_blob(s, 2, owner, DAAS_SUI_ADDRESS_LEN, SQLITE_STATIC);
-        if (canon != NULL)
-            sqlite3_bind_text(s, 3, canon, -1, SQLITE_STATIC);
-        sqlite3_bind_int(s, 4, limit + 1);
-        rc = list_rows(d, s, limit, out, err);
+        out->items = daas_xcalloc((size_t)limit, sizeof(*out->items));
+        dn_page q = {.sql = "SELECT seq, " OBJ_COLS ", json FROM objects WHERE deleted = 0 "
+                            "AND seq > ?1 AND (?3 IS NULL OR (owner_kind = 1 AND owner = ?3)) "
+                            "AND (?4 IS NULL OR type = ?4) ORDER BY seq LIMIT ?2",
+                     .owner = owner,
+                     .filter = canon,
+                     .row = object_row,
+                     PAGE_OUT(out)};
+        rc = page_query(d, &q, after, limit, err);
     }
-    sqlite3_finalize(s);
-    pthread_mutex_unlock(&d->mu);
-out:
     daas_free(canon);
     if (rc != DAAS_OK)
         daas_sui_page_fini(out);
@@ -567,63 +612,38 @@ static int event_filter(const char *f, char **out, daas_err *err)
     return DAAS_OK;
 }
 
-static int event_rows(sqlite3_stmt *s, int limit, daas_sui_events *out, daas_err *err)
+/* A page row (seq, type, json, sender, ts_ms) as a daas_sui_event. */
+static int event_row(daas_devnet *d, sqlite3_stmt *s, void *item, daas_err *err)
 {
-    int rc = DAAS_OK, src = SQLITE_DONE;
-    int64_t last = 0;
-    out->items = daas_xcalloc((size_t)limit, sizeof(*out->items));
-    while (rc == DAAS_OK && (src = sqlite3_step(s)) == SQLITE_ROW) {
-        if (out->n == (size_t)limit) {
-            out->has_next = true;
-            break;
-        }
-        rc = read_event(s, 1, &out->items[out->n], err);
-        if (rc != DAAS_OK) {
-            event_fini(&out->items[out->n]);
-            break;
-        }
-        last = sqlite3_column_int64(s, 0);
-        out->n++;
-    }
-    if (rc == DAAS_OK && src != SQLITE_DONE && src != SQLITE_ROW)
-        rc = daas_fail(err, DAAS_EIO, "devnet: sqlite: events");
-    if (rc == DAAS_OK && out->n > 0)
-        out->cursor = daas_xasprintf("%lld", (long long)last);
+    (void)d;
+    int rc = read_event(s, 1, item, err);
+    if (rc != DAAS_OK)
+        event_fini(item);
     return rc;
 }
 
 int daas_devnet_events(daas_devnet *d, const char *type_prefix, const char *cursor, int first,
                        daas_sui_events *out, daas_err *err)
 {
-    sqlite3_stmt *s = NULL;
     char *f = NULL;
-    int64_t after = 0;
+    int64_t after;
+    int limit;
     memset(out, 0, sizeof(*out));
-    int limit = page_size(first, err);
-    if (limit < 0)
-        return limit;
-    int rc = daas_devnet__cursor_parse(cursor, &after, err);
+    int rc = page_open(cursor, first, &after, &limit, err);
     if (rc == DAAS_OK && type_prefix != NULL)
         rc = event_filter(type_prefix, &f, err);
-    if (rc != DAAS_OK)
-        goto out;
-    pthread_mutex_lock(&d->mu);
-    /* A filter names a package, a module, a struct (any type parameters) or a full type. */
-    rc = prep(d,
-              "SELECT seq, type, json, sender, ts_ms FROM events WHERE seq > ?1 AND (?2 IS NULL "
-              "OR type = ?2 OR substr(type, 1, length(?2) + 2) = ?2 || '::' "
-              "OR substr(type, 1, length(?2) + 1) = ?2 || '<') ORDER BY seq LIMIT ?3",
-              &s, err);
     if (rc == DAAS_OK) {
-        sqlite3_bind_int64(s, 1, after);
-        if (f != NULL)
-            sqlite3_bind_text(s, 2, f, -1, SQLITE_STATIC);
-        sqlite3_bind_int(s, 3, limit + 1);
-        rc = event_rows(s, limit, out, err);
+        out->items = daas_xcalloc((size_t)limit, sizeof(*out->items));
+        /* A filter names a package, a module, a struct (any type parameters) or a full type. */
+        dn_page q = {.sql = "SELECT seq, type, json, sender, ts_ms FROM events WHERE seq > ?1 "
+                            "AND (?4 IS NULL OR type = ?4 OR substr(type, 1, length(?4) + 2) = "
+                            "?4 || '::' OR substr(type, 1, length(?4) + 1) = ?4 || '<') "
+                            "ORDER BY seq LIMIT ?2",
+                     .filter = f,
+                     .row = event_row,
+                     PAGE_OUT(out)};
+        rc = page_query(d, &q, after, limit, err);
     }
-    sqlite3_finalize(s);
-    pthread_mutex_unlock(&d->mu);
-out:
     daas_free(f);
     if (rc != DAAS_OK)
         daas_sui_events_fini(out);

@@ -15,17 +15,9 @@
 
 #include "devnet_test.h"
 
-enum {
-    EBadRole = 1,
-    EZeroAmount = 2,
-    EBelowThreshold = 3,
-    ESlashed = 4,
-    ENoStake = 5,
-    ELocked = 6,
-    EInsufficient = 7,
-    EBadEvidence = 8,
-    EBadThresholds = 9
-};
+/* The abort codes as move/README.md "staking" numbers them (the spec, not the code's table). */
+enum { EBadRole = 1, EZeroAmount = 2, EBelowThreshold = 3, ESlashed = 4, ENoStake = 5 };
+enum { ELocked = 6, EInsufficient = 7, EBadEvidence = 8, EBadThresholds = 9 };
 
 #define DAY 86400000ull
 
@@ -439,6 +431,14 @@ static void test_slash(void **state)
     expect_entry(&c, s.a, 0, 2, 1, true);
     expect_pool(&c, 1 * DT_SUI, 10 * DT_SUI, 2);
     expect_stake_aborts(&c, &s, 5 * DT_SUI, 1, ESlashed);
+    /* unstaking a slashed entry down to 0 keeps it too: the address can never stake again */
+    daas_devnet_advance_clock(c.d, DAY);
+    dt_ok(c.d, unstake_ptb(&c, &p, &t, 1 * DT_SUI), t.k);
+    expect_entry(&c, t.a, 0, 1, 1, true);
+    expect_pool(&c, 0, 10 * DT_SUI, 2);
+    assert_int_equal(dt_role(&c, t.a), 0);
+    expect_stake_aborts(&c, &t, 5 * DT_SUI, 1, ESlashed);
+    dt_aborts(c.d, unstake_ptb(&c, &p, &t, 1), t.k, c.pkg_hex, "staking", "unstake", EInsufficient);
     staker_fini(&s);
     staker_fini(&t);
     staker_fini(&u);
@@ -459,9 +459,10 @@ static void test_set_params(void **state)
     dt_give(&c, s.a, 150 * DT_SUI, big);
     dt_stake_coin(&c, s.k, big, s.gas, 3);
     assert_int_equal(dt_role(&c, s.a), 3);
+    /* thresholds out of order, or a lock-up over 1000 epochs */
     static const uint64_t bad[][5] = {
-        {0, 1, 2, 3, 1}, {2, 1, 3, 4, 1}, {1, 3, 2, 4, 1}, {1, 2, 4, 3, 1}};
-    for (size_t i = 0; i < 4; i++) {
+        {0, 1, 2, 3, 1}, {2, 1, 3, 4, 1}, {1, 3, 2, 4, 1}, {1, 2, 4, 3, 1}, {1, 2, 3, 4, 1001}};
+    for (size_t i = 0; i < 5; i++) {
         params_ptb(&c, &p, bad[i]);
         dt_aborts(c.d, &p, admin, c.pkg_hex, "staking", "set_params", EBadThresholds);
     }
@@ -494,6 +495,12 @@ static void test_set_params(void **state)
     dt_stake(&c, s.k, s.gas, 1, 4);
     assert_int_equal(dt_role(&c, s.a), 4);
     expect_entry(&c, s.a, 152 * DT_SUI + 1, 4, 0, false); /* lock_epochs 0 */
+    const uint64_t longest[5] = {5, 5, 5, 5, 1000};
+    params_ptb(&c, &p, longest);
+    dt_ok(c.d, &p, admin);
+    j = pool_json(&c);
+    assert_int_equal(dt_ju64(j, "lock_epochs"), 1000);
+    json_decref(j);
     staker_fini(&s);
     dt_chain_fini(&c);
 }
