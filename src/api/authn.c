@@ -474,11 +474,7 @@ static bool is_blank(char c)
     return c == ' ' || c == '\t';
 }
 
-/* Finds the token of "Authorization: Bearer <token>". DAAS_ENOTFOUND when there is no
- * Authorization header or it uses another scheme; DAAS_EUNAUTH when the Bearer credentials
- * are malformed (empty, several words, non-printable bytes). */
-static int bearer_token(const daas_http_req *req, const char **tok, size_t *len,
-                        daas_err *err)
+int daas_authn__bearer(const daas_http_req *req, const char **tok, size_t *len, bool *clean)
 {
     const char *v = header_get(req, "Authorization");
     if (v == NULL)
@@ -496,11 +492,23 @@ static int bearer_token(const daas_http_req *req, const char **tok, size_t *len,
     const char *rest = e;
     while (is_blank(*rest))
         rest++;
-    if (e == v || *rest != '\0')
-        return daas_fail(err, DAAS_EUNAUTH, "malformed bearer token");
     *tok = v;
     *len = (size_t)(e - v);
+    *clean = e != v && *rest == '\0';
     return DAAS_OK;
+}
+
+/* Finds the token of "Authorization: Bearer <token>". DAAS_ENOTFOUND when there is no
+ * Authorization header or it uses another scheme; DAAS_EUNAUTH when the Bearer credentials
+ * are malformed (empty, several words, non-printable bytes). */
+static int bearer_token(const daas_http_req *req, const char **tok, size_t *len,
+                        daas_err *err)
+{
+    bool clean = false;
+    int rc = daas_authn__bearer(req, tok, len, &clean);
+    if (rc == DAAS_OK && !clean)
+        return daas_fail(err, DAAS_EUNAUTH, "malformed bearer token");
+    return rc;
 }
 
 static int tokenfile_authenticate(void *self, const daas_http_req *req, daas_user *out,

@@ -1,6 +1,7 @@
 /*
  * authn_int.h: the token table behind the token-file authenticator, exposed for unit tests
- * and the fuzz target (tests/fuzz/fuzz_tokenfile.c). Include only from authn.c and tests.
+ * and the fuzz target (tests/fuzz/fuzz_tokenfile.c), and the bearer-credentials reader the
+ * Sui authenticator shares. Include only from authn.c, authn_sui.c and tests.
  *
  * Owns:   nothing beyond the declarations.
  * Invariants: a token table holds SHA-256 digests of the tokens, never the tokens.
@@ -8,6 +9,7 @@
 #ifndef DAAS_API_AUTHN_INT_H
 #define DAAS_API_AUTHN_INT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "api/authn.h"
@@ -18,6 +20,13 @@
 #define DAAS_AUTHN_MAX_FILE (16u << 20)   /* bytes per token file */
 
 typedef struct daas_authn__tokens daas_authn__tokens;
+
+/* The credentials of "Authorization: Bearer <credentials>" (scheme case-insensitive, blanks
+ * around them skipped): DAAS_OK with tok[0..*len) the first word (printable ASCII, no space;
+ * points into the request) and *clean true when that word is non-empty and only blanks follow
+ * it; DAAS_ENOTFOUND when there is no Authorization header or it uses another scheme. */
+DAAS_MUST_USE int daas_authn__bearer(const daas_http_req *req, const char **tok, size_t *len,
+                                     bool *clean);
 
 /* Parses a token file held in memory (kube-apiserver --token-auth-file CSV). source names
  * the file in messages. Errors: DAAS_EINVAL ("<source> line N: ..."; never the token),

@@ -25,13 +25,14 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 
 #include <sodium.h>
 
+#include "api/authn_int.h"
 #include "common/alloc.h"
 #include "common/log.h"
 #include "common/util.h"
+#include "sui/pkg.h"
 #include "sui/token.h"
 
 #define MOD "authn_sui"
@@ -189,12 +190,6 @@ struct daas_authn_sui {
     uint64_t gen;             /* bumped by every invalidation; guarded by mu */
 };
 
-const char *daas_role_name(int role)
-{
-    static const char *const names[] = {"none", "viewer", "user", "node", "admin"};
-    return role >= DAAS_ROLE_NONE && role <= DAAS_ROLE_ADMIN ? names[role] : names[0];
-}
-
 int daas_authn_sui_new(const daas_authn_sui_opts *o, daas_authn_sui **out, daas_err *err)
 {
     *out = NULL;
@@ -348,8 +343,8 @@ static int stake_of(daas_authn_sui *h, const uint8_t addr[32], int64_t now,
 
 static int effective_role(const daas_stake_info *st)
 {
-    if (st->slashed || st->role < DAAS_ROLE_NONE || st->role > DAAS_ROLE_ADMIN)
-        return DAAS_ROLE_NONE;
+    if (st->slashed || st->role < DAAS_PKG_ROLE_NONE || st->role > DAAS_PKG_ROLE_ADMIN)
+        return DAAS_PKG_ROLE_NONE;
     return st->role;
 }
 
@@ -362,7 +357,7 @@ static void fill_user(const daas_sui_token *t, int role, daas_user *out)
     snprintf(out->uid, sizeof out->uid, "%s", a);
     snprintf(out->groups[0], sizeof out->groups[0], "system:authenticated");
     snprintf(out->groups[1], sizeof out->groups[1], DAAS_ROLE_GROUP_PREFIX "%s",
-             daas_role_name(role));
+             daas_pkg_role_name(role));
     out->ngroups = 2;
 }
 
@@ -393,8 +388,8 @@ int daas_authn_sui_check(daas_authn_sui *h, const char *tok, size_t len, daas_us
         rc = daas_sui_token_verify(&t, err);
     if (rc == DAAS_OK)
         rc = stake_of(h, t.address, now, &st, err);
-    int role = rc == DAAS_OK ? effective_role(&st) : DAAS_ROLE_NONE;
-    if (rc == DAAS_OK && !seen && role != DAAS_ROLE_NONE)
+    int role = rc == DAAS_OK ? effective_role(&st) : DAAS_PKG_ROLE_NONE;
+    if (rc == DAAS_OK && !seen && role != DAAS_PKG_ROLE_NONE)
         rc = replay_record(h, &t, rkey, thash, now, err);
     if (rc == DAAS_OK)
         fill_user(&t, role, out);
@@ -404,41 +399,19 @@ int daas_authn_sui_check(daas_authn_sui *h, const char *tok, size_t len, daas_us
 
 /* ---- the chain adapter ---- */
 
-static bool is_blank(char c)
-{
-    return c == ' ' || c == '\t';
-}
-
 /* The credentials of "Authorization: Bearer <daas-sui token>": DAAS_ENOTFOUND when the
  * request has none or they are not a daas-sui token; DAAS_EUNAUTH when a daas-sui token is
  * followed by anything but blanks. */
 static int sui_bearer(const daas_http_req *req, const char **tok, size_t *len, daas_err *err)
 {
-    const char *v = NULL;
-    for (size_t i = 0; i < req->nheaders && v == NULL; i++)
-        if (req->headers[i].name != NULL && strcasecmp(req->headers[i].name, "Authorization") == 0)
-            v = req->headers[i].value;
-    if (v == NULL)
+    bool clean = false;
+    int rc = daas_authn__bearer(req, tok, len, &clean);
+    if (rc != DAAS_OK)
+        return rc;
+    if (strncmp(*tok, DAAS_SUI_TOKEN_PREFIX, sizeof DAAS_SUI_TOKEN_PREFIX - 1) != 0)
         return DAAS_ENOTFOUND;
-    while (is_blank(*v))
-        v++;
-    if (strncasecmp(v, "Bearer", 6) != 0 || !is_blank(v[6]))
-        return DAAS_ENOTFOUND;
-    v += 6;
-    while (is_blank(*v))
-        v++;
-    if (strncmp(v, DAAS_SUI_TOKEN_PREFIX, sizeof DAAS_SUI_TOKEN_PREFIX - 1) != 0)
-        return DAAS_ENOTFOUND;
-    const char *e = v;
-    while (*e > 0x20 && *e < 0x7f)
-        e++;
-    const char *rest = e;
-    while (is_blank(*rest))
-        rest++;
-    if (*rest != '\0')
+    if (!clean)
         return daas_fail(err, DAAS_EUNAUTH, "malformed bearer token");
-    *tok = v;
-    *len = (size_t)(e - v);
     return DAAS_OK;
 }
 

@@ -29,18 +29,9 @@
 #include "api/authn.h"
 #include "common/err.h"
 
-/* Stake roles (staking::role_of in move/README.md). */
-enum {
-    DAAS_ROLE_NONE = 0,
-    DAAS_ROLE_VIEWER = 1,
-    DAAS_ROLE_USER = 2,
-    DAAS_ROLE_NODE = 3,
-    DAAS_ROLE_ADMIN = 4,
-};
-
 /* What the chain says about one address. */
 typedef struct daas_stake_info {
-    int role;        /* DAAS_ROLE_*: role_of(pool, addr), 0 when no stake */
+    int role;        /* DAAS_PKG_ROLE_* (sui/pkg.h): role_of(pool, addr), 0 when no stake */
     uint64_t amount; /* MIST staked */
     bool slashed;    /* a slashed stake grants no role, whatever role says */
 } daas_stake_info;
@@ -67,10 +58,8 @@ typedef struct daas_authn_sui daas_authn_sui;
 #define DAAS_AUTHN_SUI_MAX_TTL_MS (15 * 60 * 1000) /* longest token lifetime accepted */
 #define DAAS_AUTHN_SUI_SKEW_MS (30 * 1000)         /* clock skew allowed on top of it */
 
-/* The group that carries a stake role, "daas:role:<name>", and the role names. */
+/* The group that carries a stake role: "daas:role:" + daas_pkg_role_name(role) (sui/pkg.h). */
 #define DAAS_ROLE_GROUP_PREFIX "daas:role:"
-/* "none", "viewer", "user", "node", "admin" (role out of range: "none"). Static string. */
-const char *daas_role_name(int role);
 
 /* Creates a Sui authenticator and appends it to the chain a, which owns it from then on
  * (daas_authn_free destroys it). Add it BEFORE the token-file authenticator, which would

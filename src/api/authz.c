@@ -23,6 +23,7 @@
 #include "api/authn_sui.h"
 #include "common/alloc.h"
 #include "kube/obj.h"
+#include "sui/pkg.h"
 #include "sui/sui.h"
 
 #define OWNER_LEN (DAAS_SUI_ADDRESS_HEX_LEN + 1)
@@ -34,10 +35,10 @@ int daas_authz_role(const daas_user *u)
     for (int i = 0; i < u->ngroups && i < 8; i++) {
         if (strncmp(u->groups[i], DAAS_ROLE_GROUP_PREFIX, plen) != 0)
             continue;
-        for (int r = DAAS_ROLE_NONE; r <= DAAS_ROLE_ADMIN; r++)
-            if (strcmp(u->groups[i] + plen, daas_role_name(r)) == 0)
+        for (int r = DAAS_PKG_ROLE_NONE; r <= DAAS_PKG_ROLE_ADMIN; r++)
+            if (strcmp(u->groups[i] + plen, daas_pkg_role_name(r)) == 0)
                 return r;
-        return DAAS_ROLE_NONE; /* a role group we do not know: no rights */
+        return DAAS_PKG_ROLE_NONE; /* a role group we do not know: no rights */
     }
     return -1;
 }
@@ -283,7 +284,7 @@ int daas_authz_check(const daas_user *u, const daas_authz_attrs *a, const daas_a
     daas_err e = {0};
     int rc = DAAS_EDENIED;
 
-    if (role < 0 || role == DAAS_ROLE_ADMIN)
+    if (role < 0 || role == DAAS_PKG_ROLE_ADMIN)
         return DAAS_OK;
     if (a->verb == NULL) {
         daas_authz_attrs c = *a;
@@ -293,13 +294,13 @@ int daas_authz_check(const daas_user *u, const daas_authz_attrs *a, const daas_a
     if (a->resource == NULL)
         return is_discovery(a->path) ? DAAS_OK : deny(u, a, "stake role too low", &d);
     switch (role) {
-    case DAAS_ROLE_VIEWER:
+    case DAAS_PKG_ROLE_VIEWER:
         rc = viewer_may(a, &why);
         break;
-    case DAAS_ROLE_USER:
+    case DAAS_PKG_ROLE_USER:
         rc = user_may(u, a, f, &why, &e);
         break;
-    case DAAS_ROLE_NODE:
+    case DAAS_PKG_ROLE_NODE:
         rc = node_may(u, a, f, &why, &e);
         break;
     default:
@@ -343,7 +344,7 @@ int daas_authz_admit_create(const daas_user *u, const char *group, const char *r
         stamp_owner(obj, u->uid);
         return DAAS_OK;
     }
-    if (role != DAAS_ROLE_NODE)
+    if (role != DAAS_PKG_ROLE_NODE)
         return DAAS_OK;
     if (core_group && is(resource, "nodes")) {
         stamp_owner(obj, u->uid);
@@ -404,24 +405,26 @@ static void owner_of(const json_t *obj, char *out, size_t n)
     snprintf(out, n, "%s", hex);
 }
 
-static int store_ns_owner(void *self, const char *ns, char *out, size_t n, daas_err *err)
+/* The owner of the cluster-scoped object resource/name into out. */
+static int store_owner(void *self, const char *resource, const char *name, char *out, size_t n,
+                       daas_err *err)
 {
     json_t *obj = NULL;
-    int rc = load(self, "", "namespaces", NULL, ns, &obj, err);
+    int rc = load(self, "", resource, NULL, name, &obj, err);
     if (rc == DAAS_OK)
         owner_of(obj, out, n);
     json_decref(obj);
     return rc;
 }
 
+static int store_ns_owner(void *self, const char *ns, char *out, size_t n, daas_err *err)
+{
+    return store_owner(self, "namespaces", ns, out, n, err);
+}
+
 static int store_node_owner(void *self, const char *node, char *out, size_t n, daas_err *err)
 {
-    json_t *obj = NULL;
-    int rc = load(self, "", "nodes", NULL, node, &obj, err);
-    if (rc == DAAS_OK)
-        owner_of(obj, out, n);
-    json_decref(obj);
-    return rc;
+    return store_owner(self, "nodes", node, out, n, err);
 }
 
 static int store_pod_node(void *self, const char *ns, const char *pod, char *out, size_t n,

@@ -65,7 +65,7 @@ typedef struct daas_authz_facts {
     void *self;
 } daas_authz_facts;
 
-/* The user's stake role (DAAS_ROLE_* from authn_sui.h), or -1 when it has no daas:role:*
+/* The user's stake role (DAAS_PKG_ROLE_* from sui/pkg.h), or -1 when it has no daas:role:*
  * group. */
 int daas_authz_role(const daas_user *u);
 

@@ -505,25 +505,32 @@ int daas_sui_query_events(daas_sui_client *c, const char *type_filter, const cha
     return rc;
 }
 
+/* Runs query with vars (call_vars) and parses its data into *out with parse. */
+static int call_exec(daas_sui_client *c, const char *query, json_t *vars, bool idempotent,
+                     int (*parse)(json_t *, daas_sui_exec_result *, daas_err *),
+                     daas_sui_exec_result *out, daas_err *err)
+{
+    json_t *data;
+    int rc = call_vars(c, query, vars, idempotent, &data, err);
+    if (rc == DAAS_OK)
+        rc = parse(data, out, err);
+    json_decref(data);
+    return rc;
+}
+
 int daas_sui_simulate(daas_sui_client *c, daas_bytes tx_bytes, daas_sui_exec_result *out,
                       daas_err *err)
 {
-    json_t *data;
     memset(out, 0, sizeof *out);
     char *b64 = daas_base64_encode(tx_bytes.ptr, tx_bytes.len);
     json_t *vars = json_pack("{s:{s:{s:s}}}", "tx", "bcs", "value", b64);
     daas_free(b64);
-    int rc = call_vars(c, DAAS_GQL_SIMULATE, vars, true, &data, err);
-    if (rc == DAAS_OK)
-        rc = daas_sui__parse_simulate(data, out, err);
-    json_decref(data);
-    return rc;
+    return call_exec(c, DAAS_GQL_SIMULATE, vars, true, daas_sui__parse_simulate, out, err);
 }
 
 int daas_sui_execute(daas_sui_client *c, daas_bytes tx_bytes, const char *const *sigs_b64,
                      size_t n_sigs, daas_sui_exec_result *out, daas_err *err)
 {
-    json_t *data;
     memset(out, 0, sizeof *out);
     if (n_sigs == 0)
         return daas_fail(err, DAAS_EINVAL, "sui: execute needs at least one signature");
@@ -537,9 +544,5 @@ int daas_sui_execute(daas_sui_client *c, daas_bytes tx_bytes, const char *const 
     json_decref(sigs);
     daas_free(b64);
     /* not idempotent for the retry policy: resent only when it never reached the server */
-    int rc = call_vars(c, DAAS_GQL_EXECUTE, vars, false, &data, err);
-    if (rc == DAAS_OK)
-        rc = daas_sui__parse_execute(data, out, err);
-    json_decref(data);
-    return rc;
+    return call_exec(c, DAAS_GQL_EXECUTE, vars, false, daas_sui__parse_execute, out, err);
 }

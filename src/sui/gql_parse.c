@@ -359,14 +359,20 @@ void daas_sui_object_fini(daas_sui_object *o)
     memset(o, 0, sizeof *o);
 }
 
+/* Finalizes items[0..n) (each size bytes) with fini, then frees items and cursor. */
+static void list_fini(void *items, size_t n, size_t size, void (*fini)(void *), char *cursor)
+{
+    for (size_t i = 0; i < n; i++)
+        fini((char *)items + i * size);
+    daas_free(items);
+    daas_free(cursor);
+}
+
 void daas_sui_page_fini(daas_sui_page *p)
 {
     if (p == NULL)
         return;
-    for (size_t i = 0; i < p->n; i++)
-        daas_sui_object_fini(&p->items[i]);
-    daas_free(p->items);
-    daas_free(p->cursor);
+    list_fini(p->items, p->n, sizeof p->items[0], object_fini_v, p->cursor);
     memset(p, 0, sizeof *p);
 }
 
@@ -541,10 +547,7 @@ void daas_sui_events_fini(daas_sui_events *e)
 {
     if (e == NULL)
         return;
-    for (size_t i = 0; i < e->n; i++)
-        event_fini(&e->items[i]);
-    daas_free(e->items);
-    daas_free(e->cursor);
+    list_fini(e->items, e->n, sizeof e->items[0], event_fini, e->cursor);
     memset(e, 0, sizeof *e);
 }
 
@@ -582,12 +585,8 @@ void daas_sui_exec_result_fini(daas_sui_exec_result *r)
     daas_free(r->error);
     daas_free(r->abort_module);
     daas_free(r->abort_function);
-    for (size_t i = 0; i < r->n_created; i++)
-        created_fini(&r->created[i]);
-    daas_free(r->created);
-    for (size_t i = 0; i < r->n_events; i++)
-        event_fini(&r->events[i]);
-    daas_free(r->events);
+    list_fini(r->created, r->n_created, sizeof r->created[0], created_fini, NULL);
+    list_fini(r->events, r->n_events, sizeof r->events[0], event_fini, NULL);
     memset(r, 0, sizeof *r);
 }
 

@@ -253,17 +253,17 @@ const char *daas_pkg_abort_name(const char *module, uint64_t code)
 /* ---- transactions ---- */
 
 /* Prepares, signs and executes b; spend is what b splits off the gas coin. */
-static int run(daas_sui_client *c, const daas_sui_key *key, const daas_sui_ptbb *b, uint64_t spend,
-               daas_sui_exec_result *result, daas_err *err)
+/* Ends b with the call module::fn(args) of the package and runs it as key. */
+static int call_run(daas_sui_client *c, const daas_sui_key *key, daas_sui_ptbb *b,
+                    const daas_pkg *pkg, const char *module, const char *fn,
+                    const daas_sui_arg *args, size_t n, uint64_t spend,
+                    daas_sui_exec_result *result, daas_err *err)
 {
     daas_sui_tx_opts o = {.spend = spend, .abort_name = daas_pkg_abort_name};
-    return daas_sui_tx_run(c, key, b, &o, result, err);
-}
-
-static int call(daas_sui_ptbb *b, const daas_pkg *pkg, const char *module, const char *fn,
-                const daas_sui_arg *args, size_t n, daas_err *err)
-{
-    return daas_sui_ptbb_move_call(b, pkg->package, module, fn, NULL, 0, args, n, NULL, err);
+    int rc = daas_sui_ptbb_move_call(b, pkg->package, module, fn, NULL, 0, args, n, NULL, err);
+    if (rc == DAAS_OK)
+        rc = daas_sui_tx_run(c, key, b, &o, result, err);
+    return rc;
 }
 
 int daas_pkg_stake(daas_sui_client *c, const daas_sui_key *key, const daas_pkg *pkg,
@@ -281,8 +281,7 @@ int daas_pkg_stake(daas_sui_client *c, const daas_sui_key *key, const daas_pkg *
     TRY(daas_sui_ptbb_pure_u64(b, amount, &amt, err));
     TRY(daas_sui_ptbb_split_coins(b, DAAS_SUI_GAS_COIN, &amt, 1, &a[1], err));
     TRY(daas_sui_ptbb_pure_u8(b, (uint8_t)role, &a[2], err));
-    TRY(call(b, pkg, "staking", "stake", a, 3, err));
-    rc = run(c, key, b, amount, result, err);
+    rc = call_run(c, key, b, pkg, "staking", "stake", a, 3, amount, result, err);
 out:
     daas_sui_ptbb_free(&b);
     return rc;
@@ -297,8 +296,7 @@ int daas_pkg_unstake(daas_sui_client *c, const daas_sui_key *key, const daas_pkg
     memset(result, 0, sizeof(*result));
     TRY(daas_sui_ptbb_shared(b, pkg->pool, pkg->pool_isv, true, &a[0], err));
     TRY(daas_sui_ptbb_pure_u64(b, amount, &a[1], err));
-    TRY(call(b, pkg, "staking", "unstake", a, 2, err));
-    rc = run(c, key, b, 0, result, err);
+    rc = call_run(c, key, b, pkg, "staking", "unstake", a, 2, 0, result, err);
 out:
     daas_sui_ptbb_free(&b);
     return rc;
@@ -351,8 +349,7 @@ int daas_pkg_slash(daas_sui_client *c, const daas_sui_key *admin_key, const daas
     TRY(daas_sui_ptbb_pure_address(b, staker, &a[2], err));
     TRY(daas_sui_ptbb_pure_u64(b, amount, &a[3], err));
     TRY(daas_sui_ptbb_pure_bytes(b, evidence, &a[4], err));
-    TRY(call(b, pkg, "staking", "slash", a, 5, err));
-    rc = run(c, admin_key, b, 0, result, err);
+    rc = call_run(c, admin_key, b, pkg, "staking", "slash", a, 5, 0, result, err);
 out:
     daas_sui_ptbb_free(&b);
     return rc;
@@ -369,8 +366,7 @@ int daas_pkg_set_params(daas_sui_client *c, const daas_sui_key *admin_key, const
     for (size_t i = 0; i < 4; i++)
         TRY(daas_sui_ptbb_pure_u64(b, params->thresholds[i], &a[2 + i], err));
     TRY(daas_sui_ptbb_pure_u64(b, params->lock_epochs, &a[6], err));
-    TRY(call(b, pkg, "staking", "set_params", a, 7, err));
-    rc = run(c, admin_key, b, 0, result, err);
+    rc = call_run(c, admin_key, b, pkg, "staking", "set_params", a, 7, 0, result, err);
 out:
     daas_sui_ptbb_free(&b);
     return rc;
@@ -388,8 +384,7 @@ int daas_pkg_register_node(daas_sui_client *c, const daas_sui_key *key, const da
     TRY(daas_sui_ptbb_shared(b, pkg->pool, pkg->pool_isv, false, &a[1], err));
     TRY(daas_sui_ptbb_pure_string(b, name, &a[2], err));
     TRY(daas_sui_ptbb_pure_string(b, endpoint, &a[3], err));
-    TRY(call(b, pkg, "registry", "register_node", a, 4, err));
-    rc = run(c, key, b, 0, result, err);
+    rc = call_run(c, key, b, pkg, "registry", "register_node", a, 4, 0, result, err);
 out:
     daas_sui_ptbb_free(&b);
     return rc;
@@ -410,8 +405,7 @@ int daas_pkg_set_node_status(daas_sui_client *c, const daas_sui_key *key, const 
     TRY(daas_sui_ptbb_shared(b, pkg->registry, pkg->registry_isv, true, &a[0], err));
     TRY(daas_sui_ptbb_pure_string(b, name, &a[1], err));
     TRY(daas_sui_ptbb_pure_u8(b, (uint8_t)status, &a[2], err));
-    TRY(call(b, pkg, "registry", "set_status", a, 3, err));
-    rc = run(c, key, b, 0, result, err);
+    rc = call_run(c, key, b, pkg, "registry", "set_status", a, 3, 0, result, err);
 out:
     daas_sui_ptbb_free(&b);
     return rc;

@@ -379,19 +379,29 @@ int daas_sui_ptbb_move_call(daas_sui_ptbb *b, const uint8_t package[DAAS_SUI_ADD
     return add_command(b, &c, NRES_UNKNOWN, result, err);
 }
 
-int daas_sui_ptbb_split_coins(daas_sui_ptbb *b, daas_sui_arg coin, const daas_sui_arg *amounts,
-                              size_t n, daas_sui_arg *results, daas_err *err)
+/* Adds the command kind(coin, args[0..n)) (split or merge coins) with nres results, after
+ * checking coin and args (what_coin, what_args name them in messages). */
+static int coin_command(daas_sui_ptbb *b, daas_sui_cmd_kind kind, daas_sui_arg coin,
+                        const daas_sui_arg *args, size_t n, int nres, const char *what_coin,
+                        const char *what_args, daas_err *err)
 {
-    daas_sui_command c = {.kind = DAAS_SUI_CMD_SPLIT_COINS, .arg = coin};
-    size_t idx = b->ptb.n_commands;
-    int rc = check_arg(b, coin, "split coins: coin", err);
+    daas_sui_command c = {.kind = kind, .arg = coin};
+    int rc = check_arg(b, coin, what_coin, err);
     if (rc == DAAS_OK)
-        rc = check_args(b, amounts, n, true, "split coins: amounts", err);
+        rc = check_args(b, args, n, true, what_args, err);
     if (rc != DAAS_OK)
         return rc;
     c.n_args = n;
-    c.args = copy_args(amounts, n);
-    rc = add_command(b, &c, (int)n, NULL, err);
+    c.args = copy_args(args, n);
+    return add_command(b, &c, nres, NULL, err);
+}
+
+int daas_sui_ptbb_split_coins(daas_sui_ptbb *b, daas_sui_arg coin, const daas_sui_arg *amounts,
+                              size_t n, daas_sui_arg *results, daas_err *err)
+{
+    size_t idx = b->ptb.n_commands;
+    int rc = coin_command(b, DAAS_SUI_CMD_SPLIT_COINS, coin, amounts, n, (int)n,
+                          "split coins: coin", "split coins: amounts", err);
     for (size_t i = 0; rc == DAAS_OK && results != NULL && i < n; i++)
         results[i] = (daas_sui_arg){
             .kind = DAAS_SUI_ARG_NESTED_RESULT, .index = (uint16_t)idx, .sub = (uint16_t)i};
@@ -401,15 +411,8 @@ int daas_sui_ptbb_split_coins(daas_sui_ptbb *b, daas_sui_arg coin, const daas_su
 int daas_sui_ptbb_merge_coins(daas_sui_ptbb *b, daas_sui_arg dest, const daas_sui_arg *sources,
                               size_t n, daas_err *err)
 {
-    daas_sui_command c = {.kind = DAAS_SUI_CMD_MERGE_COINS, .arg = dest};
-    int rc = check_arg(b, dest, "merge coins: destination", err);
-    if (rc == DAAS_OK)
-        rc = check_args(b, sources, n, true, "merge coins: sources", err);
-    if (rc != DAAS_OK)
-        return rc;
-    c.n_args = n;
-    c.args = copy_args(sources, n);
-    return add_command(b, &c, 0, NULL, err);
+    return coin_command(b, DAAS_SUI_CMD_MERGE_COINS, dest, sources, n, 0,
+                        "merge coins: destination", "merge coins: sources", err);
 }
 
 int daas_sui_ptbb_transfer_objects(daas_sui_ptbb *b, const daas_sui_arg *objects, size_t n,

@@ -21,6 +21,7 @@
 #include "api/authn_sui.h"
 #include "api/authz.h"
 #include "common/alloc.h"
+#include "sui/pkg.h"
 
 #define ME "0xaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 #define OTHER "0xbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
@@ -221,7 +222,7 @@ static void test_policy_table(void **state)
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
         const row *r = &rows[i];
         char g[40];
-        snprintf(g, sizeof g, "daas:role:%s", daas_role_name(r->role));
+        snprintf(g, sizeof g, "daas:role:%s", daas_pkg_role_name(r->role));
         daas_user u = user_with(g);
         daas_authz_attrs a = {.verb = r->verb, .group = r->group, .resource = r->resource,
                               .namespaced = r->namespaced, .sub = r->sub, .ns = r->ns,
@@ -232,7 +233,7 @@ static void test_policy_table(void **state)
         int want = r->want == A ? DAAS_OK : DAAS_EDENIED;
         if (rc != want)
             fail_msg("row %zu (%s %s %s%s%s ns=%s name=%s): rc %d, want %d: %s", i,
-                     daas_role_name(r->role), r->verb, r->resource, r->sub ? "/" : "",
+                     daas_pkg_role_name(r->role), r->verb, r->resource, r->sub ? "/" : "",
                      r->sub ? r->sub : "", r->ns ? r->ns : "-", r->name ? r->name : "-", rc,
                      want, err.msg);
         if (rc == DAAS_EDENIED) {
@@ -295,9 +296,9 @@ static void test_roles_and_errors(void **state)
     daas_user u = user_with(NULL);
     assert_int_equal(daas_authz_role(&u), -1);
     u = user_with("daas:role:viewer");
-    assert_int_equal(daas_authz_role(&u), DAAS_ROLE_VIEWER);
+    assert_int_equal(daas_authz_role(&u), DAAS_PKG_ROLE_VIEWER);
     u = user_with("daas:role:superuser"); /* unknown role: no rights */
-    assert_int_equal(daas_authz_role(&u), DAAS_ROLE_NONE);
+    assert_int_equal(daas_authz_role(&u), DAAS_PKG_ROLE_NONE);
     daas_authz_attrs a = {.verb = "get", .group = "", .resource = "pods", .namespaced = true,
                           .ns = "x", .name = "p"};
     assert_int_equal(daas_authz_check(&u, &a, &facts, NULL, 0, NULL), DAAS_EDENIED);
