@@ -362,15 +362,22 @@ static inline int dt_run(daas_devnet *d, dt_ptb *p, const daas_sui_key *k, daas_
     return rc;
 }
 
+/* Runs and asserts it executed (successfully or not); the caller finis *r. */
+static inline void dt_exec(daas_devnet *d, dt_ptb *p, const daas_sui_key *k,
+                           daas_sui_exec_result *r)
+{
+    daas_err err = {0};
+    int rc = dt_run(d, p, k, r, &err);
+    if (rc != DAAS_OK)
+        fprintf(stderr, "rejected: %s\n", err.msg);
+    assert_int_equal(rc, DAAS_OK);
+}
+
 /* Runs and asserts it executed successfully; frees the result. */
 static inline void dt_ok(daas_devnet *d, dt_ptb *p, const daas_sui_key *k)
 {
     daas_sui_exec_result r;
-    daas_err err = {0};
-    int rc = dt_run(d, p, k, &r, &err);
-    if (rc != DAAS_OK)
-        fprintf(stderr, "rejected: %s\n", err.msg);
-    assert_int_equal(rc, DAAS_OK);
+    dt_exec(d, p, k, &r);
     if (!r.success)
         fprintf(stderr, "failed: %s\n", r.error);
     assert_true(r.success);
@@ -382,11 +389,7 @@ static inline void dt_aborts(daas_devnet *d, dt_ptb *p, const daas_sui_key *k, c
                              const char *module, const char *function, uint64_t code)
 {
     daas_sui_exec_result r;
-    daas_err err = {0};
-    int rc = dt_run(d, p, k, &r, &err);
-    if (rc != DAAS_OK)
-        fprintf(stderr, "rejected: %s\n", err.msg);
-    assert_int_equal(rc, DAAS_OK);
+    dt_exec(d, p, k, &r);
     assert_false(r.success);
     if (!r.has_abort_code || r.abort_code != code)
         fprintf(stderr, "error: %s\n", r.error ? r.error : "(none)");
@@ -405,11 +408,7 @@ static inline void dt_aborts(daas_devnet *d, dt_ptb *p, const daas_sui_key *k, c
 static inline void dt_fails(daas_devnet *d, dt_ptb *p, const daas_sui_key *k, const char *want)
 {
     daas_sui_exec_result r;
-    daas_err err = {0};
-    int rc = dt_run(d, p, k, &r, &err);
-    if (rc != DAAS_OK)
-        fprintf(stderr, "rejected: %s\n", err.msg);
-    assert_int_equal(rc, DAAS_OK);
+    dt_exec(d, p, k, &r);
     assert_false(r.success);
     if (r.error == NULL || strstr(r.error, want) == NULL)
         fprintf(stderr, "error: %s (want %s)\n", r.error ? r.error : "(none)", want);
@@ -482,6 +481,23 @@ static inline daas_sui_key *dt_funded(dt_chain *c, uint8_t gas_id[DAAS_SUI_ADDRE
     return k;
 }
 
+/* A funded key (dt_funded) and its address: the usual party of a test. */
+typedef struct dt_user {
+    daas_sui_key *k;
+    uint8_t a[DAAS_SUI_ADDRESS_LEN], gas[DAAS_SUI_ADDRESS_LEN], other[DAAS_SUI_ADDRESS_LEN];
+} dt_user;
+
+static inline void dt_user_init(dt_chain *c, dt_user *u)
+{
+    u->k = dt_funded(c, u->gas, u->other);
+    dt_addr(u->k, u->a);
+}
+
+static inline void dt_user_fini(dt_user *u)
+{
+    daas_sui_key_free(&u->k);
+}
+
 /* Stakes amount for role from k, paying with gas_id; asserts success. */
 static inline void dt_stake(dt_chain *c, const daas_sui_key *k, const uint8_t gas_id[32],
                             uint64_t amount, uint8_t role)
@@ -491,50 +507,77 @@ static inline void dt_stake(dt_chain *c, const daas_sui_key *k, const uint8_t ga
     dt_ok(c->d, &p, k);
 }
 
+/* A PTB from the publisher (holder of the AdminCap) paying with its first coin. */
+static inline void dt_admin_ptb(dt_chain *c, dt_ptb *p)
+{
+    uint8_t pub[32], coin[32];
+    dt_addr(daas_devnet_publisher(c->d), pub);
+    dt_find(c->d, pub, DT_COIN_TYPE, coin);
+    dt_ptb_init(p);
+    dt_pay(p, dt_ref(c->d, coin));
+}
+
+/* The publisher's slash of amount from who, with evidence_len bytes of evidence. */
+static inline void dt_slash_ptb(dt_chain *c, dt_ptb *p, const uint8_t who[32], uint64_t amount,
+                                size_t evidence_len)
+{
+    uint8_t ev[40];
+    for (size_t i = 0; i < sizeof(ev); i++)
+        ev[i] = (uint8_t)(i * 7 + 1);
+    dt_admin_ptb(c, p);
+    daas_sui_arg args[5] = {dt_owned(p, dt_ref(c->d, c->admin_cap)), dt_shared(p, c->pool, 1, true),
+                            dt_address(p, who), dt_u64(p, amount), dt_vec(p, ev, evidence_len)};
+    dt_call(p, c->pkg, "staking", "slash", args, 5);
+}
+
 /* The publisher sends a new coin of amount to `to`; returns its id in out. */
 static inline void dt_give(dt_chain *c, const uint8_t to[32], uint64_t amount, uint8_t out[32])
 {
-    uint8_t pub[32], coin[32];
     dt_ptb p;
     daas_sui_exec_result r;
-    const daas_sui_key *k = daas_devnet_publisher(c->d);
-    dt_addr(k, pub);
-    dt_find(c->d, pub, DT_COIN_TYPE, coin);
-    dt_ptb_init(&p);
-    dt_pay(&p, dt_ref(c->d, coin));
+    dt_admin_ptb(c, &p);
     daas_sui_arg amt = dt_u64(&p, amount);
     size_t s = dt_split(&p, dt_gas(), &amt, 1);
     daas_sui_arg o = dt_result(s);
     dt_transfer(&p, &o, 1, dt_address(&p, to));
-    assert_int_equal(dt_run(c->d, &p, k, &r, NULL), DAAS_OK);
+    assert_int_equal(dt_run(c->d, &p, daas_devnet_publisher(c->d), &r, NULL), DAAS_OK);
     assert_true(r.success);
     assert_int_equal(r.n_created, 1);
     memcpy(out, r.created[0].id, 32);
     daas_sui_exec_result_fini(&r);
 }
 
-/* The table entry value of addr in the Pool's stakes table (NULL when absent; json_decref). */
-static inline json_t *dt_stake_entry(dt_chain *c, const uint8_t addr[DAAS_SUI_ADDRESS_LEN])
+/* The value of key (key_type, BCS key) in the table member `table` of the shared object
+ * parent, asserting its type is the package's value_type ("module::Struct"); NULL when absent
+ * (json_decref). */
+static inline json_t *dt_table_entry(dt_chain *c, const uint8_t parent[DAAS_SUI_ADDRESS_LEN],
+                                     const char *table, const char *key_type, daas_bytes key,
+                                     const char *value_type)
 {
-    daas_sui_object pool;
-    uint8_t table[DAAS_SUI_ADDRESS_LEN];
+    daas_sui_object o;
+    uint8_t tid[DAAS_SUI_ADDRESS_LEN];
     json_t *v = NULL;
     char *vt = NULL;
-    assert_int_equal(daas_devnet_get_object(c->d, c->pool, &pool, NULL), DAAS_OK);
-    const char *tid =
-        json_string_value(json_object_get(json_object_get(pool.json, "stakes"), "id"));
-    assert_non_null(tid);
-    assert_int_equal(daas_sui_address_parse(tid, table, NULL), DAAS_OK);
-    daas_sui_object_fini(&pool);
-    int rc = daas_devnet_dynamic_field(c->d, table, "address", DAAS_BYTES(addr, 32), &v, &vt, NULL);
+    assert_int_equal(daas_devnet_get_object(c->d, parent, &o, NULL), DAAS_OK);
+    const char *hex = json_string_value(json_object_get(json_object_get(o.json, table), "id"));
+    assert_non_null(hex);
+    assert_int_equal(daas_sui_address_parse(hex, tid, NULL), DAAS_OK);
+    daas_sui_object_fini(&o);
+    int rc = daas_devnet_dynamic_field(c->d, tid, key_type, key, &v, &vt, NULL);
     assert_true(rc == DAAS_OK || rc == DAAS_ENOTFOUND);
     if (rc == DAAS_OK) {
-        char *want = daas_xasprintf("%s::staking::Stake", c->pkg_hex);
+        char *want = daas_xasprintf("%s::%s", c->pkg_hex, value_type);
         assert_string_equal(vt, want);
         daas_free(want);
     }
     daas_free(vt);
     return v;
+}
+
+/* The table entry value of addr in the Pool's stakes table (NULL when absent; json_decref). */
+static inline json_t *dt_stake_entry(dt_chain *c, const uint8_t addr[DAAS_SUI_ADDRESS_LEN])
+{
+    return dt_table_entry(c, c->pool, "stakes", "address", DAAS_BYTES(addr, 32), "staking::Stake");
 }
 
 /* A JSON member that is a decimal u64 string. */

@@ -16,21 +16,15 @@
 
 enum { ENotNode = 1, EBadName = 2, ENameTaken = 3, ENotOwner = 4, EBadStatus = 5, ENoNode = 6 };
 
-typedef struct node_key {
-    daas_sui_key *k;
-    uint8_t a[32], gas[32], other[32];
-} node_key;
-
 /* A funded key; with stake, it stakes its second coin (100 SUI) for role. */
-static void node_init(dt_chain *c, node_key *n, int role)
+static void node_init(dt_chain *c, dt_user *n, int role)
 {
-    n->k = dt_funded(c, n->gas, n->other);
-    dt_addr(n->k, n->a);
+    dt_user_init(c, n);
     if (role > 0)
         dt_stake_coin(c, n->k, n->other, n->gas, (uint8_t)role);
 }
 
-static dt_ptb *register_ptb(dt_chain *c, dt_ptb *p, node_key *n, const char *name,
+static dt_ptb *register_ptb(dt_chain *c, dt_ptb *p, dt_user *n, const char *name,
                             const char *endpoint)
 {
     dt_ptb_init(p);
@@ -41,7 +35,7 @@ static dt_ptb *register_ptb(dt_chain *c, dt_ptb *p, node_key *n, const char *nam
     return p;
 }
 
-static dt_ptb *status_ptb(dt_chain *c, dt_ptb *p, node_key *n, const char *name, uint8_t status)
+static dt_ptb *status_ptb(dt_chain *c, dt_ptb *p, dt_user *n, const char *name, uint8_t status)
 {
     dt_ptb_init(p);
     dt_pay(p, dt_ref(c->d, n->gas));
@@ -53,26 +47,11 @@ static dt_ptb *status_ptb(dt_chain *c, dt_ptb *p, node_key *n, const char *name,
 /* The nodes table's entry for name, read with the key type given (NULL when absent). */
 static json_t *node_entry(dt_chain *c, const char *name, const char *key_type)
 {
-    daas_sui_object reg;
-    uint8_t table[32], key[96];
-    json_t *v = NULL;
-    char *vt = NULL;
-    assert_int_equal(daas_devnet_get_object(c->d, c->registry, &reg, NULL), DAAS_OK);
-    const char *tid = json_string_value(json_object_get(json_object_get(reg.json, "nodes"), "id"));
-    assert_int_equal(daas_sui_address_parse(tid, table, NULL), DAAS_OK);
-    daas_sui_object_fini(&reg);
+    uint8_t key[96];
     key[0] = (uint8_t)strlen(name);
     memcpy(key + 1, name, strlen(name));
-    int rc = daas_devnet_dynamic_field(c->d, table, key_type, DAAS_BYTES(key, strlen(name) + 1), &v,
-                                       &vt, NULL);
-    assert_true(rc == DAAS_OK || rc == DAAS_ENOTFOUND);
-    if (rc == DAAS_OK) {
-        char *want = daas_xasprintf("%s::registry::NodeInfo", c->pkg_hex);
-        assert_string_equal(vt, want);
-        daas_free(want);
-    }
-    daas_free(vt);
-    return v;
+    return dt_table_entry(c, c->registry, "nodes", key_type, DAAS_BYTES(key, strlen(name) + 1),
+                          "registry::NodeInfo");
 }
 
 static void expect_node(dt_chain *c, const char *name, const uint8_t owner[32],
@@ -122,7 +101,7 @@ static void expect_last_event(dt_chain *c, const char *name, json_t *want)
 static void test_register(void **state)
 {
     dt_chain c;
-    node_key n, user, none;
+    dt_user n, user, none;
     dt_ptb p;
     char hex[67];
     (void)state;
@@ -146,7 +125,7 @@ static void test_register(void **state)
                       json_pack("{s:s,s:s,s:s}", "name", "node-1.eu", "owner", hex, "endpoint",
                                 "10.0.0.1:10250"));
     assert_null(node_entry(&c, "node-2", "0x1::string::String"));
-    daas_sui_key_free(&n.k);
+    dt_user_fini(&n);
     daas_sui_key_free(&user.k);
     daas_sui_key_free(&none.k);
     dt_chain_fini(&c);
@@ -155,7 +134,7 @@ static void test_register(void **state)
 static void test_names(void **state)
 {
     dt_chain c;
-    node_key n;
+    dt_user n;
     dt_ptb p;
     char long_name[70], long_ep[300];
     (void)state;
@@ -194,14 +173,14 @@ static void test_names(void **state)
     p.in[3].pure_len = 257;
     p.gas[0] = dt_ref(c.d, n.gas); /* the failed run bumped the gas coin */
     dt_ok(c.d, &p, n.k);
-    daas_sui_key_free(&n.k);
+    dt_user_fini(&n);
     dt_chain_fini(&c);
 }
 
 static void test_taken_and_reregister(void **state)
 {
     dt_chain c;
-    node_key a, b;
+    dt_user a, b;
     dt_ptb p;
     (void)state;
     dt_chain_init(&c, 60000);
@@ -217,15 +196,15 @@ static void test_taken_and_reregister(void **state)
     dt_ok(c.d, register_ptb(&c, &p, &a, "worker", "a:2"), a.k);
     expect_node(&c, "worker", a.a, "a:2", 1, 1);
     assert_int_equal(nodes_size(&c), 1);
-    daas_sui_key_free(&a.k);
-    daas_sui_key_free(&b.k);
+    dt_user_fini(&a);
+    dt_user_fini(&b);
     dt_chain_fini(&c);
 }
 
 static void test_set_status(void **state)
 {
     dt_chain c;
-    node_key a, b;
+    dt_user a, b;
     dt_ptb p;
     (void)state;
     dt_chain_init(&c, 0);
@@ -246,8 +225,8 @@ static void test_set_status(void **state)
         expect_last_event(&c, "NodeStatusChanged",
                           json_pack("{s:s,s:i}", "name", "n1", "status", (int)s));
     }
-    daas_sui_key_free(&a.k);
-    daas_sui_key_free(&b.k);
+    dt_user_fini(&a);
+    dt_user_fini(&b);
     dt_chain_fini(&c);
 }
 
@@ -255,25 +234,17 @@ static void test_set_status(void **state)
 static void test_slashed_node(void **state)
 {
     dt_chain c;
-    node_key a;
+    dt_user a;
     dt_ptb p;
-    uint8_t ev[32] = {0};
     (void)state;
     dt_chain_init(&c, 0);
     node_init(&c, &a, 3);
     dt_ok(c.d, register_ptb(&c, &p, &a, "n1", "e1"), a.k);
-    uint8_t pub[32], coin[32];
-    dt_addr(daas_devnet_publisher(c.d), pub);
-    dt_find(c.d, pub, DT_COIN_TYPE, coin);
-    dt_ptb_init(&p);
-    dt_pay(&p, dt_ref(c.d, coin));
-    daas_sui_arg args[5] = {dt_owned(&p, dt_ref(c.d, c.admin_cap)), dt_shared(&p, c.pool, 1, true),
-                            dt_address(&p, a.a), dt_u64(&p, 0), dt_vec(&p, ev, 32)};
-    dt_call(&p, c.pkg, "staking", "slash", args, 5);
+    dt_slash_ptb(&c, &p, a.a, 0, 32);
     dt_ok(c.d, &p, daas_devnet_publisher(c.d));
     dt_aborts(c.d, register_ptb(&c, &p, &a, "n1", "e2"), a.k, c.pkg_hex, "registry",
               "register_node", ENotNode);
-    daas_sui_key_free(&a.k);
+    dt_user_fini(&a);
     dt_chain_fini(&c);
 }
 
@@ -282,34 +253,28 @@ static void test_skeletons(void **state)
 {
     dt_chain c;
     dt_ptb p;
-    uint8_t pub[32], coin[32], addrs[1 + 64] = {2};
+    uint8_t addrs[1 + 64] = {2};
     const daas_sui_key *admin;
     (void)state;
     dt_chain_init(&c, 0);
     admin = daas_devnet_publisher(c.d);
-    dt_addr(admin, pub);
-    dt_find(c.d, pub, DT_COIN_TYPE, coin);
-    dt_ptb_init(&p);
-    dt_pay(&p, dt_ref(c.d, coin));
+    dt_admin_ptb(&c, &p);
     daas_sui_arg cc[5] = {dt_owned(&p, dt_ref(c.d, c.admin_cap)), dt_vec(&p, "p0", 2),
                           dt_vec(&p, "p1", 2), dt_vec(&p, "p2", 2), dt_u8(&p, 1)};
     dt_call(&p, c.pkg, "enclave", "create_config", cc, 5);
     dt_aborts(c.d, &p, admin, c.pkg_hex, "enclave", "create_config", 0);
-    dt_ptb_init(&p);
-    dt_pay(&p, dt_ref(c.d, coin));
+    dt_admin_ptb(&c, &p);
     daas_sui_arg cp[5] = {dt_u64(&p, 1), dt_pure(&p, addrs, sizeof(addrs)), dt_u64(&p, 0),
                           dt_u64(&p, 9), dt_u64(&p, 3)};
     dt_call(&p, c.pkg, "secret_policy", "create_policy", cp, 5);
     dt_aborts(c.d, &p, admin, c.pkg_hex, "secret_policy", "create_policy", 0);
     /* a bool that is not 0/1, a vector<address> of the wrong length */
-    dt_ptb_init(&p);
-    dt_pay(&p, dt_ref(c.d, coin));
+    dt_admin_ptb(&c, &p);
     daas_sui_arg cc2[5] = {dt_owned(&p, dt_ref(c.d, c.admin_cap)), dt_vec(&p, "", 0),
                            dt_vec(&p, "", 0), dt_vec(&p, "", 0), dt_u8(&p, 2)};
     dt_call(&p, c.pkg, "enclave", "create_config", cc2, 5);
     dt_fails(c.d, &p, admin, "CommandArgumentError { arg_idx: 4, kind: InvalidBCSBytes }");
-    dt_ptb_init(&p);
-    dt_pay(&p, dt_ref(c.d, coin));
+    dt_admin_ptb(&c, &p);
     daas_sui_arg cp2[5] = {dt_u64(&p, 1), dt_pure(&p, addrs, 40), dt_u64(&p, 0), dt_u64(&p, 9),
                            dt_u64(&p, 3)};
     dt_call(&p, c.pkg, "secret_policy", "create_policy", cp2, 5);
@@ -324,8 +289,7 @@ static void test_skeletons(void **state)
                  {"secret_policy", "request_access", 0, 1},
                  {"secret_policy", "seal_approve", 1, 2}};
     for (size_t i = 0; i < 4; i++) {
-        dt_ptb_init(&p);
-        dt_pay(&p, dt_ref(c.d, coin));
+        dt_admin_ptb(&c, &p);
         daas_sui_arg a[5];
         for (size_t j = 0; j < calls[i].n; j++)
             a[j] = j == calls[i].obj ? dt_shared(&p, c.pool, 1, true) : dt_vec(&p, "x", 1);

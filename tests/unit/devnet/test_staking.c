@@ -21,24 +21,7 @@ enum { ELocked = 6, EInsufficient = 7, EBadEvidence = 8, EBadThresholds = 9 };
 
 #define DAY 86400000ull
 
-/* A staker: key, address, gas coin. */
-typedef struct staker {
-    daas_sui_key *k;
-    uint8_t a[32], gas[32], other[32];
-} staker;
-
-static void staker_init(dt_chain *c, staker *s)
-{
-    s->k = dt_funded(c, s->gas, s->other);
-    dt_addr(s->k, s->a);
-}
-
-static void staker_fini(staker *s)
-{
-    daas_sui_key_free(&s->k);
-}
-
-static void expect_stake_aborts(dt_chain *c, staker *s, uint64_t amount, uint8_t role,
+static void expect_stake_aborts(dt_chain *c, dt_user *s, uint64_t amount, uint8_t role,
                                 uint64_t code)
 {
     dt_ptb p;
@@ -46,7 +29,7 @@ static void expect_stake_aborts(dt_chain *c, staker *s, uint64_t amount, uint8_t
     dt_aborts(c->d, &p, s->k, c->pkg_hex, "staking", "stake", code);
 }
 
-static dt_ptb *unstake_ptb(dt_chain *c, dt_ptb *p, staker *s, uint64_t amount)
+static dt_ptb *unstake_ptb(dt_chain *c, dt_ptb *p, dt_user *s, uint64_t amount)
 {
     dt_ptb_init(p);
     dt_pay(p, dt_ref(c->d, s->gas));
@@ -55,31 +38,9 @@ static dt_ptb *unstake_ptb(dt_chain *c, dt_ptb *p, staker *s, uint64_t amount)
     return p;
 }
 
-/* The publisher's PTB paying with its first coin; admin-cap functions follow. */
-static void admin_ptb(dt_chain *c, dt_ptb *p)
-{
-    uint8_t pub[32], coin[32];
-    dt_addr(daas_devnet_publisher(c->d), pub);
-    dt_find(c->d, pub, DT_COIN_TYPE, coin);
-    dt_ptb_init(p);
-    dt_pay(p, dt_ref(c->d, coin));
-}
-
-static void slash_ptb(dt_chain *c, dt_ptb *p, const uint8_t who[32], uint64_t amount,
-                      size_t evidence_len)
-{
-    uint8_t ev[40];
-    for (size_t i = 0; i < sizeof(ev); i++)
-        ev[i] = (uint8_t)(i * 7 + 1);
-    admin_ptb(c, p);
-    daas_sui_arg args[5] = {dt_owned(p, dt_ref(c->d, c->admin_cap)), dt_shared(p, c->pool, 1, true),
-                            dt_address(p, who), dt_u64(p, amount), dt_vec(p, ev, evidence_len)};
-    dt_call(p, c->pkg, "staking", "slash", args, 5);
-}
-
 static void params_ptb(dt_chain *c, dt_ptb *p, const uint64_t v[5])
 {
-    admin_ptb(c, p);
+    dt_admin_ptb(c, p);
     daas_sui_arg args[7] = {dt_owned(p, dt_ref(c->d, c->admin_cap)),
                             dt_shared(p, c->pool, 1, true),
                             dt_u64(p, v[0]),
@@ -183,10 +144,10 @@ static void expect_last_event(dt_chain *c, const char *name, json_t *want)
 static void test_stake(void **state)
 {
     dt_chain c;
-    staker s;
+    dt_user s;
     (void)state;
     dt_chain_init(&c, 0);
-    staker_init(&c, &s);
+    dt_user_init(&c, &s);
     assert_int_equal(dt_role(&c, s.a), 0);
     dt_stake(&c, s.k, s.gas, 10 * DT_SUI, 2);
     expect_entry(&c, s.a, 10 * DT_SUI, 2, 1, false);
@@ -212,18 +173,18 @@ static void test_stake(void **state)
     expect_pool(&c, 115 * DT_SUI, 0, 1);
     /* admin needs 1000 SUI: what is held decides, not what is asked */
     expect_stake_aborts(&c, &s, 1 * DT_SUI, 4, EBelowThreshold);
-    staker_fini(&s);
+    dt_user_fini(&s);
     dt_chain_fini(&c);
 }
 
 static void test_stake_aborts(void **state)
 {
     dt_chain c;
-    staker s;
+    dt_user s;
     dt_ptb p;
     (void)state;
     dt_chain_init(&c, 0);
-    staker_init(&c, &s);
+    dt_user_init(&c, &s);
     expect_stake_aborts(&c, &s, 5 * DT_SUI, 0, EBadRole);
     expect_stake_aborts(&c, &s, 5 * DT_SUI, 5, EBadRole);
     expect_stake_aborts(&c, &s, 0, 0, EBadRole); /* the role is checked first */
@@ -270,7 +231,7 @@ static void test_stake_aborts(void **state)
     daas_sui_arg args4[3] = {dt_shared(&p, c.pool, 1, true), dt_gas(), dt_u8(&p, 1)};
     dt_call(&p, c.pkg, "staking", "stake", args4, 3);
     dt_fails(c.d, &p, s.k, "CommandArgumentError { arg_idx: 1, kind: InvalidGasCoinUsage }");
-    staker_fini(&s);
+    dt_user_fini(&s);
     dt_chain_fini(&c);
 }
 
@@ -278,15 +239,15 @@ static void test_stake_aborts(void **state)
 static void test_role_of_call(void **state)
 {
     dt_chain c;
-    staker s, t;
+    dt_user s, t;
     dt_ptb p;
     (void)state;
     dt_chain_init(&c, 0);
-    staker_init(&c, &s);
-    staker_init(&c, &t);
+    dt_user_init(&c, &s);
+    dt_user_init(&c, &t);
     dt_stake(&c, s.k, s.gas, 12 * DT_SUI, 2);
     for (int who = 0; who < 2; who++) {
-        staker *x = who == 0 ? &s : &t;
+        dt_user *x = who == 0 ? &s : &t;
         dt_ptb_init(&p);
         dt_pay(&p, dt_ref(c.d, x->gas));
         daas_sui_arg pool = dt_shared(&p, c.pool, 1, true);
@@ -302,21 +263,21 @@ static void test_role_of_call(void **state)
             dt_aborts(c.d, &p, x->k, c.pkg_hex, "staking", "stake", EBadRole);
     }
     expect_entry(&c, s.a, 13 * DT_SUI, 2, 1, false);
-    staker_fini(&s);
-    staker_fini(&t);
+    dt_user_fini(&s);
+    dt_user_fini(&t);
     dt_chain_fini(&c);
 }
 
 static void test_unstake(void **state)
 {
     dt_chain c;
-    staker s, t;
+    dt_user s, t;
     dt_ptb p;
     daas_sui_exec_result r;
     (void)state;
     dt_chain_init(&c, 0);
-    staker_init(&c, &s);
-    staker_init(&c, &t);
+    dt_user_init(&c, &s);
+    dt_user_init(&c, &t);
     dt_aborts(c.d, unstake_ptb(&c, &p, &t, 0), t.k, c.pkg_hex, "staking", "unstake", ENoStake);
     dt_stake(&c, s.k, s.gas, 10 * DT_SUI, 1);
     dt_aborts(c.d, unstake_ptb(&c, &p, &s, 0), s.k, c.pkg_hex, "staking", "unstake", EZeroAmount);
@@ -352,8 +313,8 @@ static void test_unstake(void **state)
     dt_stake(&c, s.k, s.gas, 2 * DT_SUI, 1);
     expect_entry(&c, s.a, 2 * DT_SUI, 1, 2, false);
     expect_pool(&c, 2 * DT_SUI, 0, 1);
-    staker_fini(&s);
-    staker_fini(&t);
+    dt_user_fini(&s);
+    dt_user_fini(&t);
     dt_chain_fini(&c);
 }
 
@@ -361,11 +322,11 @@ static void test_unstake(void **state)
 static void test_lockup(void **state)
 {
     dt_chain c;
-    staker s;
+    dt_user s;
     dt_ptb p;
     (void)state;
     dt_chain_init(&c, 60000); /* one-minute epochs */
-    staker_init(&c, &s);
+    dt_user_init(&c, &s);
     dt_stake(&c, s.k, s.gas, 2 * DT_SUI, 1);
     expect_entry(&c, s.a, 2 * DT_SUI, 1, 1, false);
     daas_devnet_advance_clock(c.d, 60000);
@@ -375,39 +336,39 @@ static void test_lockup(void **state)
     daas_devnet_advance_clock(c.d, 60000);
     dt_ok(c.d, unstake_ptb(&c, &p, &s, DT_SUI), s.k);
     expect_entry(&c, s.a, 2 * DT_SUI, 1, 2, false); /* unstake keeps the lock-up */
-    staker_fini(&s);
+    dt_user_fini(&s);
     dt_chain_fini(&c);
 }
 
 static void test_slash(void **state)
 {
     dt_chain c;
-    staker s, t, u;
+    dt_user s, t, u;
     dt_ptb p;
     uint8_t pub[32], ev[32];
     (void)state;
     dt_chain_init(&c, 0);
-    staker_init(&c, &s);
-    staker_init(&c, &t);
-    staker_init(&c, &u);
+    dt_user_init(&c, &s);
+    dt_user_init(&c, &t);
+    dt_user_init(&c, &u);
     dt_addr(daas_devnet_publisher(c.d), pub);
     const daas_sui_key *admin = daas_devnet_publisher(c.d);
     dt_stake(&c, s.k, s.gas, 10 * DT_SUI, 2);
     dt_stake(&c, t.k, t.gas, 1 * DT_SUI, 1);
     /* checks in order */
-    slash_ptb(&c, &p, u.a, 1, 31);
+    dt_slash_ptb(&c, &p, u.a, 1, 31);
     dt_aborts(c.d, &p, admin, c.pkg_hex, "staking", "slash", ENoStake);
-    slash_ptb(&c, &p, s.a, 100 * DT_SUI, 31);
+    dt_slash_ptb(&c, &p, s.a, 100 * DT_SUI, 31);
     dt_aborts(c.d, &p, admin, c.pkg_hex, "staking", "slash", EBadEvidence);
-    slash_ptb(&c, &p, s.a, 1, 33);
+    dt_slash_ptb(&c, &p, s.a, 1, 33);
     dt_aborts(c.d, &p, admin, c.pkg_hex, "staking", "slash", EBadEvidence);
-    slash_ptb(&c, &p, s.a, 10 * DT_SUI + 1, 32);
+    dt_slash_ptb(&c, &p, s.a, 10 * DT_SUI + 1, 32);
     dt_aborts(c.d, &p, admin, c.pkg_hex, "staking", "slash", EInsufficient);
     /* only the AdminCap's owner can use it */
-    slash_ptb(&c, &p, s.a, 1, 32);
+    dt_slash_ptb(&c, &p, s.a, 1, 32);
     dt_rejects(c.d, &p, s.k, "Transaction was not signed by the correct sender");
     /* 4 SUI move from vault to slashed; the stake no longer grants a role */
-    slash_ptb(&c, &p, s.a, 4 * DT_SUI, 32);
+    dt_slash_ptb(&c, &p, s.a, 4 * DT_SUI, 32);
     dt_ok(c.d, &p, admin);
     expect_entry(&c, s.a, 6 * DT_SUI, 2, 1, true);
     expect_pool(&c, 7 * DT_SUI, 4 * DT_SUI, 2);
@@ -422,11 +383,11 @@ static void test_slash(void **state)
     daas_free(ev64);
     expect_stake_aborts(&c, &s, 5 * DT_SUI, 2, ESlashed);
     /* amount 0 marks only; slashing everything keeps the entry at 0 */
-    slash_ptb(&c, &p, t.a, 0, 32);
+    dt_slash_ptb(&c, &p, t.a, 0, 32);
     dt_ok(c.d, &p, admin);
     expect_entry(&c, t.a, 1 * DT_SUI, 1, 1, true);
     assert_int_equal(dt_role(&c, t.a), 0);
-    slash_ptb(&c, &p, s.a, 6 * DT_SUI, 32);
+    dt_slash_ptb(&c, &p, s.a, 6 * DT_SUI, 32);
     dt_ok(c.d, &p, admin);
     expect_entry(&c, s.a, 0, 2, 1, true);
     expect_pool(&c, 1 * DT_SUI, 10 * DT_SUI, 2);
@@ -439,23 +400,23 @@ static void test_slash(void **state)
     assert_int_equal(dt_role(&c, t.a), 0);
     expect_stake_aborts(&c, &t, 5 * DT_SUI, 1, ESlashed);
     dt_aborts(c.d, unstake_ptb(&c, &p, &t, 1), t.k, c.pkg_hex, "staking", "unstake", EInsufficient);
-    staker_fini(&s);
-    staker_fini(&t);
-    staker_fini(&u);
+    dt_user_fini(&s);
+    dt_user_fini(&t);
+    dt_user_fini(&u);
     dt_chain_fini(&c);
 }
 
 static void test_set_params(void **state)
 {
     dt_chain c;
-    staker s;
+    dt_user s;
     dt_ptb p;
     uint8_t big[32];
     const daas_sui_key *admin;
     (void)state;
     dt_chain_init(&c, 0);
     admin = daas_devnet_publisher(c.d);
-    staker_init(&c, &s);
+    dt_user_init(&c, &s);
     dt_give(&c, s.a, 150 * DT_SUI, big);
     dt_stake_coin(&c, s.k, big, s.gas, 3);
     assert_int_equal(dt_role(&c, s.a), 3);
@@ -501,7 +462,7 @@ static void test_set_params(void **state)
     j = pool_json(&c);
     assert_int_equal(dt_ju64(j, "lock_epochs"), 1000);
     json_decref(j);
-    staker_fini(&s);
+    dt_user_fini(&s);
     dt_chain_fini(&c);
 }
 
@@ -509,14 +470,14 @@ static void test_set_params(void **state)
 static void test_event_stream(void **state)
 {
     dt_chain c;
-    staker s;
+    dt_user s;
     dt_ptb p;
     static const char *const names[] = {"Staked", "Slashed", "ParamsChanged"};
     (void)state;
     dt_chain_init(&c, 0);
-    staker_init(&c, &s);
+    dt_user_init(&c, &s);
     dt_stake(&c, s.k, s.gas, 3 * DT_SUI, 1);
-    slash_ptb(&c, &p, s.a, 1, 32);
+    dt_slash_ptb(&c, &p, s.a, 1, 32);
     dt_ok(c.d, &p, daas_devnet_publisher(c.d));
     const uint64_t v[5] = {1, 2, 3, 4, 5};
     params_ptb(&c, &p, v);
@@ -537,7 +498,7 @@ static void test_event_stream(void **state)
     }
     daas_free(cur);
     daas_free(mod);
-    staker_fini(&s);
+    dt_user_fini(&s);
     dt_chain_fini(&c);
 }
 
