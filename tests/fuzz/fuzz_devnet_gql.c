@@ -7,55 +7,18 @@
  *         reply that is a JSON object with `data` or `errors`, status 200, 400 or 500 (400
  *         only with `errors`); ASan/UBSan catch the rest.
  */
-#include <ftw.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include <jansson.h>
 
 #include "common/alloc.h"
 #include "devnet/devnet.h"
+#include "devnet_fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static daas_devnet *devnet;
-static char *dir;
-
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *f)
-{
-    (void)st, (void)flag, (void)f;
-    return remove(path);
-}
-
-static void close_devnet(void)
-{
-    daas_devnet_close(&devnet);
-    if (dir != NULL)
-        nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-    daas_free(dir);
-    dir = NULL;
-}
-
-static void open_devnet(void)
-{
-    const char *base = getenv("DAAS_TEST_TMP");
-    if (base == NULL || base[0] == '\0')
-        base = "/tmp";
-    mkdir(base, 0755);
-    dir = daas_xasprintf("%s/fuzz-devnet-XXXXXX", base);
-    if (mkdtemp(dir) == NULL)
-        abort();
-    daas_devnet_opts o = {.dir = dir};
-    daas_err err = {0};
-    if (daas_devnet_open(&o, &devnet, &err) != DAAS_OK) {
-        fprintf(stderr, "fuzz_devnet_gql: %s\n", err.msg);
-        abort();
-    }
-    atexit(close_devnet);
-}
 
 /* The reply must be a JSON object carrying data or errors, as its status says. */
 static void check_reply(const char *out, int status)
@@ -77,8 +40,7 @@ static void check_reply(const char *out, int status)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    if (devnet == NULL)
-        open_devnet();
+    daas_devnet *devnet = devnet_fuzz_get("fuzz_devnet_gql", NULL);
     int status = 0;
     char *out = daas_devnet_graphql(devnet, (const char *)data, size, &status);
     if (out == NULL)

@@ -10,52 +10,19 @@
  *         a gas charge within the budget and, on failure, an error text. Simulation never
  *         changes the chain. ASan/UBSan catch the rest.
  */
-#include <ftw.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "common/alloc.h"
 #include "devnet/devnet.h"
+#include "devnet_fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* The seed the corpus was generated with (tests/fuzz/corpus/fuzz_devnet_tx/). */
 static const uint8_t SEED[32] = "daas fuzz_devnet_tx genesis seed";
-
-static daas_devnet *chain;
-static char *dir;
-
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *f)
-{
-    (void)st, (void)flag, (void)f;
-    return remove(path);
-}
-
-static void cleanup(void)
-{
-    daas_devnet_close(&chain);
-    if (dir != NULL)
-        nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-    daas_free(dir);
-    dir = NULL;
-}
-
-static void open_chain(void)
-{
-    daas_err err = {0};
-    dir = daas_xstrdup("/tmp/fuzz-devnet-XXXXXX");
-    if (mkdtemp(dir) == NULL)
-        abort();
-    daas_devnet_opts o = {.dir = dir, .genesis_seed = SEED};
-    if (daas_devnet_open(&o, &chain, &err) != DAAS_OK) {
-        fprintf(stderr, "devnet: %s\n", err.msg);
-        abort();
-    }
-    atexit(cleanup);
-}
 
 static void check_result(const daas_sui_exec_result *r)
 {
@@ -74,8 +41,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     daas_sui_exec_result r;
     daas_err err = {0};
-    if (chain == NULL)
-        open_chain();
+    daas_devnet *chain = devnet_fuzz_get("fuzz_devnet_tx", SEED);
     int rc = daas_devnet_execute(chain, DAAS_BYTES(data, size), NULL, 0, true, &r, &err);
     if (rc == DAAS_OK)
         check_result(&r);
