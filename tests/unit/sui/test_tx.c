@@ -16,27 +16,10 @@
 
 #include "common/util.h"
 #include "sui/tx.h"
+#include "sui_test.h"
 
-/* SPEC: specs/sui.md §8.3 TX1 */
-static const char TX1_HEX[] =
-    "000002000840420f00000000000020ababababababababababababababababababababababababababababab"
-    "ababab0202000101000001010300000000010100160179a1565ea7cff27ead23f54cc7f50893bf58155cd728"
-    "5156e57afa31c3ac011111111111111111111111111111111111111111111111111111111111111111070000"
-    "0000000000203333333333333333333333333333333333333333333333333333333333333333160179a1565e"
-    "a7cff27ead23f54cc7f50893bf58155cd7285156e57afa31c3ace803000000000000404b4c000000000000";
-/* SPEC: specs/sui.md §8.3b TX2 */
-static const char TX2_HEX[] =
-    "0000030100222222222222222222222222222222222222222222222222222222222222222203000000000000"
-    "0020444444444444444444444444444444444444444444444444444444444444444401010000000000000000"
-    "00000000000000000000000000000000000000000000000601000000000000000000082a0000000000000003"
-    "000000000000000000000000000000000000000000000000000000000000000002037061790573706c697401"
-    "0700000000000000000000000000000000000000000000000000000000000000020373756903535549000201"
-    "000001020000000000000000000000000000000000000000000000000000000000000000000205636c6f636b"
-    "0c74696d657374616d705f6d730001010100030001010000160179a1565ea7cff27ead23f54cc7f50893bf58"
-    "155cd7285156e57afa31c3ac0111111111111111111111111111111111111111111111111111111111111111"
-    "1107000000000000002033333333333333333333333333333333333333333333333333333333333333331601"
-    "79a1565ea7cff27ead23f54cc7f50893bf58155cd7285156e57afa31c3ace803000000000000404b4c000000"
-    "0000016400000000000000";
+static const char TX1_HEX[] = SUI_TEST_TX1_HEX;
+static const char TX2_HEX[] = SUI_TEST_TX2_HEX;
 /* SPEC: specs/sui.md §8.5 TX3 */
 static const char TX3_HEX[] =
     "000002000840420f00000000000020ababababababababababababababababababababababababababababab"
@@ -63,22 +46,9 @@ static const char TX1_SIG_B64[] =
     "ACPm0kDGVPYcBjG7Gtxnu95toXrbNo+WpXWuLzEUk8qnwyp0xMZ0mvjrwspDs2TCah"
     "hxiXxMKO/dvkXfSSz7XAgDoQe/884Qvh1w3RjnS8CZZ+TWMJulDV8d3IZkElUxuA==";
 
-static const uint8_t SENDER[32] = {0x16, 0x01, 0x79, 0xa1, 0x56, 0x5e, 0xa7, 0xcf, 0xf2, 0x7e, 0xad,
-                                   0x23, 0xf5, 0x4c, 0xc7, 0xf5, 0x08, 0x93, 0xbf, 0x58, 0x15, 0x5c,
-                                   0xd7, 0x28, 0x51, 0x56, 0xe5, 0x7a, 0xfa, 0x31, 0xc3, 0xac};
+static const uint8_t SENDER[32] = SUI_TEST_SENDER;
 
-/* Decodes hex into a new buffer (the caller frees with daas_buf_fini). */
-static void unhex(const char *h, daas_buf *out)
-{
-    size_t n = strlen(h) / 2;
-    daas_buf_init(out, 0);
-    for (size_t i = 0; i < n; i++) {
-        unsigned v = 0;
-        assert_int_equal(sscanf(h + 2 * i, "%2x", &v), 1);
-        uint8_t b = (uint8_t)v;
-        assert_int_equal(daas_buf_append(out, &b, 1), DAAS_OK);
-    }
-}
+#define unhex sui_test_unhex
 
 static daas_bytes bytes_of(const daas_buf *b)
 {

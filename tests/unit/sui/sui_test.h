@@ -1,0 +1,60 @@
+/*
+ * sui_test.h: fixtures shared by the Sui unit tests (test_ptb.c, test_tx.c): the vectors of
+ * specs/sui.md §8.3 and §8.3b, their sender, and a hex decoder. Include after <cmocka.h>.
+ *
+ * Owns:   nothing (macros and one static inline helper).
+ */
+#ifndef DAAS_TESTS_SUI_TEST_H
+#define DAAS_TESTS_SUI_TEST_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "common/util.h"
+
+/* SPEC: specs/sui.md §8.3 TX1 */
+#define SUI_TEST_TX1_HEX \
+    "000002000840420f00000000000020ababababababababababababababababababababababababababababab" \
+    "ababab0202000101000001010300000000010100160179a1565ea7cff27ead23f54cc7f50893bf58155cd728" \
+    "5156e57afa31c3ac011111111111111111111111111111111111111111111111111111111111111111070000" \
+    "0000000000203333333333333333333333333333333333333333333333333333333333333333160179a1565e" \
+    "a7cff27ead23f54cc7f50893bf58155cd7285156e57afa31c3ace803000000000000404b4c000000000000"
+
+/* SPEC: specs/sui.md §8.3b TX2 */
+#define SUI_TEST_TX2_HEX \
+    "0000030100222222222222222222222222222222222222222222222222222222222222222203000000000000" \
+    "0020444444444444444444444444444444444444444444444444444444444444444401010000000000000000" \
+    "00000000000000000000000000000000000000000000000601000000000000000000082a0000000000000003" \
+    "000000000000000000000000000000000000000000000000000000000000000002037061790573706c697401" \
+    "0700000000000000000000000000000000000000000000000000000000000000020373756903535549000201" \
+    "000001020000000000000000000000000000000000000000000000000000000000000000000205636c6f636b" \
+    "0c74696d657374616d705f6d730001010100030001010000160179a1565ea7cff27ead23f54cc7f50893bf58" \
+    "155cd7285156e57afa31c3ac0111111111111111111111111111111111111111111111111111111111111111" \
+    "1107000000000000002033333333333333333333333333333333333333333333333333333333333333331601" \
+    "79a1565ea7cff27ead23f54cc7f50893bf58155cd7285156e57afa31c3ace803000000000000404b4c000000" \
+    "0000016400000000000000"
+
+/* The sender of TX1 and TX2 (an array initializer). */
+#define SUI_TEST_SENDER \
+    { \
+    0x16, 0x01, 0x79, 0xa1, 0x56, 0x5e, 0xa7, 0xcf, \
+    0xf2, 0x7e, 0xad, 0x23, 0xf5, 0x4c, 0xc7, 0xf5, \
+    0x08, 0x93, 0xbf, 0x58, 0x15, 0x5c, 0xd7, 0x28, \
+    0x51, 0x56, 0xe5, 0x7a, 0xfa, 0x31, 0xc3, 0xac \
+    }
+
+/* Decodes hex into a new buffer (the caller frees with daas_buf_fini). */
+static inline void sui_test_unhex(const char *h, daas_buf *out)
+{
+    size_t n = strlen(h) / 2;
+    daas_buf_init(out, 0);
+    for (size_t i = 0; i < n; i++) {
+        unsigned v = 0;
+        assert_int_equal(sscanf(h + 2 * i, "%2x", &v), 1);
+        uint8_t b = (uint8_t)v;
+        assert_int_equal(daas_buf_append(out, &b, 1), DAAS_OK);
+    }
+}
+
+#endif
