@@ -281,6 +281,15 @@ static void test_rejections(void **state)
     daas_free(t);
 }
 
+/* The nonce of token t in hex. */
+static void nonce_of(const char *t, char nonce[33])
+{
+    daas_sui_token p;
+    assert_int_equal(daas_sui_token_parse(t, strlen(t), &p, NULL), DAAS_OK);
+    for (int i = 0; i < 16; i++)
+        snprintf(nonce + 2 * i, 3, "%02x", p.nonce[i]);
+}
+
 static void test_replay(void **state)
 {
     fixture *f = *state;
@@ -288,11 +297,8 @@ static void test_replay(void **state)
     for (int i = 0; i < 50; i++) /* kubectl reuses one token for every request */
         expect_role(f->h, t, "daas:role:user");
     /* another token with the same address and nonce: rejected */
-    daas_sui_token p;
-    assert_int_equal(daas_sui_token_parse(t, strlen(t), &p, NULL), DAAS_OK);
     char nonce[33], msg[200];
-    for (int i = 0; i < 16; i++)
-        snprintf(nonce + 2 * i, 3, "%02x", p.nonce[i]);
+    nonce_of(t, nonce);
     snprintf(msg, sizeof msg, "daas-auth:v1:test-1:%s:%lld:%s", f->addr,
              (long long)(fake_now + 4 * MIN_MS), nonce);
     char *again = token_msg(f->k, msg);
@@ -322,11 +328,8 @@ static void test_replay_unstaked_not_recorded(void **state)
     f->stake.role = DAAS_PKG_ROLE_NONE;
     char *t = token(f->k, "test-1", 5 * MIN_MS);
     expect_role(f->h, t, "daas:role:none");
-    daas_sui_token p;
-    assert_int_equal(daas_sui_token_parse(t, strlen(t), &p, NULL), DAAS_OK);
     char nonce[33], msg[200];
-    for (int i = 0; i < 16; i++)
-        snprintf(nonce + 2 * i, 3, "%02x", p.nonce[i]);
+    nonce_of(t, nonce);
     snprintf(msg, sizeof msg, "daas-auth:v1:test-1:%s:%lld:%s", f->addr,
              (long long)(fake_now + 2 * MIN_MS), nonce);
     char *again = token_msg(f->k, msg);
