@@ -23,7 +23,8 @@ stop_devnet() {
   wait "$DEVNET_PID" || fail "devnet exited non-zero"
   DEVNET_PID=
 }
-trap '[ -n "$DEVNET_PID" ] && kill "$DEVNET_PID" 2>/dev/null; cleanup' EXIT
+# Stop a devnet left running, then the common cleanup with the script's own exit status.
+trap 'st=$?; if [ -n "$DEVNET_PID" ]; then kill "$DEVNET_PID" 2>/dev/null; fi; (exit $st); cleanup' EXIT
 
 start_devnet
 export DAAS_CHAIN=$DN/chain.json
