@@ -287,16 +287,41 @@ static void test_signature_rejections(void **state)
     dt_chain_fini(&c);
 }
 
+/* Two funded wallets on a fresh chain: alice (coins gas and other) and bob (coin bob_gas). */
+typedef struct pair_fx {
+    dt_chain c;
+    daas_sui_key *alice, *bob;
+    uint8_t gas[32], other[32], bob_gas[32], me[32];
+} pair_fx;
+
+static int pair_setup(void **state)
+{
+    pair_fx *f = daas_xcalloc(1, sizeof *f);
+    dt_chain_init(&f->c, 0);
+    f->alice = dt_funded(&f->c, f->gas, f->other);
+    f->bob = dt_funded(&f->c, f->bob_gas, NULL);
+    dt_addr(f->alice, f->me);
+    *state = f;
+    return 0;
+}
+
+static int pair_teardown(void **state)
+{
+    pair_fx *f = *state;
+    daas_sui_key_free(&f->alice);
+    daas_sui_key_free(&f->bob);
+    dt_chain_fini(&f->c);
+    daas_free(f);
+    return 0;
+}
+
 static void test_gas_rejections(void **state)
 {
-    dt_chain c;
+    pair_fx *f = *state;
+    dt_chain c = f->c;
     dt_ptb p;
-    uint8_t gas[32], other[32], me[32], bob_gas[32];
-    (void)state;
-    dt_chain_init(&c, 0);
-    daas_sui_key *alice = dt_funded(&c, gas, other);
-    daas_sui_key *bob = dt_funded(&c, bob_gas, NULL);
-    dt_addr(alice, me);
+    uint8_t *gas = f->gas, *me = f->me, *bob_gas = f->bob_gas;
+    daas_sui_key *alice = f->alice;
     daas_sui_objref ref = dt_ref(c.d, gas);
 
     simple_ptb(&p, ref, me);
@@ -347,21 +372,15 @@ static void test_gas_rejections(void **state)
     p.budget = 20000000;
     expect_rejected(&c, &p, alice, small,
                     "Balance of gas object 10000000 is lower than the needed amount: 20000000");
-    daas_sui_key_free(&alice);
-    daas_sui_key_free(&bob);
-    dt_chain_fini(&c);
 }
 
 static void test_input_rejections(void **state)
 {
-    dt_chain c;
+    pair_fx *f = *state;
+    dt_chain c = f->c;
     dt_ptb p;
-    uint8_t gas[32], other[32], me[32], bob_gas[32];
-    (void)state;
-    dt_chain_init(&c, 0);
-    daas_sui_key *alice = dt_funded(&c, gas, other);
-    daas_sui_key *bob = dt_funded(&c, bob_gas, NULL);
-    dt_addr(alice, me);
+    uint8_t *gas = f->gas, *other = f->other, *me = f->me, *bob_gas = f->bob_gas;
+    daas_sui_key *alice = f->alice, *bob = f->bob;
     daas_sui_objref ref = dt_ref(c.d, gas);
     /* a shared object named with the wrong initial version */
     simple_ptb(&p, ref, me);
@@ -448,9 +467,6 @@ static void test_input_rejections(void **state)
     assert_non_null(strstr(err.msg, "does not support Sponsored Transaction"));
     daas_sui_exec_result_fini(&r);
     daas_buf_fini(&b);
-    daas_sui_key_free(&alice);
-    daas_sui_key_free(&bob);
-    dt_chain_fini(&c);
 }
 
 /* A transaction that fails keeps only the gas charge and the new versions of its inputs. */
@@ -875,8 +891,8 @@ int main(void)
         cmocka_unit_test(test_split_transfer_merge),
         cmocka_unit_test(test_gas_smashing),
         cmocka_unit_test(test_signature_rejections),
-        cmocka_unit_test(test_gas_rejections),
-        cmocka_unit_test(test_input_rejections),
+        cmocka_unit_test_setup_teardown(test_gas_rejections, pair_setup, pair_teardown),
+        cmocka_unit_test_setup_teardown(test_input_rejections, pair_setup, pair_teardown),
         cmocka_unit_test(test_failure_charges_gas),
         cmocka_unit_test(test_argument_failures),
         cmocka_unit_test(test_idempotent),
