@@ -190,7 +190,54 @@ fun slash_all_keeps_the_entry() {
     ts::end(sc);
 }
 
+#[test]
+fun slashed_entry_survives_unstaking_to_zero() {
+    let mut sc = tu::publish();
+    tu::stake(&mut sc, ALICE, 100 * tu::sui(), 3);
+    tu::slash(&mut sc, ALICE, 40 * tu::sui(), tu::bytes(32));
+    sc.next_epoch(ALICE);
+    tu::unstake(&mut sc, ALICE, 60 * tu::sui());
+    sc.next_tx(ALICE);
+    let c = sc.take_from_sender<Coin<SUI>>();
+    assert_eq!(c.value(), 60 * tu::sui());
+    coin::burn_for_testing(c);
+    let pool = sc.take_shared<Pool>();
+    assert!(staking::has_stake(&pool, ALICE));
+    assert_eq!(staking::stake_amount(&pool, ALICE), 0);
+    assert!(staking::stake_slashed(&pool, ALICE));
+    assert_eq!(staking::role_of(&pool, ALICE), 0);
+    ts::return_shared(pool);
+    ts::end(sc);
+}
+
+#[test, expected_failure(abort_code = staking::ESlashed)]
+fun stake_after_slash_and_full_unstake_aborts() {
+    let mut sc = tu::publish();
+    tu::stake(&mut sc, ALICE, 10 * tu::sui(), 2);
+    tu::slash(&mut sc, ALICE, 0, tu::bytes(32));
+    sc.next_epoch(ALICE);
+    tu::unstake(&mut sc, ALICE, 10 * tu::sui());
+    tu::stake(&mut sc, ALICE, 10 * tu::sui(), 2);
+    ts::end(sc);
+}
+
 // === set_params ===
+
+#[test, expected_failure(abort_code = staking::EBadThresholds)]
+fun set_params_lock_epochs_over_1000_aborts() {
+    let mut sc = tu::publish();
+    let s = tu::sui();
+    tu::set_params(&mut sc, s, 10 * s, 100 * s, 1000 * s, 1001);
+    ts::end(sc);
+}
+
+#[test]
+fun set_params_lock_epochs_1000_is_accepted() {
+    let mut sc = tu::publish();
+    let s = tu::sui();
+    tu::set_params(&mut sc, s, 10 * s, 100 * s, 1000 * s, 1000);
+    ts::end(sc);
+}
 
 #[test]
 fun set_params_changes_roles_and_lock() {
