@@ -405,7 +405,7 @@ void daas_api_handle(void *arg, const daas_http_req *req, daas_http_resp *resp)
             daas_api__serve_metrics(&r);
         return;
     }
-    if (daas_api__serve_discovery(&r, path))
+    if (daas_api__serve_discovery(&r, path) || daas_api__serve_whoami(&r, path))
         return;
     if (daas_api__route(&r, path) != DAAS_OK) {
         not_found(&r);

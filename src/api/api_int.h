@@ -186,6 +186,11 @@ void daas_api__metrics_record(daas_api *api, int kind_index, int verb, int statu
                               int64_t dur_ns);
 void daas_api__serve_metrics(daas_api__req *r);
 
+/* --- whoami.c --- */
+/* Answers POST /apis/authentication.k8s.io/v1/selfsubjectreviews (kubectl auth whoami) and
+ * returns true; false for any other path. */
+bool daas_api__serve_whoami(daas_api__req *r, const char *path);
+
 /* --- authz.c: authorization hooks (policy in authz.h) --- */
 /* Decides the routed request r for r->user; answers 403 and returns false when denied. */
 bool daas_api__authorize(daas_api__req *r);

@@ -56,6 +56,8 @@ expect_out "and reads there" 'c1' ka -n alice-ns get configmaps
 expect_err "refused in default (403)" 'Forbidden|forbidden' ka -n default create configmap c2
 expect_err "refused to read another namespace" 'forbidden' ka -n kube-system get configmaps
 expect_err "refused a cluster-wide pod list" 'forbidden' ka get pods -A
+expect_out "whoami shows the wallet identity" "sui:$ALICE" ka auth whoami
+expect_out "whoami shows the stake role" 'daas:role:user' ka auth whoami
 
 # ---- unstaking drops the role ----
 sleep 2.2 # the lock-up is one epoch (1 s on this devnet)
@@ -122,7 +124,15 @@ expect_401 "signature over another message" 'signature|verify' "$TAMPERED"
 expect_401 "token for another cluster" 'cluster' \
   "$(CID=other-cluster token node1 "$NODE1" $((NOW + 300000)) 44444444444444444444444444444444)"
 
-# ---- the --dev wallet kubeconfig ----
-expect_out "the dev wallet kubeconfig works" 'namespace/dev-ns created' \
-  env KUBECONFIG="$DATA/kubeconfig-wallet.yaml" kubectl --cache-dir "$T/cache" create namespace dev-ns
+# ---- the --dev wallet kubeconfig, also after a restart (same wallet, chain state kept) ----
+kw() { KUBECONFIG="$DATA/kubeconfig-wallet.yaml" k "$@"; }
+expect_out "the dev wallet kubeconfig works" 'namespace/dev-ns created' kw create namespace dev-ns
+WALLET=$(kw auth whoami -o jsonpath='{.status.userInfo.username}')
+stop_server
+start_server --dev --devnet-epoch-ms 1000
+expect_out "after a restart the dev wallet is the same" "^$WALLET\$" \
+  kw auth whoami -o jsonpath='{.status.userInfo.username}'
+expect_out "and still owns its namespace" 'configmap/again created' \
+  kw -n dev-ns create configmap again
+expect_out "the devnet kept the fresh wallet's state" 'role: none' sui stake-info --key alice
 done_tests
