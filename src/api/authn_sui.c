@@ -37,6 +37,7 @@
 
 #define MOD "authn_sui"
 #define DEFAULT_STAKE_TTL_MS 30000
+#define DEFAULT_LOOKUPS_PER_S 50
 #define DEFAULT_MAX_ENTRIES 100000
 #define TABLE_MIN_CAP 64
 
@@ -188,7 +189,26 @@ struct daas_authn_sui {
     table replay;             /* SHA-256(addr || nonce) → token hash; guarded by mu */
     table stakes;             /* address → stake; guarded by mu */
     uint64_t gen;             /* bumped by every invalidation; guarded by mu */
+    int lookups_per_s;        /* stake reads of uncached addresses allowed per second */
+    int64_t bucket_milli;     /* token bucket of such reads, in thousandths; guarded by mu */
+    int64_t bucket_at_ms;     /* when it was last refilled; guarded by mu */
 };
+
+/* Takes one stake read from the bucket (refilled at lookups_per_s, capped at twice that).
+ * Call with mu held. */
+static bool take_lookup(daas_authn_sui *h, int64_t now)
+{
+    int64_t cap = 2000 * (int64_t)h->lookups_per_s;
+    int64_t dt = now > h->bucket_at_ms ? now - h->bucket_at_ms : 0;
+    h->bucket_at_ms = now > h->bucket_at_ms ? now : h->bucket_at_ms;
+    h->bucket_milli += dt * h->lookups_per_s; /* ms × per-second = thousandths */
+    if (h->bucket_milli > cap)
+        h->bucket_milli = cap;
+    if (h->bucket_milli < 1000)
+        return false;
+    h->bucket_milli -= 1000;
+    return true;
+}
 
 int daas_authn_sui_new(const daas_authn_sui_opts *o, daas_authn_sui **out, daas_err *err)
 {
@@ -206,6 +226,9 @@ int daas_authn_sui_new(const daas_authn_sui_opts *o, daas_authn_sui **out, daas_
     h->stake = o->source;
     h->stake_ttl_ms = o->stake_ttl_ms > 0 ? o->stake_ttl_ms : DEFAULT_STAKE_TTL_MS;
     h->now_ms = o->now_ms != NULL ? o->now_ms : daas_now_ms;
+    h->lookups_per_s = o->lookups_per_s > 0 ? o->lookups_per_s : DEFAULT_LOOKUPS_PER_S;
+    h->bucket_milli = 2000 * (int64_t)h->lookups_per_s;
+    h->bucket_at_ms = h->now_ms();
     pthread_mutex_init(&h->mu, NULL);
     table_init(&h->replay, o->max_live_tokens ? o->max_live_tokens : DEFAULT_MAX_ENTRIES);
     table_init(&h->stakes, o->max_stake_entries ? o->max_stake_entries : DEFAULT_MAX_ENTRIES);
@@ -314,9 +337,12 @@ static int stake_of(daas_authn_sui *h, const uint8_t addr[32], int64_t now,
     if (hit)
         *out = s->v.stake;
     uint64_t gen = h->gen;
+    bool may_read = hit || take_lookup(h, now);
     pthread_mutex_unlock(&h->mu);
     if (hit)
         return DAAS_OK;
+    if (!may_read)
+        return daas_fail(err, DAAS_EUNAUTH, "too many new wallets right now: try again shortly");
 
     daas_err e = {0};
     memset(out, 0, sizeof *out);

@@ -50,6 +50,11 @@ typedef struct daas_authn_sui_opts {
     int64_t stake_ttl_ms;       /* how long a stake answer is reused; 0: 30 s */
     size_t max_live_tokens;     /* replay-cache bound; 0: 100,000 */
     size_t max_stake_entries;   /* stake-cache bound; 0: 100,000 */
+    /* Stake reads for addresses not in the cache, per second (a burst of twice that). Anyone
+     * can sign a valid token for a fresh address, so this bounds the chain reads strangers can
+     * cause; past it a token is refused (401, "too many new wallets") until the bucket
+     * refills. 0: 50. */
+    int lookups_per_s;
     int64_t (*now_ms)(void);    /* wall clock (tests freeze it); NULL: daas_now_ms */
 } daas_authn_sui_opts;
 

@@ -95,6 +95,7 @@ static daas_authn_sui *make_auth(fake_stake *fs, size_t max_tokens, size_t max_s
                              .stake_ttl_ms = 30000,
                              .max_live_tokens = max_tokens,
                              .max_stake_entries = max_stakes,
+                             .lookups_per_s = 1000, /* the rate limit has its own test */
                              .now_ms = clock_fn};
     daas_authn_sui *h = NULL;
     daas_err err = {0};
@@ -580,6 +581,44 @@ static void test_chain(void **state)
     daas_authn_free(&a);
 }
 
+/* Stake reads of addresses not in the cache are rate-limited: a burst of twice the rate, then
+ * the rate; a cached address is never refused; the bucket refills with time. */
+static void test_new_wallet_rate(void **state)
+{
+    fixture *f = *state;
+    daas_authn_sui_opts o = {.cluster_id = "test-1", .source = {fake_lookup, &f->stake},
+                             .lookups_per_s = 2, .now_ms = clock_fn};
+    daas_authn_sui *h = NULL;
+    assert_int_equal(daas_authn_sui_new(&o, &h, NULL), DAAS_OK);
+    daas_user u;
+    daas_err err = {0};
+    daas_sui_key *keys[6];
+    for (int i = 0; i < 6; i++)
+        assert_int_equal(daas_sui_key_generate(DAAS_SUI_ED25519, &keys[i], NULL), DAAS_OK);
+    for (int i = 0; i < 4; i++) { /* the burst: 2 per second, twice over */
+        char *t = token(keys[i], "test-1", MIN_MS);
+        assert_int_equal(check(h, t, &u, &err), DAAS_OK);
+        daas_free(t);
+    }
+    char *t4 = token(keys[4], "test-1", MIN_MS);
+    assert_int_equal(check(h, t4, &u, &err), DAAS_EUNAUTH);
+    assert_non_null(strstr(err.msg, "too many new wallets"));
+    assert_int_equal(calls(&f->stake), 4); /* the refused one cost no chain read */
+    char *t0 = token(keys[0], "test-1", MIN_MS); /* cached: fine */
+    assert_int_equal(check(h, t0, &u, &err), DAAS_OK);
+    fake_now += 500; /* one more read allowed */
+    assert_int_equal(check(h, t4, &u, &err), DAAS_OK);
+    char *t5 = token(keys[5], "test-1", MIN_MS);
+    assert_int_equal(check(h, t5, &u, &err), DAAS_EUNAUTH);
+    assert_int_equal(calls(&f->stake), 5);
+    daas_free(t0);
+    daas_free(t4);
+    daas_free(t5);
+    for (int i = 0; i < 6; i++)
+        daas_sui_key_free(&keys[i]);
+    daas_authn_sui_free(&h);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -588,7 +627,7 @@ int main(void)
         T(test_replay),             T(test_replay_unstaked_not_recorded),
         T(test_too_many_live_tokens), T(test_stake_cache),
         T(test_stake_cache_many),   T(test_concurrent_lookups),
-        T(test_chain),
+        T(test_chain),              T(test_new_wallet_rate),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
