@@ -344,6 +344,16 @@ int daas_authz_admit_create(const daas_user *u, const char *group, const char *r
         stamp_owner(obj, u->uid);
         return DAAS_OK;
     }
+    /* Placement is the scheduler's (the enclave's, issue 4): a wallet user below admin may
+     * not name the node of a pod it creates. */
+    const char *node = json_string_value(json_object_get(json_object_get(obj, "spec"),
+                                                         "nodeName"));
+    if (core_group && is(resource, "pods") && role != DAAS_PKG_ROLE_ADMIN && node != NULL &&
+        node[0] != '\0') {
+        daas_authz_attrs a = {.verb = "create", .group = group, .resource = resource,
+                              .namespaced = true, .ns = ns};
+        return deny(u, &a, "only the scheduler places pods (spec.nodeName must be empty)", &d);
+    }
     if (role != DAAS_PKG_ROLE_NODE)
         return DAAS_OK;
     if (core_group && is(resource, "nodes")) {

@@ -53,6 +53,9 @@ expect_out "namespace is stamped with the owner" "$ALICE" \
 expect_out "wallet user works in its namespace" 'configmap/c1 created' \
   ka -n alice-ns create configmap c1 --from-literal=a=b
 expect_out "and reads there" 'c1' ka -n alice-ns get configmaps
+expect_out "creates a pod there" 'pod/web created' ka -n alice-ns run web --image=busybox:1.36
+expect_err "but may not place it on a node itself" 'only the scheduler places pods' \
+  ka -n alice-ns run pinned --image=busybox:1.36 --overrides='{"spec":{"nodeName":"worker-1"}}' 
 expect_err "refused in default (403)" 'Forbidden|forbidden' ka -n default create configmap c2
 expect_err "refused to read another namespace" 'forbidden' ka -n kube-system get configmaps
 expect_err "refused a cluster-wide pod list" 'forbidden' ka get pods -A

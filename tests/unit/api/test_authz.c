@@ -393,6 +393,23 @@ static void test_admission(void **state)
                                              "kube-node-lease", o, &facts, NULL, 0, NULL),
                      DAAS_EDENIED);
     json_decref(o);
+    /* pods: only the scheduler (or an admin, or an operator) names the node */
+    o = json_pack("{s:{s:s}, s:{s:s}}", "metadata", "name", "p", "spec", "nodeName", "n-mine");
+    assert_int_equal(daas_authz_admit_create(&user, "", "pods", "mine", o, &facts, msg, sizeof msg,
+                                             &err),
+                     DAAS_EDENIED);
+    assert_non_null(strstr(msg, "only the scheduler places pods"));
+    assert_int_equal(daas_authz_admit_create(&node, "", "pods", "mine", o, &facts, NULL, 0, NULL),
+                     DAAS_EDENIED);
+    assert_int_equal(daas_authz_admit_create(&admin, "", "pods", "mine", o, &facts, NULL, 0, NULL),
+                     DAAS_OK);
+    assert_int_equal(daas_authz_admit_create(&plain, "", "pods", "mine", o, &facts, NULL, 0, NULL),
+                     DAAS_OK);
+    json_decref(o);
+    o = json_pack("{s:{s:s}, s:{}}", "metadata", "name", "p", "spec");
+    assert_int_equal(daas_authz_admit_create(&user, "", "pods", "mine", o, &facts, NULL, 0, NULL),
+                     DAAS_OK);
+    json_decref(o);
     /* other kinds are untouched */
     o = obj_with_owner("c", OTHER);
     assert_int_equal(daas_authz_admit_create(&user, "", "configmaps", "mine", o, &facts, NULL, 0, NULL),
