@@ -4,6 +4,7 @@
 module daas::test_utils;
 
 use daas::registry;
+use daas::scheduling;
 use daas::staking::{Self, AdminCap, Pool};
 use sui::coin;
 use sui::sui::SUI;
@@ -15,11 +16,12 @@ public fun admin(): address { @0xAD }
 /// 1 SUI in MIST.
 public fun sui(): u64 { 1_000_000_000 }
 
-/// A scenario in which `admin()` has published the package (both `init`s ran, epoch 0).
+/// A scenario in which `admin()` has published the package (every `init` ran, epoch 0).
 public fun publish(): Scenario {
     let mut sc = ts::begin(admin());
     staking::init_for_testing(sc.ctx());
     registry::init_for_testing(sc.ctx());
+    scheduling::init_for_testing(sc.ctx());
     sc
 }
 
