@@ -2,7 +2,7 @@
  * http.c: the HTTP/1.1 server: listeners, worker loops, connections, responses, streams.
  *
  * Owns:   one libevent event_base per worker thread, each with its own SO_REUSEPORT
- *         listening socket; the connections accepted there (plain or TLS bufferevents); the
+ *         listening socket (or its own duplicate of cfg.listen_fd); the connections accepted there (plain or TLS bufferevents); the
  *         per-loop queue of posted functions and the loop timers.
  * Not:    request syntax (http_parse.c); routing and Kubernetes semantics (api.c); the
  *         SSL_CTX (borrowed from pki/).
@@ -28,6 +28,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -761,6 +762,33 @@ out:
     return rc;
 }
 
+/* The listen_fd mode: each loop accepts on its own duplicate of the caller's socket (one
+ * open file, so the kernel hands each connection to one accept), which leaves the caller's
+ * descriptor untouched and lets every listener close what it owns. */
+static int adopt_listener(int lfd, evutil_socket_t *fd_out, int *port_out, daas_err *err)
+{
+    struct sockaddr_storage ss = {0};
+    socklen_t sl = sizeof ss;
+    int fd = fcntl(lfd, F_DUPFD_CLOEXEC, 3);
+    if (fd < 0)
+        return daas_fail(err, daas_from_errno(errno), "dup listening socket: %s",
+                         strerror(errno));
+    /* libevent's listener accepts until EAGAIN: a blocking socket would stall the loop. */
+    if (evutil_make_socket_nonblocking(fd) != 0) {
+        close(fd);
+        return daas_fail(err, DAAS_EIO, "listening socket: cannot make it non-blocking");
+    }
+    *port_out = 0;
+    if (getsockname(fd, (struct sockaddr *)&ss, &sl) != 0)
+        ss.ss_family = AF_UNSPEC;
+    if (ss.ss_family == AF_INET)
+        *port_out = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+    else if (ss.ss_family == AF_INET6)
+        *port_out = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+    *fd_out = fd;
+    return DAAS_OK;
+}
+
 static struct timeval common_timeout(struct event_base *base, int seconds)
 {
     struct timeval tv = {seconds, 0};
@@ -782,7 +810,9 @@ static int loop_init(daas_http_server *srv, daas_http_loop *loop, daas_err *err)
     loop->idle_tv = common_timeout(loop->base, srv->cfg.idle_timeout_s);
     loop->linger_tv = common_timeout(loop->base, LINGER_MS / 1000);
     evtimer_assign(&loop->retry_ev, loop->base, on_retry, loop);
-    int rc = open_listener(srv->bind_addr, srv->port, &fd, &srv->port, err);
+    int rc = srv->cfg.listen_fd > 0
+                 ? adopt_listener(srv->cfg.listen_fd, &fd, &srv->port, err)
+                 : open_listener(srv->bind_addr, srv->port, &fd, &srv->port, err);
     if (rc != DAAS_OK)
         return rc;
     loop->lis = evconnlistener_new(loop->base, on_accept, loop,
@@ -807,6 +837,13 @@ static int check_config(const daas_http_config *cfg, daas_err *err)
         return daas_fail(err, DAAS_EINVAL, "http: bad thread count %d", cfg->threads);
     if (cfg->idle_timeout_s < 0)
         return daas_fail(err, DAAS_EINVAL, "http: bad idle timeout");
+    if (cfg->listen_fd > 0) {
+        int on = 0;
+        socklen_t ol = sizeof on;
+        if (getsockopt(cfg->listen_fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &ol) != 0 || !on)
+            return daas_fail(err, DAAS_EINVAL, "http: fd %d is not a listening socket",
+                             cfg->listen_fd);
+    }
     return DAAS_OK;
 }
 

@@ -99,13 +99,19 @@ typedef struct daas_http_config {
     daas_http_handler handler;
     void *arg;
     int idle_timeout_s;      /* close idle keep-alive connections (default 120) */
+    int listen_fd;           /* > 0: an already listening socket (TCP, Unix or vsock) the
+                                server accepts on instead of binding bind_addr:port; borrowed:
+                                every worker listens on its own duplicate, so the caller may
+                                close it once daas_http_server_new returned (the duplicates
+                                share its file status: it becomes non-blocking). 0 or -1:
+                                bind bind_addr:port. */
 } daas_http_config;
 
 DAAS_MUST_USE int daas_http_server_new(const daas_http_config *cfg, daas_http_server **out,
                                        daas_err *err);
 /* Starts the worker threads; returns at once. */
 DAAS_MUST_USE int daas_http_server_start(daas_http_server *srv, daas_err *err);
-/* The bound port (useful when cfg.port was 0). */
+/* The bound port (useful when cfg.port was 0); 0 for an adopted Unix or vsock socket. */
 int daas_http_server_port(const daas_http_server *srv);
 /* Stops accepting, closes every connection, joins the threads. Thread-safe, idempotent. */
 void daas_http_server_stop(daas_http_server *srv);

@@ -14,6 +14,8 @@ static const daas_cmd cmds[] = {
     {"devnet", "run the development Sui chain (GraphQL + faucet)", daas_cmd_devnet},
     {"sui", "Sui keys, balance, faucet and stake", daas_cmd_sui},
     {"auth", "kubectl credential plugin: a token signed with a Sui key", daas_cmd_auth},
+    {"enclave", "run the enclave service (Nautilus-style, attested key)", daas_cmd_enclave},
+    {"vsock-proxy", "TCP <-> vsock relay with a destination allow-list", daas_cmd_vsock_proxy},
     {"version", "print the version", daas_cmd_version},
 };
 
