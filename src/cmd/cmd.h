@@ -19,6 +19,7 @@ int daas_cmd_version(int argc, char **argv);
 int daas_cmd_devnet(int argc, char **argv);
 int daas_cmd_sui(int argc, char **argv);
 int daas_cmd_auth(int argc, char **argv);
+int daas_cmd_attestation(int argc, char **argv);
 int daas_cmd_enclave(int argc, char **argv);
 int daas_cmd_vsock_proxy(int argc, char **argv);
 

@@ -16,6 +16,7 @@ static const daas_cmd cmds[] = {
     {"auth", "kubectl credential plugin: a token signed with a Sui key", daas_cmd_auth},
     {"enclave", "run the enclave service (Nautilus-style, attested key)", daas_cmd_enclave},
     {"vsock-proxy", "TCP <-> vsock relay with a destination allow-list", daas_cmd_vsock_proxy},
+    {"attestation", "verify an AWS Nitro attestation document", daas_cmd_attestation},
     {"version", "print the version", daas_cmd_version},
 };
 
