@@ -47,6 +47,10 @@ typedef struct daas_devnet_opts {
      * and faucet keys derive, so object ids are reproducible (NULL: random). Ignored when
      * dir already holds a chain. Never for a chain anyone else uses: the keys are guessable. */
     const uint8_t *genesis_seed;
+    /* PEM or DER of a development CA root that debug attestation documents (all-zero PCR0..2)
+     * may chain to in 0x2::nitro_attestation::load_nitro_attestation, besides the AWS Nitro
+     * root (copied; ptr NULL: the AWS root only). Never for a production chain. */
+    daas_bytes dev_root;
 } daas_devnet_opts;
 
 typedef struct daas_devnet daas_devnet;
@@ -66,6 +70,11 @@ uint64_t daas_devnet_epoch(daas_devnet *d);                      /* from the clo
 uint64_t daas_devnet_ref_gas_price(const daas_devnet *d);
 /* Test hook: moves the chain clock forward by ms (epochs follow). */
 void daas_devnet_advance_clock(daas_devnet *d, uint64_t ms);
+/* Test hook: the chain clock (ms since the epoch; what the Clock 0x6 shows), and setting it
+ * to an absolute time ms >= 0 (kept as an offset from the wall clock, so it keeps running;
+ * epochs follow, and a time before genesis is epoch 0). DAAS_EINVAL when ms < 0. */
+int64_t daas_devnet_now_ms(daas_devnet *d);
+DAAS_MUST_USE int daas_devnet_set_clock(daas_devnet *d, int64_t ms, daas_err *err);
 
 /* One object (DAAS_ENOTFOUND when absent or deleted). Fields as in gql.h; bcs is the Move
  * contents (for a Coin: id || u64 balance), json what Sui GraphQL shows as contents.json. */

@@ -8,8 +8,10 @@
  * Files:  state.c (SQLite: schema, objects, events, transaction records, the read API),
  *         genesis.c (open/close, genesis, chain facts, clock, faucet), check.c (the checks
  *         before execution), exec.c (execute: gas, commit, results), ptb.c (the commands),
- *         faucet.c, objects.c (object kinds: types, JSON rendering, ids), pkg_staking.c and
- *         pkg_registry.c (the native `daas` package of move/README.md, skeletons included).
+ *         faucet.c, objects.c (object kinds: types, JSON rendering, ids), pkg_staking.c,
+ *         pkg_registry.c and pkg_enclave.c (the native `daas` package of move/README.md,
+ *         skeletons included; pkg_enclave.c also the framework's Clock and
+ *         0x2::nitro_attestation).
  * Invariants:
  *   - every function here runs with d->mu held (the public entry points take it);
  *   - nothing is written to SQLite before the commit of exec.c: execution works on copies in
@@ -54,9 +56,12 @@ typedef enum dn_kind {
     DN_K_REGISTRY,    /* PKG::registry::Registry */
     DN_K_STAKE_FIELD, /* 0x2::dynamic_field::Field<address, PKG::staking::Stake> */
     DN_K_NODE_FIELD,  /* 0x2::dynamic_field::Field<0x1::string::String, PKG::registry::NodeInfo> */
-    DN_K_ENCLAVE_CONFIG, /* PKG::enclave::EnclaveConfig (skeleton: never created) */
-    DN_K_ENCLAVE,        /* PKG::enclave::Enclave (skeleton) */
+    DN_K_ENCLAVE_CONFIG, /* PKG::enclave::EnclaveConfig */
+    DN_K_ENCLAVE,        /* PKG::enclave::Enclave */
     DN_K_POLICY,         /* PKG::secret_policy::DecryptionPolicy (skeleton) */
+    DN_K_LEDGER,         /* PKG::scheduling::Ledger */
+    DN_K_CLOCK,          /* 0x2::clock::Clock (the shared object 0x6) */
+    DN_K_NITRO_DOC,      /* 0x2::nitro_attestation::NitroAttestationDocument: a PTB value only */
     DN_K_COUNT
 } dn_kind;
 
@@ -77,6 +82,7 @@ struct daas_devnet {
     uint8_t registry[DAAS_SUI_ADDRESS_LEN]; /* the shared Registry's id */
     daas_sui_key *publisher;                /* holds the AdminCap (dir/publisher.keystore) */
     daas_sui_key *faucet;                   /* the faucet account (secret in meta) */
+    daas_bytes dev_root;                    /* opts->dev_root (owned copy; ptr NULL: none) */
     char *types[DN_K_COUNT];    /* canonical type text of each kind (owned; [OTHER] NULL) */
     char *t_stake, *t_nodeinfo; /* value types of the two dynamic-field kinds (owned) */
 };
@@ -295,11 +301,14 @@ typedef struct dn_arg {
 
 #define DN_MAX_PARAMS 8
 
-/* What a call returns (only public non-entry functions return: role_of's u8). */
+/* What a call returns: role_of's u8, or (has_obj) a value of the working set without an owner
+ * (load_nitro_attestation's document, which has `drop`). */
 typedef struct dn_ret {
     size_t n; /* 0 or 1 */
     uint8_t bytes[8];
     size_t len;
+    bool has_obj; /* the result is objs[obj] */
+    int obj;
 } dn_ret;
 
 typedef struct dn_fn {
@@ -317,12 +326,18 @@ extern const dn_fn daas_devnet__registry_fns[];
 extern const size_t daas_devnet__registry_n;
 extern const dn_fn daas_devnet__skeleton_fns[];
 extern const size_t daas_devnet__skeleton_n;
+extern const dn_fn daas_devnet__enclave_fns[]; /* enclave and scheduling (pkg_enclave.c) */
+extern const size_t daas_devnet__enclave_n;
+extern const dn_fn daas_devnet__nitro_fns[]; /* 0x2::nitro_attestation (pkg_enclave.c) */
+extern const size_t daas_devnet__nitro_n;
 
 /* Genesis objects of the package's init: Pool, AdminCap (to publisher), Registry. */
 DAAS_MUST_USE int daas_devnet__staking_genesis(dn_exec *ex,
                                                const uint8_t publisher[DAAS_SUI_ADDRESS_LEN],
                                                daas_err *err);
 DAAS_MUST_USE int daas_devnet__registry_genesis(dn_exec *ex, daas_err *err);
+/* Genesis objects of pkg_enclave.c: the Clock 0x6 (shared, version 1) and the shared Ledger. */
+DAAS_MUST_USE int daas_devnet__enclave_genesis(dn_exec *ex, daas_err *err);
 /* role_of(pool, addr) over the working set (pool = index of the Pool). */
 DAAS_MUST_USE int daas_devnet__role_of(dn_exec *ex, int pool,
                                        const uint8_t addr[DAAS_SUI_ADDRESS_LEN], uint8_t *role,
@@ -332,6 +347,11 @@ json_t *daas_devnet__render_pool(const uint8_t *bcs, size_t len);
 json_t *daas_devnet__render_stake_field(const uint8_t *bcs, size_t len);
 json_t *daas_devnet__render_registry(const uint8_t *bcs, size_t len);
 json_t *daas_devnet__render_node_field(const uint8_t *bcs, size_t len);
+json_t *daas_devnet__render_enclave_config(const uint8_t *bcs, size_t len);
+json_t *daas_devnet__render_enclave(const uint8_t *bcs, size_t len);
+json_t *daas_devnet__render_ledger(const uint8_t *bcs, size_t len);
+/* The Clock as stored (timestamp_ms: the genesis time; natives read the chain clock). */
+json_t *daas_devnet__render_clock(const daas_devnet *d, const uint8_t *bcs, size_t len);
 
 /* ---- exec.c / genesis.c ---- */
 

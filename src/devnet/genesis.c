@@ -106,6 +106,8 @@ static int genesis_objects(daas_devnet *d, daas_err *err)
     if (rc == DAAS_OK)
         rc = daas_devnet__registry_genesis(&ex, err);
     if (rc == DAAS_OK)
+        rc = daas_devnet__enclave_genesis(&ex, err);
+    if (rc == DAAS_OK)
         rc = daas_devnet__commit(&ex, DAAS_BYTES(NULL, 0), NULL, err);
     daas_devnet__exec_fini(&ex);
     return rc;
@@ -251,6 +253,12 @@ int daas_devnet_open(const daas_devnet_opts *opts, daas_devnet **out, daas_err *
     d->ref_gas_price = opts->ref_gas_price ? opts->ref_gas_price : 1000;
     d->faucet_coin = opts->faucet_coin ? opts->faucet_coin : 100 * DN_MIST_PER_SUI;
     d->faucet_coins = opts->faucet_coins ? opts->faucet_coins : 2;
+    if (opts->dev_root.ptr != NULL) {
+        uint8_t *root = daas_xmalloc(opts->dev_root.len ? opts->dev_root.len : 1);
+        if (opts->dev_root.len)
+            memcpy(root, opts->dev_root.ptr, opts->dev_root.len);
+        d->dev_root = DAAS_BYTES(root, opts->dev_root.len);
+    }
     char *path = daas_xasprintf("%s/devnet.db", d->dir);
     bool found = false;
     rc = daas_devnet__db_open(d, path, err);
@@ -277,6 +285,7 @@ void daas_devnet_close(daas_devnet **dp)
     daas_devnet__types_fini(d);
     daas_sui_key_free(&d->publisher);
     daas_sui_key_free(&d->faucet);
+    daas_free((void *)d->dev_root.ptr);
     pthread_mutex_destroy(&d->mu);
     daas_free(d->dir);
     daas_free(d);
@@ -324,14 +333,39 @@ uint64_t daas_devnet_epoch(daas_devnet *d)
     return e;
 }
 
-void daas_devnet_advance_clock(daas_devnet *d, uint64_t ms)
+/* Sets the offset (mutex held). It is kept as a u64: a clock set before the wall clock holds
+ * the two's complement of the difference, which now_ms adds back as a signed value. */
+static void set_offset(daas_devnet *d, uint64_t off_ms)
 {
     uint8_t off[8];
     daas_err err = {0};
-    pthread_mutex_lock(&d->mu);
-    d->clock_offset_ms += ms;
+    d->clock_offset_ms = off_ms;
     daas_devnet__put_le64(off, d->clock_offset_ms);
     if (daas_devnet__meta_set(d, "clock_offset", off, sizeof(off), &err) != DAAS_OK)
         DAAS_WARN("devnet", "clock offset not saved: %s", err.msg);
+}
+
+void daas_devnet_advance_clock(daas_devnet *d, uint64_t ms)
+{
+    pthread_mutex_lock(&d->mu);
+    set_offset(d, d->clock_offset_ms + ms);
     pthread_mutex_unlock(&d->mu);
+}
+
+int64_t daas_devnet_now_ms(daas_devnet *d)
+{
+    pthread_mutex_lock(&d->mu);
+    int64_t now = daas_devnet__now_ms(d);
+    pthread_mutex_unlock(&d->mu);
+    return now;
+}
+
+int daas_devnet_set_clock(daas_devnet *d, int64_t ms, daas_err *err)
+{
+    if (ms < 0)
+        return daas_fail(err, DAAS_EINVAL, "devnet: clock %lld before 1970", (long long)ms);
+    pthread_mutex_lock(&d->mu);
+    set_offset(d, (uint64_t)ms - (uint64_t)daas_now_ms());
+    pthread_mutex_unlock(&d->mu);
+    return DAAS_OK;
 }

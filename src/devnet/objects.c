@@ -32,6 +32,9 @@ static const char *const TYPE_FORMS[DN_K_COUNT] = {
     [DN_K_ENCLAVE_CONFIG] = "PKG::enclave::EnclaveConfig",
     [DN_K_ENCLAVE] = "PKG::enclave::Enclave",
     [DN_K_POLICY] = "PKG::secret_policy::DecryptionPolicy",
+    [DN_K_LEDGER] = "PKG::scheduling::Ledger",
+    [DN_K_CLOCK] = "0x2::clock::Clock",
+    [DN_K_NITRO_DOC] = "0x2::nitro_attestation::NitroAttestationDocument",
 };
 
 void daas_devnet__hex(const uint8_t a[DAAS_SUI_ADDRESS_LEN], char out[DAAS_SUI_ADDRESS_HEX_LEN + 1])
@@ -174,11 +177,15 @@ static const render_fn RENDER[DN_K_COUNT] = {
     [DN_K_REGISTRY] = daas_devnet__render_registry,
     [DN_K_STAKE_FIELD] = daas_devnet__render_stake_field,
     [DN_K_NODE_FIELD] = daas_devnet__render_node_field,
+    [DN_K_ENCLAVE_CONFIG] = daas_devnet__render_enclave_config,
+    [DN_K_ENCLAVE] = daas_devnet__render_enclave,
+    [DN_K_LEDGER] = daas_devnet__render_ledger,
 };
 
 json_t *daas_devnet__render(const daas_devnet *d, dn_kind kind, const uint8_t *bcs, size_t len)
 {
-    (void)d;
+    if (kind == DN_K_CLOCK)
+        return daas_devnet__render_clock(d, bcs, len);
     if ((unsigned)kind >= DN_K_COUNT || RENDER[kind] == NULL)
         return NULL;
     return RENDER[kind](bcs, len);

@@ -1,7 +1,7 @@
 /*
  * pkg_registry.c: the `daas::registry` module natively (node names, owners, endpoints,
- * status), and the skeleton modules `enclave`, `scheduling` and `secret_policy`, whose entry
- * functions check their arguments and abort with ENotImplemented = 0.
+ * status), and the skeleton module `secret_policy`, whose entry functions check their
+ * arguments and abort with ENotImplemented = 0 (`enclave` and `scheduling`: pkg_enclave.c).
  *
  * Owns:   the BCS layouts of Registry and its table entries, their JSON, the modules' tables.
  * Layout: Registry = UID(32) || nodes Table{UID(32), size u64} (72 bytes).
@@ -10,7 +10,7 @@
  *         owned by the table's id, id derived from (table id, String, BCS(name)).
  * Invariants: checks in the README's order, its abort codes; node names are Kubernetes node
  *         names (1..63 bytes of a-z 0-9 - ., alphanumeric at both ends).
- * Spec:   move/README.md "registry", "enclave, scheduling, secret_policy (skeletons)".
+ * Spec:   move/README.md "registry", "secret_policy (skeleton)".
  */
 #include "devnet/devnet_int.h"
 
@@ -282,7 +282,7 @@ int daas_devnet__registry_genesis(dn_exec *ex, daas_err *err)
     return DAAS_OK;
 }
 
-/* ---- skeletons: every entry function aborts with ENotImplemented = 0 ---- */
+/* ---- skeleton: every entry function aborts with ENotImplemented = 0 ---- */
 
 static int fn_not_implemented(dn_exec *ex, const dn_arg *a, dn_ret *ret, daas_err *err)
 {
@@ -308,19 +308,6 @@ static int fn_not_implemented(dn_exec *ex, const dn_arg *a, dn_ret *ret, daas_er
     }
 
 const dn_fn daas_devnet__skeleton_fns[] = {
-    {"enclave",
-     "create_config",
-     0,
-     5,
-     {{DN_P_REF, DN_K_ADMINCAP}, B, B, B, {DN_P_BOOL, 0}},
-     fn_not_implemented},
-    {"enclave", "register", 1, 2, {{DN_P_REF, DN_K_ENCLAVE_CONFIG}, B}, fn_not_implemented},
-    {"scheduling",
-     "commit_batch",
-     0,
-     5,
-     {{DN_P_REF, DN_K_ENCLAVE}, B, U64, U64, B},
-     fn_not_implemented},
     /* create_policy(required_stake, allowed_nodes, not_before_ms, not_after_ms, max_uses) */
     {"secret_policy",
      "create_policy",

@@ -1,13 +1,16 @@
 /*
  * ptb.c: the programmable-transaction interpreter of the development chain: arguments
  * (GasCoin, Input, Result, NestedResult), SplitCoins, MergeCoins, TransferObjects and
- * MoveCall into the native `daas` package.
+ * MoveCall into the native `daas` package and the framework natives the devnet runs
+ * (0x2::nitro_attestation::load_nitro_attestation).
  *
  * Owns:   the PTB values of a dn_exec (inputs, GasCoin, per-command results).
  * Model:  a value is pure bytes or an object of the working set; taking an object by value
  *         empties its slot (a second use is ArgumentWithoutValue); coins a command creates
  *         are values without an owner until transferred or consumed, and a value left over at
- *         the end is UnusedValueWithoutDrop, as in Sui.
+ *         the end is UnusedValueWithoutDrop, as in Sui; a value that has `drop` (the
+ *         NitroAttestationDocument 0x2::nitro_attestation::load_nitro_attestation returns)
+ *         may be left over.
  * Invariants:
  *   - failures are Sui's ExecutionFailureStatus words ("CommandArgumentError { arg_idx: 1,
  *     kind: TypeMismatch } in command 0", "InsufficientCoinBalance in command 0", ...);
@@ -230,6 +233,23 @@ static int transfer_objects(dn_exec *ex, const daas_sui_command *c)
     return rc;
 }
 
+/* 0x000…02: the framework package (only the natives the devnet runs). */
+static bool is_sui_framework(const uint8_t p[DAAS_SUI_ADDRESS_LEN])
+{
+    for (size_t i = 0; i + 1 < DAAS_SUI_ADDRESS_LEN; i++)
+        if (p[i] != 0)
+            return false;
+    return p[DAAS_SUI_ADDRESS_LEN - 1] == 2;
+}
+
+static const dn_fn *find_in(const dn_fn *fns, size_t n, const daas_sui_command *c)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(fns[i].module, c->module) == 0 && strcmp(fns[i].name, c->function) == 0)
+            return &fns[i];
+    return NULL;
+}
+
 static const dn_fn *find_fn(const dn_exec *ex, const daas_sui_command *c)
 {
     static const struct {
@@ -237,16 +257,16 @@ static const dn_fn *find_fn(const dn_exec *ex, const daas_sui_command *c)
         const size_t *n;
     } TABLES[] = {{daas_devnet__staking_fns, &daas_devnet__staking_n},
                   {daas_devnet__registry_fns, &daas_devnet__registry_n},
+                  {daas_devnet__enclave_fns, &daas_devnet__enclave_n},
                   {daas_devnet__skeleton_fns, &daas_devnet__skeleton_n}};
+    const dn_fn *f = NULL;
+    if (is_sui_framework(c->package))
+        return find_in(daas_devnet__nitro_fns, daas_devnet__nitro_n, c);
     if (memcmp(c->package, ex->d->pkg, DAAS_SUI_ADDRESS_LEN) != 0)
-        return NULL; /* 0x1 / 0x2: the devnet runs none of the framework's functions */
-    for (size_t t = 0; t < sizeof(TABLES) / sizeof(TABLES[0]); t++)
-        for (size_t i = 0; i < *TABLES[t].n; i++) {
-            const dn_fn *f = &TABLES[t].fns[i];
-            if (strcmp(f->module, c->module) == 0 && strcmp(f->name, c->function) == 0)
-                return f;
-        }
-    return NULL;
+        return NULL; /* 0x1: the devnet runs none of MoveStdlib's functions */
+    for (size_t t = 0; t < sizeof(TABLES) / sizeof(TABLES[0]) && f == NULL; t++)
+        f = find_in(TABLES[t].fns, *TABLES[t].n, c);
+    return f;
 }
 
 static int move_call(dn_exec *ex, const daas_sui_command *c, daas_err *err)
@@ -274,6 +294,10 @@ static int move_call(dn_exec *ex, const daas_sui_command *c, daas_err *err)
         return rc;
     daas_free(ex->results[ex->cmd]);
     set_results(ex, ret.n);
+    if (ret.has_obj) { /* a value without an owner that has `drop` (no needs_use) */
+        ex->results[ex->cmd][0] = (dn_val){.kind = DN_V_OBJ, .obj = ret.obj};
+        return DAAS_OK;
+    }
     for (size_t i = 0; i < ret.n; i++) {
         dn_val *v = &ex->results[ex->cmd][i];
         v->kind = DN_V_PURE;
