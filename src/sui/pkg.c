@@ -231,6 +231,25 @@ static const char *const STAKING_ABORTS[] = {
     "ENoStake", "ELocked",  "EInsufficient", "EBadEvidence",    "EBadThresholds"};
 static const char *const REGISTRY_ABORTS[] = {NULL,        "ENotNode",   "EBadName", "ENameTaken",
                                               "ENotOwner", "EBadStatus", "ENoNode"};
+static const char *const ENCLAVE_ABORTS[] = {NULL, "EBadPcr", "EInvalidPcrs",
+                                             "ENoPublicKey", "EDebugNotAllowed"};
+static const char *const SCHEDULING_ABORTS[] = {NULL,          "EStaleEnclave", "EBadRoot",
+                                                "EEmptyBatch", "ESeqGap",       "EBadSignature"};
+static const char *const NITRO_ABORTS[] = {"ENotSupportedError", "EParseError", "EVerifyError",
+                                           "EInvalidPCRsError"};
+
+#define ABORTS(t) {t, sizeof(t) / sizeof(*(t))}
+static const struct {
+    const char *module;
+    struct {
+        const char *const *names;
+        size_t n;
+    } codes;
+} ABORT_TABLES[] = {
+    {"staking", ABORTS(STAKING_ABORTS)},       {"registry", ABORTS(REGISTRY_ABORTS)},
+    {"enclave", ABORTS(ENCLAVE_ABORTS)},       {"scheduling", ABORTS(SCHEDULING_ABORTS)},
+    {"nitro_attestation", ABORTS(NITRO_ABORTS)},
+};
 
 const char *daas_pkg_abort_name(const char *module, uint64_t code)
 {
@@ -239,13 +258,10 @@ const char *daas_pkg_abort_name(const char *module, uint64_t code)
         return NULL;
     m = strrchr(module, ':');
     m = m ? m + 1 : module;
-    if (strcmp(m, "staking") == 0 && code < sizeof(STAKING_ABORTS) / sizeof(*STAKING_ABORTS))
-        return STAKING_ABORTS[code];
-    if (strcmp(m, "registry") == 0 && code < sizeof(REGISTRY_ABORTS) / sizeof(*REGISTRY_ABORTS))
-        return REGISTRY_ABORTS[code];
-    if ((strcmp(m, "enclave") == 0 || strcmp(m, "scheduling") == 0 ||
-         strcmp(m, "secret_policy") == 0) &&
-        code == 0)
+    for (size_t i = 0; i < sizeof ABORT_TABLES / sizeof *ABORT_TABLES; i++)
+        if (strcmp(m, ABORT_TABLES[i].module) == 0)
+            return code < ABORT_TABLES[i].codes.n ? ABORT_TABLES[i].codes.names[code] : NULL;
+    if (strcmp(m, "secret_policy") == 0 && code == 0)
         return "ENotImplemented";
     return NULL;
 }

@@ -96,8 +96,9 @@ const char *daas_pkg_role_name(int role);
  * DAAS_EINVAL otherwise. */
 DAAS_MUST_USE int daas_pkg_role_parse(const char *s, int *role, daas_err *err);
 
-/* The name of an abort code of module "staking" or "registry" ("ELocked", "ENotNode"), or
- * NULL when unknown. module may be the short name or "0x…::staking". */
+/* The name of an abort code of a daas module (staking, registry, enclave, scheduling,
+ * secret_policy) or of 0x2::nitro_attestation ("ELocked", "ENotNode", "EVerifyError"), or NULL
+ * when unknown. module may be the short name or "0x…::staking". */
 const char *daas_pkg_abort_name(const char *module, uint64_t code);
 
 /* ---- transactions: each builds the PTB, prepares it (ptb.h: gas from the dry run), signs
