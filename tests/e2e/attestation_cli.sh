@@ -86,6 +86,29 @@ echo junk >"$T/root.pem"
 expect_code "a debug root that is not a certificate" 1 'debug root is not a PEM or DER' \
   att "$W" $AT --allow-debug --debug-root "$T/root.pem"
 
+# A debug document from `daas enclave` (its dev CA): valid only with --allow-debug and that CA
+# as the debug root, and it binds the key /health_check announces.
+SOCK=$T/enclave.sock
+"$DAAS_BIN" enclave --listen "unix:$SOCK" --debug-ca "$T/devca" >>"$T/enclave.log" 2>&1 &
+ENCLAVE_PID=$!
+trap 'st=$?; kill "$ENCLAVE_PID" 2>/dev/null; (exit $st); cleanup' EXIT
+for _ in $(seq 100); do
+  curl -s --unix-socket "$SOCK" http://enclave/health_check -o "$T/health.json" 2>/dev/null && break
+  kill -0 "$ENCLAVE_PID" 2>/dev/null || { cat "$T/enclave.log"; fail "daas enclave exited"; }
+  sleep 0.1
+done
+curl -sf --unix-socket "$SOCK" http://enclave/get_attestation -o "$T/dev.json" || fail "get_attestation"
+expect_code "enclave debug document refused without --allow-debug" 1 \
+  'invalid: debug enclave document \(PCRs zero\) not allowed' \
+  att "$T/dev.json" --debug-root "$T/devca/ca.crt"
+expect_code "enclave debug document refused without its dev root" 1 'invalid: ' \
+  att "$T/dev.json" --allow-debug
+expect_code "enclave debug document valid with --allow-debug --debug-root" 0 "" \
+  att "$T/dev.json" --allow-debug --debug-root "$T/devca/ca.crt"
+[ "$(json_field public_key)" = "$(python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1]))["pk"]))' "$T/health.json")" ] \
+  || fail "the document binds the /health_check key"
+kill -TERM "$ENCLAVE_PID"; wait "$ENCLAVE_PID" || true
+
 expect_code "no FILE" 2 'FILE is required' att --at 1
 expect_code "two FILEs" 2 'one FILE only' att "$W" "$W"
 expect_code "bad --at" 2 'bad --at "soon"' att "$W" --at soon
