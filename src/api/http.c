@@ -2,8 +2,9 @@
  * http.c: the HTTP/1.1 server: listeners, worker loops, connections, responses, streams.
  *
  * Owns:   one libevent event_base per worker thread, each with its own SO_REUSEPORT
- *         listening socket (or its own duplicate of cfg.listen_fd); the connections accepted there (plain or TLS bufferevents); the
- *         per-loop queue of posted functions and the loop timers.
+ *         listening socket (or its own duplicate of cfg.listen_fd); the connections
+ *         accepted there (plain or TLS bufferevents); the per-loop queue of posted functions
+ *         and the loop timers.
  * Not:    request syntax (http_parse.c); routing and Kubernetes semantics (api.c); the
  *         SSL_CTX (borrowed from pki/).
  * Model:  a connection is a small state machine driven by conn_run() at the end of every

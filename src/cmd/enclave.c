@@ -53,10 +53,11 @@ static int parse_level(const char *s)
 /* 0: go on; 1: --help shown; 2: usage error. */
 static int parse_args(int argc, char **argv, enclave_opts *o)
 {
-    static const struct option longopts[] = {
-        {"listen", required_argument, 0, 'l'}, {"debug-ca", required_argument, 0, 'c'},
-        {"log-level", required_argument, 0, 'v'}, {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0}};
+    static const struct option longopts[] = {{"listen", required_argument, 0, 'l'},
+                                             {"debug-ca", required_argument, 0, 'c'},
+                                             {"log-level", required_argument, 0, 'v'},
+                                             {"help", no_argument, 0, 'h'},
+                                             {0, 0, 0, 0}};
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {

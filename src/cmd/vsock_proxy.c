@@ -42,12 +42,12 @@
 typedef struct relay relay;
 
 typedef struct proxy {
-    daas_enclave_addr to;       /* the one destination (allow-listed) */
-    int lfd;                    /* listening socket */
-    int wake[2];                /* self-pipe: the accept thread's stop signal */
-    int max;                    /* relays allowed at once */
-    pthread_mutex_t mu;         /* guards relays, nrelays, stopping */
-    pthread_cond_t idle;        /* signalled when a relay ends */
+    daas_enclave_addr to; /* the one destination (allow-listed) */
+    int lfd;              /* listening socket */
+    int wake[2];          /* self-pipe: the accept thread's stop signal */
+    int max;              /* relays allowed at once */
+    pthread_mutex_t mu;   /* guards relays, nrelays, stopping */
+    pthread_cond_t idle;  /* signalled when a relay ends */
     relay *relays;
     int nrelays;
     bool stopping;
@@ -55,9 +55,9 @@ typedef struct proxy {
 
 struct relay {
     proxy *p;
-    int in;                     /* the accepted connection */
-    int out;                    /* the destination (-1 until connected; set under p->mu) */
-    relay *prev, *next;         /* p->relays, under p->mu */
+    int in;             /* the accepted connection */
+    int out;            /* the destination (-1 until connected; set under p->mu) */
+    relay *prev, *next; /* p->relays, under p->mu */
 };
 
 typedef struct proxy_opts {
@@ -257,11 +257,13 @@ static void usage(FILE *f)
 
 static int parse_args(int argc, char **argv, proxy_opts *o)
 {
-    static const struct option longopts[] = {
-        {"listen", required_argument, 0, 'l'}, {"to", required_argument, 0, 't'},
-        {"allow", required_argument, 0, 'a'}, {"max-conns", required_argument, 0, 'm'},
-        {"log-level", required_argument, 0, 'v'}, {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0}};
+    static const struct option longopts[] = {{"listen", required_argument, 0, 'l'},
+                                             {"to", required_argument, 0, 't'},
+                                             {"allow", required_argument, 0, 'a'},
+                                             {"max-conns", required_argument, 0, 'm'},
+                                             {"log-level", required_argument, 0, 'v'},
+                                             {"help", no_argument, 0, 'h'},
+                                             {0, 0, 0, 0}};
     static const char *const levels[] = {"debug", "info", "warn", "error"};
     int c;
     char *end;

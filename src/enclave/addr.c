@@ -100,8 +100,8 @@ static int parse_tcp(const char *s, daas_enclave_addr *out, daas_err *err)
             return daas_fail(err, DAAS_EINVAL, "tcp address needs HOST:PORT");
         hl = (size_t)(colon - s);
         if (memchr(s, ':', hl) != NULL)
-            return daas_fail(err, DAAS_EINVAL, "IPv6 host needs brackets: tcp:[%.*s]:PORT",
-                             (int)hl, s);
+            return daas_fail(err, DAAS_EINVAL, "IPv6 host needs brackets: tcp:[%.*s]:PORT", (int)hl,
+                             s);
     }
     if (hl == 0 || hl >= sizeof out->host)
         return daas_fail(err, DAAS_EINVAL, "bad tcp host length %zu", hl);
@@ -190,8 +190,7 @@ static int tcp_candidates(const daas_enclave_addr *a, bool passive, cand *c, siz
 }
 
 /* The addresses to try for a, most preferred first. */
-static int candidates(const daas_enclave_addr *a, bool passive, cand *c, size_t *n,
-                      daas_err *err)
+static int candidates(const daas_enclave_addr *a, bool passive, cand *c, size_t *n, daas_err *err)
 {
     memset(c, 0, sizeof *c);
     *n = 1;
@@ -222,8 +221,16 @@ static int candidates(const daas_enclave_addr *a, bool passive, cand *c, size_t 
 static int map_errno(int e)
 {
     switch (e) {
-    case ECONNREFUSED: case ENOENT: case ETIMEDOUT: case EHOSTUNREACH: case ENETUNREACH:
-    case EAFNOSUPPORT: case ENODEV: case EINPROGRESS: case EAGAIN: case EADDRNOTAVAIL:
+    case ECONNREFUSED:
+    case ENOENT:
+    case ETIMEDOUT:
+    case EHOSTUNREACH:
+    case ENETUNREACH:
+    case EAFNOSUPPORT:
+    case ENODEV:
+    case EINPROGRESS:
+    case EAGAIN:
+    case EADDRNOTAVAIL:
     case ECONNRESET:
         return DAAS_EUNAVAIL;
     case EADDRINUSE:
@@ -319,10 +326,10 @@ static int open_addr(const daas_enclave_addr *a, bool listening, int timeout_ms,
     }
     char text[DAAS_ENCLAVE_ADDR_TEXT_MAX];
     daas_enclave_addr_format(a, text, sizeof text);
-    return daas_fail(err, map_errno(e), "%s %s: %s", listening ? "listen on" : "connect to",
-                     text, e == EADDRINUSE && a->kind == DAAS_ENCLAVE_ADDR_UNIX
-                               ? "in use (served by a live process, or not a socket)"
-                               : strerror(e));
+    return daas_fail(err, map_errno(e), "%s %s: %s", listening ? "listen on" : "connect to", text,
+                     e == EADDRINUSE && a->kind == DAAS_ENCLAVE_ADDR_UNIX
+                         ? "in use (served by a live process, or not a socket)"
+                         : strerror(e));
 }
 
 /* Contract in addr.h. */
@@ -343,7 +350,9 @@ int daas_enclave_addr_socket(const daas_enclave_addr *a, int *fd_out, daas_err *
     int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return daas_fail(err, map_errno(errno), "socket(%s): %s",
-                         family == AF_VSOCK ? "AF_VSOCK" : family == AF_UNIX ? "AF_UNIX" : "AF_INET",
+                         family == AF_VSOCK  ? "AF_VSOCK"
+                         : family == AF_UNIX ? "AF_UNIX"
+                                             : "AF_INET",
                          strerror(errno));
     *fd_out = fd;
     return DAAS_OK;

@@ -25,14 +25,14 @@
 enum { DAAS_ENCLAVE_ADDR_VSOCK = 1, DAAS_ENCLAVE_ADDR_UNIX, DAAS_ENCLAVE_ADDR_TCP };
 
 #define DAAS_ENCLAVE_VSOCK_CID_ANY 0xFFFFFFFFu /* VMADDR_CID_ANY: "vsock:any:PORT" */
-#define DAAS_ENCLAVE_ADDR_TEXT_MAX 300          /* longest formatted address, with its NUL */
+#define DAAS_ENCLAVE_ADDR_TEXT_MAX 300         /* longest formatted address, with its NUL */
 
 typedef struct daas_enclave_addr {
-    int kind;        /* DAAS_ENCLAVE_ADDR_* */
-    uint32_t cid;    /* vsock: context id (DAAS_ENCLAVE_VSOCK_CID_ANY to listen on all) */
-    uint32_t port;   /* vsock: any u32; tcp: 0..65535 (0 = pick a free one when listening) */
-    char host[256];  /* tcp: name or IP literal, without IPv6 brackets */
-    char path[108];  /* unix: filesystem path (sun_path, NUL-terminated) */
+    int kind;       /* DAAS_ENCLAVE_ADDR_* */
+    uint32_t cid;   /* vsock: context id (DAAS_ENCLAVE_VSOCK_CID_ANY to listen on all) */
+    uint32_t port;  /* vsock: any u32; tcp: 0..65535 (0 = pick a free one when listening) */
+    char host[256]; /* tcp: name or IP literal, without IPv6 brackets */
+    char path[108]; /* unix: filesystem path (sun_path, NUL-terminated) */
 } daas_enclave_addr;
 
 /* Parses "vsock:CID:PORT" (CID decimal or "any"), "unix:PATH", "tcp:HOST:PORT" (IPv6 as
@@ -49,22 +49,20 @@ bool daas_enclave_addr_equal(const daas_enclave_addr *a, const daas_enclave_addr
 /* A new unbound stream socket of a's family (AF_VSOCK, AF_UNIX, or AF_INET/AF_INET6 for a
  * tcp IP literal; AF_INET for a tcp name). Errors: the errno mapped (DAAS_EUNAVAIL for
  * EAFNOSUPPORT/ENODEV: no vsock transport here), with the text. */
-DAAS_MUST_USE int daas_enclave_addr_socket(const daas_enclave_addr *a, int *fd_out,
-                                           daas_err *err);
+DAAS_MUST_USE int daas_enclave_addr_socket(const daas_enclave_addr *a, int *fd_out, daas_err *err);
 
 /* A listening socket on a (backlog SOMAXCONN; SO_REUSEADDR for tcp). For tcp port 0 the
  * kernel picks the port: read it back with daas_enclave_addr_local_port. Errors:
  * DAAS_EINVAL (unresolvable host), DAAS_EEXIST (a Unix path already served or not a
  * socket), DAAS_EUNAVAIL (no vsock), other errno codes mapped. */
-DAAS_MUST_USE int daas_enclave_addr_listen(const daas_enclave_addr *a, int *fd_out,
-                                           daas_err *err);
+DAAS_MUST_USE int daas_enclave_addr_listen(const daas_enclave_addr *a, int *fd_out, daas_err *err);
 
 /* A socket connected to a; tcp names are resolved and each address tried in turn.
  * timeout_ms > 0 bounds each connect attempt; 0 waits as long as the kernel does. The
  * socket returned has no timeouts set. Errors: DAAS_EUNAVAIL
  * (refused, unreachable, timed out, no vsock), DAAS_EINVAL (unresolvable host). */
-DAAS_MUST_USE int daas_enclave_addr_connect(const daas_enclave_addr *a, int timeout_ms,
-                                            int *fd_out, daas_err *err);
+DAAS_MUST_USE int daas_enclave_addr_connect(const daas_enclave_addr *a, int timeout_ms, int *fd_out,
+                                            daas_err *err);
 
 /* The local port of a bound IP socket (0 for other families or on error). */
 int daas_enclave_addr_local_port(int fd);

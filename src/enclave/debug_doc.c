@@ -51,9 +51,9 @@
 static const uint8_t PROTECTED[] = {0xa1, 0x01, 0x38, 0x22};
 
 struct daas_enclave_debug_ca {
-    X509 *cert;     /* self-signed CA certificate */
-    EVP_PKEY *key;  /* its P-384 key */
-    uint8_t *der;   /* cert in DER (the document's cabundle[0]) */
+    X509 *cert;    /* self-signed CA certificate */
+    EVP_PKEY *key; /* its P-384 key */
+    uint8_t *der;  /* cert in DER (the document's cabundle[0]) */
     size_t der_len;
 };
 
@@ -88,13 +88,12 @@ static bool set_serial(X509 *x)
 
 static bool set_name(X509_NAME *n, const char *cn)
 {
-    return X509_NAME_add_entry_by_txt(n, "O", MBSTRING_UTF8, (const uint8_t *)"daas", -1, -1,
-                                      0) == 1 &&
+    return X509_NAME_add_entry_by_txt(n, "O", MBSTRING_UTF8, (const uint8_t *)"daas", -1, -1, 0) ==
+               1 &&
            X509_NAME_add_entry_by_txt(n, "OU", MBSTRING_UTF8,
                                       (const uint8_t *)"DEBUG enclave, not AWS Nitro", -1, -1,
                                       0) == 1 &&
-           X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_UTF8, (const uint8_t *)cn, -1, -1,
-                                      0) == 1;
+           X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_UTF8, (const uint8_t *)cn, -1, -1, 0) == 1;
 }
 
 static bool add_ext(X509 *x, X509V3_CTX *ctx, int nid, const char *value)
@@ -213,7 +212,8 @@ static int ca_load(daas_enclave_debug_ca *ca, const char *crt_path, const char *
     BIO_free(cb);
     BIO_free(kb);
     if (ca->cert == NULL || ca->key == NULL)
-        rc = daas_fail(err, DAAS_EINVAL, "debug CA: cannot read %s", ca->cert ? key_path : crt_path);
+        rc =
+            daas_fail(err, DAAS_EINVAL, "debug CA: cannot read %s", ca->cert ? key_path : crt_path);
     else if (!is_p384(ca->key))
         rc = daas_fail(err, DAAS_EINVAL, "debug CA: %s is not an EC P-384 key", key_path);
     else if (X509_check_private_key(ca->cert, ca->key) != 1)
@@ -243,8 +243,8 @@ int daas_enclave_debug_ca_open(const char *dir, daas_enclave_debug_ca **out, daa
     if (rc == DAAS_OK && !exists(crt) && !exists(key))
         rc = ca_create(crt, key, err);
     else if (rc == DAAS_OK && exists(crt) != exists(key))
-        rc = daas_fail(err, DAAS_EINVAL, "debug CA: %s exists without %s",
-                       exists(crt) ? crt : key, exists(crt) ? key : crt);
+        rc = daas_fail(err, DAAS_EINVAL, "debug CA: %s exists without %s", exists(crt) ? crt : key,
+                       exists(crt) ? key : crt);
     if (rc == DAAS_OK)
         rc = ca_load(ca, crt, key, err);
     if (rc == DAAS_OK)
@@ -407,8 +407,8 @@ static int assemble(EVP_PKEY *leaf_key, const doc_parts *d, daas_buf *out, daas_
 }
 
 /* Contract in enclave.h. */
-int daas_enclave_debug_doc(const daas_enclave_debug_ca *ca, const char *module_id,
-                           int64_t now_ms, daas_bytes public_key, daas_buf *out, daas_err *err)
+int daas_enclave_debug_doc(const daas_enclave_debug_ca *ca, const char *module_id, int64_t now_ms,
+                           daas_bytes public_key, daas_buf *out, daas_err *err)
 {
     const size_t plen = strlen(DAAS_ENCLAVE_DEBUG_MODULE_PREFIX);
     if (module_id == NULL || strncmp(module_id, DAAS_ENCLAVE_DEBUG_MODULE_PREFIX, plen) != 0 ||
@@ -421,8 +421,8 @@ int daas_enclave_debug_doc(const daas_enclave_debug_ca *ca, const char *module_i
     int64_t now = now_ms / 1000;
     char *cn = daas_xasprintf("%s.debug.daas", module_id);
     if (rc == DAAS_OK)
-        rc = make_cert(leaf_key, cn, ca->cert, ca->key, now - BACKDATE_SEC,
-                       now + LEAF_LIFETIME_SEC, &leaf, err);
+        rc = make_cert(leaf_key, cn, ca->cert, ca->key, now - BACKDATE_SEC, now + LEAF_LIFETIME_SEC,
+                       &leaf, err);
     int n = rc == DAAS_OK ? i2d_X509(leaf, &der) : 0;
     if (rc == DAAS_OK && n <= 0)
         rc = daas_from_ssl(err, "debug attestation: leaf DER");

@@ -37,22 +37,22 @@
 #define MAX_ROUTES 32
 
 typedef struct route {
-    char *method;               /* "GET", ... (compared exactly) */
-    char *path;                 /* exact decoded path */
+    char *method; /* "GET", ... (compared exactly) */
+    char *path;   /* exact decoded path */
     daas_enclave_handler fn;
     void *arg;
 } route;
 
 struct daas_enclave {
-    daas_enclave__key *key;     /* sodium_malloc'd, read-only after boot */
-    bool debug;                 /* no NSM: debug documents signed by ca */
-    char *nsm_path;             /* the NSM device (when !debug) */
-    daas_enclave_debug_ca *ca;  /* the dev CA (when debug) */
-    char module_id[64];         /* debug documents' module_id, fixed at boot */
+    daas_enclave__key *key;      /* sodium_malloc'd, read-only after boot */
+    bool debug;                  /* no NSM: debug documents signed by ca */
+    char *nsm_path;              /* the NSM device (when !debug) */
+    daas_enclave_debug_ca *ca;   /* the dev CA (when debug) */
+    char module_id[64];          /* debug documents' module_id, fixed at boot */
     pthread_mutex_t attest_lock; /* serialises daas_enclave_attest */
-    route routes[MAX_ROUTES];   /* written before serve only */
+    route routes[MAX_ROUTES];    /* written before serve only */
     size_t nroutes;
-    bool serving;               /* routes frozen */
+    bool serving; /* routes frozen */
 };
 
 /* ---- replies ---- */
@@ -82,8 +82,7 @@ static void on_ping(daas_enclave *e, void *arg, const daas_http_req *req, daas_h
 
 /* SPEC: specs/nautilus.md §1.2: {"pk": hex, "endpoints_status": {}}. The enclave reaches
  * no outside endpoints, so the map is empty, as in a Nautilus HEAD build. */
-static void on_health(daas_enclave *e, void *arg, const daas_http_req *req,
-                      daas_http_resp *resp)
+static void on_health(daas_enclave *e, void *arg, const daas_http_req *req, daas_http_resp *resp)
 {
     char hex[2 * DAAS_ENCLAVE_PK_LEN + 1], body[256];
     sodium_bin2hex(hex, sizeof hex, e->key->pk, DAAS_ENCLAVE_PK_LEN);
@@ -197,8 +196,7 @@ static int pick_source(daas_enclave *e, const daas_enclave_opts *o, daas_err *er
     daas_random(rnd, sizeof rnd);
     char hex[2 * sizeof rnd + 1];
     sodium_bin2hex(hex, sizeof hex, rnd, sizeof rnd);
-    snprintf(e->module_id, sizeof e->module_id, "%senc%s", DAAS_ENCLAVE_DEBUG_MODULE_PREFIX,
-             hex);
+    snprintf(e->module_id, sizeof e->module_id, "%senc%s", DAAS_ENCLAVE_DEBUG_MODULE_PREFIX, hex);
     return daas_enclave_debug_ca_open(o->debug_ca_dir, &e->ca, err);
 }
 
@@ -301,8 +299,10 @@ int daas_enclave_sign(const daas_enclave *e, uint8_t intent, uint64_t timestamp_
 int daas_enclave_serve(daas_enclave *e, int listen_fd, int threads, daas_http_server **out,
                        daas_err *err)
 {
-    daas_http_config cfg = {.listen_fd = listen_fd, .threads = threads > 0 ? threads : 2,
-                            .handler = on_request, .arg = e};
+    daas_http_config cfg = {.listen_fd = listen_fd,
+                            .threads = threads > 0 ? threads : 2,
+                            .handler = on_request,
+                            .arg = e};
     daas_http_server *srv = NULL;
     if (listen_fd <= 0)
         return daas_fail(err, DAAS_EINVAL, "enclave: no listening socket");

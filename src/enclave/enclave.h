@@ -30,8 +30,8 @@
 #include "common/alloc.h"
 #include "common/err.h"
 
-#define DAAS_ENCLAVE_PK_LEN 32   /* Ed25519 public key */
-#define DAAS_ENCLAVE_SIG_LEN 64  /* Ed25519 signature */
+#define DAAS_ENCLAVE_PK_LEN 32      /* Ed25519 public key */
+#define DAAS_ENCLAVE_SIG_LEN 64     /* Ed25519 signature */
 #define DAAS_ENCLAVE_DOC_MAX 0x3000 /* largest attestation document (NSM response cap) */
 #define DAAS_ENCLAVE_NSM_DEV "/dev/nsm"
 #define DAAS_ENCLAVE_DEBUG_MODULE_PREFIX "daas-debug-"
@@ -42,13 +42,12 @@ enum { DAAS_ENCLAVE_INTENT_PROCESS_DATA = 0 }; /* Nautilus' scope 0 */
 
 /* Appends BCS(IntentMessage) = intent (u8) ‖ timestamp_ms (u64 LE) ‖ payload (the BCS of
  * the app struct, copied as is) to out. Errors: DAAS_ETOOBIG (out's cap). */
-DAAS_MUST_USE int daas_enclave_intent_bcs(uint8_t intent, uint64_t timestamp_ms,
-                                          daas_bytes payload, daas_buf *out, daas_err *err);
+DAAS_MUST_USE int daas_enclave_intent_bcs(uint8_t intent, uint64_t timestamp_ms, daas_bytes payload,
+                                          daas_buf *out, daas_err *err);
 
 /* Splits an IntentMessage: *payload points into msg. Errors: DAAS_EINVAL (< 9 bytes). */
-DAAS_MUST_USE int daas_enclave_intent_parse(daas_bytes msg, uint8_t *intent,
-                                            uint64_t *timestamp_ms, daas_bytes *payload,
-                                            daas_err *err);
+DAAS_MUST_USE int daas_enclave_intent_parse(daas_bytes msg, uint8_t *intent, uint64_t *timestamp_ms,
+                                            daas_bytes *payload, daas_err *err);
 
 /* True when sig is the pure Ed25519 (RFC 8032) signature by pk of the IntentMessage's BCS
  * bytes, as Move's enclave::verify_signature checks it. Thread: any. */
@@ -143,8 +142,7 @@ typedef void (*daas_enclave_handler)(daas_enclave *e, void *arg, const daas_http
  * copied). Only before daas_enclave_serve. Errors: DAAS_EEXIST (same method and path),
  * DAAS_EINVAL (after serve, bad arguments). */
 DAAS_MUST_USE int daas_enclave_route_add(daas_enclave *e, const char *method, const char *path,
-                                         daas_enclave_handler handler, void *arg,
-                                         daas_err *err);
+                                         daas_enclave_handler handler, void *arg, daas_err *err);
 
 /* Dispatches one request through the route table: 404 {"error": ...} for an unknown path,
  * 405 for a known path with another method. Usable with a capture response (tests). */

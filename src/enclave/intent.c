@@ -87,13 +87,12 @@ void daas_enclave__key_wipe(daas_enclave__key *k)
 
 /* Contract in enclave_int.h. */
 int daas_enclave__intent_sign(const daas_enclave__key *k, uint8_t intent, uint64_t timestamp_ms,
-                              daas_bytes payload, uint8_t sig[DAAS_ENCLAVE_SIG_LEN],
-                              daas_err *err)
+                              daas_bytes payload, uint8_t sig[DAAS_ENCLAVE_SIG_LEN], daas_err *err)
 {
     daas_buf b;
     int rc = build(intent, timestamp_ms, payload, &b, err);
-    if (rc == DAAS_OK && crypto_sign_detached(sig, NULL, (const uint8_t *)b.data, b.len,
-                                              k->sk) != 0)
+    if (rc == DAAS_OK &&
+        crypto_sign_detached(sig, NULL, (const uint8_t *)b.data, b.len, k->sk) != 0)
         rc = daas_fail(err, DAAS_ECRYPTO, "intent message: Ed25519 signing failed");
     daas_buf_fini(&b);
     return rc;

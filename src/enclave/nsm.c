@@ -155,8 +155,8 @@ static int nsm_error(cbor_item_t *v, daas_err *err)
 {
     if (!cbor_isa_string(v) || !cbor_string_is_definite(v) || cbor_string_length(v) > 64)
         return daas_fail(err, DAAS_EINVAL, "nsm: malformed Error response");
-    return daas_fail(err, DAAS_EREMOTE, "nsm answered Error: %.*s",
-                     (int)cbor_string_length(v), (const char *)cbor_string_handle(v));
+    return daas_fail(err, DAAS_EREMOTE, "nsm answered Error: %.*s", (int)cbor_string_length(v),
+                     (const char *)cbor_string_handle(v));
 }
 
 /* Contract in enclave.h. */
@@ -171,8 +171,7 @@ int daas_enclave_nsm_response(daas_bytes resp, daas_buf *doc, daas_err *err)
         rc = daas_fail(err, DAAS_EINVAL, "nsm: response is not CBOR (at byte %zu)",
                        res.error.position);
     else if (res.read != resp.len)
-        rc = daas_fail(err, DAAS_EINVAL, "nsm: %zu bytes after the response",
-                       resp.len - res.read);
+        rc = daas_fail(err, DAAS_EINVAL, "nsm: %zu bytes after the response", resp.len - res.read);
     else if (!cbor_isa_map(top) || cbor_map_size(top) != 1)
         rc = daas_fail(err, DAAS_EINVAL, "nsm: unexpected response");
     else if (map_get(top, "Attestation") != NULL)
@@ -205,8 +204,7 @@ static int nsm_ioctl(int fd, daas_bytes req, uint8_t *resp, size_t *resp_len, da
 }
 
 /* Contract in enclave.h. */
-int daas_enclave_nsm_attest(const char *dev, daas_bytes public_key, daas_buf *doc,
-                            daas_err *err)
+int daas_enclave_nsm_attest(const char *dev, daas_bytes public_key, daas_buf *doc, daas_err *err)
 {
     daas_buf req;
     size_t n = NSM_RESPONSE_MAX;

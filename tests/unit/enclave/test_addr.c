@@ -68,12 +68,36 @@ static void expect_bad(const char *s)
 
 static void test_parse_bad(void **state)
 {
-    static const char *const bad[] = {
-        "", "vsock", "vsock:", "vsock:1", "vsock:1:", "vsock::1", "vsock:-1:2", "vsock:+1:2",
-        "vsock:1:x", "vsock:4294967296:1", "vsock:1:4294967296", "vsock: 1:2", "vsock:1:2:3",
-        "unix:", "tcp:", "tcp:host", "tcp::80", "tcp:h:", "tcp:h:65536", "tcp:h:-1",
-        "tcp:::1:80", "tcp:[::1]80", "tcp:[::1", "tcp:[]:80", "tcp:a b:1", "tcp:a/b:1",
-        "http://x:1", "TCP:h:1", "tcp:h:0x10", "tcp:h:99999999999"};
+    static const char *const bad[] = {"",
+                                      "vsock",
+                                      "vsock:",
+                                      "vsock:1",
+                                      "vsock:1:",
+                                      "vsock::1",
+                                      "vsock:-1:2",
+                                      "vsock:+1:2",
+                                      "vsock:1:x",
+                                      "vsock:4294967296:1",
+                                      "vsock:1:4294967296",
+                                      "vsock: 1:2",
+                                      "vsock:1:2:3",
+                                      "unix:",
+                                      "tcp:",
+                                      "tcp:host",
+                                      "tcp::80",
+                                      "tcp:h:",
+                                      "tcp:h:65536",
+                                      "tcp:h:-1",
+                                      "tcp:::1:80",
+                                      "tcp:[::1]80",
+                                      "tcp:[::1",
+                                      "tcp:[]:80",
+                                      "tcp:a b:1",
+                                      "tcp:a/b:1",
+                                      "http://x:1",
+                                      "TCP:h:1",
+                                      "tcp:h:0x10",
+                                      "tcp:h:99999999999"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         expect_bad(bad[i]);
     char long_path[200] = "unix:";
@@ -228,9 +252,9 @@ static void test_tcp(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_parse_good),   cmocka_unit_test(test_parse_bad),
-        cmocka_unit_test(test_equal),        cmocka_unit_test(test_vsock_socket),
-        cmocka_unit_test(test_unix),         cmocka_unit_test(test_tcp),
+        cmocka_unit_test(test_parse_good), cmocka_unit_test(test_parse_bad),
+        cmocka_unit_test(test_equal),      cmocka_unit_test(test_vsock_socket),
+        cmocka_unit_test(test_unix),       cmocka_unit_test(test_tcp),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -47,9 +47,9 @@ static int setup(void **state)
         f->pk[i] = (uint8_t)(i * 7 + 1);
     assert_int_equal(daas_enclave_debug_ca_open(f->cadir, &f->ca, NULL), DAAS_OK);
     daas_buf_init(&f->doc, DAAS_ENCLAVE_DOC_MAX);
-    assert_int_equal(daas_enclave_debug_doc(f->ca, MODULE, NOW_MS, DAAS_BYTES(f->pk, 32),
-                                            &f->doc, NULL),
-                     DAAS_OK);
+    assert_int_equal(
+        daas_enclave_debug_doc(f->ca, MODULE, NOW_MS, DAAS_BYTES(f->pk, 32), &f->doc, NULL),
+        DAAS_OK);
     *state = f;
     return 0;
 }
@@ -155,9 +155,9 @@ static void test_payload_fields(void **state)
     fx *f = *state;
     daas_bytes raw, sig;
     cbor_item_t *m = payload_of(f, &raw, &sig);
-    static const char *const order[] = {"module_id", "digest", "timestamp", "pcrs",
-                                        "certificate", "cabundle", "public_key",
-                                        "user_data", "nonce"};
+    static const char *const order[] = {"module_id",  "digest",      "timestamp",
+                                        "pcrs",       "certificate", "cabundle",
+                                        "public_key", "user_data",   "nonce"};
     assert_true(cbor_isa_map(m));
     assert_int_equal(cbor_map_size(m), 9);
     for (int i = 0; i < 9; i++)
@@ -216,14 +216,13 @@ static bool sig_ok(X509 *leaf, daas_bytes payload, daas_bytes sig)
     assert_int_equal(daas_buf_append(&tbs, len, 2), DAAS_OK);
     assert_int_equal(daas_buf_append(&tbs, payload.ptr, payload.len), DAAS_OK);
     ECDSA_SIG *es = ECDSA_SIG_new();
-    assert_int_equal(ECDSA_SIG_set0(es, BN_bin2bn(sig.ptr, 48, NULL),
-                                    BN_bin2bn(sig.ptr + 48, 48, NULL)), 1);
+    assert_int_equal(
+        ECDSA_SIG_set0(es, BN_bin2bn(sig.ptr, 48, NULL), BN_bin2bn(sig.ptr + 48, 48, NULL)), 1);
     uint8_t *der = NULL;
     int dlen = i2d_ECDSA_SIG(es, &der);
     assert_true(dlen > 0);
     EVP_MD_CTX *md = EVP_MD_CTX_new();
-    assert_int_equal(EVP_DigestVerifyInit(md, NULL, EVP_sha384(), NULL, X509_get0_pubkey(leaf)),
-                     1);
+    assert_int_equal(EVP_DigestVerifyInit(md, NULL, EVP_sha384(), NULL, X509_get0_pubkey(leaf)), 1);
     bool ok = EVP_DigestVerify(md, der, (size_t)dlen, (const uint8_t *)tbs.data, tbs.len) == 1;
     EVP_MD_CTX_free(md);
     OPENSSL_free(der);
@@ -313,8 +312,7 @@ static void test_no_public_key_and_bad_args(void **state)
     daas_buf doc;
     daas_err err = {0};
     daas_buf_init(&doc, DAAS_ENCLAVE_DOC_MAX);
-    assert_int_equal(daas_enclave_debug_doc(f->ca, MODULE, NOW_MS, DAAS_BYTES(NULL, 0), &doc,
-                                            NULL),
+    assert_int_equal(daas_enclave_debug_doc(f->ca, MODULE, NOW_MS, DAAS_BYTES(NULL, 0), &doc, NULL),
                      DAAS_OK);
     cbor_item_t *top = load_all(doc.data, doc.len), *p = cbor_array_get(top, 2);
     cbor_item_t *m = load_all(cbor_bytestring_handle(p), cbor_bytestring_length(p));
@@ -323,15 +321,15 @@ static void test_no_public_key_and_bad_args(void **state)
     cbor_decref(&p);
     cbor_decref(&top);
     daas_buf_reset(&doc);
-    assert_int_equal(daas_enclave_debug_doc(f->ca, "i-0123-enc0", NOW_MS, DAAS_BYTES(f->pk, 32),
-                                            &doc, &err),
-                     DAAS_EINVAL);
+    assert_int_equal(
+        daas_enclave_debug_doc(f->ca, "i-0123-enc0", NOW_MS, DAAS_BYTES(f->pk, 32), &doc, &err),
+        DAAS_EINVAL);
     assert_int_equal(doc.len, 0);
     daas_buf_fini(&doc);
     daas_buf_init(&doc, 100); /* too small for any document */
-    assert_int_equal(daas_enclave_debug_doc(f->ca, MODULE, NOW_MS, DAAS_BYTES(f->pk, 32), &doc,
-                                            NULL),
-                     DAAS_ETOOBIG);
+    assert_int_equal(
+        daas_enclave_debug_doc(f->ca, MODULE, NOW_MS, DAAS_BYTES(f->pk, 32), &doc, NULL),
+        DAAS_ETOOBIG);
     daas_buf_fini(&doc);
 }
 

@@ -55,11 +55,10 @@ static int teardown(void **state)
 
 /* Runs one request through the route table; returns the status, body in *body (freed by
  * the caller with daas_free). */
-static int call(daas_enclave *e, const char *method, const char *path, const char *body,
-                char **out)
+static int call(daas_enclave *e, const char *method, const char *path, const char *body, char **out)
 {
-    daas_http_req req = {.method = method, .target = path, .path = path, .query = "",
-                         .remote = "test"};
+    daas_http_req req = {
+        .method = method, .target = path, .path = path, .query = "", .remote = "test"};
     if (body != NULL)
         req.body = DAAS_BYTES(body, strlen(body));
     daas_http_resp *resp = daas_http_capture_new();
@@ -100,8 +99,8 @@ static void test_ping_and_health(void **state)
     daas_free(body);
     assert_int_equal(call(f->e, "GET", "/health_check", NULL, &body), 200);
     daas_enclave_public_key(f->e, pk);
-    char *want = daas_xasprintf("{\"pk\":\"%s\",\"endpoints_status\":{}}",
-                                enc_hex(pk, 32, hex, sizeof hex));
+    char *want =
+        daas_xasprintf("{\"pk\":\"%s\",\"endpoints_status\":{}}", enc_hex(pk, 32, hex, sizeof hex));
     assert_string_equal(body, want);
     daas_free(want);
     daas_free(body);
@@ -183,12 +182,10 @@ static void test_routes(void **state)
     int calls = 0;
     daas_err err = {0};
     uint8_t pk[32], sig[64];
-    assert_int_equal(daas_enclave_route_add(f->e, "POST", "/sign", on_sign, &calls, NULL),
-                     DAAS_OK);
+    assert_int_equal(daas_enclave_route_add(f->e, "POST", "/sign", on_sign, &calls, NULL), DAAS_OK);
     assert_int_equal(daas_enclave_route_add(f->e, "POST", "/sign", on_sign, &calls, &err),
                      DAAS_EEXIST);
-    assert_int_equal(daas_enclave_route_add(f->e, "GET", "nope", on_sign, NULL, NULL),
-                     DAAS_EINVAL);
+    assert_int_equal(daas_enclave_route_add(f->e, "GET", "nope", on_sign, NULL, NULL), DAAS_EINVAL);
     assert_int_equal(call(f->e, "POST", "/sign", "hello", &body), 200);
     assert_int_equal(calls, 1);
     json_t *j = json_loads(body, 0, NULL);

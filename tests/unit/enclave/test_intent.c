@@ -23,16 +23,16 @@
 #define SERDE_HEX "0020b1d110960100000d53616e204672616e636973636f0d00000000000000"
 #define WEATHER_HEX "00a0743a37960100000d53616e204672616e636973636f0d00000000000000"
 #define WEATHER_PK "e8e62201dbe293b703c759f653107acbc2c911fa1d2e66f2c747bec95971a2af"
-#define WEATHER_SIG                                                                            \
-    "77b6d8be225440d00f3d6eb52e91076a8927cebfb520e58c19daf31ecf06b3798ec3d3ce9630a9eceee46d24f0" \
+#define WEATHER_SIG                                                                                \
+    "77b6d8be225440d00f3d6eb52e91076a8927cebfb520e58c19daf31ecf06b3798ec3d3ce9630a9eceee46d24f0"   \
     "57794a60dd781657cb06d952269cfc5ae19500"
-#define TWITTER_HEX                                                                            \
-    "00012d1b3a960100000c6d797374656e696e7465726e20101ce8865558e08408b83f60ee9e78843d03d547c850" \
+#define TWITTER_HEX                                                                                \
+    "00012d1b3a960100000c6d797374656e696e7465726e20101ce8865558e08408b83f60ee9e78843d03d547c850"   \
     "cbe12cb599e17833dd3e"
 #define TWITTER_ADDR "101ce8865558e08408b83f60ee9e78843d03d547c850cbe12cb599e17833dd3e"
 #define TWITTER_PK "8388dcf98a89b997606984c58bb77d1a761cd04ad9ad8e109aec87ac0ba6b01b"
-#define TWITTER_SIG                                                                            \
-    "c1d19cd522f81033f5314623a87c92977e65d3b1efc03d64221e9128acb906fdd8339433408c8feb17653a0b92" \
+#define TWITTER_SIG                                                                                \
+    "c1d19cd522f81033f5314623a87c92977e65d3b1efc03d64221e9128acb906fdd8339433408c8feb17653a0b92"   \
     "e4014d80a2a346d9415479efb8c8a38cfc400e"
 /* RFC 8032 §7.1 TEST 1 */
 #define RFC_SEED "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60"
@@ -61,9 +61,9 @@ static void expect_bcs(uint64_t ts, daas_buf *payload, const char *want)
     daas_buf msg;
     char hex[512];
     daas_buf_init(&msg, 0);
-    assert_int_equal(daas_enclave_intent_bcs(0, ts, DAAS_BYTES(payload->data, payload->len),
-                                             &msg, NULL),
-                     DAAS_OK);
+    assert_int_equal(
+        daas_enclave_intent_bcs(0, ts, DAAS_BYTES(payload->data, payload->len), &msg, NULL),
+        DAAS_OK);
     assert_string_equal(enc_hex(msg.data, msg.len, hex, sizeof hex), want);
     daas_buf_fini(&msg);
 }
@@ -180,9 +180,12 @@ static void test_sign_known_seed(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_bcs_vectors),     cmocka_unit_test(test_bcs_cap),
-        cmocka_unit_test(test_weather_signature), cmocka_unit_test(test_twitter_signature),
-        cmocka_unit_test(test_parse),           cmocka_unit_test(test_sign_known_seed),
+        cmocka_unit_test(test_bcs_vectors),
+        cmocka_unit_test(test_bcs_cap),
+        cmocka_unit_test(test_weather_signature),
+        cmocka_unit_test(test_twitter_signature),
+        cmocka_unit_test(test_parse),
+        cmocka_unit_test(test_sign_known_seed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

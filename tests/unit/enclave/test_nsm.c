@@ -20,11 +20,11 @@
 #include "enclave_test.h"
 
 /* SPEC: specs/nautilus.md §5.2: Nautilus' request is this 45-byte prefix, then the key. */
-#define REQ_PREFIX                                                                             \
-    "a16b4174746573746174696f6ea369757365725f64617461f6656e6f6e6365f66a7075626c69635f6b6579" \
+#define REQ_PREFIX                                                                                 \
+    "a16b4174746573746174696f6ea369757365725f64617461f6656e6f6e6365f66a7075626c69635f6b6579"       \
     "5820"
-#define REQ_ALL_NULL                                                                           \
-    "a16b4174746573746174696f6ea369757365725f64617461f6656e6f6e6365f66a7075626c69635f6b6579" \
+#define REQ_ALL_NULL                                                                               \
+    "a16b4174746573746174696f6ea369757365725f64617461f6656e6f6e6365f66a7075626c69635f6b6579"       \
     "f6"
 
 static void test_request_nautilus(void **state)
@@ -81,7 +81,7 @@ static int respond(const char *h, daas_buf *doc, daas_err *err)
 }
 
 #define ATT "6b4174746573746174696f6e" /* "Attestation" */
-#define DOC "68646f63756d656e74"         /* "document" */
+#define DOC "68646f63756d656e74"       /* "document" */
 
 static void test_response_definite(void **state)
 {
@@ -104,8 +104,12 @@ static void test_response_indefinite_and_order(void **state)
 {
     daas_buf doc;
     /* Indefinite maps at both levels, and another key before "document". */
-    assert_int_equal(respond("bf" ATT "bf" "6474797065" "6161" DOC "43aabbcc" "ff" "ff", &doc,
-                             NULL),
+    assert_int_equal(respond("bf" ATT "bf"
+                             "6474797065"
+                             "6161" DOC "43aabbcc"
+                             "ff"
+                             "ff",
+                             &doc, NULL),
                      DAAS_OK);
     assert_int_equal(doc.len, 3);
     assert_memory_equal(doc.data, "\xaa\xbb\xcc", 3);
@@ -137,15 +141,27 @@ static void expect_bad(const char *h, const char *why)
 static void test_response_malformed(void **state)
 {
     expect_bad("ff", "not CBOR");
-    expect_bad("a1" ATT "a1" DOC "4401", "not CBOR");            /* truncated */
-    expect_bad("a1" ATT "a1" DOC "4101" "00", "after the response"); /* trailing byte */
-    expect_bad("674c6f636b504352", "unexpected");                  /* text "LockPCR" */
-    expect_bad("a1" "6947657452616e646f6d" "a1" "6672616e646f6d" "4101", "unexpected");
-    expect_bad("a1" ATT "a1" DOC "6161", "without a document");    /* text, not bstr */
+    expect_bad("a1" ATT "a1" DOC "4401", "not CBOR"); /* truncated */
+    expect_bad("a1" ATT "a1" DOC "4101"
+               "00",
+               "after the response");             /* trailing byte */
+    expect_bad("674c6f636b504352", "unexpected"); /* text "LockPCR" */
+    expect_bad("a1"
+               "6947657452616e646f6d"
+               "a1"
+               "6672616e646f6d"
+               "4101",
+               "unexpected");
+    expect_bad("a1" ATT "a1" DOC "6161", "without a document"); /* text, not bstr */
     expect_bad("a1" ATT "a0", "without a document");
-    expect_bad("a1" ATT "a1" DOC "40", "0 bytes");                /* empty document */
-    expect_bad("a2" ATT "a0" "654572726f72" "6161", "unexpected"); /* two keys */
-    expect_bad("a1654572726f72" "01", "malformed Error");
+    expect_bad("a1" ATT "a1" DOC "40", "0 bytes"); /* empty document */
+    expect_bad("a2" ATT "a0"
+               "654572726f72"
+               "6161",
+               "unexpected"); /* two keys */
+    expect_bad("a1654572726f72"
+               "01",
+               "malformed Error");
 }
 
 static void test_device_absent(void **state)
