@@ -271,6 +271,12 @@ static int load_shared(dn_exec *ex, const daas_sui_input *in, dn_obj *o, daas_er
         return daas_fail(err, DAAS_EINVAL, "Object used as shared is not shared");
     if (o->isv != in->initial_shared_version)
         return daas_fail(err, DAAS_EINVAL, "Wrong initial version given for shared object");
+    /* The Clock (0x6) is read-only: Sui refuses it as a mutable input before execution. */
+    static const uint8_t clock_id[DAAS_SUI_ADDRESS_LEN] = {[DAAS_SUI_ADDRESS_LEN - 1] = 6};
+    if (in->mutability != DAAS_SUI_SHARED_IMMUTABLE && memcmp(in->shared_id, clock_id, 32) == 0)
+        return daas_fail(err, DAAS_EINVAL,
+                         "Argument ImmutableParameterExpectedError: the Clock object 0x6 can "
+                         "only be passed as an immutable shared input");
     o->input_mut = in->mutability != DAAS_SUI_SHARED_IMMUTABLE;
     o->shared_imm = !o->input_mut;
     return DAAS_OK;

@@ -242,6 +242,19 @@ static void test_genesis_clock_and_ledger(void **state)
     json_decref(j);
     assert_int_equal(dt_isv(c.d, ledger), 1);
     assert_int_equal(daas_devnet_set_clock(c.d, -1, NULL), DAAS_EINVAL);
+    /* the Clock is read-only: refused as a mutable shared input, before execution */
+    uint8_t gas[32], me[32];
+    daas_sui_key *k = dt_funded(&c, gas, NULL);
+    dt_addr(k, me);
+    dt_ptb p;
+    dt_ptb_init(&p);
+    dt_pay(&p, dt_ref(c.d, gas));
+    dt_shared(&p, CLOCK_ID, 1, true);
+    daas_sui_arg amt = dt_u64(&p, 1);
+    daas_sui_arg coin = dt_result(dt_split(&p, dt_gas(), &amt, 1));
+    dt_transfer(&p, &coin, 1, dt_address(&p, me));
+    dt_rejects(c.d, &p, k, "ImmutableParameterExpectedError");
+    daas_sui_key_free(&k);
     dt_chain_fini(&c);
 }
 
