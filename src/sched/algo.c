@@ -430,6 +430,7 @@ static int32_t score_all(daas_sched_state *st, const pod_ctx *c, uint32_t *feasi
     return best;
 }
 
+/* Contract in sched.h. */
 int daas_sched_schedule(daas_sched_state *st, const daas_sched_pod *pod, daas_sched_result *out,
                         daas_err *err)
 {
@@ -458,6 +459,7 @@ int daas_sched_schedule(daas_sched_state *st, const daas_sched_pod *pod, daas_sc
     return DAAS_OK;
 }
 
+/* Contract in sched.h. */
 void daas_sched_result_fini(daas_sched_result *r)
 {
     daas_free(r->reason);

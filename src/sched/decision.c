@@ -30,6 +30,7 @@ static void copy_name(char *dst, const char *src, size_t n)
     dst[n] = '\0';
 }
 
+/* Contract in sched.h. */
 int daas_sched_decide(daas_sched_state *st, const daas_sched_pod *pod, uint64_t timestamp_ms,
                       daas_sched_result *res, daas_sched_decision *dec, daas_err *err)
 {
@@ -55,6 +56,7 @@ static int decision_check(const daas_sched_decision *d, daas_err *err)
     return rc;
 }
 
+/* Contract in sched.h. */
 int daas_sched_decision_encode(const daas_sched_decision *d, daas_buf *out, daas_err *err)
 {
     int rc = decision_check(d, err);
@@ -98,6 +100,7 @@ static int get_digest(daas_sui_bcs_reader *r, const char *what, uint8_t out[32],
     return rc;
 }
 
+/* Contract in sched.h. */
 int daas_sched_decision_decode(daas_bytes in, daas_sched_decision *d, daas_err *err)
 {
     daas_sui_bcs_reader r;
@@ -127,6 +130,7 @@ int daas_sched_decision_decode(daas_bytes in, daas_sched_decision *d, daas_err *
     return rc;
 }
 
+/* Contract in sched.h. */
 int daas_sched_decision_signing_bytes(const daas_sched_decision *d, daas_buf *out,
                                       daas_err *err)
 {
@@ -138,6 +142,7 @@ int daas_sched_decision_signing_bytes(const daas_sched_decision *d, daas_buf *ou
     return daas_sched_decision_encode(d, out, err);
 }
 
+/* Contract in sched.h. */
 int daas_sched_decision_sign(const daas_sched_decision *d, const uint8_t sk[DAAS_SCHED_SECKEY_LEN],
                              uint8_t sig[DAAS_SCHED_SIG_LEN], daas_err *err)
 {
@@ -153,6 +158,7 @@ int daas_sched_decision_sign(const daas_sched_decision *d, const uint8_t sk[DAAS
     return rc;
 }
 
+/* Contract in sched.h. */
 int daas_sched_decision_verify(const daas_sched_decision *d,
                                const uint8_t pk[DAAS_SCHED_PUBKEY_LEN],
                                const uint8_t sig[DAAS_SCHED_SIG_LEN], daas_err *err)
@@ -171,6 +177,7 @@ int daas_sched_decision_verify(const daas_sched_decision *d,
 
 /* ---- Merkle ---- */
 
+/* Contract in sched.h. */
 void daas_sched_merkle_leaf(daas_bytes signing_bytes, uint8_t out[DAAS_SCHED_DIGEST_LEN])
 {
     static const uint8_t tag = 0x00;
@@ -190,6 +197,7 @@ static void inner(const uint8_t l[32], const uint8_t r[32], uint8_t out[32])
     crypto_generichash(out, 32, in, sizeof(in), NULL, 0);
 }
 
+/* Contract in sched.h. */
 int daas_sched_merkle_root(const uint8_t (*leaves)[DAAS_SCHED_DIGEST_LEN], size_t n,
                            uint8_t root[DAAS_SCHED_DIGEST_LEN], daas_err *err)
 {
@@ -210,6 +218,7 @@ int daas_sched_merkle_root(const uint8_t (*leaves)[DAAS_SCHED_DIGEST_LEN], size_
     return DAAS_OK;
 }
 
+/* Contract in sched.h. */
 int daas_sched_batch_signing_bytes(const uint8_t root[DAAS_SCHED_DIGEST_LEN], uint64_t first_seq,
                                    uint64_t count, uint64_t timestamp_ms, daas_buf *out,
                                    daas_err *err)

@@ -29,6 +29,7 @@ struct daas_sched__chunk {
 
 #define ARENA_CHUNK 4096
 
+/* Contract in sched_int.h. */
 void *daas_sched__arena_alloc(daas_sched__chunk **head, size_t n)
 {
     n = (n + 15) & ~(size_t)15;
@@ -45,6 +46,7 @@ void *daas_sched__arena_alloc(daas_sched__chunk **head, size_t n)
     return p;
 }
 
+/* Contract in sched_int.h. */
 char *daas_sched__arena_str(daas_sched__chunk **head, const char *s, size_t n)
 {
     char *p = daas_sched__arena_alloc(head, n + 1);
@@ -54,6 +56,7 @@ char *daas_sched__arena_str(daas_sched__chunk **head, const char *s, size_t n)
     return p;
 }
 
+/* Contract in sched_int.h. */
 void daas_sched__arena_free(daas_sched__chunk **head)
 {
     daas_sched__chunk *c = *head;
@@ -86,6 +89,7 @@ static int str_check(const char *s, bool allow_empty, const char *what, daas_err
     return DAAS_OK;
 }
 
+/* Contract in sched_int.h. */
 int daas_sched__name_check(const char *s, const char *what, daas_err *err)
 {
     return str_check(s, false, what, err);
@@ -146,6 +150,7 @@ static int taints_check(const daas_sched_taint *t, size_t n, daas_err *err)
     return rc;
 }
 
+/* Contract in sched_int.h. */
 int daas_sched__node_check(const daas_sched_node *n, daas_err *err)
 {
     int rc = str_check(n->name, false, "node name", err);
@@ -158,6 +163,7 @@ int daas_sched__node_check(const daas_sched_node *n, daas_err *err)
     return rc;
 }
 
+/* Contract in sched_int.h. */
 int daas_sched__binding_check(const daas_sched_binding *b, daas_err *err)
 {
     int rc = str_check(b->uid, false, "pod uid", err);
@@ -168,6 +174,7 @@ int daas_sched__binding_check(const daas_sched_binding *b, daas_err *err)
     return rc;
 }
 
+/* Contract in sched_int.h. */
 bool daas_sched__parse_i64(const char *s, int64_t *out)
 {
     bool neg = false;
@@ -259,6 +266,7 @@ static int tolerations_check(const daas_sched_toleration *t, size_t n, daas_err 
     return rc;
 }
 
+/* Contract in sched.h. */
 int daas_sched_pod_check(const daas_sched_pod *p, daas_err *err)
 {
     int rc = str_check(p->uid, false, "pod uid", err);
@@ -358,6 +366,7 @@ static int size_check(daas_buf *out, size_t start, int rc, const char *what, daa
                      DAAS_SCHED_MAX_DELTA_BYTES);
 }
 
+/* Contract in sched.h. */
 int daas_sched_delta_encode(const daas_sched_delta *d, daas_buf *out, daas_err *err)
 {
     size_t start = out->len;
@@ -433,6 +442,7 @@ static int put_tolerations(daas_buf *b, const daas_sched_pod *p)
     return rc;
 }
 
+/* Contract in sched.h. */
 int daas_sched_pod_encode(const daas_sched_pod *p, daas_buf *out, daas_err *err)
 {
     size_t start = out->len;
@@ -581,6 +591,7 @@ static int dec_start(dec *d, daas_bytes in, daas_err *err)
     return DAAS_OK;
 }
 
+/* Contract in sched.h. */
 int daas_sched_delta_decode(daas_bytes in, daas_sched_delta *out, daas_err *err)
 {
     dec d;
@@ -601,6 +612,7 @@ int daas_sched_delta_decode(daas_bytes in, daas_sched_delta *out, daas_err *err)
     return DAAS_OK;
 }
 
+/* Contract in sched.h. */
 void daas_sched_delta_fini(daas_sched_delta *d)
 {
     daas_sched__chunk *mem = d->_mem;
@@ -693,6 +705,7 @@ static int get_pod(dec *d, daas_sched_pod *p)
     return rc;
 }
 
+/* Contract in sched.h. */
 int daas_sched_pod_decode(daas_bytes in, daas_sched_pod_msg *m, daas_err *err)
 {
     dec d;
@@ -713,6 +726,7 @@ int daas_sched_pod_decode(daas_bytes in, daas_sched_pod_msg *m, daas_err *err)
     return DAAS_OK;
 }
 
+/* Contract in sched.h. */
 void daas_sched_pod_msg_fini(daas_sched_pod_msg *m)
 {
     daas_sched__chunk *mem = m->_mem;

@@ -54,12 +54,14 @@ static void map_grow(daas_sched__map *m)
     daas_free(old.slots);
 }
 
+/* Contract in sched_int.h. */
 void daas_sched__map_fini(daas_sched__map *m)
 {
     daas_free(m->slots);
     memset(m, 0, sizeof(*m));
 }
 
+/* Contract in sched_int.h. */
 uintptr_t daas_sched__map_get(const daas_sched__map *m, const char *key, size_t klen)
 {
     if (m->cap == 0)
@@ -68,6 +70,7 @@ uintptr_t daas_sched__map_get(const daas_sched__map *m, const char *key, size_t 
     return s->hash ? s->val : 0;
 }
 
+/* Contract in sched_int.h. */
 void daas_sched__map_put(daas_sched__map *m, const char *key, size_t klen, uintptr_t val)
 {
     if ((m->n + 1) * 2 > m->cap)
@@ -77,6 +80,7 @@ void daas_sched__map_put(daas_sched__map *m, const char *key, size_t klen, uintp
     m->n++;
 }
 
+/* Contract in sched_int.h. */
 void daas_sched__map_del(daas_sched__map *m, const char *key, size_t klen)
 {
     if (m->cap == 0)
@@ -124,6 +128,7 @@ static uint32_t intern(daas_sched_state *st, const char *name)
     return rid;
 }
 
+/* Contract in sched_int.h. */
 uint32_t daas_sched__rid(const daas_sched_state *st, const char *name)
 {
     uintptr_t v = daas_sched__map_get(&st->rname_map, name, strlen(name));
@@ -200,6 +205,7 @@ static void owner_release(daas_sched_state *st, daas_sched__owner *o)
     daas_free(o);
 }
 
+/* Contract in sched_int.h. */
 void daas_sched__refresh_stakes(daas_sched_state *st)
 {
     if (!st->stakes_dirty)
@@ -486,6 +492,7 @@ static int pod_removed(daas_sched_state *st, const char *uid, daas_err *err)
 
 /* ---- public ---- */
 
+/* Contract in sched.h. */
 daas_sched_state *daas_sched_state_new(void)
 {
     if (sodium_init() < 0)
@@ -498,6 +505,7 @@ daas_sched_state *daas_sched_state_new(void)
     return st;
 }
 
+/* Contract in sched.h. */
 void daas_sched_state_free(daas_sched_state **pst)
 {
     daas_sched_state *st = pst ? *pst : NULL;
@@ -525,21 +533,25 @@ void daas_sched_state_free(daas_sched_state **pst)
     *pst = NULL;
 }
 
+/* Contract in sched.h. */
 uint64_t daas_sched_state_seq(const daas_sched_state *st)
 {
     return st->seq;
 }
 
+/* Contract in sched.h. */
 void daas_sched_state_digest(const daas_sched_state *st, uint8_t out[DAAS_SCHED_DIGEST_LEN])
 {
     memcpy(out, st->digest, DAAS_SCHED_DIGEST_LEN);
 }
 
+/* Contract in sched.h. */
 size_t daas_sched_state_nodes(const daas_sched_state *st)
 {
     return st->n_nodes;
 }
 
+/* Contract in sched.h. */
 size_t daas_sched_state_pods(const daas_sched_state *st)
 {
     return st->n_pods;
@@ -559,6 +571,7 @@ static int apply_body(daas_sched_state *st, const daas_sched_delta *d, daas_err 
     }
 }
 
+/* Contract in sched.h. */
 int daas_sched_state_apply(daas_sched_state *st, const daas_sched_delta *d, daas_err *err)
 {
     if (d->seq != st->seq + 1)
@@ -579,6 +592,7 @@ int daas_sched_state_apply(daas_sched_state *st, const daas_sched_delta *d, daas
     return DAAS_OK;
 }
 
+/* Contract in sched.h. */
 int daas_sched_state_apply_bcs(daas_sched_state *st, daas_bytes in, daas_err *err)
 {
     daas_sched_delta d;
