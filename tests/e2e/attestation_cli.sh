@@ -91,7 +91,7 @@ expect_code "a debug root that is not a certificate" 1 'debug root is not a PEM 
 SOCK=$T/enclave.sock
 "$DAAS_BIN" enclave --listen "unix:$SOCK" --debug-ca "$T/devca" >>"$T/enclave.log" 2>&1 &
 ENCLAVE_PID=$!
-trap 'st=$?; kill "$ENCLAVE_PID" 2>/dev/null; (exit $st); cleanup' EXIT
+trap 'st=$?; kill "$ENCLAVE_PID" 2>/dev/null || true; (exit $st); cleanup' EXIT
 for _ in $(seq 100); do
   curl -s --unix-socket "$SOCK" http://enclave/health_check -o "$T/health.json" 2>/dev/null && break
   kill -0 "$ENCLAVE_PID" 2>/dev/null || { cat "$T/enclave.log"; fail "daas enclave exited"; }
