@@ -8,6 +8,8 @@
 #ifndef DAAS_CMD_CMD_H
 #define DAAS_CMD_CMD_H
 
+#include <signal.h>
+
 typedef struct daas_cmd {
     const char *name;
     const char *summary;
@@ -22,5 +24,11 @@ int daas_cmd_auth(int argc, char **argv);
 int daas_cmd_attestation(int argc, char **argv);
 int daas_cmd_enclave(int argc, char **argv);
 int daas_cmd_vsock_proxy(int argc, char **argv);
+
+/* cmdutil.c: the level of a --log-level name (debug, info, warn, error), or -1. */
+int daas_cmd_log_level(const char *s);
+/* Blocks SIGINT and SIGTERM in this thread and every thread it starts (the caller then
+ * sigwait()s on *set) and ignores SIGPIPE. Call before starting threads. */
+void daas_cmd_block_stop_signals(sigset_t *set);
 
 #endif

@@ -133,11 +133,7 @@ int daas_cmd_devnet(int argc, char **argv)
     if (o.dir[0] == '\0')
         snprintf(o.dir, sizeof o.dir, "%s/.daas/devnet", getenv("HOME") ? getenv("HOME") : ".");
     sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &set, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    daas_cmd_block_stop_signals(&set);
 
     daas_pki *pki = NULL;
     SSL_CTX *tls = NULL;

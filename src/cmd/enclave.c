@@ -41,15 +41,6 @@ static void usage(FILE *f)
                "  --log-level L        debug, info, warn or error (default info)\n");
 }
 
-static int parse_level(const char *s)
-{
-    static const char *const names[] = {"debug", "info", "warn", "error"};
-    for (int i = 0; i < 4; i++)
-        if (strcmp(s, names[i]) == 0)
-            return i;
-    return -1;
-}
-
 /* 0: go on; 1: --help shown; 2: usage error. */
 static int parse_args(int argc, char **argv, enclave_opts *o)
 {
@@ -65,8 +56,8 @@ static int parse_args(int argc, char **argv, enclave_opts *o)
             o->listen = optarg;
         } else if (c == 'c') {
             snprintf(o->ca_dir, sizeof o->ca_dir, "%s", optarg);
-        } else if (c == 'v' && parse_level(optarg) >= 0) {
-            daas_log_set_level(parse_level(optarg));
+        } else if (c == 'v' && daas_cmd_log_level(optarg) >= 0) {
+            daas_log_set_level(daas_cmd_log_level(optarg));
         } else if (c == 'h') {
             usage(stdout);
             return 1;
@@ -141,11 +132,7 @@ int daas_cmd_enclave(int argc, char **argv)
         snprintf(o.ca_dir, sizeof o.ca_dir, "%s/.daas/enclave-debug-ca",
                  getenv("HOME") ? getenv("HOME") : ".");
     sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &set, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    daas_cmd_block_stop_signals(&set);
     daas_err err = {0};
     int rc = run(&o, &set, &err);
     if (rc != DAAS_OK)

@@ -73,15 +73,6 @@ static void usage(FILE *f)
             "  --insecure-plain-http    serve plain HTTP without authentication (tests only)\n");
 }
 
-static int parse_level(const char *s)
-{
-    static const char *const names[] = {"debug", "info", "warn", "error"};
-    for (int i = 0; i < 4; i++)
-        if (strcmp(s, names[i]) == 0)
-            return i;
-    return -1;
-}
-
 static int parse_args(int argc, char **argv, server_opts *o)
 {
     static const struct option longopts[] = {
@@ -163,11 +154,11 @@ static int parse_args(int argc, char **argv, server_opts *o)
             break;
         }
         case 'l':
-            if (parse_level(optarg) < 0) {
+            if (daas_cmd_log_level(optarg) < 0) {
                 fprintf(stderr, "daas server: bad --log-level \"%s\"\n", optarg);
                 return 2;
             }
-            daas_log_set_level(parse_level(optarg));
+            daas_log_set_level(daas_cmd_log_level(optarg));
             break;
         case 'P':
             o->plain_http = o->anonymous = true;
@@ -361,11 +352,7 @@ int daas_cmd_server(int argc, char **argv)
         return prc == 1 ? 0 : prc;
     default_data_dir(&o);
     /* Block the stop signals in every thread; the main thread waits for them. */
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &set, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    daas_cmd_block_stop_signals(&set);
     if (server_start(&o, &s, &err) != DAAS_OK) {
         fprintf(stderr, "daas server: %s\n", err.msg[0] ? err.msg : daas_err_text(err.code));
         server_stop(&s);

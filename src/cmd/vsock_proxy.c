@@ -264,7 +264,6 @@ static int parse_args(int argc, char **argv, proxy_opts *o)
                                              {"log-level", required_argument, 0, 'v'},
                                              {"help", no_argument, 0, 'h'},
                                              {0, 0, 0, 0}};
-    static const char *const levels[] = {"debug", "info", "warn", "error"};
     int c;
     char *end;
     optind = 1;
@@ -283,10 +282,8 @@ static int parse_args(int argc, char **argv, proxy_opts *o)
             }
             o->max = (int)v;
         } else if (c == 'v') {
-            int i = 0;
-            while (i < 4 && strcmp(optarg, levels[i]) != 0)
-                i++;
-            if (i == 4) {
+            int i = daas_cmd_log_level(optarg);
+            if (i < 0) {
                 fprintf(stderr, "daas vsock-proxy: bad --log-level \"%s\"\n", optarg);
                 return 2;
             }
@@ -368,11 +365,7 @@ int daas_cmd_vsock_proxy(int argc, char **argv)
     if (prc != 0)
         return prc == 1 ? 0 : prc;
     sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &set, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    daas_cmd_block_stop_signals(&set);
     pthread_mutex_init(&p.mu, NULL);
     pthread_cond_init(&p.idle, NULL);
     p.max = o.max;

@@ -369,4 +369,8 @@ DAAS_MUST_USE int daas_devnet__execute(daas_devnet *d, daas_bytes tx_bytes,
                                        const char *const *sigs_b64, size_t n_sigs, bool simulate,
                                        daas_sui_exec_result *out, daas_err *err);
 
+/* Parameter descriptions of the native function tables (pkg_*.c). */
+#define DN_PARAM_BYTES {DN_P_BYTES, 0}
+#define DN_PARAM_U64 {DN_P_U64, 0}
+
 #endif

@@ -570,14 +570,8 @@ static int fn_commit_batch(dn_exec *ex, const dn_arg *a, dn_ret *ret, daas_err *
     return DAAS_OK;
 }
 
-#define B                                                                                          \
-    {                                                                                              \
-        DN_P_BYTES, 0                                                                              \
-    }
-#define U64                                                                                        \
-    {                                                                                              \
-        DN_P_U64, 0                                                                                \
-    }
+#define B DN_PARAM_BYTES
+#define U64 DN_PARAM_U64
 
 const dn_fn daas_devnet__enclave_fns[] = {
     {"enclave",

@@ -298,14 +298,8 @@ static int fn_not_implemented(dn_exec *ex, const dn_arg *a, dn_ret *ret, daas_er
     return daas_devnet__abort(ex, c->module, c->function, f ? f->index : 0, 0);
 }
 
-#define B                                                                                          \
-    {                                                                                              \
-        DN_P_BYTES, 0                                                                              \
-    }
-#define U64                                                                                        \
-    {                                                                                              \
-        DN_P_U64, 0                                                                                \
-    }
+#define B DN_PARAM_BYTES
+#define U64 DN_PARAM_U64
 
 const dn_fn daas_devnet__skeleton_fns[] = {
     /* create_policy(required_stake, allowed_nodes, not_before_ms, not_after_ms, max_uses) */
