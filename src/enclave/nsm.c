@@ -12,9 +12,12 @@
  *   - the request is serde's externally tagged form with text keys, fields in the order
  *     user_data, nonce, public_key, absent values as CBOR null (specs §5.2);
  *   - responses are decoded with a real CBOR decoder (libcbor): key order, definite or
- *     indefinite maps do not matter; trailing bytes and unknown shapes are refused.
+ *     indefinite maps do not matter; trailing bytes and unknown shapes are refused; the bytes
+ *     are first walked with the bounded reader of attest_cbor.c, because libcbor 0.8
+ *     allocates whatever size a container header claims.
  * Spec:   specs/nautilus.md §5.1 (device, ioctl), §5.2 (CBOR protocol), §1.4.
  */
+#include "enclave/attest_int.h"
 #include "enclave/enclave_int.h"
 
 #include <errno.h>
@@ -166,6 +169,15 @@ int daas_enclave_nsm_response(daas_bytes resp, daas_buf *doc, daas_err *err)
     int rc;
     if (resp.len == 0 || resp.len > NSM_RESPONSE_MAX)
         return daas_fail(err, DAAS_EINVAL, "nsm: response of %zu bytes", resp.len);
+    /* libcbor allocates a container of the size its header claims before reading it: walk
+     * the bytes with the bounded reader first, so a claim larger than the input fails here. */
+    daas_attest__cur cur = {resp.ptr, resp.len, 0};
+    daas_err why = {0};
+    if (daas_attest__cbor_skip(&cur, 0, &why) != DAAS_OK)
+        return daas_fail(err, DAAS_EINVAL, "nsm: response is not CBOR: %s", why.msg);
+    if (cur.off != resp.len)
+        return daas_fail(err, DAAS_EINVAL, "nsm: %zu bytes after the response",
+                         resp.len - cur.off);
     cbor_item_t *top = cbor_load(resp.ptr, resp.len, &res);
     if (top == NULL || res.error.code != CBOR_ERR_NONE)
         rc = daas_fail(err, DAAS_EINVAL, "nsm: response is not CBOR (at byte %zu)",
