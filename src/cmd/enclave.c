@@ -20,6 +20,7 @@
 #include "common/util.h"
 #include "enclave/addr.h"
 #include "enclave/enclave.h"
+#include "enclave/schedsvc.h"
 
 #define MOD "enclave"
 
@@ -33,7 +34,8 @@ static void usage(FILE *f)
     fprintf(f, "usage: daas enclave --listen ADDR [options]\n\n"
                "Runs the enclave service: an Ed25519 key made at boot, attestation documents\n"
                "binding it (/dev/nsm inside a Nitro Enclave; a DEBUG document signed by a dev\n"
-               "CA elsewhere), Nautilus endpoints GET /, /health_check, /get_attestation.\n\n"
+               "CA elsewhere), Nautilus endpoints GET /, /health_check, /get_attestation,\n"
+               "and the scheduling endpoints /sched/deltas, state, schedule, batch.\n\n"
                "  --listen ADDR        vsock:CID:PORT (vsock:any:3000 in an enclave),\n"
                "                       unix:PATH or tcp:HOST:PORT\n"
                "  --debug-ca DIR       dev CA for debug documents, created if missing\n"
@@ -94,6 +96,7 @@ static int run(const enclave_opts *o, const sigset_t *set, daas_err *err)
     daas_enclave_addr a;
     daas_enclave *e = NULL;
     daas_http_server *srv = NULL;
+    daas_enclave_schedsvc *sched = NULL;
     char where[DAAS_ENCLAVE_ADDR_TEXT_MAX];
     int fd = -1, sig = 0;
     daas_enclave_opts eo = {.debug_ca_dir = o->ca_dir};
@@ -101,6 +104,8 @@ static int run(const enclave_opts *o, const sigset_t *set, daas_err *err)
     int rc = daas_enclave_addr_parse(o->listen, &a, err);
     if (rc == DAAS_OK)
         rc = daas_enclave_new(&eo, &e, err);
+    if (rc == DAAS_OK)
+        rc = daas_enclave_schedsvc_new(e, NULL, &sched, err); /* the /sched/ routes */
     if (rc == DAAS_OK)
         rc = daas_enclave_addr_listen(&a, &fd, err);
     if (rc == DAAS_OK)
@@ -118,6 +123,7 @@ static int run(const enclave_opts *o, const sigset_t *set, daas_err *err)
         close(fd);
     if (fd >= 0 && a.kind == DAAS_ENCLAVE_ADDR_UNIX)
         unlink(a.path);
+    daas_enclave_schedsvc_free(&sched);
     daas_enclave_free(&e);
     return rc;
 }
