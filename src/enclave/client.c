@@ -32,13 +32,13 @@
 #include "sui/bcs.h"
 
 struct daas_enclave_client {
-    daas_enclave_addr addr;                /* where the enclave listens */
+    daas_enclave_addr addr;                 /* where the enclave listens */
     char where[DAAS_ENCLAVE_ADDR_TEXT_MAX]; /* addr as text, for messages */
-    int timeout_ms;                        /* per request */
-    int fd;                                /* connected socket, or -1 */
-    bool has_pk;                           /* pk was set */
-    uint8_t pk[DAAS_ENCLAVE_PK_LEN];       /* the trusted enclave key */
-    daas_buf in;                           /* the last reply (capped) */
+    int timeout_ms;                         /* per request */
+    int fd;                                 /* connected socket, or -1 */
+    bool has_pk;                            /* pk was set */
+    uint8_t pk[DAAS_ENCLAVE_PK_LEN];        /* the trusted enclave key */
+    daas_buf in;                            /* the last reply (capped) */
 };
 
 /* ---- HTTP response parsing ---- */
@@ -63,8 +63,7 @@ static bool parse_length(const char *v, size_t n, size_t max, size_t *out)
     return x <= max;
 }
 
-static bool header_is(const char *line, size_t n, const char *name, const char **val,
-                      size_t *vlen)
+static bool header_is(const char *line, size_t n, const char *name, const char **val, size_t *vlen)
 {
     size_t k = strlen(name);
     if (n <= k || strncasecmp(line, name, k) != 0 || line[k] != ':')
@@ -151,8 +150,7 @@ int daas_enclave_client_parse_http(daas_bytes in, bool eof, int *status, daas_by
     if (end == NULL) {
         if (scan == DAAS_ENCLAVE_CLIENT_MAX_HEAD)
             return bad_reply(err, "header section too large");
-        return eof ? bad_reply(err, "connection closed inside the header section")
-                   : DAAS_EAGAIN;
+        return eof ? bad_reply(err, "connection closed inside the header section") : DAAS_EAGAIN;
     }
     size_t hlen = (size_t)(end - p) + 4;
     int rc = parse_head(p, hlen, &h, err);
@@ -207,8 +205,7 @@ static int get_hex(json_t *o, const char *key, size_t max, daas_buf *out, daas_e
         int hi = daas_hexval((unsigned char)s[i]), lo = daas_hexval((unsigned char)s[i + 1]);
         if (hi < 0 || lo < 0 || (s[i] >= 'A' && s[i] <= 'F') ||
             (s[i + 1] >= 'A' && s[i + 1] <= 'F'))
-            return daas_fail(err, DAAS_EREMOTE, "enclave reply: \"%s\" is not lowercase hex",
-                             key);
+            return daas_fail(err, DAAS_EREMOTE, "enclave reply: \"%s\" is not lowercase hex", key);
         uint8_t byte = (uint8_t)(hi << 4 | lo);
         if (daas_buf_append(out, &byte, 1) != DAAS_OK)
             return daas_fail(err, DAAS_EREMOTE, "enclave reply: \"%s\" too long", key);
@@ -317,8 +314,8 @@ int daas_enclave_client_parse_decision(daas_bytes body, daas_sched_decision *dec
         rc = get_hex_exact(o, "signature", sig, DAAS_SCHED_SIG_LEN, err);
     if (rc == DAAS_OK)
         rc = get_u64(o, "index", index, err);
-    if (rc == DAAS_OK && daas_sched_decision_decode(DAAS_BYTES(bcs.data, bcs.len), dec, &derr) !=
-                             DAAS_OK)
+    if (rc == DAAS_OK &&
+        daas_sched_decision_decode(DAAS_BYTES(bcs.data, bcs.len), dec, &derr) != DAAS_OK)
         rc = daas_fail(err, DAAS_EREMOTE, "enclave reply: bad decision: %s", derr.msg);
     json_decref(o);
     daas_buf_fini(&bcs);
@@ -400,8 +397,7 @@ static int wait_fd(daas_enclave_client *c, short events, int64_t deadline_ns, da
     }
 }
 
-static int send_all(daas_enclave_client *c, const daas_buf *req, int64_t deadline_ns,
-                    daas_err *err)
+static int send_all(daas_enclave_client *c, const daas_buf *req, int64_t deadline_ns, daas_err *err)
 {
     size_t off = 0;
     while (off < req->len) {
@@ -431,9 +427,8 @@ static int recv_reply(daas_enclave_client *c, int64_t deadline_ns, int *status, 
         int rc = daas_enclave_client_parse_http(DAAS_BYTES(c->in.data, c->in.len), eof, status,
                                                 body, &used, keep_alive, err);
         if (rc != DAAS_EAGAIN)
-            return rc == DAAS_OK && used != c->in.len
-                       ? bad_reply(err, "bytes after the reply")
-                       : rc;
+            return rc == DAAS_OK && used != c->in.len ? bad_reply(err, "bytes after the reply")
+                                                      : rc;
         if (eof)
             return daas_fail(err, DAAS_EUNAVAIL, "enclave at %s: connection closed", c->where);
         rc = wait_fd(c, POLLIN, deadline_ns, err);
@@ -474,8 +469,7 @@ static int build_request(daas_enclave_client *c, const char *method, const char 
     int rc = daas_buf_printf(req, "%s %s HTTP/1.1\r\nHost: enclave\r\n", method, path);
     (void)c;
     if (rc == DAAS_OK && ctype != NULL)
-        rc = daas_buf_printf(req, "Content-Type: %s\r\nContent-Length: %zu\r\n", ctype,
-                             body.len);
+        rc = daas_buf_printf(req, "Content-Type: %s\r\nContent-Length: %zu\r\n", ctype, body.len);
     if (rc == DAAS_OK)
         rc = daas_buf_puts(req, "Accept: application/json\r\n\r\n");
     if (rc == DAAS_OK && body.len > 0)
@@ -627,8 +621,7 @@ static int post_deltas(daas_enclave_client *c, const daas_buf *deltas, size_t n,
 
 /* Contract in client.h. */
 int daas_enclave_client_deltas(daas_enclave_client *c, const daas_sched_delta *d, size_t n,
-                               uint64_t *seq, uint8_t digest[DAAS_SCHED_DIGEST_LEN],
-                               daas_err *err)
+                               uint64_t *seq, uint8_t digest[DAAS_SCHED_DIGEST_LEN], daas_err *err)
 {
     daas_buf chunk, one;
     size_t k = 0;
@@ -664,8 +657,7 @@ int daas_enclave_client_state(daas_enclave_client *c, uint64_t *seq,
     int rc = call(c, "GET", "/sched/state", NULL, DAAS_BYTES(NULL, 0), &status, &body, err);
     if (rc == DAAS_OK && status != 200)
         return status_error(c, status, body, NULL, NULL, err);
-    return rc == DAAS_OK ? daas_enclave_client_parse_state(body, seq, digest, decisions, err)
-                         : rc;
+    return rc == DAAS_OK ? daas_enclave_client_parse_state(body, seq, digest, decisions, err) : rc;
 }
 
 /* The decision must be for this pod and signed by the trusted key. */
@@ -677,8 +669,10 @@ static int check_decision(const daas_enclave_client *c, const daas_sched_pod *po
         return daas_fail(err, DAAS_EUNAUTH, "enclave signature does not verify");
     if (strcmp(dec->pod_uid, pod->uid) != 0 ||
         memcmp(dec->spec_digest, pod->spec_digest, DAAS_SCHED_DIGEST_LEN) != 0)
-        return daas_fail(err, DAAS_EUNAUTH, "enclave answered with a decision for another pod "
-                                            "(%s)", dec->pod_uid);
+        return daas_fail(err, DAAS_EUNAUTH,
+                         "enclave answered with a decision for another pod "
+                         "(%s)",
+                         dec->pod_uid);
     return DAAS_OK;
 }
 

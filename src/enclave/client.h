@@ -91,8 +91,8 @@ DAAS_MUST_USE int daas_enclave_client_schedule(daas_enclave_client *c, const daa
 /* POST /sched/batch {first, count}: the Merkle root of decisions first..first+count-1 of the
  * enclave's log, signed (intent 3) at the enclave's time *ts; verified against the trusted
  * key (DAAS_EUNAUTH otherwise). DAAS_EINVAL: no key, count 0, or a range outside the log. */
-DAAS_MUST_USE int daas_enclave_client_batch(daas_enclave_client *c, uint64_t first,
-                                            uint64_t count, uint8_t root[DAAS_SCHED_DIGEST_LEN],
+DAAS_MUST_USE int daas_enclave_client_batch(daas_enclave_client *c, uint64_t first, uint64_t count,
+                                            uint8_t root[DAAS_SCHED_DIGEST_LEN],
                                             uint8_t sig[DAAS_SCHED_SIG_LEN], uint64_t *ts,
                                             daas_err *err);
 
@@ -107,8 +107,8 @@ DAAS_MUST_USE int daas_enclave_client_parse_http(daas_bytes in, bool eof, int *s
                                                  bool *keep_alive, daas_err *err);
 
 /* The JSON bodies of the protocol; each DAAS_EREMOTE when not exactly the expected shape. */
-DAAS_MUST_USE int daas_enclave_client_parse_health(daas_bytes body,
-                                                   uint8_t pk[DAAS_ENCLAVE_PK_LEN], daas_err *err);
+DAAS_MUST_USE int daas_enclave_client_parse_health(daas_bytes body, uint8_t pk[DAAS_ENCLAVE_PK_LEN],
+                                                   daas_err *err);
 DAAS_MUST_USE int daas_enclave_client_parse_attestation(daas_bytes body, daas_buf *doc,
                                                         daas_err *err);
 /* {"seq", "digest"} (decisions NULL) or {"seq", "digest", "decisions"}. */

@@ -33,9 +33,9 @@ struct daas_enclave_schedsvc {
     daas_enclave *e;           /* borrowed: signs with the boot key */
     daas_enclave_clock now_ms; /* the enclave clock */
     void *clock_arg;
-    size_t max_log;             /* log capacity */
-    pthread_mutex_t lock;       /* guards st, leaves, n_leaves, cap_leaves */
-    daas_sched_state *st;       /* the cluster view (lock) */
+    size_t max_log;                           /* log capacity */
+    pthread_mutex_t lock;                     /* guards st, leaves, n_leaves, cap_leaves */
+    daas_sched_state *st;                     /* the cluster view (lock) */
     uint8_t (*leaves)[DAAS_SCHED_DIGEST_LEN]; /* leaf of decision i (lock) */
     size_t n_leaves, cap_leaves;              /* (lock) */
 };
@@ -267,8 +267,7 @@ static void reply_decision(daas_http_resp *resp, const daas_sched_decision *dec,
     daas_buf_fini(&b);
 }
 
-static void on_schedule(daas_enclave *e, void *arg, const daas_http_req *req,
-                        daas_http_resp *resp)
+static void on_schedule(daas_enclave *e, void *arg, const daas_http_req *req, daas_http_resp *resp)
 {
     (void)e;
     daas_enclave_schedsvc *s = arg;
@@ -307,8 +306,7 @@ static int parse_range(daas_bytes body, uint64_t *first, uint64_t *count, daas_e
     if (o == NULL)
         return daas_fail(err, DAAS_EINVAL, "batch: body is not JSON: %s", jerr.text);
     if (json_unpack_ex(o, &jerr, JSON_STRICT, "{s:I,s:I}", "first", &f, "count", &c) != 0)
-        rc = daas_fail(err, DAAS_EINVAL, "batch: want {\"first\": i, \"count\": n}: %s",
-                       jerr.text);
+        rc = daas_fail(err, DAAS_EINVAL, "batch: want {\"first\": i, \"count\": n}: %s", jerr.text);
     else if (f < 0 || c < 1 || (uint64_t)c > DAAS_ENCLAVE_SCHED_MAX_BATCH)
         rc = daas_fail(err, DAAS_EINVAL, "batch: first must be >= 0 and count in 1..%zu",
                        DAAS_ENCLAVE_SCHED_MAX_BATCH);
@@ -329,14 +327,15 @@ static int sign_batch(daas_enclave_schedsvc *s, uint64_t first, uint64_t count,
     int64_t now = s->now_ms(s->clock_arg);
     *ts = now > 0 ? (uint64_t)now : 0;
     pthread_mutex_lock(&s->lock);
-    int rc = first <= s->n_leaves && count <= s->n_leaves - first
-                 ? daas_sched_merkle_root((const uint8_t(*)[DAAS_SCHED_DIGEST_LEN])s->leaves +
-                                              first,
-                                          (size_t)count, root, err)
-                 : daas_fail(err, DAAS_EINVAL, "batch: decisions %llu..%llu are not in the log "
-                                               "(%zu decisions)",
-                             (unsigned long long)first,
-                             (unsigned long long)(first + count - 1), s->n_leaves);
+    int rc =
+        first <= s->n_leaves && count <= s->n_leaves - first
+            ? daas_sched_merkle_root((const uint8_t(*)[DAAS_SCHED_DIGEST_LEN])s->leaves + first,
+                                     (size_t)count, root, err)
+            : daas_fail(err, DAAS_EINVAL,
+                        "batch: decisions %llu..%llu are not in the log "
+                        "(%zu decisions)",
+                        (unsigned long long)first, (unsigned long long)(first + count - 1),
+                        s->n_leaves);
     pthread_mutex_unlock(&s->lock);
     daas_buf_init(&sb, 256);
     if (rc == DAAS_OK)
@@ -369,8 +368,8 @@ static void on_batch(daas_enclave *e, void *arg, const daas_http_req *req, daas_
     snprintf(body, sizeof body,
              "{\"root\":\"%s\",\"first\":%llu,\"count\":%llu,\"timestamp_ms\":%llu,"
              "\"signature\":\"%s\"}",
-             roothex, (unsigned long long)first, (unsigned long long)count,
-             (unsigned long long)ts, sighex);
+             roothex, (unsigned long long)first, (unsigned long long)count, (unsigned long long)ts,
+             sighex);
     daas_enclave_reply(resp, 200, body);
 }
 

@@ -65,7 +65,7 @@
 #include "common/err.h"
 #include "enclave/enclave.h"
 
-#define DAAS_ENCLAVE_SCHED_MAX_LOG ((size_t)1 << 22) /* decisions kept (32 bytes each) */
+#define DAAS_ENCLAVE_SCHED_MAX_LOG ((size_t)1 << 22)   /* decisions kept (32 bytes each) */
 #define DAAS_ENCLAVE_SCHED_MAX_BATCH ((size_t)1 << 16) /* decisions in one batch */
 
 /* The enclave clock: milliseconds since the epoch. Tests inject a fixed one. */

@@ -136,9 +136,9 @@ static void test_deltas_then_schedule(void **state)
     assert_int_equal(ndec, 0);
     feed_cluster(f->c);
     tpod_init(&p, "pod-a", 1000, GiB);
-    assert_int_equal(daas_enclave_client_schedule(f->c, &p.p, &dec, sig, &index, reason,
-                                                  sizeof reason, &err),
-                     DAAS_OK);
+    assert_int_equal(
+        daas_enclave_client_schedule(f->c, &p.p, &dec, sig, &index, reason, sizeof reason, &err),
+        DAAS_OK);
     assert_int_equal(index, 0);
     assert_string_equal(dec.pod_uid, "pod-a");
     assert_string_equal(dec.node, "n2"); /* most room; n3 is tainted */
@@ -208,16 +208,16 @@ static void test_unschedulable(void **state)
     daas_err err = {0};
     daas_enclave_client_set_key(f->c, f->pk);
     tpod_init(&p, "x", 1, 0);
-    assert_int_equal(daas_enclave_client_schedule(f->c, &p.p, &dec, sig, &index, reason,
-                                                  sizeof reason, &err),
-                     DAAS_ECONFLICT);
+    assert_int_equal(
+        daas_enclave_client_schedule(f->c, &p.p, &dec, sig, &index, reason, sizeof reason, &err),
+        DAAS_ECONFLICT);
     assert_string_equal(reason, "no nodes available to schedule pods");
     feed_cluster(f->c);
     tpod_init(&p, "pod-big", 9000, 0);
     daas_err_clear(&err);
-    assert_int_equal(daas_enclave_client_schedule(f->c, &p.p, &dec, sig, &index, reason,
-                                                  sizeof reason, &err),
-                     DAAS_ECONFLICT);
+    assert_int_equal(
+        daas_enclave_client_schedule(f->c, &p.p, &dec, sig, &index, reason, sizeof reason, &err),
+        DAAS_ECONFLICT);
     assert_string_equal(reason, "0/3 nodes are available: 1 node(s) had untolerated taint "
                                 "{gpu: true}, 2 Insufficient cpu.");
     assert_string_equal(err.msg, reason);
@@ -233,8 +233,7 @@ static void test_seq_gap(void **state)
     feed_cluster(f->c);
     tnode_init(&n, "n9", 1000, GiB, 9, 1);
     daas_sched_delta d = {.seq = 5, .kind = DAAS_SCHED_NODE_UPSERT, .node = n.n};
-    assert_int_equal(daas_enclave_client_deltas(f->c, &d, 1, &seq, digest, &err),
-                     DAAS_ECONFLICT);
+    assert_int_equal(daas_enclave_client_deltas(f->c, &d, 1, &seq, digest, &err), DAAS_ECONFLICT);
     assert_int_equal(seq, 3);
     /* A removal of an unknown node is refused (400) and reports the seq too. */
     daas_sched_delta r = {.seq = 4, .kind = DAAS_SCHED_NODE_REMOVE, .name = "ghost"};
@@ -270,15 +269,14 @@ static void test_batch(void **state)
         daas_sched_decision dec;
         f->a.clock = CLOCK_MS + i;
         tpod_init(&p, uids[i], 100, 0);
-        assert_int_equal(
-            daas_enclave_client_schedule(f->c, &p.p, &dec, sig, &index, NULL, 0, NULL), DAAS_OK);
+        assert_int_equal(daas_enclave_client_schedule(f->c, &p.p, &dec, sig, &index, NULL, 0, NULL),
+                         DAAS_OK);
         assert_int_equal(index, (uint64_t)i);
         leaf_of(&dec, leaves[i]);
     }
     f->a.clock = CLOCK_MS + 1000;
     assert_int_equal(daas_enclave_client_batch(f->c, 0, 3, root, sig, &ts, &err), DAAS_OK);
-    assert_int_equal(daas_sched_merkle_root((const uint8_t(*)[32])leaves, 3, want, NULL),
-                     DAAS_OK);
+    assert_int_equal(daas_sched_merkle_root((const uint8_t(*)[32])leaves, 3, want, NULL), DAAS_OK);
     assert_memory_equal(root, want, 32);
     assert_int_equal(ts, CLOCK_MS + 1000);
     assert_true(daas_enclave_client_batch_verify(f->pk, root, 0, 3, ts, sig));
@@ -320,8 +318,8 @@ static void test_wrong_key_refused(void **state)
 }
 
 /* One request through the route table; returns the status, the body in *out. */
-static int call(daas_enclave *e, const char *method, const char *path, const void *body,
-                size_t len, char **out)
+static int call(daas_enclave *e, const char *method, const char *path, const void *body, size_t len,
+                char **out)
 {
     daas_http_req req = {
         .method = method, .target = path, .path = path, .query = "", .remote = "test"};
@@ -456,32 +454,34 @@ static void test_parse_http(void **state)
     size_t used = 0;
     bool ka = false;
     const char *ok = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}";
-    assert_int_equal(daas_enclave_client_parse_http(DAAS_BYTES_STR(ok), false, &st, &body, &used,
-                                                    &ka, NULL),
-                     DAAS_OK);
+    assert_int_equal(
+        daas_enclave_client_parse_http(DAAS_BYTES_STR(ok), false, &st, &body, &used, &ka, NULL),
+        DAAS_OK);
     assert_int_equal(st, 200);
     assert_int_equal(body.len, 2);
     assert_int_equal(used, strlen(ok));
     assert_true(ka);
     const char *part = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n{}";
-    assert_int_equal(daas_enclave_client_parse_http(DAAS_BYTES_STR(part), false, &st, &body,
-                                                    &used, &ka, NULL),
-                     DAAS_EAGAIN);
-    assert_int_equal(daas_enclave_client_parse_http(DAAS_BYTES_STR(part), true, &st, &body,
-                                                    &used, &ka, NULL),
-                     DAAS_EREMOTE);
+    assert_int_equal(
+        daas_enclave_client_parse_http(DAAS_BYTES_STR(part), false, &st, &body, &used, &ka, NULL),
+        DAAS_EAGAIN);
+    assert_int_equal(
+        daas_enclave_client_parse_http(DAAS_BYTES_STR(part), true, &st, &body, &used, &ka, NULL),
+        DAAS_EREMOTE);
     const char *eof = "HTTP/1.0 409 Conflict\r\n\r\n{\"error\":\"x\"}";
-    assert_int_equal(daas_enclave_client_parse_http(DAAS_BYTES_STR(eof), true, &st, &body, &used,
-                                                    &ka, NULL),
-                     DAAS_OK);
+    assert_int_equal(
+        daas_enclave_client_parse_http(DAAS_BYTES_STR(eof), true, &st, &body, &used, &ka, NULL),
+        DAAS_OK);
     assert_int_equal(st, 409);
     assert_false(ka);
-    const char *bad[] = {"HTTP/2 200 OK\r\n\r\n", "HTTP/1.1 2x0 OK\r\n\r\n",
+    const char *bad[] = {"HTTP/2 200 OK\r\n\r\n",
+                         "HTTP/1.1 2x0 OK\r\n\r\n",
                          "HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n",
                          "HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
                          "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n",
                          "HTTP/1.1 200 OK\r\nContent-Length: 99999999\r\n\r\n",
-                         "HTTP/1.1 100 Continue\r\n\r\n", "HTTP/1.1 200 OK\r\nNoColon\r\n\r\n"};
+                         "HTTP/1.1 100 Continue\r\n\r\n",
+                         "HTTP/1.1 200 OK\r\nNoColon\r\n\r\n"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         assert_int_equal(daas_enclave_client_parse_http(DAAS_BYTES_STR(bad[i]), true, &st, &body,
                                                         &used, &ka, NULL),
@@ -497,33 +497,34 @@ static void test_parse_bodies(void **state)
     bool hs = false;
     const char *z64 = "0000000000000000000000000000000000000000000000000000000000000000";
     char *good = daas_xasprintf("{\"seq\":3,\"digest\":\"%s\"}", z64);
-    assert_int_equal(daas_enclave_client_parse_state(DAAS_BYTES_STR(good), &seq, digest, NULL,
-                                                     NULL),
-                     DAAS_OK);
+    assert_int_equal(
+        daas_enclave_client_parse_state(DAAS_BYTES_STR(good), &seq, digest, NULL, NULL), DAAS_OK);
     assert_int_equal(seq, 3);
     /* "decisions" wanted but absent; uppercase hex; wrong length; duplicate keys. */
-    assert_int_equal(daas_enclave_client_parse_state(DAAS_BYTES_STR(good), &seq, digest, &n,
-                                                     NULL),
+    assert_int_equal(daas_enclave_client_parse_state(DAAS_BYTES_STR(good), &seq, digest, &n, NULL),
                      DAAS_EREMOTE);
     daas_free(good);
-    const char *bads[] = {
-        "{\"seq\":3,\"digest\":\"AB00000000000000000000000000000000000000000000000000000000000000\"}",
-        "{\"seq\":3,\"digest\":\"00\"}", "{\"seq\":-3,\"digest\":\"00\"}", "[1,2]",
-        "{\"seq\":1,\"seq\":2}", "{\"seq\":3.5,\"digest\":\"00\"}"};
+    const char *bads[] = {"{\"seq\":3,\"digest\":"
+                          "\"AB00000000000000000000000000000000000000000000000000000000000000\"}",
+                          "{\"seq\":3,\"digest\":\"00\"}",
+                          "{\"seq\":-3,\"digest\":\"00\"}",
+                          "[1,2]",
+                          "{\"seq\":1,\"seq\":2}",
+                          "{\"seq\":3.5,\"digest\":\"00\"}"};
     for (size_t i = 0; i < sizeof bads / sizeof bads[0]; i++)
-        assert_int_equal(daas_enclave_client_parse_state(DAAS_BYTES_STR(bads[i]), &seq, digest,
-                                                         NULL, NULL),
-                         DAAS_EREMOTE);
+        assert_int_equal(
+            daas_enclave_client_parse_state(DAAS_BYTES_STR(bads[i]), &seq, digest, NULL, NULL),
+            DAAS_EREMOTE);
     const char *e = "{\"error\":\"0/3 nodes are available\",\"seq\":4}";
-    assert_int_equal(daas_enclave_client_parse_error(DAAS_BYTES_STR(e), msg, sizeof msg, &hs,
-                                                     &seq, NULL),
-                     DAAS_OK);
+    assert_int_equal(
+        daas_enclave_client_parse_error(DAAS_BYTES_STR(e), msg, sizeof msg, &hs, &seq, NULL),
+        DAAS_OK);
     assert_string_equal(msg, "0/3 nodes are a"); /* truncated */
     assert_true(hs);
     assert_int_equal(seq, 4);
-    assert_int_equal(daas_enclave_client_parse_batch(DAAS_BYTES_STR("{}"), root, &first, &count,
-                                                     &ts, sig, NULL),
-                     DAAS_EREMOTE);
+    assert_int_equal(
+        daas_enclave_client_parse_batch(DAAS_BYTES_STR("{}"), root, &first, &count, &ts, sig, NULL),
+        DAAS_EREMOTE);
 }
 
 int main(void)
