@@ -5,7 +5,7 @@ set -euo pipefail
 pkgs=(build-essential cmake pkg-config clang libclang-rt-14-dev
       libssl-dev libevent-dev libjansson-dev libsqlite3-dev libyaml-dev libsodium-dev
       libcmocka-dev libcurl4-openssl-dev libcbor-dev libsecp256k1-dev
-      openssl curl python3 procps)
+      openssl curl python3 python3-cryptography procps)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
