@@ -148,7 +148,7 @@ static int cmp_res(const void *a, const void *b)
 static int label_map(conv *c, const json_t *obj, const char *key, const char *path,
                      const daas_sched_label **out, size_t *n)
 {
-    const json_t *m, *v;
+    const json_t *m = NULL, *v = NULL;
     const char *k;
     char p[PATH_MAX_LEN];
     int rc = opt_obj(c, obj, key, path, &m);
@@ -200,7 +200,7 @@ static int res_slot(reslist *l, const char *name)
 static int res_map(conv *c, const json_t *obj, const char *key, bool request, const char *path,
                    reslist *l)
 {
-    const json_t *m, *v;
+    const json_t *m = NULL, *v = NULL;
     const char *k;
     char p[PATH_MAX_LEN];
     daas_err e = {0};
@@ -301,7 +301,7 @@ static int node_stake(conv *c, const json_t *ann, daas_sched_node *n)
 
 static int node_ready(conv *c, const json_t *status, daas_sched_node *n)
 {
-    const json_t *conds, *cond;
+    const json_t *conds = NULL, *cond = NULL;
     size_t i;
     int rc = opt_arr(c, status, "conditions", 256, "status.conditions", &conds);
     json_array_foreach(conds, i, cond)
@@ -337,7 +337,7 @@ static int effect_of(const char *s, bool allow_any)
 
 static int node_taints(conv *c, const json_t *spec, daas_sched_node *n)
 {
-    const json_t *arr, *t;
+    const json_t *arr = NULL, *t = NULL;
     size_t i;
     char p[PATH_MAX_LEN];
     int rc = opt_arr(c, spec, "taints", DAAS_SCHED_MAX_TAINTS, "spec.taints", &arr);
@@ -368,7 +368,7 @@ static int node_taints(conv *c, const json_t *spec, daas_sched_node *n)
 
 static int node_convert(conv *c, const json_t *obj, daas_sched_node *n)
 {
-    const json_t *meta, *ann, *spec, *status, *unsched;
+    const json_t *meta = NULL, *ann = NULL, *spec = NULL, *status = NULL, *unsched = NULL;
     reslist alloc;
     int rc = json_is_object(obj) ? DAAS_OK : fail_at(c, "$", "a Node must be an object");
     if (rc == DAAS_OK)
@@ -436,7 +436,7 @@ static int container_requests(conv *c, const json_t *ctr, const char *list, size
                               reslist *l, bool *sidecar)
 {
     char p[PATH_MAX_LEN];
-    const json_t *res, *rp;
+    const json_t *res = NULL, *rp = NULL;
     at(p, "spec.%s[%zu]", list, i);
     if (!json_is_object(ctr))
         return fail_at(c, p, "must be an object");
@@ -454,7 +454,7 @@ static int container_requests(conv *c, const json_t *ctr, const char *list, size
 
 static int pod_requests(conv *c, const json_t *spec, reslist *reqs)
 {
-    const json_t *ctrs, *inits, *ctr;
+    const json_t *ctrs = NULL, *inits = NULL, *ctr = NULL;
     reslist one, side = {.n = 0}, init = {.n = 0};
     bool sidecar;
     size_t i;
@@ -508,7 +508,7 @@ static int op_of(const char *s)
 
 static int expr_convert(conv *c, const json_t *x, const char *path, daas_sched_expr *e)
 {
-    const json_t *vals, *v;
+    const json_t *vals = NULL, *v = NULL;
     const char *op = NULL;
     char p[PATH_MAX_LEN];
     size_t i;
@@ -540,7 +540,7 @@ static int expr_convert(conv *c, const json_t *x, const char *path, daas_sched_e
 static int exprs_convert(conv *c, const json_t *term, const char *key, const char *path,
                          const daas_sched_expr **out, size_t *n)
 {
-    const json_t *arr, *x;
+    const json_t *arr = NULL, *x = NULL;
     char p[PATH_MAX_LEN];
     size_t i;
     at(p, "%s.%s", path, key);
@@ -622,7 +622,7 @@ static int toleration_convert(conv *c, const json_t *t, const char *path,
 
 static int pod_tolerations(conv *c, const json_t *spec, daas_sched_pod *p)
 {
-    const json_t *arr, *t;
+    const json_t *arr = NULL, *t = NULL;
     char path[PATH_MAX_LEN];
     size_t i;
     int rc = opt_arr(c, spec, "tolerations", DAAS_SCHED_MAX_TOLERATIONS, "spec.tolerations",
@@ -644,7 +644,7 @@ static int pod_tolerations(conv *c, const json_t *spec, daas_sched_pod *p)
 
 static int pod_meta(conv *c, const json_t *obj, daas_sched_pod *p, bool *deleting)
 {
-    const json_t *meta;
+    const json_t *meta = NULL;
     int rc = json_is_object(obj) ? DAAS_OK : fail_at(c, "$", "a Pod must be an object");
     if (rc == DAAS_OK)
         rc = opt_obj(c, obj, "metadata", "metadata", &meta);
@@ -662,7 +662,7 @@ static int pod_meta(conv *c, const json_t *obj, daas_sched_pod *p, bool *deletin
 static int pod_binding(conv *c, const json_t *obj, const json_t *spec, bool deleting,
                        daas_sched_kpod *k)
 {
-    const json_t *status, *gates;
+    const json_t *status = NULL, *gates = NULL;
     const char *phase = "";
     int rc = field_str(c, spec, "nodeName", false, "spec.nodeName", &k->node_name);
     if (rc == DAAS_OK)
