@@ -106,8 +106,7 @@ static int str_ok(conv *c, const json_t *v, bool allow_empty, const char *path)
 }
 
 /* Arena copy of the string v (checked as str_ok). */
-static int copy_str(conv *c, const json_t *v, bool allow_empty, const char *path,
-                    const char **out)
+static int copy_str(conv *c, const json_t *v, bool allow_empty, const char *path, const char **out)
 {
     int rc = str_ok(c, v, allow_empty, path);
     if (rc == DAAS_OK)
@@ -116,8 +115,8 @@ static int copy_str(conv *c, const json_t *v, bool allow_empty, const char *path
 }
 
 /* Arena copy of obj[key]: a string, or "" when absent (when required, absent fails). */
-static int field_str(conv *c, const json_t *obj, const char *key, bool required,
-                     const char *path, const char **out)
+static int field_str(conv *c, const json_t *obj, const char *key, bool required, const char *path,
+                     const char **out)
 {
     const json_t *v = get(obj, key);
     if (v == NULL) {
@@ -131,7 +130,8 @@ static int field_str(conv *c, const json_t *obj, const char *key, bool required,
 static bool key_ok(const char *k)
 {
     size_t n = strlen(k);
-    return n > 0 && n <= DAAS_SCHED_MAX_STR && json_object_iter_key_len(json_object_key_to_iter(k)) == n;
+    return n > 0 && n <= DAAS_SCHED_MAX_STR &&
+           json_object_iter_key_len(json_object_key_to_iter(k)) == n;
 }
 
 static int cmp_label(const void *a, const void *b)
@@ -432,8 +432,8 @@ void daas_sched_knode_fini(daas_sched_knode *k)
 /* ---- pod: effective requests (kube.h "Pod") ---- */
 
 /* Requests of container c (index i of list) into l. *sidecar: restartPolicy Always. */
-static int container_requests(conv *c, const json_t *ctr, const char *list, size_t i,
-                              reslist *l, bool *sidecar)
+static int container_requests(conv *c, const json_t *ctr, const char *list, size_t i, reslist *l,
+                              bool *sidecar)
 {
     char p[PATH_MAX_LEN];
     const json_t *res = NULL, *rp = NULL;
@@ -459,8 +459,8 @@ static int pod_requests(conv *c, const json_t *spec, reslist *reqs)
     bool sidecar;
     size_t i;
     reqs->n = 0;
-    int rc = opt_arr(c, spec, "containers", DAAS_SCHED_KUBE_MAX_CONTAINERS, "spec.containers",
-                     &ctrs);
+    int rc =
+        opt_arr(c, spec, "containers", DAAS_SCHED_KUBE_MAX_CONTAINERS, "spec.containers", &ctrs);
     if (rc == DAAS_OK)
         rc = opt_arr(c, spec, "initContainers", DAAS_SCHED_KUBE_MAX_CONTAINERS,
                      "spec.initContainers", &inits);
@@ -568,8 +568,7 @@ static int pod_affinity(conv *c, const json_t *spec, daas_sched_pod *p)
     if (rc == DAAS_OK)
         rc = opt_obj(c, aff, "nodeAffinity", "spec.affinity.nodeAffinity", &na);
     if (rc == DAAS_OK)
-        rc = opt_obj(c, na, "requiredDuringSchedulingIgnoredDuringExecution", REQUIRED_PATH,
-                     &req);
+        rc = opt_obj(c, na, "requiredDuringSchedulingIgnoredDuringExecution", REQUIRED_PATH, &req);
     if (rc == DAAS_OK)
         rc = opt_arr(c, req, "nodeSelectorTerms", DAAS_SCHED_MAX_TERMS,
                      REQUIRED_PATH ".nodeSelectorTerms", &terms);
@@ -625,8 +624,7 @@ static int pod_tolerations(conv *c, const json_t *spec, daas_sched_pod *p)
     const json_t *arr = NULL, *t = NULL;
     char path[PATH_MAX_LEN];
     size_t i;
-    int rc = opt_arr(c, spec, "tolerations", DAAS_SCHED_MAX_TOLERATIONS, "spec.tolerations",
-                     &arr);
+    int rc = opt_arr(c, spec, "tolerations", DAAS_SCHED_MAX_TOLERATIONS, "spec.tolerations", &arr);
     daas_sched_toleration *out =
         daas_sched__arena_alloc(&c->mem, (json_array_size(arr) + 1) * sizeof(*out));
     json_array_foreach(arr, i, t)
@@ -672,8 +670,7 @@ static int pod_binding(conv *c, const json_t *obj, const json_t *spec, bool dele
     if (rc == DAAS_OK)
         rc = opt_arr(c, spec, "schedulingGates", 64, "spec.schedulingGates", &gates);
     k->pending = rc == DAAS_OK && k->node_name[0] == '\0' && !deleting &&
-                 (phase[0] == '\0' || strcmp(phase, "Pending") == 0) &&
-                 json_array_size(gates) == 0;
+                 (phase[0] == '\0' || strcmp(phase, "Pending") == 0) && json_array_size(gates) == 0;
     return rc;
 }
 
@@ -738,8 +735,8 @@ int daas_sched_pod_digest(const daas_sched_pod *p, uint8_t out[DAAS_SCHED_DIGEST
     daas_buf_init(&b, DAAS_SCHED_MAX_DELTA_BYTES);
     int rc = daas_sched_pod_encode(&z, &b, err);
     if (rc == DAAS_OK)
-        crypto_generichash(out, DAAS_SCHED_DIGEST_LEN, (const unsigned char *)b.data, b.len,
-                           NULL, 0);
+        crypto_generichash(out, DAAS_SCHED_DIGEST_LEN, (const unsigned char *)b.data, b.len, NULL,
+                           0);
     daas_buf_fini(&b);
     return rc;
 }

@@ -72,7 +72,7 @@
 
 #include "sched/sched.h"
 
-#define DAAS_SCHED_QTY_MAX_LEN 64       /* bytes of a quantity string */
+#define DAAS_SCHED_QTY_MAX_LEN 64          /* bytes of a quantity string */
 #define DAAS_SCHED_KUBE_MAX_CONTAINERS 128 /* per containers / initContainers list */
 
 /* A non-negative quantity: units + nano / 10^9 exactly (nano < 10^9, units < 2^62). */
@@ -142,7 +142,7 @@ void daas_sched_kpod_fini(daas_sched_kpod *k);
  * spec_digest replaced by zeros. p is not modified. Errors: DAAS_EINVAL (p breaks the core's
  * format rules), DAAS_ETOOBIG.
  */
-DAAS_MUST_USE int daas_sched_pod_digest(const daas_sched_pod *p,
-                                        uint8_t out[DAAS_SCHED_DIGEST_LEN], daas_err *err);
+DAAS_MUST_USE int daas_sched_pod_digest(const daas_sched_pod *p, uint8_t out[DAAS_SCHED_DIGEST_LEN],
+                                        daas_err *err);
 
 #endif

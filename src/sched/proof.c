@@ -171,10 +171,9 @@ static int key_check(const daas_sched_proof *p, const daas_sched_trusted_key *ke
 static int binding_check(const json_t *pod, const char *node_name, const daas_sched_proof *p,
                          daas_err *err)
 {
-    const char *bound = json_string_value(json_object_get(json_object_get(pod, "spec"),
-                                                          "nodeName"));
-    const char *uid = json_string_value(json_object_get(json_object_get(pod, "metadata"),
-                                                        "uid"));
+    const char *bound =
+        json_string_value(json_object_get(json_object_get(pod, "spec"), "nodeName"));
+    const char *uid = json_string_value(json_object_get(json_object_get(pod, "metadata"), "uid"));
     if (bound == NULL || bound[0] == '\0')
         return deny(err, "%s", "pod is not bound");
     if (strcmp(bound, node_name) != 0)

@@ -124,8 +124,7 @@ static void fuzz_proof(const char *s)
         return;
     }
     if (daas_sched_proof_format(&p.decision, p.sig, p.enclave, p.pk, &text, &err) != DAAS_OK ||
-        daas_sched_proof_parse(text, &back, &err) != DAAS_OK ||
-        memcmp(&p, &back, sizeof(p)) != 0)
+        daas_sched_proof_parse(text, &back, &err) != DAAS_OK || memcmp(&p, &back, sizeof(p)) != 0)
         abort();
     daas_free(text);
 }

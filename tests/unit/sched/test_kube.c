@@ -120,8 +120,8 @@ static void test_node(void **state)
     assert_true(n->ready);
     assert_true(n->unschedulable);
     /* allocatable sorted by name; zero hugepages dropped */
-    static const char *const names[] = {"aws.ec2.nitro/nitro_enclaves", "cpu",
-                                        "ephemeral-storage", "memory", "pods"};
+    static const char *const names[] = {"aws.ec2.nitro/nitro_enclaves", "cpu", "ephemeral-storage",
+                                        "memory", "pods"};
     static const int64_t qty[] = {1, 3920, 76224326324LL, 15153516LL * 1024, 110};
     assert_int_equal(n->n_alloc, 5);
     for (size_t i = 0; i < 5; i++) {
@@ -160,7 +160,7 @@ static void test_node_defaults(void **state)
     assert_false(k.node.unschedulable);
     assert_int_equal(k.node.n_labels + k.node.n_taints, 0);
     assert_int_equal(k.node.n_alloc, 2);
-    assert_int_equal(k.node.alloc[0].qty, 4000);                /* JSON number */
+    assert_int_equal(k.node.alloc[0].qty, 4000);               /* JSON number */
     assert_int_equal(k.node.alloc[1].qty, DAAS_SCHED_QTY_MAX); /* 2Pi clamped */
     daas_sched_knode_fini(&k);
     json_decref(j);
@@ -201,7 +201,8 @@ static void test_node_errors(void **state)
     node_bad("{\"metadata\":{\"name\":\"n\",\"annotations\":{\"daas.io/stake\":"
              "\"18446744073709551616\"}}}",
              "daas.io/stake]: does not fit in u64");
-    node_bad("{\"metadata\":{\"name\":\"n\",\"labels\":{\"a\":1}}}", "metadata.labels[a]: must be a string");
+    node_bad("{\"metadata\":{\"name\":\"n\",\"labels\":{\"a\":1}}}",
+             "metadata.labels[a]: must be a string");
     node_bad("{\"metadata\":{\"name\":\"n\",\"labels\":[]}}", "metadata.labels: must be an object");
     node_bad("{\"metadata\":{\"name\":\"n\"},\"spec\":{\"unschedulable\":\"yes\"}}",
              "spec.unschedulable: must be a boolean");
@@ -316,8 +317,8 @@ static int64_t eff_cpu(const char *containers, const char *inits, const char *ov
 }
 
 #define C(cpu) "{\"name\":\"c\",\"resources\":{\"requests\":{\"cpu\":\"" cpu "\"}}}"
-#define SIDE(cpu)                                                                              \
-    "{\"name\":\"s\",\"restartPolicy\":\"Always\",\"resources\":{\"requests\":{\"cpu\":\"" cpu \
+#define SIDE(cpu)                                                                                  \
+    "{\"name\":\"s\",\"restartPolicy\":\"Always\",\"resources\":{\"requests\":{\"cpu\":\"" cpu     \
     "\"}}}"
 
 static void test_effective_requests(void **state)
@@ -454,8 +455,8 @@ static void app(char *dst, size_t cap, const char *s)
     snprintf(dst + n, cap - n, "%s", s);
 }
 
-#define AFF(terms)                                                                             \
-    "{\"affinity\":{\"nodeAffinity\":{\"requiredDuringSchedulingIgnoredDuringExecution\":{"   \
+#define AFF(terms)                                                                                 \
+    "{\"affinity\":{\"nodeAffinity\":{\"requiredDuringSchedulingIgnoredDuringExecution\":{"        \
     "\"nodeSelectorTerms\":" terms "}}}}"
 
 static void test_pod_errors(void **state)
@@ -469,7 +470,8 @@ static void test_pod_errors(void **state)
             "spec.containers[0].resources.requests.memory: quantity must be a string or a number");
     pod_bad("{\"containers\":{}}", "spec.containers: must be an array");
     pod_bad("{\"containers\":[7]}", "spec.containers[0]: must be an object");
-    pod_bad("{\"containers\":[{\"resources\":[]}]}", "spec.containers[0].resources: must be an object");
+    pod_bad("{\"containers\":[{\"resources\":[]}]}",
+            "spec.containers[0].resources: must be an object");
     pod_bad("{\"containers\":[{\"resources\":{\"requests\":{\"pods\":\"1\"}}}]}",
             "spec.containers[0].resources.requests.pods: a pod may not request \"pods\"");
     pod_bad("{\"containers\":[{\"resources\":{\"requests\":{\"memory\":\"2Pi\"}}}]}",
@@ -488,8 +490,9 @@ static void test_pod_errors(void **state)
             "nodeSelectorTerms[0].matchExpressions[0]: is required");
     pod_bad(AFF("{}"), "nodeSelectorTerms: must be an array");
     /* rules the core checks come back as EINVALID too */
-    pod_bad(AFF("[{\"matchExpressions\":[{\"key\":\"k\",\"operator\":\"Gt\",\"values\":[\"x\"]}]}]"),
-            "Gt/Lt needs one integer");
+    pod_bad(
+        AFF("[{\"matchExpressions\":[{\"key\":\"k\",\"operator\":\"Gt\",\"values\":[\"x\"]}]}]"),
+        "Gt/Lt needs one integer");
     pod_bad(AFF("[{\"matchFields\":[{\"key\":\"metadata.uid\",\"operator\":\"In\","
                 "\"values\":[\"x\"]}]}]"),
             "matchFields key metadata.uid is not metadata.name");
@@ -534,9 +537,8 @@ static void test_schedule(void **state)
     /* cordoned, but the pod tolerates everything; its selector wants disk=ssd */
     assert_int_equal(daas_sched_schedule(st, &kp.pod, &r, &err), DAAS_OK);
     assert_false(r.found);
-    assert_string_equal(r.reason,
-                        "0/1 nodes are available: 1 node(s) didn't match Pod's node "
-                        "affinity/selector.");
+    assert_string_equal(r.reason, "0/1 nodes are available: 1 node(s) didn't match Pod's node "
+                                  "affinity/selector.");
     daas_sched_result_fini(&r);
     daas_sched_kpod_fini(&kp);
     /* without selector and affinity it fits (cpu 2010m of 3920m, the Nitro device, ...) */
@@ -548,7 +550,8 @@ static void test_schedule(void **state)
     assert_string_equal(r.node, "ip-10-0-1-17");
     daas_sched_result_fini(&r);
     /* a second Nitro pod does not: the node has one device */
-    daas_sched_delta b = {.seq = 2, .kind = DAAS_SCHED_POD_BOUND,
+    daas_sched_delta b = {.seq = 2,
+                          .kind = DAAS_SCHED_POD_BOUND,
                           .bound = {"x", "ip-10-0-1-17", kp.pod.requests, kp.pod.n_requests}};
     assert_int_equal(daas_sched_state_apply(st, &b, NULL), DAAS_OK);
     assert_int_equal(daas_sched_schedule(st, &kp.pod, &r, &err), DAAS_OK);
@@ -565,10 +568,14 @@ static void test_schedule(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_node),         cmocka_unit_test(test_node_defaults),
-        cmocka_unit_test(test_node_errors),  cmocka_unit_test(test_pod),
-        cmocka_unit_test(test_effective_requests), cmocka_unit_test(test_pending),
-        cmocka_unit_test(test_digest),       cmocka_unit_test(test_pod_errors),
+        cmocka_unit_test(test_node),
+        cmocka_unit_test(test_node_defaults),
+        cmocka_unit_test(test_node_errors),
+        cmocka_unit_test(test_pod),
+        cmocka_unit_test(test_effective_requests),
+        cmocka_unit_test(test_pending),
+        cmocka_unit_test(test_digest),
+        cmocka_unit_test(test_pod_errors),
         cmocka_unit_test(test_schedule),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

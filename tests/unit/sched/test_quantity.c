@@ -131,11 +131,11 @@ static void test_limits(void **state)
 static void test_malformed(void **state)
 {
     (void)state;
-    static const char *const cases[] = {
-        "",     "m",      ".",     "+",     "-",     "-1",    "-100m", "1K",   "1k ",
-        " 1",   "1 ",     "1.2.3", "1e",    "1e+",   "1ee3",  "1Ki2",  "1KiB", "1mi",
-        "abc",  "0x10",   "1,5",   "1e3.5", "1Gi ",  "1gi",   "1Mm",   "1x",   "Inf",
-        "NaN",  "1e-1001", "--1",  "+-1",   "1.5.",  "1 Gi",  "e3",    "1e3m"};
+    static const char *const cases[] = {"",        "m",    ".",    "+",    "-",     "-1",   "-100m",
+                                        "1K",      "1k ",  " 1",   "1 ",   "1.2.3", "1e",   "1e+",
+                                        "1ee3",    "1Ki2", "1KiB", "1mi",  "abc",   "0x10", "1,5",
+                                        "1e3.5",   "1Gi ", "1gi",  "1Mm",  "1x",    "Inf",  "NaN",
+                                        "1e-1001", "--1",  "+-1",  "1.5.", "1 Gi",  "e3",   "1e3m"};
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
         bad(cases[i]);
     daas_sched_qty q;
