@@ -228,8 +228,8 @@ int daas_devnet__role_of(dn_exec *ex, int pidx, const uint8_t addr[32], uint8_t 
                          daas_err *err)
 {
     pool p;
-    stake s;
-    int idx;
+    stake s = {0};
+    int idx = -1;
     *role = 0;
     int rc = pool_entry(ex, pidx, addr, &p, &s, &idx, err);
     if (rc == DAAS_OK && idx >= 0)

@@ -62,7 +62,7 @@ int daas_attest__cbor_head(daas_attest__cur *c, daas_attest__head *h, const char
 int daas_attest__cbor_string(daas_attest__cur *c, int major, daas_bytes *out, const char *what,
                              daas_err *err)
 {
-    daas_attest__head h;
+    daas_attest__head h = {0};
     int rc = daas_attest__cbor_head(c, &h, what, err);
     if (rc != DAAS_OK)
         return rc;
@@ -105,7 +105,7 @@ static int skip_children(daas_attest__cur *c, const daas_attest__head *h, int pe
 
 int daas_attest__cbor_skip(daas_attest__cur *c, int depth, daas_err *err)
 {
-    daas_attest__head h;
+    daas_attest__head h = {0};
     if (depth > DAAS_ATTEST__MAX_DEPTH)
         return daas_fail(err, DAAS_EINVAL, "CBOR nested deeper than %d", DAAS_ATTEST__MAX_DEPTH);
     int rc = daas_attest__cbor_head(c, &h, "CBOR item", err);
@@ -206,7 +206,7 @@ static int f_digest(daas_attest__cur *c, daas_attest_doc *d, daas_err *err)
 
 static int f_timestamp(daas_attest__cur *c, daas_attest_doc *d, daas_err *err)
 {
-    daas_attest__head h;
+    daas_attest__head h = {0};
     int rc = daas_attest__cbor_head(c, &h, "timestamp", err);
     if (rc == DAAS_OK && h.major != DAAS_CBOR_UINT)
         rc = daas_fail(err, DAAS_EINVAL, "timestamp is not an unsigned integer");
@@ -264,7 +264,7 @@ static int f_nonce(daas_attest__cur *c, daas_attest_doc *d, daas_err *err)
  * of 32, 48 or 64 bytes, no index twice. seen is a 256-bit set. */
 static int pcr_entry(daas_attest__cur *c, daas_attest_doc *d, uint8_t seen[32], daas_err *err)
 {
-    daas_attest__head h;
+    daas_attest__head h = {0};
     daas_bytes v;
     int rc = daas_attest__cbor_head(c, &h, "PCR index", err);
     if (rc != DAAS_OK)
@@ -413,7 +413,7 @@ static const uint8_t es384_protected[4] = {0xa1, 0x01, 0x38, 0x22};
 /* Optional tag 18 (COSE_Sign1), then the array head: 4 items, definite or indefinite. */
 static int cose_open(daas_attest__cur *c, iter *it, daas_err *err)
 {
-    daas_attest__head h;
+    daas_attest__head h = {0};
     int rc;
     if (c->off < c->len && (c->p[c->off] >> 5) == DAAS_CBOR_TAG) {
         rc = daas_attest__cbor_head(c, &h, "COSE tag", err);

@@ -246,7 +246,8 @@ static int parse_list(json_t *j, const char *base, const char *path, bool requir
     uint8_t *a = daas_xcalloc(json_array_size(arr), sz);
     for (size_t i = 0; i < json_array_size(arr) && rc == DAAS_OK; i++) {
         json_t *node = json_array_get(arr, i);
-        snprintf(nb, sizeof nb, "%s.%s[%zu]", base, path, i);
+        if (snprintf(nb, sizeof nb, "%s.%s[%zu]", base, path, i) >= (int)sizeof nb)
+            nb[sizeof nb - 1] = '\0';
         rc = json_is_object(node) ? fn(node, nb, a + k * sz, err)
                                   : shape(err, nb, "", "is not an object");
         k += rc == DAAS_OK;
