@@ -603,21 +603,13 @@ int daas_sched_delta_decode(daas_bytes in, daas_sched_delta *out, daas_err *err)
         rc = daas_sui_bcs_get_end(&d.r, "delta", err);
     if (rc == DAAS_OK)
         rc = body_check(out, err);
-    if (rc != DAAS_OK) {
-        daas_sched__arena_free(&d.mem);
-        memset(out, 0, sizeof(*out));
-        return rc;
-    }
-    out->_mem = d.mem;
-    return DAAS_OK;
+    return daas_sched__arena_finish(rc, d.mem, out, sizeof(*out), &out->_mem);
 }
 
 /* Contract in sched.h. */
 void daas_sched_delta_fini(daas_sched_delta *d)
 {
-    daas_sched__chunk *mem = d->_mem;
-    daas_sched__arena_free(&mem);
-    memset(d, 0, sizeof(*d));
+    daas_sched__arena_release(&d->_mem, d, sizeof(*d));
 }
 
 static int get_expr(dec *d, daas_sched_expr *e)
@@ -729,7 +721,24 @@ int daas_sched_pod_decode(daas_bytes in, daas_sched_pod_msg *m, daas_err *err)
 /* Contract in sched.h. */
 void daas_sched_pod_msg_fini(daas_sched_pod_msg *m)
 {
-    daas_sched__chunk *mem = m->_mem;
+    daas_sched__arena_release(&m->_mem, m, sizeof(*m));
+}
+
+int daas_sched__arena_finish(int rc, daas_sched__chunk *mem, void *out, size_t size,
+                             void **slot)
+{
+    if (rc != DAAS_OK) {
+        daas_sched__arena_free(&mem);
+        memset(out, 0, size);
+        return rc;
+    }
+    *slot = mem;
+    return DAAS_OK;
+}
+
+void daas_sched__arena_release(void **slot, void *out, size_t size)
+{
+    daas_sched__chunk *mem = *slot;
     daas_sched__arena_free(&mem);
-    memset(m, 0, sizeof(*m));
+    memset(out, 0, size);
 }

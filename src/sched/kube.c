@@ -412,21 +412,13 @@ int daas_sched_kube_node(const json_t *obj, daas_sched_knode *out, daas_err *err
     int rc = node_convert(&c, obj, &out->node);
     if (rc == DAAS_OK && daas_sched__node_check(&out->node, &e) != DAAS_OK)
         rc = fail_at(&c, "$", "%s", e.msg);
-    if (rc != DAAS_OK) {
-        daas_sched__arena_free(&c.mem);
-        memset(out, 0, sizeof(*out));
-        return rc;
-    }
-    out->_mem = c.mem;
-    return DAAS_OK;
+    return daas_sched__arena_finish(rc, c.mem, out, sizeof(*out), &out->_mem);
 }
 
 /* Contract in kube.h. */
 void daas_sched_knode_fini(daas_sched_knode *k)
 {
-    daas_sched__chunk *mem = k->_mem;
-    daas_sched__arena_free(&mem);
-    memset(k, 0, sizeof(*k));
+    daas_sched__arena_release(&k->_mem, k, sizeof(*k));
 }
 
 /* ---- pod: effective requests (kube.h "Pod") ---- */
@@ -708,21 +700,13 @@ int daas_sched_kube_pod(const json_t *obj, daas_sched_kpod *out, daas_err *err)
     int rc = pod_convert(&c, obj, out);
     if (rc == DAAS_OK && daas_sched_pod_digest(&out->pod, out->pod.spec_digest, &e) != DAAS_OK)
         rc = fail_at(&c, "$", "%s", e.msg);
-    if (rc != DAAS_OK) {
-        daas_sched__arena_free(&c.mem);
-        memset(out, 0, sizeof(*out));
-        return rc;
-    }
-    out->_mem = c.mem;
-    return DAAS_OK;
+    return daas_sched__arena_finish(rc, c.mem, out, sizeof(*out), &out->_mem);
 }
 
 /* Contract in kube.h. */
 void daas_sched_kpod_fini(daas_sched_kpod *k)
 {
-    daas_sched__chunk *mem = k->_mem;
-    daas_sched__arena_free(&mem);
-    memset(k, 0, sizeof(*k));
+    daas_sched__arena_release(&k->_mem, k, sizeof(*k));
 }
 
 /* Contract in kube.h. */

@@ -40,6 +40,13 @@ void *daas_sched__arena_alloc(daas_sched__chunk **head, size_t n);
 char *daas_sched__arena_str(daas_sched__chunk **head, const char *s, size_t n);
 /* Frees every chunk and sets *head to NULL. */
 void daas_sched__arena_free(daas_sched__chunk **head);
+/* Ends a decode or conversion into *out (size bytes) whose memory is the arena mem: on rc ==
+ * DAAS_OK hands mem to *slot (the result's _mem); otherwise frees mem and zeroes *out. Returns
+ * rc. */
+int daas_sched__arena_finish(int rc, daas_sched__chunk *mem, void *out, size_t size,
+                             void **slot);
+/* Frees the arena a result holds in *slot and zeroes the result (size bytes at out). */
+void daas_sched__arena_release(void **slot, void *out, size_t size);
 
 /* ---- map: byte-string keys (borrowed from the values' records) to uintptr_t ---- */
 
