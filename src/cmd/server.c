@@ -20,6 +20,7 @@
 #include "api/api.h"
 #include "api/authn.h"
 #include "api/http.h"
+#include "api/schedctl.h"
 #include "cmd/cmd.h"
 #include "cmd/server_int.h"
 #include "common/log.h"
@@ -44,6 +45,10 @@ typedef struct server_opts {
     const char *package;      /* --package 0x… */
     char cluster_id[DAAS_SUI_CLUSTER_ID_MAX + 1]; /* --cluster-id, else <data-dir>/cluster-id */
     uint64_t devnet_epoch_ms; /* --devnet-epoch-ms (dev) */
+    const char *enclave;      /* --enclave ADDR: the scheduler controller's enclave */
+    const char *enclave_debug_root; /* --enclave-debug-root PEM: debug documents allowed */
+    daas_schedctl_pcr enclave_pcrs[DAAS_SCHEDCTL_MAX_PCRS]; /* --enclave-pcr N=HEX */
+    size_t enclave_npcrs;
     bool plain_http; /* tests that say so only */
     bool anonymous;  /* tests that say so only */
 } server_opts;
@@ -69,6 +74,12 @@ static void usage(FILE *f)
             "  --cluster-id ID          the id wallet tokens must name (default: generated once,\n"
             "                           kept in DATA_DIR/cluster-id)\n"
             "  --devnet-epoch-ms N      --dev: epoch length of the development chain (60000)\n"
+"  --enclave ADDR           schedule pods with the attested scheduler enclave at ADDR\n"
+            "                           (vsock:CID:PORT, unix:PATH, tcp:HOST:PORT); without it\n"
+            "                           pods stay Pending\n"
+            "  --enclave-debug-root PEM accept debug attestation documents chaining to this dev\n"
+            "                           root (development only; default: AWS Nitro documents only)\n"
+            "  --enclave-pcr N=HEX      require this PCR value in the attestation (repeatable)\n"
             "  --log-level LEVEL        debug, info, warn, error (default info)\n"
             "  --insecure-plain-http    serve plain HTTP without authentication (tests only)\n");
 }
@@ -89,6 +100,9 @@ static int parse_args(int argc, char **argv, server_opts *o)
         {"cluster-id", required_argument, 0, 'I'},
         {"devnet-epoch-ms", required_argument, 0, 'E'},
         {"log-level", required_argument, 0, 'l'},
+        {"enclave", required_argument, 0, 'X'},
+        {"enclave-debug-root", required_argument, 0, 'R'},
+        {"enclave-pcr", required_argument, 0, 'Q'},
         {"insecure-plain-http", no_argument, 0, 'P'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
@@ -160,6 +174,24 @@ static int parse_args(int argc, char **argv, server_opts *o)
             }
             daas_log_set_level(daas_cmd_log_level(optarg));
             break;
+        case 'X':
+            o->enclave = optarg;
+            break;
+        case 'R':
+            o->enclave_debug_root = optarg;
+            break;
+        case 'Q': {
+            daas_err e = {0};
+            if (o->enclave_npcrs == DAAS_SCHEDCTL_MAX_PCRS ||
+                daas_schedctl_parse_pcr(optarg, &o->enclave_pcrs[o->enclave_npcrs], &e) !=
+                    DAAS_OK) {
+                fprintf(stderr, "daas server: %s\n",
+                        e.msg[0] ? e.msg : "too many --enclave-pcr values");
+                return 2;
+            }
+            o->enclave_npcrs++;
+            break;
+        }
         case 'P':
             o->plain_http = o->anonymous = true;
             break;
@@ -173,6 +205,10 @@ static int parse_args(int argc, char **argv, server_opts *o)
     }
     if (optind < argc) {
         fprintf(stderr, "daas server: unexpected argument \"%s\"\n", argv[optind]);
+        return 2;
+    }
+    if ((o->enclave_debug_root || o->enclave_npcrs) && !o->enclave) {
+        fprintf(stderr, "daas server: --enclave-debug-root and --enclave-pcr need --enclave\n");
         return 2;
     }
     if (o->dev && o->chain) {
@@ -199,6 +235,7 @@ typedef struct server {
     daas_store *store;
     daas_authn *authn;
     daas_api *api;
+    daas_schedctl *sched; /* the scheduler controller (--enclave) */
     daas_http_server *http;
     server_chain chain;
 } server;
@@ -210,6 +247,7 @@ static void server_stop(server *s)
      * runs those posts; only then does the API go. */
     if (s->http)
         daas_http_server_stop(s->http);
+    daas_schedctl_stop(&s->sched);
     daas_api_stop(s->api);
     server_chain_stop(&s->chain);
     daas_store_close(&s->store);
@@ -306,6 +344,13 @@ static int server_start(server_opts *o, server *s, daas_err *err)
     rc = daas_api_new(&ac, &s->api, err);
     if (rc == DAAS_OK)
         rc = daas_api_start(s->api, err);
+    if (rc == DAAS_OK && o->enclave) {
+        daas_schedctl_config sc = {.store = s->store, .enclave = o->enclave,
+                                   .debug_root_path = o->enclave_debug_root,
+                                   .npcrs = o->enclave_npcrs};
+        memcpy(sc.pcrs, o->enclave_pcrs, sizeof sc.pcrs);
+        rc = daas_schedctl_start(&sc, &s->sched, err);
+    }
     if (rc != DAAS_OK)
         return rc;
     daas_http_config hc = {.bind_addr = o->bind, .port = o->port, .tls = s->tls,

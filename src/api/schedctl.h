@@ -1,0 +1,124 @@
+/*
+ * schedctl.h: the API server's scheduler controller: feeds the attested scheduler enclave
+ *             the cluster's Nodes and bound Pods as deltas, asks it to place every pending
+ *             Pod, and writes each binding with its signed schedule proof.
+ *
+ * Owns:   one background thread, the enclave client (enclave/client.h), the mirror of what
+ *         the enclave was told (node names and bound pod uids with a hash of each delta).
+ * Not:    the scheduling algorithm (sched/, inside the enclave), attestation parsing
+ *         (enclave/attest.h), registering the enclave on chain (not yet).
+ * Invariants:
+ *   - nothing is bound without a decision whose signature verified against the key of an
+ *     attestation document verified with the configured policy;
+ *   - deltas go out in order with consecutive seqs; a seq mismatch or a lost connection
+ *     re-verifies the attestation and re-feeds the enclave from a fresh store snapshot;
+ *   - the controller writes through the store with compare-and-swap on the object's
+ *     revision: a conflict is retried on a later pass, never overwritten.
+ * Spec:   ARCHITECTURE.md §3.3 steps 2-4; sched/proof.h (the annotation); kube-scheduler's
+ *         events (Scheduled, FailedScheduling).
+ */
+#ifndef DAAS_API_SCHEDCTL_H
+#define DAAS_API_SCHEDCTL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "common/alloc.h"
+#include "common/err.h"
+#include "enclave/attest.h"
+#include "sched/kube.h"
+#include "sched/sched.h"
+#include "store/store.h"
+
+#define DAAS_SCHEDCTL_MAX_PCRS 8
+#define DAAS_SCHEDCTL_COMPONENT "daas-scheduler"
+
+/* One PCR value the enclave's attestation must carry (--enclave-pcr N=HEX). */
+typedef struct daas_schedctl_pcr {
+    unsigned index;                         /* 0..31 */
+    size_t len;                             /* 32, 48 or 64 */
+    uint8_t value[DAAS_ATTEST_MAX_PCR_LEN];
+} daas_schedctl_pcr;
+
+typedef struct daas_schedctl_config {
+    daas_store *store;           /* borrowed; outlives the controller */
+    const char *enclave;         /* "unix:PATH", "tcp:HOST:PORT", "vsock:CID:PORT" */
+    const char *debug_root_path; /* PEM/DER dev root: debug documents allowed; NULL: strict */
+    daas_schedctl_pcr pcrs[DAAS_SCHEDCTL_MAX_PCRS];
+    size_t npcrs;
+    int timeout_ms;              /* per enclave call; 0 = 5000 */
+    int retry_ms;                /* unschedulable pods are retried at least this often;
+                                    0 = 10000 */
+} daas_schedctl_config;
+
+typedef struct daas_schedctl daas_schedctl;
+
+/* Parses "N=HEX" (N 0..31; 32, 48 or 64 bytes) into *out. Errors: DAAS_EINVAL. */
+DAAS_MUST_USE int daas_schedctl_parse_pcr(const char *arg, daas_schedctl_pcr *out,
+                                          daas_err *err);
+
+/* Copies cfg, reads the debug root, starts the thread (which connects, verifies the
+ * attestation and retries with backoff while the enclave is unreachable). Errors:
+ * DAAS_EINVAL (address), DAAS_EIO (debug root unreadable), DAAS_EINTERNAL (thread). */
+DAAS_MUST_USE int daas_schedctl_start(const daas_schedctl_config *cfg, daas_schedctl **out,
+                                      daas_err *err);
+/* Stops the thread (waits for the enclave call in flight), frees, nulls *sc. Accepts NULL. */
+void daas_schedctl_stop(daas_schedctl **sc);
+/* Signed decisions received and bound so far (the decision count metric). */
+uint64_t daas_schedctl_decisions(const daas_schedctl *sc);
+
+/* ---- pure pieces (exposed for tests) ---- */
+
+/* What the enclave was told: node name -> hash of its NodeUpsert, pod uid -> hash of its
+ * PodBound (both hex of BLAKE2b-256 of the delta encoded with seq 0). */
+typedef struct daas_schedctl_mirror {
+    json_t *nodes;
+    json_t *pods;
+} daas_schedctl_mirror;
+
+/* The deltas that bring the enclave from a mirror to a snapshot, and the mirror after. */
+typedef struct daas_schedctl_plan {
+    daas_sched_delta *d; /* n deltas, seqs first_seq, first_seq + 1, ... */
+    size_t n, cap;
+    daas_sched_knode *kn; /* conversions the deltas borrow from */
+    size_t nkn, capkn;
+    daas_sched_kpod *kp;
+    size_t nkp, capkp;
+    daas_schedctl_mirror next;
+} daas_schedctl_plan;
+
+void daas_schedctl_mirror_init(daas_schedctl_mirror *m);
+void daas_schedctl_mirror_fini(daas_schedctl_mirror *m);
+
+/* The deltas from m to the snapshot (nodes and pods: JSON arrays of Node and Pod objects,
+ * borrowed), in this order: NodeUpsert for new or changed nodes, PodBound for newly bound or
+ * resized pods (nodeName set, phase not Succeeded/Failed), PodRemoved, NodeRemove; seqs from
+ * first_seq. Objects that do not convert are left out (logged). Release with _plan_fini. */
+DAAS_MUST_USE int daas_schedctl_plan_make(const daas_schedctl_mirror *m, const json_t *nodes,
+                                          const json_t *pods, uint64_t first_seq,
+                                          daas_schedctl_plan *out, daas_err *err);
+void daas_schedctl_plan_fini(daas_schedctl_plan *p);
+
+/* The PodBound delta for a converted pod placed on node (borrowed pointers), and its hash
+ * as the mirror records it (65 bytes: hex and NUL). */
+DAAS_MUST_USE int daas_schedctl_bound_delta(const daas_sched_kpod *kp, const char *node,
+                                            uint64_t seq, daas_sched_delta *out,
+                                            char hash[65], daas_err *err);
+
+/* Writes the binding into pod (a Pod object): spec.nodeName = d->node, the
+ * daas.io/schedule-proof annotation, the PodScheduled condition at now_ms. The enclave id is
+ * all zero until the enclave is registered on chain. Errors: DAAS_EINVAL (d does not encode). */
+DAAS_MUST_USE int daas_schedctl_bind_obj(json_t *pod, const daas_sched_decision *d,
+                                         const uint8_t sig[DAAS_SCHED_SIG_LEN],
+                                         const uint8_t pk[DAAS_SCHED_PUBKEY_LEN], int64_t now_ms,
+                                         daas_err *err);
+
+/* A core/v1 Event about pod (borrowed) from daas-scheduler: type "Normal" or "Warning",
+ * reason, message, timestamps at now_ms, a unique name "<pod>.<hex>". New reference. */
+json_t *daas_schedctl_event(const json_t *pod, const char *type, const char *reason,
+                            const char *message, int64_t now_ms);
+
+#endif
