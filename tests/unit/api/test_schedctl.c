@@ -123,8 +123,10 @@ static void test_plan(void **state)
 
     daas_schedctl_plan p;
     daas_err e = {0};
-    assert_int_equal(daas_schedctl_plan_make(&m, json_object(), NULL, 1, &p, &e), DAAS_EINVAL);
+    json_t *notarr = json_object();
+    assert_int_equal(daas_schedctl_plan_make(&m, notarr, NULL, 1, &p, &e), DAAS_EINVAL);
     daas_schedctl_plan_fini(&p);
+    json_decref(notarr);
     daas_schedctl_mirror_fini(&m);
     daas_sched_state_free(&st);
 }
