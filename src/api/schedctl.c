@@ -93,8 +93,8 @@ static void record(daas_schedctl *sc, const json_t *pod, const char *type, const
                               daas_kube_str(ev, "metadata.name"));
     char *s = daas_api__dump_stored(ev);
     daas_err e = {0};
-    if (s == NULL || daas_store_create(sc->cfg.store, key, DAAS_BYTES(s, strlen(s)), NULL, &e) !=
-                         DAAS_OK)
+    if (s == NULL ||
+        daas_store_create(sc->cfg.store, key, DAAS_BYTES(s, strlen(s)), NULL, &e) != DAAS_OK)
         DAAS_WARN("schedctl", "cannot record event %s: %s", key, e.msg);
     daas_free(s);
     daas_free(key);
@@ -120,7 +120,9 @@ static int handshake(daas_schedctl *sc, daas_err *err)
     for (size_t i = 0; i < sc->cfg.npcrs; i++)
         want[i] = (daas_attest_pcr_want){sc->cfg.pcrs[i].index,
                                          DAAS_BYTES(sc->cfg.pcrs[i].value, sc->cfg.pcrs[i].len)};
-    daas_attest_policy pol = {.now_ms = daas_now_ms(), .pcrs = want, .npcrs = sc->cfg.npcrs,
+    daas_attest_policy pol = {.now_ms = daas_now_ms(),
+                              .pcrs = want,
+                              .npcrs = sc->cfg.npcrs,
                               .allow_debug = sc->debug_root.len > 0,
                               .debug_root = DAAS_BYTES(sc->debug_root.data, sc->debug_root.len)};
     uint8_t digest[DAAS_SCHED_DIGEST_LEN];
@@ -139,10 +141,11 @@ static int handshake(daas_schedctl *sc, daas_err *err)
         daas_schedctl_mirror_init(&sc->mirror);
         sc->ready = true;
         sc->backoff_ms = 0;
-        DAAS_INFO("schedctl", "scheduler enclave at %s attested%s (key %02x%02x%02x%02x...), "
-                              "seq %llu",
-                  sc->addr, ad.is_debug ? " (DEBUG document)" : "", sc->pk[0], sc->pk[1],
-                  sc->pk[2], sc->pk[3], (unsigned long long)sc->seq);
+        DAAS_INFO("schedctl",
+                  "scheduler enclave at %s attested%s (key %02x%02x%02x%02x...), "
+                  "seq %llu",
+                  sc->addr, ad.is_debug ? " (DEBUG document)" : "", sc->pk[0], sc->pk[1], sc->pk[2],
+                  sc->pk[3], (unsigned long long)sc->seq);
     }
     daas_attest_doc_fini(&ad);
     daas_buf_fini(&doc);
@@ -191,8 +194,8 @@ static int bind(daas_schedctl *sc, const daas_kv *kv, json_t *pod, const daas_sc
     if (rc == DAAS_OK && s == NULL)
         rc = daas_fail(err, DAAS_ETOOBIG, "pod %s cannot be serialized", kv->key);
     if (rc == DAAS_OK)
-        rc = daas_store_update(sc->cfg.store, kv->key, DAAS_BYTES(s, strlen(s)), kv->mod_rev,
-                               NULL, err);
+        rc = daas_store_update(sc->cfg.store, kv->key, DAAS_BYTES(s, strlen(s)), kv->mod_rev, NULL,
+                               err);
     daas_free(s);
     json_decref(o);
     if (rc != DAAS_OK)
@@ -234,8 +237,8 @@ static bool schedule_one(daas_schedctl *sc, const daas_kv *kv, json_t *pod,
         rc = bind(sc, kv, pod, kp, &dec, sig, &e);
         if (rc == DAAS_OK) {
             atomic_fetch_add(&sc->decisions, 1);
-            snprintf(msg, sizeof msg, "Successfully assigned %s/%s to %s", kp->pod.ns,
-                     kp->pod.name, dec.node);
+            snprintf(msg, sizeof msg, "Successfully assigned %s/%s to %s", kp->pod.ns, kp->pod.name,
+                     dec.node);
             record(sc, pod, "Normal", "Scheduled", msg);
             json_object_del(sc->last_event, kp->pod.uid);
             DAAS_INFO("schedctl", "%s (decision %llu)", msg, (unsigned long long)index);
@@ -315,8 +318,8 @@ static void pass(daas_schedctl *sc)
         if (sc->backoff_ms > BACKOFF_MAX_MS)
             sc->backoff_ms = BACKOFF_MAX_MS;
         sc->next_try_ms = now + sc->backoff_ms;
-        DAAS_WARN("schedctl", "scheduler enclave at %s: %s (retry in %lld ms)", sc->addr,
-                  e.msg, (long long)sc->backoff_ms);
+        DAAS_WARN("schedctl", "scheduler enclave at %s: %s (retry in %lld ms)", sc->addr, e.msg,
+                  (long long)sc->backoff_ms);
         snprintf(msg, sizeof msg, "scheduler enclave unreachable: %s", e.msg);
     }
     each_pending(sc, &lp, pods, rc == DAAS_OK ? NULL : msg);
@@ -378,8 +381,8 @@ static void *run(void *arg)
         daas_store_event evs[64];
         size_t n = 0;
         daas_err e = {0};
-        if (w == NULL && daas_store_watch(sc->cfg.store, "/registry/", 0, notify, sc, &w, &e) !=
-                             DAAS_OK)
+        if (w == NULL &&
+            daas_store_watch(sc->cfg.store, "/registry/", 0, notify, sc, &w, &e) != DAAS_OK)
             DAAS_WARN("schedctl", "cannot watch the store (%s); polling", e.msg);
         while (w && daas_store_watch_next(w, evs, 64, &n, &e) == DAAS_OK && n > 0)
             for (size_t i = 0; i < n; i++) {

@@ -38,8 +38,8 @@
 
 /* One PCR value the enclave's attestation must carry (--enclave-pcr N=HEX). */
 typedef struct daas_schedctl_pcr {
-    unsigned index;                         /* 0..31 */
-    size_t len;                             /* 32, 48 or 64 */
+    unsigned index; /* 0..31 */
+    size_t len;     /* 32, 48 or 64 */
     uint8_t value[DAAS_ATTEST_MAX_PCR_LEN];
 } daas_schedctl_pcr;
 
@@ -49,16 +49,15 @@ typedef struct daas_schedctl_config {
     const char *debug_root_path; /* PEM/DER dev root: debug documents allowed; NULL: strict */
     daas_schedctl_pcr pcrs[DAAS_SCHEDCTL_MAX_PCRS];
     size_t npcrs;
-    int timeout_ms;              /* per enclave call; 0 = 5000 */
-    int retry_ms;                /* unschedulable pods are retried at least this often;
-                                    0 = 10000 */
+    int timeout_ms; /* per enclave call; 0 = 5000 */
+    int retry_ms;   /* unschedulable pods are retried at least this often;
+                       0 = 10000 */
 } daas_schedctl_config;
 
 typedef struct daas_schedctl daas_schedctl;
 
 /* Parses "N=HEX" (N 0..31; 32, 48 or 64 bytes) into *out. Errors: DAAS_EINVAL. */
-DAAS_MUST_USE int daas_schedctl_parse_pcr(const char *arg, daas_schedctl_pcr *out,
-                                          daas_err *err);
+DAAS_MUST_USE int daas_schedctl_parse_pcr(const char *arg, daas_schedctl_pcr *out, daas_err *err);
 
 /* Copies cfg, reads the debug root, starts the thread (which connects, verifies the
  * attestation and retries with backoff while the enclave is unreachable). Errors:
@@ -105,8 +104,8 @@ void daas_schedctl_plan_fini(daas_schedctl_plan *p);
 /* The PodBound delta for a converted pod placed on node (borrowed pointers), and its hash
  * as the mirror records it (65 bytes: hex and NUL). */
 DAAS_MUST_USE int daas_schedctl_bound_delta(const daas_sched_kpod *kp, const char *node,
-                                            uint64_t seq, daas_sched_delta *out,
-                                            char hash[65], daas_err *err);
+                                            uint64_t seq, daas_sched_delta *out, char hash[65],
+                                            daas_err *err);
 
 /* Writes the binding into pod (a Pod object): spec.nodeName = d->node, the
  * daas.io/schedule-proof annotation, the PodScheduled condition at now_ms. The enclave id is

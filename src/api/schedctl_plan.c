@@ -105,8 +105,8 @@ static void plan_node(const daas_schedctl_mirror *m, const json_t *obj, uint64_t
     daas_sched_knode *kn = &p->kn[p->nkn];
     memset(kn, 0, sizeof *kn);
     if (daas_sched_kube_node(obj, kn, &e) != DAAS_OK) {
-        DAAS_WARN("schedctl", "node %s left out: %s",
-                  daas_kube_str(obj, "metadata.name") ?: "?", e.msg);
+        DAAS_WARN("schedctl", "node %s left out: %s", daas_kube_str(obj, "metadata.name") ?: "?",
+                  e.msg);
         return;
     }
     p->nkn++;
@@ -167,9 +167,8 @@ static void plan_removals(json_t *old, json_t *now, uint8_t kind, uint64_t first
     }
 }
 
-int daas_schedctl_plan_make(const daas_schedctl_mirror *m, const json_t *nodes,
-                            const json_t *pods, uint64_t first_seq, daas_schedctl_plan *out,
-                            daas_err *err)
+int daas_schedctl_plan_make(const daas_schedctl_mirror *m, const json_t *nodes, const json_t *pods,
+                            uint64_t first_seq, daas_schedctl_plan *out, daas_err *err)
 {
     size_t i;
     json_t *o;
@@ -208,15 +207,13 @@ static void set_scheduled(json_t *pod, const char *ts)
     for (size_t i = json_array_size(conds); i-- > 0;)
         if (strcmp(daas_kube_str(json_array_get(conds, i), "type") ?: "", "PodScheduled") == 0)
             json_array_remove(conds, i);
-    json_array_append_new(conds, json_pack("{s:s,s:s,s:n,s:s}", "type", "PodScheduled",
-                                           "status", "True", "lastProbeTime",
-                                           "lastTransitionTime", ts));
+    json_array_append_new(conds, json_pack("{s:s,s:s,s:n,s:s}", "type", "PodScheduled", "status",
+                                           "True", "lastProbeTime", "lastTransitionTime", ts));
 }
 
 int daas_schedctl_bind_obj(json_t *pod, const daas_sched_decision *d,
                            const uint8_t sig[DAAS_SCHED_SIG_LEN],
-                           const uint8_t pk[DAAS_SCHED_PUBKEY_LEN], int64_t now_ms,
-                           daas_err *err)
+                           const uint8_t pk[DAAS_SCHED_PUBKEY_LEN], int64_t now_ms, daas_err *err)
 {
     static const uint8_t no_enclave[DAAS_SCHED_ENCLAVE_ID_LEN]; /* until registration */
     char *proof = NULL, ts[32];
@@ -252,11 +249,11 @@ json_t *daas_schedctl_event(const json_t *pod, const char *type, const char *rea
         "{s:s,s:s,s:{s:s,s:s},s:{s:s,s:s,s:s,s:s,s:s},s:s,s:s,s:s,s:{s:s},s:s,s:s,s:i,"
         "s:s,s:s,s:s,s:s}",
         "apiVersion", "v1", "kind", "Event", "metadata", "name", ename, "namespace", ns,
-        "involvedObject", "apiVersion", "v1", "kind", "Pod", "namespace", ns, "name", name,
-        "uid", daas_kube_str(pod, "metadata.uid") ?: "", "reason", reason, "message", message,
-        "type", type, "source", "component", DAAS_SCHEDCTL_COMPONENT, "firstTimestamp", ts,
-        "lastTimestamp", ts, "count", 1, "eventTime", micro, "reportingComponent",
-        DAAS_SCHEDCTL_COMPONENT, "reportingInstance", DAAS_SCHEDCTL_COMPONENT, "action",
+        "involvedObject", "apiVersion", "v1", "kind", "Pod", "namespace", ns, "name", name, "uid",
+        daas_kube_str(pod, "metadata.uid") ?: "", "reason", reason, "message", message, "type",
+        type, "source", "component", DAAS_SCHEDCTL_COMPONENT, "firstTimestamp", ts, "lastTimestamp",
+        ts, "count", 1, "eventTime", micro, "reportingComponent", DAAS_SCHEDCTL_COMPONENT,
+        "reportingInstance", DAAS_SCHEDCTL_COMPONENT, "action",
         strcmp(reason, "Scheduled") == 0 ? "Binding" : "Scheduling");
     daas_free(ename);
     return ev;
@@ -278,8 +275,10 @@ int daas_schedctl_parse_pcr(const char *arg, daas_schedctl_pcr *out, daas_err *e
             out->value[i / 2] = (uint8_t)(hi << 4 | lo);
     }
     if (!ok)
-        return daas_fail(err, DAAS_EINVAL, "bad --enclave-pcr \"%s\" (want N=HEX with N "
-                                           "0..31 and 32, 48 or 64 bytes of hex)", arg);
+        return daas_fail(err, DAAS_EINVAL,
+                         "bad --enclave-pcr \"%s\" (want N=HEX with N "
+                         "0..31 and 32, 48 or 64 bytes of hex)",
+                         arg);
     out->index = (unsigned)idx;
     out->len = n / 2;
     return DAAS_OK;

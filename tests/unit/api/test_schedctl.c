@@ -26,18 +26,17 @@
 static json_t *node(const char *name, const char *cpu, const char *beat)
 {
     return json_pack("{s:s,s:s,s:{s:s},s:{s:{s:s,s:s},s:[{s:s,s:s,s:s}]}}", "apiVersion", "v1",
-                     "kind", "Node", "metadata", "name", name, "status", "allocatable", "cpu",
-                     cpu, "memory", "8Gi", "conditions", "type", "Ready", "status", "True",
+                     "kind", "Node", "metadata", "name", name, "status", "allocatable", "cpu", cpu,
+                     "memory", "8Gi", "conditions", "type", "Ready", "status", "True",
                      "lastHeartbeatTime", beat);
 }
 
 static json_t *pod(const char *name, const char *uid, const char *node_name, const char *cpu)
 {
     json_t *p = json_pack("{s:s,s:s,s:{s:s,s:s,s:s},s:{s:[{s:s,s:{s:{s:s}}}]},s:{s:s}}",
-                          "apiVersion", "v1", "kind", "Pod", "metadata", "name", name,
-                          "namespace", "default", "uid", uid, "spec", "containers", "name",
-                          "c", "resources", "requests", "cpu", cpu, "status", "phase",
-                          "Pending");
+                          "apiVersion", "v1", "kind", "Pod", "metadata", "name", name, "namespace",
+                          "default", "uid", uid, "spec", "containers", "name", "c", "resources",
+                          "requests", "cpu", cpu, "status", "phase", "Pending");
     if (node_name)
         daas_kube_set_str(p, "spec.nodeName", node_name);
     return p;
@@ -49,8 +48,7 @@ static size_t step(daas_schedctl_mirror *m, daas_sched_state *st, json_t *nodes,
 {
     daas_schedctl_plan p;
     daas_err e = {0};
-    assert_int_equal(daas_schedctl_plan_make(m, nodes, pods, daas_sched_state_seq(st) + 1, &p,
-                                             &e),
+    assert_int_equal(daas_schedctl_plan_make(m, nodes, pods, daas_sched_state_seq(st) + 1, &p, &e),
                      DAAS_OK);
     for (size_t i = 0; i < p.n; i++) {
         kinds[i] = p.d[i].kind;
@@ -77,12 +75,10 @@ static void test_plan(void **state)
     /* two nodes, a bound pod, a pending pod (not part of the state), a broken node */
     json_t *bad = json_pack("{s:{s:s},s:{s:{s:s}}}", "metadata", "name", "bad", "status",
                             "allocatable", "cpu", "lots");
-    assert_int_equal(step(&m, st, json_pack("[o,o,o]", node("n1", "4", "t1"), bad,
-                                            node("n2", "8", "t1")),
-                          json_pack("[o,o]", pod("a", "u-a", "n1", "500m"),
-                                    pod("p", "u-p", NULL, "1")),
-                          k),
-                     3);
+    assert_int_equal(
+        step(&m, st, json_pack("[o,o,o]", node("n1", "4", "t1"), bad, node("n2", "8", "t1")),
+             json_pack("[o,o]", pod("a", "u-a", "n1", "500m"), pod("p", "u-p", NULL, "1")), k),
+        3);
     assert_int_equal(k[0], DAAS_SCHED_NODE_UPSERT);
     assert_int_equal(k[1], DAAS_SCHED_NODE_UPSERT);
     assert_int_equal(k[2], DAAS_SCHED_POD_BOUND);
@@ -251,16 +247,23 @@ static void test_parse_pcr(void **state)
     daas_schedctl_pcr p;
     daas_err e = {0};
     char arg[200];
-    snprintf(arg, sizeof arg, "3=%s", "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
-                                      "00112233445566778899aabbccddeeff");
+    snprintf(arg, sizeof arg, "3=%s",
+             "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
+             "00112233445566778899aabbccddeeff");
     assert_int_equal(daas_schedctl_parse_pcr(arg, &p, &e), DAAS_OK);
     assert_int_equal(p.index, 3);
     assert_int_equal(p.len, 48);
     assert_int_equal(p.value[1], 0x11);
     assert_int_equal(p.value[47], 0xff);
-    static const char *const bad[] = {"", "3", "3=", "x=00", "32=" /* index */, "-1=00",
-                                      "0=0011", "0=zz112233445566778899aabbccddeeff0011223344"
-                                                "5566778899aabbccddeeff"};
+    static const char *const bad[] = {"",
+                                      "3",
+                                      "3=",
+                                      "x=00",
+                                      "32=" /* index */,
+                                      "-1=00",
+                                      "0=0011",
+                                      "0=zz112233445566778899aabbccddeeff0011223344"
+                                      "5566778899aabbccddeeff"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
         assert_int_equal(daas_schedctl_parse_pcr(bad[i], &p, &e), DAAS_EINVAL);
 }
@@ -298,9 +301,9 @@ static void test_start_stop(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_plan),       cmocka_unit_test(test_bound_delta_matches_plan),
-        cmocka_unit_test(test_bind_obj),   cmocka_unit_test(test_event),
-        cmocka_unit_test(test_parse_pcr),  cmocka_unit_test(test_start_stop),
+        cmocka_unit_test(test_plan),      cmocka_unit_test(test_bound_delta_matches_plan),
+        cmocka_unit_test(test_bind_obj),  cmocka_unit_test(test_event),
+        cmocka_unit_test(test_parse_pcr), cmocka_unit_test(test_start_stop),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
