@@ -17,6 +17,7 @@ static const daas_cmd cmds[] = {
     {"enclave", "run the enclave service (Nautilus-style, attested key)", daas_cmd_enclave},
     {"vsock-proxy", "TCP <-> vsock relay with a destination allow-list", daas_cmd_vsock_proxy},
     {"attestation", "verify an AWS Nitro attestation document", daas_cmd_attestation},
+    {"verify", "replay and check a scheduler decision log", daas_cmd_verify},
     {"version", "print the version", daas_cmd_version},
 };
 
