@@ -25,6 +25,7 @@
 #include "common/util.h"
 #include "enclave/client.h"
 #include "kube/obj.h"
+#include "sched/declog.h"
 
 #define BACKOFF_MIN_MS 500
 #define BACKOFF_MAX_MS 30000
@@ -34,6 +35,7 @@ struct daas_schedctl {
     char *addr;
     daas_buf debug_root;
     daas_enclave_client *client;
+    daas_declog_writer *log; /* NULL without a decision log */
     pthread_t thread;
     pthread_mutex_t mu; /* guards stop, kick */
     pthread_cond_t cv;
@@ -101,6 +103,55 @@ static void record(daas_schedctl *sc, const json_t *pod, const char *type, const
     json_decref(ev);
 }
 
+/* ---- the decision log ---- */
+
+static int log_rec(daas_schedctl *sc, const daas_declog_rec *rec, daas_err *err)
+{
+    int rc = sc->log ? daas_declog_append(sc->log, rec, err) : DAAS_OK;
+    if (rc != DAAS_OK)
+        DAAS_ERROR("schedctl", "decision log: %s", err->msg);
+    return rc;
+}
+
+/* Logs the deltas the enclave accepted. */
+static void log_deltas(daas_schedctl *sc, const daas_sched_delta *d, size_t n)
+{
+    for (size_t i = 0; i < n && sc->log; i++) {
+        daas_buf b = {0};
+        daas_err e = {0};
+        if (daas_sched_delta_encode(&d[i], &b, &e) == DAAS_OK) {
+            daas_declog_rec r = {.kind = DAAS_DECLOG_DELTA, .delta = DAAS_BYTES(b.data, b.len)};
+            (void)log_rec(sc, &r, &e);
+        }
+        daas_buf_fini(&b);
+    }
+}
+
+/* Logs a decision before its binding is written. */
+static int log_decision(daas_schedctl *sc, const daas_sched_pod *pod,
+                        const daas_sched_decision *dec, const uint8_t sig[DAAS_SCHED_SIG_LEN],
+                        uint64_t index, daas_err *err)
+{
+    if (sc->log == NULL)
+        return DAAS_OK;
+    daas_buf db = {0}, pb = {0};
+    int rc = daas_sched_decision_encode(dec, &db, err);
+    if (rc == DAAS_OK)
+        rc = daas_sched_pod_encode(pod, &pb, err);
+    if (rc == DAAS_OK) {
+        daas_declog_rec r = {.kind = DAAS_DECLOG_DECISION,
+                             .index = index,
+                             .decision = DAAS_BYTES(db.data, db.len),
+                             .pod = DAAS_BYTES(pb.data, pb.len)};
+        memcpy(r.sig, sig, DAAS_SCHED_SIG_LEN);
+        memcpy(r.pk, sc->pk, DAAS_SCHED_PUBKEY_LEN);
+        rc = log_rec(sc, &r, err);
+    }
+    daas_buf_fini(&db);
+    daas_buf_fini(&pb);
+    return rc;
+}
+
 /* ---- the enclave ---- */
 
 static void lost(daas_schedctl *sc, const daas_err *e)
@@ -141,6 +192,10 @@ static int handshake(daas_schedctl *sc, daas_err *err)
         daas_schedctl_mirror_init(&sc->mirror);
         sc->ready = true;
         sc->backoff_ms = 0;
+        daas_declog_rec r = {.kind = DAAS_DECLOG_EPOCH};
+        memcpy(r.pk, sc->pk, DAAS_SCHED_PUBKEY_LEN);
+        daas_err le = {0};
+        (void)log_rec(sc, &r, &le);
         DAAS_INFO("schedctl",
                   "scheduler enclave at %s attested%s (key %02x%02x%02x%02x...), "
                   "seq %llu",
@@ -165,6 +220,7 @@ static int feed(daas_schedctl *sc, const json_t *nodes, const json_t *pods, daas
             DAAS_DEBUG("schedctl", "%zu deltas sent, enclave at seq %llu", p.n,
                        (unsigned long long)seq);
             sc->seq = seq;
+            log_deltas(sc, p.d, p.n);
         }
     } else if (rc == DAAS_OK) {
         /* Nothing to send: make sure the enclave is still the one we fed. */
@@ -209,6 +265,7 @@ static int bind(daas_schedctl *sc, const daas_kv *kv, json_t *pod, const daas_sc
         rc = daas_enclave_client_deltas(sc->client, &d, 1, &seq, digest, err);
     if (rc == DAAS_OK) {
         sc->seq = seq;
+        log_deltas(sc, &d, 1);
         json_object_set_new(sc->mirror.pods, kp->pod.uid, json_string(h));
     } else {
         lost(sc, err); /* the binding is stored: the re-feed brings it */
@@ -233,6 +290,8 @@ static bool schedule_one(daas_schedctl *sc, const daas_kv *kv, json_t *pod,
     daas_err e = {0};
     int rc = daas_enclave_client_schedule(sc->client, &kp->pod, &dec, sig, &index, reason,
                                           sizeof reason, &e);
+    if (rc == DAAS_OK && log_decision(sc, &kp->pod, &dec, sig, index, &e) != DAAS_OK)
+        return true; /* never bound unlogged: retried */
     if (rc == DAAS_OK) {
         rc = bind(sc, kv, pod, kp, &dec, sig, &e);
         if (rc == DAAS_OK) {
@@ -442,12 +501,15 @@ int daas_schedctl_start(const daas_schedctl_config *cfg, daas_schedctl **out, da
     pthread_mutex_init(&sc->mu, NULL);
     pthread_cond_init(&sc->cv, NULL);
     int rc = cfg->debug_root_path ? read_root(sc, cfg->debug_root_path, err) : DAAS_OK;
+    if (rc == DAAS_OK && cfg->declog_path)
+        rc = daas_declog_writer_open(cfg->declog_path, DAAS_DECLOG_SYNC_EACH, &sc->log, err);
     if (rc == DAAS_OK)
         rc = daas_enclave_client_new(sc->addr, sc->cfg.timeout_ms, &sc->client, err);
     if (rc == DAAS_OK && pthread_create(&sc->thread, NULL, run, sc) != 0)
         rc = daas_fail(err, DAAS_EINTERNAL, "cannot start the scheduler controller thread");
     if (rc != DAAS_OK) {
         daas_enclave_client_free(&sc->client);
+        daas_declog_writer_close(&sc->log);
         daas_buf_fini(&sc->debug_root);
         daas_schedctl_mirror_fini(&sc->mirror);
         json_decref(sc->last_event);
@@ -477,6 +539,7 @@ void daas_schedctl_stop(daas_schedctl **psc)
     DAAS_INFO("schedctl", "scheduler controller stopped after %llu decisions",
               (unsigned long long)atomic_load(&sc->decisions));
     daas_enclave_client_free(&sc->client);
+    daas_declog_writer_close(&sc->log);
     daas_buf_fini(&sc->debug_root);
     daas_schedctl_mirror_fini(&sc->mirror);
     json_decref(sc->last_event);

@@ -49,9 +49,10 @@ typedef struct daas_schedctl_config {
     const char *debug_root_path; /* PEM/DER dev root: debug documents allowed; NULL: strict */
     daas_schedctl_pcr pcrs[DAAS_SCHEDCTL_MAX_PCRS];
     size_t npcrs;
-    int timeout_ms; /* per enclave call; 0 = 5000 */
-    int retry_ms;   /* unschedulable pods are retried at least this often;
-                       0 = 10000 */
+    const char *declog_path; /* the decision log (sched/declog.h) to append to; NULL: none */
+    int timeout_ms;          /* per enclave call; 0 = 5000 */
+    int retry_ms;            /* unschedulable pods are retried at least this often;
+                                0 = 10000 */
 } daas_schedctl_config;
 
 typedef struct daas_schedctl daas_schedctl;

@@ -344,8 +344,14 @@ static int server_start(server_opts *o, server *s, daas_err *err)
     rc = daas_api_new(&ac, &s->api, err);
     if (rc == DAAS_OK)
         rc = daas_api_start(s->api, err);
+    char logpath[1200];
+    snprintf(logpath, sizeof logpath, "%s/sched", o->data_dir);
+    if (rc == DAAS_OK && o->enclave)
+        rc = daas_mkdir_p(logpath, err);
+    snprintf(logpath, sizeof logpath, "%s/sched/decisions.log", o->data_dir);
     if (rc == DAAS_OK && o->enclave) {
         daas_schedctl_config sc = {.store = s->store, .enclave = o->enclave,
+                                   .declog_path = logpath,
                                    .debug_root_path = o->enclave_debug_root,
                                    .npcrs = o->enclave_npcrs};
         memcpy(sc.pcrs, o->enclave_pcrs, sizeof sc.pcrs);

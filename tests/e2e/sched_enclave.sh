@@ -62,6 +62,9 @@ Ed25519PublicKey.from_public_bytes(bytes.fromhex(pk)).verify(
     bytes.fromhex(p["signature"]), b"\x02" + dec[-8:] + dec)
 PY
 pass "pod web → $NODE with a schedule proof signed by the attested enclave key"
+head -c 8 "$DATA/sched/decisions.log" | grep -q DAASDLG1 && [ "$(stat -c %s "$DATA/sched/decisions.log")" -gt 200 ] ||
+  fail "no decision log in $DATA/sched/decisions.log"
+pass "the decision log holds the deltas and the decision"
 wait_for "no Scheduled event" has_event web '"reason": "Scheduled"'
 expect_out "kubectl get events: Scheduled by daas-scheduler" \
   "Normal +Scheduled +pod/web +Successfully assigned default/web to $NODE" \
