@@ -56,7 +56,8 @@ static int add_key(vopts *o, const char *hex)
     if (o->n_keys == MAX_KEYS || strlen(hex) != 2 * DAAS_SCHED_PUBKEY_LEN)
         return -1;
     for (size_t i = 0; i < DAAS_SCHED_PUBKEY_LEN; i++) {
-        int hi = daas_hexval((unsigned char)hex[2 * i]), lo = daas_hexval((unsigned char)hex[2 * i + 1]);
+        int hi = daas_hexval((unsigned char)hex[2 * i]),
+            lo = daas_hexval((unsigned char)hex[2 * i + 1]);
         if (hi < 0 || lo < 0)
             return -1;
         o->keys[o->n_keys][i] = (uint8_t)(hi << 4 | lo);
@@ -105,13 +106,14 @@ static void print_report(const daas_declog_report *r, bool chain)
 {
     json_t *j = json_pack("{s:I,s:I,s:I,s:I,s:I,s:b,s:b,s:b}", "records", (json_int_t)r->records,
                           "deltas", (json_int_t)r->deltas, "decisions", (json_int_t)r->decisions,
-                          "batches", (json_int_t)r->batches, "epochs", (json_int_t)r->epochs,
-                          "ok", r->ok, "torn_tail", r->torn_tail, "any_key", r->any_key);
+                          "batches", (json_int_t)r->batches, "epochs", (json_int_t)r->epochs, "ok",
+                          r->ok, "torn_tail", r->torn_tail, "any_key", r->any_key);
     if (chain)
         json_object_set_new(j, "chain_checked", json_integer((json_int_t)r->chain_checked));
     if (r->any_key)
-        json_object_set_new(j, "note", json_string("no --pk given: decisions signed by any "
-                                                   "enclave key were accepted"));
+        json_object_set_new(j, "note",
+                            json_string("no --pk given: decisions signed by any "
+                                        "enclave key were accepted"));
     json_object_set_new(j, "first_failure",
                         r->has_failure
                             ? json_pack("{s:I,s:I,s:s}", "record", (json_int_t)r->fail_record,
@@ -130,7 +132,8 @@ static int check_chain(const vopts *o, daas_declog_report *rep, daas_err *err)
     daas_sui_client *c = NULL;
     int rc = daas_sui_chain_resolve(o->chain, o->package, &ch, err);
     if (rc == DAAS_OK && !ch.has_package)
-        rc = daas_fail(err, DAAS_EINVAL, "--chain needs --package 0x... (or a chain file with one)");
+        rc =
+            daas_fail(err, DAAS_EINVAL, "--chain needs --package 0x... (or a chain file with one)");
     if (rc == DAAS_OK)
         rc = daas_sui_chain_client(&ch, &c, err);
     if (rc == DAAS_OK) {
@@ -160,8 +163,8 @@ static int decisions(int argc, char **argv)
         daas_buf_fini(&file);
         return 1;
     }
-    rc = daas_declog_verify(DAAS_BYTES(file.data, file.len), (const uint8_t(*)[32])o.keys,
-                            o.n_keys, &rep, &err);
+    rc = daas_declog_verify(DAAS_BYTES(file.data, file.len), (const uint8_t(*)[32])o.keys, o.n_keys,
+                            &rep, &err);
     if (rc == DAAS_OK && chain)
         rc = check_chain(&o, &rep, &err);
     print_report(&rep, chain);

@@ -23,12 +23,12 @@
 #include "sui/bcs.h"
 
 struct daas_declog_writer {
-    int fd;        /* O_APPEND descriptor */
-    int sync;      /* DAAS_DECLOG_SYNC_* */
-    off_t size;    /* file length after the last successful append */
-    bool broken;   /* an append failed midway: refuse further appends */
-    char *path;    /* for messages (owned) */
-    daas_buf tmp;  /* frame being written */
+    int fd;       /* O_APPEND descriptor */
+    int sync;     /* DAAS_DECLOG_SYNC_* */
+    off_t size;   /* file length after the last successful append */
+    bool broken;  /* an append failed midway: refuse further appends */
+    char *path;   /* for messages (owned) */
+    daas_buf tmp; /* frame being written */
 };
 
 /* ---- records ---- */
@@ -237,8 +237,8 @@ int daas_declog_next(daas_declog_iter *it, daas_declog_rec *rec, size_t *offset,
         return DAAS_OK;
     }
     const uint8_t *h = it->in.ptr + it->pos;
-    uint32_t len = (uint32_t)h[0] | (uint32_t)h[1] << 8 | (uint32_t)h[2] << 16 |
-                   (uint32_t)h[3] << 24;
+    uint32_t len =
+        (uint32_t)h[0] | (uint32_t)h[1] << 8 | (uint32_t)h[2] << 16 | (uint32_t)h[3] << 24;
     if (len == 0 || len > DAAS_DECLOG_MAX_RECORD)
         return daas_fail(err, DAAS_EINVAL, "record %" PRIu64 " at offset %zu: bad frame length %u",
                          it->n, it->pos, len);
@@ -260,8 +260,8 @@ int daas_declog_next(daas_declog_iter *it, daas_declog_rec *rec, size_t *offset,
     daas_err e2 = {0};
     int rc = daas_declog_rec_decode(DAAS_BYTES(h + DAAS_DECLOG_FRAME_HEAD, len), rec, &e2);
     if (rc != DAAS_OK)
-        return daas_fail(err, DAAS_EINVAL, "record %" PRIu64 " at offset %zu: %s", it->n,
-                         it->pos, e2.msg);
+        return daas_fail(err, DAAS_EINVAL, "record %" PRIu64 " at offset %zu: %s", it->n, it->pos,
+                         e2.msg);
     *offset = it->pos;
     it->pos += DAAS_DECLOG_FRAME_HEAD + len;
     it->n++;

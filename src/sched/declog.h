@@ -88,18 +88,18 @@ enum { /* record kinds (BCS variant index) */
 /* One record. Byte ranges borrow from the decoded input (or the caller's memory when
  * encoding); fields not used by the kind are ignored by the encoder. */
 typedef struct daas_declog_rec {
-    uint8_t kind;       /* DAAS_DECLOG_* */
-    daas_bytes delta;   /* DELTA: BCS(Delta) */
-    uint64_t index;     /* DECISION: index in the enclave's log */
-    daas_bytes decision; /* DECISION: BCS(Decision) */
-    daas_bytes pod;      /* DECISION: BCS(Pod) */
-    uint64_t first;      /* BATCH: first index */
-    uint64_t count;      /* BATCH: decisions in the batch (>= 1 for the replay) */
-    uint8_t root[DAAS_SCHED_DIGEST_LEN];  /* BATCH */
-    uint64_t timestamp_ms;                /* BATCH: the enclave's signing time */
-    uint8_t sig[DAAS_SCHED_SIG_LEN];      /* DECISION, BATCH */
-    uint8_t pk[DAAS_SCHED_PUBKEY_LEN];    /* DECISION, BATCH, EPOCH: the enclave's key */
-    bool has_tx;                          /* BATCH: tx_digest is Some */
+    uint8_t kind;                        /* DAAS_DECLOG_* */
+    daas_bytes delta;                    /* DELTA: BCS(Delta) */
+    uint64_t index;                      /* DECISION: index in the enclave's log */
+    daas_bytes decision;                 /* DECISION: BCS(Decision) */
+    daas_bytes pod;                      /* DECISION: BCS(Pod) */
+    uint64_t first;                      /* BATCH: first index */
+    uint64_t count;                      /* BATCH: decisions in the batch (>= 1 for the replay) */
+    uint8_t root[DAAS_SCHED_DIGEST_LEN]; /* BATCH */
+    uint64_t timestamp_ms;               /* BATCH: the enclave's signing time */
+    uint8_t sig[DAAS_SCHED_SIG_LEN];     /* DECISION, BATCH */
+    uint8_t pk[DAAS_SCHED_PUBKEY_LEN];   /* DECISION, BATCH, EPOCH: the enclave's key */
+    bool has_tx;                         /* BATCH: tx_digest is Some */
     char tx_digest[DAAS_DECLOG_MAX_TX_DIGEST + 1]; /* BATCH, when has_tx */
 } daas_declog_rec;
 
@@ -107,8 +107,7 @@ typedef struct daas_declog_rec {
 
 /* Appends BCS(rec) to out. DAAS_EINVAL (unknown kind, a field over its cap, a tx digest
  * that is not printable ASCII), DAAS_ETOOBIG (out's cap or DAAS_DECLOG_MAX_RECORD). */
-DAAS_MUST_USE int daas_declog_rec_encode(const daas_declog_rec *rec, daas_buf *out,
-                                         daas_err *err);
+DAAS_MUST_USE int daas_declog_rec_encode(const daas_declog_rec *rec, daas_buf *out, daas_err *err);
 /* Strict decode of one record body (in borrowed; rec's byte ranges point into it).
  * DAAS_EINVAL. */
 DAAS_MUST_USE int daas_declog_rec_decode(daas_bytes in, daas_declog_rec *rec, daas_err *err);
@@ -118,11 +117,11 @@ DAAS_MUST_USE int daas_declog_frame(const daas_declog_rec *rec, daas_buf *out, d
 /* ---- reader (untrusted input) ---- */
 
 typedef struct daas_declog_iter {
-    daas_bytes in;   /* the whole file (borrowed) */
-    size_t pos;      /* offset of the next frame */
-    uint64_t n;      /* records returned so far */
-    bool torn;       /* a torn tail was skipped (set when the end is reached) */
-    size_t torn_at;  /* its offset when torn */
+    daas_bytes in;  /* the whole file (borrowed) */
+    size_t pos;     /* offset of the next frame */
+    uint64_t n;     /* records returned so far */
+    bool torn;      /* a torn tail was skipped (set when the end is reached) */
+    size_t torn_at; /* its offset when torn */
 } daas_declog_iter;
 
 /* Starts reading a log held in memory (borrowed). DAAS_EINVAL when the magic is wrong. */
@@ -181,14 +180,14 @@ typedef struct daas_declog_batch {
 
 typedef struct daas_declog_report {
     uint64_t records, deltas, decisions, batches, epochs; /* records replayed successfully */
-    bool ok;             /* every record checked */
-    bool any_key;        /* no trusted key was given: any enclave key was accepted */
-    bool torn_tail;      /* a torn last record was skipped */
-    bool has_failure;    /* fail_* are set */
-    uint64_t fail_record; /* 0-based record number of the first failure */
-    size_t fail_offset;   /* its frame's offset in the file */
-    char reason[240];     /* why */
-    uint64_t chain_checked; /* batches matched against BatchCommitted events */
+    bool ok;                                              /* every record checked */
+    bool any_key;                  /* no trusted key was given: any enclave key was accepted */
+    bool torn_tail;                /* a torn last record was skipped */
+    bool has_failure;              /* fail_* are set */
+    uint64_t fail_record;          /* 0-based record number of the first failure */
+    size_t fail_offset;            /* its frame's offset in the file */
+    char reason[240];              /* why */
+    uint64_t chain_checked;        /* batches matched against BatchCommitted events */
     daas_declog_batch *batch_list; /* verified batches in log order (owned) */
     size_t n_batch_list;
 } daas_declog_report;
@@ -200,7 +199,8 @@ typedef struct daas_declog_report {
  * malformed or wrong record: rep names it, err says "record N: reason"), DAAS_ECRYPTO (a
  * signature does not verify) or DAAS_EDENIED (an untrusted key).
  */
-DAAS_MUST_USE int daas_declog_verify(daas_bytes file, const uint8_t (*trusted)[DAAS_SCHED_PUBKEY_LEN],
+DAAS_MUST_USE int daas_declog_verify(daas_bytes file,
+                                     const uint8_t (*trusted)[DAAS_SCHED_PUBKEY_LEN],
                                      size_t n_trusted, daas_declog_report *rep, daas_err *err);
 void daas_declog_report_fini(daas_declog_report *rep);
 

@@ -30,10 +30,10 @@ typedef struct leaf {
 typedef struct replay {
     const uint8_t (*trusted)[DAAS_SCHED_PUBKEY_LEN]; /* caller's keys (borrowed) */
     size_t n_trusted;
-    daas_sched_state *st;              /* the epoch's cluster view */
-    bool has_key;                      /* the epoch's key is known */
+    daas_sched_state *st;               /* the epoch's cluster view */
+    bool has_key;                       /* the epoch's key is known */
     uint8_t key[DAAS_SCHED_PUBKEY_LEN]; /* the epoch's key */
-    leaf *leaves;                      /* the epoch's decisions, strictly increasing index */
+    leaf *leaves;                       /* the epoch's decisions, strictly increasing index */
     size_t n_leaves, cap_leaves;
     daas_declog_report *rep;
 } replay;
@@ -109,13 +109,14 @@ static int mismatch(replay *rp, const daas_sched_decision *got, const daas_sched
 {
     if (strcmp(got->pod_uid, want->pod_uid) != 0 ||
         memcmp(got->spec_digest, want->spec_digest, DAAS_SCHED_DIGEST_LEN) != 0)
-        return bad(rp, DAAS_EINVALID, "decision is for pod %s, the logged pod is %s",
-                   got->pod_uid, want->pod_uid);
+        return bad(rp, DAAS_EINVALID, "decision is for pod %s, the logged pod is %s", got->pod_uid,
+                   want->pod_uid);
     if (got->state_seq != want->state_seq)
         return bad(rp, DAAS_EINVALID, "decision state seq %" PRIu64 ", the replay is at %" PRIu64,
                    got->state_seq, want->state_seq);
     if (memcmp(got->state_digest, want->state_digest, DAAS_SCHED_DIGEST_LEN) != 0)
-        return bad(rp, DAAS_EINVALID, "decision state digest differs from the replay's at seq %" PRIu64,
+        return bad(rp, DAAS_EINVALID,
+                   "decision state digest differs from the replay's at seq %" PRIu64,
                    want->state_seq);
     if (strcmp(got->node, want->node) != 0)
         return bad(rp, DAAS_EINVALID, "decision places pod %s on node %s, the algorithm chooses %s",
@@ -221,13 +222,16 @@ static int batch_root(replay *rp, const daas_declog_rec *rec, uint8_t root[DAAS_
     size_t p = find_leaf(rp, rec->first);
     /* Indices strictly increase, so first..last are all present iff the leaf count-1 places
      * after first's has index last. */
-    if (p == rp->n_leaves || rp->n_leaves - p < rec->count || rp->leaves[p + rec->count - 1].index != last)
-        return bad(rp, DAAS_EINVALID, "batch %" PRIu64 "..%" PRIu64
-                   " names decisions the log does not hold", rec->first, last);
+    if (p == rp->n_leaves || rp->n_leaves - p < rec->count ||
+        rp->leaves[p + rec->count - 1].index != last)
+        return bad(rp, DAAS_EINVALID,
+                   "batch %" PRIu64 "..%" PRIu64 " names decisions the log does not hold",
+                   rec->first, last);
     uint8_t(*hs)[DAAS_SCHED_DIGEST_LEN] = daas_xmalloc(rec->count * DAAS_SCHED_DIGEST_LEN);
     for (uint64_t i = 0; i < rec->count; i++)
         memcpy(hs[i], rp->leaves[p + i].hash, DAAS_SCHED_DIGEST_LEN);
-    int rc = daas_sched_merkle_root((const uint8_t(*)[DAAS_SCHED_DIGEST_LEN])hs, rec->count, root, NULL);
+    int rc =
+        daas_sched_merkle_root((const uint8_t(*)[DAAS_SCHED_DIGEST_LEN])hs, rec->count, root, NULL);
     daas_free(hs);
     return rc == DAAS_OK ? DAAS_OK : bad(rp, DAAS_EINVALID, "batch root cannot be computed");
 }
@@ -236,10 +240,10 @@ static bool batch_sig_ok(const daas_declog_rec *rec)
 {
     daas_buf sb;
     daas_buf_init(&sb, 256);
-    bool ok = daas_sched_batch_signing_bytes(rec->root, rec->first, rec->count, rec->timestamp_ms,
-                                             &sb, NULL) == DAAS_OK &&
-              crypto_sign_verify_detached(rec->sig, (const unsigned char *)sb.data, sb.len,
-                                          rec->pk) == 0;
+    bool ok =
+        daas_sched_batch_signing_bytes(rec->root, rec->first, rec->count, rec->timestamp_ms, &sb,
+                                       NULL) == DAAS_OK &&
+        crypto_sign_verify_detached(rec->sig, (const unsigned char *)sb.data, sb.len, rec->pk) == 0;
     daas_buf_fini(&sb);
     return ok;
 }
@@ -251,18 +255,22 @@ static int on_batch(replay *rp, const daas_declog_rec *rec, uint64_t record)
     if (rc != DAAS_OK)
         return rc;
     if (rec->count == 0 || rec->count > rp->n_leaves || rec->first > UINT64_MAX - rec->count)
-        return bad(rp, DAAS_EINVALID, "batch of %" PRIu64 " decisions from %" PRIu64
-                   " names decisions the log does not hold", rec->count, rec->first);
+        return bad(rp, DAAS_EINVALID,
+                   "batch of %" PRIu64 " decisions from %" PRIu64
+                   " names decisions the log does not hold",
+                   rec->count, rec->first);
     rc = batch_root(rp, rec, root);
     if (rc != DAAS_OK)
         return rc;
     if (memcmp(root, rec->root, sizeof root) != 0)
-        return bad(rp, DAAS_EINVALID, "batch root is not the Merkle root of decisions %" PRIu64
-                   "..%" PRIu64, rec->first, rec->first + rec->count - 1);
+        return bad(rp, DAAS_EINVALID,
+                   "batch root is not the Merkle root of decisions %" PRIu64 "..%" PRIu64,
+                   rec->first, rec->first + rec->count - 1);
     if (!batch_sig_ok(rec))
         return bad(rp, DAAS_ECRYPTO, "batch signature does not verify");
     daas_declog_report *rep = rp->rep;
-    rep->batch_list = daas_xrealloc(rep->batch_list, (rep->n_batch_list + 1) * sizeof *rep->batch_list);
+    rep->batch_list =
+        daas_xrealloc(rep->batch_list, (rep->n_batch_list + 1) * sizeof *rep->batch_list);
     daas_declog_batch *b = &rep->batch_list[rep->n_batch_list++];
     *b = (daas_declog_batch){record, rec->first, rec->count, rec->timestamp_ms, {0}, {0}};
     memcpy(b->root, rec->root, sizeof b->root);
@@ -368,7 +376,8 @@ static bool json_root(const json_t *v, uint8_t out[DAAS_SCHED_DIGEST_LEN])
             ok = json_is_integer(json_array_get(v, i)) && x >= 0 && x <= 255;
             out[i] = (uint8_t)x;
         }
-    } else if (s != NULL && strncmp(s, "0x", 2) == 0 && strlen(s) == 2 + 2 * DAAS_SCHED_DIGEST_LEN) {
+    } else if (s != NULL && strncmp(s, "0x", 2) == 0 &&
+               strlen(s) == 2 + 2 * DAAS_SCHED_DIGEST_LEN) {
         ok = true;
         for (size_t i = 0; i < DAAS_SCHED_DIGEST_LEN && ok; i++) {
             int hi = daas_hexval(s[2 + 2 * i]), lo = daas_hexval(s[3 + 2 * i]);
@@ -431,7 +440,8 @@ static int match(committed *cs, size_t n, daas_declog_report *rep, daas_err *err
             rep->fail_offset = 0;
             snprintf(rep->reason, sizeof rep->reason,
                      "no BatchCommitted event on chain with this root, first_seq %" PRIu64
-                     " and count %" PRIu64, b->first, b->count);
+                     " and count %" PRIu64,
+                     b->first, b->count);
             return daas_fail(err, DAAS_ENOTFOUND, "record %" PRIu64 ": %s", b->record, rep->reason);
         }
         rep->chain_checked++;

@@ -23,7 +23,10 @@ static void set_node(daas_sched_decision *d)
 {
     snprintf(d->node, sizeof d->node, "%s", strcmp(d->node, "n1") == 0 ? "n2" : "n1");
 }
-static void set_score(daas_sched_decision *d) { d->score += 1; }
+static void set_score(daas_sched_decision *d)
+{
+    d->score += 1;
+}
 
 static void flip_sig(dlg *g)
 {
@@ -31,8 +34,9 @@ static void flip_sig(dlg *g)
     daas_buf nb;
     daas_err e = {0};
     daas_buf_init(&nb, 0);
-    dlg_die(daas_declog_rec_decode(DAAS_BYTES(g->body[REC_DEC1].data, g->body[REC_DEC1].len), &r,
-                                   &e), &e, "decode");
+    dlg_die(
+        daas_declog_rec_decode(DAAS_BYTES(g->body[REC_DEC1].data, g->body[REC_DEC1].len), &r, &e),
+        &e, "decode");
     r.sig[7] ^= 0x10;
     dlg_die(daas_declog_rec_encode(&r, &nb, &e), &e, "encode");
     daas_buf_fini(&g->body[REC_DEC1]);

@@ -70,7 +70,12 @@ static inline void dlg_nodes(dlg *g, daas_sched_state *st)
     daas_sched_node n[3] = {
         {.name = "n1", .stake = 100, .ready = true, .alloc = r1, .n_alloc = 3},
         {.name = "n2", .stake = 300, .ready = true, .alloc = r2, .n_alloc = 3},
-        {.name = "n3", .stake = 50, .ready = true, .alloc = r1, .n_alloc = 3, .taints = t3,
+        {.name = "n3",
+         .stake = 50,
+         .ready = true,
+         .alloc = r1,
+         .n_alloc = 3,
+         .taints = t3,
          .n_taints = 1},
     };
     for (int i = 0; i < 3; i++) {
@@ -85,8 +90,7 @@ static inline void dlg_pod(dlg *g, daas_sched_state *st, int k, int i, uint64_t 
 {
     char uid[32];
     daas_sched_res req[2] = {{"cpu", 500 * (i % 3 + 1)}, {"memory", (int64_t)1 << 30}};
-    daas_sched_pod p = {.uid = uid, .ns = "default", .name = uid, .requests = req,
-                        .n_requests = 2};
+    daas_sched_pod p = {.uid = uid, .ns = "default", .name = uid, .requests = req, .n_requests = 2};
     daas_sched_result res = {0};
     daas_sched_decision dec;
     daas_buf pb, db;
@@ -103,8 +107,10 @@ static inline void dlg_pod(dlg *g, daas_sched_state *st, int k, int i, uint64_t 
     daas_sched_result_fini(&res);
     dlg_die(daas_sched_decision_encode(&dec, &db, &e), &e, "encode decision");
     dlg_die(daas_sched_decision_sign(&dec, g->sk[k], sig, &e), &e, "sign");
-    daas_declog_rec r = {.kind = DAAS_DECLOG_DECISION, .index = idx,
-                         .decision = DAAS_BYTES(db.data, db.len), .pod = DAAS_BYTES(pb.data, pb.len)};
+    daas_declog_rec r = {.kind = DAAS_DECLOG_DECISION,
+                         .index = idx,
+                         .decision = DAAS_BYTES(db.data, db.len),
+                         .pod = DAAS_BYTES(pb.data, pb.len)};
     memcpy(r.sig, sig, 64);
     memcpy(r.pk, g->pk[k], 32);
     dlg_add(g, &r);
@@ -142,10 +148,10 @@ static inline void dlg_batch(dlg *g, int k, uint64_t first, uint64_t count, cons
         if ((uint8_t)g->body[i].data[0] == DAAS_DECLOG_DECISION)
             dlg_leaf(&g->body[i], leaves[n++ % 16]);
     }
-    daas_declog_rec r = {.kind = DAAS_DECLOG_BATCH, .first = first, .count = count,
-                         .timestamp_ms = g->ts++};
-    dlg_die(daas_sched_merkle_root((const uint8_t(*)[32])leaves[n - count], count, r.root, &e),
-            &e, "root");
+    daas_declog_rec r = {
+        .kind = DAAS_DECLOG_BATCH, .first = first, .count = count, .timestamp_ms = g->ts++};
+    dlg_die(daas_sched_merkle_root((const uint8_t(*)[32])leaves[n - count], count, r.root, &e), &e,
+            "root");
     daas_buf_init(&sb, 0);
     dlg_die(daas_sched_batch_signing_bytes(r.root, first, count, r.timestamp_ms, &sb, &e), &e,
             "batch bytes");
@@ -216,8 +222,8 @@ static inline void dlg_fini(dlg *g)
 }
 
 /* Rewrites record i's decision with f applied (re-signed with key k when resign). */
-static inline void dlg_edit_decision(dlg *g, size_t i, void (*f)(daas_sched_decision *), bool resign,
-                                     int k)
+static inline void dlg_edit_decision(dlg *g, size_t i, void (*f)(daas_sched_decision *),
+                                     bool resign, int k)
 {
     daas_declog_rec r;
     daas_sched_decision dec;

@@ -92,8 +92,14 @@ static void test_verify_ok(void **state)
     dlg_fini(&g);
 }
 
-static void set_node(daas_sched_decision *d) { snprintf(d->node, sizeof d->node, "n1"); }
-static void set_score(daas_sched_decision *d) { d->score += 1; }
+static void set_node(daas_sched_decision *d)
+{
+    snprintf(d->node, sizeof d->node, "n1");
+}
+static void set_score(daas_sched_decision *d)
+{
+    d->score += 1;
+}
 
 static void test_altered_decisions(void **state)
 {
@@ -102,8 +108,9 @@ static void test_altered_decisions(void **state)
     dlg_build(&g, false);
     daas_declog_rec r;
     daas_sched_decision dec;
-    assert_int_equal(daas_declog_rec_decode(DAAS_BYTES(g.body[REC_DEC0].data, g.body[REC_DEC0].len),
-                                            &r, NULL), DAAS_OK);
+    assert_int_equal(
+        daas_declog_rec_decode(DAAS_BYTES(g.body[REC_DEC0].data, g.body[REC_DEC0].len), &r, NULL),
+        DAAS_OK);
     assert_int_equal(daas_sched_decision_decode(r.decision, &dec, NULL), DAAS_OK);
     assert_string_equal(dec.node, "n2"); /* the big node wins the first pod */
 
@@ -127,8 +134,9 @@ static void test_altered_decisions(void **state)
 
     /* Only the signature changed: a signature failure. */
     dlg_build(&g, false);
-    assert_int_equal(daas_declog_rec_decode(DAAS_BYTES(g.body[REC_DEC1].data, g.body[REC_DEC1].len),
-                                            &r, NULL), DAAS_OK);
+    assert_int_equal(
+        daas_declog_rec_decode(DAAS_BYTES(g.body[REC_DEC1].data, g.body[REC_DEC1].len), &r, NULL),
+        DAAS_OK);
     /* re-encode with one signature bit flipped */
     r.sig[10] ^= 0x80;
     daas_buf nb;
@@ -148,8 +156,9 @@ static void test_altered_delta(void **state)
     /* The first PodBound delta's requests change (cpu 500 -> 501, same length): the delta
      * still applies, but the next decision's state digest is no longer the replay's. */
     daas_declog_rec r;
-    assert_int_equal(daas_declog_rec_decode(DAAS_BYTES(g.body[REC_DELTA0].data,
-                                                       g.body[REC_DELTA0].len), &r, NULL), DAAS_OK);
+    assert_int_equal(daas_declog_rec_decode(
+                         DAAS_BYTES(g.body[REC_DELTA0].data, g.body[REC_DELTA0].len), &r, NULL),
+                     DAAS_OK);
     daas_sched_delta d;
     assert_int_equal(daas_sched_delta_decode(r.delta, &d, NULL), DAAS_OK);
     daas_sched_res req[2] = {d.bound.requests[0], d.bound.requests[1]};
@@ -327,8 +336,8 @@ static void test_writer(void **state)
             assert_int_equal(daas_declog_writer_open(path, DAAS_DECLOG_SYNC_BATCH, &w, &err),
                              DAAS_OK);
         }
-        assert_int_equal(daas_declog_rec_decode(DAAS_BYTES(g.body[i].data, g.body[i].len), &r,
-                                                NULL), DAAS_OK);
+        assert_int_equal(
+            daas_declog_rec_decode(DAAS_BYTES(g.body[i].data, g.body[i].len), &r, NULL), DAAS_OK);
         assert_int_equal(daas_declog_append(w, &r, &err), DAAS_OK);
     }
     assert_int_equal(daas_declog_sync(w, &err), DAAS_OK);
@@ -343,8 +352,9 @@ static void test_writer(void **state)
     /* A crash mid-append: the tail is cut at the next open, and appends continue. */
     assert_int_equal(truncate(path, (off_t)f.len - 5), 0);
     assert_int_equal(daas_declog_writer_open(path, DAAS_DECLOG_SYNC_NONE, &w, &err), DAAS_OK);
-    assert_int_equal(daas_declog_rec_decode(DAAS_BYTES(g.body[N_RECS - 1].data,
-                                                       g.body[N_RECS - 1].len), &r, NULL), DAAS_OK);
+    assert_int_equal(daas_declog_rec_decode(
+                         DAAS_BYTES(g.body[N_RECS - 1].data, g.body[N_RECS - 1].len), &r, NULL),
+                     DAAS_OK);
     assert_int_equal(daas_declog_append(w, &r, &err), DAAS_OK);
     daas_declog_writer_close(&w);
     daas_buf_reset(&f);
@@ -390,7 +400,7 @@ static void test_chain_match(void **state)
     dlg_build(&g, false);
     assert_int_equal(run(&g, NULL, 0, &rep, NULL), DAAS_OK);
     daas_sui_event ev[3] = {{0}};
-    ev[0].json = event_json(&rep.batch_list[1], true);  /* out of order on purpose */
+    ev[0].json = event_json(&rep.batch_list[1], true); /* out of order on purpose */
     ev[1].json = event_json(&rep.batch_list[0], false);
     ev[2].json = json_pack("{s:s,s:s,s:s}", "root", "", "first_seq", "99", "count", "1");
     assert_int_equal(daas_declog_match_events(ev, 2, &rep, &err), DAAS_OK);
@@ -414,10 +424,10 @@ int main(void)
     if (sodium_init() < 0)
         return 1;
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_verify_ok),        cmocka_unit_test(test_altered_decisions),
-        cmocka_unit_test(test_altered_delta),    cmocka_unit_test(test_altered_batch),
-        cmocka_unit_test(test_reordered),        cmocka_unit_test(test_torn_and_corrupt),
-        cmocka_unit_test(test_records_strict),   cmocka_unit_test(test_writer),
+        cmocka_unit_test(test_verify_ok),      cmocka_unit_test(test_altered_decisions),
+        cmocka_unit_test(test_altered_delta),  cmocka_unit_test(test_altered_batch),
+        cmocka_unit_test(test_reordered),      cmocka_unit_test(test_torn_and_corrupt),
+        cmocka_unit_test(test_records_strict), cmocka_unit_test(test_writer),
         cmocka_unit_test(test_chain_match),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
