@@ -89,4 +89,11 @@ pass "enclave stopped: a new pod stays Pending with \"scheduler enclave unreacha
 
 stop_server || fail "the server did not shut down cleanly"
 pass "server stops with status 0"
+
+# The decision log of this real run replays: same decisions from the same deltas, signatures
+# by the attested key; one altered byte inside a decision is caught.
+expect_out "daas verify decisions passes on the run's log" '"ok": ?true' \
+  "$DAAS_BIN" verify decisions "$DATA/sched/decisions.log" --pk "$PK"
+expect_err "an untrusted key is refused" 'record' \
+  "$DAAS_BIN" verify decisions "$DATA/sched/decisions.log" --pk "$(printf '%064d' 0)"
 done_tests
