@@ -70,20 +70,6 @@ typedef struct proxy_opts {
 
 /* ---- relaying ---- */
 
-static bool write_all(int fd, const char *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return false;
-        p += w;
-        n -= (size_t)w;
-    }
-    return true;
-}
-
 /* Copies both ways until both directions reached EOF or something failed. */
 static void pump(int a, int b)
 {
@@ -103,7 +89,7 @@ static void pump(int a, int b)
             ssize_t n = read(from, buf, RELAY_BUF);
             if (n < 0 && errno == EINTR)
                 continue;
-            if (n > 0 && write_all(to, buf, (size_t)n))
+            if (n > 0 && daas_write_all(to, buf, (size_t)n) == 0)
                 continue;
             if (n > 0 || n < 0) { /* write or read failed: the relay is over */
                 open_a = open_b = false;

@@ -6,6 +6,9 @@
  */
 #include "common/util.h"
 
+#include <jansson.h>
+#include <unistd.h>
+
 #include <errno.h>
 #include <sys/stat.h>
 #include <stdio.h>
@@ -355,4 +358,39 @@ int daas_mkdir_p(const char *dir, daas_err *err)
         rc = mkdir_one(copy, err);
     daas_free(copy);
     return rc;
+}
+
+int daas_write_all(int fd, const void *p, size_t n)
+{
+    const char *c = p;
+    while (n > 0) {
+        ssize_t w = write(fd, c, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return w < 0 ? errno : EIO;
+        c += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+bool daas_json_u64(const void *jv, uint64_t *out)
+{
+    const json_t *v = jv;
+    if (json_is_integer(v) && json_integer_value(v) >= 0) {
+        *out = (uint64_t)json_integer_value(v);
+        return true;
+    }
+    const char *s = json_string_value(v);
+    if (s == NULL || *s == '\0' || strlen(s) > 20)
+        return false;
+    uint64_t x = 0;
+    for (; *s != '\0'; s++) {
+        if (*s < '0' || *s > '9' || x > (UINT64_MAX - (uint64_t)(*s - '0')) / 10)
+            return false;
+        x = x * 10 + (uint64_t)(*s - '0');
+    }
+    *out = x;
+    return true;
 }

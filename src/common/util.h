@@ -66,6 +66,15 @@ size_t daas_utf8_seq(const unsigned char *s);
 /* Constant-time equality of two byte ranges (lengths are not secret). */
 bool daas_ct_equal(const void *a, const void *b, size_t n);
 
+/* Writes all n bytes of p to fd, retrying short writes and EINTR. 0, or the errno of the
+ * failure (EIO when write returned 0). */
+int daas_write_all(int fd, const void *p, size_t n);
+
+/* A u64 given as a non-negative JSON integer or a decimal string (as Sui GraphQL renders
+ * BigInt / UInt53 values; at most 20 digits, no overflow). jv is a json_t * (kept untyped so
+ * this header needs no jansson). True with *out set, else false. */
+bool daas_json_u64(const void *jv, uint64_t *out);
+
 /* mkdir -p: creates dir and its missing parents with mode 0700. An existing directory is
  * fine; an existing non-directory is DAAS_EIO. */
 DAAS_MUST_USE int daas_mkdir_p(const char *dir, daas_err *err);

@@ -35,21 +35,6 @@ static int io_fail(daas_err *err, int e, const char *what, const char *path)
                      strerror(e));
 }
 
-static int write_all(int fd, const void *data, size_t len)
-{
-    const char *p = data;
-    while (len > 0) {
-        ssize_t w = write(fd, p, len);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        p += w;
-        len -= (size_t)w;
-    }
-    return 0;
-}
-
 /* fsync of the directory holding path, so the rename itself is durable. */
 static int sync_parent(const char *path, daas_err *err)
 {
@@ -77,7 +62,7 @@ int daas_pki__write_file(const char *path, const void *data, size_t len, mode_t 
         rc = io_fail(err, errno, "creating", tmp);
         goto out;
     }
-    if (write_all(fd, data, len) != 0 || fsync(fd) != 0) {
+    if (daas_write_all(fd, data, len) != 0 || fsync(fd) != 0) {
         rc = io_fail(err, errno, "writing", tmp);
         close(fd);
         goto unlink;

@@ -19,6 +19,7 @@
 #include <sodium.h>
 
 #include "common/log.h"
+#include "common/util.h"
 #include "sched/declog.h"
 #include "sui/bcs.h"
 
@@ -294,20 +295,6 @@ int daas_declog_load(const char *path, daas_buf *out, daas_err *err)
 
 /* ---- writer ---- */
 
-static int write_all(int fd, const char *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return w < 0 ? errno : EIO;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 /* Reads the existing file and finds the length of its valid prefix. */
 static int scan_existing(const char *path, off_t *good, daas_err *err)
 {
@@ -337,7 +324,7 @@ static int prepare(daas_declog_writer *w, daas_err *err)
     if (fstat(w->fd, &sb) != 0)
         return daas_fail(err, DAAS_EIO, "%s: %s", w->path, strerror(errno));
     if (sb.st_size == 0) {
-        int e = write_all(w->fd, DAAS_DECLOG_MAGIC, DAAS_DECLOG_MAGIC_LEN);
+        int e = daas_write_all(w->fd, DAAS_DECLOG_MAGIC, DAAS_DECLOG_MAGIC_LEN);
         if (e == 0 && fsync(w->fd) != 0)
             e = errno;
         if (e != 0)
@@ -397,7 +384,7 @@ int daas_declog_append(daas_declog_writer *w, const daas_declog_rec *rec, daas_e
     int rc = daas_declog_frame(rec, &w->tmp, err);
     if (rc != DAAS_OK)
         return rc;
-    int e = write_all(w->fd, w->tmp.data, w->tmp.len);
+    int e = daas_write_all(w->fd, w->tmp.data, w->tmp.len);
     if (e == 0 && wants_sync(w, rec->kind) && fsync(w->fd) != 0)
         e = errno;
     if (e != 0) {

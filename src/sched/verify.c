@@ -345,25 +345,6 @@ typedef struct committed {
     uint8_t root[DAAS_SCHED_DIGEST_LEN];
 } committed;
 
-static bool json_u64(const json_t *v, uint64_t *out)
-{
-    if (json_is_integer(v) && json_integer_value(v) >= 0) {
-        *out = (uint64_t)json_integer_value(v);
-        return true;
-    }
-    const char *s = json_string_value(v);
-    if (s == NULL || *s == '\0' || strlen(s) > 20)
-        return false;
-    uint64_t x = 0;
-    for (; *s; s++) {
-        if (*s < '0' || *s > '9' || x > (UINT64_MAX - (uint64_t)(*s - '0')) / 10)
-            return false;
-        x = x * 10 + (uint64_t)(*s - '0');
-    }
-    *out = x;
-    return true;
-}
-
 /* A vector<u8> as GraphQL renders it: base64, "0x" hex, or an array of numbers. */
 static bool json_root(const json_t *v, uint8_t out[DAAS_SCHED_DIGEST_LEN])
 {
@@ -398,8 +379,8 @@ static bool json_root(const json_t *v, uint8_t out[DAAS_SCHED_DIGEST_LEN])
 static int parse_event(const daas_sui_event *ev, committed *c, daas_err *err)
 {
     const json_t *j = ev->json;
-    if (!json_is_object(j) || !json_u64(json_object_get(j, "first_seq"), &c->first) ||
-        !json_u64(json_object_get(j, "count"), &c->count) ||
+    if (!json_is_object(j) || !daas_json_u64(json_object_get(j, "first_seq"), &c->first) ||
+        !daas_json_u64(json_object_get(j, "count"), &c->count) ||
         !json_root(json_object_get(j, "root"), c->root))
         return daas_fail(err, DAAS_EREMOTE, "malformed BatchCommitted event");
     return DAAS_OK;

@@ -402,20 +402,6 @@ char *daas_sui_keystore_render_aliases(const daas_sui_keystore *ks, size_t *len_
     return out;
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return DAAS_EIO;
-        p += w;
-        n -= (size_t)w;
-    }
-    return DAAS_OK;
-}
-
 /* Writes text to path atomically (temp file, fsync, rename) with mode. */
 static int write_file_atomic(const char *path, const char *text, size_t len, mode_t mode,
                              daas_err *err)
@@ -427,7 +413,7 @@ static int write_file_atomic(const char *path, const char *text, size_t len, mod
         rc = daas_fail(err, daas_from_errno(errno), "keystore: cannot create %s", tmp);
         goto out;
     }
-    if (write_all(fd, text, len) != DAAS_OK || fsync(fd) != 0) {
+    if (daas_write_all(fd, text, len) != 0 || fsync(fd) != 0) {
         close(fd);
         unlink(tmp);
         rc = daas_fail(err, DAAS_EIO, "keystore: cannot write %s", tmp);

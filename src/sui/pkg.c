@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/util.h"
 #include "sui/pkg.h"
 #include "sui/ptb.h"
 #include "sui/sui_int.h"
@@ -30,30 +31,10 @@ static int bad_field(daas_err *err, const char *what, const char *field)
                      field);
 }
 
-/* A u64 given as a decimal string or a non-negative JSON integer. */
-static bool json_u64(const json_t *v, uint64_t *out)
-{
-    if (json_is_integer(v) && json_integer_value(v) >= 0) {
-        *out = (uint64_t)json_integer_value(v);
-        return true;
-    }
-    const char *s = json_string_value(v);
-    if (s == NULL || *s == '\0' || strlen(s) > 20)
-        return false;
-    uint64_t x = 0;
-    for (; *s != '\0'; s++) {
-        if (*s < '0' || *s > '9' || x > (UINT64_MAX - (uint64_t)(*s - '0')) / 10)
-            return false;
-        x = x * 10 + (uint64_t)(*s - '0');
-    }
-    *out = x;
-    return true;
-}
-
 static int field_u64(const json_t *obj, const char *key, const char *what, uint64_t *out,
                      daas_err *err)
 {
-    if (!json_u64(json_object_get(obj, key), out))
+    if (!daas_json_u64(json_object_get(obj, key), out))
         return bad_field(err, what, key);
     return DAAS_OK;
 }
@@ -140,7 +121,7 @@ int daas_pkg_get_params(daas_sui_client *c, const daas_pkg *pkg, daas_pkg_params
         goto out;
     }
     for (size_t i = 0; i < 4; i++)
-        if (!json_u64(json_array_get(th, i), &p.thresholds[i])) {
+        if (!daas_json_u64(json_array_get(th, i), &p.thresholds[i])) {
             rc = bad_field(err, "Pool", "thresholds");
             goto out;
         }
