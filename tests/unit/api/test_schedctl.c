@@ -262,8 +262,8 @@ static void test_parse_pcr(void **state)
                                       "32=" /* index */,
                                       "-1=00",
                                       "0=0011",
-                                      "0=zz112233445566778899aabbccddeeff0011223344"
-                                      "5566778899aabbccddeeff"};
+                                      ("0=zz112233445566778899aabbccddeeff0011223344"
+                                       "5566778899aabbccddeeff")};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
         assert_int_equal(daas_schedctl_parse_pcr(bad[i], &p, &e), DAAS_EINVAL);
 }

@@ -504,8 +504,8 @@ static void test_parse_bodies(void **state)
     assert_int_equal(daas_enclave_client_parse_state(DAAS_BYTES_STR(good), &seq, digest, &n, NULL),
                      DAAS_EREMOTE);
     daas_free(good);
-    const char *bads[] = {"{\"seq\":3,\"digest\":"
-                          "\"AB00000000000000000000000000000000000000000000000000000000000000\"}",
+    const char *bads[] = {("{\"seq\":3,\"digest\":"
+                           "\"AB00000000000000000000000000000000000000000000000000000000000000\"}"),
                           "{\"seq\":3,\"digest\":\"00\"}",
                           "{\"seq\":-3,\"digest\":\"00\"}",
                           "[1,2]",
