@@ -8,22 +8,6 @@ source "$(dirname "$0")/lib/common.sh"
 V=${DAAS_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/unit/enclave/vectors
 att() { timeout 60 "$DAAS_BIN" attestation verify "$@"; }
 
-# expect_code "description" CODE "stderr regex" cmd...: exit status CODE, one stderr line
-# matching the regex (nothing on stderr when the regex is empty).
-expect_code() {
-  local what=$1 code=$2 re=$3; shift 3
-  local st=0
-  "$@" >"$T/out" 2>"$T/err" || st=$?
-  [ "$st" = "$code" ] || { cat "$T/out" "$T/err"; fail "$what: exit $st, want $code"; }
-  if [ -n "$re" ]; then
-    [ "$(wc -l <"$T/err")" = 1 ] || { cat "$T/err"; fail "$what: want one line on stderr"; }
-    grep -Eq -- "$re" "$T/err" || { cat "$T/err"; fail "$what: stderr does not match /$re/"; }
-  else
-    [ ! -s "$T/err" ] || { cat "$T/err"; fail "$what: unexpected stderr"; }
-  fi
-  pass "$what"
-}
-
 # json_field FIELD: prints a field of the JSON summary in $T/out.
 json_field() { python3 -c 'import json,sys; v=json.load(open(sys.argv[1]))[sys.argv[2]]; print(json.dumps(v))' "$T/out" "$1"; }
 

@@ -11,21 +11,6 @@ GEN=${DAAS_BUILD:-$(dirname "$DAAS_BIN")}/tests/e2e/tools/declog_sample
 [ -x "$GEN" ] || fail "$GEN not built (add_subdirectory(tests/e2e/tools) in CMakeLists.txt)"
 ver() { timeout 60 "$DAAS_BIN" verify "$@"; }
 
-# expect_code "description" CODE "stderr regex" cmd...: exit status CODE and, when the regex
-# is not empty, exactly one stderr line matching it (no stderr at all when it is empty).
-expect_code() {
-  local what=$1 code=$2 re=$3; shift 3
-  local st=0
-  "$@" >"$T/out" 2>"$T/err" || st=$?
-  [ "$st" = "$code" ] || { cat "$T/out" "$T/err"; fail "$what: exit $st, want $code"; }
-  if [ -n "$re" ]; then
-    [ "$(wc -l <"$T/err")" = 1 ] || { cat "$T/err"; fail "$what: want one line on stderr"; }
-    grep -Eq -- "$re" "$T/err" || { cat "$T/err"; fail "$what: stderr does not match /$re/"; }
-  else
-    [ ! -s "$T/err" ] || { cat "$T/err"; fail "$what: unexpected stderr"; }
-  fi
-  pass "$what"
-}
 field() { python3 -c 'import json,sys; v=json.load(open(sys.argv[1])); [v:=v[k] for k in sys.argv[2:]]; print(json.dumps(v))' "$T/out" "$@"; }
 
 L=$T/sample.log

@@ -15,19 +15,9 @@
 
 #include "sched/sched.h"
 
+#include "fuzz_util.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void check_failure(int rc, const daas_err *err)
-{
-    if ((rc != DAAS_EINVAL && rc != DAAS_ETOOBIG) || err->code != rc || err->msg[0] == '\0')
-        abort();
-}
-
-static void check_same(const daas_buf *b, const uint8_t *data, size_t size)
-{
-    if (b->len != size || (size && memcmp(b->data, data, size) != 0))
-        abort();
-}
 
 /* Three nodes (one tainted, one with a Nitro device) and two bound pods. */
 static daas_sched_state *small_cluster(void)
@@ -77,14 +67,14 @@ static void fuzz_delta(const uint8_t *data, size_t size)
     daas_err err = {0};
     int rc = daas_sched_delta_decode(DAAS_BYTES(data, size), &d, &err);
     if (rc != DAAS_OK) {
-        check_failure(rc, &err);
+        fuzz_check_refusal(rc, &err);
         return;
     }
     daas_buf b;
     daas_buf_init(&b, 0);
     if (daas_sched_delta_encode(&d, &b, &err) != DAAS_OK)
         abort();
-    check_same(&b, data, size);
+    fuzz_check_same(&b, data, size);
     daas_buf_fini(&b);
 
     daas_sched_state *st = small_cluster();
@@ -111,14 +101,14 @@ static void fuzz_pod(const uint8_t *data, size_t size)
     daas_err err = {0};
     int rc = daas_sched_pod_decode(DAAS_BYTES(data, size), &m, &err);
     if (rc != DAAS_OK) {
-        check_failure(rc, &err);
+        fuzz_check_refusal(rc, &err);
         return;
     }
     daas_buf b;
     daas_buf_init(&b, 0);
     if (daas_sched_pod_encode(&m.pod, &b, &err) != DAAS_OK)
         abort();
-    check_same(&b, data, size);
+    fuzz_check_same(&b, data, size);
     daas_buf_fini(&b);
     daas_sched_state *st = small_cluster();
     schedule(st, &m.pod);
@@ -132,14 +122,14 @@ static void fuzz_decision(const uint8_t *data, size_t size)
     daas_err err = {0};
     int rc = daas_sched_decision_decode(DAAS_BYTES(data, size), &d, &err);
     if (rc != DAAS_OK) {
-        check_failure(rc, &err);
+        fuzz_check_refusal(rc, &err);
         return;
     }
     daas_buf b;
     daas_buf_init(&b, 0);
     if (daas_sched_decision_encode(&d, &b, &err) != DAAS_OK)
         abort();
-    check_same(&b, data, size);
+    fuzz_check_same(&b, data, size);
     daas_buf_fini(&b);
 }
 

@@ -13,19 +13,9 @@
 
 #include "sui/tx.h"
 
+#include "fuzz_util.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void check_failure(int rc, const daas_err *err)
-{
-    if ((rc != DAAS_EINVAL && rc != DAAS_ETOOBIG) || err->code != rc || err->msg[0] == '\0')
-        abort();
-}
-
-static void check_same(const daas_buf *b, const uint8_t *data, size_t size)
-{
-    if (b->len != size || (size && memcmp(b->data, data, size) != 0))
-        abort();
-}
 
 static void fuzz_tx(const uint8_t *data, size_t size)
 {
@@ -33,14 +23,14 @@ static void fuzz_tx(const uint8_t *data, size_t size)
     daas_err err = {0};
     int rc = daas_sui_tx_decode(DAAS_BYTES(data, size), &tx, &err);
     if (rc != DAAS_OK) {
-        check_failure(rc, &err);
+        fuzz_check_refusal(rc, &err);
         return;
     }
     daas_buf b;
     daas_buf_init(&b, 0);
     if (daas_sui_tx_encode(&tx, &b, &err) != DAAS_OK)
         abort();
-    check_same(&b, data, size);
+    fuzz_check_same(&b, data, size);
     uint8_t d[DAAS_SUI_DIGEST_LEN];
     daas_sui_tx_digest(DAAS_BYTES(data, size), d);
     daas_buf_fini(&b);
@@ -53,14 +43,14 @@ static void fuzz_kind(const uint8_t *data, size_t size)
     daas_err err = {0};
     int rc = daas_sui_tx_kind_decode(DAAS_BYTES(data, size), &ptb, &err);
     if (rc != DAAS_OK) {
-        check_failure(rc, &err);
+        fuzz_check_refusal(rc, &err);
         return;
     }
     daas_buf b;
     daas_buf_init(&b, 0);
     if (daas_sui_tx_kind_encode(&ptb, &b, &err) != DAAS_OK)
         abort();
-    check_same(&b, data, size);
+    fuzz_check_same(&b, data, size);
     daas_buf_fini(&b);
     daas_sui_ptb_fini(&ptb);
 }
@@ -72,7 +62,7 @@ static void fuzz_signed(const uint8_t *data, size_t size)
     daas_err err = {0};
     int rc = daas_sui_sender_signed_decode(DAAS_BYTES(data, size), &tx, sigs, 4, &n, &err);
     if (rc != DAAS_OK) {
-        check_failure(rc, &err);
+        fuzz_check_refusal(rc, &err);
         return;
     }
     if (tx.ptr < data || tx.ptr + tx.len > data + size || n == 0 || n > 4)
@@ -81,7 +71,7 @@ static void fuzz_signed(const uint8_t *data, size_t size)
     daas_buf_init(&b, 0);
     if (daas_sui_sender_signed_encode(tx, sigs, n, &b, &err) != DAAS_OK)
         abort();
-    check_same(&b, data, size);
+    fuzz_check_same(&b, data, size);
     daas_buf_fini(&b);
 }
 
@@ -96,7 +86,7 @@ static void fuzz_type_text(const uint8_t *data, size_t size)
     int rc = daas_sui_typetag_parse(s, &t, &err);
     daas_free(s);
     if (rc != DAAS_OK) {
-        check_failure(rc, &err);
+        fuzz_check_refusal(rc, &err);
         return;
     }
     daas_buf text, a, b;
@@ -108,7 +98,7 @@ static void fuzz_type_text(const uint8_t *data, size_t size)
         daas_sui_typetag_encode(&t, &a, &err) != DAAS_OK ||
         daas_sui_typetag_encode(&t2, &b, &err) != DAAS_OK)
         abort();
-    check_same(&b, (const uint8_t *)a.data, a.len);
+    fuzz_check_same(&b, (const uint8_t *)a.data, a.len);
     daas_sui_typetag_fini(&t);
     daas_sui_typetag_fini(&t2);
     daas_buf_fini(&text);

@@ -110,6 +110,23 @@ expect_err() {
   pass "$what"
 }
 
+# expect_code "description" CODE "stderr regex" cmd...: exit status CODE and, when the regex
+# is not empty, exactly one stderr line matching it (no stderr at all when it is empty); the
+# command's stdout is left in $T/out, its stderr in $T/err.
+expect_code() {
+  local what=$1 code=$2 re=$3; shift 3
+  local st=0
+  "$@" >"$T/out" 2>"$T/err" || st=$?
+  [ "$st" = "$code" ] || { cat "$T/out" "$T/err"; fail "$what: exit $st, want $code"; }
+  if [ -n "$re" ]; then
+    [ "$(wc -l <"$T/err")" = 1 ] || { cat "$T/err"; fail "$what: want one line on stderr"; }
+    grep -Eq -- "$re" "$T/err" || { cat "$T/err"; fail "$what: stderr does not match /$re/"; }
+  else
+    [ ! -s "$T/err" ] || { cat "$T/err"; fail "$what: unexpected stderr"; }
+  fi
+  pass "$what"
+}
+
 # expect_status "description" CODE REASON METHOD PATH [curl args]: an API call answering a
 # Status with that HTTP code and reason.
 expect_status() {
