@@ -7,8 +7,8 @@
  */
 #include "sui/chain.h"
 #include "sui/chain_int.h"
+#include "sui/gql_int.h"
 
-#include <curl/curl.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +19,7 @@
 #include "sui/sui.h"
 
 #define FAUCET_MAX_REPLY (1u << 20)
+#define FAUCET_TIMEOUT_MS 30000
 
 static bool is_url(const char *s)
 {
@@ -131,12 +132,6 @@ int daas_sui_chain_client(const daas_sui_chain *c, daas_sui_client **out, daas_e
     return daas_sui_client_new(&o, out, err);
 }
 
-static size_t collect(char *p, size_t size, size_t n, void *arg)
-{
-    daas_buf *b = arg;
-    return daas_buf_append(b, p, size * n) == DAAS_OK ? size * n : 0;
-}
-
 int daas_sui__faucet_reply(long status, const char *body, size_t len, uint64_t *amount,
                            daas_err *err)
 {
@@ -172,31 +167,18 @@ int daas_sui_chain_faucet(const daas_sui_chain *c, const uint8_t recipient[DAAS_
     char addr[DAAS_SUI_ADDRESS_HEX_LEN + 1], body[160];
     daas_sui_address_hex(recipient, addr);
     snprintf(body, sizeof body, "{\"FixedAmountRequest\":{\"recipient\":\"%s\"}}", addr);
-    CURL *h = curl_easy_init();
-    if (h == NULL)
-        return daas_fail(err, DAAS_EINTERNAL, "faucet: curl_easy_init failed");
+    daas_sui_client_opts o = {.url = c->faucet, .ca_file = c->ca[0] ? c->ca : NULL,
+                              .timeout_ms = FAUCET_TIMEOUT_MS, .retries = 0};
+    daas_sui_client *fc = NULL;
     daas_buf reply;
     daas_buf_init(&reply, FAUCET_MAX_REPLY);
-    struct curl_slist *hdr = curl_slist_append(NULL, "Content-Type: application/json");
-    curl_easy_setopt(h, CURLOPT_URL, c->faucet);
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
-    curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 30000L);
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, collect);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, &reply);
-    if (c->ca[0])
-        curl_easy_setopt(h, CURLOPT_CAINFO, c->ca);
-    CURLcode cc = curl_easy_perform(h);
     long status = 0;
-    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-    int rc = cc == CURLE_OK
-                 ? daas_sui__faucet_reply(status, reply.data ? reply.data : "", reply.len,
-                                          amount, err)
-                 : daas_fail(err, DAAS_EUNAVAIL, "faucet: cannot reach %s: %s", c->faucet,
-                             curl_easy_strerror(cc));
-    curl_slist_free_all(hdr);
-    curl_easy_cleanup(h);
+    int rc = daas_sui_client_new(&o, &fc, err);
+    if (rc == DAAS_OK)
+        rc = daas_sui__post_raw(fc, body, strlen(body), &reply, &status, err);
+    if (rc == DAAS_OK)
+        rc = daas_sui__faucet_reply(status, reply.data ? reply.data : "", reply.len, amount, err);
+    daas_sui_client_free(&fc);
     daas_buf_fini(&reply);
     return rc;
 }

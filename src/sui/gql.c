@@ -234,15 +234,16 @@ static struct curl_slist *request_headers(void)
     return l;
 }
 
-/* One POST of req; the body lands in out (emptied first). */
-static void attempt_once(const daas_sui_client *c, const char *req, size_t len, daas_buf *out,
-                         attempt *a)
+/* One POST of req: the body lands in out (emptied first) and the HTTP status in *status;
+ * a transport failure is recorded in a (*status stays 0). */
+static void exchange(const daas_sui_client *c, const char *req, size_t len, daas_buf *out,
+                     long *status, attempt *a)
 {
     char errbuf[CURL_ERROR_SIZE] = "";
     reply r = {.body = out, .too_big = false};
     struct curl_slist *hdrs = request_headers();
-    long status = 0;
     CURL *h = curl_easy_init();
+    *status = 0;
     daas_buf_reset(out);
     CURLcode cc = h != NULL && hdrs != NULL ? CURLE_OK : CURLE_OUT_OF_MEMORY;
     if (cc == CURLE_OK)
@@ -251,11 +252,28 @@ static void attempt_once(const daas_sui_client *c, const char *req, size_t len, 
         cc = curl_easy_perform(h);
     if (cc != CURLE_OK)
         fail_transport(c, h, cc, &r, errbuf, a);
-    else if (curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status) != CURLE_OK || status < 200 ||
-             status > 299)
-        fail_status(c, status, out, a);
+    else if (curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, status) != CURLE_OK)
+        a->rc = daas_fail(&a->err, DAAS_EUNAVAIL, "sui: no HTTP status from %s", c->url);
     curl_slist_free_all(hdrs);
     curl_easy_cleanup(h);
+}
+
+/* One POST of req as a GraphQL exchange: a non-2xx status is a failure. */
+static void attempt_once(const daas_sui_client *c, const char *req, size_t len, daas_buf *out,
+                         attempt *a)
+{
+    long status = 0;
+    exchange(c, req, len, out, &status, a);
+    if (a->rc == DAAS_OK && (status < 200 || status > 299))
+        fail_status(c, status, out, a);
+}
+
+int daas_sui__post_raw(const daas_sui_client *c, const char *req, size_t len, daas_buf *out,
+                       long *status, daas_err *err)
+{
+    attempt a = {0};
+    exchange(c, req, len, out, status, &a);
+    return a.rc == DAAS_OK ? DAAS_OK : daas_fail(err, a.rc, "%s", a.err.msg);
 }
 
 static void sleep_ms(long ms)

@@ -61,4 +61,11 @@ DAAS_MUST_USE int daas_sui__parse_execute(json_t *data, daas_sui_exec_result *ou
  * DAAS_EINVAL when malformed or before 1970. */
 DAAS_MUST_USE int daas_sui__datetime_ms(const char *s, uint64_t *ms);
 
+/* One POST of req (JSON) to the client's URL, with its TLS trust, timeout and reply cap, but
+ * without retries or GraphQL reading: the body lands in out and the HTTP status, whatever it
+ * is, in *status. Transport failures as the client reports them (DAAS_EUNAVAIL, ETIMEOUT,
+ * ETOOBIG). For the faucet (chain.c), whose requests are not idempotent. */
+DAAS_MUST_USE int daas_sui__post_raw(const daas_sui_client *c, const char *req, size_t len,
+                                     daas_buf *out, long *status, daas_err *err);
+
 #endif
