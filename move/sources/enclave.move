@@ -4,13 +4,16 @@
 ///
 /// Owns: `EnclaveConfig` (shared; PCR0..2, whether debug enclaves are accepted, a version that
 /// every update bumps) and `Enclave` (shared; one attested instance: the config and version it
-/// matched, its public key, who registered it, the epoch).
+/// matched, its public key, who registered it, the epoch, the first decision index of its next
+/// batch).
 ///
 /// Invariants: every `Enclave` was registered from a document that
 /// `sui::nitro_attestation::load_nitro_attestation` verified (COSE signature, certificate chain
 /// to the AWS Nitro root at the clock's time) and whose PCR0..2 equalled its config's at that
 /// config version; its key is 32 bytes. An `Enclave` whose `config_version` is older than its
-/// config's `version` is stale (scheduling refuses it).
+/// config's `version` is stale (scheduling refuses it). Each enclave numbers its decisions from
+/// 0 in its own log, so `next_seq` is per enclave: it starts at 0 and only `scheduling` (through
+/// `advance`) moves it, by whole committed batches.
 module daas::enclave;
 
 use daas::staking::AdminCap;
@@ -57,6 +60,9 @@ public struct Enclave has key {
     /// who registered it
     owner: address,
     registered_epoch: u64,
+    /// the first decision index of this enclave's next batch: each enclave's decisions are
+    /// committed contiguously from 0
+    next_seq: u64,
 }
 
 /// What the enclave signs (specs/nautilus.md §1.3): BCS is positional.
@@ -143,6 +149,7 @@ public fun register(config: &EnclaveConfig, document: NitroAttestationDocument, 
         public_key: *key.borrow(),
         owner: ctx.sender(),
         registered_epoch: ctx.epoch(),
+        next_seq: 0,
     };
     event::emit(EnclaveRegistered {
         enclave: object::id(&enclave),
@@ -176,12 +183,22 @@ public fun config_version(enclave: &Enclave): u64 { enclave.config_version }
 
 public fun owner(enclave: &Enclave): address { enclave.owner }
 
+public fun next_seq(enclave: &Enclave): u64 { enclave.next_seq }
+
 public fun version(config: &EnclaveConfig): u64 { config.version }
 
 public fun allow_debug(config: &EnclaveConfig): bool { config.allow_debug }
 
 public fun pcrs(config: &EnclaveConfig): (vector<u8>, vector<u8>, vector<u8>) {
     (config.pcr0, config.pcr1, config.pcr2)
+}
+
+// === Package access ===
+
+/// Records that the batch `first_seq .. first_seq + count - 1` was committed: the next batch
+/// starts at `first_seq + count`. Only `scheduling::commit_batch` calls it, after its checks.
+public(package) fun advance(enclave: &mut Enclave, first_seq: u64, count: u64) {
+    enclave.next_seq = first_seq + count;
 }
 
 // === Internal ===
@@ -243,6 +260,7 @@ public fun new_enclave_for_testing(
         public_key,
         owner: ctx.sender(),
         registered_epoch: ctx.epoch(),
+        next_seq: 0,
     }
 }
 

@@ -2,12 +2,13 @@
 /// enclave's signed placement decisions and commits each batch's Merkle root, signed by the
 /// enclave (intent 3), so anyone can replay the decision log against the chain.
 ///
-/// Owns: `Ledger` (shared, one, created by `init`): the next decision sequence number, the last
-/// committed root, the number of batches.
+/// Owns: `Ledger` (shared, one, created by `init`): the last committed root, the number of
+/// batches. The decision sequence numbers are per enclave (`enclave::next_seq`): each enclave
+/// numbers its decisions from 0 in its own log, and a restart registers a new `Enclave`.
 ///
-/// Invariants: batches are contiguous (each starts at `next_seq`, none is empty), and every
-/// committed root was signed by an `enclave::Enclave` registered against the current version of
-/// the `EnclaveConfig` passed in.
+/// Invariants: each enclave's batches are contiguous (each starts at that enclave's `next_seq`,
+/// none is empty), and every committed root was signed by an `enclave::Enclave` registered
+/// against the current version of the `EnclaveConfig` passed in.
 module daas::scheduling;
 
 use daas::enclave::{Self, Enclave, EnclaveConfig};
@@ -24,8 +25,6 @@ const INTENT_BATCH_ROOT: u8 = 3;
 
 public struct Ledger has key {
     id: UID,
-    /// the first decision sequence number the next batch must start at
-    next_seq: u64,
     /// root of the last committed batch (empty at first)
     last_root: vector<u8>,
     /// batches committed
@@ -51,7 +50,7 @@ public struct BatchCommitted has copy, drop {
 entry fun commit_batch(
     ledger: &mut Ledger,
     config: &EnclaveConfig,
-    enclave: &Enclave,
+    enclave: &mut Enclave,
     root: vector<u8>,
     first_seq: u64,
     count: u64,
@@ -64,13 +63,13 @@ entry fun commit_batch(
     );
     assert!(root.length() == 32, EBadRoot);
     assert!(count > 0, EEmptyBatch);
-    assert!(first_seq == ledger.next_seq, ESeqGap);
+    assert!(first_seq == enclave.next_seq(), ESeqGap);
     let payload = BatchRoot { root, first_seq, count };
     assert!(
         enclave::verify_signature(enclave, INTENT_BATCH_ROOT, timestamp_ms, payload, &signature),
         EBadSignature,
     );
-    ledger.next_seq = first_seq + count;
+    enclave.advance(first_seq, count);
     ledger.last_root = root;
     ledger.batches = ledger.batches + 1;
     event::emit(BatchCommitted {
@@ -85,15 +84,12 @@ entry fun commit_batch(
 fun init(ctx: &mut TxContext) {
     transfer::share_object(Ledger {
         id: object::new(ctx),
-        next_seq: 0,
         last_root: vector[],
         batches: 0,
     });
 }
 
 // === Read access ===
-
-public fun next_seq(ledger: &Ledger): u64 { ledger.next_seq }
 
 public fun last_root(ledger: &Ledger): &vector<u8> { &ledger.last_root }
 

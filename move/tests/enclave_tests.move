@@ -127,6 +127,7 @@ fun register_real_document() {
     assert!(e.owner() == @0xB0B);
     assert!(e.config_id() == object::id(&config));
     assert!(e.config_version() == 0);
+    assert!(e.next_seq() == 0);
     // the weather vector: the enclave's signature verifies with the registered key
     let w = Weather { location: b"San Francisco".to_string(), temperature: 13 };
     assert!(enclave::verify_signature(&e, 0, 1744683300000, w, &V1_SIG));

@@ -1,6 +1,7 @@
 /// Unit tests of `scheduling` (move/README.md, "`scheduling`"): the Ledger at publish,
-/// commit_batch's effects and every abort code, with an enclave key whose signatures were made
-/// off line (Ed25519 seed 0x01..0x20) over BCS(IntentMessage { 3, ts, BatchRoot }).
+/// commit_batch's effects (per-enclave sequence numbers) and every abort code, with an enclave
+/// key whose signatures were made off line (Ed25519 seed 0x01..0x20) over
+/// BCS(IntentMessage { 3, ts, BatchRoot }).
 #[test_only]
 module daas::scheduling_tests;
 
@@ -33,7 +34,7 @@ fun setup(): (Scenario, Enclave) {
 }
 
 /// commit_batch in a transaction of its own.
-fun commit(sc: &mut Scenario, e: &Enclave, root: vector<u8>, first: u64, count: u64, ts_ms: u64, sig: vector<u8>) {
+fun commit(sc: &mut Scenario, e: &mut Enclave, root: vector<u8>, first: u64, count: u64, ts_ms: u64, sig: vector<u8>) {
     sc.next_tx(tu::admin());
     let mut ledger = sc.take_shared<Ledger>();
     let config = sc.take_shared<EnclaveConfig>();
@@ -52,63 +53,98 @@ fun ledger_at_publish() {
     let mut sc = tu::publish();
     sc.next_tx(tu::admin());
     let ledger = sc.take_shared<Ledger>();
-    assert!(ledger.next_seq() == 0 && ledger.batches() == 0 && ledger.last_root().is_empty());
+    assert!(ledger.batches() == 0 && ledger.last_root().is_empty());
     ts::return_shared(ledger);
     ts::end(sc);
 }
 
 #[test]
 fun commit_two_batches() {
-    let (mut sc, e) = setup();
-    commit(&mut sc, &e, tu::bytes(32), 0, 5, 1000, SIG_0_5);
+    let (mut sc, mut e) = setup();
+    assert!(e.next_seq() == 0);
+    commit(&mut sc, &mut e, tu::bytes(32), 0, 5, 1000, SIG_0_5);
     assert!(tu::events_of_last_tx(&mut sc) == 1);
-    commit(&mut sc, &e, tu::bytes(32), 5, 3, 2000, SIG_5_3);
+    assert!(e.next_seq() == 5);
+    commit(&mut sc, &mut e, tu::bytes(32), 5, 3, 2000, SIG_5_3);
+    assert!(e.next_seq() == 8);
     sc.next_tx(tu::admin());
     let ledger = sc.take_shared<Ledger>();
-    assert!(ledger.next_seq() == 8 && ledger.batches() == 2);
+    assert!(ledger.batches() == 2);
     assert!(*ledger.last_root() == tu::bytes(32));
     ts::return_shared(ledger);
     finish(sc, e);
 }
 
+/// Each enclave numbers its decisions from 0: a second enclave (a restart, same key here)
+/// starts at 0 after the first committed 0..4, and the first continues at 5.
+#[test]
+fun sequence_is_per_enclave() {
+    let (mut sc, mut a) = setup();
+    commit(&mut sc, &mut a, tu::bytes(32), 0, 5, 1000, SIG_0_5);
+    sc.next_tx(tu::admin());
+    let config = sc.take_shared<EnclaveConfig>();
+    let mut b = enclave::new_enclave_for_testing(&config, KEY, sc.ctx());
+    ts::return_shared(config);
+    assert!(b.next_seq() == 0);
+    commit(&mut sc, &mut b, tu::bytes(32), 0, 5, 1000, SIG_0_5);
+    assert!(b.next_seq() == 5 && a.next_seq() == 5);
+    commit(&mut sc, &mut a, tu::bytes(32), 5, 3, 2000, SIG_5_3);
+    assert!(a.next_seq() == 8 && b.next_seq() == 5);
+    sc.next_tx(tu::admin());
+    let ledger = sc.take_shared<Ledger>();
+    assert!(ledger.batches() == 3);
+    ts::return_shared(ledger);
+    enclave::destroy_enclave_for_testing(b);
+    finish(sc, a);
+}
+
+/// A replay of an enclave's committed start.
+#[test, expected_failure(abort_code = scheduling::ESeqGap)]
+fun seq_replay() {
+    let (mut sc, mut e) = setup();
+    commit(&mut sc, &mut e, tu::bytes(32), 0, 5, 1000, SIG_0_5);
+    commit(&mut sc, &mut e, tu::bytes(32), 0, 5, 1000, SIG_0_5);
+    finish(sc, e);
+}
+
 #[test, expected_failure(abort_code = scheduling::EStaleEnclave)]
 fun stale_after_update_config() {
-    let (mut sc, e) = setup();
+    let (mut sc, mut e) = setup();
     sc.next_tx(tu::admin());
     let cap = sc.take_from_sender<AdminCap>();
     let mut config = sc.take_shared<EnclaveConfig>();
     enclave::update_config(&cap, &mut config, pcr(), pcr(), pcr(), false);
     ts::return_shared(config);
     sc.return_to_sender(cap);
-    commit(&mut sc, &e, tu::bytes(32), 0, 5, 1000, SIG_0_5);
+    commit(&mut sc, &mut e, tu::bytes(32), 0, 5, 1000, SIG_0_5);
     finish(sc, e);
 }
 
 #[test, expected_failure(abort_code = scheduling::EBadRoot)]
 fun bad_root() {
-    let (mut sc, e) = setup();
-    commit(&mut sc, &e, tu::bytes(31), 0, 5, 1000, SIG_0_5);
+    let (mut sc, mut e) = setup();
+    commit(&mut sc, &mut e, tu::bytes(31), 0, 5, 1000, SIG_0_5);
     finish(sc, e);
 }
 
 #[test, expected_failure(abort_code = scheduling::EEmptyBatch)]
 fun empty_batch() {
-    let (mut sc, e) = setup();
-    commit(&mut sc, &e, tu::bytes(32), 0, 0, 1000, SIG_0_5);
+    let (mut sc, mut e) = setup();
+    commit(&mut sc, &mut e, tu::bytes(32), 0, 0, 1000, SIG_0_5);
     finish(sc, e);
 }
 
 #[test, expected_failure(abort_code = scheduling::ESeqGap)]
 fun seq_gap() {
-    let (mut sc, e) = setup();
-    commit(&mut sc, &e, tu::bytes(32), 5, 3, 2000, SIG_5_3);
+    let (mut sc, mut e) = setup();
+    commit(&mut sc, &mut e, tu::bytes(32), 5, 3, 2000, SIG_5_3);
     finish(sc, e);
 }
 
 #[test, expected_failure(abort_code = scheduling::EBadSignature)]
 fun bad_signature() {
-    let (mut sc, e) = setup();
+    let (mut sc, mut e) = setup();
     // a valid signature over another timestamp
-    commit(&mut sc, &e, tu::bytes(32), 0, 5, 1001, SIG_0_5);
+    commit(&mut sc, &mut e, tu::bytes(32), 0, 5, 1001, SIG_0_5);
     finish(sc, e);
 }

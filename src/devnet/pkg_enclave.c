@@ -9,8 +9,8 @@
  * Layout: EnclaveConfig = UID || name String || pcr0, pcr1, pcr2 vector<u8> || allow_debug bool
  *         || version u64.
  *         Enclave = UID || config ID || config_version u64 || public_key vector<u8> || owner
- *         address || registered_epoch u64.
- *         Ledger = UID || next_seq u64 || last_root vector<u8> || batches u64.
+ *         address || registered_epoch u64 || next_seq u64.
+ *         Ledger = UID || last_root vector<u8> || batches u64.
  *         Clock = UID (0x6) || timestamp_ms u64: the genesis time, as stored and shown (the
  *         devnet has no checkpoints to advance it, so its version stays 1); the functions
  *         that take &Clock read the chain's clock (dn_exec.ts_ms) instead.
@@ -23,6 +23,8 @@
  *     through AWS included), plus debug documents chaining to the devnet's dev root when it
  *     was opened with one; a malformed document aborts EParseError (1), any other refusal
  *     EVerifyError (2), in module 0x2::nitro_attestation;
+ *   - decision sequence numbers are per enclave: commit_batch takes the Enclave mutably and
+ *     advances its next_seq (0 at registration); the Ledger keeps the last root and a count;
  *   - commit_batch's signature is pure Ed25519 over BCS(IntentMessage { intent 3,
  *     timestamp_ms, BatchRoot { root, first_seq, count } }).
  * Spec:   move/README.md "enclave", "scheduling"; specs/nautilus.md §1.3; Sui's
@@ -64,13 +66,13 @@ typedef struct config {
 
 typedef struct enclave {
     uint8_t id[32], config[32], owner[32];
-    uint64_t config_version, registered_epoch;
-    daas_bytes public_key; /* points into the object's bytes */
+    uint64_t config_version, registered_epoch, next_seq;
+    daas_bytes public_key; /* points into the object's bytes (or a copy) */
 } enclave;
 
 typedef struct ledger {
     uint8_t id[32];
-    uint64_t next_seq, batches;
+    uint64_t batches;
     daas_bytes last_root; /* points into the object's bytes */
 } ledger;
 
@@ -109,7 +111,19 @@ static bool enclave_read(const uint8_t *b, size_t len, enclave *e)
            daas_sui_bcs_get_bytes(&r, "public_key", KEY_MAX, &e->public_key, NULL) == DAAS_OK &&
            daas_sui_bcs_get_addr(&r, "owner", e->owner, NULL) == DAAS_OK &&
            daas_sui_bcs_get_u64(&r, "epoch", &e->registered_epoch, NULL) == DAAS_OK &&
+           daas_sui_bcs_get_u64(&r, "next_seq", &e->next_seq, NULL) == DAAS_OK &&
            daas_sui_bcs_get_end(&r, "enclave", NULL) == DAAS_OK;
+}
+
+static void enclave_encode(const enclave *e, daas_buf *b)
+{
+    PUT(daas_sui_bcs_put_addr(b, e->id));
+    PUT(daas_sui_bcs_put_addr(b, e->config));
+    PUT(daas_sui_bcs_put_u64(b, e->config_version));
+    PUT(daas_sui_bcs_put_bytes(b, e->public_key.ptr, e->public_key.len));
+    PUT(daas_sui_bcs_put_addr(b, e->owner));
+    PUT(daas_sui_bcs_put_u64(b, e->registered_epoch));
+    PUT(daas_sui_bcs_put_u64(b, e->next_seq));
 }
 
 static bool ledger_read(const uint8_t *b, size_t len, ledger *l)
@@ -117,7 +131,6 @@ static bool ledger_read(const uint8_t *b, size_t len, ledger *l)
     daas_sui_bcs_reader r;
     daas_sui_bcs_reader_init(&r, DAAS_BYTES(b, len));
     return daas_sui_bcs_get_addr(&r, "id", l->id, NULL) == DAAS_OK &&
-           daas_sui_bcs_get_u64(&r, "next_seq", &l->next_seq, NULL) == DAAS_OK &&
            daas_sui_bcs_get_bytes(&r, "last_root", 32, &l->last_root, NULL) == DAAS_OK &&
            daas_sui_bcs_get_u64(&r, "batches", &l->batches, NULL) == DAAS_OK &&
            daas_sui_bcs_get_end(&r, "ledger", NULL) == DAAS_OK;
@@ -126,7 +139,6 @@ static bool ledger_read(const uint8_t *b, size_t len, ledger *l)
 static void ledger_encode(const ledger *l, daas_buf *b)
 {
     PUT(daas_sui_bcs_put_addr(b, l->id));
-    PUT(daas_sui_bcs_put_u64(b, l->next_seq));
     PUT(daas_sui_bcs_put_bytes(b, l->last_root.ptr, l->last_root.len));
     PUT(daas_sui_bcs_put_u64(b, l->batches));
 }
@@ -157,11 +169,12 @@ json_t *daas_devnet__render_enclave(const uint8_t *bcs, size_t len)
     enclave e;
     if (!enclave_read(bcs, len, &e))
         return NULL;
-    return json_pack("{s:o,s:o,s:o,s:o,s:o,s:o}", "id", daas_devnet__json_addr(e.id), "config",
-                     daas_devnet__json_addr(e.config), "config_version",
+    return json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "id", daas_devnet__json_addr(e.id),
+                     "config", daas_devnet__json_addr(e.config), "config_version",
                      daas_devnet__json_u64(e.config_version), "public_key", json_b64(e.public_key),
                      "owner", daas_devnet__json_addr(e.owner), "registered_epoch",
-                     daas_devnet__json_u64(e.registered_epoch));
+                     daas_devnet__json_u64(e.registered_epoch), "next_seq",
+                     daas_devnet__json_u64(e.next_seq));
 }
 
 json_t *daas_devnet__render_ledger(const uint8_t *bcs, size_t len)
@@ -169,9 +182,8 @@ json_t *daas_devnet__render_ledger(const uint8_t *bcs, size_t len)
     ledger l;
     if (!ledger_read(bcs, len, &l))
         return NULL;
-    return json_pack("{s:o,s:o,s:o,s:o}", "id", daas_devnet__json_addr(l.id), "next_seq",
-                     daas_devnet__json_u64(l.next_seq), "last_root", json_b64(l.last_root),
-                     "batches", daas_devnet__json_u64(l.batches));
+    return json_pack("{s:o,s:o,s:o}", "id", daas_devnet__json_addr(l.id), "last_root",
+                     json_b64(l.last_root), "batches", daas_devnet__json_u64(l.batches));
 }
 
 json_t *daas_devnet__render_clock(const daas_devnet *d, const uint8_t *bcs, size_t len)
@@ -470,13 +482,9 @@ static int fn_register(dn_exec *ex, const dn_arg *a, dn_ret *ret, daas_err *err)
     e.public_key = v.key;
     memcpy(e.owner, ex->tx->sender, 32);
     e.registered_epoch = ex->epoch;
+    e.next_seq = 0;
     daas_buf_init(&b, 0);
-    PUT(daas_sui_bcs_put_addr(&b, e.id)); /* the UID: filled in by obj_new */
-    PUT(daas_sui_bcs_put_addr(&b, e.config));
-    PUT(daas_sui_bcs_put_u64(&b, e.config_version));
-    PUT(daas_sui_bcs_put_bytes(&b, e.public_key.ptr, e.public_key.len));
-    PUT(daas_sui_bcs_put_addr(&b, e.owner));
-    PUT(daas_sui_bcs_put_u64(&b, e.registered_epoch));
+    enclave_encode(&e, &b); /* the UID is filled in by obj_new */
     /* obj_new may move ex->objs: e.public_key points into the document, copy it first */
     uint8_t key[32];
     memcpy(key, v.key.ptr, 32);
@@ -511,7 +519,7 @@ static bool batch_sig_ok(const enclave *e, uint64_t ts, daas_bytes root, uint64_
 }
 
 /* The checks of commit_batch in the README's order: 0 when they pass, else the abort code. */
-static uint64_t commit_check(const ledger *l, const config *c, const enclave *e, const dn_arg *a)
+static uint64_t commit_check(const config *c, const enclave *e, const dn_arg *a)
 {
     if (memcmp(e->config, c->id, 32) != 0 || e->config_version != c->version)
         return EStaleEnclave;
@@ -519,7 +527,7 @@ static uint64_t commit_check(const ledger *l, const config *c, const enclave *e,
         return EBadRoot;
     if (a[5].u == 0)
         return EEmptyBatch;
-    if (a[4].u != l->next_seq)
+    if (a[4].u != e->next_seq)
         return ESeqGap;
     if (!batch_sig_ok(e, a[6].u, a[3].bytes, a[4].u, a[5].u, a[7].bytes))
         return EBadSignature;
@@ -541,31 +549,41 @@ static void emit_committed(dn_exec *ex, const enclave *e, const dn_arg *a)
                    daas_devnet__json_u64(a[5].u), "timestamp_ms", daas_devnet__json_u64(a[6].u)));
 }
 
-/* commit_batch(&mut Ledger, &EnclaveConfig, &Enclave, root, first_seq, count, timestamp_ms,
- * signature) */
+/* Replaces object i's bytes with b's and releases b. */
+static void store(dn_exec *ex, int i, daas_buf *b)
+{
+    daas_devnet__obj_set(ex, i, (const uint8_t *)b->data, b->len);
+    daas_buf_fini(b);
+}
+
+/* commit_batch(&mut Ledger, &EnclaveConfig, &mut Enclave, root, first_seq, count,
+ * timestamp_ms, signature) */
 static int fn_commit_batch(dn_exec *ex, const dn_arg *a, dn_ret *ret, daas_err *err)
 {
     ledger l;
     config c;
     enclave e;
-    daas_buf b;
+    daas_buf lb, eb;
     (void)ret;
     const dn_obj *lo = &ex->objs[a[0].obj], *co = &ex->objs[a[1].obj], *eo = &ex->objs[a[2].obj];
     if (!ledger_read(lo->bcs, lo->bcs_len, &l) || !config_read(co->bcs, co->bcs_len, &c) ||
         !enclave_read(eo->bcs, eo->bcs_len, &e))
         return corrupt(err, "Ledger, EnclaveConfig or Enclave");
-    uint64_t code = commit_check(&l, &c, &e, a);
+    uint64_t code = commit_check(&c, &e, a);
     if (code != 0)
         return daas_devnet__abort(ex, "scheduling", "commit_batch", 0, code);
     if (a[5].u > UINT64_MAX - a[4].u) /* Move's u64 addition aborts on overflow */
         return daas_devnet__fail(ex, "MovePrimitiveRuntimeError in command %zu", ex->cmd);
-    l.next_seq = a[4].u + a[5].u;
+    e.next_seq = a[4].u + a[5].u;
     l.last_root = a[3].bytes;
     l.batches++;
-    daas_buf_init(&b, 0);
-    ledger_encode(&l, &b);
-    daas_devnet__obj_set(ex, a[0].obj, (const uint8_t *)b.data, b.len);
-    daas_buf_fini(&b);
+    /* both encoded before either is replaced: e.public_key points into the Enclave's bytes */
+    daas_buf_init(&eb, 0);
+    enclave_encode(&e, &eb);
+    daas_buf_init(&lb, 0);
+    ledger_encode(&l, &lb);
+    store(ex, a[2].obj, &eb);
+    store(ex, a[0].obj, &lb);
     emit_committed(ex, &e, a);
     return DAAS_OK;
 }
@@ -598,7 +616,7 @@ const dn_fn daas_devnet__enclave_fns[] = {
      8,
      {{DN_P_MUT, DN_K_LEDGER},
       {DN_P_REF, DN_K_ENCLAVE_CONFIG},
-      {DN_P_REF, DN_K_ENCLAVE},
+      {DN_P_MUT, DN_K_ENCLAVE},
       B,
       U64,
       U64,

@@ -3,7 +3,8 @@
  * 0x2::nitro_attestation::load_nitro_attestation (pkg_enclave.c), against move/README.md:
  * the genesis Clock and Ledger, configs, registration with real AWS Nitro documents
  * (tests/unit/enclave/vectors) at the chain clock and with debug documents of a dev CA,
- * commit_batch with an enclave key the test holds, and every abort code.
+ * commit_batch with an enclave key the test holds (decision sequence numbers per enclave: the
+ * Enclave is a mutable argument), and every abort code.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -236,7 +237,7 @@ static void test_genesis_clock_and_ledger(void **state)
     dt_find(c.d, NULL, t, ledger);
     daas_free(t);
     j = object_json(&c, ledger, NULL);
-    assert_int_equal(dt_ju64(j, "next_seq"), 0);
+    assert_null(json_object_get(j, "next_seq")); /* sequence numbers are per Enclave */
     assert_int_equal(dt_ju64(j, "batches"), 0);
     assert_string_equal(json_string_value(json_object_get(j, "last_root")), "");
     json_decref(j);
@@ -406,6 +407,7 @@ static void test_register_real(void **state)
     daas_sui_address_hex(pinned, hex);
     assert_string_equal(json_string_value(json_object_get(j, "config")), hex);
     assert_int_equal(dt_ju64(j, "config_version"), 0);
+    assert_string_equal(json_string_value(json_object_get(j, "next_seq")), "0");
     daas_free(type);
     json_decref(j);
     /* the debug document V3 (AWS-signed, all-zero PCRs, no public key) */
@@ -501,16 +503,17 @@ static void sign_batch(const fixture *f, const uint8_t *root, size_t root_len, u
     daas_buf_fini(&m);
 }
 
-static void commit_ptb(fixture *f, dt_ptb *p, const uint8_t *config, const uint8_t *root,
-                       size_t root_len, uint64_t first, uint64_t count, uint64_t ts,
-                       const uint8_t sig[64])
+/* commit_batch(ledger, config, &mut enclave, ...): the enclave is input 2. */
+static void commit_ptb_by(fixture *f, dt_ptb *p, const uint8_t *config, const uint8_t *enclave,
+                          const uint8_t *root, size_t root_len, uint64_t first, uint64_t count,
+                          uint64_t ts, const uint8_t sig[64])
 {
     dt_chain *c = &f->c;
     dt_ptb_init(p);
     dt_pay(p, dt_ref(c->d, f->u.gas));
     daas_sui_arg a[8] = {dt_shared(p, f->ledger, 1, true),
                          dt_shared(p, config, dt_isv(c->d, config), false),
-                         dt_shared(p, f->enclave, dt_isv(c->d, f->enclave), false),
+                         dt_shared(p, enclave, dt_isv(c->d, enclave), true),
                          dt_vec(p, root, root_len),
                          dt_u64(p, first),
                          dt_u64(p, count),
@@ -519,27 +522,53 @@ static void commit_ptb(fixture *f, dt_ptb *p, const uint8_t *config, const uint8
     dt_call(p, c->pkg, "scheduling", "commit_batch", a, 8);
 }
 
-/* Signs and commits (root, first, count, ts) from f's user; expects abort code (0: success). */
-static void commit(fixture *f, const uint8_t *root, size_t root_len, uint64_t first, uint64_t count,
-                   uint64_t ts, uint64_t code)
+/* commit_ptb_by with f's enclave. */
+static void commit_ptb(fixture *f, dt_ptb *p, const uint8_t *config, const uint8_t *root,
+                       size_t root_len, uint64_t first, uint64_t count, uint64_t ts,
+                       const uint8_t sig[64])
+{
+    commit_ptb_by(f, p, config, f->enclave, root, root_len, first, count, ts, sig);
+}
+
+/* Signs and commits (root, first, count, ts) from f's user as enclave; expects abort code (0:
+ * success). */
+static void commit_by(fixture *f, const uint8_t *enclave, const uint8_t *root, size_t root_len,
+                      uint64_t first, uint64_t count, uint64_t ts, uint64_t code)
 {
     dt_ptb p;
     uint8_t sig[64];
     sign_batch(f, root, root_len, first, count, ts, sig);
-    commit_ptb(f, &p, f->config, root, root_len, first, count, ts, sig);
+    commit_ptb_by(f, &p, f->config, enclave, root, root_len, first, count, ts, sig);
     if (code == 0)
         dt_ok(f->c.d, &p, f->u.k);
     else
         dt_aborts(f->c.d, &p, f->u.k, f->c.pkg_hex, "scheduling", "commit_batch", code);
 }
 
-static void assert_ledger(fixture *f, uint64_t next, uint64_t batches, const uint8_t *root)
+/* commit_by with f's enclave. */
+static void commit(fixture *f, const uint8_t *root, size_t root_len, uint64_t first, uint64_t count,
+                   uint64_t ts, uint64_t code)
+{
+    commit_by(f, f->enclave, root, root_len, first, count, ts, code);
+}
+
+static void assert_ledger(fixture *f, uint64_t batches, const uint8_t *root)
 {
     json_t *j = object_json(&f->c, f->ledger, NULL);
-    assert_int_equal(dt_ju64(j, "next_seq"), next);
+    assert_null(json_object_get(j, "next_seq"));
     assert_int_equal(dt_ju64(j, "batches"), batches);
     assert_b64(j, "last_root", root, root ? 32 : 0);
     json_decref(j);
+}
+
+/* The Enclave's next_seq, a u64 shown as a decimal string like the other u64s. */
+static uint64_t next_seq(fixture *f, const uint8_t enclave[32])
+{
+    json_t *j = object_json(&f->c, enclave, NULL);
+    assert_true(json_is_string(json_object_get(j, "next_seq")));
+    uint64_t n = dt_ju64(j, "next_seq");
+    json_decref(j);
+    return n;
 }
 
 static void test_commit_batch(void **state)
@@ -555,7 +584,8 @@ static void test_commit_batch(void **state)
     json_t *j = object_json(&f.c, f.enclave, NULL);
     assert_b64(j, "public_key", f.pk, 32);
     json_decref(j);
-    assert_ledger(&f, 0, 0, NULL);
+    assert_ledger(&f, 0, NULL);
+    assert_int_equal(next_seq(&f, f.enclave), 0);
     /* the aborts, in the README's order, change nothing */
     commit(&f, r1, 31, 0, 5, 1000, EBadRoot);
     commit(&f, r1, 32, 0, 0, 1000, EEmptyBatch);
@@ -566,7 +596,8 @@ static void test_commit_batch(void **state)
     sig[0] ^= 1;
     commit_ptb(&f, &p, f.config, r1, 32, 0, 5, 1000, sig);
     dt_aborts(f.c.d, &p, f.u.k, f.c.pkg_hex, "scheduling", "commit_batch", EBadSignature);
-    assert_ledger(&f, 0, 0, NULL);
+    assert_ledger(&f, 0, NULL);
+    assert_int_equal(next_seq(&f, f.enclave), 0);
     /* two batches: the ledger advances, one event each */
     sign_batch(&f, r1, 32, 0, 5, 1000, sig);
     commit_ptb(&f, &p, f.config, r1, 32, 0, 5, 1000, sig);
@@ -579,10 +610,12 @@ static void test_commit_batch(void **state)
     assert_int_equal(dt_ju64(r.events[0].json, "timestamp_ms"), 1000);
     assert_b64(r.events[0].json, "root", r1, 32);
     daas_sui_exec_result_fini(&r);
-    assert_ledger(&f, 5, 1, r1);
+    assert_ledger(&f, 1, r1);
+    assert_int_equal(next_seq(&f, f.enclave), 5);
     commit(&f, r2, 32, 0, 3, 2000, ESeqGap); /* a replay of the start */
     commit(&f, r2, 32, 5, 3, 2000, 0);
-    assert_ledger(&f, 8, 2, r2);
+    assert_ledger(&f, 2, r2);
+    assert_int_equal(next_seq(&f, f.enclave), 8);
     /* another config: the enclave is not its */
     uint8_t other[32];
     create_config(&f.c, NULL, NULL, true, other);
@@ -593,8 +626,8 @@ static void test_commit_batch(void **state)
     update_ptb(&f.c, &p, f.config, 48, true);
     dt_ok(f.c.d, &p, admin(&f.c));
     commit(&f, r1, 32, 8, 1, 3000, EStaleEnclave);
-    assert_ledger(&f, 8, 2, r2);
-    /* a new registration against version 1 commits again */
+    assert_ledger(&f, 2, r2);
+    /* a new registration against version 1 (a restart) commits again, from its own 0 */
     daas_buf doc;
     debug_doc(&f, &doc);
     do_register(&f.c, &f.u, DAAS_BYTES(doc.data, doc.len), f.config, f.enclave);
@@ -602,8 +635,58 @@ static void test_commit_batch(void **state)
     j = object_json(&f.c, f.enclave, NULL);
     assert_int_equal(dt_ju64(j, "config_version"), 1);
     json_decref(j);
-    commit(&f, r1, 32, 8, 1, 3000, 0);
-    assert_ledger(&f, 9, 3, r1);
+    commit(&f, r1, 32, 8, 1, 3000, ESeqGap);
+    commit(&f, r1, 32, 0, 1, 3000, 0);
+    assert_ledger(&f, 3, r1);
+    assert_int_equal(next_seq(&f, f.enclave), 1);
+    fixture_fini(&f);
+}
+
+/* Two enclaves of one config: each numbers its decisions from 0, the Ledger counts all. */
+static void test_seq_per_enclave(void **state)
+{
+    fixture f;
+    dt_ptb p;
+    daas_buf doc;
+    uint8_t a[32], b[32], r1[32], r2[32], sig[64];
+    (void)state;
+    memset(r1, 0x11, sizeof(r1));
+    memset(r2, 0x22, sizeof(r2));
+    fixture_init(&f);
+    memcpy(a, f.enclave, 32);
+    commit_by(&f, a, r1, 32, 0, 3, 1000, 0);
+    assert_int_equal(next_seq(&f, a), 3);
+    assert_ledger(&f, 1, r1);
+    /* B, registered later, starts at 0, not at A's 3 */
+    debug_doc(&f, &doc);
+    do_register(&f.c, &f.u, DAAS_BYTES(doc.data, doc.len), f.config, b);
+    daas_buf_fini(&doc);
+    assert_memory_not_equal(a, b, 32);
+    assert_int_equal(next_seq(&f, b), 0);
+    commit_by(&f, b, r2, 32, 3, 2, 2000, ESeqGap);
+    commit_by(&f, b, r2, 32, 0, 2, 2000, 0);
+    assert_int_equal(next_seq(&f, b), 2);
+    assert_int_equal(next_seq(&f, a), 3);
+    assert_ledger(&f, 2, r2);
+    /* A continues at 3; a gap or an overlap is ESeqGap and changes nothing */
+    commit_by(&f, a, r1, 32, 2, 1, 3000, ESeqGap);
+    commit_by(&f, a, r1, 32, 4, 1, 3000, ESeqGap);
+    assert_ledger(&f, 2, r2);
+    commit_by(&f, a, r1, 32, 3, 4, 3000, 0);
+    assert_int_equal(next_seq(&f, a), 7);
+    assert_int_equal(next_seq(&f, b), 2);
+    assert_ledger(&f, 3, r1);
+    /* the Enclave is &mut: declared immutable, the call is refused and nothing changes */
+    sign_batch(&f, r2, 32, 7, 1, 4000, sig);
+    commit_ptb_by(&f, &p, f.config, a, r2, 32, 7, 1, 4000, sig);
+    p.in[2].mutability = DAAS_SUI_SHARED_IMMUTABLE;
+    dt_fails(f.c.d, &p, f.u.k, "CommandArgumentError { arg_idx: 2, kind: InvalidObjectByMutRef }");
+    assert_int_equal(next_seq(&f, a), 7);
+    assert_ledger(&f, 3, r1);
+    commit_ptb_by(&f, &p, f.config, a, r2, 32, 7, 1, 4000, sig);
+    dt_ok(f.c.d, &p, f.u.k);
+    assert_int_equal(next_seq(&f, a), 8);
+    assert_ledger(&f, 4, r2);
     fixture_fini(&f);
 }
 
@@ -614,6 +697,7 @@ int main(void)
         cmocka_unit_test(test_create_update_config),
         cmocka_unit_test(test_register_real),
         cmocka_unit_test(test_commit_batch),
+        cmocka_unit_test(test_seq_per_enclave),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
