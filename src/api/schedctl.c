@@ -1,7 +1,7 @@
 /*
- * schedctl.c: the scheduler controller's thread (schedctl.h): connects to the enclave,
- * verifies its attestation, feeds it deltas from store snapshots, schedules pending pods,
- * writes bindings and Events.
+ * schedctl.c: the scheduler controller's thread (schedctl.h): runs passes that bring the
+ * enclave up to date (schedctl_link.c), schedule pending pods, write bindings and Events,
+ * and have decision batches committed.
  *
  * Owns:   the thread, the enclave client, the mirror, the per-pod last event (so a pod that
  *         stays unschedulable for the same reason does not get one event per pass).
@@ -12,43 +12,21 @@
  *     from the enclave clears it (the next pass re-verifies and re-feeds from scratch).
  * Spec:   schedctl.h.
  */
-#include <pthread.h>
-#include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #include "api/api_int.h"
-#include "api/schedctl.h"
+#include "api/schedctl_int.h"
+#include "enclave/schedsvc.h"
 #include "api/write_int.h"
 #include "common/log.h"
 #include "common/util.h"
-#include "enclave/client.h"
 #include "kube/obj.h"
-#include "sched/declog.h"
 
 #define BACKOFF_MIN_MS 500
 #define BACKOFF_MAX_MS 30000
-
-struct daas_schedctl {
-    daas_schedctl_config cfg;
-    char *addr;
-    daas_buf debug_root;
-    daas_enclave_client *client;
-    daas_declog_writer *log; /* NULL without a decision log */
-    pthread_t thread;
-    pthread_mutex_t mu; /* guards stop, kick */
-    pthread_cond_t cv;
-    bool stop, kick;
-    /* thread-only state */
-    bool ready;
-    uint8_t pk[DAAS_ENCLAVE_PK_LEN];
-    uint64_t seq; /* the enclave's seq after the last delta it accepted */
-    daas_schedctl_mirror mirror;
-    json_t *last_event; /* pod uid -> message of the last event written */
-    int64_t next_try_ms, backoff_ms, next_retry_ms;
-    atomic_ullong decisions;
-};
 
 static const daas_kube_kind *kind(const char *resource)
 {
@@ -103,149 +81,13 @@ static void record(daas_schedctl *sc, const json_t *pod, const char *type, const
     json_decref(ev);
 }
 
-/* ---- the decision log ---- */
-
-static int log_rec(daas_schedctl *sc, const daas_declog_rec *rec, daas_err *err)
-{
-    int rc = sc->log ? daas_declog_append(sc->log, rec, err) : DAAS_OK;
-    if (rc != DAAS_OK)
-        DAAS_ERROR("schedctl", "decision log: %s", err->msg);
-    return rc;
-}
-
-/* Logs the deltas the enclave accepted. */
-static void log_deltas(daas_schedctl *sc, const daas_sched_delta *d, size_t n)
-{
-    for (size_t i = 0; i < n && sc->log; i++) {
-        daas_buf b = {0};
-        daas_err e = {0};
-        if (daas_sched_delta_encode(&d[i], &b, &e) == DAAS_OK) {
-            daas_declog_rec r = {.kind = DAAS_DECLOG_DELTA, .delta = DAAS_BYTES(b.data, b.len)};
-            (void)log_rec(sc, &r, &e);
-        }
-        daas_buf_fini(&b);
-    }
-}
-
-/* Logs a decision before its binding is written. */
-static int log_decision(daas_schedctl *sc, const daas_sched_pod *pod,
-                        const daas_sched_decision *dec, const uint8_t sig[DAAS_SCHED_SIG_LEN],
-                        uint64_t index, daas_err *err)
-{
-    if (sc->log == NULL)
-        return DAAS_OK;
-    daas_buf db = {0}, pb = {0};
-    int rc = daas_sched_decision_encode(dec, &db, err);
-    if (rc == DAAS_OK)
-        rc = daas_sched_pod_encode(pod, &pb, err);
-    if (rc == DAAS_OK) {
-        daas_declog_rec r = {.kind = DAAS_DECLOG_DECISION,
-                             .index = index,
-                             .decision = DAAS_BYTES(db.data, db.len),
-                             .pod = DAAS_BYTES(pb.data, pb.len)};
-        memcpy(r.sig, sig, DAAS_SCHED_SIG_LEN);
-        memcpy(r.pk, sc->pk, DAAS_SCHED_PUBKEY_LEN);
-        rc = log_rec(sc, &r, err);
-    }
-    daas_buf_fini(&db);
-    daas_buf_fini(&pb);
-    return rc;
-}
-
-/* ---- the enclave ---- */
-
-static void lost(daas_schedctl *sc, const daas_err *e)
-{
-    if (sc->ready)
-        DAAS_WARN("schedctl", "scheduler enclave: %s; re-verifying and re-feeding", e->msg);
-    sc->ready = false;
-    sc->next_try_ms = 0;
-}
-
-/* Fetches and verifies the attestation, trusts its key, learns the enclave's seq. */
-static int handshake(daas_schedctl *sc, daas_err *err)
-{
-    daas_buf doc = {0};
-    daas_attest_doc ad = {0};
-    daas_attest_pcr_want want[DAAS_SCHEDCTL_MAX_PCRS];
-    for (size_t i = 0; i < sc->cfg.npcrs; i++)
-        want[i] = (daas_attest_pcr_want){sc->cfg.pcrs[i].index,
-                                         DAAS_BYTES(sc->cfg.pcrs[i].value, sc->cfg.pcrs[i].len)};
-    daas_attest_policy pol = {.now_ms = daas_now_ms(),
-                              .pcrs = want,
-                              .npcrs = sc->cfg.npcrs,
-                              .allow_debug = sc->debug_root.len > 0,
-                              .debug_root = DAAS_BYTES(sc->debug_root.data, sc->debug_root.len)};
-    uint8_t digest[DAAS_SCHED_DIGEST_LEN];
-    uint64_t ndec = 0;
-    int rc = daas_enclave_client_attestation(sc->client, &doc, err);
-    if (rc == DAAS_OK)
-        rc = daas_attest_verify((const uint8_t *)doc.data, doc.len, &pol, &ad, err);
-    if (rc == DAAS_OK)
-        rc = daas_attest_ed25519_key(&ad, sc->pk, err);
-    if (rc == DAAS_OK) {
-        daas_enclave_client_set_key(sc->client, sc->pk);
-        rc = daas_enclave_client_state(sc->client, &sc->seq, digest, &ndec, err);
-    }
-    if (rc == DAAS_OK) {
-        daas_schedctl_mirror_fini(&sc->mirror);
-        daas_schedctl_mirror_init(&sc->mirror);
-        sc->ready = true;
-        sc->backoff_ms = 0;
-        daas_declog_rec r = {.kind = DAAS_DECLOG_EPOCH};
-        memcpy(r.pk, sc->pk, DAAS_SCHED_PUBKEY_LEN);
-        daas_err le = {0};
-        (void)log_rec(sc, &r, &le);
-        DAAS_INFO("schedctl",
-                  "scheduler enclave at %s attested%s (key %02x%02x%02x%02x...), "
-                  "seq %llu",
-                  sc->addr, ad.is_debug ? " (DEBUG document)" : "", sc->pk[0], sc->pk[1], sc->pk[2],
-                  sc->pk[3], (unsigned long long)sc->seq);
-    }
-    daas_attest_doc_fini(&ad);
-    daas_buf_fini(&doc);
-    return rc;
-}
-
-/* Sends the deltas from the mirror to this snapshot. */
-static int feed(daas_schedctl *sc, const json_t *nodes, const json_t *pods, daas_err *err)
-{
-    daas_schedctl_plan p;
-    uint8_t digest[DAAS_SCHED_DIGEST_LEN];
-    int rc = daas_schedctl_plan_make(&sc->mirror, nodes, pods, sc->seq + 1, &p, err);
-    if (rc == DAAS_OK && p.n > 0) {
-        uint64_t seq = 0;
-        rc = daas_enclave_client_deltas(sc->client, p.d, p.n, &seq, digest, err);
-        if (rc == DAAS_OK) {
-            DAAS_DEBUG("schedctl", "%zu deltas sent, enclave at seq %llu", p.n,
-                       (unsigned long long)seq);
-            sc->seq = seq;
-            log_deltas(sc, p.d, p.n);
-        }
-    } else if (rc == DAAS_OK) {
-        /* Nothing to send: make sure the enclave is still the one we fed. */
-        uint64_t seq = 0, ndec = 0;
-        rc = daas_enclave_client_state(sc->client, &seq, digest, &ndec, err);
-        if (rc == DAAS_OK && seq != sc->seq)
-            rc = daas_fail(err, DAAS_ECONFLICT, "enclave at seq %llu, expected %llu",
-                           (unsigned long long)seq, (unsigned long long)sc->seq);
-    }
-    if (rc == DAAS_OK) {
-        daas_schedctl_mirror tmp = sc->mirror;
-        sc->mirror = p.next;
-        p.next = tmp;
-    }
-    daas_schedctl_plan_fini(&p);
-    return rc;
-}
-
 /* Stores the binding; then tells the enclave the pod is bound. */
 static int bind(daas_schedctl *sc, const daas_kv *kv, json_t *pod, const daas_sched_kpod *kp,
                 const daas_sched_decision *dec, const uint8_t sig[DAAS_SCHED_SIG_LEN],
                 daas_err *err)
 {
     json_t *o = json_deep_copy(pod);
-    int rc = daas_schedctl_bind_obj(o, dec, sig, sc->pk, daas_now_ms(), err);
+    int rc = daas_schedctl_bind_obj(o, dec, sig, sc->pk, sc->enclave_id, daas_now_ms(), err);
     char *s = rc == DAAS_OK ? daas_api__dump_stored(o) : NULL;
     if (rc == DAAS_OK && s == NULL)
         rc = daas_fail(err, DAAS_ETOOBIG, "pod %s cannot be serialized", kv->key);
@@ -265,10 +107,10 @@ static int bind(daas_schedctl *sc, const daas_kv *kv, json_t *pod, const daas_sc
         rc = daas_enclave_client_deltas(sc->client, &d, 1, &seq, digest, err);
     if (rc == DAAS_OK) {
         sc->seq = seq;
-        log_deltas(sc, &d, 1);
+        daas_schedctl__log_deltas(sc, &d, 1);
         json_object_set_new(sc->mirror.pods, kp->pod.uid, json_string(h));
     } else {
-        lost(sc, err); /* the binding is stored: the re-feed brings it */
+        daas_schedctl__lost(sc, err); /* the binding is stored: the re-feed brings it */
     }
     return DAAS_OK;
 }
@@ -290,7 +132,7 @@ static bool schedule_one(daas_schedctl *sc, const daas_kv *kv, json_t *pod,
     daas_err e = {0};
     int rc = daas_enclave_client_schedule(sc->client, &kp->pod, &dec, sig, &index, reason,
                                           sizeof reason, &e);
-    if (rc == DAAS_OK && log_decision(sc, &kp->pod, &dec, sig, index, &e) != DAAS_OK)
+    if (rc == DAAS_OK && daas_schedctl__log_decision(sc, &kp->pod, &dec, sig, index, &e) != DAAS_OK)
         return true; /* never bound unlogged: retried */
     if (rc == DAAS_OK) {
         rc = bind(sc, kv, pod, kp, &dec, sig, &e);
@@ -313,7 +155,7 @@ static bool schedule_one(daas_schedctl *sc, const daas_kv *kv, json_t *pod,
     }
     snprintf(msg, sizeof msg, "scheduler enclave unreachable: %s", e.msg);
     record(sc, pod, "Warning", "FailedScheduling", msg);
-    lost(sc, &e);
+    daas_schedctl__lost(sc, &e);
     return false;
 }
 
@@ -365,12 +207,12 @@ static void pass(daas_schedctl *sc)
     /* A second attempt re-verifies and re-feeds at once (an enclave that restarted). */
     for (int attempt = 0; attempt < 2; attempt++) {
         daas_err_clear(&e);
-        rc = sc->ready ? DAAS_OK : handshake(sc, &e);
+        rc = sc->ready ? DAAS_OK : daas_schedctl__handshake(sc, &e);
         if (rc == DAAS_OK)
-            rc = feed(sc, nodes, pods, &e);
+            rc = daas_schedctl__feed(sc, nodes, pods, &e);
         if (rc == DAAS_OK)
             break;
-        lost(sc, &e);
+        daas_schedctl__lost(sc, &e);
     }
     if (rc != DAAS_OK) {
         sc->backoff_ms = sc->backoff_ms ? sc->backoff_ms * 2 : BACKOFF_MIN_MS;
@@ -382,6 +224,9 @@ static void pass(daas_schedctl *sc)
         snprintf(msg, sizeof msg, "scheduler enclave unreachable: %s", e.msg);
     }
     each_pending(sc, &lp, pods, rc == DAAS_OK ? NULL : msg);
+    int64_t due = daas_schedctl__batches(sc, false);
+    if (due < sc->next_retry_ms)
+        sc->next_retry_ms = due;
     json_decref(nodes);
     json_decref(pods);
     daas_kv_list_fini(&ln);
@@ -459,6 +304,7 @@ static void *run(void *arg)
         }
         work = false;
     } while (wait_kick(sc));
+    (void)daas_schedctl__batches(sc, true); /* what is waiting, before the enclave goes */
     daas_store_watch_cancel(&w);
     daas_free(np);
     daas_free(pp);
@@ -494,6 +340,10 @@ int daas_schedctl_start(const daas_schedctl_config *cfg, daas_schedctl **out, da
         sc->cfg.timeout_ms = 5000;
     if (sc->cfg.retry_ms <= 0)
         sc->cfg.retry_ms = 10000;
+    if (sc->cfg.batch_ms <= 0)
+        sc->cfg.batch_ms = 2000;
+    if (sc->cfg.batch_max == 0 || sc->cfg.batch_max > DAAS_ENCLAVE_SCHED_MAX_BATCH)
+        sc->cfg.batch_max = sc->cfg.batch_max ? DAAS_ENCLAVE_SCHED_MAX_BATCH : 1024;
     if (sc->cfg.npcrs > DAAS_SCHEDCTL_MAX_PCRS)
         sc->cfg.npcrs = DAAS_SCHEDCTL_MAX_PCRS;
     daas_schedctl_mirror_init(&sc->mirror);
@@ -536,8 +386,9 @@ void daas_schedctl_stop(daas_schedctl **psc)
     pthread_cond_signal(&sc->cv);
     pthread_mutex_unlock(&sc->mu);
     pthread_join(sc->thread, NULL);
-    DAAS_INFO("schedctl", "scheduler controller stopped after %llu decisions",
-              (unsigned long long)atomic_load(&sc->decisions));
+    DAAS_INFO("schedctl", "scheduler controller stopped after %llu decisions (%llu in batches)",
+              (unsigned long long)atomic_load(&sc->decisions),
+              (unsigned long long)atomic_load(&sc->committed_total));
     daas_enclave_client_free(&sc->client);
     daas_declog_writer_close(&sc->log);
     daas_buf_fini(&sc->debug_root);
@@ -552,4 +403,9 @@ void daas_schedctl_stop(daas_schedctl **psc)
 uint64_t daas_schedctl_decisions(const daas_schedctl *sc)
 {
     return sc ? atomic_load(&((daas_schedctl *)sc)->decisions) : 0;
+}
+
+uint64_t daas_schedctl_committed(const daas_schedctl *sc)
+{
+    return sc ? atomic_load(&((daas_schedctl *)sc)->committed_total) : 0;
 }

@@ -6,12 +6,21 @@
  * Owns:   one background thread, the enclave client (enclave/client.h), the mirror of what
  *         the enclave was told (node names and bound pod uids with a hash of each delta).
  * Not:    the scheduling algorithm (sched/, inside the enclave), attestation parsing
- *         (enclave/attest.h), registering the enclave on chain (not yet).
+ *         (enclave/attest.h), the chain (the caller's daas_schedctl_chain: registering the
+ *         enclave, committing batches).
  * Invariants:
  *   - nothing is bound without a decision whose signature verified against the key of an
  *     attestation document verified with the configured policy;
- *   - deltas go out in order with consecutive seqs; a seq mismatch or a lost connection
- *     re-verifies the attestation and re-feeds the enclave from a fresh store snapshot;
+ *   - with a chain, nothing is bound before the attested key is registered on chain, and
+ *     every proof names that Enclave object;
+ *   - deltas go out in order with consecutive seqs. A lost connection re-verifies the
+ *     attestation: the same key at the same seq resumes; a new key (an enclave restart) must
+ *     be at seq 0 and is re-fed from a fresh store snapshot; anything else (an enclave fed by
+ *     someone else) is refused, and pods stay Pending with an event;
+ *   - every decision received is in a signed batch: batches of at most batch_max decisions,
+ *     requested when batch_max are waiting, batch_ms after the oldest waiting one, and at
+ *     stop; each is verified, committed through the chain (when there is one), then logged
+ *     with its transaction digest; a failed commit is retried on a later pass;
  *   - the controller writes through the store with compare-and-swap on the object's
  *     revision: a conflict is retried on a later pass, never overwritten.
  * Spec:   ARCHITECTURE.md §3.3 steps 2-4; sched/proof.h (the annotation); kube-scheduler's
@@ -29,7 +38,9 @@
 #include "common/alloc.h"
 #include "common/err.h"
 #include "enclave/attest.h"
+#include "sched/declog.h"
 #include "sched/kube.h"
+#include "sched/proof.h"
 #include "sched/sched.h"
 #include "store/store.h"
 
@@ -43,6 +54,25 @@ typedef struct daas_schedctl_pcr {
     uint8_t value[DAAS_ATTEST_MAX_PCR_LEN];
 } daas_schedctl_pcr;
 
+/*
+ * The chain side (the server implements it over sui/pkg_enclave.h). Called on the
+ * controller's thread only.
+ *   enclave: the Enclave object for the attested key pk whose document (verified, borrowed)
+ *            is doc: an existing current one with this key, else a new registration. Its id,
+ *            and its next_seq (the first decision index not yet committed).
+ *   commit:  scheduling::commit_batch of a verified batch; the transaction digest (Base58,
+ *            NUL-terminated) in digest.
+ */
+typedef struct daas_schedctl_chain {
+    void *arg;
+    int (*enclave)(void *arg, daas_bytes doc, const uint8_t pk[DAAS_SCHED_PUBKEY_LEN],
+                   uint8_t id[DAAS_SCHED_ENCLAVE_ID_LEN], uint64_t *next_seq, daas_err *err);
+    int (*commit)(void *arg, const uint8_t id[DAAS_SCHED_ENCLAVE_ID_LEN],
+                  const uint8_t root[DAAS_SCHED_DIGEST_LEN], uint64_t first, uint64_t count,
+                  uint64_t ts, const uint8_t sig[DAAS_SCHED_SIG_LEN],
+                  char digest[DAAS_DECLOG_MAX_TX_DIGEST + 1], daas_err *err);
+} daas_schedctl_chain;
+
 typedef struct daas_schedctl_config {
     daas_store *store;           /* borrowed; outlives the controller */
     const char *enclave;         /* "unix:PATH", "tcp:HOST:PORT", "vsock:CID:PORT" */
@@ -53,6 +83,10 @@ typedef struct daas_schedctl_config {
     int timeout_ms;          /* per enclave call; 0 = 5000 */
     int retry_ms;            /* unschedulable pods are retried at least this often;
                                 0 = 10000 */
+    daas_schedctl_chain chain; /* .enclave NULL: no chain (proofs name no enclave object;
+                                  batches are signed and logged, not committed) */
+    int batch_ms;              /* 0 = 2000 */
+    uint64_t batch_max;        /* 0 = 1024 (at most DAAS_ENCLAVE_SCHED_MAX_BATCH) */
 } daas_schedctl_config;
 
 typedef struct daas_schedctl daas_schedctl;
@@ -69,6 +103,8 @@ DAAS_MUST_USE int daas_schedctl_start(const daas_schedctl_config *cfg, daas_sche
 void daas_schedctl_stop(daas_schedctl **sc);
 /* Signed decisions received and bound so far (the decision count metric). */
 uint64_t daas_schedctl_decisions(const daas_schedctl *sc);
+/* Decisions in batches committed (or, without a chain, signed and logged) so far. */
+uint64_t daas_schedctl_committed(const daas_schedctl *sc);
 
 /* ---- pure pieces (exposed for tests) ---- */
 
@@ -109,12 +145,13 @@ DAAS_MUST_USE int daas_schedctl_bound_delta(const daas_sched_kpod *kp, const cha
                                             daas_err *err);
 
 /* Writes the binding into pod (a Pod object): spec.nodeName = d->node, the
- * daas.io/schedule-proof annotation, the PodScheduled condition at now_ms. The enclave id is
- * all zero until the enclave is registered on chain. Errors: DAAS_EINVAL (d does not encode). */
+ * daas.io/schedule-proof annotation naming the Enclave object enclave (all zero without a
+ * chain), the PodScheduled condition at now_ms. Errors: DAAS_EINVAL (d does not encode). */
 DAAS_MUST_USE int daas_schedctl_bind_obj(json_t *pod, const daas_sched_decision *d,
                                          const uint8_t sig[DAAS_SCHED_SIG_LEN],
-                                         const uint8_t pk[DAAS_SCHED_PUBKEY_LEN], int64_t now_ms,
-                                         daas_err *err);
+                                         const uint8_t pk[DAAS_SCHED_PUBKEY_LEN],
+                                         const uint8_t enclave[DAAS_SCHED_ENCLAVE_ID_LEN],
+                                         int64_t now_ms, daas_err *err);
 
 /* A core/v1 Event about pod (borrowed) from daas-scheduler: type "Normal" or "Warning",
  * reason, message, timestamps at now_ms, a unique name "<pod>.<hex>". New reference. */

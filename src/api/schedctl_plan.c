@@ -213,11 +213,12 @@ static void set_scheduled(json_t *pod, const char *ts)
 
 int daas_schedctl_bind_obj(json_t *pod, const daas_sched_decision *d,
                            const uint8_t sig[DAAS_SCHED_SIG_LEN],
-                           const uint8_t pk[DAAS_SCHED_PUBKEY_LEN], int64_t now_ms, daas_err *err)
+                           const uint8_t pk[DAAS_SCHED_PUBKEY_LEN],
+                           const uint8_t enclave[DAAS_SCHED_ENCLAVE_ID_LEN], int64_t now_ms,
+                           daas_err *err)
 {
-    static const uint8_t no_enclave[DAAS_SCHED_ENCLAVE_ID_LEN]; /* until registration */
     char *proof = NULL, ts[32];
-    int rc = daas_sched_proof_format(d, sig, no_enclave, pk, &proof, err);
+    int rc = daas_sched_proof_format(d, sig, enclave, pk, &proof, err);
     if (rc != DAAS_OK)
         return rc;
     json_t *ann = daas_kube_path(pod, "metadata.annotations");

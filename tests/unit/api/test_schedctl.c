@@ -186,7 +186,9 @@ static void test_bind_obj(void **state)
     assert_true(res.found);
     assert_int_equal(daas_sched_decision_sign(&dec, sk, sig, &e), DAAS_OK);
 
-    assert_int_equal(daas_schedctl_bind_obj(p, &dec, sig, pk, 1700000000000, &e), DAAS_OK);
+    uint8_t enc[DAAS_SCHED_ENCLAVE_ID_LEN];
+    memset(enc, 0xab, sizeof enc);
+    assert_int_equal(daas_schedctl_bind_obj(p, &dec, sig, pk, enc, 1700000000000, &e), DAAS_OK);
     assert_string_equal(daas_kube_str(p, "spec.nodeName"), "n1");
     json_t *ann = daas_kube_path(p, "metadata.annotations");
     assert_string_equal(json_string_value(json_object_get(ann, "keep")), "me");
@@ -197,11 +199,15 @@ static void test_bind_obj(void **state)
 
     daas_sched_trusted_key key = {0};
     memcpy(key.pk, pk, 32);
+    memset(key.enclave, 0xcd, sizeof key.enclave); /* the key registered for another object */
+    assert_int_equal(daas_sched_proof_check(p, "n1", &key, 1, &e), DAAS_EDENIED);
+    daas_err_clear(&e);
+    memcpy(key.enclave, enc, sizeof enc);
     assert_int_equal(daas_sched_proof_check(p, "n1", &key, 1, &e), DAAS_OK);
     assert_int_equal(daas_sched_proof_check(p, "n2", &key, 1, &e), DAAS_EDENIED);
     daas_err_clear(&e);
     sig[0] ^= 1; /* a binding with a bad signature is refused by the agent */
-    assert_int_equal(daas_schedctl_bind_obj(p, &dec, sig, pk, 1700000000000, &e), DAAS_OK);
+    assert_int_equal(daas_schedctl_bind_obj(p, &dec, sig, pk, enc, 1700000000000, &e), DAAS_OK);
     assert_int_equal(daas_sched_proof_check(p, "n1", &key, 1, &e), DAAS_EDENIED);
     assert_string_equal(e.msg, "signature does not verify");
     assert_int_equal(json_array_size(daas_kube_path(p, "status.conditions")), 1);

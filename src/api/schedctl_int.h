@@ -1,0 +1,70 @@
+/*
+ * schedctl_int.h: what the scheduler controller's files share (schedctl.c: the thread,
+ * passes, bindings and Events; schedctl_link.c: the enclave link: handshake, deltas, the
+ * decision log and batches). Include only from src/api/schedctl*.c.
+ *
+ * Owns:   struct daas_schedctl.
+ * Invariants: every field below "thread-only" is touched by the controller's thread only
+ *         (and by _start/_stop before and after it runs).
+ */
+#ifndef DAAS_API_SCHEDCTL_INT_H
+#define DAAS_API_SCHEDCTL_INT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "api/schedctl.h"
+#include "enclave/client.h"
+#include "sched/declog.h"
+
+struct daas_schedctl {
+    daas_schedctl_config cfg;
+    char *addr;
+    daas_buf debug_root;
+    daas_enclave_client *client;
+    daas_declog_writer *log; /* NULL without a decision log */
+    pthread_t thread;
+    pthread_mutex_t mu; /* guards stop, kick */
+    pthread_cond_t cv;
+    bool stop, kick;
+    /* thread-only state */
+    bool ready;      /* attested, registered (with a chain), fed: pods may be scheduled */
+    bool have_key;   /* pk is an attested key this controller has fed since seq 0 */
+    bool registered; /* enclave_id is pk's Enclave object on chain (always, without a chain) */
+    uint8_t pk[DAAS_ENCLAVE_PK_LEN];
+    uint8_t enclave_id[DAAS_SCHED_ENCLAVE_ID_LEN]; /* all zero without a chain */
+    uint64_t seq; /* the enclave's seq after the last delta it accepted */
+    uint64_t ndec;      /* decisions in the enclave's log (last index received + 1) */
+    uint64_t committed; /* decisions 0..committed-1 are in batches (Enclave.next_seq) */
+    int64_t oldest_ms;  /* when decision `committed` arrived (ndec > committed) */
+    daas_schedctl_mirror mirror;
+    json_t *last_event; /* pod uid -> message of the last event written */
+    int64_t next_try_ms, backoff_ms, next_retry_ms;
+    atomic_ullong decisions;
+    atomic_ullong committed_total;
+};
+
+/* ---- schedctl_link.c ---- */
+
+/* Clears ready after a failure (logged once); the next pass re-verifies. */
+void daas_schedctl__lost(daas_schedctl *sc, const daas_err *e);
+/* Fetches and verifies the attestation, checks the enclave's seq against what this
+ * controller fed it (schedctl.h), registers the key on chain; sets ready. */
+DAAS_MUST_USE int daas_schedctl__handshake(daas_schedctl *sc, daas_err *err);
+/* Sends the deltas from the mirror to this snapshot (JSON arrays, borrowed). */
+DAAS_MUST_USE int daas_schedctl__feed(daas_schedctl *sc, const json_t *nodes, const json_t *pods,
+                                      daas_err *err);
+/* Logs deltas the enclave accepted. */
+void daas_schedctl__log_deltas(daas_schedctl *sc, const daas_sched_delta *d, size_t n);
+/* Logs a decision before its binding is written; notes it for the next batch. */
+DAAS_MUST_USE int daas_schedctl__log_decision(daas_schedctl *sc, const daas_sched_pod *pod,
+                                              const daas_sched_decision *dec,
+                                              const uint8_t sig[DAAS_SCHED_SIG_LEN],
+                                              uint64_t index, daas_err *err);
+/* Requests, commits and logs the batches that are due (all waiting decisions when force).
+ * Returns the time the next batch is due (INT64_MAX when none waits). */
+int64_t daas_schedctl__batches(daas_schedctl *sc, bool force);
+
+#endif
