@@ -15,36 +15,24 @@
  *                    and an old pod removed (PodRemoved) so utilisation stays steady.
  *         A last row runs the worst case for the tie-break: identical empty nodes of one
  *         owner, where every free node ties and each tied node costs one BLAKE2b.
- * Usage:  bench_sched [--quick]
+ *         Then the attestation rows (attest.c) and the row over HTTP (http.c).
+ * Usage:  bench_sched [--quick] [--vectors DIR]
  */
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/alloc.h"
+#include "bench_sched.h"
+#include "common/log.h"
 #include "common/util.h"
-#include "sched/sched.h"
+
+typedef daas_bench_sched bench;
 
 #define GiB ((int64_t)1 << 30)
 #define TARGET_PODS_S 5000.0 /* at 5,000 nodes (issue 4) */
 
-typedef struct bench {
-    daas_sched_state *st;
-    uint64_t seed;
-    uint8_t pk[32], sk[64];
-    char (*names)[32];     /* node names */
-    size_t n_nodes;
-    char (*uids)[32];      /* ring of bound pod uids, removed oldest first */
-    size_t ring, head, live;
-    uint64_t next_uid;
-    daas_buf msg, enc;
-    /* totals over the measured pods, in ns */
-    int64_t t_decide, t_sign, t_verify, t_apply;
-    uint64_t tied, placed, failed;
-} bench;
-
-static void die(const char *what, const daas_err *err)
+_Noreturn void daas_bench_sched_die(const char *what, const daas_err *err)
 {
     fprintf(stderr, "bench_sched: %s: %s\n", what, err ? err->msg : "");
     exit(1);
@@ -56,14 +44,29 @@ static uint64_t rnd(bench *b)
     return b->seed >> 17;
 }
 
-static void apply(bench *b, daas_sched_delta *d)
+/* Sends d[0..n) (seqs filled in here): to the enclave in one request, or BCS-encoded and
+ * applied to the local state one by one. */
+static void submit(bench *b, daas_sched_delta *d, size_t n)
 {
     daas_err err = {0};
-    d->seq = daas_sched_state_seq(b->st) + 1;
-    daas_buf_reset(&b->enc);
-    if (daas_sched_delta_encode(d, &b->enc, &err) != DAAS_OK ||
-        daas_sched_state_apply_bcs(b->st, DAAS_BYTES(b->enc.data, b->enc.len), &err) != DAAS_OK)
-        die("apply", &err);
+    for (size_t i = 0; i < n; i++)
+        d[i].seq = ++b->seq;
+    if (b->cli != NULL) {
+        uint64_t seq = 0;
+        uint8_t digest[DAAS_SCHED_DIGEST_LEN];
+        if (daas_enclave_client_deltas(b->cli, d, n, &seq, digest, &err) != DAAS_OK)
+            daas_bench_sched_die("deltas", &err);
+        if (seq != b->seq)
+            daas_bench_sched_die("deltas: the enclave's seq differs", NULL);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        daas_buf_reset(&b->enc);
+        if (daas_sched_delta_encode(&d[i], &b->enc, &err) != DAAS_OK ||
+            daas_sched_state_apply_bcs(b->st, DAAS_BYTES(b->enc.data, b->enc.len), &err) !=
+                DAAS_OK)
+            daas_bench_sched_die("apply", &err);
+    }
 }
 
 static void add_node(bench *b, size_t i, bool uniform)
@@ -95,26 +98,29 @@ static void add_node(bench *b, size_t i, bool uniform)
     size_t owner = uniform ? 0 : i / 10;
     memcpy(n.owner, &owner, sizeof(owner));
     daas_sched_delta d = {.kind = DAAS_SCHED_NODE_UPSERT, .node = n};
-    apply(b, &d);
+    submit(b, &d, 1);
 }
 
-static void bind(bench *b, const char *node, const daas_sched_res *req, size_t n)
+void daas_bench_sched_bind(bench *b, const char *node, const daas_sched_res *req, size_t n)
 {
+    daas_sched_delta d[2];
+    size_t nd = 0;
+    char gone[32]; /* the new uid takes the removed one's slot */
     if (b->live == b->ring) { /* steady state: the oldest pod goes */
-        daas_sched_delta rm = {.kind = DAAS_SCHED_POD_REMOVED, .name = b->uids[b->head]};
-        apply(b, &rm);
+        memcpy(gone, b->uids[b->head], sizeof(gone));
+        d[nd++] = (daas_sched_delta){.kind = DAAS_SCHED_POD_REMOVED, .name = gone};
         b->head = (b->head + 1) % b->ring;
         b->live--;
     }
     char *uid = b->uids[(b->head + b->live) % b->ring];
     snprintf(uid, sizeof(b->uids[0]), "pod-%012llu", (unsigned long long)b->next_uid++);
-    daas_sched_delta d = {.kind = DAAS_SCHED_POD_BOUND, .bound = {uid, node, req, n}};
-    apply(b, &d);
+    d[nd++] = (daas_sched_delta){.kind = DAAS_SCHED_POD_BOUND, .bound = {uid, node, req, n}};
+    submit(b, d, nd);
     b->live++;
 }
 
-/* A pending pod drawn from the mix of the header comment; req must hold 3 entries, uid 32 bytes. */
-static void make_pod(bench *b, daas_sched_pod *p, daas_sched_res *req, char *uid, bool plain)
+void daas_bench_sched_make_pod(bench *b, daas_sched_pod *p, daas_sched_res *req, char *uid,
+                               bool plain)
 {
     static const char *const zone_b[] = {"b"};
     static const daas_sched_label sel[] = {{"zone", "a"}};
@@ -159,10 +165,10 @@ static void one_pod(bench *b, bool plain)
     daas_sched_decision dec, got;
     daas_err err = {0};
     uint8_t sig[64];
-    make_pod(b, &p, req, uid, plain);
+    daas_bench_sched_make_pod(b, &p, req, uid, plain);
     int64_t t0 = daas_mono_ns();
     if (daas_sched_decide(b->st, &p, 1744683300000ULL + b->next_uid, &res, &dec, &err) != DAAS_OK)
-        die("decide", &err);
+        daas_bench_sched_die("decide", &err);
     int64_t t1 = daas_mono_ns();
     b->t_decide += t1 - t0;
     if (!res.found) {
@@ -173,7 +179,7 @@ static void one_pod(bench *b, bool plain)
     b->tied += res.tied;
     daas_buf_reset(&b->msg);
     if (daas_sched_decision_signing_bytes(&dec, &b->msg, &err) != DAAS_OK)
-        die("signing bytes", &err);
+        daas_bench_sched_die("signing bytes", &err);
     crypto_sign_detached(sig, NULL, (const uint8_t *)b->msg.data, b->msg.len, b->sk);
     int64_t t2 = daas_mono_ns();
     b->t_sign += t2 - t1;
@@ -181,21 +187,24 @@ static void one_pod(bench *b, bool plain)
     if (daas_sched_decision_decode(DAAS_BYTES(b->msg.data + 9, b->msg.len - 9), &got, &err) !=
             DAAS_OK ||
         daas_sched_decision_verify(&got, b->pk, sig, &err) != DAAS_OK)
-        die("verify", &err);
+        daas_bench_sched_die("verify", &err);
     int64_t t3 = daas_mono_ns();
     b->t_verify += t3 - t2;
-    bind(b, got.node, req, p.n_requests);
+    daas_bench_sched_bind(b, got.node, req, p.n_requests);
     b->t_apply += daas_mono_ns() - t3;
     b->placed++;
     daas_sched_result_fini(&res);
 }
 
-static void bench_init(bench *b, size_t nodes, size_t ring)
+void daas_bench_sched_init(bench *b, size_t nodes, size_t ring, daas_enclave_client *cli)
 {
     memset(b, 0, sizeof(*b));
-    b->st = daas_sched_state_new();
+    b->cli = cli;
+    if (cli == NULL) {
+        b->st = daas_sched_state_new();
+        crypto_sign_keypair(b->pk, b->sk);
+    }
     b->seed = 2026;
-    crypto_sign_keypair(b->pk, b->sk);
     b->names = daas_xcalloc(nodes, sizeof(*b->names));
     b->n_nodes = nodes;
     b->ring = ring;
@@ -204,7 +213,7 @@ static void bench_init(bench *b, size_t nodes, size_t ring)
     daas_buf_init(&b->enc, 0);
 }
 
-static void bench_fini(bench *b)
+void daas_bench_sched_fini(bench *b)
 {
     daas_sched_state_free(&b->st);
     daas_free(b->names);
@@ -212,6 +221,18 @@ static void bench_fini(bench *b)
     daas_buf_fini(&b->msg);
     daas_buf_fini(&b->enc);
     sodium_memzero(b->sk, sizeof(b->sk));
+}
+
+void daas_bench_sched_populate(bench *b, bool uniform)
+{
+    size_t nodes = b->n_nodes;
+    for (size_t i = 0; i < nodes; i++)
+        add_node(b, i, uniform);
+    for (size_t i = 0; !uniform && i < nodes * 3; i++) { /* the cluster's running pods */
+        daas_sched_res req[2] = {{"cpu", 100 * (int64_t)(1 + rnd(b) % 30)},
+                                 {"memory", (int64_t)(256 << 20) * (int64_t)(1 + rnd(b) % 24)}};
+        daas_bench_sched_bind(b, b->names[rnd(b) % nodes], req, 2);
+    }
 }
 
 static void report(const char *label, size_t nodes, const bench *b, uint64_t pods, double sec,
@@ -232,31 +253,43 @@ static void report(const char *label, size_t nodes, const bench *b, uint64_t pod
 static void run(const char *label, size_t nodes, uint64_t pods, bool uniform)
 {
     bench b;
-    bench_init(&b, nodes, uniform ? pods + 1 : nodes * 3);
-    for (size_t i = 0; i < nodes; i++)
-        add_node(&b, i, uniform);
-    for (size_t i = 0; !uniform && i < nodes * 3; i++) { /* the cluster's running pods */
-        daas_sched_res req[2] = {{"cpu", 100 * (int64_t)(1 + rnd(&b) % 30)},
-                                 {"memory", (int64_t)(256 << 20) * (int64_t)(1 + rnd(&b) % 24)}};
-        bind(&b, b.names[rnd(&b) % nodes], req, 2);
-    }
+    daas_bench_sched_init(&b, nodes, uniform ? pods + 1 : nodes * 3, NULL);
+    daas_bench_sched_populate(&b, uniform);
     int64_t t0 = daas_mono_ns();
     for (uint64_t i = 0; i < pods; i++)
         one_pod(&b, uniform);
     double sec = (double)(daas_mono_ns() - t0) / 1e9;
     report(label, nodes, &b, pods, sec, !uniform && nodes == 5000);
-    bench_fini(&b);
+    daas_bench_sched_fini(&b);
+}
+
+/* The vectors next to the unit tests, found from this file's path (absolute in CMake builds). */
+static char *default_vectors(void)
+{
+    const char *f = __FILE__, *slash = strrchr(f, '/');
+    int n = slash ? (int)(slash - f) : 1;
+    return daas_xasprintf("%.*s/../../tests/unit/enclave/vectors", n, slash ? f : ".");
 }
 
 int main(int argc, char **argv)
 {
-    bool quick = argc > 1 && strcmp(argv[1], "--quick") == 0;
-    if (argc > 1 && !quick) {
-        fprintf(stderr, "usage: bench_sched [--quick]\n");
-        return 2;
+    bool quick = false;
+    const char *vectors = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--quick") == 0) {
+            quick = true;
+        } else if (strcmp(argv[i], "--vectors") == 0 && i + 1 < argc) {
+            vectors = argv[++i];
+        } else {
+            fprintf(stderr, "usage: bench_sched [--quick] [--vectors DIR]\n");
+            return 2;
+        }
     }
     if (sodium_init() < 0)
-        die("libsodium", NULL);
+        daas_bench_sched_die("libsodium", NULL);
+    daas_log_set_level(DAAS_LOG_WARN); /* the enclave's start-up lines would cut the table */
+    char *vdir = vectors ? NULL : default_vectors();
+    daas_bench_sched_attest_check(vectors ? vectors : vdir);
     uint64_t k = quick ? 1 : 4;
     printf("bench_sched: one thread; per pod: decide, sign (enclave), decode + verify "
            "(server), bind + evict deltas (both)\n");
@@ -268,5 +301,8 @@ int main(int argc, char **argv)
     run("mixed", 1000, 5000 * k, false);
     run("mixed", 5000, 5000 * k, false);
     run("identical", 5000, 1000 * k, true);
+    daas_bench_sched_attest(vectors ? vectors : vdir, quick);
+    daas_bench_sched_http(quick);
+    daas_free(vdir);
     return 0;
 }
