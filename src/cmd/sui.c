@@ -370,6 +370,8 @@ static void usage(FILE *f)
     fprintf(f, "usage: daas sui <command> [options]\n\n");
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
         fprintf(f, "  %-14s %s\n", cmds[i].name, cmds[i].usage);
+    fprintf(f, "  %-14s %s\n", "enclave-config", "create|update|show (enclave PCRs)");
+    fprintf(f, "  %-14s %s\n", "enclaves", "[--config 0x...] (registered scheduler enclaves)");
     fprintf(f, "\n--key is a keystore alias or address, a key file, or a suiprivkey1... string;\n"
                "the keystore is --keystore, $DAAS_KEYSTORE or ~/.sui/sui_config/sui.keystore.\n"
                "--chain is a GraphQL URL or a chain file (daas devnet writes one); default "
@@ -414,12 +416,16 @@ static int parse_args(int argc, char **argv, sui_args *a)
     return 0;
 }
 
+int daas_cmd_sui_enclave(int argc, char **argv); /* sui_enclave.c */
+
 int daas_cmd_sui(int argc, char **argv)
 {
     if (argc < 2 || strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0) {
         usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
     }
+    if (strcmp(argv[1], "enclave-config") == 0 || strcmp(argv[1], "enclaves") == 0)
+        return daas_cmd_sui_enclave(argc, argv);
     const sui_cmd *cmd = NULL;
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
         if (strcmp(argv[1], cmds[i].name) == 0)
