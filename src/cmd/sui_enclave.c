@@ -84,7 +84,8 @@ static int parse_pcr(const char *s, int i, uint8_t out[DAAS_PKG_PCR_LEN], daas_e
     for (size_t j = 0; ok && j < DAAS_PKG_PCR_LEN; j++) {
         int hi = daas_hexval(h[2 * j]), lo = daas_hexval(h[2 * j + 1]);
         ok = hi >= 0 && lo >= 0;
-        out[j] = (uint8_t)(hi << 4 | lo);
+        if (ok)
+            out[j] = (uint8_t)(hi << 4 | lo);
     }
     if (!ok)
         return daas_fail(err, DAAS_EINVAL, "bad --pcr%d: want 96 hex digits (48 bytes, SHA-384)",
