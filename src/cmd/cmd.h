@@ -25,6 +25,7 @@ int daas_cmd_attestation(int argc, char **argv);
 int daas_cmd_enclave(int argc, char **argv);
 int daas_cmd_vsock_proxy(int argc, char **argv);
 int daas_cmd_verify(int argc, char **argv);
+int daas_cmd_verify_pod(int argc, char **argv); /* `daas verify pod` (verify_pod.c) */
 
 /* cmdutil.c: the level of a --log-level name (debug, info, warn, error), or -1. */
 int daas_cmd_log_level(const char *s);

@@ -49,6 +49,8 @@ typedef struct server_opts {
     const char *enclave_debug_root; /* --enclave-debug-root PEM: debug documents allowed */
     daas_schedctl_pcr enclave_pcrs[DAAS_SCHEDCTL_MAX_PCRS]; /* --enclave-pcr N=HEX */
     size_t enclave_npcrs;
+    const char *sui_key;        /* --sui-key: pays for enclave::register, commit_batch */
+    const char *enclave_config; /* --enclave-config 0x…: the cluster's EnclaveConfig */
     bool plain_http; /* tests that say so only */
     bool anonymous;  /* tests that say so only */
 } server_opts;
@@ -80,6 +82,9 @@ static void usage(FILE *f)
             "  --enclave-debug-root PEM accept debug attestation documents chaining to this dev\n"
             "                           root (development only; default: AWS Nitro documents only)\n"
             "  --enclave-pcr N=HEX      require this PCR value in the attestation (repeatable)\n"
+            "  --sui-key KEY            with --chain: the key (file, alias or suiprivkey) that\n"
+            "                           registers the enclave and commits decision batches\n"
+            "  --enclave-config 0x...   the cluster's EnclaveConfig (default: the only one)\n"
             "  --log-level LEVEL        debug, info, warn, error (default info)\n"
             "  --insecure-plain-http    serve plain HTTP without authentication (tests only)\n");
 }
@@ -103,6 +108,8 @@ static int parse_args(int argc, char **argv, server_opts *o)
         {"enclave", required_argument, 0, 'X'},
         {"enclave-debug-root", required_argument, 0, 'R'},
         {"enclave-pcr", required_argument, 0, 'Q'},
+        {"sui-key", required_argument, 0, 'S'},
+        {"enclave-config", required_argument, 0, 'G'},
         {"insecure-plain-http", no_argument, 0, 'P'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
@@ -192,6 +199,12 @@ static int parse_args(int argc, char **argv, server_opts *o)
             o->enclave_npcrs++;
             break;
         }
+        case 'S':
+            o->sui_key = optarg;
+            break;
+        case 'G':
+            o->enclave_config = optarg;
+            break;
         case 'P':
             o->plain_http = o->anonymous = true;
             break;
@@ -209,6 +222,10 @@ static int parse_args(int argc, char **argv, server_opts *o)
     }
     if ((o->enclave_debug_root || o->enclave_npcrs) && !o->enclave) {
         fprintf(stderr, "daas server: --enclave-debug-root and --enclave-pcr need --enclave\n");
+        return 2;
+    }
+    if ((o->sui_key || o->enclave_config) && !o->enclave && !o->dev) {
+        fprintf(stderr, "daas server: --sui-key and --enclave-config need --enclave\n");
         return 2;
     }
     if (o->dev && o->chain) {
@@ -235,7 +252,8 @@ typedef struct server {
     daas_store *store;
     daas_authn *authn;
     daas_api *api;
-    daas_schedctl *sched; /* the scheduler controller (--enclave) */
+    daas_schedctl *sched; /* the scheduler controller (--enclave, --dev) */
+    server_sched sched_link; /* its chain hook; the --dev enclave */
     daas_http_server *http;
     server_chain chain;
 } server;
@@ -248,6 +266,7 @@ static void server_stop(server *s)
     if (s->http)
         daas_http_server_stop(s->http);
     daas_schedctl_stop(&s->sched);
+    server_sched_stop(&s->sched_link);
     daas_api_stop(s->api);
     server_chain_stop(&s->chain);
     daas_store_close(&s->store);
@@ -310,15 +329,54 @@ static int start_auth(server_opts *o, server *s, const char *url, daas_err *err)
         return rc;
     s->authn = daas_authn_new();
     daas_authn_add_x509(s->authn);
+    if (o->dev && !o->enclave) {
+        rc = server_sched_dev_ca(&s->sched_link, o->data_dir, err);
+        if (rc != DAAS_OK)
+            return rc;
+    }
     server_chain_opts co = {.data_dir = o->data_dir, .chain = o->chain, .package = o->package,
                             .cluster_id = o->cluster_id, .dev = o->dev,
                             .epoch_ms = o->devnet_epoch_ms ? o->devnet_epoch_ms : 60000,
                             .tls = s->tls, .ca_path = daas_pki_ca_path(s->pki)};
+    if (s->sched_link.ca)
+        co.dev_root = daas_enclave_debug_ca_der(s->sched_link.ca);
     rc = server_chain_start(&s->chain, &co, s->authn, err);
     if (rc == DAAS_OK && o->token_file)
         rc = daas_authn_add_token_file(s->authn, o->token_file, err);
     if (rc == DAAS_OK && o->dev)
         rc = server_dev_wallet(&s->chain, s->pki, o->data_dir, url, o->cluster_id, err);
+    return rc;
+}
+
+/* The scheduler controller, when there is an enclave: --enclave ADDR, or under --dev a
+ * debug enclave of its own. With a chain, enclaves are registered and batches committed. */
+static int start_sched(const server_opts *o, server *s, daas_err *err)
+{
+    server_sched *l = &s->sched_link;
+    int rc = DAAS_OK;
+    if (!o->enclave && !l->ca)
+        return DAAS_OK;
+    char *dir = daas_xasprintf("%s/sched", o->data_dir);
+    char *logpath = daas_xasprintf("%s/sched/decisions.log", o->data_dir);
+    daas_schedctl_config sc = {.store = s->store, .enclave = o->enclave, .declog_path = logpath,
+                               .debug_root_path = o->enclave_debug_root,
+                               .npcrs = o->enclave_npcrs};
+    memcpy(sc.pcrs, o->enclave_pcrs, sizeof sc.pcrs);
+    rc = daas_mkdir_p(dir, err);
+    if (rc == DAAS_OK && l->ca) {
+        rc = server_sched_dev_enclave(l, o->data_dir, err);
+        sc.enclave = l->addr;
+        sc.debug_root_path = l->ca_path;
+    }
+    if (rc == DAAS_OK && s->chain.client)
+        rc = server_sched_hook(l, &s->chain, o->sui_key, o->enclave_config, &sc.chain, err);
+    else if (rc == DAAS_OK)
+        DAAS_WARN("server", "no chain: scheduler enclaves are not registered and decision "
+                            "batches are logged, not committed");
+    if (rc == DAAS_OK)
+        rc = daas_schedctl_start(&sc, &s->sched, err);
+    daas_free(dir);
+    daas_free(logpath);
     return rc;
 }
 
@@ -344,19 +402,8 @@ static int server_start(server_opts *o, server *s, daas_err *err)
     rc = daas_api_new(&ac, &s->api, err);
     if (rc == DAAS_OK)
         rc = daas_api_start(s->api, err);
-    char logpath[1200];
-    snprintf(logpath, sizeof logpath, "%s/sched", o->data_dir);
-    if (rc == DAAS_OK && o->enclave)
-        rc = daas_mkdir_p(logpath, err);
-    snprintf(logpath, sizeof logpath, "%s/sched/decisions.log", o->data_dir);
-    if (rc == DAAS_OK && o->enclave) {
-        daas_schedctl_config sc = {.store = s->store, .enclave = o->enclave,
-                                   .declog_path = logpath,
-                                   .debug_root_path = o->enclave_debug_root,
-                                   .npcrs = o->enclave_npcrs};
-        memcpy(sc.pcrs, o->enclave_pcrs, sizeof sc.pcrs);
-        rc = daas_schedctl_start(&sc, &s->sched, err);
-    }
+    if (rc == DAAS_OK)
+        rc = start_sched(o, s, err);
     if (rc != DAAS_OK)
         return rc;
     daas_http_config hc = {.bind_addr = o->bind, .port = o->port, .tls = s->tls,
@@ -371,8 +418,8 @@ static void announce(const server_opts *o, const server *s)
 {
     int port = s->http ? daas_http_server_port(s->http) : o->port;
     if (o->dev)
-        DAAS_WARN("server", "DEV MODE: self-signed cluster CA, development Sui chain, no "
-                            "enclave, no Seal yet; not for production");
+        DAAS_WARN("server", "DEV MODE: self-signed cluster CA, development Sui chain, "
+                            "DEBUG scheduler enclave, no Seal yet; not for production");
     if (o->plain_http)
         DAAS_WARN("server", "INSECURE: plain HTTP without authentication (tests only)");
     DAAS_INFO("server", "daas v%s serving the Kubernetes API (v1.32) on %s://%s:%d, data in %s",

@@ -106,6 +106,7 @@ static int start_devnet(server_chain *ch, const server_chain_opts *o, daas_err *
 {
     char *dir = daas_xasprintf("%s/devnet", o->data_dir);
     daas_devnet_node_opts no = {.dir = dir, .tls = o->tls, .ca_path = o->ca_path,
+                                .dev_root = o->dev_root,
                                 .epoch_ms = o->epoch_ms};
     int rc = daas_devnet_node_start(&no, &ch->node, err);
     if (rc == DAAS_OK) {

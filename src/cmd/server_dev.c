@@ -34,13 +34,8 @@ static int wallet_key(const char *path, daas_sui_key **out, daas_err *err)
     rc = daas_sui_keystore_load(path, &ks, err);
     if (rc == DAAS_OK && daas_sui_keystore_count(ks) != 1)
         rc = daas_fail(err, DAAS_EINVAL, "%s should hold exactly one key", path);
-    if (rc == DAAS_OK) {
-        uint8_t secret[DAAS_SUI_SECRET_LEN];
-        const daas_sui_key *k = daas_sui_keystore_key(ks, 0);
-        daas_sui_key_secret(k, secret);
-        rc = daas_sui_key_from_secret(daas_sui_key_scheme(k), secret, out, err);
-        memset(secret, 0, sizeof secret);
-    }
+    if (rc == DAAS_OK)
+        rc = daas_sui_key_dup(daas_sui_keystore_key(ks, 0), out, err);
     daas_sui_keystore_free(&ks);
     return rc;
 }

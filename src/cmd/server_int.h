@@ -4,7 +4,8 @@
  *
  * Owns:   server_chain: the server's connection to Sui (the devnet under --dev), the daas
  *         package, the stake source behind the Sui authenticator and the thread that follows
- *         staking events to keep its cache fresh.
+ *         staking events to keep its cache fresh; server_sched: the scheduler controller's
+ *         chain hook and the --dev debug enclave (server_sched.c).
  */
 #ifndef DAAS_CMD_SERVER_INT_H
 #define DAAS_CMD_SERVER_INT_H
@@ -13,15 +14,19 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "api/authn.h"
 #include "api/authn_sui.h"
+#include "api/schedctl.h"
 #include "common/err.h"
 #include "devnet/node.h"
+#include "enclave/enclave.h"
 #include "pki/pki.h"
 #include "sui/chain.h"
 #include "sui/gql.h"
 #include "sui/pkg.h"
+#include "sui/pkg_enclave.h"
 
 typedef struct server_chain_opts {
     const char *data_dir;   /* the server's data directory */
@@ -32,6 +37,7 @@ typedef struct server_chain_opts {
     uint64_t epoch_ms;      /* devnet epoch length */
     SSL_CTX *tls;           /* the server's TLS context, for the devnet (NULL: plain) */
     const char *ca_path;    /* the cluster CA */
+    daas_bytes dev_root;    /* --dev: the debug enclave CA the devnet accepts (or NULL) */
 } server_chain_opts;
 
 typedef struct server_chain {
@@ -63,5 +69,34 @@ void server_chain_stop(server_chain *ch);
 DAAS_MUST_USE int server_dev_wallet(const server_chain *ch, daas_pki *pki, const char *data_dir,
                                     const char *server_url, const char *cluster_id,
                                     daas_err *err);
+
+/* The scheduler's link to the chain, and the --dev enclave. */
+typedef struct server_sched {
+    const server_chain *chain; /* borrowed; NULL: no chain */
+    daas_sui_key *key;         /* pays for enclave::register and scheduling::commit_batch */
+    daas_pkg_sched where;      /* the Ledger and the cluster's EnclaveConfig */
+    daas_enclave_debug_ca *ca; /* --dev: the debug enclave's CA (DATA/enclave-ca) */
+    char *ca_path;             /* --dev: DATA/enclave-ca/ca.crt */
+    char *addr;                /* --dev: unix:DATA/enclave.sock */
+    pid_t pid;                 /* --dev: the enclave process, 0 when none */
+} server_sched;
+
+/* --dev, before the chain starts: the debug enclave's CA (created once), whose root the
+ * devnet accepts (daas_enclave_debug_ca_der(s->ca)) and the controller trusts. */
+DAAS_MUST_USE int server_sched_dev_ca(server_sched *s, const char *data_dir, daas_err *err);
+/* --dev: starts `daas enclave --listen unix:DATA/enclave.sock --debug-ca DATA/enclave-ca` as
+ * a child process (log in DATA/enclave.log; killed with the server). */
+DAAS_MUST_USE int server_sched_dev_enclave(server_sched *s, const char *data_dir, daas_err *err);
+/*
+ * The controller's chain hook (*out) on ch: key_spec names the paying key (keyspec.h; under
+ * --dev NULL: the devnet's publisher), config_id the EnclaveConfig (NULL: the only one;
+ * under --dev one allowing debug enclaves is created when there is none).
+ * Errors: DAAS_EINVAL (no key), pkg_enclave.h's errors.
+ */
+DAAS_MUST_USE int server_sched_hook(server_sched *s, const server_chain *ch, const char *key_spec,
+                                    const char *config_id, daas_schedctl_chain *out,
+                                    daas_err *err);
+/* Stops the --dev enclave, frees. Safe on a zeroed one. */
+void server_sched_stop(server_sched *s);
 
 #endif

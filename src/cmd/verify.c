@@ -175,15 +175,18 @@ static int decisions(int argc, char **argv)
     return rc == DAAS_OK ? 0 : 1;
 }
 
-/* `daas verify <what> ...`: only decision logs so far. */
+/* `daas verify decisions|pod ...`. */
 int daas_cmd_verify(int argc, char **argv)
 {
     if (argc >= 2 && strcmp(argv[1], "decisions") == 0)
         return decisions(argc - 1, argv + 1);
+    if (argc >= 2 && strcmp(argv[1], "pod") == 0)
+        return daas_cmd_verify_pod(argc - 1, argv + 1);
     if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
         usage(stdout);
         return 0;
     }
-    fprintf(stderr, "daas verify: want `daas verify decisions FILE` (see daas verify --help)\n");
+    fprintf(stderr, "daas verify: want `daas verify decisions FILE` or `daas verify pod FILE` "
+                    "(see daas verify --help)\n");
     return 2;
 }

@@ -66,17 +66,13 @@ static int save_publisher(daas_devnet *d, daas_err *err)
 static int load_publisher(daas_devnet *d, const uint8_t addr[DAAS_SUI_ADDRESS_LEN], daas_err *err)
 {
     daas_sui_keystore *ks = NULL;
-    uint8_t secret[DAAS_SUI_SECRET_LEN];
     char *path = daas_xasprintf("%s/publisher.keystore", d->dir);
     int rc = daas_sui_keystore_load(path, &ks, err);
     const daas_sui_key *k = rc == DAAS_OK ? daas_sui_keystore_find_address(ks, addr) : NULL;
     if (rc == DAAS_OK && k == NULL)
         rc = daas_fail(err, DAAS_EIO, "devnet: %s does not hold the publisher's key", path);
-    if (rc == DAAS_OK) {
-        daas_sui_key_secret(k, secret);
-        rc = daas_sui_key_from_secret(daas_sui_key_scheme(k), secret, &d->publisher, err);
-        sodium_memzero(secret, sizeof(secret));
-    }
+    if (rc == DAAS_OK)
+        rc = daas_sui_key_dup(k, &d->publisher, err);
     daas_sui_keystore_free(&ks);
     daas_free(path);
     return rc;

@@ -44,7 +44,7 @@ int daas_devnet_node_start(const daas_devnet_node_opts *o, daas_devnet_node **ou
         return rc;
     daas_devnet_node *n = daas_xcalloc(1, sizeof *n);
     n->chain_file = daas_xasprintf("%s/chain.json", o->dir);
-    daas_devnet_opts dopts = {.dir = o->dir, .epoch_ms = o->epoch_ms};
+    daas_devnet_opts dopts = {.dir = o->dir, .epoch_ms = o->epoch_ms, .dev_root = o->dev_root};
     rc = daas_devnet_open(&dopts, &n->chain, err);
     const char *bind = o->bind ? o->bind : "127.0.0.1";
     daas_http_config hc = {.bind_addr = bind, .port = o->port, .tls = o->tls,

@@ -26,6 +26,8 @@ typedef struct daas_devnet_node_opts {
     const char *ca_path; /* the CA that signed tls's certificate, for the chain file */
     uint64_t epoch_ms;   /* 0: a day */
     int threads;         /* HTTP worker threads (default 2) */
+    daas_bytes dev_root; /* a dev CA root debug attestation documents may chain to
+                            (daas_devnet_opts.dev_root); ptr NULL: the AWS root only */
 } daas_devnet_node_opts;
 
 typedef struct daas_devnet_node daas_devnet_node;

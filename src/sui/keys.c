@@ -150,6 +150,11 @@ void daas_sui_key_secret(const daas_sui_key *k, uint8_t out[DAAS_SUI_SECRET_LEN]
     memcpy(out, k->secret, DAAS_SUI_SECRET_LEN);
 }
 
+int daas_sui_key_dup(const daas_sui_key *k, daas_sui_key **out, daas_err *err)
+{
+    return daas_sui_key_from_secret(k->scheme, k->secret, out, err);
+}
+
 bool daas_sui_key_equal(const daas_sui_key *a, const daas_sui_key *b)
 {
     return a->scheme == b->scheme && sodium_memcmp(a->secret, b->secret, DAAS_SUI_SECRET_LEN) == 0;

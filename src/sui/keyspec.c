@@ -101,11 +101,7 @@ static void wipe_free(char **data, size_t len)
 /* A new key equal to k (the keystore owns k). */
 static int copy_key(const daas_sui_key *k, daas_sui_key **out, daas_err *err)
 {
-    uint8_t secret[DAAS_SUI_SECRET_LEN];
-    daas_sui_key_secret(k, secret);
-    int rc = daas_sui_key_from_secret(daas_sui_key_scheme(k), secret, out, err);
-    sodium_memzero(secret, sizeof secret);
-    return rc;
+    return daas_sui_key_dup(k, out, err);
 }
 
 static bool looks_like_alias(const char *s)

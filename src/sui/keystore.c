@@ -125,7 +125,6 @@ static bool alias_ok(const char *a)
 int daas_sui_keystore_add(daas_sui_keystore *ks, const daas_sui_key *k, const char *alias,
                           daas_err *err)
 {
-    uint8_t secret[DAAS_SUI_SECRET_LEN];
     daas_sui_key *copy = NULL;
     if (alias != NULL && !alias_ok(alias))
         return daas_fail(err, DAAS_EINVAL,
@@ -135,9 +134,7 @@ int daas_sui_keystore_add(daas_sui_keystore *ks, const daas_sui_key *k, const ch
         return daas_fail(err, DAAS_EEXIST, "keystore: key already present");
     if (alias != NULL && daas_sui_keystore_find_alias(ks, alias) != NULL)
         return daas_fail(err, DAAS_EEXIST, "keystore: alias \"%s\" already in use", alias);
-    daas_sui_key_secret(k, secret);
-    int rc = daas_sui_key_from_secret(daas_sui_key_scheme(k), secret, &copy, err);
-    sodium_memzero(secret, sizeof(secret));
+    int rc = daas_sui_key_dup(k, &copy, err);
     if (rc == DAAS_OK)
         push_key(ks, copy, alias);
     return rc;

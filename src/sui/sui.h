@@ -80,6 +80,8 @@ const daas_sui_pubkey *daas_sui_key_public(const daas_sui_key *k);
 void daas_sui_key_address(const daas_sui_key *k, uint8_t addr[DAAS_SUI_ADDRESS_LEN]);
 /* Copies the 32 secret bytes into out (caller wipes them after use). */
 void daas_sui_key_secret(const daas_sui_key *k, uint8_t out[DAAS_SUI_SECRET_LEN]);
+/* A copy of k into *out (daas_sui_key_free). Errors: as daas_sui_key_from_secret. */
+DAAS_MUST_USE int daas_sui_key_dup(const daas_sui_key *k, daas_sui_key **out, daas_err *err);
 /* Constant-time: do a and b hold the same scheme and secret? */
 bool daas_sui_key_equal(const daas_sui_key *a, const daas_sui_key *b);
 
