@@ -2,7 +2,8 @@
  * bench/sched: pods scheduled per second by the enclave's scheduler core at 100, 1,000 and
  *              5,000 nodes, signature and server-side verification included.
  *
- * Owns:   nothing beyond its run (one thread, everything in memory).
+ * Owns:   the model below and the in-process rows (one thread, everything in memory); the
+ *         attestation rows and the enclave of the row over HTTP are attest.c's and http.c's.
  * Model:  a mixed cluster built from a fixed seed: node sizes 4..64 cores (4 GiB per core),
  *         110 pods each, one owner per 10 nodes with stakes from 0 to 9,000 SUI, zones a/b/c,
  *         every 10th node a Nitro host (aws.ec2.nitro/nitro_enclaves: 2), every 20th tainted,
