@@ -78,6 +78,10 @@ typedef struct server_sched {
     daas_enclave_debug_ca *ca; /* --dev: the debug enclave's CA (DATA/enclave-ca) */
     char *ca_path;             /* --dev: DATA/enclave-ca/ca.crt */
     char *addr;                /* --dev: unix:DATA/enclave.sock */
+    char *exe, *logp, *ca_dir, *sock; /* --dev: what the enclave is started with */
+    pthread_mutex_t mu;        /* --dev: guards pid, stopping */
+    bool mu_init, supervising, stopping;
+    pthread_t supervisor;      /* --dev: restarts the enclave when it exits */
     pid_t pid;                 /* --dev: the enclave process, 0 when none */
 } server_sched;
 

@@ -9,11 +9,14 @@
  *   - an Enclave object is reused only when it carries the same key, was registered against
  *     the cluster's EnclaveConfig at its current version (else a new registration);
  *   - the --dev enclave is a separate process (its key never enters the server) that dies
- *     with the server (PR_SET_PDEATHSIG, and SIGTERM at stop).
+ *     with the server (PR_SET_PDEATHSIG, and SIGTERM at stop); when it exits on its own a
+ *     supervisor thread starts a new one (a new key: the controller registers it), at most
+ *     once a second.
  * Spec:   api/schedctl.h (the hook), sui/pkg_enclave.h, move/README.md `enclave`,
  *         `scheduling`.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
@@ -141,23 +144,53 @@ int server_sched_dev_ca(server_sched *s, const char *data_dir, daas_err *err)
     return rc;
 }
 
-/* The child: default signals, log to DATA/enclave.log, exec the enclave. Never returns. */
-static void exec_enclave(const char *exe, const char *data_dir, const char *sock)
+/* Forks the enclave process (the child only makes async-signal-safe calls: the server is
+ * multi-threaded): default signals, log appended to DATA/enclave.log. Its pid, or -1. */
+static pid_t spawn(const server_sched *s)
 {
+    pid_t pid = fork();
+    if (pid != 0)
+        return pid;
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
     prctl(PR_SET_PDEATHSIG, SIGTERM);
-    char *logp = daas_xasprintf("%s/enclave.log", data_dir);
-    char *listen = daas_xasprintf("unix:%s", sock);
-    char *ca = daas_xasprintf("%s/enclave-ca", data_dir);
-    int fd = open(logp, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    int fd = open(s->logp, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
     if (fd >= 0) {
         dup2(fd, STDOUT_FILENO);
         dup2(fd, STDERR_FILENO);
     }
-    execl(exe, exe, "enclave", "--listen", listen, "--debug-ca", ca, (char *)NULL);
+    execl(s->exe, s->exe, "enclave", "--listen", s->addr, "--debug-ca", s->ca_dir, (char *)NULL);
     _exit(127);
+}
+
+/* Restarts the enclave whenever it exits, until server_sched_stop. */
+static void *supervise(void *arg)
+{
+    server_sched *s = arg;
+    for (;;) {
+        pthread_mutex_lock(&s->mu);
+        pid_t pid = s->pid;
+        pthread_mutex_unlock(&s->mu);
+        int st = 0;
+        while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+            ;
+        pthread_mutex_lock(&s->mu);
+        bool stopping = s->stopping;
+        s->pid = 0;
+        pthread_mutex_unlock(&s->mu);
+        if (stopping)
+            return NULL;
+        DAAS_WARN("server", "the dev enclave (pid %d) exited (status %d); starting a new one",
+                  (int)pid, WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+        sleep(1);
+        pthread_mutex_lock(&s->mu);
+        pid = s->stopping ? -1 : spawn(s);
+        s->pid = pid > 0 ? pid : 0;
+        pthread_mutex_unlock(&s->mu);
+        if (pid <= 0)
+            return NULL;
+    }
 }
 
 int server_sched_dev_enclave(server_sched *s, const char *data_dir, daas_err *err)
@@ -167,35 +200,52 @@ int server_sched_dev_enclave(server_sched *s, const char *data_dir, daas_err *er
     if (n <= 0)
         return daas_fail(err, DAAS_EIO, "cannot find the daas binary (/proc/self/exe)");
     exe[n] = '\0';
-    char *sock = daas_xasprintf("%s/enclave.sock", data_dir);
-    (void)unlink(sock); /* a stale socket from an earlier run */
-    pid_t pid = fork();
-    if (pid == 0)
-        exec_enclave(exe, data_dir, sock);
-    if (pid < 0) {
-        daas_free(sock);
+    s->exe = daas_xstrdup(exe);
+    s->logp = daas_xasprintf("%s/enclave.log", data_dir);
+    s->ca_dir = daas_xasprintf("%s/enclave-ca", data_dir);
+    s->sock = daas_xasprintf("%s/enclave.sock", data_dir);
+    s->addr = daas_xasprintf("unix:%s", s->sock);
+    (void)unlink(s->sock); /* a stale socket from an earlier run */
+    pthread_mutex_init(&s->mu, NULL);
+    s->mu_init = true;
+    s->pid = spawn(s);
+    if (s->pid < 0) {
+        s->pid = 0;
         return daas_fail(err, DAAS_EINTERNAL, "cannot start the dev enclave: %s",
                          strerror(errno));
     }
-    s->pid = pid;
-    s->addr = daas_xasprintf("unix:%s", sock);
-    daas_free(sock);
+    if (pthread_create(&s->supervisor, NULL, supervise, s) != 0)
+        return daas_fail(err, DAAS_EINTERNAL, "cannot start the dev enclave's supervisor");
+    s->supervising = true;
     DAAS_WARN("server", "DEV MODE: DEBUG scheduler enclave (pid %d) at %s, log %s/enclave.log",
-              (int)pid, s->addr, data_dir);
+              (int)s->pid, s->addr, data_dir);
     return DAAS_OK;
 }
 
 void server_sched_stop(server_sched *s)
 {
-    if (s->pid > 0) {
-        kill(s->pid, SIGTERM);
-        while (waitpid(s->pid, NULL, 0) < 0 && errno == EINTR)
-            ;
-        s->pid = 0;
+    if (s->mu_init) {
+        pthread_mutex_lock(&s->mu);
+        s->stopping = true;
+        if (s->pid > 0)
+            kill(s->pid, SIGTERM);
+        pid_t pid = s->pid;
+        pthread_mutex_unlock(&s->mu);
+        if (s->supervising)
+            pthread_join(s->supervisor, NULL);
+        else if (pid > 0)
+            while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+                ;
+        pthread_mutex_destroy(&s->mu);
+        s->mu_init = s->supervising = false;
     }
     daas_sui_key_free(&s->key);
     daas_enclave_debug_ca_free(&s->ca);
     daas_free(s->ca_path);
     daas_free(s->addr);
-    s->ca_path = s->addr = NULL;
+    daas_free(s->exe);
+    daas_free(s->logp);
+    daas_free(s->ca_dir);
+    daas_free(s->sock);
+    s->ca_path = s->addr = s->exe = s->logp = s->ca_dir = s->sock = NULL;
 }

@@ -21,6 +21,7 @@
 #include "cmd/cmd.h"
 #include "common/util.h"
 #include "sched/declog.h"
+#include "sched/trust.h"
 #include "sui/chain.h"
 
 #define MAX_KEYS 64
@@ -31,6 +32,7 @@ typedef struct vopts {
     const char *package;
     uint8_t keys[MAX_KEYS][DAAS_SCHED_PUBKEY_LEN];
     size_t n_keys;
+    bool chain_keys; /* the keys came from the chain's registered enclaves */
 } vopts;
 
 static void usage(FILE *f)
@@ -43,7 +45,8 @@ static void usage(FILE *f)
             "--chain that each batch was committed on chain (scheduling::BatchCommitted).\n"
             "Prints a JSON report.\n\n"
             "  --pk HEX          trust this enclave key (32 bytes hex; repeatable; default:\n"
-            "                    any key, noted in the report)\n"
+            "                    with --chain the enclaves registered there, else any key,\n"
+            "                    noted in the report)\n"
             "  --chain URL|FILE  a Sui GraphQL URL or a chain file (default: $DAAS_CHAIN when\n"
             "                    --package is given)\n"
             "  --package 0x...   the daas package id (needed with --chain unless the chain\n"
@@ -102,7 +105,7 @@ static int parse(int argc, char **argv, vopts *o)
     return 0;
 }
 
-static void print_report(const daas_declog_report *r, bool chain)
+static void print_report(const daas_declog_report *r, bool chain, bool chain_keys)
 {
     json_t *j = json_pack("{s:I,s:I,s:I,s:I,s:I,s:b,s:b,s:b}", "records", (json_int_t)r->records,
                           "deltas", (json_int_t)r->deltas, "decisions", (json_int_t)r->decisions,
@@ -110,6 +113,8 @@ static void print_report(const daas_declog_report *r, bool chain)
                           r->ok, "torn_tail", r->torn_tail, "any_key", r->any_key);
     if (chain)
         json_object_set_new(j, "chain_checked", json_integer((json_int_t)r->chain_checked));
+    if (chain_keys)
+        json_object_set_new(j, "keys", json_string("the enclaves registered on chain"));
     if (r->any_key)
         json_object_set_new(j, "note",
                             json_string("no --pk given: decisions signed by any "
@@ -126,24 +131,36 @@ static void print_report(const daas_declog_report *r, bool chain)
     json_decref(j);
 }
 
-static int check_chain(const vopts *o, daas_declog_report *rep, daas_err *err)
+/* Opens the chain; without --pk, trusts the enclaves registered there (sched/trust.h). */
+static int open_chain(vopts *o, daas_sui_chain *ch, daas_sui_client **c, daas_err *err)
 {
-    daas_sui_chain ch;
-    daas_sui_client *c = NULL;
-    int rc = daas_sui_chain_resolve(o->chain, o->package, &ch, err);
-    if (rc == DAAS_OK && !ch.has_package)
+    daas_pkg pkg;
+    daas_sched_trusted_key *keys = NULL;
+    size_t n = 0;
+    int rc = daas_sui_chain_resolve(o->chain, o->package, ch, err);
+    if (rc == DAAS_OK && !ch->has_package)
         rc =
             daas_fail(err, DAAS_EINVAL, "--chain needs --package 0x... (or a chain file with one)");
     if (rc == DAAS_OK)
-        rc = daas_sui_chain_client(&ch, &c, err);
-    if (rc == DAAS_OK) {
-        char pkg[2 + 2 * DAAS_SUI_ADDRESS_LEN + 1] = "0x";
-        for (size_t i = 0; i < DAAS_SUI_ADDRESS_LEN; i++)
-            snprintf(pkg + 2 + 2 * i, 3, "%02x", ch.package[i]);
-        rc = daas_declog_verify_chain(c, pkg, rep, err);
-    }
-    daas_sui_client_free(&c);
+        rc = daas_sui_chain_client(ch, c, err);
+    if (rc == DAAS_OK && o->n_keys == 0)
+        rc = daas_pkg_discover(*c, ch->package, &pkg, err);
+    if (rc == DAAS_OK && o->n_keys == 0)
+        rc = daas_sched_chain_keys(*c, &pkg, NULL, &keys, &n, err);
+    for (size_t i = 0; rc == DAAS_OK && i < n && o->n_keys < MAX_KEYS; i++)
+        memcpy(o->keys[o->n_keys++], keys[i].pk, DAAS_SCHED_PUBKEY_LEN);
+    if (rc == DAAS_OK && n > 0)
+        o->chain_keys = true;
+    daas_free(keys);
     return rc;
+}
+
+static int check_chain(const daas_sui_chain *ch, daas_sui_client *c, daas_declog_report *rep,
+                       daas_err *err)
+{
+    char pkg[DAAS_SUI_ADDRESS_HEX_LEN + 1];
+    daas_sui_address_hex(ch->package, pkg);
+    return daas_declog_verify_chain(c, pkg, rep, err);
 }
 
 static int decisions(int argc, char **argv)
@@ -156,18 +173,24 @@ static int decisions(int argc, char **argv)
     if (st != 0)
         return st == 1 ? 0 : st;
     bool chain = o.chain != NULL || o.package != NULL;
+    daas_sui_chain ch;
+    daas_sui_client *c = NULL;
     daas_buf_init(&file, DAAS_DECLOG_MAX_FILE);
     int rc = daas_declog_load(o.file, &file, &err);
+    if (rc == DAAS_OK && chain)
+        rc = open_chain(&o, &ch, &c, &err);
     if (rc != DAAS_OK) {
         fprintf(stderr, "daas verify: %s\n", err.msg);
+        daas_sui_client_free(&c);
         daas_buf_fini(&file);
         return 1;
     }
     rc = daas_declog_verify(DAAS_BYTES(file.data, file.len), (const uint8_t(*)[32])o.keys, o.n_keys,
                             &rep, &err);
     if (rc == DAAS_OK && chain)
-        rc = check_chain(&o, &rep, &err);
-    print_report(&rep, chain);
+        rc = check_chain(&ch, c, &rep, &err);
+    print_report(&rep, chain, o.chain_keys);
+    daas_sui_client_free(&c);
     if (rc != DAAS_OK)
         fprintf(stderr, "daas verify: %s: %s\n", o.file, err.msg);
     daas_declog_report_fini(&rep);

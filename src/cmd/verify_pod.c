@@ -8,8 +8,8 @@
  * Invariants:
  *   - input: a Pod, or a List of Pods (`kubectl get pods -o json`), from FILE or "-" (stdin);
  *   - one line per pod on stdout: "ok <ns>/<name> on <node>" or "REFUSED <ns>/<name>: reason";
- *   - exit 0: every pod passed; 1: a pod was refused or the input/chain is unusable (one
- *     line on stderr); 2: bad usage.
+ *   - exit 0: every pod passed; 1: a pod was refused ("N of M pods refused (first: <ns>/<name>:
+ *     reason)" on stderr) or the input/chain is unusable (one line on stderr); 2: bad usage.
  * Spec:   sched/proof.h (the check and its reasons).
  */
 #include <getopt.h>
@@ -149,8 +149,9 @@ static int chain_keys(popts *o, daas_err *err)
     return rc;
 }
 
-/* Checks one pod; prints its line. true when it passed. */
-static bool check_one(const popts *o, const json_t *pod)
+/* Checks one pod; prints its line; keeps the first refusal in first (when empty). true when
+ * it passed. */
+static bool check_one(const popts *o, const json_t *pod, char *first, size_t first_len)
 {
     const char *ns = daas_kube_str(pod, "metadata.namespace") ?: "default";
     const char *name = daas_kube_str(pod, "metadata.name") ?: "?";
@@ -161,6 +162,8 @@ static bool check_one(const popts *o, const json_t *pod)
         return true;
     }
     printf("REFUSED %s/%s: %s\n", ns, name, e.msg);
+    if (first[0] == '\0')
+        snprintf(first, first_len, "%s/%s: %s", ns, name, e.msg);
     return false;
 }
 
@@ -193,12 +196,16 @@ int daas_cmd_verify_pod(int argc, char **argv)
         json_decref(doc);
         return 1;
     }
-    bool ok = true;
-    size_t i;
+    size_t i, total = items ? json_array_size(items) : 1, refused = 0;
     json_t *pod;
+    char first[1024] = "";
     if (items == NULL)
-        ok = check_one(&o, doc);
-    json_array_foreach(items, i, pod) ok &= check_one(&o, pod);
+        refused += !check_one(&o, doc, first, sizeof first);
+    json_array_foreach(items, i, pod) refused += !check_one(&o, pod, first, sizeof first);
     json_decref(doc);
-    return ok ? 0 : 1;
+    fflush(stdout);
+    if (refused > 0)
+        fprintf(stderr, "daas verify pod: %zu of %zu pods refused (first: %s)\n", refused, total,
+                first);
+    return refused ? 1 : 0;
 }
