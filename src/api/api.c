@@ -62,6 +62,12 @@ int daas_api_start(daas_api *api, daas_err *err)
     return daas_api__nsctl_start(api, err);
 }
 
+void daas_api_set_scheduler(daas_api *api, const daas_schedctl *sc, const char *declog_path)
+{
+    api->sched = sc;
+    api->declog_path = declog_path;
+}
+
 void daas_api_stop(daas_api *api)
 {
     if (api)
@@ -400,9 +406,12 @@ void daas_api_handle(void *arg, const daas_http_req *req, daas_http_resp *resp)
     bool public_path = strcmp(path, "/version") == 0;
     if (!authenticate(&r, public_path))
         return;
-    if (strcmp(path, "/metrics") == 0) {
-        if (daas_api__authorize_path(&r, path))
+    if (strcmp(path, "/metrics") == 0 || strcmp(path, DAAS_API_DECISIONS_PATH) == 0) {
+        bool metrics = strcmp(path, "/metrics") == 0;
+        if (daas_api__authorize_path(&r, path) && metrics)
             daas_api__serve_metrics(&r);
+        else if (!r.responded)
+            daas_api__serve_decisions(&r);
         return;
     }
     if (daas_api__serve_discovery(&r, path) || daas_api__serve_whoami(&r, path))

@@ -36,6 +36,10 @@ DAAS_MUST_USE int daas_api_new(const daas_api_config *cfg, daas_api **out, daas_
 DAAS_MUST_USE int daas_api_start(daas_api *api, daas_err *err);
 /* The HTTP handler (daas_http_config.handler) with api as its arg. */
 void daas_api_handle(void *api, const daas_http_req *req, daas_http_resp *resp);
+/* The scheduler controller whose counters /metrics reports and whose decision log
+ * GET /daas/v1/decisions serves (both borrowed; they outlive the API). Call before serving. */
+typedef struct daas_schedctl daas_schedctl;
+void daas_api_set_scheduler(daas_api *api, const daas_schedctl *sc, const char *declog_path);
 /* Stops background work. Call before the store closes. */
 void daas_api_stop(daas_api *api);
 void daas_api_free(daas_api **api);

@@ -55,6 +55,8 @@ struct daas_api {
     daas_blob *openapi_root;    /* /openapi/v3 */
     json_t *openapi_gv;         /* "api/v1" → document */
     daas_api_metrics metrics;
+    const daas_schedctl *sched; /* borrowed; NULL without a scheduler controller */
+    const char *declog_path;    /* borrowed; its decision log */
     pthread_t nsctl_thread;     /* namespace controller */
     bool nsctl_running;
     pthread_mutex_t nsctl_mu;   /* guards nsctl_stop, nsctl_kick */
@@ -185,6 +187,9 @@ void daas_api__watch(daas_api__req *r);
 void daas_api__metrics_record(daas_api *api, int kind_index, int verb, int status,
                               int64_t dur_ns);
 void daas_api__serve_metrics(daas_api__req *r);
+/* GET DAAS_API_DECISIONS_PATH: the decision log file, or a Status (404 without one). */
+#define DAAS_API_DECISIONS_PATH "/daas/v1/decisions"
+void daas_api__serve_decisions(daas_api__req *r);
 
 /* --- whoami.c --- */
 /* Answers POST /apis/authentication.k8s.io/v1/selfsubjectreviews (kubectl auth whoami) and

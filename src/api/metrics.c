@@ -2,13 +2,17 @@
  * metrics.c: /metrics in the Prometheus text format.
  *
  * Owns:   counters and latency histograms by resource and verb (lock-free relaxed atomics),
- *         the watch gauge, the store revision gauge.
+ *         the watch gauge, the store revision gauge, the scheduler's counters; and
+ *         GET /daas/v1/decisions, the scheduler's decision log as it is on disk (for
+ *         `kubectl get --raw /daas/v1/decisions | daas verify decisions -`).
  * Invariants: recording never allocates or locks (it sits on every request's path).
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "api/api_int.h"
+#include "api/schedctl.h"
+#include "sched/declog.h"
 
 /* Upper bounds of the latency buckets, in microseconds. */
 static const int64_t bucket_us[DAAS_API_NBUCKETS] = {100,    250,    500,     1000,
@@ -105,7 +109,35 @@ void daas_api__serve_metrics(daas_api__req *r)
                              (long long)atomic_load(&m->watch_events),
                              (long long)daas_store_revision(r->api->store),
                              (long long)daas_store_compacted(r->api->store));
+    if (rc == DAAS_OK && r->api->sched)
+        rc = daas_buf_printf(&b,
+                             "# HELP daas_scheduler_decisions_total Signed placements bound.\n"
+                             "# TYPE daas_scheduler_decisions_total counter\n"
+                             "daas_scheduler_decisions_total %llu\n"
+                             "# HELP daas_scheduler_batched_decisions_total Decisions in signed "
+                             "batches (committed on chain when there is one).\n"
+                             "# TYPE daas_scheduler_batched_decisions_total counter\n"
+                             "daas_scheduler_batched_decisions_total %llu\n",
+                             (unsigned long long)daas_schedctl_decisions(r->api->sched),
+                             (unsigned long long)daas_schedctl_committed(r->api->sched));
     daas_api__respond_json(r, 200, "text/plain; version=0.0.4; charset=utf-8",
                            b.data ? b.data : "", b.len);
+    daas_buf_fini(&b);
+}
+
+void daas_api__serve_decisions(daas_api__req *r)
+{
+    daas_buf b;
+    daas_err e = {0};
+    if (r->api->declog_path == NULL) {
+        daas_fail(&e, DAAS_ENOTFOUND, "this server runs no scheduler controller");
+        daas_api__respond_err(r, &e);
+        return;
+    }
+    daas_buf_init(&b, DAAS_DECLOG_MAX_FILE);
+    if (daas_declog_load(r->api->declog_path, &b, &e) == DAAS_OK)
+        daas_api__respond_json(r, 200, "application/octet-stream", b.data ? b.data : "", b.len);
+    else
+        daas_api__respond_err(r, &e);
     daas_buf_fini(&b);
 }

@@ -254,6 +254,7 @@ typedef struct server {
     daas_api *api;
     daas_schedctl *sched; /* the scheduler controller (--enclave, --dev) */
     server_sched sched_link; /* its chain hook; the --dev enclave */
+    char *declog_path;       /* its decision log (served by the API) */
     daas_http_server *http;
     server_chain chain;
 } server;
@@ -272,6 +273,7 @@ static void server_stop(server *s)
     daas_store_close(&s->store);
     daas_http_server_free(&s->http);
     daas_api_free(&s->api);
+    daas_free(s->declog_path);
     daas_authn_free(&s->authn);
     if (s->tls)
         SSL_CTX_free(s->tls);
@@ -375,8 +377,11 @@ static int start_sched(const server_opts *o, server *s, daas_err *err)
                             "batches are logged, not committed");
     if (rc == DAAS_OK)
         rc = daas_schedctl_start(&sc, &s->sched, err);
+    if (rc == DAAS_OK)
+        daas_api_set_scheduler(s->api, s->sched, s->declog_path = logpath);
+    else
+        daas_free(logpath);
     daas_free(dir);
-    daas_free(logpath);
     return rc;
 }
 

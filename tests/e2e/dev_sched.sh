@@ -7,7 +7,8 @@
 # decision batches are committed on chain (Enclave.next_seq advances); the enclave is killed,
 # a new one is started, registered and re-fed, and schedules the next pod; `daas verify
 # decisions --chain` passes on the real log (keys from the chain, every batch matched to a
-# BatchCommitted event) and fails once one decision's signature bit is flipped.
+# BatchCommitted event), also when read through `kubectl get --raw /daas/v1/decisions`, and
+# fails once one decision's signature bit is flipped; /metrics counts decisions.
 source "$(dirname "$0")/lib/common.sh"
 
 start_server --dev --devnet-epoch-ms 1000
@@ -93,6 +94,19 @@ assert r["chain_checked"] == r["batches"], r
 assert r["keys"] == "the enclaves registered on chain" and not r["any_key"], r
 PY
 pass "the replay checked $(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["chain_checked"])' "$T/out") batches against the chain"
+
+# The same log served by the API, through stock kubectl; the scheduler's counters.
+k get --raw /daas/v1/decisions >"$T/served.log"
+cmp -s "$T/served.log" "$DATA/sched/decisions.log" || fail "GET /daas/v1/decisions differs from the log"
+expect_code "kubectl get --raw /daas/v1/decisions | daas verify decisions - passes" 0 "" \
+  bash -c "kubectl --cache-dir $T/cache get --raw /daas/v1/decisions | '$DAAS_BIN' verify decisions - --chain '$DAAS_CHAIN'"
+k get --raw /metrics | grep -Eq '^daas_scheduler_decisions_total [2-9]' || fail "no decision count in /metrics"
+k get --raw /metrics | grep -Eq '^daas_scheduler_batched_decisions_total [2-9]' || fail "no batch count in /metrics"
+pass "/metrics counts decisions and batched decisions"
+WALLET=$DATA/kubeconfig-wallet.yaml
+KUBECONFIG=$WALLET k get --raw /daas/v1/decisions >/dev/null 2>"$T/err" && fail "a user-tier wallet read the decision log"
+grep -q "Forbidden\|forbidden" "$T/err" || fail "wallet: $(cat "$T/err")"
+pass "a user-tier wallet may not read the decision log"
 
 # One decision altered (a signature bit; the frame check recomputed) is caught.
 python3 - "$DATA/sched/decisions.log" "$T/bad.log" <<'PY'
