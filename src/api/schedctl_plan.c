@@ -268,13 +268,7 @@ int daas_schedctl_parse_pcr(const char *arg, daas_schedctl_pcr *out, daas_err *e
     const char *h = end != arg && end && *end == '=' ? end + 1 : NULL;
     size_t n = h ? strlen(h) : 0;
     bool ok = h && errno == 0 && idx >= 0 && idx < DAAS_ATTEST_MAX_PCRS && n % 2 == 0 &&
-              (n == 64 || n == 96 || n == 128);
-    for (size_t i = 0; ok && i < n; i += 2) {
-        int hi = daas_hexval((unsigned char)h[i]), lo = daas_hexval((unsigned char)h[i + 1]);
-        ok = hi >= 0 && lo >= 0;
-        if (ok)
-            out->value[i / 2] = (uint8_t)(hi << 4 | lo);
-    }
+              (n == 64 || n == 96 || n == 128) && daas_hex_decode(h, n / 2, out->value);
     if (!ok)
         return daas_fail(err, DAAS_EINVAL,
                          "bad --enclave-pcr \"%s\" (want N=HEX with N "

@@ -58,14 +58,8 @@ static void usage(FILE *f)
 
 static int hex_decode(const char *s, size_t n, uint8_t *out, size_t max, size_t *len)
 {
-    if (n % 2 != 0 || n / 2 > max)
+    if (n % 2 != 0 || n / 2 > max || !daas_hex_decode(s, n / 2, out))
         return -1;
-    for (size_t i = 0; i < n; i += 2) {
-        int hi = daas_hexval((unsigned char)s[i]), lo = daas_hexval((unsigned char)s[i + 1]);
-        if (hi < 0 || lo < 0)
-            return -1;
-        out[i / 2] = (uint8_t)(hi << 4 | lo);
-    }
     *len = n / 2;
     return 0;
 }

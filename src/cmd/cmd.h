@@ -9,6 +9,12 @@
 #define DAAS_CMD_CMD_H
 
 #include <signal.h>
+#include <stdbool.h>
+
+#include "common/err.h"
+#include "sui/chain.h"
+#include "sui/gql.h"
+#include "sui/pkg.h"
 
 typedef struct daas_cmd {
     const char *name;
@@ -26,6 +32,24 @@ int daas_cmd_enclave(int argc, char **argv);
 int daas_cmd_vsock_proxy(int argc, char **argv);
 int daas_cmd_verify(int argc, char **argv);
 int daas_cmd_verify_pod(int argc, char **argv); /* `daas verify pod` (verify_pod.c) */
+
+/* cmdutil.c: a chain command's connection: the chain (--chain, else $DAAS_CHAIN, ...: see
+ * sui/chain.h), its client and, when need_pkg, the daas package (--package, else the chain
+ * file's). Errors: as daas_sui_chain_resolve, daas_pkg_discover; DAAS_EINVAL "no daas
+ * package: pass --package 0x...". Close it even after a failed open. */
+typedef struct daas_cmd_chain {
+    daas_sui_chain chain;
+    daas_sui_client *c;
+    daas_pkg pkg;
+} daas_cmd_chain;
+DAAS_MUST_USE int daas_cmd_chain_open(const char *chain, const char *package, bool need_pkg,
+                                      daas_cmd_chain *out, daas_err *err);
+void daas_cmd_chain_close(daas_cmd_chain *s);
+/* After a sub-command's flag parse returned prc != 0: 1 = --help (usage on stdout, exit 0),
+ * else bad usage (on stderr, exit 2). Prints "usage: daas <name> <usage>". */
+int daas_cmd_usage_exit(int prc, const char *name, const char *usage);
+/* A sub-command's exit status: 0 when rc is DAAS_OK, else 1 after "daas <name>: <message>". */
+int daas_cmd_exit(const char *name, int rc, const daas_err *err);
 
 /* cmdutil.c: the level of a --log-level name (debug, info, warn, error), or -1. */
 int daas_cmd_log_level(const char *s);

@@ -1,10 +1,12 @@
 /*
- * cmdutil.c: what the long-running sub-commands (server, devnet, enclave, vsock-proxy) share:
- * the --log-level names and the stop-signal set-up.
+ * cmdutil.c: what the sub-commands share: the --log-level names, the stop-signal set-up of
+ * the long-running ones (server, devnet, enclave, vsock-proxy), the chain connection and the
+ * usage/exit conventions of the chain commands (sui, verify).
  *
  * Owns:   nothing beyond these helpers (declared in cmd.h).
  */
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "cmd/cmd.h"
@@ -26,4 +28,37 @@ void daas_cmd_block_stop_signals(sigset_t *set)
     sigaddset(set, SIGTERM);
     pthread_sigmask(SIG_BLOCK, set, NULL);
     signal(SIGPIPE, SIG_IGN);
+}
+
+int daas_cmd_chain_open(const char *chain, const char *package, bool need_pkg,
+                        daas_cmd_chain *out, daas_err *err)
+{
+    memset(out, 0, sizeof *out);
+    int rc = daas_sui_chain_resolve(chain, package, &out->chain, err);
+    if (rc == DAAS_OK)
+        rc = daas_sui_chain_client(&out->chain, &out->c, err);
+    if (rc != DAAS_OK || !need_pkg)
+        return rc;
+    if (!out->chain.has_package)
+        return daas_fail(err, DAAS_EINVAL, "no daas package: pass --package 0x...");
+    return daas_pkg_discover(out->c, out->chain.package, &out->pkg, err);
+}
+
+void daas_cmd_chain_close(daas_cmd_chain *s)
+{
+    daas_sui_client_free(&s->c);
+}
+
+int daas_cmd_usage_exit(int prc, const char *name, const char *usage)
+{
+    fprintf(prc == 1 ? stdout : stderr, "usage: daas %s %s\n", name, usage);
+    return prc == 1 ? 0 : 2;
+}
+
+int daas_cmd_exit(const char *name, int rc, const daas_err *err)
+{
+    if (rc == DAAS_OK)
+        return 0;
+    fprintf(stderr, "daas %s: %s\n", name, err->msg[0] ? err->msg : daas_err_text(err->code));
+    return 1;
 }

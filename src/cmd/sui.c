@@ -110,17 +110,15 @@ typedef struct session {
 
 static int session_open(const sui_args *a, bool key, bool pkg, session *s, daas_err *err)
 {
+    daas_cmd_chain ch = {0};
     memset(s, 0, sizeof *s);
     int rc = key ? load_key(a, &s->k, err) : DAAS_OK;
     if (rc == DAAS_OK)
-        rc = daas_sui_chain_resolve(a->chain, a->package, &s->chain, err);
-    if (rc == DAAS_OK)
-        rc = daas_sui_chain_client(&s->chain, &s->c, err);
-    if (rc != DAAS_OK || !pkg)
-        return rc;
-    if (!s->chain.has_package)
-        return daas_fail(err, DAAS_EINVAL, "no daas package: pass --package 0x...");
-    return daas_pkg_discover(s->c, s->chain.package, &s->pkg, err);
+        rc = daas_cmd_chain_open(a->chain, a->package, pkg, &ch, err);
+    s->chain = ch.chain;
+    s->c = ch.c;
+    s->pkg = ch.pkg;
+    return rc;
 }
 
 static void session_close(session *s)
@@ -436,15 +434,11 @@ int daas_cmd_sui(int argc, char **argv)
     }
     sui_args a = {0};
     int prc = parse_args(argc - 1, argv + 1, &a);
-    if (prc != 0) {
-        fprintf(prc == 1 ? stdout : stderr, "usage: daas sui %s %s\n", cmd->name, cmd->usage);
-        return prc == 1 ? 0 : 2;
-    }
+    char name[64];
+    snprintf(name, sizeof name, "sui %s", cmd->name);
+    if (prc != 0)
+        return daas_cmd_usage_exit(prc, name, cmd->usage);
     daas_err err = {0};
-    if (cmd->run(&a, &err) != DAAS_OK) {
-        fprintf(stderr, "daas sui %s: %s\n", cmd->name,
-                err.msg[0] ? err.msg : daas_err_text(err.code));
-        return 1;
-    }
-    return 0;
+    int rc = cmd->run(&a, &err);
+    return daas_cmd_exit(name, rc, &err);
 }

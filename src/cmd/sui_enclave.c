@@ -57,14 +57,12 @@ static int session_open(const enc_args *a, bool key, session *s, daas_err *err)
         return daas_fail(err, DAAS_EINVAL, "missing --key (the AdminCap holder's key)");
     if (key)
         rc = daas_sui_keyspec_resolve(a->key, a->keystore, &s->k, err);
+    daas_cmd_chain ch = {0};
     if (rc == DAAS_OK)
-        rc = daas_sui_chain_resolve(a->chain, a->package, &s->chain, err);
-    if (rc == DAAS_OK)
-        rc = daas_sui_chain_client(&s->chain, &s->c, err);
-    if (rc == DAAS_OK && !s->chain.has_package)
-        rc = daas_fail(err, DAAS_EINVAL, "no daas package: pass --package 0x...");
-    if (rc == DAAS_OK)
-        rc = daas_pkg_discover(s->c, s->chain.package, &s->pkg, err);
+        rc = daas_cmd_chain_open(a->chain, a->package, true, &ch, err);
+    s->chain = ch.chain;
+    s->c = ch.c;
+    s->pkg = ch.pkg;
     return rc;
 }
 
@@ -80,14 +78,7 @@ static void session_close(session *s)
 static int parse_pcr(const char *s, int i, uint8_t out[DAAS_PKG_PCR_LEN], daas_err *err)
 {
     const char *h = strncmp(s, "0x", 2) == 0 ? s + 2 : s;
-    bool ok = strlen(h) == 2 * DAAS_PKG_PCR_LEN;
-    for (size_t j = 0; ok && j < DAAS_PKG_PCR_LEN; j++) {
-        int hi = daas_hexval(h[2 * j]), lo = daas_hexval(h[2 * j + 1]);
-        ok = hi >= 0 && lo >= 0;
-        if (ok)
-            out[j] = (uint8_t)(hi << 4 | lo);
-    }
-    if (!ok)
+    if (strlen(h) != 2 * DAAS_PKG_PCR_LEN || !daas_hex_decode(h, DAAS_PKG_PCR_LEN, out))
         return daas_fail(err, DAAS_EINVAL, "bad --pcr%d: want 96 hex digits (48 bytes, SHA-384)",
                          i);
     return DAAS_OK;
@@ -389,15 +380,11 @@ int daas_cmd_sui_enclave(int argc, char **argv)
     }
     enc_args a = {0};
     int prc = parse_args(argc - skip, argv + skip, &a);
-    if (prc != 0) {
-        fprintf(prc == 1 ? stdout : stderr, "usage: daas sui %s %s\n", cmd->name, cmd->usage);
-        return prc == 1 ? 0 : 2;
-    }
+    char name[64];
+    snprintf(name, sizeof name, "sui %s", cmd->name);
+    if (prc != 0)
+        return daas_cmd_usage_exit(prc, name, cmd->usage);
     daas_err err = {0};
-    if (cmd->run(&a, &err) != DAAS_OK) {
-        fprintf(stderr, "daas sui %s: %s\n", cmd->name,
-                err.msg[0] ? err.msg : daas_err_text(err.code));
-        return 1;
-    }
-    return 0;
+    int rc = cmd->run(&a, &err);
+    return daas_cmd_exit(name, rc, &err);
 }

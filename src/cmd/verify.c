@@ -56,15 +56,9 @@ static void usage(FILE *f)
 
 static int add_key(vopts *o, const char *hex)
 {
-    if (o->n_keys == MAX_KEYS || strlen(hex) != 2 * DAAS_SCHED_PUBKEY_LEN)
+    if (o->n_keys == MAX_KEYS || strlen(hex) != 2 * DAAS_SCHED_PUBKEY_LEN ||
+        !daas_hex_decode(hex, DAAS_SCHED_PUBKEY_LEN, o->keys[o->n_keys]))
         return -1;
-    for (size_t i = 0; i < DAAS_SCHED_PUBKEY_LEN; i++) {
-        int hi = daas_hexval((unsigned char)hex[2 * i]),
-            lo = daas_hexval((unsigned char)hex[2 * i + 1]);
-        if (hi < 0 || lo < 0)
-            return -1;
-        o->keys[o->n_keys][i] = (uint8_t)(hi << 4 | lo);
-    }
     o->n_keys++;
     return 0;
 }
@@ -132,21 +126,13 @@ static void print_report(const daas_declog_report *r, bool chain, bool chain_key
 }
 
 /* Opens the chain; without --pk, trusts the enclaves registered there (sched/trust.h). */
-static int open_chain(vopts *o, daas_sui_chain *ch, daas_sui_client **c, daas_err *err)
+static int open_chain(vopts *o, daas_cmd_chain *ch, daas_err *err)
 {
-    daas_pkg pkg;
     daas_sched_trusted_key *keys = NULL;
     size_t n = 0;
-    int rc = daas_sui_chain_resolve(o->chain, o->package, ch, err);
-    if (rc == DAAS_OK && !ch->has_package)
-        rc =
-            daas_fail(err, DAAS_EINVAL, "--chain needs --package 0x... (or a chain file with one)");
-    if (rc == DAAS_OK)
-        rc = daas_sui_chain_client(ch, c, err);
+    int rc = daas_cmd_chain_open(o->chain, o->package, true, ch, err);
     if (rc == DAAS_OK && o->n_keys == 0)
-        rc = daas_pkg_discover(*c, ch->package, &pkg, err);
-    if (rc == DAAS_OK && o->n_keys == 0)
-        rc = daas_sched_chain_keys(*c, &pkg, NULL, &keys, &n, err);
+        rc = daas_sched_chain_keys(ch->c, &ch->pkg, NULL, &keys, &n, err);
     for (size_t i = 0; rc == DAAS_OK && i < n && o->n_keys < MAX_KEYS; i++)
         memcpy(o->keys[o->n_keys++], keys[i].pk, DAAS_SCHED_PUBKEY_LEN);
     if (rc == DAAS_OK && n > 0)
@@ -155,12 +141,11 @@ static int open_chain(vopts *o, daas_sui_chain *ch, daas_sui_client **c, daas_er
     return rc;
 }
 
-static int check_chain(const daas_sui_chain *ch, daas_sui_client *c, daas_declog_report *rep,
-                       daas_err *err)
+static int check_chain(const daas_cmd_chain *ch, daas_declog_report *rep, daas_err *err)
 {
     char pkg[DAAS_SUI_ADDRESS_HEX_LEN + 1];
-    daas_sui_address_hex(ch->package, pkg);
-    return daas_declog_verify_chain(c, pkg, rep, err);
+    daas_sui_address_hex(ch->chain.package, pkg);
+    return daas_declog_verify_chain(ch->c, pkg, rep, err);
 }
 
 static int decisions(int argc, char **argv)
@@ -173,24 +158,23 @@ static int decisions(int argc, char **argv)
     if (st != 0)
         return st == 1 ? 0 : st;
     bool chain = o.chain != NULL || o.package != NULL;
-    daas_sui_chain ch;
-    daas_sui_client *c = NULL;
+    daas_cmd_chain ch = {0};
     daas_buf_init(&file, DAAS_DECLOG_MAX_FILE);
     int rc = daas_declog_load(o.file, &file, &err);
     if (rc == DAAS_OK && chain)
-        rc = open_chain(&o, &ch, &c, &err);
+        rc = open_chain(&o, &ch, &err);
     if (rc != DAAS_OK) {
         fprintf(stderr, "daas verify: %s\n", err.msg);
-        daas_sui_client_free(&c);
+        daas_cmd_chain_close(&ch);
         daas_buf_fini(&file);
         return 1;
     }
     rc = daas_declog_verify(DAAS_BYTES(file.data, file.len), (const uint8_t(*)[32])o.keys, o.n_keys,
                             &rep, &err);
     if (rc == DAAS_OK && chain)
-        rc = check_chain(&ch, c, &rep, &err);
+        rc = check_chain(&ch, &rep, &err);
     print_report(&rep, chain, o.chain_keys);
-    daas_sui_client_free(&c);
+    daas_cmd_chain_close(&ch);
     if (rc != DAAS_OK)
         fprintf(stderr, "daas verify: %s: %s\n", o.file, err.msg);
     daas_declog_report_fini(&rep);

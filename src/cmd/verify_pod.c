@@ -54,17 +54,6 @@ static void usage(FILE *f)
             "Exit status: 0 every pod verified, 1 a pod refused or an error, 2 usage.\n");
 }
 
-static int hex_to(const char *s, size_t len, uint8_t *out)
-{
-    for (size_t i = 0; i < len; i++) {
-        int hi = daas_hexval((unsigned char)s[2 * i]), lo = daas_hexval((unsigned char)s[2 * i + 1]);
-        if (hi < 0 || lo < 0)
-            return -1;
-        out[i] = (uint8_t)(hi << 4 | lo);
-    }
-    return 0;
-}
-
 /* HEX or HEX@0xID. */
 static int add_key(popts *o, const char *arg)
 {
@@ -73,7 +62,7 @@ static int add_key(popts *o, const char *arg)
     size_t hl = at ? (size_t)(at - arg) : strlen(arg);
     daas_err e = {0};
     if (o->n_keys == MAX_KEYS || hl != 2 * DAAS_SCHED_PUBKEY_LEN ||
-        hex_to(arg, DAAS_SCHED_PUBKEY_LEN, k->pk) != 0)
+        !daas_hex_decode(arg, DAAS_SCHED_PUBKEY_LEN, k->pk))
         return -1;
     if (at && daas_sui_address_parse(at + 1, k->enclave, &e) != DAAS_OK)
         return -1;
@@ -125,27 +114,19 @@ static int parse(int argc, char **argv, popts *o)
 /* The keys from the chain, appended to o->keys (as many as fit). */
 static int chain_keys(popts *o, daas_err *err)
 {
-    daas_sui_chain ch;
-    daas_sui_client *c = NULL;
-    daas_pkg pkg;
+    daas_cmd_chain ch = {0};
     daas_sched_trusted_key *keys = NULL;
     size_t n = 0;
     uint8_t cid[DAAS_SUI_ADDRESS_LEN];
-    int rc = daas_sui_chain_resolve(o->chain, o->package, &ch, err);
-    if (rc == DAAS_OK && !ch.has_package)
-        rc = daas_fail(err, DAAS_EINVAL, "no daas package: pass --package 0x...");
-    if (rc == DAAS_OK && o->config)
-        rc = daas_sui_address_parse(o->config, cid, err);
+    int rc = o->config ? daas_sui_address_parse(o->config, cid, err) : DAAS_OK;
     if (rc == DAAS_OK)
-        rc = daas_sui_chain_client(&ch, &c, err);
+        rc = daas_cmd_chain_open(o->chain, o->package, true, &ch, err);
     if (rc == DAAS_OK)
-        rc = daas_pkg_discover(c, ch.package, &pkg, err);
-    if (rc == DAAS_OK)
-        rc = daas_sched_chain_keys(c, &pkg, o->config ? cid : NULL, &keys, &n, err);
+        rc = daas_sched_chain_keys(ch.c, &ch.pkg, o->config ? cid : NULL, &keys, &n, err);
     for (size_t i = 0; rc == DAAS_OK && i < n && o->n_keys < MAX_KEYS; i++)
         o->keys[o->n_keys++] = keys[i];
     daas_free(keys);
-    daas_sui_client_free(&c);
+    daas_cmd_chain_close(&ch);
     return rc;
 }
 

@@ -296,6 +296,18 @@ void daas_blob_unref(daas_blob **bp)
         daas_free(b);
 }
 
+bool daas_hex_decode(const char *s, size_t n, uint8_t *out)
+{
+    for (size_t i = 0; i < n; i++) {
+        int hi = daas_hexval((unsigned char)s[2 * i]);
+        int lo = hi < 0 ? -1 : daas_hexval((unsigned char)s[2 * i + 1]);
+        if (lo < 0)
+            return false;
+        out[i] = (uint8_t)(hi << 4 | lo);
+    }
+    return true;
+}
+
 int daas_hexval(int c)
 {
     if (c >= '0' && c <= '9')

@@ -57,6 +57,10 @@ void daas_blob_unref(daas_blob **b);
 
 /* Value of a hex digit (either case), or -1. */
 int daas_hexval(int c);
+/* Decodes the 2n hex digits (either case) at s into out[0..n). false at the first character
+ * that is not a hex digit (out then holds a prefix; callers discard it). s must hold 2n
+ * characters (a NUL among them is a non-digit). */
+bool daas_hex_decode(const char *s, size_t n, uint8_t *out);
 
 /* Length of the valid UTF-8 sequence at s (1-4), or 0 when it is not one (overlong forms,
  * surrogates and code points past U+10FFFF are not). Stops at a NUL: never reads past a

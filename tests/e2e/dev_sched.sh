@@ -30,15 +30,8 @@ current_ids() { enclaves | python3 -c 'import json,sys; print(" ".join(sorted(e[
 next_seq_of() { enclaves | python3 -c 'import json,sys; print([e["next_seq"] for e in json.load(sys.stdin) if e["id"]==sys.argv[1]][0])' "$1"; }
 committed() { [ "$(next_seq_of "$1")" -ge 1 ]; }
 
-for n in n1 n2; do
-  k apply -f - >/dev/null <<EOF
-apiVersion: v1
-kind: Node
-metadata:
-  name: $n
-EOF
-  k patch node "$n" --subresource status --type merge -p '{"status":{"allocatable":{"cpu":"4","memory":"8Gi","pods":"110"},"capacity":{"cpu":"4","memory":"8Gi","pods":"110"},"conditions":[{"type":"Ready","status":"True","reason":"KubeletReady","message":"ready"}]}}' >/dev/null
-done
+ready_node n1
+ready_node n2
 
 k run web --image=nginx --restart=Never >/dev/null
 wait_for "pod web bound by the dev enclave" has_node web

@@ -21,15 +21,8 @@ PK=$(ucurl http://e/health_check | python3 -c 'import json,sys; print(json.load(
 
 start_server --enclave "unix:$T/e.sock" --enclave-debug-root "$T/ca/ca.crt"
 
-for n in n1 n2; do
-  k apply -f - >/dev/null <<EOF
-apiVersion: v1
-kind: Node
-metadata:
-  name: $n
-EOF
-  k patch node "$n" --subresource status --type merge -p '{"status":{"allocatable":{"cpu":"4","memory":"8Gi","pods":"110"},"capacity":{"cpu":"4","memory":"8Gi","pods":"110"},"conditions":[{"type":"Ready","status":"True","reason":"KubeletReady","message":"ready"}]}}' >/dev/null
-done
+ready_node n1
+ready_node n2
 expect_out "two Ready nodes with allocatable cpu" "^n1 +Ready.*n2 +Ready" \
   bash -c "kubectl --cache-dir $T/cache get nodes --no-headers | tr '\n' ' '"
 

@@ -143,4 +143,15 @@ expect_status() {
   pass "$what"
 }
 
+# ready_node NAME: a Node with 4 cpu, 8Gi, 110 pods allocatable and a Ready condition.
+ready_node() {
+  k apply -f - >/dev/null <<EOF
+apiVersion: v1
+kind: Node
+metadata:
+  name: $1
+EOF
+  k patch node "$1" --subresource status --type merge -p '{"status":{"allocatable":{"cpu":"4","memory":"8Gi","pods":"110"},"capacity":{"cpu":"4","memory":"8Gi","pods":"110"},"conditions":[{"type":"Ready","status":"True","reason":"KubeletReady","message":"ready"}]}}' >/dev/null
+}
+
 done_tests() { echo "$PASSED passed, 0 failed"; }
