@@ -329,6 +329,20 @@ static int read_root(daas_schedctl *sc, const char *path, daas_err *err)
                          : daas_fail(err, DAAS_EIO, "cannot read the enclave debug root %s", path);
 }
 
+/* Frees what _start made (the thread is not running). */
+static void destroy(daas_schedctl *sc)
+{
+    daas_enclave_client_free(&sc->client);
+    daas_declog_writer_close(&sc->log);
+    daas_buf_fini(&sc->debug_root);
+    daas_schedctl_mirror_fini(&sc->mirror);
+    json_decref(sc->last_event);
+    pthread_mutex_destroy(&sc->mu);
+    pthread_cond_destroy(&sc->cv);
+    daas_free(sc->addr);
+    daas_free(sc);
+}
+
 int daas_schedctl_start(const daas_schedctl_config *cfg, daas_schedctl **out, daas_err *err)
 {
     daas_schedctl *sc = daas_xcalloc(1, sizeof *sc);
@@ -358,15 +372,7 @@ int daas_schedctl_start(const daas_schedctl_config *cfg, daas_schedctl **out, da
     if (rc == DAAS_OK && pthread_create(&sc->thread, NULL, run, sc) != 0)
         rc = daas_fail(err, DAAS_EINTERNAL, "cannot start the scheduler controller thread");
     if (rc != DAAS_OK) {
-        daas_enclave_client_free(&sc->client);
-        daas_declog_writer_close(&sc->log);
-        daas_buf_fini(&sc->debug_root);
-        daas_schedctl_mirror_fini(&sc->mirror);
-        json_decref(sc->last_event);
-        pthread_mutex_destroy(&sc->mu);
-        pthread_cond_destroy(&sc->cv);
-        daas_free(sc->addr);
-        daas_free(sc);
+        destroy(sc);
         return rc;
     }
     DAAS_INFO("schedctl", "scheduler controller started: enclave %s, %s attestation policy",
@@ -389,15 +395,7 @@ void daas_schedctl_stop(daas_schedctl **psc)
     DAAS_INFO("schedctl", "scheduler controller stopped after %llu decisions (%llu in batches)",
               (unsigned long long)atomic_load(&sc->decisions),
               (unsigned long long)atomic_load(&sc->committed_total));
-    daas_enclave_client_free(&sc->client);
-    daas_declog_writer_close(&sc->log);
-    daas_buf_fini(&sc->debug_root);
-    daas_schedctl_mirror_fini(&sc->mirror);
-    json_decref(sc->last_event);
-    pthread_mutex_destroy(&sc->mu);
-    pthread_cond_destroy(&sc->cv);
-    daas_free(sc->addr);
-    daas_free(sc);
+    destroy(sc);
 }
 
 uint64_t daas_schedctl_decisions(const daas_schedctl *sc)

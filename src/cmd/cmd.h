@@ -35,12 +35,14 @@ int daas_cmd_verify_pod(int argc, char **argv); /* `daas verify pod` (verify_pod
 
 /* cmdutil.c: a chain command's connection: the chain (--chain, else $DAAS_CHAIN, ...: see
  * sui/chain.h), its client and, when need_pkg, the daas package (--package, else the chain
- * file's). Errors: as daas_sui_chain_resolve, daas_pkg_discover; DAAS_EINVAL "no daas
- * package: pass --package 0x...". Close it even after a failed open. */
+ * file's); k is the caller's signing key, if any (freed by _close). Errors: as
+ * daas_sui_chain_resolve, daas_pkg_discover; DAAS_EINVAL "no daas package: pass --package
+ * 0x...". Close it even after a failed open. */
 typedef struct daas_cmd_chain {
     daas_sui_chain chain;
     daas_sui_client *c;
     daas_pkg pkg;
+    daas_sui_key *k;
 } daas_cmd_chain;
 DAAS_MUST_USE int daas_cmd_chain_open(const char *chain, const char *package, bool need_pkg,
                                       daas_cmd_chain *out, daas_err *err);

@@ -46,6 +46,7 @@ int daas_cmd_chain_open(const char *chain, const char *package, bool need_pkg,
 
 void daas_cmd_chain_close(daas_cmd_chain *s)
 {
+    daas_sui_key_free(&s->k);
     daas_sui_client_free(&s->c);
 }
 

@@ -100,31 +100,24 @@ static int parse_amount(const char *s, uint64_t *mist, daas_err *err)
 }
 
 /* What a chain command works with: the chain, its client, the daas package (when asked)
- * and the signing key (when asked). */
-typedef struct session {
-    daas_sui_chain chain;
-    daas_sui_client *c;
-    daas_pkg pkg;
-    daas_sui_key *k;
-} session;
+ * and the signing key (when asked; checked first). */
+typedef daas_cmd_chain session;
 
 static int session_open(const sui_args *a, bool key, bool pkg, session *s, daas_err *err)
 {
-    daas_cmd_chain ch = {0};
-    memset(s, 0, sizeof *s);
-    int rc = key ? load_key(a, &s->k, err) : DAAS_OK;
+    daas_sui_key *k = NULL;
+    int rc = key ? load_key(a, &k, err) : DAAS_OK;
     if (rc == DAAS_OK)
-        rc = daas_cmd_chain_open(a->chain, a->package, pkg, &ch, err);
-    s->chain = ch.chain;
-    s->c = ch.c;
-    s->pkg = ch.pkg;
+        rc = daas_cmd_chain_open(a->chain, a->package, pkg, s, err);
+    else
+        memset(s, 0, sizeof *s);
+    s->k = k;
     return rc;
 }
 
 static void session_close(session *s)
 {
-    daas_sui_key_free(&s->k);
-    daas_sui_client_free(&s->c);
+    daas_cmd_chain_close(s);
 }
 
 static void print_result(const char *what, const daas_sui_exec_result *r)

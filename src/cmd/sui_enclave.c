@@ -41,35 +41,29 @@ typedef struct enc_cmd {
     int (*run)(const enc_args *a, daas_err *err);
 } enc_cmd;
 
-/* What a command works with: the chain's client, the package and (when asked) the key. */
-typedef struct session {
-    daas_sui_chain chain;
-    daas_sui_client *c;
-    daas_pkg pkg;
-    daas_sui_key *k;
-} session;
+/* What a command works with: the chain's client, the package and (when asked) the key,
+ * checked first. */
+typedef daas_cmd_chain session;
 
 static int session_open(const enc_args *a, bool key, session *s, daas_err *err)
 {
+    daas_sui_key *k = NULL;
     int rc = DAAS_OK;
-    memset(s, 0, sizeof *s);
     if (key && a->key == NULL)
-        return daas_fail(err, DAAS_EINVAL, "missing --key (the AdminCap holder's key)");
-    if (key)
-        rc = daas_sui_keyspec_resolve(a->key, a->keystore, &s->k, err);
-    daas_cmd_chain ch = {0};
+        rc = daas_fail(err, DAAS_EINVAL, "missing --key (the AdminCap holder's key)");
+    else if (key)
+        rc = daas_sui_keyspec_resolve(a->key, a->keystore, &k, err);
     if (rc == DAAS_OK)
-        rc = daas_cmd_chain_open(a->chain, a->package, true, &ch, err);
-    s->chain = ch.chain;
-    s->c = ch.c;
-    s->pkg = ch.pkg;
+        rc = daas_cmd_chain_open(a->chain, a->package, true, s, err);
+    else
+        memset(s, 0, sizeof *s);
+    s->k = k;
     return rc;
 }
 
 static void session_close(session *s)
 {
-    daas_sui_key_free(&s->k);
-    daas_sui_client_free(&s->c);
+    daas_cmd_chain_close(s);
 }
 
 /* ---- arguments ---- */

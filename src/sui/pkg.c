@@ -16,6 +16,7 @@
 
 #include "common/util.h"
 #include "sui/pkg.h"
+#include "sui/pkg_int.h"
 #include "sui/ptb.h"
 #include "sui/sui_int.h"
 
@@ -25,33 +26,33 @@
 
 /* ---- JSON fields ---- */
 
-static int bad_field(daas_err *err, const char *what, const char *field)
+int daas_pkg__bad_field(daas_err *err, const char *what, const char *field)
 {
     return daas_fail(err, DAAS_EREMOTE, "daas package: %s: field %s is missing or malformed", what,
                      field);
 }
 
-static int field_u64(const json_t *obj, const char *key, const char *what, uint64_t *out,
-                     daas_err *err)
+int daas_pkg__field_u64(const json_t *obj, const char *key, const char *what, uint64_t *out,
+                        daas_err *err)
 {
     if (!daas_json_u64(json_object_get(obj, key), out))
-        return bad_field(err, what, key);
+        return daas_pkg__bad_field(err, what, key);
     return DAAS_OK;
 }
 
-static int field_addr(const json_t *obj, const char *key, const char *what,
-                      uint8_t out[DAAS_SUI_ADDRESS_LEN], daas_err *err)
+int daas_pkg__field_addr(const json_t *obj, const char *key, const char *what,
+                         uint8_t out[DAAS_SUI_ADDRESS_LEN], daas_err *err)
 {
     const char *s = json_string_value(json_object_get(obj, key));
     daas_err ignored = {0};
     if (s == NULL || daas_sui_address_parse(s, out, &ignored) != DAAS_OK)
-        return bad_field(err, what, key);
+        return daas_pkg__bad_field(err, what, key);
     return DAAS_OK;
 }
 
 /* "<package>::<module>::<name>" into a new string. */
-static char *type_of(const uint8_t package[DAAS_SUI_ADDRESS_LEN], const char *module,
-                     const char *name)
+char *daas_pkg__type_of(const uint8_t package[DAAS_SUI_ADDRESS_LEN], const char *module,
+                        const char *name)
 {
     char hex[DAAS_SUI_ADDRESS_HEX_LEN + 1];
     daas_sui_address_hex(package, hex);
@@ -60,34 +61,44 @@ static char *type_of(const uint8_t package[DAAS_SUI_ADDRESS_LEN], const char *mo
 
 /* ---- discovery and reads ---- */
 
-/* The one shared object of type <package>::module::name: id and initial shared version, and
- * its contents.json (new reference) when json is not NULL. */
-static int find_shared(daas_sui_client *c, const uint8_t package[DAAS_SUI_ADDRESS_LEN],
-                       const char *module, const char *name, uint8_t id[DAAS_SUI_ADDRESS_LEN],
-                       uint64_t *isv, json_t **json, daas_err *err)
+int daas_pkg__find_one(daas_sui_client *c, const char *type, uint8_t id[DAAS_SUI_ADDRESS_LEN],
+                       uint64_t *isv, json_t **json, int *found, daas_err *err)
 {
-    char *type = type_of(package, module, name);
     daas_sui_page page = {0};
     int rc;
     TRY(daas_sui_objects_by_type(c, type, NULL, 2, &page, err));
-    if (page.n == 0) {
-        rc = daas_fail(err, DAAS_ENOTFOUND, "no %.160s object: is it the daas package?", type);
-        goto out;
+    if (page.n == 0)
+        *found = DAAS_PKG__NONE;
+    else if (page.n > 1 || page.has_next)
+        *found = DAAS_PKG__SEVERAL;
+    else if (page.items[0].owner_kind != DAAS_SUI_OWNER_SHARED)
+        *found = DAAS_PKG__NOT_SHARED;
+    else
+        *found = DAAS_PKG__ONE;
+    if (*found == DAAS_PKG__ONE) {
+        memcpy(id, page.items[0].ref.id, DAAS_SUI_ADDRESS_LEN);
+        *isv = page.items[0].initial_shared_version;
+        if (json != NULL)
+            *json = json_incref(page.items[0].json);
     }
-    if (page.n > 1 || page.has_next) {
-        rc = daas_fail(err, DAAS_EREMOTE, "more than one %.160s object", type);
-        goto out;
-    }
-    if (page.items[0].owner_kind != DAAS_SUI_OWNER_SHARED) {
-        rc = daas_fail(err, DAAS_EREMOTE, "the %.160s object is not shared", type);
-        goto out;
-    }
-    memcpy(id, page.items[0].ref.id, DAAS_SUI_ADDRESS_LEN);
-    *isv = page.items[0].initial_shared_version;
-    if (json != NULL)
-        *json = json_incref(page.items[0].json);
 out:
     daas_sui_page_fini(&page);
+    return rc;
+}
+
+int daas_pkg__find_shared(daas_sui_client *c, const uint8_t package[DAAS_SUI_ADDRESS_LEN],
+                          const char *module, const char *name, uint8_t id[DAAS_SUI_ADDRESS_LEN],
+                          uint64_t *isv, json_t **json, daas_err *err)
+{
+    char *type = daas_pkg__type_of(package, module, name);
+    int found = DAAS_PKG__ONE;
+    int rc = daas_pkg__find_one(c, type, id, isv, json, &found, err);
+    if (rc == DAAS_OK && found == DAAS_PKG__NONE)
+        rc = daas_fail(err, DAAS_ENOTFOUND, "no %.160s object: is it the daas package?", type);
+    else if (rc == DAAS_OK && found == DAAS_PKG__SEVERAL)
+        rc = daas_fail(err, DAAS_EREMOTE, "more than one %.160s object", type);
+    else if (rc == DAAS_OK && found == DAAS_PKG__NOT_SHARED)
+        rc = daas_fail(err, DAAS_EREMOTE, "the %.160s object is not shared", type);
     daas_free(type);
     return rc;
 }
@@ -99,9 +110,9 @@ int daas_pkg_discover(daas_sui_client *c, const uint8_t package[DAAS_SUI_ADDRESS
     daas_pkg p = {0};
     int rc;
     memcpy(p.package, package, DAAS_SUI_ADDRESS_LEN);
-    TRY(find_shared(c, package, "staking", "Pool", p.pool, &p.pool_isv, &pool, err));
-    TRY(field_addr(json_object_get(pool, "stakes"), "id", "Pool.stakes", p.stakes, err));
-    TRY(find_shared(c, package, "registry", "Registry", p.registry, &p.registry_isv, NULL, err));
+    TRY(daas_pkg__find_shared(c, package, "staking", "Pool", p.pool, &p.pool_isv, &pool, err));
+    TRY(daas_pkg__field_addr(json_object_get(pool, "stakes"), "id", "Pool.stakes", p.stakes, err));
+    TRY(daas_pkg__find_shared(c, package, "registry", "Registry", p.registry, &p.registry_isv, NULL, err));
     *out = p;
 out:
     json_decref(pool);
@@ -117,15 +128,15 @@ int daas_pkg_get_params(daas_sui_client *c, const daas_pkg *pkg, daas_pkg_params
     TRY(daas_sui_get_object(c, pkg->pool, &pool, err));
     const json_t *th = json_object_get(pool.json, "thresholds");
     if (!json_is_array(th) || json_array_size(th) != 4) {
-        rc = bad_field(err, "Pool", "thresholds");
+        rc = daas_pkg__bad_field(err, "Pool", "thresholds");
         goto out;
     }
     for (size_t i = 0; i < 4; i++)
         if (!daas_json_u64(json_array_get(th, i), &p.thresholds[i])) {
-            rc = bad_field(err, "Pool", "thresholds");
+            rc = daas_pkg__bad_field(err, "Pool", "thresholds");
             goto out;
         }
-    TRY(field_u64(pool.json, "lock_epochs", "Pool", &p.lock_epochs, err));
+    TRY(daas_pkg__field_u64(pool.json, "lock_epochs", "Pool", &p.lock_epochs, err));
     *out = p;
 out:
     daas_sui_object_fini(&pool);
@@ -138,11 +149,11 @@ static int parse_stake(const json_t *j, daas_pkg_stake_info *s, daas_err *err)
     uint64_t role = 0;
     const json_t *slashed = json_object_get(j, "slashed");
     int rc;
-    TRY(field_u64(j, "amount", "Stake", &s->amount, err));
-    TRY(field_u64(j, "role", "Stake", &role, err));
-    TRY(field_u64(j, "locked_until", "Stake", &s->locked_until, err));
+    TRY(daas_pkg__field_u64(j, "amount", "Stake", &s->amount, err));
+    TRY(daas_pkg__field_u64(j, "role", "Stake", &role, err));
+    TRY(daas_pkg__field_u64(j, "locked_until", "Stake", &s->locked_until, err));
     if (role > 255 || !json_is_boolean(slashed)) {
-        rc = bad_field(err, "Stake", role > 255 ? "role" : "slashed");
+        rc = daas_pkg__bad_field(err, "Stake", role > 255 ? "role" : "slashed");
         goto out;
     }
     s->role = (uint8_t)role;
@@ -303,7 +314,7 @@ int daas_pkg_find_admin_cap(daas_sui_client *c, const daas_pkg *pkg,
                             const uint8_t owner[DAAS_SUI_ADDRESS_LEN], daas_sui_objref *out,
                             daas_err *err)
 {
-    char *type = type_of(pkg->package, "staking", "AdminCap");
+    char *type = daas_pkg__type_of(pkg->package, "staking", "AdminCap");
     char hex[DAAS_SUI_ADDRESS_HEX_LEN + 1];
     daas_sui_page page = {0};
     int rc = daas_sui_owned_objects(c, owner, type, NULL, 1, &page, err);
@@ -429,7 +440,7 @@ static int deliver(const daas_sui_event *e, daas_pkg_event_fn fn, void *arg, daa
     memcpy(ev.sender, e->sender, DAAS_SUI_ADDRESS_LEN);
     if (staker != NULL) {
         if (daas_sui_address_parse(staker, ev.staker, &ignored) != DAAS_OK)
-            return bad_field(err, shortname, "staker");
+            return daas_pkg__bad_field(err, shortname, "staker");
         ev.has_staker = true;
     }
     return fn(arg, &ev, err);

@@ -23,6 +23,7 @@
 
 #include "common/util.h"
 #include "sui/pkg_enclave.h"
+#include "sui/pkg_int.h"
 #include "sui/ptb.h"
 #include "sui/sui_int.h"
 
@@ -37,28 +38,6 @@ static const uint8_t CLOCK[DAAS_SUI_ADDRESS_LEN] = {[31] = 6};
 #define CLOCK_ISV 1 /* the Clock 0x6 is shared at version 1 */
 
 /* ---- JSON fields ---- */
-
-static int bad_field(daas_err *err, const char *what, const char *field)
-{
-    return daas_fail(err, DAAS_EREMOTE, "daas package: %s: field %s is missing or malformed", what,
-                     field);
-}
-
-static int field_u64(const json_t *obj, const char *key, const char *what, uint64_t *out,
-                     daas_err *err)
-{
-    return daas_json_u64(json_object_get(obj, key), out) ? DAAS_OK : bad_field(err, what, key);
-}
-
-static int field_addr(const json_t *obj, const char *key, const char *what,
-                      uint8_t out[DAAS_SUI_ADDRESS_LEN], daas_err *err)
-{
-    const char *s = json_string_value(json_object_get(obj, key));
-    daas_err ignored = {0};
-    if (s == NULL || daas_sui_address_parse(s, out, &ignored) != DAAS_OK)
-        return bad_field(err, what, key);
-    return DAAS_OK;
-}
 
 /* A JSON array of integers 0..255 into b. */
 static bool array_bytes(const json_t *v, daas_buf *b)
@@ -91,7 +70,7 @@ static int field_bytes(const json_t *obj, const char *key, const char *what, uin
     if (ok)
         memcpy(out, b.data, len);
     daas_buf_fini(&b);
-    return ok ? DAAS_OK : bad_field(err, what, key);
+    return ok ? DAAS_OK : daas_pkg__bad_field(err, what, key);
 }
 
 static int field_bool(const json_t *obj, const char *key, const char *what, bool *out,
@@ -99,7 +78,7 @@ static int field_bool(const json_t *obj, const char *key, const char *what, bool
 {
     const json_t *v = json_object_get(obj, key);
     if (!json_is_boolean(v))
-        return bad_field(err, what, key);
+        return daas_pkg__bad_field(err, what, key);
     *out = json_is_true(v);
     return DAAS_OK;
 }
@@ -109,25 +88,16 @@ static int check_id(const json_t *obj, const char *what, const uint8_t id[DAAS_S
                     daas_err *err)
 {
     uint8_t got[DAAS_SUI_ADDRESS_LEN];
-    int rc = field_addr(obj, "id", what, got, err);
+    int rc = daas_pkg__field_addr(obj, "id", what, got, err);
     if (rc == DAAS_OK && memcmp(got, id, DAAS_SUI_ADDRESS_LEN) != 0)
-        rc = bad_field(err, what, "id");
+        rc = daas_pkg__bad_field(err, what, "id");
     return rc;
-}
-
-/* "<package>::<module>::<name>" into a new string. */
-static char *type_of(const uint8_t package[DAAS_SUI_ADDRESS_LEN], const char *module,
-                     const char *name)
-{
-    char hex[DAAS_SUI_ADDRESS_HEX_LEN + 1];
-    daas_sui_address_hex(package, hex);
-    return daas_xasprintf("%s::%s::%s", hex, module, name);
 }
 
 /* ---- the objects ---- */
 
 /* EnclaveConfig { id, name, pcr0, pcr1, pcr2, allow_debug, version } from o. */
-static int parse_config(const daas_sui_object *o, daas_pkg_enclave_config *out, daas_err *err)
+int daas_pkg__parse_config(const daas_sui_object *o, daas_pkg_enclave_config *out, daas_err *err)
 {
     static const char *const PCRS[3] = {"pcr0", "pcr1", "pcr2"};
     const char *what = "EnclaveConfig";
@@ -139,21 +109,21 @@ static int parse_config(const daas_sui_object *o, daas_pkg_enclave_config *out, 
     TRY(check_id(o->json, what, c.id, err));
     if (!json_is_string(name) || json_string_length(name) > DAAS_PKG_CONFIG_NAME_MAX ||
         strlen(json_string_value(name)) != json_string_length(name)) {
-        rc = bad_field(err, what, "name");
+        rc = daas_pkg__bad_field(err, what, "name");
         goto out;
     }
     memcpy(c.name, json_string_value(name), json_string_length(name));
     for (int i = 0; i < 3; i++)
         TRY(field_bytes(o->json, PCRS[i], what, c.pcr[i], DAAS_PKG_PCR_LEN, err));
     TRY(field_bool(o->json, "allow_debug", what, &c.allow_debug, err));
-    TRY(field_u64(o->json, "version", what, &c.version, err));
+    TRY(daas_pkg__field_u64(o->json, "version", what, &c.version, err));
     *out = c;
 out:
     return rc;
 }
 
 /* Enclave { id, config, config_version, public_key, owner, registered_epoch, next_seq }. */
-static int parse_enclave(const daas_sui_object *o, daas_pkg_enclave *out, daas_err *err)
+int daas_pkg__parse_enclave(const daas_sui_object *o, daas_pkg_enclave *out, daas_err *err)
 {
     const char *what = "Enclave";
     daas_pkg_enclave e;
@@ -164,12 +134,12 @@ static int parse_enclave(const daas_sui_object *o, daas_pkg_enclave *out, daas_e
         return daas_fail(err, DAAS_EREMOTE, "daas package: an Enclave that is not shared");
     e.isv = o->initial_shared_version;
     TRY(check_id(o->json, what, e.id, err));
-    TRY(field_addr(o->json, "config", what, e.config, err));
-    TRY(field_u64(o->json, "config_version", what, &e.config_version, err));
+    TRY(daas_pkg__field_addr(o->json, "config", what, e.config, err));
+    TRY(daas_pkg__field_u64(o->json, "config_version", what, &e.config_version, err));
     TRY(field_bytes(o->json, "public_key", what, e.public_key, DAAS_PKG_ENCLAVE_PK_LEN, err));
-    TRY(field_addr(o->json, "owner", what, e.owner, err));
-    TRY(field_u64(o->json, "registered_epoch", what, &e.registered_epoch, err));
-    TRY(field_u64(o->json, "next_seq", what, &e.next_seq, err));
+    TRY(daas_pkg__field_addr(o->json, "owner", what, e.owner, err));
+    TRY(daas_pkg__field_u64(o->json, "registered_epoch", what, &e.registered_epoch, err));
+    TRY(daas_pkg__field_u64(o->json, "next_seq", what, &e.next_seq, err));
     *out = e;
 out:
     return rc;
@@ -179,7 +149,7 @@ out:
 static int check_type(const daas_sui_object *o, const daas_pkg *pkg, const char *module,
                       const char *name, daas_err *err)
 {
-    char *want = type_of(pkg->package, module, name);
+    char *want = daas_pkg__type_of(pkg->package, module, name);
     char hex[DAAS_SUI_ADDRESS_HEX_LEN + 1];
     int rc = DAAS_OK;
     if (o->type == NULL || strcmp(o->type, want) != 0) {
@@ -199,7 +169,7 @@ int daas_pkg_enclave_config_get(daas_sui_client *c, const daas_pkg *pkg,
     int rc;
     TRY(daas_sui_get_object(c, id, &o, err));
     TRY(check_type(&o, pkg, "enclave", "EnclaveConfig", err));
-    rc = parse_config(&o, out, err);
+    rc = daas_pkg__parse_config(&o, out, err);
 out:
     daas_sui_object_fini(&o);
     return rc;
@@ -213,7 +183,7 @@ int daas_pkg_enclave_get(daas_sui_client *c, const daas_pkg *pkg,
     int rc;
     TRY(daas_sui_get_object(c, id, &o, err));
     TRY(check_type(&o, pkg, "enclave", "Enclave", err));
-    rc = parse_enclave(&o, out, err);
+    rc = daas_pkg__parse_enclave(&o, out, err);
 out:
     daas_sui_object_fini(&o);
     return rc;
@@ -231,7 +201,7 @@ static int list_page(const daas_sui_page *page, daas_pkg_enclave **out, size_t *
             *cap = *cap ? *cap * 2 : LIST_PAGE;
             *out = daas_xrealloc(*out, *cap * sizeof **out);
         }
-        rc = parse_enclave(&page->items[i], &(*out)[*n], err);
+        rc = daas_pkg__parse_enclave(&page->items[i], &(*out)[*n], err);
         if (rc == DAAS_OK)
             (*n)++;
     }
@@ -241,7 +211,7 @@ static int list_page(const daas_sui_page *page, daas_pkg_enclave **out, size_t *
 int daas_pkg_enclave_list(daas_sui_client *c, const daas_pkg *pkg, daas_pkg_enclave **out,
                           size_t *n, daas_err *err)
 {
-    char *type = type_of(pkg->package, "enclave", "Enclave");
+    char *type = daas_pkg__type_of(pkg->package, "enclave", "Enclave");
     char *cursor = NULL;
     daas_pkg_enclave *items = NULL;
     size_t count = 0, cap = 0;
@@ -277,24 +247,8 @@ int daas_pkg_enclave_list(daas_sui_client *c, const daas_pkg *pkg, daas_pkg_encl
 /* The Ledger: the one shared <package>::scheduling::Ledger. */
 static int find_ledger(daas_sui_client *c, const daas_pkg *pkg, daas_pkg_sched *s, daas_err *err)
 {
-    char *type = type_of(pkg->package, "scheduling", "Ledger");
-    daas_sui_page page = {0};
-    int rc;
-    TRY(daas_sui_objects_by_type(c, type, NULL, 2, &page, err));
-    if (page.n == 0)
-        rc = daas_fail(err, DAAS_ENOTFOUND, "no %.160s object: is it the daas package?", type);
-    else if (page.n > 1 || page.has_next)
-        rc = daas_fail(err, DAAS_EREMOTE, "more than one %.160s object", type);
-    else if (page.items[0].owner_kind != DAAS_SUI_OWNER_SHARED)
-        rc = daas_fail(err, DAAS_EREMOTE, "the %.160s object is not shared", type);
-    if (rc == DAAS_OK) {
-        memcpy(s->ledger, page.items[0].ref.id, DAAS_SUI_ADDRESS_LEN);
-        s->ledger_isv = page.items[0].initial_shared_version;
-    }
-out:
-    daas_sui_page_fini(&page);
-    daas_free(type);
-    return rc;
+    return daas_pkg__find_shared(c, pkg->package, "scheduling", "Ledger", s->ledger,
+                                 &s->ledger_isv, NULL, err);
 }
 
 /* The config with id: an EnclaveConfig, shared. */
@@ -321,25 +275,18 @@ out:
 /* The only EnclaveConfig of the package. */
 static int only_config(daas_sui_client *c, const daas_pkg *pkg, daas_pkg_sched *s, daas_err *err)
 {
-    char *type = type_of(pkg->package, "enclave", "EnclaveConfig");
-    daas_sui_page page = {0};
-    int rc;
-    TRY(daas_sui_objects_by_type(c, type, NULL, 2, &page, err));
-    if (page.n == 0)
+    char *type = daas_pkg__type_of(pkg->package, "enclave", "EnclaveConfig");
+    int found = DAAS_PKG__ONE;
+    int rc = daas_pkg__find_one(c, type, s->config, &s->config_isv, NULL, &found, err);
+    daas_free(type);
+    if (rc == DAAS_OK && found == DAAS_PKG__NONE)
         rc = daas_fail(err, DAAS_ENOTFOUND,
                        "no EnclaveConfig: create one with `daas sui enclave-config create`");
-    else if (page.n > 1 || page.has_next)
+    else if (rc == DAAS_OK && found == DAAS_PKG__SEVERAL)
         rc = daas_fail(err, DAAS_EREMOTE,
                        "several EnclaveConfig objects: name one with --config 0x...");
-    else if (page.items[0].owner_kind != DAAS_SUI_OWNER_SHARED)
+    else if (rc == DAAS_OK && found == DAAS_PKG__NOT_SHARED)
         rc = daas_fail(err, DAAS_EREMOTE, "the EnclaveConfig is not shared");
-    if (rc == DAAS_OK) {
-        memcpy(s->config, page.items[0].ref.id, DAAS_SUI_ADDRESS_LEN);
-        s->config_isv = page.items[0].initial_shared_version;
-    }
-out:
-    daas_sui_page_fini(&page);
-    daas_free(type);
     return rc;
 }
 
@@ -377,7 +324,7 @@ static int call_run(daas_sui_client *c, const daas_sui_key *key, daas_sui_ptbb *
 static int created_id(const daas_pkg *pkg, const daas_sui_exec_result *r, const char *name,
                       uint8_t id_out[DAAS_SUI_ADDRESS_LEN], daas_err *err)
 {
-    char *want = type_of(pkg->package, "enclave", name);
+    char *want = daas_pkg__type_of(pkg->package, "enclave", name);
     char *suffix = daas_xasprintf("::enclave::%s", name);
     size_t sl = strlen(suffix);
     bool found = false;
