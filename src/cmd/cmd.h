@@ -47,6 +47,12 @@ typedef struct daas_cmd_chain {
 DAAS_MUST_USE int daas_cmd_chain_open(const char *chain, const char *package, bool need_pkg,
                                       daas_cmd_chain *out, daas_err *err);
 void daas_cmd_chain_close(daas_cmd_chain *s);
+/* The same with a signing key first: key_what NULL: none; else key_spec (keyspec.h, with
+ * keystore) resolved into out->k, DAAS_EINVAL "missing <key_what>" when it is NULL. */
+DAAS_MUST_USE int daas_cmd_chain_open_key(const char *key_spec, const char *keystore,
+                                          const char *key_what, const char *chain,
+                                          const char *package, bool need_pkg,
+                                          daas_cmd_chain *out, daas_err *err);
 /* After a sub-command's flag parse returned prc != 0: 1 = --help (usage on stdout, exit 0),
  * else bad usage (on stderr, exit 2). Prints "usage: daas <name> <usage>". */
 int daas_cmd_usage_exit(int prc, const char *name, const char *usage);

@@ -11,6 +11,7 @@
 
 #include "cmd/cmd.h"
 #include "common/log.h"
+#include "sui/keyspec.h"
 
 int daas_cmd_log_level(const char *s)
 {
@@ -42,6 +43,24 @@ int daas_cmd_chain_open(const char *chain, const char *package, bool need_pkg,
     if (!out->chain.has_package)
         return daas_fail(err, DAAS_EINVAL, "no daas package: pass --package 0x...");
     return daas_pkg_discover(out->c, out->chain.package, &out->pkg, err);
+}
+
+int daas_cmd_chain_open_key(const char *key_spec, const char *keystore, const char *key_what,
+                            const char *chain, const char *package, bool need_pkg,
+                            daas_cmd_chain *out, daas_err *err)
+{
+    daas_sui_key *k = NULL;
+    int rc = DAAS_OK;
+    if (key_what && key_spec == NULL)
+        rc = daas_fail(err, DAAS_EINVAL, "missing %s", key_what);
+    else if (key_what)
+        rc = daas_sui_keyspec_resolve(key_spec, keystore, &k, err);
+    if (rc == DAAS_OK)
+        rc = daas_cmd_chain_open(chain, package, need_pkg, out, err);
+    else
+        memset(out, 0, sizeof *out);
+    out->k = k;
+    return rc;
 }
 
 void daas_cmd_chain_close(daas_cmd_chain *s)

@@ -45,9 +45,11 @@ static int need(const char *v, const char *flag, daas_err *err)
     return v ? DAAS_OK : daas_fail(err, DAAS_EINVAL, "missing %s", flag);
 }
 
+#define KEY_WHAT "--key (alias, address, key file or suiprivkey1...)"
+
 static int load_key(const sui_args *a, daas_sui_key **k, daas_err *err)
 {
-    int rc = need(a->key, "--key (alias, address, key file or suiprivkey1...)", err);
+    int rc = need(a->key, KEY_WHAT, err);
     return rc == DAAS_OK ? daas_sui_keyspec_resolve(a->key, a->keystore, k, err) : rc;
 }
 
@@ -105,14 +107,8 @@ typedef daas_cmd_chain session;
 
 static int session_open(const sui_args *a, bool key, bool pkg, session *s, daas_err *err)
 {
-    daas_sui_key *k = NULL;
-    int rc = key ? load_key(a, &k, err) : DAAS_OK;
-    if (rc == DAAS_OK)
-        rc = daas_cmd_chain_open(a->chain, a->package, pkg, s, err);
-    else
-        memset(s, 0, sizeof *s);
-    s->k = k;
-    return rc;
+    return daas_cmd_chain_open_key(a->key, a->keystore, key ? KEY_WHAT : NULL, a->chain,
+                                   a->package, pkg, s, err);
 }
 
 static void session_close(session *s)

@@ -47,18 +47,9 @@ typedef daas_cmd_chain session;
 
 static int session_open(const enc_args *a, bool key, session *s, daas_err *err)
 {
-    daas_sui_key *k = NULL;
-    int rc = DAAS_OK;
-    if (key && a->key == NULL)
-        rc = daas_fail(err, DAAS_EINVAL, "missing --key (the AdminCap holder's key)");
-    else if (key)
-        rc = daas_sui_keyspec_resolve(a->key, a->keystore, &k, err);
-    if (rc == DAAS_OK)
-        rc = daas_cmd_chain_open(a->chain, a->package, true, s, err);
-    else
-        memset(s, 0, sizeof *s);
-    s->k = k;
-    return rc;
+    return daas_cmd_chain_open_key(a->key, a->keystore,
+                                   key ? "--key (the AdminCap holder's key)" : NULL, a->chain,
+                                   a->package, true, s, err);
 }
 
 static void session_close(session *s)
