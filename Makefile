@@ -13,6 +13,7 @@ all: build
 deps:
 	@scripts/install-deps.sh
 	@scripts/install-npm.sh
+	@scripts/install-blst.sh
 
 build: deps
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
