@@ -150,6 +150,14 @@ public fun role_of(pool: &Pool, addr: address): u8 {
     0
 }
 
+/// The MIST `addr` has staked: 0 without a stake or with a slashed one (a slashed stake grants
+/// nothing, as in `role_of`). Read by `secret_policy`.
+public fun staked_amount(pool: &Pool, addr: address): u64 {
+    if (!pool.stakes.contains(addr)) return 0;
+    let st = pool.stakes.borrow(addr);
+    if (st.slashed) 0 else st.amount
+}
+
 // === Entry functions ===
 
 #[allow(unused_mut_parameter)]

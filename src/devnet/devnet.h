@@ -65,6 +65,8 @@ void daas_devnet_close(daas_devnet **d);
 /* Chain facts. */
 const char *daas_devnet_chain_id(const daas_devnet *d); /* Base58 genesis checkpoint digest */
 void daas_devnet_package(const daas_devnet *d, uint8_t out[DAAS_SUI_ADDRESS_LEN]);
+/* The native twin of Mysten's Seal package (key_server, time) at its fixed address 0x5ea1. */
+void daas_devnet_seal_package(const daas_devnet *d, uint8_t out[DAAS_SUI_ADDRESS_LEN]);
 const daas_sui_key *daas_devnet_publisher(const daas_devnet *d); /* holds the AdminCap */
 uint64_t daas_devnet_epoch(daas_devnet *d);                      /* from the clock and epoch_ms */
 uint64_t daas_devnet_ref_gas_price(const daas_devnet *d);

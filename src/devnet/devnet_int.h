@@ -9,9 +9,9 @@
  *         genesis.c (open/close, genesis, chain facts, clock, faucet), check.c (the checks
  *         before execution), exec.c (execute: gas, commit, results), ptb.c (the commands),
  *         faucet.c, objects.c (object kinds: types, JSON rendering, ids), pkg_staking.c,
- *         pkg_registry.c and pkg_enclave.c (the native `daas` package of move/README.md,
- *         skeletons included; pkg_enclave.c also the framework's Clock and
- *         0x2::nitro_attestation).
+ *         pkg_registry.c, pkg_enclave.c and pkg_policy.c (the native `daas` package of
+ *         move/README.md; pkg_enclave.c also the framework's Clock and
+ *         0x2::nitro_attestation), pkg_seal.c (the native twin of Mysten's Seal package).
  * Invariants:
  *   - every function here runs with d->mu held (the public entry points take it);
  *   - nothing is written to SQLite before the commit of exec.c: execution works on copies in
@@ -46,6 +46,11 @@
 #define DN_PAGE_MAX 50                          /* GraphQL max page size */
 #define DN_PAGE_DEFAULT 20
 #define DN_OBJ_BCS_MAX 65536u /* no native object grows past this */
+/* The native twin of Mysten's Seal package (key_server, time), "published" at genesis at this
+ * fixed address, as the framework is at 0x2 (pkg_seal.c). Its last byte; the others are 0. */
+#define DN_SEAL_PKG_TEXT "0x5ea1"
+#define DN_SEAL_PKG_LAST0 0x5e
+#define DN_SEAL_PKG_LAST1 0xa1
 
 /* Object kinds the native package knows (anything else is never created). */
 typedef enum dn_kind {
@@ -58,10 +63,13 @@ typedef enum dn_kind {
     DN_K_NODE_FIELD,  /* 0x2::dynamic_field::Field<0x1::string::String, PKG::registry::NodeInfo> */
     DN_K_ENCLAVE_CONFIG, /* PKG::enclave::EnclaveConfig */
     DN_K_ENCLAVE,        /* PKG::enclave::Enclave */
-    DN_K_POLICY,         /* PKG::secret_policy::DecryptionPolicy (skeleton) */
+    DN_K_POLICY,         /* PKG::secret_policy::DecryptionPolicy (pkg_policy.c) */
     DN_K_LEDGER,         /* PKG::scheduling::Ledger */
     DN_K_CLOCK,          /* 0x2::clock::Clock (the shared object 0x6) */
     DN_K_NITRO_DOC,      /* 0x2::nitro_attestation::NitroAttestationDocument: a PTB value only */
+    DN_K_TICKET,         /* PKG::secret_policy::AccessTicket (pkg_policy.c) */
+    DN_K_KEY_SERVER,     /* SEAL::key_server::KeyServer (pkg_seal.c) */
+    DN_K_KS_V2_FIELD,    /* 0x2::dynamic_field::Field<u64, SEAL::key_server::KeyServerV2> */
     DN_K_COUNT
 } dn_kind;
 
@@ -85,6 +93,7 @@ struct daas_devnet {
     daas_bytes dev_root;                    /* opts->dev_root (owned copy; ptr NULL: none) */
     char *types[DN_K_COUNT];    /* canonical type text of each kind (owned; [OTHER] NULL) */
     char *t_stake, *t_nodeinfo; /* value types of the two dynamic-field kinds (owned) */
+    char *t_ksv2;               /* value type of DN_K_KS_V2_FIELD (owned) */
 };
 
 /* An object as stored, plus its state inside one transaction. */
@@ -161,6 +170,8 @@ typedef struct dn_exec {
     char *abort_function;
     bool has_abort;
     uint64_t abort_code;
+    /* a simulation: an empty gas payment gets a mock gas coin of the budget (check.c) */
+    bool simulate;
 } dn_exec;
 
 /* ---- state.c ---- */
@@ -260,6 +271,13 @@ void daas_devnet__obj_set(dn_exec *ex, int i, const uint8_t *bcs, size_t len);
 int daas_devnet__fail(dn_exec *ex, const char *fmt, ...) DAAS_PRINTF(2, 3);
 int daas_devnet__abort(dn_exec *ex, const char *module, const char *function, unsigned index,
                        uint64_t code);
+/* daas_devnet__abort in a module of the package at pkg (the Seal twin, the framework). */
+int daas_devnet__abort_at(dn_exec *ex, const uint8_t pkg[DAAS_SUI_ADDRESS_LEN],
+                          const char *module, const char *function, unsigned index,
+                          uint64_t code);
+/* The Seal twin's address (DN_SEAL_PKG_TEXT) as bytes. */
+void daas_devnet__seal_pkg(uint8_t out[DAAS_SUI_ADDRESS_LEN]);
+bool daas_devnet__is_seal_pkg(const uint8_t p[DAAS_SUI_ADDRESS_LEN]);
 /* Appends an event emitted by module (takes the json reference and copies bcs). */
 void daas_devnet__emit(dn_exec *ex, const char *module, const char *name, const daas_buf *bcs,
                        json_t *json);
@@ -324,8 +342,10 @@ extern const dn_fn daas_devnet__staking_fns[];
 extern const size_t daas_devnet__staking_n;
 extern const dn_fn daas_devnet__registry_fns[];
 extern const size_t daas_devnet__registry_n;
-extern const dn_fn daas_devnet__skeleton_fns[];
-extern const size_t daas_devnet__skeleton_n;
+extern const dn_fn daas_devnet__policy_fns[]; /* secret_policy (pkg_policy.c) */
+extern const size_t daas_devnet__policy_n;
+extern const dn_fn daas_devnet__seal_fns[]; /* the Seal twin: key_server, time (pkg_seal.c) */
+extern const size_t daas_devnet__seal_n;
 extern const dn_fn daas_devnet__enclave_fns[]; /* enclave and scheduling (pkg_enclave.c) */
 extern const size_t daas_devnet__enclave_n;
 extern const dn_fn daas_devnet__nitro_fns[]; /* 0x2::nitro_attestation (pkg_enclave.c) */
@@ -350,6 +370,15 @@ json_t *daas_devnet__render_node_field(const uint8_t *bcs, size_t len);
 json_t *daas_devnet__render_enclave_config(const uint8_t *bcs, size_t len);
 json_t *daas_devnet__render_enclave(const uint8_t *bcs, size_t len);
 json_t *daas_devnet__render_ledger(const uint8_t *bcs, size_t len);
+json_t *daas_devnet__render_policy(const uint8_t *bcs, size_t len);
+json_t *daas_devnet__render_ticket(const uint8_t *bcs, size_t len);
+json_t *daas_devnet__render_key_server(const uint8_t *bcs, size_t len);
+json_t *daas_devnet__render_ksv2_field(const uint8_t *bcs, size_t len);
+/* The staked amount of addr in the Pool at working-set index pool: 0 when it has no entry or
+ * the entry is slashed (a slashed stake grants nothing, as in role_of). */
+DAAS_MUST_USE int daas_devnet__staked_amount(dn_exec *ex, int pool,
+                                             const uint8_t addr[DAAS_SUI_ADDRESS_LEN],
+                                             uint64_t *amount, daas_err *err);
 /* The Clock as stored (timestamp_ms: the genesis time; natives read the chain clock). */
 json_t *daas_devnet__render_clock(const daas_devnet *d, const uint8_t *bcs, size_t len);
 

@@ -125,11 +125,11 @@ int daas_devnet__fail(dn_exec *ex, const char *fmt, ...)
 }
 
 /* SPEC: Sui's ExecutionFailureStatus::MoveAbort Debug text, as effects show it. */
-int daas_devnet__abort(dn_exec *ex, const char *module, const char *function, unsigned index,
-                       uint64_t code)
+int daas_devnet__abort_at(dn_exec *ex, const uint8_t pkg_id[DAAS_SUI_ADDRESS_LEN],
+                          const char *module, const char *function, unsigned index, uint64_t code)
 {
     char pkg[DAAS_SUI_ADDRESS_HEX_LEN + 1];
-    daas_devnet__hex(ex->d->pkg, pkg);
+    daas_devnet__hex(pkg_id, pkg);
     if (ex->fail != NULL)
         return DAAS_EFAILED;
     set_fail(ex,
@@ -142,6 +142,12 @@ int daas_devnet__abort(dn_exec *ex, const char *module, const char *function, un
     ex->has_abort = true;
     ex->abort_code = code;
     return DAAS_EFAILED;
+}
+
+int daas_devnet__abort(dn_exec *ex, const char *module, const char *function, unsigned index,
+                       uint64_t code)
+{
+    return daas_devnet__abort_at(ex, ex->d->pkg, module, function, index, code);
 }
 
 void daas_devnet__emit(dn_exec *ex, const char *module, const char *name, const daas_buf *bcs,
@@ -304,6 +310,8 @@ static void fill_result(dn_exec *ex, daas_sui_exec_result *out)
         out->abort_function = ex->abort_function ? daas_xstrdup(ex->abort_function) : NULL;
         out->has_abort_code = ex->has_abort;
         out->abort_code = ex->abort_code;
+        out->function_not_found =
+            !ex->has_abort && strncmp(ex->fail, "FunctionNotFound", 16) == 0;
     }
     out->created = daas_xcalloc(ex->n_objs ? ex->n_objs : 1, sizeof(*out->created));
     for (size_t i = 0; i < ex->n_objs; i++) {
@@ -458,6 +466,7 @@ int daas_devnet__execute(daas_devnet *d, daas_bytes tx_bytes, const char *const 
     }
     ex.d = d;
     ex.tx = &tx;
+    ex.simulate = simulate;
     ex.epoch = daas_devnet__epoch(d);
     ex.ts_ms = daas_devnet__now_ms(d);
     DN_TRY(daas_devnet__check_load(&ex, err));

@@ -35,6 +35,10 @@ static const char *const TYPE_FORMS[DN_K_COUNT] = {
     [DN_K_LEDGER] = "PKG::scheduling::Ledger",
     [DN_K_CLOCK] = "0x2::clock::Clock",
     [DN_K_NITRO_DOC] = "0x2::nitro_attestation::NitroAttestationDocument",
+    [DN_K_TICKET] = "PKG::secret_policy::AccessTicket",
+    [DN_K_KEY_SERVER] = DN_SEAL_PKG_TEXT "::key_server::KeyServer",
+    [DN_K_KS_V2_FIELD] =
+        "0x2::dynamic_field::Field<u64, " DN_SEAL_PKG_TEXT "::key_server::KeyServerV2>",
 };
 
 void daas_devnet__hex(const uint8_t a[DAAS_SUI_ADDRESS_LEN], char out[DAAS_SUI_ADDRESS_HEX_LEN + 1])
@@ -69,6 +73,7 @@ void daas_devnet__types_init(daas_devnet *d)
         d->types[k] = expand(d, TYPE_FORMS[k]);
     d->t_stake = expand(d, "PKG::staking::Stake");
     d->t_nodeinfo = expand(d, "PKG::registry::NodeInfo");
+    d->t_ksv2 = expand(d, DN_SEAL_PKG_TEXT "::key_server::KeyServerV2");
 }
 
 void daas_devnet__types_fini(daas_devnet *d)
@@ -79,7 +84,8 @@ void daas_devnet__types_fini(daas_devnet *d)
     }
     daas_free(d->t_stake);
     daas_free(d->t_nodeinfo);
-    d->t_stake = d->t_nodeinfo = NULL;
+    daas_free(d->t_ksv2);
+    d->t_stake = d->t_nodeinfo = d->t_ksv2 = NULL;
 }
 
 dn_kind daas_devnet__kind_of(const daas_devnet *d, const char *type)
@@ -180,6 +186,10 @@ static const render_fn RENDER[DN_K_COUNT] = {
     [DN_K_ENCLAVE_CONFIG] = daas_devnet__render_enclave_config,
     [DN_K_ENCLAVE] = daas_devnet__render_enclave,
     [DN_K_LEDGER] = daas_devnet__render_ledger,
+    [DN_K_POLICY] = daas_devnet__render_policy,
+    [DN_K_TICKET] = daas_devnet__render_ticket,
+    [DN_K_KEY_SERVER] = daas_devnet__render_key_server,
+    [DN_K_KS_V2_FIELD] = daas_devnet__render_ksv2_field,
 };
 
 json_t *daas_devnet__render(const daas_devnet *d, dn_kind kind, const uint8_t *bcs, size_t len)

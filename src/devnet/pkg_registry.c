@@ -1,7 +1,6 @@
 /*
  * pkg_registry.c: the `daas::registry` module natively (node names, owners, endpoints,
- * status), and the skeleton module `secret_policy`, whose entry functions check their
- * arguments and abort with ENotImplemented = 0 (`enclave` and `scheduling`: pkg_enclave.c).
+ * status) (`enclave` and `scheduling`: pkg_enclave.c; `secret_policy`: pkg_policy.c).
  *
  * Owns:   the BCS layouts of Registry and its table entries, their JSON, the modules' tables.
  * Layout: Registry = UID(32) || nodes Table{UID(32), size u64} (72 bytes).
@@ -10,7 +9,7 @@
  *         owned by the table's id, id derived from (table id, String, BCS(name)).
  * Invariants: checks in the README's order, its abort codes; node names are Kubernetes node
  *         names (1..63 bytes of a-z 0-9 - ., alphanumeric at both ends).
- * Spec:   move/README.md "registry", "secret_policy (skeleton)".
+ * Spec:   move/README.md "registry".
  */
 #include "devnet/devnet_int.h"
 
@@ -281,35 +280,3 @@ int daas_devnet__registry_genesis(dn_exec *ex, daas_err *err)
     memcpy(ex->d->registry, ex->objs[k].id, 32);
     return DAAS_OK;
 }
-
-/* ---- skeleton: every entry function aborts with ENotImplemented = 0 ---- */
-
-static int fn_not_implemented(dn_exec *ex, const dn_arg *a, dn_ret *ret, daas_err *err)
-{
-    (void)a;
-    (void)ret;
-    (void)err;
-    const daas_sui_command *c = &ex->tx->kind.commands[ex->cmd];
-    const dn_fn *f = NULL;
-    for (size_t i = 0; i < daas_devnet__skeleton_n && f == NULL; i++)
-        if (strcmp(daas_devnet__skeleton_fns[i].module, c->module) == 0 &&
-            strcmp(daas_devnet__skeleton_fns[i].name, c->function) == 0)
-            f = &daas_devnet__skeleton_fns[i];
-    return daas_devnet__abort(ex, c->module, c->function, f ? f->index : 0, 0);
-}
-
-#define B DN_PARAM_BYTES
-#define U64 DN_PARAM_U64
-
-const dn_fn daas_devnet__skeleton_fns[] = {
-    /* create_policy(required_stake, allowed_nodes, not_before_ms, not_after_ms, max_uses) */
-    {"secret_policy",
-     "create_policy",
-     0,
-     5,
-     {U64, {DN_P_VEC_ADDRESS, 0}, U64, U64, U64},
-     fn_not_implemented},
-    {"secret_policy", "request_access", 1, 1, {{DN_P_MUT, DN_K_POLICY}}, fn_not_implemented},
-    {"secret_policy", "seal_approve", 2, 2, {B, {DN_P_REF, DN_K_POLICY}}, fn_not_implemented},
-};
-const size_t daas_devnet__skeleton_n = sizeof(daas_devnet__skeleton_fns) / sizeof(dn_fn);

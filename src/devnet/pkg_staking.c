@@ -237,6 +237,19 @@ int daas_devnet__role_of(dn_exec *ex, int pidx, const uint8_t addr[32], uint8_t 
     return rc;
 }
 
+int daas_devnet__staked_amount(dn_exec *ex, int pidx, const uint8_t addr[32], uint64_t *amount,
+                               daas_err *err)
+{
+    pool p;
+    stake s = {0};
+    int idx = -1;
+    *amount = 0;
+    int rc = pool_entry(ex, pidx, addr, &p, &s, &idx, err);
+    if (rc == DAAS_OK && idx >= 0 && !s.slashed)
+        *amount = s.amount;
+    return rc;
+}
+
 /* ---- events ---- */
 
 static void emit(dn_exec *ex, const char *name, daas_buf *b, json_t *j)

@@ -2,7 +2,7 @@
  * ptb.c: the programmable-transaction interpreter of the development chain: arguments
  * (GasCoin, Input, Result, NestedResult), SplitCoins, MergeCoins, TransferObjects and
  * MoveCall into the native `daas` package and the framework natives the devnet runs
- * (0x2::nitro_attestation::load_nitro_attestation).
+ * (0x2::nitro_attestation::load_nitro_attestation) and the Seal twin (pkg_seal.c).
  *
  * Owns:   the PTB values of a dn_exec (inputs, GasCoin, per-command results).
  * Model:  a value is pure bytes or an object of the working set; taking an object by value
@@ -258,10 +258,12 @@ static const dn_fn *find_fn(const dn_exec *ex, const daas_sui_command *c)
     } TABLES[] = {{daas_devnet__staking_fns, &daas_devnet__staking_n},
                   {daas_devnet__registry_fns, &daas_devnet__registry_n},
                   {daas_devnet__enclave_fns, &daas_devnet__enclave_n},
-                  {daas_devnet__skeleton_fns, &daas_devnet__skeleton_n}};
+                  {daas_devnet__policy_fns, &daas_devnet__policy_n}};
     const dn_fn *f = NULL;
     if (is_sui_framework(c->package))
         return find_in(daas_devnet__nitro_fns, daas_devnet__nitro_n, c);
+    if (daas_devnet__is_seal_pkg(c->package))
+        return find_in(daas_devnet__seal_fns, daas_devnet__seal_n, c);
     if (memcmp(c->package, ex->d->pkg, DAAS_SUI_ADDRESS_LEN) != 0)
         return NULL; /* 0x1: the devnet runs none of MoveStdlib's functions */
     for (size_t t = 0; t < sizeof(TABLES) / sizeof(TABLES[0]) && f == NULL; t++)

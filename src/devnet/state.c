@@ -546,6 +546,8 @@ int daas_devnet_list_objects(daas_devnet *d, const uint8_t *owner, const char *t
 /* The value type of a dynamic-field kind. */
 static const char *value_type(const daas_devnet *d, dn_kind k)
 {
+    if (k == DN_K_KS_V2_FIELD)
+        return d->t_ksv2;
     return k == DN_K_STAKE_FIELD ? d->t_stake : k == DN_K_NODE_FIELD ? d->t_nodeinfo : NULL;
 }
 

@@ -168,6 +168,9 @@ typedef struct daas_sui_exec_result {
     char *abort_function;                 /* function name (owned) or NULL */
     bool has_abort_code;
     uint64_t abort_code;
+    /* the failure is Sui's FunctionNotFound (the called function does not exist; no Move code
+     * ran), not an abort: Seal key servers answer InvalidPTB for it, NoAccess for an abort */
+    bool function_not_found;
     daas_sui_gas_summary gas;
     daas_sui_created *created; /* objects created (execute only) */
     size_t n_created;

@@ -636,6 +636,11 @@ static int parse_exec_error(json_t *fx, const char *base, daas_sui_exec_result *
     }
     r->error = msg != NULL ? daas_xstrdup(msg) : NULL;
     r->abort_function = fn != NULL ? daas_xstrdup(fn) : NULL;
+    /* ExecutionFailureStatus::FunctionNotFound, as its Debug ("FunctionNotFound in command
+     * 0") or Display ("Function Not Found.") text */
+    r->function_not_found = !r->has_abort_code && msg != NULL &&
+                            (strncmp(msg, "FunctionNotFound", 16) == 0 ||
+                             strncmp(msg, "Function Not Found", 18) == 0);
     return DAAS_OK;
 }
 

@@ -230,6 +230,12 @@ static const char *const SCHEDULING_ABORTS[] = {NULL,          "EStaleEnclave", 
 static const char *const NITRO_ABORTS[] = {"ENotSupportedError", "EParseError", "EVerifyError",
                                            "EInvalidPCRsError"};
 
+static const char *const POLICY_ABORTS[] = {
+    NULL,          "ENotAdmin", "EBadParams", "EInsufficientStake", "ENotAllowed",
+    "EOutsideWindow", "EUsageLimit", "EWrongId", "EBadTicket", "ETicketExpired"};
+/* the Seal package's key_server (specs/seal.md §7.1) */
+static const char *const KEY_SERVER_ABORTS[] = {NULL, "EInvalidKeyType", "EInvalidVersion",
+                                                "EInvalidServerType"};
 #define ABORTS(t) {t, sizeof(t) / sizeof(*(t))}
 static const struct {
     const char *module;
@@ -241,6 +247,7 @@ static const struct {
     {"staking", ABORTS(STAKING_ABORTS)},       {"registry", ABORTS(REGISTRY_ABORTS)},
     {"enclave", ABORTS(ENCLAVE_ABORTS)},       {"scheduling", ABORTS(SCHEDULING_ABORTS)},
     {"nitro_attestation", ABORTS(NITRO_ABORTS)},
+    {"secret_policy", ABORTS(POLICY_ABORTS)},  {"key_server", ABORTS(KEY_SERVER_ABORTS)},
 };
 
 const char *daas_pkg_abort_name(const char *module, uint64_t code)
@@ -253,8 +260,8 @@ const char *daas_pkg_abort_name(const char *module, uint64_t code)
     for (size_t i = 0; i < sizeof ABORT_TABLES / sizeof *ABORT_TABLES; i++)
         if (strcmp(m, ABORT_TABLES[i].module) == 0)
             return code < ABORT_TABLES[i].codes.n ? ABORT_TABLES[i].codes.names[code] : NULL;
-    if (strcmp(m, "secret_policy") == 0 && code == 0)
-        return "ENotImplemented";
+    if (strcmp(m, "time") == 0 && code == 93492) /* the Seal package's staleness check */
+        return "EStaleFullnode";
     return NULL;
 }
 

@@ -97,7 +97,7 @@ const char *daas_pkg_role_name(int role);
 DAAS_MUST_USE int daas_pkg_role_parse(const char *s, int *role, daas_err *err);
 
 /* The name of an abort code of a daas module (staking, registry, enclave, scheduling,
- * secret_policy) or of 0x2::nitro_attestation ("ELocked", "ENotNode", "EVerifyError"), or NULL
+ * secret_policy), of the Seal package (key_server, time) or of 0x2::nitro_attestation ("ELocked", "ENotNode", "EVerifyError"), or NULL
  * when unknown. module may be the short name or "0x…::staking". */
 const char *daas_pkg_abort_name(const char *module, uint64_t code);
 

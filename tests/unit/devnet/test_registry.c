@@ -1,8 +1,8 @@
 /*
- * test_registry.c: the executable specification of move/README.md "registry" and of the
- * skeleton modules on the development chain: register_node (node role, name rules, taken
- * names, re-registration), set_status (every check in order), the table entries read back as
- * dynamic fields (short and long key type), the events, and the skeletons' ENotImplemented.
+ * test_registry.c: the executable specification of move/README.md "registry" on the
+ * development chain: register_node (node role, name rules, taken names, re-registration),
+ * set_status (every check in order), the table entries read back as dynamic fields (short and
+ * long key type), the events (secret_policy, once a skeleton here: test_policy.c).
  *
  * Owns:   one chain per test in a temporary directory (devnet_test.h), removed at the end.
  */
@@ -248,48 +248,6 @@ static void test_slashed_node(void **state)
     dt_chain_fini(&c);
 }
 
-/* Every skeleton entry function checks its arguments, then aborts with 0. */
-static void test_skeletons(void **state)
-{
-    dt_chain c;
-    dt_ptb p;
-    uint8_t addrs[1 + 64] = {2};
-    const daas_sui_key *admin;
-    (void)state;
-    dt_chain_init(&c, 0);
-    admin = daas_devnet_publisher(c.d);
-    dt_admin_ptb(&c, &p);
-    daas_sui_arg cp[5] = {dt_u64(&p, 1), dt_pure(&p, addrs, sizeof(addrs)), dt_u64(&p, 0),
-                          dt_u64(&p, 9), dt_u64(&p, 3)};
-    dt_call(&p, c.pkg, "secret_policy", "create_policy", cp, 5);
-    dt_aborts(c.d, &p, admin, c.pkg_hex, "secret_policy", "create_policy", 0);
-    /* a vector<address> of the wrong length */
-    dt_admin_ptb(&c, &p);
-    daas_sui_arg cp2[5] = {dt_u64(&p, 1), dt_pure(&p, addrs, 40), dt_u64(&p, 0), dt_u64(&p, 9),
-                           dt_u64(&p, 3)};
-    dt_call(&p, c.pkg, "secret_policy", "create_policy", cp2, 5);
-    dt_fails(c.d, &p, admin, "CommandArgumentError { arg_idx: 1, kind: InvalidBCSBytes }");
-    /* the policy the others need cannot exist yet: anything else is a type mismatch */
-    static const struct {
-        const char *m, *f;
-        size_t obj;
-        size_t n;
-    } calls[] = {{"secret_policy", "request_access", 0, 1},
-                 {"secret_policy", "seal_approve", 1, 2}};
-    for (size_t i = 0; i < 2; i++) {
-        dt_admin_ptb(&c, &p);
-        daas_sui_arg a[5];
-        for (size_t j = 0; j < calls[i].n; j++)
-            a[j] = j == calls[i].obj ? dt_shared(&p, c.pool, 1, true) : dt_vec(&p, "x", 1);
-        dt_call(&p, c.pkg, calls[i].m, calls[i].f, a, calls[i].n);
-        char *want = daas_xasprintf("CommandArgumentError { arg_idx: %zu, kind: TypeMismatch }",
-                                    calls[i].obj);
-        dt_fails(c.d, &p, admin, want);
-        daas_free(want);
-    }
-    dt_chain_fini(&c);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -298,7 +256,6 @@ int main(void)
         cmocka_unit_test(test_taken_and_reregister),
         cmocka_unit_test(test_set_status),
         cmocka_unit_test(test_slashed_node),
-        cmocka_unit_test(test_skeletons),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -113,7 +113,9 @@ static void test_abort_names(void **state)
     assert_string_equal(daas_pkg_abort_name("0x1::enclave", 4), "EDebugNotAllowed");
     assert_string_equal(daas_pkg_abort_name("scheduling", 4), "ESeqGap");
     assert_string_equal(daas_pkg_abort_name("0x2::nitro_attestation", 2), "EVerifyError");
-    assert_string_equal(daas_pkg_abort_name("secret_policy", 0), "ENotImplemented");
+    assert_null(daas_pkg_abort_name("secret_policy", 0));
+    assert_string_equal(daas_pkg_abort_name("secret_policy", 6), "EUsageLimit");
+    assert_string_equal(daas_pkg_abort_name("0x5ea1::time", 93492), "EStaleFullnode");
     assert_null(daas_pkg_abort_name("coin", 1));
     assert_null(daas_pkg_abort_name(NULL, 1));
 }

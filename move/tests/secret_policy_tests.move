@@ -1,0 +1,165 @@
+/// Unit tests of `secret_policy` (move/README.md "`secret_policy`"): create / update, every
+/// rule of request_access and seal_approve with its abort code, usage counting and ticket
+/// expiry. The devnet's tests/unit/devnet/test_policy.c checks the same rules natively.
+#[test_only]
+module daas::secret_policy_tests;
+
+use daas::secret_policy::{Self, DecryptionPolicy, AccessTicket};
+use daas::staking::Pool;
+use daas::test_utils as tu;
+use sui::clock::{Self, Clock};
+use sui::test_scenario::{Self as ts, Scenario};
+
+const NODE: address = @0xA11CE;
+const OTHER: address = @0xB0B;
+const HOUR: u64 = 3_600_000;
+
+/// A published package, NODE staked 5 SUI (viewer), and a clock at 1000 ms.
+fun setup(): (Scenario, Clock) {
+    let mut sc = tu::publish();
+    tu::stake(&mut sc, NODE, 5 * tu::sui(), 1);
+    sc.next_tx(tu::admin());
+    let mut clock = clock::create_for_testing(sc.ctx());
+    clock.set_for_testing(1000);
+    (sc, clock)
+}
+
+fun create(sc: &mut Scenario, stake: u64, nodes: vector<address>, before: u64, after: u64, max: u64) {
+    sc.next_tx(tu::admin());
+    secret_policy::create_policy(stake, nodes, before, after, max, HOUR, sc.ctx());
+}
+
+fun request(sc: &mut Scenario, who: address, clock: &Clock) {
+    sc.next_tx(who);
+    let mut policy = sc.take_shared<DecryptionPolicy>();
+    let pool = sc.take_shared<Pool>();
+    secret_policy::request_access(&mut policy, &pool, clock, sc.ctx());
+    ts::return_shared(policy);
+    ts::return_shared(pool);
+}
+
+/// seal_approve by `who` (holding a ticket) for identity policy id || suffix.
+fun approve(sc: &mut Scenario, who: address, clock: &Clock, good_id: bool) {
+    sc.next_tx(who);
+    let policy = sc.take_shared<DecryptionPolicy>();
+    let pool = sc.take_shared<Pool>();
+    let ticket = sc.take_from_sender<AccessTicket>();
+    let mut id = if (good_id) object::id(&policy).to_bytes() else tu::bytes(32);
+    id.push_back(7);
+    secret_policy::seal_approve(id, &policy, &ticket, &pool, clock, sc.ctx());
+    sc.return_to_sender(ticket);
+    ts::return_shared(policy);
+    ts::return_shared(pool);
+}
+
+fun finish(sc: Scenario, clock: Clock) {
+    clock.destroy_for_testing();
+    ts::end(sc);
+}
+
+#[test]
+fun request_and_approve() {
+    let (mut sc, clock) = setup();
+    create(&mut sc, tu::sui(), vector[NODE], 0, 0, 2);
+    request(&mut sc, NODE, &clock);
+    sc.next_tx(NODE);
+    let ticket = sc.take_from_sender<AccessTicket>();
+    assert!(secret_policy::ticket_holder(&ticket) == NODE);
+    assert!(secret_policy::ticket_expires_ms(&ticket) == 1000 + HOUR);
+    sc.return_to_sender(ticket);
+    let policy = sc.take_shared<DecryptionPolicy>();
+    assert!(secret_policy::uses(&policy) == 1);
+    ts::return_shared(policy);
+    approve(&mut sc, NODE, &clock, true);
+    finish(sc, clock);
+}
+
+#[test, expected_failure(abort_code = secret_policy::EBadParams)]
+fun bad_window() {
+    let (mut sc, clock) = setup();
+    create(&mut sc, 0, vector[], 10, 10, 0);
+    finish(sc, clock);
+}
+
+#[test, expected_failure(abort_code = secret_policy::ENotAdmin)]
+fun update_by_other() {
+    let (mut sc, clock) = setup();
+    create(&mut sc, 0, vector[], 0, 0, 0);
+    sc.next_tx(OTHER);
+    let mut policy = sc.take_shared<DecryptionPolicy>();
+    secret_policy::update_policy(&mut policy, 0, vector[], 0, 0, 0, HOUR, sc.ctx());
+    ts::return_shared(policy);
+    finish(sc, clock);
+}
+
+#[test, expected_failure(abort_code = secret_policy::EInsufficientStake)]
+fun request_without_stake() {
+    let (mut sc, clock) = setup();
+    create(&mut sc, tu::sui(), vector[], 0, 0, 0);
+    request(&mut sc, OTHER, &clock);
+    finish(sc, clock);
+}
+
+#[test, expected_failure(abort_code = secret_policy::ENotAllowed)]
+fun request_not_listed() {
+    let (mut sc, clock) = setup();
+    create(&mut sc, 0, vector[OTHER], 0, 0, 0);
+    request(&mut sc, NODE, &clock);
+    finish(sc, clock);
+}
+
+#[test, expected_failure(abort_code = secret_policy::EOutsideWindow)]
+fun request_too_early() {
+    let (mut sc, clock) = setup();
+    create(&mut sc, 0, vector[], 2000, 0, 0);
+    request(&mut sc, NODE, &clock);
+    finish(sc, clock);
+}
+
+#[test, expected_failure(abort_code = secret_policy::EUsageLimit)]
+fun request_past_limit() {
+    let (mut sc, clock) = setup();
+    create(&mut sc, 0, vector[], 0, 0, 1);
+    request(&mut sc, NODE, &clock);
+    request(&mut sc, NODE, &clock);
+    finish(sc, clock);
+}
+
+#[test, expected_failure(abort_code = secret_policy::EWrongId)]
+fun approve_wrong_id() {
+    let (mut sc, clock) = setup();
+    create(&mut sc, 0, vector[], 0, 0, 0);
+    request(&mut sc, NODE, &clock);
+    approve(&mut sc, NODE, &clock, false);
+    finish(sc, clock);
+}
+
+#[test, expected_failure(abort_code = secret_policy::ETicketExpired)]
+fun approve_expired() {
+    let (mut sc, mut clock) = setup();
+    create(&mut sc, 0, vector[], 0, 0, 0);
+    request(&mut sc, NODE, &clock);
+    clock.set_for_testing(1000 + HOUR);
+    approve(&mut sc, NODE, &clock, true);
+    finish(sc, clock);
+}
+
+#[test, expected_failure(abort_code = secret_policy::EBadTicket)]
+fun approve_ticket_of_other_policy() {
+    let (mut sc, clock) = setup();
+    create(&mut sc, 0, vector[], 0, 0, 0);
+    request(&mut sc, NODE, &clock);
+    // a second policy: NODE's ticket is not for it
+    create(&mut sc, 0, vector[], 0, 0, 0);
+    sc.next_tx(NODE);
+    let ticket = sc.take_from_sender<AccessTicket>();
+    let pool = sc.take_shared<Pool>();
+    let other_id = ts::most_recent_id_shared<DecryptionPolicy>().destroy_some();
+    assert!(other_id != secret_policy::ticket_policy(&ticket));
+    let policy = sc.take_shared_by_id<DecryptionPolicy>(other_id);
+    secret_policy::seal_approve(other_id.to_bytes(), &policy, &ticket, &pool, &clock, sc.ctx());
+    ts::return_shared(policy);
+    ts::return_shared(pool);
+    sc.return_to_sender(ticket);
+    finish(sc, clock);
+}
