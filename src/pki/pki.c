@@ -382,19 +382,15 @@ bool daas_pki_peer_identity(SSL *ssl, char *cn, size_t cn_len, char (*orgs)[128]
     return true;
 }
 
-int daas_pki_issue_client(daas_pki *p, const char *cn, const char *const *orgs, size_t norgs,
-                          const char *cert_path, const char *key_path, daas_err *err)
+/* Issues a leaf lf with a fresh key; writes key (0600) and certificate. */
+static int issue(daas_pki *p, const daas_pki__leaf *lf, const char *cert_path,
+                 const char *key_path, daas_err *err)
 {
-    daas_pki__leaf lf = {.cn = cn, .orgs = orgs, .norgs = orgs != NULL ? norgs : 0,
-                         .days = DAAS_PKI_LEAF_DAYS};
     EVP_PKEY *key = NULL;
     X509 *crt = NULL;
-
-    if (cn == NULL || cn[0] == '\0')
-        return daas_fail(err, DAAS_EINVAL, "client certificate needs a common name");
     int rc = daas_pki__new_key(&key, err);
     if (rc == DAAS_OK)
-        rc = daas_pki__new_leaf(p->ca, p->ca_key, key, &lf, &crt, err);
+        rc = daas_pki__new_leaf(p->ca, p->ca_key, key, lf, &crt, err);
     if (rc == DAAS_OK)
         rc = daas_pki__save_key(key, key_path, err);
     if (rc == DAAS_OK)
@@ -402,6 +398,32 @@ int daas_pki_issue_client(daas_pki *p, const char *cn, const char *const *orgs, 
     X509_free(crt);
     EVP_PKEY_free(key);
     return rc;
+}
+
+int daas_pki_issue_client(daas_pki *p, const char *cn, const char *const *orgs, size_t norgs,
+                          const char *cert_path, const char *key_path, daas_err *err)
+{
+    daas_pki__leaf lf = {.cn = cn, .orgs = orgs, .norgs = orgs != NULL ? norgs : 0,
+                         .days = DAAS_PKI_LEAF_DAYS};
+    if (cn == NULL || cn[0] == '\0')
+        return daas_fail(err, DAAS_EINVAL, "client certificate needs a common name");
+    return issue(p, &lf, cert_path, key_path, err);
+}
+
+int daas_pki_issue_server(daas_pki *p, const char *cn, const char *const *sans, size_t nsans,
+                          const char *cert_path, const char *key_path, daas_err *err)
+{
+    if (cn == NULL || cn[0] == '\0' || nsans == 0 || nsans > 16)
+        return daas_fail(err, DAAS_EINVAL, "server certificate needs a name and 1..16 SANs");
+    daas_pki__san parsed[16];
+    for (size_t i = 0; i < nsans; i++) {
+        int rc = daas_pki__san_parse(sans[i], &parsed[i], err);
+        if (rc != DAAS_OK)
+            return rc;
+    }
+    daas_pki__leaf lf = {.cn = cn, .sans = parsed, .nsans = nsans, .server = true,
+                         .days = DAAS_PKI_LEAF_DAYS};
+    return issue(p, &lf, cert_path, key_path, err);
 }
 
 const char *daas_pki_ca_path(const daas_pki *p)

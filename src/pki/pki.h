@@ -59,6 +59,12 @@ DAAS_MUST_USE int daas_pki_issue_client(daas_pki *p, const char *cn, const char 
                                         size_t norgs, const char *cert_path,
                                         const char *key_path, daas_err *err);
 
+/* Issues a server certificate signed by the CA for the SANs (DNS names or IP literals,
+ * 1..16), e.g. for the --dev key servers. Key 0600. */
+DAAS_MUST_USE int daas_pki_issue_server(daas_pki *p, const char *cn, const char *const *sans,
+                                        size_t nsans, const char *cert_path,
+                                        const char *key_path, daas_err *err);
+
 /* Writes a kubeconfig at path (0600) whose user runs an exec credential plugin: argv[0] is
  * the command, the rest its arguments (NULL-terminated). Cluster, context and user are all
  * called name; the cluster CA is embedded. */
