@@ -27,13 +27,14 @@ struct daas_devnet_node {
 
 static int write_chain_file(daas_devnet_node *n, const daas_devnet_node_opts *o, daas_err *err)
 {
-    daas_sui_chain c = {.has_package = true, .dev = true};
+    daas_sui_chain c = {.has_package = true, .has_seal_package = true, .dev = true};
     snprintf(c.url, sizeof c.url, "%s", n->url);
     snprintf(c.faucet, sizeof c.faucet, "%.*s/v2/gas", (int)(strlen(n->url) - strlen("/graphql")),
              n->url);
     if (o->tls != NULL && o->ca_path != NULL)
         snprintf(c.ca, sizeof c.ca, "%s", o->ca_path);
     daas_devnet_package(n->chain, c.package);
+    daas_devnet_seal_package(n->chain, c.seal_package);
     return daas_sui_chain_write(n->chain_file, &c, err);
 }
 

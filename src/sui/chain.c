@@ -66,6 +66,7 @@ static int load_file(const char *path, daas_sui_chain *out, daas_err *err)
     const char *ca = opt_string(root, "ca");
     const char *faucet = opt_string(root, "faucet");
     const char *pkg = opt_string(root, "package");
+    const char *seal = opt_string(root, "seal_package");
     if (!json_is_object(root) || url == NULL || !is_url(url))
         rc = daas_fail(err, DAAS_EINVAL, "chain: %s has no http(s) \"url\"", path);
     if (rc == DAAS_OK)
@@ -77,6 +78,10 @@ static int load_file(const char *path, daas_sui_chain *out, daas_err *err)
     if (rc == DAAS_OK && pkg) {
         rc = daas_sui_address_parse(pkg, out->package, err);
         out->has_package = rc == DAAS_OK;
+    }
+    if (rc == DAAS_OK && seal) {
+        rc = daas_sui_address_parse(seal, out->seal_package, err);
+        out->has_seal_package = rc == DAAS_OK;
     }
     out->dev = json_is_true(json_object_get(root, "dev"));
     json_decref(root);
@@ -108,11 +113,13 @@ int daas_sui_chain_resolve(const char *arg, const char *package, daas_sui_chain 
 
 int daas_sui_chain_write(const char *path, const daas_sui_chain *c, daas_err *err)
 {
-    char pkg[DAAS_SUI_ADDRESS_HEX_LEN + 1];
+    char pkg[DAAS_SUI_ADDRESS_HEX_LEN + 1], seal[DAAS_SUI_ADDRESS_HEX_LEN + 1];
     daas_sui_address_hex(c->package, pkg);
-    json_t *root = json_pack("{s:s, s:s?, s:s?, s:s?, s:b}", "url", c->url, "ca",
+    daas_sui_address_hex(c->seal_package, seal);
+    json_t *root = json_pack("{s:s, s:s?, s:s?, s:s?, s:s?, s:b}", "url", c->url, "ca",
                              c->ca[0] ? c->ca : NULL, "faucet", c->faucet[0] ? c->faucet : NULL,
-                             "package", c->has_package ? pkg : NULL, "dev", c->dev);
+                             "package", c->has_package ? pkg : NULL, "seal_package",
+                             c->has_seal_package ? seal : NULL, "dev", c->dev);
     if (root == NULL)
         return daas_fail(err, DAAS_EINTERNAL, "chain: cannot render %s", path);
     char *tmp = daas_xasprintf("%s.tmp", path);

@@ -5,7 +5,8 @@
  * Owns:   daas_sui_chain (plain value) and the chain file format:
  *           {"url": "https://127.0.0.1:9125/graphql", "ca": "/path/ca.crt" | null,
  *            "faucet": "https://127.0.0.1:9125/v2/gas" | null, "package": "0x…" | null,
- *            "dev": true|false}
+ *            "seal_package": "0x…" | null, "dev": true|false}
+ *         ("seal_package": Mysten's Seal package, key_server and time; the devnet's twin)
  *         and the faucet request (the Sui faucet's POST /v2/gas).
  * Invariants: a resolved chain always has an http(s) URL; "dev" is true only for the devnet,
  *         and everything that acts on a dev chain says so.
@@ -27,7 +28,9 @@ typedef struct daas_sui_chain {
     char faucet[512]; /* faucet endpoint ("" = none known) */
     bool has_package;
     uint8_t package[DAAS_SUI_ADDRESS_LEN]; /* the daas package */
-    bool dev;                              /* the development chain */
+    bool has_seal_package;
+    uint8_t seal_package[DAAS_SUI_ADDRESS_LEN]; /* the Seal package (key_server, time) */
+    bool dev;                                   /* the development chain */
 } daas_sui_chain;
 
 /*

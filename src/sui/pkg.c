@@ -61,6 +61,73 @@ char *daas_pkg__type_of(const uint8_t package[DAAS_SUI_ADDRESS_LEN], const char 
 
 /* ---- discovery and reads ---- */
 
+/* A JSON array of integers 0..255 into b. */
+static bool array_bytes(const json_t *v, daas_buf *b)
+{
+    size_t i;
+    json_t *e;
+    json_array_foreach(v, i, e)
+    {
+        json_int_t x = json_integer_value(e);
+        uint8_t byte = (uint8_t)x;
+        if (!json_is_integer(e) || x < 0 || x > 255 || daas_buf_append(b, &byte, 1) != DAAS_OK)
+            return false;
+    }
+    return true;
+}
+
+int daas_pkg__field_bytes(const json_t *obj, const char *key, const char *what, uint8_t *out,
+                          size_t len, daas_err *err)
+{
+    const json_t *v = json_object_get(obj, key);
+    daas_buf b;
+    bool ok;
+    daas_buf_init(&b, DAAS_PKG__BYTES_MAX);
+    if (json_is_string(v))
+        ok = daas_base64_decode(json_string_value(v), json_string_length(v), &b) == DAAS_OK;
+    else
+        ok = json_is_array(v) && array_bytes(v, &b);
+    ok = ok && b.len == len;
+    if (ok)
+        memcpy(out, b.data, len);
+    daas_buf_fini(&b);
+    return ok ? DAAS_OK : daas_pkg__bad_field(err, what, key);
+}
+
+int daas_pkg__check_id(const json_t *obj, const char *what,
+                       const uint8_t id[DAAS_SUI_ADDRESS_LEN], daas_err *err)
+{
+    uint8_t got[DAAS_SUI_ADDRESS_LEN];
+    int rc = daas_pkg__field_addr(obj, "id", what, got, err);
+    if (rc == DAAS_OK && memcmp(got, id, DAAS_SUI_ADDRESS_LEN) != 0)
+        rc = daas_pkg__bad_field(err, what, "id");
+    return rc;
+}
+
+int daas_pkg__created_id(const uint8_t package[DAAS_SUI_ADDRESS_LEN],
+                         const daas_sui_exec_result *r, const char *module, const char *name,
+                         uint8_t id_out[DAAS_SUI_ADDRESS_LEN], daas_err *err)
+{
+    char *want = daas_pkg__type_of(package, module, name);
+    char *suffix = daas_xasprintf("::%s::%s", module, name);
+    size_t sl = strlen(suffix);
+    bool found = false;
+    for (size_t i = 0; !found && i < r->n_created; i++) {
+        const char *t = r->created[i].type;
+        /* the full type, or the type in another address form ending the same way */
+        found = t != NULL && (strcmp(t, want) == 0 ||
+                              (strlen(t) > sl && strcmp(t + strlen(t) - sl, suffix) == 0));
+        if (found)
+            memcpy(id_out, r->created[i].id, DAAS_SUI_ADDRESS_LEN);
+    }
+    int rc = found ? DAAS_OK
+                   : daas_fail(err, DAAS_EREMOTE, "transaction %s succeeded but created no %s",
+                               r->digest, name);
+    daas_free(suffix);
+    daas_free(want);
+    return rc;
+}
+
 int daas_pkg__find_one(daas_sui_client *c, const char *type, uint8_t id[DAAS_SUI_ADDRESS_LEN],
                        uint64_t *isv, json_t **json, int *found, daas_err *err)
 {
@@ -267,18 +334,25 @@ const char *daas_pkg_abort_name(const char *module, uint64_t code)
 
 /* ---- transactions ---- */
 
-/* Prepares, signs and executes b; spend is what b splits off the gas coin. */
-/* Ends b with the call module::fn(args) of the package and runs it as key. */
+int daas_pkg__call_run(daas_sui_client *c, const daas_sui_key *key, daas_sui_ptbb *b,
+                       const uint8_t package[DAAS_SUI_ADDRESS_LEN], const char *module,
+                       const char *fn, const daas_sui_arg *args, size_t n, uint64_t spend,
+                       daas_sui_exec_result *result, daas_err *err)
+{
+    daas_sui_tx_opts o = {.spend = spend, .abort_name = daas_pkg_abort_name};
+    int rc = daas_sui_ptbb_move_call(b, package, module, fn, NULL, 0, args, n, NULL, err);
+    if (rc == DAAS_OK)
+        rc = daas_sui_tx_run(c, key, b, &o, result, err);
+    return rc;
+}
+
+/* daas_pkg__call_run into the daas package. */
 static int call_run(daas_sui_client *c, const daas_sui_key *key, daas_sui_ptbb *b,
                     const daas_pkg *pkg, const char *module, const char *fn,
                     const daas_sui_arg *args, size_t n, uint64_t spend,
                     daas_sui_exec_result *result, daas_err *err)
 {
-    daas_sui_tx_opts o = {.spend = spend, .abort_name = daas_pkg_abort_name};
-    int rc = daas_sui_ptbb_move_call(b, pkg->package, module, fn, NULL, 0, args, n, NULL, err);
-    if (rc == DAAS_OK)
-        rc = daas_sui_tx_run(c, key, b, &o, result, err);
-    return rc;
+    return daas_pkg__call_run(c, key, b, pkg->package, module, fn, args, n, spend, result, err);
 }
 
 int daas_pkg_stake(daas_sui_client *c, const daas_sui_key *key, const daas_pkg *pkg,

@@ -10,7 +10,8 @@
  *   - every field of an object read from the chain is checked (type, presence, length): a
  *     missing or malformed one is DAAS_EREMOTE naming the object and the field;
  *   - vector<u8> fields are read as Sui GraphQL renders them in contents.json (a Base64
- *     string; the devnet does the same) and, for older servers, as a JSON array of bytes;
+ *     string; the devnet does the same) and, for older servers, as a JSON array of bytes
+ *     (daas_pkg__field_bytes);
  *   - u64 fields as decimal strings or JSON integers (daas_json_u64);
  *   - shared objects are passed with the mutability of the Move signature: update_config
  *     &mut EnclaveConfig; register &EnclaveConfig and &Clock; commit_batch &mut Ledger,
@@ -31,47 +32,12 @@
 
 #define LIST_PAGE 50
 #define LIST_MAX 10000u
-#define BYTES_MAX 1024 /* longest vector<u8> field read here (before the exact-length check) */
 
 static const uint8_t FRAMEWORK[DAAS_SUI_ADDRESS_LEN] = {[31] = 2};
 static const uint8_t CLOCK[DAAS_SUI_ADDRESS_LEN] = {[31] = 6};
 #define CLOCK_ISV 1 /* the Clock 0x6 is shared at version 1 */
 
 /* ---- JSON fields ---- */
-
-/* A JSON array of integers 0..255 into b. */
-static bool array_bytes(const json_t *v, daas_buf *b)
-{
-    size_t i;
-    json_t *e;
-    json_array_foreach(v, i, e)
-    {
-        json_int_t x = json_integer_value(e);
-        uint8_t byte = (uint8_t)x;
-        if (!json_is_integer(e) || x < 0 || x > 255 || daas_buf_append(b, &byte, 1) != DAAS_OK)
-            return false;
-    }
-    return true;
-}
-
-/* A vector<u8> field of exactly len bytes (Base64 string or byte array) into out. */
-static int field_bytes(const json_t *obj, const char *key, const char *what, uint8_t *out,
-                       size_t len, daas_err *err)
-{
-    const json_t *v = json_object_get(obj, key);
-    daas_buf b;
-    bool ok;
-    daas_buf_init(&b, BYTES_MAX);
-    if (json_is_string(v))
-        ok = daas_base64_decode(json_string_value(v), json_string_length(v), &b) == DAAS_OK;
-    else
-        ok = json_is_array(v) && array_bytes(v, &b);
-    ok = ok && b.len == len;
-    if (ok)
-        memcpy(out, b.data, len);
-    daas_buf_fini(&b);
-    return ok ? DAAS_OK : daas_pkg__bad_field(err, what, key);
-}
 
 static int field_bool(const json_t *obj, const char *key, const char *what, bool *out,
                       daas_err *err)
@@ -81,17 +47,6 @@ static int field_bool(const json_t *obj, const char *key, const char *what, bool
         return daas_pkg__bad_field(err, what, key);
     *out = json_is_true(v);
     return DAAS_OK;
-}
-
-/* The json's "id" must be the object's own id. */
-static int check_id(const json_t *obj, const char *what, const uint8_t id[DAAS_SUI_ADDRESS_LEN],
-                    daas_err *err)
-{
-    uint8_t got[DAAS_SUI_ADDRESS_LEN];
-    int rc = daas_pkg__field_addr(obj, "id", what, got, err);
-    if (rc == DAAS_OK && memcmp(got, id, DAAS_SUI_ADDRESS_LEN) != 0)
-        rc = daas_pkg__bad_field(err, what, "id");
-    return rc;
 }
 
 /* ---- the objects ---- */
@@ -106,7 +61,7 @@ int daas_pkg__parse_config(const daas_sui_object *o, daas_pkg_enclave_config *ou
     int rc;
     memset(&c, 0, sizeof c);
     memcpy(c.id, o->ref.id, DAAS_SUI_ADDRESS_LEN);
-    TRY(check_id(o->json, what, c.id, err));
+    TRY(daas_pkg__check_id(o->json, what, c.id, err));
     if (!json_is_string(name) || json_string_length(name) > DAAS_PKG_CONFIG_NAME_MAX ||
         strlen(json_string_value(name)) != json_string_length(name)) {
         rc = daas_pkg__bad_field(err, what, "name");
@@ -114,7 +69,7 @@ int daas_pkg__parse_config(const daas_sui_object *o, daas_pkg_enclave_config *ou
     }
     memcpy(c.name, json_string_value(name), json_string_length(name));
     for (int i = 0; i < 3; i++)
-        TRY(field_bytes(o->json, PCRS[i], what, c.pcr[i], DAAS_PKG_PCR_LEN, err));
+        TRY(daas_pkg__field_bytes(o->json, PCRS[i], what, c.pcr[i], DAAS_PKG_PCR_LEN, err));
     TRY(field_bool(o->json, "allow_debug", what, &c.allow_debug, err));
     TRY(daas_pkg__field_u64(o->json, "version", what, &c.version, err));
     *out = c;
@@ -133,10 +88,10 @@ int daas_pkg__parse_enclave(const daas_sui_object *o, daas_pkg_enclave *out, daa
     if (o->owner_kind != DAAS_SUI_OWNER_SHARED)
         return daas_fail(err, DAAS_EREMOTE, "daas package: an Enclave that is not shared");
     e.isv = o->initial_shared_version;
-    TRY(check_id(o->json, what, e.id, err));
+    TRY(daas_pkg__check_id(o->json, what, e.id, err));
     TRY(daas_pkg__field_addr(o->json, "config", what, e.config, err));
     TRY(daas_pkg__field_u64(o->json, "config_version", what, &e.config_version, err));
-    TRY(field_bytes(o->json, "public_key", what, e.public_key, DAAS_PKG_ENCLAVE_PK_LEN, err));
+    TRY(daas_pkg__field_bytes(o->json, "public_key", what, e.public_key, DAAS_PKG_ENCLAVE_PK_LEN, err));
     TRY(daas_pkg__field_addr(o->json, "owner", what, e.owner, err));
     TRY(daas_pkg__field_u64(o->json, "registered_epoch", what, &e.registered_epoch, err));
     TRY(daas_pkg__field_u64(o->json, "next_seq", what, &e.next_seq, err));
@@ -308,42 +263,6 @@ out:
 
 /* ---- transactions ---- */
 
-/* Ends b with the call module::fn(args) of package and runs it as key. */
-static int call_run(daas_sui_client *c, const daas_sui_key *key, daas_sui_ptbb *b,
-                    const uint8_t package[DAAS_SUI_ADDRESS_LEN], const char *module, const char *fn,
-                    const daas_sui_arg *args, size_t n, daas_sui_exec_result *result, daas_err *err)
-{
-    daas_sui_tx_opts o = {.abort_name = daas_pkg_abort_name};
-    int rc = daas_sui_ptbb_move_call(b, package, module, fn, NULL, 0, args, n, NULL, err);
-    if (rc == DAAS_OK)
-        rc = daas_sui_tx_run(c, key, b, &o, result, err);
-    return rc;
-}
-
-/* The id of the object of type <package>::enclave::<name> the transaction created. */
-static int created_id(const daas_pkg *pkg, const daas_sui_exec_result *r, const char *name,
-                      uint8_t id_out[DAAS_SUI_ADDRESS_LEN], daas_err *err)
-{
-    char *want = daas_pkg__type_of(pkg->package, "enclave", name);
-    char *suffix = daas_xasprintf("::enclave::%s", name);
-    size_t sl = strlen(suffix);
-    bool found = false;
-    for (size_t i = 0; !found && i < r->n_created; i++) {
-        const char *t = r->created[i].type;
-        /* the full type, or the type in another address form ending the same way */
-        found = t != NULL && (strcmp(t, want) == 0 ||
-                              (strlen(t) > sl && strcmp(t + strlen(t) - sl, suffix) == 0));
-        if (found)
-            memcpy(id_out, r->created[i].id, DAAS_SUI_ADDRESS_LEN);
-    }
-    int rc = found ? DAAS_OK
-                   : daas_fail(err, DAAS_EREMOTE, "transaction %s succeeded but created no %s",
-                               r->digest, name);
-    daas_free(suffix);
-    daas_free(want);
-    return rc;
-}
-
 /* An admin PTB's first input: the AdminCap of admin_key. */
 static int admin_cap(daas_sui_client *c, const daas_sui_key *admin_key, const daas_pkg *pkg,
                      daas_sui_ptbb *b, daas_sui_arg *a, daas_err *err)
@@ -389,8 +308,9 @@ int daas_pkg_enclave_config_create(daas_sui_client *c, const daas_sui_key *admin
     TRY(admin_cap(c, admin_key, pkg, b, &a[0], err));
     TRY(daas_sui_ptbb_pure_string(b, name, &a[1], err));
     TRY(pcr_args(b, pcr, allow_debug, &a[2], err));
-    TRY(call_run(c, admin_key, b, pkg->package, "enclave", "create_config", a, 6, result, err));
-    rc = created_id(pkg, result, "EnclaveConfig", id_out, err);
+    TRY(daas_pkg__call_run(c, admin_key, b, pkg->package, "enclave", "create_config", a, 6, 0,
+                           result, err));
+    rc = daas_pkg__created_id(pkg->package, result, "enclave", "EnclaveConfig", id_out, err);
 out:
     daas_sui_ptbb_free(&b);
     return rc;
@@ -408,7 +328,8 @@ int daas_pkg_enclave_config_update(daas_sui_client *c, const daas_sui_key *admin
     TRY(admin_cap(c, admin_key, pkg, b, &a[0], err));
     TRY(daas_sui_ptbb_shared(b, sched->config, sched->config_isv, true, &a[1], err));
     TRY(pcr_args(b, pcr, allow_debug, &a[2], err));
-    rc = call_run(c, admin_key, b, pkg->package, "enclave", "update_config", a, 6, result, err);
+    rc = daas_pkg__call_run(c, admin_key, b, pkg->package, "enclave", "update_config", a, 6, 0,
+                            result, err);
 out:
     daas_sui_ptbb_free(&b);
     return rc;
@@ -429,8 +350,9 @@ int daas_pkg_enclave_register(daas_sui_client *c, const daas_sui_key *key, const
     TRY(daas_sui_ptbb_move_call(b, FRAMEWORK, "nitro_attestation", "load_nitro_attestation", NULL,
                                 0, la, 2, &ra[1], err));
     TRY(daas_sui_ptbb_shared(b, sched->config, sched->config_isv, false, &ra[0], err));
-    TRY(call_run(c, key, b, pkg->package, "enclave", "register", ra, 2, result, err));
-    rc = created_id(pkg, result, "Enclave", id_out, err);
+    TRY(daas_pkg__call_run(c, key, b, pkg->package, "enclave", "register", ra, 2, 0, result,
+                           err));
+    rc = daas_pkg__created_id(pkg->package, result, "enclave", "Enclave", id_out, err);
 out:
     daas_sui_ptbb_free(&b);
     return rc;
@@ -455,7 +377,8 @@ int daas_pkg_commit_batch(daas_sui_client *c, const daas_sui_key *key, const daa
     TRY(daas_sui_ptbb_pure_u64(b, count, &a[5], err));
     TRY(daas_sui_ptbb_pure_u64(b, timestamp_ms, &a[6], err));
     TRY(daas_sui_ptbb_pure_bytes(b, DAAS_BYTES(signature, 64), &a[7], err));
-    rc = call_run(c, key, b, pkg->package, "scheduling", "commit_batch", a, 8, result, err);
+    rc = daas_pkg__call_run(c, key, b, pkg->package, "scheduling", "commit_batch", a, 8, 0,
+                            result, err);
 out:
     daas_sui_ptbb_free(&b);
     return rc;
