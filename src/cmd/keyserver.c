@@ -208,6 +208,12 @@ static int run(const ks_opts *o, const sigset_t *set, daas_err *err)
         memcpy(cfg.seal_pkg, s.chain.seal_package, sizeof cfg.seal_pkg);
         cfg.has_seal_pkg = true;
     }
+    uint8_t known[2][DAAS_SEAL_ADDR_LEN];
+    cfg.known_pkgs = known;
+    if (rc == DAAS_OK && s.chain.has_package)
+        memcpy(known[cfg.n_known_pkgs++], s.chain.package, DAAS_SEAL_ADDR_LEN);
+    if (rc == DAAS_OK && cfg.has_seal_pkg)
+        memcpy(known[cfg.n_known_pkgs++], cfg.seal_pkg, DAAS_SEAL_ADDR_LEN);
     if (rc == DAAS_OK && !cfg.has_seal_pkg && o->object_id == NULL)
         rc = daas_fail(err, DAAS_EINVAL, "no Seal package: pass --seal-package 0x...");
     if (rc == DAAS_OK)

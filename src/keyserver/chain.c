@@ -70,6 +70,12 @@ int daas_ks__first_pkg(daas_ks *ks, const uint8_t pkg[DAAS_SEAL_ADDR_LEN],
     daas_sui_object o = {0};
     int rc;
 
+    for (size_t i = 0; i < ks->nknown; i++) {
+        if (memcmp(ks->known[i], pkg, DAAS_SEAL_ADDR_LEN) == 0) {
+            memcpy(first, pkg, DAAS_SEAL_ADDR_LEN);
+            return DAAS_OK;
+        }
+    }
     if (cache_get(ks, pkg, first))
         return DAAS_OK;
     rc = daas_sui_get_object(ks->cfg.client, pkg, &o, err);

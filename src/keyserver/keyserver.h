@@ -36,6 +36,7 @@ typedef struct daas_ks daas_ks;
 #define DAAS_KS_STALENESS_MS 120000u   /* allowed full-node staleness (spec §6.8) */
 #define DAAS_KS_GAS_BUDGET 500000000u  /* dry-run budget (spec §6.8) */
 #define DAAS_KS_RGP_REFRESH_MS 60000   /* reference gas price refresh */
+#define DAAS_KS_KNOWN_PKGS 8
 
 typedef struct daas_ks_config {
     const char *bind;            /* listen address (default 127.0.0.1) */
@@ -48,6 +49,11 @@ typedef struct daas_ks_config {
     bool has_seal_pkg;           /* the chain has a Seal package: run the staleness check */
     uint8_t seal_pkg[DAAS_SEAL_ADDR_LEN];
     uint16_t ttl_max_min;        /* longest certificate TTL accepted (0: 30) */
+    /* Packages known to be published once (their own first version) without asking the
+     * chain: the chain file's daas and Seal packages. The devnet runs them natively and has
+     * no package objects to look up; at most DAAS_KS_KNOWN_PKGS, the rest ignored. */
+    const uint8_t (*known_pkgs)[DAAS_SEAL_ADDR_LEN];
+    size_t n_known_pkgs;
     int64_t (*now_ms)(void);     /* clock seam for tests (NULL: daas_now_ms) */
 } daas_ks_config;
 

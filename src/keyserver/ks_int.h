@@ -47,6 +47,8 @@ struct daas_ks {
     uint8_t pop[DAAS_SEAL_G1_LEN];       /* proof of possession for cfg.object_id */
     daas_http_server *http;              /* the listener */
     pthread_mutex_t mu;                  /* guards pkgs, npkgs, pkg_next, rgp, rgp_at_ms */
+    uint8_t known[DAAS_KS_KNOWN_PKGS][DAAS_SEAL_ADDR_LEN]; /* cfg.known_pkgs, copied */
+    size_t nknown;
     daas_ks__pkg_entry pkgs[DAAS_KS_PKG_CACHE];
     size_t npkgs, pkg_next;              /* used entries; next one to overwrite when full */
     uint64_t rgp;                        /* reference gas price */

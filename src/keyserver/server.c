@@ -140,8 +140,8 @@ static void handle_fetch(daas_ks *ks, const daas_http_req *req, daas_http_resp *
                  syntax ? "parse the request body as JSON"
                         : "deserialize the JSON body into the target type",
                  err.msg);
-        reply_text(ks, resp, syntax ? 400 : 422, text);
         DAAS_INFO(MOD, "fetch_key %d from %s: %s", syntax ? 400 : 422, req->remote, err.msg);
+        reply_text(ks, resp, syntax ? 400 : 422, text);
         return;
     }
     if (!daas_ks__g1_valid(r.enc_key) || daas_seal_pk_check(r.enc_vk, NULL) != DAAS_OK) {
@@ -218,9 +218,10 @@ static void handle(void *arg, const daas_http_req *req, daas_http_resp *resp)
                (post && strcmp(req->path, "/v1/fetch_key") == 0)) {
         e = daas_ks__check_sdk(req);
         if (e != DAAS_SEAL_E_NONE) {
-            reply_error(ks, resp, e, NULL);
+            /* req's strings live until the response is sent: log first */
             DAAS_INFO(MOD, "%s %d %s from %s", req->path, daas_seal_error_http(e),
                       daas_seal_error_name(e), req->remote);
+            reply_error(ks, resp, e, NULL);
         } else if (get) {
             handle_service(ks, req, resp);
         } else {
@@ -245,6 +246,10 @@ int daas_ks_new(const daas_ks_config *cfg, daas_ks **out, daas_err *err)
         return daas_fail(err, DAAS_ECRYPTO, "libsodium initialisation failed");
     ks = daas_xcalloc(1, sizeof *ks);
     ks->cfg = *cfg;
+    for (size_t i = 0; i < cfg->n_known_pkgs && i < DAAS_KS_KNOWN_PKGS; i++)
+        memcpy(ks->known[ks->nknown++], cfg->known_pkgs[i], DAAS_SEAL_ADDR_LEN);
+    ks->cfg.known_pkgs = NULL; /* borrowed: not kept */
+    ks->cfg.n_known_pkgs = 0;
     pthread_mutex_init(&ks->mu, NULL);
     rc = daas_seal_msk_check(ks->cfg.msk, err);
     if (rc == DAAS_OK)
