@@ -4,7 +4,7 @@
  *
  * Owns:   the sub-command table, the flags, reading stdin / --in (capped at 64 MiB), the
  *         binary / hex output, the master-key and DEM-key files (mode 0600), the JSON of
- *         `parse`. `policy` is seal_policy.c's.
+ *         `parse`. `policy` is seal_policy.c's, create-secret/get-secret seal_secret.c's.
  * Not:    any cryptography or the EncryptedObject format (seal/seal.h).
  * Invariants:
  *   - exit 0: done; 1: failure, with one line "daas seal <sub>: <message>" on stderr and
@@ -719,6 +719,20 @@ static const seal_sub subs[] = {
      "the public key of a master key", run_public_key},
 };
 
+/* Sub-commands other files implement, called with argv[0] = their name. seal_secret.c may
+ * be absent from a build (weak: the command then says so). */
+int daas_cmd_seal_secret(int argc, char **argv) __attribute__((weak));
+
+static const struct {
+    const char *name;
+    const char *summary;
+    int (*run)(int argc, char **argv);
+} delegated[] = {
+    {"create-secret", "seal a Secret on the client (JSON for kubectl apply)", daas_cmd_seal_secret},
+    {"get-secret", "open a sealed Secret with keys from the key servers", daas_cmd_seal_secret},
+    {"policy", "decryption policies (see daas seal policy --help)", daas_cmd_seal_policy},
+};
+
 /* One help line per flag, shown for the sub-commands whose row lists its letter. */
 static const struct {
     char c;
@@ -756,8 +770,9 @@ static void usage(FILE *f)
 {
     fprintf(f, "usage: daas seal <command> [flags]\n\ncommands:\n");
     for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++)
-        fprintf(f, "  %-11s %s\n", subs[i].name, subs[i].summary);
-    fprintf(f, "  %-11s %s\n", "policy", "decryption policies (see daas seal policy --help)");
+        fprintf(f, "  %-13s %s\n", subs[i].name, subs[i].summary);
+    for (size_t i = 0; i < sizeof delegated / sizeof delegated[0]; i++)
+        fprintf(f, "  %-13s %s\n", delegated[i].name, delegated[i].summary);
     fprintf(f, "\n`daas seal <command> --help` describes its flags.\n");
 }
 
@@ -781,11 +796,18 @@ static int run_sub(const seal_sub *s, int argc, char **argv)
     return st;
 }
 
-/* `daas seal <sub> ...`: dispatch by table; `policy` is seal_policy.c's. */
+/* `daas seal <sub> ...`: dispatch by table; policy, create-secret and get-secret are other
+ * files' (the `delegated` table). */
 int daas_cmd_seal(int argc, char **argv)
 {
-    if (argc > 1 && strcmp(argv[1], "policy") == 0)
-        return daas_cmd_seal_policy(argc - 1, argv + 1);
+    for (size_t i = 0; argc > 1 && i < sizeof delegated / sizeof delegated[0]; i++) {
+        if (strcmp(argv[1], delegated[i].name) != 0)
+            continue;
+        if (delegated[i].run != NULL)
+            return delegated[i].run(argc - 1, argv + 1);
+        fprintf(stderr, "daas seal %s: not in this build\n", argv[1]);
+        return 1;
+    }
     if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
                      strcmp(argv[1], "help") == 0)) {
         usage(stdout);
