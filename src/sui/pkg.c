@@ -179,7 +179,8 @@ int daas_pkg_discover(daas_sui_client *c, const uint8_t package[DAAS_SUI_ADDRESS
     memcpy(p.package, package, DAAS_SUI_ADDRESS_LEN);
     TRY(daas_pkg__find_shared(c, package, "staking", "Pool", p.pool, &p.pool_isv, &pool, err));
     TRY(daas_pkg__field_addr(json_object_get(pool, "stakes"), "id", "Pool.stakes", p.stakes, err));
-    TRY(daas_pkg__find_shared(c, package, "registry", "Registry", p.registry, &p.registry_isv, NULL, err));
+    TRY(daas_pkg__find_shared(c, package, "registry", "Registry", p.registry, &p.registry_isv,
+                              NULL, err));
     *out = p;
 out:
     json_decref(pool);

@@ -91,7 +91,8 @@ int daas_pkg__parse_enclave(const daas_sui_object *o, daas_pkg_enclave *out, daa
     TRY(daas_pkg__check_id(o->json, what, e.id, err));
     TRY(daas_pkg__field_addr(o->json, "config", what, e.config, err));
     TRY(daas_pkg__field_u64(o->json, "config_version", what, &e.config_version, err));
-    TRY(daas_pkg__field_bytes(o->json, "public_key", what, e.public_key, DAAS_PKG_ENCLAVE_PK_LEN, err));
+    TRY(daas_pkg__field_bytes(o->json, "public_key", what, e.public_key,
+                              DAAS_PKG_ENCLAVE_PK_LEN, err));
     TRY(daas_pkg__field_addr(o->json, "owner", what, e.owner, err));
     TRY(daas_pkg__field_u64(o->json, "registered_epoch", what, &e.registered_epoch, err));
     TRY(daas_pkg__field_u64(o->json, "next_seq", what, &e.next_seq, err));
