@@ -197,7 +197,8 @@ async function runConfig(sdk, pool, cfg) {
     const want = toHex(s.uskEl.toBytes());
     const got = daasOk(['derive-key', '--master-key-hex', s.mskHex, '--package-id', m.packageId, '--id', m.id], null, 'derive-key').toString().trim();
     check(got === want, `derive-key: daas ${got}, SDK ${want}`);
-    check(sdk.BonehFranklinBLS12381Services.verifyUserSecretKey(s.uskEl, toHex(fromHex(m.packageId)) + m.id, s.pk), 'SDK usk does not verify');
+    if (s === m.servers[0]) // two pairings in JS: once per configuration is enough
+      check(sdk.BonehFranklinBLS12381Services.verifyUserSecretKey(s.uskEl, toHex(fromHex(m.packageId)) + m.id, s.pk), 'SDK usk does not verify');
     usks.set(s.objectId, got);
     stats.derive++;
   }
@@ -235,15 +236,15 @@ async function runConfig(sdk, pool, cfg) {
   check(Buffer.compare(Buffer.from(pt), plaintext) === 0, 'daas object, SDK decrypt: plaintext differs');
   stats.daasToSdk++;
 
-  // (d) tampering, both directions (every kind for the SDK's objects, one random kind per
-  // object for daas: daas is cheap, the SDK is slow)
+  // (d) tampering, both directions (every kind for the SDK's objects; for daas's objects one
+  // kind per configuration, in turn, so every kind is covered: the SDK is slow)
   for (const [name, mutate] of tamperings(sdk, sdk.EncryptedObject.parse(sdkObj))) {
     const bad = sdk.EncryptedObject.serialize(mutate()).toBytes();
     daasFails(['decrypt', ...ksFlags(m.servers), ...dkFlags(few, usks)], Buffer.from(bad), `SDK object with a tampered ${name}`);
     stats.tamperDaas++;
   }
   const kinds = tamperings(sdk, eo);
-  for (const [name, mutate] of [kinds[randomInt(kinds.length)], kinds[randomInt(kinds.length)]]) {
+  for (const [name, mutate] of [kinds[cfg.k % kinds.length]]) {
     const bad = sdk.EncryptedObject.serialize(mutate()).toBytes();
     await sdkFails(sdk, () => sdkDecrypt(sdk, m, bad, fewB, true), `daas object with a tampered ${name}`);
     stats.tamperSdk++;
@@ -316,10 +317,10 @@ async function main() {
       for (const withAad of [false, true])
         for (const n of [3, 5])
           for (let t = 1; t <= n; t++, k++)
-            await runConfig(sdk, pool, { dem, withAad, n, t, weighted: false, hexInput: k % 4 === 1, hexOutput: k % 3 === 2 });
+            await runConfig(sdk, pool, { k, dem, withAad, n, t, weighted: false, hexInput: k % 4 === 1, hexOutput: k % 3 === 2 });
     for (const dem of ['aes', 'hmac'])
-      for (let t = 1; t <= 4; t++)
-        await runConfig(sdk, pool, { dem, withAad: true, n: 4, t, weighted: true, hexInput: false, hexOutput: false });
+      for (let t = 1; t <= 4; t++, k++)
+        await runConfig(sdk, pool, { k, dem, withAad: true, n: 4, t, weighted: true, hexInput: false, hexOutput: false });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
