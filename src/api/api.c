@@ -38,6 +38,8 @@ int daas_api_new(const daas_api_config *cfg, daas_api **out, daas_err *err)
     api->store = cfg->store;
     api->authn = cfg->authn;
     api->allow_anonymous = cfg->allow_anonymous;
+    api->seal = cfg->seal;
+    api->unsealed_ok = cfg->unsealed_secrets;
     snprintf(api->server_address, sizeof api->server_address, "%s",
              cfg->server_address ? cfg->server_address : "127.0.0.1:6443");
     if (!parse_cidr(cfg->service_cidr ? cfg->service_cidr : "10.43.0.0/16", &api->svc_base,

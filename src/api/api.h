@@ -19,6 +19,7 @@
 #include "api/authn.h"
 #include "api/http.h"
 #include "common/err.h"
+#include "seal/kube.h"
 #include "store/store.h"
 
 typedef struct daas_api daas_api;
@@ -29,6 +30,9 @@ typedef struct daas_api_config {
     bool allow_anonymous;/* tests that say so: anonymous requests act as admin */
     const char *server_address; /* "host:port" for discovery's serverAddressByClientCIDRs */
     const char *service_cidr;   /* ClusterIP range, default "10.43.0.0/16" */
+    const daas_seal_cluster *seal; /* borrowed: Secrets and sensitive ConfigMaps are sealed
+                                      for it on write; NULL: they are refused (503) */
+    bool unsealed_secrets;      /* without seal: store them in plaintext (tests that say so) */
 } daas_api_config;
 
 DAAS_MUST_USE int daas_api_new(const daas_api_config *cfg, daas_api **out, daas_err *err);

@@ -55,6 +55,8 @@ struct daas_api {
     daas_blob *openapi_root;    /* /openapi/v3 */
     json_t *openapi_gv;         /* "api/v1" → document */
     daas_api_metrics metrics;
+    const daas_seal_cluster *seal; /* borrowed; NULL: Secrets refused unless unsealed_ok */
+    bool unsealed_ok;           /* tests that say so: Secrets stored in plaintext */
     const daas_schedctl *sched; /* borrowed; NULL without a scheduler controller */
     const char *declog_path;    /* borrowed; its decision log */
     pthread_t nsctl_thread;     /* namespace controller */

@@ -334,7 +334,9 @@ void daas_api__create_obj(daas_api__req *r, json_t *obj, int status)
         goto out;
     if (!daas_api__validate(r, obj, NULL))
         return;
-    rc = daas_api__prepare_create(r, obj, &e);
+    rc = daas_api__seal(r, obj, &e);
+    if (rc == DAAS_OK)
+        rc = daas_api__prepare_create(r, obj, &e);
     if (rc == DAAS_OK)
         rc = check_namespace(r, daas_kube_str(obj, "metadata.name"), &e);
     if (rc != DAAS_OK)
@@ -467,6 +469,9 @@ int daas_api__commit(daas_api__req *r, const char *key, const daas_kv *kv, const
         k->defaults(obj, old);
     if (!daas_api__validate(r, obj, old))
         return DAAS_EINVALID; /* already answered */
+    int rc = daas_api__seal(r, obj, err);
+    if (rc != DAAS_OK)
+        return rc;
     daas_api__set_rv(obj, kv->mod_rev);
     if (same_object(old, obj)) {
         json_object_set(obj, "metadata", json_object_get(old, "metadata"));
@@ -481,7 +486,6 @@ int daas_api__commit(daas_api__req *r, const char *key, const daas_kv *kv, const
         return DAAS_OK;
     }
     int64_t rev = 0;
-    int rc;
     if (daas_kube_path(obj, "metadata.deletionTimestamp") && finalizers_empty(obj) &&
         !(strcmp(k->resource, "namespaces") == 0 &&
           json_array_size(daas_kube_path(obj, "spec.finalizers")) > 0)) {

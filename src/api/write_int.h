@@ -40,6 +40,10 @@ void daas_api__fail_notfound(daas_api__req *r, const char *name, daas_err *e);
  * from fn(r, NULL) and answers; returns true when it did (*rc set). */
 bool daas_api__modify_create(daas_api__req *r, daas_api__mutate_fn fn, void *arg, int *rc);
 
+/* seal.c: seals a Secret or sensitive ConfigMap before it is stored (seal/kube.h); other
+ * objects pass. DAAS_EUNAVAIL when the server has no Seal configuration. */
+DAAS_MUST_USE int daas_api__seal(daas_api__req *r, json_t *obj, daas_err *err);
+
 /* subres.c */
 json_t *daas_api__scale_of(const daas_kube_kind *k, const json_t *obj);
 /* Kind-specific work before a create is stored (Service ClusterIP allocation). */

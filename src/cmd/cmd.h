@@ -35,6 +35,7 @@ int daas_cmd_verify_pod(int argc, char **argv); /* `daas verify pod` (verify_pod
 int daas_cmd_keyserver(int argc, char **argv);  /* keyserver.c */
 int daas_cmd_seal(int argc, char **argv);       /* seal.c: `daas seal <sub>` dispatch */
 int daas_cmd_seal_policy(int argc, char **argv); /* seal_policy.c: `daas seal policy ...` */
+int daas_cmd_seal_secret(int argc, char **argv); /* seal_secret.c: create-secret, get-secret */
 
 /* cmdutil.c: a chain command's connection: the chain (--chain, else $DAAS_CHAIN, ...: see
  * sui/chain.h), its client and, when need_pkg, the daas package (--package, else the chain

@@ -53,6 +53,8 @@ typedef struct server_opts {
     const char *enclave_config; /* --enclave-config 0x…: the cluster's EnclaveConfig */
     bool plain_http; /* tests that say so only */
     bool anonymous;  /* tests that say so only */
+    bool unsealed_secrets; /* --insecure-unsealed-secrets: tests that say so only */
+    const char *seal_config; /* --seal-config FILE */
 } server_opts;
 
 static void usage(FILE *f)
@@ -86,7 +88,13 @@ static void usage(FILE *f)
             "                           registers the enclave and commits decision batches\n"
             "  --enclave-config 0x...   the cluster's EnclaveConfig (default: the only one)\n"
             "  --log-level LEVEL        debug, info, warn, error (default info)\n"
-            "  --insecure-plain-http    serve plain HTTP without authentication (tests only)\n");
+            "  --insecure-plain-http    serve plain HTTP without authentication (tests only)\n"
+            "  --seal-config FILE       the cluster's Seal configuration: Secrets and sensitive\n"
+            "                           ConfigMaps are sealed for its key servers and policy\n"
+            "                           (--dev: 3 local key servers, DATA_DIR/seal/seal.json)\n"
+            "  --insecure-unsealed-secrets\n"
+            "                           store Secrets in plaintext when no Seal key servers are\n"
+            "                           configured (tests only; default: refuse them)\n");
 }
 
 static int parse_args(int argc, char **argv, server_opts *o)
@@ -111,6 +119,8 @@ static int parse_args(int argc, char **argv, server_opts *o)
         {"sui-key", required_argument, 0, 'S'},
         {"enclave-config", required_argument, 0, 'G'},
         {"insecure-plain-http", no_argument, 0, 'P'},
+        {"insecure-unsealed-secrets", no_argument, 0, 'U'},
+        {"seal-config", required_argument, 0, 'L'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
     int c;
@@ -208,6 +218,12 @@ static int parse_args(int argc, char **argv, server_opts *o)
         case 'P':
             o->plain_http = o->anonymous = true;
             break;
+        case 'U':
+            o->unsealed_secrets = true;
+            break;
+        case 'L':
+            o->seal_config = optarg;
+            break;
         case 'h':
             usage(stdout);
             return 1;
@@ -257,6 +273,7 @@ typedef struct server {
     char *declog_path;       /* its decision log (served by the API) */
     daas_http_server *http;
     server_chain chain;
+    server_seal seal;        /* what Secrets are sealed for; the --dev key servers */
 } server;
 
 static void server_stop(server *s)
@@ -268,6 +285,7 @@ static void server_stop(server *s)
         daas_http_server_stop(s->http);
     daas_schedctl_stop(&s->sched);
     server_sched_stop(&s->sched_link);
+    server_seal_stop(&s->seal);
     daas_api_stop(s->api);
     server_chain_stop(&s->chain);
     daas_store_close(&s->store);
@@ -347,6 +365,10 @@ static int start_auth(server_opts *o, server *s, const char *url, daas_err *err)
         rc = daas_authn_add_token_file(s->authn, o->token_file, err);
     if (rc == DAAS_OK && o->dev)
         rc = server_dev_wallet(&s->chain, s->pki, o->data_dir, url, o->cluster_id, err);
+    if (rc == DAAS_OK && o->seal_config)
+        rc = server_seal_load(&s->seal, o->seal_config, err);
+    else if (rc == DAAS_OK && o->dev)
+        rc = server_seal_dev(&s->seal, &s->chain, s->pki, o->data_dir, err);
     return rc;
 }
 
@@ -403,7 +425,9 @@ static int server_start(server_opts *o, server *s, daas_err *err)
         return rc;
     daas_api_config ac = {.store = s->store, .authn = s->authn,
                           .allow_anonymous = o->anonymous, .server_address = addr,
-                          .service_cidr = o->service_cidr};
+                          .service_cidr = o->service_cidr,
+                          .unsealed_secrets = o->unsealed_secrets,
+                          .seal = s->seal.on ? &s->seal.cfg.cluster : NULL};
     rc = daas_api_new(&ac, &s->api, err);
     if (rc == DAAS_OK)
         rc = daas_api_start(s->api, err);
@@ -424,9 +448,11 @@ static void announce(const server_opts *o, const server *s)
     int port = s->http ? daas_http_server_port(s->http) : o->port;
     if (o->dev)
         DAAS_WARN("server", "DEV MODE: self-signed cluster CA, development Sui chain, "
-                            "DEBUG scheduler enclave, no Seal yet; not for production");
+                            "DEBUG scheduler enclave, dev Seal key servers; not for production");
     if (o->plain_http)
         DAAS_WARN("server", "INSECURE: plain HTTP without authentication (tests only)");
+    if (o->unsealed_secrets)
+        DAAS_WARN("server", "INSECURE: Secrets are stored in PLAINTEXT (tests only)");
     DAAS_INFO("server", "daas v%s serving the Kubernetes API (v1.32) on %s://%s:%d, data in %s",
               DAAS_VERSION, o->plain_http ? "http" : "https", o->bind ? o->bind : "0.0.0.0",
               port, o->data_dir);

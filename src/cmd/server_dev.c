@@ -20,15 +20,14 @@
 
 #define WALLET_ALIAS "dev-wallet"
 
-/* Loads the wallet key, creating the keystore on first use. */
-static int wallet_key(const char *path, daas_sui_key **out, daas_err *err)
+int server_dev_key(const char *path, const char *alias, daas_sui_key **out, daas_err *err)
 {
     daas_sui_keystore *ks = NULL;
     int rc = DAAS_OK;
     if (access(path, F_OK) != 0) {
         rc = daas_sui_key_generate(DAAS_SUI_ED25519, out, err);
         if (rc == DAAS_OK)
-            rc = daas_sui_keystore_store_key(path, *out, WALLET_ALIAS, err);
+            rc = daas_sui_keystore_store_key(path, *out, alias, err);
         return rc;
     }
     rc = daas_sui_keystore_load(path, &ks, err);
@@ -76,7 +75,7 @@ int server_dev_wallet(const server_chain *ch, daas_pki *pki, const char *data_di
     char *ks = daas_xasprintf("%s/dev-wallet.keystore", data_dir);
     char *kc = daas_xasprintf("%s/kubeconfig-wallet.yaml", data_dir);
     daas_sui_key *k = NULL;
-    int rc = wallet_key(ks, &k, err);
+    int rc = server_dev_key(ks, WALLET_ALIAS, &k, err);
     if (rc == DAAS_OK)
         rc = fund_and_stake(ch, k, err);
     if (rc == DAAS_OK) {

@@ -23,6 +23,7 @@
 #include "devnet/node.h"
 #include "enclave/enclave.h"
 #include "pki/pki.h"
+#include "seal/config.h"
 #include "sui/chain.h"
 #include "sui/gql.h"
 #include "sui/pkg.h"
@@ -65,10 +66,51 @@ DAAS_MUST_USE int server_chain_start(server_chain *ch, const server_chain_opts *
 /* Stops the follower, then the devnet. Safe on a zeroed or partly started chain. */
 void server_chain_stop(server_chain *ch);
 
+/* --dev: loads the one key of the keystore at path, creating it (alias) on first use. */
+DAAS_MUST_USE int server_dev_key(const char *path, const char *alias, daas_sui_key **out,
+                                 daas_err *err);
+
 /* --dev: the funded, staked wallet and its kubeconfig (server_dev.c). */
 DAAS_MUST_USE int server_dev_wallet(const server_chain *ch, daas_pki *pki, const char *data_dir,
                                     const char *server_url, const char *cluster_id,
                                     daas_err *err);
+
+/* A helper process of --dev, supervised (server_child.c). Zero-initialise. */
+typedef struct server_child {
+    char **argv;             /* the daas binary, then the arguments (owned) */
+    char *name, *logp;       /* for messages; the log file */
+    pthread_mutex_t mu;      /* guards pid, stopping */
+    bool mu_init, supervising, stopping;
+    pthread_t supervisor;    /* restarts the process when it exits */
+    pid_t pid;               /* 0 when none */
+} server_child;
+
+/* Starts `daas ARGS...` as a supervised child logging to logp. */
+DAAS_MUST_USE int server_child_start(server_child *c, const char *name,
+                                     const char *const *args, const char *logp,
+                                     daas_err *err);
+/* The child's current pid (0 when none). */
+pid_t server_child_pid(server_child *c);
+/* SIGTERM, waits, frees. Safe on a zeroed child. */
+void server_child_stop(server_child *c);
+
+/* What Secrets are sealed for, and the --dev key servers (server_seal.c). */
+#define SERVER_SEAL_DEV_N 3 /* --dev key servers */
+#define SERVER_SEAL_DEV_T 2 /* their threshold */
+typedef struct server_seal {
+    bool on;                /* cfg is loaded: the API seals for it */
+    daas_seal_config cfg;
+    server_child ks[SERVER_SEAL_DEV_N];
+} server_seal;
+
+/* --seal-config FILE. */
+DAAS_MUST_USE int server_seal_load(server_seal *s, const char *path, daas_err *err);
+/* --dev: starts the key servers, waits for their registration, creates the policy once,
+ * writes DATA/seal/seal.json. */
+DAAS_MUST_USE int server_seal_dev(server_seal *s, const server_chain *ch, daas_pki *pki,
+                                  const char *data_dir, daas_err *err);
+/* Stops the --dev key servers. Safe on a zeroed one. */
+void server_seal_stop(server_seal *s);
 
 /* The scheduler's link to the chain, and the --dev enclave. */
 typedef struct server_sched {
@@ -78,11 +120,7 @@ typedef struct server_sched {
     daas_enclave_debug_ca *ca; /* --dev: the debug enclave's CA (DATA/enclave-ca) */
     char *ca_path;             /* --dev: DATA/enclave-ca/ca.crt */
     char *addr;                /* --dev: unix:DATA/enclave.sock */
-    char *exe, *logp, *ca_dir, *sock; /* --dev: what the enclave is started with */
-    pthread_mutex_t mu;        /* --dev: guards pid, stopping */
-    bool mu_init, supervising, stopping;
-    pthread_t supervisor;      /* --dev: restarts the enclave when it exits */
-    pid_t pid;                 /* --dev: the enclave process, 0 when none */
+    server_child enclave;      /* --dev: the enclave process */
 } server_sched;
 
 /* --dev, before the chain starts: the debug enclave's CA (created once), whose root the

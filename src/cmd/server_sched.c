@@ -8,21 +8,12 @@
  * Invariants:
  *   - an Enclave object is reused only when it carries the same key, was registered against
  *     the cluster's EnclaveConfig at its current version (else a new registration);
- *   - the --dev enclave is a separate process (its key never enters the server) that dies
- *     with the server (PR_SET_PDEATHSIG, and SIGTERM at stop); when it exits on its own a
- *     supervisor thread starts a new one (a new key: the controller registers it), at most
- *     once a second.
+ *   - the --dev enclave is a supervised child (server_child.c): its key never enters the
+ *     server; when it exits a new one starts (a new key: the controller registers it).
  * Spec:   api/schedctl.h (the hook), sui/pkg_enclave.h, move/README.md `enclave`,
  *         `scheduling`.
  */
-#include <errno.h>
-#include <pthread.h>
-#include <fcntl.h>
-#include <limits.h>
-#include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cmd/server_int.h"
@@ -144,108 +135,30 @@ int server_sched_dev_ca(server_sched *s, const char *data_dir, daas_err *err)
     return rc;
 }
 
-/* Forks the enclave process (the child only makes async-signal-safe calls: the server is
- * multi-threaded): default signals, log appended to DATA/enclave.log. Its pid, or -1. */
-static pid_t spawn(const server_sched *s)
-{
-    pid_t pid = fork();
-    if (pid != 0)
-        return pid;
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, NULL);
-    prctl(PR_SET_PDEATHSIG, SIGTERM);
-    int fd = open(s->logp, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-    if (fd >= 0) {
-        dup2(fd, STDOUT_FILENO);
-        dup2(fd, STDERR_FILENO);
-    }
-    execl(s->exe, s->exe, "enclave", "--listen", s->addr, "--debug-ca", s->ca_dir, (char *)NULL);
-    _exit(127);
-}
-
-/* Restarts the enclave whenever it exits, until server_sched_stop. */
-static void *supervise(void *arg)
-{
-    server_sched *s = arg;
-    for (;;) {
-        pthread_mutex_lock(&s->mu);
-        pid_t pid = s->pid;
-        pthread_mutex_unlock(&s->mu);
-        int st = 0;
-        while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-            ;
-        pthread_mutex_lock(&s->mu);
-        bool stopping = s->stopping;
-        s->pid = 0;
-        pthread_mutex_unlock(&s->mu);
-        if (stopping)
-            return NULL;
-        DAAS_WARN("server", "the dev enclave (pid %d) exited (status %d); starting a new one",
-                  (int)pid, WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
-        sleep(1);
-        pthread_mutex_lock(&s->mu);
-        pid = s->stopping ? -1 : spawn(s);
-        s->pid = pid > 0 ? pid : 0;
-        pthread_mutex_unlock(&s->mu);
-        if (pid <= 0)
-            return NULL;
-    }
-}
-
 int server_sched_dev_enclave(server_sched *s, const char *data_dir, daas_err *err)
 {
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n <= 0)
-        return daas_fail(err, DAAS_EIO, "cannot find the daas binary (/proc/self/exe)");
-    exe[n] = '\0';
-    s->exe = daas_xstrdup(exe);
-    s->logp = daas_xasprintf("%s/enclave.log", data_dir);
-    s->ca_dir = daas_xasprintf("%s/enclave-ca", data_dir);
-    s->sock = daas_xasprintf("%s/enclave.sock", data_dir);
-    s->addr = daas_xasprintf("unix:%s", s->sock);
-    (void)unlink(s->sock); /* a stale socket from an earlier run */
-    pthread_mutex_init(&s->mu, NULL);
-    s->mu_init = true;
-    s->pid = spawn(s);
-    if (s->pid < 0) {
-        s->pid = 0;
-        return daas_fail(err, DAAS_EINTERNAL, "cannot start the dev enclave: %s",
-                         strerror(errno));
-    }
-    if (pthread_create(&s->supervisor, NULL, supervise, s) != 0)
-        return daas_fail(err, DAAS_EINTERNAL, "cannot start the dev enclave's supervisor");
-    s->supervising = true;
-    DAAS_WARN("server", "DEV MODE: DEBUG scheduler enclave (pid %d) at %s, log %s/enclave.log",
-              (int)s->pid, s->addr, data_dir);
-    return DAAS_OK;
+    char *sock = daas_xasprintf("%s/enclave.sock", data_dir);
+    char *ca_dir = daas_xasprintf("%s/enclave-ca", data_dir);
+    char *logp = daas_xasprintf("%s/enclave.log", data_dir);
+    s->addr = daas_xasprintf("unix:%s", sock);
+    (void)unlink(sock); /* a stale socket from an earlier run */
+    const char *args[] = {"enclave", "--listen", s->addr, "--debug-ca", ca_dir, NULL};
+    int rc = server_child_start(&s->enclave, "dev enclave", args, logp, err);
+    if (rc == DAAS_OK)
+        DAAS_WARN("server", "DEV MODE: DEBUG scheduler enclave (pid %d) at %s, log %s",
+                  (int)server_child_pid(&s->enclave), s->addr, logp);
+    daas_free(sock);
+    daas_free(ca_dir);
+    daas_free(logp);
+    return rc;
 }
 
 void server_sched_stop(server_sched *s)
 {
-    if (s->mu_init) {
-        pthread_mutex_lock(&s->mu);
-        s->stopping = true;
-        if (s->pid > 0)
-            kill(s->pid, SIGTERM);
-        pid_t pid = s->pid;
-        pthread_mutex_unlock(&s->mu);
-        if (s->supervising)
-            pthread_join(s->supervisor, NULL);
-        else if (pid > 0)
-            while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-                ;
-        pthread_mutex_destroy(&s->mu);
-        s->mu_init = s->supervising = false;
-    }
+    server_child_stop(&s->enclave);
     daas_sui_key_free(&s->key);
     daas_enclave_debug_ca_free(&s->ca);
     daas_free(s->ca_path);
     daas_free(s->addr);
-    daas_free(s->exe);
-    daas_free(s->logp);
-    daas_free(s->ca_dir);
-    daas_free(s->sock);
-    s->ca_path = s->addr = s->exe = s->logp = s->ca_dir = s->sock = NULL;
+    s->ca_path = s->addr = NULL;
 }

@@ -425,6 +425,8 @@ int daas_seal_kube_unseal(json_t *obj, const daas_seal_derived *keys, size_t nke
         json_object_del(ann, DAAS_SEAL_KUBE_ANN_SEALED);
         json_object_del(ann, DAAS_SEAL_KUBE_ANN_POLICY);
         json_object_del(ann, DAAS_SEAL_KUBE_ANN_SIZES);
+        if (json_object_size(ann) == 0)
+            json_object_del(json_object_get(obj, "metadata"), "annotations");
     }
     for (size_t i = 0; i < 3; i++)
         json_decref(x.out[i]);

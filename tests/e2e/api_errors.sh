@@ -58,4 +58,21 @@ kubectl config --kubeconfig "$T/tok.kubeconfig" set-context c --cluster=c --user
 kubectl config --kubeconfig "$T/tok.kubeconfig" use-context c >/dev/null
 expect_err "kubectl with a bad token" 'You must be logged in to the server' \
   env KUBECONFIG="$T/tok.kubeconfig" kubectl --cache-dir "$T/cache2" get ns
+# Without Seal key servers a Secret (or a sensitive ConfigMap) is refused, never stored in
+# plaintext; an ordinary ConfigMap is not affected.
+expect_err "a Secret is refused without Seal" \
+  'Secrets cannot be stored: this server has no Seal key servers' \
+  k create secret generic nope --from-literal=password=hunter2
+expect_status "the refusal is a 503 Status" 503 ServiceUnavailable POST /api/v1/namespaces/default/secrets \
+  -H 'Content-Type: application/json' -d '{"apiVersion":"v1","kind":"Secret","metadata":{"name":"nope"},"data":{"a":"Yg=="}}'
+expect_status "no Secret was stored" 404 NotFound GET /api/v1/namespaces/default/secrets/nope
+expect_err "a sensitive ConfigMap is refused without Seal" 'ConfigMaps cannot be stored' \
+  k create -f - <<'YAML'
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: sens, annotations: {daas.io/sensitive: "true"}}
+data: {k: v}
+YAML
+expect_out "an ordinary ConfigMap is stored" '^configmap/plain created' \
+  k create configmap plain --from-literal=k=v
 done_tests

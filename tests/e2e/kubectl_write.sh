@@ -2,7 +2,7 @@
 # The write side of specs/kube-api.md §10 with the real kubectl: generators (protobuf bodies),
 # create/apply (client- and server-side)/replace/edit/patch/label/annotate/scale/delete.
 source "$(dirname "$0")/lib/common.sh"
-start_server
+start_server --insecure-unsealed-secrets
 
 # Generators: kubectl 1.32 sends these as Kubernetes protobuf.
 expect_out "create namespace (protobuf)" '^namespace/team1 created' k create namespace team1

@@ -6,7 +6,7 @@
 # (--validate=false) store the object without its unknown fields; Warn names each in a
 # `Warning: 299 - "unknown field \"path\""` header, which kubectl prints as `Warning: ...`.
 source "$(dirname "$0")/lib/common.sh"
-start_server
+start_server --insecure-unsealed-secrets
 
 cat >"$T/typo-pod.yaml" <<'YAML'
 apiVersion: v1
