@@ -78,19 +78,25 @@ static int parse_listen(const char *s, ks_opts *o)
 /* 0: go on; 1: --help; 2: bad usage (message printed). */
 static int parse_args(int argc, char **argv, ks_opts *o)
 {
-    static const struct option lo[] = {
-        {"master-key", required_argument, 0, 'm'}, {"listen", required_argument, 0, 'l'},
-        {"tls-cert", required_argument, 0, 'c'},   {"tls-key", required_argument, 0, 'k'},
-        {"insecure-http", no_argument, 0, 'I'},    {"chain", required_argument, 0, 'C'},
-        {"key", required_argument, 0, 'K'},        {"keystore", required_argument, 0, 'S'},
-        {"name", required_argument, 0, 'n'},       {"url", required_argument, 0, 'u'},
-        {"object-id", required_argument, 0, 'o'},  {"seal-package", required_argument, 0, 'P'},
-        {"log-level", required_argument, 0, 'v'},  {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0}};
-    const char **slot[128] = {['m'] = &o->master_key, ['l'] = &o->listen, ['c'] = &o->tls_cert,
-                              ['k'] = &o->tls_key,    ['C'] = &o->chain,  ['K'] = &o->key,
-                              ['S'] = &o->keystore,   ['n'] = &o->name,   ['u'] = &o->url,
-                              ['o'] = &o->object_id,  ['P'] = &o->seal_package};
+    static const struct option lo[] = {{"master-key", required_argument, 0, 'm'},
+                                       {"listen", required_argument, 0, 'l'},
+                                       {"tls-cert", required_argument, 0, 'c'},
+                                       {"tls-key", required_argument, 0, 'k'},
+                                       {"insecure-http", no_argument, 0, 'I'},
+                                       {"chain", required_argument, 0, 'C'},
+                                       {"key", required_argument, 0, 'K'},
+                                       {"keystore", required_argument, 0, 'S'},
+                                       {"name", required_argument, 0, 'n'},
+                                       {"url", required_argument, 0, 'u'},
+                                       {"object-id", required_argument, 0, 'o'},
+                                       {"seal-package", required_argument, 0, 'P'},
+                                       {"log-level", required_argument, 0, 'v'},
+                                       {"help", no_argument, 0, 'h'},
+                                       {0, 0, 0, 0}};
+    const char **slot[128] = {
+        ['m'] = &o->master_key, ['l'] = &o->listen,    ['c'] = &o->tls_cert,    ['k'] = &o->tls_key,
+        ['C'] = &o->chain,      ['K'] = &o->key,       ['S'] = &o->keystore,    ['n'] = &o->name,
+        ['u'] = &o->url,        ['o'] = &o->object_id, ['P'] = &o->seal_package};
     const char *why = NULL;
     int c;
 
@@ -154,8 +160,8 @@ static int key_server_object(const ks_opts *o, daas_cmd_chain *s, const uint8_t 
         rc = daas_sui_address_parse(o->object_id, id, err);
         return rc == DAAS_OK ? daas_ks_verify_object(s->c, id, pk, err) : rc;
     }
-    rc = daas_ks_register(s->c, s->k, seal_pkg, o->name != NULL ? o->name : "daas", o->url, pk,
-                          id, &action, err);
+    rc = daas_ks_register(s->c, s->k, seal_pkg, o->name != NULL ? o->name : "daas", o->url, pk, id,
+                          &action, err);
     if (rc == DAAS_OK) {
         daas_sui_address_hex(id, hex);
         DAAS_INFO(MOD, "KeyServer %s %s (url %s)", hex, action, o->url);
@@ -177,8 +183,7 @@ static void announce(const ks_opts *o, daas_ks *ks, const uint8_t id[32])
         DAAS_WARN(MOD, "PLAIN HTTP (--insecure-http): derived keys travel ElGamal-encrypted, "
                        "but certificates and policies are visible; for tests only");
     printf("keyserver: serving %s pk %s on %s://%s%s%s:%d\n", hex, pkhex,
-           o->insecure ? "http" : "https", v6 ? "[" : "", o->host, v6 ? "]" : "",
-           daas_ks_port(ks));
+           o->insecure ? "http" : "https", v6 ? "[" : "", o->host, v6 ? "]" : "", daas_ks_port(ks));
     fflush(stdout);
 }
 
@@ -199,8 +204,8 @@ static int run(const ks_opts *o, const sigset_t *set, daas_err *err)
         rc = daas_seal_public_key(cfg.msk, pk, err);
     if (rc == DAAS_OK)
         rc = daas_cmd_chain_open_key(o->object_id == NULL ? o->key : NULL, o->keystore,
-                                     o->object_id == NULL ? "--key" : NULL, o->chain, NULL,
-                                     false, &s, err);
+                                     o->object_id == NULL ? "--key" : NULL, o->chain, NULL, false,
+                                     &s, err);
     if (rc == DAAS_OK && o->seal_package != NULL) {
         rc = daas_sui_address_parse(o->seal_package, cfg.seal_pkg, err);
         cfg.has_seal_pkg = true;

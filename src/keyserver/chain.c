@@ -105,8 +105,8 @@ int daas_ks__gas_price(daas_ks *ks, uint64_t *price, daas_err *err)
     int rc;
 
     pthread_mutex_lock(&ks->mu);
-    fresh = ks->rgp_at_ms != 0 && now - ks->rgp_at_ms < DAAS_KS_RGP_REFRESH_MS &&
-            now >= ks->rgp_at_ms;
+    fresh =
+        ks->rgp_at_ms != 0 && now - ks->rgp_at_ms < DAAS_KS_RGP_REFRESH_MS && now >= ks->rgp_at_ms;
     *price = ks->rgp;
     pthread_mutex_unlock(&ks->mu);
     if (fresh)
@@ -158,8 +158,8 @@ static int build_tx(daas_ks *ks, const daas_ks__ptb *p, const uint8_t user[32], 
             allowed_le[b] = (uint8_t)(allowed >> (8 * b));
         }
         in[ni] = (daas_sui_input){.kind = DAAS_SUI_INPUT_PURE, .pure = now_le, .pure_len = 8};
-        in[ni + 1] = (daas_sui_input){.kind = DAAS_SUI_INPUT_PURE, .pure = allowed_le,
-                                      .pure_len = 8};
+        in[ni + 1] =
+            (daas_sui_input){.kind = DAAS_SUI_INPUT_PURE, .pure = allowed_le, .pure_len = 8};
         args[0] = (daas_sui_arg){DAAS_SUI_ARG_INPUT, (uint16_t)ni, 0};
         args[1] = (daas_sui_arg){DAAS_SUI_ARG_INPUT, (uint16_t)(ni + 1), 0};
         if (clock == ni) {
@@ -170,8 +170,11 @@ static int build_tx(daas_ks *ks, const daas_ks__ptb *p, const uint8_t user[32], 
             clock = ni + 2;
         }
         args[2] = (daas_sui_arg){DAAS_SUI_ARG_INPUT, (uint16_t)clock, 0};
-        cmd[0] = (daas_sui_command){.kind = DAAS_SUI_CMD_MOVE_CALL, .module = "time",
-                                    .function = "check_staleness", .n_args = 3, .args = args};
+        cmd[0] = (daas_sui_command){.kind = DAAS_SUI_CMD_MOVE_CALL,
+                                    .module = "time",
+                                    .function = "check_staleness",
+                                    .n_args = 3,
+                                    .args = args};
         memcpy(cmd[0].package, ks->cfg.seal_pkg, 32);
         k = 1;
         ni += clock >= src->n_inputs + 2 ? 3 : 2;

@@ -43,11 +43,11 @@ static bool user_sig_ok(const daas_seal_certificate *c, const uint8_t first[32])
     int rc;
 
     daas_buf_init(&msg, 0);
-    rc = daas_seal_personal_message(first, c->mvr_name, c->ttl_min, c->creation_time,
-                                    c->session_vk, &msg, NULL);
+    rc = daas_seal_personal_message(first, c->mvr_name, c->ttl_min, c->creation_time, c->session_vk,
+                                    &msg, NULL);
     if (rc == DAAS_OK)
-        rc = daas_sui_verify_personal_message(c->signature, DAAS_BYTES(msg.data, msg.len),
-                                              signer, NULL);
+        rc = daas_sui_verify_personal_message(c->signature, DAAS_BYTES(msg.data, msg.len), signer,
+                                              NULL);
     daas_buf_fini(&msg);
     return rc == DAAS_OK && memcmp(signer, c->user, DAAS_SUI_ADDRESS_LEN) == 0;
 }

@@ -33,28 +33,28 @@ typedef struct ssl_ctx_st SSL_CTX;
 typedef struct daas_ks daas_ks;
 
 #define DAAS_KS_DEFAULT_PORT 2024
-#define DAAS_KS_STALENESS_MS 120000u   /* allowed full-node staleness (spec §6.8) */
-#define DAAS_KS_GAS_BUDGET 500000000u  /* dry-run budget (spec §6.8) */
-#define DAAS_KS_RGP_REFRESH_MS 60000   /* reference gas price refresh */
+#define DAAS_KS_STALENESS_MS 120000u  /* allowed full-node staleness (spec §6.8) */
+#define DAAS_KS_GAS_BUDGET 500000000u /* dry-run budget (spec §6.8) */
+#define DAAS_KS_RGP_REFRESH_MS 60000  /* reference gas price refresh */
 #define DAAS_KS_KNOWN_PKGS 8
 
 typedef struct daas_ks_config {
-    const char *bind;            /* listen address (default 127.0.0.1) */
-    int port;                    /* 0: ephemeral (see daas_ks_port) */
-    SSL_CTX *tls;                /* borrowed, outlives the server; NULL: plain HTTP (tests) */
-    int threads;                 /* HTTP workers (default 4) */
-    uint8_t msk[DAAS_SEAL_SCALAR_LEN];       /* master key (copied; the caller wipes its own) */
-    uint8_t object_id[DAAS_SEAL_ADDR_LEN];   /* the KeyServer object served by /v1/service */
-    daas_sui_client *client;     /* borrowed chain client, outlives the server */
-    bool has_seal_pkg;           /* the chain has a Seal package: run the staleness check */
+    const char *bind;                  /* listen address (default 127.0.0.1) */
+    int port;                          /* 0: ephemeral (see daas_ks_port) */
+    SSL_CTX *tls;                      /* borrowed, outlives the server; NULL: plain HTTP (tests) */
+    int threads;                       /* HTTP workers (default 4) */
+    uint8_t msk[DAAS_SEAL_SCALAR_LEN]; /* master key (copied; the caller wipes its own) */
+    uint8_t object_id[DAAS_SEAL_ADDR_LEN]; /* the KeyServer object served by /v1/service */
+    daas_sui_client *client;               /* borrowed chain client, outlives the server */
+    bool has_seal_pkg; /* the chain has a Seal package: run the staleness check */
     uint8_t seal_pkg[DAAS_SEAL_ADDR_LEN];
-    uint16_t ttl_max_min;        /* longest certificate TTL accepted (0: 30) */
+    uint16_t ttl_max_min; /* longest certificate TTL accepted (0: 30) */
     /* Packages known to be published once (their own first version) without asking the
      * chain: the chain file's daas and Seal packages. The devnet runs them natively and has
      * no package objects to look up; at most DAAS_KS_KNOWN_PKGS, the rest ignored. */
     const uint8_t (*known_pkgs)[DAAS_SEAL_ADDR_LEN];
     size_t n_known_pkgs;
-    int64_t (*now_ms)(void);     /* clock seam for tests (NULL: daas_now_ms) */
+    int64_t (*now_ms)(void); /* clock seam for tests (NULL: daas_now_ms) */
 } daas_ks_config;
 
 /* Makes a key server (checks the master key, computes pk and the PoP; no socket yet).

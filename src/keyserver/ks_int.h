@@ -32,27 +32,27 @@ typedef struct daas_ks__pkg_entry {
 
 /* Request counters for /metrics (relaxed atomics: monotonic, read without a lock). */
 typedef struct daas_ks__stats {
-    atomic_ullong requests;                      /* every request */
-    atomic_ullong service;                       /* /v1/service answered 200 */
-    atomic_ullong fetch_ok;                      /* /v1/fetch_key answered 200 */
-    atomic_ullong keys;                          /* derived keys released */
+    atomic_ullong requests;                        /* every request */
+    atomic_ullong service;                         /* /v1/service answered 200 */
+    atomic_ullong fetch_ok;                        /* /v1/fetch_key answered 200 */
+    atomic_ullong keys;                            /* derived keys released */
     atomic_ullong errors[DAAS_SEAL_E_UNKNOWN + 1]; /* refusals by Seal error */
-    atomic_ullong bad_body;                      /* bodies refused before the checks */
-    atomic_ullong fetch_us;                      /* total fetch_key time, microseconds */
+    atomic_ullong bad_body;                        /* bodies refused before the checks */
+    atomic_ullong fetch_us;                        /* total fetch_key time, microseconds */
 } daas_ks__stats;
 
 struct daas_ks {
-    daas_ks_config cfg;                  /* copy; cfg.msk is the master key (wiped on free) */
-    uint8_t pk[DAAS_SEAL_G2_LEN];        /* msk·G2 */
-    uint8_t pop[DAAS_SEAL_G1_LEN];       /* proof of possession for cfg.object_id */
-    daas_http_server *http;              /* the listener */
-    pthread_mutex_t mu;                  /* guards pkgs, npkgs, pkg_next, rgp, rgp_at_ms */
+    daas_ks_config cfg;            /* copy; cfg.msk is the master key (wiped on free) */
+    uint8_t pk[DAAS_SEAL_G2_LEN];  /* msk·G2 */
+    uint8_t pop[DAAS_SEAL_G1_LEN]; /* proof of possession for cfg.object_id */
+    daas_http_server *http;        /* the listener */
+    pthread_mutex_t mu;            /* guards pkgs, npkgs, pkg_next, rgp, rgp_at_ms */
     uint8_t known[DAAS_KS_KNOWN_PKGS][DAAS_SEAL_ADDR_LEN]; /* cfg.known_pkgs, copied */
     size_t nknown;
     daas_ks__pkg_entry pkgs[DAAS_KS_PKG_CACHE];
-    size_t npkgs, pkg_next;              /* used entries; next one to overwrite when full */
-    uint64_t rgp;                        /* reference gas price */
-    int64_t rgp_at_ms;                   /* when rgp was read (0: never) */
+    size_t npkgs, pkg_next; /* used entries; next one to overwrite when full */
+    uint64_t rgp;           /* reference gas price */
+    int64_t rgp_at_ms;      /* when rgp was read (0: never) */
     daas_ks__stats stats;
 };
 

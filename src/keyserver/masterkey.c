@@ -72,8 +72,7 @@ static int create(const char *path, uint8_t msk[DAAS_SEAL_SCALAR_LEN], daas_err 
     if (close(fd) != 0 && e == 0)
         e = errno;
     if (e != 0) {
-        rc = daas_fail(err, daas_from_errno(e), "%s: writing the new key: %s", path,
-                       strerror(e));
+        rc = daas_fail(err, daas_from_errno(e), "%s: writing the new key: %s", path, strerror(e));
         unlink(path);
     }
 out:

@@ -27,8 +27,8 @@ static int inner_id(const daas_sui_input *in, daas_bytes *id)
     return DAAS_OK;
 }
 
-static int check_command(const daas_sui_ptb *ptb, size_t i, const uint8_t pkg[32],
-                         daas_bytes *id, daas_err *err)
+static int check_command(const daas_sui_ptb *ptb, size_t i, const uint8_t pkg[32], daas_bytes *id,
+                         daas_err *err)
 {
     const daas_sui_command *c = &ptb->commands[i];
     const daas_sui_input *first;
@@ -38,19 +38,27 @@ static int check_command(const daas_sui_ptb *ptb, size_t i, const uint8_t pkg[32
     if (memcmp(c->package, pkg, DAAS_SUI_ADDRESS_LEN) != 0)
         return daas_fail(err, DAAS_EINVAL, "All commands must call the same package");
     if (strncmp(c->function, "seal_approve", 12) != 0)
-        return daas_fail(err, DAAS_EINVAL, "Invalid function name %s (command %zu): must start "
-                         "with seal_approve", c->function, i);
+        return daas_fail(err, DAAS_EINVAL,
+                         "Invalid function name %s (command %zu): must start "
+                         "with seal_approve",
+                         c->function, i);
     for (size_t a = 0; a < c->n_args; a++)
         if (c->args[a].kind != DAAS_SUI_ARG_INPUT || c->args[a].index >= ptb->n_inputs)
-            return daas_fail(err, DAAS_EINVAL, "Only inputs are allowed as arguments "
-                             "(command %zu, argument %zu)", i, a);
+            return daas_fail(err, DAAS_EINVAL,
+                             "Only inputs are allowed as arguments "
+                             "(command %zu, argument %zu)",
+                             i, a);
     if (c->n_args == 0)
-        return daas_fail(err, DAAS_EINVAL, "Invalid first parameter for seal_approve "
-                         "(command %zu has no arguments)", i);
+        return daas_fail(err, DAAS_EINVAL,
+                         "Invalid first parameter for seal_approve "
+                         "(command %zu has no arguments)",
+                         i);
     first = &ptb->inputs[c->args[0].index];
     if (first->kind != DAAS_SUI_INPUT_PURE || inner_id(first, id) != DAAS_OK)
-        return daas_fail(err, DAAS_EINVAL, "Invalid first parameter for seal_approve "
-                         "(command %zu: want a pure vector<u8>)", i);
+        return daas_fail(err, DAAS_EINVAL,
+                         "Invalid first parameter for seal_approve "
+                         "(command %zu: want a pure vector<u8>)",
+                         i);
     return DAAS_OK;
 }
 

@@ -12,9 +12,9 @@
 #include "sui/pkg_seal.h"
 
 int daas_ks_register(daas_sui_client *c, const daas_sui_key *key,
-                     const uint8_t seal_pkg[DAAS_SEAL_ADDR_LEN], const char *name,
-                     const char *url, const uint8_t pk[DAAS_SEAL_G2_LEN],
-                     uint8_t id_out[DAAS_SEAL_ADDR_LEN], const char **action, daas_err *err)
+                     const uint8_t seal_pkg[DAAS_SEAL_ADDR_LEN], const char *name, const char *url,
+                     const uint8_t pk[DAAS_SEAL_G2_LEN], uint8_t id_out[DAAS_SEAL_ADDR_LEN],
+                     const char **action, daas_err *err)
 {
     uint8_t owner[DAAS_SUI_ADDRESS_LEN];
     daas_pkg_key_server ksv;

@@ -28,16 +28,15 @@
 #endif
 
 /* CORS: any origin, method and header; every header exposed (SPEC: specs/seal.md §6.1). */
-#define CORS_HEADERS                                                                           \
-    "Access-Control-Allow-Origin: *", "Access-Control-Expose-Headers: *"
+#define CORS_HEADERS "Access-Control-Allow-Origin: *", "Access-Control-Expose-Headers: *"
 
-static const char *const v1_headers[] = {
-    DAAS_SEAL_HDR_KS_VERSION ": " DAAS_SEAL_KS_VERSION,
-    DAAS_SEAL_HDR_KS_GIT_VERSION ": daas-" DAAS_VERSION, CORS_HEADERS, NULL};
+static const char *const v1_headers[] = {DAAS_SEAL_HDR_KS_VERSION ": " DAAS_SEAL_KS_VERSION,
+                                         DAAS_SEAL_HDR_KS_GIT_VERSION ": daas-" DAAS_VERSION,
+                                         CORS_HEADERS, NULL};
 static const char *const plain_headers[] = {CORS_HEADERS, NULL};
-static const char *const preflight_headers[] = {
-    CORS_HEADERS, "Access-Control-Allow-Methods: *", "Access-Control-Allow-Headers: *",
-    "Access-Control-Max-Age: 86400", NULL};
+static const char *const preflight_headers[] = {CORS_HEADERS, "Access-Control-Allow-Methods: *",
+                                                "Access-Control-Allow-Headers: *",
+                                                "Access-Control-Max-Age: 86400", NULL};
 
 int64_t daas_ks__now(const daas_ks *ks)
 {
@@ -46,13 +45,11 @@ int64_t daas_ks__now(const daas_ks *ks)
 
 static void reply_json(daas_http_resp *resp, int status, const daas_buf *b)
 {
-    daas_http_respond(resp, status, "application/json", v1_headers, b->data ? b->data : "",
-                      b->len);
+    daas_http_respond(resp, status, "application/json", v1_headers, b->data ? b->data : "", b->len);
 }
 
 /* Answers a Seal error {"error", "message"} with its status. */
-static void reply_error(daas_ks *ks, daas_http_resp *resp, daas_seal_errcode e,
-                        const char *detail)
+static void reply_error(daas_ks *ks, daas_http_resp *resp, daas_seal_errcode e, const char *detail)
 {
     daas_buf b;
 
@@ -145,8 +142,9 @@ static void handle_fetch(daas_ks *ks, const daas_http_req *req, daas_http_resp *
         return;
     }
     if (!daas_ks__g1_valid(r.enc_key) || daas_seal_pk_check(r.enc_vk, NULL) != DAAS_OK) {
-        reply_text(ks, resp, 422, "Failed to deserialize the JSON body into the target type: "
-                                  "enc_key or enc_verification_key: invalid group element");
+        reply_text(ks, resp, 422,
+                   "Failed to deserialize the JSON body into the target type: "
+                   "enc_key or enc_verification_key: invalid group element");
         daas_seal_fetch_req_fini(&r);
         return;
     }
@@ -172,32 +170,30 @@ static void handle_metrics(daas_ks *ks, daas_http_resp *resp)
     const daas_ks__stats *s = &ks->stats;
 
     daas_buf_init(&b, 0);
-    rc = daas_buf_printf(&b,
-                         "# TYPE daas_keyserver_requests_total counter\n"
-                         "daas_keyserver_requests_total %llu\n"
-                         "# TYPE daas_keyserver_service_requests_total counter\n"
-                         "daas_keyserver_service_requests_total %llu\n"
-                         "# TYPE daas_keyserver_fetch_key_ok_total counter\n"
-                         "daas_keyserver_fetch_key_ok_total %llu\n"
-                         "# TYPE daas_keyserver_keys_total counter\n"
-                         "daas_keyserver_keys_total %llu\n"
-                         "# TYPE daas_keyserver_bad_body_total counter\n"
-                         "daas_keyserver_bad_body_total %llu\n"
-                         "# TYPE daas_keyserver_fetch_key_seconds_total counter\n"
-                         "daas_keyserver_fetch_key_seconds_total %.6f\n"
-                         "# TYPE daas_keyserver_errors_total counter\n",
-                         (unsigned long long)atomic_load(&s->requests),
-                         (unsigned long long)atomic_load(&s->service),
-                         (unsigned long long)atomic_load(&s->fetch_ok),
-                         (unsigned long long)atomic_load(&s->keys),
-                         (unsigned long long)atomic_load(&s->bad_body),
-                         (double)atomic_load(&s->fetch_us) / 1e6);
+    rc = daas_buf_printf(
+        &b,
+        "# TYPE daas_keyserver_requests_total counter\n"
+        "daas_keyserver_requests_total %llu\n"
+        "# TYPE daas_keyserver_service_requests_total counter\n"
+        "daas_keyserver_service_requests_total %llu\n"
+        "# TYPE daas_keyserver_fetch_key_ok_total counter\n"
+        "daas_keyserver_fetch_key_ok_total %llu\n"
+        "# TYPE daas_keyserver_keys_total counter\n"
+        "daas_keyserver_keys_total %llu\n"
+        "# TYPE daas_keyserver_bad_body_total counter\n"
+        "daas_keyserver_bad_body_total %llu\n"
+        "# TYPE daas_keyserver_fetch_key_seconds_total counter\n"
+        "daas_keyserver_fetch_key_seconds_total %.6f\n"
+        "# TYPE daas_keyserver_errors_total counter\n",
+        (unsigned long long)atomic_load(&s->requests), (unsigned long long)atomic_load(&s->service),
+        (unsigned long long)atomic_load(&s->fetch_ok), (unsigned long long)atomic_load(&s->keys),
+        (unsigned long long)atomic_load(&s->bad_body), (double)atomic_load(&s->fetch_us) / 1e6);
     for (int e = DAAS_SEAL_E_INVALID_PTB; e < DAAS_SEAL_E_UNKNOWN && rc == DAAS_OK; e++)
         rc = daas_buf_printf(&b, "daas_keyserver_errors_total{error=\"%s\"} %llu\n",
                              daas_seal_error_name((daas_seal_errcode)e),
                              (unsigned long long)atomic_load(&s->errors[e]));
-    daas_http_respond(resp, rc == DAAS_OK ? 200 : 500, "text/plain; version=0.0.4",
-                      plain_headers, b.data ? b.data : "", b.len);
+    daas_http_respond(resp, rc == DAAS_OK ? 200 : 500, "text/plain; version=0.0.4", plain_headers,
+                      b.data ? b.data : "", b.len);
     daas_buf_fini(&b);
 }
 

@@ -23,8 +23,7 @@
 
 /* ---- strict field readers ---- */
 
-int daas_seal_b64_exact(const char *s, const char *what, uint8_t *out, size_t want,
-                        daas_err *err)
+int daas_seal_b64_exact(const char *s, const char *what, uint8_t *out, size_t want, daas_err *err)
 {
     daas_buf b;
     int rc;
@@ -65,8 +64,8 @@ int daas_seal__b64_strict(const char *s, size_t slen, daas_buf *out)
     return rc;
 }
 
-int daas_seal__field(json_t *obj, const char *pfx, const char *key, json_type type,
-                     bool nullable, json_t **out, daas_err *err)
+int daas_seal__field(json_t *obj, const char *pfx, const char *key, json_type type, bool nullable,
+                     json_t **out, daas_err *err)
 {
     static const char *const tnames[] = {"an object", "an array", "a string", "an integer",
                                          "a number",  "a bool",   "a bool",   "null"};
@@ -112,8 +111,8 @@ int daas_seal__addr_field(json_t *obj, const char *pfx, const char *key,
     return DAAS_OK;
 }
 
-static int uint_field(json_t *obj, const char *pfx, const char *key, uint64_t max,
-                      uint64_t *out, daas_err *err)
+static int uint_field(json_t *obj, const char *pfx, const char *key, uint64_t max, uint64_t *out,
+                      daas_err *err)
 {
     json_t *v;
     int rc = daas_seal__field(obj, pfx, key, JSON_INTEGER, false, &v, err);
@@ -121,8 +120,7 @@ static int uint_field(json_t *obj, const char *pfx, const char *key, uint64_t ma
     if (rc != DAAS_OK)
         return rc;
     if (json_integer_value(v) < 0 || (uint64_t)json_integer_value(v) > max)
-        return daas_fail(err, DAAS_EINVAL, "%s%s: not an integer in 0..%" PRIu64, pfx, key,
-                         max);
+        return daas_fail(err, DAAS_EINVAL, "%s%s: not an integer in 0..%" PRIu64, pfx, key, max);
     *out = (uint64_t)json_integer_value(v);
     return DAAS_OK;
 }
@@ -133,8 +131,7 @@ json_t *daas_seal__load(daas_bytes in, size_t max, const char *what, int *rc, da
     json_t *root;
 
     if (in.len > max) {
-        *rc = daas_fail(err, DAAS_ETOOBIG, "%s: body of %zu bytes exceeds %zu", what, in.len,
-                        max);
+        *rc = daas_fail(err, DAAS_ETOOBIG, "%s: body of %zu bytes exceeds %zu", what, in.len, max);
         return NULL;
     }
     root = json_loadb((const char *)in.ptr, in.len, JSON_REJECT_DUPLICATES, &jerr);

@@ -40,15 +40,15 @@
 #define DAAS_SEAL_KS_VERSION "0.6.10"
 
 /* SPEC: specs/seal.md §6.13 limits. */
-#define DAAS_SEAL_MAX_BODY (180u * 1024u)  /* request body bytes */
-#define DAAS_SEAL_MAX_COMMANDS 100u        /* commands of a fetch_key PTB */
-#define DAAS_SEAL_TTL_MAX_MIN 30u          /* session_key_ttl_max */
-#define DAAS_SEAL_MAX_PTB (128u * 1024u)   /* decoded PTB bytes (Sui's tx limit) */
-#define DAAS_SEAL_MAX_SIG_B64 16384u       /* Sui signature text (zkLogin is ~1-2 KiB) */
-#define DAAS_SEAL_MAX_MVR 256u             /* mvr_name bytes */
+#define DAAS_SEAL_MAX_BODY (180u * 1024u) /* request body bytes */
+#define DAAS_SEAL_MAX_COMMANDS 100u       /* commands of a fetch_key PTB */
+#define DAAS_SEAL_TTL_MAX_MIN 30u         /* session_key_ttl_max */
+#define DAAS_SEAL_MAX_PTB (128u * 1024u)  /* decoded PTB bytes (Sui's tx limit) */
+#define DAAS_SEAL_MAX_SIG_B64 16384u      /* Sui signature text (zkLogin is ~1-2 KiB) */
+#define DAAS_SEAL_MAX_MVR 256u            /* mvr_name bytes */
 
-#define DAAS_SEAL_SESSION_VK_LEN 32        /* Ed25519 public key */
-#define DAAS_SEAL_SESSION_SIG_LEN 64       /* Ed25519 signature */
+#define DAAS_SEAL_SESSION_VK_LEN 32  /* Ed25519 public key */
+#define DAAS_SEAL_SESSION_SIG_LEN 64 /* Ed25519 signature */
 
 /* The certificate a wallet signs for a session key (spec §6.3). */
 typedef struct daas_seal_certificate {
@@ -62,11 +62,11 @@ typedef struct daas_seal_certificate {
 
 /* POST /v1/fetch_key body (spec §6.3). */
 typedef struct daas_seal_fetch_req {
-    uint8_t *ptb;   /* BCS(ProgrammableTransaction), no TransactionKind tag (owned) */
+    uint8_t *ptb; /* BCS(ProgrammableTransaction), no TransactionKind tag (owned) */
     size_t ptb_len;
-    uint8_t enc_key[DAAS_SEAL_G1_LEN];                       /* ElGamal pk, sk·G1 */
-    uint8_t enc_vk[DAAS_SEAL_G2_LEN];                        /* enc_verification_key, sk·G2 */
-    uint8_t request_signature[DAAS_SEAL_SESSION_SIG_LEN];    /* Ed25519 over RequestFormat */
+    uint8_t enc_key[DAAS_SEAL_G1_LEN];                    /* ElGamal pk, sk·G1 */
+    uint8_t enc_vk[DAAS_SEAL_G2_LEN];                     /* enc_verification_key, sk·G2 */
+    uint8_t request_signature[DAAS_SEAL_SESSION_SIG_LEN]; /* Ed25519 over RequestFormat */
     daas_seal_certificate cert;
 } daas_seal_fetch_req;
 
@@ -84,7 +84,7 @@ void daas_seal_fetch_req_fini(daas_seal_fetch_req *r);
 
 /* One derived key as it travels: the full id and the ElGamal encryption (c1, c2) of usk. */
 typedef struct daas_seal_key_reply {
-    uint8_t *id;    /* full id: first package id || inner id (owned when parsed) */
+    uint8_t *id; /* full id: first package id || inner id (owned when parsed) */
     size_t id_len;
     uint8_t c1[DAAS_SEAL_G1_LEN];
     uint8_t c2[DAAS_SEAL_G1_LEN];
@@ -109,8 +109,7 @@ void daas_seal_fetch_resp_fini(daas_seal_fetch_resp *r);
 DAAS_MUST_USE int daas_seal_service_render(const uint8_t object_id[DAAS_SEAL_ADDR_LEN],
                                            const uint8_t pop[DAAS_SEAL_G1_LEN], daas_buf *out,
                                            daas_err *err);
-DAAS_MUST_USE int daas_seal_service_parse(daas_bytes json,
-                                          uint8_t object_id[DAAS_SEAL_ADDR_LEN],
+DAAS_MUST_USE int daas_seal_service_parse(daas_bytes json, uint8_t object_id[DAAS_SEAL_ADDR_LEN],
                                           uint8_t pop[DAAS_SEAL_G1_LEN], daas_err *err);
 
 /*

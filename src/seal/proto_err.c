@@ -41,12 +41,11 @@ static const errdef errs[] = {
     [DAAS_SEAL_E_MISSING_REQUIRED_HEADER] = {"MissingRequiredHeader", 400,
                                              "Missing required header: Client-Sdk-Version",
                                              DAAS_EINVAL},
-    [DAAS_SEAL_E_INVALID_SERVICE_ID] = {"InvalidServiceId", 400, "Invalid service ID",
-                                        DAAS_EINVAL},
-    [DAAS_SEAL_E_UNSUPPORTED_PACKAGE_ID] = {"UnsupportedPackageId", 400,
-                                            "Unsupported package ID", DAAS_EINVAL},
-    [DAAS_SEAL_E_DEPRECATED_SDK_VERSION] = {"DeprecatedSDKVersion", 426,
-                                            "Deprecated SDK version", DAAS_EINVAL},
+    [DAAS_SEAL_E_INVALID_SERVICE_ID] = {"InvalidServiceId", 400, "Invalid service ID", DAAS_EINVAL},
+    [DAAS_SEAL_E_UNSUPPORTED_PACKAGE_ID] = {"UnsupportedPackageId", 400, "Unsupported package ID",
+                                            DAAS_EINVAL},
+    [DAAS_SEAL_E_DEPRECATED_SDK_VERSION] = {"DeprecatedSDKVersion", 426, "Deprecated SDK version",
+                                            DAAS_EINVAL},
     [DAAS_SEAL_E_FAILURE] = {"Failure", 503, "Internal server error, please try again later",
                              DAAS_EUNAVAIL},
     [DAAS_SEAL_E_UNKNOWN] = {"Unknown", 500, "", DAAS_EREMOTE},
@@ -74,8 +73,7 @@ int daas_seal_error_daas_code(daas_seal_errcode e)
     return def(e)->daas;
 }
 
-int daas_seal_error_render(daas_seal_errcode e, const char *detail, daas_buf *out,
-                           daas_err *err)
+int daas_seal_error_render(daas_seal_errcode e, const char *detail, daas_buf *out, daas_err *err)
 {
     const errdef *d = def(e);
     daas_buf msg;

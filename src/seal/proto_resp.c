@@ -45,8 +45,8 @@ static int parse_id(json_t *arr, size_t i, daas_seal_key_reply *k, daas_err *err
     size_t n = json_array_size(arr);
 
     if (n < DAAS_SEAL_ADDR_LEN || n > DAAS_SEAL_ADDR_LEN + DAAS_SEAL_MAX_ID)
-        return daas_fail(err, DAAS_EINVAL, "decryption_keys[%zu].id: %zu bytes, want %d..%d", i,
-                         n, DAAS_SEAL_ADDR_LEN, DAAS_SEAL_ADDR_LEN + DAAS_SEAL_MAX_ID);
+        return daas_fail(err, DAAS_EINVAL, "decryption_keys[%zu].id: %zu bytes, want %d..%d", i, n,
+                         DAAS_SEAL_ADDR_LEN, DAAS_SEAL_ADDR_LEN + DAAS_SEAL_MAX_ID);
     k->id = daas_xmalloc(n);
     k->id_len = n;
     for (size_t j = 0; j < n; j++) {
@@ -75,8 +75,7 @@ static int parse_key(json_t *o, size_t i, daas_seal_key_reply *k, daas_err *err)
     if (rc != DAAS_OK)
         return rc;
     if (json_array_size(enc) != 2)
-        return daas_fail(err, DAAS_EINVAL, "decryption_keys[%zu].encrypted_key: want 2 items",
-                         i);
+        return daas_fail(err, DAAS_EINVAL, "decryption_keys[%zu].encrypted_key: want 2 items", i);
     for (size_t j = 0; j < 2 && rc == DAAS_OK; j++) {
         c = json_array_get(enc, j);
         snprintf(what, sizeof what, "decryption_keys[%zu].encrypted_key[%zu]", i, j);

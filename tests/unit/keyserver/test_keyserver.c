@@ -38,19 +38,19 @@
 #define SUI 1000000000ull
 
 typedef struct fixture {
-    char *dir;                     /* temp dir: chain state */
-    daas_devnet_node *node;        /* the devnet, served over plain HTTP */
-    daas_sui_chain chain;          /* from its chain file */
-    daas_sui_client *c;            /* chain client */
-    daas_pkg pkg;                  /* the daas package */
+    char *dir;                          /* temp dir: chain state */
+    daas_devnet_node *node;             /* the devnet, served over plain HTTP */
+    daas_sui_chain chain;               /* from its chain file */
+    daas_sui_client *c;                 /* chain client */
+    daas_pkg pkg;                       /* the daas package */
     daas_sui_key *owner, *user, *other; /* key-server owner; staked user; unstaked stranger */
-    uint8_t msk[32], pk[96];       /* the key server's master key */
-    uint8_t ks_id[32];             /* its KeyServer object */
-    daas_ks *ks;                   /* the server under test */
-    char base[64];                 /* http://127.0.0.1:port */
+    uint8_t msk[32], pk[96];            /* the key server's master key */
+    uint8_t ks_id[32];                  /* its KeyServer object */
+    daas_ks *ks;                        /* the server under test */
+    char base[64];                      /* http://127.0.0.1:port */
     uint8_t policy[32], ticket[32];
-    daas_buf ptb;                  /* a valid seal_approve PTB for ids[0..1] */
-    uint8_t id_bytes[2][40];       /* inner ids: policy id || "key-N..." */
+    daas_buf ptb;            /* a valid seal_approve PTB for ids[0..1] */
+    uint8_t id_bytes[2][40]; /* inner ids: policy id || "key-N..." */
     daas_bytes ids[2];
 } fixture;
 
@@ -162,8 +162,7 @@ static void expect_error(reply *r, long status, const char *name, const char *ne
         (needle != NULL && strstr(r->body.data, needle) == NULL))
         fail_msg("got %ld %s, want %ld %s (%s)", r->status, r->body.data, status, name,
                  needle ? needle : "");
-    OK(daas_seal_error_parse(DAAS_BYTES(r->body.data, r->body.len), &code, msg, sizeof msg,
-                             &err));
+    OK(daas_seal_error_parse(DAAS_BYTES(r->body.data, r->body.len), &code, msg, sizeof msg, &err));
     assert_string_equal(daas_seal_error_name(code), name);
     assert_true(r->ks_version);
     assert_true(r->git_version);
@@ -173,13 +172,13 @@ static void expect_error(reply *r, long status, const char *name, const char *ne
 /* ---- fetch_key requests ---- */
 
 typedef struct req_opts {
-    const daas_buf *ptb;          /* NULL: fx.ptb */
-    const daas_sui_key *signer;   /* who signs the personal message (NULL: fx.user) */
-    const daas_sui_key *user;     /* the certificate's user (NULL: fx.user) */
-    int64_t created_ago_ms;       /* creation_time = now - this (0: 1000) */
-    uint16_t ttl;                 /* 0: 10 */
-    bool wrong_session_sig;       /* sign RequestFormat with another session key */
-    bool sign_other_enc_key;      /* sign a RequestFormat with another enc_key */
+    const daas_buf *ptb;        /* NULL: fx.ptb */
+    const daas_sui_key *signer; /* who signs the personal message (NULL: fx.user) */
+    const daas_sui_key *user;   /* the certificate's user (NULL: fx.user) */
+    int64_t created_ago_ms;     /* creation_time = now - this (0: 1000) */
+    uint16_t ttl;               /* 0: 10 */
+    bool wrong_session_sig;     /* sign RequestFormat with another session key */
+    bool sign_other_enc_key;    /* sign a RequestFormat with another enc_key */
 } req_opts;
 
 /* A fetch_key body as the TS SDK builds it (daas_free); writes the ElGamal secret. */
@@ -204,8 +203,8 @@ static char *make_request(const req_opts *o, uint8_t elg_sk[32])
         (uint64_t)(daas_now_ms() - (o->created_ago_ms != 0 ? o->created_ago_ms : 1000));
     r.cert.ttl_min = o->ttl != 0 ? o->ttl : 10;
     daas_buf_init(&msg, 0);
-    OK(daas_seal_personal_message(fx.pkg.package, NULL, r.cert.ttl_min, r.cert.creation_time,
-                                  spk, &msg, &err));
+    OK(daas_seal_personal_message(fx.pkg.package, NULL, r.cert.ttl_min, r.cert.creation_time, spk,
+                                  &msg, &err));
     OK(daas_sui_sign_personal_message(signer, DAAS_BYTES(msg.data, msg.len), &r.cert.signature,
                                       &err));
     daas_buf_reset(&msg);
@@ -230,8 +229,8 @@ static reply fetch(const req_opts *o, const char *const *headers, uint8_t elg_sk
 {
     uint8_t sk[32];
     char *body = make_request(o, elg_sk != NULL ? elg_sk : sk);
-    reply r = http("POST", "/v1/fetch_key", headers != NULL ? headers : TS_HEADERS, body,
-                   strlen(body));
+    reply r =
+        http("POST", "/v1/fetch_key", headers != NULL ? headers : TS_HEADERS, body, strlen(body));
     daas_free(body);
     return r;
 }
@@ -333,15 +332,15 @@ static void test_register_and_start(void **state)
     (void)state;
     OK(daas_seal_msk_generate(fx.msk, &err));
     OK(daas_seal_public_key(fx.msk, fx.pk, &err));
-    OK(daas_ks_register(fx.c, fx.owner, fx.chain.seal_package, "test", "http://a.example",
-                        fx.pk, fx.ks_id, &action, &err));
+    OK(daas_ks_register(fx.c, fx.owner, fx.chain.seal_package, "test", "http://a.example", fx.pk,
+                        fx.ks_id, &action, &err));
     assert_string_equal(action, "created");
-    OK(daas_ks_register(fx.c, fx.owner, fx.chain.seal_package, "test", "http://a.example",
-                        fx.pk, again, &action, &err));
+    OK(daas_ks_register(fx.c, fx.owner, fx.chain.seal_package, "test", "http://a.example", fx.pk,
+                        again, &action, &err));
     assert_string_equal(action, "found");
     assert_memory_equal(again, fx.ks_id, 32);
-    OK(daas_ks_register(fx.c, fx.owner, fx.chain.seal_package, "test", "http://b.example",
-                        fx.pk, again, &action, &err));
+    OK(daas_ks_register(fx.c, fx.owner, fx.chain.seal_package, "test", "http://b.example", fx.pk,
+                        again, &action, &err));
     assert_string_equal(action, "updated");
     assert_memory_equal(again, fx.ks_id, 32);
     OK(daas_pkg_key_server_get(fx.c, fx.ks_id, &got, &err));
@@ -353,8 +352,8 @@ static void test_register_and_start(void **state)
     assert_int_equal(daas_ks_verify_object(fx.c, fx.ks_id, other_pk, &err), DAAS_EDENIED);
     assert_non_null(strstr(err.msg, "another public key"));
 
-    daas_ks_config cfg = {.port = 0, .threads = 2, .client = fx.c, .has_seal_pkg = true,
-                          .now_ms = test_now};
+    daas_ks_config cfg = {
+        .port = 0, .threads = 2, .client = fx.c, .has_seal_pkg = true, .now_ms = test_now};
     memcpy(cfg.msk, fx.msk, 32);
     memcpy(cfg.object_id, fx.ks_id, 32);
     memcpy(cfg.seal_pkg, fx.chain.seal_package, 32);
@@ -399,8 +398,7 @@ static void test_service(void **state)
     expect_error(&r, 400, "InvalidServiceId", NULL);
     /* the middleware runs on /v1/service too */
     r = http("GET", path, NULL, NULL, 0);
-    expect_error(&r, 400, "MissingRequiredHeader",
-                 "Missing required header: Client-Sdk-Version");
+    expect_error(&r, 400, "MissingRequiredHeader", "Missing required header: Client-Sdk-Version");
     /* health, CORS preflight, unknown path */
     r = http("GET", "/health", NULL, NULL, 0);
     assert_int_equal(r.status, 200);
@@ -459,8 +457,7 @@ static void test_headers(void **state)
     static const char *const none[] = {"Content-Type: application/json", NULL};
     static const char *const bad[] = {"Client-Sdk-Version: 1.4", "Client-Sdk-Type: typescript",
                                       "Content-Type: application/json", NULL};
-    static const char *const old[] = {"Client-Sdk-Version: 0.4.4",
-                                      "Client-Sdk-Type: typescript",
+    static const char *const old[] = {"Client-Sdk-Version: 0.4.4", "Client-Sdk-Type: typescript",
                                       "Content-Type: application/json", NULL};
     static const char *const text[] = {"Client-Sdk-Version: 1.4.4", "Content-Type: text/plain",
                                        NULL};
@@ -662,10 +659,14 @@ static void test_metrics(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_register_and_start), cmocka_unit_test(test_service),
-        cmocka_unit_test(test_fetch_ok),           cmocka_unit_test(test_headers),
-        cmocka_unit_test(test_bad_ptb),            cmocka_unit_test(test_certificate),
-        cmocka_unit_test(test_signatures),         cmocka_unit_test(test_policy_refusals),
+        cmocka_unit_test(test_register_and_start),
+        cmocka_unit_test(test_service),
+        cmocka_unit_test(test_fetch_ok),
+        cmocka_unit_test(test_headers),
+        cmocka_unit_test(test_bad_ptb),
+        cmocka_unit_test(test_certificate),
+        cmocka_unit_test(test_signatures),
+        cmocka_unit_test(test_policy_refusals),
         cmocka_unit_test(test_metrics),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);

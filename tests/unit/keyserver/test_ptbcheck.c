@@ -24,11 +24,12 @@ static const uint8_t PKG2[32] = {[0] = 0xd9, [31] = 0x02};
 static void test_semver(void **state)
 {
     daas_ks__semver v;
-    static const char *const good[] = {"0.4.5", "1.4.4", "10.20.30", "1.0.0-alpha.1",
+    static const char *const good[] = {"0.4.5",         "1.4.4",        "10.20.30", "1.0.0-alpha.1",
                                        "1.0.0+build.5", "1.0.0-rc.1+b", "0.0.0"};
-    static const char *const bad[] = {"", "1", "1.2", "v1.2.3", "01.2.3", "1.02.3", "1.2.03",
-                                      "1.2.3-", "1.2.3-01", "1.2.3+", "1.2.3 ", " 1.2.3",
-                                      "1.2.3.4", "1.2.x", "1..3", "99999999999999999999.0.0"};
+    static const char *const bad[] = {"",         "1",      "1.2",    "v1.2.3",
+                                      "01.2.3",   "1.02.3", "1.2.03", "1.2.3-",
+                                      "1.2.3-01", "1.2.3+", "1.2.3 ", " 1.2.3",
+                                      "1.2.3.4",  "1.2.x",  "1..3",   "99999999999999999999.0.0"};
 
     (void)state;
     for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
@@ -197,8 +198,10 @@ static void test_ptb_rules(void **state)
     ptb.n_commands = 2;
     expect_refused(&ptb, "All commands must call the same package");
     /* not a MoveCall */
-    c[1] = (daas_sui_command){.kind = DAAS_SUI_CMD_MERGE_COINS, .arg = {DAAS_SUI_ARG_INPUT, 1, 0},
-                              .args = ok, .n_args = 1};
+    c[1] = (daas_sui_command){.kind = DAAS_SUI_CMD_MERGE_COINS,
+                              .arg = {DAAS_SUI_ARG_INPUT, 1, 0},
+                              .args = ok,
+                              .n_args = 1};
     expect_refused(&ptb, "Only MoveCall commands are allowed (command 1)");
     /* 100 commands pass, 101 do not */
     for (int i = 0; i < 101; i++)
@@ -213,8 +216,8 @@ static void test_ptb_rules(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_semver),           cmocka_unit_test(test_sdk_headers),
-        cmocka_unit_test(test_ptb_valid),        cmocka_unit_test(test_ptb_spec_example),
+        cmocka_unit_test(test_semver),    cmocka_unit_test(test_sdk_headers),
+        cmocka_unit_test(test_ptb_valid), cmocka_unit_test(test_ptb_spec_example),
         cmocka_unit_test(test_ptb_rules),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -38,8 +38,7 @@ static void test_personal_message_vector(void **state)
     unhex("c457b42d48924087ea3f22d35fd2fe9afdf5bdfe38cc51c0f14f3282f6d5", pkg + 2, 30);
     unhex("0d7dab358c8dadaa4efa0049a75b07436555b10a368219bb680f70571349d775", vk, 32);
     daas_buf_init(&b, 0);
-    assert_int_equal(daas_seal_personal_message(pkg, NULL, 30, 1622548800, vk, &b, &err),
-                     DAAS_OK);
+    assert_int_equal(daas_seal_personal_message(pkg, NULL, 30, 1622548800, vk, &b, &err), DAAS_OK);
     assert_string_equal(b.data, "Accessing keys of package "
                                 "0x0000c457b42d48924087ea3f22d35fd2fe9afdf5bdfe38cc51c0f14f3282f6d5"
                                 " for 30 mins from 1970-01-19 18:42:28 UTC, session key "
@@ -250,8 +249,7 @@ static void test_req_rejects_shape(void **state)
     assert_int_equal(daas_seal_fetch_req_parse(DAAS_BYTES_STR("[]"), &p, &err), DAAS_EINVAL);
     assert_non_null(strstr(err.msg, "not a JSON object"));
     daas_err_clear(&err);
-    assert_int_equal(daas_seal_fetch_req_parse(DAAS_BYTES_STR("{\"ptb\":"), &p, &err),
-                     DAAS_EINVAL);
+    assert_int_equal(daas_seal_fetch_req_parse(DAAS_BYTES_STR("{\"ptb\":"), &p, &err), DAAS_EINVAL);
     daas_err_clear(&err);
     big = daas_xcalloc(DAAS_SEAL_MAX_BODY + 2, 1);
     memset(big, ' ', DAAS_SEAL_MAX_BODY + 1);
@@ -281,8 +279,7 @@ static void test_resp_round_trip(void **state)
     memset(id1, 0xff, sizeof id1);
     k[0] = (daas_seal_key_reply){.id = id0, .id_len = 36};
     k[1] = (daas_seal_key_reply){.id = id1, .id_len = 32};
-    memset(k[0].c1, 1, 48), memset(k[0].c2, 2, 48), memset(k[1].c1, 3, 48),
-        memset(k[1].c2, 4, 48);
+    memset(k[0].c1, 1, 48), memset(k[0].c2, 2, 48), memset(k[1].c1, 3, 48), memset(k[1].c2, 4, 48);
     daas_buf_init(&b, 0);
     assert_int_equal(daas_seal_fetch_resp_render(k, 2, &b, &err), DAAS_OK);
     assert_true(strncmp(b.data, "{\"decryption_keys\":[{\"id\":[0,0,", 31) == 0);
@@ -310,8 +307,7 @@ static void test_resp_round_trip(void **state)
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         daas_err_clear(&err);
-        assert_int_equal(daas_seal_fetch_resp_parse(DAAS_BYTES_STR(bad[i]), &r, &err),
-                         DAAS_EINVAL);
+        assert_int_equal(daas_seal_fetch_resp_parse(DAAS_BYTES_STR(bad[i]), &r, &err), DAAS_EINVAL);
         assert_null(r.keys);
         assert_true(err.msg[0] != '\0');
     }
@@ -334,13 +330,12 @@ static void test_service(void **state)
                         "{\"service_id\":\"0x000102030405060708090a0b0c0d0e0f101112131415161718"
                         "191a1b1c1d1e1f\",\"pop\":\"",
                         89) == 0);
-    assert_int_equal(daas_seal_service_parse(DAAS_BYTES(b.data, b.len), id2, pop2, &err),
-                     DAAS_OK);
+    assert_int_equal(daas_seal_service_parse(DAAS_BYTES(b.data, b.len), id2, pop2, &err), DAAS_OK);
     assert_memory_equal(id, id2, 32);
     assert_memory_equal(pop, pop2, 48);
-    assert_int_equal(daas_seal_service_parse(DAAS_BYTES_STR("{\"service_id\":\"0x01\"}"), id2,
-                                             pop2, &err),
-                     DAAS_EINVAL);
+    assert_int_equal(
+        daas_seal_service_parse(DAAS_BYTES_STR("{\"service_id\":\"0x01\"}"), id2, pop2, &err),
+        DAAS_EINVAL);
     daas_buf_fini(&b);
 }
 
@@ -353,8 +348,7 @@ static void test_errors(void **state)
 
     (void)state;
     assert_string_equal(daas_seal_error_name(DAAS_SEAL_E_INVALID_PTB), "InvalidPTB");
-    assert_string_equal(daas_seal_error_name(DAAS_SEAL_E_INVALID_SDK_VERSION),
-                        "InvalidSDKVersion");
+    assert_string_equal(daas_seal_error_name(DAAS_SEAL_E_INVALID_SDK_VERSION), "InvalidSDKVersion");
     assert_string_equal(daas_seal_error_name(DAAS_SEAL_E_INVALID_MVR_NAME), "InvalidMVRName");
     assert_string_equal(daas_seal_error_name((daas_seal_errcode)999), "Unknown");
     assert_int_equal(daas_seal_error_http(DAAS_SEAL_E_NO_ACCESS), 403);
@@ -367,15 +361,13 @@ static void test_errors(void **state)
     assert_int_equal(daas_seal_error_daas_code(DAAS_SEAL_E_INVALID_CERTIFICATE), DAAS_EDENIED);
 
     daas_buf_init(&b, 0);
-    assert_int_equal(daas_seal_error_render(DAAS_SEAL_E_NO_ACCESS, "m::f abort 3 (ENo)", &b,
-                                            &err),
+    assert_int_equal(daas_seal_error_render(DAAS_SEAL_E_NO_ACCESS, "m::f abort 3 (ENo)", &b, &err),
                      DAAS_OK);
-    assert_string_equal(b.data,
-                        "{\"error\":\"NoAccess\",\"message\":\"Access denied: m::f abort 3 (ENo)\"}");
+    assert_string_equal(
+        b.data, "{\"error\":\"NoAccess\",\"message\":\"Access denied: m::f abort 3 (ENo)\"}");
     daas_buf_reset(&b);
-    assert_int_equal(daas_seal_error_render(DAAS_SEAL_E_MISSING_REQUIRED_HEADER, "ignored", &b,
-                                            &err),
-                     DAAS_OK);
+    assert_int_equal(
+        daas_seal_error_render(DAAS_SEAL_E_MISSING_REQUIRED_HEADER, "ignored", &b, &err), DAAS_OK);
     assert_string_equal(b.data, "{\"error\":\"MissingRequiredHeader\",\"message\":\"Missing "
                                 "required header: Client-Sdk-Version\"}");
     daas_buf_reset(&b);
@@ -386,8 +378,7 @@ static void test_errors(void **state)
     /* a detail with quotes is escaped; invalid UTF-8 falls back to the name */
     assert_int_equal(daas_seal_error_render(DAAS_SEAL_E_INVALID_PTB, "a\"b", &b, &err), DAAS_OK);
     assert_string_equal(b.data, "{\"error\":\"InvalidPTB\",\"message\":\"Invalid PTB: a\\\"b\"}");
-    assert_int_equal(daas_seal_error_parse(DAAS_BYTES(b.data, b.len), &code, msg, sizeof msg,
-                                           &err),
+    assert_int_equal(daas_seal_error_parse(DAAS_BYTES(b.data, b.len), &code, msg, sizeof msg, &err),
                      DAAS_OK);
     assert_int_equal(code, DAAS_SEAL_E_INVALID_PTB);
     assert_string_equal(msg, "Invalid PTB: a\"b");
@@ -398,18 +389,18 @@ static void test_errors(void **state)
     for (int e = DAAS_SEAL_E_INVALID_PTB; e < DAAS_SEAL_E_UNKNOWN; e++) {
         daas_buf_reset(&b);
         assert_int_equal(daas_seal_error_render((daas_seal_errcode)e, "d", &b, &err), DAAS_OK);
-        assert_int_equal(daas_seal_error_parse(DAAS_BYTES(b.data, b.len), &code, msg, sizeof msg,
-                                               &err),
-                         DAAS_OK);
+        assert_int_equal(
+            daas_seal_error_parse(DAAS_BYTES(b.data, b.len), &code, msg, sizeof msg, &err),
+            DAAS_OK);
         assert_int_equal(code, e);
     }
     assert_int_equal(daas_seal_error_parse(DAAS_BYTES_STR("{\"error\":\"Nope\",\"message\":\"x\"}"),
                                            &code, msg, sizeof msg, &err),
                      DAAS_OK);
     assert_int_equal(code, DAAS_SEAL_E_UNKNOWN);
-    assert_int_equal(daas_seal_error_parse(DAAS_BYTES_STR("Unsupported"), &code, msg, sizeof msg,
-                                           &err),
-                     DAAS_EINVAL);
+    assert_int_equal(
+        daas_seal_error_parse(DAAS_BYTES_STR("Unsupported"), &code, msg, sizeof msg, &err),
+        DAAS_EINVAL);
     daas_buf_fini(&b);
 }
 
