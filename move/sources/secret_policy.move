@@ -2,14 +2,16 @@
 ///
 /// Owns: `DecryptionPolicy` (shared): who may obtain a Seal key for the secrets sealed under
 /// it (a minimum stake in the `staking::Pool`, an optional allow-list of node addresses), in
-/// which clock window (milliseconds), how many times (`max_uses` access requests), and how long
-/// an `AccessTicket` lasts; `AccessTicket` (owned by its holder): proof that the holder was
-/// granted access, until `expires_ms`.
+/// which clock window (milliseconds), how many times (`max_uses` tickets), and how long an
+/// `AccessTicket` lasts; `AccessTicket` (owned by its holder): the `use`-th request for access
+/// to one policy, presentable until `expires_ms`.
 ///
 /// Invariants:
 /// - the identity of a secret sealed under a policy is `object::id_bytes(policy) || uid`:
 ///   `seal_approve` refuses any other identity;
-/// - `uses` counts granted requests and never exceeds `max_uses` when `max_uses > 0`;
+/// - `request_access` checks nothing: it counts the request (`uses`) and hands out a ticket
+///   numbered with it; every rule (stake, allow-list, window, ticket, usage limit) is checked
+///   by `seal_approve`, so that the refusals come from the Seal key servers' dry run;
 /// - `seal_approve` has no side effect (Seal key servers dry-run it) and denies by aborting.
 module daas::secret_policy;
 
@@ -48,9 +50,9 @@ public struct DecryptionPolicy has key {
     /// clock window, inclusive; not_after_ms 0: open-ended
     not_before_ms: u64,
     not_after_ms: u64,
-    /// most access requests granted; 0: unlimited
+    /// tickets numbered above this are refused by seal_approve; 0: unlimited
     max_uses: u64,
-    /// access requests granted so far
+    /// access requests (tickets issued) so far
     uses: u64,
     /// lifetime of an AccessTicket
     ticket_ttl_ms: u64,
@@ -61,6 +63,9 @@ public struct AccessTicket has key {
     id: UID,
     policy: ID,
     holder: address,
+    /// the policy's `uses` once this ticket was issued (1 for the first ticket); `use` is a
+    /// keyword of Move, so its source spells the field name escaped (a restricted identifier)
+    `use`: u64,
     expires_ms: u64,
 }
 
@@ -80,6 +85,7 @@ public struct AccessGranted has copy, drop {
     holder: address,
     ticket: ID,
     expires_ms: u64,
+    /// the policy's `uses`, this ticket's `use`
     uses: u64,
 }
 
@@ -133,21 +139,21 @@ entry fun update_policy(
     event::emit(PolicyUpdated { policy: object::id(policy) });
 }
 
-/// Counts one use of `policy` by the sender and sends it an `AccessTicket` that expires
-/// `ticket_ttl_ms` from now.
+/// Counts one use of `policy` by the sender and sends it an `AccessTicket` numbered with the
+/// new count that expires `ticket_ttl_ms` from now. It checks no rule (`_pool` only keeps the
+/// call's shape): seal_approve does, so that Seal key servers are the ones that refuse.
 entry fun request_access(
     policy: &mut DecryptionPolicy,
-    pool: &Pool,
+    _pool: &Pool,
     clock: &Clock,
     ctx: &mut TxContext,
 ) {
-    check_sender(policy, pool, clock, ctx.sender());
-    assert!(policy.max_uses == 0 || policy.uses < policy.max_uses, EUsageLimit);
     policy.uses = policy.uses + 1;
     let ticket = AccessTicket {
         id: object::new(ctx),
         policy: object::id(policy),
         holder: ctx.sender(),
+        `use`: policy.uses,
         expires_ms: clock.timestamp_ms() + policy.ticket_ttl_ms,
     };
     event::emit(AccessGranted {
@@ -161,7 +167,9 @@ entry fun request_access(
 }
 
 /// Seal key servers dry-run this to decide whether the sender may decrypt the secret whose
-/// inner identity is `id`; it aborts to deny and has no effect.
+/// inner identity is `id`; it aborts to deny and has no effect. Checks, in order: the
+/// identity, the sender's stake, the allow-list, the window, the ticket (this policy's, held
+/// by the sender), its expiry, and the usage limit (`ticket.use <= max_uses`).
 entry fun seal_approve(
     id: vector<u8>,
     policy: &DecryptionPolicy,
@@ -174,6 +182,7 @@ entry fun seal_approve(
     check_sender(policy, pool, clock, ctx.sender());
     assert!(ticket.policy == object::id(policy) && ticket.holder == ctx.sender(), EBadTicket);
     assert!(clock.timestamp_ms() < ticket.expires_ms, ETicketExpired);
+    assert!(policy.max_uses == 0 || ticket.`use` <= policy.max_uses, EUsageLimit);
 }
 
 // === Rules ===
@@ -189,7 +198,7 @@ fun params_ok(
         && ticket_ttl_ms >= 1 && ticket_ttl_ms <= MAX_TTL_MS
 }
 
-/// The rules request_access and seal_approve share, in order: stake, allow-list, window.
+/// The sender's rules of seal_approve, in order: stake, allow-list, window.
 fun check_sender(policy: &DecryptionPolicy, pool: &Pool, clock: &Clock, sender: address) {
     assert!(staking::staked_amount(pool, sender) >= policy.required_stake, EInsufficientStake);
     assert!(
@@ -225,5 +234,7 @@ public fun max_uses(policy: &DecryptionPolicy): u64 { policy.max_uses }
 public fun ticket_policy(ticket: &AccessTicket): ID { ticket.policy }
 
 public fun ticket_holder(ticket: &AccessTicket): address { ticket.holder }
+
+public fun ticket_use(ticket: &AccessTicket): u64 { ticket.`use` }
 
 public fun ticket_expires_ms(ticket: &AccessTicket): u64 { ticket.expires_ms }

@@ -1,6 +1,6 @@
-/// Unit tests of `secret_policy` (move/README.md "`secret_policy`"): create / update, every
-/// rule of request_access and seal_approve with its abort code, usage counting and ticket
-/// expiry. The devnet's tests/unit/devnet/test_policy.c checks the same rules natively.
+/// Unit tests of `secret_policy` (move/README.md "`secret_policy`"): create / update,
+/// request_access counting uses and refusing no one, every rule of seal_approve with its abort
+/// code (stake, allow-list, window, ticket, expiry, usage limit) and ticket expiry. The devnet's tests/unit/devnet/test_policy.c checks the same rules natively.
 #[test_only]
 module daas::secret_policy_tests;
 
@@ -65,6 +65,7 @@ fun request_and_approve() {
     sc.next_tx(NODE);
     let ticket = sc.take_from_sender<AccessTicket>();
     assert!(secret_policy::ticket_holder(&ticket) == NODE);
+    assert!(secret_policy::ticket_use(&ticket) == 1);
     assert!(secret_policy::ticket_expires_ms(&ticket) == 1000 + HOUR);
     sc.return_to_sender(ticket);
     let policy = sc.take_shared<DecryptionPolicy>();
@@ -92,36 +93,107 @@ fun update_by_other() {
     finish(sc, clock);
 }
 
+/// request_access checks no rule: an unstaked, unlisted, early or over-limit caller gets a
+/// ticket, numbered with the policy's count; seal_approve is the one that refuses.
+#[test]
+fun request_checks_nothing() {
+    let (mut sc, clock) = setup();
+    create(&mut sc, 10 * tu::sui(), vector[OTHER], 5000, 6000, 1);
+    request(&mut sc, NODE, &clock);
+    request(&mut sc, tu::admin(), &clock);
+    sc.next_tx(tu::admin());
+    let ticket = sc.take_from_sender<AccessTicket>();
+    assert!(secret_policy::ticket_use(&ticket) == 2);
+    assert!(secret_policy::ticket_holder(&ticket) == tu::admin());
+    sc.return_to_sender(ticket);
+    let policy = sc.take_shared<DecryptionPolicy>();
+    assert!(secret_policy::uses(&policy) == 2);
+    ts::return_shared(policy);
+    finish(sc, clock);
+}
+
 #[test, expected_failure(abort_code = secret_policy::EInsufficientStake)]
-fun request_without_stake() {
+fun approve_without_stake() {
     let (mut sc, clock) = setup();
     create(&mut sc, tu::sui(), vector[], 0, 0, 0);
     request(&mut sc, OTHER, &clock);
+    approve(&mut sc, OTHER, &clock, true);
     finish(sc, clock);
 }
 
 #[test, expected_failure(abort_code = secret_policy::ENotAllowed)]
-fun request_not_listed() {
+fun approve_not_listed() {
     let (mut sc, clock) = setup();
     create(&mut sc, 0, vector[OTHER], 0, 0, 0);
     request(&mut sc, NODE, &clock);
+    approve(&mut sc, NODE, &clock, true);
     finish(sc, clock);
 }
 
 #[test, expected_failure(abort_code = secret_policy::EOutsideWindow)]
-fun request_too_early() {
+fun approve_too_early() {
     let (mut sc, clock) = setup();
     create(&mut sc, 0, vector[], 2000, 0, 0);
     request(&mut sc, NODE, &clock);
+    approve(&mut sc, NODE, &clock, true);
     finish(sc, clock);
 }
 
+#[test, expected_failure(abort_code = secret_policy::EOutsideWindow)]
+fun approve_too_late() {
+    let (mut sc, mut clock) = setup();
+    create(&mut sc, 0, vector[], 0, 2000, 0);
+    request(&mut sc, NODE, &clock);
+    clock.set_for_testing(2001);
+    approve(&mut sc, NODE, &clock, true);
+    finish(sc, clock);
+}
+
+/// seal_approve by `who` with its ticket numbered `n` (it may hold several).
+fun approve_use(sc: &mut Scenario, who: address, clock: &Clock, n: u64) {
+    sc.next_tx(who);
+    let ids = ts::ids_for_sender<AccessTicket>(sc);
+    let policy = sc.take_shared<DecryptionPolicy>();
+    let pool = sc.take_shared<Pool>();
+    let mut found = false;
+    let mut i = 0;
+    while (i < ids.length()) {
+        let ticket = sc.take_from_sender_by_id<AccessTicket>(ids[i]);
+        if (secret_policy::ticket_use(&ticket) == n) {
+            let mut id = object::id(&policy).to_bytes();
+            id.push_back(7);
+            secret_policy::seal_approve(id, &policy, &ticket, &pool, clock, sc.ctx());
+            found = true;
+        };
+        sc.return_to_sender(ticket);
+        i = i + 1;
+    };
+    assert!(found);
+    ts::return_shared(policy);
+    ts::return_shared(pool);
+}
+
+/// max_uses 1: the first ticket passes, the second (use 2) is past the limit.
 #[test, expected_failure(abort_code = secret_policy::EUsageLimit)]
-fun request_past_limit() {
+fun approve_past_limit() {
     let (mut sc, clock) = setup();
     create(&mut sc, 0, vector[], 0, 0, 1);
     request(&mut sc, NODE, &clock);
     request(&mut sc, NODE, &clock);
+    approve_use(&mut sc, NODE, &clock, 1);
+    approve_use(&mut sc, NODE, &clock, 2);
+    finish(sc, clock);
+}
+
+/// The stake is checked before the usage limit: a ticket past the limit held by an unstaked
+/// caller is refused for its stake.
+#[test, expected_failure(abort_code = secret_policy::EInsufficientStake)]
+fun approve_stake_before_limit() {
+    let (mut sc, clock) = setup();
+    create(&mut sc, tu::sui(), vector[], 0, 0, 1);
+    request(&mut sc, NODE, &clock);
+    request(&mut sc, OTHER, &clock);
+    approve(&mut sc, OTHER, &clock, true);
     finish(sc, clock);
 }
 

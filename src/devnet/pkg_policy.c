@@ -1,15 +1,18 @@
 /*
  * pkg_policy.c: the `daas::secret_policy` module natively: decryption policies for Seal
  * (who may obtain a key for a sealed secret, when, how often) and the access tickets that
- * request_access hands out and seal_approve checks.
+ * request_access hands out to anyone and seal_approve checks.
  *
  * Owns:   the BCS layouts below, their JSON, the module's dispatch table.
  * Layout: DecryptionPolicy = UID || admin address || required_stake u64 || allowed_nodes
  *         vector<address> || not_before_ms u64 || not_after_ms u64 || max_uses u64 || uses u64
  *         || ticket_ttl_ms u64.
- *         AccessTicket = UID || policy ID || holder address || expires_ms u64 (104 bytes).
+ *         AccessTicket = UID || policy ID || holder address || use u64 || expires_ms u64
+ *         (112 bytes); use: the policy's uses once the ticket was issued (1 for the first).
  * Invariants:
- *   - checks in the README's order, one abort code per rule; an abort leaves no effect;
+ *   - request_access checks no rule (it counts and numbers tickets); seal_approve checks them
+ *     all, in the README's order, one abort code per rule, so that the refusals come from the
+ *     Seal key servers' dry run; an abort leaves no effect;
  *   - seal_approve has no effect at all (Seal key servers dry-run it): it only reads;
  *   - the stake of an address is its entry's amount in the Pool, 0 when it has none or was
  *     slashed (daas_devnet__staked_amount);
@@ -37,7 +40,7 @@ enum {
 
 #define MAX_NODES 64                    /* allowed_nodes longer than this: EBadParams */
 #define MAX_TTL_MS 31536000000ull       /* 365 days: the longest ticket lifetime */
-#define TICKET_LEN (32 + 32 + 32 + 8)
+#define TICKET_LEN (32 + 32 + 32 + 8 + 8)
 
 /* BCS writes to an uncapped buffer cannot fail. */
 #define PUT(x)                                                                                     \
@@ -60,7 +63,7 @@ typedef struct policy {
 
 typedef struct ticket {
     uint8_t id[32], policy[32], holder[32];
-    uint64_t expires_ms;
+    uint64_t use, expires_ms;
 } ticket;
 
 static bool policy_read(const uint8_t *b, size_t len, policy *pol)
@@ -107,7 +110,8 @@ static bool ticket_read(const uint8_t *b, size_t len, ticket *t)
     memcpy(t->id, b, 32);
     memcpy(t->policy, b + 32, 32);
     memcpy(t->holder, b + 64, 32);
-    t->expires_ms = daas_devnet__le64(b + 96);
+    t->use = daas_devnet__le64(b + 96);
+    t->expires_ms = daas_devnet__le64(b + 104);
     return true;
 }
 
@@ -136,9 +140,10 @@ json_t *daas_devnet__render_ticket(const uint8_t *bcs, size_t len)
     ticket t;
     if (!ticket_read(bcs, len, &t))
         return NULL;
-    return json_pack("{s:o,s:o,s:o,s:o}", "id", daas_devnet__json_addr(t.id), "policy",
+    return json_pack("{s:o,s:o,s:o,s:o,s:o}", "id", daas_devnet__json_addr(t.id), "policy",
                      daas_devnet__json_addr(t.policy), "holder", daas_devnet__json_addr(t.holder),
-                     "expires_ms", daas_devnet__json_u64(t.expires_ms));
+                     "use", daas_devnet__json_u64(t.use), "expires_ms",
+                     daas_devnet__json_u64(t.expires_ms));
 }
 
 /* ---- the rules ---- */
@@ -181,8 +186,8 @@ static bool in_window(const params *p, uint64_t now)
     return now >= p->not_before_ms && (p->not_after_ms == 0 || now <= p->not_after_ms);
 }
 
-/* The checks request_access and seal_approve share, in the README's order: the sender's
- * stake, the allow-list, the clock window. 0 when they pass, else the abort code. */
+/* The sender's checks of seal_approve, in the README's order: the sender's stake, the
+ * allow-list, the clock window. 0 when they pass, else the abort code. */
 static int sender_check(dn_exec *ex, const policy *pol, int pool, uint64_t *code, daas_err *err)
 {
     uint64_t stake;
@@ -260,7 +265,8 @@ static int fn_update_policy(dn_exec *ex, const dn_arg *a, dn_ret *ret, daas_err 
     return DAAS_OK;
 }
 
-static void emit_granted(dn_exec *ex, const ticket *t, uint64_t uses)
+/* AccessGranted {policy, holder, ticket, expires_ms, uses}; uses is the ticket's use. */
+static void emit_granted(dn_exec *ex, const ticket *t)
 {
     daas_buf b;
     daas_buf_init(&b, 0);
@@ -268,36 +274,32 @@ static void emit_granted(dn_exec *ex, const ticket *t, uint64_t uses)
     PUT(daas_sui_bcs_put_addr(&b, t->holder));
     PUT(daas_sui_bcs_put_addr(&b, t->id));
     PUT(daas_sui_bcs_put_u64(&b, t->expires_ms));
-    PUT(daas_sui_bcs_put_u64(&b, uses));
+    PUT(daas_sui_bcs_put_u64(&b, t->use));
     emit(ex, "AccessGranted", &b,
          json_pack("{s:o,s:o,s:o,s:o,s:o}", "policy", daas_devnet__json_addr(t->policy), "holder",
                    daas_devnet__json_addr(t->holder), "ticket", daas_devnet__json_addr(t->id),
                    "expires_ms", daas_devnet__json_u64(t->expires_ms), "uses",
-                   daas_devnet__json_u64(uses)));
+                   daas_devnet__json_u64(t->use)));
 }
 
-/* request_access(&mut DecryptionPolicy, &Pool, &Clock) */
+/* request_access(&mut DecryptionPolicy, &Pool, &Clock): checks no rule (the Pool only keeps
+ * the call's shape); counts the request and numbers the ticket with the new count. */
 static int fn_request_access(dn_exec *ex, const dn_arg *a, dn_ret *ret, daas_err *err)
 {
     policy pol;
     ticket t;
-    uint64_t code;
     daas_buf b;
     (void)ret;
     const dn_obj *o = &ex->objs[a[0].obj];
     if (!policy_read(o->bcs, o->bcs_len, &pol))
         return corrupt(err, "DecryptionPolicy");
-    int rc = sender_check(ex, &pol, a[1].obj, &code, err);
-    if (rc != DAAS_OK)
-        return rc;
-    if (code == 0 && pol.p.max_uses > 0 && pol.uses >= pol.p.max_uses)
-        code = EUsageLimit;
-    if (code != 0)
-        return daas_devnet__abort(ex, "secret_policy", "request_access", 2, code);
+    if (pol.uses == UINT64_MAX) /* Move's arithmetic abort */
+        return daas_devnet__fail(ex, "MovePrimitiveRuntimeError in command %zu", ex->cmd);
     pol.uses++;
     memset(&t, 0, sizeof(t));
     memcpy(t.policy, pol.id, 32);
     memcpy(t.holder, ex->tx->sender, 32);
+    t.use = pol.uses;
     t.expires_ms = now_ms(ex) + pol.p.ticket_ttl_ms; /* ttl ≤ 365 days: no overflow */
     /* encode before obj_set / obj_new: pol.p.allowed points into the policy's bytes */
     daas_buf_init(&b, 0);
@@ -307,23 +309,26 @@ static int fn_request_access(dn_exec *ex, const dn_arg *a, dn_ret *ret, daas_err
     PUT(daas_sui_bcs_put_addr(&b, t.id));
     PUT(daas_sui_bcs_put_addr(&b, t.policy));
     PUT(daas_sui_bcs_put_addr(&b, t.holder));
+    PUT(daas_sui_bcs_put_u64(&b, t.use));
     PUT(daas_sui_bcs_put_u64(&b, t.expires_ms));
     int k = daas_devnet__obj_new(ex, DN_K_TICKET, NULL, (const uint8_t *)b.data, b.len,
                                  DAAS_SUI_OWNER_ADDRESS, ex->tx->sender);
     daas_buf_fini(&b);
     memcpy(t.id, ex->objs[k].id, 32);
-    emit_granted(ex, &t, pol.uses);
+    emit_granted(ex, &t);
     return DAAS_OK;
 }
 
-/* The ticket rules of seal_approve: it is for this policy and held by the sender, and it has
- * not expired. */
+/* The ticket rules of seal_approve: it is for this policy and held by the sender, it has
+ * not expired, and its number is within the usage limit. */
 static uint64_t ticket_check(const dn_exec *ex, const policy *pol, const ticket *t)
 {
     if (memcmp(t->policy, pol->id, 32) != 0 || memcmp(t->holder, ex->tx->sender, 32) != 0)
         return EBadTicket;
     if (now_ms(ex) >= t->expires_ms)
         return ETicketExpired;
+    if (pol->p.max_uses > 0 && t->use > pol->p.max_uses)
+        return EUsageLimit;
     return 0;
 }
 

@@ -317,84 +317,43 @@ static void test_update(void **state)
 
 /* ---- request_access ---- */
 
-static void test_request_rules(void **state)
+/* request_access checks no rule: an unstaked, unlisted, early, late or over-limit caller gets
+ * a ticket; every request counts. */
+static void test_request_refuses_no_one(void **state)
 {
     dt_chain c;
-    dt_user admin, node, stranger;
+    dt_user admin, node;
     dt_ptb p;
-    uint8_t id[32], ticket[32];
+    uint8_t id[32], ticket[32], nodes[1][32];
     (void)state;
     dt_chain_init(&c, 0);
     dt_user_init(&c, &admin);
     dt_user_init(&c, &node);
-    dt_user_init(&c, &stranger);
-    dt_stake(&c, node.k, node.gas, 5 * DT_SUI, 1);
-    dt_stake(&c, stranger.k, stranger.gas, 5 * DT_SUI, 1);
-    int64_t now = daas_devnet_now_ms(c.d);
-    uint8_t nodes[1][32];
-    memcpy(nodes[0], node.a, 32);
-    pol_params pp = {.stake = 5 * DT_SUI, .nodes = nodes, .n_nodes = 1, .ttl = HOUR_MS};
+    uint64_t now = (uint64_t)daas_devnet_now_ms(c.d);
+    memset(nodes[0], 0x77, 32);
+    /* nobody is listed, nobody has 100 SUI staked, the window opens in an hour, one use */
+    pol_params pp = {.stake = 100 * DT_SUI,
+                     .nodes = nodes,
+                     .n_nodes = 1,
+                     .not_before = now + HOUR_MS,
+                     .max_uses = 1,
+                     .ttl = HOUR_MS};
     create(&c, &admin, &pp, id);
-    /* the admin has no stake at all */
-    dt_aborts(c.d, (request_ptb(&c, &p, &admin, id), &p), admin.k, c.pkg_hex, MOD,
-              "request_access", EInsufficientStake);
-    /* staked enough, but not on the list */
-    dt_aborts(c.d, (request_ptb(&c, &p, &stranger, id), &p), stranger.k, c.pkg_hex, MOD,
-              "request_access", ENotAllowed);
-    request(&c, &node, id, ticket);
-    /* more stake than anyone has */
-    pp.stake = 6 * DT_SUI;
+    request(&c, &admin, id, ticket); /* use 1 */
+    request(&c, &node, id, ticket);  /* use 2: past the limit */
+    request(&c, &node, id, ticket);  /* use 3 */
+    /* a closed window */
+    pp.not_before = 0;
+    pp.not_after = now - 1;
     update_ptb(&c, &p, &admin, id, &pp);
     dt_ok(c.d, &p, admin.k);
-    dt_aborts(c.d, (request_ptb(&c, &p, &node, id), &p), node.k, c.pkg_hex, MOD,
-              "request_access", EInsufficientStake);
-    /* the window: not yet open, then closed */
-    pp = (pol_params){.not_before = (uint64_t)now + HOUR_MS, .ttl = HOUR_MS};
-    update_ptb(&c, &p, &admin, id, &pp);
-    dt_ok(c.d, &p, admin.k);
-    dt_aborts(c.d, (request_ptb(&c, &p, &node, id), &p), node.k, c.pkg_hex, MOD,
-              "request_access", EOutsideWindow);
-    daas_devnet_advance_clock(c.d, 2 * HOUR_MS);
-    request(&c, &node, id, ticket); /* open-ended once open */
-    pp.not_after = (uint64_t)now + 3 * HOUR_MS;
-    update_ptb(&c, &p, &admin, id, &pp);
-    dt_ok(c.d, &p, admin.k);
-    request(&c, &stranger, id, ticket); /* no list: any staked sender */
-    daas_devnet_advance_clock(c.d, 2 * HOUR_MS);
-    dt_aborts(c.d, (request_ptb(&c, &p, &node, id), &p), node.k, c.pkg_hex, MOD,
-              "request_access", EOutsideWindow);
-    dt_user_fini(&stranger);
-    dt_user_fini(&node);
-    dt_user_fini(&admin);
-    dt_chain_fini(&c);
-}
-
-static void test_usage_limit(void **state)
-{
-    dt_chain c;
-    dt_user u;
-    dt_ptb p;
-    uint8_t id[32], t1[32], t2[32];
-    (void)state;
-    dt_chain_init(&c, 0);
-    dt_user_init(&c, &u);
-    pol_params pp = {.max_uses = 2, .ttl = HOUR_MS};
-    create(&c, &u, &pp, id);
-    request(&c, &u, id, t1);
-    request(&c, &u, id, t2);
-    assert_memory_not_equal(t1, t2, 32);
-    dt_aborts(c.d, (request_ptb(&c, &p, &u, id), &p), u.k, c.pkg_hex, MOD, "request_access",
-              EUsageLimit);
+    request(&c, &admin, id, ticket); /* use 4 */
     daas_sui_object o;
     assert_int_equal(daas_devnet_get_object(c.d, id, &o, NULL), DAAS_OK);
-    assert_int_equal(dt_ju64(o.json, "uses"), 2); /* the refused request counted nothing */
+    assert_int_equal(dt_ju64(o.json, "uses"), 4);
     daas_sui_object_fini(&o);
-    /* raising the limit lets one more through */
-    pp.max_uses = 3;
-    update_ptb(&c, &p, &u, id, &pp);
-    dt_ok(c.d, &p, u.k);
-    request(&c, &u, id, t1);
-    dt_user_fini(&u);
+    dt_user_fini(&node);
+    dt_user_fini(&admin);
     dt_chain_fini(&c);
 }
 
@@ -460,6 +419,101 @@ static void test_seal_approve(void **state)
     approve(&c, node.a, id, ticket, EInsufficientStake);
     dt_user_fini(&other);
     dt_user_fini(&node);
+    dt_user_fini(&admin);
+    dt_chain_fini(&c);
+}
+
+/* max_uses 1: the first ticket passes, the second aborts EUsageLimit; raising or lifting the
+ * limit lets it through; the stake is checked before the limit. */
+static void test_approve_usage_limit(void **state)
+{
+    dt_chain c;
+    dt_user admin, node, poor;
+    dt_ptb p;
+    uint8_t id[32], t1[32], t2[32], t3[32];
+    (void)state;
+    dt_chain_init(&c, 0);
+    dt_user_init(&c, &admin);
+    dt_user_init(&c, &node);
+    dt_user_init(&c, &poor);
+    dt_stake(&c, node.k, node.gas, 5 * DT_SUI, 1);
+    pol_params pp = {.stake = DT_SUI, .max_uses = 1, .ttl = HOUR_MS};
+    create(&c, &admin, &pp, id);
+    request(&c, &node, id, t1);
+    request(&c, &node, id, t2);
+    request(&c, &poor, id, t3); /* use 3, and no stake */
+    assert_memory_not_equal(t1, t2, 32);
+    approve(&c, node.a, id, t1, 0);
+    approve(&c, node.a, id, t2, EUsageLimit);
+    approve(&c, poor.a, id, t3, EInsufficientStake);
+    approve(&c, node.a, id, t1, 0); /* a dry run uses nothing up */
+    pp.max_uses = 2;
+    update_ptb(&c, &p, &admin, id, &pp);
+    dt_ok(c.d, &p, admin.k);
+    approve(&c, node.a, id, t2, 0);
+    pp.max_uses = 0; /* unlimited */
+    update_ptb(&c, &p, &admin, id, &pp);
+    dt_ok(c.d, &p, admin.k);
+    approve(&c, node.a, id, t2, 0);
+    dt_user_fini(&poor);
+    dt_user_fini(&node);
+    dt_user_fini(&admin);
+    dt_chain_fini(&c);
+}
+
+/* seal_approve's order: one sender whose every rule fails; fixing them one at a time shows
+ * EWrongId, EInsufficientStake, ENotAllowed, EOutsideWindow, EBadTicket, ETicketExpired,
+ * EUsageLimit in turn, then success. */
+static void test_approve_order(void **state)
+{
+    dt_chain c;
+    dt_user admin, x;
+    dt_ptb p;
+    daas_sui_exec_result r;
+    uint8_t id[32], id2[32], t_other[32], t1[32], t2[32], t3[32], nodes[1][32];
+    (void)state;
+    dt_chain_init(&c, 0);
+    dt_user_init(&c, &admin);
+    dt_user_init(&c, &x);
+    uint64_t now = (uint64_t)daas_devnet_now_ms(c.d);
+    memset(nodes[0], 0x77, 32);
+    pol_params pp = {.stake = DT_SUI,
+                     .nodes = nodes,
+                     .n_nodes = 1,
+                     .not_before = now + 3 * HOUR_MS,
+                     .max_uses = 1,
+                     .ttl = HOUR_MS};
+    create(&c, &admin, &pp, id);
+    pol_params open = open_params();
+    create(&c, &admin, &open, id2);
+    request(&c, &x, id, t1);       /* use 1 */
+    request(&c, &x, id, t2);       /* use 2 */
+    request(&c, &x, id2, t_other); /* another policy's */
+    uint8_t wrong[40];
+    memcpy(wrong, id2, 32);
+    memcpy(wrong + 32, "secret-1", 8);
+    approve_ptb(&c, &p, wrong, sizeof(wrong), id, t_other);
+    simulate(&c, &p, x.a, &r);
+    assert_true(r.has_abort_code && r.abort_code == EWrongId);
+    daas_sui_exec_result_fini(&r);
+    approve(&c, x.a, id, t_other, EInsufficientStake);
+    dt_stake(&c, x.k, x.gas, 2 * DT_SUI, 1);
+    approve(&c, x.a, id, t_other, ENotAllowed);
+    memcpy(nodes[0], x.a, 32);
+    update_ptb(&c, &p, &admin, id, &pp);
+    dt_ok(c.d, &p, admin.k);
+    approve(&c, x.a, id, t_other, EOutsideWindow);
+    daas_devnet_advance_clock(c.d, 3 * HOUR_MS + 60000); /* the window opens; t1, t2 expire */
+    approve(&c, x.a, id, t_other, EBadTicket);
+    approve(&c, x.a, id, t2, ETicketExpired); /* expired and over the limit */
+    request(&c, &x, id, t3);                  /* use 3: fresh, over the limit */
+    approve(&c, x.a, id, t3, EUsageLimit);
+    pp.max_uses = 3;
+    update_ptb(&c, &p, &admin, id, &pp);
+    dt_ok(c.d, &p, admin.k);
+    approve(&c, x.a, id, t3, 0);
+    approve(&c, x.a, id, t1, ETicketExpired);
+    dt_user_fini(&x);
     dt_user_fini(&admin);
     dt_chain_fini(&c);
 }
@@ -711,8 +765,9 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_create),          cmocka_unit_test(test_bad_params),
-        cmocka_unit_test(test_update),          cmocka_unit_test(test_request_rules),
-        cmocka_unit_test(test_usage_limit),     cmocka_unit_test(test_seal_approve),
+        cmocka_unit_test(test_update),          cmocka_unit_test(test_request_refuses_no_one),
+        cmocka_unit_test(test_seal_approve),    cmocka_unit_test(test_approve_usage_limit),
+        cmocka_unit_test(test_approve_order),
         cmocka_unit_test(test_ticket_expiry),   cmocka_unit_test(test_simulation),
         cmocka_unit_test(test_key_server),      cmocka_unit_test(test_check_staleness),
     };
