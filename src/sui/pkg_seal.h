@@ -100,9 +100,10 @@ DAAS_MUST_USE int daas_pkg_policy_get(daas_sui_client *c, const daas_pkg *pkg,
                                       const uint8_t id[DAAS_SUI_ADDRESS_LEN],
                                       daas_pkg_policy *out, daas_err *err);
 
-/* request_access(policy, pool, clock): counts one use and sends the caller an AccessTicket;
- * writes the ticket's object id. DAAS_EFAILED (EUsageLimit, ENotAllowed, EOutsideWindow,
- * EInsufficientStake) when the policy refuses. */
+/* request_access(policy, pool, clock): counts one use and sends the caller an AccessTicket
+ * numbered with it; writes the ticket's object id. It checks no rule of the policy: stake,
+ * allow-list, window and usage limit are seal_approve's (EInsufficientStake, ENotAllowed,
+ * EOutsideWindow, EUsageLimit from the key servers' dry run). */
 DAAS_MUST_USE int daas_pkg_policy_request_access(daas_sui_client *c, const daas_sui_key *key,
                                                  const daas_pkg *pkg,
                                                  const uint8_t policy[DAAS_SUI_ADDRESS_LEN],

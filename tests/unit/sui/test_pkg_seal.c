@@ -1,10 +1,11 @@
 /*
  * test_pkg_seal.c: the client of the chain side of Seal (pkg_seal.c) against a development
  * chain served over HTTP in-process: KeyServer create / get / find / set_url (and a stranger's
- * refused update, a bad key refused), DecryptionPolicy create / get / request_access with its
- * refusals by name, the seal_approve PTB decoded back field by field and simulated over
- * GraphQL with an empty gas payment as a Seal key server does (allowed, FunctionNotFound, and
- * an abort once the sender's stake is gone), and objects a tampering front end breaks.
+ * refused update, a bad key refused), DecryptionPolicy create / get / request_access (which
+ * refuses no one and counts uses), the seal_approve PTB decoded back field by field and
+ * simulated over GraphQL with an empty gas payment as a Seal key server does (allowed,
+ * FunctionNotFound, EUsageLimit for a ticket past the limit, EInsufficientStake for an unstaked
+ * holder and once the sender's stake is gone), and objects a tampering front end breaks.
  *
  * Owns:   one devnet (under $DAAS_TEST_TMP or /tmp) with its HTTP server, a client and the
  *         ids the tests create, removed by the group teardown; tests run in order and build on
@@ -50,6 +51,8 @@ typedef struct fixture {
     uint8_t ks[DAAS_SUI_ADDRESS_LEN];   /* user's key server */
     uint8_t pk[DAAS_PKG_SEAL_PK_LEN];   /* its public key */
     uint8_t policy[DAAS_SUI_ADDRESS_LEN], ticket[DAAS_SUI_ADDRESS_LEN];
+    uint8_t ticket2[DAAS_SUI_ADDRESS_LEN];      /* user's second ticket: past max_uses 1 */
+    uint8_t ticket_other[DAAS_SUI_ADDRESS_LEN]; /* other's (unstaked, not listed) */
 } fixture;
 
 static fixture fx;
@@ -287,10 +290,14 @@ static void test_policy(void **state)
     OK(daas_pkg_policy_request_access(fx.c, fx.user, &fx.pkg, fx.policy, fx.ticket, &err));
     OK(daas_pkg_policy_get(fx.c, &fx.pkg, fx.policy, &pol, &err));
     assert_int_equal(pol.uses, 1);
-    FAILS(daas_pkg_policy_request_access(fx.c, fx.user, &fx.pkg, fx.policy, t2, &err),
-          DAAS_EFAILED, "EUsageLimit");
-    FAILS(daas_pkg_policy_request_access(fx.c, fx.other, &fx.pkg, fx.policy, t2, &err),
-          DAAS_EFAILED, "EInsufficientStake");
+    /* request_access refuses no one: past the limit, unstaked and not listed all get a
+     * ticket (seal_approve, dry-run by the key servers, refuses them) */
+    OK(daas_pkg_policy_request_access(fx.c, fx.user, &fx.pkg, fx.policy, fx.ticket2, &err));
+    OK(daas_pkg_policy_request_access(fx.c, fx.other, &fx.pkg, fx.policy, fx.ticket_other,
+                                      &err));
+    assert_memory_not_equal(fx.ticket, fx.ticket2, 32);
+    OK(daas_pkg_policy_get(fx.c, &fx.pkg, fx.policy, &pol, &err));
+    assert_int_equal(pol.uses, 3);
     daas_pkg_policy_params open = {.ticket_ttl_ms = 1000};
     OK(daas_pkg_policy_create(fx.c, fx.other, &fx.pkg, &open, open_id, &err));
     OK(daas_pkg_policy_request_access(fx.c, fx.other, &fx.pkg, open_id, t2, &err));
@@ -373,6 +380,37 @@ static void simulate(const daas_sui_ptb *ptb, const daas_sui_key *sender, daas_s
     daas_buf_fini(&b);
 }
 
+/* A one-id seal_approve PTB naming ticket, simulated from sender: aborts with code (name). */
+static void approve_aborts(const daas_pkg_policy *pol, const uint8_t ticket[32],
+                           const daas_sui_key *sender, uint64_t code, const char *name)
+{
+    daas_err err = {0};
+    daas_buf ptb;
+    daas_sui_ptb p;
+    daas_sui_exec_result r = {0};
+    daas_buf k;
+    uint8_t id[33];
+    memcpy(id, pol->id, 32);
+    id[32] = 1;
+    daas_bytes ids[1] = {DAAS_BYTES(id, sizeof id)};
+    daas_buf_init(&ptb, 0);
+    OK(daas_pkg_policy_approve_ptb(fx.c, &fx.pkg, pol, ticket, ids, 1, &ptb, &err));
+    daas_buf_init(&k, 0);
+    assert_int_equal(daas_buf_append(&k, "\0", 1), DAAS_OK);
+    assert_int_equal(daas_buf_append(&k, ptb.data, ptb.len), DAAS_OK);
+    OK(daas_sui_tx_kind_decode(DAAS_BYTES(k.data, k.len), &p, &err));
+    daas_buf_fini(&k);
+    simulate(&p, sender, &r);
+    assert_false(r.success);
+    assert_true(r.has_abort_code);
+    assert_int_equal(r.abort_code, code);
+    assert_string_equal(r.abort_function, "seal_approve");
+    assert_string_equal(daas_pkg_abort_name(r.abort_module, r.abort_code), name);
+    daas_sui_exec_result_fini(&r);
+    daas_sui_ptb_fini(&p);
+    daas_buf_fini(&ptb);
+}
+
 static void test_approve_ptb(void **state)
 {
     daas_err err = {0};
@@ -408,6 +446,10 @@ static void test_approve_ptb(void **state)
     assert_false(r.has_abort_code);
     daas_sui_exec_result_fini(&r);
     p.commands[1].function = saved;
+    /* the refusals request_access no longer makes: the second ticket is past max_uses 1,
+     * other has no stake (stake is checked first: it is not listed either) */
+    approve_aborts(&pol, fx.ticket2, fx.user, 6, "EUsageLimit");
+    approve_aborts(&pol, fx.ticket_other, fx.other, 3, "EInsufficientStake");
     /* the stake is gone (unstaked after the lock-up): seal_approve aborts */
     daas_devnet_advance_clock(fx.d, 2 * EPOCH_MS);
     OK(daas_pkg_unstake(fx.c, fx.user, &fx.pkg, 5 * SUI, &r, &err));
