@@ -91,6 +91,99 @@ code=$(kcurl -H 'Client-Sdk-Version: 0.4.4' -H 'Client-Sdk-Type: typescript' -H 
 pass "426 DeprecatedSDKVersion"
 code=$(kcurl "${H[@]}" -H 'Content-Type: application/json' -d '{}' "$URL/v1/fetch_key")
 [ "$code" = 422 ] || { cat "$T/body"; fail "empty request: $code"; }; pass "422 for a request without fields"
+
+# the reference TypeScript SDK (@mysten/seal, pinned in tests/interop/seal) against this
+# server: verifyKeyServer (PoP and version header), SessionKey + fetchKeysForAllIds for an
+# allowed staked user (keys that verify), and NoAccessError for a policy refusal
+SDK=${DAAS_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/interop/seal
+if command -v node >/dev/null && [ -d "$SDK/node_modules/@mysten/seal" ]; then
+  USER_SECRET=$(sui keygen --print-secret | grep -o 'suiprivkey1[0-9a-z]*' | head -1)
+  [ -n "$USER_SECRET" ] || fail "keygen --print-secret"
+  sui import "$USER_SECRET" --alias user >/dev/null
+  sui faucet --key user >/dev/null
+  sui stake --key user --role viewer --amount 2 >/dev/null
+  POL=$(timeout 60 "$DAAS_BIN" seal policy create --key user --required-stake 1000000000 --ticket-ttl 1h)
+  TICKET=$(timeout 60 "$DAAS_BIN" seal policy request-access "$POL" --key user)
+  PK=$(sed -n 's/^keyserver: serving 0x[0-9a-f]* pk \([0-9a-f]*\) on .*/\1/p' "$T/ks.out")
+  PKG=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["package"])' "$DAAS_CHAIN")
+  cat "$DN/tls/ca.crt" "$KS/tls.crt" >"$T/cas.pem"
+  cat >"$T/sdk.mjs" <<'JS'
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+const [sdkDir, gqlUrl, ksUrl, ksId, pkHex, pkg, policy, ticket, secret] = process.argv.slice(2);
+const imp = (p) => import(pathToFileURL(join(sdkDir, 'node_modules', p)).href);
+const { Transaction, Inputs } = await imp('@mysten/sui/dist/transactions/index.mjs');
+const { Ed25519Keypair } = await imp('@mysten/sui/dist/keypairs/ed25519/index.mjs');
+const { SessionKey } = await imp('@mysten/seal/dist/session-key.mjs');
+const { fetchKeysForAllIds, verifyKeyServer } = await imp('@mysten/seal/dist/key-server.mjs');
+const { BonehFranklinBLS12381Services } = await imp('@mysten/seal/dist/ibe.mjs');
+const { G1Element, G2Element } = await imp('@mysten/seal/dist/bls12381.mjs');
+const hex = (b) => Buffer.from(b).toString('hex');
+const unhex = (h) => Uint8Array.from(Buffer.from(h.replace(/^0x/, ''), 'hex'));
+const check = (ok, what) => { if (!ok) { console.log('FAIL: ' + what); process.exit(1); } };
+
+async function gql(query, variables) {
+  const r = await fetch(gqlUrl, { method: 'POST', headers: { 'content-type': 'application/json' },
+                                  body: JSON.stringify({ query, variables }) });
+  const j = await r.json();
+  if (j.errors) throw new Error(JSON.stringify(j.errors));
+  return j.data;
+}
+const OBJ = 'query DaasObject($id: SuiAddress!) { object(address: $id) { address version digest owner { __typename ... on Shared { initialSharedVersion } } } }';
+const BY_TYPE = 'query DaasObjectsByType($type: String!, $first: Int, $cursor: String) { objects(first: $first, after: $cursor, filter: { type: $type }) { nodes { address owner { __typename ... on Shared { initialSharedVersion } } } } }';
+const t = (await gql(OBJ, { id: ticket })).object;
+const p = (await gql(OBJ, { id: policy })).object;
+const pool = (await gql(BY_TYPE, { type: `${pkg}::staking::Pool`, first: 5 })).objects.nodes[0];
+
+const kp = Ed25519Keypair.fromSecretKey(secret);
+const server = { url: ksUrl, objectId: ksId, pk: unhex(pkHex) };
+check(await verifyKeyServer(server, 10000), 'verifyKeyServer (PoP over /v1/service)');
+console.log('ok - SDK verifyKeyServer: the PoP verifies');
+
+async function ptb(ids) {
+  const tx = new Transaction();
+  for (const id of ids)
+    tx.moveCall({ target: `${pkg}::secret_policy::seal_approve`, arguments: [
+      tx.pure.vector('u8', id),
+      tx.object(Inputs.SharedObjectRef({ objectId: policy, initialSharedVersion: p.owner.initialSharedVersion, mutable: false })),
+      tx.object(Inputs.ObjectRef({ objectId: ticket, version: t.version, digest: t.digest })),
+      tx.object(Inputs.SharedObjectRef({ objectId: pool.address, initialSharedVersion: pool.owner.initialSharedVersion, mutable: false })),
+      tx.object(Inputs.SharedObjectRef({ objectId: '0x6', initialSharedVersion: 1, mutable: false })) ] });
+  return tx.build({ onlyTransactionKind: true });
+}
+const session = new SessionKey({ address: kp.toSuiAddress(), packageId: pkg, ttlMin: 10, signer: kp });
+async function fetchKeys(ids) {
+  const txBytes = await ptb(ids);
+  const rp = await session.createRequestParams(txBytes);
+  return fetchKeysForAllIds({ url: ksUrl, requestSignature: rp.requestSignature, transactionBytes: txBytes,
+    encKey: rp.encKey, encKeyPk: rp.encKeyPk, encVerificationKey: rp.encVerificationKey,
+    certificate: await session.getCertificate(), timeout: 10000 });
+}
+const ids = ['sdk-one', 'sdk-two'].map((s) => Uint8Array.from([...unhex(policy), ...Buffer.from(s)]));
+const keys = await fetchKeys(ids);
+check(keys.length === 2, 'two keys');
+const pk = G2Element.fromBytes(unhex(pkHex));
+for (let i = 0; i < 2; i++) {
+  check(keys[i].fullId === hex(unhex(pkg)) + hex(ids[i]), `full id ${i}: ${keys[i].fullId}`);
+  check(BonehFranklinBLS12381Services.verifyUserSecretKey(G1Element.fromBytes(keys[i].key), keys[i].fullId, pk),
+        `key ${i} verifies`);
+}
+console.log('ok - SDK SessionKey + fetchKeysForAllIds: keys ElGamal-decrypt and verify');
+try {
+  await fetchKeys([Buffer.from('not-the-policy-prefix')]);
+  check(false, 'a refused id');
+} catch (e) {
+  check(e.constructor.name === 'NoAccessError', `NoAccessError, got ${e.constructor.name}: ${e.message}`);
+}
+console.log('ok - SDK maps a policy abort to NoAccessError');
+JS
+  NODE_EXTRA_CA_CERTS=$T/cas.pem timeout 120 node "$T/sdk.mjs" "$SDK" \
+    "https://127.0.0.1:$DPORT/graphql" "$URL" "$ID" "$PK" "$PKG" "$POL" "$TICKET" "$USER_SECRET" \
+    >"$T/sdk.out" 2>&1 || { cat "$T/sdk.out"; tail -5 "$T/ks.log"; fail "the Seal TS SDK against daas keyserver"; }
+  cat "$T/sdk.out"; PASSED=$((PASSED + 3))
+else
+  echo "skip - @mysten/seal not installed (scripts/install-npm.sh): no SDK interop"
+fi
 stop_ks; pass "SIGTERM: clean exit"
 
 # a restart finds the same object; --object-id serves it; another key may not
