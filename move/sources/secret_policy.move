@@ -3,7 +3,7 @@
 /// Owns: `DecryptionPolicy` (shared): who may obtain a Seal key for the secrets sealed under
 /// it (a minimum stake in the `staking::Pool`, an optional allow-list of node addresses), in
 /// which clock window (milliseconds), how many times (`max_uses` tickets), and how long an
-/// `AccessTicket` lasts; `AccessTicket` (owned by its holder): the `use`-th request for access
+/// `AccessTicket` lasts; `AccessTicket` (owned by its holder): the `number`-th request for access
 /// to one policy, presentable until `expires_ms`.
 ///
 /// Invariants:
@@ -63,9 +63,8 @@ public struct AccessTicket has key {
     id: UID,
     policy: ID,
     holder: address,
-    /// the policy's `uses` once this ticket was issued (1 for the first ticket); `use` is a
-    /// keyword of Move, so its source spells the field name escaped (a restricted identifier)
-    `use`: u64,
+    /// the policy's `uses` once this ticket was issued (1 for the first ticket)
+    number: u64,
     expires_ms: u64,
 }
 
@@ -85,7 +84,7 @@ public struct AccessGranted has copy, drop {
     holder: address,
     ticket: ID,
     expires_ms: u64,
-    /// the policy's `uses`, this ticket's `use`
+    /// the policy's `uses`, this ticket's `number`
     uses: u64,
 }
 
@@ -153,7 +152,7 @@ entry fun request_access(
         id: object::new(ctx),
         policy: object::id(policy),
         holder: ctx.sender(),
-        `use`: policy.uses,
+        number: policy.uses,
         expires_ms: clock.timestamp_ms() + policy.ticket_ttl_ms,
     };
     event::emit(AccessGranted {
@@ -169,7 +168,7 @@ entry fun request_access(
 /// Seal key servers dry-run this to decide whether the sender may decrypt the secret whose
 /// inner identity is `id`; it aborts to deny and has no effect. Checks, in order: the
 /// identity, the sender's stake, the allow-list, the window, the ticket (this policy's, held
-/// by the sender), its expiry, and the usage limit (`ticket.use <= max_uses`).
+/// by the sender), its expiry, and the usage limit (`ticket.number <= max_uses`).
 entry fun seal_approve(
     id: vector<u8>,
     policy: &DecryptionPolicy,
@@ -182,7 +181,7 @@ entry fun seal_approve(
     check_sender(policy, pool, clock, ctx.sender());
     assert!(ticket.policy == object::id(policy) && ticket.holder == ctx.sender(), EBadTicket);
     assert!(clock.timestamp_ms() < ticket.expires_ms, ETicketExpired);
-    assert!(policy.max_uses == 0 || ticket.`use` <= policy.max_uses, EUsageLimit);
+    assert!(policy.max_uses == 0 || ticket.number <= policy.max_uses, EUsageLimit);
 }
 
 // === Rules ===
@@ -235,6 +234,6 @@ public fun ticket_policy(ticket: &AccessTicket): ID { ticket.policy }
 
 public fun ticket_holder(ticket: &AccessTicket): address { ticket.holder }
 
-public fun ticket_use(ticket: &AccessTicket): u64 { ticket.`use` }
+public fun ticket_number(ticket: &AccessTicket): u64 { ticket.number }
 
 public fun ticket_expires_ms(ticket: &AccessTicket): u64 { ticket.expires_ms }

@@ -65,7 +65,7 @@ fun request_and_approve() {
     sc.next_tx(NODE);
     let ticket = sc.take_from_sender<AccessTicket>();
     assert!(secret_policy::ticket_holder(&ticket) == NODE);
-    assert!(secret_policy::ticket_use(&ticket) == 1);
+    assert!(secret_policy::ticket_number(&ticket) == 1);
     assert!(secret_policy::ticket_expires_ms(&ticket) == 1000 + HOUR);
     sc.return_to_sender(ticket);
     let policy = sc.take_shared<DecryptionPolicy>();
@@ -103,7 +103,7 @@ fun request_checks_nothing() {
     request(&mut sc, tu::admin(), &clock);
     sc.next_tx(tu::admin());
     let ticket = sc.take_from_sender<AccessTicket>();
-    assert!(secret_policy::ticket_use(&ticket) == 2);
+    assert!(secret_policy::ticket_number(&ticket) == 2);
     assert!(secret_policy::ticket_holder(&ticket) == tu::admin());
     sc.return_to_sender(ticket);
     let policy = sc.take_shared<DecryptionPolicy>();
@@ -159,7 +159,7 @@ fun approve_use(sc: &mut Scenario, who: address, clock: &Clock, n: u64) {
     let mut i = 0;
     while (i < ids.length()) {
         let ticket = sc.take_from_sender_by_id<AccessTicket>(ids[i]);
-        if (secret_policy::ticket_use(&ticket) == n) {
+        if (secret_policy::ticket_number(&ticket) == n) {
             let mut id = object::id(&policy).to_bytes();
             id.push_back(7);
             secret_policy::seal_approve(id, &policy, &ticket, &pool, clock, sc.ctx());

@@ -7,8 +7,8 @@
  * Layout: DecryptionPolicy = UID || admin address || required_stake u64 || allowed_nodes
  *         vector<address> || not_before_ms u64 || not_after_ms u64 || max_uses u64 || uses u64
  *         || ticket_ttl_ms u64.
- *         AccessTicket = UID || policy ID || holder address || use u64 || expires_ms u64
- *         (112 bytes); use: the policy's uses once the ticket was issued (1 for the first).
+ *         AccessTicket = UID || policy ID || holder address || number u64 || expires_ms u64
+ *         (112 bytes); number: the policy's uses once the ticket was issued (1 for the first).
  * Invariants:
  *   - request_access checks no rule (it counts and numbers tickets); seal_approve checks them
  *     all, in the README's order, one abort code per rule, so that the refusals come from the
@@ -63,7 +63,7 @@ typedef struct policy {
 
 typedef struct ticket {
     uint8_t id[32], policy[32], holder[32];
-    uint64_t use, expires_ms;
+    uint64_t number, expires_ms;
 } ticket;
 
 static bool policy_read(const uint8_t *b, size_t len, policy *pol)
@@ -110,7 +110,7 @@ static bool ticket_read(const uint8_t *b, size_t len, ticket *t)
     memcpy(t->id, b, 32);
     memcpy(t->policy, b + 32, 32);
     memcpy(t->holder, b + 64, 32);
-    t->use = daas_devnet__le64(b + 96);
+    t->number = daas_devnet__le64(b + 96);
     t->expires_ms = daas_devnet__le64(b + 104);
     return true;
 }
@@ -142,7 +142,7 @@ json_t *daas_devnet__render_ticket(const uint8_t *bcs, size_t len)
         return NULL;
     return json_pack("{s:o,s:o,s:o,s:o,s:o}", "id", daas_devnet__json_addr(t.id), "policy",
                      daas_devnet__json_addr(t.policy), "holder", daas_devnet__json_addr(t.holder),
-                     "use", daas_devnet__json_u64(t.use), "expires_ms",
+                     "number", daas_devnet__json_u64(t.number), "expires_ms",
                      daas_devnet__json_u64(t.expires_ms));
 }
 
@@ -265,7 +265,7 @@ static int fn_update_policy(dn_exec *ex, const dn_arg *a, dn_ret *ret, daas_err 
     return DAAS_OK;
 }
 
-/* AccessGranted {policy, holder, ticket, expires_ms, uses}; uses is the ticket's use. */
+/* AccessGranted {policy, holder, ticket, expires_ms, uses}; uses is the ticket's number. */
 static void emit_granted(dn_exec *ex, const ticket *t)
 {
     daas_buf b;
@@ -274,12 +274,12 @@ static void emit_granted(dn_exec *ex, const ticket *t)
     PUT(daas_sui_bcs_put_addr(&b, t->holder));
     PUT(daas_sui_bcs_put_addr(&b, t->id));
     PUT(daas_sui_bcs_put_u64(&b, t->expires_ms));
-    PUT(daas_sui_bcs_put_u64(&b, t->use));
+    PUT(daas_sui_bcs_put_u64(&b, t->number));
     emit(ex, "AccessGranted", &b,
          json_pack("{s:o,s:o,s:o,s:o,s:o}", "policy", daas_devnet__json_addr(t->policy), "holder",
                    daas_devnet__json_addr(t->holder), "ticket", daas_devnet__json_addr(t->id),
                    "expires_ms", daas_devnet__json_u64(t->expires_ms), "uses",
-                   daas_devnet__json_u64(t->use)));
+                   daas_devnet__json_u64(t->number)));
 }
 
 /* request_access(&mut DecryptionPolicy, &Pool, &Clock): checks no rule (the Pool only keeps
@@ -299,7 +299,7 @@ static int fn_request_access(dn_exec *ex, const dn_arg *a, dn_ret *ret, daas_err
     memset(&t, 0, sizeof(t));
     memcpy(t.policy, pol.id, 32);
     memcpy(t.holder, ex->tx->sender, 32);
-    t.use = pol.uses;
+    t.number = pol.uses;
     t.expires_ms = now_ms(ex) + pol.p.ticket_ttl_ms; /* ttl ≤ 365 days: no overflow */
     /* encode before obj_set / obj_new: pol.p.allowed points into the policy's bytes */
     daas_buf_init(&b, 0);
@@ -309,7 +309,7 @@ static int fn_request_access(dn_exec *ex, const dn_arg *a, dn_ret *ret, daas_err
     PUT(daas_sui_bcs_put_addr(&b, t.id));
     PUT(daas_sui_bcs_put_addr(&b, t.policy));
     PUT(daas_sui_bcs_put_addr(&b, t.holder));
-    PUT(daas_sui_bcs_put_u64(&b, t.use));
+    PUT(daas_sui_bcs_put_u64(&b, t.number));
     PUT(daas_sui_bcs_put_u64(&b, t.expires_ms));
     int k = daas_devnet__obj_new(ex, DN_K_TICKET, NULL, (const uint8_t *)b.data, b.len,
                                  DAAS_SUI_OWNER_ADDRESS, ex->tx->sender);
@@ -327,7 +327,7 @@ static uint64_t ticket_check(const dn_exec *ex, const policy *pol, const ticket 
         return EBadTicket;
     if (now_ms(ex) >= t->expires_ms)
         return ETicketExpired;
-    if (pol->p.max_uses > 0 && t->use > pol->p.max_uses)
+    if (pol->p.max_uses > 0 && t->number > pol->p.max_uses)
         return EUsageLimit;
     return 0;
 }

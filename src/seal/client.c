@@ -437,13 +437,12 @@ static int plan(fetch *f, const daas_seal_service *services, size_t n, daas_err 
     return DAAS_OK;
 }
 
-/* The request body: ElGamal key, session signature over RequestFormat, certificate. */
-static int build_request(fetch *f, daas_seal_session *s, daas_bytes ptb, daas_buf *out,
-                         daas_err *err)
+int daas_seal_session_request(const daas_seal_session *s, daas_bytes ptb,
+                              uint8_t sk[DAAS_SEAL_SCALAR_LEN], daas_buf *out, daas_err *err)
 {
     daas_seal_fetch_req r = {0};
     daas_buf rf = {0};
-    int rc = daas_seal_elgamal_keygen(f->sk, r.enc_key, r.enc_vk, err);
+    int rc = daas_seal_elgamal_keygen(sk, r.enc_key, r.enc_vk, err);
     if (rc == DAAS_OK)
         rc = daas_seal_request_format(ptb, r.enc_key, r.enc_vk, &rf, err);
     if (rc == DAAS_OK)
@@ -487,7 +486,7 @@ int daas_seal_client_fetch(daas_seal_client *c, daas_seal_session *s, daas_bytes
     hdrs = curl_slist_append(hdrs, DAAS_SEAL_HDR_SDK_TYPE ": " SDK_TYPE);
     hdrs = curl_slist_append(hdrs, DAAS_SEAL_HDR_SDK_VERSION ": " DAAS_VERSION);
     CURLM *m = curl_multi_init();
-    rc = build_request(f, s, ptb, &req, err);
+    rc = daas_seal_session_request(s, ptb, f->sk, &req, err);
     if (rc == DAAS_OK && (!m || start_asks(f, m, &req, hdrs) != DAAS_OK))
         rc = daas_fail(err, DAAS_EINTERNAL, "seal: libcurl could not start the requests");
     if (rc == DAAS_OK) {

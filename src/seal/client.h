@@ -53,6 +53,13 @@ DAAS_MUST_USE int daas_seal_session_new(const daas_sui_key *user,
 bool daas_seal_session_expiring(const daas_seal_session *s, int64_t now_ms, int64_t margin_ms);
 void daas_seal_session_free(daas_seal_session **s);
 
+/* Appends the JSON body of one POST /v1/fetch_key for ptb under session s: a fresh ElGamal
+ * key (its secret into sk, to open the reply), the session's signature over RequestFormat,
+ * the certificate. */
+DAAS_MUST_USE int daas_seal_session_request(const daas_seal_session *s, daas_bytes ptb,
+                                            uint8_t sk[DAAS_SEAL_SCALAR_LEN], daas_buf *out,
+                                            daas_err *err);
+
 typedef struct daas_seal_client_opts {
     const daas_seal_ks *servers; /* every key server the client may ask */
     size_t nservers;             /* 1..DAAS_SEAL_CLIENT_MAX_SERVERS */

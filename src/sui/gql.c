@@ -1,8 +1,10 @@
 /*
- * gql.c: the Sui GraphQL client: one libcurl easy handle per call, retries, and the typed
- * calls of gql.h (variables in, the reply parsers of gql_parse.c out).
+ * gql.c: the Sui GraphQL client: one libcurl easy handle per call over a shared cache of
+ * kept-alive connections, retries, and the typed calls of gql.h (variables in, the reply
+ * parsers of gql_parse.c out).
  *
- * Owns:   daas_sui_client (read-only after daas_sui_client_new), the process-wide
+ * Owns:   daas_sui_client (its settings read-only after daas_sui_client_new; its libcurl
+ *         share of connections, TLS sessions and DNS guarded by its own locks), the process-wide
  *         curl_global_init (once, via pthread_once), the HTTP exchange and its error lines.
  * Not:    the shape of replies (gql_parse.c), the operation texts (gql_ops.h).
  * Invariants:
@@ -13,7 +15,8 @@
  *     429/502/503/504); an execute only when the request never reached the server (connect
  *     or DNS failure); doubling backoff from opts.backoff_ms, capped at MAX_BACKOFF_MS;
  *   - the caller's daas_err gets the last attempt's line, never a mix of attempts.
- * Thread: every call builds its own handle and buffers; the client is shared read-only.
+ * Thread: every call builds its own handle and buffers; the client is shared (the
+ *         connection cache takes its locks).
  * Spec:   specs/sui.md §5.2 (transport), gql.h (error contract).
  */
 #include <curl/curl.h>
@@ -43,7 +46,43 @@ struct daas_sui_client {
     long timeout_ms; /* per attempt, connect included */
     int retries;     /* extra attempts on a transient failure */
     long backoff_ms; /* delay before the first retry, doubled each time */
+    CURLSH *share;   /* connections, TLS sessions and DNS shared by every call (keep-alive) */
+    pthread_mutex_t locks[CURL_LOCK_DATA_LAST]; /* the share's locks, one per data kind */
 };
+
+static void share_lock(CURL *h, curl_lock_data d, curl_lock_access a, void *u)
+{
+    (void)h, (void)a;
+    pthread_mutex_lock(&((daas_sui_client *)u)->locks[d]);
+}
+
+static void share_unlock(CURL *h, curl_lock_data d, void *u)
+{
+    (void)h;
+    pthread_mutex_unlock(&((daas_sui_client *)u)->locks[d]);
+}
+
+/* The connection cache every exchange of c uses, so calls reuse a kept-alive connection
+ * (and its TLS session) instead of a new handshake each. NULL when libcurl cannot share:
+ * exchanges then connect each time, as before. */
+static CURLSH *new_share(daas_sui_client *c)
+{
+    for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
+        pthread_mutex_init(&c->locks[i], NULL);
+    CURLSH *sh = curl_share_init();
+    if (sh == NULL)
+        return NULL;
+    if (curl_share_setopt(sh, CURLSHOPT_LOCKFUNC, share_lock) != CURLSHE_OK ||
+        curl_share_setopt(sh, CURLSHOPT_UNLOCKFUNC, share_unlock) != CURLSHE_OK ||
+        curl_share_setopt(sh, CURLSHOPT_USERDATA, c) != CURLSHE_OK ||
+        curl_share_setopt(sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT) != CURLSHE_OK ||
+        curl_share_setopt(sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION) != CURLSHE_OK ||
+        curl_share_setopt(sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS) != CURLSHE_OK) {
+        curl_share_cleanup(sh);
+        return NULL;
+    }
+    return sh;
+}
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 static CURLcode curl_init_rc = CURLE_FAILED_INIT; /* written once under curl_once */
@@ -78,6 +117,7 @@ int daas_sui_client_new(const daas_sui_client_opts *opts, daas_sui_client **out,
     c->timeout_ms = opts->timeout_ms > 0 ? opts->timeout_ms : DEFAULT_TIMEOUT_MS;
     c->retries = opts->retries >= 0 ? opts->retries : DEFAULT_RETRIES;
     c->backoff_ms = opts->backoff_ms > 0 ? opts->backoff_ms : DEFAULT_BACKOFF_MS;
+    c->share = new_share(c);
     *out = c;
     return DAAS_OK;
 }
@@ -86,6 +126,10 @@ void daas_sui_client_free(daas_sui_client **c)
 {
     if (c == NULL || *c == NULL)
         return;
+    if ((*c)->share != NULL)
+        curl_share_cleanup((*c)->share);
+    for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
+        pthread_mutex_destroy(&(*c)->locks[i]);
     daas_free((*c)->url);
     daas_free((*c)->ca_file);
     daas_free(*c);
@@ -151,6 +195,8 @@ static CURLcode set_options(CURL *h, const daas_sui_client *c, const char *req, 
     SETOPT(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)DAAS_SUI__GQL_MAX_REPLY);
     if (c->ca_file != NULL)
         SETOPT(h, CURLOPT_CAINFO, c->ca_file);
+    if (c->share != NULL)
+        SETOPT(h, CURLOPT_SHARE, c->share);
     return cc;
 }
 

@@ -182,7 +182,7 @@ JS
     >"$T/sdk.out" 2>&1 || { cat "$T/sdk.out"; tail -5 "$T/ks.log"; fail "the Seal TS SDK against daas keyserver"; }
   cat "$T/sdk.out"; PASSED=$((PASSED + 3))
 else
-  echo "skip - @mysten/seal not installed (scripts/install-npm.sh): no SDK interop"
+  fail "@mysten/seal is not installed (run scripts/install-npm.sh): the SDK interop cannot run"
 fi
 stop_ks; pass "SIGTERM: clean exit"
 

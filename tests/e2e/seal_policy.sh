@@ -69,15 +69,15 @@ object_json() {
     -H 'content-type: application/json' \
     -d '{"query": "query DaasObject($id: SuiAddress!) { object(address: $id) { asMoveObject { contents { json } } } }", "variables": {"id": "'"$1"'"}}'
 }
-# ticket_is ID HOLDER POLICY USE: the ticket's fields (use: the policy's count at issue).
+# ticket_is ID HOLDER POLICY USE: the ticket's fields (number: the policy's count at issue).
 ticket_is() {
   object_json "$1" >"$T/ticket.json"
   python3 - "$T/ticket.json" "$2" "$3" "$4" <<'PY' || fail "ticket $1 (holder, policy, use $4)"
 import json, sys
 t = json.load(open(sys.argv[1]))["data"]["object"]["asMoveObject"]["contents"]["json"]
-assert sorted(t) == ["expires_ms", "holder", "id", "policy", "use"], t
+assert sorted(t) == ["expires_ms", "holder", "id", "number", "policy"], t
 assert t["holder"] == sys.argv[2] and t["policy"] == sys.argv[3], t
-assert t["use"] == sys.argv[4], t
+assert t["number"] == sys.argv[4], t
 assert int(t["expires_ms"]) > 0, t
 PY
   pass "ticket $4: holder, policy, use"
