@@ -72,7 +72,7 @@ static int derive_all(daas_ks *ks, const daas_ks__ptb *p, const uint8_t first[32
                       const uint8_t enc_key[DAAS_SEAL_G1_LEN], daas_buf *out, daas_err *err)
 {
     daas_seal_key_reply *keys = daas_xcalloc(p->nids, sizeof *keys);
-    uint8_t usk[DAAS_SEAL_G1_LEN];
+    uint8_t usk[DAAS_SEAL_G1_RAW_LEN];
     int rc = DAAS_OK;
 
     for (size_t i = 0; i < p->nids && rc == DAAS_OK; i++) {
@@ -81,9 +81,9 @@ static int derive_all(daas_ks *ks, const daas_ks__ptb *p, const uint8_t first[32
         memcpy(keys[i].id, first, DAAS_SEAL_ADDR_LEN);
         if (p->ids[i].len > 0)
             memcpy(keys[i].id + DAAS_SEAL_ADDR_LEN, p->ids[i].ptr, p->ids[i].len);
-        rc = daas_seal_extract(ks->cfg.msk, first, p->ids[i], usk, err);
+        rc = daas_ks__usk(ks, first, p->ids[i], usk, err);
         if (rc == DAAS_OK)
-            rc = daas_seal_elgamal_encrypt(enc_key, usk, keys[i].c1, keys[i].c2, err);
+            rc = daas_seal_elgamal_encrypt_raw(enc_key, usk, keys[i].c1, keys[i].c2, err);
         daas_seal_wipe(usk, sizeof usk);
     }
     if (rc == DAAS_OK)

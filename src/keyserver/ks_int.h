@@ -41,6 +41,14 @@ typedef struct daas_ks__stats {
     atomic_ullong fetch_us;                        /* total fetch_key time, microseconds */
 } daas_ks__stats;
 
+/* uskcache.c: derived keys already computed (uncompressed points). */
+#define DAAS_KS_USK_CACHE 4096
+typedef struct daas_ks__usk_entry {
+    bool used;
+    uint8_t hash[32];                   /* SHA-256(first package id || inner id) */
+    uint8_t usk[DAAS_SEAL_G1_RAW_LEN];
+} daas_ks__usk_entry;
+
 struct daas_ks {
     daas_ks_config cfg;            /* copy; cfg.msk is the master key (wiped on free) */
     uint8_t pk[DAAS_SEAL_G2_LEN];  /* msk·G2 */
@@ -54,7 +62,16 @@ struct daas_ks {
     uint64_t rgp;           /* reference gas price */
     int64_t rgp_at_ms;      /* when rgp was read (0: never) */
     daas_ks__stats stats;
+    pthread_mutex_t usk_mu;         /* guards usks */
+    daas_ks__usk_entry *usks;       /* DAAS_KS_USK_CACHE entries, wiped on free */
 };
+
+void daas_ks__usk_init(daas_ks *ks);
+void daas_ks__usk_fini(daas_ks *ks);
+/* The derived key for first || id (raw form), from the cache or computed and kept. Call only
+ * for a request every check allowed. */
+DAAS_MUST_USE int daas_ks__usk(daas_ks *ks, const uint8_t first[DAAS_SEAL_ADDR_LEN],
+                               daas_bytes id, uint8_t usk[DAAS_SEAL_G1_RAW_LEN], daas_err *err);
 
 /* The clock (cfg.now_ms or daas_now_ms). */
 int64_t daas_ks__now(const daas_ks *ks);

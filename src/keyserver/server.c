@@ -247,6 +247,7 @@ int daas_ks_new(const daas_ks_config *cfg, daas_ks **out, daas_err *err)
     ks->cfg.known_pkgs = NULL; /* borrowed: not kept */
     ks->cfg.n_known_pkgs = 0;
     pthread_mutex_init(&ks->mu, NULL);
+    daas_ks__usk_init(ks);
     rc = daas_seal_msk_check(ks->cfg.msk, err);
     if (rc == DAAS_OK)
         rc = daas_seal_public_key(ks->cfg.msk, ks->pk, err);
@@ -302,6 +303,7 @@ void daas_ks_free(daas_ks **pks)
     daas_ks_stop(ks);
     daas_http_server_free(&ks->http);
     pthread_mutex_destroy(&ks->mu);
+    daas_ks__usk_fini(ks);
     daas_seal_wipe(ks->cfg.msk, sizeof ks->cfg.msk);
     daas_free(ks);
     *pks = NULL;

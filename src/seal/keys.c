@@ -99,17 +99,10 @@ void daas_seal_hash_id(const uint8_t package_id[DAAS_SEAL_ADDR_LEN], daas_bytes 
 }
 
 /* out = s·p for a secret scalar s, compressed. */
-static void sign_point(const blst_scalar *s, const blst_p1 *p, uint8_t out[DAAS_SEAL_G1_LEN])
-{
-    blst_p1 r;
-    blst_sign_pk_in_g2(&r, p, s);
-    blst_p1_compress(out, &r);
-    daas_seal_wipe(&r, sizeof r);
-}
-
-int daas_seal_extract(const uint8_t msk[DAAS_SEAL_SCALAR_LEN],
-                      const uint8_t package_id[DAAS_SEAL_ADDR_LEN], daas_bytes id,
-                      uint8_t usk[DAAS_SEAL_G1_LEN], daas_err *err)
+/* msk·H(package_id || id) into r. */
+static int extract_point(const uint8_t msk[DAAS_SEAL_SCALAR_LEN],
+                         const uint8_t package_id[DAAS_SEAL_ADDR_LEN], daas_bytes id, blst_p1 *r,
+                         daas_err *err)
 {
     blst_scalar s;
     blst_p1_affine h;
@@ -120,9 +113,33 @@ int daas_seal_extract(const uint8_t msk[DAAS_SEAL_SCALAR_LEN],
     if (rc == DAAS_OK) {
         daas_seal__hash_id(package_id, id, &h);
         blst_p1_from_affine(&hp, &h);
-        sign_point(&s, &hp, usk);
+        blst_sign_pk_in_g2(r, &hp, &s);
     }
     daas_seal_wipe(&s, sizeof s);
+    return rc;
+}
+
+int daas_seal_extract(const uint8_t msk[DAAS_SEAL_SCALAR_LEN],
+                      const uint8_t package_id[DAAS_SEAL_ADDR_LEN], daas_bytes id,
+                      uint8_t usk[DAAS_SEAL_G1_LEN], daas_err *err)
+{
+    blst_p1 r;
+    int rc = extract_point(msk, package_id, id, &r, err);
+    if (rc == DAAS_OK)
+        blst_p1_compress(usk, &r);
+    daas_seal_wipe(&r, sizeof r);
+    return rc;
+}
+
+int daas_seal_extract_raw(const uint8_t msk[DAAS_SEAL_SCALAR_LEN],
+                          const uint8_t package_id[DAAS_SEAL_ADDR_LEN], daas_bytes id,
+                          uint8_t usk[DAAS_SEAL_G1_RAW_LEN], daas_err *err)
+{
+    blst_p1 r;
+    int rc = extract_point(msk, package_id, id, &r, err);
+    if (rc == DAAS_OK)
+        blst_p1_serialize(usk, &r);
+    daas_seal_wipe(&r, sizeof r);
     return rc;
 }
 
@@ -161,12 +178,13 @@ int daas_seal_pop(const uint8_t msk[DAAS_SEAL_SCALAR_LEN],
 {
     uint8_t pk[DAAS_SEAL_G2_LEN];
     blst_scalar s;
-    blst_p1 h;
+    blst_p1 h, r;
     int rc = daas_seal_public_key(msk, pk, err);
     if (rc == DAAS_OK) {
         blst_scalar_from_bendian(&s, msk);
         pop_hash(pk, object_id, &h);
-        sign_point(&s, &h, pop);
+        blst_sign_pk_in_g2(&r, &h, &s);
+        blst_p1_compress(pop, &r);
     }
     daas_seal_wipe(&s, sizeof s);
     return rc;
@@ -210,32 +228,60 @@ int daas_seal_elgamal_keygen(uint8_t sk[DAAS_SEAL_SCALAR_LEN], uint8_t enc_key[D
     return DAAS_OK;
 }
 
+/* c1 = ρ·G1, c2 = ρ·ek + u with a fresh ρ. */
+static void elgamal_to(const blst_p1_affine *ek, const blst_p1_affine *u,
+                       uint8_t c1[DAAS_SEAL_G1_LEN], uint8_t c2[DAAS_SEAL_G1_LEN])
+{
+    blst_p1 p, m;
+    blst_scalar rho;
+    daas_seal__scalar_random(&rho);
+    blst_sk_to_pk_in_g1(&p, &rho);
+    blst_p1_compress(c1, &p);
+    daas_seal__p1_mult(&p, ek, &rho);
+    blst_p1_from_affine(&m, u);
+    blst_p1_add_or_double(&p, &p, &m);
+    blst_p1_compress(c2, &p);
+    daas_seal_wipe(&rho, sizeof rho);
+    daas_seal_wipe(&m, sizeof m);
+    daas_seal_wipe(&p, sizeof p);
+}
+
+static int enc_key_decode(const uint8_t enc_key[DAAS_SEAL_G1_LEN], blst_p1_affine *ek,
+                          daas_err *err)
+{
+    int rc = daas_seal__g1_decode(enc_key, ek, "encryption key", err);
+    if (rc == DAAS_OK && blst_p1_affine_is_inf(ek))
+        rc = daas_fail(err, DAAS_EINVAL, "encryption key: the identity");
+    return rc;
+}
+
 int daas_seal_elgamal_encrypt(const uint8_t enc_key[DAAS_SEAL_G1_LEN],
                               const uint8_t usk[DAAS_SEAL_G1_LEN], uint8_t c1[DAAS_SEAL_G1_LEN],
                               uint8_t c2[DAAS_SEAL_G1_LEN], daas_err *err)
 {
     blst_p1_affine ek, u;
-    blst_p1 p, m;
-    blst_scalar rho;
-    int rc = daas_seal__g1_decode(enc_key, &ek, "encryption key", err);
-    if (rc == DAAS_OK && blst_p1_affine_is_inf(&ek))
-        rc = daas_fail(err, DAAS_EINVAL, "encryption key: the identity");
+    int rc = enc_key_decode(enc_key, &ek, err);
     if (rc == DAAS_OK)
         rc = daas_seal__g1_decode(usk, &u, "derived key", err);
-    if (rc != DAAS_OK)
-        return rc;
-    daas_seal__scalar_random(&rho);
-    blst_sk_to_pk_in_g1(&p, &rho);
-    blst_p1_compress(c1, &p);
-    daas_seal__p1_mult(&p, &ek, &rho);
-    blst_p1_from_affine(&m, &u);
-    blst_p1_add_or_double(&p, &p, &m);
-    blst_p1_compress(c2, &p);
-    daas_seal_wipe(&rho, sizeof rho);
+    if (rc == DAAS_OK)
+        elgamal_to(&ek, &u, c1, c2);
     daas_seal_wipe(&u, sizeof u);
-    daas_seal_wipe(&m, sizeof m);
-    daas_seal_wipe(&p, sizeof p);
-    return DAAS_OK;
+    return rc;
+}
+
+int daas_seal_elgamal_encrypt_raw(const uint8_t enc_key[DAAS_SEAL_G1_LEN],
+                                  const uint8_t usk[DAAS_SEAL_G1_RAW_LEN],
+                                  uint8_t c1[DAAS_SEAL_G1_LEN], uint8_t c2[DAAS_SEAL_G1_LEN],
+                                  daas_err *err)
+{
+    blst_p1_affine ek, u;
+    int rc = enc_key_decode(enc_key, &ek, err);
+    if (rc == DAAS_OK && blst_p1_deserialize(&u, usk) != BLST_SUCCESS)
+        rc = daas_fail(err, DAAS_EINVAL, "derived key: not an uncompressed G1 point");
+    if (rc == DAAS_OK)
+        elgamal_to(&ek, &u, c1, c2);
+    daas_seal_wipe(&u, sizeof u);
+    return rc;
 }
 
 int daas_seal_elgamal_decrypt(const uint8_t sk[DAAS_SEAL_SCALAR_LEN],

@@ -155,6 +155,16 @@ DAAS_MUST_USE int daas_seal_msk_derive(const uint8_t seed[32], uint64_t index,
 DAAS_MUST_USE int daas_seal_public_key(const uint8_t msk[DAAS_SEAL_SCALAR_LEN],
                                        uint8_t pk[DAAS_SEAL_G2_LEN], daas_err *err);
 
+/* The same derived key as an uncompressed point (96 bytes), which
+ * daas_seal_elgamal_encrypt_raw takes without the square root and subgroup check of
+ * decompression: for a key server answering many requests (it may keep these). Only ever
+ * pass values this function wrote, never bytes from the wire. */
+#define DAAS_SEAL_G1_RAW_LEN 96
+DAAS_MUST_USE int daas_seal_extract_raw(const uint8_t msk[DAAS_SEAL_SCALAR_LEN],
+                                        const uint8_t package_id[DAAS_SEAL_ADDR_LEN],
+                                        daas_bytes id, uint8_t usk[DAAS_SEAL_G1_RAW_LEN],
+                                        daas_err *err);
+
 /* Checks pk decodes to a G2 point in the subgroup and is not the identity. DAAS_EINVAL. */
 DAAS_MUST_USE int daas_seal_pk_check(const uint8_t pk[DAAS_SEAL_G2_LEN], daas_err *err);
 
@@ -195,6 +205,11 @@ DAAS_MUST_USE int daas_seal_elgamal_encrypt(const uint8_t enc_key[DAAS_SEAL_G1_L
                                             const uint8_t usk[DAAS_SEAL_G1_LEN],
                                             uint8_t c1[DAAS_SEAL_G1_LEN],
                                             uint8_t c2[DAAS_SEAL_G1_LEN], daas_err *err);
+/* daas_seal_elgamal_encrypt for a key from daas_seal_extract_raw. */
+DAAS_MUST_USE int daas_seal_elgamal_encrypt_raw(const uint8_t enc_key[DAAS_SEAL_G1_LEN],
+                                                const uint8_t usk[DAAS_SEAL_G1_RAW_LEN],
+                                                uint8_t c1[DAAS_SEAL_G1_LEN],
+                                                uint8_t c2[DAAS_SEAL_G1_LEN], daas_err *err);
 /* Client side: usk = c2 − sk·c1. DAAS_EINVAL on points that do not decode. */
 DAAS_MUST_USE int daas_seal_elgamal_decrypt(const uint8_t sk[DAAS_SEAL_SCALAR_LEN],
                                             const uint8_t c1[DAAS_SEAL_G1_LEN],
