@@ -25,6 +25,7 @@
 #include "cmd/server_int.h"
 #include "common/log.h"
 #include "common/util.h"
+#include "sui/keyspec.h"
 #include "sui/token.h"
 #include "pki/pki.h"
 #include "store/store.h"
@@ -274,6 +275,8 @@ typedef struct server {
     daas_http_server *http;
     server_chain chain;
     server_seal seal;        /* what Secrets are sealed for; the --dev key servers */
+    SSL_CTX *chain_tls;      /* --dev: the devnet's TLS context */
+    daas_sui_key *vault_key; /* asks the key servers for the CA and TLS keys */
 } server;
 
 static void server_stop(server *s)
@@ -286,6 +289,7 @@ static void server_stop(server *s)
     daas_schedctl_stop(&s->sched);
     server_sched_stop(&s->sched_link);
     server_seal_stop(&s->seal);
+    daas_sui_key_free(&s->vault_key);
     daas_api_stop(s->api);
     server_chain_stop(&s->chain);
     daas_store_close(&s->store);
@@ -295,6 +299,8 @@ static void server_stop(server *s)
     daas_authn_free(&s->authn);
     if (s->tls)
         SSL_CTX_free(s->tls);
+    if (s->chain_tls)
+        SSL_CTX_free(s->chain_tls); /* after the devnet stopped */
     daas_pki_free(&s->pki);
 }
 
@@ -335,40 +341,87 @@ static int cluster_id(server_opts *o, daas_err *err)
     return DAAS_OK;
 }
 
-/* PKI and the authenticators: client certificates, Sui wallets, the token file. */
+/* The key that asks the key servers for the control plane's keys: the devnet's publisher
+ * under --dev, else --sui-key (NULL when there is none). */
+static int vault_key(const server_opts *o, server *s, daas_err *err)
+{
+    if (o->dev)
+        return daas_sui_key_dup(daas_devnet_publisher(s->chain.devnet), &s->vault_key, err);
+    if (!o->sui_key)
+        return DAAS_OK;
+    return daas_sui_keyspec_resolve(o->sui_key, NULL, &s->vault_key, err);
+}
+
+/* The CA and server keys: sealed through the key servers when the Seal configuration names
+ * a control-plane policy and there is a key to ask with; plain files otherwise. With a pki
+ * made before the key servers existed (a first start), its keys are sealed now. */
+static int pki_keys(server_opts *o, server *s, daas_pki_opts *po, bool sealed_ca, daas_err *err)
+{
+    int rc = DAAS_OK;
+    bool vault = s->seal.on && s->seal.cfg.has_cp_policy;
+    if (vault)
+        rc = vault_key(o, s, err);
+    vault = vault && s->vault_key;
+    if (rc == DAAS_OK && vault)
+        rc = server_seal_vault(&s->seal, &s->chain, s->vault_key, err);
+    if (rc != DAAS_OK || (!vault && sealed_ca))
+        return rc != DAAS_OK ? rc
+                             : daas_fail(err, DAAS_EINVAL,
+                                         "the cluster CA key is sealed (tls/ca.key.sealed): "
+                                         "start with a --seal-config naming its "
+                                         "control_plane_policy and --sui-key");
+    if (vault && s->pki)
+        return daas_pki_seal_keys(s->pki, &s->seal.pki_vault, err);
+    if (vault)
+        po->vault = &s->seal.pki_vault;
+    if (!s->pki)
+        rc = daas_pki_ensure(po, &s->pki, err);
+    if (rc == DAAS_OK && !vault)
+        DAAS_WARN("server", "the cluster CA key and TLS key rest in plaintext files (no Seal "
+                            "control-plane policy to seal them under)");
+    return rc;
+}
+
+/* PKI, the chain and the authenticators: client certificates, Sui wallets, the token file.
+ * The chain and the key servers come first, because the CA key may be sealed. */
 static int start_auth(server_opts *o, server *s, const char *url, daas_err *err)
 {
     daas_pki_opts po = {.data_dir = o->data_dir, .extra_sans = o->sans,
                         .nextra_sans = o->nsans, .server_url = url};
-    int rc = daas_pki_ensure(&po, &s->pki, err);
-    if (rc == DAAS_OK)
-        rc = daas_pki_server_ctx(s->pki, &s->tls, err);
-    if (rc == DAAS_OK)
-        rc = cluster_id(o, err);
-    if (rc != DAAS_OK)
-        return rc;
+    char *ca_path = daas_xasprintf("%s/tls/ca.crt", o->data_dir);
+    char *sealed = daas_xasprintf("%s/tls/ca.key.sealed", o->data_dir);
+    bool sealed_ca = access(sealed, F_OK) == 0;
+    daas_free(sealed);
+    int rc = cluster_id(o, err);
+    if (rc == DAAS_OK && !sealed_ca)
+        rc = daas_pki_ensure(&po, &s->pki, err); /* plain, or a first start */
     s->authn = daas_authn_new();
     daas_authn_add_x509(s->authn);
-    if (o->dev && !o->enclave) {
+    if (rc == DAAS_OK && o->dev && !o->enclave)
         rc = server_sched_dev_ca(&s->sched_link, o->data_dir, err);
-        if (rc != DAAS_OK)
-            return rc;
-    }
+    if (rc == DAAS_OK && o->dev)
+        rc = server_dev_chain_tls(s->pki, o->data_dir, &s->chain_tls, err);
     server_chain_opts co = {.data_dir = o->data_dir, .chain = o->chain, .package = o->package,
                             .cluster_id = o->cluster_id, .dev = o->dev,
                             .epoch_ms = o->devnet_epoch_ms ? o->devnet_epoch_ms : 60000,
-                            .tls = s->tls, .ca_path = daas_pki_ca_path(s->pki)};
+                            .tls = s->chain_tls, .ca_path = ca_path};
     if (s->sched_link.ca)
         co.dev_root = daas_enclave_debug_ca_der(s->sched_link.ca);
-    rc = server_chain_start(&s->chain, &co, s->authn, err);
-    if (rc == DAAS_OK && o->token_file)
-        rc = daas_authn_add_token_file(s->authn, o->token_file, err);
-    if (rc == DAAS_OK && o->dev)
-        rc = server_dev_wallet(&s->chain, s->pki, o->data_dir, url, o->cluster_id, err);
+    if (rc == DAAS_OK)
+        rc = server_chain_start(&s->chain, &co, s->authn, err);
     if (rc == DAAS_OK && o->seal_config)
         rc = server_seal_load(&s->seal, o->seal_config, err);
     else if (rc == DAAS_OK && o->dev)
         rc = server_seal_dev(&s->seal, &s->chain, s->pki, o->data_dir, err);
+    if (rc == DAAS_OK)
+        rc = pki_keys(o, s, &po, sealed_ca, err);
+    if (rc == DAAS_OK)
+        rc = daas_pki_server_ctx(s->pki, &s->tls, err);
+    if (rc == DAAS_OK && o->token_file)
+        rc = daas_authn_add_token_file(s->authn, o->token_file, err);
+    if (rc == DAAS_OK && o->dev)
+        rc = server_dev_wallet(&s->chain, s->pki, o->data_dir, url, o->cluster_id, err);
+    daas_free(ca_path);
     return rc;
 }
 

@@ -3,7 +3,9 @@
  * faucet and staked at the user tier, and a second kubeconfig whose user signs in with it
  * through `daas auth token` (the exec credential plugin).
  *
- * Owns:   <data_dir>/dev-wallet.keystore (0600) and <data_dir>/kubeconfig-wallet.yaml (0600).
+ * Owns:   <data_dir>/dev-wallet.keystore (0600) and <data_dir>/kubeconfig-wallet.yaml (0600);
+ *         the devnet's own TLS certificate <data_dir>/tls/devnet.{crt,key} (issued once by
+ *         the cluster CA, so the chain can start before the CA key is unsealed).
  * Invariants: idempotent across restarts: the same key is reused, and it is funded and
  *         staked only while its stake is below the user tier; only ever used with the devnet.
  */
@@ -92,5 +94,24 @@ int server_dev_wallet(const server_chain *ch, daas_pki *pki, const char *data_di
     daas_sui_key_free(&k);
     daas_free(ks);
     daas_free(kc);
+    return rc;
+}
+
+int server_dev_chain_tls(daas_pki *pki, const char *data_dir, SSL_CTX **ctx, daas_err *err)
+{
+    char *crt = daas_xasprintf("%s/tls/devnet.crt", data_dir);
+    char *key = daas_xasprintf("%s/tls/devnet.key", data_dir);
+    const char *sans[] = {"127.0.0.1", "localhost"};
+    int rc = DAAS_OK;
+    if (access(crt, R_OK) != 0 || access(key, R_OK) != 0)
+        rc = pki ? daas_pki_issue_server(pki, "daas-devnet", sans, 2, crt, key, err)
+                 : daas_fail(err, DAAS_ENOTFOUND,
+                             "%s is missing and the cluster CA key is sealed: the devnet "
+                             "cannot serve TLS (remove %s to start the dev cluster over)",
+                             crt, data_dir);
+    if (rc == DAAS_OK)
+        rc = daas_pki_file_ctx(crt, key, ctx, err);
+    daas_free(crt);
+    daas_free(key);
     return rc;
 }

@@ -70,6 +70,11 @@ void server_chain_stop(server_chain *ch);
 DAAS_MUST_USE int server_dev_key(const char *path, const char *alias, daas_sui_key **out,
                                  daas_err *err);
 
+/* --dev: a TLS context for the devnet from DATA/tls/devnet.{crt,key}, issued by pki when
+ * missing (pki may be NULL once they exist). */
+DAAS_MUST_USE int server_dev_chain_tls(daas_pki *pki, const char *data_dir, SSL_CTX **ctx,
+                                       daas_err *err);
+
 /* --dev: the funded, staked wallet and its kubeconfig (server_dev.c). */
 DAAS_MUST_USE int server_dev_wallet(const server_chain *ch, daas_pki *pki, const char *data_dir,
                                     const char *server_url, const char *cluster_id,
@@ -97,18 +102,26 @@ void server_child_stop(server_child *c);
 /* What Secrets are sealed for, and the --dev key servers (server_seal.c). */
 #define SERVER_SEAL_DEV_N 3 /* --dev key servers */
 #define SERVER_SEAL_DEV_T 2 /* their threshold */
+typedef struct daas_seal_vault daas_seal_vault;
 typedef struct server_seal {
     bool on;                /* cfg is loaded: the API seals for it */
     daas_seal_config cfg;
     server_child ks[SERVER_SEAL_DEV_N];
+    daas_seal_vault *vault;    /* the CA and TLS keys at rest (NULL: plain files) */
+    daas_pki_vault pki_vault;  /* the pki's view of it */
 } server_seal;
 
 /* --seal-config FILE. */
 DAAS_MUST_USE int server_seal_load(server_seal *s, const char *path, daas_err *err);
-/* --dev: starts the key servers, waits for their registration, creates the policy once,
- * writes DATA/seal/seal.json. */
+/* --dev: starts the key servers, waits for their registration, creates the workload and
+ * control-plane policies once, writes DATA/seal/seal.json. pki may be NULL when the key
+ * servers' certificates exist (the CA key is sealed). */
 DAAS_MUST_USE int server_seal_dev(server_seal *s, const server_chain *ch, daas_pki *pki,
                                   const char *data_dir, daas_err *err);
+/* The vault for the CA and TLS keys: key (allowed by the configuration's
+ * control_plane_policy) asks the key servers. Fills s->pki_vault. */
+DAAS_MUST_USE int server_seal_vault(server_seal *s, const server_chain *ch,
+                                    const daas_sui_key *key, daas_err *err);
 /* Stops the --dev key servers. Safe on a zeroed one. */
 void server_seal_stop(server_seal *s);
 

@@ -28,6 +28,7 @@
 #include "common/alloc.h"
 #include "common/log.h"
 #include "common/util.h"
+#include "seal/vault.h"
 #include "sui/pkg_seal.h"
 
 #define READY_MS 30000
@@ -126,10 +127,13 @@ static int dev_prepare(const server_chain *ch, daas_pki *pki, const char *dir, i
         rc = daas_devnet_faucet(ch->devnet, k->owner, coins, 8, &n, digest, err);
     }
     const char *sans[] = {"127.0.0.1", "localhost"};
-    if (rc == DAAS_OK) {
-        (void)unlink(k->crt), (void)unlink(k->key);
+    bool have_cert = access(k->crt, R_OK) == 0 && access(k->key, R_OK) == 0;
+    if (rc == DAAS_OK && !have_cert && !pki)
+        rc = daas_fail(err, DAAS_ENOTFOUND, "%s is missing and the cluster CA is sealed: "
+                                            "remove %s to start the key servers over", k->crt,
+                       dir);
+    else if (rc == DAAS_OK && !have_cert)
         rc = daas_pki_issue_server(pki, k->name, sans, 2, k->crt, k->key, err);
-    }
     if (rc == DAAS_OK)
         rc = free_port(&port, err);
     if (rc == DAAS_OK)
@@ -158,12 +162,13 @@ static int dev_wait(const server_chain *ch, const dev_ks *k, uint8_t id[DAAS_SUI
     }
 }
 
-/* The cluster's DecryptionPolicy: created once (nodes with the node-tier stake may open
- * workload Secrets), its id kept in DATA/seal/policy-id. */
-static int dev_policy(const server_chain *ch, const char *dir, uint8_t id[DAAS_SUI_ADDRESS_LEN],
+/* A DecryptionPolicy created once with p by the devnet's publisher, its id kept in
+ * DATA/seal/<file>. */
+static int dev_policy(const server_chain *ch, const char *dir, const char *file,
+                      const daas_pkg_policy_params *p, uint8_t id[DAAS_SUI_ADDRESS_LEN],
                       daas_err *err)
 {
-    char *path = daas_xasprintf("%s/policy-id", dir);
+    char *path = daas_xasprintf("%s/%s", dir, file);
     char buf[DAAS_SUI_ADDRESS_HEX_LEN + 2] = "";
     FILE *f = fopen(path, "r");
     int rc = DAAS_OK;
@@ -176,13 +181,8 @@ static int dev_policy(const server_chain *ch, const char *dir, uint8_t id[DAAS_S
         daas_free(path);
         return rc;
     }
-    daas_pkg_params params;
-    rc = daas_pkg_get_params(ch->client, &ch->pkg, &params, err);
-    daas_pkg_policy_params p = {.required_stake = params.thresholds[DAAS_PKG_ROLE_NODE - 1],
-                                .ticket_ttl_ms = TICKET_TTL_MS};
-    if (rc == DAAS_OK)
-        rc = daas_pkg_policy_create(ch->client, daas_devnet_publisher(ch->devnet), &ch->pkg, &p,
-                                    id, err);
+    rc = daas_pkg_policy_create(ch->client, daas_devnet_publisher(ch->devnet), &ch->pkg, p, id,
+                                err);
     if (rc == DAAS_OK) {
         daas_sui_address_hex(id, buf);
         f = fopen(path, "w");
@@ -223,13 +223,25 @@ int server_seal_dev(server_seal *s, const server_chain *ch, daas_pki *pki, const
         memcpy(c->cluster.servers[i].object_id, c->ks[i].object_id, DAAS_SEAL_ADDR_LEN);
         memcpy(c->cluster.servers[i].pk, k[i].pk, DAAS_SEAL_G2_LEN);
     }
+    /* Workload Secrets: nodes with node-tier stake. The control plane's own keys: only the
+     * server's address (the devnet's publisher pays for and holds the dev server's tickets). */
+    daas_pkg_params params = {0};
+    daas_pkg_policy_params wp = {.ticket_ttl_ms = TICKET_TTL_MS};
+    daas_pkg_policy_params cp = {.ticket_ttl_ms = TICKET_TTL_MS, .nallowed = 1};
+    daas_sui_key_address(daas_devnet_publisher(ch->devnet), cp.allowed[0]);
     if (rc == DAAS_OK)
-        rc = dev_policy(ch, dir, c->cluster.policy_id, err);
+        rc = daas_pkg_get_params(ch->client, &ch->pkg, &params, err);
+    wp.required_stake = params.thresholds[DAAS_PKG_ROLE_NODE - 1];
+    if (rc == DAAS_OK)
+        rc = dev_policy(ch, dir, "policy-id", &wp, c->cluster.policy_id, err);
+    if (rc == DAAS_OK)
+        rc = dev_policy(ch, dir, "control-plane-policy-id", &cp, c->cp_policy, err);
+    c->has_cp_policy = rc == DAAS_OK;
     if (rc == DAAS_OK) {
         memcpy(c->cluster.package_id, ch->pkg.package, DAAS_SEAL_ADDR_LEN);
         c->cluster.nservers = SERVER_SEAL_DEV_N;
         c->cluster.threshold = SERVER_SEAL_DEV_T;
-        snprintf(c->ca, sizeof c->ca, "%s", daas_pki_ca_path(pki));
+        snprintf(c->ca, sizeof c->ca, "%s/tls/ca.crt", data_dir); /* pki may be NULL */
         rc = daas_seal_config_write(cfgp, c, err);
     }
     if (rc == DAAS_OK) {
@@ -246,8 +258,33 @@ int server_seal_dev(server_seal *s, const server_chain *ch, daas_pki *pki, const
     return rc;
 }
 
+/* The pki's vault callbacks (pki/pki.h) on the server's Seal vault. */
+static int vault_seal(void *arg, const char *path, daas_bytes pem, daas_err *err)
+{
+    return daas_seal_vault_seal(arg, path, pem, err);
+}
+
+static int vault_open(void *arg, const char *path, daas_buf *pem, daas_err *err)
+{
+    return daas_seal_vault_open(arg, path, pem, err);
+}
+
+int server_seal_vault(server_seal *s, const server_chain *ch, const daas_sui_key *key,
+                      daas_err *err)
+{
+    if (!s->on || !s->cfg.has_cp_policy)
+        return daas_fail(err, DAAS_EINVAL, "the Seal configuration names no "
+                                           "control_plane_policy");
+    int rc = daas_seal_vault_new(key, ch->client, &ch->pkg, &s->cfg, s->cfg.cp_policy,
+                                 &s->vault, err);
+    if (rc == DAAS_OK)
+        s->pki_vault = (daas_pki_vault){.arg = s->vault, .seal = vault_seal, .open = vault_open};
+    return rc;
+}
+
 void server_seal_stop(server_seal *s)
 {
+    daas_seal_vault_free(&s->vault);
     for (int i = 0; i < SERVER_SEAL_DEV_N; i++)
         server_child_stop(&s->ks[i]);
     s->on = false;

@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <libgen.h>
 #include <sys/random.h>
 
 int64_t daas_now_ms(void)
@@ -406,3 +408,61 @@ bool daas_json_u64(const void *jv, uint64_t *out)
     *out = x;
     return true;
 }
+
+/* ---- atomic file writes ---- */
+
+static int io_fail(daas_err *err, int e, const char *what, const char *path)
+{
+    return daas_fail(err, e == ENOENT ? DAAS_ENOTFOUND : DAAS_EIO, "%s %s: %s", what, path,
+                     strerror(e));
+}
+
+/* fsync of the directory holding path, so the rename itself is durable. */
+static int sync_parent(const char *path, daas_err *err)
+{
+    char *copy = daas_xstrdup(path);
+    int rc = DAAS_OK;
+    int fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0 || fsync(fd) != 0)
+        rc = io_fail(err, errno, "syncing the directory of", path);
+    if (fd >= 0)
+        close(fd);
+    daas_free(copy);
+    return rc;
+}
+
+int daas_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode,
+                           daas_err *err)
+{
+    uint8_t r[6];
+    daas_random(r, sizeof r);
+    char *tmp = daas_xasprintf("%s.tmp-%02x%02x%02x%02x%02x%02x", path, r[0], r[1], r[2], r[3],
+                               r[4], r[5]);
+    int rc = DAAS_OK;
+    int fd = open(tmp, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, mode);
+    if (fd < 0) {
+        rc = io_fail(err, errno, "creating", tmp);
+        goto out;
+    }
+    if (daas_write_all(fd, data, len) != 0 || fsync(fd) != 0) {
+        rc = io_fail(err, errno, "writing", tmp);
+        close(fd);
+        goto unlink;
+    }
+    if (close(fd) != 0) {
+        rc = io_fail(err, errno, "closing", tmp);
+        goto unlink;
+    }
+    if (rename(tmp, path) != 0) {
+        rc = io_fail(err, errno, "renaming to", path);
+        goto unlink;
+    }
+    rc = sync_parent(path, err);
+    goto out;
+unlink:
+    unlink(tmp);
+out:
+    daas_free(tmp);
+    return rc;
+}
+

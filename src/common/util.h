@@ -8,6 +8,7 @@
 #define DAAS_COMMON_UTIL_H
 
 #include <stdatomic.h>
+#include <sys/types.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -73,6 +74,11 @@ bool daas_ct_equal(const void *a, const void *b, size_t n);
 /* Writes all n bytes of p to fd, retrying short writes and EINTR. 0, or the errno of the
  * failure (EIO when write returned 0). */
 int daas_write_all(int fd, const void *p, size_t n);
+/* Writes path atomically: "<path>.tmp-<random>" created O_EXCL|O_NOFOLLOW with its final
+ * mode (never chmod'ed later), fsync'ed, renamed over path, the directory fsync'ed; a crash
+ * leaves the old file or the new one. DAAS_EIO / DAAS_ENOTFOUND naming the file. */
+DAAS_MUST_USE int daas_write_file_atomic(const char *path, const void *data, size_t len,
+                                         mode_t mode, daas_err *err);
 
 /* A u64 given as a non-negative JSON integer or a decimal string (as Sui GraphQL renders
  * BigInt / UInt53 values; at most 20 digits, no overflow). jv is a json_t * (kept untyped so

@@ -152,7 +152,7 @@ static int write_rendered(const char *path, const kc_parts *k, daas_err *err)
     s.len = 0;
     s.p = daas_xmalloc(s.cap + 1);
     render(&s, k);
-    int rc = daas_pki__write_file(path, s.p, s.len, 0600, err);
+    int rc = daas_write_file_atomic(path, s.p, s.len, 0600, err);
     daas_pki__free_secret(s.p, s.cap);
     return rc;
 }

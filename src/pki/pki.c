@@ -136,6 +136,49 @@ static int build_sans(const daas_pki_opts *o, san_list *l, daas_err *err)
     return DAAS_OK;
 }
 
+/* ---- keys at rest: plain files, or sealed through the vault ---- */
+
+static int key_save(daas_pki *p, EVP_PKEY *key, const char *path, daas_err *err)
+{
+    if (p->vault == NULL)
+        return daas_pki__save_key(key, path, err);
+    char *pem = NULL;
+    size_t len = 0;
+    int rc = daas_pki__key_pem(key, &pem, &len, err);
+    if (rc == DAAS_OK)
+        rc = p->vault->seal(p->vault->arg, path, DAAS_BYTES(pem, len), err);
+    if (pem != NULL)
+        daas_pki__free_secret(pem, len);
+    if (rc == DAAS_OK && unlink(path) != 0 && errno != ENOENT)
+        rc = daas_fail(err, DAAS_EIO, "cannot remove the plaintext key %s: %s", path,
+                       strerror(errno));
+    return rc;
+}
+
+static int key_load(daas_pki *p, const char *path, EVP_PKEY **key, daas_err *err)
+{
+    if (p->vault == NULL)
+        return daas_pki__load_key(path, key, err);
+    daas_buf pem = {0};
+    int rc = p->vault->open(p->vault->arg, path, &pem, err);
+    if (rc == DAAS_OK)
+        rc = daas_pki__key_from_pem(pem.data, pem.len, path, key, err);
+    if (rc == DAAS_OK)
+        DAAS_INFO(MOD, "unsealed %s (in memory only)", path);
+    if (pem.data != NULL)
+        daas_pki__free_secret(pem.data, pem.cap);
+    if (rc != DAAS_ENOTFOUND)
+        return rc;
+    /* Not sealed yet: a plaintext key from a run without the vault is sealed, then removed. */
+    daas_err_clear(err);
+    rc = daas_pki__load_key(path, key, err);
+    if (rc == DAAS_OK)
+        rc = key_save(p, *key, path, err);
+    if (rc == DAAS_OK)
+        DAAS_INFO(MOD, "sealed %s (the plaintext file is gone)", path);
+    return rc;
+}
+
 /* ---- CA and leaves ---- */
 
 static int create_ca(daas_pki *p, daas_err *err)
@@ -144,7 +187,7 @@ static int create_ca(daas_pki *p, daas_err *err)
     if (rc == DAAS_OK)
         rc = daas_pki__new_ca(p->ca_key, DAAS_PKI_CA_DAYS, &p->ca, err);
     if (rc == DAAS_OK)
-        rc = daas_pki__save_key(p->ca_key, p->ca_key_path, err);
+        rc = key_save(p, p->ca_key, p->ca_key_path, err);
     if (rc == DAAS_OK)
         rc = daas_pki__save_cert(p->ca, p->ca_crt, err);
     if (rc == DAAS_OK)
@@ -161,7 +204,7 @@ static int ensure_ca(daas_pki *p, daas_err *err)
     }
     if (rc != DAAS_OK)
         return rc;
-    rc = daas_pki__load_key(p->ca_key_path, &p->ca_key, err);
+    rc = key_load(p, p->ca_key_path, &p->ca_key, err);
     if (rc != DAAS_OK)
         return rc; /* a CA certificate without its key cannot sign: the operator decides */
     if (X509_check_private_key(p->ca, p->ca_key) != 1) {
@@ -192,12 +235,15 @@ static const char *leaf_stale(daas_pki *p, X509 *crt, EVP_PKEY *key, const daas_
     return NULL;
 }
 
-static int ensure_leaf(daas_pki *p, const char *crt_path, const char *key_path,
+/* sealed: the key rests through the vault (the server's TLS key), else in a plain file (the
+ * admin's, which its kubeconfig embeds anyway). */
+static int ensure_leaf(daas_pki *p, const char *crt_path, const char *key_path, bool sealed,
                        const daas_pki__leaf *lf, X509 **crt, EVP_PKEY **key, daas_err *err)
 {
     /* Load failures only mean "re-issue": a leaf is cheap and derived from the CA. */
     if (daas_pki__load_cert(crt_path, crt, NULL) != DAAS_OK ||
-        daas_pki__load_key(key_path, key, NULL) != DAAS_OK) {
+        (sealed ? key_load(p, key_path, key, NULL) : daas_pki__load_key(key_path, key, NULL)) !=
+            DAAS_OK) {
         X509_free(*crt);
         *crt = NULL;
     }
@@ -212,7 +258,7 @@ static int ensure_leaf(daas_pki *p, const char *crt_path, const char *key_path,
     if (rc == DAAS_OK)
         rc = daas_pki__new_leaf(p->ca, p->ca_key, *key, lf, crt, err);
     if (rc == DAAS_OK)
-        rc = daas_pki__save_key(*key, key_path, err);
+        rc = sealed ? key_save(p, *key, key_path, err) : daas_pki__save_key(*key, key_path, err);
     if (rc == DAAS_OK)
         rc = daas_pki__save_cert(*crt, crt_path, err);
     if (rc == DAAS_OK)
@@ -249,9 +295,10 @@ static int ensure_all(daas_pki *p, const daas_pki_opts *o, daas_err *err)
     daas_pki__leaf adm = {.cn = "system:admin", .orgs = admin_orgs, .norgs = 1,
                           .days = DAAS_PKI_LEAF_DAYS};
     if (rc == DAAS_OK)
-        rc = ensure_leaf(p, p->srv_crt, p->srv_key_path, &srv, &p->srv, &p->srv_key, err);
+        rc = ensure_leaf(p, p->srv_crt, p->srv_key_path, true, &srv, &p->srv, &p->srv_key, err);
     if (rc == DAAS_OK)
-        rc = ensure_leaf(p, p->adm_crt, p->adm_key_path, &adm, &p->adm, &p->adm_key, err);
+        rc = ensure_leaf(p, p->adm_crt, p->adm_key_path, false, &adm, &p->adm, &p->adm_key,
+                         err);
     daas_free(sans);
     return rc;
 }
@@ -264,6 +311,7 @@ int daas_pki_ensure(const daas_pki_opts *opts, daas_pki **out, daas_err *err)
     if (opts->nextra_sans > 0 && opts->extra_sans == NULL)
         return daas_fail(err, DAAS_EINVAL, "pki: extra SAN count without a list");
     daas_pki *p = daas_xcalloc(1, sizeof *p);
+    p->vault = opts->vault;
     set_paths(p, opts->data_dir);
     int rc = ensure_all(p, opts, err);
     if (rc == DAAS_OK && !opts->no_kubeconfig)
@@ -340,6 +388,43 @@ int daas_pki_server_ctx(daas_pki *p, SSL_CTX **out, daas_err *err)
 fail:
     SSL_CTX_free(ctx);
     return daas_from_ssl(err, "building the TLS server context");
+}
+
+int daas_pki_seal_keys(daas_pki *p, const daas_pki_vault *v, daas_err *err)
+{
+    p->vault = v;
+    int rc = key_save(p, p->ca_key, p->ca_key_path, err);
+    if (rc == DAAS_OK)
+        rc = key_save(p, p->srv_key, p->srv_key_path, err);
+    if (rc == DAAS_OK)
+        DAAS_INFO(MOD, "sealed the cluster CA key and the server's TLS key");
+    return rc;
+}
+
+int daas_pki_file_ctx(const char *cert_path, const char *key_path, SSL_CTX **out,
+                      daas_err *err)
+{
+    X509 *crt = NULL;
+    EVP_PKEY *key = NULL;
+    SSL_CTX *ctx = NULL;
+    *out = NULL;
+    int rc = daas_pki__load_cert(cert_path, &crt, err);
+    if (rc == DAAS_OK)
+        rc = daas_pki__load_key(key_path, &key, err);
+    if (rc == DAAS_OK) {
+        ctx = SSL_CTX_new(TLS_server_method());
+        if (ctx == NULL || SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1 ||
+            SSL_CTX_use_certificate(ctx, crt) != 1 || SSL_CTX_use_PrivateKey(ctx, key) != 1 ||
+            SSL_CTX_check_private_key(ctx) != 1) {
+            SSL_CTX_free(ctx);
+            ctx = NULL;
+            rc = daas_from_ssl(err, "building a TLS context from files");
+        }
+    }
+    X509_free(crt);
+    EVP_PKEY_free(key);
+    *out = ctx;
+    return rc;
 }
 
 /* Copies the text of the entries of one attribute (nid) of name. Returns the count. */

@@ -19,11 +19,23 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "common/alloc.h"
 #include "common/err.h"
 
 typedef struct ssl_ctx_st SSL_CTX;
 typedef struct ssl_st SSL;
 typedef struct daas_pki daas_pki;
+
+/* Where the CA key and the server's TLS key rest when they must not rest in plaintext (Seal,
+ * seal/vault.h): the key files then never exist; only their sealed forms do. */
+typedef struct daas_pki_vault {
+    void *arg;
+    /* Stores pem (a private key, PEM) sealed in place of the key file at path. */
+    int (*seal)(void *arg, const char *path, daas_bytes pem, daas_err *err);
+    /* Opens the sealed key of path into pem (the caller wipes it). DAAS_ENOTFOUND when the
+     * key has no sealed form. */
+    int (*open)(void *arg, const char *path, daas_buf *pem, daas_err *err);
+} daas_pki_vault;
 
 typedef struct daas_pki_opts {
     const char *data_dir;          /* required; created 0700 if missing */
@@ -32,6 +44,9 @@ typedef struct daas_pki_opts {
     const char *server_url;        /* for the kubeconfig, e.g. "https://127.0.0.1:6443" */
     const char *cluster_name;      /* kubeconfig cluster/context name (default "default") */
     bool no_kubeconfig;            /* a TLS-only user (the devnet): write no kubeconfig */
+    const daas_pki_vault *vault;   /* NULL: key files in plaintext (0600); else the CA and
+                                      server keys are sealed (a plaintext key found from an
+                                      earlier run is sealed, then removed) */
 } daas_pki_opts;
 
 /* Loads or creates: CA (ECDSA P-256, 10 years), server cert (SANs: localhost, 127.0.0.1, ::1,
@@ -71,6 +86,14 @@ DAAS_MUST_USE int daas_pki_issue_server(daas_pki *p, const char *cn, const char 
 DAAS_MUST_USE int daas_pki_write_exec_kubeconfig(daas_pki *p, const char *path,
                                                  const char *server_url, const char *name,
                                                  const char *const *argv, daas_err *err);
+
+/* Seals the CA and server keys of a pki made without a vault and removes their plaintext
+ * files (the first start of a cluster, before its key servers existed). v must outlive p. */
+DAAS_MUST_USE int daas_pki_seal_keys(daas_pki *p, const daas_pki_vault *v, daas_err *err);
+
+/* A TLS server context (TLS 1.2+) from a certificate and key file (the dev chain's own). */
+DAAS_MUST_USE int daas_pki_file_ctx(const char *cert_path, const char *key_path, SSL_CTX **out,
+                                    daas_err *err);
 
 /* Paths of the files it manages (owned by p). */
 const char *daas_pki_ca_path(const daas_pki *p);

@@ -26,6 +26,8 @@
 #define DAAS_PKI_RENEW_DAYS 30 /* re-issue leaves expiring within this many days */
 
 struct daas_pki {
+    const daas_pki_vault *vault; /* NULL: plain key files; else where the CA and server keys
+                                    rest (borrowed) */
     char *data_dir;     /* as given */
     char *tls_dir;      /* <data_dir>/tls */
     char *ca_crt;       /* <tls>/ca.crt */
@@ -81,10 +83,6 @@ DAAS_MUST_USE int daas_pki__san_parse(const char *s, daas_pki__san *out, daas_er
 
 /* --- pki_io.c: files --- */
 
-/* Writes data to path atomically: a temporary file created O_EXCL with mode, fsync, rename,
- * fsync of the directory. Errors: DAAS_EIO (message names the path). */
-DAAS_MUST_USE int daas_pki__write_file(const char *path, const void *data, size_t len,
-                                       mode_t mode, daas_err *err);
 /* Creates dir with mode 0700 if missing. Errors: DAAS_EIO. */
 DAAS_MUST_USE int daas_pki__mkdir(const char *dir, daas_err *err);
 /* PEM text of a certificate / a PKCS#8 private key in a new string (*len set). The key's
@@ -100,6 +98,9 @@ DAAS_MUST_USE int daas_pki__save_key(EVP_PKEY *key, const char *path, daas_err *
  * when it does not parse. */
 DAAS_MUST_USE int daas_pki__load_cert(const char *path, X509 **out, daas_err *err);
 DAAS_MUST_USE int daas_pki__load_key(const char *path, EVP_PKEY **out, daas_err *err);
+/* Parses one unencrypted PEM private key from memory (what names it in messages). */
+DAAS_MUST_USE int daas_pki__key_from_pem(const char *pem, size_t len, const char *what,
+                                         EVP_PKEY **out, daas_err *err);
 
 /* --- kubeconfig.c --- */
 

@@ -35,55 +35,6 @@ static int io_fail(daas_err *err, int e, const char *what, const char *path)
                      strerror(e));
 }
 
-/* fsync of the directory holding path, so the rename itself is durable. */
-static int sync_parent(const char *path, daas_err *err)
-{
-    char *copy = daas_xstrdup(path);
-    int rc = DAAS_OK;
-    int fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0 || fsync(fd) != 0)
-        rc = io_fail(err, errno, "syncing the directory of", path);
-    if (fd >= 0)
-        close(fd);
-    daas_free(copy);
-    return rc;
-}
-
-int daas_pki__write_file(const char *path, const void *data, size_t len, mode_t mode,
-                         daas_err *err)
-{
-    uint8_t r[6];
-    daas_random(r, sizeof r);
-    char *tmp = daas_xasprintf("%s.tmp-%02x%02x%02x%02x%02x%02x", path, r[0], r[1], r[2], r[3],
-                               r[4], r[5]);
-    int rc = DAAS_OK;
-    int fd = open(tmp, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, mode);
-    if (fd < 0) {
-        rc = io_fail(err, errno, "creating", tmp);
-        goto out;
-    }
-    if (daas_write_all(fd, data, len) != 0 || fsync(fd) != 0) {
-        rc = io_fail(err, errno, "writing", tmp);
-        close(fd);
-        goto unlink;
-    }
-    if (close(fd) != 0) {
-        rc = io_fail(err, errno, "closing", tmp);
-        goto unlink;
-    }
-    if (rename(tmp, path) != 0) {
-        rc = io_fail(err, errno, "renaming to", path);
-        goto unlink;
-    }
-    rc = sync_parent(path, err);
-    goto out;
-unlink:
-    unlink(tmp);
-out:
-    daas_free(tmp);
-    return rc;
-}
-
 int daas_pki__mkdir(const char *dir, daas_err *err)
 {
     struct stat st;
@@ -158,7 +109,7 @@ static int save_pem(X509 *crt, EVP_PKEY *key, const char *path, daas_err *err)
     size_t len = 0;
     int rc = to_pem(crt, key, &pem, &len, err);
     if (rc == DAAS_OK)
-        rc = daas_pki__write_file(path, pem, len, crt != NULL ? 0644 : 0600, err);
+        rc = daas_write_file_atomic(path, pem, len, crt != NULL ? 0644 : 0600, err);
     daas_pki__free_secret(pem, len);
     return rc;
 }
@@ -212,28 +163,44 @@ static int no_passphrase(char *buf, int size, int rwflag, void *u)
     return -1;
 }
 
-/* Reads a small PEM file and parses one certificate (crt != NULL) or one unencrypted private
- * key (*key) from it; the file's bytes are wiped. DAAS_EINVAL when there is none. */
-static int load_pem(const char *path, X509 **crt, EVP_PKEY **key, daas_err *err)
+/* Parses one certificate (crt != NULL) or one unencrypted private key (*key) from PEM in
+ * memory. DAAS_EINVAL when there is none. */
+static int parse_pem(const char *data, size_t len, const char *what, X509 **crt, EVP_PKEY **key,
+                     daas_err *err)
 {
-    char *data = NULL;
-    size_t len = 0;
     bool found = false;
-    int rc = read_small(path, &data, &len, err);
-    if (rc != DAAS_OK)
-        return rc;
     BIO *b = BIO_new_mem_buf(data, (int)len);
     if (b != NULL && crt != NULL)
         found = (*crt = PEM_read_bio_X509(b, NULL, NULL, NULL)) != NULL;
     else if (b != NULL)
         found = (*key = PEM_read_bio_PrivateKey(b, NULL, no_passphrase, NULL)) != NULL;
     BIO_free(b);
-    daas_pki__free_secret(data, len);
     ERR_clear_error();
     if (!found)
-        return daas_fail(err, DAAS_EINVAL, "%s: not %s", path,
+        return daas_fail(err, DAAS_EINVAL, "%s: not %s", what,
                          crt != NULL ? "a PEM certificate" : "an unencrypted PEM private key");
     return DAAS_OK;
+}
+
+/* Reads a small PEM file and parses one certificate or key from it; the file's bytes are
+ * wiped. */
+static int load_pem(const char *path, X509 **crt, EVP_PKEY **key, daas_err *err)
+{
+    char *data = NULL;
+    size_t len = 0;
+    int rc = read_small(path, &data, &len, err);
+    if (rc != DAAS_OK)
+        return rc;
+    rc = parse_pem(data, len, path, crt, key, err);
+    daas_pki__free_secret(data, len);
+    return rc;
+}
+
+int daas_pki__key_from_pem(const char *pem, size_t len, const char *what, EVP_PKEY **out,
+                           daas_err *err)
+{
+    *out = NULL;
+    return parse_pem(pem, len, what, NULL, out, err);
 }
 
 int daas_pki__load_cert(const char *path, X509 **out, daas_err *err)

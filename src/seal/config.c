@@ -75,6 +75,10 @@ static int from_json(const char *path, json_t *root, daas_seal_config *c, daas_e
     c->cluster.nservers = n;
     for (size_t i = 0; i < n && rc == DAAS_OK; i++)
         rc = get_server(path, json_array_get(list, i), i, c, err);
+    if (rc == DAAS_OK && json_object_get(root, "control_plane_policy")) {
+        rc = get_addr(path, root, "control_plane_policy", c->cp_policy, err);
+        c->has_cp_policy = rc == DAAS_OK;
+    }
     const char *ca = json_string_value(json_object_get(root, "ca"));
     if (rc == DAAS_OK && ca && strlen(ca) >= sizeof c->ca)
         rc = bad(err, path, "ca", "path too long");
@@ -121,6 +125,11 @@ int daas_seal_config_write(const char *path, const daas_seal_config *c, daas_err
     json_t *root = json_pack("{s:s, s:s, s:i, s:o, s:s?}", "package", pkg, "policy", pol,
                              "threshold", (int)c->cluster.threshold, "key_servers", list, "ca",
                              c->ca[0] ? c->ca : NULL);
+    if (root && c->has_cp_policy) {
+        char cp[DAAS_SUI_ADDRESS_HEX_LEN + 1];
+        daas_sui_address_hex(c->cp_policy, cp);
+        json_object_set_new(root, "control_plane_policy", json_string(cp));
+    }
     if (!root)
         return daas_fail(err, DAAS_EINTERNAL, "seal: cannot render %s", path);
     char *tmp = daas_xasprintf("%s.tmp", path);

@@ -5,6 +5,7 @@
  *
  * Owns:   the file format (JSON, 0644):
  *           {"package": "0x…", "policy": "0x…", "threshold": 2,
+ *            "control_plane_policy": "0x…" | absent,
  *            "key_servers": [{"object_id": "0x…", "pk": "<96-byte hex>",
  *                             "url": "https://127.0.0.1:…"}, …],
  *            "ca": "/path/ca.crt" | null}
@@ -23,6 +24,8 @@ typedef struct daas_seal_config {
     daas_seal_cluster cluster;                 /* package, policy, servers' ids and pks */
     daas_seal_ks ks[DAAS_SEAL_KUBE_MAX_SERVERS]; /* the same servers with their URLs */
     char ca[1024];                             /* PEM to trust for the key servers, "" = system */
+    bool has_cp_policy;                        /* the control plane's keys are sealed … */
+    uint8_t cp_policy[DAAS_SEAL_ADDR_LEN];     /* … under this policy (seal/vault.h) */
 } daas_seal_config;
 
 /* Reads and validates path. DAAS_ENOTFOUND, DAAS_EIO, DAAS_EINVAL "<path>: <field>: …". */

@@ -65,7 +65,7 @@ static int session(daas_seal_opener *o, daas_err *err)
 }
 
 /* Keys for (pkg, id) covering the threshold of the object's services: from the cache, else
- * a ticket and a fetch. */
+ * a ticket from the policy the identity names (its first 32 bytes) and a fetch. */
 static int get_keys(daas_seal_opener *o, const daas_seal_object *so, daas_err *err)
 {
     daas_bytes id = DAAS_BYTES(so->id, so->id_len);
@@ -83,7 +83,9 @@ static int get_keys(daas_seal_opener *o, const daas_seal_object *so, daas_err *e
     daas_pkg_policy pol;
     uint8_t ticket[DAAS_SUI_ADDRESS_LEN];
     daas_buf ptb = {0};
-    int rc = daas_pkg_policy_get(o->chain, o->pkg, o->cfg->cluster.policy_id, &pol, err);
+    if (so->id_len < DAAS_SEAL_ADDR_LEN)
+        return daas_fail(err, DAAS_EINVAL, "the identity names no policy");
+    int rc = daas_pkg_policy_get(o->chain, o->pkg, so->id, &pol, err);
     if (rc == DAAS_OK)
         rc = daas_pkg_policy_request_access(o->chain, o->key, o->pkg, pol.id, ticket, err);
     if (rc == DAAS_OK)
@@ -95,6 +97,17 @@ static int get_keys(daas_seal_opener *o, const daas_seal_object *so, daas_err *e
                                     so->package_id, id, so->services, so->nservices,
                                     so->threshold, err);
     daas_buf_fini(&ptb);
+    return rc;
+}
+
+int daas_seal_open_object(daas_seal_opener *o, const daas_seal_object *so, daas_buf *out,
+                          daas_err *err)
+{
+    if (memcmp(so->package_id, o->cfg->cluster.package_id, DAAS_SEAL_ADDR_LEN) != 0)
+        return daas_fail(err, DAAS_EINVAL, "the object is sealed for another package");
+    int rc = get_keys(o, so, err);
+    if (rc == DAAS_OK)
+        rc = daas_seal_client_decrypt(o->client, so, out, err);
     return rc;
 }
 

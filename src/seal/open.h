@@ -34,6 +34,12 @@ DAAS_MUST_USE int daas_seal_opener_new(const daas_sui_key *key, daas_sui_client 
                                        daas_seal_opener **out, daas_err *err);
 void daas_seal_opener_free(daas_seal_opener **o);
 
+/* Opens one EncryptedObject of the cluster's package whose identity starts with the id of a
+ * DecryptionPolicy (that policy's ticket is requested), appending the plaintext to out.
+ * Errors as daas_seal_open_kube. */
+DAAS_MUST_USE int daas_seal_open_object(daas_seal_opener *o, const daas_seal_object *so,
+                                        daas_buf *out, daas_err *err);
+
 /*
  * Opens obj (a sealed Secret or ConfigMap, as the API serves it) in place.
  * Errors: DAAS_EINVAL (not sealed, sealed for another package or policy than cfg's),

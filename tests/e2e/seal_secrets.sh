@@ -127,6 +127,24 @@ k get secret cs -o json >"$T/cs-stored.json"
 expect_out "the client-sealed Secret opens" '^client-side-' \
   seal get-secret --key node1 --in "$T/cs-stored.json" --value token
 
+# ---- the control plane's own keys ----
+[ ! -e "$DATA/tls/ca.key" ] && [ ! -e "$DATA/tls/server.key" ] || fail "a plaintext CA or TLS key file"
+python3 - "$DATA/tls/ca.key.sealed" "$DATA/tls/server.key.sealed" <<'PY' || fail "the sealed keys are not EncryptedObjects"
+import sys
+for p in sys.argv[1:]:
+    b = open(p, "rb").read()
+    assert b[0] == 0 and b"PRIVATE KEY" not in b, p
+PY
+pass "the CA and TLS keys rest only sealed"
+stop_server || fail "stop"
+start_server --dev --devnet-epoch-ms 1000
+grep -q 'unsealed .*/tls/ca.key (in memory only)' "$T/server.log" || fail "the CA key was not unsealed"
+expect_out "after a restart (keys unsealed through the key servers) kubectl works" '^secret/db$' \
+  k get secret db -o name
+k get secret db -o json >"$T/db2.json"
+expect_out "and the Secret still opens" "^$SECRET\$" \
+  seal get-secret --key node1 --in "$T/db2.json" --value password
+
 # ---- a sensitive ConfigMap ----
 expect_out "sensitive configmap" '^configmap/dsn created' k create -f - <<'YAML'
 apiVersion: v1
