@@ -23,17 +23,7 @@
 #include "kube/obj.h"
 #include "sched/proof.h"
 
-static void hex(const uint8_t *p, size_t n, char *out)
-{
-    static const char digits[] = "0123456789abcdef";
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = digits[p[i] >> 4];
-        out[2 * i + 1] = digits[p[i] & 15];
-    }
-    out[2 * n] = '\0';
-}
-
-/* hash = hex(BLAKE2b-256(BCS(d with seq 0))). */
+/* hash = daas_hex_encode(BLAKE2b-256(BCS(d with seq 0))). */
 static int delta_hash(const daas_sched_delta *d, char hash[65], daas_err *err)
 {
     daas_sched_delta z = *d;
@@ -43,7 +33,7 @@ static int delta_hash(const daas_sched_delta *d, char hash[65], daas_err *err)
     if (rc == DAAS_OK) {
         uint8_t h[32];
         crypto_generichash(h, sizeof h, (const uint8_t *)b.data, b.len, NULL, 0);
-        hex(h, sizeof h, hash);
+        daas_hex_encode(h, sizeof h, hash);
     }
     daas_buf_fini(&b);
     return rc;
@@ -242,7 +232,7 @@ json_t *daas_schedctl_event(const json_t *pod, const char *type, const char *rea
     uint8_t r[8];
     char ts[32], rh[17], micro[40];
     daas_random(r, sizeof r);
-    hex(r, sizeof r, rh);
+    daas_hex_encode(r, sizeof r, rh);
     daas_time_rfc3339(now_ms / 1000, ts, sizeof ts);
     daas_time_rfc3339_micro(now_ms * 1000, micro, sizeof micro);
     char *ename = daas_xasprintf("%s.%s", name, rh);

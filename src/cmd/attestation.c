@@ -217,13 +217,7 @@ static int load_input(const char *path, daas_buf *out, daas_err *err)
 
 static json_t *hex_json(const uint8_t *p, size_t n)
 {
-    static const char hx[] = "0123456789abcdef";
-    char *s = daas_xmalloc(2 * n + 1);
-    for (size_t i = 0; i < n; i++) {
-        s[2 * i] = hx[p[i] >> 4];
-        s[2 * i + 1] = hx[p[i] & 15];
-    }
-    s[2 * n] = '\0';
+    char *s = daas_hex_encode(p, n, daas_xmalloc(2 * n + 1));
     json_t *j = json_string(s);
     daas_free(s);
     return j;

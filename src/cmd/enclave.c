@@ -83,8 +83,7 @@ static void announce(daas_enclave *e, const char *where)
     uint8_t pk[DAAS_ENCLAVE_PK_LEN];
     char hex[2 * DAAS_ENCLAVE_PK_LEN + 1];
     daas_enclave_public_key(e, pk);
-    for (int i = 0; i < DAAS_ENCLAVE_PK_LEN; i++)
-        snprintf(hex + 2 * i, 3, "%02x", pk[i]);
+    daas_hex_encode(pk, sizeof pk, hex);
     if (daas_enclave_is_debug(e))
         DAAS_WARN(MOD, "DEBUG ENCLAVE: attestation signed by a dev CA, PCRs zero; "
                        "accepted only where debug enclaves are allowed");

@@ -176,8 +176,7 @@ static void announce(const ks_opts *o, daas_ks *ks, const uint8_t id[32])
     bool v6 = strchr(o->host, ':') != NULL;
 
     daas_ks_public_key(ks, pk);
-    for (size_t i = 0; i < sizeof pk; i++)
-        snprintf(pkhex + 2 * i, 3, "%02x", pk[i]);
+    daas_hex_encode(pk, sizeof pk, pkhex);
     daas_sui_address_hex(id, hex);
     if (o->insecure)
         DAAS_WARN(MOD, "PLAIN HTTP (--insecure-http): derived keys travel ElGamal-encrypted, "

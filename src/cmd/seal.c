@@ -97,16 +97,6 @@ static bool hex_var(const char *s, size_t max, uint8_t **out, size_t *len)
     return true;
 }
 
-static void hex_str(const uint8_t *p, size_t n, char *out)
-{
-    static const char digits[] = "0123456789abcdef";
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = digits[p[i] >> 4];
-        out[2 * i + 1] = digits[p[i] & 15];
-    }
-    out[2 * n] = '\0';
-}
-
 /* Writes p as hex and a newline to fd, in chunks. 0 or an errno. */
 static int write_hex(int fd, const uint8_t *p, size_t n)
 {
@@ -114,7 +104,7 @@ static int write_hex(int fd, const uint8_t *p, size_t n)
     int e = 0;
     for (size_t off = 0; e == 0 && off < n; off += 4096) {
         size_t k = n - off < 4096 ? n - off : 4096;
-        hex_str(p + off, k, chunk);
+        daas_hex_encode(p + off, k, chunk);
         e = daas_write_all(fd, chunk, 2 * k);
     }
     if (e == 0)
@@ -211,7 +201,7 @@ static void addr_hex(const uint8_t a[DAAS_SEAL_ADDR_LEN], char out[2 * DAAS_SEAL
 {
     out[0] = '0';
     out[1] = 'x';
-    hex_str(a, DAAS_SEAL_ADDR_LEN, out + 2);
+    daas_hex_encode(a, DAAS_SEAL_ADDR_LEN, out + 2);
 }
 
 /* "OBJID:HEX" with OBJID 32 bytes and HEX vlen bytes. NULL when fine, else what is wrong. */
@@ -420,7 +410,7 @@ static int run_genkey(sopts *o, daas_err *err)
     int rc = daas_seal_msk_generate(msk, err);
     if (rc == DAAS_OK)
         rc = daas_seal_public_key(msk, pk, err);
-    hex_str(msk, sizeof msk, mhex);
+    daas_hex_encode(msk, sizeof msk, mhex);
     if (rc == DAAS_OK && o->out != NULL)
         rc = write_private(o->out, true, mhex, err);
     if (rc == DAAS_OK && o->print)
@@ -467,7 +457,7 @@ static int write_object(const sopts *o, const daas_buf *obj, daas_err *err)
 static int write_dem_key(const char *path, const uint8_t key[DAAS_SEAL_KEY_LEN], daas_err *err)
 {
     char hex[2 * DAAS_SEAL_KEY_LEN + 1];
-    hex_str(key, DAAS_SEAL_KEY_LEN, hex);
+    daas_hex_encode(key, DAAS_SEAL_KEY_LEN, hex);
     int rc = write_private(path, false, hex, err);
     daas_seal_wipe(hex, sizeof hex);
     return rc;
@@ -615,7 +605,7 @@ static int run_decrypt(sopts *o, daas_err *err)
 static json_t *hex_json(const uint8_t *p, size_t n)
 {
     char *s = daas_xmalloc(2 * n + 1);
-    hex_str(p, n, s);
+    daas_hex_encode(p, n, s);
     json_t *j = json_string(s);
     daas_free(s);
     return j;

@@ -68,8 +68,7 @@ static int dev_master(const char *path, uint8_t pk[DAAS_SEAL_G2_LEN], daas_err *
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0 && errno == ENOENT) {
         rc = daas_seal_msk_generate(msk, err);
-        for (size_t i = 0; rc == DAAS_OK && i < sizeof msk; i++)
-            snprintf(hex + 2 * i, 3, "%02x", msk[i]);
+        daas_hex_encode(msk, sizeof msk, hex);
         hex[2 * DAAS_SEAL_SCALAR_LEN] = '\n';
         fd = rc == DAAS_OK ? open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600) : -1;
         if (rc == DAAS_OK && (fd < 0 || daas_write_all(fd, hex, 2 * sizeof msk + 1) != DAAS_OK ||

@@ -113,10 +113,7 @@ static void warn_debug(bool debug)
 
 static json_t *hex_json(const uint8_t *p, size_t n)
 {
-    char *s = daas_xmalloc(2 * n + 1);
-    for (size_t i = 0; i < n; i++)
-        snprintf(s + 2 * i, 3, "%02x", p[i]);
-    s[2 * n] = '\0';
+    char *s = daas_hex_encode(p, n, daas_xmalloc(2 * n + 1));
     json_t *j = json_string(s);
     daas_free(s);
     return j;

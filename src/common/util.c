@@ -310,6 +310,18 @@ bool daas_hex_decode(const char *s, size_t n, uint8_t *out)
     return true;
 }
 
+char *daas_hex_encode(const void *p, size_t n, char *out)
+{
+    static const char digits[] = "0123456789abcdef";
+    const uint8_t *b = p;
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = digits[b[i] >> 4];
+        out[2 * i + 1] = digits[b[i] & 15];
+    }
+    out[2 * n] = '\0';
+    return out;
+}
+
 int daas_hexval(int c)
 {
     if (c >= '0' && c <= '9')

@@ -56,6 +56,9 @@ daas_blob *daas_blob_from_str(const char *s);
 daas_blob *daas_blob_ref(daas_blob *b);
 void daas_blob_unref(daas_blob **b);
 
+/* Writes the 2n lowercase hex digits of p[0..n) and a NUL into out (2n + 1 bytes); returns
+ * out. */
+char *daas_hex_encode(const void *p, size_t n, char *out);
 /* Value of a hex digit (either case), or -1. */
 int daas_hexval(int c);
 /* Decodes the 2n hex digits (either case) at s into out[0..n). false at the first character

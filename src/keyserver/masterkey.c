@@ -49,17 +49,13 @@ static int load(int fd, const char *path, uint8_t msk[DAAS_SEAL_SCALAR_LEN], daa
 
 static int create(const char *path, uint8_t msk[DAAS_SEAL_SCALAR_LEN], daas_err *err)
 {
-    static const char hexd[] = "0123456789abcdef";
     char text[2 * DAAS_SEAL_SCALAR_LEN + 1];
     int fd, rc, e;
 
     rc = daas_seal_msk_generate(msk, err);
     if (rc != DAAS_OK)
         return rc;
-    for (size_t i = 0; i < DAAS_SEAL_SCALAR_LEN; i++) {
-        text[2 * i] = hexd[msk[i] >> 4];
-        text[2 * i + 1] = hexd[msk[i] & 15];
-    }
+    daas_hex_encode(msk, DAAS_SEAL_SCALAR_LEN, text);
     text[2 * DAAS_SEAL_SCALAR_LEN] = '\n';
     fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0) {

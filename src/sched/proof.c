@@ -21,16 +21,6 @@
 /* Longest BCS(Decision): two names of MAX_STR (+ ULEB length), two digests, three u64. */
 #define DECISION_MAX (2 * (DAAS_SCHED_MAX_STR + 3) + 2 * (DAAS_SCHED_DIGEST_LEN + 1) + 3 * 8)
 
-static void hex_put(char *out, const uint8_t *p, size_t n)
-{
-    static const char hx[] = "0123456789abcdef";
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = hx[p[i] >> 4];
-        out[2 * i + 1] = hx[p[i] & 15];
-    }
-    out[2 * n] = '\0';
-}
-
 /* Lowercase hex digit value or -1 (uppercase is refused: one spelling per proof). */
 static int lower_hexval(char c)
 {
@@ -64,10 +54,10 @@ int daas_sched_proof_format(const daas_sched_decision *d, const uint8_t sig[DAAS
     daas_buf_init(&txt, DAAS_SCHED_PROOF_MAX_LEN);
     int rc = daas_sched_decision_encode(d, &bcs, err);
     if (rc == DAAS_OK) {
-        hex_put(dec_hex, (const uint8_t *)bcs.data, bcs.len);
-        hex_put(sig_hex, sig, DAAS_SCHED_SIG_LEN);
-        hex_put(enc_hex, enclave, DAAS_SCHED_ENCLAVE_ID_LEN);
-        hex_put(pk_hex, pk, DAAS_SCHED_PUBKEY_LEN);
+        daas_hex_encode((const uint8_t *)bcs.data, bcs.len, dec_hex);
+        daas_hex_encode(sig, DAAS_SCHED_SIG_LEN, sig_hex);
+        daas_hex_encode(enclave, DAAS_SCHED_ENCLAVE_ID_LEN, enc_hex);
+        daas_hex_encode(pk, DAAS_SCHED_PUBKEY_LEN, pk_hex);
         rc = daas_buf_printf(&txt,
                              "{\"v\":1,\"decision\":\"%s\",\"signature\":\"%s\","
                              "\"enclave\":\"0x%s\",\"pk\":\"%s\"}",
@@ -163,7 +153,7 @@ static int key_check(const daas_sched_proof *p, const daas_sched_trusted_key *ke
     }
     if (!known)
         return deny(err, "%s", "enclave key not registered");
-    hex_put(hex, p->enclave, DAAS_SCHED_ENCLAVE_ID_LEN);
+    daas_hex_encode(p->enclave, DAAS_SCHED_ENCLAVE_ID_LEN, hex);
     return deny(err, "enclave key not registered for enclave 0x%s", hex);
 }
 

@@ -50,9 +50,7 @@ static int bad(replay *rp, int code, const char *fmt, ...)
 
 static const char *hex8(const uint8_t *p, char out[17])
 {
-    for (int i = 0; i < 8; i++)
-        snprintf(out + 2 * i, 3, "%02x", p[i]);
-    return out;
+    return daas_hex_encode(p, 8, out);
 }
 
 /* ---- keys and epochs ---- */

@@ -272,8 +272,7 @@ static size_t on_body(char *p, size_t size, size_t n, void *arg)
 static void hex_id(const uint8_t *id, char out[2 * DAAS_SEAL_ADDR_LEN + 3])
 {
     out[0] = '0', out[1] = 'x';
-    for (size_t i = 0; i < DAAS_SEAL_ADDR_LEN; i++)
-        snprintf(out + 2 + 2 * i, 3, "%02x", id[i]);
+    daas_hex_encode(id, DAAS_SEAL_ADDR_LEN, out + 2);
 }
 
 /* Opens and verifies the key for our identity in reply k, and caches it. */

@@ -117,8 +117,7 @@ int daas_seal_config_write(const char *path, const daas_seal_config *c, daas_err
     for (size_t i = 0; i < c->cluster.nservers; i++) {
         char oid[DAAS_SUI_ADDRESS_HEX_LEN + 1], pk[2 * DAAS_SEAL_G2_LEN + 1];
         daas_sui_address_hex(c->ks[i].object_id, oid);
-        for (size_t j = 0; j < DAAS_SEAL_G2_LEN; j++)
-            snprintf(pk + 2 * j, 3, "%02x", c->ks[i].pk[j]);
+        daas_hex_encode(c->ks[i].pk, DAAS_SEAL_G2_LEN, pk);
         json_array_append_new(list, json_pack("{s:s, s:s, s:s}", "object_id", oid, "pk", pk,
                                               "url", c->ks[i].url));
     }

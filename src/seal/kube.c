@@ -249,8 +249,7 @@ static void set_annotations(json_t *obj, const daas_seal_cluster *c, json_t *siz
 {
     json_t *ann = annotations(obj);
     char hex[2 + 2 * DAAS_SEAL_ADDR_LEN + 1] = "0x";
-    for (size_t i = 0; i < DAAS_SEAL_ADDR_LEN; i++)
-        snprintf(hex + 2 + 2 * i, 3, "%02x", c->policy_id[i]);
+    daas_hex_encode(c->policy_id, DAAS_SEAL_ADDR_LEN, hex + 2);
     char *s = json_dumps(sizes, JSON_COMPACT | JSON_SORT_KEYS);
     json_object_set_new(ann, DAAS_SEAL_KUBE_ANN_SEALED, json_string("v1"));
     json_object_set_new(ann, DAAS_SEAL_KUBE_ANN_POLICY, json_string(hex));

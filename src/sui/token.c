@@ -36,16 +36,6 @@ bool daas_sui_token_cluster_id_ok(const char *s)
     return n > 0;
 }
 
-static void hex_lower(const uint8_t *p, size_t n, char *out)
-{
-    static const char digits[] = "0123456789abcdef";
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = digits[p[i] >> 4];
-        out[2 * i + 1] = digits[p[i] & 15];
-    }
-    out[2 * n] = '\0';
-}
-
 /* ---- make ---- */
 
 /* Writes the message text for (cluster, addr, expiry, nonce) into out. */
@@ -55,7 +45,7 @@ static size_t format_message(const char *cluster_id, const uint8_t addr[DAAS_SUI
 {
     char ahex[DAAS_SUI_ADDRESS_HEX_LEN + 1], nhex[2 * DAAS_SUI_NONCE_LEN + 1];
     daas_sui_address_hex(addr, ahex);
-    hex_lower(nonce, DAAS_SUI_NONCE_LEN, nhex);
+    daas_hex_encode(nonce, DAAS_SUI_NONCE_LEN, nhex);
     int n = snprintf(out, DAAS_SUI_TOKEN_MSG_MAX + 1, MSG_HEAD "%s:%s:%" PRId64 ":%s", cluster_id,
                      ahex, expiry_ms, nhex);
     return n > 0 ? (size_t)n : 0;

@@ -13,6 +13,7 @@
 #include <sodium.h>
 
 #include "sui/sui_int.h"
+#include "common/util.h"
 #include "sui/tx.h"
 
 #define TRY(x) DAAS_SUI__TRY(x)
@@ -343,15 +344,9 @@ static const char *const PRIM_NAMES[] = {"bool", "u8", "u64", "u128", "address",
 
 static int format_addr(daas_buf *b, const uint8_t a[DAAS_SUI_ADDRESS_LEN])
 {
-    static const char hexd[] = "0123456789abcdef";
-    char s[2 + 2 * DAAS_SUI_ADDRESS_LEN];
-    s[0] = '0';
-    s[1] = 'x';
-    for (size_t i = 0; i < DAAS_SUI_ADDRESS_LEN; i++) {
-        s[2 + 2 * i] = hexd[a[i] >> 4];
-        s[3 + 2 * i] = hexd[a[i] & 15];
-    }
-    return daas_buf_append(b, s, sizeof(s));
+    char s[2 + 2 * DAAS_SUI_ADDRESS_LEN + 1] = "0x";
+    daas_hex_encode(a, DAAS_SUI_ADDRESS_LEN, s + 2);
+    return daas_buf_append(b, s, sizeof s - 1);
 }
 
 int daas_sui_typetag_format(const daas_sui_typetag *t, daas_buf *out)

@@ -223,6 +223,110 @@ static void test_second_call_reuses_everything(void **state)
     rm_tree(dir);
 }
 
+/* ---- keys at rest through a vault ---- */
+
+/* A vault that keeps sealed keys in memory (the real one is Seal: seal/vault.h), XORed so a
+ * test can tell the stored form from the key. */
+typedef struct mem_vault {
+    char path[2][512];
+    daas_buf pem[2];
+    int seals, opens;
+    bool refuse;
+} mem_vault;
+
+static int mv_seal(void *arg, const char *path, daas_bytes pem, daas_err *err)
+{
+    mem_vault *v = arg;
+    int i = strstr(path, "ca.key") ? 0 : 1;
+    (void)err;
+    snprintf(v->path[i], sizeof v->path[i], "%s", path);
+    daas_buf_reset(&v->pem[i]);
+    for (size_t k = 0; k < pem.len; k++) {
+        char c = (char)(pem.ptr[k] ^ 0x5a);
+        assert_int_equal(daas_buf_append(&v->pem[i], &c, 1), DAAS_OK);
+    }
+    v->seals++;
+    return DAAS_OK;
+}
+
+static int mv_open(void *arg, const char *path, daas_buf *pem, daas_err *err)
+{
+    mem_vault *v = arg;
+    int i = strstr(path, "ca.key") ? 0 : 1;
+    if (v->refuse)
+        return daas_fail(err, DAAS_EDENIED, "key servers refused");
+    if (v->pem[i].len == 0 || strcmp(v->path[i], path) != 0)
+        return DAAS_ENOTFOUND;
+    for (size_t k = 0; k < v->pem[i].len; k++) {
+        char c = (char)(v->pem[i].data[k] ^ 0x5a);
+        assert_int_equal(daas_buf_append(pem, &c, 1), DAAS_OK);
+    }
+    v->opens++;
+    return DAAS_OK;
+}
+
+static void test_vault(void **state)
+{
+    (void)state;
+    char *dir = make_tmpdir();
+    mem_vault mv = {0};
+    daas_pki_vault v = {.arg = &mv, .seal = mv_seal, .open = mv_open};
+    daas_pki_opts o = {.data_dir = dir, .vault = &v};
+    daas_pki *p = NULL;
+    daas_err err = {0};
+    char *tls = path_in(dir, "tls");
+    char *ca_key = path_in(tls, "ca.key"), *srv_key = path_in(tls, "server.key");
+    char *adm_key = path_in(tls, "admin.key");
+
+    /* a fresh pki with a vault: the CA and server keys never become files */
+    assert_int_equal(daas_pki_ensure(&o, &p, &err), DAAS_OK);
+    assert_int_equal(mv.seals, 2);
+    assert_int_equal(access(ca_key, F_OK), -1);
+    assert_int_equal(access(srv_key, F_OK), -1);
+    assert_int_equal(access(adm_key, F_OK), 0); /* the admin's key is in its kubeconfig */
+    char *srv1 = slurp_in(tls, "server.crt");
+    daas_pki_free(&p);
+
+    /* the next start opens both through the vault and re-issues nothing */
+    assert_int_equal(daas_pki_ensure(&o, &p, &err), DAAS_OK);
+    assert_int_equal(mv.opens, 2);
+    assert_int_equal(mv.seals, 2);
+    char *srv2 = slurp_in(tls, "server.crt");
+    assert_string_equal(srv1, srv2);
+    daas_pki_free(&p);
+
+    /* key servers refusing: the CA cannot be loaded, nothing is re-created */
+    mv.refuse = true;
+    assert_int_equal(daas_pki_ensure(&o, &p, &err), DAAS_EDENIED);
+    assert_null(p);
+    mv.refuse = false;
+
+    /* a pki made without the vault (a first start) is sealed afterwards */
+    char *dir2 = make_tmpdir();
+    mem_vault mv2 = {0};
+    daas_pki_vault v2 = {.arg = &mv2, .seal = mv_seal, .open = mv_open};
+    daas_pki_opts o2 = {.data_dir = dir2};
+    char *tls2 = path_in(dir2, "tls"), *ca2 = path_in(tls2, "ca.key");
+    assert_int_equal(daas_pki_ensure(&o2, &p, &err), DAAS_OK);
+    assert_int_equal(access(ca2, F_OK), 0);
+    assert_int_equal(daas_pki_seal_keys(p, &v2, &err), DAAS_OK);
+    assert_int_equal(access(ca2, F_OK), -1);
+    assert_int_equal(mv2.seals, 2);
+    daas_pki_free(&p);
+    o2.vault = &v2;
+    assert_int_equal(daas_pki_ensure(&o2, &p, &err), DAAS_OK);
+    assert_int_equal(mv2.opens, 2);
+    daas_pki_free(&p);
+
+    for (int i = 0; i < 2; i++)
+        daas_buf_fini(&mv.pem[i]), daas_buf_fini(&mv2.pem[i]);
+    char *bufs[] = {tls, ca_key, srv_key, adm_key, srv1, srv2, tls2, ca2};
+    for (size_t i = 0; i < 8; i++)
+        daas_free(bufs[i]);
+    rm_tree(dir);
+    rm_tree(dir2);
+}
+
 /* ---- certificate contents ---- */
 
 static void test_ca_contents(void **state)
@@ -455,7 +559,7 @@ static void test_errors(void **state)
 
     /* A corrupt CA certificate. */
     char *cp = path_in(tls, "ca.crt");
-    assert_int_equal(daas_pki__write_file(cp, "junk", 4, 0644, NULL), DAAS_OK);
+    assert_int_equal(daas_write_file_atomic(cp, "junk", 4, 0644, NULL), DAAS_OK);
     daas_err_clear(&err);
     assert_int_equal(daas_pki_ensure(&o, &p, &err), DAAS_EINVAL);
     assert_non_null(strstr(err.msg, "ca.crt"));
@@ -463,7 +567,7 @@ static void test_errors(void **state)
 
     /* data_dir is a file. */
     char *f = path_in(dir, "file");
-    assert_int_equal(daas_pki__write_file(f, "x", 1, 0644, NULL), DAAS_OK);
+    assert_int_equal(daas_write_file_atomic(f, "x", 1, 0644, NULL), DAAS_OK);
     o.data_dir = f;
     daas_err_clear(&err);
     assert_int_equal(daas_pki_ensure(&o, &p, &err), DAAS_EIO);
@@ -899,6 +1003,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fresh_dir_files_and_modes),
         cmocka_unit_test(test_second_call_reuses_everything),
+        cmocka_unit_test(test_vault),
         cmocka_unit_test(test_ca_contents),
         cmocka_unit_test(test_server_cert_sans_and_chain),
         cmocka_unit_test(test_new_san_reissues_server_only),
