@@ -139,32 +139,60 @@ static bool uuid_bytes(const char *uid, uint8_t out[DAAS_SEAL_KUBE_SECRET_ID_LEN
     return n == 32 && daas_hex_decode(hex, 16, out);
 }
 
-/* One pass over every value: keeps the sealed ones (checked), collects the identity. */
-static int scan(const daas_seal_cluster *c, const json_t *obj, uint8_t *id, bool *have_id,
-                daas_err *err)
+/* Calls fn for every sealed value of obj with its parsed object; stops at the first error. A
+ * value that is not sealed is skipped when skip_plain, else an error. */
+typedef int (*value_fn)(const json_t *obj, const field *f, const char *key,
+                        const daas_seal_object *o, void *arg, daas_err *err);
+
+static int each_sealed(const json_t *obj, bool skip_plain, value_fn fn, void *arg,
+                       daas_err *err)
 {
-    int rc = DAAS_OK;
-    daas_buf aad = {0};
-    for (const field *f = fields_of(obj); f->name && rc == DAAS_OK; f++) {
+    for (const field *f = fields_of(obj); f->name; f++) {
         const char *key;
         json_t *v;
         json_object_foreach(json_object_get(obj, f->name), key, v) {
             daas_seal_object o = {0};
             const char *s = json_string_value(v);
-            if (!s || !parse_sealed(s, json_string_length(v), &o))
-                continue;
-            daas_buf_reset(&aad);
-            rc = aad_of(obj, key, &aad);
-            if (rc == DAAS_OK)
-                rc = check_sealed(c, &o, DAAS_BYTES(aad.data, aad.len), f->name, key, id,
-                                  have_id, err);
+            if (!s || !parse_sealed(s, json_string_length(v), &o)) {
+                if (skip_plain)
+                    continue;
+                return daas_fail(err, DAAS_EINVAL, "%s[%s]: not a sealed value", f->name, key);
+            }
+            int rc = fn(obj, f, key, &o, arg, err);
             daas_seal_object_fini(&o);
             if (rc != DAAS_OK)
-                break;
+                return rc;
         }
     }
+    return DAAS_OK;
+}
+
+/* The sealed values found so far must be for this cluster and share one identity. */
+typedef struct scanning {
+    const daas_seal_cluster *c;
+    uint8_t *id;
+    bool *have_id;
+} scanning;
+
+static int scan_one(const json_t *obj, const field *f, const char *key,
+                    const daas_seal_object *o, void *arg, daas_err *err)
+{
+    scanning *x = arg;
+    daas_buf aad = {0};
+    int rc = aad_of(obj, key, &aad);
+    if (rc == DAAS_OK)
+        rc = check_sealed(x->c, o, DAAS_BYTES(aad.data, aad.len), f->name, key, x->id,
+                          x->have_id, err);
     daas_buf_fini(&aad);
     return rc;
+}
+
+/* One pass over every value: keeps the sealed ones (checked), collects the identity. */
+static int scan(const daas_seal_cluster *c, const json_t *obj, uint8_t *id, bool *have_id,
+                daas_err *err)
+{
+    scanning x = {.c = c, .id = id, .have_id = have_id};
+    return each_sealed(obj, true, scan_one, &x, err);
 }
 
 /* Seals one plaintext value into *out (a JSON string of base64(EncryptedObject)). */
@@ -294,29 +322,6 @@ int daas_seal_kube_seal(const daas_seal_cluster *c, json_t *obj, daas_err *err)
     return rc;
 }
 
-/* Calls fn for every value of obj with its parsed object; stops at the first error. */
-typedef int (*value_fn)(const json_t *obj, const field *f, const char *key,
-                        const daas_seal_object *o, void *arg, daas_err *err);
-
-static int each_sealed(const json_t *obj, value_fn fn, void *arg, daas_err *err)
-{
-    for (const field *f = fields_of(obj); f->name; f++) {
-        const char *key;
-        json_t *v;
-        json_object_foreach(json_object_get(obj, f->name), key, v) {
-            daas_seal_object o = {0};
-            const char *s = json_string_value(v);
-            if (!s || !parse_sealed(s, json_string_length(v), &o))
-                return daas_fail(err, DAAS_EINVAL, "%s[%s]: not a sealed value", f->name, key);
-            int rc = fn(obj, f, key, &o, arg, err);
-            daas_seal_object_fini(&o);
-            if (rc != DAAS_OK)
-                return rc;
-        }
-    }
-    return DAAS_OK;
-}
-
 bool daas_seal_kube_is_sealed(const json_t *obj)
 {
     json_t *ann = json_object_get(json_object_get(obj, "metadata"), "annotations");
@@ -356,7 +361,7 @@ int daas_seal_kube_identity(const json_t *obj, uint8_t package_id[DAAS_SEAL_ADDR
                             uint8_t id[DAAS_SEAL_KUBE_ID_LEN], daas_err *err)
 {
     ident x = {0};
-    int rc = each_sealed(obj, ident_one, &x, err);
+    int rc = each_sealed(obj, false, ident_one, &x, err);
     if (rc != DAAS_OK)
         return rc;
     if (!x.have)
@@ -414,7 +419,7 @@ int daas_seal_kube_unseal(json_t *obj, const daas_seal_derived *keys, size_t nke
                           const daas_seal_server *pks, size_t npks, daas_err *err)
 {
     opening x = {.keys = keys, .nkeys = nkeys, .pks = pks, .npks = npks};
-    int rc = each_sealed(obj, open_one, &x, err);
+    int rc = each_sealed(obj, false, open_one, &x, err);
     const field *fs = fields_of(obj);
     if (rc == DAAS_OK) {
         for (size_t i = 0; fs[i].name; i++)
