@@ -232,6 +232,7 @@ void daas_devnet__hex(const uint8_t a[DAAS_SUI_ADDRESS_LEN],
                       char out[DAAS_SUI_ADDRESS_HEX_LEN + 1]);
 json_t *daas_devnet__json_addr(const uint8_t a[DAAS_SUI_ADDRESS_LEN]);
 json_t *daas_devnet__json_u64(uint64_t v); /* u64 as a decimal string, as Sui GraphQL */
+json_t *daas_devnet__json_b64(daas_bytes v); /* vector<u8> as base64, as Sui GraphQL */
 /* Coin contents: UID || u64 balance. */
 uint64_t daas_devnet__coin_value(const dn_obj *o);
 void daas_devnet__coin_set(dn_obj *o, uint64_t v);

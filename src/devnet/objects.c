@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "common/alloc.h"
+#include "common/util.h"
 
 /* Short forms of each kind's type; "PKG" is replaced by the package address. */
 static const char *const TYPE_FORMS[DN_K_COUNT] = {
@@ -129,6 +130,14 @@ json_t *daas_devnet__json_u64(uint64_t v)
     char s[24];
     snprintf(s, sizeof(s), "%llu", (unsigned long long)v);
     return json_string(s);
+}
+
+json_t *daas_devnet__json_b64(daas_bytes v)
+{
+    char *s = daas_base64_encode(v.ptr, v.len);
+    json_t *j = json_string(s);
+    daas_free(s);
+    return j;
 }
 
 uint64_t daas_devnet__le64(const uint8_t *p)

@@ -145,22 +145,14 @@ static void ledger_encode(const ledger *l, daas_buf *b)
 
 /* ---- JSON (vector<u8> as base64, as the package's other events) ---- */
 
-static json_t *json_b64(daas_bytes v)
-{
-    char *s = daas_base64_encode(v.ptr, v.len);
-    json_t *j = json_string(s);
-    daas_free(s);
-    return j;
-}
-
 json_t *daas_devnet__render_enclave_config(const uint8_t *bcs, size_t len)
 {
     config c;
     if (!config_read(bcs, len, &c))
         return NULL;
     return json_pack("{s:o,s:o,s:o,s:o,s:o,s:b,s:o}", "id", daas_devnet__json_addr(c.id), "name",
-                     json_stringn((const char *)c.name.ptr, c.name.len), "pcr0", json_b64(c.pcr[0]),
-                     "pcr1", json_b64(c.pcr[1]), "pcr2", json_b64(c.pcr[2]), "allow_debug",
+                     json_stringn((const char *)c.name.ptr, c.name.len), "pcr0", daas_devnet__json_b64(c.pcr[0]),
+                     "pcr1", daas_devnet__json_b64(c.pcr[1]), "pcr2", daas_devnet__json_b64(c.pcr[2]), "allow_debug",
                      c.allow_debug, "version", daas_devnet__json_u64(c.version));
 }
 
@@ -171,7 +163,7 @@ json_t *daas_devnet__render_enclave(const uint8_t *bcs, size_t len)
         return NULL;
     return json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "id", daas_devnet__json_addr(e.id),
                      "config", daas_devnet__json_addr(e.config), "config_version",
-                     daas_devnet__json_u64(e.config_version), "public_key", json_b64(e.public_key),
+                     daas_devnet__json_u64(e.config_version), "public_key", daas_devnet__json_b64(e.public_key),
                      "owner", daas_devnet__json_addr(e.owner), "registered_epoch",
                      daas_devnet__json_u64(e.registered_epoch), "next_seq",
                      daas_devnet__json_u64(e.next_seq));
@@ -183,7 +175,7 @@ json_t *daas_devnet__render_ledger(const uint8_t *bcs, size_t len)
     if (!ledger_read(bcs, len, &l))
         return NULL;
     return json_pack("{s:o,s:o,s:o}", "id", daas_devnet__json_addr(l.id), "last_root",
-                     json_b64(l.last_root), "batches", daas_devnet__json_u64(l.batches));
+                     daas_devnet__json_b64(l.last_root), "batches", daas_devnet__json_u64(l.batches));
 }
 
 json_t *daas_devnet__render_clock(const daas_devnet *d, const uint8_t *bcs, size_t len)
@@ -318,8 +310,8 @@ static void emit_config_changed(dn_exec *ex, const config *c)
     PUT(daas_sui_bcs_put_bool(&b, c->allow_debug));
     emit(ex, "enclave", "ConfigChanged", &b,
          json_pack("{s:o,s:o,s:o,s:o,s:o,s:b}", "config", daas_devnet__json_addr(c->id), "version",
-                   daas_devnet__json_u64(c->version), "pcr0", json_b64(c->pcr[0]), "pcr1",
-                   json_b64(c->pcr[1]), "pcr2", json_b64(c->pcr[2]), "allow_debug",
+                   daas_devnet__json_u64(c->version), "pcr0", daas_devnet__json_b64(c->pcr[0]), "pcr1",
+                   daas_devnet__json_b64(c->pcr[1]), "pcr2", daas_devnet__json_b64(c->pcr[2]), "allow_debug",
                    c->allow_debug));
 }
 
@@ -443,7 +435,7 @@ static void emit_registered(dn_exec *ex, const enclave *e)
     emit(ex, "enclave", "EnclaveRegistered", &b,
          json_pack("{s:o,s:o,s:o,s:o,s:o}", "enclave", daas_devnet__json_addr(e->id), "config",
                    daas_devnet__json_addr(e->config), "config_version",
-                   daas_devnet__json_u64(e->config_version), "public_key", json_b64(e->public_key),
+                   daas_devnet__json_u64(e->config_version), "public_key", daas_devnet__json_b64(e->public_key),
                    "owner", daas_devnet__json_addr(e->owner)));
 }
 
@@ -545,7 +537,7 @@ static void emit_committed(dn_exec *ex, const enclave *e, const dn_arg *a)
     PUT(daas_sui_bcs_put_u64(&b, a[6].u));
     emit(ex, "scheduling", "BatchCommitted", &b,
          json_pack("{s:o,s:o,s:o,s:o,s:o}", "enclave", daas_devnet__json_addr(e->id), "root",
-                   json_b64(a[3].bytes), "first_seq", daas_devnet__json_u64(a[4].u), "count",
+                   daas_devnet__json_b64(a[3].bytes), "first_seq", daas_devnet__json_u64(a[4].u), "count",
                    daas_devnet__json_u64(a[5].u), "timestamp_ms", daas_devnet__json_u64(a[6].u)));
 }
 

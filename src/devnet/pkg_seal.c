@@ -105,14 +105,6 @@ static void ksv2_encode(const ksv2 *v, daas_buf *b)
 
 /* ---- JSON ---- */
 
-static json_t *json_b64(daas_bytes v)
-{
-    char *s = daas_base64_encode(v.ptr, v.len);
-    json_t *j = json_string(s);
-    daas_free(s);
-    return j;
-}
-
 json_t *daas_devnet__render_key_server(const uint8_t *bcs, size_t len)
 {
     if (len != KS_LEN)
@@ -130,7 +122,7 @@ json_t *daas_devnet__render_ksv2_field(const uint8_t *bcs, size_t len)
     return json_pack("{s:o,s:o,s:{s:s%,s:i,s:o,s:{s:s,s:s%}}}", "id", daas_devnet__json_addr(v.id),
                      "name", daas_devnet__json_u64(KS_VERSION), "value", "name",
                      (const char *)v.name.ptr, v.name.len, "key_type", (int)v.key_type, "pk",
-                     json_b64(v.pk), "server_type", "@variant", "Independent", "url",
+                     daas_devnet__json_b64(v.pk), "server_type", "@variant", "Independent", "url",
                      (const char *)v.url.ptr, v.url.len);
 }
 
