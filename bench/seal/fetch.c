@@ -136,7 +136,7 @@ static int ks_up(world *w, daas_err *err)
     if (rc == DAAS_OK)
         rc = daas_ks_register(w->c, w->owner, w->chain.seal_package, "bench", "https://x", pk,
                               id, &action, err);
-    daas_ks_config cfg = {.port = 0, .threads = 2, .client = w->c, .has_seal_pkg = true,
+    daas_ks_config cfg = {.port = 0, .threads = 4, .client = w->c, .has_seal_pkg = true,
                           .tls = w->tls};
     memcpy(cfg.msk, msk, 32);
     memcpy(cfg.object_id, id, 32);

@@ -26,13 +26,6 @@
 
 static const uint8_t clock_id[DAAS_SUI_ADDRESS_LEN] = {[31] = 6};
 
-bool daas_ks__g1_valid(const uint8_t p[DAAS_SEAL_G1_LEN])
-{
-    blst_p1_affine a;
-
-    return blst_p1_uncompress(&a, p) == BLST_SUCCESS && blst_p1_affine_in_g1(&a);
-}
-
 static bool cache_get(daas_ks *ks, const uint8_t pkg[32], uint8_t first[32])
 {
     bool hit = false;

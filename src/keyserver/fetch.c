@@ -36,20 +36,26 @@ static bool cert_time_ok(const daas_ks *ks, const daas_seal_certificate *c)
 }
 
 /* Step 7: the user's wallet signed the §6.5 text naming the first package id. */
-static bool user_sig_ok(const daas_seal_certificate *c, const uint8_t first[32])
+static bool user_sig_ok(daas_ks *ks, const daas_seal_certificate *c, const uint8_t first[32])
 {
     uint8_t signer[DAAS_SUI_ADDRESS_LEN];
     daas_buf msg;
     int rc;
+    bool ok;
 
     daas_buf_init(&msg, 0);
     rc = daas_seal_personal_message(first, c->mvr_name, c->ttl_min, c->creation_time, c->session_vk,
                                     &msg, NULL);
-    if (rc == DAAS_OK)
-        rc = daas_sui_verify_personal_message(c->signature, DAAS_BYTES(msg.data, msg.len), signer,
-                                              NULL);
+    daas_bytes m = DAAS_BYTES(msg.data, msg.len);
+    ok = rc == DAAS_OK && daas_ks__cert_seen(ks, m, c->signature, c->user);
+    if (rc == DAAS_OK && !ok) {
+        rc = daas_sui_verify_personal_message(c->signature, m, signer, NULL);
+        ok = rc == DAAS_OK && memcmp(signer, c->user, DAAS_SUI_ADDRESS_LEN) == 0;
+        if (ok)
+            daas_ks__cert_ok(ks, m, c->signature, c->user);
+    }
     daas_buf_fini(&msg);
-    return rc == DAAS_OK && memcmp(signer, c->user, DAAS_SUI_ADDRESS_LEN) == 0;
+    return ok;
 }
 
 /* Step 8: the session key signed RequestFormat (pure Ed25519, no intent). */
@@ -69,7 +75,7 @@ static bool session_sig_ok(const daas_seal_fetch_req *r)
 
 /* Step 10: one key per command, in PTB order. */
 static int derive_all(daas_ks *ks, const daas_ks__ptb *p, const uint8_t first[32],
-                      const uint8_t enc_key[DAAS_SEAL_G1_LEN], daas_buf *out, daas_err *err)
+                      const uint8_t enc_key[DAAS_SEAL_G1_RAW_LEN], daas_buf *out, daas_err *err)
 {
     daas_seal_key_reply *keys = daas_xcalloc(p->nids, sizeof *keys);
     uint8_t usk[DAAS_SEAL_G1_RAW_LEN];
@@ -94,7 +100,8 @@ static int derive_all(daas_ks *ks, const daas_ks__ptb *p, const uint8_t first[32
     return rc;
 }
 
-daas_seal_errcode daas_ks__fetch(daas_ks *ks, const daas_seal_fetch_req *r, daas_buf *out,
+daas_seal_errcode daas_ks__fetch(daas_ks *ks, const daas_seal_fetch_req *r,
+                                 const uint8_t ek[DAAS_SEAL_G1_RAW_LEN], daas_buf *out,
                                  uint8_t pkg_out[DAAS_SEAL_ADDR_LEN], char *detail,
                                  size_t detail_sz)
 {
@@ -118,7 +125,7 @@ daas_seal_errcode daas_ks__fetch(daas_ks *ks, const daas_seal_fetch_req *r, daas
         e = DAAS_SEAL_E_INVALID_MVR_NAME; /* no MVR registry on the chains daas serves */
     else if (!cert_time_ok(ks, &r->cert))
         e = DAAS_SEAL_E_INVALID_CERTIFICATE;
-    else if (!user_sig_ok(&r->cert, first))
+    else if (!user_sig_ok(ks, &r->cert, first))
         e = DAAS_SEAL_E_INVALID_SIGNATURE;
     else if (!session_sig_ok(r))
         e = DAAS_SEAL_E_INVALID_SESSION_SIGNATURE;
@@ -126,7 +133,7 @@ daas_seal_errcode daas_ks__fetch(daas_ks *ks, const daas_seal_fetch_req *r, daas
         e = daas_ks__dry_run(ks, &p, r->cert.user, detail, detail_sz);
     if (e == DAAS_SEAL_E_FAILURE && rc != DAAS_OK)
         DAAS_WARN(MOD, "package lookup: %s", err.msg);
-    if (e == DAAS_SEAL_E_NONE && derive_all(ks, &p, first, r->enc_key, out, &err) != DAAS_OK) {
+    if (e == DAAS_SEAL_E_NONE && derive_all(ks, &p, first, ek, out, &err) != DAAS_OK) {
         DAAS_ERROR(MOD, "deriving keys: %s", err.msg);
         e = DAAS_SEAL_E_FAILURE;
     }

@@ -43,6 +43,7 @@ typedef struct daas_ks__stats {
 
 /* uskcache.c: derived keys already computed (uncompressed points). */
 #define DAAS_KS_USK_CACHE 4096
+#define DAAS_KS_CERT_CACHE 1024
 typedef struct daas_ks__usk_entry {
     bool used;
     uint8_t hash[32];                   /* SHA-256(first package id || inner id) */
@@ -62,10 +63,15 @@ struct daas_ks {
     uint64_t rgp;           /* reference gas price */
     int64_t rgp_at_ms;      /* when rgp was read (0: never) */
     daas_ks__stats stats;
-    pthread_mutex_t usk_mu;         /* guards usks */
+    pthread_mutex_t usk_mu;         /* guards usks, certs */
     daas_ks__usk_entry *usks;       /* DAAS_KS_USK_CACHE entries, wiped on free */
+    uint8_t (*certs)[32];           /* DAAS_KS_CERT_CACHE hashes of verified certificates */
 };
 
+/* Whether the wallet signature sig over msg by user verified before (a session sends many
+ * requests with one certificate); _cert_ok records one that did. */
+bool daas_ks__cert_seen(daas_ks *ks, daas_bytes msg, const char *sig, const uint8_t user[32]);
+void daas_ks__cert_ok(daas_ks *ks, daas_bytes msg, const char *sig, const uint8_t user[32]);
 void daas_ks__usk_init(daas_ks *ks);
 void daas_ks__usk_fini(daas_ks *ks);
 /* The derived key for first || id (raw form), from the cache or computed and kept. Call only
@@ -113,11 +119,9 @@ daas_seal_errcode daas_ks__dry_run(daas_ks *ks, const daas_ks__ptb *p,
 
 /* fetch.c: the §6.7 checks then the keys. On DAAS_SEAL_E_NONE out holds the response JSON.
  * user/pkg (may be zeroed) are filled as far as known, for the log line. */
-daas_seal_errcode daas_ks__fetch(daas_ks *ks, const daas_seal_fetch_req *r, daas_buf *out,
+daas_seal_errcode daas_ks__fetch(daas_ks *ks, const daas_seal_fetch_req *r,
+                                 const uint8_t ek[DAAS_SEAL_G1_RAW_LEN], daas_buf *out,
                                  uint8_t pkg_out[DAAS_SEAL_ADDR_LEN], char *detail,
                                  size_t detail_sz);
-
-/* Is p a compressed G1 point in the subgroup (what serde's G1Element accepts)? */
-bool daas_ks__g1_valid(const uint8_t p[DAAS_SEAL_G1_LEN]);
 
 #endif

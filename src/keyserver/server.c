@@ -141,7 +141,9 @@ static void handle_fetch(daas_ks *ks, const daas_http_req *req, daas_http_resp *
         reply_text(ks, resp, syntax ? 400 : 422, text);
         return;
     }
-    if (!daas_ks__g1_valid(r.enc_key) || daas_seal_pk_check(r.enc_vk, NULL) != DAAS_OK) {
+    uint8_t ek[DAAS_SEAL_G1_RAW_LEN]; /* checked once here, used by every key's ElGamal */
+    if (daas_seal_enc_key_decode(r.enc_key, ek, NULL) != DAAS_OK ||
+        daas_seal_pk_check(r.enc_vk, NULL) != DAAS_OK) {
         reply_text(ks, resp, 422,
                    "Failed to deserialize the JSON body into the target type: "
                    "enc_key or enc_verification_key: invalid group element");
@@ -149,7 +151,7 @@ static void handle_fetch(daas_ks *ks, const daas_http_req *req, daas_http_resp *
         return;
     }
     daas_buf_init(&out, 0);
-    e = daas_ks__fetch(ks, &r, &out, pkg, detail, sizeof detail);
+    e = daas_ks__fetch(ks, &r, ek, &out, pkg, detail, sizeof detail);
     if (e == DAAS_SEAL_E_NONE) {
         atomic_fetch_add_explicit(&ks->stats.fetch_ok, 1, memory_order_relaxed);
         reply_json(resp, 200, &out);

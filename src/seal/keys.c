@@ -235,7 +235,7 @@ static void elgamal_to(const blst_p1_affine *ek, const blst_p1_affine *u,
     blst_p1 p, m;
     blst_scalar rho;
     daas_seal__scalar_random(&rho);
-    blst_sk_to_pk_in_g1(&p, &rho);
+    blst_p1_mult(&p, blst_p1_generator(), rho.b, 255); /* GLV: faster than sk_to_pk here */
     blst_p1_compress(c1, &p);
     daas_seal__p1_mult(&p, ek, &rho);
     blst_p1_from_affine(&m, u);
@@ -269,13 +269,25 @@ int daas_seal_elgamal_encrypt(const uint8_t enc_key[DAAS_SEAL_G1_LEN],
     return rc;
 }
 
-int daas_seal_elgamal_encrypt_raw(const uint8_t enc_key[DAAS_SEAL_G1_LEN],
+int daas_seal_enc_key_decode(const uint8_t enc_key[DAAS_SEAL_G1_LEN],
+                             uint8_t out[DAAS_SEAL_G1_RAW_LEN], daas_err *err)
+{
+    blst_p1_affine ek;
+    int rc = enc_key_decode(enc_key, &ek, err);
+    if (rc == DAAS_OK)
+        blst_p1_affine_serialize(out, &ek);
+    return rc;
+}
+
+int daas_seal_elgamal_encrypt_raw(const uint8_t enc_key[DAAS_SEAL_G1_RAW_LEN],
                                   const uint8_t usk[DAAS_SEAL_G1_RAW_LEN],
                                   uint8_t c1[DAAS_SEAL_G1_LEN], uint8_t c2[DAAS_SEAL_G1_LEN],
                                   daas_err *err)
 {
     blst_p1_affine ek, u;
-    int rc = enc_key_decode(enc_key, &ek, err);
+    int rc = blst_p1_deserialize(&ek, enc_key) == BLST_SUCCESS
+                 ? DAAS_OK
+                 : daas_fail(err, DAAS_EINVAL, "encryption key: not an uncompressed G1 point");
     if (rc == DAAS_OK && blst_p1_deserialize(&u, usk) != BLST_SUCCESS)
         rc = daas_fail(err, DAAS_EINVAL, "derived key: not an uncompressed G1 point");
     if (rc == DAAS_OK)

@@ -205,8 +205,13 @@ DAAS_MUST_USE int daas_seal_elgamal_encrypt(const uint8_t enc_key[DAAS_SEAL_G1_L
                                             const uint8_t usk[DAAS_SEAL_G1_LEN],
                                             uint8_t c1[DAAS_SEAL_G1_LEN],
                                             uint8_t c2[DAAS_SEAL_G1_LEN], daas_err *err);
-/* daas_seal_elgamal_encrypt for a key from daas_seal_extract_raw. */
-DAAS_MUST_USE int daas_seal_elgamal_encrypt_raw(const uint8_t enc_key[DAAS_SEAL_G1_LEN],
+/* Checks an encryption key once (a compressed G1 point in the subgroup, not the identity) and
+ * writes it uncompressed, as daas_seal_elgamal_encrypt_raw takes it. DAAS_EINVAL. */
+DAAS_MUST_USE int daas_seal_enc_key_decode(const uint8_t enc_key[DAAS_SEAL_G1_LEN],
+                                           uint8_t out[DAAS_SEAL_G1_RAW_LEN], daas_err *err);
+/* daas_seal_elgamal_encrypt for an encryption key from daas_seal_enc_key_decode and a derived
+ * key from daas_seal_extract_raw (neither is decompressed or subgroup-checked again). */
+DAAS_MUST_USE int daas_seal_elgamal_encrypt_raw(const uint8_t enc_key[DAAS_SEAL_G1_RAW_LEN],
                                                 const uint8_t usk[DAAS_SEAL_G1_RAW_LEN],
                                                 uint8_t c1[DAAS_SEAL_G1_LEN],
                                                 uint8_t c2[DAAS_SEAL_G1_LEN], daas_err *err);
