@@ -5,6 +5,8 @@ set -euo pipefail
 pkgs=(build-essential cmake pkg-config clang libclang-rt-14-dev
       libssl-dev libevent-dev libjansson-dev libsqlite3-dev libyaml-dev libsodium-dev
       libcmocka-dev libcurl4-openssl-dev libcbor-dev libsecp256k1-dev
+      zlib1g-dev
+      runc docker-registry skopeo umoci busybox-static
       openssl curl python3 python3-cryptography procps)
 missing=()
 for p in "${pkgs[@]}"; do
