@@ -33,6 +33,7 @@ int daas_cmd_vsock_proxy(int argc, char **argv);
 int daas_cmd_verify(int argc, char **argv);
 int daas_cmd_verify_pod(int argc, char **argv); /* `daas verify pod` (verify_pod.c) */
 int daas_cmd_keyserver(int argc, char **argv);  /* keyserver.c */
+int daas_cmd_agent(int argc, char **argv);      /* agent.c */
 int daas_cmd_seal(int argc, char **argv);       /* seal.c: `daas seal <sub>` dispatch */
 int daas_cmd_seal_policy(int argc, char **argv); /* seal_policy.c: `daas seal policy ...` */
 int daas_cmd_seal_secret(int argc, char **argv); /* seal_secret.c: create-secret, get-secret */

@@ -18,6 +18,7 @@ static const daas_cmd cmds[] = {
     {"vsock-proxy", "TCP <-> vsock relay with a destination allow-list", daas_cmd_vsock_proxy},
     {"attestation", "verify an AWS Nitro attestation document", daas_cmd_attestation},
     {"verify", "replay and check a scheduler decision log", daas_cmd_verify},
+    {"agent", "run a worker node: join with a Sui key, heartbeat", daas_cmd_agent},
     {"keyserver", "run a Seal key server (byte-compatible with Mysten's)", daas_cmd_keyserver},
     {"seal", "seal and unseal data and Secrets with Seal; decryption policies", daas_cmd_seal},
     {"version", "print the version", daas_cmd_version},

@@ -1,0 +1,233 @@
+/*
+ * node.c: the agent's Node and Lease (see node.h).
+ *
+ * Owns:   reading host facts (/proc/meminfo, sysconf, statvfs, uname, /etc/os-release,
+ *         /etc/machine-id, the boot id, the interfaces), the Node JSON, the writes.
+ * Invariants: see node.h.
+ */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/statvfs.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "agent/node.h"
+#include "common/alloc.h"
+#include "common/util.h"
+
+/* The first line of a small file, without its newline ("" when unreadable). */
+static void first_line(const char *path, char *out, size_t n)
+{
+    out[0] = '\0';
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return;
+    if (!fgets(out, (int)n, f))
+        out[0] = '\0';
+    fclose(f);
+    out[strcspn(out, "\n")] = '\0';
+}
+
+static uint64_t mem_total(void)
+{
+    FILE *f = fopen("/proc/meminfo", "r");
+    char line[256];
+    unsigned long long kib = 0;
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "MemTotal: %llu kB", &kib) == 1)
+            break;
+    if (f)
+        fclose(f);
+    return (uint64_t)kib * 1024;
+}
+
+static void os_image(char *out, size_t n)
+{
+    FILE *f = fopen("/etc/os-release", "r");
+    char line[256];
+    snprintf(out, n, "Linux");
+    while (f && fgets(line, sizeof line, f)) {
+        if (strncmp(line, "PRETTY_NAME=", 12) != 0)
+            continue;
+        char *v = line + 12;
+        v[strcspn(v, "\n")] = '\0';
+        size_t len = strlen(v);
+        if (len >= 2 && v[0] == '"' && v[len - 1] == '"')
+            v[len - 1] = '\0', v++;
+        snprintf(out, n, "%.120s", v);
+        break;
+    }
+    if (f)
+        fclose(f);
+}
+
+static void first_ipv4(char *out, size_t n)
+{
+    struct ifaddrs *ifs = NULL, *i;
+    snprintf(out, n, "127.0.0.1");
+    if (getifaddrs(&ifs) != 0)
+        return;
+    for (i = ifs; i; i = i->ifa_next) {
+        if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET || (i->ifa_flags & IFF_LOOPBACK) ||
+            !(i->ifa_flags & IFF_UP))
+            continue;
+        inet_ntop(AF_INET, &((struct sockaddr_in *)i->ifa_addr)->sin_addr, out, (socklen_t)n);
+        break;
+    }
+    freeifaddrs(ifs);
+}
+
+/* A DNS-1123 subdomain from the host name: lowercase, other characters to '-'. */
+static bool node_name_of(const char *host, char *out, size_t n)
+{
+    size_t len = strlen(host);
+    if (len == 0 || len >= n || len > 253)
+        return false;
+    for (size_t i = 0; i <= len; i++) {
+        char ch = (char)tolower((unsigned char)host[i]);
+        out[i] = ch == '\0' || isalnum((unsigned char)ch) || ch == '.' ? ch : '-';
+    }
+    return isalnum((unsigned char)out[0]) && isalnum((unsigned char)out[len - 1]);
+}
+
+int daas_agent_host_read(const char *node_name, const char *data_dir, daas_agent_host *out,
+                         daas_err *err)
+{
+    daas_agent_host h;
+    memset(&h, 0, sizeof h);
+    if (gethostname(h.hostname, sizeof h.hostname - 1) != 0)
+        snprintf(h.hostname, sizeof h.hostname, "localhost");
+    if (!node_name_of(node_name ? node_name : h.hostname, h.name, sizeof h.name) ||
+        (node_name && strcmp(node_name, h.name) != 0))
+        return daas_fail(err, DAAS_EINVAL,
+                         "node name \"%.64s\" is not a DNS subdomain (lowercase letters, digits, "
+                         "'-' and '.'; pass --node-name)",
+                         node_name ? node_name : h.hostname);
+    struct utsname u;
+    if (uname(&u) == 0)
+        snprintf(h.kernel, sizeof h.kernel, "%.120s", u.release);
+    struct statvfs sv;
+    if (statvfs(data_dir, &sv) == 0)
+        h.storage = (uint64_t)sv.f_blocks * sv.f_frsize;
+    h.cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    h.memory = mem_total();
+    os_image(h.os_image, sizeof h.os_image);
+    first_line("/etc/machine-id", h.machine_id, sizeof h.machine_id);
+    first_line("/proc/sys/kernel/random/boot_id", h.boot_id, sizeof h.boot_id);
+    first_ipv4(h.address, sizeof h.address);
+    if (h.cpus < 1 || h.memory == 0)
+        return daas_fail(err, DAAS_EIO, "cannot read the host's CPUs or memory");
+    snprintf(h.owner, sizeof h.owner, "%s", out->owner); /* set by the caller beforehand */
+    h.stake = out->stake;
+    *out = h;
+    return DAAS_OK;
+}
+
+static json_t *condition(const char *type, bool status, const char *reason, const char *msg,
+                         const char *now)
+{
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "type", type, "status",
+                     status ? "True" : "False", "lastHeartbeatTime", now, "lastTransitionTime",
+                     now, "reason", reason, "message", msg);
+}
+
+static json_t *resources(const daas_agent_host *h)
+{
+    char mem[32], storage[32], cpu[16], pods[16];
+    snprintf(mem, sizeof mem, "%lluKi", (unsigned long long)(h->memory / 1024));
+    snprintf(storage, sizeof storage, "%lluKi", (unsigned long long)(h->storage / 1024));
+    snprintf(cpu, sizeof cpu, "%ld", h->cpus);
+    snprintf(pods, sizeof pods, "%d", DAAS_AGENT_MAX_PODS);
+    return json_pack("{s:s, s:s, s:s, s:s}", "cpu", cpu, "memory", mem, "pods", pods,
+                     "ephemeral-storage", storage);
+}
+
+json_t *daas_agent_node_json(const daas_agent_host *h, int64_t now_ms)
+{
+    char now[40], stake[32];
+    daas_time_rfc3339(now_ms / 1000, now, sizeof now);
+    snprintf(stake, sizeof stake, "%llu", (unsigned long long)h->stake);
+    json_t *conds = json_pack(
+        "[o, o, o, o]",
+        condition("MemoryPressure", false, "KubeletHasSufficientMemory",
+                  "daas agent has sufficient memory available", now),
+        condition("DiskPressure", false, "KubeletHasNoDiskPressure",
+                  "daas agent has no disk pressure", now),
+        condition("PIDPressure", false, "KubeletHasSufficientPID",
+                  "daas agent has sufficient PID available", now),
+        condition("Ready", true, "KubeletReady", "daas agent is posting ready status", now));
+    json_t *info = json_pack(
+        "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "machineID", h->machine_id,
+        "systemUUID", h->machine_id, "bootID", h->boot_id, "kernelVersion", h->kernel,
+        "osImage", h->os_image, "containerRuntimeVersion", "runc://1.1", "kubeletVersion",
+        "v1.32.4+daas" DAAS_VERSION, "kubeProxyVersion", "", "operatingSystem", "linux",
+        "architecture", "amd64");
+    return json_pack(
+        "{s:s, s:s, s:{s:s, s:{s:s, s:s, s:s}, s:{s:s}}, s:{s:o, s:o, s:o, s:o, s:o}}",
+        "apiVersion", "v1", "kind", "Node", "metadata", "name", h->name, "labels",
+        "kubernetes.io/hostname", h->name, "kubernetes.io/os", "linux", "kubernetes.io/arch",
+        "amd64", "annotations", "daas.io/stake", stake, "status", "capacity", resources(h),
+        "allocatable", resources(h), "conditions", conds, "addresses",
+        json_pack("[{s:s, s:s}, {s:s, s:s}]", "type", "InternalIP", "address", h->address,
+                  "type", "Hostname", "address", h->hostname),
+        "nodeInfo", info);
+}
+
+int daas_agent_node_status(daas_agent_kc *c, const daas_agent_host *h, daas_err *err)
+{
+    char *path = daas_xasprintf("/api/v1/nodes/%s/status", h->name);
+    json_t *cur = NULL, *want = daas_agent_node_json(h, daas_now_ms());
+    int rc = daas_agent_kc_call(c, "GET", path, NULL, NULL, &cur, err);
+    if (rc == DAAS_OK) {
+        json_object_set(cur, "status", json_object_get(want, "status"));
+        rc = daas_agent_kc_call(c, "PUT", path, cur, NULL, NULL, err);
+    }
+    json_decref(cur);
+    json_decref(want);
+    daas_free(path);
+    return rc;
+}
+
+int daas_agent_node_register(daas_agent_kc *c, const daas_agent_host *h, daas_err *err)
+{
+    json_t *node = daas_agent_node_json(h, daas_now_ms());
+    int rc = daas_agent_kc_call(c, "POST", "/api/v1/nodes", node, NULL, NULL, err);
+    json_decref(node);
+    if (rc == DAAS_EEXIST) {
+        daas_err_clear(err);
+        rc = DAAS_OK;
+    }
+    return rc == DAAS_OK ? daas_agent_node_status(c, h, err) : rc;
+}
+
+int daas_agent_lease_renew(daas_agent_kc *c, const char *name, daas_err *err)
+{
+    char now[40];
+    daas_time_rfc3339_micro(daas_now_ms() * 1000, now, sizeof now);
+    char *path = daas_xasprintf("/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/"
+                                "leases/%s",
+                                name);
+    json_t *patch = json_pack("{s:{s:s}}", "spec", "renewTime", now);
+    int rc = daas_agent_kc_call(c, "PATCH", path, patch, "application/merge-patch+json", NULL,
+                                err);
+    if (rc == DAAS_ENOTFOUND) {
+        daas_err_clear(err);
+        json_t *lease = json_pack(
+            "{s:s, s:s, s:{s:s, s:s}, s:{s:s, s:i, s:s, s:s}}", "apiVersion",
+            "coordination.k8s.io/v1", "kind", "Lease", "metadata", "name", name, "namespace",
+            "kube-node-lease", "spec", "holderIdentity", name, "leaseDurationSeconds",
+            DAAS_AGENT_LEASE_SECONDS, "renewTime", now, "acquireTime", now);
+        rc = daas_agent_kc_call(c, "POST",
+                                "/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases",
+                                lease, NULL, NULL, err);
+        json_decref(lease);
+    }
+    json_decref(patch);
+    daas_free(path);
+    return rc;
+}
