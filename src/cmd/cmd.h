@@ -37,6 +37,7 @@ int daas_cmd_agent(int argc, char **argv);      /* agent.c */
 int daas_cmd_seal(int argc, char **argv);       /* seal.c: `daas seal <sub>` dispatch */
 int daas_cmd_seal_policy(int argc, char **argv); /* seal_policy.c: `daas seal policy ...` */
 int daas_cmd_seal_secret(int argc, char **argv); /* seal_secret.c: create-secret, get-secret */
+int daas_cmd_image(int argc, char **argv);       /* image.c: `daas image <sub>` */
 
 /* cmdutil.c: a chain command's connection: the chain (--chain, else $DAAS_CHAIN, ...: see
  * sui/chain.h), its client and, when need_pkg, the daas package (--package, else the chain
