@@ -1,0 +1,457 @@
+/*
+ * runtime.c: the runtime handle and the container lifecycle on top of runc: create+start,
+ * delete, list, and the one helper every runc call goes through.
+ *
+ * Owns:   daas_rt (state dir paths, runc path, timeout, detected cgroups, warn-once flags);
+ *         the bundle directories STATE/bundles/<id>/ and the log files STATE/logs/<id>.log.
+ * Does not own: runc's own state under STATE/runc (runc does); state/kill/stop/exec live in
+ *         runtime_ops.c.
+ * Invariants: a failed create is rolled back (runc delete --force, bundle removed); every
+ *             error names the container and quotes runc's own message.
+ * Spec:   runc(8) 1.1: --root, --log, --log-format json, create --bundle --pid-file, start,
+ *         delete --force, list --format json.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "agent/runtime_int.h"
+#include "common/log.h"
+
+bool daas_rt__valid_id(const char *id)
+{
+    if (id == NULL || id[0] == '\0' || id[0] == '.' || id[0] == '-' || id[0] == '_' ||
+        strlen(id) > 128) {
+        return false;
+    }
+    for (const char *p = id; *p != '\0'; p++) {
+        bool ok = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+                  (*p >= '0' && *p <= '9') || *p == '_' || *p == '.' || *p == '-';
+        if (!ok) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool exists(const char *path)
+{
+    return access(path, F_OK) == 0;
+}
+
+static daas_rt_cgroups detect_cgroups(void)
+{
+    daas_rt_cgroups cg = {DAAS_RT_CGROUP_NONE, false, false};
+    if (exists("/sys/fs/cgroup/cgroup.controllers")) {
+        cg.mode = DAAS_RT_CGROUP_V2;
+        FILE *f = fopen("/sys/fs/cgroup/cgroup.controllers", "re");
+        char line[512] = "";
+        if (f != NULL) {
+            if (fgets(line, sizeof line, f) == NULL) {
+                line[0] = '\0';
+            }
+            fclose(f);
+        }
+        cg.memory = strstr(line, "memory") != NULL;
+        cg.cpu = strstr(line, "cpu ") != NULL || strstr(line, "cpu\n") != NULL;
+        return cg;
+    }
+    cg.memory = exists("/sys/fs/cgroup/memory/memory.limit_in_bytes");
+    cg.cpu = exists("/sys/fs/cgroup/cpu/cpu.cfs_quota_us");
+    if (cg.memory || cg.cpu || exists("/sys/fs/cgroup/systemd") ||
+        exists("/sys/fs/cgroup/pids")) {
+        cg.mode = DAAS_RT_CGROUP_V1;
+    }
+    return cg;
+}
+
+int daas_rt_new(const char *state_dir, const char *runc_path, daas_rt **out, daas_err *err)
+{
+    *out = NULL;
+    if (state_dir == NULL || state_dir[0] != '/') {
+        return daas_fail(err, DAAS_EINVAL, "runtime: state dir must be an absolute path");
+    }
+    daas_rt *rt = daas_xcalloc(1, sizeof *rt);
+    rt->dir = daas_xstrdup(state_dir);
+    rt->runc = daas_xstrdup(runc_path != NULL ? runc_path : "/usr/sbin/runc");
+    rt->runc_root = daas_xasprintf("%s/runc", state_dir);
+    rt->timeout_ms = 30000;
+    rt->cg = detect_cgroups();
+    const char *subs[] = {"runc", "bundles", "logs", "exit"};
+    int rc = DAAS_OK;
+    for (size_t i = 0; i < 4 && rc == DAAS_OK; i++) {
+        char *d = daas_xasprintf("%s/%s", state_dir, subs[i]);
+        rc = daas_mkdir_p(d, err);
+        daas_free(d);
+    }
+    if (rc == DAAS_OK && prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0) {
+        DAAS_WARN("runtime", "cannot become a child subreaper: %s; exit codes will be unknown",
+                  strerror(errno));
+    }
+    if (rc != DAAS_OK) {
+        daas_rt_free(&rt);
+        return rc;
+    }
+    *out = rt;
+    return DAAS_OK;
+}
+
+void daas_rt_free(daas_rt **rt)
+{
+    if (rt == NULL || *rt == NULL) {
+        return;
+    }
+    daas_free((*rt)->dir);
+    daas_free((*rt)->runc);
+    daas_free((*rt)->runc_root);
+    daas_free(*rt);
+    *rt = NULL;
+}
+
+daas_rt_cgroups daas_rt_cgroup_support(const daas_rt *rt)
+{
+    return rt->cg;
+}
+
+void daas_rt_set_timeout(daas_rt *rt, int timeout_ms)
+{
+    rt->timeout_ms = timeout_ms > 0 ? timeout_ms : 30000;
+}
+
+char *daas_rt_log_path(const daas_rt *rt, const char *id)
+{
+    return daas_xasprintf("%s/logs/%s.log", rt->dir, id);
+}
+
+char *daas_rt__path(const daas_rt *rt, const char *kind, const char *id, const char *file)
+{
+    if (file == NULL) {
+        return daas_xasprintf("%s/%s/%s", rt->dir, kind, id);
+    }
+    return daas_xasprintf("%s/%s/%s/%s", rt->dir, kind, id, file);
+}
+
+int daas_rt_config(const daas_rt *rt, const daas_rt_spec *spec, char **json_out, daas_err *err)
+{
+    return daas_rt__config(spec, rt->cg, json_out, err);
+}
+
+/* The last line of text, trimmed: copies into out. */
+static void last_line(const char *s, char *out, size_t n)
+{
+    size_t len = s != NULL ? strlen(s) : 0;
+    while (len > 0 && (s[len - 1] == '\n' || s[len - 1] == '\r' || s[len - 1] == ' ')) {
+        len--;
+    }
+    size_t start = len;
+    while (start > 0 && s[start - 1] != '\n') {
+        start--;
+    }
+    snprintf(out, n, "%.*s", (int)(len - start), s != NULL ? s + start : "");
+}
+
+/* runc's message: the msg of the last JSON record of level "error" (runc runs with
+ * --log-format json), else the last line. */
+static void runc_message(const char *text, char *out, size_t n)
+{
+    last_line(text, out, n);
+    for (const char *p = text; p != NULL && *p != '\0';) {
+        const char *nl = strchr(p, '\n');
+        size_t len = nl != NULL ? (size_t)(nl - p) : strlen(p);
+        json_t *j = json_loadb(p, len, 0, NULL);
+        const char *lvl = json_string_value(json_object_get(j, "level"));
+        const char *msg = json_string_value(json_object_get(j, "msg"));
+        if (lvl != NULL && msg != NULL && strcmp(lvl, "error") == 0) {
+            snprintf(out, n, "%s", msg);
+        }
+        json_decref(j);
+        p = nl != NULL ? nl + 1 : NULL;
+    }
+}
+
+/* Strips runc's wrapping ("runc create failed: unable to start container process: "). */
+static const char *strip_runc(const char *msg, const char *verb)
+{
+    char pre[64];
+    snprintf(pre, sizeof pre, "runc %s failed: ", verb);
+    if (strncmp(msg, pre, strlen(pre)) == 0) {
+        msg += strlen(pre);
+    }
+    snprintf(pre, sizeof pre, "%s failed: ", verb);
+    if (strncmp(msg, pre, strlen(pre)) == 0) {
+        msg += strlen(pre);
+    }
+    const char *p2 = "unable to start container process: ";
+    if (strncmp(msg, p2, strlen(p2)) == 0) {
+        msg += strlen(p2);
+    }
+    return msg;
+}
+
+bool daas_rt__runc_failed(const char *verb, const char *text)
+{
+    char line[240], pre[64];
+    runc_message(text, line, sizeof line);
+    snprintf(pre, sizeof pre, "%s failed: ", verb);
+    return strncmp(line, pre, strlen(pre)) == 0 || strstr(line, "does not exist") != NULL;
+}
+
+int daas_rt__fail_runc(const char *id, const char *verb, const char *text, daas_err *err)
+{
+    char line[240];
+    runc_message(text, line, sizeof line);
+    const char *msg = strip_runc(line, verb);
+    int code = DAAS_EIO;
+    if (strstr(msg, "does not exist") != NULL) {
+        code = DAAS_ENOTFOUND;
+    } else if (strstr(msg, "already exists") != NULL) {
+        code = DAAS_EEXIST;
+    }
+    return daas_fail(err, code, "container %s: runc %s: %s", id, verb,
+                     msg[0] != '\0' ? msg : "failed");
+}
+
+int daas_rt__runc(daas_rt *rt, const char *id, const char *const *args, daas_buf *out,
+                  daas_err *err)
+{
+    const char *argv[40];
+    size_t n = 0;
+    argv[n++] = rt->runc;
+    argv[n++] = "--root";
+    argv[n++] = rt->runc_root;
+    argv[n++] = "--log-format";
+    argv[n++] = "json";
+    for (size_t i = 0; args[i] != NULL && n < 39; i++) {
+        argv[n++] = args[i];
+    }
+    argv[n] = NULL;
+    daas_buf eb;
+    daas_buf_init(&eb, 1 << 16);
+    daas_rt__cmd c = {argv, -1, out, &eb, rt->timeout_ms, 0};
+    daas_err e = {0};
+    int rc = daas_rt__run(&c, &e);
+    if (rc != DAAS_OK) {
+        rc = daas_fail(err, rc, "container %s: runc %s: %s", id, args[0], e.msg);
+    } else if (c.status != 0) {
+        rc = daas_rt__fail_runc(id, args[0], eb.data, err);
+    }
+    daas_buf_fini(&eb);
+    return rc;
+}
+
+/* Removes the flat directory dir and its files. */
+static void remove_dir(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (d == NULL) {
+        return;
+    }
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0) {
+            unlinkat(dirfd(d), de->d_name, 0);
+        }
+    }
+    closedir(d);
+    rmdir(dir);
+}
+
+/* Reads runc's own JSON log file into buf (capped). */
+static void read_runc_log(const char *path, daas_buf *buf)
+{
+    FILE *f = fopen(path, "re");
+    char chunk[4096];
+    size_t n;
+    while (f != NULL && (n = fread(chunk, 1, sizeof chunk, f)) > 0) {
+        if (daas_buf_append(buf, chunk, n) != DAAS_OK) {
+            break;
+        }
+    }
+    if (f != NULL) {
+        fclose(f);
+    }
+}
+
+static void warn_limits(daas_rt *rt, const daas_rt_spec *s)
+{
+    if (s->memory_limit > 0 && !rt->cg.memory && !rt->warned_memory) {
+        rt->warned_memory = true;
+        DAAS_WARN("runtime", "this host has no usable memory cgroup: memory limits are not "
+                             "applied (first: container %s)", s->id);
+    }
+    if (s->cpu_millis > 0 && !rt->cg.cpu && !rt->warned_cpu) {
+        rt->warned_cpu = true;
+        DAAS_WARN("runtime", "this host has no usable cpu cgroup: CPU limits are not applied "
+                             "(first: container %s)", s->id);
+    }
+}
+
+static int write_bundle(daas_rt *rt, const daas_rt_spec *s, daas_err *err)
+{
+    char *cfg = NULL;
+    char *bdir = daas_rt__path(rt, "bundles", s->id, NULL);
+    char *cpath = daas_rt__path(rt, "bundles", s->id, "config.json");
+    int rc = daas_rt__config(s, rt->cg, &cfg, err);
+    if (rc != DAAS_OK) {
+        goto out;
+    }
+    if (mkdir(bdir, 0700) != 0) {
+        rc = daas_fail(err, errno == EEXIST ? DAAS_EEXIST : DAAS_EIO,
+                       "container %s: bundle %s: %s", s->id, bdir, strerror(errno));
+        goto out;
+    }
+    rc = daas_write_file_atomic(cpath, cfg, strlen(cfg), 0600, err);
+out:
+    daas_free(cfg);
+    daas_free(bdir);
+    daas_free(cpath);
+    return rc;
+}
+
+/* runc create with the container's stdio on its log file. */
+static int runc_create(daas_rt *rt, const char *id, daas_err *err)
+{
+    char *bdir = daas_rt__path(rt, "bundles", id, NULL);
+    char *pidf = daas_rt__path(rt, "bundles", id, "pid");
+    char *rlog = daas_rt__path(rt, "bundles", id, "runc.log");
+    char *lpath = daas_rt_log_path(rt, id);
+    const char *argv[] = {rt->runc, "--root", rt->runc_root, "--log", rlog, "--log-format",
+                          "json", "create", "--bundle", bdir, "--pid-file", pidf, id, NULL};
+    int rc = DAAS_OK;
+    int fd = open(lpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        rc = daas_fail(err, DAAS_EIO, "container %s: log %s: %s", id, lpath, strerror(errno));
+        goto out;
+    }
+    daas_rt__cmd c = {argv, fd, NULL, NULL, rt->timeout_ms, 0};
+    daas_err e = {0};
+    rc = daas_rt__run(&c, &e);
+    close(fd);
+    if (rc != DAAS_OK) {
+        rc = daas_fail(err, rc, "container %s: runc create: %s", id, e.msg);
+    } else if (c.status != 0) {
+        daas_buf m;
+        daas_buf_init(&m, 1 << 16);
+        read_runc_log(rlog, &m);
+        rc = daas_rt__fail_runc(id, "create", m.data, err);
+        daas_buf_fini(&m);
+    }
+out:
+    daas_free(bdir);
+    daas_free(pidf);
+    daas_free(rlog);
+    daas_free(lpath);
+    return rc;
+}
+
+static void rollback(daas_rt *rt, const char *id)
+{
+    const char *del[] = {"delete", "--force", id, NULL};
+    if (daas_rt__runc(rt, id, del, NULL, NULL) != DAAS_OK) {
+        /* nothing was created, or it is gone already */
+    }
+    daas_rt__reap_gone(rt, id, 2000);
+    char *bdir = daas_rt__path(rt, "bundles", id, NULL);
+    remove_dir(bdir);
+    daas_free(bdir);
+}
+
+int daas_rt_create(daas_rt *rt, const daas_rt_spec *spec, daas_err *err)
+{
+    int rc = write_bundle(rt, spec, err);
+    if (rc != DAAS_OK) {
+        return rc;
+    }
+    warn_limits(rt, spec);
+    char *exitf = daas_rt__path(rt, "exit", spec->id, NULL);
+    unlink(exitf);
+    daas_free(exitf);
+    rc = runc_create(rt, spec->id, err);
+    if (rc == DAAS_OK) {
+        const char *start[] = {"start", spec->id, NULL};
+        rc = daas_rt__runc(rt, spec->id, start, NULL, err);
+    }
+    if (rc != DAAS_OK) {
+        rollback(rt, spec->id);
+    }
+    return rc;
+}
+
+int daas_rt_delete(daas_rt *rt, const char *id, bool keep_log, daas_err *err)
+{
+    if (!daas_rt__valid_id(id)) {
+        return daas_fail(err, DAAS_EINVAL, "container id: invalid");
+    }
+    const char *del[] = {"delete", "--force", id, NULL};
+    daas_err e = {0};
+    int rc = daas_rt__runc(rt, id, del, NULL, &e);
+    if (rc != DAAS_OK && rc != DAAS_ENOTFOUND) {
+        return daas_fail(err, rc, "%s", e.msg);
+    }
+    daas_rt__reap_gone(rt, id, 5000);
+    char *bdir = daas_rt__path(rt, "bundles", id, NULL);
+    char *exitf = daas_rt__path(rt, "exit", id, NULL);
+    remove_dir(bdir);
+    unlink(exitf);
+    if (!keep_log) {
+        char *lpath = daas_rt_log_path(rt, id);
+        unlink(lpath);
+        daas_free(lpath);
+    }
+    daas_free(bdir);
+    daas_free(exitf);
+    return DAAS_OK;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int daas_rt_list(daas_rt *rt, char ***ids_out, size_t *n_out, daas_err *err)
+{
+    const char *args[] = {"list", "--format", "json", NULL};
+    daas_buf out;
+    daas_buf_init(&out, 16 << 20);
+    *ids_out = NULL;
+    *n_out = 0;
+    int rc = daas_rt__runc(rt, "(all)", args, &out, err);
+    if (rc != DAAS_OK) {
+        daas_buf_fini(&out);
+        return rc;
+    }
+    json_t *j = json_loads(out.data != NULL ? out.data : "null", JSON_DECODE_ANY, NULL);
+    size_t n = json_is_array(j) ? json_array_size(j) : 0;
+    char **v = daas_xcalloc(n + 1, sizeof *v);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *id = json_string_value(json_object_get(json_array_get(j, i), "id"));
+        if (id != NULL) {
+            v[k++] = daas_xstrdup(id);
+        }
+    }
+    qsort(v, k, sizeof *v, cmp_str);
+    json_decref(j);
+    daas_buf_fini(&out);
+    *ids_out = v;
+    *n_out = k;
+    return DAAS_OK;
+}
+
+void daas_rt_strv_free(char ***v)
+{
+    if (v == NULL || *v == NULL) {
+        return;
+    }
+    for (size_t i = 0; (*v)[i] != NULL; i++) {
+        daas_free((*v)[i]);
+    }
+    daas_free(*v);
+    *v = NULL;
+}

@@ -1,0 +1,136 @@
+/*
+ * runtime.h: the worker agent's container runtime: OCI containers run by runc.
+ *
+ * Owns:   a state directory STATE laid out as
+ *           STATE/runc/            runc's --root (runc's own container state)
+ *           STATE/bundles/<id>/    config.json, pid file, runc.log (runc's own log)
+ *           STATE/logs/<id>.log    the container's stdout+stderr (appended)
+ *           STATE/exit/<id>        the exit code, once the agent has reaped the container
+ *         and the runc invocations on it (fork/exec through posix_spawn, no shell, each
+ *         call bounded by a timeout).
+ * Does not own: the rootfs directory (the image module unpacks it; it must outlive the
+ *         container), pod semantics (restart policy, probes), networking (host network).
+ * Invariants:
+ *   - daas_rt_new makes the calling process a child subreaper (PR_SET_CHILD_SUBREAPER), so
+ *     container init processes become its children and their exit codes can be reaped;
+ *     only known container pids are ever waited for (never waitpid(-1));
+ *   - an exit code the agent did not see (container exited while no agent ran) is reported
+ *     as unknown: exit_known false, exit_code 255;
+ *   - a failed create leaves no runc container and no bundle behind;
+ *   - a limit the host cannot apply (no cgroup controller) is dropped with one warning in
+ *     the log, never a failure.
+ * Spec:   OCI runtime spec 1.0.2 as runc 1.1 accepts it; issue 6 ("Pod lifecycle").
+ */
+#ifndef DAAS_AGENT_RUNTIME_H
+#define DAAS_AGENT_RUNTIME_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/alloc.h"
+#include "common/err.h"
+
+typedef struct daas_rt daas_rt;
+
+/* One extra mount: a bind mount (source set) or a tmpfs (source NULL). */
+typedef struct daas_rt_mount {
+    const char *source;   /* host path to bind, or NULL for a tmpfs */
+    const char *dest;     /* absolute path inside the container */
+    bool readonly;        /* bind: ro instead of rw; tmpfs: ro */
+    uint64_t tmpfs_bytes; /* tmpfs size; 0 = kernel default (half of RAM) */
+} daas_rt_mount;
+
+/* What to run. All pointers are borrowed for the duration of the call. */
+typedef struct daas_rt_spec {
+    const char *id;               /* [A-Za-z0-9][A-Za-z0-9_.-]{0,127} */
+    const char *rootfs;           /* absolute path of the unpacked root filesystem */
+    const char *const *args;      /* argv, NULL-terminated, at least one element */
+    const char *const *env;       /* "K=V" strings, NULL-terminated; NULL = a default PATH */
+    const char *cwd;              /* absolute; NULL = "/" */
+    uint32_t uid, gid;            /* process user */
+    const char *hostname;         /* set when the container has its own UTS namespace */
+    const daas_rt_mount *mounts;  /* extra mounts, after the standard ones */
+    size_t nmounts;
+    bool readonly_rootfs;
+    bool host_network;            /* no network namespace (pods use the host network) */
+    bool host_pid, host_ipc, host_uts; /* share that namespace with the host */
+    uint64_t memory_limit;        /* bytes; 0 = no limit */
+    uint32_t cpu_millis;          /* CPU quota in millicores; 0 = no limit */
+    const char *const *devices;   /* host device nodes to give, NULL-terminated, or NULL */
+} daas_rt_spec;
+
+enum { DAAS_RT_CREATED = 1, DAAS_RT_RUNNING = 2, DAAS_RT_STOPPED = 3, DAAS_RT_PAUSED = 4 };
+
+typedef struct daas_rt_state {
+    int status;      /* DAAS_RT_* */
+    int pid;         /* container init pid (host pid namespace); 0 when unknown */
+    bool exit_known; /* stopped and the exit code was seen by this or an earlier agent */
+    int exit_code;   /* stopped: exit status, 128+signal when killed; 255 when unknown */
+} daas_rt_state;
+
+/* The host's cgroup setup as detected at daas_rt_new. */
+enum { DAAS_RT_CGROUP_NONE = 0, DAAS_RT_CGROUP_V1 = 1, DAAS_RT_CGROUP_V2 = 2 };
+
+typedef struct daas_rt_cgroups {
+    int mode;    /* DAAS_RT_CGROUP_* (v1 includes hybrid hosts) */
+    bool memory; /* memory controller usable: memory limits are applied */
+    bool cpu;    /* cpu controller usable: CPU quotas are applied */
+} daas_rt_cgroups;
+
+/* Opens the runtime rooted at state_dir (created 0700 when missing). runc is runc_path, or
+ * "/usr/sbin/runc" when NULL. Makes the process a child subreaper. *out is owned by the
+ * caller (daas_rt_free). */
+DAAS_MUST_USE int daas_rt_new(const char *state_dir, const char *runc_path, daas_rt **out,
+                              daas_err *err);
+/* Frees the handle (containers keep running). Nulls *rt; accepts NULL. */
+void daas_rt_free(daas_rt **rt);
+
+/* The detected cgroup support. */
+daas_rt_cgroups daas_rt_cgroup_support(const daas_rt *rt);
+/* Timeout of each runc call in milliseconds (default 30000). */
+void daas_rt_set_timeout(daas_rt *rt, int timeout_ms);
+
+/* Renders the OCI config.json for spec (what daas_rt_create writes), with the limits the
+ * host cannot apply left out. *json_out is owned by the caller (daas_free). DAAS_EINVAL
+ * names the bad field. */
+DAAS_MUST_USE int daas_rt_config(const daas_rt *rt, const daas_rt_spec *spec, char **json_out,
+                                 daas_err *err);
+
+/* Writes the bundle, then `runc create` (stdout and stderr to the log file) and `runc
+ * start`. On failure nothing is left behind (the log file is kept) and err reads
+ * "container ID: runc create: <runc's message>". DAAS_EEXIST when the id is in use. */
+DAAS_MUST_USE int daas_rt_create(daas_rt *rt, const daas_rt_spec *spec, daas_err *err);
+
+/* Status of a container; reaps and records its exit code when it has stopped. DAAS_ENOTFOUND
+ * when runc does not know it. */
+DAAS_MUST_USE int daas_rt_state_get(daas_rt *rt, const char *id, daas_rt_state *st,
+                                    daas_err *err);
+
+/* Sends signal sig to the container's init process. */
+DAAS_MUST_USE int daas_rt_kill(daas_rt *rt, const char *id, int sig, daas_err *err);
+
+/* SIGTERM, waits up to grace_ms for the container to stop, then SIGKILL and waits again
+ * (up to the runc timeout). A container already stopped is fine. *st (may be NULL) gets the
+ * final state. */
+DAAS_MUST_USE int daas_rt_stop(daas_rt *rt, const char *id, int grace_ms, daas_rt_state *st,
+                               daas_err *err);
+
+/* `runc delete --force`, then removes the bundle and the recorded exit code; the log file is
+ * removed too unless keep_log. An unknown id is fine (the leftovers are removed). */
+DAAS_MUST_USE int daas_rt_delete(daas_rt *rt, const char *id, bool keep_log, daas_err *err);
+
+/* Ids runc knows under this state dir (for adoption after an agent restart), sorted.
+ * *ids_out is a NULL-terminated array owned by the caller (daas_rt_strv_free). */
+DAAS_MUST_USE int daas_rt_list(daas_rt *rt, char ***ids_out, size_t *n_out, daas_err *err);
+void daas_rt_strv_free(char ***v);
+
+/* Runs args inside a running container (`runc exec`), capturing stdout and stderr (each
+ * capped at 4 MiB) and the exit code. out/errout may be NULL. */
+DAAS_MUST_USE int daas_rt_exec(daas_rt *rt, const char *id, const char *const *args,
+                               daas_buf *out, daas_buf *errout, int *exit_code, daas_err *err);
+
+/* Path of the container's log file. Owned by the caller (daas_free). */
+char *daas_rt_log_path(const daas_rt *rt, const char *id);
+
+#endif
