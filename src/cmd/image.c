@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmd/cmd.h"
 #include "image/image.h"
@@ -75,7 +76,9 @@ static int run(const image_args *a, daas_image_store *s, daas_err *err)
     char digest[DAAS_IMAGE_DIGEST_LEN + 1];
     int rc;
     if (strcmp(a->sub, "pull") == 0) {
-        daas_image_pull_opts o = {.insecure_http = a->insecure, .progress = progress};
+        /* progress lines only for a person watching: failures stay one line */
+        daas_image_pull_opts o = {.insecure_http = a->insecure,
+                                  .progress = isatty(2) ? progress : NULL};
         if ((rc = daas_image_pull(s, a->pos[0], &o, digest, err)) == DAAS_OK)
             printf("%s\n", digest);
         return rc;

@@ -79,7 +79,8 @@ DAAS_MUST_USE int daas_image_blob_read(const daas_image_store *s, const char *di
 DAAS_MUST_USE int daas_image_ref_set(daas_image_store *s, const char *ref, const char *digest,
                                      daas_err *err);
 /* The manifest digest of ref (caller frees *digest): ref exactly, else ref + ":latest",
- * else a "sha256:..." digest whose blob is present. DAAS_ENOTFOUND "image not found: <ref>". */
+ * else ref's canonical form (daas_image_ref_parse: "busybox" is docker.io/library/busybox:
+ * latest), else a "sha256:..." digest whose blob is present. DAAS_ENOTFOUND "image not found: <ref>". */
 DAAS_MUST_USE int daas_image_ref_get(const daas_image_store *s, const char *ref, char **digest,
                                      daas_err *err);
 /* Calls fn for each ref in name order. */

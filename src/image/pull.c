@@ -337,6 +337,7 @@ static int fetch_manifest(pull *p, const char *ref, const char *want, daas_image
                           char *digest, daas_err *err)
 {
     xfer x = {.p = p};
+    memset(m, 0, sizeof *m);
     daas_buf_init(&x.body, DAAS_IMAGE_MAX_JSON);
     char *url = url_of(p, "manifests", ref);
     int rc = get_authed(p, url, ACCEPT, false, &x, err);

@@ -299,6 +299,11 @@ int daas_image_ref_get(const daas_image_store *s, const char *ref, char **digest
         d = lookup(refs, tagged);
         daas_free(tagged);
     }
+    daas_image_ref r;
+    daas_err perr = {0};
+    if (!d && daas_image_ref_parse(ref, &r, &perr) == DAAS_OK)
+        d = lookup(refs, r.canonical); /* "busybox" finds docker.io/library/busybox:latest */
+    daas_image_ref_fini(&r);
     const char *at = strrchr(ref, '@');
     const char *bare = at ? at + 1 : ref;
     if (!d && daas_image_digest_valid(bare) && daas_image_blob_has(s, bare))
