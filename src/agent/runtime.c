@@ -71,6 +71,15 @@ static daas_rt_cgroups detect_cgroups(void)
     return cg;
 }
 
+static uint32_t fnv1a(const char *s)
+{
+    uint32_t h = 2166136261u;
+    for (; *s != '\0'; s++) {
+        h = (h ^ (uint8_t)*s) * 16777619u;
+    }
+    return h;
+}
+
 int daas_rt_new(const char *state_dir, const char *runc_path, daas_rt **out, daas_err *err)
 {
     *out = NULL;
@@ -81,6 +90,7 @@ int daas_rt_new(const char *state_dir, const char *runc_path, daas_rt **out, daa
     rt->dir = daas_xstrdup(state_dir);
     rt->runc = daas_xstrdup(runc_path != NULL ? runc_path : "/usr/sbin/runc");
     rt->runc_root = daas_xasprintf("%s/runc", state_dir);
+    rt->cgparent = daas_xasprintf("/daas/%08x", fnv1a(state_dir));
     rt->timeout_ms = 30000;
     rt->cg = detect_cgroups();
     const char *subs[] = {"runc", "bundles", "logs", "exit"};
@@ -110,6 +120,7 @@ void daas_rt_free(daas_rt **rt)
     daas_free((*rt)->dir);
     daas_free((*rt)->runc);
     daas_free((*rt)->runc_root);
+    daas_free((*rt)->cgparent);
     daas_free(*rt);
     *rt = NULL;
 }
@@ -139,7 +150,7 @@ char *daas_rt__path(const daas_rt *rt, const char *kind, const char *id, const c
 
 int daas_rt_config(const daas_rt *rt, const daas_rt_spec *spec, char **json_out, daas_err *err)
 {
-    return daas_rt__config(spec, rt->cg, json_out, err);
+    return daas_rt__config(spec, rt->cg, rt->cgparent, json_out, err);
 }
 
 /* The last line of text, trimmed: copies into out. */
@@ -297,7 +308,7 @@ static int write_bundle(daas_rt *rt, const daas_rt_spec *s, daas_err *err)
     char *cfg = NULL;
     char *bdir = daas_rt__path(rt, "bundles", s->id, NULL);
     char *cpath = daas_rt__path(rt, "bundles", s->id, "config.json");
-    int rc = daas_rt__config(s, rt->cg, &cfg, err);
+    int rc = daas_rt__config(s, rt->cg, rt->cgparent, &cfg, err);
     if (rc != DAAS_OK) {
         goto out;
     }

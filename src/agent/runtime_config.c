@@ -131,8 +131,8 @@ static int device(json_t *devs, json_t *rules, const char *path, daas_err *err)
     return DAAS_OK;
 }
 
-static int linux_section(const daas_rt_spec *s, daas_rt_cgroups cg, json_t **out,
-                         daas_err *err)
+static int linux_section(const daas_rt_spec *s, daas_rt_cgroups cg, const char *cgparent,
+                         json_t **out, daas_err *err)
 {
     json_t *devs = json_array();
     json_t *rules = json_pack("[{s:b, s:s}]", "allow", 0, "access", "rwm");
@@ -151,7 +151,7 @@ static int linux_section(const daas_rt_spec *s, daas_rt_cgroups cg, json_t **out
                                                   (json_int_t)s->cpu_millis * 100, "period",
                                                   (json_int_t)100000));
     }
-    char *cgpath = daas_xasprintf("/daas/%s", s->id);
+    char *cgpath = daas_xasprintf("%s-%s", cgparent, s->id);
     *out = json_pack("{s:o, s:o, s:o, s:s, s:o, s:o}", "namespaces", namespaces(s), "devices",
                      devs, "resources", res, "cgroupsPath", cgpath, "maskedPaths",
                      strv(masked), "readonlyPaths", strv(readonly));
@@ -185,7 +185,8 @@ static int check(const daas_rt_spec *s, daas_err *err)
     return DAAS_OK;
 }
 
-int daas_rt__config(const daas_rt_spec *s, daas_rt_cgroups cg, char **json_out, daas_err *err)
+int daas_rt__config(const daas_rt_spec *s, daas_rt_cgroups cg, const char *cgparent,
+                    char **json_out, daas_err *err)
 {
     json_t *lin = NULL;
     *json_out = NULL;
@@ -193,7 +194,7 @@ int daas_rt__config(const daas_rt_spec *s, daas_rt_cgroups cg, char **json_out, 
     if (rc != DAAS_OK) {
         return rc;
     }
-    rc = linux_section(s, cg, &lin, err);
+    rc = linux_section(s, cg, cgparent, &lin, err);
     if (rc != DAAS_OK) {
         json_decref(lin);
         return daas_fail(err, DAAS_EINVAL, "container %s: bad device", s->id);

@@ -13,6 +13,8 @@ struct daas_rt {
     char *dir;          /* STATE */
     char *runc;         /* runc binary */
     char *runc_root;    /* STATE/runc */
+    char *cgparent;     /* "/daas/<8 hex digits of a hash of STATE>": two state dirs never
+                           share a container cgroup */
     int timeout_ms;     /* per runc call */
     daas_rt_cgroups cg; /* detected at daas_rt_new */
     bool warned_memory, warned_cpu; /* the one warning about an unusable controller */
@@ -33,9 +35,10 @@ DAAS_MUST_USE int daas_rt__run(daas_rt__cmd *c, daas_err *err);
 /* True when id is a valid container id. */
 bool daas_rt__valid_id(const char *id);
 
-/* Renders config.json for s with the limits cg cannot apply left out (daas_rt_config). */
-DAAS_MUST_USE int daas_rt__config(const daas_rt_spec *s, daas_rt_cgroups cg, char **json_out,
-                                  daas_err *err);
+/* Renders config.json for s with the limits cg cannot apply left out (daas_rt_config);
+ * linux.cgroupsPath is "<cgparent>-<id>" (one level: runc delete removes it). */
+DAAS_MUST_USE int daas_rt__config(const daas_rt_spec *s, daas_rt_cgroups cg,
+                                  const char *cgparent, char **json_out, daas_err *err);
 
 /* STATE/<kind>/<id>[/<file>]; owned by the caller. */
 char *daas_rt__path(const daas_rt *rt, const char *kind, const char *id, const char *file);

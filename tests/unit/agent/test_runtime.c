@@ -280,6 +280,10 @@ static void test_config_fields(void **state)
     assert_true(has_ns(nss, "pid") && has_ns(nss, "ipc") && has_ns(nss, "uts"));
     assert_true(has_ns(nss, "mount"));
     assert_false(has_ns(nss, "network"));
+    const char *cgp = json_string_value(json_object_get(lin, "cgroupsPath"));
+    assert_non_null(cgp);
+    assert_int_equal(strncmp(cgp, "/daas/", 6), 0);
+    assert_string_equal(cgp + strlen(cgp) - 4, "-cfg");
     assert_true(has_str(json_object_get(lin, "maskedPaths"), "/proc/kcore"));
     assert_true(has_str(json_object_get(lin, "readonlyPaths"), "/proc/sys"));
     json_t *dev = json_array_get(json_object_get(lin, "devices"), 0);
