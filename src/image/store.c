@@ -299,7 +299,7 @@ int daas_image_ref_get(const daas_image_store *s, const char *ref, char **digest
         d = lookup(refs, tagged);
         daas_free(tagged);
     }
-    daas_image_ref r;
+    daas_image_ref r = {0};
     daas_err perr = {0};
     if (!d && daas_image_ref_parse(ref, &r, &perr) == DAAS_OK)
         d = lookup(refs, r.canonical); /* "busybox" finds docker.io/library/busybox:latest */
