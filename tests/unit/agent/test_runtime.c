@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -166,6 +167,22 @@ static char *read_log(fx *f, const char *id)
     fclose(fp);
     buf[n] = '\0';
     return daas_xstrdup(buf);
+}
+
+/* Polls the container's log until it equals want (at most 20 s). */
+static void wait_log(fx *f, const char *id, const char *want)
+{
+    for (int i = 0; i < 2000; i++) {
+        char *log = read_log(f, id);
+        bool same = strcmp(log, want) == 0;
+        daas_free(log);
+        if (same) {
+            return;
+        }
+        struct timespec ts = {0, 10000000L};
+        nanosleep(&ts, NULL);
+    }
+    fail_msg("container %s never logged %s", id, want);
 }
 
 /* Runs a container to completion; returns its log; *code gets its exit code. */
@@ -380,9 +397,11 @@ static void test_stop_term_honoured(void **state)
 {
     fx *f = *state;
     /* A process with a TERM handler ends on TERM: exit 143 from the handler, not 137. */
-    const char *args[] = {"sh", "-c", "trap 'exit 143' TERM; sleep 100 & wait", NULL};
+    const char *args[] = {"sh", "-c", "trap 'exit 143' TERM; echo ready; sleep 100 & wait",
+                          NULL};
     daas_rt_spec s = base_spec(f, "term", args);
     start_running(f, &s);
+    wait_log(f, "term", "ready\n"); /* the trap is set */
     daas_rt_state st = {0};
     daas_err err = {0};
     assert_int_equal(daas_rt_stop(f->rt, "term", 2000, &st, &err), DAAS_OK);
@@ -459,10 +478,34 @@ static void test_adoption(void **state)
     /* sleep is pid 1 of its namespace: TERM has no handler there, KILL after the grace */
     assert_int_equal(daas_rt_stop(f->rt, "adopted", 500, &st, &err), DAAS_OK);
     assert_int_equal(st.status, DAAS_RT_STOPPED);
+    assert_true(st.exit_known);
+    assert_int_equal(st.exit_code, 128 + SIGKILL);
     assert_int_equal(daas_rt_delete(f->rt, "adopted", true, &err), DAAS_OK);
     char *lp = daas_rt_log_path(f->rt, "adopted");
     assert_int_equal(access(lp, F_OK), 0); /* kept */
     daas_free(lp);
+}
+
+/* An exit this agent did not see (here: reaped behind its back, as after an agent restart
+ * when the container died meanwhile) is reported as unknown, 255. */
+static void test_exit_unknown(void **state)
+{
+    fx *f = *state;
+    const char *args[] = {"sleep", "100", NULL};
+    daas_rt_spec s = base_spec(f, "ghost", args);
+    start_running(f, &s);
+    daas_rt_state st = {0};
+    daas_err err = {0};
+    assert_int_equal(daas_rt_state_get(f->rt, "ghost", &st, &err), DAAS_OK);
+    int pid = st.pid;
+    assert_int_equal(kill(pid, SIGKILL), 0);
+    int ws = 0;
+    assert_int_equal(waitpid(pid, &ws, 0), pid);
+    assert_true(WIFSIGNALED(ws));
+    st = wait_stopped(f, "ghost");
+    assert_false(st.exit_known);
+    assert_int_equal(st.exit_code, 255);
+    assert_int_equal(daas_rt_delete(f->rt, "ghost", false, &err), DAAS_OK);
 }
 
 static void test_exec(void **state)
@@ -533,6 +576,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_stop_kill_after_grace, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_command, setup, teardown),
         cmocka_unit_test_setup_teardown(test_adoption, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_exit_unknown, setup, teardown),
         cmocka_unit_test_setup_teardown(test_exec, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cgroup_limits, setup, teardown),
     };
