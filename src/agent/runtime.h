@@ -18,7 +18,9 @@
  *     as unknown: exit_known false, exit_code 255;
  *   - a failed create leaves no runc container and no bundle behind;
  *   - a limit the host cannot apply (no cgroup controller) is dropped with one warning in
- *     the log, never a failure.
+ *     the log, never a failure;
+ *   - calls on different containers may run from different threads at once (each is its own
+ *     runc process); calls on one container are serialised by the caller.
  * Spec:   OCI runtime spec 1.0.2 as runc 1.1 accepts it; issue 6 ("Pod lifecycle").
  */
 #ifndef DAAS_AGENT_RUNTIME_H

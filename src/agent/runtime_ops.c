@@ -212,14 +212,9 @@ int daas_rt_stop(daas_rt *rt, const char *id, int grace_ms, daas_rt_state *st, d
     return daas_rt_state_get(rt, id, s, err);
 }
 
-int daas_rt_exec(daas_rt *rt, const char *id, const char *const *args, daas_buf *out,
-                 daas_buf *errout, int *exit_code, daas_err *err)
+/* runc --root R --log-format json exec ID args...; owned by the caller (daas_free). */
+static const char **exec_argv(const daas_rt *rt, const char *id, const char *const *args)
 {
-    *exit_code = 255;
-    if (!daas_rt__valid_id(id) || args == NULL || args[0] == NULL) {
-        return daas_fail(err, DAAS_EINVAL, "container %s: exec: no command",
-                         daas_rt__valid_id(id) ? id : "(invalid id)");
-    }
     size_t n = 0;
     while (args[n] != NULL) {
         n++;
@@ -236,6 +231,18 @@ int daas_rt_exec(daas_rt *rt, const char *id, const char *const *args, daas_buf 
     for (size_t i = 0; i < n; i++) {
         argv[k++] = args[i];
     }
+    return argv;
+}
+
+int daas_rt_exec(daas_rt *rt, const char *id, const char *const *args, daas_buf *out,
+                 daas_buf *errout, int *exit_code, daas_err *err)
+{
+    *exit_code = 255;
+    if (!daas_rt__valid_id(id) || args == NULL || args[0] == NULL) {
+        return daas_fail(err, DAAS_EINVAL, "container %s: exec: no command",
+                         daas_rt__valid_id(id) ? id : "(invalid id)");
+    }
+    const char **argv = exec_argv(rt, id, args);
     daas_buf o, e;
     daas_buf_init(&o, 4 << 20);
     daas_buf_init(&e, 4 << 20);

@@ -234,6 +234,76 @@ static bool has_ns(json_t *nss, const char *type)
     return false;
 }
 
+static void check_process(json_t *j)
+{
+    json_t *proc = json_object_get(j, "process");
+    assert_false(json_is_true(json_object_get(proc, "terminal")));
+    json_t *pargs = json_object_get(proc, "args");
+    assert_int_equal(json_array_size(pargs), 3);
+    assert_string_equal(json_string_value(json_array_get(pargs, 2)), "echo hi");
+    assert_true(has_str(json_object_get(proc, "env"), "FOO=bar"));
+    assert_string_equal(json_string_value(json_object_get(proc, "cwd")), "/etc");
+    json_t *user = json_object_get(proc, "user");
+    assert_int_equal(json_integer_value(json_object_get(user, "uid")), 1000);
+    assert_int_equal(json_integer_value(json_object_get(user, "gid")), 1001);
+    assert_true(json_is_true(json_object_get(proc, "noNewPrivileges")));
+    json_t *bounding = json_object_get(json_object_get(proc, "capabilities"), "bounding");
+    assert_true(has_str(bounding, "CAP_KILL"));
+    assert_true(has_str(bounding, "CAP_NET_BIND_SERVICE"));
+    assert_false(has_str(bounding, "CAP_SYS_ADMIN"));
+}
+
+static void check_mounts(json_t *j)
+{
+    json_t *ms = json_object_get(j, "mounts");
+    const char *std[] = {"/proc", "/dev", "/dev/pts", "/dev/shm", "/dev/mqueue", "/sys", NULL};
+    for (size_t i = 0; std[i] != NULL; i++) {
+        assert_non_null(find_mount(ms, std[i]));
+    }
+    json_t *bind = find_mount(ms, "/data");
+    assert_string_equal(json_string_value(json_object_get(bind, "type")), "bind");
+    assert_string_equal(json_string_value(json_object_get(bind, "source")), "/tmp");
+    assert_true(has_str(json_object_get(bind, "options"), "ro"));
+    json_t *tmp = find_mount(ms, "/scratch");
+    assert_string_equal(json_string_value(json_object_get(tmp, "type")), "tmpfs");
+    assert_true(has_str(json_object_get(tmp, "options"), "size=1048576"));
+    assert_true(has_str(json_object_get(tmp, "options"), "rw"));
+}
+
+static void check_linux(json_t *j, daas_rt_cgroups cg)
+{
+    json_t *lin = json_object_get(j, "linux");
+    json_t *nss = json_object_get(lin, "namespaces");
+    assert_true(has_ns(nss, "pid") && has_ns(nss, "ipc") && has_ns(nss, "uts"));
+    assert_true(has_ns(nss, "mount"));
+    assert_false(has_ns(nss, "network"));
+    const char *cgp = json_string_value(json_object_get(lin, "cgroupsPath"));
+    assert_non_null(cgp);
+    assert_int_equal(strncmp(cgp, "/daas/", 6), 0);
+    assert_string_equal(cgp + strlen(cgp) - 4, "-cfg");
+    assert_true(has_str(json_object_get(lin, "maskedPaths"), "/proc/kcore"));
+    assert_true(has_str(json_object_get(lin, "readonlyPaths"), "/proc/sys"));
+    json_t *dev = json_array_get(json_object_get(lin, "devices"), 0);
+    assert_string_equal(json_string_value(json_object_get(dev, "path")), "/dev/null");
+    assert_string_equal(json_string_value(json_object_get(dev, "type")), "c");
+    assert_int_equal(json_integer_value(json_object_get(dev, "major")), 1);
+    assert_int_equal(json_integer_value(json_object_get(dev, "minor")), 3);
+    json_t *res = json_object_get(lin, "resources");
+    json_t *mem = json_object_get(json_object_get(res, "memory"), "limit");
+    if (cg.memory) {
+        assert_int_equal(json_integer_value(mem), 64 << 20);
+    } else {
+        assert_null(mem);
+    }
+    json_t *cpu = json_object_get(res, "cpu");
+    if (cg.cpu) {
+        assert_int_equal(json_integer_value(json_object_get(cpu, "quota")), 25000);
+        assert_int_equal(json_integer_value(json_object_get(cpu, "period")), 100000);
+    } else {
+        assert_null(cpu);
+    }
+}
+
 static void test_config_fields(void **state)
 {
     fx *f = *state;
@@ -260,69 +330,13 @@ static void test_config_fields(void **state)
     daas_free(txt);
     assert_non_null(j);
     assert_string_equal(json_string_value(json_object_get(j, "ociVersion")), "1.0.2");
-    json_t *proc = json_object_get(j, "process");
-    assert_false(json_is_true(json_object_get(proc, "terminal")));
-    json_t *pargs = json_object_get(proc, "args");
-    assert_int_equal(json_array_size(pargs), 3);
-    assert_string_equal(json_string_value(json_array_get(pargs, 2)), "echo hi");
-    assert_true(has_str(json_object_get(proc, "env"), "FOO=bar"));
-    assert_string_equal(json_string_value(json_object_get(proc, "cwd")), "/etc");
-    json_t *user = json_object_get(proc, "user");
-    assert_int_equal(json_integer_value(json_object_get(user, "uid")), 1000);
-    assert_int_equal(json_integer_value(json_object_get(user, "gid")), 1001);
-    assert_true(json_is_true(json_object_get(proc, "noNewPrivileges")));
-    json_t *bounding = json_object_get(json_object_get(proc, "capabilities"), "bounding");
-    assert_true(has_str(bounding, "CAP_KILL"));
-    assert_true(has_str(bounding, "CAP_NET_BIND_SERVICE"));
-    assert_false(has_str(bounding, "CAP_SYS_ADMIN"));
     json_t *root = json_object_get(j, "root");
     assert_string_equal(json_string_value(json_object_get(root, "path")), f->rootfs);
     assert_true(json_is_true(json_object_get(root, "readonly")));
     assert_string_equal(json_string_value(json_object_get(j, "hostname")), "web-1");
-    json_t *ms = json_object_get(j, "mounts");
-    const char *std[] = {"/proc", "/dev", "/dev/pts", "/dev/shm", "/dev/mqueue", "/sys", NULL};
-    for (size_t i = 0; std[i] != NULL; i++) {
-        assert_non_null(find_mount(ms, std[i]));
-    }
-    json_t *bind = find_mount(ms, "/data");
-    assert_string_equal(json_string_value(json_object_get(bind, "type")), "bind");
-    assert_string_equal(json_string_value(json_object_get(bind, "source")), "/tmp");
-    assert_true(has_str(json_object_get(bind, "options"), "ro"));
-    json_t *tmp = find_mount(ms, "/scratch");
-    assert_string_equal(json_string_value(json_object_get(tmp, "type")), "tmpfs");
-    assert_true(has_str(json_object_get(tmp, "options"), "size=1048576"));
-    assert_true(has_str(json_object_get(tmp, "options"), "rw"));
-    json_t *lin = json_object_get(j, "linux");
-    json_t *nss = json_object_get(lin, "namespaces");
-    assert_true(has_ns(nss, "pid") && has_ns(nss, "ipc") && has_ns(nss, "uts"));
-    assert_true(has_ns(nss, "mount"));
-    assert_false(has_ns(nss, "network"));
-    const char *cgp = json_string_value(json_object_get(lin, "cgroupsPath"));
-    assert_non_null(cgp);
-    assert_int_equal(strncmp(cgp, "/daas/", 6), 0);
-    assert_string_equal(cgp + strlen(cgp) - 4, "-cfg");
-    assert_true(has_str(json_object_get(lin, "maskedPaths"), "/proc/kcore"));
-    assert_true(has_str(json_object_get(lin, "readonlyPaths"), "/proc/sys"));
-    json_t *dev = json_array_get(json_object_get(lin, "devices"), 0);
-    assert_string_equal(json_string_value(json_object_get(dev, "path")), "/dev/null");
-    assert_string_equal(json_string_value(json_object_get(dev, "type")), "c");
-    assert_int_equal(json_integer_value(json_object_get(dev, "major")), 1);
-    assert_int_equal(json_integer_value(json_object_get(dev, "minor")), 3);
-    json_t *res = json_object_get(lin, "resources");
-    daas_rt_cgroups cg = daas_rt_cgroup_support(f->rt);
-    json_t *mem = json_object_get(json_object_get(res, "memory"), "limit");
-    if (cg.memory) {
-        assert_int_equal(json_integer_value(mem), 64 << 20);
-    } else {
-        assert_null(mem);
-    }
-    json_t *cpu = json_object_get(res, "cpu");
-    if (cg.cpu) {
-        assert_int_equal(json_integer_value(json_object_get(cpu, "quota")), 25000);
-        assert_int_equal(json_integer_value(json_object_get(cpu, "period")), 100000);
-    } else {
-        assert_null(cpu);
-    }
+    check_process(j);
+    check_mounts(j);
+    check_linux(j, daas_rt_cgroup_support(f->rt));
     json_decref(j);
 }
 
