@@ -291,13 +291,11 @@ static void read_runc_log(const char *path, daas_buf *buf)
 
 static void warn_limits(daas_rt *rt, const daas_rt_spec *s)
 {
-    if (s->memory_limit > 0 && !rt->cg.memory && !rt->warned_memory) {
-        rt->warned_memory = true;
+    if (s->memory_limit > 0 && !rt->cg.memory && !atomic_exchange(&rt->warned_memory, true)) {
         DAAS_WARN("runtime", "this host has no usable memory cgroup: memory limits are not "
                              "applied (first: container %s)", s->id);
     }
-    if (s->cpu_millis > 0 && !rt->cg.cpu && !rt->warned_cpu) {
-        rt->warned_cpu = true;
+    if (s->cpu_millis > 0 && !rt->cg.cpu && !atomic_exchange(&rt->warned_cpu, true)) {
         DAAS_WARN("runtime", "this host has no usable cpu cgroup: CPU limits are not applied "
                              "(first: container %s)", s->id);
     }

@@ -6,6 +6,8 @@
 #ifndef DAAS_AGENT_RUNTIME_INT_H
 #define DAAS_AGENT_RUNTIME_INT_H
 
+#include <stdatomic.h>
+
 #include "agent/runtime.h"
 #include "common/util.h"
 
@@ -17,7 +19,7 @@ struct daas_rt {
                            share a container cgroup */
     int timeout_ms;     /* per runc call */
     daas_rt_cgroups cg; /* detected at daas_rt_new */
-    bool warned_memory, warned_cpu; /* the one warning about an unusable controller */
+    atomic_bool warned_memory, warned_cpu; /* the one warning about an unusable controller */
 };
 
 typedef struct daas_rt__cmd {
