@@ -19,8 +19,8 @@
 #include "cmd/cmd.h"
 #include "image/image.h"
 
-#define USAGE                                                                             \
-    "pull REF [--insecure-http] | import FILE [--name NAME] | list | unpack REF DIR"      \
+#define USAGE                                                                                      \
+    "pull REF [--insecure-http] | import FILE [--name NAME] | list | unpack REF DIR"               \
     "  [--store DIR]"
 
 typedef struct image_args {

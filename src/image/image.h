@@ -28,7 +28,7 @@
 #include "common/err.h"
 
 #define DAAS_IMAGE_MAX_JSON ((size_t)4 << 20) /* manifests, indexes, configs */
-#define DAAS_IMAGE_DIGEST_LEN 71               /* "sha256:" + 64 hex */
+#define DAAS_IMAGE_DIGEST_LEN 71              /* "sha256:" + 64 hex */
 
 /* ---- media types ---- */
 #define DAAS_IMAGE_MT_OCI_MANIFEST "application/vnd.oci.image.manifest.v1+json"
@@ -80,7 +80,8 @@ DAAS_MUST_USE int daas_image_ref_set(daas_image_store *s, const char *ref, const
                                      daas_err *err);
 /* The manifest digest of ref (caller frees *digest): ref exactly, else ref + ":latest",
  * else ref's canonical form (daas_image_ref_parse: "busybox" is docker.io/library/busybox:
- * latest), else a "sha256:..." digest whose blob is present. DAAS_ENOTFOUND "image not found: <ref>". */
+ * latest), else a "sha256:..." digest whose blob is present. DAAS_ENOTFOUND "image not found:
+ * <ref>". */
 DAAS_MUST_USE int daas_image_ref_get(const daas_image_store *s, const char *ref, char **digest,
                                      daas_err *err);
 /* Calls fn for each ref in name order. */
@@ -100,8 +101,8 @@ enum { DAAS_IMAGE_KIND_MANIFEST = 1, DAAS_IMAGE_KIND_INDEX = 2 };
 
 typedef struct daas_image_manifest {
     int kind;
-    daas_image_desc config;     /* KIND_MANIFEST */
-    daas_image_desc *layers;    /* KIND_MANIFEST, in application order */
+    daas_image_desc config;  /* KIND_MANIFEST */
+    daas_image_desc *layers; /* KIND_MANIFEST, in application order */
     size_t n_layers;
     daas_image_desc *manifests; /* KIND_INDEX */
     size_t n_manifests;
@@ -110,9 +111,8 @@ typedef struct daas_image_manifest {
 /* Parses a manifest or index. content_type (may be NULL) is the HTTP Content-Type; the
  * JSON's mediaType, else its shape (manifests vs layers), decides otherwise. Every digest
  * must be valid. DAAS_EINVAL naming the problem. Call _fini even after a failure. */
-DAAS_MUST_USE int daas_image_manifest_parse(const char *json, size_t len,
-                                            const char *content_type, daas_image_manifest *m,
-                                            daas_err *err);
+DAAS_MUST_USE int daas_image_manifest_parse(const char *json, size_t len, const char *content_type,
+                                            daas_image_manifest *m, daas_err *err);
 void daas_image_manifest_fini(daas_image_manifest *m);
 /* The index entry for os/arch (variant ignored). DAAS_ENOTFOUND "no <os>/<arch> image; the
  * index has: linux/arm64, ..." otherwise. */
@@ -134,8 +134,8 @@ DAAS_MUST_USE int daas_image_config_parse(const char *json, size_t len, daas_ima
                                           daas_err *err);
 void daas_image_config_fini(daas_image_cfg *cfg);
 /* The config of the image ref in the store. */
-DAAS_MUST_USE int daas_image_config(const daas_image_store *s, const char *ref,
-                                    daas_image_cfg *cfg, daas_err *err);
+DAAS_MUST_USE int daas_image_config(const daas_image_store *s, const char *ref, daas_image_cfg *cfg,
+                                    daas_err *err);
 /* The parsed manifest of ref in the store. */
 DAAS_MUST_USE int daas_image_manifest_load(const daas_image_store *s, const char *ref,
                                            daas_image_manifest *m, daas_err *err);
@@ -182,8 +182,7 @@ DAAS_MUST_USE int daas_image_parse_challenge(const char *h, char **realm, char *
  * with neither is recorded as name (when given) or only under its digest. refs_fn (may be
  * NULL) is called for each image (ref NULL when it has none). Blobs are verified. */
 DAAS_MUST_USE int daas_image_import(daas_image_store *s, const char *path, const char *name,
-                                    void (*refs_fn)(void *ctx, const char *ref,
-                                                    const char *digest),
+                                    void (*refs_fn)(void *ctx, const char *ref, const char *digest),
                                     void *ctx, daas_err *err);
 
 /* ---- unpack (unpack.c) ---- */

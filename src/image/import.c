@@ -154,7 +154,8 @@ static int resolve(imp *im, const char *digest, char **mdigest, daas_err *err)
 
 static char *oci_ref(imp *im, json_t *desc)
 {
-    const char *a = json_string_value(json_object_get(json_object_get(desc, "annotations"), REF_ANN));
+    const char *a =
+        json_string_value(json_object_get(json_object_get(desc, "annotations"), REF_ANN));
     if (a && (strchr(a, ':') || strchr(a, '/') || !im->name))
         return daas_xstrdup(a);
     if (a)
@@ -167,8 +168,8 @@ static int finish_oci(imp *im, daas_err *err)
     json_error_t je;
     json_t *root = json_loadb(im->index_json.data, im->index_json.len, 0, &je);
     json_t *arr = json_object_get(root, "manifests");
-    int rc = json_is_array(arr) ? DAAS_OK
-                                : daas_fail(err, DAAS_EINVAL, "index.json has no manifests");
+    int rc =
+        json_is_array(arr) ? DAAS_OK : daas_fail(err, DAAS_EINVAL, "index.json has no manifests");
     size_t i;
     json_t *desc;
     json_array_foreach(arr, i, desc)
@@ -235,8 +236,8 @@ static int finish_docker(imp *im, daas_err *err)
 {
     json_error_t je;
     json_t *root = json_loadb(im->manifest_json.data, im->manifest_json.len, 0, &je);
-    int rc = json_is_array(root) ? DAAS_OK
-                                 : daas_fail(err, DAAS_EINVAL, "manifest.json is not a list");
+    int rc =
+        json_is_array(root) ? DAAS_OK : daas_fail(err, DAAS_EINVAL, "manifest.json is not a list");
     size_t i;
     json_t *img;
     json_array_foreach(root, i, img)

@@ -74,9 +74,9 @@ static int kind_of(json_t *root, const char *content_type)
     if (t && (strncmp(t, DAAS_IMAGE_MT_OCI_INDEX, strlen(DAAS_IMAGE_MT_OCI_INDEX)) == 0 ||
               strncmp(t, DAAS_IMAGE_MT_DOCKER_LIST, strlen(DAAS_IMAGE_MT_DOCKER_LIST)) == 0))
         return DAAS_IMAGE_KIND_INDEX;
-    if (t && (strncmp(t, DAAS_IMAGE_MT_OCI_MANIFEST, strlen(DAAS_IMAGE_MT_OCI_MANIFEST)) == 0 ||
-              strncmp(t, DAAS_IMAGE_MT_DOCKER_MANIFEST, strlen(DAAS_IMAGE_MT_DOCKER_MANIFEST)) ==
-                  0))
+    if (t &&
+        (strncmp(t, DAAS_IMAGE_MT_OCI_MANIFEST, strlen(DAAS_IMAGE_MT_OCI_MANIFEST)) == 0 ||
+         strncmp(t, DAAS_IMAGE_MT_DOCKER_MANIFEST, strlen(DAAS_IMAGE_MT_DOCKER_MANIFEST)) == 0))
         return DAAS_IMAGE_KIND_MANIFEST;
     if (json_object_get(root, "manifests"))
         return DAAS_IMAGE_KIND_INDEX;
@@ -95,8 +95,8 @@ int daas_image_manifest_parse(const char *json, size_t len, const char *content_
     json_t *root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &je);
     if (!json_is_object(root)) {
         json_decref(root);
-        return daas_fail(err, DAAS_EINVAL, "manifest is not a JSON object%s%s",
-                         root ? "" : ": ", root ? "" : je.text);
+        return daas_fail(err, DAAS_EINVAL, "manifest is not a JSON object%s%s", root ? "" : ": ",
+                         root ? "" : je.text);
     }
     int rc = DAAS_OK;
     json_t *sv = json_object_get(root, "schemaVersion");

@@ -25,8 +25,8 @@ static void curl_init(void)
     curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
-#define ACCEPT                                                                            \
-    "Accept: " DAAS_IMAGE_MT_OCI_MANIFEST ", " DAAS_IMAGE_MT_OCI_INDEX                    \
+#define ACCEPT                                                                                     \
+    "Accept: " DAAS_IMAGE_MT_OCI_MANIFEST ", " DAAS_IMAGE_MT_OCI_INDEX                             \
     ", " DAAS_IMAGE_MT_DOCKER_MANIFEST ", " DAAS_IMAGE_MT_DOCKER_LIST
 
 typedef struct pull {
@@ -82,12 +82,12 @@ int daas_image_ref_parse(const char *s, daas_image_ref *r, daas_err *err)
     }
     bool hub = strcmp(r->host, "registry-1.docker.io") == 0;
     r->name = hub && !memchr(rest, '/', nlen) ? daas_xasprintf("library/%.*s", (int)nlen, rest)
-                                             : daas_xstrndup(rest, nlen);
+                                              : daas_xstrndup(rest, nlen);
     if (!r->name[0] || !r->reference[0] || r->name[strlen(r->name) - 1] == '/' ||
         strstr(r->name, ".."))
         return daas_fail(err, DAAS_EINVAL, "invalid image reference \"%.200s\"", s);
-    r->canonical = daas_xasprintf("%s/%s%s%s", hub ? "docker.io" : r->host, r->name,
-                                  at ? "@" : ":", r->reference);
+    r->canonical = daas_xasprintf("%s/%s%s%s", hub ? "docker.io" : r->host, r->name, at ? "@" : ":",
+                                  r->reference);
     return DAAS_OK;
 }
 
@@ -214,8 +214,8 @@ static size_t on_body_first(char *b, size_t sz, size_t n, void *ud)
 }
 
 /* GET url; basic: use the pull's basic credentials (token endpoint). */
-static int http_get(const pull *p, const char *url, const char *accept, bool basic,
-                    bool follow, xfer *x, daas_err *err)
+static int http_get(const pull *p, const char *url, const char *accept, bool basic, bool follow,
+                    xfer *x, daas_err *err)
 {
     CURL *c = curl_easy_init();
     if (!c)
@@ -263,8 +263,8 @@ static int http_get(const pull *p, const char *url, const char *accept, bool bas
 
 static char *url_of(const pull *p, const char *kind, const char *ref)
 {
-    return daas_xasprintf("%s://%s/v2/%s/%s/%s", p->o->insecure_http ? "http" : "https",
-                          p->r.host, p->r.name, kind, ref);
+    return daas_xasprintf("%s://%s/v2/%s/%s/%s", p->o->insecure_http ? "http" : "https", p->r.host,
+                          p->r.name, kind, ref);
 }
 
 /* Answers a 401 Bearer challenge: fetches a token from its realm. */
@@ -291,8 +291,8 @@ static int get_token(pull *p, const char *challenge, daas_err *err)
     xfer x = {.p = p};
     daas_buf_init(&x.body, 1 << 20);
     rc = http_get(p, url, NULL, true, false, &x, err);
-    json_t *j = rc == DAAS_OK && x.status == 200 ? json_loadb(x.body.data, x.body.len, 0, NULL)
-                                                 : NULL;
+    json_t *j =
+        rc == DAAS_OK && x.status == 200 ? json_loadb(x.body.data, x.body.len, 0, NULL) : NULL;
     const char *tok = json_string_value(json_object_get(j, "token"));
     if (!tok)
         tok = json_string_value(json_object_get(j, "access_token"));
@@ -325,8 +325,8 @@ static int get_authed(pull *p, const char *url, const char *accept, bool follow,
         rc = http_get(p, url, accept, false, follow, x, err);
     }
     if (rc == DAAS_OK && (x->status == 401 || x->status == 403))
-        rc = daas_fail(err, DAAS_EUNAUTH, "registry %s refused access to %s (HTTP %ld)",
-                       p->r.host, p->r.name, x->status);
+        rc = daas_fail(err, DAAS_EUNAUTH, "registry %s refused access to %s (HTTP %ld)", p->r.host,
+                       p->r.name, x->status);
     return rc;
 }
 
@@ -350,8 +350,7 @@ static int fetch_manifest(pull *p, const char *ref, const char *want, daas_image
         rc = daas_image_blob_put(p->s, want, x.body.data ? x.body.data : "", x.body.len, digest,
                                  err);
     if (rc == DAAS_OK)
-        rc = daas_image_manifest_parse(x.body.data ? x.body.data : "", x.body.len, x.ctype, m,
-                                       err);
+        rc = daas_image_manifest_parse(x.body.data ? x.body.data : "", x.body.len, x.ctype, m, err);
     daas_free(url);
     xfer_fini(&x);
     return rc;
@@ -368,11 +367,10 @@ static int fetch_blob(pull *p, const daas_image_desc *d, daas_err *err)
     if (rc == DAAS_OK)
         rc = get_authed(p, url, NULL, true, &x, err);
     if (rc == DAAS_OK && x.status == 404)
-        rc = daas_fail(err, DAAS_ENOTFOUND, "blob unknown: %s of %s", d->digest,
-                       p->r.canonical);
+        rc = daas_fail(err, DAAS_ENOTFOUND, "blob unknown: %s of %s", d->digest, p->r.canonical);
     else if (rc == DAAS_OK && x.status != 200)
-        rc = daas_fail(err, DAAS_EREMOTE, "registry %s: HTTP %ld for blob %s", p->r.host,
-                       x.status, d->digest);
+        rc = daas_fail(err, DAAS_EREMOTE, "registry %s: HTTP %ld for blob %s", p->r.host, x.status,
+                       d->digest);
     if (rc == DAAS_OK)
         rc = daas_image_blob_commit(&x.w, NULL, err);
     daas_image_blob_abort(&x.w);

@@ -190,8 +190,8 @@ int daas_image_blob_commit(daas_image_blob_writer **wp, char *got, daas_err *err
     return rc;
 }
 
-int daas_image_blob_put(daas_image_store *s, const char *digest, const void *p, size_t n,
-                        char *got, daas_err *err)
+int daas_image_blob_put(daas_image_store *s, const char *digest, const void *p, size_t n, char *got,
+                        daas_err *err)
 {
     daas_image_blob_writer *w = NULL;
     int rc = daas_image_blob_begin(s, digest, &w, err);
@@ -203,8 +203,8 @@ int daas_image_blob_put(daas_image_store *s, const char *digest, const void *p, 
     return rc;
 }
 
-int daas_image_blob_read(const daas_image_store *s, const char *digest, size_t max,
-                         daas_buf *out, daas_err *err)
+int daas_image_blob_read(const daas_image_store *s, const char *digest, size_t max, daas_buf *out,
+                         daas_err *err)
 {
     char *p = daas_image_blob_path(s, digest);
     if (!p)

@@ -17,14 +17,14 @@
 #define INBUF 65536
 
 struct daas_image_tar {
-    int fd;                 /* -1 for memory */
+    int fd; /* -1 for memory */
     const uint8_t *mem;
     size_t mem_len, mem_off;
     bool gz, gz_checked, gz_end;
     z_stream zs;
-    uint8_t *in;            /* compressed input buffer (gzip only) */
-    uint64_t left;          /* data bytes left in the current entry */
-    uint64_t pad;           /* padding after them */
+    uint8_t *in;                 /* compressed input buffer (gzip only) */
+    uint64_t left;               /* data bytes left in the current entry */
+    uint64_t pad;                /* padding after them */
     char *long_name, *long_link; /* pending GNU/PAX overrides */
     bool have_pax_size;
     uint64_t pax_size;
@@ -265,7 +265,8 @@ static int parse_pax(daas_image_tar *t, const char *p, size_t n, daas_err *err)
         size_t len = 0, i = off;
         while (i < n && p[i] >= '0' && p[i] <= '9' && len < n)
             len = len * 10 + (size_t)(p[i++] - '0');
-        if (i >= n || p[i] != ' ' || len <= i - off + 1 || len > n - off || p[off + len - 1] != '\n')
+        if (i >= n || p[i] != ' ' || len <= i - off + 1 || len > n - off ||
+            p[off + len - 1] != '\n')
             return daas_fail(err, DAAS_EINVAL, "bad PAX record in tar archive");
         const char *kv = p + i + 1, *end = p + off + len - 1;
         const char *eq = memchr(kv, '=', (size_t)(end - kv));
@@ -316,8 +317,7 @@ static int meta_header(daas_image_tar *t, char type, uint64_t size, daas_err *er
     return rc;
 }
 
-static int fill_entry(daas_image_tar *t, const uint8_t *h, char type, uint64_t size,
-                      daas_err *err)
+static int fill_entry(daas_image_tar *t, const uint8_t *h, char type, uint64_t size, daas_err *err)
 {
     uint64_t mode = 0;
     if (!num_field(h + 100, 8, &mode))

@@ -132,8 +132,8 @@ static int empty_dir(int dfd)
     return rc;
 }
 
-static int write_file(daas_image_tar *t, int dfd, const char *leaf, uint32_t mode,
-                      const char *path, daas_err *err)
+static int write_file(daas_image_tar *t, int dfd, const char *leaf, uint32_t mode, const char *path,
+                      daas_err *err)
 {
     int fd = openat(dfd, leaf, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0)
@@ -166,15 +166,15 @@ static int make_dir(int dfd, const char *leaf, uint32_t mode, const char *path, 
     int fd = openat(dfd, leaf, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0)
         return daas_fail(err, DAAS_EDENIED, "directory %s is not a directory", path);
-    int rc = fchmod(fd, mode) == 0 ? DAAS_OK
-                                    : daas_fail(err, DAAS_EIO, "chmod %s: %s", path,
-                                                strerror(errno));
+    int rc = fchmod(fd, mode) == 0
+                 ? DAAS_OK
+                 : daas_fail(err, DAAS_EIO, "chmod %s: %s", path, strerror(errno));
     close(fd);
     return rc;
 }
 
-static int hard_link(int rootfd, int dfd, const char *leaf, const char *target,
-                     const char *path, daas_err *err)
+static int hard_link(int rootfd, int dfd, const char *leaf, const char *target, const char *path,
+                     daas_err *err)
 {
     char clean[DAAS_IMAGE_TAR_MAX_NAME + 2];
     const char *sleaf = NULL;
@@ -258,8 +258,7 @@ int daas_image_unpack(const daas_image_store *s, const char *ref, const char *ro
     int rc = daas_image_manifest_load(s, ref, &m, err);
     if (rc == DAAS_OK)
         rc = daas_mkdir_p(rootfs_dir, err);
-    if (rc == DAAS_OK &&
-        (rootfd = open(rootfs_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+    if (rc == DAAS_OK && (rootfd = open(rootfs_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
         rc = daas_fail(err, DAAS_EIO, "opening %s: %s", rootfs_dir, strerror(errno));
     for (size_t i = 0; rc == DAAS_OK && i < m.n_layers; i++) {
         char *p = daas_image_blob_path(s, m.layers[i].digest);

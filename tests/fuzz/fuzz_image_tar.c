@@ -39,7 +39,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char buf[4096];
     int rc;
     while ((rc = daas_image_tar_next(t, &e, &err)) == 1) {
-        if (strlen(e->name) > DAAS_IMAGE_TAR_MAX_NAME || strlen(e->linkname) > DAAS_IMAGE_TAR_MAX_NAME)
+        if (strlen(e->name) > DAAS_IMAGE_TAR_MAX_NAME ||
+            strlen(e->linkname) > DAAS_IMAGE_TAR_MAX_NAME)
             abort();
         check_clean(e->name);
         uint64_t total = 0;

@@ -39,7 +39,10 @@ static inline void tb_entry(daas_buf *b, char type, const char *name, const char
     h[156] = (unsigned char)type;
     if (link)
         snprintf((char *)h + 157, 100, "%s", link);
-    memcpy(h + 257, "ustar\0" "00", 8);
+    memcpy(h + 257,
+           "ustar\0"
+           "00",
+           8);
     memset(h + 148, ' ', 8);
     unsigned sum = 0;
     for (int i = 0; i < 512; i++)

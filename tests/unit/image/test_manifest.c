@@ -64,9 +64,10 @@ static void test_index_pick(void **state)
 static void test_config(void **state)
 {
     (void)state;
-    const char *j = "{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{"
-                    "\"Entrypoint\":[\"/bin/sh\"],\"Cmd\":[\"-c\",\"echo hi\"],"
-                    "\"Env\":[\"PATH=/bin\",\"A=b\"],\"WorkingDir\":\"/tmp\",\"User\":\"1000:1000\"}}";
+    const char *j =
+        "{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{"
+        "\"Entrypoint\":[\"/bin/sh\"],\"Cmd\":[\"-c\",\"echo hi\"],"
+        "\"Env\":[\"PATH=/bin\",\"A=b\"],\"WorkingDir\":\"/tmp\",\"User\":\"1000:1000\"}}";
     daas_image_cfg c;
     daas_err err = {0};
     assert_int_equal(daas_image_config_parse(j, strlen(j), &c, &err), DAAS_OK);
@@ -129,22 +130,22 @@ static void test_challenge(void **state)
     daas_free(realm);
     daas_free(service);
     daas_free(scope);
-    assert_int_equal(daas_image_parse_challenge("Basic realm=\"x\"", &realm, &service, &scope,
-                                                &err),
-                     DAAS_EINVAL);
-    assert_int_equal(daas_image_parse_challenge("Bearer service=\"x\"", &realm, &service,
+    assert_int_equal(
+        daas_image_parse_challenge("Basic realm=\"x\"", &realm, &service, &scope, &err),
+        DAAS_EINVAL);
+    assert_int_equal(
+        daas_image_parse_challenge("Bearer service=\"x\"", &realm, &service, &scope, &err),
+        DAAS_EINVAL);
+    assert_int_equal(daas_image_parse_challenge("Bearer realm=\"file:///etc/x\"", &realm, &service,
                                                 &scope, &err),
-                     DAAS_EINVAL);
-    assert_int_equal(daas_image_parse_challenge("Bearer realm=\"file:///etc/x\"", &realm,
-                                                &service, &scope, &err),
                      DAAS_EINVAL);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_manifest), cmocka_unit_test(test_index_pick),
-        cmocka_unit_test(test_config),   cmocka_unit_test(test_refs),
+        cmocka_unit_test(test_manifest),  cmocka_unit_test(test_index_pick),
+        cmocka_unit_test(test_config),    cmocka_unit_test(test_refs),
         cmocka_unit_test(test_challenge),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
