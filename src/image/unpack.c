@@ -260,6 +260,9 @@ int daas_image_unpack(const daas_image_store *s, const char *ref, const char *ro
         rc = daas_mkdir_p(rootfs_dir, err);
     if (rc == DAAS_OK && (rootfd = open(rootfs_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
         rc = daas_fail(err, DAAS_EIO, "opening %s: %s", rootfs_dir, strerror(errno));
+    /* the container's "/" must be traversable by any uid (daas_mkdir_p made it 0700) */
+    if (rc == DAAS_OK && fchmod(rootfd, 0755) != 0)
+        rc = daas_fail(err, DAAS_EIO, "chmod %s: %s", rootfs_dir, strerror(errno));
     for (size_t i = 0; rc == DAAS_OK && i < m.n_layers; i++) {
         char *p = daas_image_blob_path(s, m.layers[i].digest);
         if (!daas_image_blob_has(s, m.layers[i].digest))

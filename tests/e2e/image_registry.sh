@@ -61,6 +61,7 @@ img unpack "$REG/tools/busybox:1" "$T/rootfs" --store "$S"
 cmp /bin/busybox "$T/rootfs/bin/busybox" || fail "unpacked bin/busybox differs from /bin/busybox"
 [ "$(readlink "$T/rootfs/bin/sh")" = busybox ] || fail "bin/sh is not a symlink to busybox"
 [ -x "$T/rootfs/bin/busybox" ] || fail "bin/busybox lost its mode"
+[ "$(stat -c %a "$T/rootfs")" = 755 ] || fail "the rootfs is not 0755"
 pass "unpack: bin/busybox byte for byte, bin/sh symlink"
 DIG=$(img pull "$REG/tools/busybox:1" --store "$S" --insecure-http 2>/dev/null)
 expect_out "pull by digest" "^$DIG\$" img pull "$REG/tools/busybox@$DIG" --store "$S" --insecure-http
