@@ -1,14 +1,16 @@
 /*
  * agent.c: `daas agent`: a worker node joins the cluster with its Sui key (wallet tokens at
- * the node tier), registers its Node and keeps its Lease and status fresh until SIGTERM.
- * (Running pods is the next part of the agent; see docs/agent.md.)
+ * the node tier), registers its Node and keeps its Lease and status fresh until SIGTERM, and
+ * runs the pods bound to it (agent/pods.h) in a second thread with its own API client.
  *
- * Owns:   the agent's flags and its heartbeat loop.
+ * Owns:   the agent's flags, its heartbeat loop and the pod thread.
  * Invariants: a failed heartbeat is logged and retried on the next tick, never fatal; the
  *         first registration must succeed (else one line and exit 1); SIGINT/SIGTERM stop
  *         within a tick.
  */
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -19,30 +21,88 @@
 
 #include "agent/kubeclient.h"
 #include "agent/node.h"
+#include "agent/pods.h"
+#include "agent/runtime.h"
 #include "cmd/cmd.h"
 #include "common/log.h"
 #include "common/util.h"
+#include "sched/trust.h"
 #include "sui/keyspec.h"
 
 #define MOD "agent"
+#define MAX_MULTI 8 /* repeated --enclave-key / --insecure-registry */
 
 typedef struct agent_opts {
     const char *server, *key, *keystore, *cluster_id, *ca, *node_name, *data_dir;
-    int log_level;
+    const char *image_store, *chain, *package, *runc;
+    const char *insecure[MAX_MULTI + 1];
+    daas_sched_trusted_key keys[MAX_MULTI];
+    size_t n_insecure, n_keys;
+    int log_level, max_grace;
 } agent_opts;
 
 static const char usage_text[] =
     "--server https://HOST:PORT --key KEY --cluster-id ID [--ca FILE] [--keystore FILE]\n"
-    "       [--node-name NAME] [--data-dir DIR] [--log-level LEVEL]\n\n"
+    "       [--node-name NAME] [--data-dir DIR] [--image-store DIR] [--chain FILE]\n"
+    "       [--package 0x...] [--enclave-key HEX]... [--insecure-registry HOST:PORT]...\n"
+    "       [--max-grace SECONDS] [--runc PATH] [--log-level LEVEL]\n\n"
     "Joins the cluster as a worker node: signs wallet tokens with KEY (it needs node-tier\n"
     "stake), registers the Node (capacity, conditions, addresses, owner) and renews its\n"
-    "Lease in kube-node-lease every 10 s until SIGINT/SIGTERM.\n\n"
+    "Lease in kube-node-lease every 10 s until SIGINT/SIGTERM; runs the pods bound to it\n"
+    "(polled every 2 s) once their placement proof checks.\n\n"
     "  --server URL        the API server\n"
     "  --key KEY           the node's Sui key (suiprivkey, key file, alias or address)\n"
     "  --cluster-id ID     the cluster's id (the server's DATA_DIR/cluster-id)\n"
     "  --ca FILE           the cluster CA to trust (default: the system store)\n"
     "  --node-name NAME    default: the host name, lowercased\n"
-    "  --data-dir DIR      the agent's state (default /var/lib/daas-agent)\n";
+    "  --data-dir DIR      the agent's state (default /var/lib/daas-agent)\n"
+    "  --image-store DIR   the image store (default DATA/images)\n"
+    "  --chain FILE|URL    trust the enclave keys registered on this chain\n"
+    "  --package 0x...     the daas package on --chain (default: the chain file's)\n"
+    "  --enclave-key HEX   trust this Ed25519 enclave key (any enclave id); repeatable\n"
+    "  --insecure-registry HOST:PORT  pull from this loopback registry over http\n"
+    "  --max-grace SECONDS cap of the pods' termination grace period (default: none)\n"
+    "  --runc PATH         runc (default /usr/sbin/runc)\n";
+
+/* Adds a --enclave-key value; false when it is not 64 hex digits. */
+static bool add_key(agent_opts *o, const char *hex)
+{
+    if (o->n_keys == MAX_MULTI || strlen(hex) != 2 * DAAS_SCHED_PUBKEY_LEN)
+        return false;
+    memset(&o->keys[o->n_keys], 0, sizeof o->keys[0]);
+    if (!daas_hex_decode(hex, DAAS_SCHED_PUBKEY_LEN, o->keys[o->n_keys].pk))
+        return false;
+    o->n_keys++;
+    return true;
+}
+
+/* Parses a non-negative number of seconds; -1 when it is not one. */
+static int parse_secs(const char *s)
+{
+    char *end = NULL;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    return errno != 0 || end == s || *end != '\0' || v < 0 || v > 86400 ? -1 : (int)v;
+}
+
+/* The flags added for pods; 0, or 2 for a bad value. */
+static int parse_pod_flag(agent_opts *o, int c)
+{
+    switch (c) {
+    case 'i': o->image_store = optarg; return 0;
+    case 'C': o->chain = optarg; return 0;
+    case 'P': o->package = optarg; return 0;
+    case 'r': o->runc = optarg; return 0;
+    case 'e': return add_key(o, optarg) ? 0 : 2;
+    case 'R':
+        if (o->n_insecure == MAX_MULTI)
+            return 2;
+        o->insecure[o->n_insecure++] = optarg;
+        return 0;
+    case 'g': return (o->max_grace = parse_secs(optarg)) < 0 ? 2 : 0;
+    default: return 2;
+    }
+}
 
 static int parse(int argc, char **argv, agent_opts *o)
 {
@@ -51,7 +111,11 @@ static int parse(int argc, char **argv, agent_opts *o)
         {"keystore", required_argument, 0, 'K'},   {"cluster-id", required_argument, 0, 'c'},
         {"ca", required_argument, 0, 'a'},         {"node-name", required_argument, 0, 'n'},
         {"data-dir", required_argument, 0, 'd'},   {"log-level", required_argument, 0, 'l'},
-        {"help", no_argument, 0, 'h'},             {0, 0, 0, 0}};
+        {"image-store", required_argument, 0, 'i'}, {"chain", required_argument, 0, 'C'},
+        {"package", required_argument, 0, 'P'},   {"runc", required_argument, 0, 'r'},
+        {"enclave-key", required_argument, 0, 'e'}, {"insecure-registry", required_argument, 0, 'R'},
+        {"max-grace", required_argument, 0, 'g'}, {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}};
     int c;
     optind = 1;
     o->log_level = DAAS_LOG_INFO;
@@ -70,7 +134,11 @@ static int parse(int argc, char **argv, agent_opts *o)
                 return 2;
             break;
         case 'h': return 1;
-        default: return 2;
+        case '?': return 2;
+        default:
+            if (parse_pod_flag(o, c) != 0)
+                return 2;
+            break;
         }
     }
     if (optind != argc || !o->server || !o->key || !o->cluster_id)
@@ -107,8 +175,77 @@ static void heartbeat(daas_agent_kc *kc, const daas_agent_host *h, const sigset_
     } while (!wait_stop(set, DAAS_AGENT_LEASE_RENEW_MS));
 }
 
+/* The pod thread's state. */
+typedef struct pod_thread {
+    const agent_opts *o;
+    daas_agent_pods *pods;
+    daas_agent_kc *kc; /* the thread's own client */
+    daas_rt *rt;
+    atomic_bool stop;
+} pod_thread;
+
+/* keys_fn: the enclave keys registered on --chain. */
+static int chain_keys(void *ctx, daas_sched_trusted_key **keys, size_t *n, daas_err *err)
+{
+    const agent_opts *o = ctx;
+    daas_cmd_chain s;
+    int rc = daas_cmd_chain_open(o->chain, o->package, true, &s, err);
+    if (rc == DAAS_OK)
+        rc = daas_sched_chain_keys(s.c, &s.pkg, NULL, keys, n, err);
+    daas_cmd_chain_close(&s);
+    return rc;
+}
+
+static void *pod_loop(void *arg)
+{
+    pod_thread *t = arg;
+    bool was_ok = true;
+    while (!atomic_load(&t->stop)) {
+        daas_err e = {0};
+        int rc = daas_agent_pods_tick(t->pods, &e);
+        if (rc != DAAS_OK && was_ok)
+            DAAS_WARN(MOD, "listing pods failed (retrying): %s", e.msg);
+        was_ok = rc == DAAS_OK;
+        for (int i = 0; i < DAAS_AGENT_PODS_POLL_MS / 100 && !atomic_load(&t->stop); i++) {
+            struct timespec ts = {.tv_sec = 0, .tv_nsec = 100000000L};
+            nanosleep(&ts, NULL);
+        }
+    }
+    return NULL;
+}
+
+/* Opens the pod thread's client, runtime and loop. */
+static int pods_open(const agent_opts *o, const daas_agent_kc_opts *ko, const daas_agent_host *h,
+                     pod_thread *t, daas_err *err)
+{
+    char *state = daas_xasprintf("%s/runtime", o->data_dir);
+    int rc = daas_agent_kc_new(ko, &t->kc, err);
+    if (rc == DAAS_OK)
+        rc = daas_rt_new(state, o->runc, &t->rt, err);
+    daas_free(state);
+    daas_agent_pods_opts po = {.kc = t->kc, .rt = t->rt, .node_name = h->name,
+                               .host_ip = h->address, .data_dir = o->data_dir,
+                               .image_store = o->image_store, .insecure_registries = o->insecure,
+                               .keys = o->keys, .n_keys = o->n_keys,
+                               .keys_fn = o->chain != NULL ? chain_keys : NULL,
+                               .keys_ctx = (void *)o, .max_grace_s = o->max_grace};
+    if (rc == DAAS_OK)
+        rc = daas_agent_pods_new(&po, &t->pods, err);
+    return rc;
+}
+
+static void pods_close(pod_thread *t)
+{
+    daas_agent_pods_free(&t->pods);
+    daas_rt_free(&t->rt);
+    daas_agent_kc_free(&t->kc);
+}
+
 static int run(const agent_opts *o, const sigset_t *set, daas_err *err)
 {
+    pod_thread t = {.o = o};
+    pthread_t tid;
+    bool started = false;
     daas_sui_key *key = NULL;
     daas_agent_kc *kc = NULL;
     daas_agent_host h;
@@ -128,6 +265,13 @@ static int run(const agent_opts *o, const sigset_t *set, daas_err *err)
         rc = daas_agent_kc_new(&ko, &kc, err);
     if (rc == DAAS_OK)
         rc = daas_agent_node_register(kc, &h, err);
+    if (rc == DAAS_OK)
+        rc = pods_open(o, &ko, &h, &t, err);
+    if (rc == DAAS_OK) {
+        started = pthread_create(&tid, NULL, pod_loop, &t) == 0;
+        if (!started)
+            rc = daas_fail(err, DAAS_EINTERNAL, "cannot start the pod thread");
+    }
     if (rc == DAAS_OK) {
         DAAS_INFO(MOD, "node %s registered (owner %s, %ld CPUs, %llu MiB); heartbeat every %d s",
                   h.name, h.owner, h.cpus, (unsigned long long)(h.memory >> 20),
@@ -137,6 +281,11 @@ static int run(const agent_opts *o, const sigset_t *set, daas_err *err)
         heartbeat(kc, &h, set);
         DAAS_INFO(MOD, "stopping");
     }
+    if (started) {
+        atomic_store(&t.stop, true);
+        pthread_join(tid, NULL);
+    }
+    pods_close(&t);
     daas_agent_kc_free(&kc);
     daas_sui_key_free(&key);
     return rc;
