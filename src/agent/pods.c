@@ -115,7 +115,11 @@ static void build_env(const json_t *c, const daas_image_cfg *cfg, daas_agent_pod
         env_set(&out->env, &n, kv);
         daas_free(kv);
     }
-    if (n == 0)
+    /* As containerd does: an image without PATH gets the default one. */
+    bool has_path = false;
+    for (size_t k = 0; k < n && !has_path; k++)
+        has_path = strncmp(out->env[k], "PATH=", 5) == 0;
+    if (!has_path)
         strv_push(&out->env, &n, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
 }
 

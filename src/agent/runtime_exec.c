@@ -127,7 +127,23 @@ static int spawn(daas_rt__cmd *c, const int outp[2], const int errp[2], pid_t *p
         posix_spawn_file_actions_adddup2(&fa, errp[1], 2);
     }
     posix_spawn_file_actions_addclosefrom_np(&fa, 3);
-    int e = posix_spawn(pid, c->argv[0], &fa, NULL, (char *const *)c->argv, environ);
+    /* runc and the container it starts get an empty signal mask and default dispositions:
+     * the agent blocks SIGTERM/SIGINT (it sigwaits for them) and ignores SIGPIPE, and a
+     * mask survives exec, so a container would otherwise never see the SIGTERM of a stop. */
+    posix_spawnattr_t at;
+    sigset_t none, dfl;
+    sigemptyset(&none);
+    sigemptyset(&dfl);
+    sigaddset(&dfl, SIGTERM);
+    sigaddset(&dfl, SIGINT);
+    sigaddset(&dfl, SIGPIPE);
+    sigaddset(&dfl, SIGHUP);
+    posix_spawnattr_init(&at);
+    posix_spawnattr_setsigmask(&at, &none);
+    posix_spawnattr_setsigdefault(&at, &dfl);
+    posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    int e = posix_spawn(pid, c->argv[0], &fa, &at, (char *const *)c->argv, environ);
+    posix_spawnattr_destroy(&at);
     posix_spawn_file_actions_destroy(&fa);
     if (e != 0) {
         return daas_fail(err, DAAS_EIO, "%s: cannot start: %s", c->argv[0], strerror(e));

@@ -20,7 +20,7 @@ stop_agent() {
   wait "$pid" || st=$?
   return $st
 }
-trap 'st=$?; stop_agent || true; (exit $st); cleanup' EXIT
+trap 'st=$?; set +e; stop_agent; (exit $st); cleanup' EXIT
 AGENT=("$DAAS_BIN" agent --server "https://127.0.0.1:$PORT" --ca "$DATA/tls/ca.crt"
        --cluster-id "$CID" --data-dir "$T/agent")
 agent() { "${AGENT[@]}" "$@"; }

@@ -5,50 +5,16 @@
 # and one clear line + exit 1 for a missing tag, a corrupted blob and an unreachable registry.
 source "$(dirname "$0")/lib/common.sh"
 
-for tool in docker-registry skopeo umoci; do
-  command -v "$tool" >/dev/null || fail "$tool not found"
-done
-[ -x /bin/busybox ] || fail "/bin/busybox (busybox-static) not found"
-
-REG_PID=
-trap 'st=$?; if [ -n "$REG_PID" ]; then kill "$REG_PID" 2>/dev/null; wait "$REG_PID" 2>/dev/null; fi; (exit $st); cleanup' EXIT
+source "$(dirname "$0")/lib/registry.sh"
+trap 'st=$?; set +e; stop_registry; (exit $st); cleanup' EXIT
 
 img() { timeout 120 "$DAAS_BIN" image "$@"; }
 
-# ---- build the image with umoci ----
+# ---- build the image with umoci, start a registry on a free loopback port ----
 OCI=$T/oci
-umoci init --layout "$OCI" >/dev/null
-umoci new --image "$OCI:1" >/dev/null
-umoci unpack --rootless --image "$OCI:1" "$T/bundle" >/dev/null
-mkdir -p "$T/bundle/rootfs/bin"
-cp /bin/busybox "$T/bundle/rootfs/bin/busybox"
-ln -s busybox "$T/bundle/rootfs/bin/sh"
-umoci repack --image "$OCI:1" "$T/bundle" >/dev/null
-umoci config --image "$OCI:1" --config.entrypoint /bin/sh --config.cmd -c \
-  --config.cmd 'echo hello' --config.env GREETING=hi --config.workingdir /tmp >/dev/null
+busybox_image "$OCI"
 pass "umoci built an image around /bin/busybox"
-
-# ---- a registry on a free loopback port ----
-RPORT=$(free_port)
-mkdir -p "$T/registry"
-cat >"$T/registry/config.yml" <<EOF
-version: 0.1
-log:
-  level: error
-storage:
-  filesystem:
-    rootdirectory: $T/registry/data
-http:
-  addr: 127.0.0.1:$RPORT
-EOF
-docker-registry serve "$T/registry/config.yml" >"$T/registry.log" 2>&1 &
-REG_PID=$!
-for _ in $(seq 100); do
-  curl -s -o /dev/null "http://127.0.0.1:$RPORT/v2/" && break
-  kill -0 "$REG_PID" 2>/dev/null || { cat "$T/registry.log"; fail "registry exited at start"; }
-  sleep 0.1
-done
-REG=127.0.0.1:$RPORT
+start_registry
 skopeo copy --quiet "oci:$OCI:1" "docker://$REG/tools/busybox:1" --dest-tls-verify=false >/dev/null
 pass "skopeo pushed the image to the registry"
 

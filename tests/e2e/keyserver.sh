@@ -15,7 +15,7 @@ DEVNET_PID=
 KS_PID=
 "$DAAS_BIN" devnet --data-dir "$DN" --listen-port "$DPORT" >>"$T/devnet.log" 2>&1 &
 DEVNET_PID=$!
-trap 'st=$?; for p in $KS_PID $DEVNET_PID; do kill "$p" 2>/dev/null; done; (exit $st); cleanup' EXIT
+trap 'st=$?; set +e; for p in $KS_PID $DEVNET_PID; do kill "$p" 2>/dev/null; done; (exit $st); cleanup' EXIT
 for _ in $(seq 100); do
   [ -f "$DN/chain.json" ] && curl -s --cacert "$DN/tls/ca.crt" -o /dev/null \
     "https://127.0.0.1:$DPORT/graphql" -d '{}' && break
