@@ -8,25 +8,10 @@ source "$(dirname "$0")/lib/common.sh"
 
 start_server --dev --devnet-epoch-ms 1000
 export DAAS_CHAIN=$DATA/devnet/chain.json DAAS_KEYSTORE=$T/wallets/sui.keystore
-CID=$(cat "$DATA/cluster-id")
 sui() { timeout 60 "$DAAS_BIN" sui "$@"; }
-AGENT_PID=
-# stop_agent: SIGTERM, then the agent's exit status (0 for a clean stop).
-stop_agent() {
-  local pid=$AGENT_PID st=0
-  AGENT_PID=
-  [ -n "$pid" ] || return 0
-  kill -TERM "$pid" 2>/dev/null || return 1
-  wait "$pid" || st=$?
-  return $st
-}
+source "$(dirname "$0")/lib/agent.sh"
 trap 'st=$?; set +e; stop_agent; (exit $st); cleanup' EXIT
-AGENT=("$DAAS_BIN" agent --server "https://127.0.0.1:$PORT" --ca "$DATA/tls/ca.crt"
-       --cluster-id "$CID" --data-dir "$T/agent")
 agent() { "${AGENT[@]}" "$@"; }
-# start_agent LOG ARGS...: the agent itself in the background (not a subshell), so that
-# AGENT_PID is the agent's own pid.
-start_agent() { local log=$1; shift; "${AGENT[@]}" "$@" >"$log" 2>&1 & AGENT_PID=$!; }
 
 "$DAAS_BIN" sui keygen --alias w1 >/dev/null
 sui faucet --key w1 >/dev/null || fail "faucet"
@@ -36,14 +21,8 @@ expect_code "a key without node stake is refused" 1 'daas agent: POST /api/v1/no
   agent --key w1 --node-name w1
 sui stake --key w1 --role node --amount 100 >/dev/null || fail "stake"
 
-# The server's stake cache follows chain events: the first attempts may still be refused.
-for _ in $(seq 20); do
-  start_agent "$T/agent.log" --key w1 --node-name w1
-  for _ in $(seq 50); do grep -q "joined" "$T/agent.log" && break; kill -0 $AGENT_PID 2>/dev/null || break; sleep 0.1; done
-  grep -q "joined" "$T/agent.log" && break
-  wait $AGENT_PID || true; AGENT_PID=; sleep 0.5
-done
-grep -q "agent: node w1 joined" "$T/agent.log" || { cat "$T/agent.log"; fail "the agent did not join"; }
+join_agent "$T/agent.log" --key w1 --node-name w1
+grep -q "agent: node w1 joined" "$T/agent.log" || fail "the agent did not say it joined"
 pass "with node stake the agent joins"
 
 expect_out "the Node is Ready" '^True$' k get node w1 -o 'jsonpath={.status.conditions[?(@.type=="Ready")].status}'

@@ -9,15 +9,6 @@
 source "$(dirname "$0")/lib/common.sh"
 source "$(dirname "$0")/lib/registry.sh"
 
-AGENT_PID=
-stop_agent() {
-  local pid=$AGENT_PID st=0
-  AGENT_PID=
-  [ -n "$pid" ] || return 0
-  kill -TERM "$pid" 2>/dev/null || return 1
-  wait "$pid" || st=$?
-  return $st
-}
 # The agent leaves running containers for its next start (adoption): the test removes them.
 remove_containers() {
   local root=$T/agent/runtime/runc c
@@ -32,23 +23,13 @@ IMG=$REG/tools/busybox:1
 
 start_server --dev --devnet-epoch-ms 1000
 export DAAS_CHAIN=$DATA/devnet/chain.json DAAS_KEYSTORE=$T/wallets/sui.keystore
-CID=$(cat "$DATA/cluster-id")
 "$DAAS_BIN" sui keygen --alias w1 >/dev/null
 timeout 60 "$DAAS_BIN" sui faucet --key w1 >/dev/null || fail "faucet"
 timeout 60 "$DAAS_BIN" sui stake --key w1 --role node --amount 100 >/dev/null || fail "stake"
 
-# The server's stake cache follows chain events: the first attempts may still be refused.
-for _ in $(seq 20); do
-  "$DAAS_BIN" agent --server "https://127.0.0.1:$PORT" --ca "$DATA/tls/ca.crt" \
-    --cluster-id "$CID" --data-dir "$T/agent" --key w1 --node-name w1 \
-    --chain "$DATA/devnet/chain.json" --insecure-registry "$REG" --max-grace 3 \
-    >"$T/agent.log" 2>&1 &
-  AGENT_PID=$!
-  for _ in $(seq 50); do grep -q "joined" "$T/agent.log" && break; kill -0 $AGENT_PID 2>/dev/null || break; sleep 0.1; done
-  grep -q "joined" "$T/agent.log" && break
-  wait $AGENT_PID || true; AGENT_PID=; sleep 0.5
-done
-grep -q "joined" "$T/agent.log" || { cat "$T/agent.log"; fail "the agent did not join"; }
+source "$(dirname "$0")/lib/agent.sh"
+join_agent "$T/agent.log" --key w1 --node-name w1 --chain "$DATA/devnet/chain.json" \
+  --insecure-registry "$REG" --max-grace 3
 pass "the agent joined"
 
 phase() { k get pod "$1" -o 'jsonpath={.status.phase}' 2>/dev/null; }

@@ -8,23 +8,11 @@
 source "$(dirname "$0")/lib/common.sh"
 command -v openssl >/dev/null || fail "openssl not found"
 
-DN=$T/devnet
-DPORT=$(free_port)
+source "$(dirname "$0")/lib/devnet.sh"
 KPORT=$(free_port)
-DEVNET_PID=
 KS_PID=
-"$DAAS_BIN" devnet --data-dir "$DN" --listen-port "$DPORT" >>"$T/devnet.log" 2>&1 &
-DEVNET_PID=$!
-trap 'st=$?; set +e; for p in $KS_PID $DEVNET_PID; do kill "$p" 2>/dev/null; done; (exit $st); cleanup' EXIT
-for _ in $(seq 100); do
-  [ -f "$DN/chain.json" ] && curl -s --cacert "$DN/tls/ca.crt" -o /dev/null \
-    "https://127.0.0.1:$DPORT/graphql" -d '{}' && break
-  kill -0 "$DEVNET_PID" 2>/dev/null || { cat "$T/devnet.log"; fail "devnet exited at start"; }
-  sleep 0.1
-done
-export DAAS_CHAIN=$DN/chain.json
-export DAAS_KEYSTORE=$T/keys/sui.keystore
-sui() { timeout 60 "$DAAS_BIN" sui "$@"; }
+trap 'st=$?; set +e; if [ -n "$KS_PID" ]; then kill "$KS_PID" 2>/dev/null; fi; kill_devnet; (exit $st); cleanup' EXIT
+start_devnet
 sui keygen --alias ks >/dev/null
 sui faucet --key ks >/dev/null
 

@@ -8,21 +8,9 @@
 # object) or exit 2 for every usage error (bad duration, bad time, bad id, unknown command).
 source "$(dirname "$0")/lib/common.sh"
 
-DN=$T/devnet
-DPORT=$(free_port)
-DEVNET_PID=
-"$DAAS_BIN" devnet --data-dir "$DN" --listen-port "$DPORT" >>"$T/devnet.log" 2>&1 &
-DEVNET_PID=$!
-trap 'st=$?; if [ -n "$DEVNET_PID" ]; then kill "$DEVNET_PID" 2>/dev/null; fi; (exit $st); cleanup' EXIT
-for _ in $(seq 100); do
-  [ -f "$DN/chain.json" ] && curl -s --cacert "$DN/tls/ca.crt" -o /dev/null \
-    "https://127.0.0.1:$DPORT/graphql" -d '{}' && break
-  kill -0 "$DEVNET_PID" 2>/dev/null || { cat "$T/devnet.log"; fail "devnet exited at start"; }
-  sleep 0.1
-done
-export DAAS_CHAIN=$DN/chain.json
-export DAAS_KEYSTORE=$T/keys/sui.keystore
-sui() { timeout 60 "$DAAS_BIN" sui "$@"; }
+source "$(dirname "$0")/lib/devnet.sh"
+trap 'st=$?; set +e; kill_devnet; (exit $st); cleanup' EXIT
+start_devnet
 policy() { timeout 60 "$DAAS_BIN" seal policy "$@"; }
 
 expect_out "chain file names the Seal package twin" \

@@ -4,32 +4,11 @@
 # clear line + non-zero exit for every bad input.
 source "$(dirname "$0")/lib/common.sh"
 
-DN=$T/devnet
-DPORT=$(free_port)
-DEVNET_PID=
-start_devnet() {
-  "$DAAS_BIN" devnet --data-dir "$DN" --listen-port "$DPORT" --epoch-ms 1000 >>"$T/devnet.log" 2>&1 &
-  DEVNET_PID=$!
-  for _ in $(seq 100); do
-    [ -f "$DN/chain.json" ] && curl -s --cacert "$DN/tls/ca.crt" -o /dev/null \
-      "https://127.0.0.1:$DPORT/graphql" -d '{}' && return 0
-    kill -0 "$DEVNET_PID" 2>/dev/null || { cat "$T/devnet.log"; fail "devnet exited at start"; }
-    sleep 0.1
-  done
-  fail "devnet not ready"
-}
-stop_devnet() {
-  kill -TERM "$DEVNET_PID"
-  wait "$DEVNET_PID" || fail "devnet exited non-zero"
-  DEVNET_PID=
-}
+source "$(dirname "$0")/lib/devnet.sh"
 # Stop a devnet left running, then the common cleanup with the script's own exit status.
-trap 'st=$?; if [ -n "$DEVNET_PID" ]; then kill "$DEVNET_PID" 2>/dev/null; fi; (exit $st); cleanup' EXIT
+trap 'st=$?; set +e; kill_devnet; (exit $st); cleanup' EXIT
 
-start_devnet
-export DAAS_CHAIN=$DN/chain.json
-export DAAS_KEYSTORE=$T/keys/sui.keystore
-sui() { timeout 60 "$DAAS_BIN" sui "$@"; }
+start_devnet --epoch-ms 1000
 
 expect_out "chain file names an https URL and the CA" '"url": "https://127\.0\.0\.1' cat "$DAAS_CHAIN"
 for scheme in ed25519 secp256k1 secp256r1; do
@@ -71,7 +50,7 @@ set +e; sui fly >/dev/null 2>&1; st=$?; set -e
 # the chain survives a restart
 BAL=$(sui balance --key $A | head -1)
 stop_devnet
-start_devnet
+start_devnet --epoch-ms 1000
 [ "$(sui balance --key $A | head -1)" = "$BAL" ] || fail "state survives a restart"
 pass "state survives a restart"
 sleep 1.2

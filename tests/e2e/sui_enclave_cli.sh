@@ -5,21 +5,9 @@
 # non-zero exit for every bad input (bad hex, --debug with PCRs, no AdminCap, bad --config).
 source "$(dirname "$0")/lib/common.sh"
 
-DN=$T/devnet
-DPORT=$(free_port)
-DEVNET_PID=
-"$DAAS_BIN" devnet --data-dir "$DN" --listen-port "$DPORT" >>"$T/devnet.log" 2>&1 &
-DEVNET_PID=$!
-trap 'st=$?; if [ -n "$DEVNET_PID" ]; then kill "$DEVNET_PID" 2>/dev/null; fi; (exit $st); cleanup' EXIT
-for _ in $(seq 100); do
-  [ -f "$DN/chain.json" ] && curl -s --cacert "$DN/tls/ca.crt" -o /dev/null \
-    "https://127.0.0.1:$DPORT/graphql" -d '{}' && break
-  kill -0 "$DEVNET_PID" 2>/dev/null || { cat "$T/devnet.log"; fail "devnet exited at start"; }
-  sleep 0.1
-done
-export DAAS_CHAIN=$DN/chain.json
-export DAAS_KEYSTORE=$T/keys/sui.keystore
-sui() { timeout 60 "$DAAS_BIN" sui "$@"; }
+source "$(dirname "$0")/lib/devnet.sh"
+trap 'st=$?; set +e; kill_devnet; (exit $st); cleanup' EXIT
+start_devnet
 ADMIN=(--key "$DN/publisher.keystore") # a keystore file holding only the publisher (AdminCap)
 P0=$(printf 'ab%.0s' $(seq 48))
 P1=$(printf 'cd%.0s' $(seq 48))
@@ -84,6 +72,4 @@ expect_code "update bad hex" 1 'bad --pcr2' \
 expect_out "enclaves --config" '^\[\]$' sui enclaves --config "$DBG"
 expect_code "enclaves with two configs and no --config" 1 'several EnclaveConfig' sui enclaves
 
-kill -TERM "$DEVNET_PID"
-wait "$DEVNET_PID" || fail "devnet exited non-zero"
-DEVNET_PID=
+stop_devnet
