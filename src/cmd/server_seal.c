@@ -28,6 +28,7 @@
 #include "common/alloc.h"
 #include "common/log.h"
 #include "common/util.h"
+#include "keyserver/keyserver.h"
 #include "seal/vault.h"
 #include "sui/pkg_seal.h"
 
@@ -59,34 +60,15 @@ static int free_port(int *port, daas_err *err)
     return DAAS_OK;
 }
 
-/* The master key file of a dev key server (created 0600 on first use) and its public key. */
+/* The master key file of a dev key server (created 0600 on first use, in the format
+ * `daas keyserver` reads) and its public key. */
 static int dev_master(const char *path, uint8_t pk[DAAS_SEAL_G2_LEN], daas_err *err)
 {
     uint8_t msk[DAAS_SEAL_SCALAR_LEN];
-    char hex[2 * DAAS_SEAL_SCALAR_LEN + 2];
-    int rc = DAAS_OK;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0 && errno == ENOENT) {
-        rc = daas_seal_msk_generate(msk, err);
-        daas_hex_encode(msk, sizeof msk, hex);
-        hex[2 * DAAS_SEAL_SCALAR_LEN] = '\n';
-        fd = rc == DAAS_OK ? open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600) : -1;
-        if (rc == DAAS_OK && (fd < 0 || daas_write_all(fd, hex, 2 * sizeof msk + 1) != DAAS_OK ||
-                              fsync(fd) != 0))
-            rc = daas_fail(err, DAAS_EIO, "cannot write %s: %s", path, strerror(errno));
-    } else if (fd < 0) {
-        rc = daas_fail(err, DAAS_EIO, "cannot open %s: %s", path, strerror(errno));
-    } else {
-        ssize_t n = read(fd, hex, 2 * DAAS_SEAL_SCALAR_LEN);
-        if (n != 2 * DAAS_SEAL_SCALAR_LEN || !daas_hex_decode(hex, DAAS_SEAL_SCALAR_LEN, msk))
-            rc = daas_fail(err, DAAS_EINVAL, "%s: not a hex master key", path);
-    }
-    if (fd >= 0)
-        close(fd);
+    int rc = daas_ks_master_key(path, msk, NULL, err); /* the key server's own file format */
     if (rc == DAAS_OK)
         rc = daas_seal_public_key(msk, pk, err);
     daas_seal_wipe(msk, sizeof msk);
-    daas_seal_wipe(hex, sizeof hex);
     return rc;
 }
 
