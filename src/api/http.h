@@ -146,6 +146,19 @@ daas_http_timer *daas_http_loop_timer(daas_http_loop *loop, int64_t ms, void (*f
                                       void *arg);
 void daas_http_timer_cancel(daas_http_timer **t);
 
+/* Takes the connection over, for a protocol upgrade (WebSocket) or a raw proxy: the HTTP
+ * layer stops reading, writing and timing it and forgets it. *bev_out is its bufferevent
+ * (TLS or plain, on the response's loop base, callbacks cleared, reading disabled); its
+ * input buffer holds any bytes the client sent after this request. The caller owns it and
+ * frees it on that loop thread (bufferevent_free). req stays valid until the handler
+ * returns. DAAS_EINVAL for a capture response or once a response has started. */
+struct bufferevent;
+struct event_base;
+DAAS_MUST_USE int daas_http_hijack(daas_http_resp *resp, struct bufferevent **bev_out,
+                                   daas_err *err);
+/* The libevent base of a loop (for the hijacker's own events; loop thread only). */
+struct event_base *daas_http_loop_base(daas_http_loop *loop);
+
 /* A response that records the status and body in memory instead of sending them: for tests
  * and fuzzing of handlers without sockets. It has no loop (daas_http_resp_loop gives NULL),
  * so handlers that post or set timers cannot use it; streams are recorded as written. */

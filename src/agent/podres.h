@@ -1,0 +1,74 @@
+/*
+ * podres.h: what a pod's containers get from the cluster besides their image: environment
+ * variables from valueFrom/envFrom (ConfigMaps, Secrets, the downward API) and volumes
+ * (emptyDir, configMap, secret, hostPath), prepared on the host and mounted into the
+ * containers.
+ *
+ * Owns:   DATA/pods/<uid>/volumes/<volume name>/ (emptyDir: a directory; configMap: a
+ *         directory of files; secret: a tmpfs mounted there, 0700, holding the opened values,
+ *         never on disk), the fetching of the ConfigMaps and Secrets a pod names, and the
+ *         opening of sealed ones through Seal (seal/open.h) for this pod only.
+ * Invariants:
+ *   - plaintext of a sealed value lives only in memory and on the pod's tmpfs; it is never
+ *     logged, and the tmpfs is unmounted by daas_agent_podres_teardown;
+ *   - a missing ConfigMap/Secret or key that is not optional fails the preparation with a
+ *     message naming it ("configmap \"x\" not found", "couldn't find key k in Secret ns/x"),
+ *     as the kubelet's CreateContainerConfigError does; optional ones are skipped;
+ *   - hostPath volumes are refused unless the pod's owner annotation names an admin
+ *     (allow_host_path set by the caller from the API's answer);
+ *   - preparing twice is idempotent (adoption after an agent restart).
+ * Thread: one thread at a time per daas_agent_podres (the pod loop's).
+ */
+#ifndef DAAS_AGENT_PODRES_H
+#define DAAS_AGENT_PODRES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "agent/kubeclient.h"
+#include "agent/runtime.h"
+#include "common/err.h"
+#include "seal/open.h"
+
+typedef struct daas_agent_podres daas_agent_podres;
+
+typedef struct daas_agent_podres_opts {
+    daas_agent_kc *kc;         /* GETs ConfigMaps and Secrets (borrowed) */
+    daas_seal_opener *opener;  /* opens sealed ones; NULL: sealed values fail clearly */
+    const char *data_dir;      /* DATA */
+    const char *node_name, *host_ip;
+} daas_agent_podres_opts;
+
+DAAS_MUST_USE int daas_agent_podres_new(const daas_agent_podres_opts *o,
+                                        daas_agent_podres **out, daas_err *err);
+void daas_agent_podres_free(daas_agent_podres **r);
+
+/* Environment entries of container (borrowed, an element of pod.spec.containers) that need
+ * the cluster: envFrom (configMapRef/secretRef, with prefix), env[].valueFrom
+ * (configMapKeyRef, secretKeyRef, fieldRef: metadata.name, metadata.namespace, metadata.uid,
+ * metadata.labels['k'], metadata.annotations['k'], spec.nodeName, spec.serviceAccountName,
+ * status.hostIP, status.podIP; resourceFieldRef: limits/requests cpu and memory), and the
+ * literal env values, in Kubernetes order (envFrom first, then env; later wins). Appends
+ * "K=V" strings to *kv (NULL-terminated array of *n entries, daas_free each and the
+ * array). Errors: DAAS_ENOTFOUND / DAAS_EINVAL with the kubelet's message. */
+DAAS_MUST_USE int daas_agent_podres_env(daas_agent_podres *r, const json_t *pod,
+                                        const json_t *container, char ***kv, size_t *n,
+                                        daas_err *err);
+
+/* Prepares every volume of pod under DATA/pods/<uid>/volumes/ (fetching and opening
+ * ConfigMaps and Secrets), then the mounts of container (its volumeMounts: mountPath,
+ * readOnly, subPath) as daas_rt_mount entries *mounts of *n (their strings owned: free with
+ * daas_agent_podres_mounts_free). Secret and configMap volumes are read-only. */
+DAAS_MUST_USE int daas_agent_podres_volumes(daas_agent_podres *r, const json_t *pod,
+                                            bool allow_host_path, const json_t *container,
+                                            daas_rt_mount **mounts, size_t *n,
+                                            daas_err *err);
+
+void daas_agent_podres_mounts_free(daas_rt_mount *mounts, size_t n);
+
+/* Unmounts the pod's tmpfs volumes and removes DATA/pods/<uid>/volumes. Idempotent. */
+void daas_agent_podres_teardown(daas_agent_podres *r, const char *pod_uid);
+
+#endif
