@@ -7,6 +7,8 @@
  */
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
 #include <ifaddrs.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -17,6 +19,7 @@
 #include <unistd.h>
 
 #include "agent/node.h"
+#include "agent/serve.h"
 #include "common/alloc.h"
 #include "common/util.h"
 
@@ -82,6 +85,15 @@ static void first_ipv4(char *out, size_t n)
     freeifaddrs(ifs);
 }
 
+static uint64_t hugepages(const char *path)
+{
+    char line[32], *end = NULL;
+    first_line(path, line, sizeof line);
+    errno = 0;
+    unsigned long long v = strtoull(line, &end, 10);
+    return errno == 0 && end != line && *end == '\0' ? (uint64_t)v : 0;
+}
+
 /* A DNS-1123 subdomain from the host name: lowercase, other characters to '-'. */
 static bool node_name_of(const char *host, char *out, size_t n)
 {
@@ -122,8 +134,14 @@ int daas_agent_host_read(const char *node_name, const char *data_dir, daas_agent
     first_ipv4(h.address, sizeof h.address);
     if (h.cpus < 1 || h.memory == 0)
         return daas_fail(err, DAAS_EIO, "cannot read the host's CPUs or memory");
-    snprintf(h.owner, sizeof h.owner, "%s", out->owner); /* set by the caller beforehand */
+    h.hugepages_2m = hugepages("/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages");
+    h.hugepages_1g = hugepages("/sys/kernel/mm/hugepages/hugepages-1048576kB/nr_hugepages");
+    /* the caller's fields */
+    memcpy(h.owner, out->owner, sizeof h.owner);
+    memcpy(h.cert_sha256, out->cert_sha256, sizeof h.cert_sha256);
     h.stake = out->stake;
+    h.port = out->port;
+    h.nitro_enclaves = out->nitro_enclaves;
     *out = h;
     return DAAS_OK;
 }
@@ -138,20 +156,36 @@ static json_t *condition(const char *type, bool status, const char *reason, cons
 
 static json_t *resources(const daas_agent_host *h)
 {
-    char mem[32], storage[32], cpu[16], pods[16];
+    char mem[32], storage[32], cpu[16], pods[16], hp2[32], hp1[32];
     snprintf(mem, sizeof mem, "%lluKi", (unsigned long long)(h->memory / 1024));
     snprintf(storage, sizeof storage, "%lluKi", (unsigned long long)(h->storage / 1024));
     snprintf(cpu, sizeof cpu, "%ld", h->cpus);
     snprintf(pods, sizeof pods, "%d", DAAS_AGENT_MAX_PODS);
-    return json_pack("{s:s, s:s, s:s, s:s}", "cpu", cpu, "memory", mem, "pods", pods,
-                     "ephemeral-storage", storage);
+    snprintf(hp2, sizeof hp2, "%lluMi", (unsigned long long)h->hugepages_2m * 2);
+    snprintf(hp1, sizeof hp1, "%lluGi", (unsigned long long)h->hugepages_1g);
+    json_t *r = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "cpu", cpu, "memory", mem, "pods",
+                          pods, "ephemeral-storage", storage, "hugepages-2Mi", hp2,
+                          "hugepages-1Gi", hp1);
+    if (h->nitro_enclaves > 0)
+        json_object_set_new(r, DAAS_AGENT_NITRO_RESOURCE, json_sprintf("%d", h->nitro_enclaves));
+    return r;
+}
+
+/* The annotations the agent keeps on its Node. */
+static json_t *annotations(const daas_agent_host *h)
+{
+    char stake[32];
+    snprintf(stake, sizeof stake, "%llu", (unsigned long long)h->stake);
+    json_t *a = json_pack("{s:s}", "daas.io/stake", stake);
+    if (h->cert_sha256[0] != '\0')
+        json_object_set_new(a, DAAS_AGENT_CERT_ANNOTATION, json_string(h->cert_sha256));
+    return a;
 }
 
 json_t *daas_agent_node_json(const daas_agent_host *h, int64_t now_ms)
 {
-    char now[40], stake[32];
+    char now[40];
     daas_time_rfc3339(now_ms / 1000, now, sizeof now);
-    snprintf(stake, sizeof stake, "%llu", (unsigned long long)h->stake);
     json_t *conds = json_pack(
         "[o, o, o, o]",
         condition("MemoryPressure", false, "KubeletHasSufficientMemory",
@@ -168,14 +202,14 @@ json_t *daas_agent_node_json(const daas_agent_host *h, int64_t now_ms)
         "v1.32.4+daas" DAAS_VERSION, "kubeProxyVersion", "", "operatingSystem", "linux",
         "architecture", "amd64");
     return json_pack(
-        "{s:s, s:s, s:{s:s, s:{s:s, s:s, s:s}, s:{s:s}}, s:{s:o, s:o, s:o, s:o, s:o}}",
+        "{s:s, s:s, s:{s:s, s:{s:s, s:s, s:s}, s:o}, s:{s:o, s:o, s:o, s:o, s:o, s:{s:{s:i}}}}",
         "apiVersion", "v1", "kind", "Node", "metadata", "name", h->name, "labels",
         "kubernetes.io/hostname", h->name, "kubernetes.io/os", "linux", "kubernetes.io/arch",
-        "amd64", "annotations", "daas.io/stake", stake, "status", "capacity", resources(h),
+        "amd64", "annotations", annotations(h), "status", "capacity", resources(h),
         "allocatable", resources(h), "conditions", conds, "addresses",
         json_pack("[{s:s, s:s}, {s:s, s:s}]", "type", "InternalIP", "address", h->address,
                   "type", "Hostname", "address", h->hostname),
-        "nodeInfo", info);
+        "nodeInfo", info, "daemonEndpoints", "kubeletEndpoint", "Port", h->port);
 }
 
 int daas_agent_node_status(daas_agent_kc *c, const daas_agent_host *h, daas_err *err)
@@ -198,9 +232,14 @@ int daas_agent_node_register(daas_agent_kc *c, const daas_agent_host *h, daas_er
     json_t *node = daas_agent_node_json(h, daas_now_ms());
     int rc = daas_agent_kc_call(c, "POST", "/api/v1/nodes", node, NULL, NULL, err);
     json_decref(node);
-    if (rc == DAAS_EEXIST) {
+    if (rc == DAAS_EEXIST) { /* ours from an earlier run: fresh annotations */
         daas_err_clear(err);
-        rc = DAAS_OK;
+        char *path = daas_xasprintf("/api/v1/nodes/%s", h->name);
+        json_t *patch = json_pack("{s:{s:o}}", "metadata", "annotations", annotations(h));
+        rc = daas_agent_kc_call(c, "PATCH", path, patch, "application/merge-patch+json", NULL,
+                                err);
+        json_decref(patch);
+        daas_free(path);
     }
     return rc == DAAS_OK ? daas_agent_node_status(c, h, err) : rc;
 }

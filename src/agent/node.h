@@ -31,18 +31,28 @@ typedef struct daas_agent_host {
     uint64_t memory;      /* bytes (MemTotal) */
     uint64_t storage;     /* bytes of the data dir's file system */
     char kernel[128], os_image[128], machine_id[64], boot_id[64];
+    uint64_t hugepages_2m, hugepages_1g; /* pages configured on the host */
+    /* Set by the caller, kept by daas_agent_host_read: */
     char owner[67];       /* "0x…" the agent's Sui address */
     uint64_t stake;       /* MIST staked, when known (0: unknown) */
+    int port;             /* the agent's HTTPS endpoint (0: none) */
+    char cert_sha256[65]; /* its certificate's fingerprint ("": none) */
+    int nitro_enclaves;   /* aws.ec2.nitro/nitro_enclaves capacity (0: no device) */
 } daas_agent_host;
 
-/* Reads the host's facts (name: node_name, or the host name lowercased). */
+#define DAAS_AGENT_NITRO_RESOURCE "aws.ec2.nitro/nitro_enclaves"
+#define DAAS_AGENT_NITRO_DEFAULT 4
+
+/* Reads the host's facts (name: node_name, or the host name lowercased); the fields the
+ * caller sets (owner, stake, port, cert_sha256, nitro_enclaves) are kept. */
 DAAS_MUST_USE int daas_agent_host_read(const char *node_name, const char *data_dir,
                                        daas_agent_host *out, daas_err *err);
 
 /* The Node object (metadata and status) for h at now. New reference. */
 json_t *daas_agent_node_json(const daas_agent_host *h, int64_t now_ms);
 
-/* Creates the Node or, when it exists, takes it over; then writes its status. */
+/* Creates the Node or, when it exists, takes it over (its annotations: owner stake and the
+ * endpoint's certificate fingerprint); then writes its status. */
 DAAS_MUST_USE int daas_agent_node_register(daas_agent_kc *c, const daas_agent_host *h,
                                            daas_err *err);
 
