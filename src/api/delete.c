@@ -3,12 +3,19 @@
  *
  * Owns:   DeleteOptions (query and body), preconditions, finalizer-driven deletion
  *         (deletionTimestamp first, removal when the last finalizer goes), namespace
- *         termination, the propagation-policy finalizers (orphan, foregroundDeletion).
+ *         termination, the propagation-policy finalizers (orphan, foregroundDeletion),
+ *         graceful deletion of pods: a pod bound to a Node whose agent is alive (its Lease in
+ *         kube-node-lease renewed within its duration) and not finished is only marked
+ *         (deletionTimestamp = now + grace, deletionGracePeriodSeconds = grace); the agent
+ *         stops its containers and deletes it with gracePeriodSeconds 0. A pod on a Node with
+ *         no live agent, or a grace of 0 (--force), is removed at once.
  * Invariants: an object with finalizers is never removed by DELETE itself; a delete that
- *             fails changes nothing.
+ *             fails changes nothing; a second graceful delete may shorten the grace, never
+ *             lengthen it.
  * Spec:   specs/kube-api.md §5.4 (DELETE replies), §6.3.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "api/write_int.h"
@@ -22,10 +29,35 @@ typedef struct delopts {
     const char *pre_rv;
     json_t *body;         /* owns the strings above */
     char *qpolicy;
+    int64_t grace;        /* gracePeriodSeconds; -1 when not given */
 } delopts;
+
+static int parse_grace(daas_api__req *r, delopts *o, daas_err *err)
+{
+    const json_t *g = json_object_get(o->body, "gracePeriodSeconds");
+    char *q = daas_api__query(r, "gracePeriodSeconds");
+    int rc = DAAS_OK;
+    o->grace = -1;
+    if (q != NULL && q[0] != '\0') {
+        char *end = NULL;
+        long long v = strtoll(q, &end, 10);
+        if (end == q || *end != '\0')
+            rc = daas_fail(err, DAAS_EINVAL, "gracePeriodSeconds: Invalid value: \"%s\"", q);
+        o->grace = v;
+    } else if (json_is_integer(g)) {
+        o->grace = json_integer_value(g);
+    } else if (g != NULL && !json_is_null(g)) {
+        rc = daas_fail(err, DAAS_EINVAL, "gracePeriodSeconds: must be an integer");
+    }
+    if (o->grace < 0) /* Kubernetes treats a negative grace as "not given" */
+        o->grace = -1;
+    daas_free(q);
+    return rc;
+}
 
 static int parse_opts(daas_api__req *r, delopts *o, daas_err *err)
 {
+    o->grace = -1;
     if (r->http->body.len > 0) {
         int rc = daas_api__decode_body(r, &o->body, err);
         if (rc != DAAS_OK)
@@ -41,6 +73,9 @@ static int parse_opts(daas_api__req *r, delopts *o, daas_err *err)
                                                "use ?dryRun=All");
         }
     }
+    int grc = parse_grace(r, o, err);
+    if (grc != DAAS_OK)
+        return grc;
     o->qpolicy = daas_api__query(r, "propagationPolicy");
     if (o->qpolicy && o->qpolicy[0])
         o->policy = o->qpolicy;
@@ -99,6 +134,58 @@ static bool mark_deleting(const daas_kube_kind *k, json_t *obj)
     return changed;
 }
 
+/* True when the Lease of node in kube-node-lease was renewed within its duration. */
+static bool agent_alive(daas_api *api, const char *node)
+{
+    const daas_kube_kind *lk = daas_kube_kind_by_resource("coordination.k8s.io", "v1", "leases");
+    char *key = lk ? daas_api__key(lk, "kube-node-lease", node) : NULL;
+    daas_kv kv = {0};
+    json_t *lease = NULL;
+    daas_err e = {0};
+    bool alive = false;
+    if (key && daas_api__load(api, key, &kv, &lease, &e) == DAAS_OK) {
+        int64_t at = 0;
+        const char *rt = daas_kube_str(lease, "spec.renewTime");
+        json_int_t dur = json_integer_value(daas_kube_path(lease, "spec.leaseDurationSeconds"));
+        alive = rt && daas_time_parse(rt, &at) == DAAS_OK && dur > 0 &&
+                daas_now_ms() / 1000 - at <= dur;
+    }
+    json_decref(lease);
+    daas_kv_fini(&kv);
+    daas_free(key);
+    return alive;
+}
+
+/* The grace period a DELETE of obj gets: > 0 only for a pod that an alive agent runs. */
+static int64_t pod_grace(daas_api *api, const daas_kube_kind *k, const json_t *obj,
+                         const delopts *o)
+{
+    if (strcmp(k->resource, "pods") != 0 || k->group[0] != '\0')
+        return 0;
+    const char *node = daas_kube_str(obj, "spec.nodeName");
+    const char *phase = daas_kube_str(obj, "status.phase");
+    if (node == NULL || (phase && (strcmp(phase, "Succeeded") == 0 || strcmp(phase, "Failed") == 0)))
+        return 0;
+    const json_t *t = daas_kube_path(obj, "spec.terminationGracePeriodSeconds");
+    int64_t g = o && o->grace >= 0 ? o->grace : json_is_integer(t) ? json_integer_value(t) : 30;
+    return g > 0 && agent_alive(api, node) ? g : 0;
+}
+
+/* Marks pod for graceful deletion in grace seconds; true when that changed it (a new
+ * deletion, or a shorter grace than the one already running). */
+static bool mark_graceful(json_t *pod, int64_t grace)
+{
+    int64_t now = daas_now_ms() / 1000, at = 0;
+    const char *cur = daas_kube_str(pod, "metadata.deletionTimestamp");
+    if (cur && daas_time_parse(cur, &at) == DAAS_OK && at <= now + grace)
+        return false;
+    char ts[32];
+    daas_time_rfc3339(now + grace, ts, sizeof ts);
+    daas_kube_set_str(pod, "metadata.deletionTimestamp", ts);
+    daas_kube_set(pod, "metadata.deletionGracePeriodSeconds", json_integer(grace));
+    return true;
+}
+
 static bool must_wait(const daas_kube_kind *k, const json_t *obj)
 {
     if (json_array_size(daas_kube_path(obj, "metadata.finalizers")) > 0)
@@ -137,8 +224,9 @@ static int delete_once(daas_api *api, const daas_kube_kind *k, const char *key,
         changed = add_finalizer(obj, "orphan");
     else if (policy && strcmp(policy, "Foreground") == 0)
         changed = add_finalizer(obj, "foregroundDeletion");
-    if (must_wait(k, obj)) {
-        changed |= mark_deleting(k, obj);
+    int64_t grace = pod_grace(api, k, obj, o);
+    if (grace > 0 || must_wait(k, obj)) {
+        changed |= grace > 0 ? mark_graceful(obj, grace) : mark_deleting(k, obj);
         /* Deleting an object already marked changes nothing: writing it again would only
          * wake every watcher (and the namespace controller, which would delete it again). */
         if (!dry && changed) {
