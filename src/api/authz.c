@@ -243,11 +243,118 @@ static int node_pods(const daas_user *u, const daas_authz_attrs *a, const daas_a
             return DAAS_EDENIED;
         return owns(u, f->node_owner, f->self, node, err);
     }
-    *why = "role node may only read pods bound to its Nodes and update their status";
-    bool allowed = (a->sub == NULL && is(a->verb, "get")) ||
+    *why = "role node may only read and delete pods bound to its Nodes and update their status";
+    /* delete: the agent ends a graceful deletion (gracePeriodSeconds=0) once its containers
+     * have stopped, as the kubelet does. */
+    bool allowed = (a->sub == NULL && (is(a->verb, "get") || is(a->verb, "delete"))) ||
                    (is(a->sub, "status") &&
                     (is(a->verb, "get") || is(a->verb, "update") || is(a->verb, "patch")));
     return allowed ? pod_on_my_node(u, a, f, err) : DAAS_EDENIED;
+}
+
+/* ---- what pods reference (upstream's VisitPodSecretNames / VisitPodConfigmapNames) ---- */
+
+/* The object a node asks for, and what the search found. */
+typedef struct ref_search {
+    const daas_user *u;
+    const daas_authz_facts *f;
+    bool secret;      /* a Secret, else a ConfigMap */
+    const char *name; /* its name */
+    daas_err *err;    /* a fact's error */
+} ref_search;
+
+enum { REF_FOUND = 1 }; /* visit's "stop: allowed" */
+
+static bool named(const json_t *o, const char *key, const char *want)
+{
+    const char *v = json_string_value(json_object_get(o, key));
+    return v != NULL && strcmp(v, want) == 0;
+}
+
+static bool container_refs(const json_t *c, const ref_search *s)
+{
+    size_t i;
+    const json_t *e;
+    json_array_foreach(json_object_get(c, "envFrom"), i, e)
+        if (named(json_object_get(e, s->secret ? "secretRef" : "configMapRef"), "name", s->name))
+            return true;
+    json_array_foreach(json_object_get(c, "env"), i, e) {
+        const json_t *from = json_object_get(e, "valueFrom");
+        if (named(json_object_get(from, s->secret ? "secretKeyRef" : "configMapKeyRef"), "name",
+                  s->name))
+            return true;
+    }
+    return false;
+}
+
+static bool volume_refs(const json_t *v, const ref_search *s)
+{
+    size_t i;
+    const json_t *src;
+    if (s->secret ? named(json_object_get(v, "secret"), "secretName", s->name)
+                  : named(json_object_get(v, "configMap"), "name", s->name))
+        return true;
+    json_array_foreach(json_object_get(json_object_get(v, "projected"), "sources"), i, src)
+        if (named(json_object_get(src, s->secret ? "secret" : "configMap"), "name", s->name))
+            return true;
+    return false;
+}
+
+/* Whether pod's spec names the object of s anywhere a kubelet would read it. */
+static bool pod_refs(const json_t *pod, const ref_search *s)
+{
+    static const char *const lists[] = {"containers", "initContainers", "ephemeralContainers"};
+    const json_t *spec = json_object_get(pod, "spec");
+    size_t i;
+    const json_t *e;
+    for (size_t l = 0; l < sizeof lists / sizeof lists[0]; l++)
+        json_array_foreach(json_object_get(spec, lists[l]), i, e)
+            if (container_refs(e, s))
+                return true;
+    json_array_foreach(json_object_get(spec, "volumes"), i, e)
+        if (volume_refs(e, s))
+            return true;
+    if (s->secret)
+        json_array_foreach(json_object_get(spec, "imagePullSecrets"), i, e)
+            if (named(e, "name", s->name))
+                return true;
+    return false;
+}
+
+/* ns_pods visitor: REF_FOUND at the first pod that references the object and is bound to a
+ * Node the user owns. */
+static int visit_ref(void *ctx, const json_t *pod)
+{
+    const ref_search *s = ctx;
+    const char *node = json_string_value(json_object_get(json_object_get(pod, "spec"),
+                                                         "nodeName"));
+    if (node == NULL || node[0] == '\0' || !pod_refs(pod, s))
+        return DAAS_OK;
+    int rc = owns(s->u, s->f->node_owner, s->f->self, node, s->err);
+    if (rc == DAAS_EDENIED)
+        return DAAS_OK;
+    return rc == DAAS_OK ? REF_FOUND : rc;
+}
+
+/* get of a Secret or ConfigMap a pod bound to one of u's Nodes references. */
+static int node_refs(const daas_user *u, const daas_authz_attrs *a, const daas_authz_facts *f,
+                     bool secret, const char **why, daas_err *err)
+{
+    *why = secret ? "role node may get only Secrets that pods bound to its Nodes reference"
+                  : "role node may get only ConfigMaps that pods bound to its Nodes reference";
+    if (!is(a->verb, "get") || a->sub != NULL || a->ns == NULL || a->name == NULL ||
+        f == NULL || f->ns_pods == NULL)
+        return DAAS_EDENIED;
+    daas_err e = {0}, fe = {0}; /* the listing's error; a node owner fact's (prefixed) */
+    ref_search s = {u, f, secret, a->name, &fe};
+    int rc = f->ns_pods(f->self, a->ns, visit_ref, &s, &e);
+    if (rc == REF_FOUND)
+        return DAAS_OK;
+    if (rc == DAAS_OK || rc == DAAS_ENOTFOUND || rc == DAAS_EDENIED)
+        return DAAS_EDENIED;
+    if (fe.code != DAAS_OK)
+        return daas_fail(err, rc, "%s", fe.msg);
+    return daas_fail(err, rc, "authorization: %s", e.msg);
 }
 
 static int node_may(const daas_user *u, const daas_authz_attrs *a, const daas_authz_facts *f,
@@ -268,6 +375,8 @@ static int node_may(const daas_user *u, const daas_authz_attrs *a, const daas_au
             return DAAS_EDENIED;
         return owns(u, f->node_owner, f->self, a->name, err);
     }
+    if (core(a, "secrets") || core(a, "configmaps"))
+        return node_refs(u, a, f, core(a, "secrets"), why, err);
     *why = "role node may not do this";
     if ((core(a, "events") || (is(a->group, "events.k8s.io") && is(a->resource, "events"))) &&
         a->ns != NULL && a->name == NULL && is(a->verb, "create"))
@@ -451,9 +560,33 @@ static int store_pod_node(void *self, const char *ns, const char *pod, char *out
     return rc;
 }
 
+/* Every pod stored in ns, parsed, to visit. A pod that does not parse is skipped: it can
+ * only fail to grant. */
+static int store_ns_pods(void *self, const char *ns, int (*visit)(void *ctx, const json_t *pod),
+                         void *ctx, daas_err *err)
+{
+    const daas_kube_kind *k = daas_kube_kind_by_resource("", "v1", "pods");
+    daas_kv_list l = {0};
+    if (k == NULL || ns == NULL || ns[0] == '\0' || strchr(ns, '/') != NULL)
+        return DAAS_ENOTFOUND;
+    char *prefix = daas_api__prefix(k, ns);
+    int rc = daas_store_list(self, prefix, NULL, 0, &l, err);
+    for (size_t i = 0; rc == DAAS_OK && i < l.n; i++) {
+        const daas_blob *v = l.items[i].val;
+        json_t *pod = v ? json_loadb(v->data, v->len, 0, NULL) : NULL;
+        if (json_is_object(pod))
+            rc = visit(ctx, pod);
+        json_decref(pod);
+    }
+    daas_kv_list_fini(&l);
+    daas_free(prefix);
+    return rc;
+}
+
 void daas_authz_store_facts(daas_store *st, daas_authz_facts *out)
 {
-    *out = (daas_authz_facts){store_ns_owner, store_node_owner, store_pod_node, st};
+    *out = (daas_authz_facts){store_ns_owner, store_node_owner, store_pod_node, st,
+                              store_ns_pods};
 }
 
 /* ---- the API hooks ---- */

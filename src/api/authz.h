@@ -18,7 +18,11 @@
  *   - node: create Nodes (stamped with its address); get/list/watch nodes; update, patch,
  *     delete (and status) of Nodes it owns; the Lease in kube-node-lease named after a Node
  *     it owns; pods: list/watch only with fieldSelector spec.nodeName=<a Node it owns>, get
- *     and get/update/patch of the status of pods bound to such a Node; create events;
+ *     and get/update/patch of the status of pods bound to such a Node, and delete of such
+ *     pods (the agent finishes their graceful deletion); get (never list/watch) of a Secret
+ *     or ConfigMap that a pod bound to such a Node references (env valueFrom, envFrom,
+ *     volumes secret/configMap, projected sources, imagePullSecrets), as upstream's node
+ *     authorizer allows; create events;
  *   - none (no stake, slashed, or below every tier): nothing but discovery.
  * Invariants: a denial is DAAS_EDENIED with upstream's message shape:
  *   `configmaps is forbidden: User "sui:0x…" cannot create resource "configmaps" in API
@@ -63,6 +67,11 @@ typedef struct daas_authz_facts {
     int (*pod_node)(void *self, const char *ns, const char *pod, char *out, size_t n,
                     daas_err *err);
     void *self;
+    /* Calls visit(ctx, pod) for every pod stored in namespace ns (pod borrowed for the
+     * call) until visit returns something other than DAAS_OK, which is then returned;
+     * DAAS_OK after the last pod (none is fine). NULL: no pods are known (fail closed). */
+    int (*ns_pods)(void *self, const char *ns, int (*visit)(void *ctx, const json_t *pod),
+                   void *ctx, daas_err *err);
 } daas_authz_facts;
 
 /* The user's stake role (DAAS_PKG_ROLE_* from sui/pkg.h), or -1 when it has no daas:role:*

@@ -53,7 +53,7 @@ static int fake_ns_owner(void *self, const char *ns, char *out, size_t n, daas_e
 
 static int fake_node_owner(void *self, const char *node, char *out, size_t n, daas_err *err)
 {
-    (void)self, (void)err;
+    (void)self;
     fact_calls++;
     if (strcmp(node, "n-mine") == 0)
         return put(out, n, ME);
@@ -61,6 +61,8 @@ static int fake_node_owner(void *self, const char *node, char *out, size_t n, da
         return put(out, n, OTHER);
     if (strcmp(node, "n-plain") == 0)
         return put(out, n, "");
+    if (strcmp(node, "n-broken") == 0)
+        return daas_fail(err, DAAS_EIO, "node unreadable");
     return DAAS_ENOTFOUND;
 }
 
@@ -78,7 +80,46 @@ static int fake_pod_node(void *self, const char *ns, const char *pod, char *out,
     return DAAS_ENOTFOUND;
 }
 
-static const daas_authz_facts facts = {fake_ns_owner, fake_node_owner, fake_pod_node, NULL};
+/* Pods of namespace "x" and what they reference (a pod per binding case). */
+static const char *const x_pods[] = {
+    "{\"spec\":{\"nodeName\":\"n-mine\","
+    "\"containers\":[{\"env\":[{\"name\":\"A\",\"value\":\"1\"},"
+    "{\"name\":\"B\",\"valueFrom\":{\"secretKeyRef\":{\"name\":\"s-env\",\"key\":\"k\"}}},"
+    "{\"name\":\"C\",\"valueFrom\":{\"configMapKeyRef\":{\"name\":\"c-env\",\"key\":\"k\"}}}]}],"
+    "\"initContainers\":[{\"envFrom\":[{\"configMapRef\":{\"name\":\"c-from\"}},"
+    "{\"secretRef\":{\"name\":\"s-from\"}}]}],"
+    "\"volumes\":[{\"name\":\"v1\",\"secret\":{\"secretName\":\"s-vol\"}},"
+    "{\"name\":\"v2\",\"configMap\":{\"name\":\"c-vol\"}},"
+    "{\"name\":\"v3\",\"projected\":{\"sources\":[{\"secret\":{\"name\":\"s-proj\"}},"
+    "{\"configMap\":{\"name\":\"c-proj\"}}]}}],"
+    "\"imagePullSecrets\":[{\"name\":\"s-pull\"}]}}",
+    "{\"spec\":{\"nodeName\":\"n-theirs\",\"volumes\":[{\"secret\":{\"secretName\":\"s-theirs\"}}]}}",
+    "{\"spec\":{\"volumes\":[{\"secret\":{\"secretName\":\"s-unbound\"}}]}}",
+    "{\"spec\":{\"nodeName\":\"n-ghost\",\"volumes\":[{\"secret\":{\"secretName\":\"s-ghost\"}}]}}",
+    "{\"spec\":{\"nodeName\":\"n-broken\",\"volumes\":[{\"secret\":{\"secretName\":\"s-broken\"}}]}}",
+};
+
+static int fake_ns_pods(void *self, const char *ns, int (*visit)(void *ctx, const json_t *pod),
+                        void *ctx, daas_err *err)
+{
+    (void)self;
+    fact_calls++;
+    if (strcmp(ns, "broken") == 0)
+        return daas_fail(err, DAAS_EIO, "pods unreadable");
+    if (strcmp(ns, "x") != 0)
+        return DAAS_OK;
+    int rc = DAAS_OK;
+    for (size_t i = 0; rc == DAAS_OK && i < sizeof x_pods / sizeof x_pods[0]; i++) {
+        json_t *pod = json_loads(x_pods[i], 0, NULL);
+        assert_non_null(pod);
+        rc = visit(ctx, pod);
+        json_decref(pod);
+    }
+    return rc;
+}
+
+static const daas_authz_facts facts = {fake_ns_owner, fake_node_owner, fake_pod_node, NULL,
+                                       fake_ns_pods};
 
 static daas_user user_with(const char *group)
 {
@@ -204,7 +245,12 @@ static const row rows[] = {
     {NODE, "patch", CORE, "pods", true, "status", "x", "p-mine", NULL, A},
     {NODE, "patch", CORE, "pods", true, "status", "x", "p-theirs", NULL, D},
     {NODE, "update", CORE, "pods", true, NULL, "x", "p-mine", NULL, D},
-    {NODE, "delete", CORE, "pods", true, NULL, "x", "p-mine", NULL, D},
+    {NODE, "delete", CORE, "pods", true, NULL, "x", "p-mine", NULL, A},
+    {NODE, "delete", CORE, "pods", true, NULL, "x", "p-theirs", NULL, D},
+    {NODE, "delete", CORE, "pods", true, NULL, "x", "p-unbound", NULL, D},
+    {NODE, "delete", CORE, "pods", true, NULL, "x", "p-ghost", NULL, D},
+    {NODE, "deletecollection", CORE, "pods", true, NULL, "x", NULL, NULL, D},
+    {NODE, "delete", CORE, "pods", true, "status", "x", "p-mine", NULL, D},
     {NODE, "get", CORE, "pods", true, "log", "x", "p-mine", NULL, D},
     {NODE, "create", CORE, "pods", true, NULL, "x", NULL, NULL, D},
     /* node: events, and nothing else */
@@ -214,6 +260,31 @@ static const row rows[] = {
     {NODE, "get", CORE, "secrets", true, NULL, "x", "s", NULL, D},
     {NODE, "create", CORE, "namespaces", false, NULL, NULL, NULL, NULL, D},
     {NODE, "get", CORE, "configmaps", true, NULL, "x", "c", NULL, D},
+    /* node: Secrets and ConfigMaps that pods bound to its Nodes reference */
+    {NODE, "get", CORE, "secrets", true, NULL, "x", "s-env", NULL, A},
+    {NODE, "get", CORE, "secrets", true, NULL, "x", "s-from", NULL, A},
+    {NODE, "get", CORE, "secrets", true, NULL, "x", "s-vol", NULL, A},
+    {NODE, "get", CORE, "secrets", true, NULL, "x", "s-proj", NULL, A},
+    {NODE, "get", CORE, "secrets", true, NULL, "x", "s-pull", NULL, A},
+    {NODE, "get", CORE, "configmaps", true, NULL, "x", "c-env", NULL, A},
+    {NODE, "get", CORE, "configmaps", true, NULL, "x", "c-from", NULL, A},
+    {NODE, "get", CORE, "configmaps", true, NULL, "x", "c-vol", NULL, A},
+    {NODE, "get", CORE, "configmaps", true, NULL, "x", "c-proj", NULL, A},
+    {NODE, "get", CORE, "secrets", true, NULL, "x", "s-theirs", NULL, D},
+    {NODE, "get", CORE, "secrets", true, NULL, "x", "s-unbound", NULL, D},
+    {NODE, "get", CORE, "secrets", true, NULL, "x", "s-ghost", NULL, D},
+    {NODE, "get", CORE, "secrets", true, NULL, "x", "c-vol", NULL, D},     /* a ConfigMap's name */
+    {NODE, "get", CORE, "configmaps", true, NULL, "x", "s-env", NULL, D},  /* a Secret's name */
+    {NODE, "get", CORE, "configmaps", true, NULL, "x", "s-pull", NULL, D},
+    {NODE, "get", CORE, "secrets", true, NULL, "y", "s-env", NULL, D},     /* other namespace */
+    {NODE, "list", CORE, "secrets", true, NULL, "x", NULL, NULL, D},
+    {NODE, "watch", CORE, "secrets", true, NULL, "x", NULL, NULL, D},
+    {NODE, "list", CORE, "configmaps", true, NULL, NULL, NULL, NULL, D},
+    {NODE, "update", CORE, "secrets", true, NULL, "x", "s-env", NULL, D},
+    {NODE, "delete", CORE, "configmaps", true, NULL, "x", "c-vol", NULL, D},
+    {NODE, "create", CORE, "secrets", true, NULL, "x", NULL, NULL, D},
+    {NODE, "get", CORE, "secrets", true, "status", "x", "s-env", NULL, D},
+    {NODE, "get", "other.io", "secrets", true, NULL, "x", "s-env", NULL, D},
 };
 
 static void test_policy_table(void **state)
@@ -273,6 +344,20 @@ static void test_messages(void **state)
     assert_string_equal(msg, "nodes is forbidden: User \"sui:" ME "\" cannot list resource "
                                  "\"nodes\" in API group \"\" at the cluster scope: stake role "
                                  "none");
+    daas_user node = user_with("daas:role:node");
+    daas_authz_attrs d = {.verb = "get", .group = "", .resource = "secrets", .namespaced = true,
+                          .ns = "x", .name = "s-theirs"};
+    daas_err_clear(&err);
+    assert_int_equal(daas_authz_check(&node, &d, &facts, msg, sizeof msg, &err), DAAS_EDENIED);
+    assert_string_equal(msg, "secrets \"s-theirs\" is forbidden: User \"sui:" ME "\" cannot "
+                                 "get resource \"secrets\" in API group \"\" in the namespace "
+                                 "\"x\": role node may get only Secrets that pods bound to its "
+                                 "Nodes reference");
+    d.resource = "configmaps", d.verb = "list", d.name = NULL;
+    daas_err_clear(&err);
+    assert_int_equal(daas_authz_check(&node, &d, &facts, msg, sizeof msg, &err), DAAS_EDENIED);
+    assert_non_null(strstr(msg, ": role node may get only ConfigMaps that pods bound to its "
+                                "Nodes reference"));
     /* non-resource paths: discovery is open to every role, /metrics only to admin */
     const char *open[] = {"/api", "/api/v1", "/apis", "/apis/apps/v1", "/openapi/v3", "/version"};
     for (size_t i = 0; i < sizeof open / sizeof open[0]; i++) {
@@ -310,6 +395,23 @@ static void test_roles_and_errors(void **state)
     char msg[DAAS_AUTHZ_MSG_MAX] = "";
     assert_int_equal(daas_authz_check(&u, &b, &facts, msg, sizeof msg, &err), DAAS_EIO);
     assert_string_equal(err.msg, "authorization: disk on fire");
+    /* a node's reference search that cannot read pods or a node owner is an error too */
+    daas_user node = user_with("daas:role:node");
+    daas_authz_attrs s = {.verb = "get", .group = "", .resource = "secrets", .namespaced = true,
+                          .ns = "broken", .name = "s"};
+    daas_err_clear(&err);
+    assert_int_equal(daas_authz_check(&node, &s, &facts, msg, sizeof msg, &err), DAAS_EIO);
+    assert_string_equal(err.msg, "authorization: pods unreadable");
+    s.ns = "x", s.name = "s-broken";
+    daas_err_clear(&err);
+    assert_int_equal(daas_authz_check(&node, &s, &facts, msg, sizeof msg, &err), DAAS_EIO);
+    assert_string_equal(err.msg, "authorization: node unreadable");
+    /* without the pods fact nothing is granted */
+    daas_authz_facts nopods = facts;
+    nopods.ns_pods = NULL;
+    s.name = "s-env";
+    assert_int_equal(daas_authz_check(&node, &s, &facts, NULL, 0, NULL), DAAS_OK);
+    assert_int_equal(daas_authz_check(&node, &s, &nopods, NULL, 0, NULL), DAAS_EDENIED);
     /* a wallet user's request without a verb is denied */
     daas_authz_attrs c = {.verb = NULL, .group = "", .resource = "pods", .ns = "mine"};
     c.verb = NULL;
@@ -477,6 +579,30 @@ static void test_store_facts(void **state)
     assert_int_equal(daas_authz_check(&node, &a, &f, NULL, 0, NULL), DAAS_OK);
     a.name = "p2";
     assert_int_equal(daas_authz_check(&node, &a, &f, NULL, 0, NULL), DAAS_EDENIED);
+    a.verb = "delete", a.name = "p1";
+    assert_int_equal(daas_authz_check(&node, &a, &f, NULL, 0, NULL), DAAS_OK);
+    a.name = "p2";
+    assert_int_equal(daas_authz_check(&node, &a, &f, NULL, 0, NULL), DAAS_EDENIED);
+    /* Secrets: p1 (on n1, mine) names s1; p2 (unbound) names s2; pods elsewhere s3 */
+    store_put_json(st, "/registry/pods/mine/p3",
+                   "{\"spec\":{\"nodeName\":\"n1\",\"volumes\":[{\"name\":\"v\","
+                   "\"secret\":{\"secretName\":\"s1\"}}]}}");
+    store_put_json(st, "/registry/pods/mine/p4",
+                   "{\"spec\":{\"volumes\":[{\"secret\":{\"secretName\":\"s2\"}}]}}");
+    store_put_json(st, "/registry/pods/mine/p5", "not json"); /* skipped, never an allow */
+    store_put_json(st, "/registry/pods/minex/p6",
+                   "{\"spec\":{\"nodeName\":\"n1\",\"volumes\":[{\"secret\":{\"secretName\":\"s3\"}}]}}");
+    daas_authz_attrs sa = {.verb = "get", .group = "", .resource = "secrets",
+                           .namespaced = true, .ns = "mine", .name = "s1"};
+    assert_int_equal(daas_authz_check(&node, &sa, &f, NULL, 0, NULL), DAAS_OK);
+    sa.name = "s2";
+    assert_int_equal(daas_authz_check(&node, &sa, &f, NULL, 0, NULL), DAAS_EDENIED);
+    sa.name = "s3"; /* "mine/" is the prefix: minex's pods do not count */
+    assert_int_equal(daas_authz_check(&node, &sa, &f, NULL, 0, NULL), DAAS_EDENIED);
+    sa.ns = "minex";
+    assert_int_equal(daas_authz_check(&node, &sa, &f, NULL, 0, NULL), DAAS_OK);
+    sa.ns = "a/b";
+    assert_int_equal(daas_authz_check(&node, &sa, &f, NULL, 0, NULL), DAAS_EDENIED);
     daas_store_close(&st);
     char *cmd = daas_xasprintf("rm -rf '%s'", dir);
     assert_int_equal(system(cmd), 0);
