@@ -9,6 +9,10 @@
  *             container whose exit this process did not see reports exit 255, unknown.
  * Spec:   runc(8) 1.1: state, kill, exec; Kubernetes graceful termination (TERM, grace,
  *         KILL).
+ * Stop:   TERM goes to the init only (as containerd does); KILL to every process (runc kill
+ *         --all); then whatever is left in the container's cgroup (a container sharing the
+ *         host's pid namespace keeps its init's children) is killed and, when reparented to
+ *         this subreaper, reaped: a stopped container has no process left.
  */
 #include <errno.h>
 #include <jansson.h>
@@ -188,28 +192,128 @@ int daas_rt_kill(daas_rt *rt, const char *id, int sig, daas_err *err)
     return daas_rt__runc(rt, id, args, NULL, err);
 }
 
+/* Collects into pids (at most max) the processes of the container's cgroup, from every
+ * hierarchy that has one (cgroup v1: one per controller; v2: the unified one). */
+static size_t cgroup_pids(const daas_rt *rt, const char *id, int *pids, size_t max)
+{
+    static const char *const ctls[] = {"pids/", "memory/", "freezer/", "cpu/", "devices/",
+                                       "systemd/", "", NULL};
+    size_t n = 0;
+    for (size_t i = 0; ctls[i] != NULL; i++) {
+        char *p = daas_xasprintf("/sys/fs/cgroup/%s%s-%s/cgroup.procs", ctls[i],
+                                 rt->cgparent + 1, id);
+        FILE *f = fopen(p, "re");
+        daas_free(p);
+        if (f == NULL) {
+            continue;
+        }
+        char line[32];
+        while (n < max && fgets(line, sizeof line, f) != NULL) {
+            int pid = (int)strtol(line, NULL, 10);
+            bool seen = pid <= 1;
+            for (size_t k = 0; k < n && !seen; k++) {
+                seen = pids[k] == pid;
+            }
+            if (!seen) {
+                pids[n++] = pid;
+            }
+        }
+        fclose(f);
+    }
+    return n;
+}
+
+#define KILL_MAX_PIDS 4096
+
+/* SIGKILLs every process left in the container's cgroup (children of an init that is gone:
+ * a container sharing the host's pid namespace keeps them, and `runc delete --force` only
+ * signals them when it still sees the container running) and reaps those that were
+ * reparented to this subreaper, until the cgroup is empty or ms have passed. */
+static bool kill_rest(const daas_rt *rt, const char *id, int ms)
+{
+    int *pids = daas_xcalloc(KILL_MAX_PIDS, sizeof *pids);
+    int *dead = daas_xcalloc(KILL_MAX_PIDS, sizeof *dead);
+    size_t n_dead = 0;
+    int64_t deadline = daas_mono_ns() / 1000000 + ms;
+    bool empty = false;
+    for (;;) {
+        size_t n = cgroup_pids(rt, id, pids, KILL_MAX_PIDS);
+        for (size_t i = 0; i < n; i++) {
+            kill(pids[i], SIGKILL);
+            if (n_dead < KILL_MAX_PIDS) {
+                dead[n_dead++] = pids[i];
+            }
+        }
+        /* only pids that were in the container's cgroup are waited for */
+        for (size_t i = 0; i < n_dead; i++) {
+            if (dead[i] > 0 && waitpid(dead[i], NULL, WNOHANG) != 0) {
+                dead[i] = 0; /* reaped, or not our child */
+            }
+        }
+        empty = n == 0;
+        if (empty || daas_mono_ns() / 1000000 >= deadline) {
+            break;
+        }
+        sleep_ms(10);
+    }
+    /* the last ones killed may still be dying: reap them too (bounded) */
+    for (int round = 0; round < 50; round++) {
+        bool left = false;
+        for (size_t i = 0; i < n_dead; i++) {
+            if (dead[i] > 0 && waitpid(dead[i], NULL, WNOHANG) != 0) {
+                dead[i] = 0;
+            }
+            left |= dead[i] > 0;
+        }
+        if (!left) {
+            break;
+        }
+        sleep_ms(10);
+    }
+    daas_free(pids);
+    daas_free(dead);
+    return empty;
+}
+
+/* The init is gone: no process of the container may outlive it. */
+static int finish_stop(daas_rt *rt, const char *id, daas_rt_state *s, daas_err *err)
+{
+    if (!kill_rest(rt, id, rt->timeout_ms)) {
+        return daas_fail(err, DAAS_ETIMEOUT, "container %s: processes left %d ms after SIGKILL",
+                         id, rt->timeout_ms);
+    }
+    return daas_rt_state_get(rt, id, s, err);
+}
+
 int daas_rt_stop(daas_rt *rt, const char *id, int grace_ms, daas_rt_state *st, daas_err *err)
 {
     daas_rt_state tmp;
     daas_rt_state *s = st != NULL ? st : &tmp;
     int rc = daas_rt_state_get(rt, id, s, err);
-    if (rc != DAAS_OK || s->status == DAAS_RT_STOPPED) {
+    if (rc != DAAS_OK) {
         return rc;
+    }
+    if (s->status == DAAS_RT_STOPPED) {
+        return finish_stop(rt, id, s, err);
     }
     int pid = s->pid;
     daas_err ignored = {0};
     if (daas_rt_kill(rt, id, SIGTERM, &ignored) == DAAS_OK &&
         wait_gone(rt, id, pid, grace_ms > 0 ? grace_ms : 0)) {
-        return daas_rt_state_get(rt, id, s, err);
+        return finish_stop(rt, id, s, err);
     }
-    if (daas_rt_kill(rt, id, SIGKILL, &ignored) != DAAS_OK) {
-        /* it may have stopped in between: the wait below tells */
+    /* --all: every process of the container, not only its init */
+    char num[16];
+    snprintf(num, sizeof num, "%d", SIGKILL);
+    const char *args[] = {"kill", "--all", id, num, NULL};
+    if (daas_rt__runc(rt, id, args, NULL, &ignored) != DAAS_OK) {
+        kill(pid, SIGKILL); /* runc may refuse a container it sees stopped */
     }
     if (!wait_gone(rt, id, pid, rt->timeout_ms)) {
         return daas_fail(err, DAAS_ETIMEOUT, "container %s: still running %d ms after SIGKILL",
                          id, rt->timeout_ms);
     }
-    return daas_rt_state_get(rt, id, s, err);
+    return finish_stop(rt, id, s, err);
 }
 
 /* runc --root R --log-format json exec ID args...; owned by the caller (daas_free). */
