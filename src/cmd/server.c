@@ -42,6 +42,7 @@ typedef struct server_opts {
     const char *service_cidr;
     int workers;
     bool dev;
+    bool disable_agent;       /* --disable-agent: --dev without the host's agent */
     const char *chain;        /* --chain URL|FILE */
     const char *package;      /* --package 0x… */
     char cluster_id[DAAS_SUI_CLUSTER_ID_MAX + 1]; /* --cluster-id, else <data-dir>/cluster-id */
@@ -72,7 +73,9 @@ static void usage(FILE *f)
             "  --service-cidr CIDR      ClusterIP range (default 10.43.0.0/16)\n"
             "  --workers N              HTTP worker threads (default 8)\n"
             "  --dev                    development mode: a one-node cluster on this host, with\n"
-            "                           the development Sui chain and a staked dev wallet\n"
+            "                           the development Sui chain, a staked dev wallet and an\n"
+            "                           agent running this host's pods (needs root and runc)\n"
+            "  --disable-agent          --dev: do not run the host's agent\n"
             "  --chain URL|FILE         Sui GraphQL endpoint or chain file: wallet tokens are\n"
             "                           accepted and roles follow stake in the daas package\n"
             "  --package 0x...          the daas Move package on that chain\n"
@@ -109,6 +112,7 @@ static int parse_args(int argc, char **argv, server_opts *o)
         {"service-cidr", required_argument, 0, 'c'},
         {"workers", required_argument, 0, 'w'},
         {"dev", no_argument, 0, 'D'},
+        {"disable-agent", no_argument, 0, 'A'},
         {"chain", required_argument, 0, 'C'},
         {"package", required_argument, 0, 'K'},
         {"cluster-id", required_argument, 0, 'I'},
@@ -161,6 +165,9 @@ static int parse_args(int argc, char **argv, server_opts *o)
             break;
         case 'D':
             o->dev = true;
+            break;
+        case 'A':
+            o->disable_agent = true;
             break;
         case 'C':
             o->chain = optarg;
@@ -245,6 +252,10 @@ static int parse_args(int argc, char **argv, server_opts *o)
         fprintf(stderr, "daas server: --sui-key and --enclave-config need --enclave\n");
         return 2;
     }
+    if (o->disable_agent && !o->dev) {
+        fprintf(stderr, "daas server: --disable-agent goes with --dev\n");
+        return 2;
+    }
     if (o->dev && o->chain) {
         fprintf(stderr, "daas server: --dev runs its own chain; drop --chain\n");
         return 2;
@@ -276,6 +287,7 @@ typedef struct server {
     server_chain chain;
     server_seal seal;        /* what Secrets are sealed for; the --dev key servers */
     SSL_CTX *chain_tls;      /* --dev: the devnet's TLS context */
+    server_child agent;      /* --dev: the host's agent */
     daas_sui_key *vault_key; /* asks the key servers for the CA and TLS keys */
 } server;
 
@@ -284,6 +296,7 @@ static void server_stop(server *s)
     /* Order matters: no new requests; the controllers stop; the store drains the writes in
      * flight (their completions are posted to the stopped loops); freeing the HTTP server
      * runs those posts; only then does the API go. */
+    server_child_stop(&s->agent); /* first: it would only retry against a stopping server */
     if (s->http)
         daas_http_server_stop(s->http);
     daas_schedctl_stop(&s->sched);
@@ -493,6 +506,11 @@ static int server_start(server_opts *o, server *s, daas_err *err)
     rc = daas_http_server_new(&hc, &s->http, err);
     if (rc == DAAS_OK)
         rc = daas_http_server_start(s->http, err);
+    if (rc == DAAS_OK && o->dev && !o->disable_agent) {
+        snprintf(url, sizeof url, "https://127.0.0.1:%d", daas_http_server_port(s->http));
+        rc = server_dev_agent(&s->agent, &s->chain, o->data_dir, url, o->cluster_id,
+                              s->seal.on, err);
+    }
     return rc;
 }
 

@@ -41,8 +41,7 @@ int server_dev_key(const char *path, const char *alias, daas_sui_key **out, daas
     return rc;
 }
 
-/* Faucet and stake until the wallet holds the user role. */
-static int fund_and_stake(const server_chain *ch, const daas_sui_key *k, daas_err *err)
+int server_dev_fund(const server_chain *ch, const daas_sui_key *k, int role, daas_err *err)
 {
     uint8_t addr[DAAS_SUI_ADDRESS_LEN];
     daas_pkg_params params;
@@ -51,9 +50,9 @@ static int fund_and_stake(const server_chain *ch, const daas_sui_key *k, daas_er
     int rc = daas_pkg_get_params(ch->client, &ch->pkg, &params, err);
     if (rc == DAAS_OK)
         rc = daas_pkg_stake_of(ch->client, &ch->pkg, addr, &st, err);
-    if (rc != DAAS_OK || daas_pkg_role_of(&params, &st) >= DAAS_PKG_ROLE_USER)
+    if (rc != DAAS_OK || daas_pkg_role_of(&params, &st) >= role)
         return rc;
-    uint64_t need = params.thresholds[DAAS_PKG_ROLE_USER - 1];
+    uint64_t need = params.thresholds[role - 1];
     uint64_t add = st.amount >= need ? 1 : need - st.amount;
     daas_sui_coin coins[8];
     size_t n = 0;
@@ -61,7 +60,7 @@ static int fund_and_stake(const server_chain *ch, const daas_sui_key *k, daas_er
     rc = daas_devnet_faucet(ch->devnet, addr, coins, 8, &n, digest, err);
     daas_sui_exec_result r = {0};
     if (rc == DAAS_OK)
-        rc = daas_pkg_stake(ch->client, k, &ch->pkg, add, DAAS_PKG_ROLE_USER, &r, err);
+        rc = daas_pkg_stake(ch->client, k, &ch->pkg, add, role, &r, err);
     daas_sui_exec_result_fini(&r);
     return rc;
 }
@@ -79,7 +78,7 @@ int server_dev_wallet(const server_chain *ch, daas_pki *pki, const char *data_di
     daas_sui_key *k = NULL;
     int rc = server_dev_key(ks, WALLET_ALIAS, &k, err);
     if (rc == DAAS_OK)
-        rc = fund_and_stake(ch, k, err);
+        rc = server_dev_fund(ch, k, DAAS_PKG_ROLE_USER, err);
     if (rc == DAAS_OK) {
         const char *argv[] = {exe, "auth", "token", "--key", ks, "--cluster-id", cluster_id, NULL};
         rc = daas_pki_write_exec_kubeconfig(pki, kc, server_url, "daas-dev-wallet", argv, err);

@@ -80,6 +80,10 @@ DAAS_MUST_USE int server_dev_wallet(const server_chain *ch, daas_pki *pki, const
                                     const char *server_url, const char *cluster_id,
                                     daas_err *err);
 
+/* --dev: faucet and stake until k holds role (a DAAS_PKG_ROLE_*) (server_dev.c). */
+DAAS_MUST_USE int server_dev_fund(const server_chain *ch, const daas_sui_key *k, int role,
+                                  daas_err *err);
+
 /* A helper process of --dev, supervised (server_child.c). Zero-initialise. */
 typedef struct server_child {
     char **argv;             /* the daas binary, then the arguments (owned) */
@@ -98,6 +102,13 @@ DAAS_MUST_USE int server_child_start(server_child *c, const char *name,
 pid_t server_child_pid(server_child *c);
 /* SIGTERM, waits, frees. Safe on a zeroed child. */
 void server_child_stop(server_child *c);
+
+/* --dev: the host's own agent (server_agent.c), a supervised child with a node-staked key;
+ * --seal-config DATA/seal/seal.json when sealed. Nothing (one warning) when the host cannot
+ * run containers. */
+DAAS_MUST_USE int server_dev_agent(server_child *c, const server_chain *ch, const char *data_dir,
+                                   const char *server_url, const char *cluster_id, bool sealed,
+                                   daas_err *err);
 
 /* What Secrets are sealed for, and the --dev key servers (server_seal.c). */
 #define SERVER_SEAL_DEV_N 3 /* --dev key servers */

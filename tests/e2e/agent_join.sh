@@ -6,7 +6,7 @@
 # 10 s; a restarted agent takes its Node over instead of duplicating it; SIGTERM stops it.
 source "$(dirname "$0")/lib/common.sh"
 
-start_server --dev --devnet-epoch-ms 1000
+start_server --dev --disable-agent --devnet-epoch-ms 1000
 export DAAS_CHAIN=$DATA/devnet/chain.json DAAS_KEYSTORE=$T/wallets/sui.keystore
 sui() { timeout 60 "$DAAS_BIN" sui "$@"; }
 source "$(dirname "$0")/lib/agent.sh"

@@ -21,7 +21,7 @@ start_registry
 skopeo copy --quiet "oci:$T/oci:1" "docker://$REG/tools/busybox:1" --dest-tls-verify=false >/dev/null
 IMG=$REG/tools/busybox:1
 
-start_server --dev --devnet-epoch-ms 1000
+start_server --dev --disable-agent --devnet-epoch-ms 1000
 export DAAS_CHAIN=$DATA/devnet/chain.json DAAS_KEYSTORE=$T/wallets/sui.keystore
 "$DAAS_BIN" sui keygen --alias w1 >/dev/null
 timeout 60 "$DAAS_BIN" sui faucet --key w1 >/dev/null || fail "faucet"

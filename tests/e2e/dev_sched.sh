@@ -11,7 +11,7 @@
 # fails once one decision's signature bit is flipped; /metrics counts decisions.
 source "$(dirname "$0")/lib/common.sh"
 
-start_server --dev --devnet-epoch-ms 1000
+start_server --dev --disable-agent --devnet-epoch-ms 1000
 export DAAS_CHAIN=$DATA/devnet/chain.json
 
 wait_for() {

@@ -11,7 +11,7 @@
 # daas.io/sensitive is sealed too.
 source "$(dirname "$0")/lib/common.sh"
 
-start_server --dev --devnet-epoch-ms 1000
+start_server --dev --disable-agent --devnet-epoch-ms 1000
 CHAIN=$DATA/devnet/chain.json
 CFG=$DATA/seal/seal.json
 export DAAS_CHAIN=$CHAIN DAAS_SEAL_CONFIG=$CFG DAAS_KEYSTORE=$T/wallets/sui.keystore
@@ -137,7 +137,7 @@ for p in sys.argv[1:]:
 PY
 pass "the CA and TLS keys rest only sealed"
 stop_server || fail "stop"
-start_server --dev --devnet-epoch-ms 1000
+start_server --dev --disable-agent --devnet-epoch-ms 1000
 grep -q 'unsealed .*/tls/ca.key (in memory only)' "$T/server.log" || fail "the CA key was not unsealed"
 expect_out "after a restart (keys unsealed through the key servers) kubectl works" '^secret/db$' \
   k get secret db -o name

@@ -6,7 +6,7 @@
 # only its own); the --dev wallet kubeconfig works.
 source "$(dirname "$0")/lib/common.sh"
 
-start_server --dev --devnet-epoch-ms 1000
+start_server --dev --disable-agent --devnet-epoch-ms 1000
 CHAIN=$DATA/devnet/chain.json
 CID=$(cat "$DATA/cluster-id")
 export DAAS_KEYSTORE=$T/wallets/sui.keystore
@@ -132,7 +132,7 @@ kw() { KUBECONFIG="$DATA/kubeconfig-wallet.yaml" k "$@"; }
 expect_out "the dev wallet kubeconfig works" 'namespace/dev-ns created' kw create namespace dev-ns
 WALLET=$(kw auth whoami -o jsonpath='{.status.userInfo.username}')
 stop_server
-start_server --dev --devnet-epoch-ms 1000
+start_server --dev --disable-agent --devnet-epoch-ms 1000
 expect_out "after a restart the dev wallet is the same" "^$WALLET\$" \
   kw auth whoami -o jsonpath='{.status.userInfo.username}'
 expect_out "and still owns its namespace" 'configmap/again created' \
