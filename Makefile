@@ -28,8 +28,12 @@ build-fuzz: deps
 	  -DDAAS_FUZZ_SECONDS=$(FUZZ_SECONDS) >/dev/null
 	cmake --build $(BUILD_FUZZ) -j $(JOBS)
 
-# A one-node dev cluster in the foreground; Ctrl-C stops it.
+# A one-node dev cluster in the foreground; Ctrl-C stops it. The busybox image (Debian's
+# busybox-static) is imported into the host agent's store as busybox:dev.
 dev: build
+	@mkdir -p $(DATA_DIR)/agent
+	scripts/busybox-image.sh $(DATA_DIR)/busybox.tar dev
+	$(BUILD)/daas image import $(DATA_DIR)/busybox.tar --name busybox --store $(DATA_DIR)/agent/images
 	$(BUILD)/daas server --dev --data-dir $(DATA_DIR)
 
 test-normal: build
@@ -47,6 +51,7 @@ test: test-normal test-asan test-fuzz
 
 bench: build
 	$(BUILD)/bench_api
+	$(BUILD)/bench_agent
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
