@@ -27,6 +27,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "sched/trust.h"
+#include "seal/open.h"
 #include "sui/keyspec.h"
 
 #define MOD "agent"
@@ -34,7 +35,7 @@
 
 typedef struct agent_opts {
     const char *server, *key, *keystore, *cluster_id, *ca, *node_name, *data_dir;
-    const char *image_store, *chain, *package, *runc;
+    const char *image_store, *chain, *package, *runc, *seal_config;
     const char *insecure[MAX_MULTI + 1];
     daas_sched_trusted_key keys[MAX_MULTI];
     size_t n_insecure, n_keys;
@@ -62,7 +63,9 @@ static const char usage_text[] =
     "  --enclave-key HEX   trust this Ed25519 enclave key (any enclave id); repeatable\n"
     "  --insecure-registry HOST:PORT  pull from this loopback registry over http\n"
     "  --max-grace SECONDS cap of the pods' termination grace period (default: none)\n"
-    "  --runc PATH         runc (default /usr/sbin/runc)\n";
+    "  --runc PATH         runc (default /usr/sbin/runc)\n"
+    "  --seal-config FILE  the cluster's Seal configuration: the pods' sealed Secrets and\n"
+    "                      ConfigMaps are opened with the key servers (needs --chain)\n";
 
 /* Adds a --enclave-key value; false when it is not 64 hex digits. */
 static bool add_key(agent_opts *o, const char *hex)
@@ -93,6 +96,7 @@ static int parse_pod_flag(agent_opts *o, int c)
     case 'C': o->chain = optarg; return 0;
     case 'P': o->package = optarg; return 0;
     case 'r': o->runc = optarg; return 0;
+    case 'S': o->seal_config = optarg; return 0;
     case 'e': return add_key(o, optarg) ? 0 : 2;
     case 'R':
         if (o->n_insecure == MAX_MULTI)
@@ -114,7 +118,8 @@ static int parse(int argc, char **argv, agent_opts *o)
         {"image-store", required_argument, 0, 'i'}, {"chain", required_argument, 0, 'C'},
         {"package", required_argument, 0, 'P'},   {"runc", required_argument, 0, 'r'},
         {"enclave-key", required_argument, 0, 'e'}, {"insecure-registry", required_argument, 0, 'R'},
-        {"max-grace", required_argument, 0, 'g'}, {"help", no_argument, 0, 'h'},
+        {"max-grace", required_argument, 0, 'g'}, {"seal-config", required_argument, 0, 'S'},
+        {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
     int c;
     optind = 1;
@@ -143,6 +148,10 @@ static int parse(int argc, char **argv, agent_opts *o)
     }
     if (optind != argc || !o->server || !o->key || !o->cluster_id)
         return 2;
+    if (o->seal_config && !o->chain) {
+        fprintf(stderr, "daas agent: --seal-config needs --chain (the key servers' chain)\n");
+        return 2;
+    }
     return 0;
 }
 
@@ -173,6 +182,44 @@ static void heartbeat(daas_agent_kc *kc, const daas_agent_host *h, const sigset_
             DAAS_INFO(MOD, "heartbeat restored");
         was_ok = rc == DAAS_OK;
     } while (!wait_stop(set, DAAS_AGENT_LEASE_RENEW_MS));
+}
+
+/* The agent's connection to the chain (--chain) for its stake and for Seal. */
+typedef struct agent_chain {
+    daas_cmd_chain ch;
+    bool open;
+    daas_seal_config cfg;        /* --seal-config */
+    daas_seal_opener *opener;    /* opens the pods' sealed values; NULL without Seal */
+} agent_chain;
+
+/* Opens --chain (when given): reads the key's stake into h->stake, and with --seal-config
+ * makes the Seal opener. */
+static int chain_open(const agent_opts *o, const daas_sui_key *key, daas_agent_host *h,
+                      agent_chain *ac, daas_err *err)
+{
+    if (o->chain == NULL)
+        return DAAS_OK;
+    int rc = daas_cmd_chain_open(o->chain, o->package, true, &ac->ch, err);
+    ac->open = true;
+    uint8_t addr[DAAS_SUI_ADDRESS_LEN];
+    daas_pkg_stake_info st = {0};
+    daas_sui_key_address(key, addr);
+    if (rc == DAAS_OK && daas_pkg_stake_of(ac->ch.c, &ac->ch.pkg, addr, &st, err) == DAAS_OK)
+        h->stake = st.amount;
+    daas_err_clear(err); /* the stake annotation is informative: the server checks stake */
+    if (rc == DAAS_OK && o->seal_config != NULL)
+        rc = daas_seal_config_load(o->seal_config, &ac->cfg, err);
+    if (rc == DAAS_OK && o->seal_config != NULL)
+        rc = daas_seal_opener_new(key, ac->ch.c, &ac->ch.pkg, &ac->cfg, &ac->opener, err);
+    return rc;
+}
+
+static void chain_close(agent_chain *ac)
+{
+    daas_seal_opener_free(&ac->opener);
+    if (ac->open)
+        daas_cmd_chain_close(&ac->ch);
+    ac->open = false;
 }
 
 /* The pod thread's state. */
@@ -244,6 +291,7 @@ static void pods_close(pod_thread *t)
 static int run(const agent_opts *o, const sigset_t *set, daas_err *err)
 {
     pod_thread t = {.o = o};
+    agent_chain ac = {0};
     pthread_t tid;
     bool started = false;
     daas_sui_key *key = NULL;
@@ -259,6 +307,8 @@ static int run(const agent_opts *o, const sigset_t *set, daas_err *err)
         daas_sui_address_hex(addr, h.owner);
         rc = daas_agent_host_read(o->node_name, o->data_dir, &h, err);
     }
+    if (rc == DAAS_OK)
+        rc = chain_open(o, key, &h, &ac, err);
     daas_agent_kc_opts ko = {.server = o->server, .ca_file = o->ca, .key = key,
                              .cluster_id = o->cluster_id};
     if (rc == DAAS_OK)
@@ -286,6 +336,7 @@ static int run(const agent_opts *o, const sigset_t *set, daas_err *err)
         pthread_join(tid, NULL);
     }
     pods_close(&t);
+    chain_close(&ac);
     daas_agent_kc_free(&kc);
     daas_sui_key_free(&key);
     return rc;

@@ -21,7 +21,7 @@ expect_code "a key without node stake is refused" 1 'daas agent: POST /api/v1/no
   agent --key w1 --node-name w1
 sui stake --key w1 --role node --amount 100 >/dev/null || fail "stake"
 
-join_agent "$T/agent.log" --key w1 --node-name w1
+join_agent "$T/agent.log" --key w1 --node-name w1 --chain "$DATA/devnet/chain.json"
 grep -q "agent: node w1 joined" "$T/agent.log" || fail "the agent did not say it joined"
 pass "with node stake the agent joins"
 
@@ -29,7 +29,9 @@ expect_out "the Node is Ready" '^True$' k get node w1 -o 'jsonpath={.status.cond
 expect_out "capacity and allocatable from the host" "^$(nproc) [0-9]+Ki 110 $(nproc)\$" \
   k get node w1 -o 'jsonpath={.status.capacity.cpu} {.status.capacity.memory} {.status.capacity.pods} {.status.allocatable.cpu}'
 expect_out "the owner's address" "^$ADDR\$" k get node w1 -o 'jsonpath={.metadata.annotations.daas\.io/owner}'
-expect_out "the stake annotation" '^[0-9]+$' k get node w1 -o 'jsonpath={.metadata.annotations.daas\.io/stake}'
+expect_out "the stake annotation: the 100 SUI staked, read from the chain" '^100000000000$' k get node w1 -o 'jsonpath={.metadata.annotations.daas\.io/stake}'
+expect_out "hugepages in the capacity, no Nitro Enclaves resource without the device" '^[0-9]+Mi [0-9]+Gi $' \
+  k get node w1 -o 'jsonpath={.status.capacity.hugepages-2Mi} {.status.capacity.hugepages-1Gi} {.status.capacity.aws\.ec2\.nitro/nitro_enclaves}'
 expect_out "nodeInfo" '^linux amd64 v1\.32\.4\+daas' \
   k get node w1 -o 'jsonpath={.status.nodeInfo.operatingSystem} {.status.nodeInfo.architecture} {.status.nodeInfo.kubeletVersion}'
 expect_out "kubectl get nodes shows it Ready" '^w1 +Ready' k get nodes w1 --no-headers
