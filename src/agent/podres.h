@@ -6,8 +6,11 @@
  *
  * Owns:   DATA/pods/<uid>/volumes/<volume name>/ (emptyDir: a directory; configMap: a
  *         directory of files; secret: a tmpfs mounted there, 0700, holding the opened values,
- *         never on disk), the fetching of the ConfigMaps and Secrets a pod names, and the
- *         opening of sealed ones through Seal (seal/open.h) for this pod only.
+ *         never on disk; a configMap volume of a sealed (daas.io/sensitive) ConfigMap is a
+ *         tmpfs too), the fetching of the ConfigMaps and Secrets a pod names, and the
+ *         opening of sealed ones through Seal (seal/open.h) for this pod only; each object
+ *         is fetched and opened once per pod (one Seal ticket), kept in memory until
+ *         daas_agent_podres_teardown of that pod, and wiped when dropped.
  * Invariants:
  *   - plaintext of a sealed value lives only in memory and on the pod's tmpfs; it is never
  *     logged, and the tmpfs is unmounted by daas_agent_podres_teardown;
@@ -34,11 +37,22 @@
 
 typedef struct daas_agent_podres daas_agent_podres;
 
+/* Fetches one object (resource "secrets" or "configmaps") instead of kc: *out a new
+ * reference; DAAS_ENOTFOUND when it does not exist. */
+typedef int (*daas_agent_podres_fetch_fn)(void *ctx, const char *resource, const char *ns,
+                                          const char *name, json_t **out, daas_err *err);
+/* Opens a sealed object in place instead of opener (as daas_seal_open_kube). */
+typedef int (*daas_agent_podres_open_fn)(void *ctx, json_t *obj, daas_err *err);
+
 typedef struct daas_agent_podres_opts {
     daas_agent_kc *kc;         /* GETs ConfigMaps and Secrets (borrowed) */
     daas_seal_opener *opener;  /* opens sealed ones; NULL: sealed values fail clearly */
     const char *data_dir;      /* DATA */
     const char *node_name, *host_ip;
+    /* Seams for tests (NULL: kc and opener are used). ctx is passed to both. */
+    daas_agent_podres_fetch_fn fetch;
+    daas_agent_podres_open_fn open;
+    void *ctx;
 } daas_agent_podres_opts;
 
 DAAS_MUST_USE int daas_agent_podres_new(const daas_agent_podres_opts *o,
