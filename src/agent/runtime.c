@@ -3,7 +3,9 @@
  * delete, list, and the one helper every runc call goes through.
  *
  * Owns:   daas_rt (state dir paths, runc path, timeout, detected cgroups, warn-once flags);
- *         the bundle directories STATE/bundles/<id>/ and the log files STATE/logs/<id>.log.
+ *         the bundle directories STATE/bundles/<id>/ and the log files STATE/logs/<id>.log;
+ *         starting and reaping each container's log shim (crilog.h; its pid in the bundle's
+ *         shim.pid).
  * Does not own: runc's own state under STATE/runc (runc does); state/kill/stop/exec live in
  *         runtime_ops.c.
  * Invariants: a failed create is rolled back (runc delete --force, bundle removed); every
@@ -18,9 +20,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "agent/crilog.h"
 #include "agent/runtime_int.h"
 #include "common/log.h"
 
@@ -121,6 +127,7 @@ void daas_rt_free(daas_rt **rt)
     daas_free((*rt)->runc);
     daas_free((*rt)->runc_root);
     daas_free((*rt)->cgparent);
+    daas_free((*rt)->logshim);
     daas_free(*rt);
     *rt = NULL;
 }
@@ -133,6 +140,12 @@ daas_rt_cgroups daas_rt_cgroup_support(const daas_rt *rt)
 void daas_rt_set_timeout(daas_rt *rt, int timeout_ms)
 {
     rt->timeout_ms = timeout_ms > 0 ? timeout_ms : 30000;
+}
+
+void daas_rt_set_logshim(daas_rt *rt, const char *exe)
+{
+    daas_free(rt->logshim);
+    rt->logshim = exe != NULL ? daas_xstrdup(exe) : NULL;
 }
 
 char *daas_rt_log_path(const daas_rt *rt, const char *id)
@@ -323,25 +336,111 @@ out:
     return rc;
 }
 
-/* runc create with the container's stdio on its log file. */
+/* In the shim's child: stdio /dev/null, the pipes on 3 and 4, the log on 5, nothing else
+ * open, its own session, an empty signal mask. Async-signal-safe calls only (the agent is
+ * threaded). Never returns. */
+static void shim_child(int out_r, int err_r, int log_fd, char *const *argv)
+{
+    int hi[3] = {fcntl(out_r, F_DUPFD, 10), fcntl(err_r, F_DUPFD, 10), fcntl(log_fd, F_DUPFD, 10)};
+    int nul = open("/dev/null", O_RDWR);
+    if (hi[0] < 0 || hi[1] < 0 || hi[2] < 0 || nul < 0 || dup2(nul, 0) < 0 || dup2(nul, 1) < 0 ||
+        dup2(nul, 2) < 0 || dup2(hi[0], 3) < 0 || dup2(hi[1], 4) < 0 || dup2(hi[2], 5) < 0) {
+        _exit(127);
+    }
+    close_range(6, ~0U, 0);
+    setsid();
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    signal(SIGPIPE, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+    signal(SIGINT, SIG_DFL);
+    signal(SIGHUP, SIG_IGN); /* a session leader without a terminal: never sent, but sure */
+    if (argv != NULL) {
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    _exit(daas_crilog_shim(3, 4, 5) == 0 ? 0 : 1);
+}
+
+/* The shim's pipes: p[0..1] stdout (read, write), p[2..3] stderr. */
+static int start_shim(daas_rt *rt, const char *id, int p[4], daas_err *err)
+{
+    char *lpath = daas_rt_log_path(rt, id);
+    char *pidf = daas_rt__path(rt, "bundles", id, "shim.pid");
+    char *const argv[] = {rt->logshim, (char *)"logshim", NULL};
+    int rc = DAAS_OK, log_fd = open(lpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    if (log_fd < 0 || pipe2(p, O_CLOEXEC) != 0 || pipe2(p + 2, O_CLOEXEC) != 0) {
+        rc = daas_fail(err, DAAS_EIO, "container %s: log %s: %s", id, lpath, strerror(errno));
+        goto out;
+    }
+    pid_t pid = fork();
+    if (pid == 0) {
+        shim_child(p[0], p[2], log_fd, rt->logshim != NULL ? argv : NULL);
+    }
+    if (pid < 0) {
+        rc = daas_fail(err, DAAS_EIO, "container %s: log shim: %s", id, strerror(errno));
+        goto out;
+    }
+    char num[24];
+    int n = snprintf(num, sizeof num, "%d\n", (int)pid);
+    rc = daas_write_file_atomic(pidf, num, (size_t)n, 0600, err);
+out:
+    for (int i = 0; i < 4; i += 2) { /* the read ends are the shim's now */
+        if (p[i] >= 0) {
+            close(p[i]);
+            p[i] = -1;
+        }
+    }
+    if (log_fd >= 0) {
+        close(log_fd);
+    }
+    daas_free(lpath);
+    daas_free(pidf);
+    return rc;
+}
+
+/* Reaps the container's log shim (a child of this process unless an agent restarted in
+ * between) once it has exited, waiting up to ms. It exits when the container's last
+ * process closes the pipes. */
+static void reap_shim(daas_rt *rt, const char *id, int ms)
+{
+    char *pidf = daas_rt__path(rt, "bundles", id, "shim.pid");
+    FILE *f = fopen(pidf, "re");
+    long pid = 0;
+    if (f != NULL) {
+        if (fscanf(f, "%ld", &pid) != 1) {
+            pid = 0;
+        }
+        fclose(f);
+    }
+    daas_free(pidf);
+    for (int waited = 0; pid > 0 && waited <= ms; waited += 10) {
+        pid_t r = waitpid((pid_t)pid, NULL, WNOHANG);
+        if (r != 0 && !(r < 0 && errno == EINTR)) {
+            return; /* reaped, or not our child */
+        }
+        struct timespec ts = {0, 10 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+}
+
+/* runc create with the container's stdout and stderr on the shim's pipes. */
 static int runc_create(daas_rt *rt, const char *id, daas_err *err)
 {
     char *bdir = daas_rt__path(rt, "bundles", id, NULL);
     char *pidf = daas_rt__path(rt, "bundles", id, "pid");
     char *rlog = daas_rt__path(rt, "bundles", id, "runc.log");
-    char *lpath = daas_rt_log_path(rt, id);
     const char *argv[] = {rt->runc, "--root", rt->runc_root, "--log", rlog, "--log-format",
                           "json", "create", "--bundle", bdir, "--pid-file", pidf, id, NULL};
-    int rc = DAAS_OK;
-    int fd = open(lpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        rc = daas_fail(err, DAAS_EIO, "container %s: log %s: %s", id, lpath, strerror(errno));
+    int p[4] = {-1, -1, -1, -1};
+    int rc = start_shim(rt, id, p, err);
+    if (rc != DAAS_OK) {
         goto out;
     }
-    daas_rt__cmd c = {argv, fd, NULL, NULL, rt->timeout_ms, 0};
+    daas_rt__cmd c = {argv, p[1], NULL, NULL, rt->timeout_ms, 0};
     daas_err e = {0};
-    rc = daas_rt__run(&c, &e);
-    close(fd);
+    rc = daas_rt__run_split(&c, p[3], &e);
     if (rc != DAAS_OK) {
         rc = daas_fail(err, rc, "container %s: runc create: %s", id, e.msg);
     } else if (c.status != 0) {
@@ -352,10 +451,14 @@ static int runc_create(daas_rt *rt, const char *id, daas_err *err)
         daas_buf_fini(&m);
     }
 out:
+    for (int i = 1; i < 4; i += 2) {
+        if (p[i] >= 0) {
+            close(p[i]);
+        }
+    }
     daas_free(bdir);
     daas_free(pidf);
     daas_free(rlog);
-    daas_free(lpath);
     return rc;
 }
 
@@ -366,6 +469,7 @@ static void rollback(daas_rt *rt, const char *id)
         /* nothing was created, or it is gone already */
     }
     daas_rt__reap_gone(rt, id, 2000);
+    reap_shim(rt, id, 2000);
     char *bdir = daas_rt__path(rt, "bundles", id, NULL);
     remove_dir(bdir);
     daas_free(bdir);
@@ -404,6 +508,7 @@ int daas_rt_delete(daas_rt *rt, const char *id, bool keep_log, daas_err *err)
         return daas_fail(err, rc, "%s", e.msg);
     }
     daas_rt__reap_gone(rt, id, 5000);
+    reap_shim(rt, id, 2000);
     char *bdir = daas_rt__path(rt, "bundles", id, NULL);
     char *exitf = daas_rt__path(rt, "exit", id, NULL);
     remove_dir(bdir);

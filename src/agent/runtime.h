@@ -4,7 +4,7 @@
  * Owns:   a state directory STATE laid out as
  *           STATE/runc/            runc's --root (runc's own container state)
  *           STATE/bundles/<id>/    config.json, pid file, runc.log (runc's own log)
- *           STATE/logs/<id>.log    the container's stdout+stderr (appended)
+ *           STATE/logs/<id>.log    the container's stdout+stderr, CRI format (crilog.h)
  *           STATE/exit/<id>        the exit code, once the agent has reaped the container
  *         and the runc invocations on it (fork/exec through posix_spawn, no shell, each
  *         call bounded by a timeout).
@@ -99,7 +99,8 @@ void daas_rt_set_timeout(daas_rt *rt, int timeout_ms);
 DAAS_MUST_USE int daas_rt_config(const daas_rt *rt, const daas_rt_spec *spec, char **json_out,
                                  daas_err *err);
 
-/* Writes the bundle, then `runc create` (stdout and stderr to the log file) and `runc
+/* Writes the bundle, starts the log shim, then `runc create` (stdout and stderr to the
+ * shim's pipes) and `runc
  * start`. On failure nothing is left behind (the log file is kept) and err reads
  * "container ID: runc create: <runc's message>". DAAS_EEXIST when the id is in use. */
 DAAS_MUST_USE int daas_rt_create(daas_rt *rt, const daas_rt_spec *spec, daas_err *err);
@@ -134,5 +135,14 @@ DAAS_MUST_USE int daas_rt_exec(daas_rt *rt, const char *id, const char *const *a
 
 /* Path of the container's log file. Owned by the caller (daas_free). */
 char *daas_rt_log_path(const daas_rt *rt, const char *id);
+
+/* The log shim (crilog.h): daas_rt_create starts, before runc, a process that holds the
+ * container's stdout and stderr pipes and writes them to the log file in the CRI format;
+ * it is its own session (an agent restart or Ctrl-C never kills it, a full log disk never
+ * blocks the container) and exits when both pipes close; daas_rt_delete reaps it. By
+ * default it is a forked copy of this process; with exe set (the daas binary, e.g.
+ * "/proc/self/exe") it execs `exe logshim` (fds 3 stdout, 4 stderr, 5 the log) so it holds
+ * none of the agent's memory. Call before the first create. */
+void daas_rt_set_logshim(daas_rt *rt, const char *exe);
 
 #endif

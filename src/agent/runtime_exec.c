@@ -113,7 +113,7 @@ static bool reap(pid_t pid, int64_t deadline, int *status)
     }
 }
 
-static int spawn(daas_rt__cmd *c, const int outp[2], const int errp[2], pid_t *pid,
+static int spawn(daas_rt__cmd *c, int err_fd, const int outp[2], const int errp[2], pid_t *pid,
                  daas_err *err)
 {
     posix_spawn_file_actions_t fa;
@@ -121,7 +121,7 @@ static int spawn(daas_rt__cmd *c, const int outp[2], const int errp[2], pid_t *p
     posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
     if (c->stdio_fd >= 0) {
         posix_spawn_file_actions_adddup2(&fa, c->stdio_fd, 1);
-        posix_spawn_file_actions_adddup2(&fa, c->stdio_fd, 2);
+        posix_spawn_file_actions_adddup2(&fa, err_fd >= 0 ? err_fd : c->stdio_fd, 2);
     } else {
         posix_spawn_file_actions_adddup2(&fa, outp[1], 1);
         posix_spawn_file_actions_adddup2(&fa, errp[1], 2);
@@ -161,7 +161,7 @@ static void close_pair(int p[2])
     }
 }
 
-int daas_rt__run(daas_rt__cmd *c, daas_err *err)
+static int run(daas_rt__cmd *c, int err_fd, daas_err *err)
 {
     int outp[2] = {-1, -1}, errp[2] = {-1, -1};
     pid_t pid = -1;
@@ -172,7 +172,7 @@ int daas_rt__run(daas_rt__cmd *c, daas_err *err)
         rc = daas_fail(err, DAAS_EIO, "%s: pipe: %s", c->argv[0], strerror(errno));
         goto out;
     }
-    rc = spawn(c, outp, errp, &pid, err);
+    rc = spawn(c, err_fd, outp, errp, &pid, err);
     if (rc != DAAS_OK) {
         goto out;
     }
@@ -194,4 +194,14 @@ out:
     close_pair(outp);
     close_pair(errp);
     return rc;
+}
+
+int daas_rt__run(daas_rt__cmd *c, daas_err *err)
+{
+    return run(c, -1, err);
+}
+
+int daas_rt__run_split(daas_rt__cmd *c, int err_fd, daas_err *err)
+{
+    return run(c, err_fd, err);
 }

@@ -20,6 +20,8 @@ struct daas_rt {
     int timeout_ms;     /* per runc call */
     daas_rt_cgroups cg; /* detected at daas_rt_new */
     atomic_bool warned_memory, warned_cpu; /* the one warning about an unusable controller */
+    char *logshim;      /* NULL: the log shim is a forked copy of this process; else this
+                           binary is exec'd as `<logshim> logshim` (daas_rt_set_logshim) */
 };
 
 typedef struct daas_rt__cmd {
@@ -34,6 +36,8 @@ typedef struct daas_rt__cmd {
  * after killing it when it outlives timeout_ms; DAAS_EIO when it cannot start. A non-zero
  * exit is not an error here (see c->status). */
 DAAS_MUST_USE int daas_rt__run(daas_rt__cmd *c, daas_err *err);
+/* The same with stdout on c->stdio_fd and stderr on err_fd (both >= 0). */
+DAAS_MUST_USE int daas_rt__run_split(daas_rt__cmd *c, int err_fd, daas_err *err);
 /* True when id is a valid container id. */
 bool daas_rt__valid_id(const char *id);
 

@@ -23,6 +23,7 @@
 
 #include <cmocka.h>
 
+#include "agent/crilog.h"
 #include "agent/runtime.h"
 #include "common/alloc.h"
 #include "common/util.h"
@@ -166,7 +167,13 @@ static char *read_log(fx *f, const char *id)
     size_t n = fread(buf, 1, sizeof buf - 1, fp);
     fclose(fp);
     buf[n] = '\0';
-    return daas_xstrdup(buf);
+    /* the log is in the CRI format (crilog.h): its text, as kubectl logs shows it */
+    daas_crilog_opts o = {-1, 0, false, 0};
+    daas_buf out;
+    daas_buf_init(&out, 1 << 16);
+    assert_int_equal(daas_crilog_render(buf, n, &o, &out, NULL), DAAS_OK);
+    char *text = daas_buf_steal(&out, NULL);
+    return text != NULL ? text : daas_xstrdup("");
 }
 
 /* Polls the container's log until it equals want (at most 20 s). */
