@@ -38,8 +38,7 @@ bool daas_agent_podres__name_ok(const char *s, size_t max)
     return true;
 }
 
-int daas_agent_podres_new(const daas_agent_podres_opts *o, daas_agent_podres **out,
-                          daas_err *err)
+int daas_agent_podres_new(const daas_agent_podres_opts *o, daas_agent_podres **out, daas_err *err)
 {
     *out = NULL;
     if (o == NULL || o->data_dir == NULL || o->data_dir[0] != '/')
@@ -66,9 +65,8 @@ static void wipe_obj(json_t *obj)
     for (size_t f = 0; f < sizeof fields / sizeof fields[0]; f++) {
         const char *k;
         json_t *v;
-        json_object_foreach(json_object_get(obj, fields[f]), k, v)
-            if (json_is_string(v))
-                OPENSSL_cleanse((char *)json_string_value(v), json_string_length(v));
+        json_object_foreach(json_object_get(obj, fields[f]), k, v) if (json_is_string(v))
+            OPENSSL_cleanse((char *)json_string_value(v), json_string_length(v));
     }
 }
 
@@ -109,8 +107,8 @@ void daas_agent_podres_free(daas_agent_podres **rp)
 }
 
 /* GET of the object, through the seam or the API client. */
-static int fetch(daas_agent_podres *r, bool secret, const char *ns, const char *name,
-                 json_t **out, daas_err *err)
+static int fetch(daas_agent_podres *r, bool secret, const char *ns, const char *name, json_t **out,
+                 daas_err *err)
 {
     const char *res = secret ? "secrets" : "configmaps";
     if (r->fetch != NULL)
@@ -136,8 +134,7 @@ static int open_sealed(daas_agent_podres *r, bool secret, const char *ns, const 
                          "%s %s/%s is sealed and this agent has no Seal configuration "
                          "(--seal-config)",
                          kind, ns, name);
-    int rc = r->open != NULL ? r->open(r->ctx, obj, &e)
-                             : daas_seal_open_kube(r->opener, obj, &e);
+    int rc = r->open != NULL ? r->open(r->ctx, obj, &e) : daas_seal_open_kube(r->opener, obj, &e);
     if (rc != DAAS_OK)
         return daas_fail(err, rc, "%s %s/%s: cannot open it: %s", kind, ns, name, e.msg);
     return DAAS_OK;
@@ -180,8 +177,8 @@ int daas_agent_podres__get(daas_agent_podres *r, const char *uid, bool secret, c
         r->cap = r->cap ? 2 * r->cap : 8;
         r->objs = daas_xrealloc(r->objs, r->cap * sizeof *r->objs);
     }
-    r->objs[r->nobjs++] = (daas_agent_podres__obj){daas_xstrdup(uid), secret,
-                                                    daas_xstrdup(name), obj, was_sealed};
+    r->objs[r->nobjs++] =
+        (daas_agent_podres__obj){daas_xstrdup(uid), secret, daas_xstrdup(name), obj, was_sealed};
     *out = obj;
     if (sealed != NULL)
         *sealed = was_sealed;

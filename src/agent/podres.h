@@ -45,9 +45,9 @@ typedef int (*daas_agent_podres_fetch_fn)(void *ctx, const char *resource, const
 typedef int (*daas_agent_podres_open_fn)(void *ctx, json_t *obj, daas_err *err);
 
 typedef struct daas_agent_podres_opts {
-    daas_agent_kc *kc;         /* GETs ConfigMaps and Secrets (borrowed) */
-    daas_seal_opener *opener;  /* opens sealed ones; NULL: sealed values fail clearly */
-    const char *data_dir;      /* DATA */
+    daas_agent_kc *kc;        /* GETs ConfigMaps and Secrets (borrowed) */
+    daas_seal_opener *opener; /* opens sealed ones; NULL: sealed values fail clearly */
+    const char *data_dir;     /* DATA */
     const char *node_name, *host_ip;
     /* Seams for tests (NULL: kc and opener are used). ctx is passed to both. */
     daas_agent_podres_fetch_fn fetch;
@@ -55,8 +55,8 @@ typedef struct daas_agent_podres_opts {
     void *ctx;
 } daas_agent_podres_opts;
 
-DAAS_MUST_USE int daas_agent_podres_new(const daas_agent_podres_opts *o,
-                                        daas_agent_podres **out, daas_err *err);
+DAAS_MUST_USE int daas_agent_podres_new(const daas_agent_podres_opts *o, daas_agent_podres **out,
+                                        daas_err *err);
 void daas_agent_podres_free(daas_agent_podres **r);
 
 /* Environment entries of container (borrowed, an element of pod.spec.containers) that need
@@ -64,9 +64,14 @@ void daas_agent_podres_free(daas_agent_podres **r);
  * (configMapKeyRef, secretKeyRef, fieldRef: metadata.name, metadata.namespace, metadata.uid,
  * metadata.labels['k'], metadata.annotations['k'], spec.nodeName, spec.serviceAccountName,
  * status.hostIP, status.podIP; resourceFieldRef: limits/requests cpu and memory), and the
- * literal env values, in Kubernetes order (envFrom first, then env; later wins). Appends
- * "K=V" strings to *kv (NULL-terminated array of *n entries, daas_free each and the
- * array). Errors: DAAS_ENOTFOUND / DAAS_EINVAL with the kubelet's message. */
+ * literal env values (with Kubernetes' $(VAR) expansion over the variables set before them
+ * here), in Kubernetes order (envFrom first, then env; later wins). Appends "K=V" strings
+ * to *kv (NULL-terminated array of *n entries, daas_free each and the array; *kv may be
+ * NULL with *n 0), replacing an entry of the same name already there, so the caller may
+ * pass the image's environment in. envFrom keys that are no variable name (or hold a NUL)
+ * are skipped, as the kubelet does. On error *kv and *n are unchanged.
+ * Errors: DAAS_ENOTFOUND / DAAS_EINVAL with the kubelet's message, DAAS_EUNAVAIL (a sealed
+ * object and no opener), the opener's errors ("secret ns/x: cannot open it: ..."). */
 DAAS_MUST_USE int daas_agent_podres_env(daas_agent_podres *r, const json_t *pod,
                                         const json_t *container, char ***kv, size_t *n,
                                         daas_err *err);
@@ -74,11 +79,15 @@ DAAS_MUST_USE int daas_agent_podres_env(daas_agent_podres *r, const json_t *pod,
 /* Prepares every volume of pod under DATA/pods/<uid>/volumes/ (fetching and opening
  * ConfigMaps and Secrets), then the mounts of container (its volumeMounts: mountPath,
  * readOnly, subPath) as daas_rt_mount entries *mounts of *n (their strings owned: free with
- * daas_agent_podres_mounts_free). Secret and configMap volumes are read-only. */
+ * daas_agent_podres_mounts_free). Secret and configMap volumes are read-only; a missing
+ * optional object gives an empty volume; a missing subPath is created. On error *mounts is
+ * NULL and *n 0. Errors: DAAS_EDENIED (hostPath without allow_host_path), DAAS_ENOTFOUND
+ * (`secret "x" not found`, "... references non-existent secret key: k"), DAAS_EINVAL (bad
+ * names, paths, modes, unsupported volume types: only emptyDir, configMap, secret and
+ * hostPath are), DAAS_EIO (mount, mkdir, write). Needs root for the tmpfs mounts. */
 DAAS_MUST_USE int daas_agent_podres_volumes(daas_agent_podres *r, const json_t *pod,
                                             bool allow_host_path, const json_t *container,
-                                            daas_rt_mount **mounts, size_t *n,
-                                            daas_err *err);
+                                            daas_rt_mount **mounts, size_t *n, daas_err *err);
 
 void daas_agent_podres_mounts_free(daas_rt_mount *mounts, size_t n);
 

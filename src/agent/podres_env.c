@@ -95,8 +95,7 @@ static char *expand(const char *in, const envv *e)
         } else if (in[i + 1] == '(' && (close = strchr(in + i + 2, ')')) != NULL) {
             size_t len = (size_t)(close - (in + i + 2));
             v = envv_get(e, in + i + 2, len);
-            rc = v != NULL ? daas_buf_puts(&b, v)
-                           : daas_buf_append(&b, in + i, len + 3);
+            rc = v != NULL ? daas_buf_puts(&b, v) : daas_buf_append(&b, in + i, len + 3);
             i += len + 3;
         } else {
             rc = daas_buf_append(&b, in + i, 2);
@@ -129,13 +128,14 @@ static int env_from_one(daas_agent_podres *r, const json_t *pod, const json_t *s
     const char *name = json_string_value(json_object_get(ref, "name"));
     const char *prefix = json_string_value(json_object_get(src, "prefix"));
     const char *uid = json_string_value(json_object_get(json_object_get(pod, "metadata"), "uid"));
-    const char *ns = json_string_value(json_object_get(json_object_get(pod, "metadata"),
-                                                       "namespace"));
+    const char *ns =
+        json_string_value(json_object_get(json_object_get(pod, "metadata"), "namespace"));
     const json_t *obj = NULL;
     daas_err e = {0};
     if (name == NULL)
-        return daas_fail(err, DAAS_EINVAL, "envFrom: a configMapRef or secretRef with a name "
-                                           "is needed");
+        return daas_fail(err, DAAS_EINVAL,
+                         "envFrom: a configMapRef or secretRef with a name "
+                         "is needed");
     int rc = daas_agent_podres__get(r, uid, secret, ns, name, &obj, NULL, &e);
     if (rc == DAAS_ENOTFOUND && is_optional(ref))
         return DAAS_OK;
@@ -145,7 +145,8 @@ static int env_from_one(daas_agent_podres *r, const json_t *pod, const json_t *s
     for (size_t f = 0; rc == DAAS_OK && f < (secret ? 1u : 2u); f++) {
         const char *key;
         const json_t *v;
-        json_object_foreach(json_object_get(obj, fields[f]), key, v) {
+        json_object_foreach(json_object_get(obj, fields[f]), key, v)
+        {
             char *kv = daas_xasprintf("%s%s=", prefix ? prefix : "", key);
             size_t klen = strlen(kv) - 1;
             daas_buf b = {0};
@@ -157,8 +158,8 @@ static int env_from_one(daas_agent_podres *r, const json_t *pod, const json_t *s
             daas_agent_podres__buf_wipe(&b);
             daas_free(kv);
             if (rc != DAAS_OK)
-                return daas_fail(err, rc, "%s %s/%s: key %s", secret ? "Secret" : "ConfigMap",
-                                 ns, name, key);
+                return daas_fail(err, rc, "%s %s/%s: key %s", secret ? "Secret" : "ConfigMap", ns,
+                                 name, key);
         }
     }
     return rc;
@@ -195,8 +196,10 @@ static int key_ref(daas_agent_podres *r, const json_t *pod, const json_t *ref, b
     else if (rc != DAAS_OK)
         rc = daas_fail(err, rc, "%s %s/%s: %s", kind, ns, name, e.msg);
     else if (strlen(b.data) != b.len)
-        rc = daas_fail(err, DAAS_EINVAL, "key %s in %s %s/%s holds a NUL byte: not usable in "
-                                         "an environment variable", key, kind, ns, name);
+        rc = daas_fail(err, DAAS_EINVAL,
+                       "key %s in %s %s/%s holds a NUL byte: not usable in "
+                       "an environment variable",
+                       key, kind, ns, name);
     else
         *val = daas_buf_steal(&b, NULL);
     daas_agent_podres__buf_wipe(&b);
@@ -222,8 +225,8 @@ static const char *pod_ip(const daas_agent_podres *r, const json_t *pod)
     return ip != NULL && ip[0] != '\0' ? ip : r->host_ip;
 }
 
-static int field_ref(const daas_agent_podres *r, const json_t *pod, const json_t *ref,
-                     char **val, daas_err *err)
+static int field_ref(const daas_agent_podres *r, const json_t *pod, const json_t *ref, char **val,
+                     daas_err *err)
 {
     const char *p = json_string_value(json_object_get(ref, "fieldPath"));
     const json_t *meta = json_object_get(pod, "metadata"), *spec = json_object_get(pod, "spec");
@@ -261,7 +264,8 @@ static const json_t *find_container(const json_t *pod, const char *name)
     for (size_t l = 0; l < 2; l++) {
         size_t i;
         const json_t *c;
-        json_array_foreach(json_object_get(json_object_get(pod, "spec"), lists[l]), i, c) {
+        json_array_foreach(json_object_get(json_object_get(pod, "spec"), lists[l]), i, c)
+        {
             const char *cn = json_string_value(json_object_get(c, "name"));
             if (name != NULL && cn != NULL && strcmp(cn, name) == 0)
                 return c;
@@ -339,12 +343,14 @@ static int build(daas_agent_podres *r, const json_t *pod, const json_t *ctr, env
     size_t i;
     const json_t *e;
     int rc = DAAS_OK;
-    json_array_foreach(json_object_get(ctr, "envFrom"), i, e) {
+    json_array_foreach(json_object_get(ctr, "envFrom"), i, e)
+    {
         rc = env_from_one(r, pod, e, out, err);
         if (rc != DAAS_OK)
             return rc;
     }
-    json_array_foreach(json_object_get(ctr, "env"), i, e) {
+    json_array_foreach(json_object_get(ctr, "env"), i, e)
+    {
         const char *name = json_string_value(json_object_get(e, "name"));
         char *v = NULL;
         if (name == NULL || !env_name_ok(name, strlen(name)))

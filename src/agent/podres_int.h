@@ -19,21 +19,21 @@
 
 /* One fetched (and, when sealed, opened) Secret or ConfigMap of one pod. */
 typedef struct daas_agent_podres__obj {
-    char *uid;    /* the pod it was fetched for */
-    bool secret;  /* a Secret, else a ConfigMap */
-    char *name;   /* its name (in the pod's namespace) */
-    json_t *obj;  /* the object with plaintext values (owned reference) */
-    bool sealed;  /* it was sealed: its plaintext must stay off disk */
+    char *uid;   /* the pod it was fetched for */
+    bool secret; /* a Secret, else a ConfigMap */
+    char *name;  /* its name (in the pod's namespace) */
+    json_t *obj; /* the object with plaintext values (owned reference) */
+    bool sealed; /* it was sealed: its plaintext must stay off disk */
 } daas_agent_podres__obj;
 
 struct daas_agent_podres {
-    daas_agent_kc *kc;                /* borrowed */
-    daas_seal_opener *opener;         /* borrowed; may be NULL */
+    daas_agent_kc *kc;                    /* borrowed */
+    daas_seal_opener *opener;             /* borrowed; may be NULL */
     char *data_dir, *node_name, *host_ip; /* copies */
-    daas_agent_podres_fetch_fn fetch; /* test seams, or NULL */
+    daas_agent_podres_fetch_fn fetch;     /* test seams, or NULL */
     daas_agent_podres_open_fn open;
     void *ctx;
-    daas_agent_podres__obj *objs;     /* the cache: nobjs entries of cap */
+    daas_agent_podres__obj *objs; /* the cache: nobjs entries of cap */
     size_t nobjs, cap;
 };
 

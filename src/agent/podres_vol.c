@@ -141,8 +141,7 @@ static bool is_mount_point(const char *path)
 
 /* A tmpfs at path (size bytes, 0: the kernel's default) with mode and owner; an existing
  * one is kept. */
-static int ensure_tmpfs(const char *path, uint64_t size, mode_t mode, const owner *o,
-                        daas_err *err)
+static int ensure_tmpfs(const char *path, uint64_t size, mode_t mode, const owner *o, daas_err *err)
 {
     int rc = ensure_dir(path, 0700, err);
     if (rc != DAAS_OK || is_mount_point(path))
@@ -201,8 +200,8 @@ static uint64_t obj_bytes(const json_t *obj)
     for (size_t f = 0; f < 2; f++) {
         const char *k;
         const json_t *v;
-        json_object_foreach(json_object_get(obj, fields[f]), k, v)
-            n += json_string_length(v) + strlen(k) + 512;
+        json_object_foreach(json_object_get(obj, fields[f]), k, v) n +=
+            json_string_length(v) + strlen(k) + 512;
     }
     return n;
 }
@@ -218,8 +217,8 @@ typedef struct objvol {
     bool optional;
 } objvol;
 
-static int write_key(const objvol *ov, const char *dir, const char *key, const char *rel,
-                     int mode, const owner *o, daas_err *err)
+static int write_key(const objvol *ov, const char *dir, const char *key, const char *rel, int mode,
+                     const owner *o, daas_err *err)
 {
     daas_buf b = {0};
     daas_err e = {0};
@@ -227,9 +226,8 @@ static int write_key(const objvol *ov, const char *dir, const char *key, const c
     if (rc == DAAS_ENOTFOUND && ov->optional)
         rc = DAAS_OK;
     else if (rc == DAAS_ENOTFOUND)
-        rc = daas_fail(err, rc, "volume \"%s\": %s references non-existent %s key: %s",
-                       ov->vname, ov->secret ? "secret" : "configmap",
-                       ov->secret ? "secret" : "config", key);
+        rc = daas_fail(err, rc, "volume \"%s\": %s references non-existent %s key: %s", ov->vname,
+                       ov->secret ? "secret" : "configmap", ov->secret ? "secret" : "config", key);
     else if (rc != DAAS_OK)
         rc = daas_fail(err, rc, "volume \"%s\": %s", ov->vname, e.msg);
     else
@@ -243,12 +241,14 @@ static int write_items(const objvol *ov, const char *dir, const owner *o, daas_e
     size_t i;
     const json_t *it;
     int rc = DAAS_OK;
-    json_array_foreach(ov->items, i, it) {
+    json_array_foreach(ov->items, i, it)
+    {
         const char *key = json_string_value(json_object_get(it, "key"));
         const char *rel = json_string_value(json_object_get(it, "path"));
         int mode = file_mode(json_object_get(it, "mode"), ov->def_mode);
         if (!daas_agent_podres__name_ok(key, KEY_MAX) || !rel_path_ok(rel) || mode < 0)
-            return daas_fail(err, DAAS_EINVAL, "volume \"%s\": items[%zu]: a key, a relative "
+            return daas_fail(err, DAAS_EINVAL,
+                             "volume \"%s\": items[%zu]: a key, a relative "
                              "path without \"..\" and a mode in 0..0777 are needed",
                              ov->vname, i);
         rc = write_key(ov, dir, key, rel, mode, o, err);
@@ -265,10 +265,13 @@ static int write_all_keys(const objvol *ov, const char *dir, const owner *o, daa
     for (size_t f = 0; rc == DAAS_OK && f < (ov->secret ? 1u : 2u); f++) {
         const char *key;
         const json_t *v;
-        json_object_foreach(json_object_get(ov->obj, fields[f]), key, v) {
+        json_object_foreach(json_object_get(ov->obj, fields[f]), key, v)
+        {
             if (!daas_agent_podres__name_ok(key, KEY_MAX))
-                return daas_fail(err, DAAS_EINVAL, "volume \"%s\": key \"%.64s\" is no file "
-                                 "name", ov->vname, key);
+                return daas_fail(err, DAAS_EINVAL,
+                                 "volume \"%s\": key \"%.64s\" is no file "
+                                 "name",
+                                 ov->vname, key);
             rc = write_key(ov, dir, key, key, ov->def_mode, o, err);
             if (rc != DAAS_OK)
                 return rc;
@@ -277,25 +280,29 @@ static int write_all_keys(const objvol *ov, const char *dir, const owner *o, daa
     return rc;
 }
 
-static int prepare_objvol(daas_agent_podres *r, const json_t *pod, const json_t *v,
-                          const char *dir, bool secret, daas_err *err)
+static int prepare_objvol(daas_agent_podres *r, const json_t *pod, const json_t *v, const char *dir,
+                          bool secret, daas_err *err)
 {
     const json_t *meta = json_object_get(pod, "metadata");
     const json_t *src = json_object_get(v, secret ? "secret" : "configMap");
-    objvol ov = {json_string_value(json_object_get(v, "name")), secret,
+    objvol ov = {json_string_value(json_object_get(v, "name")),
+                 secret,
                  json_string_value(json_object_get(src, secret ? "secretName" : "name")),
-                 NULL, json_object_get(src, "items"),
+                 NULL,
+                 json_object_get(src, "items"),
                  file_mode(json_object_get(src, "defaultMode"), DEFAULT_FILE_MODE),
                  json_is_true(json_object_get(src, "optional"))};
     owner o = pod_owner(pod);
     bool sealed = false;
     daas_err e = {0};
     if (ov.oname == NULL || ov.def_mode < 0)
-        return daas_fail(err, DAAS_EINVAL, "volume \"%s\": a %s name and a defaultMode in "
-                         "0..0777 are needed", ov.vname, secret ? "secretName" : "configMap");
+        return daas_fail(err, DAAS_EINVAL,
+                         "volume \"%s\": a %s name and a defaultMode in "
+                         "0..0777 are needed",
+                         ov.vname, secret ? "secretName" : "configMap");
     int rc = daas_agent_podres__get(r, json_string_value(json_object_get(meta, "uid")), secret,
-                                    json_string_value(json_object_get(meta, "namespace")),
-                                    ov.oname, &ov.obj, &sealed, &e);
+                                    json_string_value(json_object_get(meta, "namespace")), ov.oname,
+                                    &ov.obj, &sealed, &e);
     if (rc == DAAS_ENOTFOUND && ov.optional)
         rc = DAAS_OK, ov.obj = NULL;
     else if (rc != DAAS_OK)
@@ -326,8 +333,10 @@ static int prepare_empty(const json_t *v, const char *dir, daas_err *err)
     if (medium == NULL || medium[0] == '\0')
         return ensure_dir(dir, 0777, err);
     if (strcmp(medium, "Memory") != 0)
-        return daas_fail(err, DAAS_EINVAL, "volume \"%s\": unsupported emptyDir medium "
-                         "\"%.32s\"", json_string_value(json_object_get(v, "name")), medium);
+        return daas_fail(err, DAAS_EINVAL,
+                         "volume \"%s\": unsupported emptyDir medium "
+                         "\"%.32s\"",
+                         json_string_value(json_object_get(v, "name")), medium);
     if (limit != NULL) {
         int rc = daas_sched_quantity("memory", limit, &size, err);
         if (rc != DAAS_OK)
@@ -346,11 +355,15 @@ static int prepare_host(const json_t *v, bool allowed, daas_err *err)
     const char *type = json_string_value(json_object_get(hp, "type"));
     struct stat st;
     if (!allowed)
-        return daas_fail(err, DAAS_EDENIED, "volume \"%s\": hostPath volumes are only for "
-                         "pods of an admin", vname);
+        return daas_fail(err, DAAS_EDENIED,
+                         "volume \"%s\": hostPath volumes are only for "
+                         "pods of an admin",
+                         vname);
     if (!abs_path_ok(path))
-        return daas_fail(err, DAAS_EINVAL, "volume \"%s\": hostPath.path must be absolute, "
-                         "without \"..\"", vname);
+        return daas_fail(err, DAAS_EINVAL,
+                         "volume \"%s\": hostPath.path must be absolute, "
+                         "without \"..\"",
+                         vname);
     if (type == NULL || type[0] == '\0')
         return DAAS_OK;
     if (strcmp(type, "DirectoryOrCreate") == 0 && access(path, F_OK) != 0) {
@@ -381,24 +394,28 @@ static int prepare_host(const json_t *v, bool allowed, daas_err *err)
     else if (strcmp(type, "BlockDevice") == 0 && ok)
         ok = S_ISBLK(st.st_mode);
     else if (ok)
-        return daas_fail(err, DAAS_EINVAL, "volume \"%s\": unknown hostPath type \"%.32s\"",
-                         vname, type);
+        return daas_fail(err, DAAS_EINVAL, "volume \"%s\": unknown hostPath type \"%.32s\"", vname,
+                         type);
     return ok ? DAAS_OK
-              : daas_fail(err, DAAS_EINVAL, "volume \"%s\": hostPath %s is not a %s", vname,
-                          path, type);
+              : daas_fail(err, DAAS_EINVAL, "volume \"%s\": hostPath %s is not a %s", vname, path,
+                          type);
 }
 
-static int prepare_one(daas_agent_podres *r, const json_t *pod, const json_t *v,
-                       const char *root, bool allow_host_path, daas_err *err)
+static int prepare_one(daas_agent_podres *r, const json_t *pod, const json_t *v, const char *root,
+                       bool allow_host_path, daas_err *err)
 {
     const char *name = json_string_value(json_object_get(v, "name"));
     int kind = vol_kind(v);
     if (!daas_agent_podres__name_ok(name, VOL_NAME_MAX))
-        return daas_fail(err, DAAS_EINVAL, "a volume needs a name (at most %d characters, no "
-                         "'/')", VOL_NAME_MAX);
+        return daas_fail(err, DAAS_EINVAL,
+                         "a volume needs a name (at most %d characters, no "
+                         "'/')",
+                         VOL_NAME_MAX);
     if (kind == V_UNSUPPORTED)
-        return daas_fail(err, DAAS_EINVAL, "volume \"%s\": unsupported volume type (daas "
-                         "supports emptyDir, configMap, secret and hostPath)", name);
+        return daas_fail(err, DAAS_EINVAL,
+                         "volume \"%s\": unsupported volume type (daas "
+                         "supports emptyDir, configMap, secret and hostPath)",
+                         name);
     if (kind == V_HOSTPATH)
         return prepare_host(v, allow_host_path, err);
     char *dir = daas_xasprintf("%s/%s", root, name);
@@ -414,7 +431,8 @@ static const json_t *find_volume(const json_t *pod, const char *name)
 {
     size_t i;
     const json_t *v;
-    json_array_foreach(json_object_get(json_object_get(pod, "spec"), "volumes"), i, v) {
+    json_array_foreach(json_object_get(json_object_get(pod, "spec"), "volumes"), i, v)
+    {
         const char *n = json_string_value(json_object_get(v, "name"));
         if (n != NULL && name != NULL && strcmp(n, name) == 0)
             return v;
@@ -445,8 +463,8 @@ static int sub_path(const char *base, const char *sub, char **out, daas_err *err
     return rc;
 }
 
-static int one_mount(const json_t *pod, const char *root,
-                     const json_t *vm, daas_rt_mount *m, daas_err *err)
+static int one_mount(const json_t *pod, const char *root, const json_t *vm, daas_rt_mount *m,
+                     daas_err *err)
 {
     const char *name = json_string_value(json_object_get(vm, "name"));
     const char *dest = json_string_value(json_object_get(vm, "mountPath"));
@@ -456,8 +474,10 @@ static int one_mount(const json_t *pod, const char *root,
         return daas_fail(err, DAAS_EINVAL, "cannot find volume \"%.64s\" to mount",
                          name ? name : "");
     if (!abs_path_ok(dest))
-        return daas_fail(err, DAAS_EINVAL, "volume \"%s\": mountPath must be absolute, without "
-                         "\"..\"", name);
+        return daas_fail(err, DAAS_EINVAL,
+                         "volume \"%s\": mountPath must be absolute, without "
+                         "\"..\"",
+                         name);
     const char *sx = json_string_value(json_object_get(vm, "subPathExpr"));
     if (sx != NULL && sx[0] != '\0')
         return daas_fail(err, DAAS_EINVAL, "volume \"%s\": subPathExpr is not supported", name);
@@ -469,15 +489,18 @@ static int one_mount(const json_t *pod, const char *root,
     int rc = DAAS_OK;
     if (sub != NULL && sub[0] != '\0') {
         rc = rel_path_ok(sub) ? sub_path(base, sub, &src, err)
-                              : daas_fail(err, DAAS_EINVAL, "volume \"%s\": subPath must be "
-                                          "relative, without \"..\"", name);
+                              : daas_fail(err, DAAS_EINVAL,
+                                          "volume \"%s\": subPath must be "
+                                          "relative, without \"..\"",
+                                          name);
         daas_free(base);
     } else {
         src = base;
     }
     if (rc != DAAS_OK)
         return rc;
-    *m = (daas_rt_mount){.source = src, .dest = daas_xstrdup(dest),
+    *m = (daas_rt_mount){.source = src,
+                         .dest = daas_xstrdup(dest),
                          .readonly = json_is_true(json_object_get(vm, "readOnly")) ||
                                      kind == V_SECRET || kind == V_CONFIGMAP};
     return DAAS_OK;
@@ -496,13 +519,15 @@ int daas_agent_podres_volumes(daas_agent_podres *r, const json_t *pod, bool allo
         return daas_fail(err, DAAS_EINVAL, "pod without a valid uid");
     char *root = vol_root(r, uid);
     int rc = daas_mkdir_p(root, err);
-    json_array_foreach(json_object_get(json_object_get(pod, "spec"), "volumes"), i, v) {
+    json_array_foreach(json_object_get(json_object_get(pod, "spec"), "volumes"), i, v)
+    {
         if (rc == DAAS_OK)
             rc = prepare_one(r, pod, v, root, allow_host_path, err);
     }
     daas_rt_mount *ms = daas_xcalloc(json_array_size(vms) + 1, sizeof *ms);
     size_t k = 0;
-    json_array_foreach(vms, i, v) {
+    json_array_foreach(vms, i, v)
+    {
         if (rc == DAAS_OK && (rc = one_mount(pod, root, v, &ms[k], err)) == DAAS_OK)
             k++;
     }
@@ -560,8 +585,7 @@ void daas_agent_podres_teardown(daas_agent_podres *r, const char *pod_uid)
     daas_agent_podres__forget(r, pod_uid);
     char *root = vol_root(r, pod_uid);
     unmount_all(root);
-    if (access(root, F_OK) == 0 &&
-        nftw(root, rm_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) != 0)
+    if (access(root, F_OK) == 0 && nftw(root, rm_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) != 0)
         DAAS_WARN("agent", "cannot remove %s: %s", root, strerror(errno));
     daas_free(root);
 }

@@ -64,17 +64,20 @@ static void test_env_sources_and_order(void **state)
         "\"envFrom\":[{\"configMapRef\":{\"name\":\"cfg\"}},"
         "{\"prefix\":\"S_\",\"secretRef\":{\"name\":\"sec\"}}],"
         "\"env\":[{\"name\":\"X\",\"value\":\"literal\"},"
-        "{\"name\":\"PW\",\"valueFrom\":{\"secretKeyRef\":{\"name\":\"sec\",\"key\":\"password\"}}},"
+        "{\"name\":\"PW\",\"valueFrom\":{\"secretKeyRef\":{\"name\":\"sec\",\"key\":\"password\"}}}"
+        ","
         "{\"name\":\"K\",\"valueFrom\":{\"configMapKeyRef\":{\"name\":\"cfg\",\"key\":\"k\"}}},"
         "{\"name\":\"E\",\"value\":\"$(K)-$(X) $$(K) $(NOPE) $(K $5 $\"},"
         "{\"name\":\"POD\",\"valueFrom\":{\"fieldRef\":{\"fieldPath\":\"metadata.name\"}}},"
         "{\"name\":\"NS\",\"valueFrom\":{\"fieldRef\":{\"fieldPath\":\"metadata.namespace\"}}},"
         "{\"name\":\"UID\",\"valueFrom\":{\"fieldRef\":{\"fieldPath\":\"metadata.uid\"}}},"
-        "{\"name\":\"APP\",\"valueFrom\":{\"fieldRef\":{\"fieldPath\":\"metadata.labels['app']\"}}},"
+        "{\"name\":\"APP\",\"valueFrom\":{\"fieldRef\":{\"fieldPath\":\"metadata.labels['app']\"}}}"
+        ","
         "{\"name\":\"NOTE\",\"valueFrom\":{\"fieldRef\":"
         "{\"fieldPath\":\"metadata.annotations['a.b/c']\"}}},"
         "{\"name\":\"NODE\",\"valueFrom\":{\"fieldRef\":{\"fieldPath\":\"spec.nodeName\"}}},"
-        "{\"name\":\"SA\",\"valueFrom\":{\"fieldRef\":{\"fieldPath\":\"spec.serviceAccountName\"}}},"
+        "{\"name\":\"SA\",\"valueFrom\":{\"fieldRef\":{\"fieldPath\":\"spec.serviceAccountName\"}}}"
+        ","
         "{\"name\":\"HIP\",\"valueFrom\":{\"fieldRef\":{\"fieldPath\":\"status.hostIP\"}}},"
         "{\"name\":\"PIP\",\"valueFrom\":{\"fieldRef\":{\"fieldPath\":\"status.podIP\"}}},"
         "{\"name\":\"MEM\",\"valueFrom\":{\"resourceFieldRef\":{\"resource\":\"limits.memory\","
@@ -82,7 +85,8 @@ static void test_env_sources_and_order(void **state)
         "{\"name\":\"CPU\",\"valueFrom\":{\"resourceFieldRef\":{\"resource\":\"limits.cpu\"}}},"
         "{\"name\":\"MCPU\",\"valueFrom\":{\"resourceFieldRef\":{\"containerName\":\"c\","
         "\"resource\":\"requests.cpu\",\"divisor\":\"1m\"}}},"
-        "{\"name\":\"RMEM\",\"valueFrom\":{\"resourceFieldRef\":{\"resource\":\"requests.memory\"}}}"
+        "{\"name\":\"RMEM\",\"valueFrom\":{\"resourceFieldRef\":{\"resource\":\"requests.memory\"}}"
+        "}"
         "]}]");
     char **kv;
     size_t n;
@@ -92,7 +96,7 @@ static void test_env_sources_and_order(void **state)
     hasnt_key(kv, n, "bin"); /* binaryData 00 01 02: a NUL cannot be carried, skipped */
     has(kv, n, "S_password=hunter2");
     has(kv, n, "S_X=sec-x");
-    has(kv, n, "X=literal"); /* env after envFrom: the literal replaces cfg's X */
+    has(kv, n, "X=literal");      /* env after envFrom: the literal replaces cfg's X */
     hasnt_key(kv, n, "bad=name"); /* not a variable name: skipped */
     hasnt_key(kv, n, "S_nul");    /* a NUL byte cannot be carried: skipped */
     has(kv, n, "PW=hunter2");
@@ -173,40 +177,49 @@ static void test_env_errors_and_optional(void **state)
     daas_agent_podres *r = new_res(true);
     env_fails(r, "\"envFrom\":[{\"configMapRef\":{\"name\":\"nope\"}}]", DAAS_ENOTFOUND,
               "configmap \"nope\" not found");
-    env_fails(r, "\"env\":[{\"name\":\"A\",\"value\":\"x\"},{\"name\":\"B\",\"valueFrom\":"
-                 "{\"secretKeyRef\":{\"name\":\"nope\",\"key\":\"k\"}}}]",
+    env_fails(r,
+              "\"env\":[{\"name\":\"A\",\"value\":\"x\"},{\"name\":\"B\",\"valueFrom\":"
+              "{\"secretKeyRef\":{\"name\":\"nope\",\"key\":\"k\"}}}]",
               DAAS_ENOTFOUND, "secret \"nope\" not found");
-    env_fails(r, "\"env\":[{\"name\":\"B\",\"valueFrom\":{\"secretKeyRef\":{\"name\":\"sec\","
-                 "\"key\":\"missing\"}}}]",
+    env_fails(r,
+              "\"env\":[{\"name\":\"B\",\"valueFrom\":{\"secretKeyRef\":{\"name\":\"sec\","
+              "\"key\":\"missing\"}}}]",
               DAAS_ENOTFOUND, "couldn't find key missing in Secret ns/sec");
-    env_fails(r, "\"env\":[{\"name\":\"B\",\"valueFrom\":{\"configMapKeyRef\":{\"name\":\"cfg\","
-                 "\"key\":\"missing\"}}}]",
+    env_fails(r,
+              "\"env\":[{\"name\":\"B\",\"valueFrom\":{\"configMapKeyRef\":{\"name\":\"cfg\","
+              "\"key\":\"missing\"}}}]",
               DAAS_ENOTFOUND, "couldn't find key missing in ConfigMap ns/cfg");
-    env_fails(r, "\"env\":[{\"name\":\"B\",\"valueFrom\":{\"configMapKeyRef\":{\"name\":"
-                 "\"broken\",\"key\":\"k\"}}}]",
+    env_fails(r,
+              "\"env\":[{\"name\":\"B\",\"valueFrom\":{\"configMapKeyRef\":{\"name\":"
+              "\"broken\",\"key\":\"k\"}}}]",
               DAAS_EINVAL, "value of key k is not a string");
-    env_fails(r, "\"env\":[{\"name\":\"B\",\"valueFrom\":{\"fieldRef\":{\"fieldPath\":"
-                 "\"metadata.labels\"}}}]",
+    env_fails(r,
+              "\"env\":[{\"name\":\"B\",\"valueFrom\":{\"fieldRef\":{\"fieldPath\":"
+              "\"metadata.labels\"}}}]",
               DAAS_EINVAL, "unsupported fieldRef fieldPath \"metadata.labels\"");
-    env_fails(r, "\"env\":[{\"name\":\"B\",\"valueFrom\":{\"resourceFieldRef\":{\"resource\":"
-                 "\"limits.gpu\"}}}]",
+    env_fails(r,
+              "\"env\":[{\"name\":\"B\",\"valueFrom\":{\"resourceFieldRef\":{\"resource\":"
+              "\"limits.gpu\"}}}]",
               DAAS_EINVAL, "unsupported resourceFieldRef resource");
-    env_fails(r, "\"env\":[{\"name\":\"B\",\"valueFrom\":{\"resourceFieldRef\":{\"resource\":"
-                 "\"limits.cpu\",\"containerName\":\"ghost\"}}}]",
+    env_fails(r,
+              "\"env\":[{\"name\":\"B\",\"valueFrom\":{\"resourceFieldRef\":{\"resource\":"
+              "\"limits.cpu\",\"containerName\":\"ghost\"}}}]",
               DAAS_EINVAL, "no container \"ghost\"");
-    env_fails(r, "\"env\":[{\"name\":\"B\",\"valueFrom\":{\"secretKeyRef\":{\"name\":\"../x\","
-                 "\"key\":\"k\"}}}]",
+    env_fails(r,
+              "\"env\":[{\"name\":\"B\",\"valueFrom\":{\"secretKeyRef\":{\"name\":\"../x\","
+              "\"key\":\"k\"}}}]",
               DAAS_EINVAL, "invalid secret name");
     env_fails(r, "\"env\":[{\"name\":\"B=C\",\"value\":\"x\"}]", DAAS_EINVAL, "invalid name");
     env_fails(r, "\"env\":[{\"name\":\"B\",\"valueFrom\":{}}]", DAAS_EINVAL,
               "unsupported valueFrom");
     /* optional objects and keys that are missing are skipped */
     json_t *pod = pod_with(
-        "u3", "[{\"name\":\"c\",\"envFrom\":[{\"secretRef\":{\"name\":\"nope\",\"optional\":true}}],"
-              "\"env\":[{\"name\":\"A\",\"valueFrom\":{\"configMapKeyRef\":{\"name\":\"nope\","
-              "\"key\":\"k\",\"optional\":true}}},"
-              "{\"name\":\"B\",\"valueFrom\":{\"secretKeyRef\":{\"name\":\"sec\","
-              "\"key\":\"missing\",\"optional\":true}}},{\"name\":\"C\",\"value\":\"c\"}]}]");
+        "u3",
+        "[{\"name\":\"c\",\"envFrom\":[{\"secretRef\":{\"name\":\"nope\",\"optional\":true}}],"
+        "\"env\":[{\"name\":\"A\",\"valueFrom\":{\"configMapKeyRef\":{\"name\":\"nope\","
+        "\"key\":\"k\",\"optional\":true}}},"
+        "{\"name\":\"B\",\"valueFrom\":{\"secretKeyRef\":{\"name\":\"sec\","
+        "\"key\":\"missing\",\"optional\":true}}},{\"name\":\"C\",\"value\":\"c\"}]}]");
     char **kv;
     size_t n;
     daas_err e = {0};
@@ -236,7 +249,7 @@ static void test_sealed_opened_once_per_pod(void **state)
     assert_int_equal(opens, 1); /* one Seal ticket for the pod */
     assert_int_equal(env_of(r, other, &kv, &n, &e), DAAS_OK);
     strv_free(kv, n);
-    assert_int_equal(opens, 2); /* another pod opens for itself */
+    assert_int_equal(opens, 2);          /* another pod opens for itself */
     daas_agent_podres_teardown(r, "u4"); /* forgets the pod's objects */
     assert_int_equal(env_of(r, pod, &kv, &n, &e), DAAS_OK);
     strv_free(kv, n);

@@ -37,7 +37,7 @@ static const char *const objects[][2] = {
 static int fetches, opens, open_fail;
 
 static inline int fake_fetch(void *ctx, const char *resource, const char *ns, const char *name,
-                      json_t **out, daas_err *err)
+                             json_t **out, daas_err *err)
 {
     (void)ctx;
     char want[128];
@@ -61,7 +61,8 @@ static inline int fake_open(void *ctx, json_t *obj, daas_err *err)
         return daas_fail(err, DAAS_EDENIED, "key servers refused: NoAccess");
     const char *k;
     json_t *v;
-    json_object_foreach(json_object_get(obj, "data"), k, v) {
+    json_object_foreach(json_object_get(obj, "data"), k, v)
+    {
         const char *s = json_string_value(v);
         assert_true(strncmp(s, "SEALED:", 7) == 0);
         json_object_set_new(json_object_get(obj, "data"), k, json_string(s + 7));
@@ -72,8 +73,10 @@ static inline int fake_open(void *ctx, json_t *obj, daas_err *err)
 
 static inline daas_agent_podres *new_res_at(bool with_open, const char *data_dir)
 {
-    daas_agent_podres_opts o = {.data_dir = data_dir, .node_name = "node-1",
-                                .host_ip = "10.0.0.7", .fetch = fake_fetch,
+    daas_agent_podres_opts o = {.data_dir = data_dir,
+                                .node_name = "node-1",
+                                .host_ip = "10.0.0.7",
+                                .fetch = fake_fetch,
                                 .open = with_open ? fake_open : NULL};
     daas_agent_podres *r = NULL;
     daas_err e = {0};
@@ -89,12 +92,11 @@ static inline daas_agent_podres *new_res(bool with_open)
 
 static inline json_t *pod_with(const char *uid, const char *containers)
 {
-    char *s = daas_xasprintf(
-        "{\"metadata\":{\"name\":\"web\",\"namespace\":\"ns\",\"uid\":\"%s\","
-        "\"labels\":{\"app\":\"shop\"},\"annotations\":{\"a.b/c\":\"note\"}},"
-        "\"spec\":{\"nodeName\":\"node-1\",\"serviceAccountName\":\"default\","
-        "\"containers\":%s},\"status\":{}}",
-        uid, containers);
+    char *s = daas_xasprintf("{\"metadata\":{\"name\":\"web\",\"namespace\":\"ns\",\"uid\":\"%s\","
+                             "\"labels\":{\"app\":\"shop\"},\"annotations\":{\"a.b/c\":\"note\"}},"
+                             "\"spec\":{\"nodeName\":\"node-1\",\"serviceAccountName\":\"default\","
+                             "\"containers\":%s},\"status\":{}}",
+                             uid, containers);
     json_t *p = json_loads(s, 0, NULL);
     daas_free(s);
     assert_non_null(p);

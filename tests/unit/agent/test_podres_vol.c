@@ -98,8 +98,7 @@ static mode_t mode_of(const char *path)
     return st.st_mode & 07777;
 }
 
-static void file_is(const char *dir, const char *rel, const char *want, size_t wlen,
-                    mode_t mode)
+static void file_is(const char *dir, const char *rel, const char *want, size_t wlen, mode_t mode)
 {
     char *p = daas_xasprintf("%s/%s", dir, rel);
     char buf[256];
@@ -128,20 +127,20 @@ static int mounts_at(const char *path)
     return n;
 }
 
-#define VOLS                                                                                  \
-    "[{\"name\":\"scratch\",\"emptyDir\":{}},"                                                \
-    "{\"name\":\"mem\",\"emptyDir\":{\"medium\":\"Memory\",\"sizeLimit\":\"8Mi\"}},"          \
-    "{\"name\":\"cfg\",\"configMap\":{\"name\":\"cfg\",\"defaultMode\":416,\"items\":"        \
-    "[{\"key\":\"k\",\"path\":\"sub/dir/k.txt\",\"mode\":384},{\"key\":\"X\",\"path\":\"x\"}]}}," \
-    "{\"name\":\"cfgall\",\"configMap\":{\"name\":\"cfg\",\"defaultMode\":416}},"             \
-    "{\"name\":\"sec\",\"secret\":{\"secretName\":\"sec\"}},"                                 \
-    "{\"name\":\"dsn\",\"configMap\":{\"name\":\"sealed-cm\"}},"                              \
+#define VOLS                                                                                       \
+    "[{\"name\":\"scratch\",\"emptyDir\":{}},"                                                     \
+    "{\"name\":\"mem\",\"emptyDir\":{\"medium\":\"Memory\",\"sizeLimit\":\"8Mi\"}},"               \
+    "{\"name\":\"cfg\",\"configMap\":{\"name\":\"cfg\",\"defaultMode\":416,\"items\":"             \
+    "[{\"key\":\"k\",\"path\":\"sub/dir/k.txt\",\"mode\":384},{\"key\":\"X\",\"path\":\"x\"}]}},"  \
+    "{\"name\":\"cfgall\",\"configMap\":{\"name\":\"cfg\",\"defaultMode\":416}},"                  \
+    "{\"name\":\"sec\",\"secret\":{\"secretName\":\"sec\"}},"                                      \
+    "{\"name\":\"dsn\",\"configMap\":{\"name\":\"sealed-cm\"}},"                                   \
     "{\"name\":\"opt\",\"secret\":{\"secretName\":\"nope\",\"optional\":true}}]"
 
-#define MOUNTS                                                                                \
-    "[{\"name\":\"scratch\",\"mountPath\":\"/scratch\"},"                                     \
-    "{\"name\":\"sec\",\"mountPath\":\"/etc/sec\"},"                                          \
-    "{\"name\":\"cfg\",\"mountPath\":\"/etc/k.txt\",\"subPath\":\"sub/dir/k.txt\"},"          \
+#define MOUNTS                                                                                     \
+    "[{\"name\":\"scratch\",\"mountPath\":\"/scratch\"},"                                          \
+    "{\"name\":\"sec\",\"mountPath\":\"/etc/sec\"},"                                               \
+    "{\"name\":\"cfg\",\"mountPath\":\"/etc/k.txt\",\"subPath\":\"sub/dir/k.txt\"},"               \
     "{\"name\":\"scratch\",\"mountPath\":\"/ro\",\"readOnly\":true,\"subPath\":\"a/b\"}]"
 
 static void test_volumes_on_disk_and_tmpfs(void **state)
@@ -229,8 +228,7 @@ static void vol_fails(daas_agent_podres *r, bool admin, const char *mounts, cons
     daas_err e = {0};
     int rc = daas_agent_podres_volumes(r, pod, admin, ctr0(pod), &m, &n, &e);
     if (rc != code || strstr(e.msg, msg) == NULL)
-        fail_msg("%s: rc %d (want %d), message \"%s\" (want \"%s\")", vols, rc, code, e.msg,
-                 msg);
+        fail_msg("%s: rc %d (want %d), message \"%s\" (want \"%s\")", vols, rc, code, e.msg, msg);
     assert_null(m);
     assert_int_equal(n, 0);
     json_decref(pod);
@@ -243,15 +241,17 @@ static void test_volume_errors(void **state)
         skip();
     daas_agent_podres *r = new_res_at(true, data_dir);
     const char *none = "[]";
-    vol_fails(r, false, none, "[{\"name\":\"h\",\"hostPath\":{\"path\":\"/etc\"}}]",
-              DAAS_EDENIED, "volume \"h\": hostPath volumes are only for pods of an admin");
+    vol_fails(r, false, none, "[{\"name\":\"h\",\"hostPath\":{\"path\":\"/etc\"}}]", DAAS_EDENIED,
+              "volume \"h\": hostPath volumes are only for pods of an admin");
     vol_fails(r, true, none, "[{\"name\":\"h\",\"hostPath\":{\"path\":\"/etc/../root\"}}]",
               DAAS_EINVAL, "hostPath.path must be absolute");
-    vol_fails(r, true, none, "[{\"name\":\"h\",\"hostPath\":{\"path\":\"/nonexistent-daas\","
-                             "\"type\":\"Directory\"}}]",
+    vol_fails(r, true, none,
+              "[{\"name\":\"h\",\"hostPath\":{\"path\":\"/nonexistent-daas\","
+              "\"type\":\"Directory\"}}]",
               DAAS_EINVAL, "hostPath /nonexistent-daas is not a Directory");
-    vol_fails(r, true, none, "[{\"name\":\"h\",\"hostPath\":{\"path\":\"/etc/hostname\","
-                             "\"type\":\"Directory\"}}]",
+    vol_fails(r, true, none,
+              "[{\"name\":\"h\",\"hostPath\":{\"path\":\"/etc/hostname\","
+              "\"type\":\"Directory\"}}]",
               DAAS_EINVAL, "is not a Directory");
     vol_fails(r, false, none, "[{\"name\":\"d\",\"downwardAPI\":{}}]", DAAS_EINVAL,
               "volume \"d\": unsupported volume type");
@@ -261,14 +261,17 @@ static void test_volume_errors(void **state)
               DAAS_EINVAL, "unsupported emptyDir medium");
     vol_fails(r, false, none, "[{\"name\":\"s\",\"secret\":{\"secretName\":\"nope\"}}]",
               DAAS_ENOTFOUND, "secret \"nope\" not found");
-    vol_fails(r, false, none, "[{\"name\":\"s\",\"secret\":{\"secretName\":\"sec\",\"items\":"
-                              "[{\"key\":\"missing\",\"path\":\"m\"}]}}]",
+    vol_fails(r, false, none,
+              "[{\"name\":\"s\",\"secret\":{\"secretName\":\"sec\",\"items\":"
+              "[{\"key\":\"missing\",\"path\":\"m\"}]}}]",
               DAAS_ENOTFOUND, "volume \"s\": secret references non-existent secret key: missing");
-    vol_fails(r, false, none, "[{\"name\":\"c\",\"configMap\":{\"name\":\"cfg\",\"items\":"
-                              "[{\"key\":\"k\",\"path\":\"../k\"}]}}]",
+    vol_fails(r, false, none,
+              "[{\"name\":\"c\",\"configMap\":{\"name\":\"cfg\",\"items\":"
+              "[{\"key\":\"k\",\"path\":\"../k\"}]}}]",
               DAAS_EINVAL, "volume \"c\": items[0]");
-    vol_fails(r, false, none, "[{\"name\":\"c\",\"configMap\":{\"name\":\"cfg\",\"items\":"
-                              "[{\"key\":\"k\",\"path\":\"k\",\"mode\":4095}]}}]",
+    vol_fails(r, false, none,
+              "[{\"name\":\"c\",\"configMap\":{\"name\":\"cfg\",\"items\":"
+              "[{\"key\":\"k\",\"path\":\"k\",\"mode\":4095}]}}]",
               DAAS_EINVAL, "a mode in 0..0777");
     vol_fails(r, false, "[{\"name\":\"ghost\",\"mountPath\":\"/g\"}]", "[]", DAAS_EINVAL,
               "cannot find volume \"ghost\" to mount");
@@ -282,14 +285,15 @@ static void test_volume_errors(void **state)
     char *e = vpath("v2", "e"), *link = daas_xasprintf("%s/out", e);
     assert_int_equal(symlink("/etc", link), 0);
     vol_fails(r, false, "[{\"name\":\"e\",\"mountPath\":\"/e\",\"subPath\":\"out\"}]",
-              "[{\"name\":\"e\",\"emptyDir\":{}}]", DAAS_EINVAL, "subPath \"out\" leaves its "
-                                                                "volume");
+              "[{\"name\":\"e\",\"emptyDir\":{}}]", DAAS_EINVAL,
+              "subPath \"out\" leaves its "
+              "volume");
     /* an admin's hostPath, created when asked */
     char *hp = daas_xasprintf("%s/host/dir", data_dir);
     char *vols = daas_xasprintf("[{\"name\":\"h\",\"hostPath\":{\"path\":\"%s\","
-                                "\"type\":\"DirectoryOrCreate\"}}]", hp);
-    json_t *pod = pod_vols("v3", "[{\"name\":\"h\",\"mountPath\":\"/h\",\"readOnly\":true}]",
-                           vols);
+                                "\"type\":\"DirectoryOrCreate\"}}]",
+                                hp);
+    json_t *pod = pod_vols("v3", "[{\"name\":\"h\",\"mountPath\":\"/h\",\"readOnly\":true}]", vols);
     daas_rt_mount *m = NULL;
     size_t n = 0;
     daas_err err = {0};
