@@ -14,6 +14,7 @@
 
 #include "api/api_int.h"
 #include "api/authn_sui.h"
+#include "api/podproxy.h"
 #include "common/log.h"
 #include "common/util.h"
 #include "kube/obj.h"
@@ -40,10 +41,13 @@ int daas_api_new(const daas_api_config *cfg, daas_api **out, daas_err *err)
     api->allow_anonymous = cfg->allow_anonymous;
     api->seal = cfg->seal;
     api->unsealed_ok = cfg->unsealed_secrets;
+    api->agent_tls = cfg->agent_tls;
+    daas_api__proxy_init(api);
     snprintf(api->server_address, sizeof api->server_address, "%s",
              cfg->server_address ? cfg->server_address : "127.0.0.1:6443");
     if (!parse_cidr(cfg->service_cidr ? cfg->service_cidr : "10.43.0.0/16", &api->svc_base,
                     &api->svc_mask)) {
+        daas_api__proxy_fini(api);
         daas_free(api);
         return daas_fail(err, DAAS_EINVAL, "bad service CIDR \"%s\" (want a.b.c.d/8..30)",
                          cfg->service_cidr);
@@ -72,8 +76,10 @@ void daas_api_set_scheduler(daas_api *api, const daas_schedctl *sc, const char *
 
 void daas_api_stop(daas_api *api)
 {
-    if (api)
+    if (api) {
         daas_api__nsctl_stop(api);
+        daas_api__proxy_stop(api);
+    }
 }
 
 void daas_api_free(daas_api **pa)
@@ -84,6 +90,7 @@ void daas_api_free(daas_api **pa)
     *pa = NULL;
     daas_api__nsctl_stop(api);
     daas_api__discovery_fini(api);
+    daas_api__proxy_fini(api);
     pthread_mutex_destroy(&api->nsctl_mu);
     pthread_cond_destroy(&api->nsctl_cv);
     daas_free(api);

@@ -33,6 +33,9 @@ typedef struct daas_api_config {
     const daas_seal_cluster *seal; /* borrowed: Secrets and sensitive ConfigMaps are sealed
                                       for it on write; NULL: they are refused (503) */
     bool unsealed_secrets;      /* without seal: store them in plaintext (tests that say so) */
+    SSL_CTX *agent_tls;         /* borrowed: the client TLS context for agents' endpoints
+                                   (daas_pki_client_ctx, CN DAAS_AGENT_SERVER_CN); it must
+                                   outlive the API. NULL: kubectl logs/exec answer 503 */
 } daas_api_config;
 
 DAAS_MUST_USE int daas_api_new(const daas_api_config *cfg, daas_api **out, daas_err *err);
@@ -44,7 +47,9 @@ void daas_api_handle(void *api, const daas_http_req *req, daas_http_resp *resp);
  * GET /daas/v1/decisions serves (both borrowed; they outlive the API). Call before serving. */
 typedef struct daas_schedctl daas_schedctl;
 void daas_api_set_scheduler(daas_api *api, const daas_schedctl *sc, const char *declog_path);
-/* Stops background work. Call before the store closes. */
+/* Stops background work. Call before the store closes, after the HTTP server stopped, and
+ * before it is freed: proxied logs/exec connections are closed by posts that freeing the
+ * HTTP server runs. */
 void daas_api_stop(daas_api *api);
 void daas_api_free(daas_api **api);
 

@@ -34,6 +34,8 @@ enum {
 };
 #define DAAS_API_NBUCKETS 12
 
+typedef struct daas_api__proxy_conn daas_api__proxy_conn;
+
 typedef struct daas_api_metrics {
     /* [kind index + 1][verb]; row 0 is non-resource requests. Relaxed atomics. */
     atomic_llong count[DAAS_API_MAX_KINDS + 1][DAAS_API_NVERBS];
@@ -64,6 +66,11 @@ struct daas_api {
     pthread_mutex_t nsctl_mu;   /* guards nsctl_stop, nsctl_kick */
     pthread_cond_t nsctl_cv;
     bool nsctl_stop, nsctl_kick;
+    SSL_CTX *agent_tls;         /* borrowed: the client identity towards agents (logs, exec);
+                                   NULL: those answer 503 */
+    pthread_mutex_t proxy_mu;   /* guards proxies, proxy_stopping */
+    daas_api__proxy_conn *proxies; /* open proxied connections (podproxy_conn.c) */
+    bool proxy_stopping;        /* daas_api_stop ran: no new proxied connections */
 };
 
 /* A parsed resource URL. Strings point into the request's path copy. */

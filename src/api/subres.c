@@ -3,12 +3,13 @@
  * create (Service ClusterIP allocation).
  *
  * Owns:   the autoscaling/v1 Scale view, the Binding semantics (a pod is bound once),
- *         namespace finalize, the log placeholder until agents exist.
+ *         namespace finalize; log and exec go to the pod's agent (podproxy.c).
  * Spec:   specs/kube-api.md §6.1.
  */
 #include <stdio.h>
 #include <string.h>
 
+#include "api/podproxy.h"
 #include "api/write_int.h"
 #include "common/util.h"
 #include "kube/obj.h"
@@ -112,33 +113,6 @@ static void binding(daas_api__req *r)
     json_decref(body);
 }
 
-static void log_placeholder(daas_api__req *r)
-{
-    daas_err e = {0};
-    char *key = daas_api__key(r->route.kind, r->route.ns, r->route.name);
-    daas_kv kv = {0};
-    json_t *pod = NULL;
-    int rc = daas_api__load(r->api, key, &kv, &pod, &e);
-    daas_free(key);
-    if (rc == DAAS_ENOTFOUND)
-        daas_api__fail_notfound(r, r->route.name, &e);
-    else if (rc == DAAS_OK) {
-        const char *node = daas_kube_str(pod, "spec.nodeName");
-        if (node && node[0])
-            daas_fail(&e, DAAS_EUNAVAIL,
-                      "logs of pod \"%s\" are not available: node \"%s\" has no daas agent "
-                      "serving logs",
-                      r->route.name, node);
-        else
-            daas_fail(&e, DAAS_EINVAL,
-                      "pod \"%s\" is not scheduled to a node yet, so it has no logs",
-                      r->route.name);
-    }
-    daas_api__respond_err(r, &e);
-    json_decref(pod);
-    daas_kv_fini(&kv);
-}
-
 static bool sub_allowed(const daas_kube_kind *k, const char *sub)
 {
     static const struct {
@@ -151,6 +125,12 @@ static bool sub_allowed(const daas_kube_kind *k, const char *sub)
         if (strcmp(sub, subs[i].name) == 0)
             return (k->subresources & subs[i].bit) != 0;
     return false;
+}
+
+/* pods/{name}/exec: not a stored view, so not in the kind table's subresources. */
+static bool is_pod_exec(const daas_kube_kind *k, const char *sub)
+{
+    return strcmp(sub, "exec") == 0 && k->group[0] == '\0' && strcmp(k->resource, "pods") == 0;
 }
 
 static void get_sub(daas_api__req *r)
@@ -176,6 +156,16 @@ void daas_api__subresource(daas_api__req *r)
 {
     const char *m = r->http->method, *sub = r->route.sub;
     daas_err e = {0};
+    if (is_pod_exec(r->route.kind, sub) && (strcmp(m, "GET") == 0 || strcmp(m, "POST") == 0)) {
+        daas_api__podproxy(r, true); /* GET: the WebSocket handshake; POST: SPDY */
+        return;
+    }
+    if (is_pod_exec(r->route.kind, sub)) {
+        daas_fail(&e, DAAS_EMETHOD, "the server does not allow this method on the requested "
+                                    "resource");
+        daas_api__respond_err(r, &e);
+        return;
+    }
     if (!sub_allowed(r->route.kind, sub)) {
         daas_fail(&e, DAAS_ENOTFOUND, "the server could not find the requested resource");
         daas_api__respond_err(r, &e);
@@ -184,7 +174,7 @@ void daas_api__subresource(daas_api__req *r)
     bool get = strcmp(m, "GET") == 0, put = strcmp(m, "PUT") == 0,
          patch = strcmp(m, "PATCH") == 0, post = strcmp(m, "POST") == 0;
     if (strcmp(sub, "log") == 0 && get) {
-        log_placeholder(r);
+        daas_api__podproxy(r, false);
     } else if (strcmp(sub, "binding") == 0 && post) {
         binding(r);
     } else if (get && strcmp(sub, "finalize") != 0 && strcmp(sub, "binding") != 0) {

@@ -18,6 +18,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "common/alloc.h"
 #include "common/err.h"
@@ -94,6 +95,18 @@ DAAS_MUST_USE int daas_pki_seal_keys(daas_pki *p, const daas_pki_vault *v, daas_
 /* A TLS server context (TLS 1.2+) from a certificate and key file (the dev chain's own). */
 DAAS_MUST_USE int daas_pki_file_ctx(const char *cert_path, const char *key_path, SSL_CTX **out,
                                     daas_err *err);
+
+/* A TLS client context (TLS 1.2+) whose identity is a fresh P-256 key and a client
+ * certificate for cn issued by the cluster CA, both held only in memory (never written).
+ * It does not verify the server's chain: pin the peer with daas_pki_peer_sha256_is after the
+ * handshake. New reference; SSL_CTX_free. Errors: DAAS_EINVAL (no cn, no CA key),
+ * DAAS_ECRYPTO. (pki_mem.c) */
+DAAS_MUST_USE int daas_pki_client_ctx(daas_pki *p, const char *cn, SSL_CTX **out,
+                                      daas_err *err);
+
+/* True when the peer of ssl presented a certificate whose DER SHA-256 is want (constant-time
+ * comparison). Thread: any, for an SSL the caller owns. (pki_mem.c) */
+bool daas_pki_peer_sha256_is(SSL *ssl, const uint8_t want[32]);
 
 /* Paths of the files it manages (owned by p). */
 const char *daas_pki_ca_path(const daas_pki *p);

@@ -44,11 +44,11 @@ typedef struct held {
 
 static struct {
     pthread_mutex_t mu;
-    held *list;            /* guarded by mu */
-    atomic_int hijacked;   /* successful hijacks */
-    atomic_int freed;      /* connections freed by the echo callbacks */
-    atomic_int base_ok;    /* daas_http_loop_base gave the bufferevent's base */
-    atomic_int late_rc;    /* result of a second hijack/respond attempt (must fail) */
+    held *list;          /* guarded by mu */
+    atomic_int hijacked; /* successful hijacks */
+    atomic_int freed;    /* connections freed by the echo callbacks */
+    atomic_int base_ok;  /* daas_http_loop_base gave the bufferevent's base */
+    atomic_int late_rc;  /* result of a second hijack/respond attempt (must fail) */
 } g = {.mu = PTHREAD_MUTEX_INITIALIZER};
 
 static void unhold(struct bufferevent *bev)
