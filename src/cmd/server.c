@@ -17,6 +17,7 @@
 
 #include <openssl/ssl.h>
 
+#include "agent/serve.h"
 #include "api/api.h"
 #include "api/authn.h"
 #include "api/http.h"
@@ -277,6 +278,7 @@ static void default_data_dir(server_opts *o)
 typedef struct server {
     daas_pki *pki;
     SSL_CTX *tls;
+    SSL_CTX *agent_tls;      /* the API server's client identity towards agents (in memory) */
     daas_store *store;
     daas_authn *authn;
     daas_api *api;
@@ -312,6 +314,8 @@ static void server_stop(server *s)
     daas_authn_free(&s->authn);
     if (s->tls)
         SSL_CTX_free(s->tls);
+    if (s->agent_tls)
+        SSL_CTX_free(s->agent_tls); /* after the API: proxied logs/exec are closed */
     if (s->chain_tls)
         SSL_CTX_free(s->chain_tls); /* after the devnet stopped */
     daas_pki_free(&s->pki);
@@ -430,6 +434,8 @@ static int start_auth(server_opts *o, server *s, const char *url, daas_err *err)
         rc = pki_keys(o, s, &po, sealed_ca, err);
     if (rc == DAAS_OK)
         rc = daas_pki_server_ctx(s->pki, &s->tls, err);
+    if (rc == DAAS_OK)
+        rc = daas_pki_client_ctx(s->pki, DAAS_AGENT_SERVER_CN, &s->agent_tls, err);
     if (rc == DAAS_OK && o->token_file)
         rc = daas_authn_add_token_file(s->authn, o->token_file, err);
     if (rc == DAAS_OK && o->dev)
@@ -492,7 +498,7 @@ static int server_start(server_opts *o, server *s, daas_err *err)
     daas_api_config ac = {.store = s->store, .authn = s->authn,
                           .allow_anonymous = o->anonymous, .server_address = addr,
                           .service_cidr = o->service_cidr,
-                          .unsealed_secrets = o->unsealed_secrets,
+                          .unsealed_secrets = o->unsealed_secrets, .agent_tls = s->agent_tls,
                           .seal = s->seal.on ? &s->seal.cfg.cluster : NULL};
     rc = daas_api_new(&ac, &s->api, err);
     if (rc == DAAS_OK)
