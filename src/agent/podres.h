@@ -91,6 +91,21 @@ DAAS_MUST_USE int daas_agent_podres_volumes(daas_agent_podres *r, const json_t *
 
 void daas_agent_podres_mounts_free(daas_rt_mount *mounts, size_t n);
 
+/* Registry credentials for pulling image (a reference as the pod names it) from the pod's
+ * imagePullSecrets, in their order: the first kubernetes.io/dockerconfigjson or
+ * kubernetes.io/dockercfg Secret with an entry for the image's registry (keys as Docker
+ * writes them: "host[:port]", "https://host/v2/", "host/path" prefixes, "*.domain", Docker
+ * Hub's aliases; username/password, else auth = base64("user:password")). *user and
+ * *password are owned (daas_agent_podres_creds_free wipes them), both NULL when nothing
+ * matches (pull anonymously). A pull Secret that does not exist is skipped with a warning,
+ * as the kubelet does. Errors: DAAS_EINVAL (bad image reference), the opener's ("secret
+ * ns/x: cannot open it: ..."). */
+DAAS_MUST_USE int daas_agent_podres_pull_creds(daas_agent_podres *r, const json_t *pod,
+                                               const char *image, char **user, char **password,
+                                               daas_err *err);
+/* Wipes and frees *user and *password (either may be NULL), nulling them. */
+void daas_agent_podres_creds_free(char **user, char **password);
+
 /* Unmounts the pod's tmpfs volumes and removes DATA/pods/<uid>/volumes. Idempotent. */
 void daas_agent_podres_teardown(daas_agent_podres *r, const char *pod_uid);
 

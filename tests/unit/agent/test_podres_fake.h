@@ -30,6 +30,28 @@ static const char *const objects[][2] = {
     {"secrets/sealed-sec", "{\"metadata\":{\"annotations\":{\"seal.daas.io/sealed\":\"v1\"}},"
                            "\"data\":{\"token\":\"SEALED:b3BlbmVk\"}}"},
     {"configmaps/broken", "{\"data\":{\"k\":7}}"},
+    /* pull Secrets: 127.0.0.1:5000 u/p, index.docker.io hub/hubpw, *.corp.example w/wp,
+     * reg.example/team team/tp, bad.example (an auth without ':') */
+    {"secrets/pull",
+     "{\"type\": \"kubernetes.io/dockerconfigjson\", \"data\": {\".dockerconfigjson\": "
+     "\"eyJhdXRocyI6IHsiMTI3LjAuMC4xOjUwMDAiOiB7InVzZXJuYW1lIjogInUiLCAicGFzc3dvcmQiOiAicCJ9LCAi"
+     "aHR0cHM6Ly9pbmRleC5kb2NrZXIuaW8vdjEvIjogeyJhdXRoIjogImFIVmlPbWgxWW5CMyJ9LCAiKi5jb3JwLmV4YW1w"
+     "bGUiOiB7ImF1dGgiOiAiZHpwM2NBPT0ifSwgInJlZy5leGFtcGxlL3RlYW0iOiB7InVzZXJuYW1lIjogInRlYW0iLCAi"
+     "cGFzc3dvcmQiOiAidHAifSwgImh0dHBzOi8vYmFkLmV4YW1wbGUvdjIvIjogeyJhdXRoIjogImJtOWpiMnh2Ymc9PSJ9"
+     "fX0=\"}}"},
+    /* old.example o/op */
+    {"secrets/old", "{\"type\": \"kubernetes.io/dockercfg\", \"data\": {\".dockercfg\": "
+                    "\"eyJvbGQuZXhhbXBsZSI6IHsiYXV0aCI6ICJienB2Y0E9PSJ9fQ==\"}}"},
+    /* the same config in a Secret of another type: not used */
+    {"secrets/opaque", "{\"type\": \"Opaque\", \"data\": {\".dockerconfigjson\": "
+                       "\"eyJhdXRocyI6IHsiMTI3LjAuMC4xOjUwMDAiOiB7InVzZXJuYW1lIjogInUiLCAicGFzc3"
+                       "dvcmQiOiAicCJ9fX0=\"}}"},
+    /* sealed.example s/sp, sealed */
+    {"secrets/sealed-pull",
+     "{\"type\": \"kubernetes.io/dockerconfigjson\", \"metadata\": {\"annotations\": "
+     "{\"seal.daas.io/sealed\": \"v1\"}}, \"data\": {\".dockerconfigjson\": \"SEALED:"
+     "eyJhdXRocyI6IHsic2VhbGVkLmV4YW1wbGUiOiB7InVzZXJuYW1lIjogInMiLCAicGFzc3dvcmQiOiAic3AifX19\"}"
+     "}"},
     {"configmaps/sealed-cm", "{\"metadata\":{\"annotations\":{\"seal.daas.io/sealed\":\"v1\"}},"
                              "\"data\":{\"dsn\":\"SEALED:postgres://db\"}}"},
 };
