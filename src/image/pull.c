@@ -34,6 +34,7 @@ typedef struct pull {
     const daas_image_pull_opts *o;
     daas_image_ref r;
     char *token; /* bearer token, once obtained */
+    bool basic;  /* the registry asked for Basic credentials: send them on every request */
 } pull;
 
 /* One HTTP exchange. */
@@ -213,7 +214,7 @@ static size_t on_body_first(char *b, size_t sz, size_t n, void *ud)
     return on_body(b, sz, n, h->x);
 }
 
-/* GET url; basic: use the pull's basic credentials (token endpoint). */
+/* GET url; basic: send the pull's Basic credentials (token endpoint, Basic registries). */
 static int http_get(const pull *p, const char *url, const char *accept, bool basic, bool follow,
                     xfer *x, daas_err *err)
 {
@@ -313,12 +314,27 @@ static int get_token(pull *p, const char *challenge, daas_err *err)
     return rc;
 }
 
-/* GET with one retry after a Bearer challenge. */
+/* Whether a challenge asks for Basic credentials (a registry behind htpasswd). */
+static bool basic_challenge(const char *ch)
+{
+    while (*ch == ' ' || *ch == '\t')
+        ch++;
+    return strncasecmp(ch, "Basic", 5) == 0 &&
+           (ch[5] == '\0' || ch[5] == ' ' || ch[5] == '\r' || ch[5] == '\n');
+}
+
+/* GET with one retry after a Basic (when the pull has credentials) or Bearer challenge.
+ * Basic credentials are not sent where a redirect leads (curl keeps them to the host). */
 static int get_authed(pull *p, const char *url, const char *accept, bool follow, xfer *x,
                       daas_err *err)
 {
-    int rc = http_get(p, url, accept, false, follow, x, err);
-    if (rc == DAAS_OK && x->status == 401 && x->challenge && !p->token) {
+    int rc = http_get(p, url, accept, p->basic, follow, x, err);
+    if (rc == DAAS_OK && x->status == 401 && x->challenge && !p->basic && !p->token &&
+        p->o->username != NULL && basic_challenge(x->challenge)) {
+        p->basic = true;
+        xfer_reset(x);
+        rc = http_get(p, url, accept, true, follow, x, err);
+    } else if (rc == DAAS_OK && x->status == 401 && x->challenge && !p->token) {
         if ((rc = get_token(p, x->challenge, err)) != DAAS_OK)
             return rc;
         xfer_reset(x);
