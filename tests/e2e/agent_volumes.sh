@@ -8,7 +8,8 @@
 # plaintext is nowhere on the agent's disk nor in the agent's log, and the tmpfs is gone
 # after the pod is deleted. The node's own token may get the Secret its pod references and
 # not another one (node authorization). A pod naming a missing ConfigMap shows
-# CreateContainerConfigError with the kubelet's message.
+# CreateContainerConfigError with the kubelet's message. An image in a registry behind Basic
+# auth is pulled with the pod's imagePullSecret (sealed like every Secret), and not without.
 source "$(dirname "$0")/lib/common.sh"
 source "$(dirname "$0")/lib/registry.sh"
 
@@ -159,6 +160,50 @@ done
 [[ "$r" == 'CreateContainerConfigError configmap "ghost" not found' ]] ||
   fail "a missing ConfigMap: got '$r'"
 pass "a missing ConfigMap: CreateContainerConfigError, configmap \"ghost\" not found"
+
+# ---- an image behind Basic auth, pulled with the pod's (sealed) imagePullSecret ----
+start_auth_registry() { # a second docker-registry with htpasswd (bcrypt) user puller:$1
+  local rport hash
+  rport=$(free_port)
+  hash=$(python3 -W ignore -c 'import crypt,sys; print(crypt.crypt(sys.argv[1], crypt.mksalt(crypt.METHOD_BLOWFISH)))' "$1")
+  mkdir -p "$T/areg"
+  echo "puller:$hash" >"$T/areg/htpasswd"
+  cat >"$T/areg/config.yml" <<YML
+version: 0.1
+log: {level: error}
+storage: {filesystem: {rootdirectory: $T/areg/data}}
+http: {addr: 127.0.0.1:$rport}
+auth: {htpasswd: {realm: daas-e2e, path: $T/areg/htpasswd}}
+YML
+  docker-registry serve "$T/areg/config.yml" >"$T/areg.log" 2>&1 &
+  AREG_PID=$!
+  for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$rport/v2/" && break; sleep 0.1; done
+  AREG=127.0.0.1:$rport
+}
+PULLPW="pull-$RANDOM$RANDOM"
+start_auth_registry "$PULLPW"
+trap 'st=$?; set +e; kill "$AREG_PID" 2>/dev/null; stop_agent; remove_containers; unmount_volumes; stop_registry; (exit $st); cleanup' EXIT
+skopeo copy --quiet "oci:$T/oci:1" "docker://$AREG/private/busybox:1" --dest-tls-verify=false \
+  --dest-creds "puller:$PULLPW" >/dev/null || fail "push to the registry with auth"
+stop_agent
+join_agent "$T/agent2.log" --key w1 --node-name w1 --chain "$DATA/devnet/chain.json" \
+  --seal-config "$DATA/seal/seal.json" --insecure-registry "$REG" --insecure-registry "$AREG" --max-grace 3
+k create secret docker-registry regcred --docker-server="$AREG" --docker-username=puller \
+  --docker-password="$PULLPW" >/dev/null || fail "create the pull secret"
+k run private --image="$AREG/private/busybox:1" --restart=Never \
+  --overrides='{"spec":{"imagePullSecrets":[{"name":"regcred"}]}}' --command -- sh -c 'echo private-ran' >/dev/null
+k run private-nocreds --image="$AREG/private/busybox:1" --restart=Never --command -- sh -c 'echo nocreds-ran' >/dev/null
+wait_phase private Succeeded 60 || fail "the image behind Basic auth was not pulled with the pull secret"
+pass "an image behind Basic auth is pulled with the pod's (sealed) imagePullSecret"
+for _ in $(seq 300); do
+  r=$(k get pod private-nocreds -o 'jsonpath={.status.containerStatuses[0].state.waiting.reason}' 2>/dev/null)
+  [ "$r" = ErrImagePull ] && break; sleep 0.1
+done
+[ "$r" = ErrImagePull ] || fail "without a pull secret: got '$r', want ErrImagePull"
+pass "without the pull secret: ErrImagePull"
+grep -qF -- "$PULLPW" "$T/agent2.log" && fail "the registry password is in the agent's log"
+if grep -rqaF -- "$PULLPW" "$T/agent" 2>/dev/null; then fail "the registry password is on the agent's disk"; fi
+pass "the registry password is neither logged nor on disk"
 
 stop_agent || fail "the agent did not exit cleanly"
 done_tests
