@@ -3,7 +3,8 @@
  *
  * Owns:   one libcurl easy handle kept for the client's life (keep-alive to the server), the
  *         current wallet token and its expiry.
- * Invariants: see kubeclient.h; a token is renewed when less than a minute of it is left.
+ * Invariants: see kubeclient.h; a token is renewed when less than a minute of it is left;
+ *         a watch holds at most one event (DAAS_AGENT_KC_MAX_EVENT) in memory at a time.
  */
 #include <pthread.h>
 #include <string.h>
@@ -141,6 +142,23 @@ static int reply(const char *method, const char *path, long status, const daas_b
     return rc;
 }
 
+/* The options every request shares: URL, method, headers, TLS verification. */
+static void setup(daas_agent_kc *c, CURL *h, const char *url, const char *method,
+                  struct curl_slist *hdrs, char *errbuf)
+{
+    curl_easy_reset(h);
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
+    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "https");
+    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+    if (c->ca_file)
+        curl_easy_setopt(h, CURLOPT_CAINFO, c->ca_file);
+}
+
 int daas_agent_kc_call(daas_agent_kc *c, const char *method, const char *path,
                        const json_t *body, const char *content_type, json_t **out,
                        daas_err *err)
@@ -162,20 +180,10 @@ int daas_agent_kc_call(daas_agent_kc *c, const char *method, const char *path,
     daas_buf_init(&b, MAX_REPLY);
     char errbuf[CURL_ERROR_SIZE] = "";
     CURL *h = c->h;
-    curl_easy_reset(h);
-    curl_easy_setopt(h, CURLOPT_URL, url);
-    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
-    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "https");
+    setup(c, h, url, method, hdrs, errbuf);
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
-    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, c->timeout_ms);
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
-    curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
-    if (c->ca_file)
-        curl_easy_setopt(h, CURLOPT_CAINFO, c->ca_file);
     if (data) {
         curl_easy_setopt(h, CURLOPT_POSTFIELDS, data);
         curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(data));
@@ -196,5 +204,148 @@ int daas_agent_kc_call(daas_agent_kc *c, const char *method, const char *path,
     daas_free(auth);
     daas_free(ctype);
     daas_buf_fini(&b);
+    return rc;
+}
+
+int daas_agent_kc_clone(const daas_agent_kc *c, daas_agent_kc **out, daas_err *err)
+{
+    daas_agent_kc_opts o = {.server = c->server, .ca_file = c->ca_file, .key = c->key,
+                            .cluster_id = c->cluster_id, .timeout_ms = (int)c->timeout_ms};
+    return daas_agent_kc_new(&o, out, err);
+}
+
+/* ---- watch ---- */
+
+typedef struct watch_ctx {
+    CURL *h;
+    daas_buf line;               /* the event being read (capped) */
+    daas_buf errbody;            /* the body of a non-2xx answer */
+    long status;                 /* HTTP status, read at the first bytes */
+    daas_agent_kc_event_fn fn;
+    void *ctx;
+    const atomic_bool *stop;
+    const char *path;
+    int rc;                      /* why the stream was cut (DAAS_OK: not cut) */
+    daas_err *err;
+} watch_ctx;
+
+/* An ERROR event: its Status becomes the watch's error. */
+static int watch_error(watch_ctx *w, const json_t *st)
+{
+    json_int_t code = json_integer_value(json_object_get(st, "code"));
+    const char *msg = json_string_value(json_object_get(st, "message"));
+    const char *reason = json_string_value(json_object_get(st, "reason"));
+    return daas_fail(w->err, code_of(code > 0 ? (long)code : 500, reason),
+                     "watch %s: %.160s", w->path, msg ? msg : "ERROR event");
+}
+
+/* One line of the stream: an event, or an empty keep-alive line. */
+static int deliver(watch_ctx *w)
+{
+    const char *p = w->line.data ? w->line.data : "";
+    size_t n = w->line.len;
+    while (n > 0 && (p[n - 1] == '\r' || p[n - 1] == ' '))
+        n--;
+    if (n == 0)
+        return DAAS_OK;
+    json_t *ev = json_loadb(p, n, 0, NULL);
+    int rc;
+    const char *type = json_string_value(json_object_get(ev, "type"));
+    if (!json_is_object(ev) || !type)
+        rc = daas_fail(w->err, DAAS_EREMOTE, "watch %s: an event is not JSON", w->path);
+    else if (strcmp(type, "ERROR") == 0)
+        rc = watch_error(w, json_object_get(ev, "object"));
+    else
+        rc = w->fn(w->ctx, ev);
+    json_decref(ev);
+    return rc;
+}
+
+static size_t on_watch(char *p, size_t size, size_t n, void *arg)
+{
+    watch_ctx *w = arg;
+    size_t len = size * n;
+    if (w->status == 0 && curl_easy_getinfo(w->h, CURLINFO_RESPONSE_CODE, &w->status) != CURLE_OK)
+        w->status = 500;
+    if (w->status < 200 || w->status >= 300)
+        return daas_buf_append(&w->errbody, p, len) == DAAS_OK ? len : 0;
+    for (size_t i = 0; i < len;) {
+        const char *nl = memchr(p + i, '\n', len - i);
+        size_t take = nl ? (size_t)(nl - (p + i)) : len - i;
+        if (daas_buf_append(&w->line, p + i, take) != DAAS_OK) {
+            w->rc = daas_fail(w->err, DAAS_EREMOTE, "watch %s: an event over %zu bytes",
+                              w->path, DAAS_AGENT_KC_MAX_EVENT);
+            return 0;
+        }
+        i += take;
+        if (!nl)
+            break;
+        i++; /* the newline */
+        w->rc = deliver(w);
+        daas_buf_reset(&w->line);
+        if (w->rc != DAAS_OK)
+            return 0;
+    }
+    return len;
+}
+
+static int on_watch_progress(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut,
+                             curl_off_t un)
+{
+    (void)dt, (void)dn, (void)ut, (void)un;
+    watch_ctx *w = arg;
+    return w->stop && atomic_load(w->stop) ? 1 : 0;
+}
+
+/* The watch's result from curl's and the callbacks'. */
+static int watch_result(watch_ctx *w, CURLcode cc, const char *errbuf, int max_ms)
+{
+    if (w->rc != DAAS_OK)
+        return w->rc;
+    if (cc == CURLE_ABORTED_BY_CALLBACK)
+        return daas_fail(w->err, DAAS_ECLOSED, "watch %s: stopped", w->path);
+    if (cc == CURLE_OPERATION_TIMEDOUT && max_ms > 0 && w->status >= 200 && w->status < 300)
+        return DAAS_OK;
+    if (cc != CURLE_OK)
+        return daas_fail(w->err, DAAS_EUNAVAIL, "watch %s: %s", w->path,
+                         errbuf[0] ? errbuf : curl_easy_strerror(cc));
+    if (w->status < 200 || w->status >= 300)
+        return reply("GET", w->path, w->status, &w->errbody, NULL, w->err);
+    if (w->line.len > 0)
+        return deliver(w); /* a last event without its newline */
+    return DAAS_OK;
+}
+
+int daas_agent_kc_watch(daas_agent_kc *c, const char *path, daas_agent_kc_event_fn fn,
+                        void *ctx, const atomic_bool *stop, int max_ms, daas_err *err)
+{
+    int rc = token(c, err);
+    if (rc != DAAS_OK)
+        return rc;
+    char *url = daas_xasprintf("%s%s", c->server, path);
+    char *auth = daas_xasprintf("Authorization: Bearer %s", c->token);
+    struct curl_slist *hdrs = curl_slist_append(NULL, auth);
+    hdrs = curl_slist_append(hdrs, "Accept: application/json");
+    watch_ctx w = {.h = c->h, .fn = fn, .ctx = ctx, .stop = stop, .path = path, .err = err};
+    daas_buf_init(&w.line, DAAS_AGENT_KC_MAX_EVENT);
+    daas_buf_init(&w.errbody, 1 << 20);
+    char errbuf[CURL_ERROR_SIZE] = "";
+    setup(c, c->h, url, "GET", hdrs, errbuf);
+    curl_easy_setopt(c->h, CURLOPT_WRITEFUNCTION, on_watch);
+    curl_easy_setopt(c->h, CURLOPT_WRITEDATA, &w);
+    curl_easy_setopt(c->h, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(c->h, CURLOPT_XFERINFOFUNCTION, on_watch_progress);
+    curl_easy_setopt(c->h, CURLOPT_XFERINFODATA, &w);
+    curl_easy_setopt(c->h, CURLOPT_CONNECTTIMEOUT_MS, c->timeout_ms);
+    curl_easy_setopt(c->h, CURLOPT_TIMEOUT_MS, (long)(max_ms > 0 ? max_ms : 0));
+    curl_easy_setopt(c->h, CURLOPT_TCP_KEEPALIVE, 1L);
+    CURLcode cc = curl_easy_perform(c->h);
+    rc = watch_result(&w, cc, errbuf, max_ms);
+    curl_slist_free_all(hdrs);
+    sodium_memzero(auth, strlen(auth));
+    daas_free(url);
+    daas_free(auth);
+    daas_buf_fini(&w.line);
+    daas_buf_fini(&w.errbody);
     return rc;
 }

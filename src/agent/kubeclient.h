@@ -10,10 +10,13 @@
  *   - a non-2xx answer is an error carrying the Status message and the daas code of its
  *     HTTP status (404 DAAS_ENOTFOUND, 409 DAAS_EEXIST/ECONFLICT, 403 DAAS_EDENIED, ...);
  *   - the token is never logged.
- * Thread: one thread at a time per client.
+ * Thread: one thread at a time per client; a watch runs on a client of its own
+ *         (daas_agent_kc_clone) and is stopped from any thread through its stop flag.
  */
 #ifndef DAAS_AGENT_KUBECLIENT_H
 #define DAAS_AGENT_KUBECLIENT_H
+
+#include <stdatomic.h>
 
 #include <jansson.h>
 
@@ -44,5 +47,29 @@ void daas_agent_kc_free(daas_agent_kc **c);
 DAAS_MUST_USE int daas_agent_kc_call(daas_agent_kc *c, const char *method, const char *path,
                                      const json_t *body, const char *content_type,
                                      json_t **out, daas_err *err);
+
+/* A second client to the same server with the same key (its own connection and token),
+ * e.g. for a watch running in another thread. *out is owned by the caller. */
+DAAS_MUST_USE int daas_agent_kc_clone(const daas_agent_kc *c, daas_agent_kc **out,
+                                      daas_err *err);
+
+/* Called with each watch event ({"type":..., "object":...}, borrowed for the call). A
+ * non-zero return ends the watch (daas_agent_kc_watch returns it). */
+typedef int (*daas_agent_kc_event_fn)(void *ctx, json_t *event);
+
+#define DAAS_AGENT_KC_MAX_EVENT ((size_t)16 << 20)
+
+/*
+ * Streams a watch: GET path (which carries watch=true&resourceVersion=...), the reply read
+ * as newline-separated JSON events as they arrive, each handed to fn at once. Returns when
+ * the server ends the stream (DAAS_OK), when fn returns non-zero (that value), when *stop
+ * becomes true (DAAS_ECLOSED, noticed within about a second), on an ERROR event (its Status
+ * code: 410 Expired → DAAS_EGONE) or a non-2xx answer (as daas_agent_kc_call). A line longer
+ * than DAAS_AGENT_KC_MAX_EVENT or not JSON: DAAS_EREMOTE. max_ms > 0 bounds the whole watch
+ * (then DAAS_OK when it ran out).
+ */
+DAAS_MUST_USE int daas_agent_kc_watch(daas_agent_kc *c, const char *path,
+                                      daas_agent_kc_event_fn fn, void *ctx,
+                                      const atomic_bool *stop, int max_ms, daas_err *err);
 
 #endif

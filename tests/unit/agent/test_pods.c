@@ -107,7 +107,7 @@ static void test_status(void **state)
     (void)state;
     json_t *pod = json_loads("{\"metadata\":{\"namespace\":\"default\",\"name\":\"hello\","
                              "\"uid\":\"0123456789abcdef\"},\"spec\":{\"containers\":[{\"name\":"
-                             "\"c\",\"image\":\"r/busybox:1\"}],"
+                             "\"c\",\"image\":\"r/busybox:1\"}],\"restartPolicy\":\"Never\","
                              "\"terminationGracePeriodSeconds\":60}}", 0, NULL);
     daas_agent_pods_pod p = {0};
     daas_err e = {0};
@@ -126,6 +126,8 @@ static void test_status(void **state)
     json_decref(st);
 
     p.ctrs[0].state = DAAS_AGENT_CTR_RUNNING;
+    p.ctrs[0].ready = true;
+    p.ctrs[0].started = true;
     p.ctrs[0].id = daas_xstrdup("01234567-c");
     st = daas_agent_pods_status_json(&p, "10.0.0.7");
     assert_string_equal(json_string_value(json_object_get(st, "phase")), "Running");
@@ -137,9 +139,10 @@ static void test_status(void **state)
     json_decref(st);
 
     p.ctrs[0].state = DAAS_AGENT_CTR_TERMINATED;
-    p.ctrs[0].exit_code = 0;
+    p.ctrs[0].term.set = true;
+    p.ctrs[0].term.exit_code = 0;
     assert_string_equal(daas_agent_pods_phase(&p), "Succeeded");
-    p.ctrs[0].exit_code = 3;
+    p.ctrs[0].term.exit_code = 3;
     st = daas_agent_pods_status_json(&p, "10.0.0.7");
     assert_string_equal(json_string_value(json_object_get(st, "phase")), "Failed");
     assert_string_equal(cond(st, "Ready"), "False");
