@@ -290,6 +290,33 @@ static bool line_safe(const char *s)
     return strpbrk(s, "\r\n") == NULL;
 }
 
+/* Appends the Sec-WebSocket-Protocol offers minus bearer-token ones: a browser may carry
+ * its token as "base64url.bearer.authorization.k8s.io.<token>", which the agent (a staker's
+ * machine) must never see. Nothing when no offer is left. */
+static int append_protocols(daas_buf *out, const daas_http_header *h)
+{
+    static const char bearer[] = "base64url.bearer.authorization.k8s.io.";
+    const char *p = h->value;
+    bool first = true;
+    int rc = DAAS_OK;
+    while (*p != '\0' && rc == DAAS_OK) {
+        p += strspn(p, " \t,");
+        size_t n = strcspn(p, ",");
+        while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+            n--;
+        if (n > 0 && strncmp(p, bearer, sizeof bearer - 1) != 0) {
+            rc = daas_buf_printf(out, "%s%.*s", first ? "Sec-WebSocket-Protocol: " : ", ", (int)n,
+                                 p);
+            first = false;
+        }
+        p += n;
+        p += strcspn(p, ",");
+    }
+    if (rc == DAAS_OK && !first)
+        rc = daas_buf_puts(out, "\r\n");
+    return rc;
+}
+
 /* Contract in podproxy.h. */
 int daas_api__proxy_head(const daas_http_req *req, const char *method, const char *path,
                          const char *hostport, bool upgrade, daas_buf *out, daas_err *err)
@@ -297,7 +324,11 @@ int daas_api__proxy_head(const daas_http_req *req, const char *method, const cha
     int rc = daas_buf_printf(out, "%s %s HTTP/1.1\r\nHost: %s\r\n", method, path, hostport);
     for (size_t i = 0; upgrade && i < req->nheaders && rc == DAAS_OK; i++) {
         const daas_http_header *h = &req->headers[i];
-        if (forwarded_header(h->name) && line_safe(h->name) && line_safe(h->value))
+        if (!forwarded_header(h->name) || !line_safe(h->name) || !line_safe(h->value))
+            continue;
+        if (strcasecmp(h->name, "Sec-WebSocket-Protocol") == 0)
+            rc = append_protocols(out, h);
+        else
             rc = daas_buf_printf(out, "%s: %s\r\n", h->name, h->value);
     }
     if (rc == DAAS_OK && !upgrade)

@@ -66,9 +66,10 @@ char *daas_api__proxy_agent_path(bool exec, const char *ns, const char *pod, con
                                  const char *container, const char *query);
 
 /* Appends to out the request the agent gets: "<method> <path> HTTP/1.1", Host: hostport, for
- * an upgrade (upgrade true) the client's Upgrade, Connection and Sec-WebSocket-* headers,
- * else "Connection: close"; Content-Length and the body when the client sent one. Nothing
- * else of the client's headers (never Authorization). DAAS_ETOOBIG past out's cap. Pure. */
+ * an upgrade (upgrade true) the client's Upgrade, Connection and Sec-WebSocket-* headers
+ * (Sec-WebSocket-Protocol without "base64url.bearer.authorization.k8s.io." offers, which
+ * carry a token), else "Connection: close"; Content-Length and the body when the client sent one.
+ * Nothing else of the client's headers (never Authorization). DAAS_ETOOBIG past out's cap. Pure. */
 DAAS_MUST_USE int daas_api__proxy_head(const daas_http_req *req, const char *method,
                                        const char *path, const char *hostport, bool upgrade,
                                        daas_buf *out, daas_err *err);

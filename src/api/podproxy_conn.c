@@ -174,15 +174,18 @@ static void close_loop_conns(void *arg)
 /* Contract in podproxy.h. One job per loop that has connections. */
 void daas_api__proxy_stop(daas_api *api)
 {
-    daas_http_loop *loops[64];
-    size_t n = 0;
+    daas_http_loop **loops = NULL;
+    size_t n = 0, cap = 0;
     pthread_mutex_lock(&api->proxy_mu);
     api->proxy_stopping = true;
+    for (pconn *p = api->proxies; p != NULL; p = p->next)
+        cap++;
+    loops = daas_xcalloc(cap ? cap : 1, sizeof *loops);
     for (pconn *p = api->proxies; p != NULL; p = p->next) {
         size_t i = 0;
         while (i < n && loops[i] != p->loop)
             i++;
-        if (i == n && n < sizeof loops / sizeof loops[0])
+        if (i == n)
             loops[n++] = p->loop;
     }
     pthread_mutex_unlock(&api->proxy_mu);
@@ -192,6 +195,7 @@ void daas_api__proxy_stop(daas_api *api)
         j->loop = loops[i];
         daas_http_loop_post(loops[i], close_loop_conns, j);
     }
+    daas_free(loops);
 }
 
 /* ---- closing ---- */

@@ -214,6 +214,22 @@ static void test_head(void **state)
     assert_string_equal(b.data, "GET /containerLogs/a/b/c?podUID=u HTTP/1.1\r\nHost: h:1\r\n"
                                 "Connection: close\r\nContent-Length: 3\r\n\r\nxyz");
     assert_null(strstr(b.data, "secret"));
+    /* A token offered as a WebSocket subprotocol never reaches the agent. */
+    daas_http_header tok[] = {
+        {"Upgrade", "websocket"},
+        {"Sec-WebSocket-Protocol",
+         "base64url.bearer.authorization.k8s.io.c2VjcmV0, v5.channel.k8s.io ,v4.channel.k8s.io"},
+    };
+    daas_http_req treq = {.method = "GET", .headers = tok, .nheaders = 2};
+    daas_buf_reset(&b);
+    assert_int_equal(daas_api__proxy_head(&treq, "GET", "/e", "h:1", true, &b, NULL), DAAS_OK);
+    assert_string_equal(b.data, "GET /e HTTP/1.1\r\nHost: h:1\r\nUpgrade: websocket\r\n"
+                                "Sec-WebSocket-Protocol: v5.channel.k8s.io, v4.channel.k8s.io\r\n"
+                                "\r\n");
+    tok[1].value = "base64url.bearer.authorization.k8s.io.c2VjcmV0";
+    daas_buf_reset(&b);
+    assert_int_equal(daas_api__proxy_head(&treq, "GET", "/e", "h:1", true, &b, NULL), DAAS_OK);
+    assert_string_equal(b.data, "GET /e HTTP/1.1\r\nHost: h:1\r\nUpgrade: websocket\r\n\r\n");
     daas_buf_fini(&b);
     /* Over the cap: an error, not a truncated request. */
     daas_buf_init(&b, 16);
