@@ -253,6 +253,8 @@ static void test_upgrade_kind(void **state)
 
 /* ---- end to end: the stand-in agent ---- */
 
+#define BIG_LEN ((size_t)8 << 20) /* a log far larger than the proxy's per-side limit */
+
 typedef struct held {
     struct bufferevent *bev;
     struct held *next;
@@ -326,6 +328,14 @@ static void agent_handler(void *arg, const daas_http_req *req, daas_http_resp *r
         struct bufferevent *bev = NULL;
         if (daas_http_hijack(resp, &bev, NULL) == DAAS_OK)
             bufferevent_free(bev); /* closes without a byte */
+        return;
+    }
+    if (strcmp(req->path, "/containerLogs/default/big/app") == 0) {
+        uint8_t *big = daas_xmalloc(BIG_LEN);
+        for (size_t i = 0; i < BIG_LEN; i++)
+            big[i] = (uint8_t)(i * 7 % 251);
+        daas_http_respond(resp, 200, "text/plain", NULL, big, BIG_LEN);
+        daas_free(big);
         return;
     }
     int n = snprintf(body, sizeof body, "target=%s\nhost=%s\ncn=%s\nauth=%s\n", req->target,
@@ -449,6 +459,7 @@ static int setup(void **state)
     put_pod(f, "web", "n1", "Running");
     put_pod(f, "done", "n1", "Succeeded");
     put_pod(f, "silent", "n1", NULL);
+    put_pod(f, "big", "n1", NULL);
     put_pod(f, "forged", "n2", NULL);
     put_pod(f, "gone", "n3", NULL);
     put(f, "/registry/pods/default/pending", pod_json("\"containers\":[{\"name\":\"app\"}]"));
@@ -598,6 +609,35 @@ static void test_exec_websocket(void **state)
     assert_int_equal(daas_api__proxy_count(f->api), 0);
 }
 
+/* A log larger than the proxy buffers, read by a client that starts late: every byte
+ * arrives in order (the agent side pauses while the client side is full). */
+static void test_logs_backpressure(void **state)
+{
+    fx *f = *state;
+    char head[2048];
+    static uint8_t buf[64 << 10];
+    size_t total = 0;
+    bool same = true;
+    int fd = dial(f);
+    const char *req = "GET /api/v1/namespaces/default/pods/big/log HTTP/1.1\r\n\r\n";
+    assert_int_equal(daas_write_all(fd, req, strlen(req)), 0);
+    usleep(300 * 1000); /* let the pipes fill; correctness does not depend on it */
+    read_head(fd, head, sizeof head);
+    assert_non_null(strstr(head, "HTTP/1.1 200 OK\r\n"));
+    for (;;) {
+        ssize_t n = recv(fd, buf, sizeof buf, 0);
+        assert_true(n >= 0);
+        if (n == 0)
+            break;
+        for (ssize_t i = 0; i < n; i++)
+            same = same && buf[i] == (uint8_t)((total + (size_t)i) * 7 % 251);
+        total += (size_t)n;
+    }
+    close(fd);
+    assert_true(same);
+    assert_int_equal(total, BIG_LEN);
+}
+
 /* The server stops while an exec session is open: no leak, the client sees the close. */
 static void test_stop_with_session_open(void **state)
 {
@@ -704,6 +744,7 @@ int main(void)
         cmocka_unit_test(test_upgrade_kind),
         cmocka_unit_test_setup_teardown(test_logs_proxied, setup, teardown),
         cmocka_unit_test_setup_teardown(test_exec_websocket, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_logs_backpressure, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stop_with_session_open, setup, teardown),
         cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dial_failures, setup, teardown),
