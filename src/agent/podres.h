@@ -76,6 +76,12 @@ DAAS_MUST_USE int daas_agent_podres_env(daas_agent_podres *r, const json_t *pod,
                                         const json_t *container, char ***kv, size_t *n,
                                         daas_err *err);
 
+/* Kubernetes' $(VAR) expansion of s (a command or args element) over the container's final
+ * environment kv (n "K=V" entries, as daas_agent_podres_env leaves them): $(NAME) becomes
+ * NAME's value, or stays as it is when NAME is not set; $$ is a '$'. Owned by the caller
+ * (daas_free). */
+char *daas_agent_podres_expand(const char *s, char *const *kv, size_t n);
+
 /* Prepares every volume of pod under DATA/pods/<uid>/volumes/ (fetching and opening
  * ConfigMaps and Secrets), then the mounts of container (its volumeMounts: mountPath,
  * readOnly, subPath) as daas_rt_mount entries *mounts of *n (their strings owned: free with

@@ -367,6 +367,12 @@ static int build(daas_agent_podres *r, const json_t *pod, const json_t *ctr, env
     return DAAS_OK;
 }
 
+char *daas_agent_podres_expand(const char *s, char *const *kv, size_t n)
+{
+    const envv e = {(char **)kv, n, n};
+    return expand(s, &e);
+}
+
 int daas_agent_podres_env(daas_agent_podres *r, const json_t *pod, const json_t *container,
                           char ***kv, size_t *n, daas_err *err)
 {

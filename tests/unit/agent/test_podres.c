@@ -279,6 +279,30 @@ static void test_sealed_opened_once_per_pod(void **state)
     json_decref(other);
 }
 
+static void test_expand_for_command_and_args(void **state)
+{
+    (void)state;
+    char *env[] = {"A=1", "PATH=/bin", "EMPTY=", NULL};
+    static const char *const cases[][2] = {
+        {"$(A)", "1"},
+        {"x$(A)y$(EMPTY)z", "x1yz"},
+        {"$$(A)", "$(A)"},
+        {"$(B)", "$(B)"},
+        {"$(A", "$(A"},
+        {"$", "$"},
+        {"a$b", "a$b"},
+        {"$()", "$()"},
+        {"$(PATH):$(A)", "/bin:1"},
+        {"$$$(A)", "$1"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *got = daas_agent_podres_expand(cases[i][0], env, 3);
+        if (strcmp(got, cases[i][1]) != 0)
+            fail_msg("%s: got \"%s\", want \"%s\"", cases[i][0], got, cases[i][1]);
+        daas_free(got);
+    }
+}
+
 static void test_new_checks(void **state)
 {
     (void)state;
@@ -300,6 +324,7 @@ int main(void)
         cmocka_unit_test(test_env_appends_over_callers_list),
         cmocka_unit_test(test_env_errors_and_optional),
         cmocka_unit_test(test_sealed_opened_once_per_pod),
+        cmocka_unit_test(test_expand_for_command_and_args),
         cmocka_unit_test(test_new_checks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
