@@ -143,7 +143,13 @@ static int delete_pod(daas_agent_pods *p, const daas_agent_pods_pod *pod, daas_e
                              "gracePeriodSeconds", 0, "preconditions", "uid", pod->uid);
     char *path = daas_xasprintf("/api/v1/namespaces/%s/pods/%s", pod->ns, pod->name);
     int rc = daas_agent_kc_call(p->o.kc, "DELETE", path, body, NULL, NULL, err);
-    if (rc == DAAS_ENOTFOUND || rc == DAAS_ECONFLICT) { /* gone, or another pod by now */
+    /* Gone, or another pod by now; the node tier is also refused a pod that no longer
+     * exists (its binding cannot be checked), e.g. when the server ended the deletion on
+     * seeing the final status: nothing is left for the agent to do. */
+    if (rc == DAAS_ENOTFOUND || rc == DAAS_ECONFLICT || rc == DAAS_EDENIED) {
+        if (rc == DAAS_EDENIED)
+            DAAS_INFO(MOD, "pod %s/%s: the final delete was refused (%s); leaving it to "
+                      "the server", pod->ns, pod->name, err->msg);
         daas_err_clear(err);
         rc = DAAS_OK;
     }

@@ -6,8 +6,8 @@
  *
  * Owns:   the runc containers of the table's pods; DATA/pods/<uid>/ (removed with the pod).
  * Invariants:
- *   - run n is deleted (its log kept) before run n + 1 is created, so at most one run of a
- *     container exists, and the current run is always the highest;
+ *   - run n stays (stopped) until run n + 1 is created, then it is deleted (its log kept):
+ *     at most one run of a container exists, and it is the current one or the last;
  *   - a container that cannot be created is a waiting reason and a Warning event, never a
  *     stopped loop; with restartPolicy Never it ends terminated (ContainerCannotRun);
  *   - a terminating pod's containers are never restarted.
@@ -259,6 +259,15 @@ static void create_failed(daas_agent_pods *p, daas_agent_pods_pod *pod,
     c->next_start_ms = mono_ms() + (int64_t)(delay > 0 ? delay : 1) * 1000;
 }
 
+/* Run n of c ended: it is deleted (its log kept) and c->restarts becomes n + 1. */
+static void delete_prev(daas_agent_pods *p, daas_agent_pods_ctr *c)
+{
+    daas_err e = {0};
+    if (c->id != NULL && daas_rt_delete(p->o.rt, c->id, true, &e) != DAAS_OK)
+        DAAS_WARN(MOD, "deleting container %s: %s", c->id, e.msg);
+    c->restarts++;
+}
+
 void daas_agent_pods__start_ctr(daas_agent_pods *p, daas_agent_pods_pod *pod, size_t i)
 {
     daas_agent_pods_ctr *c = &pod->ctrs[i];
@@ -277,7 +286,7 @@ void daas_agent_pods__start_ctr(daas_agent_pods *p, daas_agent_pods_pod *pod, si
                                c->image, e.msg);
     } else {
         if (c->created)
-            c->restarts++; /* run n + 1; run n was deleted when it exited */
+            delete_prev(p, c);
         if (create_run(p, pod, i, &cfg, rootfs, device, &e) != DAAS_OK) {
             if (c->created)
                 c->restarts--;
@@ -314,9 +323,8 @@ static void exited(daas_agent_pods *p, daas_agent_pods_pod *pod, daas_agent_pods
               st->exit_code);
     if (pod->terminating || !daas_agent_pods_should_restart(pod->restart_policy, st->exit_code))
         return;
-    daas_err e = {0};
-    if (daas_rt_delete(p->o.rt, c->id, true, &e) != DAAS_OK)
-        DAAS_WARN(MOD, "deleting container %s: %s", c->id, e.msg);
+    /* run n stays in the runtime (stopped) until run n + 1 is created: after an agent
+     * restart it tells the restart count */
     daas_agent_pods_ctr_archive(c);
     int delay = daas_agent_pods_backoff_next(c, now - c->started_at);
     if (delay == 0) {

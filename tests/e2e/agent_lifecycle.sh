@@ -1,0 +1,184 @@
+#!/usr/bin/env bash
+# agent_lifecycle.sh: the agent's pod lifecycle, kubelet-like, against `daas server --dev`, a
+# real registry and a node-staked `daas agent` (as agent_pods.sh): a pod whose image is
+# present starts quickly (create → Running); restartPolicy OnFailure restarts a failing
+# container (restartCount grows, CrashLoopBackOff, lastState); a failed liveness probe
+# restarts a container; `kubectl delete` of a running pod returns once the agent stopped it
+# within the grace period (Killing event, no process left); after `kill -9` of the agent and
+# a restart a running container is adopted, not started twice, and a pod deleted while the
+# agent was away is stopped and removed.
+source "$(dirname "$0")/lib/common.sh"
+source "$(dirname "$0")/lib/registry.sh"
+
+remove_containers() {
+  local root=$T/agent/runtime/runc c
+  for c in $(runc --root "$root" list -q 2>/dev/null); do runc --root "$root" delete --force "$c"; done
+}
+trap 'st=$?; set +e; stop_agent; remove_containers; stop_registry; (exit $st); cleanup' EXIT
+
+busybox_image "$T/oci"
+start_registry
+skopeo copy --quiet "oci:$T/oci:1" "docker://$REG/tools/busybox:1" --dest-tls-verify=false >/dev/null
+IMG=$REG/tools/busybox:1
+
+start_server --dev --disable-agent --devnet-epoch-ms 1000
+export DAAS_CHAIN=$DATA/devnet/chain.json DAAS_KEYSTORE=$T/wallets/sui.keystore
+"$DAAS_BIN" sui keygen --alias w1 >/dev/null
+timeout 60 "$DAAS_BIN" sui faucet --key w1 >/dev/null || fail "faucet"
+timeout 60 "$DAAS_BIN" sui stake --key w1 --role node --amount 100 >/dev/null || fail "stake"
+
+source "$(dirname "$0")/lib/agent.sh"
+AGENT_ARGS=(--key w1 --node-name w1 --chain "$DATA/devnet/chain.json" --insecure-registry "$REG"
+            --max-grace 3)
+AGENT_LOG=$T/agent.log
+join_agent "$AGENT_LOG" "${AGENT_ARGS[@]}"
+pass "the agent joined"
+
+jp() { k get pod "$1" -o "jsonpath=$2" 2>/dev/null; }
+wait_for() { # WHAT SECONDS COMMAND...: until COMMAND succeeds
+  local what=$1 secs=$2; shift 2
+  for _ in $(seq $((secs * 10))); do "$@" && return 0; sleep 0.1; done
+  tail -20 "$AGENT_LOG"; fail "$what (not within $secs s)"
+}
+is_phase() { [ "$(jp "$1" '{.status.phase}')" = "$2" ]; }
+runs_of() { # POD: the runc ids of its containers
+  local uid; uid=$(jp "$1" '{.metadata.uid}')
+  runc --root "$T/agent/runtime/runc" list -q 2>/dev/null | grep "^${uid:0:8}-" || true
+}
+count_procs() { pgrep -fc "^sleep $1\$" || true; }
+
+# ---- start latency (the image is pulled by a first pod) ----
+k run warm --image="$IMG" --restart=Never --command -- sh -c 'echo warm' >/dev/null
+wait_for "warm-up pod Succeeded" 60 is_phase warm Succeeded
+creds
+ms=$(python3 - "$T" "$PORT" "$IMG" <<'PY'
+import http.client, json, ssl, sys, time
+t, port, img = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+ctx = ssl.create_default_context(cafile=t + '/ca.crt')
+ctx.load_cert_chain(t + '/admin.crt', t + '/admin.key')
+w = http.client.HTTPSConnection('127.0.0.1', port, context=ctx, timeout=30)
+w.request('GET', '/api/v1/namespaces/default/pods?watch=true&fieldSelector=metadata.name%3Dfast')
+r = w.getresponse()
+pod = {'apiVersion': 'v1', 'kind': 'Pod', 'metadata': {'name': 'fast'},
+       'spec': {'containers': [{'name': 'c', 'image': img, 'command': ['sh', '-c', 'sleep 600']}]}}
+c = http.client.HTTPSConnection('127.0.0.1', port, context=ctx, timeout=30)
+t0 = time.monotonic()
+c.request('POST', '/api/v1/namespaces/default/pods', body=json.dumps(pod),
+          headers={'Content-Type': 'application/json'})
+c.getresponse().read()
+while True:
+    line = r.readline()
+    if not line:
+        sys.exit('watch ended')
+    if json.loads(line)['object'].get('status', {}).get('phase') == 'Running':
+        break
+print(int((time.monotonic() - t0) * 1000))
+PY
+) || fail "measuring the start latency"
+echo "# create → Running: $ms ms"
+[ "$ms" -lt 1500 ] || fail "create → Running took $ms ms"
+pass "a pod with its image present runs quickly (create → Running in $ms ms)"
+
+# ---- restartPolicy OnFailure: exit 1 restarts with a back-off ----
+k apply -f - >/dev/null <<YAML
+apiVersion: v1
+kind: Pod
+metadata: {name: crash}
+spec:
+  restartPolicy: OnFailure
+  containers: [{name: c, image: "$IMG", command: [sh, -c, "echo crash-run; exit 1"]}]
+YAML
+crashloop() { [ "$(jp crash '{.status.containerStatuses[0].state.waiting.reason}')" = CrashLoopBackOff ]; }
+wait_for "CrashLoopBackOff" 60 crashloop
+expect_out "CrashLoopBackOff message names the back-off, container and pod" \
+  '^back-off 10s restarting failed container=c pod=crash_default\(' \
+  k get pod crash -o 'jsonpath={.status.containerStatuses[0].state.waiting.message}'
+expect_out "lastState: terminated, exit 1, Error" '^1 Error runc://' \
+  k get pod crash -o 'jsonpath={.status.containerStatuses[0].lastState.terminated.exitCode} {.status.containerStatuses[0].lastState.terminated.reason} {.status.containerStatuses[0].lastState.terminated.containerID}'
+restarted_twice() { [ "$(jp crash '{.status.containerStatuses[0].restartCount}')" -ge 2 ] 2>/dev/null; }
+wait_for "restartCount reaches 2 after the 10 s back-off" 40 restarted_twice
+[ "$(jp crash '{.status.phase}')" = Running ] || fail "OnFailure while restarting: phase $(jp crash '{.status.phase}')"
+k get events --field-selector involvedObject.name=crash -o 'jsonpath={.items[*].reason}' | grep -q BackOff ||
+  fail "no BackOff event"
+[ "$(ls "$T/agent/runtime/logs/" | grep -c -- '-c-[0-9]*.log$')" -ge 2 ] || fail "earlier runs' logs were not kept"
+pass "OnFailure: restarted with back-off (restartCount >= 2, phase Running, BackOff events, logs kept)"
+
+# ---- a failed liveness probe restarts the container ----
+k apply -f - >/dev/null <<YAML
+apiVersion: v1
+kind: Pod
+metadata: {name: live}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: c
+    image: "$IMG"
+    command: [sh, -c, "touch /tmp/healthy; sleep 2; rm /tmp/healthy; sleep 600"]
+    livenessProbe:
+      exec: {command: [sh, -c, "test -f /tmp/healthy"]}
+      periodSeconds: 1
+      failureThreshold: 1
+YAML
+live_restarted() { [ "$(jp live '{.status.containerStatuses[0].restartCount}')" -ge 1 ] 2>/dev/null; }
+wait_for "liveness restart" 40 live_restarted
+k get events --field-selector involvedObject.name=live -o 'jsonpath={.items[*].message}' |
+  grep -q "Liveness probe failed" || fail "no Unhealthy event"
+pass "a failed liveness probe restarts the container (Unhealthy event)"
+
+# ---- graceful deletion of a running pod ----
+k apply -f - >/dev/null <<YAML
+apiVersion: v1
+kind: Pod
+metadata: {name: loop}
+spec:
+  containers: [{name: c, image: "$IMG", command: [sh, -c, "sleep 4711 & while true; do sleep 1; done"]}]
+YAML
+wait_for "loop Running" 30 is_phase loop Running
+loop_child() { [ "$(count_procs 4711)" = 1 ]; }
+wait_for "the loop's child runs" 10 loop_child
+t0=$(date +%s)
+k delete pod loop --timeout=30s >/dev/null || fail "kubectl delete did not return"
+t1=$(date +%s)
+[ $((t1 - t0)) -le 15 ] || fail "deleting took $((t1 - t0)) s"
+k get pod loop >/dev/null 2>&1 && fail "the pod is still there"
+[ "$(count_procs 4711)" = 0 ] || fail "a process of the deleted pod is left"
+k get events --field-selector involvedObject.name=loop -o 'jsonpath={.items[*].message}' |
+  grep -q "Stopping container c" || fail "no Killing event"
+pass "kubectl delete of a running pod returns once it stopped ($((t1 - t0)) s, no process left)"
+
+# ---- kill -9 of the agent: adoption, and a pod deleted meanwhile ----
+k apply -f - >/dev/null <<YAML
+apiVersion: v1
+kind: Pod
+metadata: {name: keep}
+spec:
+  containers: [{name: c, image: "$IMG", command: [sh, -c, "sleep 8888 & while true; do sleep 1; done"]}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: drop}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers: [{name: c, image: "$IMG", command: [sh, -c, "sleep 9999"]}]
+YAML
+wait_for "keep Running" 30 is_phase keep Running
+wait_for "drop Running" 30 is_phase drop Running
+kill -KILL "$AGENT_PID"; wait "$AGENT_PID" 2>/dev/null || true; AGENT_PID=
+k delete pod drop --wait=false >/dev/null
+AGENT_LOG=$T/agent2.log
+join_agent "$AGENT_LOG" "${AGENT_ARGS[@]}"
+gone_drop() { ! k get pod drop >/dev/null 2>&1; }
+wait_for "the pod deleted while the agent was away is removed" 30 gone_drop
+no_drop_procs() { [ "$(count_procs 9999)" = 0 ]; }
+wait_for "its container is gone" 10 no_drop_procs
+sleep 2 # a few passes of the restarted agent
+[ "$(runs_of keep | wc -l)" = 1 ] || fail "keep has runs: $(runs_of keep | tr '\n' ' ')"
+[ "$(count_procs 8888)" = 1 ] || fail "keep's container runs $(count_procs 8888) times"
+[ "$(jp keep '{.status.containerStatuses[0].restartCount}')" = 0 ] || fail "keep was restarted"
+is_phase keep Running || fail "keep is not Running after the agent restart"
+grep -q "adopted" "$T/agent2.log" || fail "the agent did not say it adopted keep's container"
+pass "after kill -9 and a restart the container is adopted (runs once) and a deleted pod is removed"
+
+stop_agent || fail "the agent did not exit cleanly"
+pass "SIGTERM stops the agent"
+done_tests
