@@ -596,6 +596,11 @@ static const char *request_verb(daas_api__req *r)
 {
     const char *m = r->http->method;
     const daas_api_route *rt = &r->route;
+    /* Streams into a pod are "create" whatever the method (the WebSocket dial is a GET), as
+     * Kubernetes authorizes them. */
+    if (rt->sub && (strcmp(rt->sub, "exec") == 0 || strcmp(rt->sub, "attach") == 0 ||
+                    strcmp(rt->sub, "portforward") == 0))
+        return "create";
     if (strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0) {
         if (rt->sub || rt->name)
             return "get";

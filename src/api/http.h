@@ -151,7 +151,8 @@ void daas_http_timer_cancel(daas_http_timer **t);
  * (TLS or plain, on the response's loop base, callbacks cleared, reading disabled); its
  * input buffer holds any bytes the client sent after this request. The caller owns it and
  * frees it on that loop thread (bufferevent_free). req stays valid until the handler
- * returns. DAAS_EINVAL for a capture response or once a response has started. */
+ * returns. DAAS_EINVAL for a capture response or once a response has started; DAAS_ECLOSED
+ * when the client has already gone. */
 struct bufferevent;
 struct event_base;
 DAAS_MUST_USE int daas_http_hijack(daas_http_resp *resp, struct bufferevent **bev_out,
