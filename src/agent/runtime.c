@@ -349,6 +349,7 @@ static void shim_child(int out_r, int err_r, int log_fd, char *const *argv)
     }
     close_range(6, ~0U, 0);
     setsid();
+    prctl(PR_SET_NAME, "daas-logshim", 0, 0, 0); /* daas_rt_log_open looks for this name */
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
@@ -400,21 +401,50 @@ out:
     return rc;
 }
 
+/* The pid in STATE/bundles/<id>/<file>, or 0. */
+static long read_pid(const daas_rt *rt, const char *id, const char *file)
+{
+    char *path = daas_rt__path(rt, "bundles", id, file);
+    FILE *f = fopen(path, "re");
+    long pid = 0;
+    if (f != NULL) {
+        if (fscanf(f, "%ld", &pid) != 1 || pid < 0) {
+            pid = 0;
+        }
+        fclose(f);
+    }
+    daas_free(path);
+    return pid;
+}
+
+/* True when process pid exists, is not a zombie and (when comm is set) has that name. */
+static bool proc_alive(long pid, const char *comm)
+{
+    char path[64], buf[512];
+    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+    FILE *f = pid > 0 ? fopen(path, "re") : NULL;
+    if (f == NULL) {
+        return false;
+    }
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    /* "pid (comm) S ...": comm may hold spaces and parentheses; the last ')' ends it */
+    char *open = strchr(buf, '('), *close = strrchr(buf, ')');
+    if (open == NULL || close == NULL || close[1] != ' ' || close[2] == 'Z' ||
+        close[2] == 'X') {
+        return false;
+    }
+    return comm == NULL ||
+           ((size_t)(close - open - 1) == strlen(comm) && strncmp(open + 1, comm, strlen(comm)) == 0);
+}
+
 /* Reaps the container's log shim (a child of this process unless an agent restarted in
  * between) once it has exited, waiting up to ms. It exits when the container's last
  * process closes the pipes. */
 static void reap_shim(daas_rt *rt, const char *id, int ms)
 {
-    char *pidf = daas_rt__path(rt, "bundles", id, "shim.pid");
-    FILE *f = fopen(pidf, "re");
-    long pid = 0;
-    if (f != NULL) {
-        if (fscanf(f, "%ld", &pid) != 1) {
-            pid = 0;
-        }
-        fclose(f);
-    }
-    daas_free(pidf);
+    long pid = read_pid(rt, id, "shim.pid");
     for (int waited = 0; pid > 0 && waited <= ms; waited += 10) {
         pid_t r = waitpid((pid_t)pid, NULL, WNOHANG);
         if (r != 0 && !(r < 0 && errno == EINTR)) {
@@ -423,6 +453,16 @@ static void reap_shim(daas_rt *rt, const char *id, int ms)
         struct timespec ts = {0, 10 * 1000000L};
         nanosleep(&ts, NULL);
     }
+}
+
+bool daas_rt_log_open(const daas_rt *rt, const char *id)
+{
+    return daas_rt__valid_id(id) && proc_alive(read_pid(rt, id, "shim.pid"), "daas-logshim");
+}
+
+bool daas_rt_running(const daas_rt *rt, const char *id)
+{
+    return daas_rt__valid_id(id) && proc_alive(read_pid(rt, id, "pid"), NULL);
 }
 
 /* runc create with the container's stdout and stderr on the shim's pipes. */

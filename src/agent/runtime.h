@@ -136,6 +136,35 @@ DAAS_MUST_USE int daas_rt_exec(daas_rt *rt, const char *id, const char *const *a
 /* Path of the container's log file. Owned by the caller (daas_free). */
 char *daas_rt_log_path(const daas_rt *rt, const char *id);
 
+/* An interactive `runc exec` (the endpoint's kubectl exec): its pid and pipes. */
+typedef struct daas_rt_proc {
+    int pid;        /* the `runc exec` process (a child of this process); 0 once reaped */
+    int in_fd;      /* write end of the process's stdin (non-blocking), or -1 */
+    int out_fd;     /* read end of its stdout (non-blocking) */
+    int err_fd;     /* read end of its stderr (non-blocking) */
+    char *pid_file; /* where runc writes the exec'd process's host pid */
+} daas_rt_proc;
+
+/* Starts `runc exec` of args in the running container id, without a terminal, its stdin a
+ * pipe when with_stdin (else /dev/null). *p is caller storage (daas_rt_exec_fini). Errors:
+ * DAAS_EINVAL (bad id, no args), DAAS_EIO. Thread: any. */
+DAAS_MUST_USE int daas_rt_exec_start(daas_rt *rt, const char *id, const char *const *args,
+                                     bool with_stdin, daas_rt_proc *p, daas_err *err);
+/* Reaps without blocking: DAAS_OK with *code (exit status, 128+signal) once `runc exec`
+ * ended; DAAS_EAGAIN while it runs. */
+DAAS_MUST_USE int daas_rt_exec_poll(daas_rt_proc *p, int *code);
+/* SIGKILLs the exec'd process (by its pid file); runc then ends. Safe after it ended. */
+void daas_rt_exec_kill(daas_rt_proc *p);
+/* Closes the pipes, removes the pid file; when not yet reaped, kills and reaps (blocks
+ * briefly). Accepts a zeroed or already finished *p. */
+void daas_rt_exec_fini(daas_rt_proc *p);
+
+/* True while the log shim of container id runs (a record may still be written); false once
+ * it ended or when there is none (container deleted, or never created). */
+bool daas_rt_log_open(const daas_rt *rt, const char *id);
+/* True when the container's init process is alive (not exited, not a zombie). */
+bool daas_rt_running(const daas_rt *rt, const char *id);
+
 /* The log shim (crilog.h): daas_rt_create starts, before runc, a process that holds the
  * container's stdout and stderr pipes and writes them to the log file in the CRI format;
  * it is its own session (an agent restart or Ctrl-C never kills it, a full log disk never

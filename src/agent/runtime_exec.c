@@ -1,7 +1,9 @@
 /*
- * runtime_exec.c: running a helper program (runc) without a shell, with a timeout.
+ * runtime_exec.c: running a helper program (runc) without a shell, with a timeout; and the
+ * interactive `runc exec` of kubectl exec (daas_rt_exec_start: pipes, no timeout).
  *
- * Owns:   the child process for the duration of one call, its pipes.
+ * Owns:   the child process for the duration of one call, its pipes; an interactive exec's
+ *         process and pipes until daas_rt_exec_fini.
  * Does not own: what the program does; the caller reads c->status.
  * Invariants: the child gets stdin /dev/null and no descriptor above 2; the child is always
  *             waited for before returning (killed first on timeout); only its pid is
@@ -13,12 +15,14 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "agent/runtime_int.h"
+#include "common/util.h"
 
 extern char **environ;
 
@@ -204,4 +208,197 @@ int daas_rt__run(daas_rt__cmd *c, daas_err *err)
 int daas_rt__run_split(daas_rt__cmd *c, int err_fd, daas_err *err)
 {
     return run(c, err_fd, err);
+}
+
+/* ---- interactive exec (the endpoint's kubectl exec) ---- */
+
+static int set_nonblock(int fd)
+{
+    int fl = fcntl(fd, F_GETFL);
+    return fl < 0 ? -1 : fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+}
+
+/* argv of `runc exec` for args; the strings are borrowed; the array is the caller's. */
+static const char **exec_argv(daas_rt *rt, const char *id, const char *pidf,
+                              const char *const *args)
+{
+    size_t n = 0;
+    while (args[n] != NULL) {
+        n++;
+    }
+    const char **v = daas_xcalloc(n + 10, sizeof *v);
+    size_t k = 0;
+    const char *pre[] = {rt->runc, "--root", rt->runc_root, "--log-format", "json",
+                         "exec", "--pid-file", pidf, id};
+    for (size_t i = 0; i < sizeof pre / sizeof pre[0]; i++) {
+        v[k++] = pre[i];
+    }
+    for (size_t i = 0; i < n; i++) {
+        v[k++] = args[i];
+    }
+    v[k] = NULL;
+    return v;
+}
+
+static int spawn_exec(const char *const *argv, const int in[2], const int out[2],
+                      const int errp[2], pid_t *pid, daas_err *err)
+{
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    if (in[0] >= 0) {
+        posix_spawn_file_actions_adddup2(&fa, in[0], 0);
+    } else {
+        posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    }
+    posix_spawn_file_actions_adddup2(&fa, out[1], 1);
+    posix_spawn_file_actions_adddup2(&fa, errp[1], 2);
+    posix_spawn_file_actions_addclosefrom_np(&fa, 3);
+    /* as in spawn(): an empty mask and default dispositions for the process */
+    posix_spawnattr_t at;
+    sigset_t none, dfl;
+    sigemptyset(&none);
+    sigemptyset(&dfl);
+    sigaddset(&dfl, SIGTERM);
+    sigaddset(&dfl, SIGINT);
+    sigaddset(&dfl, SIGPIPE);
+    sigaddset(&dfl, SIGHUP);
+    posix_spawnattr_init(&at);
+    posix_spawnattr_setsigmask(&at, &none);
+    posix_spawnattr_setsigdefault(&at, &dfl);
+    posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    int e = posix_spawn(pid, argv[0], &fa, &at, (char *const *)argv, environ);
+    posix_spawnattr_destroy(&at);
+    posix_spawn_file_actions_destroy(&fa);
+    if (e != 0) {
+        return daas_fail(err, DAAS_EIO, "%s: cannot start: %s", argv[0], strerror(e));
+    }
+    return DAAS_OK;
+}
+
+int daas_rt_exec_start(daas_rt *rt, const char *id, const char *const *args, bool with_stdin,
+                       daas_rt_proc *p, daas_err *err)
+{
+    int in[2] = {-1, -1}, out[2] = {-1, -1}, errp[2] = {-1, -1};
+    memset(p, 0, sizeof *p);
+    p->in_fd = p->out_fd = p->err_fd = -1;
+    if (!daas_rt__valid_id(id) || args == NULL || args[0] == NULL) {
+        return daas_fail(err, DAAS_EINVAL, "exec: no container or no command");
+    }
+    char rnd[9];
+    uint8_t r[4];
+    daas_random(r, sizeof r);
+    daas_hex_encode(r, sizeof r, rnd);
+    char *name = daas_xasprintf("exec-%s.pid", rnd);
+    p->pid_file = daas_rt__path(rt, "bundles", id, name);
+    daas_free(name);
+    const char **argv = exec_argv(rt, id, p->pid_file, args);
+    int rc = DAAS_OK;
+    if ((with_stdin && pipe2(in, O_CLOEXEC) != 0) || pipe2(out, O_CLOEXEC) != 0 ||
+        pipe2(errp, O_CLOEXEC) != 0) {
+        rc = daas_fail(err, DAAS_EIO, "exec: pipe: %s", strerror(errno));
+        goto out;
+    }
+    pid_t pid;
+    rc = spawn_exec(argv, in, out, errp, &pid, err);
+    if (rc != DAAS_OK) {
+        goto out;
+    }
+    p->pid = (int)pid;
+    p->in_fd = in[1], p->out_fd = out[0], p->err_fd = errp[0];
+    in[1] = out[0] = errp[0] = -1;
+    if ((p->in_fd >= 0 && set_nonblock(p->in_fd) != 0) || set_nonblock(p->out_fd) != 0 ||
+        set_nonblock(p->err_fd) != 0) {
+        rc = daas_fail(err, DAAS_EIO, "exec: fcntl: %s", strerror(errno));
+    }
+out:
+    daas_free(argv);
+    close_pair(in);
+    close_pair(out);
+    close_pair(errp);
+    if (rc != DAAS_OK) {
+        daas_rt_exec_fini(p);
+    }
+    return rc;
+}
+
+int daas_rt_exec_poll(daas_rt_proc *p, int *code)
+{
+    if (p->pid <= 0) {
+        return DAAS_EINVAL;
+    }
+    int st = 0;
+    pid_t r = waitpid(p->pid, &st, WNOHANG);
+    if (r == 0 || (r < 0 && errno == EINTR)) {
+        return DAAS_EAGAIN;
+    }
+    *code = r == p->pid ? decode_status(st) : 255;
+    p->pid = 0;
+    return DAAS_OK;
+}
+
+/* The exec'd process's host pid (runc's pid file), or 0. */
+static long inner_pid(const daas_rt_proc *p)
+{
+    FILE *f = p->pid_file != NULL ? fopen(p->pid_file, "re") : NULL;
+    long inner = 0;
+    if (f != NULL) {
+        if (fscanf(f, "%ld", &inner) != 1 || inner <= 1) {
+            inner = 0;
+        }
+        fclose(f);
+    }
+    return inner;
+}
+
+void daas_rt_exec_kill(daas_rt_proc *p)
+{
+    long inner = p->pid > 0 ? inner_pid(p) : 0; /* runc has not reaped it yet */
+    if (inner > 0) {
+        kill((pid_t)inner, SIGKILL);
+    }
+}
+
+/* Kills the process and reaps runc: runc is given 2 s to reap its child and exit (killing
+ * runc first would hand the child to us, the subreaper, as a zombie runc delete then waits
+ * for); a child that still came to us is reaped too. */
+static void kill_and_reap(daas_rt_proc *p)
+{
+    long inner = inner_pid(p);
+    if (inner > 0) {
+        kill((pid_t)inner, SIGKILL);
+    }
+    int st, waited = 0;
+    while (waitpid(p->pid, &st, WNOHANG) == 0) {
+        if (waited >= 2000) {
+            kill(p->pid, SIGKILL);
+            while (waitpid(p->pid, &st, 0) < 0 && errno == EINTR) {
+            }
+            break;
+        }
+        sleep_ms(5);
+        waited += 5;
+    }
+    p->pid = 0;
+    for (int i = 0; inner > 0 && i < 100 && waitpid((pid_t)inner, &st, WNOHANG) == 0; i++) {
+        sleep_ms(5); /* ours: wait for it to die (ECHILD at once when it is not ours) */
+    }
+}
+
+void daas_rt_exec_fini(daas_rt_proc *p)
+{
+    if (p->pid > 0) {
+        kill_and_reap(p);
+    }
+    int *fds[] = {&p->in_fd, &p->out_fd, &p->err_fd};
+    for (size_t i = 0; i < 3; i++) {
+        if (*fds[i] >= 0) {
+            close(*fds[i]);
+        }
+        *fds[i] = -1;
+    }
+    if (p->pid_file != NULL) {
+        unlink(p->pid_file);
+        daas_free(p->pid_file);
+        p->pid_file = NULL;
+    }
 }
