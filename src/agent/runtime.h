@@ -141,8 +141,9 @@ typedef struct daas_rt_proc {
     int pid;        /* the `runc exec` process (a child of this process); 0 once reaped */
     int in_fd;      /* write end of the process's stdin (non-blocking), or -1 */
     int out_fd;     /* read end of its stdout (non-blocking) */
-    int err_fd;     /* read end of its stderr (non-blocking) */
+    int err_fd;     /* read end of its stderr (non-blocking); -1 with a terminal */
     char *pid_file; /* where runc writes the exec'd process's host pid */
+    bool tty;       /* out_fd is a pty master (in_fd a duplicate of it) */
 } daas_rt_proc;
 
 /* Starts `runc exec` of args in the running container id, without a terminal, its stdin a
@@ -150,6 +151,14 @@ typedef struct daas_rt_proc {
  * DAAS_EINVAL (bad id, no args), DAAS_EIO. Thread: any. */
 DAAS_MUST_USE int daas_rt_exec_start(daas_rt *rt, const char *id, const char *const *args,
                                      bool with_stdin, daas_rt_proc *p, daas_err *err);
+/* The same with a terminal (`runc exec --tty` whose stdio is a pty of ours, in raw mode;
+ * runc relays it to the container's terminal): in_fd and out_fd are our pty's master,
+ * err_fd -1. */
+DAAS_MUST_USE int daas_rt_exec_start_tty(daas_rt *rt, const char *id, const char *const *args,
+                                         daas_rt_proc *p, daas_err *err);
+/* Sets the terminal's size (our pty's, then SIGWINCH to runc, which copies it). DAAS_EINVAL
+ * without a terminal. */
+DAAS_MUST_USE int daas_rt_exec_resize(daas_rt_proc *p, unsigned width, unsigned height);
 /* Reaps without blocking: DAAS_OK with *code (exit status, 128+signal) once `runc exec`
  * ended; DAAS_EAGAIN while it runs. */
 DAAS_MUST_USE int daas_rt_exec_poll(daas_rt_proc *p, int *code);

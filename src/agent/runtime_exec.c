@@ -16,8 +16,11 @@
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -219,20 +222,26 @@ static int set_nonblock(int fd)
 }
 
 /* argv of `runc exec` for args; the strings are borrowed; the array is the caller's. */
-static const char **exec_argv(daas_rt *rt, const char *id, const char *pidf,
+static const char **exec_argv(daas_rt *rt, const char *id, const char *pidf, bool tty,
                               const char *const *args)
 {
     size_t n = 0;
     while (args[n] != NULL) {
         n++;
     }
-    const char **v = daas_xcalloc(n + 10, sizeof *v);
+    const char **v = daas_xcalloc(n + 16, sizeof *v);
     size_t k = 0;
-    const char *pre[] = {rt->runc, "--root", rt->runc_root, "--log-format", "json",
-                         "exec", "--pid-file", pidf, id};
+    const char *pre[] = {rt->runc, "--root", rt->runc_root, "--log-format", "json"};
     for (size_t i = 0; i < sizeof pre / sizeof pre[0]; i++) {
         v[k++] = pre[i];
     }
+    v[k++] = "exec";
+    if (tty) {
+        v[k++] = "--tty";
+    }
+    v[k++] = "--pid-file";
+    v[k++] = pidf;
+    v[k++] = id;
     for (size_t i = 0; i < n; i++) {
         v[k++] = args[i];
     }
@@ -240,18 +249,18 @@ static const char **exec_argv(daas_rt *rt, const char *id, const char *pidf,
     return v;
 }
 
-static int spawn_exec(const char *const *argv, const int in[2], const int out[2],
-                      const int errp[2], pid_t *pid, daas_err *err)
+/* Spawns argv with stdio fds[0..2] (-1: /dev/null). */
+static int spawn_exec(const char *const *argv, const int fds[3], pid_t *pid, daas_err *err)
 {
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
-    if (in[0] >= 0) {
-        posix_spawn_file_actions_adddup2(&fa, in[0], 0);
-    } else {
-        posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    for (int i = 0; i < 3; i++) {
+        if (fds[i] >= 0) {
+            posix_spawn_file_actions_adddup2(&fa, fds[i], i);
+        } else {
+            posix_spawn_file_actions_addopen(&fa, i, "/dev/null", i == 0 ? O_RDONLY : O_WRONLY, 0);
+        }
     }
-    posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-    posix_spawn_file_actions_adddup2(&fa, errp[1], 2);
     posix_spawn_file_actions_addclosefrom_np(&fa, 3);
     /* as in spawn(): an empty mask and default dispositions for the process */
     posix_spawnattr_t at;
@@ -275,6 +284,19 @@ static int spawn_exec(const char *const *argv, const int in[2], const int out[2]
     return DAAS_OK;
 }
 
+/* STATE/bundles/<id>/exec-<random>.pid (owned by the caller). */
+static char *exec_pid_file(const daas_rt *rt, const char *id)
+{
+    char rnd[9];
+    uint8_t r[4];
+    daas_random(r, sizeof r);
+    daas_hex_encode(r, sizeof r, rnd);
+    char *name = daas_xasprintf("exec-%s.pid", rnd);
+    char *path = daas_rt__path(rt, "bundles", id, name);
+    daas_free(name);
+    return path;
+}
+
 int daas_rt_exec_start(daas_rt *rt, const char *id, const char *const *args, bool with_stdin,
                        daas_rt_proc *p, daas_err *err)
 {
@@ -284,14 +306,8 @@ int daas_rt_exec_start(daas_rt *rt, const char *id, const char *const *args, boo
     if (!daas_rt__valid_id(id) || args == NULL || args[0] == NULL) {
         return daas_fail(err, DAAS_EINVAL, "exec: no container or no command");
     }
-    char rnd[9];
-    uint8_t r[4];
-    daas_random(r, sizeof r);
-    daas_hex_encode(r, sizeof r, rnd);
-    char *name = daas_xasprintf("exec-%s.pid", rnd);
-    p->pid_file = daas_rt__path(rt, "bundles", id, name);
-    daas_free(name);
-    const char **argv = exec_argv(rt, id, p->pid_file, args);
+    p->pid_file = exec_pid_file(rt, id);
+    const char **argv = exec_argv(rt, id, p->pid_file, false, args);
     int rc = DAAS_OK;
     if ((with_stdin && pipe2(in, O_CLOEXEC) != 0) || pipe2(out, O_CLOEXEC) != 0 ||
         pipe2(errp, O_CLOEXEC) != 0) {
@@ -299,7 +315,8 @@ int daas_rt_exec_start(daas_rt *rt, const char *id, const char *const *args, boo
         goto out;
     }
     pid_t pid;
-    rc = spawn_exec(argv, in, out, errp, &pid, err);
+    const int fds[3] = {in[0], out[1], errp[1]};
+    rc = spawn_exec(argv, fds, &pid, err);
     if (rc != DAAS_OK) {
         goto out;
     }
@@ -401,4 +418,81 @@ void daas_rt_exec_fini(daas_rt_proc *p)
         daas_free(p->pid_file);
         p->pid_file = NULL;
     }
+}
+
+/* ---- exec with a terminal (kubectl exec -t) ---- */
+
+/* A pty pair in raw mode: runc's stdio is the slave; runc copies between it and the
+ * container's own terminal, and on SIGWINCH gives that terminal the slave's size. (runc
+ * refuses --console-socket without --detach, and a detached exec's exit code is lost.) */
+static int open_pty(int *master, int *slave, daas_err *err)
+{
+    char name[64];
+    *slave = -1;
+    *master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (*master < 0 || grantpt(*master) != 0 || unlockpt(*master) != 0 ||
+        ptsname_r(*master, name, sizeof name) != 0 ||
+        (*slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0) {
+        return daas_fail(err, DAAS_EIO, "exec: terminal: %s", strerror(errno));
+    }
+    struct termios t;
+    if (tcgetattr(*slave, &t) == 0) {
+        cfmakeraw(&t);
+        (void)tcsetattr(*slave, TCSANOW, &t);
+    }
+    return DAAS_OK;
+}
+
+int daas_rt_exec_start_tty(daas_rt *rt, const char *id, const char *const *args,
+                           daas_rt_proc *p, daas_err *err)
+{
+    int master = -1, slave = -1;
+    memset(p, 0, sizeof *p);
+    p->in_fd = p->out_fd = p->err_fd = -1;
+    if (!daas_rt__valid_id(id) || args == NULL || args[0] == NULL) {
+        return daas_fail(err, DAAS_EINVAL, "exec: no container or no command");
+    }
+    p->pid_file = exec_pid_file(rt, id);
+    const char **argv = exec_argv(rt, id, p->pid_file, true, args);
+    int rc = open_pty(&master, &slave, err);
+    if (rc == DAAS_OK) {
+        const int fds[3] = {slave, slave, slave};
+        pid_t pid;
+        rc = spawn_exec(argv, fds, &pid, err);
+        p->pid = rc == DAAS_OK ? (int)pid : 0;
+    }
+    if (rc == DAAS_OK) {
+        p->tty = true;
+        p->out_fd = master;
+        master = -1;
+        p->in_fd = fcntl(p->out_fd, F_DUPFD_CLOEXEC, 3);
+        if (p->in_fd < 0 || set_nonblock(p->out_fd) != 0) {
+            rc = daas_fail(err, DAAS_EIO, "exec: terminal: %s", strerror(errno));
+        }
+    }
+    if (slave >= 0) {
+        close(slave);
+    }
+    if (master >= 0) {
+        close(master);
+    }
+    daas_free(argv);
+    if (rc != DAAS_OK) {
+        daas_rt_exec_fini(p);
+    }
+    return rc;
+}
+
+int daas_rt_exec_resize(daas_rt_proc *p, unsigned width, unsigned height)
+{
+    struct winsize ws = {0};
+    ws.ws_col = (unsigned short)(width > 65535 ? 65535 : width);
+    ws.ws_row = (unsigned short)(height > 65535 ? 65535 : height);
+    if (!p->tty || p->out_fd < 0 || ioctl(p->out_fd, TIOCSWINSZ, &ws) != 0) {
+        return DAAS_EINVAL;
+    }
+    if (p->pid > 0) {
+        kill(p->pid, SIGWINCH); /* runc copies the size to the container's terminal */
+    }
+    return DAAS_OK;
 }

@@ -7,8 +7,9 @@
  * Does not own: the HTTP server (it hands the connection over; see daas_http_hijack).
  * Model:  channel protocol: every WebSocket message is binary, its first byte the channel:
  *         0 stdin, 1 stdout, 2 stderr, 3 error (a Status JSON, sent once at the end), 4 resize
- *         (a terminal's size; ignored: no tty); v5 adds [255, channel]: the client closed that
- *         channel (stdin → the process's stdin is closed).
+ *         (a terminal's size, JSON {"Width","Height"}); v5 adds [255, channel]: the client closed that
+ *         channel (stdin → the process's stdin is closed). With tty=true the process gets a
+ *         terminal (runc exec --tty): one output stream on channel 1, resizes applied.
  * Invariants:
  *   - a session lives on its loop thread; the server's stop posts a kill to every session
  *     and waits for them (daas_agent__exec_stop_all) before the loops end;
@@ -64,6 +65,21 @@ struct daas_agent__exec {
 };
 
 static void exec_end(daas_agent__exec *x);
+
+/* event_add / event_del that accept NULL (a tty session has no stderr event). */
+static void ev_on(struct event *ev)
+{
+    if (ev != NULL) {
+        event_add(ev, NULL);
+    }
+}
+
+static void ev_off(struct event *ev)
+{
+    if (ev != NULL) {
+        event_del(ev);
+    }
+}
 
 /* ---- request checks (before the upgrade) ---- */
 
@@ -226,9 +242,11 @@ static void exec_finish(daas_agent__exec *x, const char *status, uint16_t code,
         return;
     }
     x->closing = true;
-    event_del(x->out_ev);
-    event_del(x->err_ev);
+    ev_off(x->out_ev);
+    ev_off(x->err_ev);
     bufferevent_disable(x->ws, EV_READ);
+    struct timeval wt = {10, 0}; /* a client that stops reading does not keep us */
+    bufferevent_set_timeouts(x->ws, NULL, &wt);
     daas_buf b;
     daas_buf_init(&b, 256);
     if ((status == NULL || send_chan(x, 3, status, strlen(status)) == DAAS_OK) &&
@@ -264,8 +282,8 @@ static void on_pipe(evutil_socket_t fd, short what, void *arg)
     if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
         return;
     }
-    if (n <= 0) {
-        event_del(is_out ? x->out_ev : x->err_ev);
+    if (n <= 0) { /* EOF; EIO on a pty master once the terminal's last user is gone */
+        ev_off(is_out ? x->out_ev : x->err_ev);
         *(is_out ? &x->out_eof : &x->err_eof) = true;
         maybe_done(x);
         return;
@@ -276,15 +294,15 @@ static void on_pipe(evutil_socket_t fd, short what, void *arg)
         return;
     }
     if (evbuffer_get_length(bufferevent_get_output(x->ws)) > EXEC_MAX_PENDING) {
-        event_del(x->out_ev); /* a slow client: resume from on_ws_write */
-        event_del(x->err_ev);
+        ev_off(x->out_ev); /* a slow client: resume from on_ws_write */
+        ev_off(x->err_ev);
     }
 }
 
 static void close_stdin(daas_agent__exec *x)
 {
     if (x->proc.in_fd >= 0) {
-        event_del(x->in_ev);
+        ev_off(x->in_ev);
         close(x->proc.in_fd);
         x->proc.in_fd = -1;
     }
@@ -301,11 +319,23 @@ static void on_stdin(evutil_socket_t fd, short what, void *arg)
         x->stdin_close = true;
     }
     if (evbuffer_get_length(x->inbuf) == 0) {
-        event_del(x->in_ev);
+        ev_off(x->in_ev);
         if (x->stdin_close) {
             close_stdin(x);
         }
     }
+}
+
+/* Channel 4: {"Width":w,"Height":h} (a malformed one is ignored, as the kubelet does). */
+static void resize(daas_agent__exec *x, const uint8_t *p, size_t n)
+{
+    json_t *j = json_loadb((const char *)p, n, 0, NULL);
+    json_int_t w = json_integer_value(json_object_get(j, "Width"));
+    json_int_t h = json_integer_value(json_object_get(j, "Height"));
+    if (w > 0 && h > 0 && daas_rt_exec_resize(&x->proc, (unsigned)w, (unsigned)h) != DAAS_OK) {
+        DAAS_DEBUG("agent", "exec: resize failed");
+    }
+    json_decref(j);
 }
 
 /* One channel message from the client. */
@@ -319,14 +349,16 @@ static int on_message(daas_agent__exec *x, const uint8_t *p, size_t n)
             return DAAS_ETOOBIG;
         }
         evbuffer_add(x->inbuf, p + 1, n - 1);
-        event_add(x->in_ev, NULL);
+        ev_on(x->in_ev);
     } else if (p[0] == 255 && x->version >= 5 && n == 2 && p[1] == 0) {
         x->stdin_close = true;
         if (evbuffer_get_length(x->inbuf) == 0) {
             close_stdin(x);
         }
+    } else if (p[0] == 4 && x->proc.tty) {
+        resize(x, p + 1, n - 1);
     }
-    /* 4 (resize) needs a tty: ignored, as is input on channels the process does not read */
+    /* input on channels the process does not read is dropped */
     return DAAS_OK;
 }
 
@@ -386,10 +418,10 @@ static void on_ws_write(struct bufferevent *bev, void *arg)
     }
     if (left <= EXEC_MAX_PENDING / 2) {
         if (!x->out_eof) {
-            event_add(x->out_ev, NULL);
+            ev_on(x->out_ev);
         }
         if (!x->err_eof) {
-            event_add(x->err_ev, NULL);
+            ev_on(x->err_ev);
         }
     }
 }
@@ -502,8 +534,8 @@ static int parse_exec(daas_agent_srv *s, const daas_http_req *req, const char *r
     rc = rc == DAAS_OK ? daas_agent__query_bool(q, "stdout", &e->out, err) : rc;
     rc = rc == DAAS_OK ? daas_agent__query_bool(q, "stderr", &e->err, err) : rc;
     rc = rc == DAAS_OK ? daas_agent__query_bool(q, "tty", &e->tty, err) : rc;
-    if (rc == DAAS_OK && e->tty) {
-        rc = daas_fail(err, DAAS_EINVAL, "tty is not supported by this agent: exec without -t");
+    if (rc == DAAS_OK && e->tty && e->err) {
+        rc = daas_fail(err, DAAS_EINVAL, "stdout and stderr cannot both be set with tty");
     }
     rc = rc == DAAS_OK ? parse_command(q, &e->argv, err) : rc;
     rc = rc == DAAS_OK ? check_upgrade(req, &e->version, e->accept, err) : rc;
@@ -536,13 +568,19 @@ static bool exec_register(daas_agent_srv *s, daas_agent__exec *x)
 static void exec_wire(daas_agent__exec *x, const exec_req *e)
 {
     x->out_ev = event_new(x->base, x->proc.out_fd, EV_READ | EV_PERSIST, on_pipe, x);
-    x->err_ev = event_new(x->base, x->proc.err_fd, EV_READ | EV_PERSIST, on_pipe, x);
-    x->in_ev = event_new(x->base, x->proc.in_fd, EV_WRITE | EV_PERSIST, on_stdin, x);
+    if (x->proc.err_fd >= 0) {
+        x->err_ev = event_new(x->base, x->proc.err_fd, EV_READ | EV_PERSIST, on_pipe, x);
+    } else {
+        x->err_eof = true; /* a terminal: one stream */
+    }
+    if (x->proc.in_fd >= 0) {
+        x->in_ev = event_new(x->base, x->proc.in_fd, EV_WRITE | EV_PERSIST, on_stdin, x);
+    }
     x->tick = event_new(x->base, -1, EV_PERSIST, on_tick, x);
     x->inbuf = evbuffer_new();
     struct timeval tv = {0, 50 * 1000};
-    event_add(x->out_ev, NULL);
-    event_add(x->err_ev, NULL);
+    ev_on(x->out_ev);
+    ev_on(x->err_ev);
     event_add(x->tick, &tv);
     char head[320];
     int n = snprintf(head, sizeof head,
@@ -580,8 +618,9 @@ void daas_agent__exec_handle(daas_agent_srv *s, const daas_http_req *req,
         x->loop = loop;
         x->base = daas_http_loop_base(loop);
         daas_ws_reader_init(&x->rd, EXEC_MAX_MSG, true);
-        rc = daas_rt_exec_start(s->rt, e.t.id, (const char *const *)e.argv, e.in, &x->proc,
-                                &err);
+        const char *const *argv = (const char *const *)e.argv;
+        rc = e.tty ? daas_rt_exec_start_tty(s->rt, e.t.id, argv, &x->proc, &err)
+                   : daas_rt_exec_start(s->rt, e.t.id, argv, e.in, &x->proc, &err);
     }
     if (rc == DAAS_OK && !exec_register(s, x)) {
         rc = daas_fail(&err, DAAS_EUNAVAIL, "the agent is stopping");

@@ -143,7 +143,7 @@ static void copy_file(const char *from, const char *to)
 
 static void make_rootfs(const char *root)
 {
-    static const char *const links[] = {"sh", "echo", "sleep", "cat", NULL};
+    static const char *const links[] = {"sh", "echo", "sleep", "cat", "stty", NULL};
     static const char *const dirs[] = {"bin", "etc", "tmp", "proc", "dev", "sys", NULL};
     assert_int_equal(mkdir(root, 0755), 0);
     for (size_t i = 0; dirs[i] != NULL; i++) {
@@ -477,13 +477,16 @@ typedef struct wsc {
 
 static const uint8_t MASK[4] = {9, 8, 7, 6};
 
-static char *exec_url(const char *uid, const char *c, const char *const *cmd, bool in)
+#define OUT_ERR "&stdout=true&stderr=true"
+
+/* /exec/... for cmd with the stream parameters params ("&stdout=true..."). */
+static char *exec_url(const char *uid, const char *c, const char *const *cmd,
+                      const char *params)
 {
     daas_buf b;
     daas_buf_init(&b, 4096);
-    assert_int_equal(daas_buf_printf(&b, "/exec/default/pod-%s/%s?podUID=%s&stdout=true"
-                                         "&stderr=true%s", uid, c, uid,
-                                     in ? "&stdin=true" : ""), DAAS_OK);
+    assert_int_equal(daas_buf_printf(&b, "/exec/default/pod-%s/%s?podUID=%s%s", uid, c, uid,
+                                     params), DAAS_OK);
     for (size_t i = 0; cmd[i] != NULL; i++) {
         assert_int_equal(daas_buf_puts(&b, "&command="), DAAS_OK);
         for (const char *p = cmd[i]; *p != '\0'; p++) {
@@ -585,7 +588,7 @@ static void test_exec_exit_code(void **state)
     (void)state;
     run_ctr(UID3, "e", 0, "sleep 100");
     const char *cmd[] = {"sh", "-c", "echo hi; exit 3", NULL};
-    char *url = exec_url(UID3, "e", cmd, false);
+    char *url = exec_url(UID3, "e", cmd, OUT_ERR);
     wsc w;
     assert_int_equal(ws_open(&w, url), 101);
     daas_buf out;
@@ -614,7 +617,7 @@ static void test_exec_stdin(void **state)
 {
     (void)state;
     const char *cmd[] = {"cat", NULL};
-    char *url = exec_url(UID3, "e", cmd, true);
+    char *url = exec_url(UID3, "e", cmd, OUT_ERR "&stdin=true");
     wsc w;
     assert_int_equal(ws_open(&w, url), 101);
     ws_send(&w, "\0hello ", 7);
@@ -628,6 +631,37 @@ static void test_exec_stdin(void **state)
     assert_string_equal(status, "{\"metadata\":{},\"status\":\"Success\"}");
     daas_free(status);
     daas_buf_fini(&out);
+    ws_close(&w);
+    daas_free(url);
+}
+
+static void test_exec_tty(void **state)
+{
+    (void)state;
+    const char *cmd[] = {"sh", "-c", "read x; [ -t 1 ] && echo isatty; stty size; exit 2", NULL};
+    char *url = exec_url(UID3, "e", cmd, "&stdin=true&stdout=true&tty=true");
+    wsc w;
+    if (ws_open(&w, url) != 101) {
+        fail_msg("exec -t: %s", strstr(w.in.data, "\r\n\r\n"));
+    }
+    const char rs[] = "\x04{\"Width\":100,\"Height\":40}";
+    ws_send(&w, rs, sizeof rs - 1);
+    ws_send(&w, "\0go\n", 4);
+    daas_buf out;
+    daas_buf_init(&out, 1 << 20);
+    char *status = NULL;
+    ws_collect(&w, &out, &status);
+    assert_non_null(strstr(out.data, "isatty\r\n")); /* a terminal: CRLF */
+    assert_non_null(strstr(out.data, "40 100"));
+    assert_non_null(strstr(status, "\"NonZeroExitCode\""));
+    assert_non_null(strstr(status, "\"message\":\"2\""));
+    daas_free(status);
+    daas_buf_fini(&out);
+    ws_close(&w);
+    daas_free(url);
+    /* a terminal has one output stream: stderr with tty is refused before the upgrade */
+    url = exec_url(UID3, "e", cmd, OUT_ERR "&tty=true");
+    assert_int_equal(ws_open(&w, url), 400);
     ws_close(&w);
     daas_free(url);
 }
@@ -659,7 +693,7 @@ static void test_exec_client_leaves(void **state)
 {
     (void)state;
     const char *cmd[] = {"sleep", "4321", NULL};
-    char *url = exec_url(UID3, "e", cmd, false);
+    char *url = exec_url(UID3, "e", cmd, OUT_ERR);
     wsc w;
     assert_int_equal(ws_open(&w, url), 101);
     int i = 0;
@@ -705,19 +739,19 @@ static void test_refused(void **state)
     hangup(ssl, ctx);
     /* exec errors before the upgrade: no command, stopped container, no WebSocket */
     const char *none[] = {NULL};
-    char *url = exec_url(UID3, "e", none, false);
+    char *url = exec_url(UID3, "e", none, OUT_ERR);
     wsc w;
     assert_int_equal(ws_open(&w, url), 400);
     assert_non_null(strstr(w.in.data, "at least 1 command"));
     ws_close(&w);
     daas_free(url);
     const char *cmd[] = {"true", NULL};
-    url = exec_url(UID2, "f", cmd, false); /* run 1 of f has ended */
+    url = exec_url(UID2, "f", cmd, OUT_ERR); /* run 1 of f has ended */
     assert_int_equal(ws_open(&w, url), 400);
     assert_non_null(strstr(w.in.data, "is not running"));
     ws_close(&w);
     daas_free(url);
-    url = exec_url(UID3, "e", cmd, false);
+    url = exec_url(UID3, "e", cmd, OUT_ERR);
     int st;
     char *b = get(url, &st); /* no Upgrade */
     assert_int_equal(st, 400);
@@ -737,6 +771,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_follow_and_previous),
         cmocka_unit_test(test_exec_exit_code),
         cmocka_unit_test(test_exec_stdin),
+        cmocka_unit_test(test_exec_tty),
         cmocka_unit_test(test_exec_client_leaves),
         cmocka_unit_test(test_refused),
     };
