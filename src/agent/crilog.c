@@ -95,9 +95,9 @@ static unsigned month_days(unsigned y, unsigned m)
 static bool parse_civil(const char *p, int64_t *sec)
 {
     unsigned y, mo, d, h, mi, s;
-    if (!num(p, 4, &y) || p[4] != '-' || !num(p + 5, 2, &mo) || p[7] != '-' ||
-        !num(p + 8, 2, &d) || (p[10] != 'T' && p[10] != 't') || !num(p + 11, 2, &h) ||
-        p[13] != ':' || !num(p + 14, 2, &mi) || p[16] != ':' || !num(p + 17, 2, &s)) {
+    if (!num(p, 4, &y) || p[4] != '-' || !num(p + 5, 2, &mo) || p[7] != '-' || !num(p + 8, 2, &d) ||
+        (p[10] != 'T' && p[10] != 't') || !num(p + 11, 2, &h) || p[13] != ':' ||
+        !num(p + 14, 2, &mi) || p[16] != ':' || !num(p + 17, 2, &s)) {
         return false;
     }
     if (mo < 1 || mo > 12 || d < 1 || d > month_days(y, mo) || h > 23 || mi > 59 || s > 60) {
@@ -238,7 +238,8 @@ static void flush_lines(pipe_st *s, int log_fd, size_t scan_from)
     }
 }
 
-/* Reads what fd has (0, or the errno of a failed read); at EOF emits the unterminated rest as a full record. */
+/* Reads what fd has (0, or the errno of a failed read); at EOF emits the unterminated rest as a
+ * full record. */
 static int pump_one(pipe_st *s, int log_fd)
 {
     ssize_t n = read(s->fd, s->line + s->used, sizeof s->line - s->used);
@@ -289,8 +290,8 @@ int daas_crilog_shim(int out_fd, int err_fd, int log_fd)
 /* ---- the reader ---- */
 
 /* Appends at most what limit_bytes still allows; sets *limited when it cut. */
-static int put_limited(daas_buf *out, const daas_crilog_opts *o, int64_t *emitted,
-                       bool *limited, const char *p, size_t n)
+static int put_limited(daas_buf *out, const daas_crilog_opts *o, int64_t *emitted, bool *limited,
+                       const char *p, size_t n)
 {
     if (o->limit_bytes > 0 && *emitted + (int64_t)n >= o->limit_bytes) {
         n = (size_t)(o->limit_bytes - *emitted);
@@ -430,8 +431,7 @@ int daas_crilog_read(daas_crilog_reader *r, daas_buf *out, bool *progress, daas_
             continue;
         }
         size_t used;
-        int rc = emit_all(r->pend.data, r->pend.len, &r->o, &r->emitted, &r->limited, out,
-                          &used);
+        int rc = emit_all(r->pend.data, r->pend.len, &r->o, &r->emitted, &r->limited, out, &used);
         if (rc != DAAS_OK) {
             return daas_fail(err, rc, "logs: output over %zu bytes", out->max);
         }

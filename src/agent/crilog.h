@@ -42,8 +42,7 @@ typedef struct daas_crilog_rec {
 } daas_crilog_rec;
 
 /* Parses one record p[0..n) (without its '\n'). DAAS_EINVAL when malformed. Pure. */
-DAAS_MUST_USE int daas_crilog_parse(const char *p, size_t n, daas_crilog_rec *out,
-                                    daas_err *err);
+DAAS_MUST_USE int daas_crilog_parse(const char *p, size_t n, daas_crilog_rec *out, daas_err *err);
 /* Parses an RFC 3339 timestamp with up to 9 fraction digits and Z or ±hh:mm into unix
  * nanoseconds. Pure. */
 DAAS_MUST_USE int daas_crilog_parse_time(const char *p, size_t n, int64_t *ns, daas_err *err);
@@ -65,11 +64,11 @@ typedef struct daas_crilog_opts {
 } daas_crilog_opts;
 
 typedef struct daas_crilog_reader {
-    int fd;              /* the log file */
+    int fd; /* the log file */
     daas_crilog_opts o;
-    daas_buf pend;       /* bytes read but not yet a complete record */
-    int64_t emitted;     /* output bytes produced so far */
-    bool limited;        /* limit_bytes reached: nothing more will be produced */
+    daas_buf pend;   /* bytes read but not yet a complete record */
+    int64_t emitted; /* output bytes produced so far */
+    bool limited;    /* limit_bytes reached: nothing more will be produced */
 } daas_crilog_reader;
 
 /* Opens path for reading, positioned at the first record tail_lines asks for. DAAS_ENOTFOUND

@@ -42,8 +42,8 @@ static int add_ext(X509 *x, int nid, const char *value)
 /* "DNS:name,IP:addr" (or DNS: for an address that is not an IP literal). */
 static char *san_value(const char *name, const char *addr)
 {
-    bool ip = addr != NULL && addr[0] != '\0' && strspn(addr, "0123456789.:abcdefABCDEF") ==
-                                                     strlen(addr) && strpbrk(addr, ".:");
+    bool ip = addr != NULL && addr[0] != '\0' &&
+              strspn(addr, "0123456789.:abcdefABCDEF") == strlen(addr) && strpbrk(addr, ".:");
     if (addr == NULL || addr[0] == '\0') {
         return daas_xasprintf("DNS:%s", name);
     }
@@ -186,8 +186,8 @@ int daas_agent__target_parse(const char *rest, const char *query, daas_agent__ta
     int rc = DAAS_OK;
     if (!dns_name(t->ns, true) || !dns_name(t->pod, false) || !dns_name(t->ctr, true)) {
         rc = daas_fail(err, DAAS_EINVAL, "invalid namespace, pod or container name");
-    } else if (t->uid == NULL || strlen(t->uid) < 8 || strspn(t->uid, "0123456789abcdef-") !=
-                                                          strlen(t->uid)) {
+    } else if (t->uid == NULL || strlen(t->uid) < 8 ||
+               strspn(t->uid, "0123456789abcdef-") != strlen(t->uid)) {
         rc = daas_fail(err, DAAS_EINVAL, "podUID: missing or not a pod uid");
     }
     if (rc != DAAS_OK) {
@@ -253,8 +253,7 @@ static void scan_logs(daas_agent_srv *s, const char *prefix, long top[2])
     daas_free(probe);
 }
 
-int daas_agent__find_run(daas_agent_srv *s, daas_agent__target *t, bool previous,
-                         daas_err *err)
+int daas_agent__find_run(daas_agent_srv *s, daas_agent__target *t, bool previous, daas_err *err)
 {
     char *first = daas_agent_ctr_id(t->uid, t->ctr, 0);
     char *prefix = daas_xstrndup(first, strlen(first) - 1); /* "<uid8>-<C>-" */
@@ -272,8 +271,8 @@ int daas_agent__find_run(daas_agent_srv *s, daas_agent__target *t, bool previous
     daas_free(prefix);
     long want = previous ? top[1] : top[0];
     if (top[0] < 0) {
-        return daas_fail(err, DAAS_ENOTFOUND, "container \"%s\" in pod \"%s\" not found",
-                         t->ctr, t->pod);
+        return daas_fail(err, DAAS_ENOTFOUND, "container \"%s\" in pod \"%s\" not found", t->ctr,
+                         t->pod);
     }
     if (want < 0) {
         return daas_fail(err, DAAS_EINVAL,
@@ -339,8 +338,8 @@ int daas_agent_srv_new(const daas_agent_srv_opts *o, daas_agent_srv **out, daas_
         daas_agent_srv_free(&s);
         return rc;
     }
-    DAAS_INFO("agent", "endpoint on port %d, certificate sha256 %s",
-              daas_http_server_port(s->http), s->sha256);
+    DAAS_INFO("agent", "endpoint on port %d, certificate sha256 %s", daas_http_server_port(s->http),
+              s->sha256);
     *out = s;
     return DAAS_OK;
 }

@@ -7,10 +7,9 @@
  * Does not own: the HTTP server (it hands the connection over; see daas_http_hijack).
  * Model:  channel protocol: every WebSocket message is binary, its first byte the channel:
  *         0 stdin, 1 stdout, 2 stderr, 3 error (a Status JSON, sent once at the end), 4 resize
- *         (a terminal's size, JSON {"Width","Height"}); v5 adds [255, channel]: the client closed that
- *         channel (stdin → the process's stdin is closed). With tty=true the process gets a
- *         terminal (runc exec --tty): one output stream on channel 1, resizes applied.
- * Invariants:
+ *         (a terminal's size, JSON {"Width","Height"}); v5 adds [255, channel]: the client closed
+ * that channel (stdin → the process's stdin is closed). With tty=true the process gets a terminal
+ * (runc exec --tty): one output stream on channel 1, resizes applied. Invariants:
  *   - a session lives on its loop thread; the server's stop posts a kill to every session
  *     and waits for them (daas_agent__exec_stop_all) before the loops end;
  *   - when the client goes, the exec'd process is SIGKILLed and reaped, and everything of
@@ -54,14 +53,14 @@ struct daas_agent__exec {
     struct evbuffer *inbuf;        /* stdin bytes waiting for the process */
     daas_ws_reader rd;
     daas_rt_proc proc;
-    int version;                   /* 4 or 5 */
-    bool want_out, want_err;       /* the client asked for stdout / stderr */
+    int version;             /* 4 or 5 */
+    bool want_out, want_err; /* the client asked for stdout / stderr */
     bool out_eof, err_eof;
-    bool stdin_close;              /* close stdin once inbuf is written */
-    bool exited;                   /* runc exec reaped; exit_code set */
+    bool stdin_close; /* close stdin once inbuf is written */
+    bool exited;      /* runc exec reaped; exit_code set */
     int exit_code;
-    int64_t exit_ms;               /* when it was reaped (the pipes get 1 s more) */
-    bool closing;                  /* the close frame is queued: free once flushed */
+    int64_t exit_ms; /* when it was reaped (the pipes get 1 s more) */
+    bool closing;    /* the close frame is queued: free once flushed */
 };
 
 static void exec_end(daas_agent__exec *x);
@@ -116,8 +115,7 @@ static bool header_has(const daas_http_req *req, const char *name, const char *t
     return false;
 }
 
-static int check_upgrade(const daas_http_req *req, int *version, char accept[29],
-                         daas_err *err)
+static int check_upgrade(const daas_http_req *req, int *version, char accept[29], daas_err *err)
 {
     if (!header_has(req, "Upgrade", "websocket") || !header_has(req, "Connection", "upgrade")) {
         return daas_fail(err, DAAS_EINVAL, "exec needs a WebSocket upgrade (Upgrade: websocket)");
@@ -128,8 +126,9 @@ static int check_upgrade(const daas_http_req *req, int *version, char accept[29]
     }
     *version = pick_version(daas_http_req_header(req, "Sec-WebSocket-Protocol"));
     if (*version == 0) {
-        return daas_fail(err, DAAS_EINVAL, "exec needs the WebSocket protocol "
-                                           "v5.channel.k8s.io or v4.channel.k8s.io");
+        return daas_fail(err, DAAS_EINVAL,
+                         "exec needs the WebSocket protocol "
+                         "v5.channel.k8s.io or v4.channel.k8s.io");
     }
     return daas_ws_accept(daas_http_req_header(req, "Sec-WebSocket-Key"), accept, err);
 }
@@ -223,8 +222,8 @@ static char *status_json(int code)
                  code);
         snprintf(num, sizeof num, "%d", code);
         j = json_pack("{s:{},s:s,s:s,s:s,s:{s:[{s:s,s:s}]}}", "metadata", "status", "Failure",
-                      "message", msg, "reason", "NonZeroExitCode", "details", "causes",
-                      "reason", "ExitCode", "message", num);
+                      "message", msg, "reason", "NonZeroExitCode", "details", "causes", "reason",
+                      "ExitCode", "message", num);
     }
     char *s = json_dumps(j, JSON_COMPACT);
     json_decref(j);
@@ -235,8 +234,7 @@ static char *status_json(int code)
 
 /* Sends the final Status (when status), a close frame, and frees the session once the
  * client has them. */
-static void exec_finish(daas_agent__exec *x, const char *status, uint16_t code,
-                        const char *reason)
+static void exec_finish(daas_agent__exec *x, const char *status, uint16_t code, const char *reason)
 {
     if (x->closing) {
         return;
@@ -522,8 +520,8 @@ typedef struct exec_req {
     daas_agent__target t;
 } exec_req;
 
-static int parse_exec(daas_agent_srv *s, const daas_http_req *req, const char *rest,
-                      exec_req *e, daas_err *err)
+static int parse_exec(daas_agent_srv *s, const daas_http_req *req, const char *rest, exec_req *e,
+                      daas_err *err)
 {
     int rc = daas_agent__target_parse(rest, req->query, &e->t, err);
     if (rc != DAAS_OK) {
@@ -541,8 +539,8 @@ static int parse_exec(daas_agent_srv *s, const daas_http_req *req, const char *r
     rc = rc == DAAS_OK ? check_upgrade(req, &e->version, e->accept, err) : rc;
     rc = rc == DAAS_OK ? daas_agent__find_run(s, &e->t, false, err) : rc;
     if (rc == DAAS_OK && !daas_rt_running(s->rt, e->t.id)) {
-        rc = daas_fail(err, DAAS_EINVAL, "container \"%s\" in pod \"%s\" is not running",
-                       e->t.ctr, e->t.pod);
+        rc = daas_fail(err, DAAS_EINVAL, "container \"%s\" in pod \"%s\" is not running", e->t.ctr,
+                       e->t.pod);
     }
     return rc;
 }
@@ -596,8 +594,8 @@ static void exec_wire(daas_agent__exec *x, const exec_req *e)
     }
 }
 
-void daas_agent__exec_handle(daas_agent_srv *s, const daas_http_req *req,
-                             daas_http_resp *resp, const char *rest)
+void daas_agent__exec_handle(daas_agent_srv *s, const daas_http_req *req, daas_http_resp *resp,
+                             const char *rest)
 {
     exec_req e = {0};
     daas_err err = {0};

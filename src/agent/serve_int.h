@@ -15,15 +15,15 @@
 typedef struct daas_agent__exec daas_agent__exec;
 
 struct daas_agent_srv {
-    daas_rt *rt;               /* borrowed */
-    daas_http_server *http;    /* the HTTPS server */
-    SSL_CTX *tls;              /* its context (our key and certificate, the CA) */
-    char sha256[65];           /* hex SHA-256 of our DER certificate */
-    pthread_mutex_t mu;        /* guards execs, nexecs, stopping */
-    pthread_cond_t cv;         /* signalled when an exec session ends */
-    daas_agent__exec *execs;   /* open exec sessions (list) */
+    daas_rt *rt;             /* borrowed */
+    daas_http_server *http;  /* the HTTPS server */
+    SSL_CTX *tls;            /* its context (our key and certificate, the CA) */
+    char sha256[65];         /* hex SHA-256 of our DER certificate */
+    pthread_mutex_t mu;      /* guards execs, nexecs, stopping */
+    pthread_cond_t cv;       /* signalled when an exec session ends */
+    daas_agent__exec *execs; /* open exec sessions (list) */
     int nexecs;
-    bool stopping;             /* no new exec sessions */
+    bool stopping; /* no new exec sessions */
 };
 
 /* The container a request names: /<kind>/{ns}/{pod}/{container}?podUID=... */
@@ -39,8 +39,8 @@ DAAS_MUST_USE int daas_agent__target_parse(const char *rest, const char *query,
 void daas_agent__target_fini(daas_agent__target *t);
 /* Finds run "current" (previous false) or the one before it: sets t->id. DAAS_ENOTFOUND
  * when the container has no run; DAAS_EINVAL (the kubelet's 400) when previous has none. */
-DAAS_MUST_USE int daas_agent__find_run(daas_agent_srv *s, daas_agent__target *t,
-                                       bool previous, daas_err *err);
+DAAS_MUST_USE int daas_agent__find_run(daas_agent_srv *s, daas_agent__target *t, bool previous,
+                                       daas_err *err);
 /* Answers a Kubernetes Status for code and err's message. */
 void daas_agent__fail(daas_http_resp *resp, int code, const char *msg);
 /* A boolean query parameter ("true", "1"); false when absent. DAAS_EINVAL otherwise. */
@@ -50,8 +50,8 @@ DAAS_MUST_USE int daas_agent__query_bool(const char *query, const char *name, bo
 /* The handlers. */
 void daas_agent__logs(daas_agent_srv *s, const daas_http_req *req, daas_http_resp *resp,
                       const char *rest);
-void daas_agent__exec_handle(daas_agent_srv *s, const daas_http_req *req,
-                             daas_http_resp *resp, const char *rest);
+void daas_agent__exec_handle(daas_agent_srv *s, const daas_http_req *req, daas_http_resp *resp,
+                             const char *rest);
 /* Ends every exec session (from any thread but a loop's) and waits until they are gone. */
 void daas_agent__exec_stop_all(daas_agent_srv *s);
 

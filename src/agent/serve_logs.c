@@ -25,18 +25,17 @@
 
 typedef struct logstream {
     daas_agent_srv *s;
-    daas_http_resp *resp;   /* gone once on_close ran */
+    daas_http_resp *resp; /* gone once on_close ran */
     daas_http_loop *loop;
     daas_http_timer *timer; /* the next tick, or NULL */
     daas_crilog_reader r;
-    char *id;               /* runc id of the run being read */
+    char *id; /* runc id of the run being read */
     bool follow;
-    daas_buf out;           /* one tick's output */
+    daas_buf out; /* one tick's output */
 } logstream;
 
 /* A non-negative integer parameter; *out untouched when absent. */
-static int query_int(const char *query, const char *name, int64_t min, int64_t *out,
-                     daas_err *err)
+static int query_int(const char *query, const char *name, int64_t min, int64_t *out, daas_err *err)
 {
     char *v = daas_http_query_get(query, name);
     if (v == NULL) {
@@ -47,8 +46,7 @@ static int query_int(const char *query, const char *name, int64_t min, int64_t *
     long long n = strtoll(v, &end, 10);
     int rc = DAAS_OK;
     if (v[0] == '\0' || *end != '\0' || errno != 0 || n < min) {
-        rc = daas_fail(err, DAAS_EINVAL, "%s: must be an integer >= %lld", name,
-                       (long long)min);
+        rc = daas_fail(err, DAAS_EINVAL, "%s: must be an integer >= %lld", name, (long long)min);
     } else {
         *out = n;
     }

@@ -64,11 +64,11 @@ typedef struct daas_ws_msg {
 } daas_ws_msg;
 
 typedef struct daas_ws_reader {
-    size_t max_msg;    /* cap on one message's payload (all fragments) */
-    bool want_masked;  /* server side: client frames must be masked (§5.1) */
-    daas_buf msg;      /* the data message being assembled */
-    int msg_op;        /* its opcode; 0 when no message is open */
-    daas_buf ctl;      /* the last control frame's payload */
+    size_t max_msg;   /* cap on one message's payload (all fragments) */
+    bool want_masked; /* server side: client frames must be masked (§5.1) */
+    daas_buf msg;     /* the data message being assembled */
+    int msg_op;       /* its opcode; 0 when no message is open */
+    daas_buf ctl;     /* the last control frame's payload */
 } daas_ws_reader;
 
 /* want_masked true on a server. Caller storage; never allocates until fed. */

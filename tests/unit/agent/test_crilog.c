@@ -33,16 +33,15 @@ static void test_time(void **state)
     assert_int_equal(back, ns);
     assert_int_equal(daas_crilog_parse_time("2024-02-29T23:59:59.5Z", 22, &back, NULL), DAAS_OK);
     assert_int_equal(back, 1709251199500000000LL);
-    assert_int_equal(daas_crilog_parse_time("2024-03-01T01:59:59+02:00", 25, &back, NULL),
-                     DAAS_OK);
+    assert_int_equal(daas_crilog_parse_time("2024-03-01T01:59:59+02:00", 25, &back, NULL), DAAS_OK);
     assert_int_equal(back, 1709251199000000000LL);
-    const char *bad[] = {"2023-02-29T00:00:00Z", "2024-13-01T00:00:00Z", "2024-01-01T24:00:00Z",
-                         "2024-01-01T00:00:00",  "2024-01-01T00:00:00.Z", "2024-01-01 00:00:00Z",
-                         "2024-01-01T00:00:00+0200", "1969-12-31T23:59:59Z", "9999-01-01T00:00:00Z"};
+    const char *bad[] = {
+        "2023-02-29T00:00:00Z",     "2024-13-01T00:00:00Z",  "2024-01-01T24:00:00Z",
+        "2024-01-01T00:00:00",      "2024-01-01T00:00:00.Z", "2024-01-01 00:00:00Z",
+        "2024-01-01T00:00:00+0200", "1969-12-31T23:59:59Z",  "9999-01-01T00:00:00Z"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         daas_err err = {0};
-        assert_int_equal(daas_crilog_parse_time(bad[i], strlen(bad[i]), &back, &err),
-                         DAAS_EINVAL);
+        assert_int_equal(daas_crilog_parse_time(bad[i], strlen(bad[i]), &back, &err), DAAS_EINVAL);
         assert_true(err.msg[0] != '\0');
     }
 }
@@ -65,8 +64,12 @@ static void test_parse(void **state)
     const char *c = "2026-11-21T13:59:02Z stdout F";
     assert_int_equal(daas_crilog_parse(c, strlen(c), &r, NULL), DAAS_OK);
     assert_int_equal(r.len, 0);
-    const char *bad[] = {"", "x", "2026-11-21T13:59:02Z stdin F x", "2026-11-21T13:59:02Z stdout X x",
-                         "2026-11-21T13:59:02Z stdout Fx", "2026-11-21T13:59:02Z stdout",
+    const char *bad[] = {"",
+                         "x",
+                         "2026-11-21T13:59:02Z stdin F x",
+                         "2026-11-21T13:59:02Z stdout X x",
+                         "2026-11-21T13:59:02Z stdout Fx",
+                         "2026-11-21T13:59:02Z stdout",
                          "raw line of an old log"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         assert_int_equal(daas_crilog_parse(bad[i], strlen(bad[i]), &r, NULL), DAAS_EINVAL);
@@ -274,10 +277,8 @@ static void test_reader_follow(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_time),
-        cmocka_unit_test(test_parse),
-        cmocka_unit_test(test_shim),
-        cmocka_unit_test(test_reader_options),
+        cmocka_unit_test(test_time),          cmocka_unit_test(test_parse),
+        cmocka_unit_test(test_shim),          cmocka_unit_test(test_reader_options),
         cmocka_unit_test(test_reader_follow),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -83,7 +83,8 @@ static X509 *make_cert(EVP_PKEY *key, const char *cn, X509 *issuer, EVP_PKEY *ik
                                (const unsigned char *)cn, -1, -1, 0);
     X509_set_issuer_name(x, X509_get_subject_name(issuer != NULL ? issuer : x));
     X509_set_pubkey(x, key);
-    add_ext(x, issuer != NULL ? issuer : x, NID_basic_constraints, ca ? "critical,CA:TRUE" : "CA:FALSE");
+    add_ext(x, issuer != NULL ? issuer : x, NID_basic_constraints,
+            ca ? "critical,CA:TRUE" : "CA:FALSE");
     if (ca) {
         add_ext(x, x, NID_key_usage, "critical,keyCertSign,cRLSign");
     } else {
@@ -97,7 +98,9 @@ static void write_pem(const char *path, X509 *x, EVP_PKEY *k)
 {
     FILE *f = fopen(path, "we");
     assert_non_null(f);
-    assert_int_equal(x != NULL ? PEM_write_X509(f, x) : PEM_write_PrivateKey(f, k, NULL, NULL, 0, NULL, NULL), 1);
+    assert_int_equal(x != NULL ? PEM_write_X509(f, x)
+                               : PEM_write_PrivateKey(f, k, NULL, NULL, 0, NULL, NULL),
+                     1);
     fclose(f);
 }
 
@@ -259,7 +262,8 @@ static char *get(const char *target, int *status)
     SSL_CTX *ctx;
     SSL *ssl = dial(F->cli_cert, F->cli_key, &ctx);
     assert_int_equal(SSL_connect(ssl), 1);
-    char *req = daas_xasprintf("GET %s HTTP/1.1\r\nHost: node\r\nConnection: close\r\n\r\n", target);
+    char *req =
+        daas_xasprintf("GET %s HTTP/1.1\r\nHost: node\r\nConnection: close\r\n\r\n", target);
     ssl_send(ssl, req, strlen(req));
     daas_free(req);
     size_t n;
@@ -422,8 +426,8 @@ static void test_logs(void **state)
     daas_free(b);
     daas_free(url);
     url = logs_url(UID1, "c", "&previous=true");
-    expect_get(url, 400, "previous terminated container \\\"c\\\" in pod \\\"pod-" UID1
-                         "\\\" not found");
+    expect_get(url, 400,
+               "previous terminated container \\\"c\\\" in pod \\\"pod-" UID1 "\\\" not found");
     daas_free(url);
     url = logs_url(UID1, "nope", "");
     expect_get(url, 404, "\"reason\":\"NotFound\"");
@@ -471,8 +475,8 @@ static void test_follow_and_previous(void **state)
 typedef struct wsc {
     SSL_CTX *ctx;
     SSL *ssl;
-    daas_buf in;        /* received, not yet parsed */
-    daas_ws_reader rd;  /* server frames: unmasked */
+    daas_buf in;       /* received, not yet parsed */
+    daas_ws_reader rd; /* server frames: unmasked */
 } wsc;
 
 static const uint8_t MASK[4] = {9, 8, 7, 6};
@@ -480,13 +484,12 @@ static const uint8_t MASK[4] = {9, 8, 7, 6};
 #define OUT_ERR "&stdout=true&stderr=true"
 
 /* /exec/... for cmd with the stream parameters params ("&stdout=true..."). */
-static char *exec_url(const char *uid, const char *c, const char *const *cmd,
-                      const char *params)
+static char *exec_url(const char *uid, const char *c, const char *const *cmd, const char *params)
 {
     daas_buf b;
     daas_buf_init(&b, 4096);
-    assert_int_equal(daas_buf_printf(&b, "/exec/default/pod-%s/%s?podUID=%s%s", uid, c, uid,
-                                     params), DAAS_OK);
+    assert_int_equal(
+        daas_buf_printf(&b, "/exec/default/pod-%s/%s?podUID=%s%s", uid, c, uid, params), DAAS_OK);
     for (size_t i = 0; cmd[i] != NULL; i++) {
         assert_int_equal(daas_buf_puts(&b, "&command="), DAAS_OK);
         for (const char *p = cmd[i]; *p != '\0'; p++) {
@@ -511,7 +514,8 @@ static int ws_open(wsc *w, const char *target)
                                "Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
                                "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
                                "Sec-WebSocket-Protocol: v5.channel.k8s.io, v4.channel.k8s.io\r\n"
-                               "\r\n", target);
+                               "\r\n",
+                               target);
     ssl_send(w->ssl, req, strlen(req));
     daas_free(req);
     char *end = NULL;
@@ -767,12 +771,9 @@ int main(int argc, char **argv)
         return daas_crilog_shim(3, 4, 5) == 0 ? 0 : 1;
     }
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_logs),
-        cmocka_unit_test(test_follow_and_previous),
-        cmocka_unit_test(test_exec_exit_code),
-        cmocka_unit_test(test_exec_stdin),
-        cmocka_unit_test(test_exec_tty),
-        cmocka_unit_test(test_exec_client_leaves),
+        cmocka_unit_test(test_logs),           cmocka_unit_test(test_follow_and_previous),
+        cmocka_unit_test(test_exec_exit_code), cmocka_unit_test(test_exec_stdin),
+        cmocka_unit_test(test_exec_tty),       cmocka_unit_test(test_exec_client_leaves),
         cmocka_unit_test(test_refused),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -74,8 +74,7 @@ static void roundtrip(size_t n, size_t want_hdr)
     daas_ws_reader_init(&r, n, true);
     daas_ws_msg m;
     size_t used;
-    assert_int_equal(daas_ws_reader_next(&r, (uint8_t *)b.data, b.len, &used, &m, NULL),
-                     DAAS_OK);
+    assert_int_equal(daas_ws_reader_next(&r, (uint8_t *)b.data, b.len, &used, &m, NULL), DAAS_OK);
     assert_int_equal(used, b.len);
     assert_int_equal(m.opcode, DAAS_WS_BINARY);
     assert_int_equal(m.len, n);
@@ -189,23 +188,21 @@ static void test_fragments_over_limit(void **state)
     daas_ws_reader_init(&r, 10, true);
     daas_ws_msg m;
     size_t used;
-    assert_int_equal(daas_ws_reader_next(&r, (uint8_t *)b.data, b.len, &used, &m, NULL),
-                     DAAS_OK);
+    assert_int_equal(daas_ws_reader_next(&r, (uint8_t *)b.data, b.len, &used, &m, NULL), DAAS_OK);
     assert_int_equal(m.opcode, 0);
-    assert_int_equal(daas_ws_reader_next(&r, (uint8_t *)b.data + used, b.len - used, &used,
-                                         &m, NULL),
-                     DAAS_ETOOBIG);
+    assert_int_equal(
+        daas_ws_reader_next(&r, (uint8_t *)b.data + used, b.len - used, &used, &m, NULL),
+        DAAS_ETOOBIG);
     daas_ws_reader_fini(&r);
     /* a new data message inside a fragmented one */
     daas_buf_reset(&b);
     assert_int_equal(daas_ws_encode(&b, DAAS_WS_BINARY, false, "a", 1, MASK), DAAS_OK);
     assert_int_equal(daas_ws_encode(&b, DAAS_WS_BINARY, true, "b", 1, MASK), DAAS_OK);
     daas_ws_reader_init(&r, 10, true);
-    assert_int_equal(daas_ws_reader_next(&r, (uint8_t *)b.data, b.len, &used, &m, NULL),
-                     DAAS_OK);
-    assert_int_equal(daas_ws_reader_next(&r, (uint8_t *)b.data + used, b.len - used, &used,
-                                         &m, NULL),
-                     DAAS_EINVAL);
+    assert_int_equal(daas_ws_reader_next(&r, (uint8_t *)b.data, b.len, &used, &m, NULL), DAAS_OK);
+    assert_int_equal(
+        daas_ws_reader_next(&r, (uint8_t *)b.data + used, b.len - used, &used, &m, NULL),
+        DAAS_EINVAL);
     daas_ws_reader_fini(&r);
     daas_buf_fini(&b);
 }
@@ -234,10 +231,10 @@ static void test_utf8(void **state)
 {
     (void)state;
     assert_true(daas_ws_utf8_valid((const uint8_t *)"h\0\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", 12));
-    assert_false(daas_ws_utf8_valid((const uint8_t *)"\xed\xa0\x80", 3)); /* surrogate */
-    assert_false(daas_ws_utf8_valid((const uint8_t *)"\xe0\x80\x80", 3)); /* overlong */
+    assert_false(daas_ws_utf8_valid((const uint8_t *)"\xed\xa0\x80", 3));     /* surrogate */
+    assert_false(daas_ws_utf8_valid((const uint8_t *)"\xe0\x80\x80", 3));     /* overlong */
     assert_false(daas_ws_utf8_valid((const uint8_t *)"\xf4\x90\x80\x80", 4)); /* > 10FFFF */
-    assert_false(daas_ws_utf8_valid((const uint8_t *)"\xc3", 1));  /* truncated */
+    assert_false(daas_ws_utf8_valid((const uint8_t *)"\xc3", 1));             /* truncated */
 }
 
 int main(void)
