@@ -295,6 +295,12 @@ static void sync_list(daas_agent_pods *p, const json_t *items)
     daas_rt_strv_free(&ids);
 }
 
+static bool is_terminal(const daas_agent_pods_pod *pod)
+{
+    const char *ph = daas_agent_pods_phase(pod);
+    return strcmp(ph, "Succeeded") == 0 || strcmp(ph, "Failed") == 0;
+}
+
 /* Follows every pod; finished terminations end with the final status, the DELETE and the
  * cleanup. */
 static void sync_all(daas_agent_pods *p)
@@ -304,6 +310,12 @@ static void sync_all(daas_agent_pods *p)
         bool done = daas_agent_pods__sync_pod(p, pod);
         if (!pod->deleted)
             write_status(p, pod);
+        if (!pod->volumes_down && is_terminal(pod)) {
+            /* as the kubelet: a pod that will not run again gives its volumes back (a
+             * secret's tmpfs goes away at once) */
+            daas_agent_pods__res_teardown(p, pod);
+            pod->volumes_down = true;
+        }
         if (!done)
             continue;
         daas_err e = {0};

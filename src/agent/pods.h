@@ -143,6 +143,7 @@ typedef struct daas_agent_pods_pod {
     bool terminating;   /* stopping: TERM sent, waiting for the containers */
     bool deleted;       /* gone from the API: no DELETE to send when stopped */
     int64_t kill_at_ms; /* terminating: SIGKILL at this monotonic time */
+    bool volumes_down;  /* terminal phase reached: its volumes were torn down */
     daas_agent_pods_ctr *ctrs;
     size_t n_ctrs;
     char *last_status;  /* the status JSON last written (compact), to skip repeats */

@@ -59,4 +59,24 @@ void daas_agent_pods__cleanup(daas_agent_pods *p, daas_agent_pods_pod *pod);
 /* Parses a runc id "<uid8>-<name>-<n>": true with *n when id is a run of that container. */
 bool daas_agent_pods__run_of(const char *id, const char *uid, const char *name, unsigned *n);
 
+/* ---- pods_res.c: podres (NULL opts.res: nothing to do) ---- */
+
+/* The container's environment from the cluster (env valueFrom, envFrom) into proc->env, and
+ * $(VAR) expansion of the container's command and args. Errors: podres'
+ * (CreateContainerConfigError material). */
+DAAS_MUST_USE int daas_agent_pods__res_env(daas_agent_pods *p, const daas_agent_pods_pod *pod,
+                                           const json_t *cj, daas_agent_pods_proc *proc,
+                                           daas_err *err);
+/* The pod's volumes prepared and the container's mounts (daas_agent_podres_mounts_free). */
+DAAS_MUST_USE int daas_agent_pods__res_mounts(daas_agent_pods *p, const daas_agent_pods_pod *pod,
+                                              const json_t *cj, daas_rt_mount **mounts,
+                                              size_t *n, daas_err *err);
+/* Registry credentials for image from the pod's imagePullSecrets (both NULL: anonymous);
+ * wipe with daas_agent_podres_creds_free. */
+DAAS_MUST_USE int daas_agent_pods__res_creds(daas_agent_pods *p, const daas_agent_pods_pod *pod,
+                                             const char *image, char **user, char **password,
+                                             daas_err *err);
+/* Unmounts and removes the pod's volumes. */
+void daas_agent_pods__res_teardown(daas_agent_pods *p, const daas_agent_pods_pod *pod);
+
 #endif

@@ -18,6 +18,7 @@
 #include <inttypes.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -91,28 +92,72 @@ static bool pull_always(const json_t *cj, const daas_image_ref *ref)
     return strchr(ref->canonical, '@') == NULL && (tag == NULL || strcmp(tag, ":latest") == 0);
 }
 
-/* Pulls c's image when the policy asks for it (Pulling/Pulled events). */
+/* DATA/private-images: the images once pulled with credentials, one canonical reference a
+ * line. Such an image is never taken from the cache: every pod pulls it again with its own
+ * credentials (as the kubelet's "ensure secret pulled images"), so a pod without them cannot
+ * run another tenant's private image. */
+static bool is_private(const daas_agent_pods *p, const char *canonical)
+{
+    char *path = daas_xasprintf("%s/private-images", p->o.data_dir);
+    FILE *f = fopen(path, "re");
+    daas_free(path);
+    bool found = false;
+    char line[1024];
+    size_t n = strlen(canonical);
+    while (f != NULL && !found && fgets(line, sizeof line, f) != NULL)
+        found = strncmp(line, canonical, n) == 0 && line[n] == '\n';
+    if (f != NULL)
+        fclose(f);
+    return found;
+}
+
+static void mark_private(const daas_agent_pods *p, const char *canonical)
+{
+    if (is_private(p, canonical))
+        return;
+    char *path = daas_xasprintf("%s/private-images", p->o.data_dir);
+    FILE *f = fopen(path, "ae");
+    if (f == NULL || fprintf(f, "%s\n", canonical) < 0 || fclose(f) != 0)
+        DAAS_WARN(MOD, "recording %s as private: %s", canonical, path);
+    daas_free(path);
+}
+
+/* Pulls c's image (with the pod's credentials) and names it in c->image_id. */
+static int do_pull(daas_agent_pods *p, daas_agent_pods_pod *pod, daas_agent_pods_ctr *c,
+                   const daas_image_ref *ref, daas_err *err)
+{
+    char digest[DAAS_IMAGE_DIGEST_LEN + 1], *user = NULL, *pass = NULL;
+    int64_t t0 = mono_ms();
+    daas_agent_pods__event(p, pod, "Normal", "Pulling", "Pulling image \"%s\"", c->image);
+    int rc = daas_agent_pods__res_creds(p, pod, c->image, &user, &pass, err);
+    daas_image_pull_opts po = {.insecure_http = insecure_host(p, c->image), .username = user,
+                               .password = pass};
+    if (rc == DAAS_OK)
+        rc = daas_image_pull(p->store, c->image, &po, digest, err);
+    if (rc == DAAS_OK && user != NULL)
+        mark_private(p, ref->canonical);
+    daas_agent_podres_creds_free(&user, &pass);
+    if (rc == DAAS_OK)
+        daas_agent_pods__event(p, pod, "Normal", "Pulled",
+                               "Successfully pulled image \"%s\" in %.3fs", c->image,
+                               (double)(mono_ms() - t0) / 1000.0);
+    return rc;
+}
+
+/* Pulls c's image when the policy (or its privacy) asks for it (Pulling/Pulled events). */
 static int pull(daas_agent_pods *p, daas_agent_pods_pod *pod, daas_agent_pods_ctr *c,
                 const json_t *cj, const daas_image_ref *ref, daas_err *err)
 {
     char *have = NULL;
     bool present = daas_image_ref_get(p->store, ref->canonical, &have, NULL) == DAAS_OK;
+    daas_free(have);
+    have = NULL;
     int rc = DAAS_OK;
-    if (present && !pull_always(cj, ref)) {
+    if (present && !pull_always(cj, ref) && !is_private(p, ref->canonical))
         daas_agent_pods__event(p, pod, "Normal", "Pulled",
                                "Container image \"%s\" already present on machine", c->image);
-    } else {
-        char digest[DAAS_IMAGE_DIGEST_LEN + 1];
-        daas_image_pull_opts po = {.insecure_http = insecure_host(p, c->image)};
-        int64_t t0 = mono_ms();
-        daas_agent_pods__event(p, pod, "Normal", "Pulling", "Pulling image \"%s\"", c->image);
-        rc = daas_image_pull(p->store, c->image, &po, digest, err);
-        if (rc == DAAS_OK)
-            daas_agent_pods__event(p, pod, "Normal", "Pulled",
-                                   "Successfully pulled image \"%s\" in %.3fs", c->image,
-                                   (double)(mono_ms() - t0) / 1000.0);
-    }
-    daas_free(have);
+    else
+        rc = do_pull(p, pod, c, ref, err);
     if (rc == DAAS_OK) {
         rc = daas_image_ref_get(p->store, ref->canonical, &have, err);
         if (rc == DAAS_OK) {
@@ -192,29 +237,49 @@ static const char *create_reason(const char *msg)
                : "CreateContainerError";
 }
 
+/* What a run needs besides its image: the process (with the cluster's environment), the
+ * limits, the mounts. Failures are CreateContainerConfigError material. */
+typedef struct run_cfg {
+    daas_agent_pods_proc proc;
+    uint64_t mem;
+    uint32_t cpu;
+    daas_rt_mount *mounts;
+    size_t n_mounts;
+} run_cfg;
+
+static int build_cfg(daas_agent_pods *p, const daas_agent_pods_pod *pod, const json_t *cj,
+                     const daas_image_cfg *cfg, run_cfg *rc_out, daas_err *err)
+{
+    int rc = daas_agent_pods_proc_build(cj, cfg, &rc_out->proc, err);
+    if (rc == DAAS_OK)
+        rc = daas_agent_pods_limits(cj, &rc_out->mem, &rc_out->cpu, err);
+    if (rc == DAAS_OK)
+        rc = daas_agent_pods__res_env(p, pod, cj, &rc_out->proc, err);
+    if (rc == DAAS_OK)
+        rc = daas_agent_pods__res_mounts(p, pod, cj, &rc_out->mounts, &rc_out->n_mounts, err);
+    return rc;
+}
+
+static void cfg_fini(run_cfg *r)
+{
+    daas_agent_pods_proc_fini(&r->proc);
+    daas_agent_podres_mounts_free(r->mounts, r->n_mounts);
+    memset(r, 0, sizeof *r);
+}
+
 static int create_run(daas_agent_pods *p, daas_agent_pods_pod *pod, size_t i,
-                      const daas_image_cfg *cfg, const char *rootfs, const char *device,
-                      daas_err *err)
+                      const run_cfg *r, const char *rootfs, const char *device, daas_err *err)
 {
     daas_agent_pods_ctr *c = &pod->ctrs[i];
-    const json_t *cj = ctr_json(pod, i);
-    daas_agent_pods_proc proc;
-    uint64_t mem = 0;
-    uint32_t cpu = 0;
-    int rc = daas_agent_pods_proc_build(cj, cfg, &proc, err);
-    if (rc == DAAS_OK)
-        rc = daas_agent_pods_limits(cj, &mem, &cpu, err);
     char *id = daas_agent_ctr_id(pod->uid, c->name, c->restarts);
     const char *devs[] = {device, NULL};
-    if (rc == DAAS_OK) {
-        daas_rt_spec s = {.id = id, .rootfs = rootfs, .args = (const char *const *)proc.args,
-                          .env = (const char *const *)proc.env, .cwd = proc.cwd,
-                          .uid = proc.uid, .gid = proc.gid, .hostname = pod->name,
-                          .host_network = true, .memory_limit = mem, .cpu_millis = cpu,
-                          .devices = device != NULL ? devs : NULL};
-        rc = daas_rt_create(p->o.rt, &s, err);
-    }
-    daas_agent_pods_proc_fini(&proc);
+    daas_rt_spec s = {.id = id, .rootfs = rootfs, .args = (const char *const *)r->proc.args,
+                      .env = (const char *const *)r->proc.env, .cwd = r->proc.cwd,
+                      .uid = r->proc.uid, .gid = r->proc.gid, .hostname = pod->name,
+                      .host_network = true, .memory_limit = r->mem, .cpu_millis = r->cpu,
+                      .mounts = r->mounts, .nmounts = r->n_mounts,
+                      .devices = device != NULL ? devs : NULL};
+    int rc = daas_rt_create(p->o.rt, &s, err);
     if (rc == DAAS_OK) {
         daas_free(c->id);
         c->id = id;
@@ -268,6 +333,43 @@ static void delete_prev(daas_agent_pods *p, daas_agent_pods_ctr *c)
     c->restarts++;
 }
 
+/* A container that cannot be configured (node device, cluster objects, process): waiting
+ * CreateContainerConfigError, retried later. */
+static void config_failed(daas_agent_pods *p, daas_agent_pods_pod *pod, daas_agent_pods_ctr *c,
+                          const char *msg)
+{
+    daas_agent_pods_ctr_wait(c, "CreateContainerConfigError", msg);
+    c->next_start_ms = mono_ms() + CONFIG_RETRY_MS;
+    daas_agent_pods__event(p, pod, "Warning", "Failed", "Error: %s", msg);
+}
+
+/* Creates the next run from a prepared image: config, then runc; events either way. */
+static void create_next(daas_agent_pods *p, daas_agent_pods_pod *pod, size_t i,
+                        const daas_image_cfg *cfg, const char *rootfs, const char *device,
+                        daas_err *e)
+{
+    daas_agent_pods_ctr *c = &pod->ctrs[i];
+    run_cfg r = {0};
+    if (build_cfg(p, pod, ctr_json(pod, i), cfg, &r, e) != DAAS_OK) {
+        config_failed(p, pod, c, e->msg);
+        cfg_fini(&r);
+        return;
+    }
+    bool again = c->created;
+    if (again)
+        delete_prev(p, c);
+    if (create_run(p, pod, i, &r, rootfs, device, e) != DAAS_OK) {
+        if (again)
+            c->restarts--;
+        create_failed(p, pod, c, e->msg);
+    } else {
+        set_running(c);
+        daas_agent_pods__event(p, pod, "Normal", "Created", "Created container %s", c->name);
+        daas_agent_pods__event(p, pod, "Normal", "Started", "Started container %s", c->name);
+    }
+    cfg_fini(&r);
+}
+
 void daas_agent_pods__start_ctr(daas_agent_pods *p, daas_agent_pods_pod *pod, size_t i)
 {
     daas_agent_pods_ctr *c = &pod->ctrs[i];
@@ -276,28 +378,14 @@ void daas_agent_pods__start_ctr(daas_agent_pods *p, daas_agent_pods_pod *pod, si
     const char *device = NULL;
     daas_err e = {0};
     if (check_config(p, ctr_json(pod, i), &device, &e) != DAAS_OK) {
-        daas_agent_pods_ctr_wait(c, "CreateContainerConfigError", e.msg);
-        c->next_start_ms = mono_ms() + CONFIG_RETRY_MS;
-        daas_agent_pods__event(p, pod, "Warning", "Failed", "Error: %s", e.msg);
+        config_failed(p, pod, c, e.msg);
     } else if (prepare_image(p, pod, i, &cfg, &rootfs, &e) != DAAS_OK) {
         daas_agent_pods_ctr_wait(c, "ErrImagePull", e.msg);
         c->next_start_ms = mono_ms() + CONFIG_RETRY_MS;
         daas_agent_pods__event(p, pod, "Warning", "Failed", "Failed to pull image \"%s\": %s",
                                c->image, e.msg);
     } else {
-        if (c->created)
-            delete_prev(p, c);
-        if (create_run(p, pod, i, &cfg, rootfs, device, &e) != DAAS_OK) {
-            if (c->created)
-                c->restarts--;
-            create_failed(p, pod, c, e.msg);
-        } else {
-            set_running(c);
-            daas_agent_pods__event(p, pod, "Normal", "Created", "Created container %s",
-                                   c->name);
-            daas_agent_pods__event(p, pod, "Normal", "Started", "Started container %s",
-                                   c->name);
-        }
+        create_next(p, pod, i, &cfg, rootfs, device, &e);
     }
     if (e.code != DAAS_OK)
         DAAS_WARN(MOD, "pod %s/%s container %s: %s", pod->ns, pod->name, c->name, e.msg);
@@ -568,6 +656,7 @@ void daas_agent_pods__cleanup(daas_agent_pods *p, daas_agent_pods_pod *pod)
             daas_free(id);
         }
     }
+    daas_agent_pods__res_teardown(p, pod);
     char *dir = daas_xasprintf("%s/pods/%s", p->o.data_dir, pod->uid);
     /* FTW_MOUNT: never into a volume still mounted there */
     nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
