@@ -82,8 +82,8 @@ static void ev_off(struct event *ev)
 
 /* ---- request checks (before the upgrade) ---- */
 
-/* The channel protocol both sides speak, from Sec-WebSocket-Protocol; 0 when none. */
-static int pick_version(const char *offer)
+/* Contract in serve_int.h. */
+int daas_agent__ws_version(const char *offer)
 {
     int best = 0;
     for (const char *p = offer; p != NULL && *p != '\0';) {
@@ -124,7 +124,7 @@ static int check_upgrade(const daas_http_req *req, int *version, char accept[29]
     if (ver == NULL || strcmp(ver, "13") != 0) {
         return daas_fail(err, DAAS_EINVAL, "Sec-WebSocket-Version: 13 required");
     }
-    *version = pick_version(daas_http_req_header(req, "Sec-WebSocket-Protocol"));
+    *version = daas_agent__ws_version(daas_http_req_header(req, "Sec-WebSocket-Protocol"));
     if (*version == 0) {
         return daas_fail(err, DAAS_EINVAL,
                          "exec needs the WebSocket protocol "
@@ -157,8 +157,8 @@ static char *pct_decode(const char *s, size_t n)
     return o;
 }
 
-/* Every "command" parameter in order: a NULL-terminated argv (daas_rt_strv_free). */
-static int parse_command(const char *q, char ***out, daas_err *err)
+/* Contract in serve_int.h. */
+int daas_agent__exec_command(const char *q, char ***out, daas_err *err)
 {
     char **v = daas_xcalloc(EXEC_MAX_ARGS + 1, sizeof *v);
     size_t n = 0;
@@ -535,7 +535,7 @@ static int parse_exec(daas_agent_srv *s, const daas_http_req *req, const char *r
     if (rc == DAAS_OK && e->tty && e->err) {
         rc = daas_fail(err, DAAS_EINVAL, "stdout and stderr cannot both be set with tty");
     }
-    rc = rc == DAAS_OK ? parse_command(q, &e->argv, err) : rc;
+    rc = rc == DAAS_OK ? daas_agent__exec_command(q, &e->argv, err) : rc;
     rc = rc == DAAS_OK ? check_upgrade(req, &e->version, e->accept, err) : rc;
     rc = rc == DAAS_OK ? daas_agent__find_run(s, &e->t, false, err) : rc;
     if (rc == DAAS_OK && !daas_rt_running(s->rt, e->t.id)) {

@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 
+#include "agent/crilog.h"
 #include "agent/serve.h"
 #include "api/http.h"
 
@@ -46,6 +47,19 @@ void daas_agent__fail(daas_http_resp *resp, int code, const char *msg);
 /* A boolean query parameter ("true", "1"); false when absent. DAAS_EINVAL otherwise. */
 DAAS_MUST_USE int daas_agent__query_bool(const char *query, const char *name, bool *out,
                                          daas_err *err);
+
+/* PodLogOptions from a query: follow, previous, timestamps, tailLines (>= 0), limitBytes
+ * (>= 1), sinceSeconds (>= 1) or sinceTime (RFC 3339), not both. DAAS_EINVAL names the
+ * parameter. Pure but for the clock (sinceSeconds). */
+DAAS_MUST_USE int daas_agent__log_opts(const char *q, daas_crilog_opts *o, bool *follow,
+                                       bool *previous, daas_err *err);
+/* Every "command" parameter of a query in order (percent-decoded; at most 256; none holding
+ * a NUL): a NULL-terminated argv (daas_rt_strv_free). DAAS_EINVAL when malformed or
+ * empty. Pure. */
+DAAS_MUST_USE int daas_agent__exec_command(const char *q, char ***out, daas_err *err);
+/* The channel protocol version both sides speak (5, 4), from a Sec-WebSocket-Protocol
+ * list; 0 when none. Pure. */
+int daas_agent__ws_version(const char *offer);
 
 /* The handlers. */
 void daas_agent__logs(daas_agent_srv *s, const daas_http_req *req, daas_http_resp *resp,

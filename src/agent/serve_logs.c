@@ -68,9 +68,9 @@ static int parse_since_time(const char *query, int64_t *since_ns, daas_err *err)
     return rc;
 }
 
-/* PodLogOptions from the query. */
-static int parse_opts(const char *q, daas_crilog_opts *o, bool *follow, bool *previous,
-                      daas_err *err)
+/* Contract in serve_int.h. */
+int daas_agent__log_opts(const char *q, daas_crilog_opts *o, bool *follow, bool *previous,
+                         daas_err *err)
 {
     int64_t since_s = -1;
     *o = (daas_crilog_opts){-1, 0, false, 0};
@@ -195,7 +195,7 @@ void daas_agent__logs(daas_agent_srv *s, const daas_http_req *req, daas_http_res
         daas_agent__fail(resp, rc, err.msg);
         return;
     }
-    rc = parse_opts(req->query, &o, &follow, &previous, &err);
+    rc = daas_agent__log_opts(req->query, &o, &follow, &previous, &err);
     if (rc == DAAS_OK) {
         rc = daas_agent__find_run(s, &t, previous, &err);
     }
