@@ -86,6 +86,20 @@ static uint32_t fnv1a(const char *s)
     return h;
 }
 
+/* In the daas binary the log shim is `daas logshim` (a fresh process holding none of the
+ * agent's memory, keys included); elsewhere (tests) a forked copy. */
+static char *default_logshim(void)
+{
+    char exe[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0) {
+        return NULL;
+    }
+    exe[n] = '\0';
+    const char *base = strrchr(exe, '/');
+    return base != NULL && strcmp(base + 1, "daas") == 0 ? daas_xstrdup("/proc/self/exe") : NULL;
+}
+
 int daas_rt_new(const char *state_dir, const char *runc_path, daas_rt **out, daas_err *err)
 {
     *out = NULL;
@@ -99,6 +113,7 @@ int daas_rt_new(const char *state_dir, const char *runc_path, daas_rt **out, daa
     rt->cgparent = daas_xasprintf("/daas/%08x", fnv1a(state_dir));
     rt->timeout_ms = 30000;
     rt->cg = detect_cgroups();
+    rt->logshim = default_logshim();
     const char *subs[] = {"runc", "bundles", "logs", "exit"};
     int rc = DAAS_OK;
     for (size_t i = 0; i < 4 && rc == DAAS_OK; i++) {

@@ -177,10 +177,11 @@ bool daas_rt_running(const daas_rt *rt, const char *id);
 /* The log shim (crilog.h): daas_rt_create starts, before runc, a process that holds the
  * container's stdout and stderr pipes and writes them to the log file in the CRI format;
  * it is its own session (an agent restart or Ctrl-C never kills it, a full log disk never
- * blocks the container) and exits when both pipes close; daas_rt_delete reaps it. By
- * default it is a forked copy of this process; with exe set (the daas binary, e.g.
- * "/proc/self/exe") it execs `exe logshim` (fds 3 stdout, 4 stderr, 5 the log) so it holds
- * none of the agent's memory. Call before the first create. */
+ * blocks the container) and exits when both pipes close; daas_rt_delete reaps it. With
+ * exe set it execs `exe logshim` (fds 3 stdout, 4 stderr, 5 the log) so it holds none of
+ * the agent's memory; NULL: a forked copy of this process. daas_rt_new sets
+ * "/proc/self/exe" when this program is the daas binary, else NULL. Call before the first
+ * create. */
 void daas_rt_set_logshim(daas_rt *rt, const char *exe);
 
 #endif
