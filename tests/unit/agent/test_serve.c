@@ -23,6 +23,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -770,6 +771,7 @@ int main(int argc, char **argv)
         prctl(PR_SET_NAME, "daas-logshim", 0, 0, 0);
         return daas_crilog_shim(3, 4, 5) == 0 ? 0 : 1;
     }
+    signal(SIGPIPE, SIG_IGN); /* as the agent does (daas_cmd_block_stop_signals) */
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_logs),           cmocka_unit_test(test_follow_and_previous),
         cmocka_unit_test(test_exec_exit_code), cmocka_unit_test(test_exec_stdin),
