@@ -364,7 +364,7 @@ static void shim_child(int out_r, int err_r, int log_fd, char *const *argv)
     }
     close_range(6, ~0U, 0);
     setsid();
-    prctl(PR_SET_NAME, "daas-logshim", 0, 0, 0); /* daas_rt_log_open looks for this name */
+    prctl(PR_SET_NAME, "daas-logshim", 0, 0, 0); /* for ps */
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
@@ -378,6 +378,8 @@ static void shim_child(int out_r, int err_r, int log_fd, char *const *argv)
     }
     _exit(daas_crilog_shim(3, 4, 5) == 0 ? 0 : 1);
 }
+
+static bool proc_stat(long pid, char *state, unsigned long long *start);
 
 /* The shim's pipes: p[0..1] stdout (read, write), p[2..3] stderr. */
 static int start_shim(daas_rt *rt, const char *id, int p[4], daas_err *err)
@@ -398,8 +400,13 @@ static int start_shim(daas_rt *rt, const char *id, int p[4], daas_err *err)
         rc = daas_fail(err, DAAS_EIO, "container %s: log shim: %s", id, strerror(errno));
         goto out;
     }
-    char num[24];
-    int n = snprintf(num, sizeof num, "%d\n", (int)pid);
+    /* the start time tells our shim from a later process with the same pid */
+    char num[48], st;
+    unsigned long long start = 0;
+    if (!proc_stat(pid, &st, &start)) {
+        start = 0;
+    }
+    int n = snprintf(num, sizeof num, "%d %llu\n", (int)pid, start);
     rc = daas_write_file_atomic(pidf, num, (size_t)n, 0600, err);
 out:
     for (int i = 0; i < 4; i += 2) { /* the read ends are the shim's now */
@@ -416,14 +423,18 @@ out:
     return rc;
 }
 
-/* The pid in STATE/bundles/<id>/<file>, or 0. */
-static long read_pid(const daas_rt *rt, const char *id, const char *file)
+/* The pid (and, when the file has one, the process's start time) in
+ * STATE/bundles/<id>/<file>; pid 0 when there is none. */
+static long read_pid(const daas_rt *rt, const char *id, const char *file,
+                     unsigned long long *start)
 {
     char *path = daas_rt__path(rt, "bundles", id, file);
     FILE *f = fopen(path, "re");
     long pid = 0;
+    *start = 0;
     if (f != NULL) {
-        if (fscanf(f, "%ld", &pid) != 1 || pid < 0) {
+        int n = fscanf(f, "%ld %llu", &pid, start);
+        if (n < 1 || pid < 0) {
             pid = 0;
         }
         fclose(f);
@@ -432,10 +443,11 @@ static long read_pid(const daas_rt *rt, const char *id, const char *file)
     return pid;
 }
 
-/* True when process pid exists, is not a zombie and (when comm is set) has that name. */
-static bool proc_alive(long pid, const char *comm)
+/* State letter ('R', 'S', 'Z', ...) and start time (clock ticks after boot) of pid from
+ * /proc/<pid>/stat; false when there is no such process. */
+static bool proc_stat(long pid, char *state, unsigned long long *start)
 {
-    char path[64], buf[512];
+    char path[64], buf[1024];
     snprintf(path, sizeof path, "/proc/%ld/stat", pid);
     FILE *f = pid > 0 ? fopen(path, "re") : NULL;
     if (f == NULL) {
@@ -444,23 +456,43 @@ static bool proc_alive(long pid, const char *comm)
     size_t n = fread(buf, 1, sizeof buf - 1, f);
     fclose(f);
     buf[n] = '\0';
-    /* "pid (comm) S ...": comm may hold spaces and parentheses; the last ')' ends it */
-    char *open = strchr(buf, '('), *close = strrchr(buf, ')');
-    if (open == NULL || close == NULL || close[1] != ' ' || close[2] == 'Z' ||
-        close[2] == 'X') {
+    /* "pid (comm) S f4 ... f22=starttime": comm may hold spaces and ')'; the last ')' ends
+     * it */
+    char *p = strrchr(buf, ')');
+    if (p == NULL || p[1] != ' ' || p[2] == '\0') {
         return false;
     }
-    return comm == NULL ||
-           ((size_t)(close - open - 1) == strlen(comm) && strncmp(open + 1, comm, strlen(comm)) == 0);
+    *state = p[2];
+    p += 3;
+    for (int field = 4; field <= 22 && p != NULL; field++) {
+        p = strchr(p, ' ');
+        p = p != NULL ? p + 1 : NULL;
+    }
+    *start = p != NULL ? strtoull(p, NULL, 10) : 0;
+    return true;
+}
+
+/* True when pid runs (not a zombie) and, when start is not 0, started at start (not a
+ * later process that reused the pid). */
+static bool proc_alive(long pid, unsigned long long start)
+{
+    char st;
+    unsigned long long s;
+    return proc_stat(pid, &st, &s) && st != 'Z' && st != 'X' && (start == 0 || s == start);
 }
 
 /* Reaps the container's log shim (a child of this process unless an agent restarted in
  * between) once it has exited, waiting up to ms. It exits when the container's last
- * process closes the pipes. */
+ * process closes the pipes. Only the process recorded (same start time) is waited for. */
 static void reap_shim(daas_rt *rt, const char *id, int ms)
 {
-    long pid = read_pid(rt, id, "shim.pid");
+    unsigned long long start, s;
+    long pid = read_pid(rt, id, "shim.pid", &start);
+    char st;
     for (int waited = 0; pid > 0 && waited <= ms; waited += 10) {
+        if (!proc_stat(pid, &st, &s) || s != start) {
+            return; /* gone (reaped by someone), or the pid is another process's now */
+        }
         pid_t r = waitpid((pid_t)pid, NULL, WNOHANG);
         if (r != 0 && !(r < 0 && errno == EINTR)) {
             return; /* reaped, or not our child */
@@ -470,14 +502,39 @@ static void reap_shim(daas_rt *rt, const char *id, int ms)
     }
 }
 
+/* Reaps the shims of containers that have ended (zombies of ours), so that completed
+ * containers the pod loop keeps for a while hold no process slot. */
+static void sweep_shims(daas_rt *rt)
+{
+    char *dir = daas_xasprintf("%s/bundles", rt->dir);
+    DIR *d = opendir(dir);
+    struct dirent *de;
+    while (d != NULL && (de = readdir(d)) != NULL) {
+        unsigned long long start, s;
+        char st;
+        long pid = de->d_name[0] != '.' ? read_pid(rt, de->d_name, "shim.pid", &start) : 0;
+        if (pid > 0 && start != 0 && proc_stat(pid, &st, &s) && st == 'Z' && s == start) {
+            (void)waitpid((pid_t)pid, NULL, WNOHANG); /* ECHILD when it is not ours */
+        }
+    }
+    if (d != NULL) {
+        closedir(d);
+    }
+    daas_free(dir);
+}
+
 bool daas_rt_log_open(const daas_rt *rt, const char *id)
 {
-    return daas_rt__valid_id(id) && proc_alive(read_pid(rt, id, "shim.pid"), "daas-logshim");
+    unsigned long long start;
+    long pid = daas_rt__valid_id(id) ? read_pid(rt, id, "shim.pid", &start) : 0;
+    return pid > 0 && proc_alive(pid, start);
 }
 
 bool daas_rt_running(const daas_rt *rt, const char *id)
 {
-    return daas_rt__valid_id(id) && proc_alive(read_pid(rt, id, "pid"), NULL);
+    unsigned long long start;
+    long pid = daas_rt__valid_id(id) ? read_pid(rt, id, "pid", &start) : 0;
+    return pid > 0 && proc_alive(pid, 0);
 }
 
 /* runc create with the container's stdout and stderr on the shim's pipes. */
@@ -532,6 +589,7 @@ static void rollback(daas_rt *rt, const char *id)
 
 int daas_rt_create(daas_rt *rt, const daas_rt_spec *spec, daas_err *err)
 {
+    sweep_shims(rt);
     int rc = write_bundle(rt, spec, err);
     if (rc != DAAS_OK) {
         return rc;

@@ -20,6 +20,6 @@ int daas_cmd_logshim(int argc, char **argv)
     if (argc != 1 || fcntl(3, F_GETFD) < 0 || fcntl(4, F_GETFD) < 0 || fcntl(5, F_GETFD) < 0) {
         return 2;
     }
-    prctl(PR_SET_NAME, "daas-logshim", 0, 0, 0); /* daas_rt_log_open looks for it */
+    prctl(PR_SET_NAME, "daas-logshim", 0, 0, 0); /* for ps */
     return daas_crilog_shim(3, 4, 5) == 0 ? 0 : 1;
 }

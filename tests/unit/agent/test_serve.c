@@ -457,8 +457,18 @@ static void test_follow_and_previous(void **state)
     assert_int_equal(st, 200);
     assert_string_equal(b, "a\nb\n");
     daas_free(b);
-    /* run 1 (a restart): current and previous */
+    /* run 1 (a restart): current and previous; its create reaps run 0's ended shim */
+    char *pidf = daas_xasprintf("%s/bundles/22222222-f-0/shim.pid", F->state);
+    FILE *pf = fopen(pidf, "re");
+    long shim = 0;
+    assert_non_null(pf);
+    assert_int_equal(fscanf(pf, "%ld", &shim), 1);
+    fclose(pf);
+    daas_free(pidf);
     run_ctr(UID2, "f", 1, "echo second");
+    char proc[64];
+    snprintf(proc, sizeof proc, "/proc/%ld", shim);
+    assert_int_equal(access(proc, F_OK), -1); /* reaped: no zombie left */
     b = get(url, &st); /* follow again: ends with run 1 */
     assert_string_equal(b, "second\n");
     daas_free(b);
