@@ -143,6 +143,7 @@ typedef struct daas_rt_proc {
     int out_fd;     /* read end of its stdout (non-blocking) */
     int err_fd;     /* read end of its stderr (non-blocking); -1 with a terminal */
     char *pid_file; /* where runc writes the exec'd process's host pid */
+    char *log_file; /* runc's own log (its errors), not the process's stderr */
     bool tty;       /* out_fd is a pty master (in_fd a duplicate of it) */
 } daas_rt_proc;
 
@@ -159,6 +160,9 @@ DAAS_MUST_USE int daas_rt_exec_start_tty(daas_rt *rt, const char *id, const char
 /* Sets the terminal's size (our pty's, then SIGWINCH to runc, which copies it). DAAS_EINVAL
  * without a terminal. */
 DAAS_MUST_USE int daas_rt_exec_resize(daas_rt_proc *p, unsigned width, unsigned height);
+/* After a non-zero exit: true with runc's own error (e.g. "exec failed: ... executable file
+ * not found in $PATH") in msg when runc, not the process, failed. */
+bool daas_rt_exec_runc_error(const daas_rt_proc *p, char *msg, size_t n);
 /* Reaps without blocking: DAAS_OK with *code (exit status, 128+signal) once `runc exec`
  * ended; DAAS_EAGAIN while it runs. */
 DAAS_MUST_USE int daas_rt_exec_poll(daas_rt_proc *p, int *code);

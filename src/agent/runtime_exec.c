@@ -24,6 +24,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "agent/runtime_int.h"
 #include "common/util.h"
 
@@ -222,8 +224,8 @@ static int set_nonblock(int fd)
 }
 
 /* argv of `runc exec` for args; the strings are borrowed; the array is the caller's. */
-static const char **exec_argv(daas_rt *rt, const char *id, const char *pidf, bool tty,
-                              const char *const *args)
+static const char **exec_argv(daas_rt *rt, const char *id, const char *pidf, const char *log,
+                              bool tty, const char *const *args)
 {
     size_t n = 0;
     while (args[n] != NULL) {
@@ -235,6 +237,10 @@ static const char **exec_argv(daas_rt *rt, const char *id, const char *pidf, boo
     for (size_t i = 0; i < sizeof pre / sizeof pre[0]; i++) {
         v[k++] = pre[i];
     }
+    /* runc's own records (its failure to start the process) go to a file of ours, not into
+     * the process's stderr: daas_rt_exec_runc_error reads them */
+    v[k++] = "--log";
+    v[k++] = log;
     v[k++] = "exec";
     if (tty) {
         v[k++] = "--tty";
@@ -307,7 +313,8 @@ int daas_rt_exec_start(daas_rt *rt, const char *id, const char *const *args, boo
         return daas_fail(err, DAAS_EINVAL, "exec: no container or no command");
     }
     p->pid_file = exec_pid_file(rt, id);
-    const char **argv = exec_argv(rt, id, p->pid_file, false, args);
+    p->log_file = daas_xasprintf("%s.log", p->pid_file);
+    const char **argv = exec_argv(rt, id, p->pid_file, p->log_file, false, args);
     int rc = DAAS_OK;
     if ((with_stdin && pipe2(in, O_CLOEXEC) != 0) || pipe2(out, O_CLOEXEC) != 0 ||
         pipe2(errp, O_CLOEXEC) != 0) {
@@ -418,6 +425,11 @@ void daas_rt_exec_fini(daas_rt_proc *p)
         daas_free(p->pid_file);
         p->pid_file = NULL;
     }
+    if (p->log_file != NULL) {
+        unlink(p->log_file);
+        daas_free(p->log_file);
+        p->log_file = NULL;
+    }
 }
 
 /* ---- exec with a terminal (kubectl exec -t) ---- */
@@ -453,7 +465,8 @@ int daas_rt_exec_start_tty(daas_rt *rt, const char *id, const char *const *args,
         return daas_fail(err, DAAS_EINVAL, "exec: no container or no command");
     }
     p->pid_file = exec_pid_file(rt, id);
-    const char **argv = exec_argv(rt, id, p->pid_file, true, args);
+    p->log_file = daas_xasprintf("%s.log", p->pid_file);
+    const char **argv = exec_argv(rt, id, p->pid_file, p->log_file, true, args);
     int rc = open_pty(&master, &slave, err);
     if (rc == DAAS_OK) {
         const int fds[3] = {slave, slave, slave};
@@ -495,4 +508,25 @@ int daas_rt_exec_resize(daas_rt_proc *p, unsigned width, unsigned height)
         kill(p->pid, SIGWINCH); /* runc copies the size to the container's terminal */
     }
     return DAAS_OK;
+}
+
+bool daas_rt_exec_runc_error(const daas_rt_proc *p, char *msg, size_t n)
+{
+    FILE *f = p->log_file != NULL ? fopen(p->log_file, "re") : NULL;
+    char line[4096];
+    bool found = false;
+    while (f != NULL && fgets(line, sizeof line, f) != NULL) {
+        json_t *j = json_loads(line, 0, NULL);
+        const char *lvl = json_string_value(json_object_get(j, "level"));
+        const char *m = json_string_value(json_object_get(j, "msg"));
+        if (lvl != NULL && m != NULL && (strcmp(lvl, "error") == 0 || strcmp(lvl, "fatal") == 0)) {
+            snprintf(msg, n, "%s", m);
+            found = true;
+        }
+        json_decref(j);
+    }
+    if (f != NULL) {
+        fclose(f);
+    }
+    return found;
 }

@@ -211,11 +211,23 @@ static int send_chan(daas_agent__exec *x, uint8_t ch, const void *p, size_t n)
     return rc;
 }
 
-static char *status_json(int code)
+/* The Status sent on channel 3 at the end: Success, NonZeroExitCode with the code as the
+ * cause (the kubelet's shape), or InternalError when runc failed to start the process. */
+static char *status_json(daas_agent__exec *x)
 {
     json_t *j;
+    char rmsg[200];
+    int code = x->exit_code;
     if (code == 0) {
         j = json_pack("{s:{},s:s}", "metadata", "status", "Success");
+    } else if (daas_rt_exec_runc_error(&x->proc, rmsg, sizeof rmsg)) {
+        char msg[300];
+        snprintf(msg, sizeof msg,
+                 "error executing command in container: OCI runtime exec "
+                 "failed: %s",
+                 rmsg);
+        j = json_pack("{s:{},s:s,s:s,s:s,s:i}", "metadata", "status", "Failure", "message", msg,
+                      "reason", "InternalError", "code", 500);
     } else {
         char msg[96], num[16];
         snprintf(msg, sizeof msg, "command terminated with non-zero exit code: exit status %d",
@@ -264,7 +276,7 @@ static void maybe_done(daas_agent__exec *x)
     if (x->closing || !x->exited || (!drained && daas_now_ms() - x->exit_ms < 1000)) {
         return;
     }
-    char *st = status_json(x->exit_code);
+    char *st = status_json(x);
     exec_finish(x, st, DAAS_WS_CLOSE_NORMAL, "");
     daas_free(st);
 }

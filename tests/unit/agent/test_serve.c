@@ -469,7 +469,7 @@ static void test_follow_and_previous(void **state)
     char proc[64];
     snprintf(proc, sizeof proc, "/proc/%ld", shim);
     assert_int_equal(access(proc, F_OK), -1); /* reaped: no zombie left */
-    b = get(url, &st); /* follow again: ends with run 1 */
+    b = get(url, &st);                        /* follow again: ends with run 1 */
     assert_string_equal(b, "second\n");
     daas_free(b);
     daas_free(url);
@@ -622,6 +622,28 @@ static void test_exec_exit_code(void **state)
     assert_non_null(strstr(json_string_value(json_object_get(j, "message")),
                            "command terminated with non-zero exit code"));
     json_decref(j);
+    daas_free(status);
+    daas_buf_fini(&out);
+    ws_close(&w);
+    daas_free(url);
+}
+
+/* runc's own failure (no such command) is an InternalError Status naming the cause, not a
+ * NonZeroExitCode of a process that never ran */
+static void test_exec_no_such_command(void **state)
+{
+    (void)state;
+    const char *cmd[] = {"nope-not-here", NULL};
+    char *url = exec_url(UID3, "e", cmd, OUT_ERR);
+    wsc w;
+    assert_int_equal(ws_open(&w, url), 101);
+    daas_buf out;
+    daas_buf_init(&out, 1 << 20);
+    char *status = NULL;
+    ws_collect(&w, &out, &status); /* (runc also prints its error on stderr) */
+    assert_non_null(status);
+    assert_non_null(strstr(status, "\"reason\":\"InternalError\""));
+    assert_non_null(strstr(status, "executable file not found"));
     daas_free(status);
     daas_buf_fini(&out);
     ws_close(&w);
@@ -782,11 +804,17 @@ int main(int argc, char **argv)
         return daas_crilog_shim(3, 4, 5) == 0 ? 0 : 1;
     }
     signal(SIGPIPE, SIG_IGN); /* as the agent does (daas_cmd_block_stop_signals) */
+    /* clang-format off */
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_logs),           cmocka_unit_test(test_follow_and_previous),
-        cmocka_unit_test(test_exec_exit_code), cmocka_unit_test(test_exec_stdin),
-        cmocka_unit_test(test_exec_tty),       cmocka_unit_test(test_exec_client_leaves),
+        cmocka_unit_test(test_logs),
+        cmocka_unit_test(test_follow_and_previous),
+        cmocka_unit_test(test_exec_exit_code),
+        cmocka_unit_test(test_exec_no_such_command),
+        cmocka_unit_test(test_exec_stdin),
+        cmocka_unit_test(test_exec_tty),
+        cmocka_unit_test(test_exec_client_leaves),
         cmocka_unit_test(test_refused),
     };
+    /* clang-format on */
     return cmocka_run_group_tests(tests, setup, teardown);
 }
