@@ -129,6 +129,8 @@ typedef struct daas_agent_pods_ctr {
     bool ready;         /* readiness (probe verdict, or running without a probe) */
     bool started;       /* startup probe passed (or none) */
     bool created;       /* a run was ever created (Pulled/Created events sent) */
+    int64_t kill_at_ms; /* a failed probe stops the run: SIGKILL at this monotonic time
+                           (0: none) */
     daas_agent_probe liveness, readiness, startup;
 } daas_agent_pods_ctr;
 

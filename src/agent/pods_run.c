@@ -295,6 +295,7 @@ static void set_running(daas_agent_pods_ctr *c)
     c->started_at = daas_now_ms() / 1000;
     c->started_mono_ms = mono_ms();
     c->created = true;
+    c->kill_at_ms = 0;
     daas_agent_probe_reset(&c->liveness, true);
     daas_agent_probe_reset(&c->readiness, false);
     daas_agent_probe_reset(&c->startup, false);
@@ -407,6 +408,7 @@ static void exited(daas_agent_pods *p, daas_agent_pods_pod *pod, daas_agent_pods
                                      .id = daas_xstrdup(c->id), .started_at = c->started_at,
                                      .finished_at = now};
     c->ready = false;
+    c->kill_at_ms = 0;
     DAAS_INFO(MOD, "pod %s/%s container %s exited %d", pod->ns, pod->name, c->name,
               st->exit_code);
     if (pod->terminating || !daas_agent_pods_should_restart(pod->restart_policy, st->exit_code))
@@ -452,17 +454,20 @@ static bool run_probe(daas_agent_pods *p, const daas_agent_pods_ctr *c,
     return ok;
 }
 
-/* Kills the current run for a failed liveness/startup probe (it is then restarted per
- * policy when its exit is seen). */
+/* Stops the current run for a failed liveness/startup probe: SIGTERM now, SIGKILL after the
+ * grace period (sync_ctr), without holding up the loop; its exit is then handled as any
+ * other (restarted per policy). */
 static void probe_kill(daas_agent_pods *p, daas_agent_pods_pod *pod, daas_agent_pods_ctr *c,
                        const char *what)
 {
     daas_agent_pods__event(p, pod, "Normal", "Killing",
                            "Container %s failed %s probe, will be restarted", c->name, what);
     daas_err e = {0};
-    daas_rt_state st;
-    if (daas_rt_stop(p->o.rt, c->id, pod->grace_s * 1000, &st, &e) != DAAS_OK)
-        DAAS_WARN(MOD, "stopping container %s: %s", c->id, e.msg);
+    if (daas_rt_kill(p->o.rt, c->id, SIGTERM, &e) != DAAS_OK)
+        DAAS_WARN(MOD, "SIGTERM to container %s: %s", c->id, e.msg);
+    c->kill_at_ms = mono_ms() + (int64_t)pod->grace_s * 1000;
+    if (c->kill_at_ms == 0)
+        c->kill_at_ms = 1;
 }
 
 /* One probe, when due: its verdict, an Unhealthy event on failure. */
@@ -515,9 +520,12 @@ static void sync_ctr(daas_agent_pods *p, daas_agent_pods_pod *pod, daas_agent_po
         st = (daas_rt_state){.status = DAAS_RT_STOPPED, .exit_code = 255};
     else if (rc != DAAS_OK)
         return;
+    if (st.status != DAAS_RT_STOPPED && c->kill_at_ms != 0 && mono_ms() >= c->kill_at_ms &&
+        daas_rt_stop(p->o.rt, c->id, 0, &st, &e) != DAAS_OK)
+        DAAS_WARN(MOD, "stopping container %s: %s", c->id, e.msg);
     if (st.status == DAAS_RT_STOPPED)
         exited(p, pod, c, &st);
-    else if (!pod->terminating)
+    else if (!pod->terminating && c->kill_at_ms == 0)
         probe_ctr(p, pod, c);
 }
 

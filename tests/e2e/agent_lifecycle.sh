@@ -3,8 +3,8 @@
 # real registry and a node-staked `daas agent` (as agent_pods.sh): a pod whose image is
 # present starts quickly (create → Running); restartPolicy OnFailure restarts a failing
 # container (restartCount grows, CrashLoopBackOff, lastState); a failed liveness probe
-# restarts a container; `kubectl delete` of a running pod returns once the agent stopped it
-# within the grace period (Killing event, no process left); after `kill -9` of the agent and
+# restarts a container; a readiness probe decides Ready; `kubectl delete` of a running pod
+# returns once the agent stopped it within the grace period (Killing event, no process left); after `kill -9` of the agent and
 # a restart a running container is adopted, not started twice, and a pod deleted while the
 # agent was away is stopped and removed.
 source "$(dirname "$0")/lib/common.sh"
@@ -124,6 +124,32 @@ wait_for "liveness restart" 40 live_restarted
 k get events --field-selector involvedObject.name=live -o 'jsonpath={.items[*].message}' |
   grep -q "Liveness probe failed" || fail "no Unhealthy event"
 pass "a failed liveness probe restarts the container (Unhealthy event)"
+
+# ---- readiness: an httpGet probe on the host network decides Ready ----
+RPORT=$(free_port)
+k apply -f - >/dev/null <<YAML
+apiVersion: v1
+kind: Pod
+metadata: {name: ready}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: c
+    image: "$IMG"
+    command: [sh, -c, "mkdir -p /www; echo ok >/www/index.html; sleep 3; exec httpd -f -p 127.0.0.1:$RPORT -h /www"]
+    readinessProbe:
+      httpGet: {host: 127.0.0.1, port: $RPORT, path: /index.html}
+      periodSeconds: 1
+YAML
+wait_for "ready Running" 30 is_phase ready Running
+[ "$(jp ready '{.status.conditions[?(@.type=="Ready")].status}')" = False ] ||
+  fail "Ready before the server listens"
+[ "$(jp ready '{.status.containerStatuses[0].ready}')" = false ] || fail "container ready too early"
+is_ready() { [ "$(jp ready '{.status.conditions[?(@.type=="Ready")].status}')" = True ]; }
+wait_for "Ready once httpd answers" 20 is_ready
+[ "$(jp ready '{.status.containerStatuses[0].ready}')" = true ] || fail "container not ready"
+k delete pod ready --timeout=30s >/dev/null || fail "deleting ready"
+pass "a readiness probe (httpGet) keeps the pod unready until it answers, then Ready"
 
 # ---- graceful deletion of a running pod ----
 k apply -f - >/dev/null <<YAML
