@@ -94,6 +94,16 @@ DAAS_MUST_USE int daas_agent_pods_limits(const json_t *container, uint64_t *memo
 /* True when container's resources.limits names the Nitro Enclaves device. */
 bool daas_agent_pods_wants_nitro(const json_t *container);
 
+/* What container needs from the node besides its image: the Nitro Enclaves device (*device
+ * set to nitro_device, the host path, when its limits name DAAS_AGENT_PODS_NITRO_RESOURCE;
+ * DAAS_EINVAL "the node has no Nitro Enclaves device ..." when nitro_device is NULL or not
+ * accessible), and the cluster's ConfigMaps/Secrets (env valueFrom, envFrom, volumeMounts:
+ * DAAS_EINVAL "...: no access to the cluster's ConfigMaps/Secrets" unless have_res). The
+ * errors are the container's CreateContainerConfigError message. */
+DAAS_MUST_USE int daas_agent_pods_node_config(const json_t *container, const char *nitro_device,
+                                              bool have_res, const char **device,
+                                              daas_err *err);
+
 /* ---- containers and pods (pods_status.c) ---- */
 
 enum { DAAS_AGENT_CTR_WAITING = 0, DAAS_AGENT_CTR_RUNNING = 1, DAAS_AGENT_CTR_TERMINATED = 2 };

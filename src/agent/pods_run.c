@@ -194,41 +194,6 @@ static int prepare_image(daas_agent_pods *p, daas_agent_pods_pod *pod, size_t i,
     return rc;
 }
 
-/* True when container uses the cluster's ConfigMaps/Secrets (env valueFrom, envFrom). */
-static bool needs_cluster(const json_t *cj)
-{
-    size_t i;
-    const json_t *e;
-    if (json_array_size(json_object_get(cj, "envFrom")) > 0)
-        return true;
-    json_array_foreach(json_object_get(cj, "env"), i, e) {
-        if (json_object_get(e, "valueFrom") != NULL)
-            return true;
-    }
-    return json_array_size(json_object_get(cj, "volumeMounts")) > 0;
-}
-
-/* What the container needs from the node besides its image: the Nitro device, the
- * cluster's objects. DAAS_EINVAL with the kubelet-style message (CreateContainerConfigError).
- * *device is set to the Nitro device path when asked for. */
-static int check_config(daas_agent_pods *p, const json_t *cj, const char **device,
-                        daas_err *err)
-{
-    *device = NULL;
-    if (daas_agent_pods_wants_nitro(cj)) {
-        if (p->o.nitro_device == NULL || access(p->o.nitro_device, R_OK | W_OK) != 0)
-            return daas_fail(err, DAAS_EINVAL,
-                             "the node has no Nitro Enclaves device for resource "
-                             DAAS_AGENT_PODS_NITRO_RESOURCE);
-        *device = p->o.nitro_device;
-    }
-    if (p->o.res == NULL && needs_cluster(cj))
-        return daas_fail(err, DAAS_EINVAL,
-                         "env valueFrom/envFrom and volumes: no access to the cluster's "
-                         "ConfigMaps/Secrets");
-    return DAAS_OK;
-}
-
 /* The reason the kubelet gives a runc failure: exec problems surface at start. */
 static const char *create_reason(const char *msg)
 {
@@ -378,7 +343,8 @@ void daas_agent_pods__start_ctr(daas_agent_pods *p, daas_agent_pods_pod *pod, si
     char *rootfs = NULL;
     const char *device = NULL;
     daas_err e = {0};
-    if (check_config(p, ctr_json(pod, i), &device, &e) != DAAS_OK) {
+    if (daas_agent_pods_node_config(ctr_json(pod, i), p->o.nitro_device, p->o.res != NULL,
+                                    &device, &e) != DAAS_OK) {
         config_failed(p, pod, c, e.msg);
     } else if (prepare_image(p, pod, i, &cfg, &rootfs, &e) != DAAS_OK) {
         daas_agent_pods_ctr_wait(c, "ErrImagePull", e.msg);

@@ -13,6 +13,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/alloc.h"
 #include "common/log.h"
@@ -364,4 +365,37 @@ const char *daas_agent_pods_qos(const json_t *pod)
 bool daas_agent_pods_wants_nitro(const json_t *container)
 {
     return res_of(container, "limits", DAAS_AGENT_PODS_NITRO_RESOURCE) != NULL;
+}
+
+/* True when container uses the cluster's ConfigMaps/Secrets (env valueFrom, envFrom,
+ * volume mounts). */
+static bool needs_cluster(const json_t *cj)
+{
+    size_t i;
+    const json_t *e;
+    if (json_array_size(json_object_get(cj, "envFrom")) > 0)
+        return true;
+    json_array_foreach(json_object_get(cj, "env"), i, e) {
+        if (json_object_get(e, "valueFrom") != NULL)
+            return true;
+    }
+    return json_array_size(json_object_get(cj, "volumeMounts")) > 0;
+}
+
+int daas_agent_pods_node_config(const json_t *container, const char *nitro_device,
+                                bool have_res, const char **device, daas_err *err)
+{
+    *device = NULL;
+    if (daas_agent_pods_wants_nitro(container)) {
+        if (nitro_device == NULL || access(nitro_device, R_OK | W_OK) != 0)
+            return daas_fail(err, DAAS_EINVAL,
+                             "the node has no Nitro Enclaves device for resource "
+                             DAAS_AGENT_PODS_NITRO_RESOURCE);
+        *device = nitro_device;
+    }
+    if (!have_res && needs_cluster(container))
+        return daas_fail(err, DAAS_EINVAL,
+                         "env valueFrom/envFrom and volumes: no access to the cluster's "
+                         "ConfigMaps/Secrets");
+    return DAAS_OK;
 }

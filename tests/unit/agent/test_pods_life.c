@@ -282,6 +282,34 @@ static void test_nitro(void **state)
     json_decref(c);
 }
 
+static void test_node_config(void **state)
+{
+    (void)state;
+    json_t *c = json_loads("{\"resources\":{\"limits\":{\"aws.ec2.nitro/nitro_enclaves\":\"1\"}}}",
+                           0, NULL);
+    const char *dev = "x";
+    daas_err e = {0};
+    assert_int_equal(daas_agent_pods_node_config(c, NULL, true, &dev, &e), DAAS_EINVAL);
+    assert_non_null(strstr(e.msg, "no Nitro Enclaves device"));
+    daas_err_clear(&e);
+    assert_int_equal(daas_agent_pods_node_config(c, "/nonexistent/nitro", true, &dev, &e),
+                     DAAS_EINVAL);
+    assert_int_equal(daas_agent_pods_node_config(c, "/dev/null", true, &dev, &e), DAAS_OK);
+    assert_string_equal(dev, "/dev/null");
+    json_decref(c);
+    c = json_loads("{\"env\":[{\"name\":\"A\",\"value\":\"1\"}]}", 0, NULL);
+    assert_int_equal(daas_agent_pods_node_config(c, NULL, false, &dev, &e), DAAS_OK);
+    assert_null(dev);
+    json_decref(c);
+    c = json_loads("{\"env\":[{\"name\":\"A\",\"valueFrom\":{\"secretKeyRef\":{}}}]}", 0,
+                   NULL);
+    daas_err_clear(&e);
+    assert_int_equal(daas_agent_pods_node_config(c, NULL, false, &dev, &e), DAAS_EINVAL);
+    assert_non_null(strstr(e.msg, "no access to the cluster's ConfigMaps/Secrets"));
+    assert_int_equal(daas_agent_pods_node_config(c, NULL, true, &dev, NULL), DAAS_OK);
+    json_decref(c);
+}
+
 static void test_run_of(void **state)
 {
     (void)state;
@@ -325,6 +353,7 @@ int main(void)
         cmocka_unit_test(test_status_readiness), cmocka_unit_test(test_quantity),
         cmocka_unit_test(test_quantity_bad),     cmocka_unit_test(test_limits_qos),
         cmocka_unit_test(test_nitro),            cmocka_unit_test(test_run_of),
+        cmocka_unit_test(test_node_config),
         cmocka_unit_test(test_init_rejects_bad_probe),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
