@@ -111,7 +111,7 @@ static int code_of(long status, const char *reason)
     static const struct {
         long status;
         int code;
-    } map[] = {{400, DAAS_EINVAL},   {401, DAAS_EUNAUTH},   {403, DAAS_EDENIED},
+    } map[] = {{400, DAAS_EINVAL},    {401, DAAS_EUNAUTH},  {403, DAAS_EDENIED},
                {404, DAAS_ENOTFOUND}, {410, DAAS_EGONE},    {413, DAAS_ETOOBIG},
                {422, DAAS_EINVALID},  {503, DAAS_EUNAVAIL}, {504, DAAS_ETIMEOUT}};
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
@@ -121,8 +121,8 @@ static int code_of(long status, const char *reason)
 }
 
 /* Turns a reply into *out or an error with the Status message. */
-static int reply(const char *method, const char *path, long status, const daas_buf *b,
-                 json_t **out, daas_err *err)
+static int reply(const char *method, const char *path, long status, const daas_buf *b, json_t **out,
+                 daas_err *err)
 {
     json_t *j = json_loadb(b->data ? b->data : "", b->len, 0, NULL);
     if (status >= 200 && status < 300) {
@@ -159,9 +159,8 @@ static void setup(daas_agent_kc *c, CURL *h, const char *url, const char *method
         curl_easy_setopt(h, CURLOPT_CAINFO, c->ca_file);
 }
 
-int daas_agent_kc_call(daas_agent_kc *c, const char *method, const char *path,
-                       const json_t *body, const char *content_type, json_t **out,
-                       daas_err *err)
+int daas_agent_kc_call(daas_agent_kc *c, const char *method, const char *path, const json_t *body,
+                       const char *content_type, json_t **out, daas_err *err)
 {
     if (out)
         *out = NULL;
@@ -170,8 +169,8 @@ int daas_agent_kc_call(daas_agent_kc *c, const char *method, const char *path,
         return rc;
     char *url = daas_xasprintf("%s%s", c->server, path);
     char *auth = daas_xasprintf("Authorization: Bearer %s", c->token);
-    char *ctype = daas_xasprintf("Content-Type: %s", content_type ? content_type
-                                                                  : "application/json");
+    char *ctype =
+        daas_xasprintf("Content-Type: %s", content_type ? content_type : "application/json");
     char *data = body ? json_dumps(body, JSON_COMPACT) : NULL;
     struct curl_slist *hdrs = curl_slist_append(NULL, auth);
     hdrs = curl_slist_append(hdrs, ctype);
@@ -209,8 +208,11 @@ int daas_agent_kc_call(daas_agent_kc *c, const char *method, const char *path,
 
 int daas_agent_kc_clone(const daas_agent_kc *c, daas_agent_kc **out, daas_err *err)
 {
-    daas_agent_kc_opts o = {.server = c->server, .ca_file = c->ca_file, .key = c->key,
-                            .cluster_id = c->cluster_id, .timeout_ms = (int)c->timeout_ms};
+    daas_agent_kc_opts o = {.server = c->server,
+                            .ca_file = c->ca_file,
+                            .key = c->key,
+                            .cluster_id = c->cluster_id,
+                            .timeout_ms = (int)c->timeout_ms};
     return daas_agent_kc_new(&o, out, err);
 }
 
@@ -218,14 +220,14 @@ int daas_agent_kc_clone(const daas_agent_kc *c, daas_agent_kc **out, daas_err *e
 
 typedef struct watch_ctx {
     CURL *h;
-    daas_buf line;               /* the event being read (capped) */
-    daas_buf errbody;            /* the body of a non-2xx answer */
-    long status;                 /* HTTP status, read at the first bytes */
+    daas_buf line;    /* the event being read (capped) */
+    daas_buf errbody; /* the body of a non-2xx answer */
+    long status;      /* HTTP status, read at the first bytes */
     daas_agent_kc_event_fn fn;
     void *ctx;
     const atomic_bool *stop;
     const char *path;
-    int rc;                      /* why the stream was cut (DAAS_OK: not cut) */
+    int rc; /* why the stream was cut (DAAS_OK: not cut) */
     daas_err *err;
 } watch_ctx;
 
@@ -235,8 +237,8 @@ static int watch_error(watch_ctx *w, const json_t *st)
     json_int_t code = json_integer_value(json_object_get(st, "code"));
     const char *msg = json_string_value(json_object_get(st, "message"));
     const char *reason = json_string_value(json_object_get(st, "reason"));
-    return daas_fail(w->err, code_of(code > 0 ? (long)code : 500, reason),
-                     "watch %s: %.160s", w->path, msg ? msg : "ERROR event");
+    return daas_fail(w->err, code_of(code > 0 ? (long)code : 500, reason), "watch %s: %.160s",
+                     w->path, msg ? msg : "ERROR event");
 }
 
 /* One line of the stream: an event, or an empty keep-alive line. */
@@ -273,8 +275,8 @@ static size_t on_watch(char *p, size_t size, size_t n, void *arg)
         const char *nl = memchr(p + i, '\n', len - i);
         size_t take = nl ? (size_t)(nl - (p + i)) : len - i;
         if (daas_buf_append(&w->line, p + i, take) != DAAS_OK) {
-            w->rc = daas_fail(w->err, DAAS_EREMOTE, "watch %s: an event over %zu bytes",
-                              w->path, DAAS_AGENT_KC_MAX_EVENT);
+            w->rc = daas_fail(w->err, DAAS_EREMOTE, "watch %s: an event over %zu bytes", w->path,
+                              DAAS_AGENT_KC_MAX_EVENT);
             return 0;
         }
         i += take;
@@ -289,8 +291,7 @@ static size_t on_watch(char *p, size_t size, size_t n, void *arg)
     return len;
 }
 
-static int on_watch_progress(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut,
-                             curl_off_t un)
+static int on_watch_progress(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
 {
     (void)dt, (void)dn, (void)ut, (void)un;
     watch_ctx *w = arg;
@@ -316,8 +317,8 @@ static int watch_result(watch_ctx *w, CURLcode cc, const char *errbuf, int max_m
     return DAAS_OK;
 }
 
-int daas_agent_kc_watch(daas_agent_kc *c, const char *path, daas_agent_kc_event_fn fn,
-                        void *ctx, const atomic_bool *stop, int max_ms, daas_err *err)
+int daas_agent_kc_watch(daas_agent_kc *c, const char *path, daas_agent_kc_event_fn fn, void *ctx,
+                        const atomic_bool *stop, int max_ms, daas_err *err)
 {
     int rc = token(c, err);
     if (rc != DAAS_OK)

@@ -26,11 +26,11 @@
 typedef struct daas_agent_kc daas_agent_kc;
 
 typedef struct daas_agent_kc_opts {
-    const char *server;       /* "https://host:port" */
-    const char *ca_file;      /* PEM of the cluster CA (NULL: the system store) */
-    const daas_sui_key *key;  /* signs the wallet tokens (borrowed) */
-    const char *cluster_id;   /* the id tokens name */
-    int timeout_ms;           /* per request (0: 10 000) */
+    const char *server;      /* "https://host:port" */
+    const char *ca_file;     /* PEM of the cluster CA (NULL: the system store) */
+    const daas_sui_key *key; /* signs the wallet tokens (borrowed) */
+    const char *cluster_id;  /* the id tokens name */
+    int timeout_ms;          /* per request (0: 10 000) */
 } daas_agent_kc_opts;
 
 DAAS_MUST_USE int daas_agent_kc_new(const daas_agent_kc_opts *o, daas_agent_kc **out,
@@ -45,13 +45,12 @@ void daas_agent_kc_free(daas_agent_kc **c);
  * server cannot be reached, DAAS_EREMOTE for a reply that is not JSON.
  */
 DAAS_MUST_USE int daas_agent_kc_call(daas_agent_kc *c, const char *method, const char *path,
-                                     const json_t *body, const char *content_type,
-                                     json_t **out, daas_err *err);
+                                     const json_t *body, const char *content_type, json_t **out,
+                                     daas_err *err);
 
 /* A second client to the same server with the same key (its own connection and token),
  * e.g. for a watch running in another thread. *out is owned by the caller. */
-DAAS_MUST_USE int daas_agent_kc_clone(const daas_agent_kc *c, daas_agent_kc **out,
-                                      daas_err *err);
+DAAS_MUST_USE int daas_agent_kc_clone(const daas_agent_kc *c, daas_agent_kc **out, daas_err *err);
 
 /* Called with each watch event ({"type":..., "object":...}, borrowed for the call). A
  * non-zero return ends the watch (daas_agent_kc_watch returns it). */
@@ -68,8 +67,8 @@ typedef int (*daas_agent_kc_event_fn)(void *ctx, json_t *event);
  * than DAAS_AGENT_KC_MAX_EVENT or not JSON: DAAS_EREMOTE. max_ms > 0 bounds the whole watch
  * (then DAAS_OK when it ran out).
  */
-DAAS_MUST_USE int daas_agent_kc_watch(daas_agent_kc *c, const char *path,
-                                      daas_agent_kc_event_fn fn, void *ctx,
-                                      const atomic_bool *stop, int max_ms, daas_err *err);
+DAAS_MUST_USE int daas_agent_kc_watch(daas_agent_kc *c, const char *path, daas_agent_kc_event_fn fn,
+                                      void *ctx, const atomic_bool *stop, int max_ms,
+                                      daas_err *err);
 
 #endif

@@ -148,8 +148,10 @@ static int delete_pod(daas_agent_pods *p, const daas_agent_pods_pod *pod, daas_e
      * seeing the final status: nothing is left for the agent to do. */
     if (rc == DAAS_ENOTFOUND || rc == DAAS_ECONFLICT || rc == DAAS_EDENIED) {
         if (rc == DAAS_EDENIED)
-            DAAS_INFO(MOD, "pod %s/%s: the final delete was refused (%s); leaving it to "
-                      "the server", pod->ns, pod->name, err->msg);
+            DAAS_INFO(MOD,
+                      "pod %s/%s: the final delete was refused (%s); leaving it to "
+                      "the server",
+                      pod->ns, pod->name, err->msg);
         daas_err_clear(err);
         rc = DAAS_OK;
     }
@@ -263,7 +265,8 @@ static bool in_items(const json_t *items, const char *uid)
 {
     size_t i;
     const json_t *it;
-    json_array_foreach(items, i, it) {
+    json_array_foreach(items, i, it)
+    {
         const char *u = uid_of(it);
         if (u != NULL && strcmp(u, uid) == 0)
             return true;
@@ -285,7 +288,8 @@ static void sync_list(daas_agent_pods *p, const json_t *items)
             gone(p, &p->pods[k], NULL);
     size_t i;
     json_t *it;
-    json_array_foreach(items, i, it) {
+    json_array_foreach(items, i, it)
+    {
         daas_agent_pods_pod *pod = upsert(p, it, ids);
         if (pod != NULL)
             write_status(p, pod);
@@ -385,8 +389,8 @@ typedef struct watch_state {
 
 static void set_rv(watch_state *w, const json_t *obj)
 {
-    const char *rv = json_string_value(
-        json_object_get(json_object_get(obj, "metadata"), "resourceVersion"));
+    const char *rv =
+        json_string_value(json_object_get(json_object_get(obj, "metadata"), "resourceVersion"));
     if (rv != NULL) {
         daas_free(w->rv);
         w->rv = daas_xstrdup(rv);
@@ -495,7 +499,8 @@ int daas_agent_pods_run(daas_agent_pods *p, const atomic_bool *stop, daas_err *e
         json_t *q = take(p, left < 0 ? 0 : left > 200 ? 200 : (int)left);
         size_t i;
         json_t *ev;
-        json_array_foreach(q, i, ev) {
+        json_array_foreach(q, i, ev)
+        {
             handle(p, ev);
         }
         json_decref(q);

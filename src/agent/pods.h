@@ -46,7 +46,7 @@
 #include "image/image.h"
 #include "sched/proof.h"
 
-#define DAAS_AGENT_PODS_POLL_MS 2000   /* the caller's period between daas_agent_pods_tick */
+#define DAAS_AGENT_PODS_POLL_MS 2000 /* the caller's period between daas_agent_pods_tick */
 #define DAAS_AGENT_PODS_GRACE_DEFAULT 30
 #define DAAS_AGENT_PODS_BACKOFF_MIN_S 10
 #define DAAS_AGENT_PODS_BACKOFF_MAX_S 300
@@ -78,8 +78,7 @@ void daas_agent_pods_proc_setenv(daas_agent_pods_proc *p, const char *kv);
 /* Parses a Kubernetes quantity ("128Mi", "1G", "500m", "2", "1.5", "1e3") into *out in
  * units (milli false: rounded up) or thousandths of units (milli true: "500m" → 500, "2" →
  * 2000). DAAS_EINVAL for malformed or negative ones; DAAS_ETOOBIG past INT64_MAX. */
-DAAS_MUST_USE int daas_agent_pods_quantity(const char *s, bool milli, int64_t *out,
-                                           daas_err *err);
+DAAS_MUST_USE int daas_agent_pods_quantity(const char *s, bool milli, int64_t *out, daas_err *err);
 
 /* The pod's QoS class from its containers' requests and limits: "Guaranteed" (every
  * container has cpu and memory limits and its requests, when given, equal them),
@@ -101,46 +100,48 @@ bool daas_agent_pods_wants_nitro(const json_t *container);
  * DAAS_EINVAL "...: no access to the cluster's ConfigMaps/Secrets" unless have_res). The
  * errors are the container's CreateContainerConfigError message. */
 DAAS_MUST_USE int daas_agent_pods_node_config(const json_t *container, const char *nitro_device,
-                                              bool have_res, const char **device,
-                                              daas_err *err);
+                                              bool have_res, const char **device, daas_err *err);
 
 /* ---- containers and pods (pods_status.c) ---- */
 
 enum { DAAS_AGENT_CTR_WAITING = 0, DAAS_AGENT_CTR_RUNNING = 1, DAAS_AGENT_CTR_TERMINATED = 2 };
-enum { DAAS_AGENT_RESTART_ALWAYS = 0, DAAS_AGENT_RESTART_ONFAILURE = 1,
-       DAAS_AGENT_RESTART_NEVER = 2 };
+enum {
+    DAAS_AGENT_RESTART_ALWAYS = 0,
+    DAAS_AGENT_RESTART_ONFAILURE = 1,
+    DAAS_AGENT_RESTART_NEVER = 2
+};
 
 /* One finished run of a container (its lastState.terminated). Strings owned. */
 typedef struct daas_agent_pods_term {
-    bool set;           /* false: no finished run */
+    bool set; /* false: no finished run */
     int exit_code;
-    char *reason;       /* "Completed", "Error", "ContainerCannotRun" */
-    char *message;      /* may be NULL */
-    char *id;           /* its runc id; may be NULL */
+    char *reason;                    /* "Completed", "Error", "ContainerCannotRun" */
+    char *message;                   /* may be NULL */
+    char *id;                        /* its runc id; may be NULL */
     int64_t started_at, finished_at; /* unix seconds */
 } daas_agent_pods_term;
 
 /* What the agent knows of one container. Strings owned (daas_free). */
 typedef struct daas_agent_pods_ctr {
     char *name, *image;
-    char *image_id;     /* "<canonical ref>@sha256:..." once pulled, else NULL */
-    char *id;           /* runc id of the current run, once created */
-    int state;          /* DAAS_AGENT_CTR_* */
-    char *reason;       /* waiting: "ContainerCreating", "ErrImagePull", ... */
-    char *message;      /* waiting: the error; may be NULL */
+    char *image_id;            /* "<canonical ref>@sha256:..." once pulled, else NULL */
+    char *id;                  /* runc id of the current run, once created */
+    int state;                 /* DAAS_AGENT_CTR_* */
+    char *reason;              /* waiting: "ContainerCreating", "ErrImagePull", ... */
+    char *message;             /* waiting: the error; may be NULL */
     daas_agent_pods_term term; /* terminated: the current state */
     daas_agent_pods_term last; /* lastState */
-    unsigned restarts;  /* restartCount; the current (or next) run number */
-    int64_t started_at; /* unix seconds; running */
-    int64_t started_mono_ms; /* running: monotonic start, for probes and back-off reset */
-    int backoff_s;      /* the next back-off (0: restart at once) */
-    int64_t next_start_ms; /* waiting: not before this monotonic time */
-    bool rootfs_ready;  /* the image is unpacked */
-    bool ready;         /* readiness (probe verdict, or running without a probe) */
-    bool started;       /* startup probe passed (or none) */
-    bool created;       /* a run was ever created (Pulled/Created events sent) */
-    int64_t kill_at_ms; /* a failed probe stops the run: SIGKILL at this monotonic time
-                           (0: none) */
+    unsigned restarts;         /* restartCount; the current (or next) run number */
+    int64_t started_at;        /* unix seconds; running */
+    int64_t started_mono_ms;   /* running: monotonic start, for probes and back-off reset */
+    int backoff_s;             /* the next back-off (0: restart at once) */
+    int64_t next_start_ms;     /* waiting: not before this monotonic time */
+    bool rootfs_ready;         /* the image is unpacked */
+    bool ready;                /* readiness (probe verdict, or running without a probe) */
+    bool started;              /* startup probe passed (or none) */
+    bool created;              /* a run was ever created (Pulled/Created events sent) */
+    int64_t kill_at_ms;        /* a failed probe stops the run: SIGKILL at this monotonic time
+                                  (0: none) */
     daas_agent_probe liveness, readiness, startup;
 } daas_agent_pods_ctr;
 
@@ -158,7 +159,7 @@ typedef struct daas_agent_pods_pod {
     bool volumes_down;  /* terminal phase reached: its volumes were torn down */
     daas_agent_pods_ctr *ctrs;
     size_t n_ctrs;
-    char *last_status;  /* the status JSON last written (compact), to skip repeats */
+    char *last_status; /* the status JSON last written (compact), to skip repeats */
 } daas_agent_pods_pod;
 
 /* The phase as the kubelet's getPhase computes it from the containers and restartPolicy:
@@ -201,20 +202,20 @@ typedef int (*daas_agent_pods_keys_fn)(void *ctx, daas_sched_trusted_key **keys,
                                        daas_err *err);
 
 typedef struct daas_agent_pods_opts {
-    daas_agent_kc *kc;            /* used only by the loop's thread (borrowed) */
-    daas_rt *rt;                  /* borrowed */
+    daas_agent_kc *kc; /* used only by the loop's thread (borrowed) */
+    daas_rt *rt;       /* borrowed */
     const char *node_name, *host_ip;
-    const char *data_dir;         /* DATA: rootfs under DATA/pods */
-    const char *image_store;      /* NULL: DATA/images */
+    const char *data_dir;                   /* DATA: rootfs under DATA/pods */
+    const char *image_store;                /* NULL: DATA/images */
     const char *const *insecure_registries; /* "HOST:PORT" pulled over http; NULL-terminated */
-    const daas_sched_trusted_key *keys; /* fixed keys (--enclave-key) */
+    const daas_sched_trusted_key *keys;     /* fixed keys (--enclave-key) */
     size_t n_keys;
     daas_agent_pods_keys_fn keys_fn; /* more keys (the chain); may be NULL */
     void *keys_ctx;
-    int max_grace_s;              /* cap of terminationGracePeriodSeconds (0: none) */
-    const char *nitro_device;     /* host path of the Nitro Enclaves device; NULL: none */
-    daas_agent_podres *res;       /* env valueFrom/envFrom and volumes; NULL: refused with
-                                     CreateContainerConfigError (borrowed) */
+    int max_grace_s;          /* cap of terminationGracePeriodSeconds (0: none) */
+    const char *nitro_device; /* host path of the Nitro Enclaves device; NULL: none */
+    daas_agent_podres *res;   /* env valueFrom/envFrom and volumes; NULL: refused with
+                                 CreateContainerConfigError (borrowed) */
 } daas_agent_pods_opts;
 
 typedef struct daas_agent_pods daas_agent_pods;
@@ -226,8 +227,7 @@ DAAS_MUST_USE int daas_agent_pods_new(const daas_agent_pods_opts *o, daas_agent_
  * event at once; every second it follows the containers (exits, restarts, probes,
  * terminations) and writes changed statuses. Returns when *stop becomes true (within about a
  * second), DAAS_OK. Containers keep running. */
-DAAS_MUST_USE int daas_agent_pods_run(daas_agent_pods *p, const atomic_bool *stop,
-                                      daas_err *err);
+DAAS_MUST_USE int daas_agent_pods_run(daas_agent_pods *p, const atomic_bool *stop, daas_err *err);
 
 /* One synchronous pass without the watch (the polling loop of the first version, kept for
  * callers that poll every DAAS_AGENT_PODS_POLL_MS): list, start new pods, follow the

@@ -16,27 +16,26 @@
 struct daas_agent_pods {
     daas_agent_pods_opts o;
     daas_image_store *store;
-    daas_agent_pods_pod *pods;       /* the pod table */
+    daas_agent_pods_pod *pods; /* the pod table */
     size_t n, cap;
     daas_sched_trusted_key *chain_keys; /* keys_fn's last answer */
     size_t n_chain_keys;
     int64_t keys_at_ms;
     /* the watch */
-    daas_agent_kc *wkc;              /* the watch thread's client */
+    daas_agent_kc *wkc; /* the watch thread's client */
     pthread_t wthread;
     bool wstarted;
-    atomic_bool wstop;               /* set to end the watch thread */
-    const atomic_bool *stop;         /* the caller's stop flag (run) */
+    atomic_bool wstop;       /* set to end the watch thread */
+    const atomic_bool *stop; /* the caller's stop flag (run) */
     pthread_mutex_t mu;
-    pthread_cond_t cv;               /* signalled when queue gets an entry */
-    json_t *queue;                   /* under mu: events ({"type","object"}) and lists
-                                        ({"type":"LIST","items":[...]}) to act on */
+    pthread_cond_t cv; /* signalled when queue gets an entry */
+    json_t *queue;     /* under mu: events ({"type","object"}) and lists
+                          ({"type":"LIST","items":[...]}) to act on */
 };
 
 /* Posts an event (type "Normal" or "Warning") about pod; failures are logged only. */
-void daas_agent_pods__event(daas_agent_pods *p, const daas_agent_pods_pod *pod,
-                            const char *type, const char *reason, const char *fmt, ...)
-    DAAS_PRINTF(5, 6);
+void daas_agent_pods__event(daas_agent_pods *p, const daas_agent_pods_pod *pod, const char *type,
+                            const char *reason, const char *fmt, ...) DAAS_PRINTF(5, 6);
 
 /* Starts (or, after a back-off, restarts) container i of pod now. */
 void daas_agent_pods__start_ctr(daas_agent_pods *p, daas_agent_pods_pod *pod, size_t i);
@@ -69,8 +68,8 @@ DAAS_MUST_USE int daas_agent_pods__res_env(daas_agent_pods *p, const daas_agent_
                                            daas_err *err);
 /* The pod's volumes prepared and the container's mounts (daas_agent_podres_mounts_free). */
 DAAS_MUST_USE int daas_agent_pods__res_mounts(daas_agent_pods *p, const daas_agent_pods_pod *pod,
-                                              const json_t *cj, daas_rt_mount **mounts,
-                                              size_t *n, daas_err *err);
+                                              const json_t *cj, daas_rt_mount **mounts, size_t *n,
+                                              daas_err *err);
 /* Registry credentials for image from the pod's imagePullSecrets (both NULL: anonymous);
  * wipe with daas_agent_podres_creds_free. */
 DAAS_MUST_USE int daas_agent_pods__res_creds(daas_agent_pods *p, const daas_agent_pods_pod *pod,

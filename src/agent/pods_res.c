@@ -33,8 +33,8 @@ static void expand_range(daas_agent_pods_proc *proc, size_t from, size_t count)
     }
 }
 
-int daas_agent_pods__res_env(daas_agent_pods *p, const daas_agent_pods_pod *pod,
-                             const json_t *cj, daas_agent_pods_proc *proc, daas_err *err)
+int daas_agent_pods__res_env(daas_agent_pods *p, const daas_agent_pods_pod *pod, const json_t *cj,
+                             daas_agent_pods_proc *proc, daas_err *err)
 {
     if (p->o.res == NULL)
         return DAAS_OK;
@@ -54,8 +54,7 @@ int daas_agent_pods__res_env(daas_agent_pods *p, const daas_agent_pods_pod *pod,
 }
 
 int daas_agent_pods__res_mounts(daas_agent_pods *p, const daas_agent_pods_pod *pod,
-                                const json_t *cj, daas_rt_mount **mounts, size_t *n,
-                                daas_err *err)
+                                const json_t *cj, daas_rt_mount **mounts, size_t *n, daas_err *err)
 {
     *mounts = NULL;
     *n = 0;

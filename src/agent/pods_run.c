@@ -37,8 +37,8 @@ static int64_t mono_ms(void)
     return daas_mono_ns() / 1000000;
 }
 
-void daas_agent_pods__event(daas_agent_pods *p, const daas_agent_pods_pod *pod,
-                            const char *type, const char *reason, const char *fmt, ...)
+void daas_agent_pods__event(daas_agent_pods *p, const daas_agent_pods_pod *pod, const char *type,
+                            const char *reason, const char *fmt, ...)
 {
     char rnd[17], now[40], msg[1024];
     uint8_t b[8];
@@ -55,8 +55,8 @@ void daas_agent_pods__event(daas_agent_pods *p, const daas_agent_pods_pod *pod,
         "apiVersion", "v1", "kind", "Event", "metadata", "name", name, "namespace", pod->ns,
         "involvedObject", "apiVersion", "v1", "kind", "Pod", "namespace", pod->ns, "name",
         pod->name, "uid", pod->uid, "reason", reason, "message", msg, "type", type, "source",
-        "component", "kubelet", "host", p->o.node_name, "firstTimestamp", now, "lastTimestamp",
-        now, "count", 1);
+        "component", "kubelet", "host", p->o.node_name, "firstTimestamp", now, "lastTimestamp", now,
+        "count", 1);
     char *path = daas_xasprintf("/api/v1/namespaces/%s/events", pod->ns);
     daas_err e = {0};
     if (ev == NULL || daas_agent_kc_call(p->o.kc, "POST", path, ev, NULL, NULL, &e) != DAAS_OK)
@@ -130,8 +130,8 @@ static int do_pull(daas_agent_pods *p, daas_agent_pods_pod *pod, daas_agent_pods
     int64_t t0 = mono_ms();
     daas_agent_pods__event(p, pod, "Normal", "Pulling", "Pulling image \"%s\"", c->image);
     int rc = daas_agent_pods__res_creds(p, pod, c->image, &user, &pass, err);
-    daas_image_pull_opts po = {.insecure_http = insecure_host(p, c->image), .username = user,
-                               .password = pass};
+    daas_image_pull_opts po = {
+        .insecure_http = insecure_host(p, c->image), .username = user, .password = pass};
     if (rc == DAAS_OK)
         rc = daas_image_pull(p->store, c->image, &po, digest, err);
     if (rc == DAAS_OK && user != NULL)
@@ -232,17 +232,25 @@ static void cfg_fini(run_cfg *r)
     memset(r, 0, sizeof *r);
 }
 
-static int create_run(daas_agent_pods *p, daas_agent_pods_pod *pod, size_t i,
-                      const run_cfg *r, const char *rootfs, const char *device, daas_err *err)
+static int create_run(daas_agent_pods *p, daas_agent_pods_pod *pod, size_t i, const run_cfg *r,
+                      const char *rootfs, const char *device, daas_err *err)
 {
     daas_agent_pods_ctr *c = &pod->ctrs[i];
     char *id = daas_agent_ctr_id(pod->uid, c->name, c->restarts);
     const char *devs[] = {device, NULL};
-    daas_rt_spec s = {.id = id, .rootfs = rootfs, .args = (const char *const *)r->proc.args,
-                      .env = (const char *const *)r->proc.env, .cwd = r->proc.cwd,
-                      .uid = r->proc.uid, .gid = r->proc.gid, .hostname = pod->name,
-                      .host_network = true, .memory_limit = r->mem, .cpu_millis = r->cpu,
-                      .mounts = r->mounts, .nmounts = r->n_mounts,
+    daas_rt_spec s = {.id = id,
+                      .rootfs = rootfs,
+                      .args = (const char *const *)r->proc.args,
+                      .env = (const char *const *)r->proc.env,
+                      .cwd = r->proc.cwd,
+                      .uid = r->proc.uid,
+                      .gid = r->proc.gid,
+                      .hostname = pod->name,
+                      .host_network = true,
+                      .memory_limit = r->mem,
+                      .cpu_millis = r->cpu,
+                      .mounts = r->mounts,
+                      .nmounts = r->n_mounts,
                       .devices = device != NULL ? devs : NULL};
     int rc = daas_rt_create(p->o.rt, &s, err);
     if (rc == DAAS_OK) {
@@ -270,15 +278,16 @@ static void set_running(daas_agent_pods_ctr *c)
 
 /* A run that could not be created: per restart policy, retried after the back-off or
  * terminated (Never). */
-static void create_failed(daas_agent_pods *p, daas_agent_pods_pod *pod,
-                          daas_agent_pods_ctr *c, const char *msg)
+static void create_failed(daas_agent_pods *p, daas_agent_pods_pod *pod, daas_agent_pods_ctr *c,
+                          const char *msg)
 {
     const char *reason = create_reason(msg);
     daas_agent_pods__event(p, pod, "Warning", "Failed", "Error: %s", msg);
     if (!daas_agent_pods_should_restart(pod->restart_policy, 128)) {
         daas_agent_pods_ctr_wait(c, reason, msg);
         c->state = DAAS_AGENT_CTR_TERMINATED;
-        c->term = (daas_agent_pods_term){.set = true, .exit_code = 128,
+        c->term = (daas_agent_pods_term){.set = true,
+                                         .exit_code = 128,
                                          .reason = daas_xstrdup("ContainerCannotRun"),
                                          .message = daas_xstrdup(msg),
                                          .started_at = daas_now_ms() / 1000,
@@ -343,8 +352,8 @@ void daas_agent_pods__start_ctr(daas_agent_pods *p, daas_agent_pods_pod *pod, si
     char *rootfs = NULL;
     const char *device = NULL;
     daas_err e = {0};
-    if (daas_agent_pods_node_config(ctr_json(pod, i), p->o.nitro_device, p->o.res != NULL,
-                                    &device, &e) != DAAS_OK) {
+    if (daas_agent_pods_node_config(ctr_json(pod, i), p->o.nitro_device, p->o.res != NULL, &device,
+                                    &e) != DAAS_OK) {
         config_failed(p, pod, c, e.msg);
     } else if (prepare_image(p, pod, i, &cfg, &rootfs, &e) != DAAS_OK) {
         daas_agent_pods_ctr_wait(c, "ErrImagePull", e.msg);
@@ -368,15 +377,16 @@ static void exited(daas_agent_pods *p, daas_agent_pods_pod *pod, daas_agent_pods
 {
     int64_t now = daas_now_ms() / 1000;
     c->state = DAAS_AGENT_CTR_TERMINATED;
-    c->term = (daas_agent_pods_term){.set = true, .exit_code = st->exit_code,
-                                     .reason = daas_xstrdup(st->exit_code == 0 ? "Completed"
-                                                                               : "Error"),
-                                     .id = daas_xstrdup(c->id), .started_at = c->started_at,
-                                     .finished_at = now};
+    c->term =
+        (daas_agent_pods_term){.set = true,
+                               .exit_code = st->exit_code,
+                               .reason = daas_xstrdup(st->exit_code == 0 ? "Completed" : "Error"),
+                               .id = daas_xstrdup(c->id),
+                               .started_at = c->started_at,
+                               .finished_at = now};
     c->ready = false;
     c->kill_at_ms = 0;
-    DAAS_INFO(MOD, "pod %s/%s container %s exited %d", pod->ns, pod->name, c->name,
-              st->exit_code);
+    DAAS_INFO(MOD, "pod %s/%s container %s exited %d", pod->ns, pod->name, c->name, st->exit_code);
     if (pod->terminating || !daas_agent_pods_should_restart(pod->restart_policy, st->exit_code))
         return;
     /* run n stays in the runtime (stopped) until run n + 1 is created: after an agent
@@ -399,11 +409,12 @@ static void exited(daas_agent_pods *p, daas_agent_pods_pod *pod, daas_agent_pods
 }
 
 /* Runs one probe of a running container; true for success, msg on failure. */
-static bool run_probe(daas_agent_pods *p, const daas_agent_pods_ctr *c,
-                      const daas_agent_probe *pr, char *msg, size_t n)
+static bool run_probe(daas_agent_pods *p, const daas_agent_pods_ctr *c, const daas_agent_probe *pr,
+                      char *msg, size_t n)
 {
     const char *host = pr->host != NULL && pr->host[0] != '\0' ? pr->host
-                       : p->o.host_ip != NULL ? p->o.host_ip : "127.0.0.1";
+                       : p->o.host_ip != NULL                  ? p->o.host_ip
+                                                               : "127.0.0.1";
     if (pr->kind == DAAS_AGENT_PROBE_HTTP)
         return daas_agent_probe_http(host, pr->port, pr->path, pr->timeout_s * 1000, msg, n);
     if (pr->kind == DAAS_AGENT_PROBE_TCP)

@@ -48,7 +48,8 @@ static bool push_json_strs(char ***v, size_t *n, const json_t *a)
 {
     size_t i;
     const json_t *s;
-    json_array_foreach(a, i, s) {
+    json_array_foreach(a, i, s)
+    {
         if (!json_is_string(s))
             return false;
         strv_push(v, n, json_string_value(s));
@@ -102,7 +103,8 @@ static void build_env(const json_t *c, const daas_image_cfg *cfg, daas_agent_pod
         env_set(&out->env, &n, cfg->env[i]);
     size_t i;
     const json_t *e;
-    json_array_foreach(json_object_get(c, "env"), i, e) {
+    json_array_foreach(json_object_get(c, "env"), i, e)
+    {
         const char *k = json_string_value(json_object_get(e, "name"));
         const json_t *v = json_object_get(e, "value");
         if (k == NULL || *k == '\0' || json_object_get(e, "valueFrom") != NULL)
@@ -116,7 +118,8 @@ static void build_env(const json_t *c, const daas_image_cfg *cfg, daas_agent_pod
     for (size_t k = 0; k < n && !has_path; k++)
         has_path = strncmp(out->env[k], "PATH=", 5) == 0;
     if (!has_path)
-        strv_push(&out->env, &n, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+        strv_push(&out->env, &n,
+                  "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
 }
 
 /* Parses a decimal id ("1000"); false for names. */
@@ -193,19 +196,31 @@ void daas_agent_pods_proc_setenv(daas_agent_pods_proc *p, const char *kv)
 
 typedef struct suffix {
     const char *s;
-    int64_t mul;  /* binary and decimal multipliers */
-    int exp10;    /* for m, u, n: a negative power of ten (mul 1) */
+    int64_t mul; /* binary and decimal multipliers */
+    int exp10;   /* for m, u, n: a negative power of ten (mul 1) */
 } suffix;
 
 static const suffix suffixes[] = {
-    {"Ki", 1LL << 10, 0}, {"Mi", 1LL << 20, 0}, {"Gi", 1LL << 30, 0}, {"Ti", 1LL << 40, 0},
-    {"Pi", 1LL << 50, 0}, {"Ei", 1LL << 60, 0}, {"k", 1000LL, 0}, {"M", 1000000LL, 0},
-    {"G", 1000000000LL, 0}, {"T", 1000000000000LL, 0}, {"P", 1000000000000000LL, 0},
-    {"E", 1000000000000000000LL, 0}, {"m", 1, -3}, {"u", 1, -6}, {"n", 1, -9}, {"", 1, 0},
+    {"Ki", 1LL << 10, 0},
+    {"Mi", 1LL << 20, 0},
+    {"Gi", 1LL << 30, 0},
+    {"Ti", 1LL << 40, 0},
+    {"Pi", 1LL << 50, 0},
+    {"Ei", 1LL << 60, 0},
+    {"k", 1000LL, 0},
+    {"M", 1000000LL, 0},
+    {"G", 1000000000LL, 0},
+    {"T", 1000000000000LL, 0},
+    {"P", 1000000000000000LL, 0},
+    {"E", 1000000000000000000LL, 0},
+    {"m", 1, -3},
+    {"u", 1, -6},
+    {"n", 1, -9},
+    {"", 1, 0},
 };
 
-/* digits[.digits] (DAAS_OK, DAAS_EINVAL, DAAS_ETOOBIG) into an integer mantissa (below 2^66, so that times a suffix of at most
- * 2^60 it fits in 127 bits) and the count of fraction digits. */
+/* digits[.digits] (DAAS_OK, DAAS_EINVAL, DAAS_ETOOBIG) into an integer mantissa (below 2^66, so
+ * that times a suffix of at most 2^60 it fits in 127 bits) and the count of fraction digits. */
 static int parse_decimal(const char **sp, __int128 *mant, int *frac)
 {
     const char *s = *sp;
@@ -353,7 +368,8 @@ const char *daas_agent_pods_qos(const json_t *pod)
     for (size_t l = 0; l < 2; l++) {
         size_t i;
         const json_t *c;
-        json_array_foreach(json_object_get(spec, lists[l]), i, c) {
+        json_array_foreach(json_object_get(spec, lists[l]), i, c)
+        {
             guaranteed &= ctr_guaranteed(c, &any);
         }
     }
@@ -375,22 +391,23 @@ static bool needs_cluster(const json_t *cj)
     const json_t *e;
     if (json_array_size(json_object_get(cj, "envFrom")) > 0)
         return true;
-    json_array_foreach(json_object_get(cj, "env"), i, e) {
+    json_array_foreach(json_object_get(cj, "env"), i, e)
+    {
         if (json_object_get(e, "valueFrom") != NULL)
             return true;
     }
     return json_array_size(json_object_get(cj, "volumeMounts")) > 0;
 }
 
-int daas_agent_pods_node_config(const json_t *container, const char *nitro_device,
-                                bool have_res, const char **device, daas_err *err)
+int daas_agent_pods_node_config(const json_t *container, const char *nitro_device, bool have_res,
+                                const char **device, daas_err *err)
 {
     *device = NULL;
     if (daas_agent_pods_wants_nitro(container)) {
         if (nitro_device == NULL || access(nitro_device, R_OK | W_OK) != 0)
             return daas_fail(err, DAAS_EINVAL,
-                             "the node has no Nitro Enclaves device for resource "
-                             DAAS_AGENT_PODS_NITRO_RESOURCE);
+                             "the node has no Nitro Enclaves device for "
+                             "resource " DAAS_AGENT_PODS_NITRO_RESOURCE);
         *device = nitro_device;
     }
     if (!have_res && needs_cluster(container))

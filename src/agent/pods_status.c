@@ -52,11 +52,10 @@ static json_t *time_str(int64_t sec)
 
 static json_t *terminated_json(const daas_agent_pods_term *t)
 {
-    json_t *o = json_pack("{s:i,s:s,s:o,s:o}", "exitCode", t->exit_code, "reason",
-                          t->reason != NULL ? t->reason : (t->exit_code == 0 ? "Completed"
-                                                                               : "Error"),
-                          "startedAt", time_str(t->started_at), "finishedAt",
-                          time_str(t->finished_at));
+    json_t *o =
+        json_pack("{s:i,s:s,s:o,s:o}", "exitCode", t->exit_code, "reason",
+                  t->reason != NULL ? t->reason : (t->exit_code == 0 ? "Completed" : "Error"),
+                  "startedAt", time_str(t->started_at), "finishedAt", time_str(t->finished_at));
     if (t->message != NULL)
         json_object_set_new(o, "message", json_string(t->message));
     if (t->id != NULL) {
@@ -92,13 +91,12 @@ static const char *shown_id(const daas_agent_pods_ctr *c)
 static json_t *ctr_status(const daas_agent_pods_ctr *c)
 {
     bool running = c->state == DAAS_AGENT_CTR_RUNNING;
-    json_t *last = c->last.set ? json_pack("{s:o}", "terminated", terminated_json(&c->last))
-                               : json_object();
-    json_t *o = json_pack("{s:s,s:s,s:s,s:b,s:I,s:b,s:o,s:o}", "name", c->name, "image",
-                          c->image, "imageID", c->image_id != NULL ? c->image_id : "", "ready",
-                          running && c->ready, "restartCount", (json_int_t)c->restarts,
-                          "started", running && c->started, "state", ctr_state(c), "lastState",
-                          last);
+    json_t *last =
+        c->last.set ? json_pack("{s:o}", "terminated", terminated_json(&c->last)) : json_object();
+    json_t *o = json_pack("{s:s,s:s,s:s,s:b,s:I,s:b,s:o,s:o}", "name", c->name, "image", c->image,
+                          "imageID", c->image_id != NULL ? c->image_id : "", "ready",
+                          running && c->ready, "restartCount", (json_int_t)c->restarts, "started",
+                          running && c->started, "state", ctr_state(c), "lastState", last);
     const char *id = shown_id(c);
     if (id != NULL) {
         char *cid = daas_xasprintf("runc://%s", id);
@@ -108,8 +106,7 @@ static json_t *ctr_status(const daas_agent_pods_ctr *c)
     return o;
 }
 
-static json_t *condition(const char *type, bool ok, const char *reason, const char *msg,
-                         int64_t t)
+static json_t *condition(const char *type, bool ok, const char *reason, const char *msg, int64_t t)
 {
     json_t *c = json_pack("{s:s,s:s,s:n,s:o}", "type", type, "status", ok ? "True" : "False",
                           "lastProbeTime", "lastTransitionTime", time_str(t));
@@ -130,8 +127,8 @@ static char *unready_msg(const daas_agent_pods_pod *p)
         const daas_agent_pods_ctr *c = &p->ctrs[i];
         if (c->state == DAAS_AGENT_CTR_RUNNING && c->ready)
             continue;
-        if (daas_buf_printf(&b, "%s%s", any ? " " : "containers with unready status: [",
-                            c->name) != DAAS_OK)
+        if (daas_buf_printf(&b, "%s%s", any ? " " : "containers with unready status: [", c->name) !=
+            DAAS_OK)
             break;
         any = true;
     }
@@ -190,22 +187,21 @@ static int ctr_init(daas_agent_pods_ctr *c, const json_t *cj, daas_err *err)
     c->name = daas_xstrdup(cn != NULL ? cn : "");
     c->image = daas_xstrdup(im != NULL ? im : "");
     c->reason = daas_xstrdup("ContainerCreating");
-    int rc = daas_agent_probe_parse(json_object_get(cj, "livenessProbe"), cj, true,
-                                    &c->liveness, err);
+    int rc =
+        daas_agent_probe_parse(json_object_get(cj, "livenessProbe"), cj, true, &c->liveness, err);
     if (rc == DAAS_OK)
-        rc = daas_agent_probe_parse(json_object_get(cj, "readinessProbe"), cj, false,
-                                    &c->readiness, err);
+        rc = daas_agent_probe_parse(json_object_get(cj, "readinessProbe"), cj, false, &c->readiness,
+                                    err);
     if (rc == DAAS_OK)
-        rc = daas_agent_probe_parse(json_object_get(cj, "startupProbe"), cj, false,
-                                    &c->startup, err);
+        rc = daas_agent_probe_parse(json_object_get(cj, "startupProbe"), cj, false, &c->startup,
+                                    err);
     if (rc != DAAS_OK)
         return daas_fail(err, rc, "container %s", c->name);
     c->started = c->startup.kind == DAAS_AGENT_PROBE_NONE;
     return DAAS_OK;
 }
 
-int daas_agent_pods_pod_init(daas_agent_pods_pod *p, json_t *pod, int max_grace_s,
-                             daas_err *err)
+int daas_agent_pods_pod_init(daas_agent_pods_pod *p, json_t *pod, int max_grace_s, daas_err *err)
 {
     const json_t *md = json_object_get(pod, "metadata"), *spec = json_object_get(pod, "spec");
     const char *ns = json_string_value(json_object_get(md, "namespace"));
@@ -267,10 +263,10 @@ int daas_agent_pods_backoff_next(daas_agent_pods_ctr *c, int64_t ran_s)
     if (ran_s >= DAAS_AGENT_PODS_BACKOFF_RESET_S)
         c->backoff_s = 0;
     int delay = c->backoff_s;
-    c->backoff_s = delay == 0 ? DAAS_AGENT_PODS_BACKOFF_MIN_S
-                              : (delay * 2 > DAAS_AGENT_PODS_BACKOFF_MAX_S
-                                     ? DAAS_AGENT_PODS_BACKOFF_MAX_S
-                                     : delay * 2);
+    c->backoff_s = delay == 0
+                       ? DAAS_AGENT_PODS_BACKOFF_MIN_S
+                       : (delay * 2 > DAAS_AGENT_PODS_BACKOFF_MAX_S ? DAAS_AGENT_PODS_BACKOFF_MAX_S
+                                                                    : delay * 2);
     return delay;
 }
 

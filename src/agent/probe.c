@@ -47,7 +47,8 @@ static int resolve_port(const json_t *port, const json_t *container, int *out, d
         return daas_fail(err, DAAS_EINVAL, "probe without a port");
     size_t i;
     const json_t *p;
-    json_array_foreach(json_object_get(container, "ports"), i, p) {
+    json_array_foreach(json_object_get(container, "ports"), i, p)
+    {
         const char *pn = json_string_value(json_object_get(p, "name"));
         json_int_t cp = json_integer_value(json_object_get(p, "containerPort"));
         if (pn != NULL && strcmp(pn, name) == 0 && cp >= 1 && cp <= 65535) {
@@ -164,8 +165,7 @@ void daas_agent_probe_reset(daas_agent_probe *p, bool initial_ok)
 int daas_agent_probe_http_status(const char *buf, size_t n)
 {
     /* "HTTP/1.x NNN" then a space, CR or the end */
-    if (n < 12 || memcmp(buf, "HTTP/1.", 7) != 0 || buf[7] < '0' || buf[7] > '9' ||
-        buf[8] != ' ')
+    if (n < 12 || memcmp(buf, "HTTP/1.", 7) != 0 || buf[7] < '0' || buf[7] > '9' || buf[8] != ' ')
         return -1;
     int code = 0;
     for (size_t i = 9; i < 12; i++) {
@@ -275,8 +275,8 @@ static int http_exchange(int fd, const char *host, int port, const char *path, i
     return rc;
 }
 
-bool daas_agent_probe_http(const char *host, int port, const char *path, int timeout_ms,
-                           char *msg, size_t n)
+bool daas_agent_probe_http(const char *host, int port, const char *path, int timeout_ms, char *msg,
+                           size_t n)
 {
     int64_t dl = daas_mono_ns() / 1000000 + timeout_ms;
     char dmsg[200];

@@ -38,16 +38,16 @@ enum {
 };
 
 typedef struct daas_agent_probe {
-    int kind;              /* DAAS_AGENT_PROBE_* */
-    char **cmd;            /* exec: argv, NULL-terminated (owned) */
-    char *host;            /* http/tcp: host ("" → the pod's IP, given at run time) */
-    char *path;            /* http: path with query, "/" by default */
-    int port;              /* http/tcp: resolved port number */
+    int kind;   /* DAAS_AGENT_PROBE_* */
+    char **cmd; /* exec: argv, NULL-terminated (owned) */
+    char *host; /* http/tcp: host ("" → the pod's IP, given at run time) */
+    char *path; /* http: path with query, "/" by default */
+    int port;   /* http/tcp: resolved port number */
     int initial_delay_s, period_s, timeout_s, failure_threshold, success_threshold;
     /* counters */
-    int64_t next_ms;       /* next run (monotonic ms); 0: not scheduled yet */
+    int64_t next_ms;         /* next run (monotonic ms); 0: not scheduled yet */
     int successes, failures; /* in a row */
-    bool ok;               /* the current verdict */
+    bool ok;                 /* the current verdict */
 } daas_agent_probe;
 
 /* Parses probe (a core/v1 Probe, borrowed; NULL or JSON null: kind NONE) of container (for
@@ -55,8 +55,7 @@ typedef struct daas_agent_probe {
  * readiness, startup: false). DAAS_EINVAL naming the problem (no handler, unknown port name,
  * port out of range). Call _fini even after a failure. */
 DAAS_MUST_USE int daas_agent_probe_parse(const json_t *probe, const json_t *container,
-                                         bool initial_ok, daas_agent_probe *out,
-                                         daas_err *err);
+                                         bool initial_ok, daas_agent_probe *out, daas_err *err);
 void daas_agent_probe_fini(daas_agent_probe *p);
 
 /* True when the probe should run at now_ms (monotonic) for a container started at
@@ -76,8 +75,8 @@ int daas_agent_probe_http_status(const char *buf, size_t n);
 /* Runs an httpGet probe against host:port (IPv4/IPv6 literal or name) path, bounded by
  * timeout_ms. True for a status in 200..399; else false with the kubelet's message in
  * msg[0..n) ("HTTP probe failed with statuscode: 500", "Get \"http://...\": ..."). */
-bool daas_agent_probe_http(const char *host, int port, const char *path, int timeout_ms,
-                           char *msg, size_t n);
+bool daas_agent_probe_http(const char *host, int port, const char *path, int timeout_ms, char *msg,
+                           size_t n);
 
 /* Runs a tcpSocket probe: true when a connection to host:port opens within timeout_ms. */
 bool daas_agent_probe_tcp(const char *host, int port, int timeout_ms, char *msg, size_t n);

@@ -196,12 +196,12 @@ int daas_rt_kill(daas_rt *rt, const char *id, int sig, daas_err *err)
  * hierarchy that has one (cgroup v1: one per controller; v2: the unified one). */
 static size_t cgroup_pids(const daas_rt *rt, const char *id, int *pids, size_t max)
 {
-    static const char *const ctls[] = {"pids/", "memory/", "freezer/", "cpu/", "devices/",
-                                       "systemd/", "", NULL};
+    static const char *const ctls[] = {"pids/",    "memory/",  "freezer/", "cpu/",
+                                       "devices/", "systemd/", "",         NULL};
     size_t n = 0;
     for (size_t i = 0; ctls[i] != NULL; i++) {
-        char *p = daas_xasprintf("/sys/fs/cgroup/%s%s-%s/cgroup.procs", ctls[i],
-                                 rt->cgparent + 1, id);
+        char *p =
+            daas_xasprintf("/sys/fs/cgroup/%s%s-%s/cgroup.procs", ctls[i], rt->cgparent + 1, id);
         FILE *f = fopen(p, "re");
         daas_free(p);
         if (f == NULL) {
@@ -279,8 +279,8 @@ static bool kill_rest(const daas_rt *rt, const char *id, int ms)
 static int finish_stop(daas_rt *rt, const char *id, daas_rt_state *s, daas_err *err)
 {
     if (!kill_rest(rt, id, rt->timeout_ms)) {
-        return daas_fail(err, DAAS_ETIMEOUT, "container %s: processes left %d ms after SIGKILL",
-                         id, rt->timeout_ms);
+        return daas_fail(err, DAAS_ETIMEOUT, "container %s: processes left %d ms after SIGKILL", id,
+                         rt->timeout_ms);
     }
     return daas_rt_state_get(rt, id, s, err);
 }
@@ -310,8 +310,8 @@ int daas_rt_stop(daas_rt *rt, const char *id, int grace_ms, daas_rt_state *st, d
         kill(pid, SIGKILL); /* runc may refuse a container it sees stopped */
     }
     if (!wait_gone(rt, id, pid, rt->timeout_ms)) {
-        return daas_fail(err, DAAS_ETIMEOUT, "container %s: still running %d ms after SIGKILL",
-                         id, rt->timeout_ms);
+        return daas_fail(err, DAAS_ETIMEOUT, "container %s: still running %d ms after SIGKILL", id,
+                         rt->timeout_ms);
     }
     return finish_stop(rt, id, s, err);
 }

@@ -60,8 +60,7 @@ static void check_pod(const uint8_t *data, size_t size)
         CHECK(p.n_ctrs > 0);
         for (size_t i = 0; i < p.n_ctrs; i++) {
             CHECK(p.ctrs[i].name != NULL);
-            check_ctr(json_array_get(json_object_get(json_object_get(j, "spec"), "containers"),
-                                     i));
+            check_ctr(json_array_get(json_object_get(json_object_get(j, "spec"), "containers"), i));
         }
         const char *ph = daas_agent_pods_phase(&p);
         CHECK(strcmp(ph, "Pending") == 0 || strcmp(ph, "Running") == 0);

@@ -156,9 +156,9 @@ static const json_t *cond(const json_t *st, const char *type)
 {
     size_t i;
     const json_t *c;
-    json_array_foreach(json_object_get(st, "conditions"), i, c)
-        if (strcmp(json_string_value(json_object_get(c, "type")), type) == 0)
-            return c;
+    json_array_foreach(json_object_get(st, "conditions"), i,
+                       c) if (strcmp(json_string_value(json_object_get(c, "type")), type) ==
+                              0) return c;
     return NULL;
 }
 
@@ -187,8 +187,8 @@ static void test_status_readiness(void **state)
     p.ctrs[1].ready = true;
     st = daas_agent_pods_status_json(&p, "10.0.0.1");
     assert_string_equal(json_string_value(json_object_get(cond(st, "Ready"), "status")), "True");
-    assert_string_equal(
-        json_string_value(json_object_get(cond(st, "ContainersReady"), "status")), "True");
+    assert_string_equal(json_string_value(json_object_get(cond(st, "ContainersReady"), "status")),
+                        "True");
     json_decref(st);
     daas_agent_pods_pod_fini(&p);
 }
@@ -221,8 +221,8 @@ static void test_quantity(void **state)
 static void test_quantity_bad(void **state)
 {
     (void)state;
-    static const char *const bad[] = {"", "-1", "Mi", "1.2.3", "1Xi", "1 Mi", "abc", "1e",
-                                      "1e99", "0x10", NULL};
+    static const char *const bad[] = {"",    "-1", "Mi",   "1.2.3", "1Xi", "1 Mi",
+                                      "abc", "1e", "1e99", "0x10",  NULL};
     for (size_t i = 0; bad[i] != NULL; i++) {
         int64_t v = 0;
         daas_err e = {0};
@@ -233,8 +233,7 @@ static void test_quantity_bad(void **state)
     assert_int_equal(daas_agent_pods_quantity("8Ei", false, &v, NULL), DAAS_ETOOBIG);
     assert_int_equal(daas_agent_pods_quantity("9223372036854775808", false, &v, NULL),
                      DAAS_ETOOBIG);
-    assert_int_equal(daas_agent_pods_quantity("9223372036854775807", false, &v, NULL),
-                     DAAS_OK);
+    assert_int_equal(daas_agent_pods_quantity("9223372036854775807", false, &v, NULL), DAAS_OK);
     assert_int_equal(v, INT64_MAX);
     assert_int_equal(daas_agent_pods_quantity("99999999999999999999999", false, &v, NULL),
                      DAAS_ETOOBIG);
@@ -244,7 +243,8 @@ static void test_limits_qos(void **state)
 {
     (void)state;
     json_t *c = json_loads("{\"name\":\"a\",\"resources\":{\"limits\":{\"memory\":\"64Mi\","
-                           "\"cpu\":\"250m\"}}}", 0, NULL);
+                           "\"cpu\":\"250m\"}}}",
+                           0, NULL);
     uint64_t mem = 0;
     uint32_t cpu = 0;
     daas_err e = {0};
@@ -259,10 +259,11 @@ static void test_limits_qos(void **state)
     json_decref(pod);
     json_decref(c);
     pod = json_loads("{\"spec\":{\"containers\":[{\"name\":\"a\"},{\"name\":\"b\","
-                     "\"resources\":{\"requests\":{\"memory\":\"1Gi\"}}}]}}", 0, NULL);
+                     "\"resources\":{\"requests\":{\"memory\":\"1Gi\"}}}]}}",
+                     0, NULL);
     assert_string_equal(daas_agent_pods_qos(pod), "Burstable");
-    json_object_del(json_array_get(json_object_get(json_object_get(pod, "spec"), "containers"),
-                                   1), "resources");
+    json_object_del(json_array_get(json_object_get(json_object_get(pod, "spec"), "containers"), 1),
+                    "resources");
     assert_string_equal(daas_agent_pods_qos(pod), "BestEffort");
     json_decref(pod);
     c = json_loads("{\"resources\":{\"limits\":{\"memory\":\"lots\"}}}", 0, NULL);
@@ -274,7 +275,8 @@ static void test_nitro(void **state)
 {
     (void)state;
     json_t *c = json_loads("{\"resources\":{\"limits\":{\"aws.ec2.nitro/nitro_enclaves\":\"1\","
-                           "\"hugepages-2Mi\":\"512Mi\"}}}", 0, NULL);
+                           "\"hugepages-2Mi\":\"512Mi\"}}}",
+                           0, NULL);
     assert_true(daas_agent_pods_wants_nitro(c));
     json_decref(c);
     c = json_loads("{\"resources\":{\"limits\":{\"cpu\":\"1\"}}}", 0, NULL);
@@ -301,8 +303,7 @@ static void test_node_config(void **state)
     assert_int_equal(daas_agent_pods_node_config(c, NULL, false, &dev, &e), DAAS_OK);
     assert_null(dev);
     json_decref(c);
-    c = json_loads("{\"env\":[{\"name\":\"A\",\"valueFrom\":{\"secretKeyRef\":{}}}]}", 0,
-                   NULL);
+    c = json_loads("{\"env\":[{\"name\":\"A\",\"valueFrom\":{\"secretKeyRef\":{}}}]}", 0, NULL);
     daas_err_clear(&e);
     assert_int_equal(daas_agent_pods_node_config(c, NULL, false, &dev, &e), DAAS_EINVAL);
     assert_non_null(strstr(e.msg, "no access to the cluster's ConfigMaps/Secrets"));
@@ -326,8 +327,8 @@ static void test_run_of(void **state)
     assert_false(daas_agent_pods__run_of("01234567-web", "0123456789abcdef", "web", &n));
     assert_false(daas_agent_pods__run_of("01234567-web-", "0123456789abcdef", "web", &n));
     assert_false(daas_agent_pods__run_of("01234568-web-1", "0123456789abcdef", "web", &n));
-    assert_false(daas_agent_pods__run_of("01234567-web-99999999999", "0123456789abcdef", "web",
-                                         &n));
+    assert_false(
+        daas_agent_pods__run_of("01234567-web-99999999999", "0123456789abcdef", "web", &n));
 }
 
 static void test_init_rejects_bad_probe(void **state)
@@ -348,11 +349,16 @@ static void test_init_rejects_bad_probe(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_phase_policies),   cmocka_unit_test(test_should_restart),
-        cmocka_unit_test(test_backoff),          cmocka_unit_test(test_status_crashloop),
-        cmocka_unit_test(test_status_readiness), cmocka_unit_test(test_quantity),
-        cmocka_unit_test(test_quantity_bad),     cmocka_unit_test(test_limits_qos),
-        cmocka_unit_test(test_nitro),            cmocka_unit_test(test_run_of),
+        cmocka_unit_test(test_phase_policies),
+        cmocka_unit_test(test_should_restart),
+        cmocka_unit_test(test_backoff),
+        cmocka_unit_test(test_status_crashloop),
+        cmocka_unit_test(test_status_readiness),
+        cmocka_unit_test(test_quantity),
+        cmocka_unit_test(test_quantity_bad),
+        cmocka_unit_test(test_limits_qos),
+        cmocka_unit_test(test_nitro),
+        cmocka_unit_test(test_run_of),
         cmocka_unit_test(test_node_config),
         cmocka_unit_test(test_init_rejects_bad_probe),
     };

@@ -34,18 +34,18 @@
 #define BUSYBOX "/bin/busybox"
 
 /* Asserts call returned DAAS_OK, showing err.msg otherwise (err must be in scope). */
-#define CHECK_OK(call)                                                                       \
-    do {                                                                                     \
-        int rc_ = (call);                                                                    \
-        if (rc_ != DAAS_OK) {                                                                \
-            fail_msg("%s: %d %s", #call, rc_, err.msg);                                      \
-        }                                                                                    \
+#define CHECK_OK(call)                                                                             \
+    do {                                                                                           \
+        int rc_ = (call);                                                                          \
+        if (rc_ != DAAS_OK) {                                                                      \
+            fail_msg("%s: %d %s", #call, rc_, err.msg);                                            \
+        }                                                                                          \
     } while (0)
 
 typedef struct fx {
-    char dir[64];  /* temp dir */
-    char *rootfs;  /* dir/rootfs */
-    char *state;   /* dir/state */
+    char dir[64]; /* temp dir */
+    char *rootfs; /* dir/rootfs */
+    char *state;  /* dir/state */
     daas_rt *rt;
 } fx;
 
@@ -65,8 +65,8 @@ static void copy_file(const char *from, const char *to)
 
 static void make_rootfs(const char *root)
 {
-    static const char *const links[] = {"sh", "echo", "sleep", "cat", "ls", "env", "id",
-                                        "pwd", "hostname", "kill", "true", "false", NULL};
+    static const char *const links[] = {"sh",  "echo",     "sleep", "cat",  "ls",    "env", "id",
+                                        "pwd", "hostname", "kill",  "true", "false", NULL};
     static const char *const dirs[] = {"bin", "etc", "tmp", "proc", "dev", "sys", NULL};
     assert_int_equal(mkdir(root, 0755), 0);
     for (size_t i = 0; dirs[i] != NULL; i++) {
@@ -186,7 +186,8 @@ static int find_sleep(const char *secs)
         }
         size_t n = fread(buf, 1, sizeof buf, fp);
         fclose(fp);
-        if (n == (size_t)wl && memcmp(buf, want, n) == 0 && alive((int)strtol(e->d_name, NULL, 10))) {
+        if (n == (size_t)wl && memcmp(buf, want, n) == 0 &&
+            alive((int)strtol(e->d_name, NULL, 10))) {
             found = (int)strtol(e->d_name, NULL, 10);
         }
     }

@@ -65,10 +65,15 @@ static void test_parse(void **state)
     parse("null", "{}", true, &p, DAAS_OK);
     assert_int_equal(p.kind, DAAS_AGENT_PROBE_NONE);
     daas_agent_probe_fini(&p);
-    static const char *const bad[] = {
-        "{}", "{\"exec\":{}}", "{\"exec\":{\"command\":[1]}}", "{\"tcpSocket\":{\"port\":0}}",
-        "{\"tcpSocket\":{\"port\":70000}}", "{\"httpGet\":{\"port\":\"nope\"}}",
-        "{\"httpGet\":{\"port\":80,\"scheme\":\"HTTPS\"}}", "[]", NULL};
+    static const char *const bad[] = {"{}",
+                                      "{\"exec\":{}}",
+                                      "{\"exec\":{\"command\":[1]}}",
+                                      "{\"tcpSocket\":{\"port\":0}}",
+                                      "{\"tcpSocket\":{\"port\":70000}}",
+                                      "{\"httpGet\":{\"port\":\"nope\"}}",
+                                      "{\"httpGet\":{\"port\":80,\"scheme\":\"HTTPS\"}}",
+                                      "[]",
+                                      NULL};
     for (size_t i = 0; bad[i] != NULL; i++) {
         parse(bad[i], "{}", true, &p, DAAS_EINVAL);
         daas_agent_probe_fini(&p);
@@ -90,7 +95,7 @@ static void test_schedule_thresholds(void **state)
     assert_true(daas_agent_probe_record(&p, true, 9000)); /* now ready */
     assert_true(p.ok);
     assert_false(daas_agent_probe_record(&p, false, 12000)); /* 1 of 2 failures */
-    assert_false(daas_agent_probe_record(&p, true, 15000)); /* resets the failures */
+    assert_false(daas_agent_probe_record(&p, true, 15000));  /* resets the failures */
     assert_false(daas_agent_probe_record(&p, false, 18000));
     assert_true(daas_agent_probe_record(&p, false, 21000));
     assert_false(p.ok);
@@ -220,9 +225,12 @@ static void test_tcp_probe(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_parse),      cmocka_unit_test(test_schedule_thresholds),
-        cmocka_unit_test(test_http_status), cmocka_unit_test(test_http_probe),
-        cmocka_unit_test(test_http_probe_timeout), cmocka_unit_test(test_tcp_probe),
+        cmocka_unit_test(test_parse),
+        cmocka_unit_test(test_schedule_thresholds),
+        cmocka_unit_test(test_http_status),
+        cmocka_unit_test(test_http_probe),
+        cmocka_unit_test(test_http_probe_timeout),
+        cmocka_unit_test(test_tcp_probe),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
