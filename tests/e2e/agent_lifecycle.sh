@@ -4,9 +4,10 @@
 # present starts quickly (create → Running); restartPolicy OnFailure restarts a failing
 # container (restartCount grows, CrashLoopBackOff, lastState); a failed liveness probe
 # restarts a container; a readiness probe decides Ready; `kubectl delete` of a running pod
-# returns once the agent stopped it within the grace period (Killing event, no process left); after `kill -9` of the agent and
-# a restart a running container is adopted, not started twice, and a pod deleted while the
-# agent was away is stopped and removed.
+# returns once the agent stopped it within the grace period (Killing event, no process
+# left), a force-deleted one is stopped too; after `kill -9` of the agent and a restart a
+# running container is adopted, not started twice, and a pod deleted while the agent was
+# away is stopped and removed.
 source "$(dirname "$0")/lib/common.sh"
 source "$(dirname "$0")/lib/registry.sh"
 
@@ -171,6 +172,22 @@ k get pod loop >/dev/null 2>&1 && fail "the pod is still there"
 k get events --field-selector involvedObject.name=loop -o 'jsonpath={.items[*].message}' |
   grep -q "Stopping container c" || fail "no Killing event"
 pass "kubectl delete of a running pod returns once it stopped ($((t1 - t0)) s, no process left)"
+
+# ---- a forced deletion (the pod leaves the API at once): the agent stops it too ----
+k apply -f - >/dev/null <<YAML
+apiVersion: v1
+kind: Pod
+metadata: {name: forced}
+spec:
+  containers: [{name: c, image: "$IMG", command: [sh, -c, "sleep 5555 & while true; do sleep 1; done"]}]
+YAML
+wait_for "forced Running" 30 is_phase forced Running
+forced_child() { [ "$(count_procs 5555)" = 1 ]; }
+wait_for "the forced pod's child runs" 10 forced_child
+k delete pod forced --force --grace-period=0 >/dev/null 2>&1 || fail "kubectl delete --force"
+no_forced_procs() { [ "$(count_procs 5555)" = 0 ]; }
+wait_for "the force-deleted pod's processes are gone" 15 no_forced_procs
+pass "a force-deleted pod is stopped by the agent"
 
 # ---- kill -9 of the agent: adoption, and a pod deleted meanwhile ----
 k apply -f - >/dev/null <<YAML
