@@ -158,17 +158,17 @@ apiVersion: v1
 kind: Pod
 metadata: {name: loop}
 spec:
-  containers: [{name: c, image: "$IMG", command: [sh, -c, "sleep 4711 & while true; do sleep 1; done"]}]
+  containers: [{name: c, image: "$IMG", command: [sh, -c, "sleep 61471 & while true; do sleep 1; done"]}]
 YAML
 wait_for "loop Running" 30 is_phase loop Running
-loop_child() { [ "$(count_procs 4711)" = 1 ]; }
+loop_child() { [ "$(count_procs 61471)" = 1 ]; }
 wait_for "the loop's child runs" 10 loop_child
 t0=$(date +%s)
 k delete pod loop --timeout=30s >/dev/null || fail "kubectl delete did not return"
 t1=$(date +%s)
 [ $((t1 - t0)) -le 15 ] || fail "deleting took $((t1 - t0)) s"
 k get pod loop >/dev/null 2>&1 && fail "the pod is still there"
-[ "$(count_procs 4711)" = 0 ] || fail "a process of the deleted pod is left"
+[ "$(count_procs 61471)" = 0 ] || fail "a process of the deleted pod is left"
 k get events --field-selector involvedObject.name=loop -o 'jsonpath={.items[*].message}' |
   grep -q "Stopping container c" || fail "no Killing event"
 pass "kubectl delete of a running pod returns once it stopped ($((t1 - t0)) s, no process left)"
@@ -179,13 +179,13 @@ apiVersion: v1
 kind: Pod
 metadata: {name: forced}
 spec:
-  containers: [{name: c, image: "$IMG", command: [sh, -c, "sleep 5555 & while true; do sleep 1; done"]}]
+  containers: [{name: c, image: "$IMG", command: [sh, -c, "sleep 61555 & while true; do sleep 1; done"]}]
 YAML
 wait_for "forced Running" 30 is_phase forced Running
-forced_child() { [ "$(count_procs 5555)" = 1 ]; }
+forced_child() { [ "$(count_procs 61555)" = 1 ]; }
 wait_for "the forced pod's child runs" 10 forced_child
 k delete pod forced --force --grace-period=0 >/dev/null 2>&1 || fail "kubectl delete --force"
-no_forced_procs() { [ "$(count_procs 5555)" = 0 ]; }
+no_forced_procs() { [ "$(count_procs 61555)" = 0 ]; }
 wait_for "the force-deleted pod's processes are gone" 15 no_forced_procs
 pass "a force-deleted pod is stopped by the agent"
 
@@ -195,14 +195,14 @@ apiVersion: v1
 kind: Pod
 metadata: {name: keep}
 spec:
-  containers: [{name: c, image: "$IMG", command: [sh, -c, "sleep 8888 & while true; do sleep 1; done"]}]
+  containers: [{name: c, image: "$IMG", command: [sh, -c, "sleep 61888 & while true; do sleep 1; done"]}]
 ---
 apiVersion: v1
 kind: Pod
 metadata: {name: drop}
 spec:
   terminationGracePeriodSeconds: 1
-  containers: [{name: c, image: "$IMG", command: [sh, -c, "sleep 9999"]}]
+  containers: [{name: c, image: "$IMG", command: [sh, -c, "sleep 61999"]}]
 YAML
 wait_for "keep Running" 30 is_phase keep Running
 wait_for "drop Running" 30 is_phase drop Running
@@ -212,11 +212,11 @@ AGENT_LOG=$T/agent2.log
 join_agent "$AGENT_LOG" "${AGENT_ARGS[@]}"
 gone_drop() { ! k get pod drop >/dev/null 2>&1; }
 wait_for "the pod deleted while the agent was away is removed" 30 gone_drop
-no_drop_procs() { [ "$(count_procs 9999)" = 0 ]; }
+no_drop_procs() { [ "$(count_procs 61999)" = 0 ]; }
 wait_for "its container is gone" 10 no_drop_procs
 sleep 2 # a few passes of the restarted agent
 [ "$(runs_of keep | wc -l)" = 1 ] || fail "keep has runs: $(runs_of keep | tr '\n' ' ')"
-[ "$(count_procs 8888)" = 1 ] || fail "keep's container runs $(count_procs 8888) times"
+[ "$(count_procs 61888)" = 1 ] || fail "keep's container runs $(count_procs 61888) times"
 [ "$(jp keep '{.status.containerStatuses[0].restartCount}')" = 0 ] || fail "keep was restarted"
 is_phase keep Running || fail "keep is not Running after the agent restart"
 grep -q "adopted" "$T/agent2.log" || fail "the agent did not say it adopted keep's container"

@@ -213,17 +213,17 @@ static int wait_sleep(const char *secs)
 static void test_stop_loop(void **state)
 {
     fx *f = *state;
-    const char *args[] = {"sh", "-c", "sleep 4711 & while true; do sleep 1; done", NULL};
+    const char *args[] = {"sh", "-c", "sleep 47101 & while true; do sleep 1; done", NULL};
     daas_rt_spec s = loop_spec(f, "loop", args, false);
     daas_err err = {0};
     CHECK_OK(daas_rt_create(f->rt, &s, &err));
-    int child = wait_sleep("4711");
+    int child = wait_sleep("47101");
     daas_rt_state st = {0};
     CHECK_OK(daas_rt_stop(f->rt, "loop", 300, &st, &err));
     assert_int_equal(st.status, DAAS_RT_STOPPED);
     assert_int_equal(st.exit_code, 128 + SIGKILL);
     assert_false(alive(child));
-    assert_int_equal(find_sleep("4711"), 0);
+    assert_int_equal(find_sleep("47101"), 0);
     CHECK_OK(daas_rt_delete(f->rt, "loop", false, &err));
 }
 
@@ -232,17 +232,17 @@ static void test_stop_loop(void **state)
 static void test_stop_host_pid_children(void **state)
 {
     fx *f = *state;
-    const char *args[] = {"sh", "-c", "sleep 4712 & while true; do sleep 1; done", NULL};
+    const char *args[] = {"sh", "-c", "sleep 47102 & while true; do sleep 1; done", NULL};
     daas_rt_spec s = loop_spec(f, "hostpid", args, true);
     daas_err err = {0};
     CHECK_OK(daas_rt_create(f->rt, &s, &err));
-    int child = wait_sleep("4712");
+    int child = wait_sleep("47102");
     daas_rt_state st = {0};
     CHECK_OK(daas_rt_stop(f->rt, "hostpid", 2000, &st, &err));
     assert_int_equal(st.status, DAAS_RT_STOPPED);
     assert_int_equal(st.exit_code, 128 + SIGTERM);
     assert_false(alive(child));
-    assert_int_equal(find_sleep("4712"), 0);
+    assert_int_equal(find_sleep("47102"), 0);
     CHECK_OK(daas_rt_delete(f->rt, "hostpid", false, &err));
 }
 
@@ -251,11 +251,11 @@ static void test_stop_host_pid_children(void **state)
 static void test_stop_after_init_exit(void **state)
 {
     fx *f = *state;
-    const char *args[] = {"sh", "-c", "sleep 4713 & sleep 0.2; exit 3", NULL};
+    const char *args[] = {"sh", "-c", "sleep 47103 & sleep 0.2; exit 3", NULL};
     daas_rt_spec s = loop_spec(f, "orphan", args, true);
     daas_err err = {0};
     CHECK_OK(daas_rt_create(f->rt, &s, &err));
-    int child = wait_sleep("4713");
+    int child = wait_sleep("47103");
     daas_rt_state st = {0};
     for (int i = 0; i < 2000 && st.status != DAAS_RT_STOPPED; i++) {
         CHECK_OK(daas_rt_state_get(f->rt, "orphan", &st, &err));
