@@ -18,11 +18,14 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "agent/kubeclient.h"
 #include "agent/node.h"
+#include "agent/podres.h"
 #include "agent/pods.h"
 #include "agent/runtime.h"
+#include "agent/serve.h"
 #include "cmd/cmd.h"
 #include "common/log.h"
 #include "common/util.h"
@@ -35,22 +38,25 @@
 
 typedef struct agent_opts {
     const char *server, *key, *keystore, *cluster_id, *ca, *node_name, *data_dir;
-    const char *image_store, *chain, *package, *runc, *seal_config;
+    const char *image_store, *chain, *package, *runc, *seal_config, *nitro_device, *bind;
     const char *insecure[MAX_MULTI + 1];
     daas_sched_trusted_key keys[MAX_MULTI];
     size_t n_insecure, n_keys;
-    int log_level, max_grace;
+    int log_level, max_grace, port, nitro_count;
 } agent_opts;
 
 static const char usage_text[] =
     "--server https://HOST:PORT --key KEY --cluster-id ID [--ca FILE] [--keystore FILE]\n"
     "       [--node-name NAME] [--data-dir DIR] [--image-store DIR] [--chain FILE]\n"
     "       [--package 0x...] [--enclave-key HEX]... [--insecure-registry HOST:PORT]...\n"
-    "       [--max-grace SECONDS] [--runc PATH] [--log-level LEVEL]\n\n"
+    "       [--max-grace SECONDS] [--runc PATH] [--seal-config FILE] [--port N]\n"
+    "       [--bind-address ADDR] [--nitro-device PATH] [--nitro-enclaves N]\n"
+    "       [--log-level LEVEL]\n\n"
     "Joins the cluster as a worker node: signs wallet tokens with KEY (it needs node-tier\n"
     "stake), registers the Node (capacity, conditions, addresses, owner) and renews its\n"
     "Lease in kube-node-lease every 10 s until SIGINT/SIGTERM; runs the pods bound to it\n"
-    "(polled every 2 s) once their placement proof checks.\n\n"
+    "(watched) once their placement proof checks; serves their logs and exec to the API\n"
+    "server only.\n\n"
     "  --server URL        the API server\n"
     "  --key KEY           the node's Sui key (suiprivkey, key file, alias or address)\n"
     "  --cluster-id ID     the cluster's id (the server's DATA_DIR/cluster-id)\n"
@@ -65,7 +71,13 @@ static const char usage_text[] =
     "  --max-grace SECONDS cap of the pods' termination grace period (default: none)\n"
     "  --runc PATH         runc (default /usr/sbin/runc)\n"
     "  --seal-config FILE  the cluster's Seal configuration: the pods' sealed Secrets and\n"
-    "                      ConfigMaps are opened with the key servers (needs --chain)\n";
+    "                      ConfigMaps are opened with the key servers (needs --chain)\n"
+    "  --port N            the logs/exec endpoint's HTTPS port (default 10250; 0: any)\n"
+    "  --bind-address ADDR its address (default 0.0.0.0)\n"
+    "  --nitro-device PATH the Nitro Enclaves device (default /dev/nitro_enclaves): when it\n"
+    "                      exists, aws.ec2.nitro/nitro_enclaves is advertised and given to\n"
+    "                      the containers that request it\n"
+    "  --nitro-enclaves N  how many enclaves the node offers (default 4)\n";
 
 /* Adds a --enclave-key value; false when it is not 64 hex digits. */
 static bool add_key(agent_opts *o, const char *hex)
@@ -97,6 +109,10 @@ static int parse_pod_flag(agent_opts *o, int c)
     case 'P': o->package = optarg; return 0;
     case 'r': o->runc = optarg; return 0;
     case 'S': o->seal_config = optarg; return 0;
+    case 'N': o->nitro_device = optarg; return 0;
+    case 'B': o->bind = optarg; return 0;
+    case 'o': return (o->port = parse_secs(optarg)) < 0 || o->port > 65535 ? 2 : 0;
+    case 'x': return (o->nitro_count = parse_secs(optarg)) < 1 || o->nitro_count > 64 ? 2 : 0;
     case 'e': return add_key(o, optarg) ? 0 : 2;
     case 'R':
         if (o->n_insecure == MAX_MULTI)
@@ -119,12 +135,17 @@ static int parse(int argc, char **argv, agent_opts *o)
         {"package", required_argument, 0, 'P'},   {"runc", required_argument, 0, 'r'},
         {"enclave-key", required_argument, 0, 'e'}, {"insecure-registry", required_argument, 0, 'R'},
         {"max-grace", required_argument, 0, 'g'}, {"seal-config", required_argument, 0, 'S'},
+        {"nitro-device", required_argument, 0, 'N'}, {"bind-address", required_argument, 0, 'B'},
+        {"port", required_argument, 0, 'o'},      {"nitro-enclaves", required_argument, 0, 'x'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
     int c;
     optind = 1;
     o->log_level = DAAS_LOG_INFO;
     o->data_dir = "/var/lib/daas-agent";
+    o->port = DAAS_AGENT_PORT_DEFAULT;
+    o->nitro_device = "/dev/nitro_enclaves";
+    o->nitro_count = DAAS_AGENT_NITRO_DEFAULT;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (c) {
         case 's': o->server = optarg; break;
@@ -226,7 +247,9 @@ static void chain_close(agent_chain *ac)
 typedef struct pod_thread {
     const agent_opts *o;
     daas_agent_pods *pods;
-    daas_agent_kc *kc; /* the thread's own client */
+    daas_agent_kc *kc;       /* the thread's own client */
+    daas_agent_podres *res;  /* the pods' ConfigMaps, Secrets and volumes */
+    daas_agent_srv *srv;     /* the logs and exec endpoint (NULL without --ca) */
     daas_rt *rt;
     atomic_bool stop;
 } pod_thread;
@@ -246,36 +269,53 @@ static int chain_keys(void *ctx, daas_sched_trusted_key **keys, size_t *n, daas_
 static void *pod_loop(void *arg)
 {
     pod_thread *t = arg;
-    bool was_ok = true;
-    while (!atomic_load(&t->stop)) {
-        daas_err e = {0};
-        int rc = daas_agent_pods_tick(t->pods, &e);
-        if (rc != DAAS_OK && was_ok)
-            DAAS_WARN(MOD, "listing pods failed (retrying): %s", e.msg);
-        was_ok = rc == DAAS_OK;
-        for (int i = 0; i < DAAS_AGENT_PODS_POLL_MS / 100 && !atomic_load(&t->stop); i++) {
-            struct timespec ts = {.tv_sec = 0, .tv_nsec = 100000000L};
-            nanosleep(&ts, NULL);
-        }
-    }
+    daas_err e = {0};
+    if (daas_agent_pods_run(t->pods, &t->stop, &e) != DAAS_OK)
+        DAAS_ERROR(MOD, "the pod loop stopped: %s", e.msg);
     return NULL;
 }
 
-/* Opens the pod thread's client, runtime and loop. */
-static int pods_open(const agent_opts *o, const daas_agent_kc_opts *ko, const daas_agent_host *h,
-                     pod_thread *t, daas_err *err)
+/* The runtime, and the HTTPS endpoint for logs and exec (needs --ca: only the API server,
+ * with a client certificate of the cluster CA, is served); fills h's port and fingerprint. */
+static int runtime_open(const agent_opts *o, daas_agent_host *h, pod_thread *t, daas_err *err)
 {
     char *state = daas_xasprintf("%s/runtime", o->data_dir);
-    int rc = daas_agent_kc_new(ko, &t->kc, err);
-    if (rc == DAAS_OK)
-        rc = daas_rt_new(state, o->runc, &t->rt, err);
+    int rc = daas_rt_new(state, o->runc, &t->rt, err);
     daas_free(state);
+    if (rc != DAAS_OK)
+        return rc;
+    if (o->ca == NULL) {
+        DAAS_WARN(MOD, "no --ca: the logs and exec endpoint is off (kubectl logs/exec will "
+                       "fail for this node)");
+        return DAAS_OK;
+    }
+    daas_agent_srv_opts so = {.bind_addr = o->bind, .port = o->port, .ca_file = o->ca,
+                              .node_name = h->name, .address = h->address, .rt = t->rt};
+    rc = daas_agent_srv_new(&so, &t->srv, err);
+    if (rc == DAAS_OK) {
+        h->port = daas_agent_srv_port(t->srv);
+        snprintf(h->cert_sha256, sizeof h->cert_sha256, "%s", daas_agent_srv_cert_sha256(t->srv));
+    }
+    return rc;
+}
+
+/* Opens the pod thread's client, pod resources and loop. */
+static int pods_open(const agent_opts *o, const daas_agent_kc_opts *ko, const daas_agent_host *h,
+                     daas_seal_opener *opener, pod_thread *t, daas_err *err)
+{
+    int rc = daas_agent_kc_new(ko, &t->kc, err);
+    daas_agent_podres_opts ro = {.kc = t->kc, .opener = opener, .data_dir = o->data_dir,
+                                 .node_name = h->name, .host_ip = h->address};
+    if (rc == DAAS_OK)
+        rc = daas_agent_podres_new(&ro, &t->res, err);
     daas_agent_pods_opts po = {.kc = t->kc, .rt = t->rt, .node_name = h->name,
                                .host_ip = h->address, .data_dir = o->data_dir,
                                .image_store = o->image_store, .insecure_registries = o->insecure,
                                .keys = o->keys, .n_keys = o->n_keys,
                                .keys_fn = o->chain != NULL ? chain_keys : NULL,
-                               .keys_ctx = (void *)o, .max_grace_s = o->max_grace};
+                               .keys_ctx = (void *)o, .max_grace_s = o->max_grace,
+                               .nitro_device = h->nitro_enclaves > 0 ? o->nitro_device : NULL,
+                               .res = t->res};
     if (rc == DAAS_OK)
         rc = daas_agent_pods_new(&po, &t->pods, err);
     return rc;
@@ -284,8 +324,25 @@ static int pods_open(const agent_opts *o, const daas_agent_kc_opts *ko, const da
 static void pods_close(pod_thread *t)
 {
     daas_agent_pods_free(&t->pods);
+    daas_agent_podres_free(&t->res);
+    daas_agent_srv_free(&t->srv);
     daas_rt_free(&t->rt);
     daas_agent_kc_free(&t->kc);
+}
+
+/* The host's facts, with what the flags and the chain add. */
+static int host_open(const agent_opts *o, const daas_sui_key *key, daas_agent_host *h,
+                     agent_chain *ac, daas_err *err)
+{
+    uint8_t addr[DAAS_SUI_ADDRESS_LEN];
+    daas_sui_key_address(key, addr);
+    daas_sui_address_hex(addr, h->owner);
+    if (o->nitro_device != NULL && access(o->nitro_device, F_OK) == 0)
+        h->nitro_enclaves = o->nitro_count;
+    else if (o->nitro_device != NULL)
+        DAAS_WARN(MOD, "no Nitro Enclaves device at %s: not advertised", o->nitro_device);
+    int rc = daas_agent_host_read(o->node_name, o->data_dir, h, err);
+    return rc == DAAS_OK ? chain_open(o, key, h, ac, err) : rc;
 }
 
 static int run(const agent_opts *o, const sigset_t *set, daas_err *err)
@@ -301,14 +358,10 @@ static int run(const agent_opts *o, const sigset_t *set, daas_err *err)
     int rc = daas_mkdir_p(o->data_dir, err);
     if (rc == DAAS_OK)
         rc = daas_sui_keyspec_resolve(o->key, o->keystore, &key, err);
-    if (rc == DAAS_OK) {
-        uint8_t addr[DAAS_SUI_ADDRESS_LEN];
-        daas_sui_key_address(key, addr);
-        daas_sui_address_hex(addr, h.owner);
-        rc = daas_agent_host_read(o->node_name, o->data_dir, &h, err);
-    }
     if (rc == DAAS_OK)
-        rc = chain_open(o, key, &h, &ac, err);
+        rc = host_open(o, key, &h, &ac, err);
+    if (rc == DAAS_OK)
+        rc = runtime_open(o, &h, &t, err);
     daas_agent_kc_opts ko = {.server = o->server, .ca_file = o->ca, .key = key,
                              .cluster_id = o->cluster_id};
     if (rc == DAAS_OK)
@@ -316,15 +369,16 @@ static int run(const agent_opts *o, const sigset_t *set, daas_err *err)
     if (rc == DAAS_OK)
         rc = daas_agent_node_register(kc, &h, err);
     if (rc == DAAS_OK)
-        rc = pods_open(o, &ko, &h, &t, err);
+        rc = pods_open(o, &ko, &h, ac.opener, &t, err);
     if (rc == DAAS_OK) {
         started = pthread_create(&tid, NULL, pod_loop, &t) == 0;
         if (!started)
             rc = daas_fail(err, DAAS_EINTERNAL, "cannot start the pod thread");
     }
     if (rc == DAAS_OK) {
-        DAAS_INFO(MOD, "node %s registered (owner %s, %ld CPUs, %llu MiB); heartbeat every %d s",
-                  h.name, h.owner, h.cpus, (unsigned long long)(h.memory >> 20),
+        DAAS_INFO(MOD, "node %s registered (owner %s, %ld CPUs, %llu MiB, endpoint port %d); "
+                       "heartbeat every %d s",
+                  h.name, h.owner, h.cpus, (unsigned long long)(h.memory >> 20), h.port,
                   DAAS_AGENT_LEASE_RENEW_MS / 1000);
         printf("agent: node %s joined %s\n", h.name, o->server);
         fflush(stdout);

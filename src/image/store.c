@@ -286,6 +286,23 @@ static char *lookup(json_t *refs, const char *key)
     return v && daas_image_digest_valid(v) ? daas_xstrdup(v) : NULL;
 }
 
+/* The digest of the first stored ref whose canonical form is canonical. */
+static char *lookup_canonical(json_t *refs, const char *canonical)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach(refs, key, v) {
+        daas_image_ref r = {0};
+        daas_err e = {0};
+        bool same = daas_image_ref_parse(key, &r, &e) == DAAS_OK &&
+                    strcmp(r.canonical, canonical) == 0;
+        daas_image_ref_fini(&r);
+        if (same)
+            return lookup(refs, key);
+    }
+    return NULL;
+}
+
 int daas_image_ref_get(const daas_image_store *s, const char *ref, char **digest, daas_err *err)
 {
     int rc = DAAS_OK;
@@ -301,8 +318,11 @@ int daas_image_ref_get(const daas_image_store *s, const char *ref, char **digest
     }
     daas_image_ref r = {0};
     daas_err perr = {0};
-    if (!d && daas_image_ref_parse(ref, &r, &perr) == DAAS_OK)
+    bool parsed = !d && daas_image_ref_parse(ref, &r, &perr) == DAAS_OK;
+    if (parsed)
         d = lookup(refs, r.canonical); /* "busybox" finds docker.io/library/busybox:latest */
+    if (parsed && !d)
+        d = lookup_canonical(refs, r.canonical); /* and the reverse: an imported "busybox:dev" */
     daas_image_ref_fini(&r);
     const char *at = strrchr(ref, '@');
     const char *bare = at ? at + 1 : ref;

@@ -101,6 +101,12 @@ static void test_refs_unpack_config(void **state)
     daas_buf list;
     daas_buf_init(&list, 0);
     assert_int_equal(daas_image_ref_set(s, "a:1", md, &err), DAAS_OK);
+    /* an imported short name is found by its canonical form (a pod's image) */
+    assert_int_equal(daas_image_ref_get(s, "docker.io/library/a:1", &d, &err), DAAS_OK);
+    assert_string_equal(d, md);
+    daas_free(d);
+    assert_int_equal(daas_image_ref_get(s, "docker.io/library/a:2", &d, &err), DAAS_ENOTFOUND);
+    daas_err_clear(&err);
     assert_int_equal(daas_image_ref_list(s, add_ref, &list, &err), DAAS_OK);
     char *want = daas_xasprintf("a:1=%s;docker.io/library/demo:latest=%s;", md + 7, md + 7);
     assert_string_equal(list.data, want);
