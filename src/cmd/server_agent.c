@@ -2,7 +2,8 @@
  * server_agent.c: the agent `daas server --dev` runs for its own host (k3s's server runs one
  * too; `--disable-agent` turns it off): a node key funded by the devnet's faucet and staked
  * at the node tier, and `daas agent` as a supervised child trusting the cluster CA, the
- * devnet's enclave registrations and the dev Seal configuration.
+ * devnet's enclave registrations and the dev Seal configuration; its logs/exec endpoint on
+ * a free port (published on its Node), so several dev clusters can share a host.
  *
  * Owns:   DATA/agent/ (the agent's data dir: node.keystore 0600, images, runtime state) and
  *         DATA/agent.log.
@@ -49,8 +50,8 @@ int server_dev_agent(server_child *c, const server_chain *ch, const char *data_d
     if (rc == DAAS_OK) {
         const char *args[] = {"agent", "--server", server_url, "--keystore", ks, "--key",
                               NODE_ALIAS, "--cluster-id", cluster_id, "--ca", ca, "--chain",
-                              chain, "--data-dir", dir, sealed ? "--seal-config" : NULL, seal,
-                              NULL};
+                              chain, "--data-dir", dir, "--port", "0",
+                              sealed ? "--seal-config" : NULL, seal, NULL};
         rc = server_child_start(c, "agent", args, logp, err);
     }
     if (rc == DAAS_OK)

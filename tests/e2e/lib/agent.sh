@@ -6,7 +6,7 @@
 # stop_agent: SIGTERM, then the agent's exit status (0 for a clean stop).
 AGENT_PID=
 AGENT=("$DAAS_BIN" agent --server "https://127.0.0.1:$PORT" --ca "$DATA/tls/ca.crt"
-       --cluster-id "$(cat "$DATA/cluster-id")" --data-dir "$T/agent")
+       --cluster-id "$(cat "$DATA/cluster-id")" --data-dir "$T/agent" --port 0)
 
 start_agent() { local log=$1; shift; "${AGENT[@]}" "$@" >"$log" 2>&1 & AGENT_PID=$!; }
 
