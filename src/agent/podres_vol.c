@@ -128,23 +128,12 @@ static int ensure_dir(const char *path, mode_t mode, daas_err *err)
     return DAAS_OK;
 }
 
-/* Whether path is the root of a mount (its parent is on another device). */
-static bool is_mount_point(const char *path)
-{
-    struct stat a, b;
-    char *parent = daas_xasprintf("%s/..", path);
-    bool m = lstat(path, &a) == 0 && stat(parent, &b) == 0 && S_ISDIR(a.st_mode) &&
-             (a.st_dev != b.st_dev || a.st_ino == b.st_ino);
-    daas_free(parent);
-    return m;
-}
-
 /* A tmpfs at path (size bytes, 0: the kernel's default) with mode and owner; an existing
  * one is kept. */
 static int ensure_tmpfs(const char *path, uint64_t size, mode_t mode, const owner *o, daas_err *err)
 {
     int rc = ensure_dir(path, 0700, err);
-    if (rc != DAAS_OK || is_mount_point(path))
+    if (rc != DAAS_OK || daas_is_mount_point(path))
         return rc;
     char opts[128];
     if (size > 0)
@@ -569,7 +558,7 @@ static void unmount_all(const char *root)
             continue;
         char *p = daas_xasprintf("%s/%s", root, de->d_name);
         /* a tmpfs still used by a container process: detach it (freed when unused) */
-        for (int tries = 0; is_mount_point(p) && tries < 4; tries++)
+        for (int tries = 0; daas_is_mount_point(p) && tries < 4; tries++)
             if (umount2(p, tries < 2 ? 0 : MNT_DETACH) != 0 && errno != EBUSY)
                 DAAS_WARN("agent", "cannot unmount %s: %s", p, strerror(errno));
         daas_free(p);

@@ -19,6 +19,7 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -29,6 +30,7 @@
 #include "agent/crilog.h"
 #include "agent/runtime_int.h"
 #include "common/log.h"
+#include "common/util.h"
 
 bool daas_rt__valid_id(const char *id)
 {
@@ -131,6 +133,23 @@ int daas_rt_new(const char *state_dir, const char *runc_path, daas_rt **out, daa
     }
     *out = rt;
     return DAAS_OK;
+}
+
+int daas_rt_private_state(daas_rt *rt, daas_err *err)
+{
+    const char *subs[] = {"runc", "bundles"};
+    int rc = DAAS_OK;
+    for (size_t i = 0; i < 2 && rc == DAAS_OK; i++) {
+        char *d = daas_xasprintf("%s/%s", rt->dir, subs[i]);
+        if (!daas_is_mount_point(d) &&
+            mount("tmpfs", d, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0700,size=64m") != 0)
+            rc = daas_fail(err, DAAS_EIO,
+                           "cannot mount a tmpfs on %s (container configs hold Secret values "
+                           "and stay off the disk): %s",
+                           d, strerror(errno));
+        daas_free(d);
+    }
+    return rc;
 }
 
 void daas_rt_free(daas_rt **rt)

@@ -93,6 +93,12 @@ daas_rt_cgroups daas_rt_cgroup_support(const daas_rt *rt);
 /* Timeout of each runc call in milliseconds (default 30000). */
 void daas_rt_set_timeout(daas_rt *rt, int timeout_ms);
 
+/* Mounts a tmpfs (mode 0700) on STATE/runc and STATE/bundles unless each already is a mount
+ * point (an earlier agent's): container configs hold the containers' environment, Secret
+ * values among them, and must never reach the disk. The agent calls it at start; the mounts
+ * stay for the next agent (adoption). Errors: DAAS_EIO naming the directory (not root). */
+DAAS_MUST_USE int daas_rt_private_state(daas_rt *rt, daas_err *err);
+
 /* Renders the OCI config.json for spec (what daas_rt_create writes), with the limits the
  * host cannot apply left out. *json_out is owned by the caller (daas_free). DAAS_EINVAL
  * names the bad field. */

@@ -338,7 +338,7 @@ int daas_agent_srv_new(const daas_agent_srv_opts *o, daas_agent_srv **out, daas_
         daas_agent_srv_free(&s);
         return rc;
     }
-    DAAS_INFO("agent", "endpoint on port %d, certificate sha256 %s", daas_http_server_port(s->http),
+    DAAS_DEBUG("agent", "endpoint on port %d, certificate sha256 %s", daas_http_server_port(s->http),
               s->sha256);
     *out = s;
     return DAAS_OK;

@@ -43,6 +43,7 @@ typedef struct agent_opts {
     daas_sched_trusted_key keys[MAX_MULTI];
     size_t n_insecure, n_keys;
     int log_level, max_grace, port, nitro_count;
+    bool nitro_explicit; /* --nitro-device given (a missing device is worth a warning) */
 } agent_opts;
 
 static const char usage_text[] =
@@ -109,7 +110,7 @@ static int parse_pod_flag(agent_opts *o, int c)
     case 'P': o->package = optarg; return 0;
     case 'r': o->runc = optarg; return 0;
     case 'S': o->seal_config = optarg; return 0;
-    case 'N': o->nitro_device = optarg; return 0;
+    case 'N': o->nitro_device = optarg; o->nitro_explicit = true; return 0;
     case 'B': o->bind = optarg; return 0;
     case 'o': return (o->port = parse_secs(optarg)) < 0 || o->port > 65535 ? 2 : 0;
     case 'x': return (o->nitro_count = parse_secs(optarg)) < 1 || o->nitro_count > 64 ? 2 : 0;
@@ -282,6 +283,8 @@ static int runtime_open(const agent_opts *o, daas_agent_host *h, pod_thread *t, 
     char *state = daas_xasprintf("%s/runtime", o->data_dir);
     int rc = daas_rt_new(state, o->runc, &t->rt, err);
     daas_free(state);
+    if (rc == DAAS_OK)
+        rc = daas_rt_private_state(t->rt, err);
     if (rc != DAAS_OK)
         return rc;
     if (o->ca == NULL) {
@@ -339,7 +342,7 @@ static int host_open(const agent_opts *o, const daas_sui_key *key, daas_agent_ho
     daas_sui_address_hex(addr, h->owner);
     if (o->nitro_device != NULL && access(o->nitro_device, F_OK) == 0)
         h->nitro_enclaves = o->nitro_count;
-    else if (o->nitro_device != NULL)
+    else if (o->nitro_explicit)
         DAAS_WARN(MOD, "no Nitro Enclaves device at %s: not advertised", o->nitro_device);
     int rc = daas_agent_host_read(o->node_name, o->data_dir, h, err);
     return rc == DAAS_OK ? chain_open(o, key, h, ac, err) : rc;

@@ -478,3 +478,13 @@ out:
     return rc;
 }
 
+
+bool daas_is_mount_point(const char *path)
+{
+    struct stat a, b;
+    char *parent = daas_xasprintf("%s/..", path);
+    bool m = lstat(path, &a) == 0 && stat(parent, &b) == 0 && S_ISDIR(a.st_mode) &&
+             (a.st_dev != b.st_dev || a.st_ino == b.st_ino);
+    daas_free(parent);
+    return m;
+}

@@ -92,4 +92,7 @@ bool daas_json_u64(const void *jv, uint64_t *out);
  * fine; an existing non-directory is DAAS_EIO. */
 DAAS_MUST_USE int daas_mkdir_p(const char *dir, daas_err *err);
 
+/* True when path is a directory at the root of a mount (its parent is on another device). */
+bool daas_is_mount_point(const char *path);
+
 #endif

@@ -106,7 +106,7 @@ expect_out "the Secret's volume is a tmpfs on the host" '^tmpfs$' \
 expect_out "mode 0700, its files 0400" '^700 400$' \
   bash -c "stat -c %a '$SECVOL' | tr '\n' ' '; stat -c %a '$SECVOL/K'"
 wait_phase vols Succeeded 30 || fail "the pod with volumes did not succeed"
-LOG=$(cat "$T"/agent/runtime/logs/* 2>/dev/null)
+LOG=$(k logs vols)
 for want in "file-k=config-value" "item=fast" "env-K=$SECRET" "envfrom-mode=fast" \
   "expanded=hello-config-value" "file-K=$SECRET" "pod=vols app=vols" "sec-fs=tmpfs" \
   "sec-ro=ro" "scratch=scratch"; do
@@ -115,9 +115,14 @@ done
 pass "ConfigMap and Secret reach the container as env (valueFrom, envFrom, \$(VAR)) and files"
 
 # The plaintext is in the container's own log (it printed it) and nowhere else on disk.
-if grep -rqaF --exclude-dir=logs -- "$SECRET" "$T/agent" 2>/dev/null; then
+# (-xdev: the tmpfs mounts, runtime state and the Secret volume, are memory, not disk)
+if find "$T/agent" -xdev -path "$T/agent/runtime/logs" -prune -o -type f -print0 |
+  xargs -0 -r grep -laF -- "$SECRET"; then
   fail "the Secret's plaintext is on the agent's disk"
 fi
+expect_out "the runtime state (configs with env values) is on tmpfs" '^tmpfs tmpfs$' \
+  bash -c "awk -v p='$T/agent/runtime/bundles' '\$2 == p {printf \"%s \", \$3}' /proc/self/mounts;
+           awk -v p='$T/agent/runtime/runc' '\$2 == p {print \$3}' /proc/self/mounts"
 grep -qF -- "$SECRET" "$T/agent.log" && fail "the Secret's plaintext is in the agent's log"
 pass "no plaintext on the agent's disk or in its log"
 
@@ -137,14 +142,14 @@ metadata: {name: holder}
 spec:
   restartPolicy: Never
   containers:
-  - {name: c, image: "$IMG", command: [sleep, "30"], env: [{name: U, valueFrom: {secretKeyRef: {name: app-sec, key: user}}}]}
+  - {name: c, image: "$IMG", command: [sh, -c, "sleep 30"], env: [{name: U, valueFrom: {secretKeyRef: {name: app-sec, key: user}}}]}
 YAML
 wait_phase holder Running 60 || fail "holder did not start"
 NODE_TOKEN=$("$DAAS_BIN" auth token --key w1 --cluster-id "$(cat "$DATA/cluster-id")" |
   python3 -c 'import json,sys; print(json.load(sys.stdin)["status"]["token"])')
 kn() { timeout 60 kubectl --cache-dir "$T/cache" --kubeconfig /dev/null --server "https://127.0.0.1:$PORT" \
   --certificate-authority "$DATA/tls/ca.crt" --token "$NODE_TOKEN" "$@"; }
-expect_out "the node gets the Secret its pod references" '^app-sec$' kn get secret app-sec -o name
+expect_out "the node gets the Secret its pod references" '^secret/app-sec$' kn get secret app-sec -o name
 expect_err "but not another Secret" 'secrets "unrelated" is forbidden.*role node may get only Secrets' \
   kn get secret unrelated
 expect_err "nor list Secrets" 'forbidden' kn get secrets

@@ -25,6 +25,9 @@ cleanup() {
   if [ $rc -ne 0 ] && [ -f "$T/server.log" ]; then
     echo "---- server log (last 40 lines) ----"; tail -n 40 "$T/server.log"
   fi
+  # tmpfs left by agents (runtime state, Secret volumes) go before the files
+  awk -v t="$T/" 'index($2, t) == 1 {print $2}' /proc/self/mounts | sort -r |
+    while read -r m; do umount -l "$m" 2>/dev/null || true; done
   rm -rf "$T"
   exit $rc
 }
