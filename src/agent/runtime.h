@@ -59,7 +59,8 @@ typedef struct daas_rt_spec {
     bool host_pid, host_ipc, host_uts; /* share that namespace with the host */
     uint64_t memory_limit;        /* bytes; 0 = no limit */
     uint32_t cpu_millis;          /* CPU quota in millicores; 0 = no limit */
-    const char *const *devices;   /* host device nodes to give, NULL-terminated, or NULL */
+    const char *const *devices;   /* host device nodes to give, NULL-terminated, or NULL;
+                                     each appears as /dev/<its name> in the container */
 } daas_rt_spec;
 
 enum { DAAS_RT_CREATED = 1, DAAS_RT_RUNNING = 2, DAAS_RT_STOPPED = 3, DAAS_RT_PAUSED = 4 };
@@ -187,7 +188,8 @@ bool daas_rt_running(const daas_rt *rt, const char *id);
 /* The log shim (crilog.h): daas_rt_create starts, before runc, a process that holds the
  * container's stdout and stderr pipes and writes them to the log file in the CRI format;
  * it is its own session (an agent restart or Ctrl-C never kills it, a full log disk never
- * blocks the container) and exits when both pipes close; daas_rt_delete reaps it. With
+ * blocks the container) and exits when both pipes close; daas_rt_delete (or the next
+ * create, once it has ended) reaps it. With
  * exe set it execs `exe logshim` (fds 3 stdout, 4 stderr, 5 the log) so it holds none of
  * the agent's memory; NULL: a forked copy of this process. daas_rt_new sets
  * "/proc/self/exe" when this program is the daas binary, else NULL. Call before the first

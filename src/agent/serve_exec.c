@@ -59,6 +59,7 @@ struct daas_agent__exec {
     bool stdin_close; /* close stdin once inbuf is written */
     bool exited;      /* runc exec reaped; exit_code set */
     int exit_code;
+    char id[132];    /* the container's runc id (for the log) */
     int64_t exit_ms; /* when it was reaped (the pipes get 1 s more) */
     bool closing;    /* the close frame is queued: free once flushed */
 };
@@ -276,6 +277,7 @@ static void maybe_done(daas_agent__exec *x)
     if (x->closing || !x->exited || (!drained && daas_now_ms() - x->exit_ms < 1000)) {
         return;
     }
+    DAAS_INFO("agent", "exec in %s ended: exit %d", x->id, x->exit_code);
     char *st = status_json(x);
     exec_finish(x, st, DAAS_WS_CLOSE_NORMAL, "");
     daas_free(st);
@@ -639,6 +641,9 @@ void daas_agent__exec_handle(daas_agent_srv *s, const daas_http_req *req, daas_h
         DAAS_WARN("agent", "exec: %s", err.msg);
         exec_end(x); /* the response is no longer ours to answer */
     } else if (rc == DAAS_OK) {
+        /* the command is not logged: it may carry what the user keeps secret */
+        snprintf(x->id, sizeof x->id, "%s", e.t.id);
+        DAAS_INFO("agent", "exec in %s (pid %d%s)", x->id, x->proc.pid, e.tty ? ", tty" : "");
         exec_wire(x, &e);
     } else {
         if (x != NULL) {
