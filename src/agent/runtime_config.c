@@ -113,7 +113,8 @@ static json_t *namespaces(const daas_rt_spec *s)
     return a;
 }
 
-/* Adds one device node: linux.devices entry and the cgroup allow rule. */
+/* Adds one device node: linux.devices entry (at /dev/<its name> in the container, wherever
+ * it is on the host: a stand-in device in tests) and the cgroup allow rule. */
 static int device(json_t *devs, json_t *rules, const char *path, daas_err *err)
 {
     struct stat st;
@@ -121,13 +122,16 @@ static int device(json_t *devs, json_t *rules, const char *path, daas_err *err)
         return daas_fail(err, DAAS_EINVAL, "device %s: not a device node on this host", path);
     }
     const char *type = S_ISCHR(st.st_mode) ? "c" : "b";
+    const char *base = strrchr(path, '/');
+    char *inside = daas_xasprintf("/dev/%s", base != NULL ? base + 1 : path);
     json_int_t maj = (json_int_t)major(st.st_rdev), min = (json_int_t)minor(st.st_rdev);
-    json_array_append_new(devs, json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I}", "path", path,
+    json_array_append_new(devs, json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I}", "path", inside,
                                           "type", type, "major", maj, "minor", min, "fileMode",
                                           (json_int_t)(st.st_mode & 07777), "uid",
                                           (json_int_t)st.st_uid, "gid", (json_int_t)st.st_gid));
     json_array_append_new(rules, json_pack("{s:b, s:s, s:I, s:I, s:s}", "allow", 1, "type",
                                            type, "major", maj, "minor", min, "access", "rwm"));
+    daas_free(inside);
     return DAAS_OK;
 }
 

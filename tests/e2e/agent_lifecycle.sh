@@ -10,38 +10,9 @@
 # away is stopped and removed.
 source "$(dirname "$0")/lib/common.sh"
 source "$(dirname "$0")/lib/registry.sh"
+source "$(dirname "$0")/lib/worker.sh"
+worker_cluster
 
-remove_containers() {
-  local root=$T/agent/runtime/runc c
-  for c in $(runc --root "$root" list -q 2>/dev/null); do runc --root "$root" delete --force "$c"; done
-}
-trap 'st=$?; set +e; stop_agent; remove_containers; stop_registry; (exit $st); cleanup' EXIT
-
-busybox_image "$T/oci"
-start_registry
-skopeo copy --quiet "oci:$T/oci:1" "docker://$REG/tools/busybox:1" --dest-tls-verify=false >/dev/null
-IMG=$REG/tools/busybox:1
-
-start_server --dev --disable-agent --devnet-epoch-ms 1000
-export DAAS_CHAIN=$DATA/devnet/chain.json DAAS_KEYSTORE=$T/wallets/sui.keystore
-"$DAAS_BIN" sui keygen --alias w1 >/dev/null
-timeout 60 "$DAAS_BIN" sui faucet --key w1 >/dev/null || fail "faucet"
-timeout 60 "$DAAS_BIN" sui stake --key w1 --role node --amount 100 >/dev/null || fail "stake"
-
-source "$(dirname "$0")/lib/agent.sh"
-AGENT_ARGS=(--key w1 --node-name w1 --chain "$DATA/devnet/chain.json" --insecure-registry "$REG"
-            --max-grace 3)
-AGENT_LOG=$T/agent.log
-join_agent "$AGENT_LOG" "${AGENT_ARGS[@]}"
-pass "the agent joined"
-
-jp() { k get pod "$1" -o "jsonpath=$2" 2>/dev/null; }
-wait_for() { # WHAT SECONDS COMMAND...: until COMMAND succeeds
-  local what=$1 secs=$2; shift 2
-  for _ in $(seq $((secs * 10))); do "$@" && return 0; sleep 0.1; done
-  tail -20 "$AGENT_LOG"; fail "$what (not within $secs s)"
-}
-is_phase() { [ "$(jp "$1" '{.status.phase}')" = "$2" ]; }
 runs_of() { # POD: the runc ids of its containers
   local uid; uid=$(jp "$1" '{.metadata.uid}')
   runc --root "$T/agent/runtime/runc" list -q 2>/dev/null | grep "^${uid:0:8}-" || true

@@ -12,34 +12,8 @@
 # auth is pulled with the pod's imagePullSecret (sealed like every Secret), and not without.
 source "$(dirname "$0")/lib/common.sh"
 source "$(dirname "$0")/lib/registry.sh"
-
-remove_containers() {
-  local root=$T/agent/runtime/runc c
-  for c in $(runc --root "$root" list -q 2>/dev/null); do runc --root "$root" delete --force "$c"; done
-}
-unmount_volumes() { # whatever a failed run left mounted under the agent's pods
-  local m
-  for m in $(awk -v p="$T/agent/pods/" 'index($2, p) == 1 {print $2}' /proc/self/mounts | sort -r); do
-    umount -l "$m" 2>/dev/null
-  done
-}
-trap 'st=$?; set +e; stop_agent; remove_containers; unmount_volumes; stop_registry; (exit $st); cleanup' EXIT
-
-busybox_image "$T/oci"
-start_registry
-skopeo copy --quiet "oci:$T/oci:1" "docker://$REG/tools/busybox:1" --dest-tls-verify=false >/dev/null
-IMG=$REG/tools/busybox:1
-
-start_server --dev --disable-agent --devnet-epoch-ms 1000
-export DAAS_CHAIN=$DATA/devnet/chain.json DAAS_KEYSTORE=$T/wallets/sui.keystore
-"$DAAS_BIN" sui keygen --alias w1 >/dev/null
-timeout 60 "$DAAS_BIN" sui faucet --key w1 >/dev/null || fail "faucet"
-timeout 60 "$DAAS_BIN" sui stake --key w1 --role node --amount 100 >/dev/null || fail "stake"
-
-source "$(dirname "$0")/lib/agent.sh"
-join_agent "$T/agent.log" --key w1 --node-name w1 --chain "$DATA/devnet/chain.json" \
-  --seal-config "$DATA/seal/seal.json" --insecure-registry "$REG" --max-grace 3
-pass "the agent joined with the cluster's Seal configuration"
+source "$(dirname "$0")/lib/worker.sh"
+worker_cluster --seal-config "$DATA/seal/seal.json"
 
 SECRET="s3cr3t-$RANDOM$RANDOM"
 k create configmap app-cfg --from-literal=k=config-value --from-literal=mode=fast >/dev/null ||
@@ -48,12 +22,6 @@ k create secret generic app-sec --from-literal=K="$SECRET" --from-literal=user=a
   fail "create secret"
 k create secret generic unrelated --from-literal=x=y >/dev/null || fail "create secret"
 
-phase() { k get pod "$1" -o 'jsonpath={.status.phase}' 2>/dev/null; }
-wait_phase() { # POD PHASE SECONDS
-  for _ in $(seq $(($3 * 10))); do [ "$(phase "$1")" = "$2" ] && return 0; sleep 0.1; done
-  echo "pod $1: phase $(phase "$1"), want $2"; tail -20 "$T/agent.log"
-  k get pod "$1" -o yaml | tail -30; return 1
-}
 pod_uid() { k get pod "$1" -o 'jsonpath={.metadata.uid}'; }
 
 k apply -f - >/dev/null <<YAML
@@ -187,7 +155,7 @@ YML
 }
 PULLPW="pull-$RANDOM$RANDOM"
 start_auth_registry "$PULLPW"
-trap 'st=$?; set +e; kill "$AREG_PID" 2>/dev/null; stop_agent; remove_containers; unmount_volumes; stop_registry; (exit $st); cleanup' EXIT
+trap 'st=$?; set +e; kill "$AREG_PID" 2>/dev/null; stop_agent; remove_containers; stop_registry; (exit $st); cleanup' EXIT
 skopeo copy --quiet "oci:$T/oci:1" "docker://$AREG/private/busybox:1" --dest-tls-verify=false \
   --dest-creds "puller:$PULLPW" >/dev/null || fail "push to the registry with auth"
 stop_agent
