@@ -27,108 +27,22 @@
 #include <cmocka.h>
 
 #include "agent/runtime.h"
+#include "agent/rt_testutil.h"
 #include "common/alloc.h"
 #include "common/util.h"
 
-#define RUNC "/usr/sbin/runc"
-#define BUSYBOX "/bin/busybox"
-
-/* Asserts call returned DAAS_OK, showing err.msg otherwise (err must be in scope). */
-#define CHECK_OK(call)                                                                             \
-    do {                                                                                           \
-        int rc_ = (call);                                                                          \
-        if (rc_ != DAAS_OK) {                                                                      \
-            fail_msg("%s: %d %s", #call, rc_, err.msg);                                            \
-        }                                                                                          \
-    } while (0)
-
-typedef struct fx {
-    char dir[64]; /* temp dir */
-    char *rootfs; /* dir/rootfs */
-    char *state;  /* dir/state */
-    daas_rt *rt;
-} fx;
-
-static void copy_file(const char *from, const char *to)
-{
-    int in = open(from, O_RDONLY | O_CLOEXEC);
-    int out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
-    assert_true(in >= 0 && out >= 0);
-    char buf[65536];
-    ssize_t n;
-    while ((n = read(in, buf, sizeof buf)) > 0) {
-        assert_int_equal(daas_write_all(out, buf, (size_t)n), 0);
-    }
-    close(in);
-    close(out);
-}
-
-static void make_rootfs(const char *root)
-{
-    static const char *const links[] = {"sh",  "echo",     "sleep", "cat",  "ls",    "env", "id",
-                                        "pwd", "hostname", "kill",  "true", "false", NULL};
-    static const char *const dirs[] = {"bin", "etc", "tmp", "proc", "dev", "sys", NULL};
-    assert_int_equal(mkdir(root, 0755), 0);
-    for (size_t i = 0; dirs[i] != NULL; i++) {
-        char *d = daas_xasprintf("%s/%s", root, dirs[i]);
-        assert_int_equal(mkdir(d, 0755), 0);
-        daas_free(d);
-    }
-    char *bb = daas_xasprintf("%s/bin/busybox", root);
-    copy_file(BUSYBOX, bb);
-    daas_free(bb);
-    for (size_t i = 0; links[i] != NULL; i++) {
-        char *l = daas_xasprintf("%s/bin/%s", root, links[i]);
-        assert_int_equal(symlink("busybox", l), 0);
-        daas_free(l);
-    }
-}
+typedef rt_fx fx;
 
 static int setup(void **state)
 {
-    if (geteuid() != 0 || access(RUNC, X_OK) != 0 || access(BUSYBOX, X_OK) != 0) {
-        fprintf(stderr, "test_pods_stop needs root, " RUNC " and " BUSYBOX "\n");
-        return -1;
-    }
-    fx *f = daas_xcalloc(1, sizeof *f);
-    snprintf(f->dir, sizeof f->dir, "/tmp/daas-ps-XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
-    f->rootfs = daas_xasprintf("%s/rootfs", f->dir);
-    f->state = daas_xasprintf("%s/state", f->dir);
-    make_rootfs(f->rootfs);
-    daas_err err = {0};
-    assert_int_equal(daas_rt_new(f->state, RUNC, &f->rt, &err), DAAS_OK);
+    fx *f = rt_fx_new("test_pods_stop", "daas-ps");
     *state = f;
-    return 0;
-}
-
-static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    remove(p);
-    return 0;
+    return f != NULL ? 0 : -1;
 }
 
 static int teardown(void **state)
 {
-    fx *f = *state;
-    char **ids = NULL;
-    size_t n = 0;
-    daas_err err = {0};
-    if (f->rt != NULL && daas_rt_list(f->rt, &ids, &n, &err) == DAAS_OK) {
-        for (size_t i = 0; i < n; i++) {
-            daas_err e2 = {0};
-            assert_int_equal(daas_rt_delete(f->rt, ids[i], false, &e2), DAAS_OK);
-        }
-        daas_rt_strv_free(&ids);
-    }
-    daas_rt_free(&f->rt);
-    nftw(f->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-    daas_free(f->rootfs);
-    daas_free(f->state);
-    daas_free(f);
+    rt_fx_free(*state);
     return 0;
 }
 

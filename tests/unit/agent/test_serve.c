@@ -39,19 +39,17 @@
 
 #include "agent/crilog.h"
 #include "agent/runtime.h"
+#include "agent/rt_testutil.h"
 #include "agent/serve.h"
 #include "agent/ws.h"
 #include "common/alloc.h"
 #include "common/util.h"
 
-#define RUNC "/usr/sbin/runc"
-#define BUSYBOX "/bin/busybox"
 #define UID1 "11111111-aaaa-bbbb-cccc-000000000001"
 
 typedef struct fx {
-    char dir[64];
-    char *rootfs, *state, *ca, *cli_cert, *cli_key, *other_cert, *other_key;
-    daas_rt *rt;
+    rt_fx *r; /* dir, rootfs, runtime */
+    char *ca, *cli_cert, *cli_key, *other_cert, *other_key;
     daas_agent_srv *srv;
     int port;
 } fx;
@@ -109,8 +107,8 @@ static void issue(X509 *ca, EVP_PKEY *cakey, const char *cn, char **cert, char *
 {
     EVP_PKEY *k = EVP_EC_gen("P-256");
     X509 *x = make_cert(k, cn, ca, cakey, false);
-    *cert = daas_xasprintf("%s/%s.crt", F->dir, cn);
-    *key = daas_xasprintf("%s/%s.key", F->dir, cn);
+    *cert = daas_xasprintf("%s/%s.crt", F->r->dir, cn);
+    *key = daas_xasprintf("%s/%s.key", F->r->dir, cn);
     write_pem(*cert, x, NULL);
     write_pem(*key, NULL, k);
     X509_free(x);
@@ -121,7 +119,7 @@ static void make_ca(void)
 {
     EVP_PKEY *k = EVP_EC_gen("P-256");
     X509 *ca = make_cert(k, "test-cluster-ca", NULL, NULL, true);
-    F->ca = daas_xasprintf("%s/ca.crt", F->dir);
+    F->ca = daas_xasprintf("%s/ca.crt", F->r->dir);
     write_pem(F->ca, ca, NULL);
     issue(ca, k, "daas-apiserver", &F->cli_cert, &F->cli_key);
     issue(ca, k, "someone-else", &F->other_cert, &F->other_key);
@@ -131,40 +129,6 @@ static void make_ca(void)
 
 /* ---- rootfs, containers ---- */
 
-static void copy_file(const char *from, const char *to)
-{
-    int in = open(from, O_RDONLY | O_CLOEXEC);
-    int out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
-    assert_true(in >= 0 && out >= 0);
-    char buf[65536];
-    ssize_t n;
-    while ((n = read(in, buf, sizeof buf)) > 0) {
-        assert_int_equal(daas_write_all(out, buf, (size_t)n), 0);
-    }
-    close(in);
-    close(out);
-}
-
-static void make_rootfs(const char *root)
-{
-    static const char *const links[] = {"sh", "echo", "sleep", "cat", "stty", NULL};
-    static const char *const dirs[] = {"bin", "etc", "tmp", "proc", "dev", "sys", NULL};
-    assert_int_equal(mkdir(root, 0755), 0);
-    for (size_t i = 0; dirs[i] != NULL; i++) {
-        char *d = daas_xasprintf("%s/%s", root, dirs[i]);
-        assert_int_equal(mkdir(d, 0755), 0);
-        daas_free(d);
-    }
-    char *bb = daas_xasprintf("%s/bin/busybox", root);
-    copy_file(BUSYBOX, bb);
-    daas_free(bb);
-    for (size_t i = 0; links[i] != NULL; i++) {
-        char *l = daas_xasprintf("%s/bin/%s", root, links[i]);
-        assert_int_equal(symlink("busybox", l), 0);
-        daas_free(l);
-    }
-}
-
 /* Starts run n of container c of pod uid with sh -c script. */
 static void run_ctr(const char *uid, const char *c, unsigned n, const char *script)
 {
@@ -172,11 +136,11 @@ static void run_ctr(const char *uid, const char *c, unsigned n, const char *scri
     const char *args[] = {"sh", "-c", script, NULL};
     daas_rt_spec s = {0};
     s.id = id;
-    s.rootfs = F->rootfs;
+    s.rootfs = F->r->rootfs;
     s.args = args;
     s.host_network = true;
     daas_err err = {0};
-    int rc = daas_rt_create(F->rt, &s, &err);
+    int rc = daas_rt_create(F->r->rt, &s, &err);
     if (rc != DAAS_OK) {
         fail_msg("create %s: %s", id, err.msg);
     }
@@ -304,21 +268,15 @@ static char *logs_url(const char *uid, const char *c, const char *extra)
 static int setup(void **state)
 {
     (void)state;
-    if (geteuid() != 0 || access(RUNC, X_OK) != 0 || access(BUSYBOX, X_OK) != 0) {
-        fprintf(stderr, "test_serve needs root, " RUNC " and " BUSYBOX "\n");
+    rt_fx *r = rt_fx_new("test_serve", "daas-serve");
+    if (r == NULL)
         return -1;
-    }
     F = daas_xcalloc(1, sizeof *F);
-    snprintf(F->dir, sizeof F->dir, "/tmp/daas-serve-XXXXXX");
-    assert_non_null(mkdtemp(F->dir));
-    F->rootfs = daas_xasprintf("%s/rootfs", F->dir);
-    F->state = daas_xasprintf("%s/state", F->dir);
-    make_rootfs(F->rootfs);
+    F->r = r;
     make_ca();
     daas_err err = {0};
-    assert_int_equal(daas_rt_new(F->state, RUNC, &F->rt, &err), DAAS_OK);
-    daas_rt_set_logshim(F->rt, "/proc/self/exe");
-    daas_agent_srv_opts o = {"127.0.0.1", 0, F->ca, "node-1", "127.0.0.1", F->rt};
+    daas_rt_set_logshim(F->r->rt, "/proc/self/exe");
+    daas_agent_srv_opts o = {"127.0.0.1", 0, F->ca, "node-1", "127.0.0.1", F->r->rt};
     int rc = daas_agent_srv_new(&o, &F->srv, &err);
     if (rc != DAAS_OK) {
         fail_msg("srv: %s", err.msg);
@@ -329,34 +287,12 @@ static int setup(void **state)
     return 0;
 }
 
-static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    remove(p);
-    return 0;
-}
-
 static int teardown(void **state)
 {
     (void)state;
     daas_agent_srv_free(&F->srv);
-    char **ids = NULL;
-    size_t n = 0;
-    daas_err err = {0};
-    if (daas_rt_list(F->rt, &ids, &n, &err) == DAAS_OK) {
-        for (size_t i = 0; i < n; i++) {
-            int rc = daas_rt_delete(F->rt, ids[i], false, &err);
-            if (rc != DAAS_OK) {
-                fail_msg("delete %s: %s", ids[i], err.msg);
-            }
-        }
-        daas_rt_strv_free(&ids);
-    }
-    daas_rt_free(&F->rt);
-    nftw(F->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-    char *ps[] = {F->rootfs, F->state, F->ca, F->cli_cert, F->cli_key, F->other_cert, F->other_key};
+    rt_fx_free(F->r);
+    char *ps[] = {F->ca, F->cli_cert, F->cli_key, F->other_cert, F->other_key};
     for (size_t i = 0; i < sizeof ps / sizeof ps[0]; i++) {
         daas_free(ps[i]);
     }
@@ -458,7 +394,7 @@ static void test_follow_and_previous(void **state)
     assert_string_equal(b, "a\nb\n");
     daas_free(b);
     /* run 1 (a restart): current and previous; its create reaps run 0's ended shim */
-    char *pidf = daas_xasprintf("%s/bundles/22222222-f-0/shim.pid", F->state);
+    char *pidf = daas_xasprintf("%s/bundles/22222222-f-0/shim.pid", F->r->state);
     FILE *pf = fopen(pidf, "re");
     long shim = 0;
     assert_non_null(pf);
