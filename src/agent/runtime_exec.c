@@ -122,6 +122,29 @@ static bool reap(pid_t pid, int64_t deadline, int *status)
     }
 }
 
+/* posix_spawn of argv with fa, the process getting an empty signal mask and default
+ * dispositions: the agent blocks SIGTERM/SIGINT (it sigwaits for them) and ignores SIGPIPE,
+ * and a mask survives exec, so a container would otherwise never see the SIGTERM of a stop.
+ * The errno of posix_spawn (0: started). */
+static int spawn_clean(pid_t *pid, const posix_spawn_file_actions_t *fa, const char *const *argv)
+{
+    posix_spawnattr_t at;
+    sigset_t none, dfl;
+    sigemptyset(&none);
+    sigemptyset(&dfl);
+    sigaddset(&dfl, SIGTERM);
+    sigaddset(&dfl, SIGINT);
+    sigaddset(&dfl, SIGPIPE);
+    sigaddset(&dfl, SIGHUP);
+    posix_spawnattr_init(&at);
+    posix_spawnattr_setsigmask(&at, &none);
+    posix_spawnattr_setsigdefault(&at, &dfl);
+    posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    int e = posix_spawn(pid, argv[0], fa, &at, (char *const *)argv, environ);
+    posix_spawnattr_destroy(&at);
+    return e;
+}
+
 static int spawn(daas_rt__cmd *c, int err_fd, const int outp[2], const int errp[2], pid_t *pid,
                  daas_err *err)
 {
@@ -136,23 +159,7 @@ static int spawn(daas_rt__cmd *c, int err_fd, const int outp[2], const int errp[
         posix_spawn_file_actions_adddup2(&fa, errp[1], 2);
     }
     posix_spawn_file_actions_addclosefrom_np(&fa, 3);
-    /* runc and the container it starts get an empty signal mask and default dispositions:
-     * the agent blocks SIGTERM/SIGINT (it sigwaits for them) and ignores SIGPIPE, and a
-     * mask survives exec, so a container would otherwise never see the SIGTERM of a stop. */
-    posix_spawnattr_t at;
-    sigset_t none, dfl;
-    sigemptyset(&none);
-    sigemptyset(&dfl);
-    sigaddset(&dfl, SIGTERM);
-    sigaddset(&dfl, SIGINT);
-    sigaddset(&dfl, SIGPIPE);
-    sigaddset(&dfl, SIGHUP);
-    posix_spawnattr_init(&at);
-    posix_spawnattr_setsigmask(&at, &none);
-    posix_spawnattr_setsigdefault(&at, &dfl);
-    posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-    int e = posix_spawn(pid, c->argv[0], &fa, &at, (char *const *)c->argv, environ);
-    posix_spawnattr_destroy(&at);
+    int e = spawn_clean(pid, &fa, c->argv);
     posix_spawn_file_actions_destroy(&fa);
     if (e != 0) {
         return daas_fail(err, DAAS_EIO, "%s: cannot start: %s", c->argv[0], strerror(e));
@@ -268,21 +275,7 @@ static int spawn_exec(const char *const *argv, const int fds[3], pid_t *pid, daa
         }
     }
     posix_spawn_file_actions_addclosefrom_np(&fa, 3);
-    /* as in spawn(): an empty mask and default dispositions for the process */
-    posix_spawnattr_t at;
-    sigset_t none, dfl;
-    sigemptyset(&none);
-    sigemptyset(&dfl);
-    sigaddset(&dfl, SIGTERM);
-    sigaddset(&dfl, SIGINT);
-    sigaddset(&dfl, SIGPIPE);
-    sigaddset(&dfl, SIGHUP);
-    posix_spawnattr_init(&at);
-    posix_spawnattr_setsigmask(&at, &none);
-    posix_spawnattr_setsigdefault(&at, &dfl);
-    posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-    int e = posix_spawn(pid, argv[0], &fa, &at, (char *const *)argv, environ);
-    posix_spawnattr_destroy(&at);
+    int e = spawn_clean(pid, &fa, argv);
     posix_spawn_file_actions_destroy(&fa);
     if (e != 0) {
         return daas_fail(err, DAAS_EIO, "%s: cannot start: %s", argv[0], strerror(e));
