@@ -16,6 +16,8 @@
 
 #include <cmocka.h>
 
+#include "api/echo_testutil.h"
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -37,48 +39,11 @@
 
 /* The hijacked connections the handler holds (any loop thread, and the test thread once the
  * loops have stopped). */
-typedef struct held {
-    struct bufferevent *bev;
-    struct held *next;
-} held;
-
 static struct {
-    pthread_mutex_t mu;
-    held *list;          /* guarded by mu */
     atomic_int hijacked; /* successful hijacks */
-    atomic_int freed;    /* connections freed by the echo callbacks */
     atomic_int base_ok;  /* daas_http_loop_base gave the bufferevent's base */
     atomic_int late_rc;  /* result of a second hijack/respond attempt (must fail) */
-} g = {.mu = PTHREAD_MUTEX_INITIALIZER};
-
-static void unhold(struct bufferevent *bev)
-{
-    pthread_mutex_lock(&g.mu);
-    for (held **p = &g.list; *p != NULL; p = &(*p)->next)
-        if ((*p)->bev == bev) {
-            held *h = *p;
-            *p = h->next;
-            daas_free(h);
-            break;
-        }
-    pthread_mutex_unlock(&g.mu);
-}
-
-static void echo_read(struct bufferevent *bev, void *arg)
-{
-    (void)arg;
-    bufferevent_write_buffer(bev, bufferevent_get_input(bev));
-}
-
-static void echo_event(struct bufferevent *bev, short what, void *arg)
-{
-    (void)arg;
-    if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) {
-        unhold(bev);
-        bufferevent_free(bev);
-        atomic_fetch_add(&g.freed, 1);
-    }
-}
+} g;
 
 static void handler(void *arg, const daas_http_req *req, daas_http_resp *resp)
 {
@@ -100,34 +65,11 @@ static void handler(void *arg, const daas_http_req *req, daas_http_resp *resp)
     /* A second hijack must be refused: the response is no longer the handler's. */
     struct bufferevent *again = NULL;
     atomic_store(&g.late_rc, daas_http_hijack(resp, &again, NULL));
-    held *h = daas_xcalloc(1, sizeof *h);
-    h->bev = bev;
-    pthread_mutex_lock(&g.mu);
-    h->next = g.list;
-    g.list = h;
-    pthread_mutex_unlock(&g.mu);
     bufferevent_write(bev, UP_HEAD, strlen(UP_HEAD));
-    bufferevent_setcb(bev, echo_read, NULL, echo_event, NULL);
-    bufferevent_enable(bev, EV_READ | EV_WRITE);
+    echo_hold(bev);
     /* Bytes that came with the request are already in the input: echo them now. */
     if (evbuffer_get_length(bufferevent_get_input(bev)) > 0)
         echo_read(bev, NULL);
-}
-
-/* Frees what the handler still holds; only once the loops have stopped. */
-static int free_held(void)
-{
-    int n = 0;
-    pthread_mutex_lock(&g.mu);
-    while (g.list != NULL) {
-        held *h = g.list;
-        g.list = h->next;
-        bufferevent_free(h->bev);
-        daas_free(h);
-        n++;
-    }
-    pthread_mutex_unlock(&g.mu);
-    return n;
 }
 
 static daas_http_server *start(void)
@@ -138,7 +80,7 @@ static daas_http_server *start(void)
     assert_int_equal(daas_http_server_new(&cfg, &srv, &err), DAAS_OK);
     assert_int_equal(daas_http_server_start(srv, &err), DAAS_OK);
     atomic_store(&g.hijacked, 0);
-    atomic_store(&g.freed, 0);
+    atomic_store(&echo_g.freed, 0);
     atomic_store(&g.base_ok, 0);
     atomic_store(&g.late_rc, 0);
     return srv;
@@ -204,9 +146,9 @@ static void test_hijack_echo(void **state)
     assert_int_equal(atomic_load(&g.base_ok), 1);
     assert_int_equal(atomic_load(&g.late_rc), DAAS_EINVAL);
     close(fd);
-    wait_for(&g.freed, 1);
+    wait_for(&echo_g.freed, 1);
     daas_http_server_stop(srv);
-    assert_int_equal(free_held(), 0);
+    assert_int_equal(echo_free_held(), 0);
     daas_http_server_free(&srv);
 }
 
@@ -226,7 +168,7 @@ static void test_hijack_pipelined(void **state)
     send_all(fd, "more");
     expect(fd, "more");
     close(fd);
-    wait_for(&g.freed, 1);
+    wait_for(&echo_g.freed, 1);
     daas_http_server_stop(srv);
     daas_http_server_free(&srv);
 }
@@ -244,7 +186,7 @@ static void test_stop_with_hijacked_open(void **state)
     expect(fd2, UP_HEAD);
     wait_for(&g.hijacked, 2);
     daas_http_server_stop(srv);
-    assert_int_equal(free_held(), 2);
+    assert_int_equal(echo_free_held(), 2);
     daas_http_server_free(&srv);
     char b[8];
     assert_int_equal(recv(fd1, b, sizeof b, 0), 0);

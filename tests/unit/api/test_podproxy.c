@@ -18,6 +18,8 @@
 
 #include <cmocka.h>
 
+#include "api/echo_testutil.h"
+
 #include <arpa/inet.h>
 #include <ftw.h>
 #include <netinet/in.h>
@@ -255,64 +257,19 @@ static void test_upgrade_kind(void **state)
 
 #define BIG_LEN ((size_t)8 << 20) /* a log far larger than the proxy's per-side limit */
 
-typedef struct held {
-    struct bufferevent *bev;
-    struct held *next;
-} held;
-
-static struct {
-    pthread_mutex_t mu;
-    held *list;       /* guarded by mu: exec connections the agent holds */
-    atomic_int freed; /* exec connections the agent saw close */
-} ag = {.mu = PTHREAD_MUTEX_INITIALIZER};
-
-static void unhold(struct bufferevent *bev)
-{
-    pthread_mutex_lock(&ag.mu);
-    for (held **p = &ag.list; *p != NULL; p = &(*p)->next)
-        if ((*p)->bev == bev) {
-            held *h = *p;
-            *p = h->next;
-            daas_free(h);
-            break;
-        }
-    pthread_mutex_unlock(&ag.mu);
-}
-
-static void echo_read(struct bufferevent *bev, void *arg)
-{
-    bufferevent_write_buffer(bev, bufferevent_get_input(bev));
-}
-
-static void echo_event(struct bufferevent *bev, short what, void *arg)
-{
-    if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) {
-        unhold(bev);
-        bufferevent_free(bev);
-        atomic_fetch_add(&ag.freed, 1);
-    }
-}
-
 static void agent_exec(const daas_http_req *req, daas_http_resp *resp)
 {
     struct bufferevent *bev = NULL;
     const char *proto = daas_http_req_header(req, "Sec-WebSocket-Protocol");
     if (daas_http_hijack(resp, &bev, NULL) != DAAS_OK)
         return;
-    held *h = daas_xcalloc(1, sizeof *h);
-    h->bev = bev;
-    pthread_mutex_lock(&ag.mu);
-    h->next = ag.list;
-    ag.list = h;
-    pthread_mutex_unlock(&ag.mu);
     evbuffer_add_printf(bufferevent_get_output(bev),
                         "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
                         "Connection: Upgrade\r\nX-Target: %s\r\nX-Proto: %s\r\nX-CN: %s\r\n"
                         "X-Auth: %s\r\n\r\n",
                         req->target, proto ? proto : "-", req->peer->verified ? req->peer->cn : "-",
                         daas_http_req_header(req, "Authorization") ? "yes" : "no");
-    bufferevent_setcb(bev, echo_read, NULL, echo_event, NULL);
-    bufferevent_enable(bev, EV_READ | EV_WRITE);
+    echo_hold(bev);
     if (evbuffer_get_length(bufferevent_get_input(bev)) > 0)
         echo_read(bev, NULL);
 }
@@ -466,24 +423,9 @@ static int setup(void **state)
     put_node(f, "n1", daas_http_server_port(f->agent), f->agent_fp);
     put_node(f, "n2", daas_http_server_port(f->agent), FP_HEX);
     put_node(f, "n3", dead_port(), f->agent_fp);
-    atomic_store(&ag.freed, 0);
+    atomic_store(&echo_g.freed, 0);
     *state = f;
     return 0;
-}
-
-static int free_held(void)
-{
-    int n = 0;
-    pthread_mutex_lock(&ag.mu);
-    while (ag.list != NULL) {
-        held *h = ag.list;
-        ag.list = h->next;
-        bufferevent_free(h->bev);
-        daas_free(h);
-        n++;
-    }
-    pthread_mutex_unlock(&ag.mu);
-    return n;
 }
 
 static int teardown(void **state)
@@ -498,7 +440,7 @@ static int teardown(void **state)
     daas_api_free(&f->api);
     daas_store_close(&f->store);
     daas_http_server_stop(f->agent);
-    free_held();
+    echo_free_held();
     daas_http_server_free(&f->agent);
     SSL_CTX_free(f->agent_srv_ctx);
     SSL_CTX_free(f->client_ctx);
@@ -603,9 +545,9 @@ static void test_exec_websocket(void **state)
     assert_memory_equal(echo, "ping", 4);
     close(fd);
     /* The client's close reaches the agent, and the proxy lets go of everything. */
-    for (int i = 0; i < 500 && (atomic_load(&ag.freed) < 1 || daas_api__proxy_count(f->api)); i++)
+    for (int i = 0; i < 500 && (atomic_load(&echo_g.freed) < 1 || daas_api__proxy_count(f->api)); i++)
         usleep(10000);
-    assert_int_equal(atomic_load(&ag.freed), 1);
+    assert_int_equal(atomic_load(&echo_g.freed), 1);
     assert_int_equal(daas_api__proxy_count(f->api), 0);
 }
 
