@@ -296,10 +296,11 @@ static char *exec_pid_file(const daas_rt *rt, const char *id)
     return path;
 }
 
-int daas_rt_exec_start(daas_rt *rt, const char *id, const char *const *args, bool with_stdin,
-                       daas_rt_proc *p, daas_err *err)
+/* The front of an interactive exec: p reset, its pid and log files named, *argv the runc
+ * command line (daas_free). DAAS_EINVAL for a bad id or no command. */
+static int proc_init(daas_rt *rt, const char *id, const char *const *args, bool tty,
+                     daas_rt_proc *p, const char ***argv, daas_err *err)
 {
-    int in[2] = {-1, -1}, out[2] = {-1, -1}, errp[2] = {-1, -1};
     memset(p, 0, sizeof *p);
     p->in_fd = p->out_fd = p->err_fd = -1;
     if (!daas_rt__valid_id(id) || args == NULL || args[0] == NULL) {
@@ -307,8 +308,18 @@ int daas_rt_exec_start(daas_rt *rt, const char *id, const char *const *args, boo
     }
     p->pid_file = exec_pid_file(rt, id);
     p->log_file = daas_xasprintf("%s.log", p->pid_file);
-    const char **argv = exec_argv(rt, id, p->pid_file, p->log_file, false, args);
-    int rc = DAAS_OK;
+    *argv = exec_argv(rt, id, p->pid_file, p->log_file, tty, args);
+    return DAAS_OK;
+}
+
+int daas_rt_exec_start(daas_rt *rt, const char *id, const char *const *args, bool with_stdin,
+                       daas_rt_proc *p, daas_err *err)
+{
+    int in[2] = {-1, -1}, out[2] = {-1, -1}, errp[2] = {-1, -1};
+    const char **argv = NULL;
+    int rc = proc_init(rt, id, args, false, p, &argv, err);
+    if (rc != DAAS_OK)
+        return rc;
     if ((with_stdin && pipe2(in, O_CLOEXEC) != 0) || pipe2(out, O_CLOEXEC) != 0 ||
         pipe2(errp, O_CLOEXEC) != 0) {
         rc = daas_fail(err, DAAS_EIO, "exec: pipe: %s", strerror(errno));
@@ -452,15 +463,11 @@ int daas_rt_exec_start_tty(daas_rt *rt, const char *id, const char *const *args,
                            daas_rt_proc *p, daas_err *err)
 {
     int master = -1, slave = -1;
-    memset(p, 0, sizeof *p);
-    p->in_fd = p->out_fd = p->err_fd = -1;
-    if (!daas_rt__valid_id(id) || args == NULL || args[0] == NULL) {
-        return daas_fail(err, DAAS_EINVAL, "exec: no container or no command");
-    }
-    p->pid_file = exec_pid_file(rt, id);
-    p->log_file = daas_xasprintf("%s.log", p->pid_file);
-    const char **argv = exec_argv(rt, id, p->pid_file, p->log_file, true, args);
-    int rc = open_pty(&master, &slave, err);
+    const char **argv = NULL;
+    int rc = proc_init(rt, id, args, true, p, &argv, err);
+    if (rc != DAAS_OK)
+        return rc;
+    rc = open_pty(&master, &slave, err);
     if (rc == DAAS_OK) {
         const int fds[3] = {slave, slave, slave};
         pid_t pid;
