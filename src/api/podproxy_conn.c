@@ -361,7 +361,10 @@ static void tls_error(pconn *p, char *buf, size_t n)
     if (e != 0 && ERR_GET_LIB(e) != 0) {
         char s[200];
         ERR_error_string_n(e, s, sizeof s);
-        snprintf(buf, n, "TLS handshake with %s failed: %s", p->target.hostport, s);
+        /* (the hostport is short; truncating a long OpenSSL reason is fine) */
+        int w = snprintf(buf, n, "TLS handshake with %.80s failed: ", p->target.hostport);
+        if (w > 0 && (size_t)w < n)
+            snprintf(buf + w, n - (size_t)w, "%.150s", s);
     } else {
         /* libevent reports a socket error as the bare SSL_ERROR_SYSCALL code (lib 0). */
         snprintf(buf, n, "TLS handshake with %s failed: the connection was closed or reset",
