@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <sys/wait.h>
@@ -278,6 +279,28 @@ void ba_agent_rss(const ba_cluster *c, long *rss_kb, long *hwm_kb)
         ba_die("the agent process was not found");
 }
 
+/* Detaches every mount below dir, deepest first. */
+static void unmount_under(const char *dir)
+{
+    char line[1024], *paths[64];
+    int n = 0;
+    size_t len = strlen(dir);
+    FILE *f = fopen("/proc/self/mounts", "r");
+    while (f != NULL && n < 64 && fgets(line, sizeof line, f) != NULL) {
+        char dev[256], mnt[700];
+        if (sscanf(line, "%255s %699s", dev, mnt) == 2 && strncmp(mnt, dir, len) == 0 &&
+            mnt[len] == '/')
+            paths[n++] = strdup(mnt);
+    }
+    if (f != NULL)
+        fclose(f);
+    while (n-- > 0) {
+        if (paths[n] != NULL)
+            umount2(paths[n], MNT_DETACH);
+        free(paths[n]);
+    }
+}
+
 void ba_cluster_stop(ba_cluster *c, bool keep)
 {
     json_t *l = NULL;
@@ -298,6 +321,7 @@ void ba_cluster_stop(ba_cluster *c, bool keep)
         c->server = 0;
     }
     if (!keep) {
+        unmount_under(c->dir); /* the agent's tmpfs (runtime state, Secret volumes) */
         char *argv[] = {"/bin/rm", "-rf", c->dir, NULL};
         run(argv, "/dev/null");
     } else {
