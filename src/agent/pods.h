@@ -8,7 +8,8 @@
  *         deleted by the agent (grace 0, uid precondition); a pod gone from the API is
  *         stopped too.
  *
- * Owns:   the table of pods this agent runs (in memory), DATA/pods/<uid>/<container>/rootfs,
+ * Owns:   the table of pods this agent runs (in memory),
+ *         DATA/pods/<uid>/containers/<container>/rootfs,
  *         the runc containers daas_agent_ctr_id(uid, container, n) (serve.h) where n is the
  *         container's restart count; the log files of earlier runs until the pod is removed.
  * Not:    the API client (kubeclient.h), runc (runtime.h), images (image.h), proof

@@ -169,13 +169,21 @@ static int pull(daas_agent_pods *p, daas_agent_pods_pod *pod, daas_agent_pods_ct
     return rc;
 }
 
+/* DATA/pods/<uid>/containers/<name>/rootfs (apart from the pod's volumes/, whatever the
+ * container's name). */
+static char *rootfs_path(const daas_agent_pods *p, const daas_agent_pods_pod *pod,
+                         const daas_agent_pods_ctr *c)
+{
+    return daas_xasprintf("%s/pods/%s/containers/%s/rootfs", p->o.data_dir, pod->uid, c->name);
+}
+
 /* The image of container i: pulled as its policy says, unpacked once; cfg and rootfs. */
 static int prepare_image(daas_agent_pods *p, daas_agent_pods_pod *pod, size_t i,
                          daas_image_cfg *cfg, char **rootfs, daas_err *err)
 {
     daas_agent_pods_ctr *c = &pod->ctrs[i];
     daas_image_ref ref = {0};
-    *rootfs = daas_xasprintf("%s/pods/%s/%s/rootfs", p->o.data_dir, pod->uid, c->name);
+    *rootfs = rootfs_path(p, pod, c);
     int rc = daas_image_ref_parse(c->image, &ref, err);
     if (rc == DAAS_OK && !c->rootfs_ready)
         rc = pull(p, pod, c, ctr_json(pod, i), &ref, err);
@@ -583,7 +591,7 @@ static void adopt_run(daas_agent_pods *p, daas_agent_pods_pod *pod, daas_agent_p
     c->created = true;
     daas_free(c->id);
     c->id = daas_xstrdup(id);
-    char *rootfs = daas_xasprintf("%s/pods/%s/%s/rootfs", p->o.data_dir, pod->uid, c->name);
+    char *rootfs = rootfs_path(p, pod, c);
     c->rootfs_ready = access(rootfs, F_OK) == 0;
     daas_free(rootfs);
     set_running(c); /* the next sync sees an exit that happened meanwhile */

@@ -31,7 +31,7 @@ metadata: {name: vols, labels: {app: vols}}
 spec:
   restartPolicy: Never
   containers:
-  - name: c
+  - name: volumes # a name that must not collide with the pod's volumes directory
     image: "$IMG"
     command: [sh, -c]
     args:
