@@ -378,9 +378,24 @@ static long inner_pid(const daas_rt_proc *p)
     return inner;
 }
 
+/* The process's pid, waiting up to 1 s while runc lives and has not written it yet (runc
+ * writes the pid file just after the process starts: a client may leave in between). */
+static long wait_inner_pid(const daas_rt_proc *p)
+{
+    long inner = inner_pid(p);
+    for (int i = 0; inner <= 0 && i < 200 && p->pid > 0; i++) {
+        siginfo_t si = {0}; /* runc still running? (WNOWAIT: its status stays for the reaper) */
+        if (waitid(P_PID, (id_t)p->pid, &si, WEXITED | WNOHANG | WNOWAIT) != 0 || si.si_pid != 0)
+            break;
+        sleep_ms(5);
+        inner = inner_pid(p);
+    }
+    return inner;
+}
+
 void daas_rt_exec_kill(daas_rt_proc *p)
 {
-    long inner = p->pid > 0 ? inner_pid(p) : 0; /* runc has not reaped it yet */
+    long inner = p->pid > 0 ? wait_inner_pid(p) : 0; /* runc has not reaped it yet */
     if (inner > 0) {
         kill((pid_t)inner, SIGKILL);
     }
@@ -391,13 +406,16 @@ void daas_rt_exec_kill(daas_rt_proc *p)
  * for); a child that still came to us is reaped too. */
 static void kill_and_reap(daas_rt_proc *p)
 {
-    long inner = inner_pid(p);
+    long inner = wait_inner_pid(p);
     if (inner > 0) {
         kill((pid_t)inner, SIGKILL);
     }
     int st, waited = 0;
     while (waitpid(p->pid, &st, WNOHANG) == 0) {
         if (waited >= 2000) {
+            if (inner <= 0 && (inner = inner_pid(p)) > 0) {
+                kill((pid_t)inner, SIGKILL); /* written at last */
+            }
             kill(p->pid, SIGKILL);
             while (waitpid(p->pid, &st, 0) < 0 && errno == EINTR) {
             }
