@@ -107,8 +107,9 @@ DAAS_MUST_USE int daas_ctrl_informer_start(daas_ctrl_informer *inf, daas_err *er
 /* Waits until the initial list has been delivered to the handlers (timeout_ms < 0: forever).
  * true when synced. */
 bool daas_ctrl_informer_wait_synced(daas_ctrl_informer *inf, int64_t timeout_ms);
-/* Waits until the cache has applied every event up to revision rev (timeout_ms < 0:
- * forever); true when it has. For tests and read-your-writes in syncs. */
+/* Waits until the cache has applied, and the handlers have been called for, every event up
+ * to store revision rev (timeout_ms < 0: forever); true when so. For tests and
+ * read-your-writes in syncs (the cache may show newer objects earlier). */
 bool daas_ctrl_informer_wait_rev(daas_ctrl_informer *inf, int64_t rev, int64_t timeout_ms);
 /* The revision the cache reflects. */
 int64_t daas_ctrl_informer_rev(daas_ctrl_informer *inf);
