@@ -3,7 +3,8 @@
  * as adds, then updates and deletes from the watch (with old and new objects), lookups by
  * key, namespace and controller owner (the owner index following an update), read-only
  * shared objects, and a relist after the watch fell behind the event ring (the differences
- * reported as events, the cache equal to the store afterwards).
+ * reported as events, the cache equal to the store afterwards); the manager running a toy
+ * controller (handle → queue → workers → sync through the client, a failed sync retried).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,9 +15,11 @@
 
 #include <ftw.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "api/api.h"
 #include "common/alloc.h"
@@ -290,12 +293,116 @@ static void test_keys(void **state)
     json_decref(o);
 }
 
+/* ---- the manager with a toy controller: label every ConfigMap "seen=yes" ---- */
+
+typedef struct toy {
+    atomic_int syncs, failures;
+} toy;
+
+static void toy_handle(void *arg, daas_ctrl_run *run, const char *res, int ev, const json_t *old,
+                       const json_t *obj)
+{
+    (void)arg, (void)old, (void)ev;
+    assert_string_equal(res, "configmaps");
+    char *key = daas_ctrl_key(obj);
+    daas_ctrl_run_enqueue(run, key);
+    daas_free(key);
+}
+
+static int toy_sync(void *arg, daas_ctrl_run *run, const char *key, daas_err *err)
+{
+    toy *t = arg;
+    char *ns = NULL, *name = NULL;
+    int rc = daas_ctrl_key_split(key, &ns, &name);
+    atomic_fetch_add(&t->syncs, 1);
+    if (rc != DAAS_OK)
+        return daas_fail(err, rc, "bad key %s", key);
+    /* the first sync of "flaky" fails: it comes back after the back-off */
+    if (strcmp(name, "flaky") == 0 && atomic_fetch_add(&t->failures, 1) == 0) {
+        rc = daas_fail(err, DAAS_EUNAVAIL, "transient");
+        goto out;
+    }
+    json_t *o = daas_ctrl_informer_get(daas_ctrl_run_informer(run, "configmaps"), ns, name);
+    if (o && daas_kube_str(o, "metadata.labels.seen") == NULL) {
+        json_t *p = json_pack("{s:{s:{s:s}}}", "metadata", "labels", "seen", "yes");
+        rc = daas_ctrl_client_patch(daas_ctrl_run_client(run), cm_kind(), ns, name, NULL,
+                                    DAAS_CTRL_PATCH_MERGE, p, NULL, err);
+        json_decref(p);
+        if (rc == DAAS_OK)
+            rc = daas_ctrl_client_event(daas_ctrl_run_client(run), o, "Normal", "Seen", err,
+                                        "saw %s", name);
+    }
+    json_decref(o);
+out:
+    daas_free(ns);
+    daas_free(name);
+    return rc;
+}
+
+static bool all_seen(fx *f, const char *const *names, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        json_t *o = NULL;
+        if (daas_ctrl_client_get(f->c, cm_kind(), "a", names[i], &o, NULL) != DAAS_OK)
+            return false;
+        bool seen = daas_kube_str(o, "metadata.labels.seen") != NULL;
+        json_decref(o);
+        if (!seen)
+            return false;
+    }
+    return true;
+}
+
+static void test_manager(void **state)
+{
+    fx *f = *state;
+    daas_err e = {0};
+    toy t = {0};
+    ensure_ns(f, "a");
+    put_cm(f, "a", "before", "1", NULL);
+    put_cm(f, "a", "flaky", "1", NULL);
+    daas_ctrl_mgr_config mc = {.api = f->api, .store = f->store};
+    daas_ctrl_mgr *m = daas_ctrl_mgr_new(&mc);
+    daas_ctrl_def bad = {.name = "bad", .resources = {"nonsense"}, .handle = toy_handle,
+                         .sync = toy_sync};
+    assert_int_equal(daas_ctrl_mgr_register(m, &bad, &e), DAAS_EINVAL);
+    daas_ctrl_def def = {.name = "toy", .resources = {"configmaps", "replicasets.apps"},
+                         .handle = toy_handle, .sync = toy_sync, .workers = 2, .arg = &t};
+    /* replicasets are watched too but produce no events here */
+    e = (daas_err){0};
+    assert_int_equal(daas_ctrl_mgr_register(m, &def, &e), DAAS_OK);
+    assert_false(daas_ctrl_mgr_running(m));
+    assert_int_equal(daas_ctrl_mgr_start(m, &e), DAAS_OK);
+    assert_true(daas_ctrl_mgr_running(m));
+    put_cm(f, "a", "after", "1", NULL);
+    const char *names[] = {"before", "flaky", "after"};
+    for (int i = 0; i < 1000 && !all_seen(f, names, 3); i++)
+        usleep(10000);
+    assert_true(all_seen(f, names, 3));
+    assert_int_equal(atomic_load(&t.failures) >= 1, 1);
+    /* the Events name the controller */
+    json_t *list = NULL;
+    assert_int_equal(daas_ctrl_client_do(f->c, "GET", "/api/v1/namespaces/a/events", NULL, NULL,
+                                         &list, NULL, &e),
+                     DAAS_OK);
+    json_t *items = json_object_get(list, "items");
+    assert_int_equal(json_array_size(items), 3);
+    assert_string_equal(daas_kube_str(json_array_get(items, 0), "source.component"),
+                        "toy-controller");
+    json_decref(list);
+    daas_ctrl_mgr_stop(m);
+    assert_false(daas_ctrl_mgr_running(m));
+    daas_ctrl_mgr_free(&m);
+    assert_null(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_list_watch_lookups, setup, teardown),
         cmocka_unit_test_setup_teardown(test_relist_after_ring_overflow, setup, teardown),
         cmocka_unit_test(test_keys),
+        cmocka_unit_test_setup_teardown(test_manager, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
