@@ -4,7 +4,8 @@
  * duration, the old leader steps down when it sees the new holder, callbacks alternate), a
  * released Lease taken at once, and two threaded electors with short periods (exactly one
  * leads; stopping it hands over; bounded waits only). A renewal failing for the renew
- * deadline without another holder is not provoked here (it needs a failing API).
+ * deadline without another holder is not provoked here (it needs a failing API). Two
+ * managers on one store: one runs its controllers, the other after the first stops.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -237,12 +238,69 @@ static void test_threads_handover(void **state)
     assert_int_equal(atomic_load(&cbb.stops), 1);
 }
 
+static void nop_handle(void *arg, daas_ctrl_run *run, const char *res, int ev, const json_t *old,
+                       const json_t *obj)
+{
+    (void)arg, (void)run, (void)res, (void)ev, (void)old, (void)obj;
+}
+
+static int nop_sync(void *arg, daas_ctrl_run *run, const char *key, daas_err *err)
+{
+    (void)arg, (void)run, (void)key, (void)err;
+    return DAAS_OK;
+}
+
+static daas_ctrl_mgr *manager(fx *f)
+{
+    daas_err e = {0};
+    daas_ctrl_mgr_config mc = {.api = f->api, .store = f->store, .leader_elect = true,
+                               .leader = {.lease_ms = 3000, .retry_ms = 50,
+                                          .renew_deadline_ms = 2000}};
+    daas_ctrl_mgr *m = daas_ctrl_mgr_new(&mc);
+    daas_ctrl_def def = {.name = "nop", .resources = {"pods"}, .handle = nop_handle,
+                         .sync = nop_sync};
+    assert_int_equal(daas_ctrl_mgr_register(m, &def, &e), DAAS_OK);
+    assert_int_equal(daas_ctrl_mgr_start(m, &e), DAAS_OK);
+    return m;
+}
+
+static bool wait_running(daas_ctrl_mgr *m, int64_t ms)
+{
+    for (int64_t t = 0; t < ms; t += 10) {
+        if (daas_ctrl_mgr_running(m))
+            return true;
+        usleep(10000);
+    }
+    return false;
+}
+
+/* Two managers on one store: exactly one runs its controllers; stopping it (the Lease
+ * released) lets the other run. */
+static void test_managers_one_leads(void **state)
+{
+    fx *f = *state;
+    daas_ctrl_mgr *a = manager(f);
+    assert_true(wait_running(a, 10000));
+    daas_ctrl_mgr *b = manager(f);
+    for (int i = 0; i < 30; i++) {
+        assert_false(daas_ctrl_mgr_running(b));
+        assert_true(daas_ctrl_mgr_running(a));
+        usleep(10000);
+    }
+    daas_ctrl_mgr_stop(a);
+    assert_false(daas_ctrl_mgr_running(a));
+    assert_true(wait_running(b, 10000));
+    daas_ctrl_mgr_free(&b);
+    daas_ctrl_mgr_free(&a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_fake_clock_takeover, setup, teardown),
         cmocka_unit_test_setup_teardown(test_steps_down_for_other_holder, setup, teardown),
         cmocka_unit_test_setup_teardown(test_threads_handover, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_managers_one_leads, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
