@@ -29,9 +29,9 @@
 #include "kube/obj.h"
 
 struct daas_ctrl_client {
-    daas_api *api;         /* borrowed */
-    daas_http_peer peer;   /* the identity every request carries */
-    char component[128];   /* Events' source.component */
+    daas_api *api;       /* borrowed */
+    daas_http_peer peer; /* the identity every request carries */
+    char component[128]; /* Events' source.component */
 };
 
 daas_ctrl_client *daas_ctrl_client_new(daas_api *api, const char *component)
@@ -58,10 +58,10 @@ void daas_ctrl_client_free(daas_ctrl_client **c)
 /* The DAAS_E* code of an HTTP status and Status reason (err.h's table read backwards). */
 static int code_of(int status, const char *reason)
 {
-    static const int codes[] = {DAAS_EINVAL,     DAAS_ENOTFOUND, DAAS_EEXIST,   DAAS_ECONFLICT,
-                                DAAS_EGONE,      DAAS_EDENIED,   DAAS_ETOOBIG,  DAAS_EINVALID,
-                                DAAS_EUNAUTH,    DAAS_EMETHOD,   DAAS_EMEDIA,   DAAS_ETIMEOUT,
-                                DAAS_EUNAVAIL,   DAAS_ENOTACCEPT, DAAS_EHEADERS, DAAS_ENOTIMPL};
+    static const int codes[] = {DAAS_EINVAL,   DAAS_ENOTFOUND,  DAAS_EEXIST,   DAAS_ECONFLICT,
+                                DAAS_EGONE,    DAAS_EDENIED,    DAAS_ETOOBIG,  DAAS_EINVALID,
+                                DAAS_EUNAUTH,  DAAS_EMETHOD,    DAAS_EMEDIA,   DAAS_ETIMEOUT,
+                                DAAS_EUNAVAIL, DAAS_ENOTACCEPT, DAAS_EHEADERS, DAAS_ENOTIMPL};
     for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++)
         if (daas_err_http(codes[i]) == status &&
             (reason == NULL || strcmp(daas_err_reason(codes[i]), reason) == 0))
@@ -96,13 +96,17 @@ int daas_ctrl_client_do(daas_ctrl_client *c, const char *method, const char *pat
     char *text = body ? json_dumps(body, JSON_COMPACT) : NULL; /* jansson's: free() */
     const char *q = strchr(path, '?');
     char *p = q ? daas_xstrndup(path, (size_t)(q - path)) : daas_xstrdup(path);
-    daas_http_header hdrs[2] = {
-        {"Accept", "application/json"},
-        {"Content-Type", content_type ? content_type : "application/json"}};
-    daas_http_req req = {.method = method, .target = path, .path = p, .query = q ? q + 1 : "",
-                         .headers = hdrs, .nheaders = text ? 2 : 1,
+    daas_http_header hdrs[2] = {{"Accept", "application/json"},
+                                {"Content-Type", content_type ? content_type : "application/json"}};
+    daas_http_req req = {.method = method,
+                         .target = path,
+                         .path = p,
+                         .query = q ? q + 1 : "",
+                         .headers = hdrs,
+                         .nheaders = text ? 2 : 1,
                          .body = text ? DAAS_BYTES(text, strlen(text)) : DAAS_BYTES("", 0),
-                         .peer = &c->peer, .remote = "in-process"};
+                         .peer = &c->peer,
+                         .remote = "in-process"};
     daas_http_resp *resp = daas_http_capture_new();
     if (out)
         *out = NULL;
@@ -175,8 +179,8 @@ int daas_ctrl_client_update(daas_ctrl_client *c, const daas_kube_kind *k, const 
     const char *name = daas_kube_str(obj, "metadata.name");
     if (name == NULL)
         return daas_fail(err, DAAS_EINVAL, "update of a %s without metadata.name", k->kind);
-    return call(c, "PUT", k, daas_kube_str(obj, "metadata.namespace"), name, sub, NULL, obj,
-                out, err);
+    return call(c, "PUT", k, daas_kube_str(obj, "metadata.namespace"), name, sub, NULL, obj, out,
+                err);
 }
 
 int daas_ctrl_client_patch(daas_ctrl_client *c, const daas_kube_kind *k, const char *ns,
@@ -211,21 +215,22 @@ static json_t *event_new(const daas_ctrl_client *c, const json_t *obj, const cha
     snprintf(ename, sizeof ename, "%.200s.%llx%04x", name ? name : "object",
              (unsigned long long)(daas_now_ms() * 1000000LL), (unsigned)(nonce & 0xffff));
     json_t *inv = json_object();
-    static const char *const fields[][2] = {
-        {"apiVersion", "apiVersion"}, {"kind", "kind"}, {"namespace", "metadata.namespace"},
-        {"name", "metadata.name"}, {"uid", "metadata.uid"},
-        {"resourceVersion", "metadata.resourceVersion"}};
+    static const char *const fields[][2] = {{"apiVersion", "apiVersion"},
+                                            {"kind", "kind"},
+                                            {"namespace", "metadata.namespace"},
+                                            {"name", "metadata.name"},
+                                            {"uid", "metadata.uid"},
+                                            {"resourceVersion", "metadata.resourceVersion"}};
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
         const char *v = daas_kube_str(obj, fields[i][1]);
         if (v)
             json_object_set_new(inv, fields[i][0], json_string(v));
     }
-    json_t *ev = json_pack("{s:s,s:s,s:{s:s,s:s},s:o,s:s,s:s,s:s,s:{s:s},s:i,s:s,s:s,s:s}",
-                           "apiVersion", "v1", "kind", "Event", "metadata", "name", ename,
-                           "namespace", ns ? ns : "default", "involvedObject", inv, "reason",
-                           reason, "message", msg, "type", type, "source", "component",
-                           c->component, "count", 1, "firstTimestamp", ts, "lastTimestamp", ts,
-                           "reportingComponent", c->component);
+    json_t *ev = json_pack(
+        "{s:s,s:s,s:{s:s,s:s},s:o,s:s,s:s,s:s,s:{s:s},s:i,s:s,s:s,s:s}", "apiVersion", "v1", "kind",
+        "Event", "metadata", "name", ename, "namespace", ns ? ns : "default", "involvedObject", inv,
+        "reason", reason, "message", msg, "type", type, "source", "component", c->component,
+        "count", 1, "firstTimestamp", ts, "lastTimestamp", ts, "reportingComponent", c->component);
     return ev;
 }
 
@@ -241,8 +246,7 @@ int daas_ctrl_client_event(daas_ctrl_client *c, const json_t *obj, const char *t
     if (ev == NULL)
         return daas_fail(err, DAAS_EINVAL, "event %s: not UTF-8", reason);
     const daas_kube_kind *k = daas_kube_kind_by_resource("", "v1", "events");
-    int rc = daas_ctrl_client_create(c, k, daas_kube_str(ev, "metadata.namespace"), ev, NULL,
-                                     err);
+    int rc = daas_ctrl_client_create(c, k, daas_kube_str(ev, "metadata.namespace"), ev, NULL, err);
     json_decref(ev);
     return rc;
 }

@@ -105,8 +105,8 @@ int daas_ctrl_mgr_register(daas_ctrl_mgr *m, const daas_ctrl_def *def, daas_err 
         r->kinds[i] = kind_of(def->resources[i]);
         if (r->kinds[i] == NULL) {
             daas_free(r);
-            return daas_fail(err, DAAS_EINVAL, "controller %s: unknown resource \"%s\"",
-                             def->name, def->resources[i]);
+            return daas_fail(err, DAAS_EINVAL, "controller %s: unknown resource \"%s\"", def->name,
+                             def->resources[i]);
         }
         r->nres = i + 1;
     }
@@ -182,8 +182,7 @@ static void *worker(void *arg)
 
 /* ---- start and stop (lc_mu held) ---- */
 
-static daas_ctrl_informer *shared_informer(daas_ctrl_mgr *m, const daas_kube_kind *k,
-                                           daas_err *err)
+static daas_ctrl_informer *shared_informer(daas_ctrl_mgr *m, const daas_kube_kind *k, daas_err *err)
 {
     for (int i = 0; i < m->ninf; i++)
         if (m->infs[i].k == k)
@@ -249,8 +248,7 @@ static int start_all(daas_ctrl_mgr *m, daas_err *err)
     /* Workers start once every cache holds the cluster (client-go WaitForCacheSync). */
     for (int i = 0; rc == DAAS_OK && i < m->ninf; i++)
         if (!daas_ctrl_informer_wait_synced(m->infs[i].inf, 60000))
-            rc = daas_fail(err, DAAS_ETIMEOUT, "informer %s did not sync",
-                           m->infs[i].k->resource);
+            rc = daas_fail(err, DAAS_ETIMEOUT, "informer %s did not sync", m->infs[i].k->resource);
     for (int i = 0; rc == DAAS_OK && i < m->nrun; i++) {
         daas_ctrl_run *r = m->runs[i];
         for (; r->nth < r->def.workers; r->nth++)

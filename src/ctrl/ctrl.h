@@ -45,10 +45,10 @@ typedef struct daas_ctrl_queue daas_ctrl_queue;
  * (base doubling per failure, capped) and an overall token bucket. Zero fields take these
  * defaults. */
 typedef struct daas_ctrl_queue_opts {
-    int64_t base_delay_ms; /* default 5 */
-    int64_t max_delay_ms;  /* default 1000000 (1000 s) */
-    double qps;            /* default 10 */
-    int burst;             /* default 100 */
+    int64_t base_delay_ms;    /* default 5 */
+    int64_t max_delay_ms;     /* default 1000000 (1000 s) */
+    double qps;               /* default 10 */
+    int burst;                /* default 100 */
     daas_ctrl_clock_fn clock; /* NULL: monotonic */
     void *clock_arg;
 } daas_ctrl_queue_opts;
@@ -99,10 +99,10 @@ typedef void (*daas_ctrl_handler_fn)(void *arg, int ev, const json_t *old, const
 DAAS_MUST_USE int daas_ctrl_informer_new(daas_store *st, const daas_kube_kind *k,
                                          daas_ctrl_informer **out, daas_err *err);
 /* Adds a handler (before daas_ctrl_informer_start only; at most 16). */
-void daas_ctrl_informer_add_handler(daas_ctrl_informer *inf, daas_ctrl_handler_fn fn,
-                                    void *arg);
-/* Lists, then starts its thread, which watches from the list's revision. The listed objects
- * are reported as ADD events on that thread. Errors: the store's. */
+void daas_ctrl_informer_add_handler(daas_ctrl_informer *inf, daas_ctrl_handler_fn fn, void *arg);
+/* Starts a store watch from "now", lists, then starts its thread, which applies the list and
+ * the watch's later events (nothing falls between the two). The listed objects are reported
+ * as ADD events, in key order, on that thread. Errors: the store's. */
 DAAS_MUST_USE int daas_ctrl_informer_start(daas_ctrl_informer *inf, daas_err *err);
 /* Waits until the initial list has been delivered to the handlers (timeout_ms < 0: forever).
  * true when synced. */
@@ -155,20 +155,18 @@ enum { DAAS_CTRL_PATCH_MERGE = 1, DAAS_CTRL_PATCH_STRATEGIC = 2, DAAS_CTRL_PATCH
  * ENOTFOUND, 409 AlreadyExists EEXIST, other 409 ECONFLICT, 410 EGONE, 422 EINVALID, ...)
  * with its message in err. *http_status (may be NULL) gets the HTTP status. */
 DAAS_MUST_USE int daas_ctrl_client_do(daas_ctrl_client *c, const char *method, const char *path,
-                                      const char *content_type, const json_t *body,
-                                      json_t **out, int *http_status, daas_err *err);
+                                      const char *content_type, const json_t *body, json_t **out,
+                                      int *http_status, daas_err *err);
 
 /* The URL path of kind k's object ns/name and subresource sub ("status", "scale"); name NULL:
  * the collection; ns NULL: cluster-wide. New string. */
-char *daas_ctrl_path(const daas_kube_kind *k, const char *ns, const char *name,
-                     const char *sub);
+char *daas_ctrl_path(const daas_kube_kind *k, const char *ns, const char *name, const char *sub);
 
 /* GET, POST (create in ns), PUT (obj's own name; sub may be NULL), PATCH, DELETE of kind k.
  * *out may be NULL. delete's opts is a DeleteOptions body or NULL (propagationPolicy,
  * preconditions). */
-DAAS_MUST_USE int daas_ctrl_client_get(daas_ctrl_client *c, const daas_kube_kind *k,
-                                       const char *ns, const char *name, json_t **out,
-                                       daas_err *err);
+DAAS_MUST_USE int daas_ctrl_client_get(daas_ctrl_client *c, const daas_kube_kind *k, const char *ns,
+                                       const char *name, json_t **out, daas_err *err);
 DAAS_MUST_USE int daas_ctrl_client_create(daas_ctrl_client *c, const daas_kube_kind *k,
                                           const char *ns, const json_t *obj, json_t **out,
                                           daas_err *err);
@@ -187,9 +185,8 @@ DAAS_MUST_USE int daas_ctrl_client_delete(daas_ctrl_client *c, const daas_kube_k
  * name, uid, resourceVersion): type "Normal" or "Warning", reason ("SuccessfulCreate"),
  * message (printf), source.component = the client's component, count 1, first and last
  * timestamps now. Events go to obj's namespace ("default" for cluster-scoped objects). */
-DAAS_MUST_USE int daas_ctrl_client_event(daas_ctrl_client *c, const json_t *obj,
-                                         const char *type, const char *reason,
-                                         daas_err *err, const char *fmt, ...)
+DAAS_MUST_USE int daas_ctrl_client_event(daas_ctrl_client *c, const json_t *obj, const char *type,
+                                         const char *reason, daas_err *err, const char *fmt, ...)
     DAAS_PRINTF(6, 7);
 
 /* ------------------------------------------------------------------ leader.c */
@@ -197,14 +194,14 @@ DAAS_MUST_USE int daas_ctrl_client_event(daas_ctrl_client *c, const json_t *obj,
 typedef struct daas_ctrl_leader daas_ctrl_leader;
 
 typedef struct daas_ctrl_leader_config {
-    daas_ctrl_client *client; /* borrowed */
-    const char *ns;           /* default "kube-system" */
-    const char *name;         /* default "daas-controllers" */
-    const char *identity;     /* default "<hostname>_<uuid>": unique per process */
-    int64_t lease_ms;         /* leaseDurationSeconds * 1000; default 15000 */
-    int64_t retry_ms;         /* acquire/renew period; default 2000 */
-    int64_t renew_deadline_ms;/* a leader that could not renew this long steps down;
-                                 default 10000 (must be < lease_ms) */
+    daas_ctrl_client *client;    /* borrowed */
+    const char *ns;              /* default "kube-system" */
+    const char *name;            /* default "daas-controllers" */
+    const char *identity;        /* default "<hostname>_<uuid>": unique per process */
+    int64_t lease_ms;            /* leaseDurationSeconds * 1000; default 15000 */
+    int64_t retry_ms;            /* acquire/renew period; default 2000 */
+    int64_t renew_deadline_ms;   /* a leader that could not renew this long steps down;
+                                    default 10000 (must be < lease_ms) */
     void (*on_start)(void *arg); /* became leader (on the elector's thread) */
     void (*on_stop)(void *arg);  /* stopped leading (elector's thread, or daas_ctrl_leader_stop) */
     void *arg;
@@ -236,24 +233,24 @@ typedef struct daas_ctrl_run daas_ctrl_run;
 
 /* One controller. All callbacks get arg. */
 typedef struct daas_ctrl_def {
-    const char *name;              /* "replicaset": logs, Events' component "<name>-controller" */
-    const char *resources[8];      /* resources of the informers it needs ("pods",
-                                      "replicasets"; apps and batch resolved by name),
-                                      NULL-terminated; resources[0] is its primary kind */
+    const char *name;         /* "replicaset": logs, Events' component "<name>-controller" */
+    const char *resources[8]; /* resources of the informers it needs ("pods",
+                                 "replicasets"; apps and batch resolved by name),
+                                 NULL-terminated; resources[0] is its primary kind */
     /* Maps an informer event of resource res to keys (daas_ctrl_run_enqueue). */
     void (*handle)(void *arg, daas_ctrl_run *run, const char *res, int ev, const json_t *old,
                    const json_t *obj);
     /* Brings key to its desired state. DAAS_OK: the key's back-off is forgotten; an error:
      * re-queued with back-off (logged). */
     int (*sync)(void *arg, daas_ctrl_run *run, const char *key, daas_err *err);
-    int workers;                   /* default 1 */
+    int workers; /* default 1 */
     void *arg;
 } daas_ctrl_def;
 
 typedef struct daas_ctrl_mgr_config {
-    daas_api *api;      /* borrowed */
-    daas_store *store;  /* borrowed: the API's store */
-    bool leader_elect;  /* run only while holding the Lease (else from start to stop) */
+    daas_api *api;                  /* borrowed */
+    daas_store *store;              /* borrowed: the API's store */
+    bool leader_elect;              /* run only while holding the Lease (else from start to stop) */
     daas_ctrl_leader_config leader; /* client, on_start, on_stop, arg are the manager's */
     daas_ctrl_queue_opts queue;     /* for every controller's queue */
 } daas_ctrl_mgr_config;
@@ -261,8 +258,7 @@ typedef struct daas_ctrl_mgr_config {
 daas_ctrl_mgr *daas_ctrl_mgr_new(const daas_ctrl_mgr_config *cfg);
 /* Registers a controller (copied; before start; at most 32). DAAS_EINVAL for an unknown
  * resource or a missing callback. */
-DAAS_MUST_USE int daas_ctrl_mgr_register(daas_ctrl_mgr *m, const daas_ctrl_def *def,
-                                         daas_err *err);
+DAAS_MUST_USE int daas_ctrl_mgr_register(daas_ctrl_mgr *m, const daas_ctrl_def *def, daas_err *err);
 /* Starts the elector (or the controllers at once without leader_elect). */
 DAAS_MUST_USE int daas_ctrl_mgr_start(daas_ctrl_mgr *m, daas_err *err);
 /* Whether the controllers run now. */

@@ -32,8 +32,8 @@ void *daas_ctrl__map_put(daas_ctrl__map *m, const char *key, void *val);
 /* Removes key; returns its value (NULL when absent). */
 void *daas_ctrl__map_del(daas_ctrl__map *m, const char *key);
 /* Calls fn for every entry (no changes to m meanwhile). */
-void daas_ctrl__map_each(const daas_ctrl__map *m, void (*fn)(void *arg, const char *key,
-                                                             void *val), void *arg);
+void daas_ctrl__map_each(const daas_ctrl__map *m, void (*fn)(void *arg, const char *key, void *val),
+                         void *arg);
 /* Frees the entries (calling free_val on each value when not NULL) and zeroes m. */
 void daas_ctrl__map_fini(daas_ctrl__map *m, void (*free_val)(void *val));
 

@@ -53,24 +53,24 @@ typedef struct notes {
 } notes;
 
 struct daas_ctrl_informer {
-    daas_store *st;             /* borrowed */
+    daas_store *st; /* borrowed */
     const daas_kube_kind *k;
-    char *prefix;               /* "/registry/<storage>/" */
+    char *prefix; /* "/registry/<storage>/" */
     handler h[MAX_HANDLERS];
     int nh;
-    pthread_mutex_t mu;         /* guards objs, by_ns, by_owner, rev, synced */
-    pthread_cond_t cv;          /* broadcast when rev or synced change */
-    daas_ctrl__map objs;        /* key → entry * */
-    daas_ctrl__map by_ns;       /* ns → daas_ctrl__map * of keys */
-    daas_ctrl__map by_owner;    /* uid → daas_ctrl__map * of keys */
+    pthread_mutex_t mu;      /* guards objs, by_ns, by_owner, rev, synced */
+    pthread_cond_t cv;       /* broadcast when rev or synced change */
+    daas_ctrl__map objs;     /* key → entry * */
+    daas_ctrl__map by_ns;    /* ns → daas_ctrl__map * of keys */
+    daas_ctrl__map by_owner; /* uid → daas_ctrl__map * of keys */
     int64_t rev;
     bool synced;
-    pthread_mutex_t wmu;        /* guards kick, stop */
+    pthread_mutex_t wmu; /* guards kick, stop */
     pthread_cond_t wcv;
     bool kick, stop;
-    daas_store_watcher *w;      /* the thread's */
-    int64_t list_rev;           /* events at or below it are in the last list */
-    daas_kv_list pending;       /* a list not yet applied (start, relist) */
+    daas_store_watcher *w; /* the thread's */
+    int64_t list_rev;      /* events at or below it are in the last list */
+    daas_kv_list pending;  /* a list not yet applied (start, relist) */
     pthread_t th;
     bool running;
 };
@@ -106,7 +106,8 @@ static const char *controller_uid(const json_t *obj)
 {
     json_t *refs = daas_kube_path(obj, "metadata.ownerReferences"), *r;
     size_t i;
-    json_array_foreach(refs, i, r) {
+    json_array_foreach(refs, i, r)
+    {
         if (json_is_true(json_object_get(r, "controller")))
             return json_string_value(json_object_get(r, "uid"));
     }
@@ -224,8 +225,7 @@ static void notes_deliver(daas_ctrl_informer *inf, notes *ns)
     for (size_t i = 0; i < ns->n; i++) {
         note *n = &ns->v[i];
         for (int j = 0; j < inf->nh; j++)
-            inf->h[j].fn(inf->h[j].arg, n->ev, n->ev == DAAS_CTRL_UPDATE ? n->old : NULL,
-                         n->obj);
+            inf->h[j].fn(inf->h[j].arg, n->ev, n->ev == DAAS_CTRL_UPDATE ? n->old : NULL, n->obj);
         json_decref(n->old);
         json_decref(n->obj);
     }

@@ -30,12 +30,12 @@
 struct daas_ctrl_leader {
     daas_ctrl_leader_config cfg; /* strings point at the copies below */
     char *ns, *name, *id;
-    pthread_mutex_t mu;   /* guards everything below, and serialises rounds */
-    pthread_cond_t cv;    /* wakes the thread at stop */
+    pthread_mutex_t mu; /* guards everything below, and serialises rounds */
+    pthread_cond_t cv;  /* wakes the thread at stop */
     bool leading, stop, running;
-    int64_t last_ok;      /* clock of the last successful acquire/renew */
-    char *observed;       /* the last Lease spec seen (compact JSON), or NULL */
-    int64_t observed_at;  /* our clock when it was first seen */
+    int64_t last_ok;     /* clock of the last successful acquire/renew */
+    char *observed;      /* the last Lease spec seen (compact JSON), or NULL */
+    int64_t observed_at; /* our clock when it was first seen */
     pthread_t th;
 };
 
@@ -97,8 +97,8 @@ static json_t *lease_spec(const daas_ctrl_leader *l, const char *holder, const c
 
 static void observe(daas_ctrl_leader *l, const json_t *spec, int64_t now)
 {
-    char *s = json_dumps(spec ? spec : json_null(), JSON_COMPACT | JSON_SORT_KEYS |
-                                                        JSON_ENCODE_ANY);
+    char *s =
+        json_dumps(spec ? spec : json_null(), JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
     if (l->observed == NULL || strcmp(l->observed, s) != 0) {
         daas_free(l->observed);
         l->observed = daas_xstrdup(s);
@@ -112,9 +112,9 @@ static bool create_lease(daas_ctrl_leader *l, int64_t now)
 {
     daas_err e = {0};
     json_t *spec = lease_spec(l, l->id, NULL, 0, now);
-    json_t *o = json_pack("{s:s,s:s,s:{s:s,s:s},s:O}", "apiVersion", "coordination.k8s.io/v1",
-                          "kind", "Lease", "metadata", "name", l->name, "namespace", l->ns,
-                          "spec", spec);
+    json_t *o =
+        json_pack("{s:s,s:s,s:{s:s,s:s},s:O}", "apiVersion", "coordination.k8s.io/v1", "kind",
+                  "Lease", "metadata", "name", l->name, "namespace", l->ns, "spec", spec);
     int rc = daas_ctrl_client_create(l->cfg.client, lease_kind(), l->ns, o, NULL, &e);
     if (rc == DAAS_OK)
         observe(l, spec, now);

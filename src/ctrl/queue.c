@@ -105,8 +105,8 @@ void *daas_ctrl__map_del(daas_ctrl__map *m, const char *key)
     return val;
 }
 
-void daas_ctrl__map_each(const daas_ctrl__map *m,
-                         void (*fn)(void *arg, const char *key, void *val), void *arg)
+void daas_ctrl__map_each(const daas_ctrl__map *m, void (*fn)(void *arg, const char *key, void *val),
+                         void *arg)
 {
     for (size_t i = 0; i < m->nb; i++)
         for (daas_ctrl__ent *e = m->b[i]; e; e = e->next)
@@ -168,9 +168,9 @@ void daas_ctrl__cond_init(pthread_cond_t *cv)
 /* ---- the queue ---- */
 
 struct daas_ctrl_queue {
-    pthread_mutex_t mu;  /* guards everything below */
-    pthread_cond_t cv;   /* signalled on add, on shutdown, and when a delay is shortened */
-    char **fifo;         /* owned keys, ring of cap entries from head */
+    pthread_mutex_t mu; /* guards everything below */
+    pthread_cond_t cv;  /* signalled on add, on shutdown, and when a delay is shortened */
+    char **fifo;        /* owned keys, ring of cap entries from head */
     size_t head, n, cap;
     daas_ctrl__map dirty;      /* keys waiting (values unused) */
     daas_ctrl__map processing; /* keys handed out (values unused) */

@@ -80,11 +80,11 @@ static const daas_kube_kind *kind(const char *group, const char *res)
 
 static json_t *deployment(const char *name, int replicas)
 {
-    json_t *d = json_pack(
-        "{s:s,s:s,s:{s:s},s:{s:i,s:{s:{s:s}},s:{s:{s:{s:s}},s:{s:[{s:s,s:s}]}}}}",
-        "apiVersion", "apps/v1", "kind", "Deployment", "metadata", "name", name, "spec",
-        "replicas", replicas, "selector", "matchLabels", "app", name, "template", "metadata",
-        "labels", "app", name, "spec", "containers", "name", "c", "image", "busybox");
+    json_t *d = json_pack("{s:s,s:s,s:{s:s},s:{s:i,s:{s:{s:s}},s:{s:{s:{s:s}},s:{s:[{s:s,s:s}]}}}}",
+                          "apiVersion", "apps/v1", "kind", "Deployment", "metadata", "name", name,
+                          "spec", "replicas", replicas, "selector", "matchLabels", "app", name,
+                          "template", "metadata", "labels", "app", name, "spec", "containers",
+                          "name", "c", "image", "busybox");
     assert_non_null(d);
     return d;
 }
@@ -94,10 +94,11 @@ static void test_identity(void **state)
     fx *f = *state;
     daas_err e = {0};
     json_t *ssr = json_pack("{s:s,s:s}", "apiVersion", "authentication.k8s.io/v1", "kind",
-                            "SelfSubjectReview"), *out = NULL;
+                            "SelfSubjectReview"),
+           *out = NULL;
     assert_int_equal(daas_ctrl_client_do(f->c, "POST",
-                                         "/apis/authentication.k8s.io/v1/selfsubjectreviews",
-                                         NULL, ssr, &out, NULL, &e),
+                                         "/apis/authentication.k8s.io/v1/selfsubjectreviews", NULL,
+                                         ssr, &out, NULL, &e),
                      DAAS_OK);
     assert_string_equal(daas_kube_str(out, "status.userInfo.username"),
                         "system:kube-controller-manager");
@@ -143,8 +144,7 @@ static void test_create_get_update_conflict(void **state)
     assert_int_equal(daas_ctrl_client_update(f->c, dk, upd, NULL, NULL, &e3), DAAS_ECONFLICT);
     /* not found */
     daas_err e4 = {0};
-    assert_int_equal(daas_ctrl_client_get(f->c, dk, "default", "nope", NULL, &e4),
-                     DAAS_ENOTFOUND);
+    assert_int_equal(daas_ctrl_client_get(f->c, dk, "default", "nope", NULL, &e4), DAAS_ENOTFOUND);
     assert_string_equal(e4.msg, "deployments.apps \"nope\" not found");
     json_decref(after);
     json_decref(upd);
@@ -158,9 +158,9 @@ static void test_invalid(void **state)
     fx *f = *state;
     daas_err e = {0};
     json_t *d = deployment("bad", -1);
-    assert_int_equal(daas_ctrl_client_create(f->c, kind("apps", "deployments"), "default", d,
-                                             NULL, &e),
-                     DAAS_EINVALID);
+    assert_int_equal(
+        daas_ctrl_client_create(f->c, kind("apps", "deployments"), "default", d, NULL, &e),
+        DAAS_EINVALID);
     assert_non_null(strstr(e.msg, "spec.replicas"));
     json_decref(d);
 }
@@ -173,14 +173,14 @@ static void test_patches_and_subresources(void **state)
     json_t *d = deployment("p", 1), *out = NULL;
     assert_int_equal(daas_ctrl_client_create(f->c, dk, "default", d, NULL, &e), DAAS_OK);
     json_t *mp = json_pack("{s:{s:{s:s}}}", "metadata", "labels", "tier", "web");
-    assert_int_equal(daas_ctrl_client_patch(f->c, dk, "default", "p", NULL, DAAS_CTRL_PATCH_MERGE,
-                                            mp, &out, &e),
-                     DAAS_OK);
+    assert_int_equal(
+        daas_ctrl_client_patch(f->c, dk, "default", "p", NULL, DAAS_CTRL_PATCH_MERGE, mp, &out, &e),
+        DAAS_OK);
     assert_string_equal(daas_kube_str(out, "metadata.labels.tier"), "web");
     json_decref(out);
     /* strategic: containers merge by name (the image changes, the container stays one) */
-    json_t *sp = json_pack("{s:{s:{s:{s:[{s:s,s:s}]}}}}", "spec", "template", "spec",
-                           "containers", "name", "c", "image", "nginx");
+    json_t *sp = json_pack("{s:{s:{s:{s:[{s:s,s:s}]}}}}", "spec", "template", "spec", "containers",
+                           "name", "c", "image", "nginx");
     assert_int_equal(daas_ctrl_client_patch(f->c, dk, "default", "p", NULL,
                                             DAAS_CTRL_PATCH_STRATEGIC, sp, &out, &e),
                      DAAS_OK);
@@ -189,11 +189,11 @@ static void test_patches_and_subresources(void **state)
     assert_string_equal(json_string_value(json_object_get(json_array_get(cs, 0), "image")),
                         "nginx");
     json_decref(out);
-    json_t *jp = json_pack("[{s:s,s:s,s:i}]", "op", "replace", "path", "/spec/replicas",
-                           "value", 5);
-    assert_int_equal(daas_ctrl_client_patch(f->c, dk, "default", "p", NULL, DAAS_CTRL_PATCH_JSON,
-                                            jp, &out, &e),
-                     DAAS_OK);
+    json_t *jp =
+        json_pack("[{s:s,s:s,s:i}]", "op", "replace", "path", "/spec/replicas", "value", 5);
+    assert_int_equal(
+        daas_ctrl_client_patch(f->c, dk, "default", "p", NULL, DAAS_CTRL_PATCH_JSON, jp, &out, &e),
+        DAAS_OK);
     assert_int_equal(daas_kube_int(out, "spec.replicas", 0), 5);
     json_decref(out);
     /* status subresource: a merge patch of .status lands; a main-resource write keeps it */
@@ -223,9 +223,8 @@ static void test_patches_and_subresources(void **state)
     /* Orphan: the object waits for the garbage collector with the "orphan" finalizer */
     assert_int_equal(daas_ctrl_client_get(f->c, dk, "default", "p", &out, &e), DAAS_OK);
     assert_non_null(daas_kube_str(out, "metadata.deletionTimestamp"));
-    assert_string_equal(json_string_value(json_array_get(
-                            daas_kube_path(out, "metadata.finalizers"), 0)),
-                        "orphan");
+    assert_string_equal(
+        json_string_value(json_array_get(daas_kube_path(out, "metadata.finalizers"), 0)), "orphan");
     json_decref(out);
     json_decref(opts);
     json_decref(upd);

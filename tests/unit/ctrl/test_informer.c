@@ -140,18 +140,17 @@ static int64_t put_cm(fx *f, const char *ns, const char *name, const char *v, co
 static int64_t del_cm(fx *f, const char *ns, const char *name)
 {
     daas_err e = {0};
-    assert_int_equal(daas_ctrl_client_delete(f->c, cm_kind(), ns, name, NULL, NULL, &e),
-                     DAAS_OK);
+    assert_int_equal(daas_ctrl_client_delete(f->c, cm_kind(), ns, name, NULL, NULL, &e), DAAS_OK);
     return daas_store_revision(f->store);
 }
 
 static void ensure_ns(fx *f, const char *ns)
 {
     daas_err e = {0};
-    json_t *o = json_pack("{s:s,s:s,s:{s:s}}", "apiVersion", "v1", "kind", "Namespace",
-                          "metadata", "name", ns);
-    assert_int_equal(daas_ctrl_client_create(f->c, daas_kube_kind_by_resource("", "v1",
-                                                                              "namespaces"),
+    json_t *o = json_pack("{s:s,s:s,s:{s:s}}", "apiVersion", "v1", "kind", "Namespace", "metadata",
+                          "name", ns);
+    assert_int_equal(daas_ctrl_client_create(f->c,
+                                             daas_kube_kind_by_resource("", "v1", "namespaces"),
                                              NULL, o, NULL, &e),
                      DAAS_OK);
     json_decref(o);
@@ -363,11 +362,15 @@ static void test_manager(void **state)
     put_cm(f, "a", "flaky", "1", NULL);
     daas_ctrl_mgr_config mc = {.api = f->api, .store = f->store};
     daas_ctrl_mgr *m = daas_ctrl_mgr_new(&mc);
-    daas_ctrl_def bad = {.name = "bad", .resources = {"nonsense"}, .handle = toy_handle,
-                         .sync = toy_sync};
+    daas_ctrl_def bad = {
+        .name = "bad", .resources = {"nonsense"}, .handle = toy_handle, .sync = toy_sync};
     assert_int_equal(daas_ctrl_mgr_register(m, &bad, &e), DAAS_EINVAL);
-    daas_ctrl_def def = {.name = "toy", .resources = {"configmaps", "replicasets.apps"},
-                         .handle = toy_handle, .sync = toy_sync, .workers = 2, .arg = &t};
+    daas_ctrl_def def = {.name = "toy",
+                         .resources = {"configmaps", "replicasets.apps"},
+                         .handle = toy_handle,
+                         .sync = toy_sync,
+                         .workers = 2,
+                         .arg = &t};
     /* replicasets are watched too but produce no events here */
     e = (daas_err){0};
     assert_int_equal(daas_ctrl_mgr_register(m, &def, &e), DAAS_OK);

@@ -100,8 +100,8 @@ static int teardown(void **state)
 
 static daas_ctrl_leader *elector(fx *f, const char *id, cb *c, bool fake)
 {
-    daas_ctrl_leader_config lc = {.client = f->c, .identity = id, .on_start = on_start,
-                                  .on_stop = on_stop, .arg = c};
+    daas_ctrl_leader_config lc = {
+        .client = f->c, .identity = id, .on_start = on_start, .on_stop = on_stop, .arg = c};
     if (fake) {
         lc.clock = fake_clock;
     } else {
@@ -116,9 +116,9 @@ static json_t *lease(fx *f)
 {
     json_t *o = NULL;
     daas_err e = {0};
-    assert_int_equal(daas_ctrl_client_get(f->c, daas_kube_kind_by_resource("coordination.k8s.io",
-                                                                           "v1", "leases"),
-                                          "kube-system", "daas-controllers", &o, &e),
+    assert_int_equal(daas_ctrl_client_get(
+                         f->c, daas_kube_kind_by_resource("coordination.k8s.io", "v1", "leases"),
+                         "kube-system", "daas-controllers", &o, &e),
                      DAAS_OK);
     return o;
 }
@@ -190,9 +190,9 @@ static void test_steps_down_for_other_holder(void **state)
     json_t *o = lease(f);
     daas_kube_set_str(o, "spec.holderIdentity", "intruder");
     daas_err e = {0};
-    assert_int_equal(daas_ctrl_client_update(f->c, daas_kube_kind_by_resource(
-                                                       "coordination.k8s.io", "v1", "leases"),
-                                             o, NULL, NULL, &e),
+    assert_int_equal(daas_ctrl_client_update(
+                         f->c, daas_kube_kind_by_resource("coordination.k8s.io", "v1", "leases"), o,
+                         NULL, NULL, &e),
                      DAAS_OK);
     json_decref(o);
     fake_now += 2000;
@@ -253,12 +253,14 @@ static int nop_sync(void *arg, daas_ctrl_run *run, const char *key, daas_err *er
 static daas_ctrl_mgr *manager(fx *f)
 {
     daas_err e = {0};
-    daas_ctrl_mgr_config mc = {.api = f->api, .store = f->store, .leader_elect = true,
-                               .leader = {.lease_ms = 3000, .retry_ms = 50,
-                                          .renew_deadline_ms = 2000}};
+    daas_ctrl_mgr_config mc = {
+        .api = f->api,
+        .store = f->store,
+        .leader_elect = true,
+        .leader = {.lease_ms = 3000, .retry_ms = 50, .renew_deadline_ms = 2000}};
     daas_ctrl_mgr *m = daas_ctrl_mgr_new(&mc);
-    daas_ctrl_def def = {.name = "nop", .resources = {"pods"}, .handle = nop_handle,
-                         .sync = nop_sync};
+    daas_ctrl_def def = {
+        .name = "nop", .resources = {"pods"}, .handle = nop_handle, .sync = nop_sync};
     assert_int_equal(daas_ctrl_mgr_register(m, &def, &e), DAAS_OK);
     assert_int_equal(daas_ctrl_mgr_start(m, &e), DAAS_OK);
     return m;
