@@ -263,15 +263,27 @@ static int start_all(daas_ctrl_mgr *m, daas_err *err)
     return rc;
 }
 
+/* Starts the controllers, then the user's on_start (lc_mu held). */
+static int lead_locked(daas_ctrl_mgr *m, daas_err *err)
+{
+    if (m->running)
+        return DAAS_OK;
+    int rc = start_all(m, err);
+    if (rc != DAAS_OK)
+        return rc;
+    DAAS_INFO("ctrl", "%d controllers running", m->nrun);
+    if (m->cfg.leader.on_start)
+        m->cfg.leader.on_start(m->cfg.leader.arg);
+    return DAAS_OK;
+}
+
 static void on_lead(void *arg)
 {
     daas_ctrl_mgr *m = arg;
     daas_err e = {0};
     pthread_mutex_lock(&m->lc_mu);
-    if (!m->running && start_all(m, &e) != DAAS_OK)
+    if (lead_locked(m, &e) != DAAS_OK)
         DAAS_ERROR("ctrl", "starting controllers: %s", e.msg);
-    else
-        DAAS_INFO("ctrl", "%d controllers running", m->nrun);
     pthread_mutex_unlock(&m->lc_mu);
 }
 
@@ -280,6 +292,8 @@ static void on_unlead(void *arg)
     daas_ctrl_mgr *m = arg;
     pthread_mutex_lock(&m->lc_mu);
     if (m->running) {
+        if (m->cfg.leader.on_stop)
+            m->cfg.leader.on_stop(m->cfg.leader.arg);
         stop_all(m);
         DAAS_INFO("ctrl", "controllers stopped");
     }
@@ -293,7 +307,7 @@ int daas_ctrl_mgr_start(daas_ctrl_mgr *m, daas_err *err)
     m->started = true;
     if (!m->cfg.leader_elect) {
         pthread_mutex_lock(&m->lc_mu);
-        int rc = start_all(m, err);
+        int rc = lead_locked(m, err);
         pthread_mutex_unlock(&m->lc_mu);
         return rc;
     }

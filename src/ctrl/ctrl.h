@@ -251,7 +251,10 @@ typedef struct daas_ctrl_mgr_config {
     daas_api *api;                  /* borrowed */
     daas_store *store;              /* borrowed: the API's store */
     bool leader_elect;              /* run only while holding the Lease (else from start to stop) */
-    daas_ctrl_leader_config leader; /* client, on_start, on_stop, arg are the manager's */
+    daas_ctrl_leader_config leader; /* the client is the manager's; on_start(arg) runs after
+                                       the controllers started, on_stop(arg) before they stop
+                                       (e.g. the scheduler, which runs only on the leader);
+                                       without leader_elect they run at start and stop */
     daas_ctrl_queue_opts queue;     /* for every controller's queue */
 } daas_ctrl_mgr_config;
 

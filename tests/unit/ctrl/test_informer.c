@@ -323,13 +323,14 @@ static int toy_sync(void *arg, daas_ctrl_run *run, const char *key, daas_err *er
     }
     json_t *o = daas_ctrl_informer_get(daas_ctrl_run_informer(run, "configmaps"), ns, name);
     if (o && daas_kube_str(o, "metadata.labels.seen") == NULL) {
+        /* the Event first: once the label shows, its Event exists */
+        rc = daas_ctrl_client_event(daas_ctrl_run_client(run), o, "Normal", "Seen", err, "saw %s",
+                                    name);
         json_t *p = json_pack("{s:{s:{s:s}}}", "metadata", "labels", "seen", "yes");
-        rc = daas_ctrl_client_patch(daas_ctrl_run_client(run), cm_kind(), ns, name, NULL,
-                                    DAAS_CTRL_PATCH_MERGE, p, NULL, err);
-        json_decref(p);
         if (rc == DAAS_OK)
-            rc = daas_ctrl_client_event(daas_ctrl_run_client(run), o, "Normal", "Seen", err,
-                                        "saw %s", name);
+            rc = daas_ctrl_client_patch(daas_ctrl_run_client(run), cm_kind(), ns, name, NULL,
+                                        DAAS_CTRL_PATCH_MERGE, p, NULL, err);
+        json_decref(p);
     }
     json_decref(o);
 out:

@@ -250,14 +250,18 @@ static int nop_sync(void *arg, daas_ctrl_run *run, const char *key, daas_err *er
     return DAAS_OK;
 }
 
-static daas_ctrl_mgr *manager(fx *f)
+static daas_ctrl_mgr *manager(fx *f, cb *c)
 {
     daas_err e = {0};
-    daas_ctrl_mgr_config mc = {
-        .api = f->api,
-        .store = f->store,
-        .leader_elect = true,
-        .leader = {.lease_ms = 3000, .retry_ms = 50, .renew_deadline_ms = 2000}};
+    daas_ctrl_mgr_config mc = {.api = f->api,
+                               .store = f->store,
+                               .leader_elect = true,
+                               .leader = {.lease_ms = 3000,
+                                          .retry_ms = 50,
+                                          .renew_deadline_ms = 2000,
+                                          .on_start = on_start,
+                                          .on_stop = on_stop,
+                                          .arg = c}};
     daas_ctrl_mgr *m = daas_ctrl_mgr_new(&mc);
     daas_ctrl_def def = {
         .name = "nop", .resources = {"pods"}, .handle = nop_handle, .sync = nop_sync};
@@ -281,19 +285,28 @@ static bool wait_running(daas_ctrl_mgr *m, int64_t ms)
 static void test_managers_one_leads(void **state)
 {
     fx *f = *state;
-    daas_ctrl_mgr *a = manager(f);
+    cb ca = {0}, cbb = {0};
+    daas_ctrl_mgr *a = manager(f, &ca);
     assert_true(wait_running(a, 10000));
-    daas_ctrl_mgr *b = manager(f);
+    assert_int_equal(atomic_load(&ca.starts), 1); /* the user's hook ran after the start */
+    daas_ctrl_mgr *b = manager(f, &cbb);
     for (int i = 0; i < 30; i++) {
         assert_false(daas_ctrl_mgr_running(b));
         assert_true(daas_ctrl_mgr_running(a));
         usleep(10000);
     }
+    assert_int_equal(atomic_load(&cbb.starts), 0);
     daas_ctrl_mgr_stop(a);
     assert_false(daas_ctrl_mgr_running(a));
+    assert_int_equal(atomic_load(&ca.stops), 1);
     assert_true(wait_running(b, 10000));
+    for (int i = 0; i < 1000 && atomic_load(&cbb.starts) == 0; i++)
+        usleep(10000); /* running is set just before the hook runs */
+    assert_int_equal(atomic_load(&cbb.starts), 1);
     daas_ctrl_mgr_free(&b);
+    assert_int_equal(atomic_load(&cbb.stops), 1);
     daas_ctrl_mgr_free(&a);
+    assert_int_equal(atomic_load(&ca.stops), 1);
 }
 
 int main(void)
