@@ -291,7 +291,7 @@ static bool allows_surge(const ds_ctx *c, int64_t desired)
            v > 0;
 }
 
-/* Failed (and Succeeded) daemon pods are deleted; returns the others that run. */
+/* Failed daemon pods are deleted; returns the others that run. */
 static json_t *running_pods(ds_ctx *c, const slot *s)
 {
     json_t *run = json_array();
@@ -301,7 +301,7 @@ static json_t *running_pods(ds_ctx *c, const slot *s)
     {
         if (deleting(pod))
             continue;
-        if (strcmp(phase(pod), "Failed") == 0 || strcmp(phase(pod), "Succeeded") == 0) {
+        if (strcmp(phase(pod), "Failed") == 0) {
             char *m = daas_xasprintf("Found failed daemon pod %s/%s on node %s, will try to "
                                      "kill it",
                                      c->ns, pod_name(pod), s->name);
@@ -315,11 +315,16 @@ static json_t *running_pods(ds_ctx *c, const slot *s)
     return run;
 }
 
-/* With surge: keep the oldest updated and oldest old pod; the old one goes once the new one
- * is available. */
-static void keep_surge_pair(ds_ctx *c, const json_t *run)
+/* With surge: keep the oldest updated and oldest old pod; the old one goes once it is not
+ * ready or the new one is available. A node left with no running pod gets one. */
+static void keep_surge_pair(ds_ctx *c, const slot *s, const json_t *run)
 {
     const json_t *new_pod = NULL, *old_pod = NULL;
+    if (json_array_size(run) <= 1) {
+        if (json_array_size(run) == 0 && s->run)
+            create_pod(c, s->name);
+        return;
+    }
     size_t i;
     json_t *pod;
     json_array_foreach(run, i, pod)
@@ -330,7 +335,7 @@ static void keep_surge_pair(ds_ctx *c, const json_t *run)
         else
             delete_pod(c, pod);
     }
-    if (new_pod && old_pod && available(c, new_pod))
+    if (new_pod && old_pod && (ready_since(old_pod) < 0 || available(c, new_pod)))
         delete_pod(c, old_pod);
 }
 
@@ -344,7 +349,7 @@ static void manage_node(ds_ctx *c, const slot *s, bool surge)
     } else if (s->cont) {
         json_t *run = running_pods(c, s);
         if (surge)
-            keep_surge_pair(c, run);
+            keep_surge_pair(c, s, run);
         else
             for (i = 1; i < json_array_size(run); i++) /* all but the oldest */
                 delete_pod(c, json_array_get(run, i));
@@ -401,8 +406,8 @@ static void update_no_surge(ds_ctx *c, int64_t max_unavail)
     json_t *cands = json_array();
     for (size_t i = 0; i < c->n; i++) {
         const json_t *np, *op;
-        if (json_array_size(c->slots[i].pods) == 0)
-            continue;
+        if (json_array_size(c->slots[i].pods) == 0 && !c->slots[i].run)
+            continue; /* nodes that want a pod count even without one (updatedDesiredNodeCounts) */
         if (!split_pods(c, &c->slots[i], &np, &op) || (np == NULL) == (op == NULL)) {
             unavail++; /* the manage loop creates or deletes here */
         } else if (np) {
@@ -466,7 +471,7 @@ static int rolling_update(ds_ctx *c, daas_err *err)
                                  err);
     if (rc != DAAS_OK)
         return rc;
-    if (surge == 0 && unavail == 0)
+    if (want > 0 && surge == 0 && unavail == 0)
         unavail = 1; /* an impossible configuration obeys the default */
     if (surge == 0)
         update_no_surge(c, unavail);

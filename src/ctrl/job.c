@@ -29,6 +29,7 @@ typedef struct job_ctx {
     const json_t *pods; /* borrowed: the namespace's pods */
     json_t *active;     /* borrowed pods: owned, not finished, not being deleted */
     int64_t succeeded, failed, ready;
+    int64_t terminating; /* pods being deleted, not yet Succeeded or Failed */
     uint8_t *done;  /* Indexed: done[i] = 1 when index i succeeded */
     int64_t n_done; /* Indexed: indexes succeeded */
 } job_ctx;
@@ -240,7 +241,9 @@ static int count_pods(job_ctx *c, daas_err *err)
                 c->done[x] = 1;
         } else if (strcmp(ph, "Failed") == 0) {
             fail++;
-        } else if (!daas_kube_path(p, "metadata.deletionTimestamp")) {
+        } else if (daas_kube_path(p, "metadata.deletionTimestamp")) {
+            c->terminating++;
+        } else {
             json_array_append(c->active, p);
             c->ready += pod_ready(p);
         }
@@ -366,8 +369,7 @@ static json_t *new_pod(const job_ctx *c, int64_t index)
     if (index >= 0) {
         json_object_set_new(daas_kube_mkpath(md, "annotations"), IDX_KEY, json_string(idx));
         set_label(md, IDX_KEY, idx);
-        if (!daas_kube_str(spec, "hostname"))
-            json_object_set_new(spec, "hostname", owned_str(daas_xasprintf("%s-%s", c->name, idx)));
+        json_object_set_new(spec, "hostname", owned_str(daas_xasprintf("%s-%s", c->name, idx)));
         add_index_env(spec);
     }
     return json_pack("{s:s,s:s,s:o,s:o}", "apiVersion", "v1", "kind", "Pod", "metadata", md,
@@ -619,6 +621,7 @@ static void fill_status(const job_ctx *c, json_t *status, int64_t active)
     json_object_set_new(status, "succeeded", json_integer(c->succeeded));
     json_object_set_new(status, "failed", json_integer(c->failed));
     json_object_set_new(status, "ready", json_integer(c->ready));
+    json_object_set_new(status, "terminating", json_integer(c->terminating));
     if (c->indexed)
         json_object_set_new(status, "completedIndexes", indexes_json(c));
     /* the API drops zero counts; keep the plan's status comparable with what is stored */

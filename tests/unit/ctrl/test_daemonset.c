@@ -297,6 +297,60 @@ static void test_rolling_update_max_surge(void **state)
                 4, 5);
 }
 
+static void test_unavailable_nodes_limit_the_update(void **state)
+{
+    (void)state;
+    json_t *ds = mkds("");
+    json_t *nodes = json_pack("[o,o,o]", mknode("a", "linux", NULL, NULL),
+                              mknode("b", "linux", NULL, NULL), mknode("c", "linux", NULL, NULL));
+    json_t *going = mkpod("o1", "a", "old", NOW - 100, NOW - 200);
+    daas_kube_set_str(going, "metadata.deletionTimestamp", "2023-11-14T22:13:00Z");
+    json_t *pods = json_pack("[o,o,o]", going, mkpod("o2", "b", "old", NOW - 100, NOW - 200),
+                             mkpod("o3", "c", "old", NOW - 100, NOW - 200));
+    /* a's pod is going away (its replacement comes once it is gone): a is the one
+     * unavailable node maxUnavailable 1 allows, so b and c keep their old pods. */
+    daas_ctrl_ds_plan p = run(ds, nodes, pods, NOW);
+    assert_int_equal(json_array_size(p.create) + json_array_size(p.del), 0);
+    daas_ctrl_ds_plan_fini(&p);
+    json_array_remove(pods, 0);
+    p = run(ds, nodes, pods, NOW);
+    assert_int_equal(json_array_size(p.create), 1);
+    assert_string_equal(pinned(json_array_get(p.create, 0)), "a");
+    assert_int_equal(json_array_size(p.del), 0);
+    daas_ctrl_ds_plan_fini(&p);
+    json_decref(ds);
+    json_decref(nodes);
+    json_decref(pods);
+}
+
+static void test_surge_pair_on_a_node(void **state)
+{
+    (void)state;
+    json_t *ds = mkds("'updateStrategy':{'rollingUpdate':{'maxSurge':1,'maxUnavailable':0}},");
+    char h[16];
+    daas_ctrl_ds_hash(daas_kube_path(ds, "spec.template"), 0, h);
+    json_t *nodes = json_pack("[o]", mknode("a", "linux", NULL, NULL));
+    /* both not ready: the old one goes, the new one stays */
+    json_t *pods = json_pack("[o,o,o]", mkpod("old", "a", "x", -1, NOW - 200),
+                             mkpod("new", "a", h, -1, NOW - 100),
+                             mkpod("new2", "a", h, -1, NOW - 50));
+    daas_ctrl_ds_plan p = run(ds, nodes, pods, NOW);
+    ku_assert_json(p.del, "['new2','old']");
+    daas_ctrl_ds_plan_fini(&p);
+    /* all running pods failed: surge mode still keeps one pod on the node */
+    json_t *only = json_pack("[o]", mkpod("f", "a", h, -1, NOW - 100));
+    json_object_set_new(json_object_get(json_array_get(only, 0), "status"), "phase",
+                        json_string("Failed"));
+    p = run(ds, nodes, only, NOW);
+    ku_assert_json(p.del, "['f']");
+    assert_int_equal(json_array_size(p.create), 1);
+    daas_ctrl_ds_plan_fini(&p);
+    json_decref(only);
+    json_decref(ds);
+    json_decref(nodes);
+    json_decref(pods);
+}
+
 static void test_on_delete_keeps_old_pods(void **state)
 {
     (void)state;
@@ -377,6 +431,8 @@ int main(void)
         cmocka_unit_test(test_misscheduled_failed_and_extra_pods),
         cmocka_unit_test(test_rolling_update_max_unavailable),
         cmocka_unit_test(test_rolling_update_max_surge),
+        cmocka_unit_test(test_unavailable_nodes_limit_the_update),
+        cmocka_unit_test(test_surge_pair_on_a_node),
         cmocka_unit_test(test_on_delete_keeps_old_pods),
         cmocka_unit_test(test_min_ready_requeue),
         cmocka_unit_test(test_hash_and_scaled),

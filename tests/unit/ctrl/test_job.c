@@ -234,12 +234,16 @@ static void test_parallelism_lowered_deletes_least_advanced(void **state)
 {
     (void)state;
     json_t *job = mkjob("'completions':10,'parallelism':1", "{'startTime':'2023-11-14T22:00:00Z'}");
-    json_t *pods = json_pack("[o,o,o]", mkpod("ready", "Running", true, 0, -1),
+    json_t *going = mkpod("going", "Running", true, 0, -1);
+    daas_kube_set_str(going, "metadata.deletionTimestamp", "2023-11-14T22:13:00Z");
+    json_t *pods = json_pack("[o,o,o,o]", mkpod("ready", "Running", true, 0, -1),
                              mkpod("pending", "Pending", false, 0, -1),
-                             mkpod("notready", "Running", false, 0, -1));
+                             mkpod("notready", "Running", false, 0, -1), going);
     daas_ctrl_job_plan p = run(job, pods, NOW);
     ku_assert_json(p.del, "['pending','notready']");
     assert_int_equal(daas_kube_int(p.status, "active", 0), 1);
+    assert_int_equal(daas_kube_int(p.status, "terminating", 0), 1);
+    assert_int_equal(daas_kube_int(p.status, "ready", 0), 1);
     daas_ctrl_job_plan_fini(&p);
     json_decref(job);
     json_decref(pods);
