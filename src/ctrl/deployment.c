@@ -588,7 +588,7 @@ static bool create_new(daas_ctrl__dp *dp, const json_t *rss, int64_t rev)
     set_new_rs_annotations(dp, rs, rev, false);
     if (want > 0)
         daas_ctrl__event(dp, "Normal", "ScalingReplicaSet",
-                         "Scaled up replica set %s from 0 to %lld",
+                         "Scaled up replica set %s to %lld",
                          daas_kube_str(rs, "metadata.name"), (long long)want);
     snprintf(msg, sizeof(msg), "%lld", (long long)rev);
     set_revision(dp, msg);

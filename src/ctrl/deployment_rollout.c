@@ -48,9 +48,9 @@ bool daas_ctrl__scale(daas_ctrl__dp *dp, size_t i, int64_t replicas)
     }
     if (size)
         daas_ctrl__event(dp, "Normal", "ScalingReplicaSet",
-                         "Scaled %s replica set %s from %lld to %lld",
-                         replicas > old ? "up" : "down", RS_NAME(r), (long long)old,
-                         (long long)replicas);
+                         "Scaled %s replica set %s to %lld from %lld",
+                         replicas > old ? "up" : "down", RS_NAME(r), (long long)replicas,
+                         (long long)old);
     return size;
 }
 

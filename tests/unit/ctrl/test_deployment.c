@@ -380,7 +380,7 @@ static void test_create_and_rollout(void **state)
     snprintf(want, sizeof(want), "Created new replica set \"%s\"", name);
     assert_string_equal(json_string_value(json_object_get(cond(s.d, "Progressing"), "message")),
                         want);
-    snprintf(want, sizeof(want), "Scaled up replica set %s from 0 to 3", name);
+    snprintf(want, sizeof(want), "Scaled up replica set %s to 3", name);
     assert_true(has_event(&s, want));
     assert_int_equal(daas_kube_int(s.d, "status.observedGeneration", 0), 1);
 
@@ -507,7 +507,7 @@ static void test_proportional_scaling(void **state)
     assert_int_equal(rs_spec(&s, 1), 7);
     assert_string_equal(rs_ann(&s, 0, DAAS_CTRL_DEPLOY_DESIRED), "15");
     assert_string_equal(rs_ann(&s, 1, DAAS_CTRL_DEPLOY_MAX), "18");
-    snprintf(want, sizeof(want), "Scaled up replica set %s from 8 to 11",
+    snprintf(want, sizeof(want), "Scaled up replica set %s to 11 from 8",
              daas_kube_str(json_array_get(s.rss, 0), "metadata.name"));
     assert_true(has_event(&s, want));
     /* scale down to 5 mid-rollout: proportional too, the larger (older) first */
