@@ -207,17 +207,16 @@ static void create_pod(ds_ctx *c, const char *node)
     /* ReplaceDaemonSetPodNodeNameNodeAffinity: the required terms become exactly this one */
     json_object_set_new(daas_kube_mkpath(spec, "affinity.nodeAffinity"),
                         "requiredDuringSchedulingIgnoredDuringExecution",
-                        json_pack("{s:[{s:[{s:s,s:s,s:[s]}]}]}", "nodeSelectorTerms",
-                                  "matchFields", "key", "metadata.name", "operator", "In",
-                                  "values", node));
-    json_array_append_new(c->p->create, json_pack("{s:s,s:s,s:o,s:o}", "apiVersion", "v1",
-                                                  "kind", "Pod", "metadata", md, "spec", spec));
+                        json_pack("{s:[{s:[{s:s,s:s,s:[s]}]}]}", "nodeSelectorTerms", "matchFields",
+                                  "key", "metadata.name", "operator", "In", "values", node));
+    json_array_append_new(c->p->create, json_pack("{s:s,s:s,s:o,s:o}", "apiVersion", "v1", "kind",
+                                                  "Pod", "metadata", md, "spec", spec));
 }
 
 static void event(ds_ctx *c, const char *type, const char *reason, const char *msg)
 {
-    json_array_append_new(c->p->events, json_pack("{s:s,s:s,s:s}", "type", type, "reason",
-                                                  reason, "message", msg));
+    json_array_append_new(
+        c->p->events, json_pack("{s:s,s:s,s:s}", "type", type, "reason", reason, "message", msg));
 }
 
 /* ---- grouping ---- */
@@ -233,10 +232,11 @@ static int ctx_init(ds_ctx *c, const json_t *ds, const json_t *nodes, const json
     c->ns = daas_kube_str(ds, "metadata.namespace");
     c->uid = daas_kube_str(ds, "metadata.uid");
     if (!c->name || !c->ns || !c->uid || !json_is_object(daas_kube_path(ds, "spec.template")))
-        return daas_fail(err, DAAS_EINVAL, "daemonset: metadata.name/namespace/uid or "
-                                           "spec.template missing");
-    c->gen = json_string_value(json_object_get(daas_kube_path(ds, "metadata.annotations"),
-                                               DAAS_CTRL_DS_GEN_ANNOTATION));
+        return daas_fail(err, DAAS_EINVAL,
+                         "daemonset: metadata.name/namespace/uid or "
+                         "spec.template missing");
+    c->gen = json_string_value(
+        json_object_get(daas_kube_path(ds, "metadata.annotations"), DAAS_CTRL_DS_GEN_ANNOTATION));
     c->min_ready = daas_kube_int(ds, "spec.minReadySeconds", 0);
     daas_ctrl_ds_hash(daas_kube_path(ds, "spec.template"),
                       daas_kube_int(ds, "status.collisionCount", 0), p->hash);
@@ -355,8 +355,7 @@ static void manage_node(ds_ctx *c, const slot *s, bool surge)
                 delete_pod(c, json_array_get(run, i));
         json_decref(run);
     } else {
-        json_array_foreach(s->pods, i, pod)
-            delete_pod(c, pod);
+        json_array_foreach(s->pods, i, pod) delete_pod(c, pod);
     }
 }
 
@@ -375,8 +374,7 @@ static void manage(ds_ctx *c)
         manage_node(c, &c->slots[i], surge);
     size_t i;
     json_t *pod;
-    json_array_foreach(c->orphans, i, pod)
-        delete_pod(c, pod);
+    json_array_foreach(c->orphans, i, pod) delete_pod(c, pod);
 }
 
 /* ---- rolling update ---- */
@@ -525,8 +523,8 @@ static json_t *make_status(ds_ctx *c)
     return st;
 }
 
-int daas_ctrl_ds_plan_make(const json_t *ds, const json_t *nodes, const json_t *pods,
-                           int64_t now, daas_ctrl_ds_plan *plan, daas_err *err)
+int daas_ctrl_ds_plan_make(const json_t *ds, const json_t *nodes, const json_t *pods, int64_t now,
+                           daas_ctrl_ds_plan *plan, daas_err *err)
 {
     ds_ctx c;
     memset(plan, 0, sizeof *plan);

@@ -48,9 +48,8 @@ typedef struct daas_ctrl_ds_plan {
  * time now. On failure *plan is left empty.
  * Errors: DAAS_EINVAL (ds lacks metadata.name/namespace/uid or spec.template, or a bad
  * maxSurge/maxUnavailable). */
-DAAS_MUST_USE int daas_ctrl_ds_plan_make(const json_t *ds, const json_t *nodes,
-                                         const json_t *pods, int64_t now,
-                                         daas_ctrl_ds_plan *plan, daas_err *err);
+DAAS_MUST_USE int daas_ctrl_ds_plan_make(const json_t *ds, const json_t *nodes, const json_t *pods,
+                                         int64_t now, daas_ctrl_ds_plan *plan, daas_err *err);
 
 /* Releases what the plan holds and zeroes it. Accepts a zeroed plan. */
 void daas_ctrl_ds_plan_fini(daas_ctrl_ds_plan *plan);
@@ -75,7 +74,7 @@ void daas_ctrl_ds_hash(const json_t *template, int64_t collision_count, char out
 /* intstr.GetScaledValueFromIntOrPercent: v is a JSON integer (taken as is) or a string
  * "<digits>%" scaled against total, rounded up or down. NULL gives def.
  * Errors: DAAS_EINVAL (negative, not a percentage, too large). */
-DAAS_MUST_USE int daas_ctrl_ds_scaled(const json_t *v, int64_t def, int64_t total,
-                                      bool round_up, int64_t *out, daas_err *err);
+DAAS_MUST_USE int daas_ctrl_ds_scaled(const json_t *v, int64_t def, int64_t total, bool round_up,
+                                      int64_t *out, daas_err *err);
 
 #endif

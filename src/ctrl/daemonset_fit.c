@@ -79,9 +79,8 @@ static json_t *ds_tolerations(const json_t *ds)
             have |= str_eq(daas_kube_str(t, "key"), defaults[i][0]) &&
                     str_eq(daas_kube_str(t, "effect"), defaults[i][1]);
         if (!have)
-            json_array_append_new(out, json_pack("{s:s,s:s,s:s}", "key", defaults[i][0],
-                                                 "operator", "Exists", "effect",
-                                                 defaults[i][1]));
+            json_array_append_new(out, json_pack("{s:s,s:s,s:s}", "key", defaults[i][0], "operator",
+                                                 "Exists", "effect", defaults[i][1]));
     }
     return out;
 }
@@ -164,8 +163,8 @@ static bool affinity_match(const json_t *spec, const json_t *node)
         if (!str_eq(json_string_value(json_object_get(labels, k)), json_string_value(v)))
             return false;
     }
-    const json_t *req =
-        daas_kube_path(spec, "affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution");
+    const json_t *req = daas_kube_path(
+        spec, "affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution");
     if (req == NULL || json_is_null(req))
         return true;
     size_t i;
@@ -243,8 +242,8 @@ void daas_ctrl_ds_hash(const json_t *template, int64_t collision_count, char out
 
 /* ---- int or percent ---- */
 
-int daas_ctrl_ds_scaled(const json_t *v, int64_t def, int64_t total, bool round_up,
-                        int64_t *out, daas_err *err)
+int daas_ctrl_ds_scaled(const json_t *v, int64_t def, int64_t total, bool round_up, int64_t *out,
+                        daas_err *err)
 {
     if (v == NULL || json_is_null(v)) {
         *out = def;
@@ -252,15 +251,16 @@ int daas_ctrl_ds_scaled(const json_t *v, int64_t def, int64_t total, bool round_
     }
     if (json_is_integer(v)) {
         *out = json_integer_value(v);
-        return *out < 0 ? daas_fail(err, DAAS_EINVAL, "negative int-or-percent %lld",
-                                    (long long)*out)
-                        : DAAS_OK;
+        return *out < 0
+                   ? daas_fail(err, DAAS_EINVAL, "negative int-or-percent %lld", (long long)*out)
+                   : DAAS_OK;
     }
     const char *s = json_string_value(v);
     size_t n = s ? strlen(s) : 0;
     if (n < 2 || n > 8 || s[n - 1] != '%')
-        return daas_fail(err, DAAS_EINVAL, "invalid value for IntOrString: invalid type: "
-                                           "string is not a percentage");
+        return daas_fail(err, DAAS_EINVAL,
+                         "invalid value for IntOrString: invalid type: "
+                         "string is not a percentage");
     int64_t pct = 0;
     for (size_t i = 0; i + 1 < n; i++) {
         if (s[i] < '0' || s[i] > '9')

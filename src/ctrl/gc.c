@@ -168,9 +168,9 @@ static void owner_finalizers(gc_ctx *c, const json_t *o)
     json_t *d, *r;
     json_array_foreach(deps, i, d)
     {
-        json_array_foreach(daas_kube_path(d, "metadata.ownerReferences"), k, r)
-            blocked |= strcmp(daas_kube_str(r, "uid") ?: "", uid) == 0 &&
-                       json_is_true(json_object_get(r, "blockOwnerDeletion"));
+        json_array_foreach(daas_kube_path(d, "metadata.ownerReferences"), k, r) blocked |=
+            strcmp(daas_kube_str(r, "uid") ?: "", uid) == 0 &&
+            json_is_true(json_object_get(r, "blockOwnerDeletion"));
     }
     if (foreground(o) && !blocked)
         unblock(c, o, "foregroundDeletion");
@@ -202,8 +202,8 @@ static void index_objects(gc_ctx *c)
     }
 }
 
-int daas_ctrl_gc_plan_make(const json_t *objects, const char *const *listed_kinds,
-                           unsigned flags, daas_ctrl_gc_plan *plan, daas_err *err)
+int daas_ctrl_gc_plan_make(const json_t *objects, const char *const *listed_kinds, unsigned flags,
+                           daas_ctrl_gc_plan *plan, daas_err *err)
 {
     memset(plan, 0, sizeof *plan);
     if (!json_is_array(objects))
@@ -211,8 +211,8 @@ int daas_ctrl_gc_plan_make(const json_t *objects, const char *const *listed_kind
     plan->del = json_array();
     plan->unref = json_array();
     plan->unblock = json_array();
-    gc_ctx c = {objects, listed_kinds, (flags & DAAS_CTRL_GC_FINALIZERS) != 0, json_object(),
-                json_object(), plan};
+    gc_ctx c = {objects,       listed_kinds,  (flags & DAAS_CTRL_GC_FINALIZERS) != 0,
+                json_object(), json_object(), plan};
     index_objects(&c);
     size_t i;
     json_t *o;

@@ -51,9 +51,8 @@ typedef struct daas_ctrl_gc_plan {
  * ("ReplicaSet") whose objects are all in the array; NULL means every kind is. flags: 0 or
  * DAAS_CTRL_GC_FINALIZERS. On success *plan is filled (daas_ctrl_gc_plan_fini); on failure
  * empty. Errors: DAAS_EINVAL (objects not an array). */
-DAAS_MUST_USE int daas_ctrl_gc_plan_make(const json_t *objects,
-                                         const char *const *listed_kinds, unsigned flags,
-                                         daas_ctrl_gc_plan *plan, daas_err *err);
+DAAS_MUST_USE int daas_ctrl_gc_plan_make(const json_t *objects, const char *const *listed_kinds,
+                                         unsigned flags, daas_ctrl_gc_plan *plan, daas_err *err);
 
 /* Releases what the plan holds and zeroes it. Accepts a zeroed plan. */
 void daas_ctrl_gc_plan_fini(daas_ctrl_gc_plan *plan);

@@ -30,8 +30,8 @@ typedef struct job_ctx {
     json_t *active;     /* borrowed pods: owned, not finished, not being deleted */
     int64_t succeeded, failed, ready;
     int64_t terminating; /* pods being deleted, not yet Succeeded or Failed */
-    uint8_t *done;  /* Indexed: done[i] = 1 when index i succeeded */
-    int64_t n_done; /* Indexed: indexes succeeded */
+    uint8_t *done;       /* Indexed: done[i] = 1 when index i succeeded */
+    int64_t n_done;      /* Indexed: indexes succeeded */
 } job_ctx;
 
 /* ---- pods ---- */
@@ -68,8 +68,8 @@ static bool pod_ready(const json_t *pod)
 /* The pod's completion index, or -1 when it has none (or a malformed one). */
 static int64_t pod_index(const json_t *pod)
 {
-    const char *s = json_string_value(
-        json_object_get(daas_kube_path(pod, "metadata.annotations"), IDX_KEY));
+    const char *s =
+        json_string_value(json_object_get(daas_kube_path(pod, "metadata.annotations"), IDX_KEY));
     if (s == NULL)
         return -1;
     int64_t v = 0;
@@ -104,13 +104,12 @@ static int64_t restarts(const json_t *pod)
     if (strcmp(ph, "Pending") != 0 && strcmp(ph, "Running") != 0)
         return 0;
     int64_t n = 0;
-    static const char *const lists[] = {"status.initContainerStatuses",
-                                        "status.containerStatuses"};
+    static const char *const lists[] = {"status.initContainerStatuses", "status.containerStatuses"};
     for (size_t l = 0; l < 2; l++) {
         size_t i;
         json_t *cs;
-        json_array_foreach(daas_kube_path(pod, lists[l]), i, cs)
-            n += daas_kube_int(cs, "restartCount", 0);
+        json_array_foreach(daas_kube_path(pod, lists[l]), i, cs) n +=
+            daas_kube_int(cs, "restartCount", 0);
     }
     return n;
 }
@@ -176,15 +175,13 @@ static bool cond_set(json_t *status, const char *type, const char *st, const cha
 
 static void event(daas_ctrl_job_plan *p, const char *type, const char *reason, const char *msg)
 {
-    json_array_append_new(p->events,
-                          json_pack("{s:s,s:s,s:s}", "type", type, "reason", reason, "message",
-                                    msg));
+    json_array_append_new(
+        p->events, json_pack("{s:s,s:s,s:s}", "type", type, "reason", reason, "message", msg));
 }
 
 /* ---- the Job ---- */
 
-static int ctx_init(job_ctx *c, const json_t *job, const json_t *pods, int64_t now,
-                    daas_err *err)
+static int ctx_init(job_ctx *c, const json_t *job, const json_t *pods, int64_t now, daas_err *err)
 {
     memset(c, 0, sizeof *c);
     c->job = job;
@@ -194,8 +191,9 @@ static int ctx_init(job_ctx *c, const json_t *job, const json_t *pods, int64_t n
     c->ns = daas_kube_str(job, "metadata.namespace");
     c->uid = daas_kube_str(job, "metadata.uid");
     if (!c->name || !c->ns || !c->uid || !json_is_object(daas_kube_path(job, "spec.template")))
-        return daas_fail(err, DAAS_EINVAL, "job: metadata.name/namespace/uid or spec.template "
-                                           "missing");
+        return daas_fail(err, DAAS_EINVAL,
+                         "job: metadata.name/namespace/uid or spec.template "
+                         "missing");
     c->parallelism = daas_kube_int(job, "spec.parallelism", 1);
     json_t *comp = daas_kube_path(job, "spec.completions");
     c->completions = json_is_integer(comp) ? json_integer_value(comp) : -1;
@@ -267,8 +265,7 @@ static bool past_backoff_on_failure(const job_ctx *c)
     int64_t n = 0;
     size_t i;
     json_t *p;
-    json_array_foreach(c->active, i, p)
-        n += restarts(p);
+    json_array_foreach(c->active, i, p) n += restarts(p);
     return c->backoff_limit == 0 ? n > 0 : n >= c->backoff_limit;
 }
 
@@ -292,7 +289,6 @@ static const char *failure(const job_ctx *c, const json_t *status, int64_t *dead
     }
     return NULL;
 }
-
 
 /* ---- pods to create ---- */
 
@@ -331,8 +327,7 @@ static void add_index_env(json_t *spec)
             }
             json_array_append_new(
                 env, json_pack("{s:s,s:{s:{s:s}}}", "name", "JOB_COMPLETION_INDEX", "valueFrom",
-                               "fieldRef", "fieldPath",
-                               "metadata.annotations['" IDX_KEY "']"));
+                               "fieldRef", "fieldPath", "metadata.annotations['" IDX_KEY "']"));
         }
     }
 }
@@ -372,8 +367,8 @@ static json_t *new_pod(const job_ctx *c, int64_t index)
         json_object_set_new(spec, "hostname", owned_str(daas_xasprintf("%s-%s", c->name, idx)));
         add_index_env(spec);
     }
-    return json_pack("{s:s,s:s,s:o,s:o}", "apiVersion", "v1", "kind", "Pod", "metadata", md,
-                     "spec", spec);
+    return json_pack("{s:s,s:s,s:o,s:o}", "apiVersion", "v1", "kind", "Pod", "metadata", md, "spec",
+                     spec);
 }
 
 /* ---- pods to delete ---- */
@@ -390,7 +385,8 @@ static int64_t created(const json_t *pod)
 static int removal_cmp(const void *a, const void *b)
 {
     const json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
-    int ax = daas_kube_str(x, "spec.nodeName") != NULL, ay = daas_kube_str(y, "spec.nodeName") != NULL;
+    int ax = daas_kube_str(x, "spec.nodeName") != NULL,
+        ay = daas_kube_str(y, "spec.nodeName") != NULL;
     if (ax != ay)
         return ax - ay;
     int px = strcmp(phase(x), "Pending") == 0 ? 0 : strcmp(phase(x), "Running") == 0 ? 2 : 1;
@@ -417,8 +413,7 @@ static int64_t delete_all(const job_ctx *c, daas_ctrl_job_plan *p)
 {
     size_t i;
     json_t *pod;
-    json_array_foreach(c->active, i, pod)
-        delete_pod(p, pod);
+    json_array_foreach(c->active, i, pod) delete_pod(p, pod);
     return (int64_t)json_array_size(c->active);
 }
 
@@ -542,8 +537,8 @@ static json_t *indexes_json(const job_ctx *c)
         int64_t y = x;
         while (y + 1 < c->completions && c->done[y + 1])
             y++;
-        rc = daas_buf_printf(&b, y > x ? "%s%lld-%lld" : "%s%lld", b.len ? "," : "",
-                             (long long)x, (long long)y);
+        rc = daas_buf_printf(&b, y > x ? "%s%lld-%lld" : "%s%lld", b.len ? "," : "", (long long)x,
+                             (long long)y);
         x = y;
     }
     json_t *v = json_string(rc == DAAS_OK && b.data ? b.data : "");

@@ -33,14 +33,14 @@
 #define DAAS_CTRL_JOB_BACKOFF_MAX 600
 
 typedef struct daas_ctrl_job_plan {
-    json_t *create;     /* array of Pod objects to POST in the Job's namespace */
-    json_t *del;        /* array of pod names (strings) to DELETE */
-    json_t *status;     /* the Job's new .status (whole object), for PUT .../status */
+    json_t *create;      /* array of Pod objects to POST in the Job's namespace */
+    json_t *del;         /* array of pod names (strings) to DELETE */
+    json_t *status;      /* the Job's new .status (whole object), for PUT .../status */
     bool status_changed; /* status differs from the Job's current status */
-    json_t *events;     /* array of {"type","reason","message"} to record on the Job */
-    int64_t requeue_at; /* unix s at which to plan again (deadline, back-off), or 0 */
-    int64_t delete_at;  /* ttlSecondsAfterFinished: unix s at which the caller deletes the
-                         * Job with propagationPolicy Background, or 0 */
+    json_t *events;      /* array of {"type","reason","message"} to record on the Job */
+    int64_t requeue_at;  /* unix s at which to plan again (deadline, back-off), or 0 */
+    int64_t delete_at;   /* ttlSecondsAfterFinished: unix s at which the caller deletes the
+                          * Job with propagationPolicy Background, or 0 */
 } daas_ctrl_job_plan;
 
 /* Computes the plan for job (a batch/v1 Job as the API serves it) given pods (an array of
@@ -60,7 +60,6 @@ bool daas_ctrl_job_finished(const json_t *job);
 /* Parses an Indexed Job's status.completedIndexes ("1,3-5,7") into a bitmap of n entries
  * (out[i] = 1 when index i is listed; indexes >= n are ignored).
  * Errors: DAAS_EINVAL for a malformed list (out is then unspecified). */
-DAAS_MUST_USE int daas_ctrl_job_parse_indexes(const char *s, uint8_t *out, size_t n,
-                                              daas_err *err);
+DAAS_MUST_USE int daas_ctrl_job_parse_indexes(const char *s, uint8_t *out, size_t n, daas_err *err);
 
 #endif

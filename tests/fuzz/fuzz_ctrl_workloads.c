@@ -71,8 +71,8 @@ static void job(const json_t *in)
 {
     daas_ctrl_job_plan p;
     daas_err e = {0};
-    int rc = daas_ctrl_job_plan_make(json_object_get(in, "job"), json_object_get(in, "pods"),
-                                     NOW, &p, &e);
+    int rc = daas_ctrl_job_plan_make(json_object_get(in, "job"), json_object_get(in, "pods"), NOW,
+                                     &p, &e);
     if (rc != DAAS_OK) {
         refused(rc, &e);
         check(p.status == NULL && p.create == NULL);
@@ -102,8 +102,7 @@ static void ds(const json_t *in)
         check(json_object_get(seen, json_string_value(v)) == NULL);
         json_object_set_new(seen, json_string_value(v), json_true());
     }
-    json_array_foreach(p.create, i, v)
-        check(daas_kube_path(v, "spec.nodeName") == NULL);
+    json_array_foreach(p.create, i, v) check(daas_kube_path(v, "spec.nodeName") == NULL);
     json_decref(seen);
     daas_ctrl_ds_plan_fini(&p);
 }

@@ -27,8 +27,7 @@ static json_t *mkds(const char *strategy)
     return ku_json(b);
 }
 
-static json_t *mknode(const char *name, const char *os, const char *taint_key,
-                      const char *effect)
+static json_t *mknode(const char *name, const char *os, const char *taint_key, const char *effect)
 {
     json_t *n = json_pack("{s:{s:s,s:{s:s}}}", "metadata", "name", name, "labels", "os", os);
     if (taint_key)
@@ -46,14 +45,13 @@ static json_t *mkpod(const char *name, const char *node, const char *hash, int64
     daas_time_rfc3339(created, c, sizeof c);
     return json_pack("{s:{s:s,s:s,s:{s:s},s:[{s:s,s:b}]},s:{s:s},s:{s:s,s:[{s:s,s:s,s:s}]}}",
                      "metadata", "name", name, "creationTimestamp", c, "labels",
-                     DAAS_CTRL_DS_HASH_LABEL, hash, "ownerReferences", "uid", "u-ds",
-                     "controller", 1, "spec", "nodeName", node, "status", "phase", "Running",
-                     "conditions", "type", "Ready", "status", ready_at < 0 ? "False" : "True",
+                     DAAS_CTRL_DS_HASH_LABEL, hash, "ownerReferences", "uid", "u-ds", "controller",
+                     1, "spec", "nodeName", node, "status", "phase", "Running", "conditions",
+                     "type", "Ready", "status", ready_at < 0 ? "False" : "True",
                      "lastTransitionTime", t);
 }
 
-static daas_ctrl_ds_plan run(const json_t *ds, const json_t *nodes, const json_t *pods,
-                             int64_t now)
+static daas_ctrl_ds_plan run(const json_t *ds, const json_t *nodes, const json_t *pods, int64_t now)
 {
     daas_ctrl_ds_plan p;
     daas_err e = {0};
@@ -85,8 +83,7 @@ static void test_node_fit(void **state)
         {mknode("dedicated", "linux", "dedicated", "NoSchedule"), false, true},
         {mknode("evict", "linux", "dedicated", "NoExecute"), false, false},
         {mknode("soft", "linux", "dedicated", "PreferNoSchedule"), true, true},
-        {mknode("cordoned", "linux", "node.kubernetes.io/unschedulable", "NoSchedule"), true,
-         true},
+        {mknode("cordoned", "linux", "node.kubernetes.io/unschedulable", "NoSchedule"), true, true},
         {mknode("down", "linux", "node.kubernetes.io/unreachable", "NoExecute"), true, true},
         {mknode("notready", "linux", "node.kubernetes.io/not-ready", "NoExecute"), true, true},
         {mknode("disk", "linux", "node.kubernetes.io/disk-pressure", "NoSchedule"), true, true},
@@ -97,8 +94,8 @@ static void test_node_fit(void **state)
         bool run, cont;
         daas_ctrl_ds_node_fit(ds, cases[i].node, &run, &cont);
         if (run != cases[i].run || cont != cases[i].cont)
-            fail_msg("node %s: run %d cont %d", daas_kube_str(cases[i].node, "metadata.name"),
-                     run, cont);
+            fail_msg("node %s: run %d cont %d", daas_kube_str(cases[i].node, "metadata.name"), run,
+                     cont);
         json_decref(cases[i].node);
     }
     /* A toleration in the template, and required node affinity with Gt and matchFields. */
@@ -124,11 +121,10 @@ static void test_creates_one_pinned_pod_per_eligible_node(void **state)
 {
     (void)state;
     json_t *ds = mkds("");
-    json_t *nodes = json_pack("[o,o,o,o]", mknode("a", "linux", NULL, NULL),
-                              mknode("b", "windows", NULL, NULL),
-                              mknode("c", "linux", "node.kubernetes.io/unschedulable",
-                                     "NoSchedule"),
-                              mknode("d", "linux", "dedicated", "NoSchedule"));
+    json_t *nodes =
+        json_pack("[o,o,o,o]", mknode("a", "linux", NULL, NULL), mknode("b", "windows", NULL, NULL),
+                  mknode("c", "linux", "node.kubernetes.io/unschedulable", "NoSchedule"),
+                  mknode("d", "linux", "dedicated", "NoSchedule"));
     json_t *pods = json_array();
     daas_ctrl_ds_plan p = run(ds, nodes, pods, NOW);
     assert_int_equal(json_array_size(p.create), 2);
@@ -137,8 +133,8 @@ static void test_creates_one_pinned_pod_per_eligible_node(void **state)
     json_t *pod = json_array_get(p.create, 0);
     assert_null(daas_kube_str(pod, "spec.nodeName"));
     assert_string_equal(daas_kube_str(pod, "metadata.generateName"), "agent-");
-    assert_string_equal(json_string_value(json_object_get(
-                            daas_kube_path(pod, "metadata.labels"), DAAS_CTRL_DS_HASH_LABEL)),
+    assert_string_equal(json_string_value(json_object_get(daas_kube_path(pod, "metadata.labels"),
+                                                          DAAS_CTRL_DS_HASH_LABEL)),
                         p.hash);
     assert_string_equal(daas_kube_str(json_array_get(daas_kube_path(pod, "metadata."
                                                                          "ownerReferences"),
@@ -162,17 +158,15 @@ static void test_misscheduled_failed_and_extra_pods(void **state)
     json_t *ds = mkds("");
     char h[16];
     daas_ctrl_ds_hash(daas_kube_path(ds, "spec.template"), 0, h);
-    json_t *nodes = json_pack("[o,o,o,o]", mknode("a", "linux", NULL, NULL),
-                              mknode("b", "linux", "x", "NoExecute"),
-                              mknode("c", "linux", "x", "NoSchedule"),
-                              mknode("d", "linux", NULL, NULL));
+    json_t *nodes = json_pack(
+        "[o,o,o,o]", mknode("a", "linux", NULL, NULL), mknode("b", "linux", "x", "NoExecute"),
+        mknode("c", "linux", "x", "NoSchedule"), mknode("d", "linux", NULL, NULL));
     json_t *failed = mkpod("fail-a", "a", h, -1, NOW - 10);
     json_object_set_new(json_object_get(failed, "status"), "phase", json_string("Failed"));
-    json_t *pods = json_pack("[o,o,o,o,o,o]", failed, mkpod("on-b", "b", h, NOW - 100, NOW - 200),
-                             mkpod("on-c", "c", h, NOW - 100, NOW - 200),
-                             mkpod("d-old", "d", h, NOW - 100, NOW - 200),
-                             mkpod("d-new", "d", h, NOW - 100, NOW - 100),
-                             mkpod("gone", "zz", h, NOW - 100, NOW - 200));
+    json_t *pods = json_pack(
+        "[o,o,o,o,o,o]", failed, mkpod("on-b", "b", h, NOW - 100, NOW - 200),
+        mkpod("on-c", "c", h, NOW - 100, NOW - 200), mkpod("d-old", "d", h, NOW - 100, NOW - 200),
+        mkpod("d-new", "d", h, NOW - 100, NOW - 100), mkpod("gone", "zz", h, NOW - 100, NOW - 200));
     daas_ctrl_ds_plan p = run(ds, nodes, pods, NOW);
     ku_assert_json(p.del, "['fail-a','on-b','d-new','gone']");
     assert_int_equal(json_array_size(p.create), 0); /* a's replacement comes next time */
@@ -246,9 +240,9 @@ static int64_t count_available_old(const json_t *pods, const char *hash, bool wa
 static void walk_update(const char *strategy, int64_t min_avail, int64_t max_pods)
 {
     json_t *ds = mkds(strategy);
-    json_t *nodes = json_pack("[o,o,o,o]", mknode("a", "linux", NULL, NULL),
-                              mknode("b", "linux", NULL, NULL), mknode("c", "linux", NULL, NULL),
-                              mknode("d", "linux", NULL, NULL));
+    json_t *nodes =
+        json_pack("[o,o,o,o]", mknode("a", "linux", NULL, NULL), mknode("b", "linux", NULL, NULL),
+                  mknode("c", "linux", NULL, NULL), mknode("d", "linux", NULL, NULL));
     json_t *pods = json_pack("[o,o,o,o]", mkpod("o1", "a", "old", NOW - 100, NOW - 200),
                              mkpod("o2", "b", "old", NOW - 100, NOW - 200),
                              mkpod("o3", "c", "old", NOW - 100, NOW - 200),
@@ -263,7 +257,8 @@ static void walk_update(const char *strategy, int64_t min_avail, int64_t max_pod
         memcpy(hash, p.hash, sizeof hash);
         /* a step: the plan's writes land, the next step its pods became ready */
         apply(pods, &p, now, &seq, false);
-        int64_t avail = count_available_old(pods, hash, true) + count_available_old(pods, hash, false);
+        int64_t avail =
+            count_available_old(pods, hash, true) + count_available_old(pods, hash, false);
         assert_true(avail >= min_avail);
         assert_true((int64_t)json_array_size(pods) <= max_pods);
         daas_ctrl_ds_plan_fini(&p);
@@ -331,9 +326,9 @@ static void test_surge_pair_on_a_node(void **state)
     daas_ctrl_ds_hash(daas_kube_path(ds, "spec.template"), 0, h);
     json_t *nodes = json_pack("[o]", mknode("a", "linux", NULL, NULL));
     /* both not ready: the old one goes, the new one stays */
-    json_t *pods = json_pack("[o,o,o]", mkpod("old", "a", "x", -1, NOW - 200),
-                             mkpod("new", "a", h, -1, NOW - 100),
-                             mkpod("new2", "a", h, -1, NOW - 50));
+    json_t *pods =
+        json_pack("[o,o,o]", mkpod("old", "a", "x", -1, NOW - 200),
+                  mkpod("new", "a", h, -1, NOW - 100), mkpod("new2", "a", h, -1, NOW - 50));
     daas_ctrl_ds_plan p = run(ds, nodes, pods, NOW);
     ku_assert_json(p.del, "['new2','old']");
     daas_ctrl_ds_plan_fini(&p);

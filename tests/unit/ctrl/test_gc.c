@@ -27,9 +27,9 @@ static json_t *obj(const char *kind, const char *ns, const char *name, const cha
         s += n + (s[n] == ',');
         bool block = t[n - 1] == '!';
         t[n - block] = '\0';
-        json_array_append_new(refs, json_pack("{s:s,s:s,s:s,s:s,s:b}", "apiVersion", "v1",
-                                              "kind", t[0] == 'd' ? "Deployment" : "ReplicaSet",
-                                              "name", t, "uid", t, "blockOwnerDeletion", block));
+        json_array_append_new(refs, json_pack("{s:s,s:s,s:s,s:s,s:b}", "apiVersion", "v1", "kind",
+                                              t[0] == 'd' ? "Deployment" : "ReplicaSet", "name", t,
+                                              "uid", t, "blockOwnerDeletion", block));
     }
     if (json_array_size(refs))
         daas_kube_set(o, "metadata.ownerReferences", refs);
@@ -60,13 +60,12 @@ static void names(const json_t *part, const char *field, char *out, size_t n)
     json_array_foreach(part, i, e)
     {
         json_t *f = json_object_get(e, field);
-        len += (size_t)snprintf(out + len, n - len, "%s%s:", i ? " " : "",
-                                daas_kube_str(e, "name"));
+        len +=
+            (size_t)snprintf(out + len, n - len, "%s%s:", i ? " " : "", daas_kube_str(e, "name"));
         if (json_is_string(f))
             len += (size_t)snprintf(out + len, n - len, "%s", json_string_value(f));
-        json_array_foreach(f, k, u)
-            len += (size_t)snprintf(out + len, n - len, "%s%s", k ? "+" : "",
-                                    json_string_value(u));
+        json_array_foreach(f, k, u) len +=
+            (size_t)snprintf(out + len, n - len, "%s%s", k ? "+" : "", json_string_value(u));
     }
 }
 
@@ -85,13 +84,12 @@ static void expect(const daas_ctrl_gc_plan *p, const char *del, const char *unre
 static void test_background_dangling(void **state)
 {
     (void)state;
-    json_t *objs = json_pack(
-        "[o,o,o,o,o,o]", obj("ReplicaSet", "ns", "rs-live", "r1", "", NULL),
-        obj("ReplicaSet", "ns", "rs-orphaned", "r2", "d-gone!", NULL),
-        obj("Pod", "ns", "p-live", "p1", "r1!", NULL),
-        obj("Pod", "ns", "p-two", "p2", "r1,r-gone", NULL),
-        obj("Pod", "ns", "p-gone-owner", "p3", "r-gone!", NULL),
-        obj("Pod", "ns", "p-deleting", "p4", "r-gone", ""));
+    json_t *objs = json_pack("[o,o,o,o,o,o]", obj("ReplicaSet", "ns", "rs-live", "r1", "", NULL),
+                             obj("ReplicaSet", "ns", "rs-orphaned", "r2", "d-gone!", NULL),
+                             obj("Pod", "ns", "p-live", "p1", "r1!", NULL),
+                             obj("Pod", "ns", "p-two", "p2", "r1,r-gone", NULL),
+                             obj("Pod", "ns", "p-gone-owner", "p3", "r-gone!", NULL),
+                             obj("Pod", "ns", "p-deleting", "p4", "r-gone", ""));
     daas_ctrl_gc_plan p = run(objs, NULL, 0);
     expect(&p, "rs-orphaned:Background p-gone-owner:Background", "p-two:r-gone", "");
     json_t *e = json_array_get(p.del, 0);
@@ -137,10 +135,11 @@ static void test_dependent_policy_from_its_finalizers(void **state)
 static void test_finalizers_left_to_nsctl_without_flag(void **state)
 {
     (void)state;
-    json_t *objs = json_pack("[o,o,o,o]", obj("Deployment", "ns", "d", "d1", "", "foregroundDeletion"),
-                             obj("ReplicaSet", "ns", "rs", "r1", "d1!", NULL),
-                             obj("Deployment", "ns", "d2", "d2", "", "orphan"),
-                             obj("ReplicaSet", "ns", "rs2", "r2", "d2!", NULL));
+    json_t *objs =
+        json_pack("[o,o,o,o]", obj("Deployment", "ns", "d", "d1", "", "foregroundDeletion"),
+                  obj("ReplicaSet", "ns", "rs", "r1", "d1!", NULL),
+                  obj("Deployment", "ns", "d2", "d2", "", "orphan"),
+                  obj("ReplicaSet", "ns", "rs2", "r2", "d2!", NULL));
     daas_ctrl_gc_plan p = run(objs, NULL, 0);
     expect(&p, "", "", "");
     daas_ctrl_gc_plan_fini(&p);
@@ -153,13 +152,13 @@ static void test_foreground(void **state)
     /* d is deleted in the foreground: rs (blocking, with pods) goes in the foreground too;
      * rs-shared has another live owner and only loses the reference; rs-free (not blocking)
      * is deleted but not waited for. */
-    json_t *objs = json_pack(
-        "[o,o,o,o,o,o]", obj("Deployment", "ns", "d", "d1", "", "foregroundDeletion"),
-        obj("Deployment", "ns", "d-live", "d2", "", NULL),
-        obj("ReplicaSet", "ns", "rs", "r1", "d1!", NULL),
-        obj("Pod", "ns", "pod", "p1", "r1!", NULL),
-        obj("ReplicaSet", "ns", "rs-shared", "r2", "d1!,d2", NULL),
-        obj("ReplicaSet", "ns", "rs-free", "r3", "d1", NULL));
+    json_t *objs =
+        json_pack("[o,o,o,o,o,o]", obj("Deployment", "ns", "d", "d1", "", "foregroundDeletion"),
+                  obj("Deployment", "ns", "d-live", "d2", "", NULL),
+                  obj("ReplicaSet", "ns", "rs", "r1", "d1!", NULL),
+                  obj("Pod", "ns", "pod", "p1", "r1!", NULL),
+                  obj("ReplicaSet", "ns", "rs-shared", "r2", "d1!,d2", NULL),
+                  obj("ReplicaSet", "ns", "rs-free", "r3", "d1", NULL));
     daas_ctrl_gc_plan p = run(objs, NULL, DAAS_CTRL_GC_FINALIZERS);
     expect(&p, "rs:Foreground rs-free:Background", "rs-shared:d1", "");
     daas_ctrl_gc_plan_fini(&p);

@@ -38,8 +38,8 @@ static json_t *mkpod(const char *name, const char *phase, bool ready, int64_t fi
              "{'metadata':{'name':'%s','ownerReferences':[{'uid':'u-job','controller':true}]%s},"
              "'spec':{'nodeName':'n1'},'status':{'phase':'%s','conditions':[{'type':'Ready',"
              "'status':'%s'}],'containerStatuses':[{'restartCount':0%s%s%s}]}}",
-             name, ix, phase, ready ? "True" : "False", fin ? ",'state':{'terminated':{'finishedAt':'" : "",
-             t, fin ? "'}}" : "");
+             name, ix, phase, ready ? "True" : "False",
+             fin ? ",'state':{'terminated':{'finishedAt':'" : "", t, fin ? "'}}" : "");
     return ku_json(b);
 }
 
@@ -141,9 +141,9 @@ static void test_backoff_limit_fails_and_deletes_active(void **state)
     (void)state;
     json_t *job = mkjob("'completions':5,'parallelism':1,'backoffLimit':1",
                         "{'startTime':'2023-11-14T22:00:00Z'}");
-    json_t *pods = json_pack("[o,o,o]", mkpod("f1", "Failed", false, NOW - 100, -1),
-                             mkpod("f2", "Failed", false, NOW - 50, -1),
-                             mkpod("r", "Running", true, 0, -1));
+    json_t *pods =
+        json_pack("[o,o,o]", mkpod("f1", "Failed", false, NOW - 100, -1),
+                  mkpod("f2", "Failed", false, NOW - 50, -1), mkpod("r", "Running", true, 0, -1));
     daas_ctrl_job_plan p = run(job, pods, NOW);
     ku_assert_json(p.del, "['r']");
     assert_int_equal(json_array_size(p.create), 0);
@@ -176,7 +176,8 @@ static void test_on_failure_restarts_count_against_backoff(void **state)
     json_object_set_new(daas_kube_path(job, "spec.template.spec"), "restartPolicy",
                         json_string("OnFailure"));
     json_t *pods = json_pack("[o]", mkpod("r", "Running", false, 0, -1));
-    json_t *cs = json_array_get(daas_kube_path(json_array_get(pods, 0), "status.containerStatuses"), 0);
+    json_t *cs =
+        json_array_get(daas_kube_path(json_array_get(pods, 0), "status.containerStatuses"), 0);
     json_object_set_new(cs, "restartCount", json_integer(1));
     daas_ctrl_job_plan p = run(job, pods, NOW);
     assert_null(cond_status(p.status, "Failed"));
@@ -280,19 +281,19 @@ static void test_indexed(void **state)
     (void)state;
     json_t *job = mkjob("'completions':4,'parallelism':3,'completionMode':'Indexed'",
                         "{'startTime':'2023-11-14T22:00:00Z','completedIndexes':'3'}");
-    json_t *pods = json_pack("[o,o,o]", mkpod("p1", "Succeeded", false, NOW - 5, 1),
-                             mkpod("p2", "Running", true, 0, 2),
-                             mkpod("dup", "Running", false, 0, 2));
+    json_t *pods =
+        json_pack("[o,o,o]", mkpod("p1", "Succeeded", false, NOW - 5, 1),
+                  mkpod("p2", "Running", true, 0, 2), mkpod("dup", "Running", false, 0, 2));
     daas_ctrl_job_plan p = run(job, pods, NOW);
     ku_assert_json(p.del, "['dup']");
     assert_int_equal(json_array_size(p.create), 1);
     json_t *pod = json_array_get(p.create, 0);
     assert_string_equal(daas_kube_str(pod, "metadata.generateName"), "pi-0-");
     assert_string_equal(daas_kube_str(pod, "spec.hostname"), "pi-0");
-    assert_string_equal(json_string_value(json_object_get(
-                            daas_kube_path(pod, "metadata.annotations"),
-                            "batch.kubernetes.io/job-completion-index")),
-                        "0");
+    assert_string_equal(
+        json_string_value(json_object_get(daas_kube_path(pod, "metadata.annotations"),
+                                          "batch.kubernetes.io/job-completion-index")),
+        "0");
     assert_string_equal(daas_kube_str(p.status, "completedIndexes"), "1,3");
     assert_int_equal(daas_kube_int(p.status, "succeeded", 0), 2);
     daas_ctrl_job_plan_fini(&p);
