@@ -118,8 +118,8 @@ const char *daas_ctrl__ep_proto(const json_t *svc_port)
 
 /* Looks for a named port with the protocol among containers (and restartable init
  * containers, the sidecars upstream also searches). */
-static bool named_port(const json_t *ctrs, bool sidecars_only, const char *name,
-                       const char *proto, int64_t *port)
+static bool named_port(const json_t *ctrs, bool sidecars_only, const char *name, const char *proto,
+                       int64_t *port)
 {
     size_t i, j;
     json_t *c, *p;
@@ -158,11 +158,10 @@ bool daas_ctrl__ep_find_port(const json_t *pod, const json_t *svc_port, int64_t 
 
 json_t *daas_ctrl__ep_target_ref(const json_t *pod)
 {
-    json_t *r = json_pack("{s:s, s:s, s:s}", "kind", "Pod", "namespace",
-                          daas_kube_str(pod, "metadata.namespace")
-                              ? daas_kube_str(pod, "metadata.namespace")
-                              : "",
-                          "name", daas_kube_str(pod, "metadata.name"));
+    json_t *r = json_pack(
+        "{s:s, s:s, s:s}", "kind", "Pod", "namespace",
+        daas_kube_str(pod, "metadata.namespace") ? daas_kube_str(pod, "metadata.namespace") : "",
+        "name", daas_kube_str(pod, "metadata.name"));
     const char *uid = daas_kube_str(pod, "metadata.uid");
     if (uid != NULL)
         json_object_set_new(r, "uid", json_string(uid));
@@ -260,8 +259,8 @@ static int cmp_addr(const void *a, const void *b)
     const daas_ctrl__ep_pod *y = *(const daas_ctrl__ep_pod *const *)b;
     if (x->ipv != y->ipv)
         return x->ipv < y->ipv ? -1 : 1;
-    const char *ux = daas_kube_str(x->pod, "metadata.uid"), *uy = daas_kube_str(y->pod,
-                                                                                "metadata.uid");
+    const char *ux = daas_kube_str(x->pod, "metadata.uid"),
+               *uy = daas_kube_str(y->pod, "metadata.uid");
     return strcmp(ux ? ux : "", uy ? uy : "");
 }
 
@@ -304,23 +303,23 @@ static json_t *make_subset(const epset *s, const uint8_t *row, json_t **ports, s
     return sub;
 }
 
-/* Sort key of a subset: its first address's IP (ready first), then its first port. */
+/* The IP of a subset's first address (ready ones first) as a number, 0 when none. */
+static uint32_t first_ip(const json_t *sub)
+{
+    const json_t *a = json_array_get(json_object_get(sub, "addresses"), 0);
+    if (a == NULL)
+        a = json_array_get(json_object_get(sub, "notReadyAddresses"), 0);
+    uint32_t v = 0;
+    if (!daas_ctrl_ipv4_parse(jstr(a, "ip"), &v))
+        v = 0;
+    return v;
+}
+
+/* Sort key of a subset: its first address's IP, then its first port. */
 static int cmp_subset(const void *a, const void *b)
 {
     const json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
-    uint32_t ix = 0, iy = 0;
-    const json_t *ax = json_array_get(json_object_get(x, "addresses"), 0);
-    const json_t *ay = json_array_get(json_object_get(y, "addresses"), 0);
-    (void)daas_ctrl_ipv4_parse(jstr(ax ? ax : json_array_get(json_object_get(x,
-                                                                             "notReadyAddresses"),
-                                                             0),
-                                    "ip"),
-                               &ix);
-    (void)daas_ctrl_ipv4_parse(jstr(ay ? ay : json_array_get(json_object_get(y,
-                                                                             "notReadyAddresses"),
-                                                             0),
-                                    "ip"),
-                               &iy);
+    uint32_t ix = first_ip(x), iy = first_ip(y);
     if (ix != iy)
         return ix < iy ? -1 : 1;
     json_t *px = json_array_get(json_object_get(x, "ports"), 0);
@@ -454,21 +453,21 @@ static bool endpoints_current(const json_t *cur, const json_t *subsets, const js
     json_decref(cl);
     json_decref(sl);
     /* Annotation keys hold dots: look them up directly, never through a dotted path. */
-    bool marked = json_object_get(daas_kube_path(cur, "metadata.annotations"), OVER_CAPACITY) !=
-                  NULL;
+    bool marked =
+        json_object_get(daas_kube_path(cur, "metadata.annotations"), OVER_CAPACITY) != NULL;
     return same_subsets && same_labels && marked == truncated;
 }
 
 static json_t *endpoints_object(const json_t *cur, const json_t *svc, json_t *subsets,
                                 bool truncated)
 {
-    json_t *ep = cur ? json_deep_copy(cur)
-                     : json_pack("{s:s, s:s, s:{s:s, s:s}}", "apiVersion", "v1", "kind",
-                                 "Endpoints", "metadata", "name",
-                                 daas_kube_str(svc, "metadata.name"), "namespace",
-                                 daas_kube_str(svc, "metadata.namespace")
-                                     ? daas_kube_str(svc, "metadata.namespace")
-                                     : "default");
+    json_t *ep =
+        cur ? json_deep_copy(cur)
+            : json_pack("{s:s, s:s, s:{s:s, s:s}}", "apiVersion", "v1", "kind", "Endpoints",
+                        "metadata", "name", daas_kube_str(svc, "metadata.name"), "namespace",
+                        daas_kube_str(svc, "metadata.namespace")
+                            ? daas_kube_str(svc, "metadata.namespace")
+                            : "default");
     json_t *labels = labels_without(daas_kube_path(svc, "metadata.labels"), HEADLESS_LABEL);
     if (daas_ctrl__ep_headless(svc))
         json_object_set_new(labels, HEADLESS_LABEL, json_string(""));
@@ -498,8 +497,8 @@ static void plan_endpoints(const daas_ctrl_endpoints_in *in, const daas_ctrl__ep
 {
     bool truncated;
     json_t *subsets = desired_subsets(in->service, pods, n, &truncated);
-    if (in->endpoints == NULL || !endpoints_current(in->endpoints, subsets, in->service,
-                                                    truncated)) {
+    if (in->endpoints == NULL ||
+        !endpoints_current(in->endpoints, subsets, in->service, truncated)) {
         out->endpoints = endpoints_object(in->endpoints, in->service, subsets, truncated);
         out->endpoints_create = in->endpoints == NULL;
     }
@@ -525,21 +524,21 @@ static void plan_apiserver(const daas_ctrl_endpoints_in *in, daas_ctrl_endpoints
     json_t *addrs = json_array(), *eps = json_array();
     for (size_t i = 0; i < in->n_apiserver_ips; i++) {
         json_array_append_new(addrs, json_pack("{s:s}", "ip", ips[i]));
-        json_array_append_new(eps, json_pack("{s:[s], s:{s:b}}", "addresses", ips[i],
-                                             "conditions", "ready", 1));
+        json_array_append_new(
+            eps, json_pack("{s:[s], s:{s:b}}", "addresses", ips[i], "conditions", "ready", 1));
     }
     daas_free(ips);
-    json_t *ports = json_pack("[{s:s, s:i, s:s}]", "name", "https", "port", port, "protocol",
-                              "TCP");
+    json_t *ports =
+        json_pack("[{s:s, s:i, s:s}]", "name", "https", "port", port, "protocol", "TCP");
     json_t *subsets = json_pack("[{s:o, s:O}]", "addresses", addrs, "ports", ports);
     json_t *labels = json_pack("{s:s}", SKIP_MIRROR, "true");
     const json_t *cur = in->endpoints;
     if (cur == NULL || !json_equal(json_object_get(cur, "subsets"), subsets) ||
         !json_equal(daas_kube_path(cur, "metadata.labels"), labels)) {
-        out->endpoints = cur ? json_deep_copy(cur)
-                             : json_pack("{s:s, s:s, s:{s:s, s:s}}", "apiVersion", "v1", "kind",
-                                         "Endpoints", "metadata", "name", "kubernetes",
-                                         "namespace", "default");
+        out->endpoints =
+            cur ? json_deep_copy(cur)
+                : json_pack("{s:s, s:s, s:{s:s, s:s}}", "apiVersion", "v1", "kind", "Endpoints",
+                            "metadata", "name", "kubernetes", "namespace", "default");
         daas_kube_set(out->endpoints, "metadata.labels", json_incref(labels));
         json_object_set(out->endpoints, "subsets", subsets);
         out->endpoints_create = cur == NULL;
@@ -547,13 +546,13 @@ static void plan_apiserver(const daas_ctrl_endpoints_in *in, daas_ctrl_endpoints
     json_t *cs = NULL;
     size_t i;
     json_t *s;
-    json_array_foreach(in->slices, i, s) if (streq(daas_kube_str(s, "metadata.name"),
-                                                   "kubernetes")) cs = s;
-    json_t *want = json_pack("{s:s, s:s, s:{s:s, s:s, s:{s:s}}, s:s, s:o, s:O}", "apiVersion",
-                             "discovery.k8s.io/v1", "kind", "EndpointSlice", "metadata", "name",
-                             "kubernetes", "namespace", "default", "labels",
-                             "kubernetes.io/service-name", "kubernetes", "addressType", "IPv4",
-                             "endpoints", eps, "ports", ports);
+    json_array_foreach(in->slices, i, s) if (streq(daas_kube_str(s, "metadata.name"), "kubernetes"))
+        cs = s;
+    json_t *want =
+        json_pack("{s:s, s:s, s:{s:s, s:s, s:{s:s}}, s:s, s:o, s:O}", "apiVersion",
+                  "discovery.k8s.io/v1", "kind", "EndpointSlice", "metadata", "name", "kubernetes",
+                  "namespace", "default", "labels", "kubernetes.io/service-name", "kubernetes",
+                  "addressType", "IPv4", "endpoints", eps, "ports", ports);
     if (cs == NULL) {
         json_array_append(out->slices_create, want);
     } else if (!json_equal(json_object_get(cs, "endpoints"), eps) ||
@@ -565,8 +564,8 @@ static void plan_apiserver(const daas_ctrl_endpoints_in *in, daas_ctrl_endpoints
         json_object_set(u, "endpoints", eps);
         json_object_set(u, "ports", ports);
         json_object_set_new(u, "addressType", json_string("IPv4"));
-        daas_kube_set(u, "metadata.labels", json_deep_copy(daas_kube_path(want,
-                                                                          "metadata.labels")));
+        daas_kube_set(u, "metadata.labels",
+                      json_deep_copy(daas_kube_path(want, "metadata.labels")));
         json_array_append_new(out->slices_update, u);
     }
     json_decref(want);
@@ -586,8 +585,7 @@ static void plan_gone(const daas_ctrl_endpoints_in *in, const char *name,
     size_t i;
     json_t *s;
     json_array_foreach(own, i, s)
-        json_array_append_new(out->slices_delete,
-                              json_string(daas_kube_str(s, "metadata.name")));
+        json_array_append_new(out->slices_delete, json_string(daas_kube_str(s, "metadata.name")));
     json_decref(own);
 }
 
@@ -598,8 +596,8 @@ static bool left_alone(const json_t *svc)
            streq(daas_kube_str(svc, "spec.type"), "ExternalName");
 }
 
-int daas_ctrl_endpoints_plan_make(const daas_ctrl_endpoints_in *in,
-                                  daas_ctrl_endpoints_plan *out, daas_err *err)
+int daas_ctrl_endpoints_plan_make(const daas_ctrl_endpoints_in *in, daas_ctrl_endpoints_plan *out,
+                                  daas_err *err)
 {
     memset(out, 0, sizeof *out);
     out->slices_create = json_array();
@@ -614,8 +612,8 @@ int daas_ctrl_endpoints_plan_make(const daas_ctrl_endpoints_in *in,
             plan_gone(in, name, out);
         return DAAS_OK;
     }
-    if (streq(name, "kubernetes") && streq(daas_kube_str(in->service, "metadata.namespace"),
-                                           "default")) {
+    if (streq(name, "kubernetes") &&
+        streq(daas_kube_str(in->service, "metadata.namespace"), "default")) {
         if (in->n_apiserver_ips > 0)
             plan_apiserver(in, out);
         return DAAS_OK;

@@ -49,8 +49,8 @@
 
 #include "common/err.h"
 
-#define DAAS_CTRL_EP_MAX_PER_SLICE 100   /* --max-endpoints-per-slice default */
-#define DAAS_CTRL_EP_MAX_CAPACITY 1000   /* addresses in one Endpoints object */
+#define DAAS_CTRL_EP_MAX_PER_SLICE 100 /* --max-endpoints-per-slice default */
+#define DAAS_CTRL_EP_MAX_CAPACITY 1000 /* addresses in one Endpoints object */
 #define DAAS_CTRL_EP_MANAGED_BY "endpointslice-controller.k8s.io"
 
 typedef struct daas_ctrl_endpoints_in {
@@ -65,8 +65,8 @@ typedef struct daas_ctrl_endpoints_in {
                                 this Service's and this controller's are ignored), or NULL */
     const char *const *apiserver_ips; /* default/kubernetes only: the API servers' IPv4s */
     size_t n_apiserver_ips;
-    int apiserver_port;      /* default/kubernetes only; <= 0: 6443 */
-    size_t max_per_slice;    /* 0: DAAS_CTRL_EP_MAX_PER_SLICE */
+    int apiserver_port;   /* default/kubernetes only; <= 0: 6443 */
+    size_t max_per_slice; /* 0: DAAS_CTRL_EP_MAX_PER_SLICE */
 } daas_ctrl_endpoints_in;
 
 typedef struct daas_ctrl_endpoints_plan {

@@ -16,13 +16,13 @@
 
 /* A Pod the Service selects that may appear in its endpoints (not terminal, with IPv4). */
 typedef struct daas_ctrl__ep_pod {
-    const json_t *pod;     /* borrowed */
-    const char *ip;        /* its IPv4 address (borrowed from the pod) */
-    uint32_t ipv;          /* ip as a number, for sorting */
-    bool ready;            /* Ready condition True */
-    bool terminating;      /* metadata.deletionTimestamp set */
-    const char *node;      /* spec.nodeName, or NULL */
-    const char *hostname;  /* spec.hostname when ShouldSetHostname, else NULL */
+    const json_t *pod;    /* borrowed */
+    const char *ip;       /* its IPv4 address (borrowed from the pod) */
+    uint32_t ipv;         /* ip as a number, for sorting */
+    bool ready;           /* Ready condition True */
+    bool terminating;     /* metadata.deletionTimestamp set */
+    const char *node;     /* spec.nodeName, or NULL */
+    const char *hostname; /* spec.hostname when ShouldSetHostname, else NULL */
 } daas_ctrl__ep_pod;
 
 /* The Pods of in->pods the Service selects (ShouldPodBeInEndpoints with terminating Pods
@@ -38,8 +38,8 @@ json_t *daas_ctrl__ep_target_ref(const json_t *pod);
 /* True for a headless Service (spec.clusterIP "None"). */
 bool daas_ctrl__ep_headless(const json_t *svc);
 /* The EndpointSlice half of the plan for the Service svc (not default/kubernetes). */
-void daas_ctrl__ep_slices(const daas_ctrl_endpoints_in *in, const daas_ctrl__ep_pod *pods,
-                          size_t n, daas_ctrl_endpoints_plan *out);
+void daas_ctrl__ep_slices(const daas_ctrl_endpoints_in *in, const daas_ctrl__ep_pod *pods, size_t n,
+                          daas_ctrl_endpoints_plan *out);
 /* Slices of in->slices that belong to the Service named name and to this controller. */
 json_t *daas_ctrl__ep_own_slices(const json_t *slices, const char *name);
 

@@ -47,8 +47,7 @@ json_t *daas_ctrl__ep_own_slices(const json_t *slices, const char *name)
     json_array_foreach(slices, i, s)
     {
         const json_t *l = daas_kube_path(s, "metadata.labels");
-        if (streq(jstr(l, L_SERVICE), name) && streq(jstr(l, L_MANAGED),
-                                                     DAAS_CTRL_EP_MANAGED_BY) &&
+        if (streq(jstr(l, L_SERVICE), name) && streq(jstr(l, L_MANAGED), DAAS_CTRL_EP_MANAGED_BY) &&
             daas_kube_str(s, "metadata.name") != NULL)
             json_array_append(out, s);
     }
@@ -130,10 +129,10 @@ static const json_t *find_node(const json_t *nodes, const char *name)
 /* podToEndpoint. */
 static json_t *pod_endpoint(const daas_ctrl__ep_pod *p, const json_t *node, bool publish)
 {
-    json_t *ep = json_pack("{s:[s], s:{s:b, s:b, s:b}, s:o}", "addresses", p->ip, "conditions",
-                           "ready", publish || (p->ready && !p->terminating), "serving",
-                           p->ready, "terminating", p->terminating, "targetRef",
-                           daas_ctrl__ep_target_ref(p->pod));
+    json_t *ep =
+        json_pack("{s:[s], s:{s:b, s:b, s:b}, s:o}", "addresses", p->ip, "conditions", "ready",
+                  publish || (p->ready && !p->terminating), "serving", p->ready, "terminating",
+                  p->terminating, "targetRef", daas_ctrl__ep_target_ref(p->pod));
     if (p->node != NULL && *p->node != '\0')
         json_object_set_new(ep, "nodeName", json_string(p->node));
     json_t *zv = json_object_get(daas_kube_path(node, "metadata.labels"), L_ZONE);
@@ -147,11 +146,10 @@ static json_t *pod_endpoint(const daas_ctrl__ep_pod *p, const json_t *node, bool
 /* hashEndpoint's identity: addresses, hostname, target namespace/name. New string. */
 static char *endpoint_key(const json_t *ep)
 {
-    return daas_xasprintf("%s|%s|%s|%s",
-                          nz(json_string_value(json_array_get(json_object_get(ep, "addresses"),
-                                                              0))),
-                          nz(jstr(ep, "hostname")), nz(daas_kube_str(ep, "targetRef.namespace")),
-                          nz(daas_kube_str(ep, "targetRef.name")));
+    return daas_xasprintf(
+        "%s|%s|%s|%s", nz(json_string_value(json_array_get(json_object_get(ep, "addresses"), 0))),
+        nz(jstr(ep, "hostname")), nz(daas_kube_str(ep, "targetRef.namespace")),
+        nz(daas_kube_str(ep, "targetRef.name")));
 }
 
 /* desired: {port key: {"ports": [...], "eps": {endpoint key: endpoint}}}. */
@@ -222,30 +220,28 @@ static json_t *new_slice(const json_t *svc, const json_t *ports)
     const char *name = daas_kube_str(svc, "metadata.name");
     bool changed;
     /* A generated name must stay a DNS subdomain: upstream falls back to "slice-". */
-    char *gen = strlen(name) + 1 + 5 <= 253 ? daas_xasprintf("%s-", name)
-                                             : daas_xstrdup("slice-");
-    json_t *owner = json_pack("{s:s, s:s, s:s, s:b, s:b}", "apiVersion", "v1", "kind",
-                              "Service", "name", name, "controller", 1, "blockOwnerDeletion", 1);
+    char *gen = strlen(name) + 1 + 5 <= 253 ? daas_xasprintf("%s-", name) : daas_xstrdup("slice-");
+    json_t *owner = json_pack("{s:s, s:s, s:s, s:b, s:b}", "apiVersion", "v1", "kind", "Service",
+                              "name", name, "controller", 1, "blockOwnerDeletion", 1);
     const char *uid = daas_kube_str(svc, "metadata.uid");
     if (uid != NULL)
         json_object_set_new(owner, "uid", json_string(uid));
-    json_t *s = json_pack("{s:s, s:s, s:{s:s, s:s, s:o, s:[o]}, s:s, s:[], s:O}", "apiVersion",
-                          "discovery.k8s.io/v1", "kind", "EndpointSlice", "metadata",
-                          "generateName", gen, "namespace",
-                          nz(daas_kube_str(svc, "metadata.namespace")), "labels",
-                          slice_labels(NULL, svc, &changed), "ownerReferences", owner,
-                          "addressType", "IPv4", "endpoints", "ports", ports);
+    json_t *s = json_pack(
+        "{s:s, s:s, s:{s:s, s:s, s:o, s:[o]}, s:s, s:[], s:O}", "apiVersion", "discovery.k8s.io/v1",
+        "kind", "EndpointSlice", "metadata", "generateName", gen, "namespace",
+        nz(daas_kube_str(svc, "metadata.namespace")), "labels", slice_labels(NULL, svc, &changed),
+        "ownerReferences", owner, "addressType", "IPv4", "endpoints", "ports", ports);
     daas_free(gen);
     return s;
 }
 
 typedef struct recon {
     const daas_ctrl_endpoints_in *in;
-    size_t max;          /* endpoints per slice */
-    json_t *create;      /* array: slices to create */
-    json_t *update;      /* object: name → slice to update */
-    json_t *unchanged;   /* object: name → existing slice left as it is */
-    json_t *del;         /* object: name → existing slice to delete */
+    size_t max;        /* endpoints per slice */
+    json_t *create;    /* array: slices to create */
+    json_t *update;    /* object: name → slice to update */
+    json_t *unchanged; /* object: name → existing slice left as it is */
+    json_t *del;       /* object: name → existing slice to delete */
 } recon;
 
 static size_t n_eps(const json_t *slice)
@@ -458,16 +454,17 @@ static void flush(json_t *arr, const json_t *obj, bool names_only)
     daas_free(keys);
 }
 
-void daas_ctrl__ep_slices(const daas_ctrl_endpoints_in *in, const daas_ctrl__ep_pod *pods,
-                          size_t n, daas_ctrl_endpoints_plan *out)
+void daas_ctrl__ep_slices(const daas_ctrl_endpoints_in *in, const daas_ctrl__ep_pod *pods, size_t n,
+                          daas_ctrl_endpoints_plan *out)
 {
-    recon r = {.in = in, .max = in->max_per_slice ? in->max_per_slice
-                                                  : DAAS_CTRL_EP_MAX_PER_SLICE,
-               .create = out->slices_create, .update = json_object(),
-               .unchanged = json_object(), .del = json_object()};
+    recon r = {.in = in,
+               .max = in->max_per_slice ? in->max_per_slice : DAAS_CTRL_EP_MAX_PER_SLICE,
+               .create = out->slices_create,
+               .update = json_object(),
+               .unchanged = json_object(),
+               .del = json_object()};
     json_t *groups = desired_groups(in, pods, n, &out->requeue);
-    json_t *own = daas_ctrl__ep_own_slices(in->slices, daas_kube_str(in->service,
-                                                                     "metadata.name"));
+    json_t *own = daas_ctrl__ep_own_slices(in->slices, daas_kube_str(in->service, "metadata.name"));
     json_t *by_key = existing_by_key(&r, own, groups);
     const char *k;
     json_t *g;
@@ -482,8 +479,8 @@ void daas_ctrl__ep_slices(const daas_ctrl_endpoints_in *in, const daas_ctrl__ep_
         const char *only = NULL;
         json_t *v;
         json_object_foreach(r.del, k, v) only = k;
-        if (json_object_size(r.del) == 1 && is_placeholder(json_object_get(r.del, only),
-                                                           in->service)) {
+        if (json_object_size(r.del) == 1 &&
+            is_placeholder(json_object_get(r.del, only), in->service)) {
             json_object_del(r.del, only);
         } else {
             json_t *ports = json_array();

@@ -72,8 +72,8 @@ bool daas_ctrl_ipv4_parse(const char *s, uint32_t *out)
 
 void daas_ctrl_ipv4_format(uint32_t ip, char *buf)
 {
-    snprintf(buf, DAAS_CTRL_IP_STRLEN, "%u.%u.%u.%u", ip >> 24, (ip >> 16) & 255u,
-             (ip >> 8) & 255u, ip & 255u);
+    snprintf(buf, DAAS_CTRL_IP_STRLEN, "%u.%u.%u.%u", ip >> 24, (ip >> 16) & 255u, (ip >> 8) & 255u,
+             ip & 255u);
 }
 
 static uint32_t prefix_mask(int prefix)
@@ -86,8 +86,7 @@ int daas_ctrl_cidr_parse(const char *s, uint32_t *net, int *prefix, daas_err *er
     const char *p = s;
     uint32_t ip;
     unsigned bits;
-    if (s == NULL || !parse_quad(&p, &ip) || *p++ != '/' || !parse_dec(&p, 32, &bits) ||
-        *p != '\0')
+    if (s == NULL || !parse_quad(&p, &ip) || *p++ != '/' || !parse_dec(&p, 32, &bits) || *p != '\0')
         return daas_fail(err, DAAS_EINVAL, "invalid CIDR address: %.64s", s ? s : "");
     *prefix = (int)bits;
     *net = ip & prefix_mask((int)bits);
@@ -196,8 +195,8 @@ int daas_ctrl_ipalloc_allocate(daas_ctrl_ipalloc *a, const char *ip, daas_err *e
                          "must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)");
     if (!contains(a, v, &idx))
         return daas_fail(err, DAAS_EINVALID,
-                         "failed to allocate IP %s: provided IP %s is not in the valid range",
-                         ip, ip);
+                         "failed to allocate IP %s: provided IP %s is not in the valid range", ip,
+                         ip);
     if (bit_get(a, idx))
         return daas_fail(err, DAAS_EINVALID,
                          "failed to allocate IP %s: provided IP is already allocated", ip);
@@ -228,9 +227,8 @@ int daas_ctrl_ipalloc_allocate_next_seeded(daas_ctrl_ipalloc *a, uint32_t seed, 
     uint32_t idx;
     /* The upper block first, so statically requested addresses of the lower block rarely
      * collide with dynamic ones (KEP-3070, ServiceIPStaticSubrange). */
-    if (a->used >= a->max ||
-        (!scan_block(a, a->offset, a->max - a->offset, seed, &idx) &&
-         !scan_block(a, 0, a->offset, seed, &idx)))
+    if (a->used >= a->max || (!scan_block(a, a->offset, a->max - a->offset, seed, &idx) &&
+                              !scan_block(a, 0, a->offset, seed, &idx)))
         return daas_fail(err, DAAS_EINTERNAL, "failed to allocate a serviceIP: range is full");
     bit_set(a, idx, true);
     daas_ctrl_ipv4_format(a->base + idx, buf);
@@ -270,8 +268,7 @@ static void restore_one(daas_ctrl_ipalloc *a, const char *ip, size_t *dups)
     bit_set(a, idx, true);
 }
 
-void daas_ctrl_ipalloc_restore_services(daas_ctrl_ipalloc *a, const json_t *services,
-                                        size_t *dups)
+void daas_ctrl_ipalloc_restore_services(daas_ctrl_ipalloc *a, const json_t *services, size_t *dups)
 {
     size_t i, j, d = 0;
     json_t *svc, *ipv;
@@ -301,8 +298,7 @@ int daas_ctrl_ipalloc_snapshot(const daas_ctrl_ipalloc *a, daas_buf *out, daas_e
         n--;
     for (size_t k = n; k > 0; k--) {
         if (daas_buf_append(out, &a->bits[k - 1], 1) != DAAS_OK)
-            return daas_fail(err, DAAS_ETOOBIG, "ClusterIP snapshot of %zu bytes is too big",
-                             n);
+            return daas_fail(err, DAAS_ETOOBIG, "ClusterIP snapshot of %zu bytes is too big", n);
     }
     return DAAS_OK;
 }
@@ -321,8 +317,7 @@ int daas_ctrl_ipalloc_restore(daas_ctrl_ipalloc *a, const char *range, daas_byte
         skip++;
     size_t n = data.len - skip;
     /* The top byte may only carry bits below a->max. */
-    if (n > nbytes ||
-        (n == nbytes && a->max % 8 != 0 && (data.ptr[skip] >> (a->max % 8)) != 0))
+    if (n > nbytes || (n == nbytes && a->max % 8 != 0 && (data.ptr[skip] >> (a->max % 8)) != 0))
         return daas_fail(err, DAAS_EINVAL, "ClusterIP snapshot has bits past %s", a->range);
     memset(a->bits, 0, nbytes);
     a->used = 0;

@@ -53,13 +53,11 @@ void daas_ctrl_ipv4_format(uint32_t ip, char *buf);
 /* Parses "a.b.c.d/n" (n 0-32). *net is the address with its host bits cleared (as Go's
  * net.ParseCIDR returns the network), *prefix is n. Errors: DAAS_EINVAL "invalid CIDR
  * address: <s>". Never allocates. */
-DAAS_MUST_USE int daas_ctrl_cidr_parse(const char *s, uint32_t *net, int *prefix,
-                                       daas_err *err);
+DAAS_MUST_USE int daas_ctrl_cidr_parse(const char *s, uint32_t *net, int *prefix, daas_err *err);
 
 /* A new empty allocator over cidr (NULL: "10.43.0.0/16"). Errors: DAAS_EINVAL (bad CIDR,
  * or prefix outside DAAS_CTRL_IPALLOC_MIN_PREFIX..MAX_PREFIX). *out set only on success. */
-DAAS_MUST_USE int daas_ctrl_ipalloc_new(const char *cidr, daas_ctrl_ipalloc **out,
-                                        daas_err *err);
+DAAS_MUST_USE int daas_ctrl_ipalloc_new(const char *cidr, daas_ctrl_ipalloc **out, daas_err *err);
 /* Frees *a and sets it to NULL; accepts NULL and *a == NULL. */
 void daas_ctrl_ipalloc_free(daas_ctrl_ipalloc **a);
 
@@ -78,13 +76,11 @@ size_t daas_ctrl_ipalloc_free_count(const daas_ctrl_ipalloc *a);
  * (also for the network and broadcast addresses); a string that is not a dotted quad gets
  * "must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)". The API turns the message
  * into the 422 field error on spec.clusterIPs (see the module report / alloc.go). */
-DAAS_MUST_USE int daas_ctrl_ipalloc_allocate(daas_ctrl_ipalloc *a, const char *ip,
-                                             daas_err *err);
+DAAS_MUST_USE int daas_ctrl_ipalloc_allocate(daas_ctrl_ipalloc *a, const char *ip, daas_err *err);
 /* Reserves a free address chosen from the OS CSPRNG's random start (see Model) and writes
  * it to buf (>= DAAS_CTRL_IP_STRLEN). Errors: DAAS_EINTERNAL "failed to allocate a
  * serviceIP: range is full" (upstream answers 500 InternalError with that text). */
-DAAS_MUST_USE int daas_ctrl_ipalloc_allocate_next(daas_ctrl_ipalloc *a, char *buf,
-                                                  daas_err *err);
+DAAS_MUST_USE int daas_ctrl_ipalloc_allocate_next(daas_ctrl_ipalloc *a, char *buf, daas_err *err);
 /* The same with the random start given (seed % block size): deterministic, for tests and
  * for callers that want a reproducible order. */
 DAAS_MUST_USE int daas_ctrl_ipalloc_allocate_next_seeded(daas_ctrl_ipalloc *a, uint32_t seed,
@@ -103,8 +99,7 @@ bool daas_ctrl_ipalloc_has(const daas_ctrl_ipalloc *a, const char *ip);
  * (may be NULL) receives the number of addresses held by more than one Service (upstream
  * emits a ClusterIPAlreadyAllocated event for each; the first holder keeps it). Never
  * fails. */
-void daas_ctrl_ipalloc_restore_services(daas_ctrl_ipalloc *a, const json_t *services,
-                                        size_t *dups);
+void daas_ctrl_ipalloc_restore_services(daas_ctrl_ipalloc *a, const json_t *services, size_t *dups);
 
 /* Appends the bitmap in api.RangeAllocation "data" form to out (may append nothing when no
  * address is used). Errors: DAAS_ETOOBIG (out's cap). */

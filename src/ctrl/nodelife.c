@@ -81,8 +81,8 @@ static int64_t min_pos(int64_t a, int64_t b)
     return a <= 0 ? b : b <= 0 ? a : (a < b ? a : b);
 }
 
-static json_t *event_new(const char *kind, const json_t *obj, const char *type,
-                         const char *reason, const char *component, char *msg)
+static json_t *event_new(const char *kind, const json_t *obj, const char *type, const char *reason,
+                         const char *component, char *msg)
 {
     json_t *ref = json_pack("{s:s, s:s, s:s}", "apiVersion", "v1", "kind", kind, "name",
                             nz(daas_kube_str(obj, "metadata.name")));
@@ -133,14 +133,13 @@ static bool mark_unknown(json_t *conds, const json_t *node, int64_t now)
     for (size_t i = 0; i < sizeof health_types / sizeof health_types[0]; i++) {
         json_t *c = by_type(conds, health_types[i]);
         if (c == NULL) {
-            json_t *created = json_object_get(json_object_get(node, "metadata"),
-                                              "creationTimestamp");
+            json_t *created =
+                json_object_get(json_object_get(node, "metadata"), "creationTimestamp");
             json_array_append_new(
                 conds, json_pack("{s:s, s:s, s:s, s:s, s:O*, s:o}", "type", health_types[i],
-                                 "status", "Unknown", "reason", "NodeStatusNeverUpdated",
-                                 "message", "Kubelet never posted node status.",
-                                 "lastHeartbeatTime", created, "lastTransitionTime",
-                                 time_json(now)));
+                                 "status", "Unknown", "reason", "NodeStatusNeverUpdated", "message",
+                                 "Kubelet never posted node status.", "lastHeartbeatTime", created,
+                                 "lastTransitionTime", time_json(now)));
             changed = true;
         } else if (!streq(jstr(c, "status"), "Unknown")) {
             json_object_set_new(c, "status", json_string("Unknown"));
@@ -330,9 +329,8 @@ static json_t *noexec_taints(const json_t *taints, int64_t now, int64_t *since)
 
 static json_t *pod_ref(const json_t *pod)
 {
-    return json_pack("{s:s, s:s, s:s}", "namespace",
-                     nz(daas_kube_str(pod, "metadata.namespace")), "name",
-                     nz(daas_kube_str(pod, "metadata.name")), "uid",
+    return json_pack("{s:s, s:s, s:s}", "namespace", nz(daas_kube_str(pod, "metadata.namespace")),
+                     "name", nz(daas_kube_str(pod, "metadata.name")), "uid",
                      nz(daas_kube_str(pod, "metadata.uid")));
 }
 
@@ -340,9 +338,9 @@ static void evict(daas_ctrl_nodelife_plan *p, const json_t *pod, int64_t now)
 {
     json_t *ref = pod_ref(pod);
     json_object_set_new(ref, "condition",
-                        json_pack("{s:s, s:s, s:s, s:s, s:o}", "type", "DisruptionTarget",
-                                  "status", "True", "reason", "DeletionByTaintManager",
-                                  "message", "Taint manager: deleting due to NoExecute taint",
+                        json_pack("{s:s, s:s, s:s, s:s, s:o}", "type", "DisruptionTarget", "status",
+                                  "True", "reason", "DeletionByTaintManager", "message",
+                                  "Taint manager: deleting due to NoExecute taint",
                                   "lastTransitionTime", time_json(now)));
     json_array_append_new(p->evict, ref);
     json_array_append_new(p->events,
@@ -366,17 +364,17 @@ static void mark_pod_not_ready(daas_ctrl_nodelife_plan *p, const json_t *pod, in
     json_t *ref = pod_ref(pod);
     json_object_set_new(ref, "conditions", conds);
     json_array_append_new(p->pod_status, ref);
-    json_array_append_new(p->events, event_new("Pod", pod, "Warning", "NodeNotReady",
-                                                "node-controller",
-                                                daas_xstrdup("Node is not ready")));
+    json_array_append_new(p->events,
+                          event_new("Pod", pod, "Warning", "NodeNotReady", "node-controller",
+                                    daas_xstrdup("Node is not ready")));
 }
 
 /* Pod-level work: not-ready marking and NoExecute evictions. */
-static void plan_pods(const daas_ctrl_nodelife_in *in, const char *node_name,
-                      const json_t *taints, daas_ctrl_nodelife_plan *p)
+static void plan_pods(const daas_ctrl_nodelife_in *in, const char *node_name, const json_t *taints,
+                      daas_ctrl_nodelife_plan *p)
 {
-    int64_t since, dflt = in->default_toleration >= 0 ? in->default_toleration
-                                                      : DAAS_CTRL_NODELIFE_TOLERATION;
+    int64_t since,
+        dflt = in->default_toleration >= 0 ? in->default_toleration : DAAS_CTRL_NODELIFE_TOLERATION;
     json_t *noexec = noexec_taints(taints, in->now, &since);
     size_t i;
     json_t *pod;
@@ -420,11 +418,9 @@ int daas_ctrl_nodelife_plan_make(const daas_ctrl_nodelife_in *in, daas_ctrl_node
         out->next_at = h.seen + h.grace + 1;
     out->ready = streq(jstr(by_type(conds, "Ready"), "status"), "True");
     if (was_ready && !out->ready)
-        json_array_append_new(out->events,
-                              event_new("Node", in->node, "Normal", "NodeNotReady",
-                                        "node-controller",
-                                        daas_xasprintf("Node %s status is now: NodeNotReady",
-                                                       name)));
+        json_array_append_new(
+            out->events, event_new("Node", in->node, "Normal", "NodeNotReady", "node-controller",
+                                   daas_xasprintf("Node %s status is now: NodeNotReady", name)));
 
     const json_t *cur_taints = daas_kube_path(in->node, "spec.taints");
     json_t *desired = desired_taints(in->node, conds, in->full_disruption);

@@ -48,9 +48,9 @@
 
 #include "common/err.h"
 
-#define DAAS_CTRL_NODELIFE_GRACE 40          /* node-monitor-grace-period */
-#define DAAS_CTRL_NODELIFE_STARTUP_GRACE 60  /* node-startup-grace-period */
-#define DAAS_CTRL_NODELIFE_TOLERATION 300    /* default-not-ready/unreachable-toleration */
+#define DAAS_CTRL_NODELIFE_GRACE 40         /* node-monitor-grace-period */
+#define DAAS_CTRL_NODELIFE_STARTUP_GRACE 60 /* node-startup-grace-period */
+#define DAAS_CTRL_NODELIFE_TOLERATION 300   /* default-not-ready/unreachable-toleration */
 
 typedef struct daas_ctrl_nodelife_in {
     const json_t *node;         /* the Node (required) */

@@ -44,8 +44,7 @@ static void run_text(const char *s)
 
 static void run_snapshot(daas_ctrl_ipalloc *a, const uint8_t *p, size_t n)
 {
-    if (daas_ctrl_ipalloc_restore(a, daas_ctrl_ipalloc_range(a), DAAS_BYTES(p, n), NULL) !=
-        DAAS_OK)
+    if (daas_ctrl_ipalloc_restore(a, daas_ctrl_ipalloc_range(a), DAAS_BYTES(p, n), NULL) != DAAS_OK)
         return;
     size_t skip = 0;
     while (skip < n && p[skip] == 0)
@@ -57,8 +56,7 @@ static void run_snapshot(daas_ctrl_ipalloc *a, const uint8_t *p, size_t n)
     daas_buf_fini(&out);
     size_t used = daas_ctrl_ipalloc_used(a);
     char ip[DAAS_CTRL_IP_STRLEN];
-    if (daas_ctrl_ipalloc_allocate_next_seeded(a, (uint32_t)n * 2654435761u, ip, NULL) ==
-        DAAS_OK) {
+    if (daas_ctrl_ipalloc_allocate_next_seeded(a, (uint32_t)n * 2654435761u, ip, NULL) == DAAS_OK) {
         check(daas_ctrl_ipalloc_used(a) == used + 1 && daas_ctrl_ipalloc_has(a, ip));
         check(daas_ctrl_ipalloc_release(a, ip) && daas_ctrl_ipalloc_used(a) == used);
     } else {

@@ -50,8 +50,8 @@ static json_t *pods_basic(void)
     json_t *d = mkpod("web-d", "10.42.0.7", false, "n1", NULL);
     daas_kube_set_str(d, "status.phase", "Succeeded");
     json_array_append_new(a, d);
-    json_array_append_new(a, mkpod("web-e", "10.42.0.6", true, "n1",
-                                   ",'deletionTimestamp':'2026-11-21T10:00:00Z'"));
+    json_array_append_new(
+        a, mkpod("web-e", "10.42.0.6", true, "n1", ",'deletionTimestamp':'2026-11-21T10:00:00Z'"));
     json_t *x = mkpod("db-x", "10.42.0.9", true, "n1", NULL);
     daas_kube_set_str(x, "metadata.labels.app", "db");
     json_array_append_new(a, x);
@@ -132,10 +132,8 @@ static void test_basic(void **state)
     plan(&in, &p);
     assert_false(p.endpoints_create);
     assert_string_equal(daas_kube_str(p.endpoints, "metadata.resourceVersion"), "7");
-    assert_int_equal(json_array_size(daas_kube_path(json_array_get(daas_kube_path(p.endpoints,
-                                                                                  "subsets"),
-                                                                   0),
-                                                    "addresses")),
+    assert_int_equal(json_array_size(daas_kube_path(
+                         json_array_get(daas_kube_path(p.endpoints, "subsets"), 0), "addresses")),
                      2);
     assert_null(json_object_get(json_array_get(daas_kube_path(p.endpoints, "subsets"), 0),
                                 "notReadyAddresses"));
@@ -143,8 +141,8 @@ static void test_basic(void **state)
     assert_int_equal(json_array_size(p.slices_update), 1);
     json_t *u = json_array_get(p.slices_update, 0);
     assert_string_equal(daas_kube_str(u, "metadata.name"), "web-abcde");
-    assert_true(json_is_true(daas_kube_path(json_array_get(json_object_get(u, "endpoints"), 0),
-                                            "conditions.ready")));
+    assert_true(json_is_true(
+        daas_kube_path(json_array_get(json_object_get(u, "endpoints"), 0), "conditions.ready")));
     daas_ctrl_endpoints_plan_fini(&p);
     json_decref(ep);
     json_decref(slices);
@@ -163,9 +161,9 @@ static void test_publish_not_ready(void **state)
     assert_int_equal(json_array_size(json_object_get(sub, "addresses")), 3);
     assert_null(json_object_get(sub, "notReadyAddresses"));
     /* Sorted by IP: .4, .5, .6 (terminating web-e included). */
-    assert_string_equal(daas_kube_str(json_array_get(json_object_get(sub, "addresses"), 2),
-                                      "targetRef.name"),
-                        "web-e");
+    assert_string_equal(
+        daas_kube_str(json_array_get(json_object_get(sub, "addresses"), 2), "targetRef.name"),
+        "web-e");
     json_t *eps = json_object_get(json_array_get(p.slices_create, 0), "endpoints");
     size_t i;
     json_t *e;
@@ -257,9 +255,8 @@ static void test_headless_hostname(void **state)
                    "'targetRef':{'kind':'Pod','namespace':'default','name':'db-0','uid':"
                    "'uid-db-0'}}]}]}");
     json_t *sl = json_array_get(pl.slices_create, 0);
-    assert_string_equal(daas_kube_str(json_array_get(json_object_get(sl, "endpoints"), 0),
-                                      "hostname"),
-                        "db-0");
+    assert_string_equal(
+        daas_kube_str(json_array_get(json_object_get(sl, "endpoints"), 0), "hostname"), "db-0");
     assert_string_equal(json_string_value(json_object_get(daas_kube_path(sl, "metadata.labels"),
                                                           "service.kubernetes.io/headless")),
                         "");
@@ -378,9 +375,8 @@ static void ep_names(const json_t *slice, char *buf, size_t n)
     size_t i, off = 0;
     json_t *e;
     buf[0] = '\0';
-    json_array_foreach(json_object_get(slice, "endpoints"), i, e)
-        off += (size_t)snprintf(buf + off, n - off, "%s%s", i ? "," : "",
-                                daas_kube_str(e, "targetRef.name"));
+    json_array_foreach(json_object_get(slice, "endpoints"), i, e) off += (size_t)snprintf(
+        buf + off, n - off, "%s%s", i ? "," : "", daas_kube_str(e, "targetRef.name"));
 }
 
 static void test_max_per_slice(void **state)
@@ -460,12 +456,11 @@ static void test_nodes_and_zone(void **state)
     char buf[128];
     ep_names(json_array_get(p.slices_create, 0), buf, sizeof buf);
     assert_string_equal(buf, "web-a,web-e");
-    assert_string_equal(daas_kube_str(json_array_get(json_object_get(json_array_get(
-                                                                         p.slices_create, 0),
-                                                                     "endpoints"),
-                                                     0),
-                                      "zone"),
-                        "z1");
+    assert_string_equal(
+        daas_kube_str(
+            json_array_get(json_object_get(json_array_get(p.slices_create, 0), "endpoints"), 0),
+            "zone"),
+        "z1");
     /* The Endpoints object does not look at nodes. */
     assert_non_null(json_object_get(json_array_get(daas_kube_path(p.endpoints, "subsets"), 0),
                                     "notReadyAddresses"));
@@ -510,10 +505,8 @@ static void test_apiserver(void **state)
     in.n_apiserver_ips = 1;
     plan(&in, &p);
     assert_false(p.endpoints_create);
-    assert_int_equal(json_array_size(daas_kube_path(json_array_get(daas_kube_path(p.endpoints,
-                                                                                  "subsets"),
-                                                                   0),
-                                                    "addresses")),
+    assert_int_equal(json_array_size(daas_kube_path(
+                         json_array_get(daas_kube_path(p.endpoints, "subsets"), 0), "addresses")),
                      1);
     assert_int_equal(json_array_size(p.slices_update), 1);
     daas_ctrl_endpoints_plan_fini(&p);
@@ -539,11 +532,11 @@ static void test_truncation(void **state)
     json_t *sub = json_array_get(daas_kube_path(p.endpoints, "subsets"), 0);
     assert_int_equal(json_array_size(json_object_get(sub, "addresses")), 1000);
     assert_null(json_object_get(sub, "notReadyAddresses"));
-    assert_string_equal(json_string_value(json_object_get(daas_kube_path(p.endpoints,
-                                                                         "metadata.annotations"),
-                                                          "endpoints.kubernetes.io/"
-                                                          "over-capacity")),
-                        "truncated");
+    assert_string_equal(
+        json_string_value(json_object_get(daas_kube_path(p.endpoints, "metadata.annotations"),
+                                          "endpoints.kubernetes.io/"
+                                          "over-capacity")),
+        "truncated");
     /* Slices are not truncated: 1008 endpoints in 11 slices of at most 100. */
     assert_int_equal(json_array_size(p.slices_create), 11);
     json_t *ep = json_deep_copy(p.endpoints);

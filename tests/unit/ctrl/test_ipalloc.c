@@ -31,8 +31,8 @@ static void test_parse_ipv4(void **state)
     assert_true(daas_ctrl_ipv4_parse("255.255.255.255", &v));
     assert_int_equal(v, 0xffffffffu);
     assert_true(daas_ctrl_ipv4_parse("0.0.0.0", &v));
-    static const char *const bad[] = {"",         "1.2.3",     "1.2.3.4.5", "256.0.0.1",
-                                      "01.2.3.4", "1.2.3.4 ",  " 1.2.3.4",  "1..3.4",
+    static const char *const bad[] = {"",         "1.2.3",     "1.2.3.4.5",  "256.0.0.1",
+                                      "01.2.3.4", "1.2.3.4 ",  " 1.2.3.4",   "1..3.4",
                                       "1.2.3.-4", "1.2.3.4/8", "1.2.3.1000", "a.b.c.d"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         assert_false(daas_ctrl_ipv4_parse(bad[i], &v));
@@ -91,8 +91,7 @@ static void test_fill_28(void **state)
     char ip[DAAS_CTRL_IP_STRLEN];
     daas_err err = {0};
     for (uint32_t i = 0; i < 14; i++) {
-        assert_int_equal(daas_ctrl_ipalloc_allocate_next_seeded(a, i * 7919u, ip, &err),
-                         DAAS_OK);
+        assert_int_equal(daas_ctrl_ipalloc_allocate_next_seeded(a, i * 7919u, ip, &err), DAAS_OK);
         uint32_t v;
         assert_true(daas_ctrl_ipv4_parse(ip, &v));
         uint32_t last = v & 15u;
@@ -225,16 +224,15 @@ static void test_snapshot(void **state)
     assert_int_equal((uint8_t)buf.data[0], 0x02);
     assert_int_equal((uint8_t)buf.data[1], 0x01);
     daas_err err = {0};
-    assert_int_equal(daas_ctrl_ipalloc_restore(b, "10.0.0.0/24", DAAS_BYTES(buf.data, buf.len),
-                                               &err),
-                     DAAS_OK);
+    assert_int_equal(
+        daas_ctrl_ipalloc_restore(b, "10.0.0.0/24", DAAS_BYTES(buf.data, buf.len), &err), DAAS_OK);
     assert_int_equal(daas_ctrl_ipalloc_used(b), 2);
     assert_true(daas_ctrl_ipalloc_has(b, "10.0.0.10"));
     assert_true(daas_ctrl_ipalloc_has(b, "10.0.0.1"));
     assert_false(daas_ctrl_ipalloc_has(b, "10.0.0.2"));
-    assert_int_equal(daas_ctrl_ipalloc_restore(c, "10.0.0.0/24", DAAS_BYTES(buf.data, buf.len),
-                                               &err),
-                     DAAS_ECONFLICT);
+    assert_int_equal(
+        daas_ctrl_ipalloc_restore(c, "10.0.0.0/24", DAAS_BYTES(buf.data, buf.len), &err),
+        DAAS_ECONFLICT);
     assert_string_equal(err.msg, "the provided network does not match the current range");
     /* 254 bits: bit 254 (0x40 in the top byte of 32) is past the range; leading zeros ok. */
     uint8_t big[33] = {0};
@@ -262,10 +260,10 @@ static void test_snapshot(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_parse_ipv4),        cmocka_unit_test(test_parse_cidr),
-        cmocka_unit_test(test_new_limits),        cmocka_unit_test(test_fill_28),
-        cmocka_unit_test(test_static_subrange),   cmocka_unit_test(test_allocate_specific),
-        cmocka_unit_test(test_restore_services),  cmocka_unit_test(test_snapshot),
+        cmocka_unit_test(test_parse_ipv4),       cmocka_unit_test(test_parse_cidr),
+        cmocka_unit_test(test_new_limits),       cmocka_unit_test(test_fill_28),
+        cmocka_unit_test(test_static_subrange),  cmocka_unit_test(test_allocate_specific),
+        cmocka_unit_test(test_restore_services), cmocka_unit_test(test_snapshot),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -91,9 +91,8 @@ static void names(const json_t *arr, char *buf, size_t n)
     size_t i, off = 0;
     json_t *e;
     buf[0] = '\0';
-    json_array_foreach(arr, i, e)
-        off += (size_t)snprintf(buf + off, n - off, "%s%s", i ? "," : "",
-                                json_string_value(json_object_get(e, "name")));
+    json_array_foreach(arr, i, e) off += (size_t)snprintf(
+        buf + off, n - off, "%s%s", i ? "," : "", json_string_value(json_object_get(e, "name")));
 }
 
 static void test_healthy(void **state)
@@ -101,8 +100,8 @@ static void test_healthy(void **state)
     (void)state;
     json_t *node = node_at("2026-11-21T09:50:00Z", "True", NULL);
     json_t *lease = lease_at("2026-11-21T09:59:50.123456Z"), *ps = pods();
-    daas_ctrl_nodelife_in in = {.node = node, .lease = lease, .pods = ps, .now = T0,
-                                .default_toleration = -1};
+    daas_ctrl_nodelife_in in = {
+        .node = node, .lease = lease, .pods = ps, .now = T0, .default_toleration = -1};
     daas_ctrl_nodelife_plan p;
     plan(&in, &p);
     assert_null(p.conditions);
@@ -131,11 +130,12 @@ static void test_healthy(void **state)
 static void test_lease_expired(void **state)
 {
     (void)state;
-    json_t *node = node_at("2026-11-21T09:50:00Z", "True", "'taints':[{'key':'dedicated',"
-                                                           "'value':'db','effect':'NoSchedule'}]");
+    json_t *node = node_at("2026-11-21T09:50:00Z", "True",
+                           "'taints':[{'key':'dedicated',"
+                           "'value':'db','effect':'NoSchedule'}]");
     json_t *lease = lease_at("2026-11-21T09:59:00.000000Z"), *ps = pods();
-    daas_ctrl_nodelife_in in = {.node = node, .lease = lease, .pods = ps, .now = T0,
-                                .default_toleration = -1};
+    daas_ctrl_nodelife_in in = {
+        .node = node, .lease = lease, .pods = ps, .now = T0, .default_toleration = -1};
     daas_ctrl_nodelife_plan p;
     plan(&in, &p);
     assert_false(p.ready);
@@ -150,8 +150,7 @@ static void test_lease_expired(void **state)
             continue;
         }
         assert_string_equal(json_string_value(json_object_get(c, "status")), "Unknown");
-        assert_string_equal(json_string_value(json_object_get(c, "reason")),
-                            "NodeStatusUnknown");
+        assert_string_equal(json_string_value(json_object_get(c, "reason")), "NodeStatusUnknown");
         assert_string_equal(json_string_value(json_object_get(c, "message")),
                             "Kubelet stopped posting node status.");
         assert_string_equal(json_string_value(json_object_get(c, "lastTransitionTime")), ts_t0);
@@ -162,12 +161,11 @@ static void test_lease_expired(void **state)
     }
     assert_non_null(ready);
     assert_int_equal(json_array_size(p.conditions), 5);
-    ku_assert_json(p.taints,
-                   "[{'key':'dedicated','value':'db','effect':'NoSchedule'},"
-                   "{'key':'node.kubernetes.io/unreachable','effect':'NoSchedule',"
-                   "'timeAdded':'2026-11-21T10:00:00Z'},"
-                   "{'key':'node.kubernetes.io/unreachable','effect':'NoExecute',"
-                   "'timeAdded':'2026-11-21T10:00:00Z'}]");
+    ku_assert_json(p.taints, "[{'key':'dedicated','value':'db','effect':'NoSchedule'},"
+                             "{'key':'node.kubernetes.io/unreachable','effect':'NoSchedule',"
+                             "'timeAdded':'2026-11-21T10:00:00Z'},"
+                             "{'key':'node.kubernetes.io/unreachable','effect':'NoExecute',"
+                             "'timeAdded':'2026-11-21T10:00:00Z'}]");
     char buf[256];
     names(p.evict, buf, sizeof buf);
     assert_string_equal(buf, "quick,odd");
@@ -198,10 +196,9 @@ static void test_lease_expired(void **state)
                    "'message':'Marking for deletion Pod default/odd','source':{'component':"
                    "'taint-eviction-controller'}}]");
     /* Inputs untouched. */
-    assert_string_equal(daas_kube_str(json_array_get(daas_kube_path(node, "status.conditions"),
-                                                     3),
-                                      "status"),
-                        "True");
+    assert_string_equal(
+        daas_kube_str(json_array_get(daas_kube_path(node, "status.conditions"), 3), "status"),
+        "True");
     daas_ctrl_nodelife_plan_fini(&p);
     assert_null(p.events);
     json_decref(node);
@@ -215,8 +212,8 @@ static void test_toleration_expiry(void **state)
     (void)state;
     json_t *node = node_at("2026-11-21T09:50:00Z", "True", NULL);
     json_t *lease = lease_at("2026-11-21T09:59:00Z"), *ps = pods();
-    daas_ctrl_nodelife_in in = {.node = node, .lease = lease, .pods = ps, .now = T0,
-                                .default_toleration = -1};
+    daas_ctrl_nodelife_in in = {
+        .node = node, .lease = lease, .pods = ps, .now = T0, .default_toleration = -1};
     daas_ctrl_nodelife_plan p;
     plan(&in, &p);
     /* Apply the plan to the node as the caller would. */
@@ -263,8 +260,7 @@ static void test_node_back(void **state)
                            "io/unreachable','effect':'NoExecute','timeAdded':"
                            "'2026-11-21T09:00:00Z'}]");
     json_t *lease = lease_at("2026-11-21T09:59:59Z");
-    daas_ctrl_nodelife_in in = {.node = node, .lease = lease, .now = T0,
-                                .default_toleration = -1};
+    daas_ctrl_nodelife_in in = {.node = node, .lease = lease, .now = T0, .default_toleration = -1};
     daas_ctrl_nodelife_plan p;
     plan(&in, &p);
     assert_true(p.ready);
@@ -299,8 +295,7 @@ static void test_not_ready_swap(void **state)
     assert_int_equal(p.next_at, T0 - 2 + 40 + 1);
     /* No NodeNotReady node event: Ready was already False. Ready pods still get marked. */
     assert_string_equal(daas_kube_str(json_array_get(p.events, 0), "reason"), "NodeNotReady");
-    assert_string_equal(daas_kube_str(json_array_get(p.events, 0), "involvedObject.kind"),
-                        "Pod");
+    assert_string_equal(daas_kube_str(json_array_get(p.events, 0), "involvedObject.kind"), "Pod");
     daas_ctrl_nodelife_plan_fini(&p);
     json_decref(node);
     json_decref(ps);
@@ -361,8 +356,8 @@ static void test_full_disruption(void **state)
                            "'taints':[{'key':'node.kubernetes.io/unreachable','effect':"
                            "'NoExecute','timeAdded':'2026-11-21T09:00:00Z'}]");
     json_t *ps = pods();
-    daas_ctrl_nodelife_in in = {.node = node, .pods = ps, .now = T0, .full_disruption = true,
-                                .default_toleration = -1};
+    daas_ctrl_nodelife_in in = {
+        .node = node, .pods = ps, .now = T0, .full_disruption = true, .default_toleration = -1};
     daas_ctrl_nodelife_plan p;
     plan(&in, &p);
     ku_assert_json(p.taints, "[{'key':'node.kubernetes.io/unreachable','effect':'NoSchedule',"
@@ -384,11 +379,10 @@ static void test_pressure_taints(void **state)
     daas_ctrl_nodelife_in in = {.node = node, .now = T0};
     daas_ctrl_nodelife_plan p;
     plan(&in, &p);
-    ku_assert_json(p.taints,
-                   "[{'key':'node.kubernetes.io/memory-pressure','effect':'NoSchedule',"
-                   "'timeAdded':'2026-11-21T10:00:00Z'},{'key':'node.kubernetes.io/"
-                   "network-unavailable','effect':'NoSchedule','timeAdded':"
-                   "'2026-11-21T10:00:00Z'}]");
+    ku_assert_json(p.taints, "[{'key':'node.kubernetes.io/memory-pressure','effect':'NoSchedule',"
+                             "'timeAdded':'2026-11-21T10:00:00Z'},{'key':'node.kubernetes.io/"
+                             "network-unavailable','effect':'NoSchedule','timeAdded':"
+                             "'2026-11-21T10:00:00Z'}]");
     daas_ctrl_nodelife_plan_fini(&p);
     json_decref(node);
 }
@@ -436,11 +430,11 @@ static void test_bad_input(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_healthy),         cmocka_unit_test(test_lease_expired),
+        cmocka_unit_test(test_healthy),           cmocka_unit_test(test_lease_expired),
         cmocka_unit_test(test_toleration_expiry), cmocka_unit_test(test_node_back),
-        cmocka_unit_test(test_not_ready_swap),  cmocka_unit_test(test_lease_wins),
-        cmocka_unit_test(test_never_posted),    cmocka_unit_test(test_full_disruption),
-        cmocka_unit_test(test_pressure_taints), cmocka_unit_test(test_tolerates),
+        cmocka_unit_test(test_not_ready_swap),    cmocka_unit_test(test_lease_wins),
+        cmocka_unit_test(test_never_posted),      cmocka_unit_test(test_full_disruption),
+        cmocka_unit_test(test_pressure_taints),   cmocka_unit_test(test_tolerates),
         cmocka_unit_test(test_bad_input),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
