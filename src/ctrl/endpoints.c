@@ -448,7 +448,9 @@ static bool endpoints_current(const json_t *cur, const json_t *subsets, const js
     bool same_subsets = json_equal(cs ? cs : empty, subsets);
     json_decref(empty);
     json_t *cl = labels_without(daas_kube_path(cur, "metadata.labels"), HEADLESS_LABEL);
-    json_t *sl = labels_without(daas_kube_path(svc, "metadata.labels"), "");
+    /* Upstream compares with the Service's labels as they are; dropping a (reserved)
+     * headless label the Service itself carries keeps the plan a fixpoint. */
+    json_t *sl = labels_without(daas_kube_path(svc, "metadata.labels"), HEADLESS_LABEL);
     bool same_labels = json_equal(cl, sl);
     json_decref(cl);
     json_decref(sl);
@@ -596,9 +598,14 @@ static bool left_alone(const json_t *svc)
            streq(daas_kube_str(svc, "spec.type"), "ExternalName");
 }
 
-int daas_ctrl_endpoints_plan_make(const daas_ctrl_endpoints_in *in, daas_ctrl_endpoints_plan *out,
-                                  daas_err *err)
+int daas_ctrl_endpoints_plan_make(const daas_ctrl_endpoints_in *in_arg,
+                                  daas_ctrl_endpoints_plan *out, daas_err *err)
 {
+    /* A current Endpoints without a metadata object cannot be updated in place: ignore it. */
+    daas_ctrl_endpoints_in copy = *in_arg;
+    const daas_ctrl_endpoints_in *in = &copy;
+    if (!json_is_object(daas_kube_path(copy.endpoints, "metadata")))
+        copy.endpoints = NULL;
     memset(out, 0, sizeof *out);
     out->slices_create = json_array();
     out->slices_update = json_array();
