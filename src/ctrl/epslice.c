@@ -307,6 +307,10 @@ static const char **sorted_keys(const json_t *obj, size_t *n)
 static void fill(recon *r, json_t *slice, json_t *desired)
 {
     json_t *eps = json_object_get(slice, "endpoints");
+    if (!json_is_array(eps)) { /* a stored slice may carry "endpoints": null */
+        eps = json_array();
+        json_object_set_new(slice, "endpoints", eps);
+    }
     size_t n, i = 0;
     const char **keys = sorted_keys(desired, &n);
     json_t *taken = json_array();

@@ -550,6 +550,31 @@ static void test_truncation(void **state)
     json_decref(pods);
 }
 
+/* A stored slice with "endpoints": null (how an empty list may come back) is filled. */
+static void test_null_endpoints_slice(void **state)
+{
+    (void)state;
+    json_t *svc = svc_web(NULL), *pods = json_array();
+    json_array_append_new(pods, mkpod("web-a", "10.42.0.5", true, "n1", NULL));
+    json_t *slices = ku_json("[{'metadata':{'name':'web-x','labels':{'team':'a',"
+                             "'kubernetes.io/service-name':'web','endpointslice.kubernetes.io/"
+                             "managed-by':'endpointslice-controller.k8s.io'}},'addressType':"
+                             "'IPv4','ports':[{'name':'http','port':8080,'protocol':'TCP'}],"
+                             "'endpoints':null}]");
+    daas_ctrl_endpoints_in in = {.service = svc, .pods = pods, .slices = slices};
+    daas_ctrl_endpoints_plan p;
+    plan(&in, &p);
+    assert_int_equal(json_array_size(p.slices_create), 0);
+    assert_int_equal(json_array_size(p.slices_update), 1);
+    char buf[64];
+    ep_names(json_array_get(p.slices_update, 0), buf, sizeof buf);
+    assert_string_equal(buf, "web-a");
+    daas_ctrl_endpoints_plan_fini(&p);
+    json_decref(slices);
+    json_decref(svc);
+    json_decref(pods);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -558,7 +583,7 @@ int main(void)
         cmocka_unit_test(test_left_alone),     cmocka_unit_test(test_service_gone),
         cmocka_unit_test(test_placeholder),    cmocka_unit_test(test_max_per_slice),
         cmocka_unit_test(test_nodes_and_zone), cmocka_unit_test(test_apiserver),
-        cmocka_unit_test(test_truncation),
+        cmocka_unit_test(test_truncation),     cmocka_unit_test(test_null_endpoints_slice),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
