@@ -239,8 +239,8 @@ typedef struct recon {
     const daas_ctrl_endpoints_in *in;
     size_t max;        /* endpoints per slice */
     json_t *create;    /* array: slices to create */
-    json_t *update;    /* object: name → slice to update */
-    json_t *unchanged; /* object: name → existing slice left as it is */
+    json_t *update;    /* object: name → slice to update (per port map in recon_group) */
+    json_t *unchanged; /* object: name → existing slice left as it is (per port map) */
     json_t *del;       /* object: name → existing slice to delete */
 } recon;
 
@@ -396,8 +396,13 @@ static int by_name(const void *a, const void *b)
 }
 
 /* reconcileByPortMapping for one port map key. existing: this key's slices. */
-static void recon_group(recon *r, json_t *existing, json_t *group)
+static void recon_group(recon *all, json_t *existing, json_t *group)
 {
+    /* Updated and unchanged slices are per port map: endpoints of one port list must never
+     * be filled into a slice of another. */
+    recon local = *all, *r = &local;
+    local.update = json_object();
+    local.unchanged = json_object();
     json_t *desired = json_object_get(group, "eps");
     json_t *names = json_array();
     size_t n = json_array_size(existing);
@@ -412,6 +417,9 @@ static void recon_group(recon *r, json_t *existing, json_t *group)
     daas_free(arr);
     fill_updated(r, desired);
     fill_rest(r, desired, names, json_object_get(group, "ports"));
+    json_object_update(all->update, local.update);
+    json_decref(local.update);
+    json_decref(local.unchanged);
     json_decref(names);
 }
 
@@ -465,7 +473,7 @@ void daas_ctrl__ep_slices(const daas_ctrl_endpoints_in *in, const daas_ctrl__ep_
                .max = in->max_per_slice ? in->max_per_slice : DAAS_CTRL_EP_MAX_PER_SLICE,
                .create = out->slices_create,
                .update = json_object(),
-               .unchanged = json_object(),
+               .unchanged = NULL,
                .del = json_object()};
     json_t *groups = desired_groups(in, pods, n, &out->requeue);
     json_t *own = daas_ctrl__ep_own_slices(in->slices, daas_kube_str(in->service, "metadata.name"));
@@ -499,6 +507,5 @@ void daas_ctrl__ep_slices(const daas_ctrl_endpoints_in *in, const daas_ctrl__ep_
     json_decref(own);
     json_decref(groups);
     json_decref(r.update);
-    json_decref(r.unchanged);
     json_decref(r.del);
 }

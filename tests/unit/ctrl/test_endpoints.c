@@ -575,15 +575,57 @@ static void test_null_endpoints_slice(void **state)
     json_decref(pods);
 }
 
+/* Endpoints of one port list never go into a slice of another, even one being updated. */
+static void test_port_maps_apart(void **state)
+{
+    (void)state;
+    json_t *svc = ku_json("{'metadata':{'name':'web','namespace':'default','uid':'s'},'spec':{"
+                          "'selector':{'app':'web'},'ports':[{'name':'http','port':80,"
+                          "'targetPort':'web'}]}}");
+    json_t *pods = json_array();
+    json_array_append_new(pods, mkpod("p2", "10.42.0.2", true, "n1", NULL));
+    json_t *p3 = mkpod("p3", "10.42.0.3", true, "n1", NULL);
+    json_object_set_new(cport(p3), "containerPort", json_integer(9090));
+    json_array_append_new(pods, p3);
+    /* Slice "a" (port 8080) still holds p1, which is gone, and p2. */
+    json_t *slices =
+        ku_json("[{'metadata':{'name':'a','labels':{'kubernetes.io/service-name':'web',"
+                "'endpointslice.kubernetes.io/managed-by':'endpointslice-controller.k8s.io'}},"
+                "'addressType':'IPv4','ports':[{'name':'http','port':8080,'protocol':'TCP'}],"
+                "'endpoints':[{'addresses':['10.42.0.1'],'targetRef':{'kind':'Pod','namespace':"
+                "'default','name':'p1'}},{'addresses':['10.42.0.2'],'conditions':{'ready':true,"
+                "'serving':true,'terminating':false},'nodeName':'n1','targetRef':{'kind':'Pod',"
+                "'namespace':'default','name':'p2','uid':'uid-p2'}}]}]");
+    daas_ctrl_endpoints_in in = {.service = svc, .pods = pods, .slices = slices};
+    daas_ctrl_endpoints_plan p;
+    plan(&in, &p);
+    char buf[64];
+    assert_int_equal(json_array_size(p.slices_update), 1);
+    ep_names(json_array_get(p.slices_update, 0), buf, sizeof buf);
+    assert_string_equal(buf, "p2");
+    assert_int_equal(json_array_size(p.slices_create), 1);
+    json_t *c = json_array_get(p.slices_create, 0);
+    ep_names(c, buf, sizeof buf);
+    assert_string_equal(buf, "p3");
+    assert_int_equal(
+        json_integer_value(json_object_get(json_array_get(json_object_get(c, "ports"), 0), "port")),
+        9090);
+    daas_ctrl_endpoints_plan_fini(&p);
+    json_decref(slices);
+    json_decref(svc);
+    json_decref(pods);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_basic),          cmocka_unit_test(test_publish_not_ready),
-        cmocka_unit_test(test_named_ports),    cmocka_unit_test(test_headless_hostname),
-        cmocka_unit_test(test_left_alone),     cmocka_unit_test(test_service_gone),
-        cmocka_unit_test(test_placeholder),    cmocka_unit_test(test_max_per_slice),
-        cmocka_unit_test(test_nodes_and_zone), cmocka_unit_test(test_apiserver),
-        cmocka_unit_test(test_truncation),     cmocka_unit_test(test_null_endpoints_slice),
+        cmocka_unit_test(test_basic),           cmocka_unit_test(test_publish_not_ready),
+        cmocka_unit_test(test_named_ports),     cmocka_unit_test(test_headless_hostname),
+        cmocka_unit_test(test_left_alone),      cmocka_unit_test(test_service_gone),
+        cmocka_unit_test(test_placeholder),     cmocka_unit_test(test_max_per_slice),
+        cmocka_unit_test(test_nodes_and_zone),  cmocka_unit_test(test_apiserver),
+        cmocka_unit_test(test_truncation),      cmocka_unit_test(test_null_endpoints_slice),
+        cmocka_unit_test(test_port_maps_apart),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
