@@ -12,6 +12,8 @@
 
 #include <cmocka.h>
 
+#include "ctrl_testutil.h"
+
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,35 +27,13 @@
 #include "store/store.h"
 
 typedef struct fx {
-    char dir[64];
-    daas_store *store;
-    daas_authn *authn;
-    daas_api *api;
-    daas_ctrl_client *c;
+    ctrl_tfx t;
 } fx;
-
-static int rm_cb(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb, (void)flag, (void)ftw;
-    return remove(p);
-}
 
 static int setup(void **state)
 {
     fx *f = daas_xcalloc(1, sizeof *f);
-    daas_err e = {0};
-    char path[128];
-    snprintf(f->dir, sizeof f->dir, "/tmp/daas-ctrlclient.XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
-    snprintf(path, sizeof path, "%s/state.db", f->dir);
-    daas_store_opts so = {.compact_interval_s = 0};
-    assert_int_equal(daas_store_open_sqlite(path, &so, &f->store, &e), DAAS_OK);
-    f->authn = daas_authn_new();
-    daas_authn_add_x509(f->authn);
-    daas_api_config ac = {.store = f->store, .authn = f->authn};
-    assert_int_equal(daas_api_new(&ac, &f->api, &e), DAAS_OK);
-    assert_int_equal(daas_api_start(f->api, &e), DAAS_OK);
-    f->c = daas_ctrl_client_new(f->api, "test-controller");
+    ctrl_t_open(&f->t, "daas-ctrlclient", 0, true, "test-controller");
     *state = f;
     return 0;
 }
@@ -61,12 +41,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     fx *f = *state;
-    daas_ctrl_client_free(&f->c);
-    daas_api_stop(f->api);
-    daas_api_free(&f->api);
-    daas_authn_free(&f->authn);
-    daas_store_close(&f->store);
-    nftw(f->dir, rm_cb, 8, FTW_DEPTH | FTW_PHYS);
+    ctrl_t_close(&f->t);
     daas_free(f);
     return 0;
 }
@@ -96,7 +71,7 @@ static void test_identity(void **state)
     json_t *ssr = json_pack("{s:s,s:s}", "apiVersion", "authentication.k8s.io/v1", "kind",
                             "SelfSubjectReview"),
            *out = NULL;
-    assert_int_equal(daas_ctrl_client_do(f->c, "POST",
+    assert_int_equal(daas_ctrl_client_do(f->t.c, "POST",
                                          "/apis/authentication.k8s.io/v1/selfsubjectreviews", NULL,
                                          ssr, &out, NULL, &e),
                      DAAS_OK);
@@ -117,34 +92,34 @@ static void test_create_get_update_conflict(void **state)
     daas_err e = {0};
     const daas_kube_kind *dk = kind("apps", "deployments");
     json_t *d = deployment("web", 2), *out = NULL, *got = NULL;
-    assert_int_equal(daas_ctrl_client_create(f->c, dk, "default", d, &out, &e), DAAS_OK);
+    assert_int_equal(daas_ctrl_client_create(f->t.c, dk, "default", d, &out, &e), DAAS_OK);
     /* defaulting ran: strategy and a uid */
     assert_string_equal(daas_kube_str(out, "spec.strategy.type"), "RollingUpdate");
     assert_non_null(daas_kube_str(out, "metadata.uid"));
     /* durable and visible in the store when create returned (no loop: synchronous write) */
     daas_kv kv = {0};
-    assert_int_equal(daas_store_get(f->store, "/registry/deployments/default/web", &kv, &e),
+    assert_int_equal(daas_store_get(f->t.store, "/registry/deployments/default/web", &kv, &e),
                      DAAS_OK);
     daas_kv_fini(&kv);
     /* a second create: AlreadyExists */
     daas_err e2 = {0};
-    assert_int_equal(daas_ctrl_client_create(f->c, dk, "default", d, NULL, &e2), DAAS_EEXIST);
+    assert_int_equal(daas_ctrl_client_create(f->t.c, dk, "default", d, NULL, &e2), DAAS_EEXIST);
     assert_non_null(strstr(e2.msg, "already exists"));
-    assert_int_equal(daas_ctrl_client_get(f->c, dk, "default", "web", &got, &e), DAAS_OK);
+    assert_int_equal(daas_ctrl_client_get(f->t.c, dk, "default", "web", &got, &e), DAAS_OK);
     assert_string_equal(daas_kube_str(got, "metadata.uid"), daas_kube_str(out, "metadata.uid"));
     /* update with the current resourceVersion works; the same body again is stale */
     json_t *upd = json_deep_copy(got);
     daas_kube_set(upd, "spec.replicas", json_integer(3));
     json_t *after = NULL;
-    assert_int_equal(daas_ctrl_client_update(f->c, dk, upd, NULL, &after, &e), DAAS_OK);
+    assert_int_equal(daas_ctrl_client_update(f->t.c, dk, upd, NULL, &after, &e), DAAS_OK);
     assert_int_equal(daas_kube_int(after, "spec.replicas", 0), 3);
     assert_int_equal(daas_kube_int(after, "metadata.generation", 0), 2);
     daas_kube_set(upd, "spec.replicas", json_integer(4));
     daas_err e3 = {0};
-    assert_int_equal(daas_ctrl_client_update(f->c, dk, upd, NULL, NULL, &e3), DAAS_ECONFLICT);
+    assert_int_equal(daas_ctrl_client_update(f->t.c, dk, upd, NULL, NULL, &e3), DAAS_ECONFLICT);
     /* not found */
     daas_err e4 = {0};
-    assert_int_equal(daas_ctrl_client_get(f->c, dk, "default", "nope", NULL, &e4), DAAS_ENOTFOUND);
+    assert_int_equal(daas_ctrl_client_get(f->t.c, dk, "default", "nope", NULL, &e4), DAAS_ENOTFOUND);
     assert_string_equal(e4.msg, "deployments.apps \"nope\" not found");
     json_decref(after);
     json_decref(upd);
@@ -159,7 +134,7 @@ static void test_invalid(void **state)
     daas_err e = {0};
     json_t *d = deployment("bad", -1);
     assert_int_equal(
-        daas_ctrl_client_create(f->c, kind("apps", "deployments"), "default", d, NULL, &e),
+        daas_ctrl_client_create(f->t.c, kind("apps", "deployments"), "default", d, NULL, &e),
         DAAS_EINVALID);
     assert_non_null(strstr(e.msg, "spec.replicas"));
     json_decref(d);
@@ -171,17 +146,17 @@ static void test_patches_and_subresources(void **state)
     daas_err e = {0};
     const daas_kube_kind *dk = kind("apps", "deployments");
     json_t *d = deployment("p", 1), *out = NULL;
-    assert_int_equal(daas_ctrl_client_create(f->c, dk, "default", d, NULL, &e), DAAS_OK);
+    assert_int_equal(daas_ctrl_client_create(f->t.c, dk, "default", d, NULL, &e), DAAS_OK);
     json_t *mp = json_pack("{s:{s:{s:s}}}", "metadata", "labels", "tier", "web");
     assert_int_equal(
-        daas_ctrl_client_patch(f->c, dk, "default", "p", NULL, DAAS_CTRL_PATCH_MERGE, mp, &out, &e),
+        daas_ctrl_client_patch(f->t.c, dk, "default", "p", NULL, DAAS_CTRL_PATCH_MERGE, mp, &out, &e),
         DAAS_OK);
     assert_string_equal(daas_kube_str(out, "metadata.labels.tier"), "web");
     json_decref(out);
     /* strategic: containers merge by name (the image changes, the container stays one) */
     json_t *sp = json_pack("{s:{s:{s:{s:[{s:s,s:s}]}}}}", "spec", "template", "spec", "containers",
                            "name", "c", "image", "nginx");
-    assert_int_equal(daas_ctrl_client_patch(f->c, dk, "default", "p", NULL,
+    assert_int_equal(daas_ctrl_client_patch(f->t.c, dk, "default", "p", NULL,
                                             DAAS_CTRL_PATCH_STRATEGIC, sp, &out, &e),
                      DAAS_OK);
     json_t *cs = daas_kube_path(out, "spec.template.spec.containers");
@@ -192,24 +167,24 @@ static void test_patches_and_subresources(void **state)
     json_t *jp =
         json_pack("[{s:s,s:s,s:i}]", "op", "replace", "path", "/spec/replicas", "value", 5);
     assert_int_equal(
-        daas_ctrl_client_patch(f->c, dk, "default", "p", NULL, DAAS_CTRL_PATCH_JSON, jp, &out, &e),
+        daas_ctrl_client_patch(f->t.c, dk, "default", "p", NULL, DAAS_CTRL_PATCH_JSON, jp, &out, &e),
         DAAS_OK);
     assert_int_equal(daas_kube_int(out, "spec.replicas", 0), 5);
     json_decref(out);
     /* status subresource: a merge patch of .status lands; a main-resource write keeps it */
     json_t *stp = json_pack("{s:{s:i,s:i}}", "status", "replicas", 5, "observedGeneration", 4);
-    assert_int_equal(daas_ctrl_client_patch(f->c, dk, "default", "p", "status",
+    assert_int_equal(daas_ctrl_client_patch(f->t.c, dk, "default", "p", "status",
                                             DAAS_CTRL_PATCH_MERGE, stp, &out, &e),
                      DAAS_OK);
     assert_int_equal(daas_kube_int(out, "status.replicas", 0), 5);
     json_t *upd = json_deep_copy(out);
     json_decref(out);
     daas_kube_set(upd, "status.replicas", json_integer(99));
-    assert_int_equal(daas_ctrl_client_update(f->c, dk, upd, NULL, &out, &e), DAAS_OK);
+    assert_int_equal(daas_ctrl_client_update(f->t.c, dk, upd, NULL, &out, &e), DAAS_OK);
     assert_int_equal(daas_kube_int(out, "status.replicas", 0), 5);
     json_decref(out);
     /* scale subresource */
-    assert_int_equal(daas_ctrl_client_do(f->c, "GET",
+    assert_int_equal(daas_ctrl_client_do(f->t.c, "GET",
                                          "/apis/apps/v1/namespaces/default/deployments/p/scale",
                                          NULL, NULL, &out, NULL, &e),
                      DAAS_OK);
@@ -219,9 +194,9 @@ static void test_patches_and_subresources(void **state)
     /* delete with options (orphan), then NotFound */
     json_t *opts = json_pack("{s:s,s:s,s:s}", "apiVersion", "v1", "kind", "DeleteOptions",
                              "propagationPolicy", "Orphan");
-    assert_int_equal(daas_ctrl_client_delete(f->c, dk, "default", "p", opts, NULL, &e), DAAS_OK);
+    assert_int_equal(daas_ctrl_client_delete(f->t.c, dk, "default", "p", opts, NULL, &e), DAAS_OK);
     /* Orphan: the object waits for the garbage collector with the "orphan" finalizer */
-    assert_int_equal(daas_ctrl_client_get(f->c, dk, "default", "p", &out, &e), DAAS_OK);
+    assert_int_equal(daas_ctrl_client_get(f->t.c, dk, "default", "p", &out, &e), DAAS_OK);
     assert_non_null(daas_kube_str(out, "metadata.deletionTimestamp"));
     assert_string_equal(
         json_string_value(json_array_get(daas_kube_path(out, "metadata.finalizers"), 0)), "orphan");
@@ -241,11 +216,11 @@ static void test_event(void **state)
     daas_err e = {0};
     const daas_kube_kind *dk = kind("apps", "deployments");
     json_t *d = deployment("ev", 1), *out = NULL, *list = NULL;
-    assert_int_equal(daas_ctrl_client_create(f->c, dk, "default", d, &out, &e), DAAS_OK);
-    assert_int_equal(daas_ctrl_client_event(f->c, out, "Normal", "ScalingReplicaSet", &e,
+    assert_int_equal(daas_ctrl_client_create(f->t.c, dk, "default", d, &out, &e), DAAS_OK);
+    assert_int_equal(daas_ctrl_client_event(f->t.c, out, "Normal", "ScalingReplicaSet", &e,
                                             "Scaled up replica set %s-%s to %d", "ev", "abc", 1),
                      DAAS_OK);
-    assert_int_equal(daas_ctrl_client_do(f->c, "GET", "/api/v1/namespaces/default/events", NULL,
+    assert_int_equal(daas_ctrl_client_do(f->t.c, "GET", "/api/v1/namespaces/default/events", NULL,
                                          NULL, &list, NULL, &e),
                      DAAS_OK);
     json_t *items = json_object_get(list, "items");

@@ -13,6 +13,8 @@
 
 #include <cmocka.h>
 
+#include "ctrl_testutil.h"
+
 #include <ftw.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -37,19 +39,10 @@ typedef struct rec {
 } rec;
 
 typedef struct fx {
-    char dir[64];
-    daas_store *store;
-    daas_api *api;
-    daas_ctrl_client *c;
+    ctrl_tfx t;
     daas_ctrl_informer *inf;
     rec r;
 } fx;
-
-static int rm_cb(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb, (void)flag, (void)ftw;
-    return remove(p);
-}
 
 static void on_event(void *arg, int ev, const json_t *old, const json_t *obj)
 {
@@ -77,17 +70,7 @@ static void on_event(void *arg, int ev, const json_t *old, const json_t *obj)
 static int setup(void **state)
 {
     fx *f = daas_xcalloc(1, sizeof *f);
-    daas_err e = {0};
-    char path[128];
-    snprintf(f->dir, sizeof f->dir, "/tmp/daas-ctrlinf.XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
-    snprintf(path, sizeof path, "%s/state.db", f->dir);
-    daas_store_opts so = {.compact_interval_s = 0, .event_ring = 8};
-    assert_int_equal(daas_store_open_sqlite(path, &so, &f->store, &e), DAAS_OK);
-    daas_api_config ac = {.store = f->store, .allow_anonymous = true};
-    assert_int_equal(daas_api_new(&ac, &f->api, &e), DAAS_OK);
-    assert_int_equal(daas_api_start(f->api, &e), DAAS_OK);
-    f->c = daas_ctrl_client_new(f->api, NULL);
+    ctrl_t_open(&f->t, "daas-ctrlinf", 8, false, NULL);
     pthread_mutex_init(&f->r.mu, NULL);
     pthread_cond_init(&f->r.cv, NULL);
     *state = f;
@@ -98,13 +81,9 @@ static int teardown(void **state)
 {
     fx *f = *state;
     daas_ctrl_informer_free(&f->inf);
-    daas_ctrl_client_free(&f->c);
-    daas_api_stop(f->api);
-    daas_api_free(&f->api);
-    daas_store_close(&f->store);
+    ctrl_t_close(&f->t);
     pthread_cond_destroy(&f->r.cv);
     pthread_mutex_destroy(&f->r.mu);
-    nftw(f->dir, rm_cb, 8, FTW_DEPTH | FTW_PHYS);
     daas_free(f);
     return 0;
 }
@@ -126,22 +105,22 @@ static int64_t put_cm(fx *f, const char *ns, const char *name, const char *v, co
                       json_pack("[{s:s,s:s,s:s,s:s,s:b}]", "apiVersion", "apps/v1", "kind",
                                 "ReplicaSet", "name", "rs", "uid", owner, "controller", 1));
     json_t *cur = NULL;
-    if (daas_ctrl_client_get(f->c, cm_kind(), ns, name, &cur, NULL) == DAAS_OK) {
+    if (daas_ctrl_client_get(f->t.c, cm_kind(), ns, name, &cur, NULL) == DAAS_OK) {
         daas_kube_set_str(cm, "metadata.namespace", ns);
-        assert_int_equal(daas_ctrl_client_update(f->c, cm_kind(), cm, NULL, NULL, &e), DAAS_OK);
+        assert_int_equal(daas_ctrl_client_update(f->t.c, cm_kind(), cm, NULL, NULL, &e), DAAS_OK);
     } else {
-        assert_int_equal(daas_ctrl_client_create(f->c, cm_kind(), ns, cm, NULL, &e), DAAS_OK);
+        assert_int_equal(daas_ctrl_client_create(f->t.c, cm_kind(), ns, cm, NULL, &e), DAAS_OK);
     }
     json_decref(cur);
     json_decref(cm);
-    return daas_store_revision(f->store);
+    return daas_store_revision(f->t.store);
 }
 
 static int64_t del_cm(fx *f, const char *ns, const char *name)
 {
     daas_err e = {0};
-    assert_int_equal(daas_ctrl_client_delete(f->c, cm_kind(), ns, name, NULL, NULL, &e), DAAS_OK);
-    return daas_store_revision(f->store);
+    assert_int_equal(daas_ctrl_client_delete(f->t.c, cm_kind(), ns, name, NULL, NULL, &e), DAAS_OK);
+    return daas_store_revision(f->t.store);
 }
 
 static void ensure_ns(fx *f, const char *ns)
@@ -149,7 +128,7 @@ static void ensure_ns(fx *f, const char *ns)
     daas_err e = {0};
     json_t *o = json_pack("{s:s,s:s,s:{s:s}}", "apiVersion", "v1", "kind", "Namespace", "metadata",
                           "name", ns);
-    assert_int_equal(daas_ctrl_client_create(f->c,
+    assert_int_equal(daas_ctrl_client_create(f->t.c,
                                              daas_kube_kind_by_resource("", "v1", "namespaces"),
                                              NULL, o, NULL, &e),
                      DAAS_OK);
@@ -167,7 +146,7 @@ static bool logged(rec *r, const char *line)
 static void start(fx *f)
 {
     daas_err e = {0};
-    assert_int_equal(daas_ctrl_informer_new(f->store, cm_kind(), &f->inf, &e), DAAS_OK);
+    assert_int_equal(daas_ctrl_informer_new(f->t.store, cm_kind(), &f->inf, &e), DAAS_OK);
     daas_ctrl_informer_add_handler(f->inf, on_event, &f->r);
     assert_int_equal(daas_ctrl_informer_start(f->inf, &e), DAAS_OK);
     assert_true(daas_ctrl_informer_wait_synced(f->inf, 10000));
@@ -343,7 +322,7 @@ static bool all_seen(fx *f, const char *const *names, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         json_t *o = NULL;
-        if (daas_ctrl_client_get(f->c, cm_kind(), "a", names[i], &o, NULL) != DAAS_OK)
+        if (daas_ctrl_client_get(f->t.c, cm_kind(), "a", names[i], &o, NULL) != DAAS_OK)
             return false;
         bool seen = daas_kube_str(o, "metadata.labels.seen") != NULL;
         json_decref(o);
@@ -361,7 +340,7 @@ static void test_manager(void **state)
     ensure_ns(f, "a");
     put_cm(f, "a", "before", "1", NULL);
     put_cm(f, "a", "flaky", "1", NULL);
-    daas_ctrl_mgr_config mc = {.api = f->api, .store = f->store};
+    daas_ctrl_mgr_config mc = {.api = f->t.api, .store = f->t.store};
     daas_ctrl_mgr *m = daas_ctrl_mgr_new(&mc);
     daas_ctrl_def bad = {
         .name = "bad", .resources = {"nonsense"}, .handle = toy_handle, .sync = toy_sync};
@@ -386,7 +365,7 @@ static void test_manager(void **state)
     assert_int_equal(atomic_load(&t.failures) >= 1, 1);
     /* the Events name the controller */
     json_t *list = NULL;
-    assert_int_equal(daas_ctrl_client_do(f->c, "GET", "/api/v1/namespaces/a/events", NULL, NULL,
+    assert_int_equal(daas_ctrl_client_do(f->t.c, "GET", "/api/v1/namespaces/a/events", NULL, NULL,
                                          &list, NULL, &e),
                      DAAS_OK);
     json_t *items = json_object_get(list, "items");

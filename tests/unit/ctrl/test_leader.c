@@ -14,6 +14,8 @@
 
 #include <cmocka.h>
 
+#include "ctrl_testutil.h"
+
 #include <ftw.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -30,10 +32,7 @@
 #include "store/store.h"
 
 typedef struct fx {
-    char dir[64];
-    daas_store *store;
-    daas_api *api;
-    daas_ctrl_client *c;
+    ctrl_tfx t;
 } fx;
 
 typedef struct cb {
@@ -62,26 +61,10 @@ static void on_stop(void *arg)
     assert_int_equal(atomic_load(&c->starts), atomic_load(&c->stops));
 }
 
-static int rm_cb(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb, (void)flag, (void)ftw;
-    return remove(p);
-}
-
 static int setup(void **state)
 {
     fx *f = daas_xcalloc(1, sizeof *f);
-    daas_err e = {0};
-    char path[128];
-    snprintf(f->dir, sizeof f->dir, "/tmp/daas-ctrlleader.XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
-    snprintf(path, sizeof path, "%s/state.db", f->dir);
-    daas_store_opts so = {.compact_interval_s = 0};
-    assert_int_equal(daas_store_open_sqlite(path, &so, &f->store, &e), DAAS_OK);
-    daas_api_config ac = {.store = f->store, .allow_anonymous = true};
-    assert_int_equal(daas_api_new(&ac, &f->api, &e), DAAS_OK);
-    assert_int_equal(daas_api_start(f->api, &e), DAAS_OK);
-    f->c = daas_ctrl_client_new(f->api, NULL);
+    ctrl_t_open(&f->t, "daas-ctrlleader", 0, false, NULL);
     *state = f;
     return 0;
 }
@@ -89,11 +72,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     fx *f = *state;
-    daas_ctrl_client_free(&f->c);
-    daas_api_stop(f->api);
-    daas_api_free(&f->api);
-    daas_store_close(&f->store);
-    nftw(f->dir, rm_cb, 8, FTW_DEPTH | FTW_PHYS);
+    ctrl_t_close(&f->t);
     daas_free(f);
     return 0;
 }
@@ -101,7 +80,7 @@ static int teardown(void **state)
 static daas_ctrl_leader *elector(fx *f, const char *id, cb *c, bool fake)
 {
     daas_ctrl_leader_config lc = {
-        .client = f->c, .identity = id, .on_start = on_start, .on_stop = on_stop, .arg = c};
+        .client = f->t.c, .identity = id, .on_start = on_start, .on_stop = on_stop, .arg = c};
     if (fake) {
         lc.clock = fake_clock;
     } else {
@@ -117,7 +96,7 @@ static json_t *lease(fx *f)
     json_t *o = NULL;
     daas_err e = {0};
     assert_int_equal(daas_ctrl_client_get(
-                         f->c, daas_kube_kind_by_resource("coordination.k8s.io", "v1", "leases"),
+                         f->t.c, daas_kube_kind_by_resource("coordination.k8s.io", "v1", "leases"),
                          "kube-system", "daas-controllers", &o, &e),
                      DAAS_OK);
     return o;
@@ -191,7 +170,7 @@ static void test_steps_down_for_other_holder(void **state)
     daas_kube_set_str(o, "spec.holderIdentity", "intruder");
     daas_err e = {0};
     assert_int_equal(daas_ctrl_client_update(
-                         f->c, daas_kube_kind_by_resource("coordination.k8s.io", "v1", "leases"), o,
+                         f->t.c, daas_kube_kind_by_resource("coordination.k8s.io", "v1", "leases"), o,
                          NULL, NULL, &e),
                      DAAS_OK);
     json_decref(o);
@@ -253,8 +232,8 @@ static int nop_sync(void *arg, daas_ctrl_run *run, const char *key, daas_err *er
 static daas_ctrl_mgr *manager(fx *f, cb *c)
 {
     daas_err e = {0};
-    daas_ctrl_mgr_config mc = {.api = f->api,
-                               .store = f->store,
+    daas_ctrl_mgr_config mc = {.api = f->t.api,
+                               .store = f->t.store,
                                .leader_elect = true,
                                .leader = {.lease_ms = 3000,
                                           .retry_ms = 50,
