@@ -44,7 +44,7 @@ test-asan: build-asan
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j $(JOBS)
 
 test-fuzz: build-fuzz
-	cd $(BUILD_FUZZ) && ctest --output-on-failure -L fuzz
+	cd $(BUILD_FUZZ) && ctest --output-on-failure -j $(JOBS) -L fuzz
 
 test: test-normal test-asan test-fuzz
 	scripts/checksrc
