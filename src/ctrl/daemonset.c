@@ -15,6 +15,7 @@
 
 #include "common/alloc.h"
 #include "common/util.h"
+#include "ctrl/podutil.h"
 #include "kube/obj.h"
 
 /* One node and this DaemonSet's pods on it. */
@@ -39,18 +40,6 @@ typedef struct ds_ctx {
 } ds_ctx;
 
 /* ---- pods ---- */
-
-static bool owned_by(const json_t *pod, const char *uid)
-{
-    size_t i;
-    json_t *r;
-    json_array_foreach(daas_kube_path(pod, "metadata.ownerReferences"), i, r)
-    {
-        if (json_is_true(json_object_get(r, "controller")))
-            return strcmp(daas_kube_str(r, "uid") ?: "", uid) == 0;
-    }
-    return false;
-}
 
 static const char *pod_name(const json_t *pod)
 {
@@ -91,29 +80,11 @@ static const char *target_node(const json_t *pod)
     return NULL;
 }
 
-/* The Ready condition's lastTransitionTime when Ready is True, else -1. */
-static int64_t ready_since(const json_t *pod)
-{
-    size_t i;
-    json_t *c;
-    json_array_foreach(daas_kube_path(pod, "status.conditions"), i, c)
-    {
-        if (strcmp(daas_kube_str(c, "type") ?: "", "Ready") != 0)
-            continue;
-        if (strcmp(daas_kube_str(c, "status") ?: "", "True") != 0)
-            return -1;
-        int64_t t = 0;
-        const char *s = daas_kube_str(c, "lastTransitionTime");
-        return s && daas_time_parse(s, &t) == DAAS_OK ? t : 0;
-    }
-    return -1;
-}
-
 /* podutil.IsPodAvailable; remembers when a ready pod will become available. */
 static bool available(ds_ctx *c, const json_t *pod)
 {
-    int64_t t = ready_since(pod);
-    if (t < 0)
+    int64_t t = 0;
+    if (!daas_ctrl_pod_ready(pod, &t))
         return false;
     if (c->min_ready == 0 || t + c->min_ready <= c->now)
         return true;
@@ -259,7 +230,7 @@ static int ctx_init(ds_ctx *c, const json_t *ds, const json_t *nodes, const json
     {
         const char *ph = phase(pod);
         bool terminal = strcmp(ph, "Succeeded") == 0 || strcmp(ph, "Failed") == 0;
-        if (!owned_by(pod, c->uid) || (terminal && deleting(pod)))
+        if (!daas_ctrl_owned_by(pod, c->uid) || (terminal && deleting(pod)))
             continue;
         const char *tn = target_node(pod);
         json_t *k = tn ? json_object_get(index, tn) : NULL;
@@ -335,7 +306,7 @@ static void keep_surge_pair(ds_ctx *c, const slot *s, const json_t *run)
         else
             delete_pod(c, pod);
     }
-    if (new_pod && old_pod && (ready_since(old_pod) < 0 || available(c, new_pod)))
+    if (new_pod && old_pod && (!daas_ctrl_pod_ready(old_pod, NULL) || available(c, new_pod)))
         delete_pod(c, old_pod);
 }
 
@@ -504,7 +475,7 @@ static json_t *make_status(ds_ctx *c)
             continue;
         cur++;
         const json_t *pod = json_array_get(s->pods, 0);
-        if (ready_since(pod) >= 0) {
+        if (daas_ctrl_pod_ready(pod, NULL)) {
             ready++;
             avail += available(c, pod);
         }

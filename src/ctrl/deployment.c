@@ -10,6 +10,7 @@
  *         (ComputeHash).
  */
 #include "ctrl/deployment.h"
+#include "ctrl/podutil.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
@@ -232,7 +233,7 @@ static void claim(daas_ctrl__dp *dp, const json_t *rss, const daas_kube_labelsel
 
     dp->rs = daas_xcalloc(json_array_size(rss) + 1, sizeof(*dp->rs));
     json_array_foreach(rss, i, rs) {
-        const json_t *ref = daas_ctrl_rs_controller_ref(rs);
+        const json_t *ref = daas_ctrl_controller_ref(rs);
         const char *ref_uid = json_string_value(json_object_get(ref, "uid"));
         bool match = daas_kube_labelsel_match(sel, daas_kube_path(rs, "metadata.labels"));
 
@@ -248,7 +249,7 @@ static void claim(daas_ctrl__dp *dp, const json_t *rss, const daas_kube_labelsel
             json_array_append_new(dp->plan->adopt_rs, ident(rs));
         }
         dp->rs[dp->n].obj = json_deep_copy(rs);
-        dp->rs[dp->n].created = daas_ctrl_rs_time(rs, "metadata.creationTimestamp");
+        dp->rs[dp->n].created = daas_ctrl_time(rs, "metadata.creationTimestamp");
         dp->n++;
     }
     qsort(dp->rs, dp->n, sizeof(*dp->rs), rs_cmp);
@@ -538,7 +539,7 @@ static json_t *build_new_rs(const daas_ctrl__dp *dp, const char *hash)
     rs = json_pack("{s:s,s:s,s:{s:s,s:o,s:[o]},s:{s:i,s:I,s:o,s:o}}", "apiVersion", "apps/v1",
                    "kind", "ReplicaSet", "metadata", "name", name, "labels",
                    json_deep_copy(daas_kube_path(tmpl, "metadata.labels")), "ownerReferences",
-                   daas_ctrl_rs_owner_ref(d, "apps/v1", "Deployment"), "spec", "replicas", 0,
+                   daas_ctrl_owner_ref(d, "apps/v1", "Deployment"), "spec", "replicas", 0,
                    "minReadySeconds", (json_int_t)daas_kube_int(d, "spec.minReadySeconds", 0),
                    "selector", sel, "template", tmpl);
     if (ns != NULL)

@@ -14,6 +14,7 @@
 #include "common/alloc.h"
 #include "common/util.h"
 #include "ctrl/deployment.h"
+#include "ctrl/podutil.h"
 #include "ctrl/deployment_int.h"
 #include "ctrl/replicaset.h"
 #include "kube/obj.h"
@@ -103,7 +104,7 @@ static bool timed_out(const daas_ctrl__dp *dp)
         return false;
     if (reason_is(c, "ProgressDeadlineExceeded"))
         return true;
-    return daas_ctrl_rs_time(c, "lastUpdateTime") + deadline(dp) < dp->now;
+    return daas_ctrl_time(c, "lastUpdateTime") + deadline(dp) < dp->now;
 }
 
 /* The Progressing condition with reason ReplicaSetUpdated: lastUpdateTime moves with each
@@ -156,7 +157,7 @@ static void requeue(daas_ctrl__dp *dp)
     if (deadline(dp) == 0 || c == NULL || complete(dp, dp->status) ||
         reason_is(c, "ProgressDeadlineExceeded"))
         return;
-    after = daas_ctrl_rs_time(c, "lastUpdateTime") + deadline(dp) - dp->now;
+    after = daas_ctrl_time(c, "lastUpdateTime") + deadline(dp) - dp->now;
     dp->plan->requeue_after = after < 1 ? 1 : after + 1;
 }
 
@@ -346,7 +347,7 @@ static bool old_pods_running(const daas_ctrl__dp *dp, const json_t *pods)
             return true;
     }
     json_array_foreach(pods, k, pod) {
-        const char *uid = json_string_value(json_object_get(daas_ctrl_rs_controller_ref(pod), "uid"));
+        const char *uid = json_string_value(json_object_get(daas_ctrl_controller_ref(pod), "uid"));
         const char *phase = daas_kube_str(pod, "status.phase");
         if (uid == NULL || (phase && (!strcmp(phase, "Succeeded") || !strcmp(phase, "Failed"))))
             continue;

@@ -15,6 +15,7 @@
 #include "common/alloc.h"
 #include "ctrl/endpoints_int.h"
 #include "ctrl/ipalloc.h"
+#include "ctrl/podutil.h"
 #include "kube/obj.h"
 
 #define HEADLESS_LABEL "service.kubernetes.io/headless"
@@ -33,18 +34,6 @@ static const char *jstr(const json_t *o, const char *key)
 }
 
 /* ---- Pod rules shared with epslice.c ---- */
-
-bool daas_ctrl_pod_ready(const json_t *pod)
-{
-    size_t i;
-    json_t *c;
-    json_array_foreach(daas_kube_path(pod, "status.conditions"), i, c)
-    {
-        if (streq(jstr(c, "type"), "Ready"))
-            return streq(jstr(c, "status"), "True");
-    }
-    return false;
-}
 
 /* labels.Set(selector).AsSelector().Matches(pod labels). */
 static bool selects(const json_t *sel, const json_t *pod)
@@ -97,7 +86,7 @@ daas_ctrl__ep_pod *daas_ctrl__ep_pods(const json_t *svc, const json_t *pods, siz
             (p->ip = pod_ipv4(pod, &p->ipv)) == NULL)
             continue;
         p->pod = pod;
-        p->ready = daas_ctrl_pod_ready(pod);
+        p->ready = daas_ctrl_pod_ready(pod, NULL);
         p->terminating = daas_kube_path(pod, "metadata.deletionTimestamp") != NULL;
         p->node = daas_kube_str(pod, "spec.nodeName");
         const char *h = daas_kube_str(pod, "spec.hostname");

@@ -90,7 +90,4 @@ DAAS_MUST_USE int daas_ctrl_endpoints_plan_make(const daas_ctrl_endpoints_in *in
 /* Releases the plan's JSON and zeroes it. Accepts a zeroed plan. */
 void daas_ctrl_endpoints_plan_fini(daas_ctrl_endpoints_plan *p);
 
-/* True when the pod's Ready condition is True (podutil.IsPodReady). */
-bool daas_ctrl_pod_ready(const json_t *pod);
-
 #endif

@@ -13,6 +13,7 @@
 
 #include "common/alloc.h"
 #include "common/util.h"
+#include "ctrl/podutil.h"
 #include "kube/obj.h"
 
 #define IDX_KEY "batch.kubernetes.io/job-completion-index"
@@ -36,33 +37,9 @@ typedef struct job_ctx {
 
 /* ---- pods ---- */
 
-static bool owned_by(const json_t *pod, const char *uid)
-{
-    size_t i;
-    json_t *r;
-    json_array_foreach(daas_kube_path(pod, "metadata.ownerReferences"), i, r)
-    {
-        if (json_is_true(json_object_get(r, "controller")))
-            return strcmp(daas_kube_str(r, "uid") ?: "", uid) == 0;
-    }
-    return false;
-}
-
 static const char *phase(const json_t *pod)
 {
     return daas_kube_str(pod, "status.phase") ?: "";
-}
-
-static bool pod_ready(const json_t *pod)
-{
-    size_t i;
-    json_t *c;
-    json_array_foreach(daas_kube_path(pod, "status.conditions"), i, c)
-    {
-        if (strcmp(daas_kube_str(c, "type") ?: "", "Ready") == 0)
-            return strcmp(daas_kube_str(c, "status") ?: "", "True") == 0;
-    }
-    return false;
 }
 
 /* The pod's completion index, or -1 when it has none (or a malformed one). */
@@ -229,7 +206,7 @@ static int count_pods(job_ctx *c, daas_err *err)
     json_t *p;
     json_array_foreach(c->pods, i, p)
     {
-        if (!owned_by(p, c->uid))
+        if (!daas_ctrl_owned_by(p, c->uid))
             continue;
         const char *ph = phase(p);
         if (strcmp(ph, "Succeeded") == 0) {
@@ -243,7 +220,7 @@ static int count_pods(job_ctx *c, daas_err *err)
             c->terminating++;
         } else {
             json_array_append(c->active, p);
-            c->ready += pod_ready(p);
+            c->ready += daas_ctrl_pod_ready(p, NULL);
         }
     }
     if (c->indexed) {
@@ -393,8 +370,8 @@ static int removal_cmp(const void *a, const void *b)
     int py = strcmp(phase(y), "Pending") == 0 ? 0 : strcmp(phase(y), "Running") == 0 ? 2 : 1;
     if (px != py)
         return px - py;
-    if (pod_ready(x) != pod_ready(y))
-        return (int)pod_ready(x) - (int)pod_ready(y);
+    if (daas_ctrl_pod_ready(x, NULL) != daas_ctrl_pod_ready(y, NULL))
+        return (int)daas_ctrl_pod_ready(x, NULL) - (int)daas_ctrl_pod_ready(y, NULL);
     if (restarts(x) != restarts(y))
         return restarts(x) > restarts(y) ? -1 : 1;
     if (created(x) != created(y))
@@ -460,14 +437,14 @@ static int64_t backoff_until(const job_ctx *c)
     json_t *pod;
     json_array_foreach(c->pods, i, pod)
     {
-        if (owned_by(pod, c->uid) && strcmp(phase(pod), "Succeeded") == 0 &&
+        if (daas_ctrl_owned_by(pod, c->uid) && strcmp(phase(pod), "Succeeded") == 0 &&
             finished_at(pod) > last_ok)
             last_ok = finished_at(pod);
     }
     json_array_foreach(c->pods, i, pod)
     {
         int64_t t = finished_at(pod);
-        if (!owned_by(pod, c->uid) || strcmp(phase(pod), "Failed") != 0 || t <= last_ok)
+        if (!daas_ctrl_owned_by(pod, c->uid) || strcmp(phase(pod), "Failed") != 0 || t <= last_ok)
             continue;
         fails++;
         last_fail = t > last_fail ? t : last_fail;

@@ -15,89 +15,12 @@
 
 #include "common/alloc.h"
 #include "common/util.h"
+#include "ctrl/podutil.h"
 #include "kube/obj.h"
 #include "kube/selector.h"
 
 #define DELETION_COST "controller.kubernetes.io/pod-deletion-cost"
 
-const json_t *daas_ctrl_rs_controller_ref(const json_t *obj)
-{
-    const json_t *refs = daas_kube_path(obj, "metadata.ownerReferences");
-    size_t i;
-    const json_t *r;
-
-    if (!json_is_array(refs))
-        return NULL;
-    json_array_foreach(refs, i, r) {
-        if (json_is_true(json_object_get(r, "controller")))
-            return r;
-    }
-    return NULL;
-}
-
-json_t *daas_ctrl_rs_owner_ref(const json_t *owner, const char *api_version, const char *kind)
-{
-    const char *name = daas_kube_str(owner, "metadata.name");
-    const char *uid = daas_kube_str(owner, "metadata.uid");
-
-    if (name == NULL || uid == NULL)
-        return NULL;
-    return json_pack("{s:s,s:s,s:s,s:s,s:b,s:b}", "apiVersion", api_version, "kind", kind,
-                     "name", name, "uid", uid, "controller", 1, "blockOwnerDeletion", 1);
-}
-
-int64_t daas_ctrl_rs_time(const json_t *obj, const char *dotted)
-{
-    const char *s = daas_kube_str(obj, dotted);
-    int64_t t = 0;
-
-    if (s == NULL || daas_time_parse(s, &t) != DAAS_OK)
-        return 0;
-    return t;
-}
-
-bool daas_ctrl_rs_pod_ready(const json_t *pod, int64_t *since)
-{
-    const json_t *conds = daas_kube_path(pod, "status.conditions");
-    size_t i;
-    const json_t *c;
-
-    if (since != NULL)
-        *since = 0;
-    if (!json_is_array(conds))
-        return false;
-    json_array_foreach(conds, i, c) {
-        const char *type = json_string_value(json_object_get(c, "type"));
-        const char *st = json_string_value(json_object_get(c, "status"));
-        if (type == NULL || strcmp(type, "Ready") != 0)
-            continue;
-        if (since != NULL)
-            *since = daas_ctrl_rs_time(c, "lastTransitionTime");
-        return st != NULL && strcmp(st, "True") == 0;
-    }
-    return false;
-}
-
-bool daas_ctrl_rs_pod_available(const json_t *pod, int64_t min_ready, int64_t now)
-{
-    int64_t since = 0;
-
-    if (!daas_ctrl_rs_pod_ready(pod, &since))
-        return false;
-    if (min_ready <= 0)
-        return true;
-    /* upstream: !ltt.IsZero() && ltt.Add(minReadySeconds).Before(now) */
-    return since != 0 && since + min_ready < now;
-}
-
-bool daas_ctrl_rs_pod_active(const json_t *pod)
-{
-    const char *phase = daas_kube_str(pod, "status.phase");
-
-    if (daas_kube_path(pod, "metadata.deletionTimestamp") != NULL)
-        return false;
-    return phase == NULL || (strcmp(phase, "Succeeded") != 0 && strcmp(phase, "Failed") != 0);
-}
 
 void daas_ctrl_rs_plan_fini(daas_ctrl_rs_plan *p)
 {
@@ -251,10 +174,10 @@ static void rank_fill(ranked *r, const json_t *pod)
     r->uid = uid ? uid : "";
     r->name = name ? name : "";
     r->phase = phase_ordinal(daas_kube_str(pod, "status.phase"));
-    r->ready = daas_ctrl_rs_pod_ready(pod, &r->ready_since);
+    r->ready = daas_ctrl_pod_ready(pod, &r->ready_since);
     r->cost = deletion_cost(pod);
     r->restarts = max_restarts(pod);
-    r->created = daas_ctrl_rs_time(pod, "metadata.creationTimestamp");
+    r->created = daas_ctrl_time(pod, "metadata.creationTimestamp");
 }
 
 /* Appends the n most deletable of owned to out. */
@@ -291,11 +214,11 @@ static void claim_pods(const json_t *rs, const json_t *pods, const daas_kube_lab
     const json_t *pod;
 
     json_array_foreach(pods, i, pod) {
-        const json_t *ref = daas_ctrl_rs_controller_ref(pod);
+        const json_t *ref = daas_ctrl_controller_ref(pod);
         const char *ref_uid = json_string_value(json_object_get(ref, "uid"));
         bool match = daas_kube_labelsel_match(sel, daas_kube_path(pod, "metadata.labels"));
 
-        if (!daas_ctrl_rs_pod_active(pod))
+        if (!daas_ctrl_pod_active(pod))
             continue;
         if (ref != NULL) {
             if (ref_uid == NULL || strcmp(ref_uid, uid) != 0)
@@ -336,7 +259,7 @@ static json_t *pod_from_template(const json_t *rs)
             json_object_set_new(meta, copied[i], json_deep_copy(v));
     }
     json_object_set_new(meta, "ownerReferences",
-                        json_pack("[o]", daas_ctrl_rs_owner_ref(rs, "apps/v1", "ReplicaSet")));
+                        json_pack("[o]", daas_ctrl_owner_ref(rs, "apps/v1", "ReplicaSet")));
     json_object_set_new(pod, "spec", spec ? json_deep_copy(spec) : json_object());
     return pod;
 }
@@ -422,10 +345,10 @@ static void compute_status(const json_t *rs, const json_t *owned, const daas_ctr
     json_array_foreach(owned, i, pod) {
         if (tlabels == NULL || labels_superset(daas_kube_path(pod, "metadata.labels"), tlabels))
             full++;
-        if (!daas_ctrl_rs_pod_ready(pod, &since))
+        if (!daas_ctrl_pod_ready(pod, &since))
             continue;
         ready++;
-        if (daas_ctrl_rs_pod_available(pod, min_ready, in->now))
+        if (daas_ctrl_pod_available(pod, min_ready, in->now))
             avail++;
         else if (since != 0 && (wake == 0 || since + min_ready + 1 - in->now < wake))
             wake = since + min_ready + 1 - in->now;

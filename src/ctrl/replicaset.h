@@ -39,7 +39,7 @@ typedef struct daas_ctrl_rs_plan {
                          * NULL when create_count is 0 */
     json_t *remove;     /* [{"name","uid"}] pods to DELETE, most deletable first */
     json_t *adopt;      /* [{"name","uid"}] pods to patch: append the RS's controller ref
-                         * (daas_ctrl_rs_owner_ref) to metadata.ownerReferences */
+                         * (daas_ctrl_owner_ref) to metadata.ownerReferences */
     json_t *release;    /* [{"name","uid"}] pods to patch: drop the ownerReference whose
                          * uid is the RS's */
     json_t *status;     /* the complete new status object */
@@ -59,22 +59,5 @@ DAAS_MUST_USE int daas_ctrl_rs_plan_make(const json_t *rs, const json_t *pods,
                                          const daas_ctrl_rs_in *in, daas_ctrl_rs_plan *out,
                                          daas_err *err);
 void daas_ctrl_rs_plan_fini(daas_ctrl_rs_plan *p);
-
-/* The controller ownerReference of obj (the element with controller: true), or NULL. */
-const json_t *daas_ctrl_rs_controller_ref(const json_t *obj);
-/* New reference: {apiVersion, kind, name, uid, controller: true, blockOwnerDeletion: true}
- * pointing at owner. NULL when owner has no name or uid. */
-json_t *daas_ctrl_rs_owner_ref(const json_t *owner, const char *api_version,
-                               const char *kind);
-/* True when the pod's Ready condition is "True"; *since (may be NULL) gets the condition's
- * lastTransitionTime in unix seconds (0 when missing or unparsable). */
-bool daas_ctrl_rs_pod_ready(const json_t *pod, int64_t *since);
-/* Upstream's IsPodAvailable: ready, and minReadySeconds is 0 or the Ready condition's
- * lastTransitionTime + min_ready < now. */
-bool daas_ctrl_rs_pod_available(const json_t *pod, int64_t min_ready, int64_t now);
-/* True for a pod that counts: not being deleted, phase neither Succeeded nor Failed. */
-bool daas_ctrl_rs_pod_active(const json_t *pod);
-/* A timestamp field (RFC 3339) at a dotted path of obj, in unix seconds; 0 when missing. */
-int64_t daas_ctrl_rs_time(const json_t *obj, const char *dotted);
 
 #endif

@@ -17,6 +17,7 @@
 
 #include "common/util.h"
 #include "ctrl/deployment.h"
+#include "ctrl/podutil.h"
 #include "ctrl/replicaset.h"
 #include "kube/obj.h"
 
@@ -109,7 +110,7 @@ static void ready_pods(sim *s)
         if (strcmp(json_string_value(json_object_get(c0, "image")), "broken") == 0)
             continue; /* never starts */
         if (strcmp(ph, "Pending") == 0 &&
-            daas_ctrl_rs_time(p, "metadata.creationTimestamp") + 2 <= s->now) {
+            daas_ctrl_time(p, "metadata.creationTimestamp") + 2 <= s->now) {
             char ts[32];
             daas_time_rfc3339(s->now, ts, sizeof(ts));
             daas_kube_set_str(p, "status.phase", "Running");
@@ -202,7 +203,7 @@ static void check_bounds(sim *s)
     json_t *p;
 
     json_array_foreach(s->pods, i, p) {
-        if (daas_ctrl_rs_pod_available(p, 0, s->now))
+        if (daas_ctrl_pod_available(p, 0, s->now))
             avail++;
     }
     if (avail < s->min_avail_seen || s->min_avail_seen < 0)
