@@ -23,16 +23,6 @@
 #define TRIGGER_TIME "endpoints.kubernetes.io/last-change-trigger-time"
 #define SKIP_MIRROR "endpointslice.kubernetes.io/skip-mirror"
 
-static bool streq(const char *a, const char *b)
-{
-    return a != NULL && b != NULL && strcmp(a, b) == 0;
-}
-
-static const char *jstr(const json_t *o, const char *key)
-{
-    return json_string_value(json_object_get(o, key));
-}
-
 /* ---- Pod rules shared with epslice.c ---- */
 
 /* labels.Set(selector).AsSelector().Matches(pod labels). */
@@ -43,7 +33,7 @@ static bool selects(const json_t *sel, const json_t *pod)
     json_t *v;
     json_object_foreach((json_t *)sel, k, v)
     {
-        if (!streq(json_string_value(v), jstr(labels, k)))
+        if (!daas_ctrl__streq(json_string_value(v), daas_ctrl__jstr(labels, k)))
             return false;
     }
     return true;
@@ -56,7 +46,7 @@ static const char *pod_ipv4(const json_t *pod, uint32_t *v)
     json_t *e;
     json_array_foreach(daas_kube_path(pod, "status.podIPs"), i, e)
     {
-        const char *ip = jstr(e, "ip");
+        const char *ip = daas_ctrl__jstr(e, "ip");
         if (daas_ctrl_ipv4_parse(ip, v))
             return ip;
     }
@@ -82,7 +72,7 @@ daas_ctrl__ep_pod *daas_ctrl__ep_pods(const json_t *svc, const json_t *pods, siz
         const char *phase = daas_kube_str(pod, "status.phase");
         daas_ctrl__ep_pod *p = &out[k];
         if (daas_kube_str(pod, "metadata.name") == NULL || !selects(sel, pod) ||
-            streq(phase, "Succeeded") || streq(phase, "Failed") ||
+            daas_ctrl__streq(phase, "Succeeded") || daas_ctrl__streq(phase, "Failed") ||
             (p->ip = pod_ipv4(pod, &p->ipv)) == NULL)
             continue;
         p->pod = pod;
@@ -90,7 +80,8 @@ daas_ctrl__ep_pod *daas_ctrl__ep_pods(const json_t *svc, const json_t *pods, siz
         p->terminating = daas_kube_path(pod, "metadata.deletionTimestamp") != NULL;
         p->node = daas_kube_str(pod, "spec.nodeName");
         const char *h = daas_kube_str(pod, "spec.hostname");
-        if (h != NULL && *h != '\0' && streq(daas_kube_str(pod, "spec.subdomain"), svc_name))
+        if (h != NULL && *h != '\0' &&
+            daas_ctrl__streq(daas_kube_str(pod, "spec.subdomain"), svc_name))
             p->hostname = h;
         k++;
     }
@@ -101,7 +92,7 @@ daas_ctrl__ep_pod *daas_ctrl__ep_pods(const json_t *svc, const json_t *pods, siz
 
 const char *daas_ctrl__ep_proto(const json_t *svc_port)
 {
-    const char *p = jstr(svc_port, "protocol");
+    const char *p = daas_ctrl__jstr(svc_port, "protocol");
     return p != NULL && *p != '\0' ? p : "TCP";
 }
 
@@ -114,12 +105,13 @@ static bool named_port(const json_t *ctrs, bool sidecars_only, const char *name,
     json_t *c, *p;
     json_array_foreach(ctrs, i, c)
     {
-        if (sidecars_only && !streq(jstr(c, "restartPolicy"), "Always"))
+        if (sidecars_only && !daas_ctrl__streq(daas_ctrl__jstr(c, "restartPolicy"), "Always"))
             continue;
         json_array_foreach(json_object_get(c, "ports"), j, p)
         {
-            const char *pp = jstr(p, "protocol");
-            if (streq(jstr(p, "name"), name) && strcmp(pp ? pp : "TCP", proto) == 0) {
+            const char *pp = daas_ctrl__jstr(p, "protocol");
+            if (daas_ctrl__streq(daas_ctrl__jstr(p, "name"), name) &&
+                strcmp(pp ? pp : "TCP", proto) == 0) {
                 *port = json_integer_value(json_object_get(p, "containerPort"));
                 return true;
             }
@@ -159,7 +151,7 @@ json_t *daas_ctrl__ep_target_ref(const json_t *pod)
 
 bool daas_ctrl__ep_headless(const json_t *svc)
 {
-    return streq(daas_kube_str(svc, "spec.clusterIP"), "None");
+    return daas_ctrl__streq(daas_kube_str(svc, "spec.clusterIP"), "None");
 }
 
 /* ---- Endpoints: repacking ---- */
@@ -191,7 +183,7 @@ static size_t port_index(epset *s, json_t *port)
 static json_t *endpoint_port(const json_t *sp, int64_t num)
 {
     json_t *p = json_object();
-    const char *name = jstr(sp, "name");
+    const char *name = daas_ctrl__jstr(sp, "name");
     if (name != NULL && *name != '\0')
         json_object_set_new(p, "name", json_string(name));
     json_object_set_new(p, "port", json_integer(num));
@@ -256,7 +248,7 @@ static int cmp_addr(const void *a, const void *b)
 static int cmp_port(const void *a, const void *b)
 {
     const json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
-    const char *nx = jstr(x, "name"), *ny = jstr(y, "name");
+    const char *nx = daas_ctrl__jstr(x, "name"), *ny = daas_ctrl__jstr(y, "name");
     int c = strcmp(nx ? nx : "", ny ? ny : "");
     if (c != 0)
         return c;
@@ -264,7 +256,7 @@ static int cmp_port(const void *a, const void *b)
     json_int_t py = json_integer_value(json_object_get(y, "port"));
     if (px != py)
         return px < py ? -1 : 1;
-    return strcmp(jstr(x, "protocol"), jstr(y, "protocol"));
+    return strcmp(daas_ctrl__jstr(x, "protocol"), daas_ctrl__jstr(y, "protocol"));
 }
 
 /* One subset from the pods whose state row is row and the ports of the group. */
@@ -299,7 +291,7 @@ static uint32_t first_ip(const json_t *sub)
     if (a == NULL)
         a = json_array_get(json_object_get(sub, "notReadyAddresses"), 0);
     uint32_t v = 0;
-    if (!daas_ctrl_ipv4_parse(jstr(a, "ip"), &v))
+    if (!daas_ctrl_ipv4_parse(daas_ctrl__jstr(a, "ip"), &v))
         v = 0;
     return v;
 }
@@ -537,8 +529,8 @@ static void plan_apiserver(const daas_ctrl_endpoints_in *in, daas_ctrl_endpoints
     json_t *cs = NULL;
     size_t i;
     json_t *s;
-    json_array_foreach(in->slices, i, s) if (streq(daas_kube_str(s, "metadata.name"), "kubernetes"))
-        cs = s;
+    json_array_foreach(in->slices, i, s) if (daas_ctrl__streq(daas_kube_str(s, "metadata.name"),
+                                                              "kubernetes")) cs = s;
     json_t *want =
         json_pack("{s:s, s:s, s:{s:s, s:s, s:{s:s}}, s:s, s:o, s:O}", "apiVersion",
                   "discovery.k8s.io/v1", "kind", "EndpointSlice", "metadata", "name", "kubernetes",
@@ -548,7 +540,7 @@ static void plan_apiserver(const daas_ctrl_endpoints_in *in, daas_ctrl_endpoints
         json_array_append(out->slices_create, want);
     } else if (!json_equal(json_object_get(cs, "endpoints"), eps) ||
                !json_equal(json_object_get(cs, "ports"), ports) ||
-               !streq(jstr(cs, "addressType"), "IPv4") ||
+               !daas_ctrl__streq(daas_ctrl__jstr(cs, "addressType"), "IPv4") ||
                !json_equal(daas_kube_path(cs, "metadata.labels"),
                            daas_kube_path(want, "metadata.labels"))) {
         json_t *u = json_deep_copy(cs);
@@ -584,7 +576,7 @@ static bool left_alone(const json_t *svc)
 {
     const json_t *sel = daas_kube_path(svc, "spec.selector");
     return !json_is_object(sel) || json_object_size(sel) == 0 ||
-           streq(daas_kube_str(svc, "spec.type"), "ExternalName");
+           daas_ctrl__streq(daas_kube_str(svc, "spec.type"), "ExternalName");
 }
 
 int daas_ctrl_endpoints_plan_make(const daas_ctrl_endpoints_in *in_arg,
@@ -608,8 +600,8 @@ int daas_ctrl_endpoints_plan_make(const daas_ctrl_endpoints_in *in_arg,
             plan_gone(in, name, out);
         return DAAS_OK;
     }
-    if (streq(name, "kubernetes") &&
-        streq(daas_kube_str(in->service, "metadata.namespace"), "default")) {
+    if (daas_ctrl__streq(name, "kubernetes") &&
+        daas_ctrl__streq(daas_kube_str(in->service, "metadata.namespace"), "default")) {
         if (in->n_apiserver_ips > 0)
             plan_apiserver(in, out);
         return DAAS_OK;

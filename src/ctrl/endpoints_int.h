@@ -11,8 +11,21 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "ctrl/endpoints.h"
+
+/* Both non-NULL and equal. */
+static inline bool daas_ctrl__streq(const char *a, const char *b)
+{
+    return a != NULL && b != NULL && strcmp(a, b) == 0;
+}
+
+/* The string member key of o, or NULL. */
+static inline const char *daas_ctrl__jstr(const json_t *o, const char *key)
+{
+    return json_string_value(json_object_get(o, key));
+}
 
 /* A Pod the Service selects that may appear in its endpoints (not terminal, with IPv4). */
 typedef struct daas_ctrl__ep_pod {

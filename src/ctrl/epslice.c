@@ -24,16 +24,6 @@
 #define L_HEADLESS "service.kubernetes.io/headless"
 #define L_ZONE "topology.kubernetes.io/zone"
 
-static bool streq(const char *a, const char *b)
-{
-    return a != NULL && b != NULL && strcmp(a, b) == 0;
-}
-
-static const char *jstr(const json_t *o, const char *key)
-{
-    return json_string_value(json_object_get(o, key));
-}
-
 static const char *nz(const char *s)
 {
     return s ? s : "";
@@ -47,7 +37,8 @@ json_t *daas_ctrl__ep_own_slices(const json_t *slices, const char *name)
     json_array_foreach(slices, i, s)
     {
         const json_t *l = daas_kube_path(s, "metadata.labels");
-        if (streq(jstr(l, L_SERVICE), name) && streq(jstr(l, L_MANAGED), DAAS_CTRL_EP_MANAGED_BY) &&
+        if (daas_ctrl__streq(daas_ctrl__jstr(l, L_SERVICE), name) &&
+            daas_ctrl__streq(daas_ctrl__jstr(l, L_MANAGED), DAAS_CTRL_EP_MANAGED_BY) &&
             daas_kube_str(s, "metadata.name") != NULL)
             json_array_append(out, s);
     }
@@ -59,14 +50,14 @@ json_t *daas_ctrl__ep_own_slices(const json_t *slices, const char *name)
 static int cmp_port(const void *a, const void *b)
 {
     const json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
-    int c = strcmp(nz(jstr(x, "name")), nz(jstr(y, "name")));
+    int c = strcmp(nz(daas_ctrl__jstr(x, "name")), nz(daas_ctrl__jstr(y, "name")));
     if (c != 0)
         return c;
     json_int_t px = json_integer_value(json_object_get(x, "port"));
     json_int_t py = json_integer_value(json_object_get(y, "port"));
     if (px != py)
         return px < py ? -1 : 1;
-    return strcmp(nz(jstr(x, "protocol")), nz(jstr(y, "protocol")));
+    return strcmp(nz(daas_ctrl__jstr(x, "protocol")), nz(daas_ctrl__jstr(y, "protocol")));
 }
 
 /* The ports array sorted into canonical order (new reference). */
@@ -106,7 +97,7 @@ static json_t *pod_ports(const json_t *svc, const json_t *pod)
         int64_t num;
         if (!daas_ctrl__ep_find_port(pod, sp, &num))
             continue;
-        json_t *p = json_pack("{s:s, s:I, s:s}", "name", nz(jstr(sp, "name")), "port",
+        json_t *p = json_pack("{s:s, s:I, s:s}", "name", nz(daas_ctrl__jstr(sp, "name")), "port",
                               (json_int_t)num, "protocol", daas_ctrl__ep_proto(sp));
         json_t *app = json_object_get(sp, "appProtocol");
         if (json_is_string(app))
@@ -122,7 +113,8 @@ static const json_t *find_node(const json_t *nodes, const char *name)
 {
     size_t i;
     json_t *n;
-    json_array_foreach(nodes, i, n) if (streq(daas_kube_str(n, "metadata.name"), name)) return n;
+    json_array_foreach(nodes, i,
+                       n) if (daas_ctrl__streq(daas_kube_str(n, "metadata.name"), name)) return n;
     return NULL;
 }
 
@@ -148,7 +140,7 @@ static char *endpoint_key(const json_t *ep)
 {
     return daas_xasprintf(
         "%s|%s|%s|%s", nz(json_string_value(json_array_get(json_object_get(ep, "addresses"), 0))),
-        nz(jstr(ep, "hostname")), nz(daas_kube_str(ep, "targetRef.namespace")),
+        nz(daas_ctrl__jstr(ep, "hostname")), nz(daas_kube_str(ep, "targetRef.namespace")),
         nz(daas_kube_str(ep, "targetRef.name")));
 }
 
@@ -443,7 +435,8 @@ static json_t *existing_by_key(recon *r, const json_t *own, const json_t *groups
     json_array_foreach(own, i, s)
     {
         char *k = port_key(json_object_get(s, "ports"));
-        if (!streq(jstr(s, "addressType"), "IPv4") || json_object_get(groups, k) == NULL) {
+        if (!daas_ctrl__streq(daas_ctrl__jstr(s, "addressType"), "IPv4") ||
+            json_object_get(groups, k) == NULL) {
             json_object_set(r->del, daas_kube_str(s, "metadata.name"), s);
         } else {
             if (json_object_get(by_key, k) == NULL)
