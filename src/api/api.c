@@ -19,18 +19,6 @@
 #include "common/util.h"
 #include "kube/obj.h"
 
-static bool parse_cidr(const char *cidr, uint32_t *base, uint32_t *mask)
-{
-    unsigned a, b, c, d, bits;
-    char tail;
-    if (sscanf(cidr, "%u.%u.%u.%u/%u%c", &a, &b, &c, &d, &bits, &tail) != 5 || a > 255 ||
-        b > 255 || c > 255 || d > 255 || bits < 8 || bits > 30)
-        return false;
-    *mask = bits == 0 ? 0 : 0xffffffffu << (32 - bits);
-    *base = ((a << 24) | (b << 16) | (c << 8) | d) & *mask;
-    return true;
-}
-
 int daas_api_new(const daas_api_config *cfg, daas_api **out, daas_err *err)
 {
     daas_api *api = daas_xcalloc(1, sizeof *api);
@@ -45,12 +33,13 @@ int daas_api_new(const daas_api_config *cfg, daas_api **out, daas_err *err)
     daas_api__proxy_init(api);
     snprintf(api->server_address, sizeof api->server_address, "%s",
              cfg->server_address ? cfg->server_address : "127.0.0.1:6443");
-    if (!parse_cidr(cfg->service_cidr ? cfg->service_cidr : "10.43.0.0/16", &api->svc_base,
-                    &api->svc_mask)) {
+    daas_err ce = {0};
+    if (daas_ctrl_ipalloc_new(cfg->service_cidr ? cfg->service_cidr : "10.43.0.0/16",
+                              &api->svc_range, &ce) != DAAS_OK) {
         daas_api__proxy_fini(api);
         daas_free(api);
-        return daas_fail(err, DAAS_EINVAL, "bad service CIDR \"%s\" (want a.b.c.d/8..30)",
-                         cfg->service_cidr);
+        return daas_fail(err, DAAS_EINVAL, "bad service CIDR \"%s\": %s", cfg->service_cidr,
+                         ce.msg);
     }
     pthread_mutex_init(&api->nsctl_mu, NULL);
     pthread_cond_init(&api->nsctl_cv, NULL);
@@ -93,6 +82,7 @@ void daas_api_free(daas_api **pa)
     daas_api__proxy_fini(api);
     pthread_mutex_destroy(&api->nsctl_mu);
     pthread_cond_destroy(&api->nsctl_cv);
+    daas_ctrl_ipalloc_free(&api->svc_range);
     daas_free(api);
 }
 

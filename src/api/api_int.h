@@ -15,6 +15,7 @@
 
 #include "api/api.h"
 #include "api/authz.h"
+#include "ctrl/ipalloc.h"
 #include "kube/kind.h"
 
 #define DAAS_API_MAX_KINDS 32
@@ -51,7 +52,7 @@ struct daas_api {
     daas_authn *authn;          /* borrowed; may be NULL */
     bool allow_anonymous;
     char server_address[256];
-    uint32_t svc_base, svc_mask;/* ClusterIP range (host order) */
+    daas_ctrl_ipalloc *svc_range; /* the ClusterIP range (an empty allocator: its rules) */
     daas_blob *disc_api;        /* aggregated discovery for /api */
     daas_blob *disc_apis;       /* aggregated discovery for /apis */
     daas_blob *openapi_root;    /* /openapi/v3 */

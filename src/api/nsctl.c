@@ -354,10 +354,8 @@ static int bootstrap(daas_api *api, daas_err *err)
     }
     if (rc != DAAS_OK)
         return rc;
-    uint32_t ip = api->svc_base + 1;
-    char ipstr[16];
-    snprintf(ipstr, sizeof ipstr, "%u.%u.%u.%u", ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255,
-             ip & 255);
+    char ipstr[DAAS_CTRL_IP_STRLEN];
+    daas_ctrl_ipalloc_first(api->svc_range, ipstr); /* the range's .1 */
     char *key = daas_api__key(svck, "default", "kubernetes");
     json_t *svc = json_pack(
         "{s:s,s:s,s:{s:s,s:s,s:{s:s,s:s}},s:{s:s,s:[s],s:[{s:s,s:s,s:i,s:i}]}}", "apiVersion",

@@ -197,47 +197,43 @@ void daas_api__subresource(daas_api__req *r)
     }
 }
 
-/* ---- ClusterIP allocation (first free address of the range, .1 reserved for the
- * kubernetes service). Issue 7 replaces this with an allocator that keeps a bitmap. ---- */
+/* ---- ClusterIP allocation: the ctrl/ipalloc.h allocator over the range, restored from
+ * the Services in the store at each create (the store is the one truth, also with several
+ * servers; a deleted Service's addresses are free again at once). ---- */
 
-static int alloc_cluster_ip(daas_api__req *r, json_t *svc, daas_err *err)
+static int alloc_cluster_ip(daas_api__req *r, json_t *svc, const char *want, daas_err *err)
 {
     daas_kv_list l = {0};
-    int rc = daas_store_list(r->api->store, "/registry/services/", NULL, 0, &l, err);
-    if (rc != DAAS_OK)
-        return rc;
-    uint32_t size = ~r->api->svc_mask + 1;
-    uint8_t *used = daas_xcalloc(size, 1);
-    for (size_t i = 0; i < l.n; i++) {
+    daas_ctrl_ipalloc *a = NULL;
+    json_t *items = json_array();
+    int rc = daas_ctrl_ipalloc_new(daas_ctrl_ipalloc_range(r->api->svc_range), &a, err);
+    if (rc == DAAS_OK)
+        rc = daas_store_list(r->api->store, "/registry/services/", NULL, 0, &l, err);
+    for (size_t i = 0; rc == DAAS_OK && i < l.n; i++) {
         json_t *o = daas_api__parse_kv(&l.items[i]);
-        const char *ip = daas_kube_str(o, "spec.clusterIP");
-        unsigned a, b, c, d;
-        if (ip && sscanf(ip, "%u.%u.%u.%u", &a, &b, &c, &d) == 4) {
-            uint32_t v = (a << 24) | (b << 16) | (c << 8) | d;
-            if ((v & r->api->svc_mask) == r->api->svc_base)
-                used[v - r->api->svc_base] = 1;
+        if (o != NULL)
+            json_array_append_new(items, o);
+    }
+    if (rc == DAAS_OK)
+        daas_ctrl_ipalloc_restore_services(a, items, NULL);
+    char ip[DAAS_CTRL_IP_STRLEN];
+    daas_err e = {0};
+    if (rc == DAAS_OK && want != NULL) {
+        if (daas_ctrl_ipalloc_allocate(a, want, &e) != DAAS_OK)
+            rc = daas_fail(err, DAAS_EINVALID,
+                           "Service \"%s\" is invalid: spec.clusterIPs: Invalid value: "
+                           "[]string{\"%s\"}: %s",
+                           daas_kube_str(svc, "metadata.name"), want, e.msg);
+    } else if (rc == DAAS_OK) {
+        rc = daas_ctrl_ipalloc_allocate_next(a, ip, err);
+        if (rc == DAAS_OK) {
+            daas_kube_set_str(svc, "spec.clusterIP", ip);
+            daas_kube_set(svc, "spec.clusterIPs", json_pack("[s]", ip));
         }
-        json_decref(o);
     }
+    json_decref(items);
     daas_kv_list_fini(&l);
-    uint32_t start = 0;
-    daas_random(&start, sizeof start);
-    rc = daas_fail(err, DAAS_EUNAVAIL, "no ClusterIP left in the service range");
-    for (uint32_t i = 0; i < size; i++) {
-        uint32_t off = (start + i) % size;
-        if (off < 2 || off == size - 1 || used[off])
-            continue;
-        uint32_t v = r->api->svc_base + off;
-        char ip[16];
-        snprintf(ip, sizeof ip, "%u.%u.%u.%u", v >> 24, (v >> 16) & 255, (v >> 8) & 255,
-                 v & 255);
-        daas_kube_set_str(svc, "spec.clusterIP", ip);
-        daas_kube_set(svc, "spec.clusterIPs", json_pack("[s]", ip));
-        daas_err_clear(err);
-        rc = DAAS_OK;
-        break;
-    }
-    daas_free(used);
+    daas_ctrl_ipalloc_free(&a);
     return rc;
 }
 
@@ -247,7 +243,7 @@ int daas_api__prepare_create(daas_api__req *r, json_t *obj, daas_err *err)
         return DAAS_OK;
     const char *type = daas_kube_str(obj, "spec.type");
     const char *ip = daas_kube_str(obj, "spec.clusterIP");
-    if ((type && strcmp(type, "ExternalName") == 0) || (ip && ip[0]))
+    if ((type && strcmp(type, "ExternalName") == 0) || (ip && strcmp(ip, "None") == 0))
         return DAAS_OK;
-    return alloc_cluster_ip(r, obj, err);
+    return alloc_cluster_ip(r, obj, ip && ip[0] ? ip : NULL, err);
 }
