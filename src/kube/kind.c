@@ -168,6 +168,62 @@ static const daas_kube_column rs_cols[] = {
     C("Images", "string", D_IMAGES, 1),
     C("Selector", "string",
       "Selector is a label query over pods that should match the replica count.", 1)};
+static const daas_kube_column ds_cols[] = {
+    C_NAME,
+    C("Desired", "integer",
+      "The total number of nodes that should be running the daemon pod (including nodes "
+      "correctly running the daemon pod). More info: "
+      "https://kubernetes.io/docs/concepts/workloads/controllers/daemonset/",
+      0),
+    C("Current", "integer",
+      "The number of nodes that are running at least 1 daemon pod and are supposed to run the "
+      "daemon pod. More info: https://kubernetes.io/docs/concepts/workloads/controllers/daemonset/",
+      0),
+    C("Ready", "integer",
+      "numberReady is the number of nodes that should be running the daemon pod and have one "
+      "or more of the daemon pod running with a Ready Condition.",
+      0),
+    C("Up-to-date", "integer",
+      "The total number of nodes that are running updated daemon pod", 0),
+    C("Available", "integer",
+      "The number of nodes that should be running the daemon pod and have one or more of the "
+      "daemon pod running and available (ready for at least spec.minReadySeconds)",
+      0),
+    C("Node Selector", "string",
+      "NodeSelector is a selector which must be true for the pod to fit on a node. Selector "
+      "which must match a node's labels for the pod to be scheduled on that node. More info: "
+      "https://kubernetes.io/docs/concepts/configuration/assign-pod-node/",
+      0),
+    C_AGE,
+    C("Containers", "string", D_CONTAINERS, 1),
+    C("Images", "string", D_IMAGES, 1),
+    C("Selector", "string",
+      "A label query over pods that are managed by the daemon set. Must match in order to be "
+      "controlled. It must match the pod template's labels. More info: "
+      "https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#label-selectors",
+      1)};
+static const daas_kube_column cr_cols[] = {
+    C_NAME,
+    C("Controller", "string", "Controller of the object with link to the object.", 0),
+    C("Revision", "integer", "Revision indicates the revision of the state represented by Data.",
+      0),
+    C_AGE};
+static const daas_kube_column job_cols[] = {
+    C_NAME,
+    C("Status", "string", "Status of the job.", 0),
+    C("Completions", "string",
+      "The number of pods which reached phase Succeeded. The value increases monotonically for "
+      "a given spec. However, it may decrease in reaction to scale down of elastic indexed jobs.",
+      0),
+    C("Duration", "string", "Time required to complete the job.", 0),
+    C_AGE,
+    C("Containers", "string", D_CONTAINERS, 1),
+    C("Images", "string", D_IMAGES, 1),
+    C("Selector", "string",
+      "A label query over pods that should match the pod count. Normally, the system sets this "
+      "field for you. More info: "
+      "https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#label-selectors",
+      1)};
 static const daas_kube_column lease_cols[] = {
     C_NAME,
     C("Holder", "string", "holderIdentity contains the identity of the holder of a current lease.",
@@ -265,6 +321,25 @@ static const daas_kube_kind k_replicasets = {
     .generation = true, .storage = "replicasets", COLS(rs_cols), .row = daas_kube__rs_row,
     .field_selectors = rs_fields, .defaults = daas_kube__rs_defaults,
     .validate = daas_kube__rs_validate};
+static const daas_kube_kind k_daemonsets = {
+    .group = "apps", .version = "v1", .kind = "DaemonSet", .list_kind = "DaemonSetList",
+    .resource = "daemonsets", .singular = "daemonset", .short_names = {"ds", NULL},
+    .namespaced = true, .category_all = true, .subresources = DAAS_KUBE_SUB_STATUS,
+    .has_status = true, .generation = true, .storage = "daemonsets", COLS(ds_cols),
+    .row = daas_kube__ds_row, .defaults = daas_kube__ds_defaults,
+    .validate = daas_kube__ds_validate};
+static const daas_kube_kind k_controllerrevisions = {
+    .group = "apps", .version = "v1", .kind = "ControllerRevision",
+    .list_kind = "ControllerRevisionList", .resource = "controllerrevisions",
+    .singular = "controllerrevision", .short_names = {NULL}, .namespaced = true,
+    .storage = "controllerrevisions", COLS(cr_cols), .row = daas_kube__cr_row,
+    .validate = daas_kube__cr_validate};
+static const daas_kube_kind k_jobs = {
+    .group = "batch", .version = "v1", .kind = "Job", .list_kind = "JobList",
+    .resource = "jobs", .singular = "job", .short_names = {NULL}, .namespaced = true,
+    .category_all = true, .subresources = DAAS_KUBE_SUB_STATUS, .has_status = true,
+    .generation = true, .storage = "jobs", COLS(job_cols), .row = daas_kube__job_row,
+    .defaults = daas_kube__job_defaults, .validate = daas_kube__job_validate};
 static const daas_kube_kind k_leases = {
     .group = "coordination.k8s.io", .version = "v1", .kind = "Lease", .list_kind = "LeaseList",
     .resource = "leases", .singular = "lease", .short_names = {NULL}, .namespaced = true,
@@ -274,7 +349,8 @@ static const daas_kube_kind k_leases = {
 /* SPEC: specs/kube-api.md §2.2: discovery order. */
 static const daas_kube_kind *const kinds[] = {
     &k_namespaces, &k_nodes,  &k_pods,           &k_services,    &k_endpoints,   &k_configmaps,
-    &k_secrets,    &k_events, &k_serviceaccounts, &k_deployments, &k_replicasets, &k_leases};
+    &k_secrets,    &k_events, &k_serviceaccounts, &k_deployments, &k_replicasets,
+    &k_daemonsets, &k_controllerrevisions, &k_jobs, &k_leases};
 /* clang-format on */
 
 const daas_kube_kind *const *daas_kube_kinds(int *n)

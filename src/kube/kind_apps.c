@@ -427,7 +427,7 @@ void daas_kube__rs_defaults(json_t *obj, const json_t *old)
 
 /* Selector required, valid and non-empty. Returns its string form ("" when empty; a
  * non-empty placeholder for a missing selector, which selects nothing), NULL when invalid. */
-static char *check_selector(daas_kube_verr *v, const json_t *sel)
+static char *check_selector(daas_kube_verr *v, const json_t *sel, const char *what)
 {
     char *s;
     if (!json_is_object(sel)) {
@@ -437,7 +437,7 @@ static char *check_selector(daas_kube_verr *v, const json_t *sel)
     daas_kube__check_label_selector(v, sel, "spec.selector");
     if (daas_kube__count(sel, "matchLabels") + daas_kube__count(sel, "matchExpressions") == 0) {
         s = daas_kube__go_selector(sel);
-        daas_kube__inv_raw(v, "spec.selector", s, "empty selector is invalid for deployment");
+        daas_kube__inv_raw(v, "spec.selector", s, what);
         daas_free(s);
     }
     char *str = daas_kube__selector_string(sel);
@@ -449,9 +449,10 @@ static char *check_selector(daas_kube_verr *v, const json_t *sel)
     return str;
 }
 
-/* ValidatePodTemplateSpecForReplicaSet, after the selector was found valid. */
+/* ValidatePodTemplateSpecForReplicaSet (and the DaemonSet's twin, kind "ReplicaSet" or
+ * "DaemonSet"), after the selector was found valid. */
 static void check_template(daas_kube_verr *v, const json_t *sel, const char *selstr,
-                           const json_t *tmpl)
+                           const json_t *tmpl, const char *kind)
 {
     static const char *const always[] = {"Always", NULL};
     json_t *tlabels = daas_kube_path(tmpl, "metadata.labels");
@@ -469,18 +470,25 @@ static void check_template(daas_kube_verr *v, const json_t *sel, const char *sel
     const char *rp = daas_kube_str(pspec, "restartPolicy");
     if (rp != NULL && strcmp(rp, "Always") != 0)
         daas_kube__unsupported(v, "spec.template.spec.restartPolicy", rp, always);
-    if (json_object_get(pspec, "activeDeadlineSeconds") != NULL)
+    json_t *ads = json_object_get(pspec, "activeDeadlineSeconds");
+    if (ads != NULL && strcmp(kind, "ReplicaSet") == 0)
         daas_kube__forbid(v, "spec.template.spec.activeDeadlineSeconds",
                           "activeDeadlineSeconds in ReplicaSet is not Supported");
+    else if (ads != NULL)
+        daas_kube__inv_int(v, "spec.template.spec.activeDeadlineSeconds",
+                           json_integer_value(ads), "activeDeadlineSeconds in DaemonSet is not Supported");
     json_decref(empty);
 }
 
-static void check_selector_and_template(daas_kube_verr *v, const json_t *spec)
+static void check_selector_and_template(daas_kube_verr *v, const json_t *spec, const char *kind)
 {
     json_t *sel = json_object_get(spec, "selector");
-    char *str = check_selector(v, sel);
+    char *str = check_selector(v, sel,
+                               strcmp(kind, "DaemonSet") == 0
+                                   ? "empty selector is invalid for daemonset"
+                                   : "empty selector is invalid for deployment");
     if (str != NULL)
-        check_template(v, sel, str, json_object_get(spec, "template"));
+        check_template(v, sel, str, json_object_get(spec, "template"), kind);
     daas_free(str);
 }
 
@@ -574,7 +582,7 @@ void daas_kube__deploy_validate(const json_t *obj, const json_t *old, daas_kube_
     const json_t *spec = json_object_get(obj, "spec");
     spec = json_is_object(spec) ? spec : empty;
     daas_kube__check_nonneg(v, spec, "replicas", "spec.replicas");
-    check_selector_and_template(v, spec);
+    check_selector_and_template(v, spec, "ReplicaSet");
     check_strategy(v, spec);
     daas_kube__check_nonneg(v, spec, "minReadySeconds", "spec.minReadySeconds");
     daas_kube__check_nonneg(v, spec, "revisionHistoryLimit", "spec.revisionHistoryLimit");
@@ -596,8 +604,146 @@ void daas_kube__rs_validate(const json_t *obj, const json_t *old, daas_kube_verr
     spec = json_is_object(spec) ? spec : empty;
     daas_kube__check_nonneg(v, spec, "replicas", "spec.replicas");
     daas_kube__check_nonneg(v, spec, "minReadySeconds", "spec.minReadySeconds");
-    check_selector_and_template(v, spec);
+    check_selector_and_template(v, spec, "ReplicaSet");
     if (old != NULL)
         check_selector_immutable(v, spec, old);
     json_decref(empty);
+}
+
+/* ------------------------------------------------------------ daemonsets */
+
+json_t *daas_kube__ds_row(const json_t *obj, int64_t now)
+{
+    json_t *names, *images;
+    char *sel = daas_kube__selector_string(daas_kube_path(obj, "spec.selector"));
+    char *ns = daas_kube__format_labels(daas_kube_path(obj, "spec.template.spec.nodeSelector"));
+    daas_kube__container_cells(daas_kube_path(obj, "spec.template.spec.containers"), &names,
+                               &images);
+    json_t *row = json_pack(
+        "[o, I, I, I, I, I, s, o, o, o, s]", name_cell(obj),
+        (json_int_t)daas_kube_int(obj, "status.desiredNumberScheduled", 0),
+        (json_int_t)daas_kube_int(obj, "status.currentNumberScheduled", 0),
+        (json_int_t)daas_kube_int(obj, "status.numberReady", 0),
+        (json_int_t)daas_kube_int(obj, "status.updatedNumberScheduled", 0),
+        (json_int_t)daas_kube_int(obj, "status.numberAvailable", 0), ns,
+        daas_kube_cell_age(obj, now), names, images,
+        sel == NULL ? "<error>"
+        : *sel      ? sel
+                    : "<none>");
+    daas_free(sel);
+    daas_free(ns);
+    return row;
+}
+
+/* SPEC: apps/v1 SetDefaults_DaemonSet. */
+void daas_kube__ds_defaults(json_t *obj, const json_t *old)
+{
+    (void)old;
+    json_t *spec = daas_kube_mkpath(obj, "spec");
+    json_t *st = daas_kube_mkpath(spec, "updateStrategy");
+    daas_kube__setdef(st, "type", json_string("RollingUpdate"));
+    if (streq(json_string_value(json_object_get(st, "type")), "RollingUpdate")) {
+        json_t *ru = daas_kube_mkpath(st, "rollingUpdate");
+        daas_kube__setdef(ru, "maxUnavailable", json_integer(1));
+        daas_kube__setdef(ru, "maxSurge", json_integer(0));
+    }
+    daas_kube__setdef(spec, "revisionHistoryLimit", json_integer(10));
+    template_defaults(spec);
+}
+
+/* ValidateRollingUpdateDaemonSet. */
+static void check_ds_rolling_update(daas_kube_verr *v, const json_t *ru)
+{
+    static const char *const fu = "spec.updateStrategy.rollingUpdate.maxUnavailable";
+    static const char *const fs = "spec.updateStrategy.rollingUpdate.maxSurge";
+    json_t *mu = json_object_get(ru, "maxUnavailable"), *ms = json_object_get(ru, "maxSurge");
+    int64_t u = mu ? check_int_or_percent(v, mu, fu) : 0;
+    if (json_is_string(mu) && u > 100)
+        daas_kube__inv_str(v, fu, json_string_value(mu), "must not be greater than 100%");
+    int64_t s = ms ? check_int_or_percent(v, ms, fs) : 0;
+    if (u == 0 && s == 0) {
+        char *g = go_intstr(mu);
+        daas_kube__inv_raw(v, fu, g, "cannot be 0 when maxSurge is 0");
+        daas_free(g);
+    }
+    if (json_is_string(ms) && s > 100)
+        daas_kube__inv_str(v, fs, json_string_value(ms), "must not be greater than 100%");
+}
+
+/* ValidateDaemonSetUpdateStrategy. */
+static void check_ds_strategy(daas_kube_verr *v, const json_t *spec)
+{
+    static const char *const types[] = {"RollingUpdate", "OnDelete", NULL};
+    json_t *st = json_object_get(spec, "updateStrategy");
+    const char *type = json_string_value(json_object_get(st, "type"));
+    json_t *ru = json_object_get(st, "rollingUpdate");
+    if (streq(type, "OnDelete"))
+        return;
+    if (!streq(type, "RollingUpdate"))
+        daas_kube__unsupported(v, "spec.updateStrategy", type ? type : "", types);
+    else if (!json_is_object(ru))
+        daas_kube__req(v, "spec.updateStrategy.rollingUpdate", NULL);
+    else
+        check_ds_rolling_update(v, ru);
+}
+
+void daas_kube__ds_validate(const json_t *obj, const json_t *old, daas_kube_verr *v)
+{
+    json_t *empty = json_object();
+    const json_t *spec = json_object_get(obj, "spec");
+    spec = json_is_object(spec) ? spec : empty;
+    check_selector_and_template(v, spec, "DaemonSet");
+    daas_kube__check_nonneg(v, spec, "minReadySeconds", "spec.minReadySeconds");
+    check_ds_strategy(v, spec);
+    daas_kube__check_nonneg(v, spec, "revisionHistoryLimit", "spec.revisionHistoryLimit");
+    if (old != NULL)
+        check_selector_immutable(v, spec, old);
+    json_decref(empty);
+}
+
+/* --------------------------------------------------- controllerrevisions */
+
+/* printControllerRevision: the controller as "<kind>.<group>/<name>" in lower case. */
+json_t *daas_kube__cr_row(const json_t *obj, int64_t now)
+{
+    size_t i;
+    json_t *ref, *ctl = NULL;
+    json_array_foreach(daas_kube_path(obj, "metadata.ownerReferences"), i, ref)
+    {
+        if (ctl == NULL && json_is_true(json_object_get(ref, "controller")))
+            ctl = ref;
+    }
+    char *who;
+    if (ctl == NULL) {
+        who = daas_xstrdup("<none>");
+    } else {
+        const char *av = daas_kube_str(ctl, "apiVersion"), *kind = daas_kube_str(ctl, "kind");
+        const char *slash = av ? strchr(av, '/') : NULL;
+        int glen = slash ? (int)(slash - av) : 0;
+        const char *name = daas_kube_str(ctl, "name");
+        who = kind == NULL || *kind == '\0'
+                  ? daas_xstrdup(name ? name : "")
+                  : daas_xasprintf("%s%s%.*s/%s", kind, glen ? "." : "", glen, av ? av : "",
+                                   name ? name : "");
+        for (char *p = who; *p != '\0' && *p != '/'; p++)
+            *p = (char)((*p >= 'A' && *p <= 'Z') ? *p - 'A' + 'a' : *p);
+    }
+    json_t *row = json_pack("[o, s, I, o]", name_cell(obj), who,
+                            (json_int_t)daas_kube_int(obj, "revision", 0),
+                            daas_kube_cell_age(obj, now));
+    daas_free(who);
+    return row;
+}
+
+/* ValidateControllerRevisionCreate / Update. */
+void daas_kube__cr_validate(const json_t *obj, const json_t *old, daas_kube_verr *v)
+{
+    json_t *data = json_object_get(obj, "data");
+    if (data == NULL || json_is_null(data))
+        daas_kube__req(v, "data", "data is mandatory");
+    daas_kube__check_nonneg(v, obj, "revision", "revision");
+    if (old != NULL && !json_equal(data ? data : json_null(), json_object_get(old, "data") ?
+                                                                  json_object_get(old, "data")
+                                                                  : json_null()))
+        daas_kube__inv_raw(v, "data", "runtime.RawExtension{...}", "field is immutable");
 }

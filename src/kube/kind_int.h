@@ -132,6 +132,16 @@ void daas_kube__deploy_validate(const json_t *obj, const json_t *old, daas_kube_
 json_t *daas_kube__rs_row(const json_t *obj, int64_t now);
 void daas_kube__rs_defaults(json_t *obj, const json_t *old);
 void daas_kube__rs_validate(const json_t *obj, const json_t *old, daas_kube_verr *v);
+json_t *daas_kube__ds_row(const json_t *obj, int64_t now);
+void daas_kube__ds_defaults(json_t *obj, const json_t *old);
+void daas_kube__ds_validate(const json_t *obj, const json_t *old, daas_kube_verr *v);
+json_t *daas_kube__cr_row(const json_t *obj, int64_t now);
+void daas_kube__cr_validate(const json_t *obj, const json_t *old, daas_kube_verr *v);
+
+/* ---- hooks of kind_batch.c ---- */
+json_t *daas_kube__job_row(const json_t *obj, int64_t now);
+void daas_kube__job_defaults(json_t *obj, const json_t *old);
+void daas_kube__job_validate(const json_t *obj, const json_t *old, daas_kube_verr *v);
 
 /* ---- hooks of kind_coord.c ---- */
 json_t *daas_kube__lease_row(const json_t *obj, int64_t now);

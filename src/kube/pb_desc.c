@@ -3,7 +3,7 @@
  *
  * Owns:   const tables only: one field list per message, the map entry shapes, the kind table.
  * Not:    decoding (pb.c).
- * Model:  generated once from k8s.io/api v0.32.4 (core/v1, apps/v1, coordination/v1) and
+ * Model:  generated once from k8s.io/api v0.32.4 (core/v1, apps/v1, batch/v1, coordination/v1) and
  *         k8s.io/apimachinery v0.32.4 (meta/v1, util/intstr, api/resource) generated.proto for
  *         the field numbers and types, and their types.go for json names, pointer fields (PTR)
  *         and embedded `json:",inline"` structs (INL). Messages are ordered leaves first, so
@@ -460,6 +460,83 @@ static const daas_kube_pb_field apps_ReplicaSet_f[] = {
     M(1, 0, "metadata", meta_ObjectMeta), M(2, 0, "spec", apps_ReplicaSetSpec),
     M(3, 0, "status", apps_ReplicaSetStatus)};
 DESC(apps_ReplicaSet, "ReplicaSet");
+static const daas_kube_pb_field apps_RollingUpdateDaemonSet_f[] = {
+    F(1, IOS, PTR, "maxUnavailable"), F(2, IOS, PTR, "maxSurge")};
+DESC(apps_RollingUpdateDaemonSet, "RollingUpdateDaemonSet");
+static const daas_kube_pb_field apps_DaemonSetUpdateStrategy_f[] = {
+    F(1, STR, 0, "type"), M(2, PTR, "rollingUpdate", apps_RollingUpdateDaemonSet)};
+DESC(apps_DaemonSetUpdateStrategy, "DaemonSetUpdateStrategy");
+static const daas_kube_pb_field apps_DaemonSetSpec_f[] = {
+    M(1, PTR, "selector", meta_LabelSelector), M(2, 0, "template", core_PodTemplateSpec),
+    M(3, 0, "updateStrategy", apps_DaemonSetUpdateStrategy), F(4, I32, 0, "minReadySeconds"),
+    F(6, I32, PTR, "revisionHistoryLimit")};
+DESC(apps_DaemonSetSpec, "DaemonSetSpec");
+static const daas_kube_pb_field apps_DaemonSetCondition_f[] = {
+    F(1, STR, 0, "type"), F(2, STR, 0, "status"), F(3, TIME, 0, "lastTransitionTime"),
+    F(4, STR, 0, "reason"), F(5, STR, 0, "message")};
+DESC(apps_DaemonSetCondition, "DaemonSetCondition");
+static const daas_kube_pb_field apps_DaemonSetStatus_f[] = {
+    F(1, I32, 0, "currentNumberScheduled"), F(2, I32, 0, "numberMisscheduled"),
+    F(3, I32, 0, "desiredNumberScheduled"), F(4, I32, 0, "numberReady"),
+    F(5, I64, 0, "observedGeneration"), F(6, I32, 0, "updatedNumberScheduled"),
+    F(7, I32, 0, "numberAvailable"), F(8, I32, 0, "numberUnavailable"),
+    F(9, I32, PTR, "collisionCount"), M(10, REP, "conditions", apps_DaemonSetCondition)};
+DESC(apps_DaemonSetStatus, "DaemonSetStatus");
+static const daas_kube_pb_field apps_DaemonSet_f[] = {
+    M(1, 0, "metadata", meta_ObjectMeta), M(2, 0, "spec", apps_DaemonSetSpec),
+    M(3, 0, "status", apps_DaemonSetStatus)};
+DESC(apps_DaemonSet, "DaemonSet");
+/* runtime.RawExtension {1 raw: JSON bytes} decodes like FieldsV1. */
+static const daas_kube_pb_field apps_ControllerRevision_f[] = {
+    M(1, 0, "metadata", meta_ObjectMeta), F(2, FIELDS, 0, "data"), F(3, I64, 0, "revision")};
+DESC(apps_ControllerRevision, "ControllerRevision");
+static const daas_kube_pb_field batch_OnExitCodes_f[] = {
+    F(1, STR, PTR, "containerName"), F(2, STR, 0, "operator"), F(3, I32, REP, "values")};
+DESC(batch_OnExitCodes, "PodFailurePolicyOnExitCodesRequirement");
+static const daas_kube_pb_field batch_OnPodConditions_f[] = {
+    F(1, STR, 0, "type"), F(2, STR, 0, "status")};
+DESC(batch_OnPodConditions, "PodFailurePolicyOnPodConditionsPattern");
+static const daas_kube_pb_field batch_PodFailurePolicyRule_f[] = {
+    F(1, STR, 0, "action"), M(2, PTR, "onExitCodes", batch_OnExitCodes),
+    M(3, REP, "onPodConditions", batch_OnPodConditions)};
+DESC(batch_PodFailurePolicyRule, "PodFailurePolicyRule");
+static const daas_kube_pb_field batch_PodFailurePolicy_f[] = {
+    M(1, REP, "rules", batch_PodFailurePolicyRule)};
+DESC(batch_PodFailurePolicy, "PodFailurePolicy");
+static const daas_kube_pb_field batch_SuccessPolicyRule_f[] = {
+    F(1, STR, PTR, "succeededIndexes"), F(2, I32, PTR, "succeededCount")};
+DESC(batch_SuccessPolicyRule, "SuccessPolicyRule");
+static const daas_kube_pb_field batch_SuccessPolicy_f[] = {
+    M(1, REP, "rules", batch_SuccessPolicyRule)};
+DESC(batch_SuccessPolicy, "SuccessPolicy");
+static const daas_kube_pb_field batch_JobSpec_f[] = {
+    F(1, I32, PTR, "parallelism"), F(2, I32, PTR, "completions"),
+    F(3, I64, PTR, "activeDeadlineSeconds"), M(4, PTR, "selector", meta_LabelSelector),
+    F(5, BOOL, PTR, "manualSelector"), M(6, 0, "template", core_PodTemplateSpec),
+    F(7, I32, PTR, "backoffLimit"), F(8, I32, PTR, "ttlSecondsAfterFinished"),
+    F(9, STR, PTR, "completionMode"), F(10, BOOL, PTR, "suspend"),
+    M(11, PTR, "podFailurePolicy", batch_PodFailurePolicy), F(12, I32, PTR, "backoffLimitPerIndex"),
+    F(13, I32, PTR, "maxFailedIndexes"), F(14, STR, PTR, "podReplacementPolicy"),
+    F(15, STR, PTR, "managedBy"), M(16, PTR, "successPolicy", batch_SuccessPolicy)};
+DESC(batch_JobSpec, "JobSpec");
+static const daas_kube_pb_field batch_JobCondition_f[] = {
+    F(1, STR, 0, "type"), F(2, STR, 0, "status"), F(3, TIME, 0, "lastProbeTime"),
+    F(4, TIME, 0, "lastTransitionTime"), F(5, STR, 0, "reason"), F(6, STR, 0, "message")};
+DESC(batch_JobCondition, "JobCondition");
+static const daas_kube_pb_field batch_Uncounted_f[] = {
+    F(1, STR, REP, "succeeded"), F(2, STR, REP, "failed")};
+DESC(batch_Uncounted, "UncountedTerminatedPods");
+static const daas_kube_pb_field batch_JobStatus_f[] = {
+    M(1, REP, "conditions", batch_JobCondition), F(2, TIME, PTR, "startTime"),
+    F(3, TIME, PTR, "completionTime"), F(4, I32, 0, "active"), F(5, I32, 0, "succeeded"),
+    F(6, I32, 0, "failed"), F(7, STR, 0, "completedIndexes"),
+    M(8, PTR, "uncountedTerminatedPods", batch_Uncounted), F(9, I32, PTR, "ready"),
+    F(10, STR, PTR, "failedIndexes"), F(11, I32, PTR, "terminating")};
+DESC(batch_JobStatus, "JobStatus");
+static const daas_kube_pb_field batch_Job_f[] = {
+    M(1, 0, "metadata", meta_ObjectMeta), M(2, 0, "spec", batch_JobSpec),
+    M(3, 0, "status", batch_JobStatus)};
+DESC(batch_Job, "Job");
 static const daas_kube_pb_field coord_LeaseSpec_f[] = {
     F(1, STR, PTR, "holderIdentity"), F(2, I32, PTR, "leaseDurationSeconds"),
     F(3, MTIME, PTR, "acquireTime"), F(4, MTIME, PTR, "renewTime"),
@@ -733,11 +810,15 @@ const daas_kube_pb_kind daas_kube__pb_kinds[] = {
     {"v1", "ServiceAccount", &core_ServiceAccount},
     {"apps/v1", "Deployment", &apps_Deployment},
     {"apps/v1", "ReplicaSet", &apps_ReplicaSet},
+    {"apps/v1", "DaemonSet", &apps_DaemonSet},
+    {"apps/v1", "ControllerRevision", &apps_ControllerRevision},
+    {"batch/v1", "Job", &batch_Job},
     {"coordination.k8s.io/v1", "Lease", &coord_Lease},
     {"v1", "DeleteOptions", &meta_DeleteOptions},
     {"meta.k8s.io/v1", "DeleteOptions", &meta_DeleteOptions},
     {"apps/v1", "DeleteOptions", &meta_DeleteOptions},
     {"coordination.k8s.io/v1", "DeleteOptions", &meta_DeleteOptions},
+    {"batch/v1", "DeleteOptions", &meta_DeleteOptions},
 };
 const size_t daas_kube__pb_nkinds = sizeof(daas_kube__pb_kinds) / sizeof(daas_kube__pb_kinds[0]);
 

@@ -8,16 +8,17 @@
 
 #include "common/alloc.h"
 
-static const char *const order[] = {"namespaces",      "nodes",       "pods",        "services",
-                                    "endpoints",       "configmaps",  "secrets",     "events",
-                                    "serviceaccounts", "deployments", "replicasets", "leases"};
+static const char *const order[] = {
+    "namespaces",  "nodes",      "pods",       "services",            "endpoints",
+    "configmaps",  "secrets",    "events",     "serviceaccounts",     "deployments",
+    "replicasets", "daemonsets", "controllerrevisions", "jobs",       "leases"};
 
 static void test_discovery_order(void **state)
 {
     (void)state;
     int n = 0;
     const daas_kube_kind *const *all = daas_kube_kinds(&n);
-    assert_int_equal(n, 12);
+    assert_int_equal(n, 15);
     for (int i = 0; i < n; i++) {
         assert_string_equal(all[i]->resource, order[i]);
         assert_string_equal(all[i]->storage, all[i]->resource);
@@ -103,15 +104,17 @@ static void test_discovery_fields(void **state)
     assert_int_equal(kt_kind("rs")->subresources, DAAS_KUBE_SUB_STATUS | DAAS_KUBE_SUB_SCALE);
     assert_int_equal(kt_kind("svc")->subresources, DAAS_KUBE_SUB_STATUS);
     assert_int_equal(kt_kind("cm")->subresources, 0);
-    /* kubectl get all: exactly pods, services, deployments, replicasets. */
+    /* kubectl get all: exactly pods, services, deployments, replicasets, daemonsets, jobs. */
     int n;
     const daas_kube_kind *const *all = daas_kube_kinds(&n);
     int in_all = 0;
     for (int i = 0; i < n; i++)
         in_all += all[i]->category_all;
-    assert_int_equal(in_all, 4);
+    assert_int_equal(in_all, 6);
     assert_true(pod->category_all && dep->category_all && kt_kind("svc")->category_all &&
-                kt_kind("rs")->category_all);
+                kt_kind("rs")->category_all && kt_kind("ds")->category_all &&
+                kt_kind("jobs")->category_all);
+    assert_false(kt_kind("controllerrevisions")->category_all);
     assert_true(dep->generation && kt_kind("rs")->generation);
     assert_false(pod->generation);
     assert_true(ns->name_is_label && kt_kind("svc")->name_is_label);

@@ -1,6 +1,6 @@
 /*
  * test_kind_apps.c: deployments and replicasets (defaults, selector/template validation,
- * Table rows with selector strings) and leases.
+ * Table rows with selector strings), daemonsets, controllerrevisions and leases.
  */
 #include "kind_test.h"
 
@@ -239,6 +239,120 @@ static void test_leases(void **state)
     json_decref(o);
 }
 
+#define DS(spec)                                                                                   \
+    "{\"apiVersion\":\"apps/v1\",\"kind\":\"DaemonSet\",\"metadata\":{\"name\":\"agent\","      \
+    "\"namespace\":\"default\",\"creationTimestamp\":\"2026-11-21T02:28:13Z\"},\"spec\":" spec "}"
+
+static void test_daemonsets(void **state)
+{
+    (void)state;
+    const daas_kube_kind *k = kt_kind("ds");
+    daas_kube_verr v = {0};
+    assert_string_equal(k->kind, "DaemonSet");
+    assert_ptr_equal(daas_kube_kind_by_name("daemonsets.apps"), k);
+    json_t *o = kt_json_valid(k, DS("{\"selector\":{\"matchLabels\":{\"app\":\"hello\"}}," TEMPLATE "}"),
+                              NULL);
+    json_t *want = kt_json("{\"type\":\"RollingUpdate\",\"rollingUpdate\":{\"maxUnavailable\":1,"
+                           "\"maxSurge\":0}}");
+    kt_assert_json_equal(daas_kube_path(o, "spec.updateStrategy"), want, "updateStrategy");
+    json_decref(want);
+    assert_int_equal(daas_kube_int(o, "spec.revisionHistoryLimit", 0), 10);
+    assert_string_equal(daas_kube_str(o, "spec.template.spec.restartPolicy"), "Always");
+    kt_assert_redefault(k, o, true);
+    json_object_set_new(o, "status",
+                        json_pack("{s:i, s:i, s:i, s:i, s:i}", "desiredNumberScheduled", 3,
+                                  "currentNumberScheduled", 3, "numberReady", 2,
+                                  "updatedNumberScheduled", 1, "numberAvailable", 2));
+    daas_kube_set(o, "spec.template.spec.nodeSelector",
+                  json_pack("{s:s, s:s}", "zone", "b", "disk", "ssd"));
+    json_t *r = k->row(o, KT_NOW);
+    assert_int_equal(json_array_size(r), 11);
+    assert_int_equal(kt_icell(r, 1), 3);
+    assert_int_equal(kt_icell(r, 2), 3);
+    assert_int_equal(kt_icell(r, 3), 2);
+    assert_int_equal(kt_icell(r, 4), 1);
+    assert_int_equal(kt_icell(r, 5), 2);
+    KT_CELLS(r, [0] = "agent", [6] = "disk=ssd,zone=b", [7] = "120m", [8] = "web",
+             [9] = "nginx:1.27", [10] = "app=hello");
+    json_decref(r);
+    /* Updates: selector immutable. */
+    json_t *o2 = json_deep_copy(o);
+    daas_kube_set(o2, "spec.selector", json_pack("{s:{s:s}}", "matchLabels", "app", "x"));
+    kt_check(k, o2, o, &v);
+    assert_non_null(kt_cause(&v, "spec.selector"));
+    daas_kube_verr_fini(&v);
+    json_decref(o2);
+    json_decref(o);
+    json_object_del(o = kt_json("{\"metadata\":{\"name\":\"e\"}}"), "spec");
+    KT_ROW(k->row(o, KT_NOW), [6] = "<none>", [10] = "<none>");
+    json_decref(o);
+    /* Validation wording. */
+    o = kt_json(DS("{\"selector\":{\"matchLabels\":{\"app\":\"other\"}},\"updateStrategy\":{"
+                   "\"rollingUpdate\":{\"maxUnavailable\":0}},\"template\":{\"metadata\":{"
+                   "\"labels\":{\"app\":\"hello\"}},\"spec\":{\"restartPolicy\":\"Never\","
+                   "\"containers\":[{\"name\":\"c\",\"image\":\"x\"}]}}}"));
+    kt_check(k, o, NULL, &v);
+    kt_assert_ncauses(&v, 3);
+    kt_assert_cause(&v, "spec.template.metadata.labels", "FieldValueInvalid",
+                    "Invalid value: map[string]string{\"app\":\"hello\"}: `selector` does not "
+                    "match template `labels`");
+    kt_assert_cause(&v, "spec.template.spec.restartPolicy", "FieldValueNotSupported",
+                    "Unsupported value: \"Never\": supported values: \"Always\"");
+    kt_assert_cause(&v, "spec.updateStrategy.rollingUpdate.maxUnavailable", "FieldValueInvalid",
+                    "Invalid value: intstr.IntOrString{Type:0, IntVal:0, StrVal:\"\"}: cannot be 0 "
+                    "when maxSurge is 0");
+    daas_kube_verr_fini(&v);
+    json_decref(o);
+    o = kt_json(DS("{\"selector\":{},\"updateStrategy\":{\"type\":\"Sometimes\"}," TEMPLATE "}"));
+    kt_check(k, o, NULL, &v);
+    kt_assert_ncauses(&v, 2);
+    kt_assert_cause(&v, "spec.selector", "FieldValueInvalid",
+                    "Invalid value: v1.LabelSelector{MatchLabels:map[string]string(nil), "
+                    "MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: empty selector is "
+                    "invalid for daemonset");
+    kt_assert_cause(&v, "spec.updateStrategy", "FieldValueNotSupported",
+                    "Unsupported value: \"Sometimes\": supported values: \"RollingUpdate\", "
+                    "\"OnDelete\"");
+    daas_kube_verr_fini(&v);
+    json_decref(o);
+}
+
+static void test_controllerrevisions(void **state)
+{
+    (void)state;
+    const daas_kube_kind *k = kt_kind("controllerrevisions");
+    daas_kube_verr v = {0};
+    assert_string_equal(k->group, "apps");
+    assert_null(k->short_names[0]);
+    json_t *o = kt_json_valid(k,
+                              "{\"metadata\":{\"name\":\"agent-5d8f\",\"namespace\":\"default\","
+                              "\"creationTimestamp\":\"2026-11-21T04:27:13Z\",\"ownerReferences\":[{"
+                              "\"apiVersion\":\"apps/v1\",\"kind\":\"DaemonSet\",\"name\":\"agent\","
+                              "\"uid\":\"u\",\"controller\":true}]},\"data\":{\"spec\":{}},"
+                              "\"revision\":2}",
+                              NULL);
+    KT_ROW(k->row(o, KT_NOW), [0] = "agent-5d8f", [1] = "daemonset.apps/agent", [3] = "60s");
+    json_t *r = k->row(o, KT_NOW);
+    assert_int_equal(kt_icell(r, 2), 2);
+    json_decref(r);
+    json_t *o2 = json_deep_copy(o);
+    json_object_set_new(o2, "data", json_pack("{s:i}", "x", 1));
+    daas_kube_set(o2, "revision", json_integer(-1));
+    kt_check(k, o2, o, &v);
+    kt_assert_ncauses(&v, 2);
+    kt_assert_cause(&v, "revision", "FieldValueInvalid",
+                    "Invalid value: -1: must be greater than or equal to 0");
+    assert_non_null(kt_cause(&v, "data"));
+    daas_kube_verr_fini(&v);
+    json_decref(o2);
+    json_object_del(o, "data");
+    json_array_clear(daas_kube_path(o, "metadata.ownerReferences"));
+    KT_ROW(k->row(o, KT_NOW), [1] = "<none>");
+    kt_check(k, o, NULL, &v);
+    kt_assert_one_cause(&v, "data", "FieldValueRequired", "Required value: data is mandatory");
+    json_decref(o);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -248,6 +362,8 @@ int main(void)
         cmocka_unit_test(test_selector_expressions),
         cmocka_unit_test(test_rows),
         cmocka_unit_test(test_leases),
+        cmocka_unit_test(test_daemonsets),
+        cmocka_unit_test(test_controllerrevisions),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
