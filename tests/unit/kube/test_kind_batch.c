@@ -1,9 +1,15 @@
 /*
  * test_kind_batch.c: batch/v1 jobs: defaults (generated selector and labels, parallelism and
  * completions, backoffLimit, podReplacementPolicy), validation wording, update immutability,
- * Table rows (STATUS from conditions, COMPLETIONS, DURATION), discovery names.
+ * Table rows (STATUS from conditions, COMPLETIONS, DURATION), discovery names, and the
+ * protobuf body `kubectl create job` sends (pb_vectors/job_j1.pb) decoded and defaulted.
  */
 #include "kind_test.h"
+
+#include <stdio.h>
+
+#include "common/alloc.h"
+#include "kube/pb.h"
 
 #define UID "0f6e1c3a-7d1b-4d7e-9a55-3c1f0b1d2e3f"
 #define JOB(spec)                                                                                  \
@@ -213,12 +219,51 @@ static void test_job_rows(void **state)
     json_decref(o);
 }
 
+/* pb_vectors/job_j1.pb: kubectl 1.32 `create job j1 --image=busybox -- echo hi`, recorded. */
+static void test_job_protobuf(void **state)
+{
+    (void)state;
+    const char *slash = strrchr(__FILE__, '/');
+    char path[4096];
+    uint8_t data[4096];
+    snprintf(path, sizeof path, "%.*s/pb_vectors/job_j1.pb", slash ? (int)(slash - __FILE__) : 1,
+             slash ? __FILE__ : ".");
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        fail_msg("cannot open %s", path);
+    size_t n = fread(data, 1, sizeof data, f);
+    fclose(f);
+    json_t *o = NULL;
+    daas_err err = {0};
+    assert_int_equal(daas_kube_pb_decode(DAAS_BYTES(data, n), &o, &err), DAAS_OK);
+    /* Empty messages of non-pointer fields are left out (pb.h). */
+    json_t *want = kt_json("{\"apiVersion\":\"batch/v1\",\"kind\":\"Job\",\"metadata\":{\"name\":"
+                           "\"j1\"},\"spec\":{\"template\":{\"spec\":{\"containers\":[{\"name\":"
+                           "\"j1\",\"image\":\"busybox\",\"command\":[\"echo\",\"hi\"]}],"
+                           "\"restartPolicy\":\"Never\"}}}}");
+    if (!json_equal(o, want)) {
+        char got[1024];
+        size_t w = json_dumpb(o, got, sizeof got - 1, JSON_SORT_KEYS);
+        got[w < sizeof got ? w : sizeof got - 1] = '\0';
+        fail_msg("decoded: %s", got);
+    }
+    json_decref(want);
+    /* Create it as the API would: uid first, then defaults and validation. */
+    daas_kube_set_str(o, "metadata.uid", UID);
+    daas_kube_set_str(o, "metadata.namespace", "default");
+    daas_kube_verr v = {0};
+    kt_check(kt_kind("jobs"), o, NULL, &v);
+    kt_assert_ncauses(&v, 0);
+    assert_string_equal(daas_kube_str(o, "spec.template.metadata.labels.job-name"), "j1");
+    json_decref(o);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_job_names),      cmocka_unit_test(test_job_defaults),
         cmocka_unit_test(test_job_validation), cmocka_unit_test(test_job_update),
-        cmocka_unit_test(test_job_rows),
+        cmocka_unit_test(test_job_rows),       cmocka_unit_test(test_job_protobuf),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
