@@ -65,6 +65,25 @@ static const struct {
                     "\"matchLabels\":{\"app\":\"a\"}},\"template\":{\"metadata\":{\"labels\":{"
                     "\"app\":\"a\"}},\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"i\"}]}}}"
                     ",\"status\":{\"replicas\":1}}"},
+    {"daemonsets",
+     "{\"metadata\":{\"name\":\"ds\",\"namespace\":\"d\"},\"spec\":{\"selector\":{"
+     "\"matchLabels\":{\"a\":\"b\"}},\"updateStrategy\":{\"type\":\"RollingUpdate\","
+     "\"rollingUpdate\":{\"maxUnavailable\":\"10%\",\"maxSurge\":0}},\"template\":{"
+     "\"metadata\":{\"labels\":{\"a\":\"b\"}},\"spec\":{\"nodeSelector\":{\"d\":\"s\"},"
+     "\"containers\":[{\"name\":\"c\",\"image\":\"x\"}]}}},\"status\":{"
+     "\"desiredNumberScheduled\":2,\"numberReady\":1}}"},
+    {"controllerrevisions",
+     "{\"metadata\":{\"name\":\"cr\",\"namespace\":\"d\",\"ownerReferences\":[{"
+     "\"apiVersion\":\"apps/v1\",\"kind\":\"DaemonSet\",\"name\":\"ds\",\"uid\":\"u\","
+     "\"controller\":true}]},\"data\":{\"spec\":{}},\"revision\":3}"},
+    {"jobs",
+     "{\"metadata\":{\"name\":\"j\",\"namespace\":\"d\",\"uid\":\"u\"},\"spec\":{"
+     "\"parallelism\":2,\"completions\":3,\"podFailurePolicy\":{\"rules\":[{\"action\":"
+     "\"Ignore\",\"onPodConditions\":[{\"type\":\"DisruptionTarget\"}]}]},\"template\":{"
+     "\"spec\":{\"restartPolicy\":\"Never\",\"containers\":[{\"name\":\"c\",\"image\":"
+     "\"x\"}]}}},\"status\":{\"startTime\":\"2026-11-21T04:00:00Z\",\"completionTime\":"
+     "\"2026-11-21T04:01:00Z\",\"succeeded\":3,\"conditions\":[{\"type\":\"Complete\","
+     "\"status\":\"True\"}]}}"},
     {"leases", "{\"metadata\":{\"name\":\"l\",\"namespace\":\"d\"},\"spec\":{\"holderIdentity\":"
                "\"h\",\"leaseDurationSeconds\":40,\"leaseTransitions\":1}}"},
 };
