@@ -183,8 +183,7 @@ static const daas_kube_column ds_cols[] = {
       "numberReady is the number of nodes that should be running the daemon pod and have one "
       "or more of the daemon pod running with a Ready Condition.",
       0),
-    C("Up-to-date", "integer",
-      "The total number of nodes that are running updated daemon pod", 0),
+    C("Up-to-date", "integer", "The total number of nodes that are running updated daemon pod", 0),
     C("Available", "integer",
       "The number of nodes that should be running the daemon pod and have one or more of the "
       "daemon pod running and available (ready for at least spec.minReadySeconds)",
@@ -203,8 +202,7 @@ static const daas_kube_column ds_cols[] = {
       "https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#label-selectors",
       1)};
 static const daas_kube_column cr_cols[] = {
-    C_NAME,
-    C("Controller", "string", "Controller of the object with link to the object.", 0),
+    C_NAME, C("Controller", "string", "Controller of the object with link to the object.", 0),
     C("Revision", "integer", "Revision indicates the revision of the state represented by Data.",
       0),
     C_AGE};

@@ -475,18 +475,18 @@ static void check_template(daas_kube_verr *v, const json_t *sel, const char *sel
         daas_kube__forbid(v, "spec.template.spec.activeDeadlineSeconds",
                           "activeDeadlineSeconds in ReplicaSet is not Supported");
     else if (ads != NULL)
-        daas_kube__inv_int(v, "spec.template.spec.activeDeadlineSeconds",
-                           json_integer_value(ads), "activeDeadlineSeconds in DaemonSet is not Supported");
+        daas_kube__inv_int(v, "spec.template.spec.activeDeadlineSeconds", json_integer_value(ads),
+                           "activeDeadlineSeconds in DaemonSet is not Supported");
     json_decref(empty);
 }
 
 static void check_selector_and_template(daas_kube_verr *v, const json_t *spec, const char *kind)
 {
     json_t *sel = json_object_get(spec, "selector");
-    char *str = check_selector(v, sel,
-                               strcmp(kind, "DaemonSet") == 0
-                                   ? "empty selector is invalid for daemonset"
-                                   : "empty selector is invalid for deployment");
+    char *str =
+        check_selector(v, sel,
+                       strcmp(kind, "DaemonSet") == 0 ? "empty selector is invalid for daemonset"
+                                                      : "empty selector is invalid for deployment");
     if (str != NULL)
         check_template(v, sel, str, json_object_get(spec, "template"), kind);
     daas_free(str);
@@ -619,17 +619,16 @@ json_t *daas_kube__ds_row(const json_t *obj, int64_t now)
     char *ns = daas_kube__format_labels(daas_kube_path(obj, "spec.template.spec.nodeSelector"));
     daas_kube__container_cells(daas_kube_path(obj, "spec.template.spec.containers"), &names,
                                &images);
-    json_t *row = json_pack(
-        "[o, I, I, I, I, I, s, o, o, o, s]", name_cell(obj),
-        (json_int_t)daas_kube_int(obj, "status.desiredNumberScheduled", 0),
-        (json_int_t)daas_kube_int(obj, "status.currentNumberScheduled", 0),
-        (json_int_t)daas_kube_int(obj, "status.numberReady", 0),
-        (json_int_t)daas_kube_int(obj, "status.updatedNumberScheduled", 0),
-        (json_int_t)daas_kube_int(obj, "status.numberAvailable", 0), ns,
-        daas_kube_cell_age(obj, now), names, images,
-        sel == NULL ? "<error>"
-        : *sel      ? sel
-                    : "<none>");
+    json_t *row = json_pack("[o, I, I, I, I, I, s, o, o, o, s]", name_cell(obj),
+                            (json_int_t)daas_kube_int(obj, "status.desiredNumberScheduled", 0),
+                            (json_int_t)daas_kube_int(obj, "status.currentNumberScheduled", 0),
+                            (json_int_t)daas_kube_int(obj, "status.numberReady", 0),
+                            (json_int_t)daas_kube_int(obj, "status.updatedNumberScheduled", 0),
+                            (json_int_t)daas_kube_int(obj, "status.numberAvailable", 0), ns,
+                            daas_kube_cell_age(obj, now), names, images,
+                            sel == NULL ? "<error>"
+                            : *sel      ? sel
+                                        : "<none>");
     daas_free(sel);
     daas_free(ns);
     return row;
@@ -721,16 +720,15 @@ json_t *daas_kube__cr_row(const json_t *obj, int64_t now)
         const char *slash = av ? strchr(av, '/') : NULL;
         int glen = slash ? (int)(slash - av) : 0;
         const char *name = daas_kube_str(ctl, "name");
-        who = kind == NULL || *kind == '\0'
-                  ? daas_xstrdup(name ? name : "")
-                  : daas_xasprintf("%s%s%.*s/%s", kind, glen ? "." : "", glen, av ? av : "",
-                                   name ? name : "");
+        who = kind == NULL || *kind == '\0' ? daas_xstrdup(name ? name : "")
+                                            : daas_xasprintf("%s%s%.*s/%s", kind, glen ? "." : "",
+                                                             glen, av ? av : "", name ? name : "");
         for (char *p = who; *p != '\0' && *p != '/'; p++)
             *p = (char)((*p >= 'A' && *p <= 'Z') ? *p - 'A' + 'a' : *p);
     }
-    json_t *row = json_pack("[o, s, I, o]", name_cell(obj), who,
-                            (json_int_t)daas_kube_int(obj, "revision", 0),
-                            daas_kube_cell_age(obj, now));
+    json_t *row =
+        json_pack("[o, s, I, o]", name_cell(obj), who,
+                  (json_int_t)daas_kube_int(obj, "revision", 0), daas_kube_cell_age(obj, now));
     daas_free(who);
     return row;
 }
@@ -742,8 +740,8 @@ void daas_kube__cr_validate(const json_t *obj, const json_t *old, daas_kube_verr
     if (data == NULL || json_is_null(data))
         daas_kube__req(v, "data", "data is mandatory");
     daas_kube__check_nonneg(v, obj, "revision", "revision");
-    if (old != NULL && !json_equal(data ? data : json_null(), json_object_get(old, "data") ?
-                                                                  json_object_get(old, "data")
-                                                                  : json_null()))
+    if (old != NULL &&
+        !json_equal(data ? data : json_null(),
+                    json_object_get(old, "data") ? json_object_get(old, "data") : json_null()))
         daas_kube__inv_raw(v, "data", "runtime.RawExtension{...}", "field is immutable");
 }

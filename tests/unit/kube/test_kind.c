@@ -9,9 +9,10 @@
 #include "common/alloc.h"
 
 static const char *const order[] = {
-    "namespaces",  "nodes",      "pods",       "services",            "endpoints",
-    "configmaps",  "secrets",    "events",     "serviceaccounts",     "deployments",
-    "replicasets", "daemonsets", "controllerrevisions", "jobs",       "leases"};
+    "namespaces",          "nodes",       "pods",        "services",
+    "endpoints",           "configmaps",  "secrets",     "events",
+    "serviceaccounts",     "deployments", "replicasets", "daemonsets",
+    "controllerrevisions", "jobs",        "leases"};
 
 static void test_discovery_order(void **state)
 {

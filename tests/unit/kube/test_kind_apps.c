@@ -240,7 +240,7 @@ static void test_leases(void **state)
 }
 
 #define DS(spec)                                                                                   \
-    "{\"apiVersion\":\"apps/v1\",\"kind\":\"DaemonSet\",\"metadata\":{\"name\":\"agent\","      \
+    "{\"apiVersion\":\"apps/v1\",\"kind\":\"DaemonSet\",\"metadata\":{\"name\":\"agent\","         \
     "\"namespace\":\"default\",\"creationTimestamp\":\"2026-11-21T02:28:13Z\"},\"spec\":" spec "}"
 
 static void test_daemonsets(void **state)
@@ -250,8 +250,8 @@ static void test_daemonsets(void **state)
     daas_kube_verr v = {0};
     assert_string_equal(k->kind, "DaemonSet");
     assert_ptr_equal(daas_kube_kind_by_name("daemonsets.apps"), k);
-    json_t *o = kt_json_valid(k, DS("{\"selector\":{\"matchLabels\":{\"app\":\"hello\"}}," TEMPLATE "}"),
-                              NULL);
+    json_t *o = kt_json_valid(
+        k, DS("{\"selector\":{\"matchLabels\":{\"app\":\"hello\"}}," TEMPLATE "}"), NULL);
     json_t *want = kt_json("{\"type\":\"RollingUpdate\",\"rollingUpdate\":{\"maxUnavailable\":1,"
                            "\"maxSurge\":0}}");
     kt_assert_json_equal(daas_kube_path(o, "spec.updateStrategy"), want, "updateStrategy");
@@ -324,13 +324,14 @@ static void test_controllerrevisions(void **state)
     daas_kube_verr v = {0};
     assert_string_equal(k->group, "apps");
     assert_null(k->short_names[0]);
-    json_t *o = kt_json_valid(k,
-                              "{\"metadata\":{\"name\":\"agent-5d8f\",\"namespace\":\"default\","
-                              "\"creationTimestamp\":\"2026-11-21T04:27:13Z\",\"ownerReferences\":[{"
-                              "\"apiVersion\":\"apps/v1\",\"kind\":\"DaemonSet\",\"name\":\"agent\","
-                              "\"uid\":\"u\",\"controller\":true}]},\"data\":{\"spec\":{}},"
-                              "\"revision\":2}",
-                              NULL);
+    json_t *o =
+        kt_json_valid(k,
+                      "{\"metadata\":{\"name\":\"agent-5d8f\",\"namespace\":\"default\","
+                      "\"creationTimestamp\":\"2026-11-21T04:27:13Z\",\"ownerReferences\":[{"
+                      "\"apiVersion\":\"apps/v1\",\"kind\":\"DaemonSet\",\"name\":\"agent\","
+                      "\"uid\":\"u\",\"controller\":true}]},\"data\":{\"spec\":{}},"
+                      "\"revision\":2}",
+                      NULL);
     KT_ROW(k->row(o, KT_NOW), [0] = "agent-5d8f", [1] = "daemonset.apps/agent", [3] = "60s");
     json_t *r = k->row(o, KT_NOW);
     assert_int_equal(kt_icell(r, 2), 2);

@@ -76,14 +76,13 @@ static const struct {
      "{\"metadata\":{\"name\":\"cr\",\"namespace\":\"d\",\"ownerReferences\":[{"
      "\"apiVersion\":\"apps/v1\",\"kind\":\"DaemonSet\",\"name\":\"ds\",\"uid\":\"u\","
      "\"controller\":true}]},\"data\":{\"spec\":{}},\"revision\":3}"},
-    {"jobs",
-     "{\"metadata\":{\"name\":\"j\",\"namespace\":\"d\",\"uid\":\"u\"},\"spec\":{"
-     "\"parallelism\":2,\"completions\":3,\"podFailurePolicy\":{\"rules\":[{\"action\":"
-     "\"Ignore\",\"onPodConditions\":[{\"type\":\"DisruptionTarget\"}]}]},\"template\":{"
-     "\"spec\":{\"restartPolicy\":\"Never\",\"containers\":[{\"name\":\"c\",\"image\":"
-     "\"x\"}]}}},\"status\":{\"startTime\":\"2026-11-21T04:00:00Z\",\"completionTime\":"
-     "\"2026-11-21T04:01:00Z\",\"succeeded\":3,\"conditions\":[{\"type\":\"Complete\","
-     "\"status\":\"True\"}]}}"},
+    {"jobs", "{\"metadata\":{\"name\":\"j\",\"namespace\":\"d\",\"uid\":\"u\"},\"spec\":{"
+             "\"parallelism\":2,\"completions\":3,\"podFailurePolicy\":{\"rules\":[{\"action\":"
+             "\"Ignore\",\"onPodConditions\":[{\"type\":\"DisruptionTarget\"}]}]},\"template\":{"
+             "\"spec\":{\"restartPolicy\":\"Never\",\"containers\":[{\"name\":\"c\",\"image\":"
+             "\"x\"}]}}},\"status\":{\"startTime\":\"2026-11-21T04:00:00Z\",\"completionTime\":"
+             "\"2026-11-21T04:01:00Z\",\"succeeded\":3,\"conditions\":[{\"type\":\"Complete\","
+             "\"status\":\"True\"}]}}"},
     {"leases", "{\"metadata\":{\"name\":\"l\",\"namespace\":\"d\"},\"spec\":{\"holderIdentity\":"
                "\"h\",\"leaseDurationSeconds\":40,\"leaseTransitions\":1}}"},
 };
