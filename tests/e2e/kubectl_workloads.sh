@@ -129,6 +129,27 @@ expect_status "controllerrevision without data" 422 Invalid POST \
   /apis/apps/v1/namespaces/default/controllerrevisions -H 'Content-Type: application/json' \
   -d '{"apiVersion":"apps/v1","kind":"ControllerRevision","metadata":{"name":"nodata"},"revision":2}'
 
+# Strict field validation knows the new kinds' fields (and only those).
+cat >"$T/unknown.yaml" <<'YAML'
+apiVersion: batch/v1
+kind: Job
+metadata: {name: unk}
+spec:
+  ttlSecondsAfterFinished: 30
+  podFailurePolicy: {rules: [{action: Ignore, onPodConditions: [{type: DisruptionTarget}]}]}
+  completionz: 2
+  template:
+    spec:
+      restartPolicy: Never
+      containers: [{name: c, image: busybox}]
+YAML
+expect_err "unknown job field refused under strict validation" 'unknown field "spec.completionz"' \
+  k create -f "$T/unknown.yaml"
+sed -i '/completionz/d' "$T/unknown.yaml"
+expect_out "known job fields accepted" '^job.batch/unk created' k create -f "$T/unknown.yaml"
+expect_out "podFailurePolicy defaults podReplacementPolicy to Failed" '^Failed True$' k get job unk \
+  -o 'jsonpath={.spec.podReplacementPolicy} {.spec.podFailurePolicy.rules[0].onPodConditions[0].status}'
+
 expect_out "get all lists the job and the daemonset" 'daemonset.apps/agent' k get all
 expect_out "delete job" 'job.batch "j" deleted' k delete job j
 done_tests
