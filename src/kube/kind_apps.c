@@ -470,23 +470,26 @@ static void check_template(daas_kube_verr *v, const json_t *sel, const char *sel
     const char *rp = daas_kube_str(pspec, "restartPolicy");
     if (rp != NULL && strcmp(rp, "Always") != 0)
         daas_kube__unsupported(v, "spec.template.spec.restartPolicy", rp, always);
-    json_t *ads = json_object_get(pspec, "activeDeadlineSeconds");
-    if (ads != NULL && strcmp(kind, "ReplicaSet") == 0)
-        daas_kube__forbid(v, "spec.template.spec.activeDeadlineSeconds",
-                          "activeDeadlineSeconds in ReplicaSet is not Supported");
-    else if (ads != NULL)
-        daas_kube__inv_int(v, "spec.template.spec.activeDeadlineSeconds", json_integer_value(ads),
-                           "activeDeadlineSeconds in DaemonSet is not Supported");
+    if (json_object_get(pspec, "activeDeadlineSeconds") != NULL) {
+        char msg[64];
+        snprintf(msg, sizeof msg, "activeDeadlineSeconds in %s is not Supported", kind);
+        daas_kube__forbid(v, "spec.template.spec.activeDeadlineSeconds", msg);
+    }
     json_decref(empty);
 }
 
+/* ValidateReplicaSetSpec / ValidateDeploymentSpec (kind "ReplicaSet"): selector required;
+ * ValidateDaemonSetSpec (kind "DaemonSet"): a missing selector selects nothing, so only the
+ * template labels are reported. */
 static void check_selector_and_template(daas_kube_verr *v, const json_t *spec, const char *kind)
 {
     json_t *sel = json_object_get(spec, "selector");
-    char *str =
-        check_selector(v, sel,
-                       strcmp(kind, "DaemonSet") == 0 ? "empty selector is invalid for daemonset"
-                                                      : "empty selector is invalid for deployment");
+    bool ds = strcmp(kind, "DaemonSet") == 0;
+    char *str = ds && !json_is_object(sel)
+                    ? daas_xstrdup("<nothing>")
+                    : check_selector(v, sel,
+                                     ds ? "empty selector is invalid for daemonset"
+                                        : "empty selector is invalid for deployment");
     if (str != NULL)
         check_template(v, sel, str, json_object_get(spec, "template"), kind);
     daas_free(str);
@@ -650,23 +653,25 @@ void daas_kube__ds_defaults(json_t *obj, const json_t *old)
     template_defaults(spec);
 }
 
-/* ValidateRollingUpdateDaemonSet. */
+/* ValidateRollingUpdateDaemonSet: both valid and <= 100%, exactly one of them non-zero. */
 static void check_ds_rolling_update(daas_kube_verr *v, const json_t *ru)
 {
     static const char *const fu = "spec.updateStrategy.rollingUpdate.maxUnavailable";
     static const char *const fs = "spec.updateStrategy.rollingUpdate.maxSurge";
     json_t *mu = json_object_get(ru, "maxUnavailable"), *ms = json_object_get(ru, "maxSurge");
     int64_t u = mu ? check_int_or_percent(v, mu, fu) : 0;
+    int64_t s = ms ? check_int_or_percent(v, ms, fs) : 0;
     if (json_is_string(mu) && u > 100)
         daas_kube__inv_str(v, fu, json_string_value(mu), "must not be greater than 100%");
-    int64_t s = ms ? check_int_or_percent(v, ms, fs) : 0;
-    if (u == 0 && s == 0) {
-        char *g = go_intstr(mu);
-        daas_kube__inv_raw(v, fu, g, "cannot be 0 when maxSurge is 0");
-        daas_free(g);
-    }
     if (json_is_string(ms) && s > 100)
         daas_kube__inv_str(v, fs, json_string_value(ms), "must not be greater than 100%");
+    if (u > 0 && s > 0) {
+        char *g = go_intstr(ms);
+        daas_kube__inv_raw(v, fs, g, "may not be set when maxUnavailable is non-zero");
+        daas_free(g);
+    } else if (u <= 0 && s <= 0) {
+        daas_kube__req(v, fu, "cannot be 0 when maxSurge is 0");
+    }
 }
 
 /* ValidateDaemonSetUpdateStrategy. */

@@ -298,9 +298,8 @@ static void test_daemonsets(void **state)
                     "match template `labels`");
     kt_assert_cause(&v, "spec.template.spec.restartPolicy", "FieldValueNotSupported",
                     "Unsupported value: \"Never\": supported values: \"Always\"");
-    kt_assert_cause(&v, "spec.updateStrategy.rollingUpdate.maxUnavailable", "FieldValueInvalid",
-                    "Invalid value: intstr.IntOrString{Type:0, IntVal:0, StrVal:\"\"}: cannot be 0 "
-                    "when maxSurge is 0");
+    kt_assert_cause(&v, "spec.updateStrategy.rollingUpdate.maxUnavailable", "FieldValueRequired",
+                    "Required value: cannot be 0 when maxSurge is 0");
     daas_kube_verr_fini(&v);
     json_decref(o);
     o = kt_json(DS("{\"selector\":{},\"updateStrategy\":{\"type\":\"Sometimes\"}," TEMPLATE "}"));
@@ -313,6 +312,24 @@ static void test_daemonsets(void **state)
     kt_assert_cause(&v, "spec.updateStrategy", "FieldValueNotSupported",
                     "Unsupported value: \"Sometimes\": supported values: \"RollingUpdate\", "
                     "\"OnDelete\"");
+    daas_kube_verr_fini(&v);
+    json_decref(o);
+    /* No selector: nothing matches (no Required cause); both surge and unavailable set;
+     * activeDeadlineSeconds. */
+    o = kt_json(DS("{\"updateStrategy\":{\"rollingUpdate\":{\"maxUnavailable\":\"20%\","
+                   "\"maxSurge\":1}},\"template\":{\"metadata\":{\"labels\":{\"app\":\"a\"}},"
+                   "\"spec\":{\"activeDeadlineSeconds\":5,\"containers\":[{\"name\":\"c\","
+                   "\"image\":\"x\"}]}}}"));
+    kt_check(k, o, NULL, &v);
+    kt_assert_ncauses(&v, 3);
+    kt_assert_cause(&v, "spec.template.metadata.labels", "FieldValueInvalid",
+                    "Invalid value: map[string]string{\"app\":\"a\"}: `selector` does not match "
+                    "template `labels`");
+    kt_assert_cause(&v, "spec.updateStrategy.rollingUpdate.maxSurge", "FieldValueInvalid",
+                    "Invalid value: intstr.IntOrString{Type:0, IntVal:1, StrVal:\"\"}: may not be "
+                    "set when maxUnavailable is non-zero");
+    kt_assert_cause(&v, "spec.template.spec.activeDeadlineSeconds", "FieldValueForbidden",
+                    "Forbidden: activeDeadlineSeconds in DaemonSet is not Supported");
     daas_kube_verr_fini(&v);
     json_decref(o);
 }
