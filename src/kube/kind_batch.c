@@ -159,29 +159,46 @@ void daas_kube__job_defaults(json_t *obj, const json_t *old)
 
 /* ------------------------------------------------------------ validation */
 
-/* validateGeneratedSelector: the template must carry the labels generateSelector set. */
+/* validateGeneratedSelector (not manualSelector, selector present): metadata.uid set, the
+ * template carries the labels generateSelector set (ValidateHasLabel), and the selector
+ * matches them. */
 static void check_generated(daas_kube_verr *v, const json_t *obj)
 {
-    static const char *const keys[] = {L_UID_OLD, L_UID, L_NAME_OLD, L_NAME};
-    const char *want[4];
+    static const char *const keys[] = {L_UID_OLD, L_NAME_OLD, L_UID, L_NAME};
+    const char *uid = daas_kube_str(obj, "metadata.uid"),
+               *name = daas_kube_str(obj, "metadata.name");
+    const char *want[4] = {uid ? uid : "", name ? name : "", uid ? uid : "", name ? name : ""};
     char f[DAAS_KUBE__PATH_MAX], msg[160];
+    json_t *sel = daas_kube_path(obj, "spec.selector");
     json_t *tl = daas_kube_path(obj, "spec.template.metadata.labels");
-    want[0] = want[1] = daas_kube_str(obj, "metadata.uid");
-    want[2] = want[3] = daas_kube_str(obj, "metadata.name");
+    if (!json_is_object(sel))
+        return; /* reported as Required by check_selector */
+    if (uid == NULL || *uid == '\0')
+        daas_kube__req(v, "metadata.uid", NULL);
+    json_t *expected = json_object();
     for (int i = 0; i < 4; i++) {
         json_t *have = json_object_get(tl, keys[i]);
-        if (want[i] == NULL || streq(json_string_value(have), want[i]))
+        json_object_set_new(expected, keys[i], json_string(want[i]));
+        if (streq(json_string_value(have), want[i]))
             continue;
         snprintf(f, sizeof f, "spec.template.metadata.labels[%s]", keys[i]);
-        snprintf(msg, sizeof msg, "must be '%s'", want[i]);
         if (have == NULL) {
-            daas_kube__req(v, f, msg);
+            daas_kube__req(v, f, want[i]);
             continue;
         }
         char *m = daas_kube__go_map(tl);
+        snprintf(msg, sizeof msg, "must be '%s'", want[i]);
         daas_kube__inv_raw(v, f, m, msg);
         daas_free(m);
     }
+    char *str = daas_kube__selector_string(sel);
+    if (str != NULL && !daas_kube__selector_matches(sel, expected)) {
+        char *g = daas_kube__go_selector(sel);
+        daas_kube__inv_raw(v, "spec.selector", g, "`selector` not auto-generated");
+        daas_free(g);
+    }
+    daas_free(str);
+    json_decref(expected);
 }
 
 static void check_selector(daas_kube_verr *v, const json_t *spec)
@@ -214,28 +231,66 @@ static void check_template(daas_kube_verr *v, const json_t *spec)
                             "spec.template.metadata.labels");
     daas_kube__podspec_validate(json_is_object(ps) ? ps : empty, "spec.template.spec", v);
     const char *rp = daas_kube_str(ps, "restartPolicy");
+    json_t *pfp = json_object_get(spec, "podFailurePolicy");
     if (rp == NULL || *rp == '\0' || strcmp(rp, "Always") == 0)
         daas_kube__req(v, "spec.template.spec.restartPolicy",
                        "valid values: \"OnFailure\", \"Never\"");
     else if (strcmp(rp, "OnFailure") != 0 && strcmp(rp, "Never") != 0)
         daas_kube__unsupported(v, "spec.template.spec.restartPolicy", rp, rps);
+    else if (pfp != NULL && !json_is_null(pfp) && strcmp(rp, "Never") != 0)
+        daas_kube__inv_str(v, "spec.template.spec.restartPolicy", rp,
+                           "only \"Never\" is supported when podFailurePolicy is specified");
     json_decref(empty);
 }
 
+/* validatePodReplacementPolicy: only Failed with a podFailurePolicy. */
+static void check_replacement(daas_kube_verr *v, const json_t *spec)
+{
+    static const char *const prps[] = {"Failed", "TerminatingOrFailed", NULL};
+    static const char *const failed[] = {"Failed", NULL};
+    json_t *pfp = json_object_get(spec, "podFailurePolicy");
+    const char *prp = daas_kube_str(spec, "podReplacementPolicy");
+    if (prp == NULL)
+        return;
+    if (pfp != NULL && !json_is_null(pfp)) {
+        if (strcmp(prp, "Failed") != 0)
+            daas_kube__unsupported(v, "spec.podReplacementPolicy", prp, failed);
+    } else if (strcmp(prp, "Failed") != 0 && strcmp(prp, "TerminatingOrFailed") != 0) {
+        daas_kube__unsupported(v, "spec.podReplacementPolicy", prp, prps);
+    }
+}
+
+/* validateJobSpec: counts, completion mode and the per-index fields. */
 static void check_spec(daas_kube_verr *v, const json_t *spec)
 {
     static const char *const modes[] = {"NonIndexed", "Indexed", NULL};
-    static const char *const prps[] = {"Failed", "TerminatingOrFailed", NULL};
-    daas_kube__check_nonneg(v, spec, "parallelism", "spec.parallelism");
-    daas_kube__check_nonneg(v, spec, "completions", "spec.completions");
-    daas_kube__check_nonneg(v, spec, "activeDeadlineSeconds", "spec.activeDeadlineSeconds");
-    daas_kube__check_nonneg(v, spec, "backoffLimit", "spec.backoffLimit");
-    daas_kube__check_nonneg(v, spec, "ttlSecondsAfterFinished", "spec.ttlSecondsAfterFinished");
-    daas_kube__check_enum(v, spec, "completionMode", "spec.completionMode", modes);
-    daas_kube__check_enum(v, spec, "podReplacementPolicy", "spec.podReplacementPolicy", prps);
-    if (streq(daas_kube_str(spec, "completionMode"), "Indexed") &&
-        !json_is_integer(json_object_get(spec, "completions")))
+    static const char *const nonneg[] = {"parallelism",
+                                         "completions",
+                                         "activeDeadlineSeconds",
+                                         "backoffLimit",
+                                         "ttlSecondsAfterFinished",
+                                         "backoffLimitPerIndex",
+                                         "maxFailedIndexes"};
+    char f[64];
+    for (size_t i = 0; i < sizeof nonneg / sizeof nonneg[0]; i++) {
+        snprintf(f, sizeof f, "spec.%s", nonneg[i]);
+        daas_kube__check_nonneg(v, spec, nonneg[i], f);
+    }
+    const char *mode = daas_kube_str(spec, "completionMode");
+    if (json_object_get(spec, "completionMode") != NULL)
+        daas_kube__check_enum(v, spec, "completionMode", "spec.completionMode", modes);
+    if (streq(mode, "Indexed") && !json_is_integer(json_object_get(spec, "completions")))
         daas_kube__req(v, "spec.completions", "when completion mode is Indexed");
+    if (!streq(mode, "Indexed")) {
+        static const char *const idx[] = {"backoffLimitPerIndex", "maxFailedIndexes"};
+        for (int i = 0; i < 2; i++) {
+            json_t *x = json_object_get(spec, idx[i]);
+            snprintf(f, sizeof f, "spec.%s", idx[i]);
+            if (json_is_integer(x))
+                daas_kube__inv_int(v, f, json_integer_value(x), "requires indexed completion mode");
+        }
+    }
+    check_replacement(v, spec);
     check_selector(v, spec);
     check_template(v, spec);
 }

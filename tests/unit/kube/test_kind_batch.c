@@ -128,11 +128,16 @@ static void test_job_validation(void **state)
     o = kt_json(JOB("{\"selector\":{\"matchLabels\":{\"batch.kubernetes.io/controller-uid\":"
                     "\"other\"}}," TMPL(",\"restartPolicy\":\"Never\"") "}"));
     kt_check(k, o, NULL, &v);
-    kt_assert_ncauses(&v, 1);
+    kt_assert_ncauses(&v, 2);
     json_t *c = kt_cause(&v, "spec.template.metadata.labels");
     assert_non_null(c);
     assert_non_null(strstr(json_string_value(json_object_get(c, "message")),
                            "`selector` does not match template `labels`"));
+    kt_assert_cause(&v, "spec.selector", "FieldValueInvalid",
+                    "Invalid value: v1.LabelSelector{MatchLabels:map[string]string{"
+                    "\"batch.kubernetes.io/controller-uid\":\"other\"}, "
+                    "MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: `selector` not "
+                    "auto-generated");
     daas_kube_verr_fini(&v);
     json_decref(o);
     o = kt_json(JOB("{\"completionMode\":\"Indexed\",\"parallelism\":2," TMPL(
@@ -142,6 +147,41 @@ static void test_job_validation(void **state)
     kt_assert_cause(&v, "spec.completions", "FieldValueRequired",
                     "Required value: when completion mode is Indexed");
     daas_kube_verr_fini(&v);
+    json_decref(o);
+}
+
+static void test_job_validation_more(void **state)
+{
+    (void)state;
+    const daas_kube_kind *k = kt_kind("job");
+    daas_kube_verr v = {0};
+    /* A user label job-name that is not the job's name. */
+    json_t *o = kt_json(JOB("{\"template\":{\"metadata\":{\"labels\":{\"job-name\":\"x\"}},"
+                            "\"spec\":{\"restartPolicy\":\"Never\",\"containers\":[{\"name\":"
+                            "\"c\",\"image\":\"x\"}]}}}"));
+    kt_check(k, o, NULL, &v);
+    kt_assert_ncauses(&v, 1);
+    json_t *c = kt_cause(&v, "spec.template.metadata.labels[job-name]");
+    assert_non_null(c);
+    assert_non_null(strstr(json_string_value(json_object_get(c, "message")), ": must be 'j'"));
+    daas_kube_verr_fini(&v);
+    json_decref(o);
+    /* podFailurePolicy: Never only, replacement policy Failed only. */
+    o = kt_json(JOB("{\"podReplacementPolicy\":\"TerminatingOrFailed\",\"podFailurePolicy\":{"
+                    "\"rules\":[]}," TMPL(",\"restartPolicy\":\"OnFailure\"") "}"));
+    kt_check(k, o, NULL, &v);
+    kt_assert_ncauses(&v, 2);
+    kt_assert_cause(&v, "spec.podReplacementPolicy", "FieldValueNotSupported",
+                    "Unsupported value: \"TerminatingOrFailed\": supported values: \"Failed\"");
+    kt_assert_cause(&v, "spec.template.spec.restartPolicy", "FieldValueInvalid",
+                    "Invalid value: \"OnFailure\": only \"Never\" is supported when "
+                    "podFailurePolicy is specified");
+    daas_kube_verr_fini(&v);
+    json_decref(o);
+    o = kt_json(JOB("{\"backoffLimitPerIndex\":2," TMPL(",\"restartPolicy\":\"Never\"") "}"));
+    kt_check(k, o, NULL, &v);
+    kt_assert_one_cause(&v, "spec.backoffLimitPerIndex", "FieldValueInvalid",
+                        "Invalid value: 2: requires indexed completion mode");
     json_decref(o);
 }
 
@@ -262,8 +302,9 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_job_names),      cmocka_unit_test(test_job_defaults),
-        cmocka_unit_test(test_job_validation), cmocka_unit_test(test_job_update),
-        cmocka_unit_test(test_job_rows),       cmocka_unit_test(test_job_protobuf),
+        cmocka_unit_test(test_job_validation), cmocka_unit_test(test_job_validation_more),
+        cmocka_unit_test(test_job_update),     cmocka_unit_test(test_job_rows),
+        cmocka_unit_test(test_job_protobuf),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
