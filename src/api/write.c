@@ -449,9 +449,31 @@ static bool same_object(const json_t *a, const json_t *b)
     return eq;
 }
 
-static bool finalizers_empty(const json_t *obj)
+/* Upstream's ShouldDeleteDuringUpdate (and the namespace store's own rule): an update that
+ * leaves no finalizer on an object already being deleted, with no grace period running (a
+ * pod in graceful termination stays until its agent deletes it), removes the object. */
+static bool delete_on_update(const daas_kube_kind *k, const json_t *old, const json_t *obj)
 {
-    return json_array_size(daas_kube_path(obj, "metadata.finalizers")) == 0;
+    if (json_array_size(daas_kube_path(obj, "metadata.finalizers")) > 0 ||
+        daas_kube_path(old, "metadata.deletionTimestamp") == NULL)
+        return false;
+    if (strcmp(k->resource, "namespaces") == 0 &&
+        json_array_size(daas_kube_path(obj, "spec.finalizers")) > 0)
+        return false;
+    return json_integer_value(daas_kube_path(old, "metadata.deletionGracePeriodSeconds")) == 0;
+}
+
+/* Upstream's deleteWithoutFinalizers: removes the object the update released. Another
+ * writer may have removed the last finalizer first and deleted it already: that is success
+ * too (the reply is still the object as this update made it). */
+static int delete_released(daas_api__req *r, const char *key, const daas_kv *kv, daas_err *err)
+{
+    int rc = daas_store_delete(r->api->store, key, kv->mod_rev, NULL, NULL, err);
+    if (rc == DAAS_ENOTFOUND) {
+        daas_err_clear(err);
+        rc = DAAS_OK;
+    }
+    return rc;
 }
 
 int daas_api__commit(daas_api__req *r, const char *key, const daas_kv *kv, const json_t *old,
@@ -473,34 +495,29 @@ int daas_api__commit(daas_api__req *r, const char *key, const daas_kv *kv, const
     if (rc != DAAS_OK)
         return rc;
     daas_api__set_rv(obj, kv->mod_rev);
-    if (same_object(old, obj)) {
+    /* Upstream decides on the delete before its no-op check: a no-op update of an object
+     * left released (a lost race) removes it too. */
+    bool release = delete_on_update(k, old, obj);
+    *status = 200;
+    if (!release && same_object(old, obj)) {
         json_object_set(obj, "metadata", json_object_get(old, "metadata"));
-        *status = 200;
         return DAAS_OK;
     }
     if (!r->apply)
         daas_kube_track_update(old, obj, daas_api__manager(r, mgr, sizeof mgr),
                                daas_now_ms() / 1000);
-    if (daas_api__dry_run(r)) {
-        *status = 200;
+    if (daas_api__dry_run(r))
         return DAAS_OK;
-    }
+    if (release) /* the reply keeps the loaded resourceVersion, as upstream's does */
+        return delete_released(r, key, kv, err);
     int64_t rev = 0;
-    if (daas_kube_path(obj, "metadata.deletionTimestamp") && finalizers_empty(obj) &&
-        !(strcmp(k->resource, "namespaces") == 0 &&
-          json_array_size(daas_kube_path(obj, "spec.finalizers")) > 0)) {
-        /* The last finalizer is gone from an object being deleted: delete it for real. */
-        rc = daas_store_delete(r->api->store, key, kv->mod_rev, NULL, &rev, err);
-    } else {
-        char *s = daas_api__dump_stored(obj);
-        rc = s ? daas_store_update(r->api->store, key, DAAS_BYTES(s, strlen(s)), kv->mod_rev,
-                                   &rev, err)
-               : daas_fail(err, DAAS_ETOOBIG, "the object is too deeply nested to store");
-        daas_free(s);
-    }
+    char *s = daas_api__dump_stored(obj);
+    rc = s ? daas_store_update(r->api->store, key, DAAS_BYTES(s, strlen(s)), kv->mod_rev, &rev,
+                               err)
+           : daas_fail(err, DAAS_ETOOBIG, "the object is too deeply nested to store");
+    daas_free(s);
     if (rc == DAAS_OK)
         daas_api__set_rv(obj, rev);
-    *status = 200;
     return rc;
 }
 
@@ -567,14 +584,21 @@ void daas_api__modify(daas_api__req *r, const json_t *body, daas_api__mutate_fn 
             daas_api__fail_conflict(r, &e);
             rc = DAAS_ECONFLICT;
         }
-        if (rc == DAAS_OK)
+        /* The object went between its load and the commit: the retry's load answers
+         * NotFound (or an apply creates it). Upstream names the object, not its key. */
+        bool gone = false;
+        if (rc == DAAS_OK) {
             rc = daas_api__commit(r, key, &kv, old, obj, r->route.sub, &status, &e);
+            gone = rc == DAAS_ENOTFOUND;
+            if (gone)
+                daas_api__fail_notfound(r, r->route.name, &e);
+        }
         daas_kv_fini(&kv);
         if (rc == DAAS_EINVALID && e.code == DAAS_OK) {
             rc = DAAS_OK; /* answered by validate() */
             goto done;
         }
-        if (rc != DAAS_ECONFLICT || (fn == NULL && want_rv && want_rv[0]))
+        if ((rc != DAAS_ECONFLICT && !gone) || (fn == NULL && want_rv && want_rv[0]))
             break;
     }
     if (rc == DAAS_ECONFLICT)

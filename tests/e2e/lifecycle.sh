@@ -18,6 +18,33 @@ expect_out "delete of an object with a finalizer returns at once with --wait=fal
 expect_out "it stays, marked for deletion" '^[0-9TZ:-]+$' k get cm held -o 'jsonpath={.metadata.deletionTimestamp}'
 expect_out "removing the finalizer" 'patched' k patch cm held --type merge -p '{"metadata":{"finalizers":null}}'
 expect_err "then it is gone" 'NotFound' k get cm held
+# Every kind of update releases it the same way (upstream's Update: deleteWithoutFinalizers):
+# the reply is the object as the update made it (being deleted, no finalizer) and watchers
+# see one DELETED event, no MODIFIED.
+held() {
+  printf 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: %s, finalizers: [example.com/hold]}\n' "$1" |
+    k create -f - >/dev/null
+  k delete cm "$1" --wait=false >/dev/null
+}
+held held-json
+rv=$(k get cm held-json -o 'jsonpath={.metadata.resourceVersion}')
+expect_out "a JSON patch removing the last finalizer answers with the released object" \
+  '^[0-9TZ:-]+ rv='"$rv"'$' k patch cm held-json --type json \
+  -p '[{"op":"remove","path":"/metadata/finalizers"}]' \
+  -o 'jsonpath={.metadata.deletionTimestamp}{.metadata.finalizers} rv={.metadata.resourceVersion}'
+expect_err "and the object is gone" 'NotFound' k get cm held-json
+out=$(api GET "/api/v1/namespaces/default/configmaps?watch=1&resourceVersion=$rv&timeoutSeconds=1&fieldSelector=metadata.name%3Dheld-json")
+[ "$(grep -o '"type":"[A-Z]*"' <<<"$out" | tr '\n' ' ')" = '"type":"DELETED" ' ] ||
+  { echo "$out"; fail "a watch from before the patch sees exactly one DELETED event"; }
+pass "a watch from before the patch sees exactly one DELETED event"
+held held-sm
+expect_out "a strategic merge patch releases it" 'patched' k patch cm held-sm \
+  -p '{"metadata":{"$deleteFromPrimitiveList/finalizers":["example.com/hold"]}}'
+expect_err "and the object is gone" 'NotFound' k get cm held-sm
+held held-put
+k get cm held-put -o json | python3 -c 'import json,sys; o=json.load(sys.stdin); o["metadata"]["finalizers"]=[]; print(json.dumps(o))' >"$T/put.json"
+expect_out "kubectl replace without the finalizer releases it" 'replaced' k replace -f "$T/put.json"
+expect_err "and the object is gone" 'NotFound' k get cm held-put
 
 # Orphan and Foreground propagation through owner references.
 owner_uid() { k get cm "$1" -o 'jsonpath={.metadata.uid}'; }
