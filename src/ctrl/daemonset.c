@@ -175,6 +175,8 @@ static void create_pod(ds_ctx *c, const char *node)
                                   "DaemonSet", "name", c->name, "uid", c->uid, "controller", 1,
                                   "blockOwnerDeletion", 1));
     json_object_set_new(spec, "tolerations", daas_ctrl_ds_tolerations(c->ds));
+    /* never bound by the controller: the enclave scheduler binds it, with a signed proof */
+    json_object_del(spec, "nodeName");
     /* ReplaceDaemonSetPodNodeNameNodeAffinity: the required terms become exactly this one */
     json_object_set_new(daas_kube_mkpath(spec, "affinity.nodeAffinity"),
                         "requiredDuringSchedulingIgnoredDuringExecution",
