@@ -25,80 +25,19 @@
 
 #include "common/log.h"
 #include "common/util.h"
-
-/* ---- TLS identity ---- */
-
-static int add_ext(X509 *x, int nid, const char *value)
-{
-    X509V3_CTX ctx;
-    X509V3_set_ctx_nodb(&ctx);
-    X509V3_set_ctx(&ctx, x, x, NULL, NULL, 0);
-    X509_EXTENSION *ext = X509V3_EXT_conf_nid(NULL, &ctx, nid, value);
-    int ok = ext != NULL && X509_add_ext(x, ext, -1) == 1;
-    X509_EXTENSION_free(ext);
-    return ok ? DAAS_OK : DAAS_ECRYPTO;
-}
-
-/* "DNS:name,IP:addr" (or DNS: for an address that is not an IP literal). */
-static char *san_value(const char *name, const char *addr)
-{
-    bool ip = addr != NULL && addr[0] != '\0' &&
-              strspn(addr, "0123456789.:abcdefABCDEF") == strlen(addr) && strpbrk(addr, ".:");
-    if (addr == NULL || addr[0] == '\0') {
-        return daas_xasprintf("DNS:%s", name);
-    }
-    return daas_xasprintf("DNS:%s,%s:%s", name, ip ? "IP" : "DNS", addr);
-}
-
-/* A self-signed certificate for key: CN node name, SANs node name and address, 1 year. */
-static int make_cert(EVP_PKEY *key, const char *name, const char *addr, X509 **out)
-{
-    X509 *x = X509_new();
-    uint8_t serial[16];
-    daas_random(serial, sizeof serial);
-    serial[0] &= 0x7f;
-    BIGNUM *bn = BN_bin2bn(serial, sizeof serial, NULL);
-    char *san = san_value(name, addr);
-    X509_NAME *nm = X509_get_subject_name(x);
-    int rc = x != NULL && bn != NULL && X509_set_version(x, 2) == 1 &&
-                     BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(x)) != NULL &&
-                     X509_gmtime_adj(X509_getm_notBefore(x), -3600) != NULL &&
-                     X509_gmtime_adj(X509_getm_notAfter(x), 365L * 86400) != NULL &&
-                     X509_NAME_add_entry_by_txt(nm, "CN", MBSTRING_UTF8,
-                                                (const unsigned char *)name, -1, -1, 0) == 1 &&
-                     X509_set_issuer_name(x, nm) == 1 && X509_set_pubkey(x, key) == 1
-                 ? DAAS_OK
-                 : DAAS_ECRYPTO;
-    if (rc == DAAS_OK) {
-        rc = add_ext(x, NID_subject_alt_name, san);
-    }
-    if (rc == DAAS_OK) {
-        rc = add_ext(x, NID_ext_key_usage, "serverAuth");
-    }
-    if (rc == DAAS_OK && X509_sign(x, key, EVP_sha256()) <= 0) {
-        rc = DAAS_ECRYPTO;
-    }
-    BN_free(bn);
-    daas_free(san);
-    if (rc != DAAS_OK) {
-        X509_free(x);
-        return rc;
-    }
-    *out = x;
-    return DAAS_OK;
-}
+#include "pki/pki.h"
 
 /* The SSL_CTX: our key and certificate; clients must chain to ca_file. */
 static int make_ctx(daas_agent_srv *s, const daas_agent_srv_opts *o, daas_err *err)
 {
-    EVP_PKEY *key = EVP_EC_gen("P-256");
+    EVP_PKEY *key = NULL;
     X509 *cert = NULL;
     STACK_OF(X509_NAME) *names = NULL;
-    int rc = key != NULL ? make_cert(key, o->node_name, o->address, &cert) : DAAS_ECRYPTO;
-    if (rc != DAAS_OK) {
-        rc = daas_from_ssl(err, "agent endpoint: certificate");
+    const char *sans[] = {o->node_name, o->address};
+    size_t nsans = o->address != NULL && o->address[0] != '\0' ? 2 : 1;
+    int rc = daas_pki_self_signed(o->node_name, sans, nsans, &key, &cert, err);
+    if (rc != DAAS_OK)
         goto out;
-    }
     s->tls = SSL_CTX_new(TLS_server_method());
     if (s->tls == NULL || SSL_CTX_set_min_proto_version(s->tls, TLS1_2_VERSION) != 1 ||
         SSL_CTX_use_certificate(s->tls, cert) != 1 || SSL_CTX_use_PrivateKey(s->tls, key) != 1) {

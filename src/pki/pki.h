@@ -25,6 +25,8 @@
 
 typedef struct ssl_ctx_st SSL_CTX;
 typedef struct ssl_st SSL;
+typedef struct x509_st X509;
+typedef struct evp_pkey_st EVP_PKEY;
 typedef struct daas_pki daas_pki;
 
 /* Where the CA key and the server's TLS key rest when they must not rest in plaintext (Seal,
@@ -95,6 +97,13 @@ DAAS_MUST_USE int daas_pki_seal_keys(daas_pki *p, const daas_pki_vault *v, daas_
 /* A TLS server context (TLS 1.2+) from a certificate and key file (the dev chain's own). */
 DAAS_MUST_USE int daas_pki_file_ctx(const char *cert_path, const char *key_path, SSL_CTX **out,
                                     daas_err *err);
+
+/* A fresh P-256 key and a self-signed server certificate for it, in memory only: CN cn,
+ * SANs (DNS names or IP literals, 1..16), valid for a year. The caller owns both
+ * (X509_free, EVP_PKEY_free). Errors: DAAS_EINVAL for a bad SAN, OpenSSL failures.
+ * (pki_mem.c: the agent's endpoint identity) */
+DAAS_MUST_USE int daas_pki_self_signed(const char *cn, const char *const *sans, size_t nsans,
+                                       EVP_PKEY **key_out, X509 **cert_out, daas_err *err);
 
 /* A TLS client context (TLS 1.2+) whose identity is a fresh P-256 key and a client
  * certificate for cn issued by the cluster CA, both held only in memory (never written).

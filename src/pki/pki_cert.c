@@ -167,16 +167,17 @@ out:
     return rc;
 }
 
+/* ca NULL: self-signed (no authority key identifier: the certificate is its own issuer). */
 static int leaf_extensions(X509 *x, X509 *ca, const daas_pki__leaf *lf)
 {
     X509V3_CTX ctx;
-    X509V3_set_ctx(&ctx, ca, x, NULL, NULL, 0);
+    X509V3_set_ctx(&ctx, ca != NULL ? ca : x, x, NULL, NULL, 0);
     const char *ku = lf->server ? "critical,digitalSignature,keyEncipherment"
                                 : "critical,digitalSignature";
     if (add_ext(x, &ctx, NID_basic_constraints, "critical,CA:FALSE") != 0 ||
         add_ext(x, &ctx, NID_key_usage, ku) != 0 ||
         add_ext(x, &ctx, NID_ext_key_usage, lf->server ? "serverAuth" : "clientAuth") != 0 ||
-        add_ext(x, &ctx, NID_authority_key_identifier, "keyid:always") != 0)
+        (ca != NULL && add_ext(x, &ctx, NID_authority_key_identifier, "keyid:always") != 0))
         return -1;
     if (lf->nsans > 0 && add_sans(x, lf->sans, lf->nsans) != 0)
         return -1;
@@ -202,8 +203,9 @@ int daas_pki__new_leaf(X509 *ca, EVP_PKEY *ca_key, EVP_PKEY *key, const daas_pki
     if (x == NULL)
         return daas_from_ssl(err, "X509_new");
     if (set_basics(x, key, lf->days) != 0 || leaf_subject(x, lf) != 0 ||
-        X509_set_issuer_name(x, X509_get_subject_name(ca)) != 1 ||
-        leaf_extensions(x, ca, lf) != 0 || X509_sign(x, ca_key, EVP_sha256()) <= 0) {
+        X509_set_issuer_name(x, X509_get_subject_name(ca != NULL ? ca : x)) != 1 ||
+        leaf_extensions(x, ca, lf) != 0 ||
+        X509_sign(x, ca != NULL ? ca_key : key, EVP_sha256()) <= 0) {
         rc = daas_from_ssl(err, lf->server ? "building the server certificate"
                                           : "building a client certificate");
         X509_free(x);

@@ -69,7 +69,8 @@ typedef struct daas_pki__leaf {
 DAAS_MUST_USE int daas_pki__new_key(EVP_PKEY **out, daas_err *err);
 /* A new self-signed CA certificate for key (CN "daas-ca@<unix time>"). */
 DAAS_MUST_USE int daas_pki__new_ca(EVP_PKEY *key, long days, X509 **out, daas_err *err);
-/* A new leaf certificate for key, signed by ca/ca_key as lf describes. */
+/* A new leaf certificate for key, signed by ca/ca_key as lf describes; ca and ca_key NULL:
+ * self-signed by key. */
 DAAS_MUST_USE int daas_pki__new_leaf(X509 *ca, EVP_PKEY *ca_key, EVP_PKEY *key,
                                      const daas_pki__leaf *lf, X509 **out, daas_err *err);
 /* True when crt was signed by ca (issuer name and signature). */

@@ -3,6 +3,7 @@
  * that exist only inside an SSL_CTX (the API server's identity towards the agents), and the
  * pinned-fingerprint check of a peer's leaf certificate.
  *
+ *         Also fresh self-signed server identities held only in memory (the agent's endpoint).
  * Owns:   nothing after the call: the SSL_CTX holds the only copies of the key and the
  *         certificate.
  * Not:    files (pki.c, pki_io.c); building certificates (pki_cert.c).
@@ -19,6 +20,34 @@
 #include <openssl/x509.h>
 
 #include "pki/pki_int.h"
+
+/* Contract in pki.h. */
+int daas_pki_self_signed(const char *cn, const char *const *sans, size_t nsans,
+                         EVP_PKEY **key_out, X509 **cert_out, daas_err *err)
+{
+    daas_pki__san v[16];
+    *key_out = NULL;
+    *cert_out = NULL;
+    if (cn == NULL || cn[0] == '\0' || nsans == 0 || nsans > 16)
+        return daas_fail(err, DAAS_EINVAL, "self-signed certificate: a name and 1 to 16 SANs");
+    for (size_t i = 0; i < nsans; i++) {
+        int rc = daas_pki__san_parse(sans[i], &v[i], err);
+        if (rc != DAAS_OK)
+            return rc;
+    }
+    daas_pki__leaf lf = {.cn = cn, .sans = v, .nsans = nsans, .server = true,
+                         .days = DAAS_PKI_LEAF_DAYS};
+    EVP_PKEY *key = NULL;
+    int rc = daas_pki__new_key(&key, err);
+    if (rc == DAAS_OK)
+        rc = daas_pki__new_leaf(NULL, NULL, key, &lf, cert_out, err);
+    if (rc != DAAS_OK) {
+        EVP_PKEY_free(key);
+        return rc;
+    }
+    *key_out = key;
+    return DAAS_OK;
+}
 
 /* Contract in pki.h. */
 int daas_pki_client_ctx(daas_pki *p, const char *cn, SSL_CTX **out, daas_err *err)

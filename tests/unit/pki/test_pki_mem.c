@@ -99,6 +99,31 @@ static void test_client_ctx(void **state)
     nftw(dir, rm_cb, 8, FTW_DEPTH | FTW_PHYS);
 }
 
+/* The agent's endpoint identity: self-signed (its own key verifies it), CN and both SANs,
+ * a server certificate; a bad SAN is refused and nothing is returned. */
+static void test_self_signed(void **state)
+{
+    (void)state;
+    EVP_PKEY *key = NULL;
+    X509 *crt = NULL;
+    daas_err err = {0};
+    const char *sans[] = {"node-1", "192.0.2.7"};
+    assert_int_equal(daas_pki_self_signed("node-1", sans, 2, &key, &crt, &err), DAAS_OK);
+    assert_int_equal(X509_verify(crt, key), 1);
+    assert_int_equal(X509_NAME_cmp(X509_get_issuer_name(crt), X509_get_subject_name(crt)), 0);
+    assert_int_equal(X509_check_host(crt, "node-1", 0, 0, NULL), 1);
+    assert_int_equal(X509_check_ip_asc(crt, "192.0.2.7", 0), 1);
+    assert_int_equal(X509_check_host(crt, "node-2", 0, 0, NULL), 0);
+    assert_int_equal(X509_check_purpose(crt, X509_PURPOSE_SSL_SERVER, 0), 1);
+    X509_free(crt);
+    EVP_PKEY_free(key);
+    const char *bad[] = {"no spaces allowed"};
+    assert_int_not_equal(daas_pki_self_signed("n", bad, 1, &key, &crt, &err), DAAS_OK);
+    assert_null(key);
+    assert_null(crt);
+    assert_int_equal(daas_pki_self_signed("n", sans, 0, &key, &crt, &err), DAAS_EINVAL);
+}
+
 static void test_pin_without_peer(void **state)
 {
     (void)state;
@@ -115,6 +140,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_client_ctx),
+        cmocka_unit_test(test_self_signed),
         cmocka_unit_test(test_pin_without_peer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
