@@ -76,8 +76,7 @@ daas_ctrl_client *daas_ctrl_mgr_client(daas_ctrl_mgr *m)
     return m->client;
 }
 
-/* A kind by plural resource name: "pods", "deployments" (any group), or "resource.group". */
-static const daas_kube_kind *kind_of(const char *res)
+const daas_kube_kind *daas_ctrl_kind(const char *res)
 {
     int n = 0;
     const daas_kube_kind *const *ks = daas_kube_kinds(&n);
@@ -102,7 +101,7 @@ int daas_ctrl_mgr_register(daas_ctrl_mgr *m, const daas_ctrl_def *def, daas_err 
                          def->name ? def->name : "?");
     daas_ctrl_run *r = daas_xcalloc(1, sizeof *r);
     for (int i = 0; i < MAX_RES && def->resources[i]; i++) {
-        r->kinds[i] = kind_of(def->resources[i]);
+        r->kinds[i] = daas_ctrl_kind(def->resources[i]);
         if (r->kinds[i] == NULL) {
             daas_free(r);
             return daas_fail(err, DAAS_EINVAL, "controller %s: unknown resource \"%s\"", def->name,
@@ -141,7 +140,7 @@ void daas_ctrl_run_enqueue_after(daas_ctrl_run *run, const char *key, int64_t de
 
 daas_ctrl_informer *daas_ctrl_run_informer(daas_ctrl_run *run, const char *res)
 {
-    const daas_kube_kind *k = kind_of(res);
+    const daas_kube_kind *k = daas_ctrl_kind(res);
     for (int i = 0; i < run->nres; i++)
         if (run->kinds[i] == k)
             return run->infs[i];
@@ -343,6 +342,8 @@ void daas_ctrl_mgr_free(daas_ctrl_mgr **pm)
     daas_ctrl_mgr_stop(m);
     daas_ctrl_leader_free(&m->leader);
     for (int i = 0; i < m->nrun; i++) {
+        if (m->runs[i]->def.fini)
+            m->runs[i]->def.fini(m->runs[i]->def.arg);
         daas_ctrl_client_free(&m->runs[i]->client);
         daas_free(m->runs[i]->name);
         daas_free(m->runs[i]);

@@ -245,6 +245,7 @@ typedef struct daas_ctrl_def {
     int (*sync)(void *arg, daas_ctrl_run *run, const char *key, daas_err *err);
     int workers; /* default 1 */
     void *arg;
+    void (*fini)(void *arg); /* frees arg at daas_ctrl_mgr_free (may be NULL) */
 } daas_ctrl_def;
 
 typedef struct daas_ctrl_mgr_config {
@@ -271,6 +272,10 @@ void daas_ctrl_mgr_stop(daas_ctrl_mgr *m);
 void daas_ctrl_mgr_free(daas_ctrl_mgr **m);
 /* The manager's client (valid until free). */
 daas_ctrl_client *daas_ctrl_mgr_client(daas_ctrl_mgr *m);
+
+/* A kind by plural resource name: "pods", "deployments" (any group) or "resource.group"
+ * ("replicasets.apps"); NULL when unknown. */
+const daas_kube_kind *daas_ctrl_kind(const char *res);
 
 /* Inside handle and sync: queue key for this controller (now, or after delay_ms). */
 void daas_ctrl_run_enqueue(daas_ctrl_run *run, const char *key);
