@@ -1,0 +1,267 @@
+/*
+ * job_ctl.c: the batch/v1 Job controller: applies job.c's plan (pods to create and delete,
+ *            the new status, events) and deletes finished Jobs past ttlSecondsAfterFinished.
+ *
+ * Owns:   the controller's state (a copy of its options and its two kinds); nothing shared.
+ * Not:    the decision (job.c); the work queue, informers and client (ctrl.c); the deletion
+ *         of a deleted Job's pods (the garbage collector, through their ownerReferences).
+ * Model:  informers "jobs" and "pods"; a Job event queues the Job, a pod event the Job named
+ *         by its controller ownerReference (and, on an update, the old one's). sync: the
+ *         cached Job and its pods → daas_ctrl_job_plan_make → deletes, creates, the status
+ *         (PUT .../status with the cached resourceVersion: a stale plan is a 409 and is
+ *         retried) and its events → wait until the caches saw the writes → requeue at the
+ *         plan's time, or delete the Job when its TTL is over.
+ * Departures from upstream, on purpose:
+ *   - no batch.kubernetes.io/job-tracking pod finalizers: a finished pod deleted before the
+ *     Job counted it would be lost upstream without them; here job.c never lowers
+ *     status.succeeded / status.failed, and a pod is counted as soon as the informer sees its
+ *     terminal phase (the kubelet's status write precedes any deletion of ours);
+ *   - no adoption of orphan pods matching the selector (only pods the Job created count);
+ *   - the TTL deletion uses propagationPolicy Background (upstream's ttlafterfinished
+ *     controller uses Foreground), so the Job is gone at once and the garbage collector
+ *     removes its pods afterwards.
+ * Invariants: cached objects are never modified (the status body is a shallow copy); a
+ *             Job with a deletionTimestamp is left alone; events of the plan are recorded
+ *             only after its status was written (a retried plan does not repeat them).
+ * Spec:   kubernetes pkg/controller/job (1.32): syncJob, manageJob; pkg/controller/
+ *         ttlafterfinished; ISSUE 7.
+ */
+#include <string.h>
+
+#include "common/alloc.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "ctrl/apply.h"
+#include "ctrl/controllers.h"
+#include "ctrl/job.h"
+#include "ctrl/podutil.h"
+#include "kube/obj.h"
+
+typedef struct job_ctl {
+    daas_ctrl_opts o;           /* a copy of the manager's options (the clock) */
+    const daas_kube_kind *jobs; /* batch/v1 jobs */
+    const daas_kube_kind *pods; /* v1 pods */
+} job_ctl;
+
+/* Wall clock in milliseconds on the options' clock. */
+static int64_t now_ms(const job_ctl *jc)
+{
+    return jc->o.now_ms ? jc->o.now_ms(jc->o.now_arg) : daas_now_ms();
+}
+
+/* ---- events → keys ---- */
+
+/* Queues the Job that is obj's controller, if one is. */
+static void enqueue_owner(daas_ctrl_run *run, const json_t *obj)
+{
+    const json_t *ref = daas_ctrl_controller_ref(obj);
+    const char *kind = daas_kube_str(ref, "kind"), *av = daas_kube_str(ref, "apiVersion");
+    const char *name = daas_kube_str(ref, "name"), *ns = daas_kube_str(obj, "metadata.namespace");
+    if (!kind || strcmp(kind, "Job") != 0 || !av || strncmp(av, "batch/", 6) != 0 || !name || !ns)
+        return;
+    char *key = daas_xasprintf("%s/%s", ns, name);
+    daas_ctrl_run_enqueue(run, key);
+    daas_free(key);
+}
+
+static void handle(void *arg, daas_ctrl_run *run, const char *res, int ev, const json_t *old,
+                   const json_t *obj)
+{
+    (void)arg;
+    if (strcmp(res, "jobs") == 0) {
+        char *key = daas_ctrl_key(obj);
+        daas_ctrl_run_enqueue(run, key);
+        daas_free(key);
+        return;
+    }
+    enqueue_owner(run, obj);
+    if (ev == DAAS_CTRL_UPDATE)
+        enqueue_owner(run, old);
+}
+
+/* ---- applying a plan ---- */
+
+/* Appends {type, reason, "<verb> pod: <name>"} for every name to events. */
+static void pod_events(json_t *events, const json_t *names, const char *reason, const char *verb)
+{
+    size_t i;
+    json_t *n;
+    json_array_foreach(names, i, n)
+    {
+        char *msg = daas_xasprintf("%s pod: %s", verb, json_string_value(n));
+        json_array_append_new(
+            events, json_pack("{s:s,s:s,s:s}", "type", "Normal", "reason", reason, "message", msg));
+        daas_free(msg);
+    }
+}
+
+/* A Warning event for a failed write (upstream's FailedCreate / FailedDelete). */
+static void fail_event(json_t *events, const char *reason, const char *what, const daas_err *e)
+{
+    char *msg = daas_xasprintf("Error %s: %s", what, e->msg);
+    json_array_append_new(
+        events, json_pack("{s:s,s:s,s:s}", "type", "Warning", "reason", reason, "message", msg));
+    daas_free(msg);
+}
+
+/* The plan's deletes, then its creates (manageJob), each batch's events recorded on the Job.
+ * Waits until the pod cache saw them. An error when a write failed (the key is retried). */
+static int apply_pods(job_ctl *jc, daas_ctrl_run *run, const json_t *job,
+                      const daas_ctrl_job_plan *p, daas_err *err)
+{
+    daas_ctrl_client *c = daas_ctrl_run_client(run);
+    const char *ns = daas_kube_str(job, "metadata.namespace");
+    daas_ctrl_apply_res del = {0}, cre = {0};
+    json_t *events = json_array();
+    json_t *deleted = json_array();
+    int rc = DAAS_OK;
+    daas_ctrl_apply_delete(c, jc->pods, ns, p->del, NULL, &del);
+    if (del.failed == 0)
+        json_array_extend(deleted, p->del);
+    pod_events(events, deleted, "SuccessfulDelete", "Deleted");
+    if (del.failed)
+        fail_event(events, "FailedDelete", "deleting", &del.first);
+    if (del.failed == 0)
+        daas_ctrl_apply_create(c, jc->pods, ns, p->create, &cre);
+    pod_events(events, cre.names, "SuccessfulCreate", "Created");
+    if (cre.failed)
+        fail_event(events, "FailedCreate", "creating", &cre.first);
+    daas_ctrl_apply_events(c, job, events);
+    int64_t rv = del.max_rv > cre.max_rv ? del.max_rv : cre.max_rv;
+    daas_ctrl_apply_wait(daas_ctrl_run_informer(run, "pods"), rv);
+    if (del.failed || cre.failed)
+        rc = daas_fail(err, del.failed ? del.first.code : cre.first.code, "job %s/%s: %s", ns,
+                       daas_kube_str(job, "metadata.name"),
+                       del.failed ? del.first.msg : cre.first.msg);
+    json_decref(deleted);
+    json_decref(events);
+    daas_ctrl_apply_res_fini(&del);
+    daas_ctrl_apply_res_fini(&cre);
+    return rc;
+}
+
+/* PUT jobs/NAME/status with the plan's status and the cached resourceVersion, then the
+ * plan's events; waits until the Job cache saw the write. */
+static int write_status(job_ctl *jc, daas_ctrl_run *run, const json_t *job,
+                        const daas_ctrl_job_plan *p, daas_err *err)
+{
+    daas_ctrl_client *c = daas_ctrl_run_client(run);
+    json_t *body = json_copy((json_t *)job), *out = NULL;
+    json_object_set(body, "status", p->status);
+    int rc = daas_ctrl_client_update(c, jc->jobs, body, "status", &out, err);
+    if (rc == DAAS_OK) {
+        daas_ctrl_apply_events(c, job, p->events);
+        daas_ctrl_apply_wait(daas_ctrl_run_informer(run, "jobs"), daas_ctrl_rv(out));
+    }
+    json_decref(out);
+    json_decref(body);
+    return rc;
+}
+
+/* ttlSecondsAfterFinished is over: DELETE the Job (Background, uid precondition). */
+static int delete_job(job_ctl *jc, daas_ctrl_run *run, const json_t *job, daas_err *err)
+{
+    const char *ns = daas_kube_str(job, "metadata.namespace");
+    const char *name = daas_kube_str(job, "metadata.name");
+    json_t *items =
+        json_pack("[{s:s,s:s}]", "name", name, "uid", daas_kube_str(job, "metadata.uid") ?: "");
+    daas_ctrl_apply_res res;
+    daas_ctrl_apply_delete(daas_ctrl_run_client(run), jc->jobs, ns, items, "Background", &res);
+    int rc = DAAS_OK;
+    if (res.failed)
+        rc = daas_fail(err, res.first.code, "job %s/%s: TTL deletion: %s", ns, name, res.first.msg);
+    else
+        DAAS_INFO("ctrl", "job %s/%s: deleted, its ttlSecondsAfterFinished is over", ns, name);
+    daas_ctrl_apply_res_fini(&res);
+    json_decref(items);
+    return rc;
+}
+
+/* Queues key again at unix second at (the plan's requeue or TTL time). */
+static void requeue_at(job_ctl *jc, daas_ctrl_run *run, const char *key, int64_t at)
+{
+    int64_t delay = at * 1000 - now_ms(jc);
+    daas_ctrl_run_enqueue_after(run, key, delay > 0 ? delay : 0);
+}
+
+/* The plan's time-driven parts: requeue_at and the TTL. */
+static int schedule(job_ctl *jc, daas_ctrl_run *run, const char *key, const json_t *job,
+                    const daas_ctrl_job_plan *p, daas_err *err)
+{
+    int64_t now = daas_ctrl_now_s(&jc->o);
+    if (p->delete_at > 0 && p->delete_at <= now)
+        return delete_job(jc, run, job, err);
+    int64_t at = p->requeue_at;
+    if (p->delete_at > 0 && (at == 0 || p->delete_at < at))
+        at = p->delete_at;
+    if (at > 0)
+        requeue_at(jc, run, key, at);
+    return DAAS_OK;
+}
+
+/* syncJob for one cached Job. */
+static int sync_job(job_ctl *jc, daas_ctrl_run *run, const char *key, const json_t *job,
+                    daas_err *err)
+{
+    daas_ctrl_job_plan p;
+    json_t *pods = daas_ctrl_informer_by_owner(daas_ctrl_run_informer(run, "pods"),
+                                               daas_kube_str(job, "metadata.uid") ?: "");
+    int rc = daas_ctrl_job_plan_make(job, pods, daas_ctrl_now_s(&jc->o), &p, err);
+    json_decref(pods);
+    if (rc != DAAS_OK)
+        return rc;
+    rc = apply_pods(jc, run, job, &p, err);
+    if (rc == DAAS_OK && p.status_changed)
+        rc = write_status(jc, run, job, &p, err);
+    else if (rc == DAAS_OK)
+        daas_ctrl_apply_events(daas_ctrl_run_client(run), job, p.events);
+    if (rc == DAAS_OK)
+        rc = schedule(jc, run, key, job, &p, err);
+    daas_ctrl_job_plan_fini(&p);
+    return rc;
+}
+
+static int sync(void *arg, daas_ctrl_run *run, const char *key, daas_err *err)
+{
+    job_ctl *jc = arg;
+    char *ns = NULL, *name = NULL;
+    int rc = daas_ctrl_key_split(key, &ns, &name);
+    if (rc != DAAS_OK)
+        return daas_fail(err, rc, "job: bad key \"%s\"", key);
+    json_t *job = daas_ctrl_informer_get(daas_ctrl_run_informer(run, "jobs"), ns, name);
+    /* gone, or being deleted: its pods are the garbage collector's */
+    if (job && !daas_kube_path(job, "metadata.deletionTimestamp"))
+        rc = sync_job(jc, run, key, job, err);
+    json_decref(job);
+    daas_free(ns);
+    daas_free(name);
+    return rc;
+}
+
+static void fini(void *arg)
+{
+    daas_free(arg);
+}
+
+int daas_ctrl_job_register(daas_ctrl_mgr *m, const daas_ctrl_opts *o, daas_err *err)
+{
+    job_ctl *jc = daas_xcalloc(1, sizeof *jc);
+    if (o)
+        jc->o = *o;
+    jc->jobs = daas_ctrl_kind("jobs");
+    jc->pods = daas_ctrl_kind("pods");
+    daas_ctrl_def def = {
+        .name = "job",
+        .resources = {"jobs", "pods"},
+        .handle = handle,
+        .sync = sync,
+        .workers = 2,
+        .arg = jc,
+        .fini = fini,
+    };
+    int rc = jc->jobs && jc->pods ? daas_ctrl_mgr_register(m, &def, err)
+                                  : daas_fail(err, DAAS_EINVAL, "job: kinds not registered");
+    if (rc != DAAS_OK)
+        daas_free(jc);
+    return rc;
+}
