@@ -27,6 +27,10 @@ int daas_api_new(const daas_api_config *cfg, daas_api **out, daas_err *err)
     api->store = cfg->store;
     api->authn = cfg->authn;
     api->allow_anonymous = cfg->allow_anonymous;
+    api->tolerations[0] = cfg->tolerations_set ? cfg->not_ready_toleration_s
+                                               : DAAS_KUBE_DEFAULT_TOLERATION;
+    api->tolerations[1] = cfg->tolerations_set ? cfg->unreachable_toleration_s
+                                               : DAAS_KUBE_DEFAULT_TOLERATION;
     api->seal = cfg->seal;
     api->unsealed_ok = cfg->unsealed_secrets;
     api->agent_tls = cfg->agent_tls;

@@ -36,6 +36,9 @@ typedef struct daas_api_config {
     SSL_CTX *agent_tls;         /* borrowed: the client TLS context for agents' endpoints
                                    (daas_pki_client_ctx, CN DAAS_AGENT_SERVER_CN); it must
                                    outlive the API. NULL: kubectl logs/exec answer 503 */
+    bool tolerations_set;       /* use the two below (else DAAS_KUBE_DEFAULT_TOLERATION) */
+    int64_t not_ready_toleration_s;   /* --default-not-ready-toleration-seconds */
+    int64_t unreachable_toleration_s; /* --default-unreachable-toleration-seconds */
 } daas_api_config;
 
 DAAS_MUST_USE int daas_api_new(const daas_api_config *cfg, daas_api **out, daas_err *err);

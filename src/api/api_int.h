@@ -72,6 +72,7 @@ struct daas_api {
     pthread_mutex_t proxy_mu;   /* guards proxies, proxy_stopping */
     daas_api__proxy_conn *proxies; /* open proxied connections (podproxy_conn.c) */
     bool proxy_stopping;        /* daas_api_stop ran: no new proxied connections */
+    int64_t tolerations[2];     /* DefaultTolerationSeconds: not-ready, unreachable */
 };
 
 /* A parsed resource URL. Strings point into the request's path copy. */

@@ -248,6 +248,14 @@ static void notify(void *arg)
     kick(arg);
 }
 
+void daas_schedctl_set_active(daas_schedctl *sc, bool active)
+{
+    pthread_mutex_lock(&sc->mu);
+    sc->active = active;
+    pthread_mutex_unlock(&sc->mu);
+    kick(sc);
+}
+
 /* Waits for a kick or until the next retry or backoff; false when asked to stop. */
 static bool wait_kick(daas_schedctl *sc)
 {
@@ -255,6 +263,8 @@ static bool wait_kick(daas_schedctl *sc)
     if (!sc->ready && sc->next_try_ms < until)
         until = sc->next_try_ms;
     pthread_mutex_lock(&sc->mu);
+    if (!sc->active) /* only daas_schedctl_set_active or stop wakes it */
+        until = now + 3600 * 1000;
     if (!sc->stop && !sc->kick && until > now) {
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
@@ -298,6 +308,11 @@ static void *run(void *arg)
             work = true;
         }
         int64_t now = daas_now_ms();
+        pthread_mutex_lock(&sc->mu);
+        bool active = sc->active;
+        pthread_mutex_unlock(&sc->mu);
+        if (!active)
+            continue; /* work stays noted for when this server leads again */
         if (work || now >= sc->next_retry_ms || (!sc->ready && now >= sc->next_try_ms)) {
             sc->next_retry_ms = now + sc->cfg.retry_ms;
             pass(sc);
@@ -364,6 +379,7 @@ int daas_schedctl_start(const daas_schedctl_config *cfg, daas_schedctl **out, da
     sc->last_event = json_object();
     pthread_mutex_init(&sc->mu, NULL);
     pthread_cond_init(&sc->cv, NULL);
+    sc->active = !cfg->start_inactive;
     int rc = cfg->debug_root_path ? read_root(sc, cfg->debug_root_path, err) : DAAS_OK;
     if (rc == DAAS_OK && cfg->declog_path)
         rc = daas_declog_writer_open(cfg->declog_path, DAAS_DECLOG_SYNC_EACH, &sc->log, err);

@@ -87,6 +87,7 @@ typedef struct daas_schedctl_config {
                                   batches are signed and logged, not committed) */
     int batch_ms;              /* 0 = 2000 */
     uint64_t batch_max;        /* 0 = 1024 (at most DAAS_ENCLAVE_SCHED_MAX_BATCH) */
+    bool start_inactive;       /* schedule nothing until daas_schedctl_set_active(true) */
 } daas_schedctl_config;
 
 typedef struct daas_schedctl daas_schedctl;
@@ -99,6 +100,9 @@ DAAS_MUST_USE int daas_schedctl_parse_pcr(const char *arg, daas_schedctl_pcr *ou
  * DAAS_EINVAL (address), DAAS_EIO (debug root unreadable), DAAS_EINTERNAL (thread). */
 DAAS_MUST_USE int daas_schedctl_start(const daas_schedctl_config *cfg, daas_schedctl **out,
                                       daas_err *err);
+/* Whether the controller schedules (the server's leader) or idles (a follower: no enclave
+ * calls, no bindings; decisions already received are still batched at stop). */
+void daas_schedctl_set_active(daas_schedctl *sc, bool active);
 /* Stops the thread (waits for the enclave call in flight), frees, nulls *sc. Accepts NULL. */
 void daas_schedctl_stop(daas_schedctl **sc);
 /* Signed decisions received and bound so far (the decision count metric). */

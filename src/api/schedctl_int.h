@@ -26,9 +26,10 @@ struct daas_schedctl {
     daas_enclave_client *client;
     daas_declog_writer *log; /* NULL without a decision log */
     pthread_t thread;
-    pthread_mutex_t mu; /* guards stop, kick */
+    pthread_mutex_t mu; /* guards stop, kick, active */
     pthread_cond_t cv;
     bool stop, kick;
+    bool active; /* schedules only while set (the leader); !cfg.start_inactive at start */
     /* thread-only state */
     bool ready;      /* attested, registered (with a chain), fed: pods may be scheduled */
     bool have_key;   /* pk is an attested key this controller has fed since seq 0 */

@@ -322,6 +322,8 @@ void daas_api__create_obj(daas_api__req *r, json_t *obj, int status)
     if (gen && daas_kube_str(obj, "metadata.generateName"))
         generate_name(obj);
     init_meta(k, obj, daas_api__manager(r, mgr, sizeof mgr), r->apply);
+    if (strcmp(k->resource, "pods") == 0 && k->group[0] == '\0')
+        daas_kube_pod_default_tolerations(obj, r->api->tolerations[0], r->api->tolerations[1]);
     if (k->defaults)
         k->defaults(obj, NULL);
     char denial[DAAS_AUTHZ_MSG_MAX];

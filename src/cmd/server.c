@@ -26,6 +26,7 @@
 #include "cmd/server_int.h"
 #include "common/log.h"
 #include "common/util.h"
+#include "kube/kind.h"
 #include "sui/keyspec.h"
 #include "sui/token.h"
 #include "pki/pki.h"
@@ -58,6 +59,10 @@ typedef struct server_opts {
     bool anonymous;  /* tests that say so only */
     bool unsealed_secrets; /* --insecure-unsealed-secrets: tests that say so only */
     const char *seal_config; /* --seal-config FILE */
+    bool no_controllers;     /* --disable-controller-manager */
+    int64_t node_grace_s;    /* --node-monitor-grace-period */
+    bool tolerations_set;    /* either --default-*-toleration-seconds given */
+    int64_t tolerations[2];  /* not-ready, unreachable */
 } server_opts;
 
 static void usage(FILE *f)
@@ -97,6 +102,14 @@ static void usage(FILE *f)
             "  --seal-config FILE       the cluster's Seal configuration: Secrets and sensitive\n"
             "                           ConfigMaps are sealed for its key servers and policy\n"
             "                           (--dev: 3 local key servers, DATA_DIR/seal/seal.json)\n"
+            "  --node-monitor-grace-period DURATION\n"
+            "                           a node whose Lease is older goes NotReady (default 40s)\n"
+            "  --default-not-ready-toleration-seconds N\n"
+            "  --default-unreachable-toleration-seconds N\n"
+            "                           how long pods stay on a NotReady or unreachable node\n"
+            "                           before they are evicted (default 300)\n"
+            "  --disable-controller-manager\n"
+            "                           run no controllers (Deployments, Jobs, node lifecycle...)\n"
             "  --insecure-unsealed-secrets\n"
             "                           store Secrets in plaintext when no Seal key servers are\n"
             "                           configured (tests only; default: refuse them)\n");
@@ -127,6 +140,10 @@ static int parse_args(int argc, char **argv, server_opts *o)
         {"insecure-plain-http", no_argument, 0, 'P'},
         {"insecure-unsealed-secrets", no_argument, 0, 'U'},
         {"seal-config", required_argument, 0, 'L'},
+        {"disable-controller-manager", no_argument, 0, 'M'},
+        {"node-monitor-grace-period", required_argument, 0, 'g'},
+        {"default-not-ready-toleration-seconds", required_argument, 0, 'n'},
+        {"default-unreachable-toleration-seconds", required_argument, 0, 'u'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
     int c;
@@ -233,6 +250,30 @@ static int parse_args(int argc, char **argv, server_opts *o)
         case 'L':
             o->seal_config = optarg;
             break;
+        case 'M':
+            o->no_controllers = true;
+            break;
+        case 'g':
+        case 'n':
+        case 'u': {
+            int64_t v = 0;
+            if (!server_parse_seconds(optarg, &v) || (c == 'g' && v == 0)) {
+                fprintf(stderr, "daas server: bad duration \"%s\" for --%s\n", optarg,
+                        c == 'g'   ? "node-monitor-grace-period"
+                        : c == 'n' ? "default-not-ready-toleration-seconds"
+                                   : "default-unreachable-toleration-seconds");
+                return 2;
+            }
+            if (c == 'g') {
+                o->node_grace_s = v;
+                break;
+            }
+            if (!o->tolerations_set)
+                o->tolerations[0] = o->tolerations[1] = DAAS_KUBE_DEFAULT_TOLERATION;
+            o->tolerations_set = true;
+            o->tolerations[c == 'n' ? 0 : 1] = v;
+            break;
+        }
         case 'h':
             usage(stdout);
             return 1;
@@ -290,6 +331,7 @@ typedef struct server {
     server_seal seal;        /* what Secrets are sealed for; the --dev key servers */
     SSL_CTX *chain_tls;      /* --dev: the devnet's TLS context */
     server_child agent;      /* --dev: the host's agent */
+    daas_ctrl_mgr *ctrl;     /* the controllers and the leader election */
     daas_sui_key *vault_key; /* asks the key servers for the CA and TLS keys */
 } server;
 
@@ -301,6 +343,7 @@ static void server_stop(server *s)
     server_child_stop(&s->agent); /* first: it would only retry against a stopping server */
     if (s->http)
         daas_http_server_stop(s->http);
+    server_ctrl_stop(&s->ctrl); /* before the scheduler it activates and the API it calls */
     daas_schedctl_stop(&s->sched);
     server_sched_stop(&s->sched_link);
     server_seal_stop(&s->seal);
@@ -456,7 +499,8 @@ static int start_sched(const server_opts *o, server *s, daas_err *err)
     char *logpath = daas_xasprintf("%s/sched/decisions.log", o->data_dir);
     daas_schedctl_config sc = {.store = s->store, .enclave = o->enclave, .declog_path = logpath,
                                .debug_root_path = o->enclave_debug_root,
-                               .npcrs = o->enclave_npcrs};
+                               .npcrs = o->enclave_npcrs,
+                               .start_inactive = !o->no_controllers};
     memcpy(sc.pcrs, o->enclave_pcrs, sizeof sc.pcrs);
     rc = daas_mkdir_p(dir, err);
     if (rc == DAAS_OK && l->ca) {
@@ -499,7 +543,10 @@ static int server_start(server_opts *o, server *s, daas_err *err)
                           .allow_anonymous = o->anonymous, .server_address = addr,
                           .service_cidr = o->service_cidr,
                           .unsealed_secrets = o->unsealed_secrets, .agent_tls = s->agent_tls,
-                          .seal = s->seal.on ? &s->seal.cfg.cluster : NULL};
+                          .seal = s->seal.on ? &s->seal.cfg.cluster : NULL,
+                          .tolerations_set = o->tolerations_set,
+                          .not_ready_toleration_s = o->tolerations[0],
+                          .unreachable_toleration_s = o->tolerations[1]};
     rc = daas_api_new(&ac, &s->api, err);
     if (rc == DAAS_OK)
         rc = daas_api_start(s->api, err);
@@ -512,6 +559,16 @@ static int server_start(server_opts *o, server *s, daas_err *err)
     rc = daas_http_server_new(&hc, &s->http, err);
     if (rc == DAAS_OK)
         rc = daas_http_server_start(s->http, err);
+    if (rc == DAAS_OK && !o->no_controllers) {
+        char ip[300];
+        snprintf(ip, sizeof ip, "%s", addr);
+        ip[strcspn(ip, ":")] = '\0';
+        server_ctrl_opts co = {.api = s->api, .store = s->store, .sched = s->sched,
+                               .node_grace_s = o->node_grace_s,
+                               .toleration_s = o->tolerations_set ? o->tolerations[1] : -1,
+                               .apiserver_ip = ip, .apiserver_port = daas_http_server_port(s->http)};
+        rc = server_ctrl_start(&co, &s->ctrl, err);
+    }
     if (rc == DAAS_OK && o->dev && !o->disable_agent) {
         snprintf(url, sizeof url, "https://127.0.0.1:%d", daas_http_server_port(s->http));
         rc = server_dev_agent(&s->agent, &s->chain, o->data_dir, url, o->cluster_id,

@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "api/api.h"
 #include "api/authn.h"
 #include "api/authn_sui.h"
 #include "api/schedctl.h"
@@ -164,5 +165,29 @@ DAAS_MUST_USE int server_sched_hook(server_sched *s, const server_chain *ch, con
                                     daas_err *err);
 /* Stops the --dev enclave, frees. Safe on a zeroed one. */
 void server_sched_stop(server_sched *s);
+
+/* ---- server_ctrl.c: the controller manager ---- */
+
+typedef struct daas_ctrl_mgr daas_ctrl_mgr;
+
+/* What the controllers and the scheduler need from the server. */
+typedef struct server_ctrl_opts {
+    daas_api *api;        /* borrowed */
+    daas_store *store;    /* borrowed */
+    daas_schedctl *sched; /* borrowed or NULL: activated only while this server leads */
+    int64_t node_grace_s; /* --node-monitor-grace-period; 0: default */
+    int64_t toleration_s; /* eviction default for pods without tolerations; < 0: default */
+    const char *apiserver_ip; /* for default/kubernetes Endpoints */
+    int apiserver_port;
+} server_ctrl_opts;
+
+/* Registers every controller and starts leader election (Lease kube-system/
+ * daas-controllers): the controllers and the scheduler run while this server leads. */
+DAAS_MUST_USE int server_ctrl_start(const server_ctrl_opts *o, daas_ctrl_mgr **out,
+                                    daas_err *err);
+/* Stops the controllers (the Lease is released), frees, nulls *m. Accepts NULL. */
+void server_ctrl_stop(daas_ctrl_mgr **m);
+/* Parses a duration in seconds: "40", "40s", "2m", "1h"; false when bad or negative. */
+bool server_parse_seconds(const char *s, int64_t *out);
 
 #endif

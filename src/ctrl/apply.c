@@ -154,6 +154,39 @@ void daas_ctrl_apply_res_fini(daas_ctrl_apply_res *res)
     res->names = NULL;
 }
 
+int daas_ctrl_apply_status(daas_ctrl_client *c, const daas_kube_kind *k, const json_t *obj,
+                           const json_t *status, daas_ctrl_apply_res *res, daas_err *err)
+{
+    json_t *body = json_deep_copy(obj), *out = NULL;
+    json_object_set(body, "status", (json_t *)status);
+    int rc = daas_ctrl_client_update(c, k, body, "status", &out, err);
+    if (rc == DAAS_OK && res)
+        daas_ctrl_apply_note_rv(res, out);
+    json_decref(out);
+    json_decref(body);
+    return rc;
+}
+
+int daas_ctrl_apply_ownerref(daas_ctrl_client *c, const daas_kube_kind *k, const json_t *obj,
+                             const json_t *ref, const char *drop_uid, daas_ctrl_apply_res *res,
+                             daas_err *err)
+{
+    json_t *item = ref ? json_deep_copy(ref)
+                       : json_pack("{s:s,s:s}", "$patch", "delete", "uid", drop_uid ? drop_uid : "");
+    const char *rv = daas_kube_str(obj, "metadata.resourceVersion");
+    json_t *patch = json_pack("{s:{s:[o]}}", "metadata", "ownerReferences", item), *out = NULL;
+    if (rv)
+        daas_kube_set_str(patch, "metadata.resourceVersion", rv);
+    int rc = daas_ctrl_client_patch(c, k, daas_kube_str(obj, "metadata.namespace"),
+                                    daas_kube_str(obj, "metadata.name"), NULL,
+                                    DAAS_CTRL_PATCH_STRATEGIC, patch, &out, err);
+    if (rc == DAAS_OK && res)
+        daas_ctrl_apply_note_rv(res, out);
+    json_decref(out);
+    json_decref(patch);
+    return rc;
+}
+
 void daas_ctrl_apply_events(daas_ctrl_client *c, const json_t *obj, const json_t *events)
 {
     size_t i;

@@ -47,6 +47,19 @@ void daas_ctrl_apply_res_fini(daas_ctrl_apply_res *res);
 /* Notes a reply's metadata.resourceVersion in res->max_rv. */
 void daas_ctrl_apply_note_rv(daas_ctrl_apply_res *res, const json_t *reply);
 
+/* PUTs obj (a cached object: its resourceVersion makes the write a compare-and-swap, so a
+ * stale cache gives DAAS_ECONFLICT) with .status replaced by status, through kind k's status
+ * subresource. The reply's revision goes into res->max_rv (res may be NULL). */
+DAAS_MUST_USE int daas_ctrl_apply_status(daas_ctrl_client *c, const daas_kube_kind *k,
+                                         const json_t *obj, const json_t *status,
+                                         daas_ctrl_apply_res *res, daas_err *err);
+/* Adds ref (not NULL) to obj's metadata.ownerReferences, or removes the reference whose uid
+ * is drop_uid: a strategic merge patch carrying obj's resourceVersion (compare-and-swap). */
+DAAS_MUST_USE int daas_ctrl_apply_ownerref(daas_ctrl_client *c, const daas_kube_kind *k,
+                                           const json_t *obj, const json_t *ref,
+                                           const char *drop_uid, daas_ctrl_apply_res *res,
+                                           daas_err *err);
+
 /* Records every {"type","reason","message"} of events (an array, may be NULL) on obj;
  * failures are logged, never fatal (events are best effort, as client-go's recorder). */
 void daas_ctrl_apply_events(daas_ctrl_client *c, const json_t *obj, const json_t *events);

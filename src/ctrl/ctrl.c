@@ -168,6 +168,9 @@ static void *worker(void *arg)
         int rc = r->def.sync(r->def.arg, r, key, &e);
         if (rc == DAAS_OK) {
             daas_ctrl_queue_forget(r->q, key);
+        } else if (rc == DAAS_ECONFLICT) { /* a stale cache: normal, retried */
+            DAAS_DEBUG("ctrl", "%s: syncing %s: %s", r->name, key, e.msg);
+            daas_ctrl_queue_add_rate_limited(r->q, key);
         } else {
             DAAS_WARN("ctrl", "%s: syncing %s failed (%d retries): %s", r->name, key,
                       daas_ctrl_queue_requeues(r->q, key), e.msg);

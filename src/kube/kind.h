@@ -116,4 +116,14 @@ bool daas_kube_is_dns1123_subdomain(const char *s, const char **why);
 json_t *daas_kube_cell_age(const json_t *obj, int64_t now);
 json_t *daas_kube_cell_str(const char *s);
 
+/* The DefaultTolerationSeconds admission plugin's default (kube-apiserver
+ * --default-not-ready-toleration-seconds / --default-unreachable-toleration-seconds). */
+#define DAAS_KUBE_DEFAULT_TOLERATION 300
+/* DefaultTolerationSeconds: adds {node.kubernetes.io/not-ready, Exists, NoExecute,
+ * tolerationSeconds not_ready_s} and the same for node.kubernetes.io/unreachable to pod's
+ * spec.tolerations unless one already tolerates that taint. The Pod kind's defaults hook
+ * applies it on create with DAAS_KUBE_DEFAULT_TOLERATION; the API server applies it first
+ * with its configured values. */
+void daas_kube_pod_default_tolerations(json_t *pod, int64_t not_ready_s, int64_t unreachable_s);
+
 #endif

@@ -379,17 +379,21 @@ static bool tolerates(const json_t *tols, const char *key)
     return false;
 }
 
-/* DefaultTolerationSeconds admission (create only). */
-static void default_tolerations(json_t *spec)
+void daas_kube_pod_default_tolerations(json_t *pod, int64_t not_ready_s, int64_t unreachable_s)
 {
     static const char *const keys[] = {"node.kubernetes.io/not-ready",
                                        "node.kubernetes.io/unreachable"};
+    const int64_t secs[] = {not_ready_s, unreachable_s};
+    json_t *spec = json_object_get(pod, "spec");
+    if (!json_is_object(spec))
+        return;
     for (int i = 0; i < 2; i++) {
         if (tolerates(json_object_get(spec, "tolerations"), keys[i]))
             continue;
         json_array_append_new(daas_kube__arr(spec, "tolerations"),
-                              json_pack("{s:s, s:s, s:s, s:i}", "key", keys[i], "operator",
-                                        "Exists", "effect", "NoExecute", "tolerationSeconds", 300));
+                              json_pack("{s:s, s:s, s:s, s:I}", "key", keys[i], "operator",
+                                        "Exists", "effect", "NoExecute", "tolerationSeconds",
+                                        (json_int_t)secs[i]));
     }
 }
 
@@ -426,7 +430,8 @@ void daas_kube__pod_defaults(json_t *obj, const json_t *old)
     admission_defaults(spec);
     if (old != NULL)
         return;
-    default_tolerations(spec);
+    daas_kube_pod_default_tolerations(obj, DAAS_KUBE_DEFAULT_TOLERATION,
+                                      DAAS_KUBE_DEFAULT_TOLERATION);
     json_t *status = daas_kube_mkpath(obj, "status");
     daas_kube__setdef(status, "phase", json_string("Pending"));
     json_object_set_new(status, "qosClass", json_string(pod_qos(spec)));
