@@ -41,6 +41,7 @@
 #include "kube/obj.h"
 
 #define HISTORY_LIMIT 10 /* spec.revisionHistoryLimit's default */
+#define EVENT_CAP 25     /* Successful* events per sync at most (client-go's burst) */
 
 typedef struct ds_ctl {
     daas_ctrl_opts o;        /* a copy of the manager's options (the clock) */
@@ -130,6 +131,14 @@ static void enqueue_all(daas_ctrl_run *run)
     json_decref(all);
 }
 
+/* True when the pod's ownerReferences changed (the old controller must hear of it). */
+static bool owner_changed(const json_t *old, const json_t *obj)
+{
+    const json_t *a = daas_kube_path(old, "metadata.ownerReferences");
+    const json_t *b = daas_kube_path(obj, "metadata.ownerReferences");
+    return (a == NULL) != (b == NULL) || (a && !json_equal(a, b));
+}
+
 static void handle(void *arg, daas_ctrl_run *run, const char *res, int ev, const json_t *old,
                    const json_t *obj)
 {
@@ -141,7 +150,7 @@ static void handle(void *arg, daas_ctrl_run *run, const char *res, int ev, const
             enqueue_all(run);
     } else if (strcmp(res, "pods") == 0) {
         enqueue_owner(run, obj);
-        if (ev == DAAS_CTRL_UPDATE)
+        if (ev == DAAS_CTRL_UPDATE && owner_changed(old, obj))
             enqueue_owner(run, old);
     }
     /* controllerrevisions: read by the sync only (upstream does not watch them either) */
@@ -228,21 +237,6 @@ static int64_t max_revision(const json_t *old)
     return m;
 }
 
-/* PUT daemonsets/NAME/status with status and the cached resourceVersion (a stale cache is a
- * 409: the key is retried). *rv (may be NULL) gets the write's revision. */
-static int put_status(ds_sync *s, const json_t *status, int64_t *rv, daas_err *err)
-{
-    json_t *body = json_copy((json_t *)s->ds), *out = NULL;
-    json_object_set(body, "status", (json_t *)status);
-    int rc =
-        daas_ctrl_client_update(daas_ctrl_run_client(s->run), s->dc->k, body, "status", &out, err);
-    if (rv)
-        *rv = daas_ctrl_rv(out);
-    json_decref(out);
-    json_decref(body);
-    return rc;
-}
-
 /* A hash collision (the name is taken by another template): status.collisionCount + 1, so
  * the next plan hashes differently (written with the cached resourceVersion: a stale count
  * is a 409). Returns the create's error so the key is retried. */
@@ -255,7 +249,7 @@ static int bump_collision(ds_sync *s, int code, daas_err *err)
     }
     json_object_set_new(st, "collisionCount",
                         json_integer(daas_kube_int(s->ds, "status.collisionCount", 0) + 1));
-    int rc = put_status(s, st, NULL, err);
+    int rc = daas_ctrl_apply_status(daas_ctrl_run_client(s->run), s->dc->k, s->ds, st, NULL, err);
     json_decref(st);
     DAAS_INFO("ctrl", "daemonset %s: hash collision on %s, collisionCount bumped", s->key,
               s->plan.hash);
@@ -357,6 +351,8 @@ static void pod_events(json_t *events, const json_t *names, const char *reason, 
     json_t *n;
     json_array_foreach(names, i, n)
     {
+        if (i >= EVENT_CAP)
+            break;
         char *msg = daas_xasprintf("%s pod: %s", verb, json_string_value(n));
         json_array_append_new(
             events, json_pack("{s:s,s:s,s:s}", "type", "Normal", "reason", reason, "message", msg));
@@ -407,10 +403,11 @@ static int write_status(ds_sync *s, daas_err *err)
 {
     if (!s->plan.status_changed)
         return DAAS_OK;
-    int64_t rv = 0;
-    int rc = put_status(s, s->plan.status, &rv, err);
+    daas_ctrl_apply_res res = {0};
+    int rc = daas_ctrl_apply_status(daas_ctrl_run_client(s->run), s->dc->k, s->ds, s->plan.status,
+                                    &res, err);
     if (rc == DAAS_OK)
-        daas_ctrl_apply_wait(daas_ctrl_run_informer(s->run, "daemonsets"), rv);
+        daas_ctrl_apply_wait(daas_ctrl_run_informer(s->run, "daemonsets"), res.max_rv);
     return rc;
 }
 

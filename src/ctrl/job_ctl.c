@@ -20,10 +20,9 @@
  *   - the TTL deletion uses propagationPolicy Background (upstream's ttlafterfinished
  *     controller uses Foreground), so the Job is gone at once and the garbage collector
  *     removes its pods afterwards.
- * Invariants: cached objects are never modified (the status body is a shallow copy); a
- *             Job with a deletionTimestamp is left alone; events of the plan are recorded
- *             only after its status was written (a retried plan does not repeat them).
- * Spec:   kubernetes pkg/controller/job (1.32): syncJob, manageJob; pkg/controller/
+ * Invariants: cached objects are never modified; a Job with a deletionTimestamp is left alone;
+ * events of the plan are recorded only after its status was written (a retried plan does not repeat
+ * them). Spec:   kubernetes pkg/controller/job (1.32): syncJob, manageJob; pkg/controller/
  *         ttlafterfinished; ISSUE 7.
  */
 #include <string.h>
@@ -36,6 +35,9 @@
 #include "ctrl/job.h"
 #include "ctrl/podutil.h"
 #include "kube/obj.h"
+
+/* SuccessfulCreate / SuccessfulDelete events per sync at most (client-go's spam filter burst) */
+#define EVENT_CAP 25
 
 typedef struct job_ctl {
     daas_ctrl_opts o;           /* a copy of the manager's options (the clock) */
@@ -64,6 +66,14 @@ static void enqueue_owner(daas_ctrl_run *run, const json_t *obj)
     daas_free(key);
 }
 
+/* True when the pod's ownerReferences changed (the old controller must hear of it). */
+static bool owner_changed(const json_t *old, const json_t *obj)
+{
+    const json_t *a = daas_kube_path(old, "metadata.ownerReferences");
+    const json_t *b = daas_kube_path(obj, "metadata.ownerReferences");
+    return (a == NULL) != (b == NULL) || (a && !json_equal(a, b));
+}
+
 static void handle(void *arg, daas_ctrl_run *run, const char *res, int ev, const json_t *old,
                    const json_t *obj)
 {
@@ -75,7 +85,7 @@ static void handle(void *arg, daas_ctrl_run *run, const char *res, int ev, const
         return;
     }
     enqueue_owner(run, obj);
-    if (ev == DAAS_CTRL_UPDATE)
+    if (ev == DAAS_CTRL_UPDATE && owner_changed(old, obj))
         enqueue_owner(run, old);
 }
 
@@ -88,6 +98,8 @@ static void pod_events(json_t *events, const json_t *names, const char *reason, 
     json_t *n;
     json_array_foreach(names, i, n)
     {
+        if (i >= EVENT_CAP)
+            break;
         char *msg = daas_xasprintf("%s pod: %s", verb, json_string_value(n));
         json_array_append_new(
             events, json_pack("{s:s,s:s,s:s}", "type", "Normal", "reason", reason, "message", msg));
@@ -146,15 +158,12 @@ static int write_status(job_ctl *jc, daas_ctrl_run *run, const json_t *job,
                         const daas_ctrl_job_plan *p, daas_err *err)
 {
     daas_ctrl_client *c = daas_ctrl_run_client(run);
-    json_t *body = json_copy((json_t *)job), *out = NULL;
-    json_object_set(body, "status", p->status);
-    int rc = daas_ctrl_client_update(c, jc->jobs, body, "status", &out, err);
+    daas_ctrl_apply_res res = {0};
+    int rc = daas_ctrl_apply_status(c, jc->jobs, job, p->status, &res, err);
     if (rc == DAAS_OK) {
         daas_ctrl_apply_events(c, job, p->events);
-        daas_ctrl_apply_wait(daas_ctrl_run_informer(run, "jobs"), daas_ctrl_rv(out));
+        daas_ctrl_apply_wait(daas_ctrl_run_informer(run, "jobs"), res.max_rv);
     }
-    json_decref(out);
-    json_decref(body);
     return rc;
 }
 
