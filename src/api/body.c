@@ -123,6 +123,7 @@ static const struct {
     {"configmaps", {"data", "binaryData", "immutable"}},
     {"secrets", {"data", "stringData", "type", "immutable"}},
     {"endpoints", {"subsets"}},
+    {"endpointslices", {"addressType", "endpoints", "ports"}},
     {"serviceaccounts", {"secrets", "imagePullSecrets", "automountServiceAccountToken"}},
     {"events",
      {"involvedObject", "reason", "message", "source", "firstTimestamp", "lastTimestamp",

@@ -227,6 +227,19 @@ static const daas_kube_column lease_cols[] = {
     C("Holder", "string", "holderIdentity contains the identity of the holder of a current lease.",
       0),
     C_AGE};
+static const daas_kube_column eps_cols[] = {
+    C_NAME,
+    C("AddressType", "string",
+      "addressType specifies the type of address carried by this EndpointSlice. All addresses "
+      "in this slice must be the same address type. This field is immutable after creation.",
+      0),
+    C("Ports", "string",
+      "ports specifies the list of network ports exposed by each endpoint in this slice.", 0),
+    C("Endpoints", "string",
+      "endpoints is a list of unique endpoints in this slice. Each slice may include a maximum "
+      "of 1000 endpoints.",
+      0),
+    C_AGE};
 
 /* ---------------------------------------------------------- field selectors */
 
@@ -343,12 +356,17 @@ static const daas_kube_kind k_leases = {
     .resource = "leases", .singular = "lease", .short_names = {NULL}, .namespaced = true,
     .storage = "leases", COLS(lease_cols), .row = daas_kube__lease_row,
     .validate = daas_kube__lease_validate};
+static const daas_kube_kind k_endpointslices = {
+    .group = "discovery.k8s.io", .version = "v1", .kind = "EndpointSlice",
+    .list_kind = "EndpointSliceList", .resource = "endpointslices", .singular = "endpointslice",
+    .short_names = {NULL}, .namespaced = true, .storage = "endpointslices", COLS(eps_cols),
+    .row = daas_kube__eps_row, .validate = daas_kube__eps_validate};
 
 /* SPEC: specs/kube-api.md §2.2: discovery order. */
 static const daas_kube_kind *const kinds[] = {
     &k_namespaces, &k_nodes,  &k_pods,           &k_services,    &k_endpoints,   &k_configmaps,
     &k_secrets,    &k_events, &k_serviceaccounts, &k_deployments, &k_replicasets,
-    &k_daemonsets, &k_controllerrevisions, &k_jobs, &k_leases};
+    &k_daemonsets, &k_controllerrevisions, &k_jobs, &k_leases, &k_endpointslices};
 /* clang-format on */
 
 const daas_kube_kind *const *daas_kube_kinds(int *n)

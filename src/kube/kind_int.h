@@ -147,4 +147,8 @@ void daas_kube__job_validate(const json_t *obj, const json_t *old, daas_kube_ver
 json_t *daas_kube__lease_row(const json_t *obj, int64_t now);
 void daas_kube__lease_validate(const json_t *obj, const json_t *old, daas_kube_verr *v);
 
+/* ---- hooks of kind_discovery.c ---- */
+json_t *daas_kube__eps_row(const json_t *obj, int64_t now);
+void daas_kube__eps_validate(const json_t *obj, const json_t *old, daas_kube_verr *v);
+
 #endif

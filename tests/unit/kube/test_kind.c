@@ -12,14 +12,14 @@ static const char *const order[] = {
     "namespaces",          "nodes",       "pods",        "services",
     "endpoints",           "configmaps",  "secrets",     "events",
     "serviceaccounts",     "deployments", "replicasets", "daemonsets",
-    "controllerrevisions", "jobs",        "leases"};
+    "controllerrevisions", "jobs",        "leases",   "endpointslices"};
 
 static void test_discovery_order(void **state)
 {
     (void)state;
     int n = 0;
     const daas_kube_kind *const *all = daas_kube_kinds(&n);
-    assert_int_equal(n, 15);
+    assert_int_equal(n, 16);
     for (int i = 0; i < n; i++) {
         assert_string_equal(all[i]->resource, order[i]);
         assert_string_equal(all[i]->storage, all[i]->resource);
