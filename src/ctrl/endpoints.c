@@ -25,8 +25,7 @@
 
 /* ---- Pod rules shared with epslice.c ---- */
 
-/* labels.Set(selector).AsSelector().Matches(pod labels). */
-static bool selects(const json_t *sel, const json_t *pod)
+bool daas_ctrl__ep_selects(const json_t *sel, const json_t *pod)
 {
     const json_t *labels = daas_kube_path(pod, "metadata.labels");
     const char *k;
@@ -71,7 +70,7 @@ daas_ctrl__ep_pod *daas_ctrl__ep_pods(const json_t *svc, const json_t *pods, siz
     {
         const char *phase = daas_kube_str(pod, "status.phase");
         daas_ctrl__ep_pod *p = &out[k];
-        if (daas_kube_str(pod, "metadata.name") == NULL || !selects(sel, pod) ||
+        if (daas_kube_str(pod, "metadata.name") == NULL || !daas_ctrl__ep_selects(sel, pod) ||
             daas_ctrl__streq(phase, "Succeeded") || daas_ctrl__streq(phase, "Failed") ||
             (p->ip = pod_ipv4(pod, &p->ipv)) == NULL)
             continue;
@@ -593,7 +592,9 @@ int daas_ctrl_endpoints_plan_make(const daas_ctrl_endpoints_in *in_arg,
     out->slices_delete = json_array();
     const json_t *named = in->service ? in->service : in->endpoints;
     const char *name = daas_kube_str(named, "metadata.name");
-    if (named != NULL && name == NULL)
+    if (in->service == NULL && in->service_name != NULL)
+        name = in->service_name;
+    else if (named != NULL && name == NULL)
         return daas_fail(err, DAAS_EINVAL, "endpoints: the Service has no metadata.name");
     if (in->service == NULL) {
         if (name != NULL)

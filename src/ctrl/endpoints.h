@@ -54,8 +54,11 @@
 #define DAAS_CTRL_EP_MANAGED_BY "endpointslice-controller.k8s.io"
 
 typedef struct daas_ctrl_endpoints_in {
-    const json_t *service;   /* the Service, or NULL when it is gone (then endpoints and
-                                slices name it: everything of it is deleted) */
+    const json_t *service;   /* the Service, or NULL when it is gone (then everything of it
+                                is deleted: its Endpoints, and the slices labelled with
+                                service_name, else with the Endpoints' name) */
+    const char *service_name; /* the gone Service's name (its Endpoints may be gone
+                                 already, its slices not); NULL: the Endpoints' name */
     const json_t *pods;      /* array: Pods of the Service's namespace (NULL: none) */
     const json_t *nodes;     /* array of Nodes, or NULL when unknown: no zones, and no Pod is
                                 skipped for naming a missing Node (with a list, such Pods are

@@ -1,6 +1,7 @@
 /*
- * endpoints_int.h: what endpoints.c (Endpoints, shared Pod rules) and epslice.c
- *                  (EndpointSlices) share. Included only by those two files.
+ * endpoints_int.h: what endpoints.c (Endpoints, shared Pod rules), epslice.c
+ *                  (EndpointSlices) and endpoints_ctl.c (the controller applying them) share.
+ *                  Included only by those three files.
  *
  * Owns:   the selected-Pod record and the helpers both plans apply to Pods and ports.
  * Invariants: a daas_ctrl__ep_pod borrows its pod (lives as long as in->pods).
@@ -26,6 +27,10 @@ static inline const char *daas_ctrl__jstr(const json_t *o, const char *key)
 {
     return json_string_value(json_object_get(o, key));
 }
+
+/* labels.Set(selector).AsSelector().Matches(pod labels): every pair of the selector object
+ * sel is among the pod's labels (an empty or missing selector selects every pod). */
+bool daas_ctrl__ep_selects(const json_t *sel, const json_t *pod);
 
 /* A Pod the Service selects that may appear in its endpoints (not terminal, with IPv4). */
 typedef struct daas_ctrl__ep_pod {

@@ -1,0 +1,424 @@
+/*
+ * test_endpoints_ctl.c: the Endpoints / EndpointSlice controller (src/ctrl/endpoints_ctl.c)
+ * running in a manager over a real API and store, the test playing the kubelet (PUT
+ * pods/NAME/status): a Service selecting app=web with a named targetPort gets Endpoints and
+ * one EndpointSlice (ready conditions, zone, owner reference) once its pods have IPs and are
+ * Ready; a pod turning unready moves to notReadyAddresses / ready:false; a deleted pod
+ * leaves; a pod of another app never appears; one NoDataPlane Event per Service, not
+ * repeated by a second manager; the deleted Service takes its Endpoints and slices along.
+ * default/kubernetes gets the API server's address. The plan deletes a gone Service's
+ * slices when its Endpoints are already gone (found here: service_name).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "ctrl_testutil.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/alloc.h"
+#include "common/util.h"
+#include "ctrl/controllers.h"
+#include "ctrl/ctrl.h"
+#include "ctrl/endpoints.h"
+#include "kube/kind.h"
+#include "kube/obj.h"
+
+typedef struct fx {
+    ctrl_tfx t;
+    daas_ctrl_mgr *m;
+    const daas_kube_kind *svcs, *pods, *eps, *slices, *nodes;
+} fx;
+
+static daas_ctrl_mgr *start_mgr(fx *f)
+{
+    daas_err e = {0};
+    daas_ctrl_mgr *m =
+        daas_ctrl_mgr_new(&(daas_ctrl_mgr_config){.api = f->t.api, .store = f->t.store});
+    daas_ctrl_opts o = {.apiserver_ip = "10.0.0.5", .apiserver_port = 6443};
+    assert_int_equal(daas_ctrl_endpoints_register(m, &o, &e), DAAS_OK);
+    assert_int_equal(daas_ctrl_mgr_start(m, &e), DAAS_OK);
+    return m;
+}
+
+static int setup(void **state)
+{
+    fx *f = daas_xcalloc(1, sizeof *f);
+    daas_err e = {0};
+    ctrl_t_open(&f->t, "daas-epctl", 0, false, NULL);
+    f->svcs = daas_ctrl_kind("services");
+    f->pods = daas_ctrl_kind("pods");
+    f->eps = daas_ctrl_kind("endpoints");
+    f->slices = daas_ctrl_kind("endpointslices");
+    f->nodes = daas_ctrl_kind("nodes");
+    assert_non_null(f->slices);
+    json_t *node =
+        json_pack("{s:s,s:s,s:{s:s,s:{s:s}}}", "apiVersion", "v1", "kind", "Node", "metadata",
+                  "name", "n1", "labels", "topology.kubernetes.io/zone", "z1");
+    assert_int_equal(daas_ctrl_client_create(f->t.c, f->nodes, NULL, node, NULL, &e), DAAS_OK);
+    json_decref(node);
+    f->m = start_mgr(f);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fx *f = *state;
+    daas_ctrl_mgr_free(&f->m);
+    ctrl_t_close(&f->t);
+    daas_free(f);
+    return 0;
+}
+
+/* ---- helpers ---- */
+
+static json_t *create_service(fx *f, const char *name)
+{
+    daas_err e = {0};
+    json_t *out = NULL;
+    json_t *svc = json_pack("{s:s,s:s,s:{s:s},s:{s:{s:s},s:[{s:s,s:i,s:s}]}}", "apiVersion", "v1",
+                            "kind", "Service", "metadata", "name", name, "spec", "selector", "app",
+                            "web", "ports", "name", "http", "port", 80, "targetPort", "web-port");
+    assert_int_equal(daas_ctrl_client_create(f->t.c, f->svcs, "default", svc, &out, &e), DAAS_OK);
+    json_decref(svc);
+    return out;
+}
+
+/* Creates pod name (label app) on node n1 with a container port "web-port" 8080. */
+static void create_pod(fx *f, const char *name, const char *app)
+{
+    daas_err e = {0};
+    json_t *pod = json_pack("{s:s,s:s,s:{s:s,s:{s:s}},s:{s:s,s:[{s:s,s:s,s:[{s:s,s:i}]}]}}",
+                            "apiVersion", "v1", "kind", "Pod", "metadata", "name", name, "labels",
+                            "app", app, "spec", "nodeName", "n1", "containers", "name", "c",
+                            "image", "busybox", "ports", "name", "web-port", "containerPort", 8080);
+    assert_int_equal(daas_ctrl_client_create(f->t.c, f->pods, "default", pod, NULL, &e), DAAS_OK);
+    json_decref(pod);
+}
+
+/* The kubelet's status write: Running with ip, Ready condition ready. */
+static void pod_status(fx *f, const char *name, const char *ip, bool ready)
+{
+    daas_err e = {0};
+    json_t *pod = NULL;
+    assert_int_equal(daas_ctrl_client_get(f->t.c, f->pods, "default", name, &pod, &e), DAAS_OK);
+    json_t *st =
+        json_pack("{s:s,s:s,s:[{s:s}],s:[{s:s,s:s}]}", "phase", "Running", "podIP", ip, "podIPs",
+                  "ip", ip, "conditions", "type", "Ready", "status", ready ? "True" : "False");
+    json_object_set_new(pod, "status", st);
+    assert_int_equal(daas_ctrl_client_update(f->t.c, f->pods, pod, "status", NULL, &e), DAAS_OK);
+    json_decref(pod);
+}
+
+static json_t *get_obj(fx *f, const daas_kube_kind *k, const char *name)
+{
+    json_t *out = NULL;
+    if (daas_ctrl_client_get(f->t.c, k, "default", name, &out, NULL) != DAAS_OK)
+        return NULL;
+    return out;
+}
+
+/* The items of a GET on path (new array). */
+static json_t *list(fx *f, const char *path)
+{
+    daas_err e = {0};
+    json_t *out = NULL;
+    assert_int_equal(daas_ctrl_client_do(f->t.c, "GET", path, NULL, NULL, &out, NULL, &e), DAAS_OK);
+    json_t *items = json_incref(json_object_get(out, "items"));
+    json_decref(out);
+    return items ? items : json_array();
+}
+
+static json_t *slices_of(fx *f, const char *svc)
+{
+    char path[256];
+    snprintf(path, sizeof path,
+             "/apis/discovery.k8s.io/v1/namespaces/default/endpointslices"
+             "?labelSelector=kubernetes.io%%2Fservice-name%%3D%s",
+             svc);
+    return list(f, path);
+}
+
+/* The compact JSON of the value at dotted path of obj ("null" when missing); new string. */
+static char *dump_at(const json_t *obj, const char *dotted)
+{
+    const json_t *v = dotted ? daas_kube_path(obj, dotted) : obj;
+    char *d = v ? json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY) : NULL;
+    char *s = daas_xstrdup(d ? d : "null");
+    free(d);
+    return s;
+}
+
+/* Polls until the Endpoints' subsets (compact, sorted keys) equal want; 10 s at most. */
+static void wait_subsets(fx *f, const char *name, const char *want)
+{
+    char *got = NULL;
+    for (int i = 0; i < 1000; i++) {
+        json_t *ep = get_obj(f, f->eps, name);
+        daas_free(got);
+        got = ep ? dump_at(ep, "subsets") : daas_xstrdup("<no endpoints>");
+        json_decref(ep);
+        if (strcmp(got, want) == 0)
+            break;
+        usleep(10000);
+    }
+    assert_string_equal(got, want);
+    daas_free(got);
+}
+
+static int by_ip(const void *a, const void *b)
+{
+    return strcmp(daas_kube_str(*(json_t *const *)a, "ip"),
+                  daas_kube_str(*(json_t *const *)b, "ip"));
+}
+
+/* arr's elements sorted by "ip" (a slice keeps its endpoints in the order they came). */
+static json_t *sorted_by_ip(json_t *arr)
+{
+    size_t n = json_array_size(arr);
+    json_t **v = daas_xcalloc(n + 1, sizeof *v);
+    for (size_t i = 0; i < n; i++)
+        v[i] = json_array_get(arr, i);
+    qsort(v, n, sizeof *v, by_ip);
+    json_t *out = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append(out, v[i]);
+    daas_free(v);
+    json_decref(arr);
+    return out;
+}
+
+/* Polls until the Service's slices' endpoints (one slice expected, each endpoint reduced to
+ * address and ready, sorted by address) equal want. Returns the slice (new). */
+static json_t *wait_slice(fx *f, const char *svc, const char *want)
+{
+    char *got = NULL;
+    json_t *slice = NULL;
+    for (int i = 0; i < 1000; i++) {
+        json_t *all = slices_of(f, svc);
+        json_t *brief = json_array();
+        size_t j;
+        json_t *ep;
+        json_decref(slice);
+        slice = json_incref(json_array_get(all, 0));
+        json_array_foreach(json_object_get(slice, "endpoints"), j, ep) json_array_append_new(
+            brief, json_pack("{s:O,s:O}", "ip", json_array_get(json_object_get(ep, "addresses"), 0),
+                             "ready", daas_kube_path(ep, "conditions.ready")));
+        brief = sorted_by_ip(brief);
+        daas_free(got);
+        got = json_array_size(all) == 1 ? dump_at(brief, NULL)
+                                        : daas_xasprintf("%zu slices", json_array_size(all));
+        json_decref(brief);
+        json_decref(all);
+        if (strcmp(got, want) == 0)
+            break;
+        usleep(10000);
+    }
+    assert_string_equal(got, want);
+    daas_free(got);
+    return slice;
+}
+
+static size_t count_events(fx *f, const char *uid, const char *reason)
+{
+    char path[256];
+    snprintf(path, sizeof path,
+             "/api/v1/namespaces/default/events?fieldSelector=involvedObject.uid%%3D%s%%2C"
+             "reason%%3D%s",
+             uid, reason);
+    json_t *evs = list(f, path);
+    size_t n = json_array_size(evs);
+    json_decref(evs);
+    return n;
+}
+
+#define ADDR(ip, pod)                                                                              \
+    "{\"ip\":\"" ip "\",\"nodeName\":\"n1\",\"targetRef\":{\"kind\":\"Pod\",\"name\":\"" pod       \
+    "\",\"namespace\":\"default\",\"uid\":\"UID\"}}"
+
+/* subsets with the pods' uids blanked to "UID" (they are random) */
+static void blank_uids(json_t *v)
+{
+    if (json_is_object(v)) {
+        const char *k;
+        json_t *x;
+        json_object_foreach(v, k, x)
+        {
+            if (strcmp(k, "uid") == 0 && json_is_string(x))
+                json_string_set(x, "UID");
+            else
+                blank_uids(x);
+        }
+    } else if (json_is_array(v)) {
+        size_t i;
+        json_t *x;
+        json_array_foreach(v, i, x) blank_uids(x);
+    }
+}
+
+static void wait_subsets_blank(fx *f, const char *name, const char *want)
+{
+    char *got = NULL;
+    for (int i = 0; i < 1000; i++) {
+        json_t *ep = get_obj(f, f->eps, name);
+        json_t *ss = json_deep_copy(json_object_get(ep, "subsets"));
+        blank_uids(ss);
+        daas_free(got);
+        got = ep ? dump_at(ss, NULL) : daas_xstrdup("<no endpoints>");
+        json_decref(ss);
+        json_decref(ep);
+        if (strcmp(got, want) == 0)
+            break;
+        usleep(10000);
+    }
+    assert_string_equal(got, want);
+    daas_free(got);
+}
+
+/* ---- tests ---- */
+
+static void test_service_follows_pods(void **state)
+{
+    fx *f = *state;
+    daas_err e = {0};
+    json_t *svc = create_service(f, "web");
+    const char *uid = daas_kube_str(svc, "metadata.uid");
+    create_pod(f, "web-1", "web");
+    create_pod(f, "web-2", "web");
+    create_pod(f, "db-1", "db");
+    /* no IPs yet: no addresses, one placeholder slice */
+    wait_subsets(f, "web", "null");
+    json_decref(wait_slice(f, "web", "[]"));
+    pod_status(f, "web-2", "10.1.0.2", true);
+    pod_status(f, "web-1", "10.1.0.1", true);
+    pod_status(f, "db-1", "10.1.0.9", true);
+    /* the named targetPort resolves to the container port 8080 */
+    wait_subsets_blank(
+        f, "web",
+        "[{\"addresses\":[" ADDR("10.1.0.1", "web-1") "," ADDR(
+            "10.1.0.2",
+            "web-2") "],\"ports\":[{\"name\":\"http\",\"port\":8080,\"protocol\":\"TCP\"}]}]");
+    json_t *slice = wait_slice(f, "web",
+                               "[{\"ip\":\"10.1.0.1\",\"ready\":true},"
+                               "{\"ip\":\"10.1.0.2\",\"ready\":true}]");
+    char *ports = dump_at(slice, "ports");
+    assert_string_equal(ports, "[{\"name\":\"http\",\"port\":8080,\"protocol\":\"TCP\"}]");
+    daas_free(ports);
+    assert_string_equal(daas_kube_str(slice, "addressType"), "IPv4");
+    json_t *ep0 = json_array_get(json_object_get(slice, "endpoints"), 0);
+    assert_string_equal(daas_kube_str(ep0, "zone"), "z1");
+    assert_string_equal(daas_kube_str(ep0, "nodeName"), "n1");
+    bool first = strcmp(json_string_value(json_array_get(json_object_get(ep0, "addresses"), 0)),
+                        "10.1.0.1") == 0;
+    assert_string_equal(daas_kube_str(ep0, "targetRef.name"), first ? "web-1" : "web-2");
+    json_t *owner = json_array_get(daas_kube_path(slice, "metadata.ownerReferences"), 0);
+    assert_string_equal(daas_kube_str(owner, "kind"), "Service");
+    assert_string_equal(daas_kube_str(owner, "uid"), uid);
+    const json_t *labels = daas_kube_path(slice, "metadata.labels");
+    assert_string_equal(
+        json_string_value(json_object_get(labels, "endpointslice.kubernetes.io/managed-by")),
+        "endpointslice-controller.k8s.io");
+    json_decref(slice);
+    /* web-2 turns unready */
+    pod_status(f, "web-2", "10.1.0.2", false);
+    wait_subsets_blank(
+        f, "web",
+        "[{\"addresses\":[" ADDR("10.1.0.1", "web-1") "],\"notReadyAddresses\":[" ADDR(
+            "10.1.0.2",
+            "web-2") "],\"ports\":[{\"name\":\"http\",\"port\":8080,\"protocol\":\"TCP\"}]}]");
+    json_decref(wait_slice(f, "web",
+                           "[{\"ip\":\"10.1.0.1\",\"ready\":true},"
+                           "{\"ip\":\"10.1.0.2\",\"ready\":false}]"));
+    /* web-1 deleted (its node has no agent: removed at once) */
+    assert_int_equal(daas_ctrl_client_delete(f->t.c, f->pods, "default", "web-1", NULL, NULL, &e),
+                     DAAS_OK);
+    wait_subsets_blank(
+        f, "web",
+        "[{\"notReadyAddresses\":[" ADDR(
+            "10.1.0.2",
+            "web-2") "],\"ports\":[{\"name\":\"http\",\"port\":8080,\"protocol\":\"TCP\"}]}]");
+    json_decref(wait_slice(f, "web", "[{\"ip\":\"10.1.0.2\",\"ready\":false}]"));
+    /* kubectl describe svc shows the note once */
+    assert_int_equal(count_events(f, uid, "NoDataPlane"), 1);
+    /* the Service goes: so do its Endpoints and slices */
+    assert_int_equal(daas_ctrl_client_delete(f->t.c, f->svcs, "default", "web", NULL, NULL, &e),
+                     DAAS_OK);
+    wait_subsets(f, "web", "<no endpoints>");
+    json_decref(wait_slice(f, "web", "0 slices"));
+    json_decref(svc);
+}
+
+static void test_note_not_repeated(void **state)
+{
+    fx *f = *state;
+    json_t *svc = create_service(f, "api");
+    const char *uid = daas_kube_str(svc, "metadata.uid");
+    create_pod(f, "api-1", "web");
+    pod_status(f, "api-1", "10.1.0.3", true);
+    json_decref(wait_slice(f, "api", "[{\"ip\":\"10.1.0.3\",\"ready\":true}]"));
+    assert_int_equal(count_events(f, uid, "NoDataPlane"), 1);
+    /* a new manager (another leader, a restart) syncs the Service again: no second note */
+    daas_ctrl_mgr_free(&f->m);
+    f->m = start_mgr(f);
+    pod_status(f, "api-1", "10.1.0.4", true);
+    json_decref(wait_slice(f, "api", "[{\"ip\":\"10.1.0.4\",\"ready\":true}]"));
+    daas_ctrl_mgr_stop(f->m); /* joins the workers: every sync (and its note) is over */
+    assert_int_equal(count_events(f, uid, "NoDataPlane"), 1);
+    json_decref(svc);
+}
+
+static void test_kubernetes_service(void **state)
+{
+    fx *f = *state;
+    wait_subsets(f, "kubernetes",
+                 "[{\"addresses\":[{\"ip\":\"10.0.0.5\"}],\"ports\":[{\"name\":\"https\","
+                 "\"port\":6443,\"protocol\":\"TCP\"}]}]");
+    json_t *s = get_obj(f, f->slices, "kubernetes");
+    assert_non_null(s);
+    char *eps = dump_at(s, "endpoints");
+    assert_string_equal(eps, "[{\"addresses\":[\"10.0.0.5\"],\"conditions\":{\"ready\":true}}]");
+    daas_free(eps);
+    json_decref(s);
+}
+
+/* The plan alone: a gone Service whose Endpoints are gone too still loses its slices. */
+static void test_plan_gone_without_endpoints(void **state)
+{
+    (void)state;
+    json_t *slices =
+        json_pack("[{s:{s:s,s:{s:s,s:s}}},{s:{s:s,s:{s:s,s:s}}}]", "metadata", "name", "web-abc",
+                  "labels", "kubernetes.io/service-name", "web",
+                  "endpointslice.kubernetes.io/managed-by", "endpointslice-controller.k8s.io",
+                  "metadata", "name", "other-abc", "labels", "kubernetes.io/service-name", "other",
+                  "endpointslice.kubernetes.io/managed-by", "endpointslice-controller.k8s.io");
+    daas_ctrl_endpoints_in in = {.service_name = "web", .slices = slices};
+    daas_ctrl_endpoints_plan p;
+    daas_err e = {0};
+    assert_int_equal(daas_ctrl_endpoints_plan_make(&in, &p, &e), DAAS_OK);
+    char *del = dump_at(p.slices_delete, NULL);
+    assert_string_equal(del, "[\"web-abc\"]");
+    assert_false(p.endpoints_delete);
+    assert_null(p.endpoints);
+    daas_free(del);
+    daas_ctrl_endpoints_plan_fini(&p);
+    json_decref(slices);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_service_follows_pods, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_note_not_repeated, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_kubernetes_service, setup, teardown),
+        cmocka_unit_test(test_plan_gone_without_endpoints),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
