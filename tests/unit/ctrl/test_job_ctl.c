@@ -3,8 +3,8 @@
  * API and store, the test playing the kubelet (PUT pods/NAME/status): completions 3 with
  * parallelism 2 (pods with the Job's ownerReference and labels, at most 2 at a time, the
  * Complete condition, counts, completionTime, events); backoffLimit 1 ending Failed with
- * BackoffLimitExceeded; ttlSecondsAfterFinished 0 deleting the Job; a Job being deleted
- * left alone.
+ * BackoffLimitExceeded; ttlSecondsAfterFinished 0 deleting the Job at once, 1 after a
+ * requeue; a Job being deleted left alone.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -311,6 +311,18 @@ static void test_ttl_zero_deletes_the_job(void **state)
     json_decref(job);
 }
 
+/* A TTL in the future: the Job is requeued for it (enqueue_after), then deleted. */
+static void test_ttl_later_deletes_the_job(void **state)
+{
+    fx *f = *state;
+    json_t *job = create_job(f, "later", "{\"ttlSecondsAfterFinished\":1}");
+    assert_true(eventually(pods_are, f, &(want_pods){"later", NULL, 1}));
+    assert_int_equal(finish_all(f, "later", "Pending", "Succeeded"), 1);
+    assert_true(eventually(job_cond, f, &(want_cond){"later", "Complete", "CompletionsReached"}));
+    assert_true(eventually(job_gone, f, "later"));
+    json_decref(job);
+}
+
 /* A Job with a deletionTimestamp (held by a finalizer) is left alone: no pods. */
 static void test_deleting_job_left_alone(void **state)
 {
@@ -347,6 +359,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_completions_with_parallelism, setup, teardown),
         cmocka_unit_test_setup_teardown(test_backoff_limit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ttl_zero_deletes_the_job, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ttl_later_deletes_the_job, setup, teardown),
         cmocka_unit_test_setup_teardown(test_deleting_job_left_alone, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
