@@ -3,8 +3,9 @@
  *         causes, DNS-1123 checks, generic metadata validation and Table cell helpers.
  *
  * Owns:   the kinds table (discovery order), each kind's Table columns and field selectors.
- * Not:    per-kind hooks (kind_core.c, kind_pod.c, kind_apps.c, kind_coord.c); the name
- *         syntax rules and their messages (names.c); HTTP, storage.
+ * Not:    per-kind hooks (kind_core.c, kind_pod.c, kind_apps.c, kind_batch.c, kind_coord.c,
+ *         kind_discovery.c); the name syntax rules and their messages (names.c); HTTP,
+ *         storage.
  * Invariants:
  *   - everything here is const data or a pure function; lookups never allocate;
  *   - cause messages follow upstream field.Error.ErrorBody() wording exactly.
@@ -360,7 +361,8 @@ static const daas_kube_kind k_endpointslices = {
     .group = "discovery.k8s.io", .version = "v1", .kind = "EndpointSlice",
     .list_kind = "EndpointSliceList", .resource = "endpointslices", .singular = "endpointslice",
     .short_names = {NULL}, .namespaced = true, .storage = "endpointslices", COLS(eps_cols),
-    .row = daas_kube__eps_row, .validate = daas_kube__eps_validate};
+    .row = daas_kube__eps_row, .defaults = daas_kube__eps_defaults,
+    .validate = daas_kube__eps_validate};
 
 /* SPEC: specs/kube-api.md §2.2: discovery order. */
 static const daas_kube_kind *const kinds[] = {

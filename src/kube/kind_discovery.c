@@ -2,12 +2,13 @@
  * kind_discovery.c: discovery.k8s.io/v1 EndpointSlices (written by the endpoints
  *                   controller, read by kubectl get/describe).
  *
- * Owns:   the EndpointSlice Table row and its validation.
+ * Owns:   the EndpointSlice Table row, its defaults and its validation.
  * Not:    what a slice should hold (src/ctrl/endpoints.h); traffic (there is no data plane).
  * Invariants: hooks are pure.
  * Spec:   upstream 1.32 printers.go printEndpointSlice (formatDiscoveryPorts,
- *         formatDiscoveryEndpoints, listWithMoreString), pkg/apis/discovery/validation
- *         ValidateEndpointSlice (addressType, endpoints, addresses, ports, their limits).
+ *         formatDiscoveryEndpoints, listWithMoreString), pkg/apis/discovery/v1 defaults
+ *         (SetDefaults_EndpointPort), pkg/apis/discovery/validation ValidateEndpointSlice
+ *         (addressType, endpoints, addresses, ports, their limits).
  */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -88,6 +89,29 @@ json_t *daas_kube__eps_row(const json_t *obj, int64_t now)
                      daas_kube_cell_age(obj, now));
 }
 
+/* SetDefaults_EndpointPort: a port's name defaults to "", its protocol to TCP. */
+void daas_kube__eps_defaults(json_t *obj, const json_t *old)
+{
+    (void)old;
+    size_t i;
+    json_t *p;
+    json_array_foreach(json_object_get(obj, "ports"), i, p)
+    {
+        if (!json_is_object(p))
+            continue;
+        if (!json_is_string(json_object_get(p, "name")))
+            json_object_set_new(p, "name", json_string(""));
+        daas_kube__setdef(p, "protocol", json_string("TCP"));
+    }
+}
+
+/* field.TooMany: `Too many: <n>: must have at most <max> items`. */
+static void too_many(daas_kube_verr *v, const char *field, size_t n, int max)
+{
+    daas_kube_verr_add(v, "FieldValueTooMany", field, "Too many: %zu: must have at most %d items",
+                       n, max);
+}
+
 /* One address of the slice's type (FQDN: a DNS subdomain). */
 static void check_address(daas_kube_verr *v, const char *field, const char *type, const json_t *a)
 {
@@ -111,7 +135,7 @@ static void check_endpoint(daas_kube_verr *v, size_t i, const char *type, const 
     if (json_array_size(addrs) == 0)
         daas_kube__req(v, f, "must contain at least 1 address");
     else if (json_array_size(addrs) > MAX_ADDRESSES)
-        daas_kube__toolong(v, f, MAX_ADDRESSES);
+        too_many(v, f, json_array_size(addrs), MAX_ADDRESSES);
     size_t j;
     json_t *a;
     json_array_foreach(addrs, j, a)
@@ -130,7 +154,7 @@ static void check_ports(daas_kube_verr *v, const json_t *ports)
 {
     char f[DAAS_KUBE__PATH_MAX];
     if (json_array_size(ports) > MAX_PORTS)
-        daas_kube__toolong(v, "ports", MAX_PORTS);
+        too_many(v, "ports", json_array_size(ports), MAX_PORTS);
     json_t *seen = json_object();
     size_t i;
     json_t *p;
@@ -145,10 +169,8 @@ static void check_ports(daas_kube_verr *v, const json_t *ports)
         snprintf(f, sizeof f, "ports[%zu].port", i);
         if (json_is_integer(num) && json_integer_value(num) != 0)
             daas_kube__check_port(v, f, json_integer_value(num));
-        if (daas_kube_str(p, "protocol") != NULL) {
-            snprintf(f, sizeof f, "ports[%zu].protocol", i);
-            daas_kube__check_enum(v, p, "protocol", f, daas_kube__protocols);
-        }
+        snprintf(f, sizeof f, "ports[%zu].protocol", i);
+        daas_kube__check_enum(v, p, "protocol", f, daas_kube__protocols);
     }
     json_decref(seen);
 }
@@ -162,7 +184,7 @@ void daas_kube__eps_validate(const json_t *obj, const json_t *old, daas_kube_ver
         daas_kube__inv_str(v, "addressType", type, "field is immutable");
     const json_t *eps = json_object_get(obj, "endpoints");
     if (json_array_size(eps) > MAX_ENDPOINTS)
-        daas_kube__toolong(v, "endpoints", MAX_ENDPOINTS);
+        too_many(v, "endpoints", json_array_size(eps), MAX_ENDPOINTS);
     size_t i;
     json_t *ep;
     json_array_foreach(eps, i, ep) check_endpoint(v, i, type, ep);

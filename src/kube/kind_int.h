@@ -149,6 +149,7 @@ void daas_kube__lease_validate(const json_t *obj, const json_t *old, daas_kube_v
 
 /* ---- hooks of kind_discovery.c ---- */
 json_t *daas_kube__eps_row(const json_t *obj, int64_t now);
+void daas_kube__eps_defaults(json_t *obj, const json_t *old);
 void daas_kube__eps_validate(const json_t *obj, const json_t *old, daas_kube_verr *v);
 
 #endif
