@@ -5,8 +5,10 @@
 # expose deployment` → `kubectl get endpoints` lists both ready pods at the target port,
 # `kubectl get endpointslices -l kubernetes.io/service-name=web` shows them ready, `kubectl
 # describe svc` shows them and says there is no data plane yet (a NoDataPlane Event),
-# scaling to 0 empties both, default/kubernetes points at the API server, and deleting the
-# Service takes its Endpoints and slices along.
+# scaling to 0 empties both, a pod failing its readiness probe is listed as not ready until
+# the probe passes, default/kubernetes points at the API server (upstream's columns for
+# `kubectl get endpointslices`), and deleting the Service takes its Endpoints and slices
+# along.
 source "$(dirname "$0")/lib/common.sh"
 source "$(dirname "$0")/lib/registry.sh"
 source "$(dirname "$0")/lib/worker.sh"
@@ -16,11 +18,15 @@ ep_row() { k get endpoints "$1" --no-headers 2>/dev/null; }
 slice_rows() { k get endpointslices -l "kubernetes.io/service-name=$1" --no-headers 2>/dev/null; }
 matches() { local re=$1; shift; "$@" | grep -Eq -- "$re"; }
 
+expect_out "api-resources lists endpointslices" '^endpointslices +discovery\.k8s\.io/v1 +true +EndpointSlice$' \
+  k api-resources
+
 # ---- the kubernetes Service: the API server's address ----
 expect_out "kubectl get endpoints kubernetes shows the API server" \
   "^kubernetes +127\.0\.0\.1:$PORT " k get endpoints kubernetes --no-headers
-expect_out "the kubernetes EndpointSlice too" "^kubernetes +IPv4 +$PORT +127\.0\.0\.1 " \
-  k get endpointslices kubernetes --no-headers
+expect_out "the kubernetes EndpointSlice too, in upstream's columns" \
+  "^NAME +ADDRESSTYPE +PORTS +ENDPOINTS +AGE"$'\n'"kubernetes +IPv4 +$PORT +127\.0\.0\.1 " \
+  k get endpointslices kubernetes
 
 # ---- a Deployment of 2 exposed on port 80 → 8080 ----
 k create deployment web --image="$IMG" --replicas=2 -- sh -c 'trap "exit 0" TERM; while true; do sleep 1; done' >/dev/null
@@ -62,6 +68,36 @@ wait_for "the slice keeps no endpoints" 60 matches '^web-[a-z0-9]+ +IPv4 +<unset
 pass "scale to 0: Endpoints and EndpointSlice empty"
 # kubectl 1.32 prints an empty Endpoints: line for the placeholder slice (as with upstream's)
 expect_out "describe svc shows no endpoints" '^Endpoints: *(<none>)?$' k describe svc web
+
+# ---- readiness decides: a pod whose probe fails is listed as not ready ----
+k apply -f - >/dev/null <<YAML
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: gate}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: gate}}
+  template:
+    metadata: {labels: {app: gate}}
+    spec:
+      containers:
+      - name: c
+        image: "$IMG"
+        command: [sh, -c, 'trap "exit 0" TERM; while true; do sleep 1; done']
+        readinessProbe: {exec: {command: [sh, -c, "[ -f /tmp/ready ]"]}, periodSeconds: 1}
+YAML
+k expose deployment gate --port 80 --target-port 9090 >/dev/null
+ep_of() { k get endpoints gate -o "jsonpath=$1" 2>/dev/null; }
+ready_of() { k get endpointslices -l kubernetes.io/service-name=gate -o 'jsonpath={.items[*].endpoints[*].conditions.ready}' 2>/dev/null; }
+wait_for "the unready pod is a notReadyAddress" 60 \
+  matches "^$ipq:9090\$" ep_of '{.subsets[0].notReadyAddresses[0].ip}:{.subsets[0].ports[0].port}'
+[ -z "$(ep_of '{.subsets[0].addresses}')" ] || fail "an unready pod among the ready addresses"
+[ "$(ready_of)" = false ] || fail "the slice's endpoint is ready: $(ready_of)"
+pass "a failing readiness probe: notReadyAddresses, ready: false"
+k exec deployment/gate -- sh -c ': >/tmp/ready'
+wait_for "the pod turns ready in the Endpoints" 60 matches "^$ipq\$" ep_of '{.subsets[0].addresses[0].ip}'
+wait_for "and in the slice" 30 matches '^true$' ready_of
+pass "the probe passing moves the pod to the ready addresses"
 
 # ---- scale back up, then delete the Service ----
 k scale deployment web --replicas=1 >/dev/null
