@@ -38,6 +38,7 @@
 #include "ctrl/ctrl_int.h"
 #include "ctrl/endpoints.h"
 #include "ctrl/endpoints_int.h"
+#include "ctrl/ipalloc.h"
 #include "kube/kind.h"
 #include "kube/obj.h"
 
@@ -53,7 +54,7 @@
 
 typedef struct epctl {
     daas_ctrl_opts o;
-    char *apiserver_ip; /* o.apiserver_ip copied (o's pointer is not kept), or NULL */
+    char *apiserver_ip; /* o.apiserver_ip copied when IPv4 (o's pointer is not kept), or NULL */
     pthread_mutex_t mu;
     daas_ctrl__map noted; /* Service uid -> NULL: its NoDataPlane Event exists (mu) */
 } epctl;
@@ -366,13 +367,20 @@ static void fini(void *arg)
 }
 
 /* Registers the controller (controllers.h). o->apiserver_ip and o->apiserver_port give
- * default/kubernetes its endpoints (without an address that Service is left alone). */
+ * default/kubernetes its endpoints (without an IPv4 address that Service is left alone). */
 int daas_ctrl_endpoints_register(daas_ctrl_mgr *m, const daas_ctrl_opts *o, daas_err *err)
 {
     epctl *s = daas_xcalloc(1, sizeof *s);
     if (o != NULL)
         s->o = *o;
-    s->apiserver_ip = s->o.apiserver_ip ? daas_xstrdup(s->o.apiserver_ip) : NULL;
+    uint32_t v4;
+    if (s->o.apiserver_ip != NULL && daas_ctrl_ipv4_parse(s->o.apiserver_ip, &v4))
+        s->apiserver_ip = daas_xstrdup(s->o.apiserver_ip);
+    else if (s->o.apiserver_ip != NULL) /* the Endpoints would not validate: left alone */
+        DAAS_WARN("ctrl",
+                  "endpoints: the API server address %s is not IPv4: the kubernetes "
+                  "Service gets no endpoints",
+                  s->o.apiserver_ip);
     s->o.apiserver_ip = s->apiserver_ip;
     pthread_mutex_init(&s->mu, NULL);
     daas_ctrl_def d = {.name = "endpoints",
