@@ -6,9 +6,10 @@
  * Ready; a pod turning unready moves to notReadyAddresses / ready:false; a deleted pod
  * leaves; a pod of another app never appears; one NoDataPlane Event per Service, not
  * repeated by a second manager, whose resync writes nothing at all; the deleted Service
- * takes its Endpoints and slices along.
- * default/kubernetes gets the API server's address. The plan deletes a gone Service's
- * slices when its Endpoints are already gone (found here: service_name).
+ * takes its Endpoints and slices along. A pod on a Node not yet known joins its slice when
+ * the Node comes, with its zone, and follows a zone change. default/kubernetes gets the API
+ * server's address. The plan deletes a gone Service's slices when its Endpoints are already
+ * gone (found here: service_name).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -38,6 +39,16 @@ typedef struct fx {
     const daas_kube_kind *svcs, *pods, *eps, *slices, *nodes;
 } fx;
 
+static void create_node(fx *f, const char *name, const char *zone)
+{
+    daas_err e = {0};
+    json_t *node =
+        json_pack("{s:s,s:s,s:{s:s,s:{s:s}}}", "apiVersion", "v1", "kind", "Node", "metadata",
+                  "name", name, "labels", "topology.kubernetes.io/zone", zone);
+    assert_int_equal(daas_ctrl_client_create(f->t.c, f->nodes, NULL, node, NULL, &e), DAAS_OK);
+    json_decref(node);
+}
+
 static daas_ctrl_mgr *start_mgr(fx *f)
 {
     daas_err e = {0};
@@ -52,7 +63,6 @@ static daas_ctrl_mgr *start_mgr(fx *f)
 static int setup(void **state)
 {
     fx *f = daas_xcalloc(1, sizeof *f);
-    daas_err e = {0};
     ctrl_t_open(&f->t, "daas-epctl", 0, false, NULL);
     f->svcs = daas_ctrl_kind("services");
     f->pods = daas_ctrl_kind("pods");
@@ -60,11 +70,7 @@ static int setup(void **state)
     f->slices = daas_ctrl_kind("endpointslices");
     f->nodes = daas_ctrl_kind("nodes");
     assert_non_null(f->slices);
-    json_t *node =
-        json_pack("{s:s,s:s,s:{s:s,s:{s:s}}}", "apiVersion", "v1", "kind", "Node", "metadata",
-                  "name", "n1", "labels", "topology.kubernetes.io/zone", "z1");
-    assert_int_equal(daas_ctrl_client_create(f->t.c, f->nodes, NULL, node, NULL, &e), DAAS_OK);
-    json_decref(node);
+    create_node(f, "n1", "z1");
     f->m = start_mgr(f);
     *state = f;
     return 0;
@@ -93,16 +99,21 @@ static json_t *create_service(fx *f, const char *name)
     return out;
 }
 
-/* Creates pod name (label app) on node n1 with a container port "web-port" 8080. */
-static void create_pod(fx *f, const char *name, const char *app)
+/* Creates pod name (label app) on node with a container port "web-port" 8080. */
+static void create_pod_on(fx *f, const char *name, const char *app, const char *node)
 {
     daas_err e = {0};
     json_t *pod = json_pack("{s:s,s:s,s:{s:s,s:{s:s}},s:{s:s,s:[{s:s,s:s,s:[{s:s,s:i}]}]}}",
                             "apiVersion", "v1", "kind", "Pod", "metadata", "name", name, "labels",
-                            "app", app, "spec", "nodeName", "n1", "containers", "name", "c",
+                            "app", app, "spec", "nodeName", node, "containers", "name", "c",
                             "image", "busybox", "ports", "name", "web-port", "containerPort", 8080);
     assert_int_equal(daas_ctrl_client_create(f->t.c, f->pods, "default", pod, NULL, &e), DAAS_OK);
     json_decref(pod);
+}
+
+static void create_pod(fx *f, const char *name, const char *app)
+{
+    create_pod_on(f, name, app, "n1");
 }
 
 /* The kubelet's status write: Running with ip, Ready condition ready. */
@@ -368,6 +379,54 @@ static void test_note_not_repeated(void **state)
     json_decref(svc);
 }
 
+/* A pod on a Node the cache does not know is in the Endpoints but not yet in a slice (no
+ * zone to give it); the Node's arrival brings it in, with the zone; a zone change follows. */
+static void test_pod_on_unknown_node(void **state)
+{
+    fx *f = *state;
+    daas_err e = {0};
+    json_decref(create_service(f, "web"));
+    create_pod(f, "web-1", "web");
+    create_pod_on(f, "web-2", "web", "n2");
+    pod_status(f, "web-1", "10.1.0.1", true);
+    pod_status(f, "web-2", "10.1.0.2", true);
+    wait_subsets(
+        f, "web",
+        "[{\"addresses\":[" ADDR(
+            "10.1.0.1",
+            "web-1") ",{\"ip\":\"10.1.0.2\",\"nodeName\":"
+                     "\"n2\",\"targetRef\":{\"kind\":\"Pod\",\"name\":\"web-2\",\"namespace\":"
+                     "\"default\",\"uid\":\"UID\"}}],\"ports\":[{\"name\":\"http\",\"port\":8080,"
+                     "\"protocol\":\"TCP\"}]}]");
+    json_decref(wait_slice(f, "web", "[{\"ip\":\"10.1.0.1\",\"ready\":true}]"));
+    create_node(f, "n2", "z2");
+    json_t *slice = wait_slice(f, "web",
+                               "[{\"ip\":\"10.1.0.1\",\"ready\":true},"
+                               "{\"ip\":\"10.1.0.2\",\"ready\":true}]");
+    json_t *ep1 = json_array_get(json_object_get(slice, "endpoints"), 1);
+    assert_string_equal(daas_kube_str(ep1, "nodeName"), "n2");
+    assert_string_equal(daas_kube_str(ep1, "zone"), "z2");
+    json_decref(slice);
+    /* the zone changes: the endpoint follows */
+    json_t *n2 = NULL;
+    assert_int_equal(daas_ctrl_client_get(f->t.c, f->nodes, NULL, "n2", &n2, &e), DAAS_OK);
+    json_object_set_new(daas_kube_path(n2, "metadata.labels"), "topology.kubernetes.io/zone",
+                        json_string("z3"));
+    assert_int_equal(daas_ctrl_client_update(f->t.c, f->nodes, n2, NULL, NULL, &e), DAAS_OK);
+    json_decref(n2);
+    bool moved = false;
+    for (int i = 0; i < 1000 && !moved; i++) {
+        json_t *all = slices_of(f, "web");
+        json_t *eps = json_object_get(json_array_get(all, 0), "endpoints");
+        const char *zone = daas_kube_str(json_array_get(eps, 1), "zone");
+        moved = zone != NULL && strcmp(zone, "z3") == 0;
+        json_decref(all);
+        if (!moved)
+            usleep(10000);
+    }
+    assert_true(moved);
+}
+
 static void test_kubernetes_service(void **state)
 {
     fx *f = *state;
@@ -410,6 +469,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_service_follows_pods, setup, teardown),
         cmocka_unit_test_setup_teardown(test_note_not_repeated, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pod_on_unknown_node, setup, teardown),
         cmocka_unit_test_setup_teardown(test_kubernetes_service, setup, teardown),
         cmocka_unit_test(test_plan_gone_without_endpoints),
     };
