@@ -21,6 +21,7 @@
  *     makes it fail with a conflict and the key is retried with back-off;
  *   - slices are written in upstream's order: creates, then updates, then deletes (a
  *     Service never goes through a moment without endpoints); a failure stops the rest;
+ *     a Service being deleted gets no new slice (the garbage collector's race);
  *   - Endpoints nobody's Service names are left alone unless that Service was just
  *     deleted (upstream deletes them on the Service's delete only).
  * Spec:   ISSUE 7 "Services"; kubernetes pkg/controller/endpoint (syncService, handlers),
@@ -236,15 +237,20 @@ static int apply_endpoints(daas_ctrl_run *run, const char *ns, const inputs *x,
     return rc;
 }
 
-/* The EndpointSlice half: creates, then updates, then deletes (reconciler.finalize). */
-static int apply_slices(daas_ctrl_run *run, const char *ns, const daas_ctrl_endpoints_plan *p,
-                        daas_err *err)
+/* The EndpointSlice half: creates, then updates, then deletes (reconciler.finalize). A
+ * Service being deleted gets no new slice: the garbage collector deletes its slices
+ * (foreground deletion waits for them), and replacing them would race it forever. */
+static int apply_slices(daas_ctrl_run *run, const char *ns, const json_t *svc,
+                        const daas_ctrl_endpoints_plan *p, daas_err *err)
 {
     daas_ctrl_client *c = daas_ctrl_run_client(run);
     const daas_kube_kind *k = daas_ctrl_kind("endpointslices");
     daas_ctrl_informer *inf = daas_ctrl_run_informer(run, "endpointslices");
     daas_ctrl_apply_res cr, dr = {0};
-    daas_ctrl_apply_create(c, k, ns, p->slices_create, &cr);
+    json_t *none = json_array();
+    bool deleting = daas_kube_path(svc, "metadata.deletionTimestamp") != NULL;
+    daas_ctrl_apply_create(c, k, ns, deleting ? none : p->slices_create, &cr);
+    json_decref(none);
     int rc = res_rc(&cr, err);
     size_t i;
     json_t *u;
@@ -340,7 +346,7 @@ static int sync(void *arg, daas_ctrl_run *run, const char *key, daas_err *err)
                                  .apiserver_port = s->o.apiserver_port};
     rc = daas_ctrl_endpoints_plan_make(&in, &p, err);
     if (rc == DAAS_OK)
-        rc = apply_slices(run, ns, &p, err);
+        rc = apply_slices(run, ns, x.svc, &p, err);
     if (rc == DAAS_OK)
         rc = apply_endpoints(run, ns, &x, &p, err);
     if (rc == DAAS_OK && x.svc != NULL)

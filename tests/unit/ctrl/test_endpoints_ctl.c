@@ -8,8 +8,8 @@
  * repeated by a second manager, whose resync writes nothing at all; the deleted Service
  * takes its Endpoints and slices along. A pod on a Node not yet known joins its slice when
  * the Node comes, with its zone, and follows a zone change. default/kubernetes gets the API
- * server's address. The plan deletes a gone Service's slices when its Endpoints are already
- * gone (found here: service_name).
+ * server's address. A Service being deleted gets no new slice. The plan deletes a gone Service's
+ * slices when its Endpoints are already gone (found here: service_name).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -87,16 +87,25 @@ static int teardown(void **state)
 
 /* ---- helpers ---- */
 
-static json_t *create_service(fx *f, const char *name)
+/* Creates Service name selecting app=web, port http 80 → "web-port"; with a finalizer that
+ * keeps it while being deleted when hold. Returns it (new). */
+static json_t *create_service_held(fx *f, const char *name, bool hold)
 {
     daas_err e = {0};
     json_t *out = NULL;
     json_t *svc = json_pack("{s:s,s:s,s:{s:s},s:{s:{s:s},s:[{s:s,s:i,s:s}]}}", "apiVersion", "v1",
                             "kind", "Service", "metadata", "name", name, "spec", "selector", "app",
                             "web", "ports", "name", "http", "port", 80, "targetPort", "web-port");
+    if (hold)
+        daas_kube_set(svc, "metadata.finalizers", json_pack("[s]", "example.com/hold"));
     assert_int_equal(daas_ctrl_client_create(f->t.c, f->svcs, "default", svc, &out, &e), DAAS_OK);
     json_decref(svc);
     return out;
+}
+
+static json_t *create_service(fx *f, const char *name)
+{
+    return create_service_held(f, name, false);
 }
 
 /* Creates pod name (label app) on node with a container port "web-port" 8080. */
@@ -427,6 +436,42 @@ static void test_pod_on_unknown_node(void **state)
     assert_true(moved);
 }
 
+/* A Service being deleted (here held by a finalizer; in foreground deletion by the garbage
+ * collector deleting its slices) gets no new slice, but its Endpoints still follow. */
+static void test_deleting_service_gets_no_new_slice(void **state)
+{
+    fx *f = *state;
+    daas_err e = {0};
+    json_decref(create_service_held(f, "web", true));
+    create_pod(f, "web-1", "web");
+    pod_status(f, "web-1", "10.1.0.1", true);
+    json_t *slice = wait_slice(f, "web", "[{\"ip\":\"10.1.0.1\",\"ready\":true}]");
+    assert_int_equal(daas_ctrl_client_delete(f->t.c, f->svcs, "default", "web", NULL, NULL, &e),
+                     DAAS_OK);
+    assert_int_equal(daas_ctrl_client_delete(f->t.c, f->slices, "default",
+                                             daas_kube_str(slice, "metadata.name"), NULL, NULL, &e),
+                     DAAS_OK);
+    json_decref(slice);
+    /* once the Endpoints show the new IP, a sync has run after the slice's delete (slices are
+     * written first, and a failed slice write stops the sync) */
+    pod_status(f, "web-1", "10.1.0.7", true);
+    wait_subsets(
+        f, "web",
+        "[{\"addresses\":[" ADDR(
+            "10.1.0.7",
+            "web-1") "],\"ports\":[{\"name\":\"http\",\"port\":8080,\"protocol\":\"TCP\"}]}]");
+    json_t *all = slices_of(f, "web");
+    assert_int_equal(json_array_size(all), 0);
+    json_decref(all);
+    /* the finalizer goes: the Service, then its Endpoints */
+    json_t *svc = get_obj(f, f->svcs, "web");
+    assert_non_null(daas_kube_path(svc, "metadata.deletionTimestamp"));
+    daas_kube_set(svc, "metadata.finalizers", json_array());
+    assert_int_equal(daas_ctrl_client_update(f->t.c, f->svcs, svc, NULL, NULL, &e), DAAS_OK);
+    json_decref(svc);
+    wait_subsets(f, "web", "<no endpoints>");
+}
+
 static void test_kubernetes_service(void **state)
 {
     fx *f = *state;
@@ -470,6 +515,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_service_follows_pods, setup, teardown),
         cmocka_unit_test_setup_teardown(test_note_not_repeated, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pod_on_unknown_node, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_deleting_service_gets_no_new_slice, setup, teardown),
         cmocka_unit_test_setup_teardown(test_kubernetes_service, setup, teardown),
         cmocka_unit_test(test_plan_gone_without_endpoints),
     };
