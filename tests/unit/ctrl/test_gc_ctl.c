@@ -181,18 +181,41 @@ static void start(fx *f)
     assert_int_equal(daas_ctrl_mgr_start(f->m, &e), DAAS_OK);
 }
 
+/* Deployment NAME → ReplicaSet NAME-1 → Pods NAME-1-a, NAME-1-b (controller references). */
+typedef struct chain {
+    char *du, *ru; /* the Deployment's and the ReplicaSet's uids */
+} chain;
+
+static chain chain_new(fx *f, const char *name)
+{
+    chain c = {.du = deployment(f, name)};
+    char rs[64], p[80];
+    snprintf(rs, sizeof rs, "%s-1", name);
+    char *r = ref("apps/v1", "Deployment", name, c.du, true);
+    c.ru = replicaset(f, rs, r);
+    char *pr = ref("apps/v1", "ReplicaSet", rs, c.ru, true);
+    for (const char *sfx = "ab"; *sfx; sfx++) {
+        snprintf(p, sizeof p, "%s-%c", rs, *sfx);
+        daas_free(pod(f, p, pr));
+    }
+    daas_free(pr);
+    daas_free(r);
+    return c;
+}
+
+static void chain_free(chain *c)
+{
+    daas_free(c->du);
+    daas_free(c->ru);
+}
+
 /* Deployment → ReplicaSet → 2 Pods; deleting the Deployment (Background) takes all. An
  * unrelated Pod without owners stays. */
 static void test_background_cascade(void **state)
 {
     fx *f = *state;
     start(f);
-    char *du = deployment(f, "web");
-    char *r = ref("apps/v1", "Deployment", "web", du, true);
-    char *ru = replicaset(f, "web-1", r);
-    char *pr = ref("apps/v1", "ReplicaSet", "web-1", ru, true);
-    daas_free(pod(f, "web-1-a", pr));
-    daas_free(pod(f, "web-1-b", pr));
+    chain c = chain_new(f, "web");
     daas_free(pod(f, "lonely", ""));
     usleep(200000); /* the collector sees live owners: nothing goes */
     assert_true(exists(f, "replicasets", "web-1"));
@@ -202,10 +225,7 @@ static void test_background_cascade(void **state)
     assert_true(wait_exists(f, "pods", "web-1-a", false));
     assert_true(wait_exists(f, "pods", "web-1-b", false));
     assert_true(exists(f, "pods", "lonely"));
-    daas_free(pr);
-    daas_free(ru);
-    daas_free(r);
-    daas_free(du);
+    chain_free(&c);
 }
 
 /* Present before the controller starts: the initial list is collected too. */
@@ -296,18 +316,14 @@ static void test_owner_then_dependent(void **state)
     }
 }
 
-/* Orphan: the ReplicaSet and its Pod stay, without the reference to the Deployment.
- * Foreground: the Deployment waits for its ReplicaSet (deleted by src/api/nsctl.c), whose Pod
+/* Orphan: the ReplicaSet and its Pods stay, without the reference to the Deployment.
+ * Foreground: the Deployment waits for its ReplicaSet (deleted by src/api/nsctl.c), whose Pods
  * the collector then takes; the Deployment goes once nothing blocks it. */
 static void test_orphan_and_foreground(void **state)
 {
     fx *f = *state;
     start(f);
-    char *du = deployment(f, "orph");
-    char *r = ref("apps/v1", "Deployment", "orph", du, true);
-    char *ru = replicaset(f, "orph-1", r);
-    char *pr = ref("apps/v1", "ReplicaSet", "orph-1", ru, true);
-    daas_free(pod(f, "orph-1-a", pr));
+    chain o = chain_new(f, "orph");
     del(f, "deployments", "orph", "Orphan");
     assert_true(wait_exists(f, "deployments", "orph", false));
     char *got = owner_uids(f, "replicasets", "orph-1");
@@ -316,27 +332,19 @@ static void test_orphan_and_foreground(void **state)
     usleep(200000);
     assert_true(exists(f, "replicasets", "orph-1"));
     got = owner_uids(f, "pods", "orph-1-a");
-    assert_string_equal(got, ru);
+    assert_string_equal(got, o.ru);
     daas_free(got);
 
-    char *fu = deployment(f, "fg");
-    char *fr = ref("apps/v1", "Deployment", "fg", fu, true);
-    char *fru = replicaset(f, "fg-1", fr);
-    char *fpr = ref("apps/v1", "ReplicaSet", "fg-1", fru, true);
-    daas_free(pod(f, "fg-1-a", fpr));
+    chain g = chain_new(f, "fg");
     del(f, "deployments", "fg", "Foreground");
     assert_true(wait_exists(f, "deployments", "fg", false));
     assert_false(exists(f, "replicasets", "fg-1"));
     assert_true(wait_exists(f, "pods", "fg-1-a", false));
+    assert_true(wait_exists(f, "pods", "fg-1-b", false));
     assert_true(exists(f, "pods", "orph-1-a"));
-    daas_free(fpr);
-    daas_free(fru);
-    daas_free(fr);
-    daas_free(fu);
-    daas_free(pr);
-    daas_free(ru);
-    daas_free(r);
-    daas_free(du);
+    assert_true(exists(f, "pods", "orph-1-b"));
+    chain_free(&g);
+    chain_free(&o);
 }
 
 int main(void)
