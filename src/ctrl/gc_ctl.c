@@ -66,13 +66,34 @@ typedef struct gc_pass {
     daas_err first;      /* the first failed write */
 } gc_pass;
 
+/* An object a pass may act on: it has owners, or it is being deleted. */
+static bool gc_relevant(const json_t *obj)
+{
+    return json_array_size(daas_kube_path(obj, "metadata.ownerReferences")) > 0 ||
+           daas_kube_path(obj, "metadata.deletionTimestamp") != NULL;
+}
+
+/* Whether an update can change a plan: the plan reads only owner references, uids and
+ * deletion marks (a pod's status churn is not worth a pass; upstream's graph builder also
+ * skips updates whose references and deletion state are unchanged). */
+static bool gc_changed(const json_t *old, const json_t *obj)
+{
+    static const char *const fields[] = {"metadata.ownerReferences", "metadata.deletionTimestamp",
+                                         "metadata.finalizers"};
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+        const json_t *a = daas_kube_path(old, fields[i]), *b = daas_kube_path(obj, fields[i]);
+        if ((a == NULL) != (b == NULL) || (a && !json_equal(a, b)))
+            return true;
+    }
+    return false;
+}
+
 static void gc_handle(void *arg, daas_ctrl_run *run, const char *res, int ev, const json_t *old,
                       const json_t *obj)
 {
-    (void)arg, (void)res, (void)old;
-    if (ev == DAAS_CTRL_DELETE ||
-        json_array_size(daas_kube_path(obj, "metadata.ownerReferences")) > 0 ||
-        daas_kube_path(obj, "metadata.deletionTimestamp") != NULL)
+    (void)arg, (void)res;
+    if (ev == DAAS_CTRL_DELETE || (ev == DAAS_CTRL_ADD && gc_relevant(obj)) ||
+        (ev == DAAS_CTRL_UPDATE && gc_changed(old, obj)))
         daas_ctrl_run_enqueue_after(run, GC_KEY, GC_COALESCE_MS);
 }
 

@@ -242,6 +242,16 @@ static void test_dangling_owner(void **state)
     /* a newer dependent of the same ghost goes too (from a watch event this time) */
     daas_free(pod(f, "orphaned2", r));
     assert_true(wait_exists(f, "pods", "orphaned2", false));
+    /* and one that gains the dangling reference by an update (once the passes the deletion
+     * above queued are over, so only the update can bring the next one) */
+    usleep(300000);
+    daas_free(pod(f, "later", ""));
+    json_t *p = js("{'metadata':{'ownerReferences':[%s]}}", r);
+    assert_int_equal(daas_ctrl_client_patch(f->t.c, kind("pods"), "gc", "later", NULL,
+                                            DAAS_CTRL_PATCH_MERGE, p, NULL, NULL),
+                     DAAS_OK);
+    json_decref(p);
+    assert_true(wait_exists(f, "pods", "later", false));
     assert_true(exists(f, "pods", "cm-owned"));
     daas_free(cm);
     daas_free(r);
