@@ -52,6 +52,7 @@ test: test-normal test-asan test-fuzz
 bench: build
 	$(BUILD)/bench_api
 	$(BUILD)/bench_agent
+	$(BUILD)/bench_controllers
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "bench_agent.h"
+#include "common/alloc.h"
 
 #define TARGET_P50_MS 300.0
 #define TARGET_RSS_MIB 20.0
@@ -53,10 +54,11 @@ int main(int argc, char **argv)
 {
     int npods = 50;
     bool keep = false;
+    bench_set_name("bench_agent");
     const char *daas = NULL, *image = NULL;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--pods") == 0 && i + 1 < argc)
-            npods = atoi(argv[++i]); /* NOLINT: a benchmark flag, checked below */
+            npods = bench_int_flag("--pods", argv[++i], 1000);
         else if (strcmp(argv[i], "--daas") == 0 && i + 1 < argc)
             daas = argv[++i];
         else if (strcmp(argv[i], "--image") == 0 && i + 1 < argc)
@@ -73,9 +75,7 @@ int main(int argc, char **argv)
     ba_cluster_start(&c, argv[0], daas, image);
     ba_watch w;
     ba_watch_start(&w, &c);
-    double *lat = calloc((size_t)npods, sizeof *lat);
-    if (lat == NULL)
-        ba_die("out of memory");
+    double *lat = daas_xcalloc((size_t)npods, sizeof *lat);
     ba_run_pod(&c, &w, "warmup"); /* first-use costs: page cache, runc's first start */
     for (int i = 0; i < npods; i++) {
         char name[32];
@@ -95,7 +95,7 @@ int main(int argc, char **argv)
            "%s)\n", rss / 1024.0, npods, hwm / 1024.0, TARGET_RSS_MIB,
            rss / 1024.0 < TARGET_RSS_MIB ? "ok" : "FAIL");
     fflush(stdout);
-    free(lat);
+    daas_free(lat);
     ba_watch_stop(&w);
     ba_cluster_stop(&c, keep);
     curl_global_cleanup();
