@@ -8,6 +8,7 @@
  */
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -184,6 +185,61 @@ int daas_ctrl_apply_ownerref(daas_ctrl_client *c, const daas_kube_kind *k, const
         daas_ctrl_apply_note_rv(res, out);
     json_decref(out);
     json_decref(patch);
+    return rc;
+}
+
+/* Appends {type, reason, "<fmt with arg>"} to events. */
+static void add_event(json_t *events, const char *type, const char *reason, const char *fmt,
+                      const char *arg)
+{
+    char msg[1024];
+    snprintf(msg, sizeof msg, fmt, arg);
+    json_array_append_new(events, json_pack("{s:s,s:s,s:s}", "type", type, "reason", reason,
+                                            "message", msg));
+}
+
+/* Per-pod events for the items of one batch (names, or objects with a name). */
+static void pod_events(json_t *events, const json_t *items, const char *reason, const char *fmt)
+{
+    size_t i;
+    const json_t *it;
+    json_array_foreach(items, i, it) {
+        if (i >= DAAS_CTRL_APPLY_EVENT_CAP)
+            break;
+        const char *name = json_is_string(it) ? json_string_value(it) : daas_kube_str(it, "name");
+        add_event(events, "Normal", reason, fmt, name ? name : "?");
+    }
+}
+
+int daas_ctrl_apply_pods(daas_ctrl_run *run, const json_t *owner, const json_t *create,
+                         const json_t *del, daas_err *err)
+{
+    daas_ctrl_client *c = daas_ctrl_run_client(run);
+    const daas_kube_kind *k = daas_ctrl_kind("pods");
+    const char *ns = daas_kube_str(owner, "metadata.namespace");
+    daas_ctrl_apply_res dr = {0}, cr = {0};
+    json_t *events = json_array();
+    if (json_array_size(del)) {
+        daas_ctrl_apply_delete(c, k, ns, del, NULL, &dr);
+        if (dr.failed)
+            add_event(events, "Warning", "FailedDelete", "Error deleting: %s", dr.first.msg);
+        else
+            pod_events(events, del, "SuccessfulDelete", "Deleted pod: %s");
+    }
+    if (dr.failed == 0 && json_array_size(create)) {
+        daas_ctrl_apply_create(c, k, ns, create, &cr);
+        pod_events(events, cr.names, "SuccessfulCreate", "Created pod: %s");
+        if (cr.failed)
+            add_event(events, "Warning", "FailedCreate", "Error creating: %s", cr.first.msg);
+    }
+    daas_ctrl_apply_events(c, owner, events);
+    daas_ctrl_apply_wait(daas_ctrl_run_informer(run, "pods"),
+                         dr.max_rv > cr.max_rv ? dr.max_rv : cr.max_rv);
+    const daas_ctrl_apply_res *bad = dr.failed ? &dr : cr.failed ? &cr : NULL;
+    int rc = bad ? daas_fail(err, bad->first.code, "%s", bad->first.msg) : DAAS_OK;
+    json_decref(events);
+    daas_ctrl_apply_res_fini(&dr);
+    daas_ctrl_apply_res_fini(&cr);
     return rc;
 }
 

@@ -60,6 +60,19 @@ DAAS_MUST_USE int daas_ctrl_apply_ownerref(daas_ctrl_client *c, const daas_kube_
                                            const char *drop_uid, daas_ctrl_apply_res *res,
                                            daas_err *err);
 
+/* At most this many SuccessfulCreate and SuccessfulDelete events per owner and sync (the
+ * burst of client-go's event spam filter). */
+#define DAAS_CTRL_APPLY_EVENT_CAP 25
+
+/* A controller's pod writes (the run's client, in owner's namespace): deletes del (names or
+ * {"name","uid"} objects), then, when every delete succeeded, creates every Pod of create;
+ * records SuccessfulDelete "Deleted pod: N" / SuccessfulCreate "Created pod: N" (capped),
+ * FailedDelete "Error deleting: M" / FailedCreate "Error creating: M" on owner; waits until
+ * the run's "pods" informer saw the writes. Either array may be NULL. Errors: the first
+ * failed write's (its message in err). */
+DAAS_MUST_USE int daas_ctrl_apply_pods(daas_ctrl_run *run, const json_t *owner,
+                                       const json_t *create, const json_t *del, daas_err *err);
+
 /* Records every {"type","reason","message"} of events (an array, may be NULL) on obj;
  * failures are logged, never fatal (events are best effort, as client-go's recorder). */
 void daas_ctrl_apply_events(daas_ctrl_client *c, const json_t *obj, const json_t *events);

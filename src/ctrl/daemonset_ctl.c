@@ -41,7 +41,6 @@
 #include "kube/obj.h"
 
 #define HISTORY_LIMIT 10 /* spec.revisionHistoryLimit's default */
-#define EVENT_CAP 25     /* Successful* events per sync at most (client-go's burst) */
 
 typedef struct ds_ctl {
     daas_ctrl_opts o;        /* a copy of the manager's options (the clock) */
@@ -344,57 +343,12 @@ static void prune_history(ds_sync *s, const json_t *old)
 
 /* ---- pods ---- */
 
-/* Appends {Normal, reason, "<verb> pod: <name>"} for every name to events. */
-static void pod_events(json_t *events, const json_t *names, const char *reason, const char *verb)
-{
-    size_t i;
-    json_t *n;
-    json_array_foreach(names, i, n)
-    {
-        if (i >= EVENT_CAP)
-            break;
-        char *msg = daas_xasprintf("%s pod: %s", verb, json_string_value(n));
-        json_array_append_new(
-            events, json_pack("{s:s,s:s,s:s}", "type", "Normal", "reason", reason, "message", msg));
-        daas_free(msg);
-    }
-}
-
-static void fail_event(json_t *events, const char *reason, const char *what, const daas_err *e)
-{
-    char *msg = daas_xasprintf("Error %s: %s", what, e->msg);
-    json_array_append_new(
-        events, json_pack("{s:s,s:s,s:s}", "type", "Warning", "reason", reason, "message", msg));
-    daas_free(msg);
-}
-
-/* manage: the plan's deletes and creates (slow-start), their events and the plan's, then a
- * wait until the pod cache saw them. An error when a write failed (the key is retried). */
+/* manage: the plan's events, its deletes and creates (slow-start) with theirs; returns once
+ * the pod cache saw them. An error when a write failed (the key is retried). */
 static int apply_pods(ds_sync *s, daas_err *err)
 {
-    daas_ctrl_client *c = daas_ctrl_run_client(s->run);
-    daas_ctrl_apply_res del, cre;
-    json_t *events = json_deep_copy(s->plan.events);
-    daas_ctrl_apply_delete(c, s->dc->pods, s->ns, s->plan.del, NULL, &del);
-    daas_ctrl_apply_create(c, s->dc->pods, s->ns, s->plan.create, &cre);
-    if (del.failed == 0)
-        pod_events(events, s->plan.del, "SuccessfulDelete", "Deleted");
-    else
-        fail_event(events, "FailedDelete", "deleting", &del.first);
-    pod_events(events, cre.names, "SuccessfulCreate", "Created");
-    if (cre.failed)
-        fail_event(events, "FailedCreate", "creating", &cre.first);
-    daas_ctrl_apply_events(c, s->ds, events);
-    daas_ctrl_apply_wait(daas_ctrl_run_informer(s->run, "pods"),
-                         del.max_rv > cre.max_rv ? del.max_rv : cre.max_rv);
-    int rc = DAAS_OK;
-    if (del.failed || cre.failed)
-        rc = daas_fail(err, del.failed ? del.first.code : cre.first.code, "daemonset %s: %s",
-                       s->key, del.failed ? del.first.msg : cre.first.msg);
-    daas_ctrl_apply_res_fini(&del);
-    daas_ctrl_apply_res_fini(&cre);
-    json_decref(events);
-    return rc;
+    daas_ctrl_apply_events(daas_ctrl_run_client(s->run), s->ds, s->plan.events);
+    return daas_ctrl_apply_pods(s->run, s->ds, s->plan.create, s->plan.del, err);
 }
 
 /* ---- sync ---- */

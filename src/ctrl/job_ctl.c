@@ -36,8 +36,6 @@
 #include "ctrl/podutil.h"
 #include "kube/obj.h"
 
-/* SuccessfulCreate / SuccessfulDelete events per sync at most (client-go's spam filter burst) */
-#define EVENT_CAP 25
 
 typedef struct job_ctl {
     daas_ctrl_opts o;           /* a copy of the manager's options (the clock) */
@@ -91,66 +89,6 @@ static void handle(void *arg, daas_ctrl_run *run, const char *res, int ev, const
 
 /* ---- applying a plan ---- */
 
-/* Appends {type, reason, "<verb> pod: <name>"} for every name to events. */
-static void pod_events(json_t *events, const json_t *names, const char *reason, const char *verb)
-{
-    size_t i;
-    json_t *n;
-    json_array_foreach(names, i, n)
-    {
-        if (i >= EVENT_CAP)
-            break;
-        char *msg = daas_xasprintf("%s pod: %s", verb, json_string_value(n));
-        json_array_append_new(
-            events, json_pack("{s:s,s:s,s:s}", "type", "Normal", "reason", reason, "message", msg));
-        daas_free(msg);
-    }
-}
-
-/* A Warning event for a failed write (upstream's FailedCreate / FailedDelete). */
-static void fail_event(json_t *events, const char *reason, const char *what, const daas_err *e)
-{
-    char *msg = daas_xasprintf("Error %s: %s", what, e->msg);
-    json_array_append_new(
-        events, json_pack("{s:s,s:s,s:s}", "type", "Warning", "reason", reason, "message", msg));
-    daas_free(msg);
-}
-
-/* The plan's deletes, then its creates (manageJob), each batch's events recorded on the Job.
- * Waits until the pod cache saw them. An error when a write failed (the key is retried). */
-static int apply_pods(job_ctl *jc, daas_ctrl_run *run, const json_t *job,
-                      const daas_ctrl_job_plan *p, daas_err *err)
-{
-    daas_ctrl_client *c = daas_ctrl_run_client(run);
-    const char *ns = daas_kube_str(job, "metadata.namespace");
-    daas_ctrl_apply_res del = {0}, cre = {0};
-    json_t *events = json_array();
-    json_t *deleted = json_array();
-    int rc = DAAS_OK;
-    daas_ctrl_apply_delete(c, jc->pods, ns, p->del, NULL, &del);
-    if (del.failed == 0)
-        json_array_extend(deleted, p->del);
-    pod_events(events, deleted, "SuccessfulDelete", "Deleted");
-    if (del.failed)
-        fail_event(events, "FailedDelete", "deleting", &del.first);
-    if (del.failed == 0)
-        daas_ctrl_apply_create(c, jc->pods, ns, p->create, &cre);
-    pod_events(events, cre.names, "SuccessfulCreate", "Created");
-    if (cre.failed)
-        fail_event(events, "FailedCreate", "creating", &cre.first);
-    daas_ctrl_apply_events(c, job, events);
-    int64_t rv = del.max_rv > cre.max_rv ? del.max_rv : cre.max_rv;
-    daas_ctrl_apply_wait(daas_ctrl_run_informer(run, "pods"), rv);
-    if (del.failed || cre.failed)
-        rc = daas_fail(err, del.failed ? del.first.code : cre.first.code, "job %s/%s: %s", ns,
-                       daas_kube_str(job, "metadata.name"),
-                       del.failed ? del.first.msg : cre.first.msg);
-    json_decref(deleted);
-    json_decref(events);
-    daas_ctrl_apply_res_fini(&del);
-    daas_ctrl_apply_res_fini(&cre);
-    return rc;
-}
 
 /* PUT jobs/NAME/status with the plan's status and the cached resourceVersion, then the
  * plan's events; waits until the Job cache saw the write. */
@@ -219,7 +157,7 @@ static int sync_job(job_ctl *jc, daas_ctrl_run *run, const char *key, const json
     json_decref(pods);
     if (rc != DAAS_OK)
         return rc;
-    rc = apply_pods(jc, run, job, &p, err);
+    rc = daas_ctrl_apply_pods(run, job, p.create, p.del, err); /* manageJob */
     if (rc == DAAS_OK && p.status_changed)
         rc = write_status(jc, run, job, &p, err);
     else if (rc == DAAS_OK)

@@ -10,13 +10,12 @@
  *     the plan always runs with nothing in flight);
  *   - every write to an existing object carries the cached resourceVersion: a stale cache
  *     makes it fail with a conflict and the key is retried with back-off;
- *   - events: SuccessfulCreate / SuccessfulDelete per pod (at most EVENT_CAP of each per
- *     sync, like client-go's spam filter burst), FailedCreate / FailedDelete on errors.
+ *   - events: SuccessfulCreate / SuccessfulDelete per pod, FailedCreate / FailedDelete on
+ *     errors (daas_ctrl_apply_pods).
  * Spec:   kubernetes pkg/controller/replicaset (syncReplicaSet, manageReplicas,
  *         addPod/updatePod/deletePod handlers).
  */
 #include <pthread.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "common/alloc.h"
@@ -27,8 +26,6 @@
 #include "ctrl/podutil.h"
 #include "ctrl/replicaset.h"
 #include "kube/obj.h"
-
-#define EVENT_CAP 25
 
 typedef struct rsctl {
     daas_ctrl_opts o;
@@ -110,38 +107,12 @@ static int claim(daas_ctrl_run *run, const json_t *rs, const daas_ctrl_rs_plan *
     return rc;
 }
 
-static void event(json_t *evs, const char *type, const char *reason, const char *fmt,
-                  const char *arg)
+/* Remembers (or forgets) the failure that the next plan reports as ReplicaFailure. */
+static void remember(rsctl *s, const char *key, const daas_err *failure)
 {
-    char msg[1024];
-    snprintf(msg, sizeof msg, fmt, arg);
-    json_array_append_new(evs, json_pack("{s:s,s:s,s:s}", "type", type, "reason", reason,
-                                         "message", msg));
-}
-
-/* Per-pod events (capped), and the failure remembered for the next plan. */
-static void report(rsctl *s, daas_ctrl_run *run, const char *key, const json_t *rs,
-                   const daas_ctrl_apply_res *cr, const daas_ctrl_apply_res *dr,
-                   const json_t *removed)
-{
-    json_t *evs = json_array();
-    size_t i;
-    const json_t *it;
-    json_array_foreach(cr->names, i, it)
-        if (i < EVENT_CAP)
-            event(evs, "Normal", "SuccessfulCreate", "Created pod: %s", json_string_value(it));
-    json_array_foreach(removed, i, it)
-        if (i < EVENT_CAP && !dr->failed)
-            event(evs, "Normal", "SuccessfulDelete", "Deleted pod: %s", daas_kube_str(it, "name"));
-    const daas_ctrl_apply_res *bad = cr->failed ? cr : dr->failed ? dr : NULL;
-    if (bad)
-        event(evs, "Warning", cr->failed ? "FailedCreate" : "FailedDelete",
-              cr->failed ? "Error creating: %s" : "Error deleting: %s", bad->first.msg);
-    daas_ctrl_apply_events(daas_ctrl_run_client(run), rs, evs);
-    json_decref(evs);
     pthread_mutex_lock(&s->mu);
-    char *old = bad ? daas_ctrl__map_put(&s->failures, key, daas_xstrdup(bad->first.msg))
-                    : daas_ctrl__map_del(&s->failures, key);
+    char *old = failure ? daas_ctrl__map_put(&s->failures, key, daas_xstrdup(failure->msg))
+                        : daas_ctrl__map_del(&s->failures, key);
     pthread_mutex_unlock(&s->mu);
     daas_free(old);
 }
@@ -149,31 +120,26 @@ static void report(rsctl *s, daas_ctrl_run *run, const char *key, const json_t *
 static int apply(rsctl *s, daas_ctrl_run *run, const char *key, const json_t *rs,
                  daas_ctrl_rs_plan *p, daas_err *err)
 {
-    daas_ctrl_client *c = daas_ctrl_run_client(run);
-    const char *ns = daas_kube_str(rs, "metadata.namespace");
-    daas_ctrl_apply_res cr = {0}, dr = {0}, w = {0};
+    daas_ctrl_apply_res w = {0};
     int rc = claim(run, rs, p, &w, err);
-    json_t *copies = json_array();
-    for (int i = 0; rc == DAAS_OK && i < p->create_count; i++)
-        json_array_append(copies, p->pod);
-    if (rc == DAAS_OK) {
-        daas_ctrl_apply_create(c, daas_ctrl_kind("pods"), ns, copies, &cr);
-        daas_ctrl_apply_delete(c, daas_ctrl_kind("pods"), ns, p->remove, NULL, &dr);
-        report(s, run, key, rs, &cr, &dr, p->remove);
-        w.max_rv = cr.max_rv > w.max_rv ? cr.max_rv : w.max_rv;
-        w.max_rv = dr.max_rv > w.max_rv ? dr.max_rv : w.max_rv;
-    }
-    json_decref(copies);
     daas_ctrl_apply_wait(daas_ctrl_run_informer(run, "pods"), w.max_rv);
+    json_t *copies = json_array();
+    for (int i = 0; i < p->create_count; i++)
+        json_array_append(copies, p->pod);
+    daas_err pe = {0};
+    int prc = rc == DAAS_OK ? daas_ctrl_apply_pods(run, rs, copies, p->remove, &pe) : DAAS_OK;
+    if (rc == DAAS_OK)
+        remember(s, key, prc != DAAS_OK ? &pe : NULL);
+    json_decref(copies);
     daas_ctrl_apply_res st = {0};
     if (rc == DAAS_OK && p->status_changed)
-        rc = daas_ctrl_apply_status(c, daas_ctrl_kind("replicasets"), rs, p->status, &st, err);
+        rc = daas_ctrl_apply_status(daas_ctrl_run_client(run), daas_ctrl_kind("replicasets"), rs,
+                                    p->status, &st, err);
     daas_ctrl_apply_wait(daas_ctrl_run_informer(run, "replicasets"), st.max_rv);
-    if (rc == DAAS_OK && (cr.failed || dr.failed))
-        rc = daas_fail(err, cr.failed ? cr.first.code : dr.first.code, "%s",
-                       cr.failed ? cr.first.msg : dr.first.msg);
-    daas_ctrl_apply_res_fini(&cr);
-    daas_ctrl_apply_res_fini(&dr);
+    if (rc == DAAS_OK && prc != DAAS_OK) {
+        *err = pe;
+        rc = prc;
+    }
     daas_ctrl_apply_res_fini(&w);
     daas_ctrl_apply_res_fini(&st);
     return rc;
@@ -188,9 +154,7 @@ static int sync(void *arg, daas_ctrl_run *run, const char *key, daas_err *err)
         return daas_fail(err, rc, "bad key %s", key);
     json_t *rs = daas_ctrl_informer_get(daas_ctrl_run_informer(run, "replicasets"), ns, name);
     if (rs == NULL) { /* deleted: its pods are the garbage collector's */
-        pthread_mutex_lock(&s->mu);
-        daas_free(daas_ctrl__map_del(&s->failures, key));
-        pthread_mutex_unlock(&s->mu);
+        remember(s, key, NULL);
         goto out;
     }
     json_t *pods = daas_ctrl_informer_list(daas_ctrl_run_informer(run, "pods"), ns);
