@@ -47,6 +47,8 @@ int daas_api_new(const daas_api_config *cfg, daas_api **out, daas_err *err)
     }
     pthread_mutex_init(&api->nsctl_mu, NULL);
     pthread_cond_init(&api->nsctl_cv, NULL);
+    pthread_mutex_init(&api->ip_mu, NULL);
+    api->ip_pending = json_object();
     rc = daas_api__discovery_init(api, err);
     if (rc != DAAS_OK) {
         daas_api_free(&api);
@@ -87,6 +89,8 @@ void daas_api_free(daas_api **pa)
     pthread_mutex_destroy(&api->nsctl_mu);
     pthread_cond_destroy(&api->nsctl_cv);
     daas_ctrl_ipalloc_free(&api->svc_range);
+    pthread_mutex_destroy(&api->ip_mu);
+    json_decref(api->ip_pending);
     daas_free(api);
 }
 

@@ -53,6 +53,9 @@ struct daas_api {
     bool allow_anonymous;
     char server_address[256];
     daas_ctrl_ipalloc *svc_range; /* the ClusterIP range (an empty allocator: its rules) */
+    pthread_mutex_t ip_mu;      /* serialises ClusterIP allocation; guards ip_pending */
+    json_t *ip_pending;         /* ip -> monotonic ms until which it stays reserved: handed
+                                   out, maybe not stored yet (concurrent creates) */
     daas_blob *disc_api;        /* aggregated discovery for /api */
     daas_blob *disc_apis;       /* aggregated discovery for /apis */
     daas_blob *openapi_root;    /* /openapi/v3 */

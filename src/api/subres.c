@@ -11,6 +11,7 @@
 
 #include "api/podproxy.h"
 #include "api/write_int.h"
+#include "common/log.h"
 #include "common/util.h"
 #include "kube/obj.h"
 #include "kube/selector.h"
@@ -198,10 +199,31 @@ void daas_api__subresource(daas_api__req *r)
 }
 
 /* ---- ClusterIP allocation: the ctrl/ipalloc.h allocator over the range, restored from
- * the Services in the store at each create (the store is the one truth, also with several
- * servers; a deleted Service's addresses are free again at once). ---- */
+ * the Services in the store at each create (the store is the one truth; a deleted Service's
+ * addresses are free again at once), plus the addresses this server handed out in the last
+ * IP_PENDING_MS, which a concurrent create may not have stored yet. Allocation is serialised
+ * by ip_mu. ---- */
 
-static int alloc_cluster_ip(daas_api__req *r, json_t *svc, const char *want, daas_err *err)
+#define IP_PENDING_MS 30000
+
+/* Marks the pending addresses taken in a (dropping the expired ones); ip_mu held. */
+static void take_pending(daas_api *api, daas_ctrl_ipalloc *a)
+{
+    int64_t now = daas_mono_ns() / 1000000;
+    const char *ip;
+    json_t *until;
+    void *tmp;
+    json_object_foreach_safe(api->ip_pending, tmp, ip, until) {
+        daas_err e = {0};
+        if (json_integer_value(until) < now)
+            json_object_del(api->ip_pending, ip);
+        else if (daas_ctrl_ipalloc_allocate(a, ip, &e) != DAAS_OK)
+            DAAS_DEBUG("api", "pending ClusterIP %s is stored already", ip);
+    }
+}
+
+static int alloc_cluster_ip_locked(daas_api__req *r, json_t *svc, const char *want,
+                                   daas_err *err)
 {
     daas_kv_list l = {0};
     daas_ctrl_ipalloc *a = NULL;
@@ -214,8 +236,10 @@ static int alloc_cluster_ip(daas_api__req *r, json_t *svc, const char *want, daa
         if (o != NULL)
             json_array_append_new(items, o);
     }
-    if (rc == DAAS_OK)
+    if (rc == DAAS_OK) {
         daas_ctrl_ipalloc_restore_services(a, items, NULL);
+        take_pending(r->api, a);
+    }
     char ip[DAAS_CTRL_IP_STRLEN];
     daas_err e = {0};
     if (rc == DAAS_OK && want != NULL) {
@@ -234,6 +258,18 @@ static int alloc_cluster_ip(daas_api__req *r, json_t *svc, const char *want, daa
     json_decref(items);
     daas_kv_list_fini(&l);
     daas_ctrl_ipalloc_free(&a);
+    return rc;
+}
+
+static int alloc_cluster_ip(daas_api__req *r, json_t *svc, const char *want, daas_err *err)
+{
+    pthread_mutex_lock(&r->api->ip_mu);
+    int rc = alloc_cluster_ip_locked(r, svc, want, err);
+    const char *ip = want ? want : daas_kube_str(svc, "spec.clusterIP");
+    if (rc == DAAS_OK && ip)
+        json_object_set_new(r->api->ip_pending, ip,
+                            json_integer(daas_mono_ns() / 1000000 + IP_PENDING_MS));
+    pthread_mutex_unlock(&r->api->ip_mu);
     return rc;
 }
 

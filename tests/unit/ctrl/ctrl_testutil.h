@@ -31,9 +31,10 @@ static int ctrl_t_rm(const char *p, const struct stat *sb, int flag, struct FTW 
 }
 
 /* Opens t: store (event_ring 0: the store's default), API with x509 authentication (x509)
- * or anonymous, client with manager name (NULL: the default). */
-static void ctrl_t_open(ctrl_tfx *t, const char *prefix, int event_ring, bool x509,
-                        const char *manager)
+ * or anonymous and the ClusterIP range cidr (NULL: the default), client with manager name
+ * (NULL: the default). */
+static void ctrl_t_open_cidr(ctrl_tfx *t, const char *prefix, int event_ring, bool x509,
+                             const char *manager, const char *cidr)
 {
     daas_err e = {0};
     char path[128];
@@ -42,7 +43,7 @@ static void ctrl_t_open(ctrl_tfx *t, const char *prefix, int event_ring, bool x5
     snprintf(path, sizeof path, "%s/state.db", t->dir);
     daas_store_opts so = {.compact_interval_s = 0, .event_ring = event_ring};
     assert_int_equal(daas_store_open_sqlite(path, &so, &t->store, &e), DAAS_OK);
-    daas_api_config ac = {.store = t->store, .allow_anonymous = !x509};
+    daas_api_config ac = {.store = t->store, .allow_anonymous = !x509, .service_cidr = cidr};
     if (x509) {
         t->authn = daas_authn_new();
         daas_authn_add_x509(t->authn);
@@ -51,6 +52,12 @@ static void ctrl_t_open(ctrl_tfx *t, const char *prefix, int event_ring, bool x5
     assert_int_equal(daas_api_new(&ac, &t->api, &e), DAAS_OK);
     assert_int_equal(daas_api_start(t->api, &e), DAAS_OK);
     t->c = daas_ctrl_client_new(t->api, manager);
+}
+
+static inline void ctrl_t_open(ctrl_tfx *t, const char *prefix, int event_ring, bool x509,
+                               const char *manager)
+{
+    ctrl_t_open_cidr(t, prefix, event_ring, x509, manager, NULL);
 }
 
 static void ctrl_t_close(ctrl_tfx *t)
