@@ -279,7 +279,9 @@ static void test_adopt_and_release(void **state)
     daas_err e = {0};
     create_deployment(f, "web", 2);
     assert_true(eventually(deploy_available, f, "web"));
-    json_t *rs = json_array_get(list(f, f->rss, NULL), 0);
+    json_t *rss = list(f, f->rss, NULL);
+    json_t *rs = json_incref(json_array_get(rss, 0));
+    json_decref(rss);
     const char *hash = daas_kube_str(rs, "metadata.labels.pod-template-hash");
     /* An orphan with the ReplicaSet's labels is adopted, then one pod too many is deleted. */
     json_t *orphan = json_pack("{s:s,s:s,s:{s:s,s:{s:s,s:s}},s:{s:[{s:s,s:s}]}}", "apiVersion",
