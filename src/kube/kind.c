@@ -261,6 +261,7 @@ static const char *const event_fields[] = {
     "involvedObject.fieldPath", "reason",                         "reportingComponent",
     "source",                   "type",                           NULL};
 static const char *const rs_fields[] = {"status.replicas", NULL};
+static const char *const job_fields[] = {"status.successful", NULL};
 
 /* ------------------------------------------------------------------ kinds */
 
@@ -351,7 +352,7 @@ static const daas_kube_kind k_jobs = {
     .resource = "jobs", .singular = "job", .short_names = {NULL}, .namespaced = true,
     .category_all = true, .subresources = DAAS_KUBE_SUB_STATUS, .has_status = true,
     .generation = true, .storage = "jobs", COLS(job_cols), .row = daas_kube__job_row,
-    .defaults = daas_kube__job_defaults, .validate = daas_kube__job_validate};
+    .field_selectors = job_fields, .defaults = daas_kube__job_defaults, .validate = daas_kube__job_validate};
 static const daas_kube_kind k_leases = {
     .group = "coordination.k8s.io", .version = "v1", .kind = "Lease", .list_kind = "LeaseList",
     .resource = "leases", .singular = "lease", .short_names = {NULL}, .namespaced = true,

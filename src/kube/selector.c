@@ -858,7 +858,7 @@ static const char *zero_value(const char *f)
 {
     if (strcmp(f, "spec.unschedulable") == 0 || strcmp(f, "spec.hostNetwork") == 0)
         return "false";
-    if (strcmp(f, "status.replicas") == 0)
+    if (strcmp(f, "status.replicas") == 0 || strcmp(f, "status.successful") == 0)
         return "0";
     return "";
 }

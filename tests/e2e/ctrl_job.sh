@@ -33,6 +33,7 @@ expect_out "get jobs: Complete 1/1 with a duration" '^pi +Complete +1/1 +[0-9]+s
 expect_out "job status: succeeded 1, a completionTime" '^1 20[0-9-]+T' \
   k get job pi -o 'jsonpath={.status.succeeded} {.status.completionTime}'
 expect_out "kubectl logs job/pi" '^done$' k logs job/pi
+expect_out "get jobs --field-selector status.successful=1" '^pi ' k get jobs --field-selector status.successful=1 --no-headers
 expect_out "events: SuccessfulCreate and Completed" 'SuccessfulCreate.*Completed|Completed.*SuccessfulCreate' \
   k get events --field-selector involvedObject.kind=Job,involvedObject.name=pi \
   -o 'jsonpath={.items[*].reason}'

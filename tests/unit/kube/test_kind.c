@@ -215,6 +215,7 @@ static void test_field_selectors(void **state)
     assert_true(has_selector("secrets", "type"));
     assert_true(has_selector("namespaces", "status.phase"));
     assert_true(has_selector("replicasets", "status.replicas"));
+    assert_true(has_selector("jobs", "status.successful"));
     assert_false(has_selector("pods", "spec.foo"));
     assert_null(kt_kind("configmaps")->field_selectors);
 }

@@ -263,7 +263,8 @@ static const char *const event_fields[] = {"involvedObject.kind",
                                            "reportingComponent",
                                            "type",
                                            NULL};
-static const char *const other_fields[] = {"spec.unschedulable", "status.replicas", NULL};
+static const char *const other_fields[] = {"spec.unschedulable", "status.replicas",
+                                           "status.successful", NULL};
 
 static bool fmatch(const char *sel, const char *const *allowed, const char *obj)
 {
@@ -328,6 +329,9 @@ static void test_field_values(void **state)
     assert_false(fmatch("spec.unschedulable=true", other_fields, "{}"));
     assert_true(fmatch("status.replicas=3", other_fields, "{'status':{'replicas':3}}"));
     assert_true(fmatch("status.replicas=0", other_fields, "{}"));
+    assert_true(fmatch("status.successful=0", other_fields, "{'status':{}}"));
+    assert_true(fmatch("status.successful=1", other_fields, "{'status':{'successful':1}}"));
+    assert_false(fmatch("status.successful!=1", other_fields, "{'status':{'successful':1}}"));
     assert_true(fmatch("spec.hostNetwork=false", pod_fields, "{}"));
     assert_true(fmatch("spec.restartPolicy=", pod_fields, "{}"));
     /* events: source is source.component, else reportingController */
