@@ -5,12 +5,9 @@
  *         /etc/machine-id, the boot id, the interfaces), the Node JSON, the writes.
  * Invariants: see node.h.
  */
-#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
-#include <ifaddrs.h>
-#include <net/if.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
@@ -69,22 +66,6 @@ static void os_image(char *out, size_t n)
         fclose(f);
 }
 
-static void first_ipv4(char *out, size_t n)
-{
-    struct ifaddrs *ifs = NULL, *i;
-    snprintf(out, n, "127.0.0.1");
-    if (getifaddrs(&ifs) != 0)
-        return;
-    for (i = ifs; i; i = i->ifa_next) {
-        if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET || (i->ifa_flags & IFF_LOOPBACK) ||
-            !(i->ifa_flags & IFF_UP))
-            continue;
-        inet_ntop(AF_INET, &((struct sockaddr_in *)i->ifa_addr)->sin_addr, out, (socklen_t)n);
-        break;
-    }
-    freeifaddrs(ifs);
-}
-
 static uint64_t hugepages(const char *path)
 {
     char line[32], *end = NULL;
@@ -131,7 +112,7 @@ int daas_agent_host_read(const char *node_name, const char *data_dir, daas_agent
     os_image(h.os_image, sizeof h.os_image);
     first_line("/etc/machine-id", h.machine_id, sizeof h.machine_id);
     first_line("/proc/sys/kernel/random/boot_id", h.boot_id, sizeof h.boot_id);
-    first_ipv4(h.address, sizeof h.address);
+    daas_first_ipv4(h.address, sizeof h.address);
     if (h.cpus < 1 || h.memory == 0)
         return daas_fail(err, DAAS_EIO, "cannot read the host's CPUs or memory");
     h.hugepages_2m = hugepages("/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages");

@@ -60,6 +60,7 @@ typedef struct server_opts {
     bool unsealed_secrets; /* --insecure-unsealed-secrets: tests that say so only */
     const char *seal_config; /* --seal-config FILE */
     bool no_controllers;     /* --disable-controller-manager */
+    const char *advertise;   /* --advertise-address: the API server's address for pods */
     int64_t node_grace_s;    /* --node-monitor-grace-period */
     bool tolerations_set;    /* either --default-*-toleration-seconds given */
     int64_t tolerations[2];  /* not-ready, unreachable */
@@ -108,6 +109,9 @@ static void usage(FILE *f)
             "  --default-unreachable-toleration-seconds N\n"
             "                           how long pods stay on a NotReady or unreachable node\n"
             "                           before they are evicted (default 300)\n"
+            "  --advertise-address IP   the address pods reach the API server at (the\n"
+            "                           kubernetes Service's endpoint; default: --bind-address,\n"
+            "                           or the host's first IPv4 when that is 0.0.0.0)\n"
             "  --disable-controller-manager\n"
             "                           run no controllers (Deployments, Jobs, node lifecycle...)\n"
             "  --insecure-unsealed-secrets\n"
@@ -141,6 +145,7 @@ static int parse_args(int argc, char **argv, server_opts *o)
         {"insecure-unsealed-secrets", no_argument, 0, 'U'},
         {"seal-config", required_argument, 0, 'L'},
         {"disable-controller-manager", no_argument, 0, 'M'},
+        {"advertise-address", required_argument, 0, 'a'},
         {"node-monitor-grace-period", required_argument, 0, 'g'},
         {"default-not-ready-toleration-seconds", required_argument, 0, 'n'},
         {"default-unreachable-toleration-seconds", required_argument, 0, 'u'},
@@ -252,6 +257,9 @@ static int parse_args(int argc, char **argv, server_opts *o)
             break;
         case 'M':
             o->no_controllers = true;
+            break;
+        case 'a':
+            o->advertise = optarg;
             break;
         case 'g':
         case 'n':
@@ -561,8 +569,12 @@ static int server_start(server_opts *o, server *s, daas_err *err)
         rc = daas_http_server_start(s->http, err);
     if (rc == DAAS_OK && !o->no_controllers) {
         char ip[300];
-        snprintf(ip, sizeof ip, "%s", addr);
-        ip[strcspn(ip, ":")] = '\0';
+        if (o->advertise)
+            snprintf(ip, sizeof ip, "%s", o->advertise);
+        else if (o->bind && strcmp(o->bind, "0.0.0.0") != 0)
+            snprintf(ip, sizeof ip, "%s", o->bind);
+        else
+            daas_first_ipv4(ip, sizeof ip);
         server_ctrl_opts co = {.api = s->api, .store = s->store, .sched = s->sched,
                                .node_grace_s = o->node_grace_s,
                                .toleration_s = o->tolerations_set ? o->tolerations[1] : -1,

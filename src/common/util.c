@@ -17,6 +17,9 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <sys/random.h>
+#include <arpa/inet.h>
+#include <ifaddrs.h>
+#include <net/if.h>
 
 int64_t daas_now_ms(void)
 {
@@ -487,4 +490,20 @@ bool daas_is_mount_point(const char *path)
              (a.st_dev != b.st_dev || a.st_ino == b.st_ino);
     daas_free(parent);
     return m;
+}
+
+void daas_first_ipv4(char *out, size_t n)
+{
+    struct ifaddrs *ifs = NULL, *i;
+    snprintf(out, n, "127.0.0.1");
+    if (getifaddrs(&ifs) != 0)
+        return;
+    for (i = ifs; i; i = i->ifa_next) {
+        if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET || (i->ifa_flags & IFF_LOOPBACK) ||
+            !(i->ifa_flags & IFF_UP))
+            continue;
+        inet_ntop(AF_INET, &((struct sockaddr_in *)i->ifa_addr)->sin_addr, out, (socklen_t)n);
+        break;
+    }
+    freeifaddrs(ifs);
 }

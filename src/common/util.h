@@ -94,5 +94,8 @@ DAAS_MUST_USE int daas_mkdir_p(const char *dir, daas_err *err);
 
 /* True when path is a directory at the root of a mount (its parent is on another device). */
 bool daas_is_mount_point(const char *path);
+/* The IPv4 address of the first interface that is up and not loopback, dotted, in out
+ * (n >= 16); "127.0.0.1" when there is none. */
+void daas_first_ipv4(char *out, size_t n);
 
 #endif
