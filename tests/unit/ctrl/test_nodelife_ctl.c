@@ -131,12 +131,18 @@ static void renew(fx *f, const char *node, int64_t rel_s)
         assert_int_equal(rc, DAAS_OK);
 }
 
-static void node(fx *f, const char *name)
+/* A Node whose agent last posted and renewed at rel_s. */
+static void node_at(fx *f, const char *name, int64_t rel_s)
 {
     create(f, "nodes", NULL,
            js("{'apiVersion':'v1','kind':'Node','metadata':{'name':'%s'}}", name));
-    post_ready(f, name, 0);
-    renew(f, name, 0);
+    post_ready(f, name, rel_s);
+    renew(f, name, rel_s);
+}
+
+static void node(fx *f, const char *name)
+{
+    node_at(f, name, 0);
 }
 
 /* A Ready pod bound to n1 with the given tolerations (a JSON array text). */
@@ -393,11 +399,27 @@ static void test_single_node_no_evictions(void **state)
     assert_string_equal(b, "node.kubernetes.io/unreachable:NoSchedule");
 }
 
+/* A controller starting (a server restarted) while the Lease is long expired gives the node
+ * a full grace period from the moment it first sees it (upstream's probeTimestamp). */
+static void test_grace_from_first_sight(void **state)
+{
+    fx *f = *state;
+    char b[512];
+    node_at(f, "n1", -1000);
+    start(f); /* synced at 0 with n1 Ready and untainted: the lease's age did not count */
+    cond(f, "nodes", NULL, "n1", "Ready", b, sizeof b);
+    assert_string_equal(b, "True");
+    at(f, 41);
+    poke(f, "n1");
+    WAIT_EQ(cond(f, "nodes", NULL, "n1", "Ready", b, sizeof b), b, "Unknown");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_unreachable_evicts_and_recovers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_single_node_no_evictions, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_grace_from_first_sight, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
