@@ -14,10 +14,15 @@
  *         to it, then writes: conditions (merge patch of nodes/<n>/status), taints (merge
  *         patch of spec.taints), Ready=False on the pods (merge patch of pods/<p>/status),
  *         evictions (DisruptionTarget condition, best effort, then DELETE with the pod's uid
- *         as precondition), then the Events of the writes that succeeded. Every patch
- *         carries the cached resourceVersion, so a stale cache is a 409 and the key is
- *         retried. The node is synced again at the plan's next_at, and at least every
- *         NL_MONITOR_MS while a deadline is pending (upstream's nodeMonitorPeriod).
+ *         as precondition), then the Events of the writes that succeeded. The node is synced
+ *         again at the plan's next_at, and at least every NL_MONITOR_MS while a deadline is
+ *         pending (upstream's nodeMonitorPeriod).
+ * Invariants:
+ *   - every write but the best-effort DisruptionTarget condition carries the cached
+ *     resourceVersion (patches) or uid (the DELETE): a stale cache is a 409 and the key is
+ *     retried with back-off, never a lost update;
+ *   - an Event is recorded only after the write it reports succeeded (a retried sync does
+ *     not repeat it: the next plan no longer sees the transition).
  * Decisions:
  *   - full disruption (no NoExecute taints, no evictions) as upstream with one zone: when no
  *     node of the cache is Ready after its own health check. A one-node cluster whose agent
