@@ -200,9 +200,9 @@ void daas_api__subresource(daas_api__req *r)
 
 /* ---- ClusterIP allocation: the ctrl/ipalloc.h allocator over the range, restored from
  * the Services in the store at each create (the store is the one truth; a deleted Service's
- * addresses are free again at once), plus the addresses this server handed out in the last
- * IP_PENDING_MS, which a concurrent create may not have stored yet. Allocation is serialised
- * by ip_mu. ---- */
+ * addresses are free again at once), plus the addresses handed out to creates still in
+ * flight (ip_pending, until daas_api__ip_settled; at most IP_PENDING_MS when a create fails
+ * before it reaches the store). Allocation is serialised by ip_mu. ---- */
 
 #define IP_PENDING_MS 30000
 
@@ -271,6 +271,16 @@ static int alloc_cluster_ip(daas_api__req *r, json_t *svc, const char *want, daa
                             json_integer(daas_mono_ns() / 1000000 + IP_PENDING_MS));
     pthread_mutex_unlock(&r->api->ip_mu);
     return rc;
+}
+
+void daas_api__ip_settled(daas_api *api, const json_t *svc)
+{
+    const char *ip = daas_kube_str(svc, "spec.clusterIP");
+    if (ip == NULL)
+        return;
+    pthread_mutex_lock(&api->ip_mu);
+    json_object_del(api->ip_pending, ip);
+    pthread_mutex_unlock(&api->ip_mu);
 }
 
 int daas_api__prepare_create(daas_api__req *r, json_t *obj, daas_err *err)

@@ -314,6 +314,9 @@ void daas_api__create_obj(daas_api__req *r, json_t *obj, int status)
     const daas_kube_kind *k = r->route.kind;
     daas_err e = {0};
     char mgr[128];
+    /* Services are created synchronously, so a ClusterIP prepare_create holds for this
+     * create (held) is settled when this returns. */
+    bool svc = strcmp(k->resource, "services") == 0 && k->group[0] == '\0', held = false;
     int rc = fix_namespace(r, obj, &e);
     if (rc != DAAS_OK)
         goto out;
@@ -339,15 +342,16 @@ void daas_api__create_obj(daas_api__req *r, json_t *obj, int status)
     rc = daas_api__seal(r, obj, &e);
     if (rc == DAAS_OK)
         rc = daas_api__prepare_create(r, obj, &e);
+    held = svc && rc == DAAS_OK;
     if (rc == DAAS_OK)
         rc = check_namespace(r, daas_kube_str(obj, "metadata.name"), &e);
     if (rc != DAAS_OK)
         goto out;
     if (daas_api__dry_run(r)) {
         daas_api__respond_obj(r, status, obj);
-        return;
+        goto settle;
     }
-    if (!gen && create_async(r, obj, status))
+    if (!gen && !svc && create_async(r, obj, status))
         return;
     for (int attempt = 0;; attempt++) {
         const char *name = daas_kube_str(obj, "metadata.name");
@@ -361,7 +365,7 @@ void daas_api__create_obj(daas_api__req *r, json_t *obj, int status)
             /* Answer with the stored bytes plus the new resourceVersion: one dump, not two. */
             respond_stored(r, status, s, rev);
             daas_free(s);
-            return;
+            goto settle;
         }
         daas_free(s);
         if (rc == DAAS_EEXIST && gen && attempt < 5) {
@@ -379,6 +383,9 @@ void daas_api__create_obj(daas_api__req *r, json_t *obj, int status)
     }
 out: /* only failures get here */
     daas_api__respond_err(r, &e);
+settle:
+    if (held)
+        daas_api__ip_settled(r->api, obj);
 }
 
 /* Decodes the body as an object of the route's kind, with strict field checks. */

@@ -48,5 +48,8 @@ DAAS_MUST_USE int daas_api__seal(daas_api__req *r, json_t *obj, daas_err *err);
 json_t *daas_api__scale_of(const daas_kube_kind *k, const json_t *obj);
 /* Kind-specific work before a create is stored (Service ClusterIP allocation). */
 DAAS_MUST_USE int daas_api__prepare_create(daas_api__req *r, json_t *obj, daas_err *err);
+/* A Service create that prepare_create gave a ClusterIP has been stored or failed: its
+ * address is no longer held for it in memory (the store decides from now on). */
+void daas_api__ip_settled(daas_api *api, const json_t *svc);
 
 #endif

@@ -21,7 +21,9 @@
 #include "common/log.h"
 #include "ctrl/ctrl.h"
 #include "ctrl/ctrl_int.h"
+#include "ctrl/podutil.h"
 #include "kube/kind.h"
+#include "kube/obj.h"
 
 #define MAX_CTLS 32
 #define MAX_INFS 32
@@ -96,7 +98,8 @@ int daas_ctrl_mgr_register(daas_ctrl_mgr *m, const daas_ctrl_def *def, daas_err 
     if (m->started || m->nrun >= MAX_CTLS)
         return daas_fail(err, DAAS_EINVAL, "controller %s: registered too late or too many",
                          def->name ? def->name : "?");
-    if (def->name == NULL || def->handle == NULL || def->sync == NULL || def->resources[0] == NULL)
+    if (def->name == NULL || def->handle == NULL || (def->sync == NULL) == (def->sync_obj == NULL) ||
+        def->resources[0] == NULL)
         return daas_fail(err, DAAS_EINVAL, "controller %s: missing name, callback or resource",
                          def->name ? def->name : "?");
     daas_ctrl_run *r = daas_xcalloc(1, sizeof *r);
@@ -138,6 +141,48 @@ void daas_ctrl_run_enqueue_after(daas_ctrl_run *run, const char *key, int64_t de
         daas_ctrl_queue_add_after(run->q, key, delay_ms);
 }
 
+void daas_ctrl_run_enqueue_obj(daas_ctrl_run *run, const json_t *obj)
+{
+    char *key = daas_ctrl_key(obj);
+    daas_ctrl_run_enqueue(run, key);
+    daas_free(key);
+}
+
+bool daas_ctrl_run_enqueue_controller(daas_ctrl_run *run, const json_t *obj, const char *kind)
+{
+    const json_t *ref = daas_ctrl_controller_ref(obj);
+    const char *k = daas_kube_str(ref, "kind"), *name = daas_kube_str(ref, "name");
+    if (ref == NULL)
+        return false;
+    if (k && name && strcmp(k, kind) == 0) {
+        const char *ns = daas_kube_str(obj, "metadata.namespace");
+        char *key = ns && ns[0] ? daas_xasprintf("%s/%s", ns, name) : daas_xstrdup(name);
+        daas_ctrl_run_enqueue(run, key);
+        daas_free(key);
+    }
+    return true;
+}
+
+bool daas_ctrl_run_enqueue_controllers(daas_ctrl_run *run, const json_t *old, const json_t *obj,
+                                       const char *kind)
+{
+    const json_t *a = daas_kube_path(old, "metadata.ownerReferences");
+    const json_t *b = daas_kube_path(obj, "metadata.ownerReferences");
+    if (old && ((a == NULL) != (b == NULL) || (a && !json_equal(a, b))))
+        daas_ctrl_run_enqueue_controller(run, old, kind);
+    return daas_ctrl_run_enqueue_controller(run, obj, kind);
+}
+
+void daas_ctrl_run_enqueue_all(daas_ctrl_run *run, const char *res, const char *ns)
+{
+    json_t *all = daas_ctrl_informer_list(daas_ctrl_run_informer(run, res), ns);
+    size_t i;
+    json_t *o;
+    json_array_foreach(all, i, o)
+        daas_ctrl_run_enqueue_obj(run, o);
+    json_decref(all);
+}
+
 daas_ctrl_informer *daas_ctrl_run_informer(daas_ctrl_run *run, const char *res)
 {
     const daas_kube_kind *k = daas_ctrl_kind(res);
@@ -158,6 +203,21 @@ static void on_informer_event(void *arg, int ev, const json_t *old, const json_t
     b->run->def.handle(b->run->def.arg, b->run, b->res, ev, old, obj);
 }
 
+/* sync_obj's front: the key's cached object of the primary kind. */
+static int sync_key(daas_ctrl_run *r, const char *key, daas_err *err)
+{
+    char *ns = NULL, *name = NULL;
+    int rc = daas_ctrl_key_split(key, &ns, &name);
+    if (rc != DAAS_OK)
+        return daas_fail(err, rc, "bad key \"%s\"", key);
+    json_t *obj = daas_ctrl_informer_get(r->infs[0], ns, name);
+    rc = r->def.sync_obj(r->def.arg, r, key, ns ? ns : "", name, obj, err);
+    json_decref(obj);
+    daas_free(ns);
+    daas_free(name);
+    return rc;
+}
+
 /* processNextWorkItem until the queue shuts down. */
 static void *worker(void *arg)
 {
@@ -165,7 +225,7 @@ static void *worker(void *arg)
     char *key = NULL;
     while (daas_ctrl_queue_get(r->q, -1, &key) == DAAS_OK) {
         daas_err e = {0};
-        int rc = r->def.sync(r->def.arg, r, key, &e);
+        int rc = r->def.sync ? r->def.sync(r->def.arg, r, key, &e) : sync_key(r, key, &e);
         if (rc == DAAS_OK) {
             daas_ctrl_queue_forget(r->q, key);
         } else if (rc == DAAS_ECONFLICT) { /* a stale cache: normal, retried */

@@ -241,8 +241,13 @@ typedef struct daas_ctrl_def {
     void (*handle)(void *arg, daas_ctrl_run *run, const char *res, int ev, const json_t *old,
                    const json_t *obj);
     /* Brings key to its desired state. DAAS_OK: the key's back-off is forgotten; an error:
-     * re-queued with back-off (logged). */
+     * re-queued with back-off (logged). Set this or sync_obj. */
     int (*sync)(void *arg, daas_ctrl_run *run, const char *key, daas_err *err);
+    /* Instead of sync, for keys of the primary kind (resources[0]): the manager splits key
+     * and passes the cached object ns/name (NULL when it is gone; read-only) with the key's
+     * namespace ("" when cluster-scoped) and name. */
+    int (*sync_obj)(void *arg, daas_ctrl_run *run, const char *key, const char *ns,
+                    const char *name, const json_t *obj, daas_err *err);
     int workers; /* default 1 */
     void *arg;
     void (*fini)(void *arg); /* frees arg at daas_ctrl_mgr_free (may be NULL) */
@@ -280,6 +285,17 @@ const daas_kube_kind *daas_ctrl_kind(const char *res);
 /* Inside handle and sync: queue key for this controller (now, or after delay_ms). */
 void daas_ctrl_run_enqueue(daas_ctrl_run *run, const char *key);
 void daas_ctrl_run_enqueue_after(daas_ctrl_run *run, const char *key, int64_t delay_ms);
+/* Queues obj's own key (daas_ctrl_key). */
+void daas_ctrl_run_enqueue_obj(daas_ctrl_run *run, const json_t *obj);
+/* Queues "ns/name" of obj's controller ownerReference when its kind is kind. Returns true
+ * when obj has a controller reference at all (of any kind), false for an orphan. */
+bool daas_ctrl_run_enqueue_controller(daas_ctrl_run *run, const json_t *obj, const char *kind);
+/* Queues obj's controller of kind kind and, when old (may be NULL) had other
+ * ownerReferences, old's. Returns true when obj has a controller reference at all. */
+bool daas_ctrl_run_enqueue_controllers(daas_ctrl_run *run, const json_t *old, const json_t *obj,
+                                       const char *kind);
+/* Queues every cached object of resource res (one of the def's) in namespace ns (NULL: all). */
+void daas_ctrl_run_enqueue_all(daas_ctrl_run *run, const char *res, const char *ns);
 /* The shared informer of resource res (one of the def's resources), or NULL. */
 daas_ctrl_informer *daas_ctrl_run_informer(daas_ctrl_run *run, const char *res);
 /* A client whose Events name this controller ("<name>-controller"). */

@@ -67,27 +67,6 @@ static int64_t now_ms(const ds_ctl *dc)
 
 /* ---- events → keys ---- */
 
-static void enqueue_obj(daas_ctrl_run *run, const json_t *obj)
-{
-    char *key = daas_ctrl_key(obj);
-    daas_ctrl_run_enqueue(run, key);
-    daas_free(key);
-}
-
-/* Queues the DaemonSet that is obj's controller, if one is. */
-static void enqueue_owner(daas_ctrl_run *run, const json_t *obj)
-{
-    const json_t *ref = daas_ctrl_controller_ref(obj);
-    const char *kind = daas_kube_str(ref, "kind"), *av = daas_kube_str(ref, "apiVersion");
-    const char *name = daas_kube_str(ref, "name"), *ns = daas_kube_str(obj, "metadata.namespace");
-    if (!kind || strcmp(kind, "DaemonSet") != 0 || !av || strncmp(av, "apps/", 5) != 0 || !name ||
-        !ns)
-        return;
-    char *key = daas_xasprintf("%s/%s", ns, name);
-    daas_ctrl_run_enqueue(run, key);
-    daas_free(key);
-}
-
 /* "type=status;..." of a node's conditions (nodeInSameCondition ignores their times). New. */
 static char *cond_summary(const json_t *node)
 {
@@ -121,36 +100,17 @@ static bool node_changed(const json_t *old, const json_t *obj)
     return changed;
 }
 
-static void enqueue_all(daas_ctrl_run *run)
-{
-    json_t *all = daas_ctrl_informer_list(daas_ctrl_run_informer(run, "daemonsets"), NULL);
-    size_t i;
-    json_t *ds;
-    json_array_foreach(all, i, ds) enqueue_obj(run, ds);
-    json_decref(all);
-}
-
-/* True when the pod's ownerReferences changed (the old controller must hear of it). */
-static bool owner_changed(const json_t *old, const json_t *obj)
-{
-    const json_t *a = daas_kube_path(old, "metadata.ownerReferences");
-    const json_t *b = daas_kube_path(obj, "metadata.ownerReferences");
-    return (a == NULL) != (b == NULL) || (a && !json_equal(a, b));
-}
-
 static void handle(void *arg, daas_ctrl_run *run, const char *res, int ev, const json_t *old,
                    const json_t *obj)
 {
     (void)arg;
     if (strcmp(res, "daemonsets") == 0) {
-        enqueue_obj(run, obj);
+        daas_ctrl_run_enqueue_obj(run, obj);
     } else if (strcmp(res, "nodes") == 0) {
         if (ev != DAAS_CTRL_UPDATE || node_changed(old, obj))
-            enqueue_all(run);
+            daas_ctrl_run_enqueue_all(run, "daemonsets", NULL);
     } else if (strcmp(res, "pods") == 0) {
-        enqueue_owner(run, obj);
-        if (ev == DAAS_CTRL_UPDATE && owner_changed(old, obj))
-            enqueue_owner(run, old);
+        daas_ctrl_run_enqueue_controllers(run, old, obj, "DaemonSet");
     }
     /* controllerrevisions: read by the sync only (upstream does not watch them either) */
 }
@@ -401,24 +361,18 @@ static int sync_ds(ds_sync *s, daas_err *err)
     return rc;
 }
 
-static int sync(void *arg, daas_ctrl_run *run, const char *key, daas_err *err)
+static int sync(void *arg, daas_ctrl_run *run, const char *key, const char *ns,
+                const char *name, const json_t *ds, daas_err *err)
 {
-    char *ns = NULL, *name = NULL;
-    int rc = daas_ctrl_key_split(key, &ns, &name);
-    if (rc != DAAS_OK)
-        return daas_fail(err, rc, "daemonset: bad key \"%s\"", key);
-    json_t *ds = daas_ctrl_informer_get(daas_ctrl_run_informer(run, "daemonsets"), ns, name);
+    (void)ns, (void)name;
     ds_sync s = {.dc = arg, .run = run, .key = key, .ds = ds};
     s.ns = daas_kube_str(ds, "metadata.namespace");
     s.name = daas_kube_str(ds, "metadata.name");
     s.uid = daas_kube_str(ds, "metadata.uid");
     /* gone, or being deleted: its pods and revisions are the garbage collector's */
     if (ds && s.ns && s.name && s.uid && !daas_kube_path(ds, "metadata.deletionTimestamp"))
-        rc = sync_ds(&s, err);
-    json_decref(ds);
-    daas_free(ns);
-    daas_free(name);
-    return rc;
+        return sync_ds(&s, err);
+    return DAAS_OK;
 }
 
 static void fini(void *arg)
@@ -438,7 +392,7 @@ int daas_ctrl_daemonset_register(daas_ctrl_mgr *m, const daas_ctrl_opts *o, daas
         .name = "daemonset",
         .resources = {"daemonsets", "nodes", "pods", "controllerrevisions"},
         .handle = handle,
-        .sync = sync,
+        .sync_obj = sync,
         .workers = 2,
         .arg = dc,
         .fini = fini,

@@ -27,30 +27,11 @@ typedef struct dctl {
     daas_ctrl_opts o;
 } dctl;
 
-static void enqueue_named(daas_ctrl_run *run, const char *ns, const char *name)
-{
-    char *key = daas_xasprintf("%s/%s", ns ? ns : "", name);
-    daas_ctrl_run_enqueue(run, key);
-    daas_free(key);
-}
-
 /* The Deployment controlling rs, or for an orphan every Deployment of its namespace. */
 static void enqueue_rs_owner(daas_ctrl_run *run, const json_t *rs)
 {
-    const char *ns = daas_kube_str(rs, "metadata.namespace");
-    const json_t *ref = daas_ctrl_controller_ref(rs);
-    if (ref) {
-        const char *kind = daas_kube_str(ref, "kind"), *name = daas_kube_str(ref, "name");
-        if (kind && name && strcmp(kind, "Deployment") == 0)
-            enqueue_named(run, ns, name);
-        return;
-    }
-    json_t *all = daas_ctrl_informer_list(daas_ctrl_run_informer(run, "deployments"), ns);
-    size_t i;
-    json_t *d;
-    json_array_foreach(all, i, d)
-        enqueue_named(run, ns, daas_kube_str(d, "metadata.name"));
-    json_decref(all);
+    if (!daas_ctrl_run_enqueue_controller(run, rs, "Deployment"))
+        daas_ctrl_run_enqueue_all(run, "deployments", daas_kube_str(rs, "metadata.namespace"));
 }
 
 static void handle(void *arg, daas_ctrl_run *run, const char *res, int ev, const json_t *old,
@@ -58,8 +39,7 @@ static void handle(void *arg, daas_ctrl_run *run, const char *res, int ev, const
 {
     (void)arg;
     if (strcmp(res, "deployments") == 0) {
-        enqueue_named(run, daas_kube_str(obj, "metadata.namespace"),
-                      daas_kube_str(obj, "metadata.name"));
+        daas_ctrl_run_enqueue_obj(run, obj);
     } else if (strcmp(res, "replicasets") == 0) {
         enqueue_rs_owner(run, obj);
         if (old && daas_ctrl_controller_ref(old) != NULL &&
@@ -196,29 +176,25 @@ static int apply_deploy(daas_ctrl_run *run, const json_t *d, const daas_ctrl_dep
     return rc;
 }
 
-static int sync(void *arg, daas_ctrl_run *run, const char *key, daas_err *err)
+static int sync(void *arg, daas_ctrl_run *run, const char *key, const char *ns,
+                const char *name, const json_t *d, daas_err *err)
 {
     dctl *s = arg;
-    char *ns = NULL, *name = NULL;
-    int rc = daas_ctrl_key_split(key, &ns, &name);
-    if (rc != DAAS_OK)
-        return daas_fail(err, rc, "bad key %s", key);
-    daas_ctrl_informer *rsi = daas_ctrl_run_informer(run, "replicasets");
-    daas_ctrl_informer *di = daas_ctrl_run_informer(run, "deployments");
-    json_t *d = daas_ctrl_informer_get(di, ns, name);
+    (void)name;
     if (d == NULL) /* deleted: its ReplicaSets are the garbage collector's */
-        goto out;
+        return DAAS_OK;
+    daas_ctrl_informer *rsi = daas_ctrl_run_informer(run, "replicasets");
     json_t *rss = daas_ctrl_informer_list(rsi, ns);
     json_t *pods = daas_ctrl_informer_list(daas_ctrl_run_informer(run, "pods"), ns);
     daas_ctrl_deploy_plan p;
     daas_ctrl_apply_res rw = {0}, dw = {0};
-    rc = daas_ctrl_deploy_plan_make(d, rss, pods, daas_ctrl_now_s(&s->o), &p, err);
+    int rc = daas_ctrl_deploy_plan_make(d, rss, pods, daas_ctrl_now_s(&s->o), &p, err);
     if (rc == DAAS_OK) {
         rc = apply_rs(run, d, &p, &rw, err);
         daas_ctrl_apply_wait(rsi, rw.max_rv);
         if (rc == DAAS_OK)
             rc = apply_deploy(run, d, &p, &dw, err);
-        daas_ctrl_apply_wait(di, dw.max_rv);
+        daas_ctrl_apply_wait(daas_ctrl_run_informer(run, "deployments"), dw.max_rv);
         daas_ctrl_apply_events(daas_ctrl_run_client(run), d, p.events);
         if (rc == DAAS_OK && p.requeue_after > 0)
             daas_ctrl_run_enqueue_after(run, key, p.requeue_after * 1000);
@@ -228,10 +204,6 @@ static int sync(void *arg, daas_ctrl_run *run, const char *key, daas_err *err)
     daas_ctrl_apply_res_fini(&dw);
     json_decref(pods);
     json_decref(rss);
-    json_decref(d);
-out:
-    daas_free(ns);
-    daas_free(name);
     return rc;
 }
 
@@ -248,7 +220,7 @@ int daas_ctrl_deployment_register(daas_ctrl_mgr *m, const daas_ctrl_opts *o, daa
     daas_ctrl_def d = {.name = "deployment",
                        .resources = {"deployments", "replicasets", "pods"},
                        .handle = handle,
-                       .sync = sync,
+                       .sync_obj = sync,
                        .workers = 5,
                        .arg = s,
                        .fini = fini};

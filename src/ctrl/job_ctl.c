@@ -51,40 +51,14 @@ static int64_t now_ms(const job_ctl *jc)
 
 /* ---- events → keys ---- */
 
-/* Queues the Job that is obj's controller, if one is. */
-static void enqueue_owner(daas_ctrl_run *run, const json_t *obj)
-{
-    const json_t *ref = daas_ctrl_controller_ref(obj);
-    const char *kind = daas_kube_str(ref, "kind"), *av = daas_kube_str(ref, "apiVersion");
-    const char *name = daas_kube_str(ref, "name"), *ns = daas_kube_str(obj, "metadata.namespace");
-    if (!kind || strcmp(kind, "Job") != 0 || !av || strncmp(av, "batch/", 6) != 0 || !name || !ns)
-        return;
-    char *key = daas_xasprintf("%s/%s", ns, name);
-    daas_ctrl_run_enqueue(run, key);
-    daas_free(key);
-}
-
-/* True when the pod's ownerReferences changed (the old controller must hear of it). */
-static bool owner_changed(const json_t *old, const json_t *obj)
-{
-    const json_t *a = daas_kube_path(old, "metadata.ownerReferences");
-    const json_t *b = daas_kube_path(obj, "metadata.ownerReferences");
-    return (a == NULL) != (b == NULL) || (a && !json_equal(a, b));
-}
-
 static void handle(void *arg, daas_ctrl_run *run, const char *res, int ev, const json_t *old,
                    const json_t *obj)
 {
-    (void)arg;
-    if (strcmp(res, "jobs") == 0) {
-        char *key = daas_ctrl_key(obj);
-        daas_ctrl_run_enqueue(run, key);
-        daas_free(key);
-        return;
-    }
-    enqueue_owner(run, obj);
-    if (ev == DAAS_CTRL_UPDATE && owner_changed(old, obj))
-        enqueue_owner(run, old);
+    (void)arg, (void)ev;
+    if (strcmp(res, "jobs") == 0)
+        daas_ctrl_run_enqueue_obj(run, obj);
+    else
+        daas_ctrl_run_enqueue_controllers(run, old, obj, "Job");
 }
 
 /* ---- applying a plan ---- */
@@ -168,21 +142,14 @@ static int sync_job(job_ctl *jc, daas_ctrl_run *run, const char *key, const json
     return rc;
 }
 
-static int sync(void *arg, daas_ctrl_run *run, const char *key, daas_err *err)
+static int sync(void *arg, daas_ctrl_run *run, const char *key, const char *ns,
+                const char *name, const json_t *job, daas_err *err)
 {
-    job_ctl *jc = arg;
-    char *ns = NULL, *name = NULL;
-    int rc = daas_ctrl_key_split(key, &ns, &name);
-    if (rc != DAAS_OK)
-        return daas_fail(err, rc, "job: bad key \"%s\"", key);
-    json_t *job = daas_ctrl_informer_get(daas_ctrl_run_informer(run, "jobs"), ns, name);
+    (void)ns, (void)name;
     /* gone, or being deleted: its pods are the garbage collector's */
-    if (job && !daas_kube_path(job, "metadata.deletionTimestamp"))
-        rc = sync_job(jc, run, key, job, err);
-    json_decref(job);
-    daas_free(ns);
-    daas_free(name);
-    return rc;
+    if (job == NULL || daas_kube_path(job, "metadata.deletionTimestamp"))
+        return DAAS_OK;
+    return sync_job(arg, run, key, job, err);
 }
 
 static void fini(void *arg)
@@ -201,7 +168,7 @@ int daas_ctrl_job_register(daas_ctrl_mgr *m, const daas_ctrl_opts *o, daas_err *
         .name = "job",
         .resources = {"jobs", "pods"},
         .handle = handle,
-        .sync = sync,
+        .sync_obj = sync,
         .workers = 2,
         .arg = jc,
         .fini = fini,

@@ -33,48 +33,35 @@ typedef struct rsctl {
     daas_ctrl__map failures; /* key -> daas_xstrdup'ed message */
 } rsctl;
 
-/* Queues the ReplicaSet controlling obj (a pod), or, for an orphan, every ReplicaSet of its
- * namespace (one of them may adopt it). */
-static void enqueue_owner(daas_ctrl_run *run, const json_t *pod)
+/* Whether a pod update changed what the plan reads of it (labels, owners, deletion, phase,
+ * readiness and its time, restarts): a binding or a heartbeat of other fields does not. */
+static bool pod_changed(const json_t *old, const json_t *obj)
 {
-    const char *ns = daas_kube_str(pod, "metadata.namespace");
-    const json_t *ref = daas_ctrl_controller_ref(pod);
-    if (ref) {
-        const char *kind = daas_kube_str(ref, "kind"), *name = daas_kube_str(ref, "name");
-        if (kind && name && strcmp(kind, "ReplicaSet") == 0) {
-            char *key = daas_xasprintf("%s/%s", ns ? ns : "", name);
-            daas_ctrl_run_enqueue(run, key);
-            daas_free(key);
-        }
-        return;
+    static const char *const paths[] = {"metadata.labels", "metadata.ownerReferences",
+                                        "metadata.deletionTimestamp", "status.phase",
+                                        "status.containerStatuses"};
+    for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
+        const json_t *a = daas_kube_path(old, paths[i]), *b = daas_kube_path(obj, paths[i]);
+        if ((a == NULL) != (b == NULL) || (a && !json_equal(a, b)))
+            return true;
     }
-    if (!daas_ctrl_pod_active(pod))
-        return;
-    json_t *all = daas_ctrl_informer_list(daas_ctrl_run_informer(run, "replicasets"), ns);
-    size_t i;
-    json_t *rs;
-    json_array_foreach(all, i, rs) {
-        char *key = daas_ctrl_key(rs);
-        daas_ctrl_run_enqueue(run, key);
-        daas_free(key);
-    }
-    json_decref(all);
+    int64_t sa = 0, sb = 0;
+    return daas_ctrl_pod_ready(old, &sa) != daas_ctrl_pod_ready(obj, &sb) || sa != sb;
 }
 
+/* A Pod's ReplicaSet (the old one too when its owner changed); for an active orphan every
+ * ReplicaSet of its namespace, one of which may adopt it. */
 static void handle(void *arg, daas_ctrl_run *run, const char *res, int ev, const json_t *old,
                    const json_t *obj)
 {
-    (void)arg, (void)ev;
-    if (strcmp(res, "replicasets") == 0) {
-        char *key = daas_ctrl_key(obj);
-        daas_ctrl_run_enqueue(run, key);
-        daas_free(key);
+    (void)arg;
+    if (strcmp(res, "replicasets") == 0)
+        daas_ctrl_run_enqueue_obj(run, obj);
+    else if (ev == DAAS_CTRL_UPDATE && !pod_changed(old, obj))
         return;
-    }
-    enqueue_owner(run, obj);
-    if (old && !json_equal(json_object_get(daas_kube_path(old, "metadata"), "ownerReferences"),
-                           json_object_get(daas_kube_path(obj, "metadata"), "ownerReferences")))
-        enqueue_owner(run, old);
+    else if (!daas_ctrl_run_enqueue_controllers(run, old, obj, "ReplicaSet") &&
+             daas_ctrl_pod_active(obj))
+        daas_ctrl_run_enqueue_all(run, "replicasets", daas_kube_str(obj, "metadata.namespace"));
 }
 
 /* Adopts and releases pods (each a patch of the cached pod). */
@@ -145,17 +132,14 @@ static int apply(rsctl *s, daas_ctrl_run *run, const char *key, const json_t *rs
     return rc;
 }
 
-static int sync(void *arg, daas_ctrl_run *run, const char *key, daas_err *err)
+static int sync(void *arg, daas_ctrl_run *run, const char *key, const char *ns,
+                const char *name, const json_t *rs, daas_err *err)
 {
     rsctl *s = arg;
-    char *ns = NULL, *name = NULL;
-    int rc = daas_ctrl_key_split(key, &ns, &name);
-    if (rc != DAAS_OK)
-        return daas_fail(err, rc, "bad key %s", key);
-    json_t *rs = daas_ctrl_informer_get(daas_ctrl_run_informer(run, "replicasets"), ns, name);
+    (void)name;
     if (rs == NULL) { /* deleted: its pods are the garbage collector's */
         remember(s, key, NULL);
-        goto out;
+        return DAAS_OK;
     }
     json_t *pods = daas_ctrl_informer_list(daas_ctrl_run_informer(run, "pods"), ns);
     pthread_mutex_lock(&s->mu);
@@ -164,7 +148,7 @@ static int sync(void *arg, daas_ctrl_run *run, const char *key, daas_err *err)
     pthread_mutex_unlock(&s->mu);
     daas_ctrl_rs_in in = {.now = daas_ctrl_now_s(&s->o), .manage_error = failure};
     daas_ctrl_rs_plan p;
-    rc = daas_ctrl_rs_plan_make(rs, pods, &in, &p, err);
+    int rc = daas_ctrl_rs_plan_make(rs, pods, &in, &p, err);
     if (rc == DAAS_OK)
         rc = apply(s, run, key, rs, &p, err);
     if (rc == DAAS_OK && p.requeue_after > 0)
@@ -172,10 +156,6 @@ static int sync(void *arg, daas_ctrl_run *run, const char *key, daas_err *err)
     daas_ctrl_rs_plan_fini(&p);
     daas_free(failure);
     json_decref(pods);
-    json_decref(rs);
-out:
-    daas_free(ns);
-    daas_free(name);
     return rc;
 }
 
@@ -196,7 +176,7 @@ int daas_ctrl_replicaset_register(daas_ctrl_mgr *m, const daas_ctrl_opts *o, daa
     daas_ctrl_def d = {.name = "replicaset",
                        .resources = {"replicasets", "pods"},
                        .handle = handle,
-                       .sync = sync,
+                       .sync_obj = sync,
                        .workers = 5,
                        .arg = s,
                        .fini = fini};

@@ -835,7 +835,8 @@ int daas_kube_fieldsel_parse(const char *s, const char *const *allowed, daas_kub
 }
 
 /* Fields whose upstream value is not the plain JSON field: events' source (component, else
- * reportingController), reportingComponent, and Go zero values of bool/int fields. */
+ * reportingController), reportingComponent, Jobs' status.successful, and Go zero values of
+ * bool/int fields. */
 static const char *special_field(const json_t *obj, const char *f, bool *handled)
 {
     *handled = true;
@@ -854,6 +855,13 @@ static const char *special_field(const json_t *obj, const char *f, bool *handled
     return NULL;
 }
 
+/* The JSON path behind a field label, where they differ (Jobs' status.successful is
+ * status.succeeded, upstream's JobToSelectableFields). */
+static const char *field_path(const char *f)
+{
+    return strcmp(f, "status.successful") == 0 ? "status.succeeded" : f;
+}
+
 static const char *zero_value(const char *f)
 {
     if (strcmp(f, "spec.unschedulable") == 0 || strcmp(f, "spec.hostNetwork") == 0)
@@ -870,7 +878,7 @@ static const char *field_value(const json_t *obj, const char *f, char *buf, size
     const char *sv = special_field(obj, f, &handled);
     if (handled)
         return sv;
-    json_t *v = daas_kube_path(obj, f);
+    json_t *v = daas_kube_path(obj, field_path(f));
     if (json_is_string(v))
         return json_string_value(v);
     if (json_is_true(v))

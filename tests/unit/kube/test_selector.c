@@ -330,8 +330,10 @@ static void test_field_values(void **state)
     assert_true(fmatch("status.replicas=3", other_fields, "{'status':{'replicas':3}}"));
     assert_true(fmatch("status.replicas=0", other_fields, "{}"));
     assert_true(fmatch("status.successful=0", other_fields, "{'status':{}}"));
-    assert_true(fmatch("status.successful=1", other_fields, "{'status':{'successful':1}}"));
-    assert_false(fmatch("status.successful!=1", other_fields, "{'status':{'successful':1}}"));
+    /* a Job's status.successful is its status.succeeded */
+    assert_true(fmatch("status.successful=1", other_fields, "{'status':{'succeeded':1}}"));
+    assert_false(fmatch("status.successful!=1", other_fields, "{'status':{'succeeded':1}}"));
+    assert_false(fmatch("status.successful=1", other_fields, "{'status':{'successful':1}}"));
     assert_true(fmatch("spec.hostNetwork=false", pod_fields, "{}"));
     assert_true(fmatch("spec.restartPolicy=", pod_fields, "{}"));
     /* events: source is source.component, else reportingController */
