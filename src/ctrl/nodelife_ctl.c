@@ -8,15 +8,16 @@
  * Not:    the decision (nodelife.c); rescheduling (the evicted pods' controllers replace
  *         them); the NoExecute toleration the API gives new pods (src/kube/kind_pod.c).
  * Model:  one key per node name. A Node or Lease event queues its node; a Pod event queues
- *         the node it is bound to; a node whose Ready status changes (or that comes or goes)
- *         queues every node, because the cluster-wide disruption state may have changed. A
- *         sync plans with the cached Node, its Lease in kube-node-lease and the pods bound
- *         to it, then writes: conditions (merge patch of nodes/<n>/status), taints (merge
- *         patch of spec.taints), Ready=False on the pods (merge patch of pods/<p>/status),
- *         evictions (DisruptionTarget condition, best effort, then DELETE with the pod's uid
- *         as precondition), then the Events of the writes that succeeded. The node is synced
- *         again at the plan's next_at, and at least every NL_MONITOR_MS while a deadline is
- *         pending (upstream's nodeMonitorPeriod).
+ *         the node it is bound to when that node is not Ready or has a NoExecute taint (only
+ *         then can a pod change the plan); a node whose Ready status changes (or that comes
+ *         or goes) queues every node, because the cluster-wide disruption state may have
+ *         changed. A sync plans with the cached Node, its Lease in kube-node-lease and the
+ *         pods bound to it, then writes: conditions (merge patch of nodes/<n>/status), taints
+ *         (merge patch of spec.taints), Ready=False on the pods (merge patch of
+ *         pods/<p>/status), evictions (DisruptionTarget condition, best effort, then DELETE
+ *         with the pod's uid as precondition), then the Events of the writes that succeeded.
+ *         The node is synced again at the plan's next_at, and at least every NL_MONITOR_MS
+ *         (upstream's nodeMonitorPeriod).
  * Invariants:
  *   - every write but the best-effort DisruptionTarget condition carries the cached
  *     resourceVersion (patches) or uid (the DELETE): a stale cache is a 409 and the key is
@@ -93,6 +94,25 @@ static void enqueue_all_nodes(daas_ctrl_run *run)
     json_decref(nodes);
 }
 
+/* Whether the pods of node name can change its plan: only while it is not Ready or has a
+ * NoExecute taint (a healthy node's plan does nothing to pods; when it turns unhealthy its
+ * own sync lists them). Pod churn on healthy nodes thus costs no sync. */
+static bool pods_matter(daas_ctrl_run *run, const char *name)
+{
+    json_t *node =
+        name ? daas_ctrl_informer_get(daas_ctrl_run_informer(run, "nodes"), NULL, name) : NULL;
+    bool matter = node != NULL && strcmp(ready_status(node), "True") != 0;
+    size_t i;
+    json_t *t;
+    json_array_foreach(daas_kube_path(node, "spec.taints"), i, t)
+    {
+        if (strcmp(daas_kube_str(t, "effect") ?: "", "NoExecute") == 0)
+            matter = true;
+    }
+    json_decref(node);
+    return matter;
+}
+
 static void nl_handle(void *arg, daas_ctrl_run *run, const char *res, int ev, const json_t *old,
                       const json_t *obj)
 {
@@ -114,8 +134,9 @@ static void nl_handle(void *arg, daas_ctrl_run *run, const char *res, int ev, co
     } else {
         const char *n = daas_kube_str(obj, "spec.nodeName"),
                    *o = daas_kube_str(old, "spec.nodeName");
-        daas_ctrl_run_enqueue(run, n);
-        if (o && (n == NULL || strcmp(o, n) != 0))
+        if (pods_matter(run, n))
+            daas_ctrl_run_enqueue(run, n);
+        if (o && (n == NULL || strcmp(o, n) != 0) && pods_matter(run, o))
             daas_ctrl_run_enqueue(run, o);
     }
 }
@@ -352,12 +373,12 @@ static int apply_plan(nl_state *st, nl_apply *a, const daas_ctrl_nodelife_plan *
     return rc;
 }
 
-/* Queues the node again at the plan's next_at (at most NL_MONITOR_MS from now). */
+/* Queues the node again at the plan's next_at, and at most NL_MONITOR_MS from now in any case
+ * (upstream's monitor loop visits every node each period): a pod event missed because the
+ * node's cache entry lagged (see pods_matter) is caught up within one period. */
 static void requeue(nl_state *st, daas_ctrl_run *run, const char *name, int64_t next_at)
 {
-    if (next_at <= 0)
-        return;
-    int64_t delay = next_at * 1000 - now_ms(st);
+    int64_t delay = next_at > 0 ? next_at * 1000 - now_ms(st) : NL_MONITOR_MS;
     daas_ctrl_run_enqueue_after(run, name, delay < NL_MONITOR_MS ? delay : NL_MONITOR_MS);
 }
 

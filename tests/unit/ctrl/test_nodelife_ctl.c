@@ -5,7 +5,8 @@
  * gets the unreachable NoSchedule and NoExecute taints, the node and its Ready pods get
  * NodeNotReady Events and the pods Ready=False; a pod tolerating unreachable for 5 s is
  * evicted at +5 s (TaintManagerEviction Event, deleted) while pods with
- * the default 300 s or an unbounded toleration stay; when the Lease is renewed and the agent
+ * the default 300 s or an unbounded toleration stay, a pod bound to the tainted node later
+ * and tolerating it 0 s is evicted at once; when the Lease is renewed and the agent
  * posts Ready, the taints go. spec.unschedulable gives the unschedulable taint. One node alone
  * (full disruption): NotReady and NoSchedule, but no NoExecute taint and no eviction. The
  * controller is woken after each clock step by a write to the node (an annotation); waits are
@@ -145,14 +146,20 @@ static void node(fx *f, const char *name)
     node_at(f, name, 0);
 }
 
-/* A Ready pod bound to n1 with the given tolerations (a JSON array text). */
-static void pod(fx *f, const char *name, const char *tolerations)
+/* A pod bound to n1 with the given tolerations (a JSON array text), no status yet. */
+static void pod_bound(fx *f, const char *name, const char *tolerations)
 {
     create(f, "pods", "nl",
            js("{'apiVersion':'v1','kind':'Pod','metadata':{'name':'%s'},'spec':{'nodeName':'n1',"
               "'terminationGracePeriodSeconds':0,'tolerations':%s,'containers':[{'name':'c',"
               "'image':'busybox'}]}}",
               name, tolerations));
+}
+
+/* The same, Running and Ready. */
+static void pod(fx *f, const char *name, const char *tolerations)
+{
+    pod_bound(f, name, tolerations);
     char t[32];
     ts(f, 0, t, sizeof t);
     put_status(f, "pods", "nl", name,
@@ -340,6 +347,12 @@ static void test_unreachable_evicts_and_recovers(void **state)
     assert_string_equal(b, "");
     cond(f, "pods", "nl", "tol5", "Ready", b, sizeof b);
     assert_string_equal(b, "False"); /* not evicted before its 5 s */
+    /* a pod bound to the tainted node later, tolerating it 0 s: its own event evicts it */
+    pod_bound(f, "late",
+              "[{'key':'node.kubernetes.io/unreachable','operator':'Exists',"
+              "'effect':'NoExecute','tolerationSeconds':0}]");
+    WAIT_EQ(cond(f, "pods", "nl", "late", "Ready", b, sizeof b), b, "gone");
+    WAIT_EQ(events(f, "nl", "late", b, sizeof b), b, "TaintManagerEviction/Normal");
 
     /* 5 s after the taint: tol5 goes, the others stay */
     at(f, 46);
