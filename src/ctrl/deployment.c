@@ -197,9 +197,33 @@ static int rs_cmp(const void *pa, const void *pb)
 }
 
 /* Template without the hash label (and without labels when that empties them). */
+/* Drops every null member of v, recursively: a Go struct reads null and absent alike (kubectl
+ * rollout undo sends the template's "creationTimestamp": null). */
+static void strip_nulls(json_t *v)
+{
+    const char *k;
+    json_t *m;
+    void *tmp;
+    size_t i;
+    if (json_is_object(v)) {
+        json_object_foreach_safe(v, tmp, k, m) {
+            if (json_is_null(m))
+                json_object_del(v, k);
+            else
+                strip_nulls(m);
+        }
+    } else if (json_is_array(v)) {
+        json_array_foreach(v, i, m)
+            strip_nulls(m);
+    }
+}
+
+/* The template as EqualIgnoreHash compares it: without the pod-template-hash label and with
+ * null members dropped. New reference. */
 static json_t *template_sans_hash(const json_t *tmpl)
 {
     json_t *t = json_is_object(tmpl) ? json_deep_copy(tmpl) : json_object();
+    strip_nulls(t);
     json_t *labels = daas_kube_path(t, "metadata.labels");
 
     if (json_is_object(labels)) {

@@ -105,7 +105,8 @@ expect_out "rollout undo rolls back" 'successfully rolled out' rollout web 50
 [ "$(dj web '{.spec.template.spec.containers[0].image}')" = "$IMG" ] || fail "undo restores the image"
 [ "$(pods_with web "$IMG")" = 4 ] || fail "4 pods run the old image again"
 [ "$(dj web '{.metadata.annotations.deployment\.kubernetes\.io/revision}')" = 4 ] || fail "undo is revision 4"
-pass "rollout undo: the previous template back as revision 4"
+[ "$(rs_count web)" = 3 ] || { k get rs -l app=web; fail "undo made a ReplicaSet instead of reusing revision 2's"; }
+pass "rollout undo: the previous template back as revision 4, on its old ReplicaSet"
 
 before=$(k get pods -l app=web -o jsonpath='{.items[*].metadata.name}')
 k rollout restart deployment/web >/dev/null

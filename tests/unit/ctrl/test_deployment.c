@@ -466,8 +466,10 @@ static void test_undo_restart_history(void **state)
     set_image(&s, "nginx:2");
     run_until_rolled_out(&s, 40);
     assert_int_equal(json_array_size(s.rss), 2);
-    /* rollout undo: kubectl puts revision 1's template back */
+    /* rollout undo: kubectl puts revision 1's template back, with "creationTimestamp": null
+     * in its metadata (a Go zero value), which must still match revision 1's ReplicaSet */
     set_image(&s, "nginx:1");
+    sim_edit(&s, "spec.template.metadata.creationTimestamp", json_null());
     run_until_rolled_out(&s, 40);
     assert_int_equal(json_array_size(s.rss), 2);
     assert_int_equal(rs_spec(&s, 0), 2);
