@@ -85,15 +85,6 @@ static const char *ready_status(const json_t *node)
     return "";
 }
 
-static void enqueue_all_nodes(daas_ctrl_run *run)
-{
-    json_t *nodes = daas_ctrl_informer_list(daas_ctrl_run_informer(run, "nodes"), NULL);
-    size_t i;
-    json_t *n;
-    json_array_foreach(nodes, i, n) daas_ctrl_run_enqueue(run, daas_kube_str(n, "metadata.name"));
-    json_decref(nodes);
-}
-
 /* Whether the pods of node name can change its plan: only while it is not Ready or has a
  * NoExecute taint (a healthy node's plan does nothing to pods; when it turns unhealthy its
  * own sync lists them). Pod churn on healthy nodes thus costs no sync. */
@@ -125,7 +116,7 @@ static void nl_handle(void *arg, daas_ctrl_run *run, const char *res, int ev, co
             pthread_mutex_unlock(&st->mu);
         }
         if (ev != DAAS_CTRL_UPDATE || strcmp(ready_status(old), ready_status(obj)) != 0)
-            enqueue_all_nodes(run);
+            daas_ctrl_run_enqueue_all(run, "nodes", NULL);
         if (ev != DAAS_CTRL_DELETE)
             daas_ctrl_run_enqueue(run, name);
     } else if (strcmp(res, "leases") == 0) {
@@ -382,14 +373,15 @@ static void requeue(nl_state *st, daas_ctrl_run *run, const char *name, int64_t 
     daas_ctrl_run_enqueue_after(run, name, delay < NL_MONITOR_MS ? delay : NL_MONITOR_MS);
 }
 
-static int nl_sync(void *arg, daas_ctrl_run *run, const char *key, daas_err *err)
+static int nl_sync(void *arg, daas_ctrl_run *run, const char *key, const char *ns, const char *name,
+                   const json_t *node, daas_err *err)
 {
+    (void)ns; /* nodes are cluster-scoped: key is the name */
     nl_state *st = arg;
-    json_t *node = daas_ctrl_informer_get(daas_ctrl_run_informer(run, "nodes"), NULL, key);
     if (node == NULL)
         return DAAS_OK; /* gone: its pods are the pod garbage collector's */
     int64_t now = now_ms(st) / 1000;
-    json_t *lease = lease_view(st, run, key, now), *pods = pods_on(run, key);
+    json_t *lease = lease_view(st, run, name, now), *pods = pods_on(run, name);
     daas_ctrl_nodelife_in in = {.node = node,
                                 .lease = lease,
                                 .pods = pods,
@@ -410,7 +402,6 @@ static int nl_sync(void *arg, daas_ctrl_run *run, const char *key, daas_err *err
     daas_ctrl_nodelife_plan_fini(&p);
     json_decref(pods);
     json_decref(lease);
-    json_decref(node);
     return rc;
 }
 
@@ -437,7 +428,7 @@ int daas_ctrl_nodelife_register(daas_ctrl_mgr *m, const daas_ctrl_opts *o, daas_
         .name = "node-lifecycle",
         .resources = {"nodes", "leases", "pods"},
         .handle = nl_handle,
-        .sync = nl_sync,
+        .sync_obj = nl_sync,
         .workers = 1,
         .arg = st,
         .fini = nl_fini,
