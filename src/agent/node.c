@@ -19,6 +19,7 @@
 #include "agent/serve.h"
 #include "common/alloc.h"
 #include "common/util.h"
+#include "kube/obj.h"
 
 /* The first line of a small file, without its newline ("" when unreadable). */
 static void first_line(const char *path, char *out, size_t n)
@@ -193,12 +194,25 @@ json_t *daas_agent_node_json(const daas_agent_host *h, int64_t now_ms)
         "nodeInfo", info, "daemonEndpoints", "kubeletEndpoint", "Port", h->port);
 }
 
-int daas_agent_node_status(daas_agent_kc *c, const daas_agent_host *h, daas_err *err)
+/* True when node's Ready condition is "True". */
+static bool node_ready(const json_t *node)
+{
+    size_t i;
+    const json_t *cond;
+    json_array_foreach(daas_kube_path(node, "status.conditions"), i, cond) {
+        const char *t = daas_kube_str(cond, "type"), *st = daas_kube_str(cond, "status");
+        if (t && strcmp(t, "Ready") == 0)
+            return st && strcmp(st, "True") == 0;
+    }
+    return false;
+}
+
+int daas_agent_node_status(daas_agent_kc *c, const daas_agent_host *h, bool force, daas_err *err)
 {
     char *path = daas_xasprintf("/api/v1/nodes/%s/status", h->name);
     json_t *cur = NULL, *want = daas_agent_node_json(h, daas_now_ms());
     int rc = daas_agent_kc_call(c, "GET", path, NULL, NULL, &cur, err);
-    if (rc == DAAS_OK) {
+    if (rc == DAAS_OK && (force || !node_ready(cur))) {
         json_object_set(cur, "status", json_object_get(want, "status"));
         rc = daas_agent_kc_call(c, "PUT", path, cur, NULL, NULL, err);
     }
@@ -222,7 +236,7 @@ int daas_agent_node_register(daas_agent_kc *c, const daas_agent_host *h, daas_er
         json_decref(patch);
         daas_free(path);
     }
-    return rc == DAAS_OK ? daas_agent_node_status(c, h, err) : rc;
+    return rc == DAAS_OK ? daas_agent_node_status(c, h, true, err) : rc;
 }
 
 int daas_agent_lease_renew(daas_agent_kc *c, const char *name, daas_err *err)

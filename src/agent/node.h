@@ -56,8 +56,10 @@ json_t *daas_agent_node_json(const daas_agent_host *h, int64_t now_ms);
 DAAS_MUST_USE int daas_agent_node_register(daas_agent_kc *c, const daas_agent_host *h,
                                            daas_err *err);
 
-/* Writes the Node's status (conditions with fresh heartbeat times, capacity). */
-DAAS_MUST_USE int daas_agent_node_status(daas_agent_kc *c, const daas_agent_host *h,
+/* Writes the Node's status (conditions with fresh heartbeat times, capacity); with force
+ * false only when the stored Ready condition is not True (the node lifecycle controller
+ * marked the node Unknown while this agent was cut off or stopped). */
+DAAS_MUST_USE int daas_agent_node_status(daas_agent_kc *c, const daas_agent_host *h, bool force,
                                          daas_err *err);
 
 /* Creates or renews the Lease kube-node-lease/<name>. */

@@ -185,7 +185,9 @@ static bool wait_stop(const sigset_t *set, int64_t ms)
     return sig > 0 || (sig < 0 && errno != EAGAIN && errno != EINTR);
 }
 
-/* The heartbeat: the Lease every tick, the Node status every DAAS_AGENT_STATUS_EVERY_MS. */
+/* The heartbeat, every tick: the Lease, and the Node status when the stored one is not Ready
+ * (the node lifecycle controller marked it Unknown while this agent was cut off or stopped),
+ * else every DAAS_AGENT_STATUS_EVERY_MS, like the kubelet's status updates. */
 static void heartbeat(daas_agent_kc *kc, const daas_agent_host *h, const sigset_t *set)
 {
     int64_t next_status = daas_now_ms() + DAAS_AGENT_STATUS_EVERY_MS;
@@ -193,10 +195,11 @@ static void heartbeat(daas_agent_kc *kc, const daas_agent_host *h, const sigset_
     do {
         daas_err e = {0};
         int rc = daas_agent_lease_renew(kc, h->name, &e);
-        if (rc == DAAS_OK && daas_now_ms() >= next_status) {
-            rc = daas_agent_node_status(kc, h, &e);
+        bool due = daas_now_ms() >= next_status;
+        if (rc == DAAS_OK)
+            rc = daas_agent_node_status(kc, h, due, &e);
+        if (rc == DAAS_OK && due)
             next_status = daas_now_ms() + DAAS_AGENT_STATUS_EVERY_MS;
-        }
         if (rc != DAAS_OK && was_ok)
             DAAS_WARN(MOD, "heartbeat failed (retrying every %d s): %s",
                       DAAS_AGENT_LEASE_RENEW_MS / 1000, e.msg);

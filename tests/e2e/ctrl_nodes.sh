@@ -5,7 +5,8 @@
 # spreads over both; `kill -9` of w2's agent turns w2 NotReady (Ready Unknown) with the
 # unreachable NoSchedule and NoExecute taints and a NodeNotReady Event, its Deployment pods
 # are evicted (TaintManagerEviction Events) and replaced on w1 (4/4 ready again) while the
-# DaemonSet's pod, which tolerates the taint, stays; started again, w2 is Ready and untainted.
+# DaemonSet's pod, which tolerates the taint, stays; started again, w2 is Ready and untainted;
+# SIGSTOP of w2's agent turns it NotReady, SIGCONT Ready again within one Lease period.
 # The grace period is 15 s rather than 10 s: the agent renews its Lease every 10 s, and
 # renewTime is compared at second precision, so 10 s would flap on a healthy node.
 source "$(dirname "$0")/lib/common.sh"
@@ -101,5 +102,14 @@ gone_pods() { local p; for p in $web_w2; do ! k get pod "$p" >/dev/null 2>&1 || 
 wait_for "the evicted pods finished on w2" 60 gone_pods
 ready web 4 || fail "web is not 4/4 ready after w2 came back"
 pass "w2's agent restarted: Ready, taints removed, the evicted pods gone, web still 4/4"
+
+# ---- w2's agent is stopped, then continues (a partition, not a restart) ----
+# Back from a gap, the agent posts its Node status at once instead of at its next 60 s
+# status tick, so Ready returns within one Lease period.
+kill -STOP "${NODE_PID[w2]}"
+wait_for "w2 NotReady while its agent is stopped" 60 is_status w2 NotReady
+kill -CONT "${NODE_PID[w2]}"
+wait_for "w2 Ready within 20 s of its agent continuing" 20 is_status w2 Ready
+pass "a stopped agent that continues makes its node Ready again at its next heartbeat"
 
 done_tests
