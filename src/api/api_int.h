@@ -175,9 +175,10 @@ void daas_api__patch(daas_api__req *r);
 void daas_api__delete(daas_api__req *r);
 void daas_api__deletecollection(daas_api__req *r);
 void daas_api__subresource(daas_api__req *r);
-/* Deletes one object (the namespace controller and deletecollection use it). */
+/* Deletes one object (the namespace controller and deletecollection use it) with
+ * propagation policy (NULL: the default; "Foreground", "Orphan", "Background"). */
 DAAS_MUST_USE int daas_api__delete_key(daas_api *api, const daas_kube_kind *k, const char *key,
-                                       json_t **final_out, daas_err *err);
+                                       const char *policy, json_t **final_out, daas_err *err);
 
 /* --- body.c: request bodies and shared object preparation --- */
 /* Decodes the request body by Content-Type (JSON, protobuf, YAML for apply). */

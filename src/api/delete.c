@@ -252,12 +252,13 @@ out:
 }
 
 int daas_api__delete_key(daas_api *api, const daas_kube_kind *k, const char *key,
-                         json_t **final_out, daas_err *err)
+                         const char *policy, json_t **final_out, daas_err *err)
 {
     int rc = DAAS_ECONFLICT;
+    delopts o = {.policy = policy, .grace = -1};
     for (int i = 0; i < 8 && rc == DAAS_ECONFLICT; i++) {
         daas_err_clear(err);
-        rc = delete_once(api, k, key, NULL, false, final_out, err);
+        rc = delete_once(api, k, key, policy ? &o : NULL, false, final_out, err);
     }
     return rc;
 }
@@ -318,7 +319,7 @@ void daas_api__deletecollection(daas_api__req *r)
         if (!match)
             continue;
         rc = daas_api__dry_run(r) ? DAAS_OK
-                                   : daas_api__delete_key(r->api, k, l.items[i].key, &final, &e);
+                                   : daas_api__delete_key(r->api, k, l.items[i].key, NULL, &final, &e);
         if (rc == DAAS_ENOTFOUND) { /* raced with another delete: fine */
             daas_err_clear(&e);
             rc = DAAS_OK;

@@ -84,17 +84,23 @@ static void each_object(daas_api *api, const char *ns, kv_visit fn, void *arg)
     }
 }
 
-/* Deletes one object; counts it in *left when it is still there (held by a finalizer). */
-static void delete_visit(daas_api *api, const daas_kube_kind *k, const daas_kv *kv, void *arg)
+/* Deletes one object with policy (NULL: its default); counts it in *left when it is still
+ * there (held by a finalizer). */
+static void delete_policy(daas_api *api, const daas_kube_kind *k, const daas_kv *kv,
+                          const char *policy, size_t *left)
 {
-    size_t *left = arg;
     json_t *final = NULL;
     daas_err e = {0};
-    int rc = daas_api__delete_key(api, k, kv->key, &final, &e);
+    int rc = daas_api__delete_key(api, k, kv->key, policy, &final, &e);
     if ((rc == DAAS_OK && daas_kube_path(final, "metadata.deletionTimestamp")) ||
         (rc != DAAS_OK && rc != DAAS_ENOTFOUND))
         (*left)++;
     json_decref(final);
+}
+
+static void delete_visit(daas_api *api, const daas_kube_kind *k, const daas_kv *kv, void *arg)
+{
+    delete_policy(api, k, kv, NULL, arg);
 }
 
 static void finish_visit(daas_api *api, const daas_kube_kind *k, const daas_kv *kv, void *arg)
@@ -141,7 +147,10 @@ static void dependent_visit(daas_api *api, const daas_kube_kind *k, const daas_k
             if (store_put(api, kv, o, &e) != DAAS_OK)
                 d->left++;
         } else {
-            delete_visit(api, k, kv, &d->left);
+            /* upstream's GC deletes a dependent of a foreground deletion in foreground too
+             * when it has dependents itself; Pods never do here, the owning kinds may */
+            bool leaf = strcmp(k->resource, "pods") == 0 && k->group[0] == '\0';
+            delete_policy(api, k, kv, leaf ? NULL : "Foreground", &d->left);
         }
         break;
     }

@@ -2,10 +2,9 @@
 # ctrl_gc.sh: garbage collection through ownerReferences with the real kubectl, a real worker
 # and the controllers of `daas server`: `kubectl delete deployment` (background: its
 # ReplicaSet, then the ReplicaSet's pods, are collected), `--cascade=foreground` (the
-# Deployment stays, being deleted with the foregroundDeletion finalizer, while a dependent is
-# left — held here by a finalizer of the test's — and goes once it is gone, its pods after
-# it), `--cascade=orphan` (the ReplicaSet and its pods stay, the ReplicaSet without its
-# reference to the Deployment). A Pod whose owner never existed is collected.
+# ReplicaSet is deleted in foreground too: its pods go first, then the ReplicaSet — held here
+# by a finalizer of the test's until released — then the Deployment), `--cascade=orphan`
+# (the ReplicaSet and its pods stay, the ReplicaSet without its reference to the Deployment). A Pod whose owner never existed is collected.
 source "$(dirname "$0")/lib/common.sh"
 source "$(dirname "$0")/lib/registry.sh"
 source "$(dirname "$0")/lib/worker.sh"
@@ -32,21 +31,26 @@ wait_for "bg's pods collected" 60 empty pods_of bg
 pass "delete (background): the ReplicaSet, then its pods, are collected"
 
 # ---- foreground ----
+# Upstream's order: the ReplicaSet is deleted in foreground too (it has dependents), its
+# pods go first, then the ReplicaSet (held here by a finalizer of the test's until then),
+# then the Deployment.
 deploy fg
 rs=$(rs_of fg)
 k patch rs "$rs" --type merge -p '{"metadata":{"finalizers":["e2e.daas.io/hold"]}}' >/dev/null
 k delete deployment fg --cascade=foreground --wait=false >/dev/null
-rs_deleting() { [ -n "$(k get rs "$rs" -o 'jsonpath={.metadata.deletionTimestamp}')" ]; }
-wait_for "fg's ReplicaSet is being deleted" 30 rs_deleting
+rs_fg() { k get rs "$rs" -o 'jsonpath={.metadata.finalizers} {.metadata.deletionTimestamp}' |
+  grep -Eq 'foregroundDeletion.* [0-9]{4}-'; }
+wait_for "fg's ReplicaSet is being deleted in foreground too" 30 rs_fg
 expect_out "the Deployment waits for its ReplicaSet (foregroundDeletion finalizer, being deleted)" \
   '^\["foregroundDeletion"\] [0-9]{4}-' \
   k get deploy fg -o 'jsonpath={.metadata.finalizers} {.metadata.deletionTimestamp}'
-[ -n "$(pods_of fg)" ] || fail "fg's pods went while their ReplicaSet was still there"
-k patch rs "$rs" --type json -p '[{"op":"remove","path":"/metadata/finalizers"}]' >/dev/null
+wait_for "fg's pods go first" 60 empty pods_of fg
+k get deploy fg >/dev/null 2>&1 || fail "the Deployment went before its ReplicaSet"
+k get rs "$rs" >/dev/null 2>&1 || fail "the ReplicaSet went before its hold was released"
+k patch rs "$rs" --type json -p '[{"op":"remove","path":"/metadata/finalizers/0"}]' >/dev/null
 wait_for "fg's ReplicaSet goes once released" 30 gone rs "$rs"
 wait_for "the Deployment goes once its dependents are gone" 30 gone deployment fg
-wait_for "fg's pods collected" 60 empty pods_of fg
-pass "delete --cascade=foreground: the Deployment goes after its dependents, the pods follow"
+pass "delete --cascade=foreground: the pods go first, then the ReplicaSet, then the Deployment"
 
 # ---- orphan ----
 deploy orph
