@@ -113,6 +113,8 @@ bool daas_api__validate(daas_api__req *r, const json_t *obj, const json_t *old)
      * (binding sets spec.nodeName, which pod update rules would forbid). */
     if (k->validate && (sub == NULL || strcmp(sub, "scale") == 0))
         k->validate(obj, old, &v);
+    if (k->validate_status && sub && strcmp(sub, "status") == 0)
+        k->validate_status(obj, old, &v);
     if (v.causes == NULL)
         return true;
     daas_api__respond_invalid(r, k->kind, daas_kube_str(obj, "metadata.name"), &v);

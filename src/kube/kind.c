@@ -325,7 +325,8 @@ static const daas_kube_kind k_deployments = {
     .subresources = DAAS_KUBE_SUB_STATUS | DAAS_KUBE_SUB_SCALE, .has_status = true,
     .generation = true, .storage = "deployments", COLS(deploy_cols),
     .row = daas_kube__deploy_row, .defaults = daas_kube__deploy_defaults,
-    .validate = daas_kube__deploy_validate};
+    .validate = daas_kube__deploy_validate,
+    .validate_status = daas_kube__deploy_status_validate};
 static const daas_kube_kind k_replicasets = {
     .group = "apps", .version = "v1", .kind = "ReplicaSet", .list_kind = "ReplicaSetList",
     .resource = "replicasets", .singular = "replicaset", .short_names = {"rs", NULL},
@@ -333,14 +334,16 @@ static const daas_kube_kind k_replicasets = {
     .subresources = DAAS_KUBE_SUB_STATUS | DAAS_KUBE_SUB_SCALE, .has_status = true,
     .generation = true, .storage = "replicasets", COLS(rs_cols), .row = daas_kube__rs_row,
     .field_selectors = rs_fields, .defaults = daas_kube__rs_defaults,
-    .validate = daas_kube__rs_validate};
+    .validate = daas_kube__rs_validate,
+    .validate_status = daas_kube__rs_status_validate};
 static const daas_kube_kind k_daemonsets = {
     .group = "apps", .version = "v1", .kind = "DaemonSet", .list_kind = "DaemonSetList",
     .resource = "daemonsets", .singular = "daemonset", .short_names = {"ds", NULL},
     .namespaced = true, .category_all = true, .subresources = DAAS_KUBE_SUB_STATUS,
     .has_status = true, .generation = true, .storage = "daemonsets", COLS(ds_cols),
     .row = daas_kube__ds_row, .defaults = daas_kube__ds_defaults,
-    .validate = daas_kube__ds_validate};
+    .validate = daas_kube__ds_validate,
+    .validate_status = daas_kube__ds_status_validate};
 static const daas_kube_kind k_controllerrevisions = {
     .group = "apps", .version = "v1", .kind = "ControllerRevision",
     .list_kind = "ControllerRevisionList", .resource = "controllerrevisions",
@@ -352,7 +355,8 @@ static const daas_kube_kind k_jobs = {
     .resource = "jobs", .singular = "job", .short_names = {NULL}, .namespaced = true,
     .category_all = true, .subresources = DAAS_KUBE_SUB_STATUS, .has_status = true,
     .generation = true, .storage = "jobs", COLS(job_cols), .row = daas_kube__job_row,
-    .field_selectors = job_fields, .defaults = daas_kube__job_defaults, .validate = daas_kube__job_validate};
+    .field_selectors = job_fields, .defaults = daas_kube__job_defaults, .validate = daas_kube__job_validate,
+    .validate_status = daas_kube__job_status_validate};
 static const daas_kube_kind k_leases = {
     .group = "coordination.k8s.io", .version = "v1", .kind = "Lease", .list_kind = "LeaseList",
     .resource = "leases", .singular = "lease", .short_names = {NULL}, .namespaced = true,
@@ -655,6 +659,17 @@ void daas_kube__check_nonneg(daas_kube_verr *v, const json_t *obj, const char *k
     json_t *x = json_object_get(obj, key);
     if (json_is_integer(x) && json_integer_value(x) < 0)
         daas_kube__inv_int(v, field, json_integer_value(x), "must be greater than or equal to 0");
+}
+
+void daas_kube__check_status_counts(daas_kube_verr *v, const json_t *obj,
+                                    const char *const *keys)
+{
+    const json_t *st = json_object_get(obj, "status");
+    char field[96];
+    for (size_t i = 0; json_is_object(st) && keys[i] != NULL; i++) {
+        snprintf(field, sizeof field, "status.%s", keys[i]);
+        daas_kube__check_nonneg(v, st, keys[i], field);
+    }
 }
 
 /* ------------------------------------------------------------ object meta */

@@ -84,6 +84,9 @@ struct daas_kube_kind {
     /* Checks obj (after defaults); old is the stored object on update, NULL on create.
      * Generic metadata checks (name, namespace, labels) are done by the caller. May be NULL. */
     void (*validate)(const json_t *obj, const json_t *old, daas_kube_verr *v);
+    /* Checks a write through the status subresource (upstream's status strategy
+     * ValidateUpdate): obj is old with the new status. May be NULL. */
+    void (*validate_status)(const json_t *obj, const json_t *old, daas_kube_verr *v);
 };
 
 /* All kinds, in discovery order. */

@@ -579,6 +579,36 @@ static void check_strategy(daas_kube_verr *v, const json_t *spec)
     }
 }
 
+/* The status counters upstream's ValidateDeploymentStatus / ValidateReplicaSetStatus /
+ * ValidateDaemonSetStatus require to be >= 0. */
+static const char *const deploy_counts[] = {
+    "observedGeneration", "replicas", "updatedReplicas", "readyReplicas", "availableReplicas",
+    "unavailableReplicas", "terminatingReplicas", "collisionCount", NULL};
+static const char *const rs_counts[] = {"observedGeneration", "replicas", "fullyLabeledReplicas",
+                                        "readyReplicas", "availableReplicas", NULL};
+static const char *const ds_counts[] = {
+    "observedGeneration", "currentNumberScheduled", "numberMisscheduled",
+    "desiredNumberScheduled", "numberReady", "updatedNumberScheduled", "numberAvailable",
+    "numberUnavailable", "collisionCount", NULL};
+
+void daas_kube__deploy_status_validate(const json_t *obj, const json_t *old, daas_kube_verr *v)
+{
+    (void)old;
+    daas_kube__check_status_counts(v, obj, deploy_counts);
+}
+
+void daas_kube__rs_status_validate(const json_t *obj, const json_t *old, daas_kube_verr *v)
+{
+    (void)old;
+    daas_kube__check_status_counts(v, obj, rs_counts);
+}
+
+void daas_kube__ds_status_validate(const json_t *obj, const json_t *old, daas_kube_verr *v)
+{
+    (void)old;
+    daas_kube__check_status_counts(v, obj, ds_counts);
+}
+
 void daas_kube__deploy_validate(const json_t *obj, const json_t *old, daas_kube_verr *v)
 {
     json_t *empty = json_object();

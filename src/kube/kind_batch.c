@@ -341,6 +341,15 @@ static void check_update(daas_kube_verr *v, const json_t *obj, const json_t *old
         daas_kube__inv_raw(v, "spec.template", "core.PodTemplateSpec{...}", "field is immutable");
 }
 
+void daas_kube__job_status_validate(const json_t *obj, const json_t *old, daas_kube_verr *v)
+{
+    /* upstream's validateJobStatus: the counters are >= 0 */
+    static const char *const counts[] = {"active", "succeeded", "failed", "ready", "terminating",
+                                         NULL};
+    (void)old;
+    daas_kube__check_status_counts(v, obj, counts);
+}
+
 void daas_kube__job_validate(const json_t *obj, const json_t *old, daas_kube_verr *v)
 {
     json_t *empty = json_object();

@@ -68,6 +68,9 @@ extern const char *const daas_kube__protocols[];
 /* Non-negative integer field if present (`must be greater than or equal to 0`). */
 void daas_kube__check_nonneg(daas_kube_verr *v, const json_t *obj, const char *key,
                              const char *field);
+/* check_nonneg of every status.<key> of obj (keys NULL-terminated): a workload's counters. */
+void daas_kube__check_status_counts(daas_kube_verr *v, const json_t *obj,
+                                    const char *const *keys);
 
 /* ---- formatting ---- */
 
@@ -129,6 +132,11 @@ void daas_kube__podspec_validate(const json_t *spec, const char *path, daas_kube
 json_t *daas_kube__deploy_row(const json_t *obj, int64_t now);
 void daas_kube__deploy_defaults(json_t *obj, const json_t *old);
 void daas_kube__deploy_validate(const json_t *obj, const json_t *old, daas_kube_verr *v);
+/* validate_status of the workload kinds: their status counters are >= 0. */
+void daas_kube__deploy_status_validate(const json_t *obj, const json_t *old, daas_kube_verr *v);
+void daas_kube__rs_status_validate(const json_t *obj, const json_t *old, daas_kube_verr *v);
+void daas_kube__ds_status_validate(const json_t *obj, const json_t *old, daas_kube_verr *v);
+void daas_kube__job_status_validate(const json_t *obj, const json_t *old, daas_kube_verr *v);
 json_t *daas_kube__rs_row(const json_t *obj, int64_t now);
 void daas_kube__rs_defaults(json_t *obj, const json_t *old);
 void daas_kube__rs_validate(const json_t *obj, const json_t *old, daas_kube_verr *v);

@@ -42,6 +42,12 @@ k patch job j --subresource status --type merge -p '{"status":{"active":0,"succe
 expect_out "job Complete after status patch" '^j +Complete +1/1 +5s ' k get jobs
 k patch job j --type merge -p '{"status":{"succeeded":0}}' >/dev/null || fail "patch job main resource"
 expect_out "main-resource patch keeps status" '^1$' k get job j -o 'jsonpath={.status.succeeded}'
+expect_err "a negative status counter is refused (422 naming the field)" \
+  'status.succeeded: Invalid value: -1: must be greater than or equal to 0' \
+  k patch job j --subresource status --type merge -p '{"status":{"succeeded":-1}}'
+k create deployment hello --image=busybox >/dev/null
+expect_err "a Deployment's too" 'status.replicas: Invalid value: -2: must be greater than or equal to 0' \
+  k patch deploy hello --subresource status --type merge -p '{"status":{"replicas":-2}}'
 
 # Validation: 422 naming the field.
 cat >"$T/badjob.yaml" <<'YAML'

@@ -371,6 +371,36 @@ static void test_controllerrevisions(void **state)
     json_decref(o);
 }
 
+/* Status writes: the counters are >= 0 (upstream's Validate*Status), for every workload kind. */
+static void test_status_counters(void **state)
+{
+    (void)state;
+    static const char *const cases[][2] = {{"deploy", "availableReplicas"},
+                                           {"deploy", "collisionCount"},
+                                           {"rs", "readyReplicas"},
+                                           {"ds", "numberReady"},
+                                           {"ds", "desiredNumberScheduled"}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const daas_kube_kind *k = kt_kind(cases[i][0]);
+        daas_kube_verr v = {0};
+        json_t *o = kt_json(DEPLOY("{\"selector\":{\"matchLabels\":{\"app\":\"hello\"}}," TEMPLATE "}"));
+        kt_check(k, o, NULL, &v);
+        kt_assert_ncauses(&v, 0);
+        daas_kube_verr_fini(&v);
+        json_object_set_new(o, "status", json_pack("{s:i}", cases[i][1], -3));
+        kt_check(k, o, NULL, &v); /* the main resource's rules do not judge status */
+        kt_assert_ncauses(&v, 0);
+        assert_non_null(k->validate_status);
+        k->validate_status(o, o, &v);
+        char field[64];
+        snprintf(field, sizeof field, "status.%s", cases[i][1]);
+        kt_assert_one_cause(&v, field, "FieldValueInvalid",
+                            "Invalid value: -3: must be greater than or equal to 0");
+        daas_kube_verr_fini(&v);
+        json_decref(o);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -382,6 +412,7 @@ int main(void)
         cmocka_unit_test(test_leases),
         cmocka_unit_test(test_daemonsets),
         cmocka_unit_test(test_controllerrevisions),
+        cmocka_unit_test(test_status_counters),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -150,6 +150,23 @@ static void test_job_validation(void **state)
     json_decref(o);
 }
 
+/* The status counters are >= 0 (upstream's validateJobStatus). */
+static void test_job_status_counters(void **state)
+{
+    (void)state;
+    const daas_kube_kind *k = kt_kind("job");
+    daas_kube_verr v = {0};
+    json_t *o = kt_json(JOB("{" TMPL(",\"restartPolicy\":\"Never\"") "}"));
+    json_object_set_new(o, "status", json_pack("{s:i,s:i}", "succeeded", -1, "active", 2));
+    assert_int_equal(kt_check(k, o, NULL, &v), 0); /* the main resource's rules */
+    assert_non_null(k->validate_status);
+    k->validate_status(o, o, &v);
+    kt_assert_one_cause(&v, "status.succeeded", "FieldValueInvalid",
+                        "Invalid value: -1: must be greater than or equal to 0");
+    daas_kube_verr_fini(&v);
+    json_decref(o);
+}
+
 static void test_job_validation_more(void **state)
 {
     (void)state;
@@ -303,6 +320,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_job_names),      cmocka_unit_test(test_job_defaults),
         cmocka_unit_test(test_job_validation), cmocka_unit_test(test_job_validation_more),
+        cmocka_unit_test(test_job_status_counters),
         cmocka_unit_test(test_job_update),     cmocka_unit_test(test_job_rows),
         cmocka_unit_test(test_job_protobuf),
     };
