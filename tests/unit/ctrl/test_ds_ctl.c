@@ -30,33 +30,18 @@
 #include "kube/obj.h"
 
 typedef struct fx {
-    ctrl_tfx t;
-    daas_ctrl_mgr *m;
+    ctrl_tfx t; /* first: ctrl_t_fx_new, ctrl_t_teardown */
     const daas_kube_kind *ds, *pods, *nodes;
 } fx;
 
 static int setup(void **state)
 {
-    fx *f = daas_xcalloc(1, sizeof *f);
-    daas_err e = {0};
-    ctrl_t_open(&f->t, "daas-dsctl", 0, false, NULL);
+    fx *f = ctrl_t_fx_new(sizeof *f, "daas-dsctl");
     f->ds = daas_ctrl_kind("daemonsets");
     f->pods = daas_ctrl_kind("pods");
     f->nodes = daas_ctrl_kind("nodes");
-    f->m = daas_ctrl_mgr_new(&(daas_ctrl_mgr_config){.api = f->t.api, .store = f->t.store});
-    daas_ctrl_opts o = {0};
-    assert_int_equal(daas_ctrl_daemonset_register(f->m, &o, &e), DAAS_OK);
-    assert_int_equal(daas_ctrl_mgr_start(f->m, &e), DAAS_OK);
+    CTRL_T_MGR(&f->t, NULL, true, daas_ctrl_daemonset_register);
     *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fx *f = *state;
-    daas_ctrl_mgr_free(&f->m);
-    ctrl_t_close(&f->t);
-    daas_free(f);
     return 0;
 }
 
@@ -64,20 +49,17 @@ static int teardown(void **state)
 
 static void create_node(fx *f, const char *name, const char *role, const char *taint)
 {
-    daas_err e = {0};
     json_t *n = json_pack("{s:s,s:s,s:{s:s,s:{s:s}}}", "apiVersion", "v1", "kind", "Node",
                           "metadata", "name", name, "labels", "role", role);
     if (taint)
         daas_kube_set(
             n, "spec.taints",
             json_pack("[{s:s,s:s,s:s}]", "key", taint, "value", "x", "effect", "NoSchedule"));
-    assert_int_equal(daas_ctrl_client_create(f->t.c, f->nodes, NULL, n, NULL, &e), DAAS_OK);
-    json_decref(n);
+    json_decref(ctrl_t_create(&f->t, f->nodes, NULL, n));
 }
 
 static void create_ds(fx *f, const char *extra_spec)
 {
-    daas_err e = {0};
     json_t *extra = json_loads(extra_spec, 0, NULL);
     assert_non_null(extra);
     json_t *ds = json_pack("{s:s,s:s,s:{s:s},s:{s:{s:{s:s}},s:{s:{s:{s:s}},s:{s:{s:s},"
@@ -88,27 +70,15 @@ static void create_ds(fx *f, const char *extra_spec)
                            "worker", "containers", "name", "c", "image", "busybox:1");
     assert_non_null(ds);
     json_object_update(json_object_get(ds, "spec"), extra);
-    assert_int_equal(daas_ctrl_client_create(f->t.c, f->ds, "default", ds, NULL, &e), DAAS_OK);
     json_decref(extra);
-    json_decref(ds);
+    json_decref(ctrl_t_create(&f->t, f->ds, "default", ds));
 }
 
 static json_t *get_ds(fx *f)
 {
-    daas_err e = {0};
-    json_t *out = NULL;
-    assert_int_equal(daas_ctrl_client_get(f->t.c, f->ds, "default", "agent", &out, &e), DAAS_OK);
-    return out;
-}
-
-static json_t *list(fx *f, const char *path)
-{
-    daas_err e = {0};
-    json_t *out = NULL;
-    assert_int_equal(daas_ctrl_client_do(f->t.c, "GET", path, NULL, NULL, &out, NULL, &e), DAAS_OK);
-    json_t *items = json_incref(json_object_get(out, "items"));
-    json_decref(out);
-    return items ? items : json_array();
+    json_t *ds = ctrl_t_get(&f->t, f->ds, "default", "agent");
+    assert_non_null(ds);
+    return ds;
 }
 
 /* The node a daemon pod is pinned to. */
@@ -135,7 +105,7 @@ static const char *hash_of(const json_t *obj)
 /* The DaemonSet's pods not being deleted; hash NULL: any. */
 static json_t *ds_pods(fx *f, const char *hash)
 {
-    json_t *all = list(f, "/api/v1/namespaces/default/pods?labelSelector=app%3Dagent");
+    json_t *all = ctrl_t_list(&f->t, "/api/v1/namespaces/default/pods?labelSelector=app%%3Dagent");
     json_t *res = json_array();
     size_t i;
     json_t *p;
@@ -152,16 +122,13 @@ static json_t *ds_pods(fx *f, const char *hash)
 
 static size_t n_pods(fx *f, const char *hash)
 {
-    json_t *p = ds_pods(f, hash);
-    size_t n = json_array_size(p);
-    json_decref(p);
-    return n;
+    return ctrl_t_len(ds_pods(f, hash));
 }
 
 /* The revisions, ascending by revision number. */
 static json_t *revisions(fx *f)
 {
-    json_t *all = list(f, "/apis/apps/v1/namespaces/default/controllerrevisions");
+    json_t *all = ctrl_t_list(&f->t, "/apis/apps/v1/namespaces/default/controllerrevisions");
     json_t *v = json_array();
     for (int64_t r = 1; r < 100 && json_array_size(v) < json_array_size(all); r++) {
         size_t i;
@@ -173,22 +140,12 @@ static json_t *revisions(fx *f)
     return v;
 }
 
-static bool eventually(bool (*pred)(fx *, const void *), fx *f, const void *arg)
-{
-    for (int i = 0; i < 1000; i++) {
-        if (pred(f, arg))
-            return true;
-        usleep(10000);
-    }
-    return false;
-}
-
 typedef struct want {
     const char *hash; /* NULL: any */
     size_t n;
 } want;
 
-static bool pods_are(fx *f, const void *arg)
+static bool pods_are(void *f, const void *arg)
 {
     const want *w = arg;
     return n_pods(f, w->hash) == w->n;
@@ -215,7 +172,7 @@ static void nodes_of(fx *f, const char *hash, char *out, size_t n)
     json_decref(pods);
 }
 
-static bool status_is(fx *f, const void *arg)
+static bool status_is(void *f, const void *arg)
 {
     const int64_t *w = arg; /* desired, updated, available */
     json_t *ds = get_ds(f);
@@ -227,27 +184,10 @@ static bool status_is(fx *f, const void *arg)
 }
 
 /* Plays the kubelet: every pod of hash (not ready yet) runs and is Ready. Returns how many. */
-static size_t make_ready(fx *f, const char *hash)
+static int make_ready(fx *f, const char *hash)
 {
-    daas_err e = {0};
-    char t[32];
-    daas_time_rfc3339(daas_now_ms() / 1000 - 5, t, sizeof t);
     json_t *pods = ds_pods(f, hash);
-    size_t i, n = 0;
-    json_t *p;
-    json_array_foreach(pods, i, p)
-    {
-        if (strcmp(daas_kube_str(p, "status.phase") ?: "", "Running") == 0)
-            continue;
-        json_t *body = json_deep_copy(p);
-        json_object_set_new(body, "status",
-                            json_pack("{s:s,s:[{s:s,s:s,s:s}]}", "phase", "Running", "conditions",
-                                      "type", "Ready", "status", "True", "lastTransitionTime", t));
-        assert_int_equal(daas_ctrl_client_update(f->t.c, f->pods, body, "status", NULL, &e),
-                         DAAS_OK);
-        json_decref(body);
-        n++;
-    }
+    int n = ctrl_t_make_ready(&f->t, pods, NULL);
     json_decref(pods);
     return n;
 }
@@ -267,7 +207,7 @@ typedef struct want_revs {
     int64_t revs[4]; /* ascending, 0-terminated */
 } want_revs;
 
-static bool revs_are(fx *f, const void *arg)
+static bool revs_are(void *f, const void *arg)
 {
     const want_revs *w = arg;
     json_t *v = revisions(f);
@@ -308,7 +248,7 @@ static char *place(fx *f)
     create_node(f, "node3", "db", NULL);
     create_ds(f, "{\"updateStrategy\":{\"type\":\"RollingUpdate\",\"rollingUpdate\":"
                  "{\"maxUnavailable\":1}}}");
-    assert_true(eventually(pods_are, f, &(want){NULL, 1}));
+    assert_true(ctrl_t_eventually(pods_are, f, &(want){NULL, 1}));
     char nodes[128];
     nodes_of(f, NULL, nodes, sizeof nodes);
     assert_string_equal(nodes, "node1");
@@ -320,14 +260,14 @@ static char *place(fx *f)
         daas_kube_str(json_array_get(daas_kube_path(pod, "metadata.ownerReferences"), 0), "kind"),
         "DaemonSet");
     json_decref(pods);
-    assert_true(eventually(status_is, f, (int64_t[]){1, 1, 0}));
+    assert_true(ctrl_t_eventually(status_is, f, (int64_t[]){1, 1, 0}));
     /* a new eligible node gets its pod */
     create_node(f, "node4", "worker", NULL);
-    assert_true(eventually(pods_are, f, &(want){NULL, 2}));
+    assert_true(ctrl_t_eventually(pods_are, f, &(want){NULL, 2}));
     nodes_of(f, NULL, nodes, sizeof nodes);
     assert_string_equal(nodes, "node1,node4");
     assert_int_equal(make_ready(f, NULL), 2);
-    assert_true(eventually(status_is, f, (int64_t[]){2, 2, 2}));
+    assert_true(ctrl_t_eventually(status_is, f, (int64_t[]){2, 2, 2}));
     return h1;
 }
 
@@ -335,8 +275,8 @@ static char *place(fx *f)
  * that it goes no further while the new pod is not ready. Returns the new hash (new). */
 static char *one_step(fx *f, const char *h_old, size_t old_left)
 {
-    assert_true(eventually(pods_are, f, &(want){h_old, old_left}));
-    assert_true(eventually(pods_are, f, &(want){NULL, 2}));
+    assert_true(ctrl_t_eventually(pods_are, f, &(want){h_old, old_left}));
+    assert_true(ctrl_t_eventually(pods_are, f, &(want){NULL, 2}));
     json_t *all = ds_pods(f, NULL);
     char *h_new = NULL;
     size_t i;
@@ -365,11 +305,11 @@ static void test_place_roll_and_history(void **state)
     char *h2 = one_step(f, h1, 1);
     char *h2b = one_step(f, h1, 0);
     assert_string_equal(h2, h2b);
-    assert_true(eventually(status_is, f, (int64_t[]){2, 2, 2}));
+    assert_true(ctrl_t_eventually(status_is, f, (int64_t[]){2, 2, 2}));
     char nodes[128];
     nodes_of(f, h2, nodes, sizeof nodes);
     assert_string_equal(nodes, "node1,node4");
-    assert_true(eventually(revs_are, f, &(want_revs){{1, 2}}));
+    assert_true(ctrl_t_eventually(revs_are, f, &(want_revs){{1, 2}}));
     v = revisions(f);
     check_revision(json_array_get(v, 0), ds, h1, 1);
     check_revision(json_array_get(v, 1), ds, h2, 2);
@@ -380,14 +320,14 @@ static void test_place_roll_and_history(void **state)
                                json_object_get(json_array_get(v, 0), "data"), NULL, &e),
         DAAS_OK);
     json_decref(v);
-    assert_true(eventually(revs_are, f, &(want_revs){{2, 3}}));
+    assert_true(ctrl_t_eventually(revs_are, f, &(want_revs){{2, 3}}));
     v = revisions(f);
     check_revision(json_array_get(v, 0), ds, h2, 2);
     check_revision(json_array_get(v, 1), ds, h1, 3);
     json_decref(v);
     daas_free(one_step(f, h2, 1));
     daas_free(one_step(f, h2, 0));
-    assert_true(eventually(pods_are, f, &(want){h1, 2}));
+    assert_true(ctrl_t_eventually(pods_are, f, &(want){h1, 2}));
     json_decref(ds);
     daas_free(h2b);
     daas_free(h2);
@@ -398,15 +338,14 @@ static void test_place_roll_and_history(void **state)
 static void test_history_limit(void **state)
 {
     fx *f = *state;
-    daas_err e = {0};
     create_node(f, "node1", "worker", NULL);
     create_ds(f, "{\"revisionHistoryLimit\":0}");
-    assert_true(eventually(pods_are, f, &(want){NULL, 1}));
+    assert_true(ctrl_t_eventually(pods_are, f, &(want){NULL, 1}));
     assert_int_equal(make_ready(f, NULL), 1);
-    assert_true(eventually(revs_are, f, &(want_revs){{1}}));
+    assert_true(ctrl_t_eventually(revs_are, f, &(want_revs){{1}}));
     set_image(f, "busybox:2");
     /* the old pod goes (it was available, maxUnavailable defaults to 1), a new one comes */
-    assert_true(eventually(revs_are, f, &(want_revs){{2}}));
+    assert_true(ctrl_t_eventually(revs_are, f, &(want_revs){{2}}));
     json_t *pods = ds_pods(f, NULL);
     json_t *v = revisions(f);
     assert_int_equal(json_array_size(pods), 1);
@@ -414,28 +353,17 @@ static void test_history_limit(void **state)
     json_decref(v);
     json_decref(pods);
     /* events: the creates are recorded on the DaemonSet */
-    json_t *evs = list(f, "/api/v1/namespaces/default/events");
-    int created = 0, deleted = 0;
-    size_t i;
-    json_t *ev;
-    json_array_foreach(evs, i, ev)
-    {
-        if (strcmp(daas_kube_str(ev, "involvedObject.kind") ?: "", "DaemonSet") != 0)
-            continue;
-        created += strcmp(daas_kube_str(ev, "reason") ?: "", "SuccessfulCreate") == 0;
-        deleted += strcmp(daas_kube_str(ev, "reason") ?: "", "SuccessfulDelete") == 0;
-    }
-    assert_int_equal(created, 2);
-    assert_int_equal(deleted, 1);
-    json_decref(evs);
-    (void)e;
+    assert_int_equal(
+        ctrl_t_count_events(&f->t, "default", "DaemonSet", NULL, "SuccessfulCreate", NULL), 2);
+    assert_int_equal(
+        ctrl_t_count_events(&f->t, "default", "DaemonSet", NULL, "SuccessfulDelete", NULL), 1);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_place_roll_and_history, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_history_limit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_place_roll_and_history, setup, ctrl_t_teardown),
+        cmocka_unit_test_setup_teardown(test_history_limit, setup, ctrl_t_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -34,36 +34,28 @@
 #include "kube/obj.h"
 
 typedef struct fx {
-    ctrl_tfx t;
-    daas_ctrl_mgr *m;
+    ctrl_tfx t; /* first: ctrl_t_fx_new, ctrl_t_teardown */
     const daas_kube_kind *svcs, *pods, *eps, *slices, *nodes;
 } fx;
 
 static void create_node(fx *f, const char *name, const char *zone)
 {
-    daas_err e = {0};
     json_t *node =
         json_pack("{s:s,s:s,s:{s:s,s:{s:s}}}", "apiVersion", "v1", "kind", "Node", "metadata",
                   "name", name, "labels", "topology.kubernetes.io/zone", zone);
-    assert_int_equal(daas_ctrl_client_create(f->t.c, f->nodes, NULL, node, NULL, &e), DAAS_OK);
-    json_decref(node);
+    json_decref(ctrl_t_create(&f->t, f->nodes, NULL, node));
 }
 
-static daas_ctrl_mgr *start_mgr(fx *f)
+/* The manager with the Endpoints controller, started (f->t.m). */
+static void start_mgr(fx *f)
 {
-    daas_err e = {0};
-    daas_ctrl_mgr *m =
-        daas_ctrl_mgr_new(&(daas_ctrl_mgr_config){.api = f->t.api, .store = f->t.store});
     daas_ctrl_opts o = {.apiserver_ip = "10.0.0.5", .apiserver_port = 6443};
-    assert_int_equal(daas_ctrl_endpoints_register(m, &o, &e), DAAS_OK);
-    assert_int_equal(daas_ctrl_mgr_start(m, &e), DAAS_OK);
-    return m;
+    CTRL_T_MGR(&f->t, &o, true, daas_ctrl_endpoints_register);
 }
 
 static int setup(void **state)
 {
-    fx *f = daas_xcalloc(1, sizeof *f);
-    ctrl_t_open(&f->t, "daas-epctl", 0, false, NULL);
+    fx *f = ctrl_t_fx_new(sizeof *f, "daas-epctl");
     f->svcs = daas_ctrl_kind("services");
     f->pods = daas_ctrl_kind("pods");
     f->eps = daas_ctrl_kind("endpoints");
@@ -71,17 +63,8 @@ static int setup(void **state)
     f->nodes = daas_ctrl_kind("nodes");
     assert_non_null(f->slices);
     create_node(f, "n1", "z1");
-    f->m = start_mgr(f);
+    start_mgr(f);
     *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fx *f = *state;
-    daas_ctrl_mgr_free(&f->m);
-    ctrl_t_close(&f->t);
-    daas_free(f);
     return 0;
 }
 
@@ -91,16 +74,12 @@ static int teardown(void **state)
  * keeps it while being deleted when hold. Returns it (new). */
 static json_t *create_service_held(fx *f, const char *name, bool hold)
 {
-    daas_err e = {0};
-    json_t *out = NULL;
     json_t *svc = json_pack("{s:s,s:s,s:{s:s},s:{s:{s:s},s:[{s:s,s:i,s:s}]}}", "apiVersion", "v1",
                             "kind", "Service", "metadata", "name", name, "spec", "selector", "app",
                             "web", "ports", "name", "http", "port", 80, "targetPort", "web-port");
     if (hold)
         daas_kube_set(svc, "metadata.finalizers", json_pack("[s]", "example.com/hold"));
-    assert_int_equal(daas_ctrl_client_create(f->t.c, f->svcs, "default", svc, &out, &e), DAAS_OK);
-    json_decref(svc);
-    return out;
+    return ctrl_t_create(&f->t, f->svcs, "default", svc);
 }
 
 static json_t *create_service(fx *f, const char *name)
@@ -111,13 +90,11 @@ static json_t *create_service(fx *f, const char *name)
 /* Creates pod name (label app) on node with a container port "web-port" 8080. */
 static void create_pod_on(fx *f, const char *name, const char *app, const char *node)
 {
-    daas_err e = {0};
     json_t *pod = json_pack("{s:s,s:s,s:{s:s,s:{s:s}},s:{s:s,s:[{s:s,s:s,s:[{s:s,s:i}]}]}}",
                             "apiVersion", "v1", "kind", "Pod", "metadata", "name", name, "labels",
                             "app", app, "spec", "nodeName", node, "containers", "name", "c",
                             "image", "busybox", "ports", "name", "web-port", "containerPort", 8080);
-    assert_int_equal(daas_ctrl_client_create(f->t.c, f->pods, "default", pod, NULL, &e), DAAS_OK);
-    json_decref(pod);
+    json_decref(ctrl_t_create(&f->t, f->pods, "default", pod));
 }
 
 static void create_pod(fx *f, const char *name, const char *app)
@@ -128,44 +105,20 @@ static void create_pod(fx *f, const char *name, const char *app)
 /* The kubelet's status write: Running with ip, Ready condition ready. */
 static void pod_status(fx *f, const char *name, const char *ip, bool ready)
 {
-    daas_err e = {0};
-    json_t *pod = NULL;
-    assert_int_equal(daas_ctrl_client_get(f->t.c, f->pods, "default", name, &pod, &e), DAAS_OK);
-    json_t *st =
-        json_pack("{s:s,s:s,s:[{s:s}],s:[{s:s,s:s}]}", "phase", "Running", "podIP", ip, "podIPs",
-                  "ip", ip, "conditions", "type", "Ready", "status", ready ? "True" : "False");
-    json_object_set_new(pod, "status", st);
-    assert_int_equal(daas_ctrl_client_update(f->t.c, f->pods, pod, "status", NULL, &e), DAAS_OK);
-    json_decref(pod);
+    ctrl_t_put_status_of(&f->t, f->pods, "default", name, ctrl_t_pod_running(ip, ready, 0));
 }
 
 static json_t *get_obj(fx *f, const daas_kube_kind *k, const char *name)
 {
-    json_t *out = NULL;
-    if (daas_ctrl_client_get(f->t.c, k, "default", name, &out, NULL) != DAAS_OK)
-        return NULL;
-    return out;
-}
-
-/* The items of a GET on path (new array). */
-static json_t *list(fx *f, const char *path)
-{
-    daas_err e = {0};
-    json_t *out = NULL;
-    assert_int_equal(daas_ctrl_client_do(f->t.c, "GET", path, NULL, NULL, &out, NULL, &e), DAAS_OK);
-    json_t *items = json_incref(json_object_get(out, "items"));
-    json_decref(out);
-    return items ? items : json_array();
+    return ctrl_t_get(&f->t, k, "default", name);
 }
 
 static json_t *slices_of(fx *f, const char *svc)
 {
-    char path[256];
-    snprintf(path, sizeof path,
-             "/apis/discovery.k8s.io/v1/namespaces/default/endpointslices"
-             "?labelSelector=kubernetes.io%%2Fservice-name%%3D%s",
-             svc);
-    return list(f, path);
+    return ctrl_t_list(&f->t,
+                       "/apis/discovery.k8s.io/v1/namespaces/default/endpointslices"
+                       "?labelSelector=kubernetes.io%%2Fservice-name%%3D%s",
+                       svc);
 }
 
 /* The compact JSON of the value at dotted path of obj ("null" when missing); new string. */
@@ -200,48 +153,44 @@ static json_t *sorted_by_ip(json_t *arr)
     return out;
 }
 
-/* Polls until the Service's slices' endpoints (one slice expected, each endpoint reduced to
- * address and ready, sorted by address) equal want. Returns the slice (new). */
+/* The Service's slices in brief (new string): with one slice, its endpoints reduced to
+ * address and ready, sorted by address; else "N slices". *slice (replaced) gets the first. */
+static char *slice_brief(fx *f, const char *svc, json_t **slice)
+{
+    json_t *all = slices_of(f, svc);
+    json_t *brief = json_array();
+    size_t j;
+    json_t *ep;
+    json_decref(*slice);
+    *slice = json_incref(json_array_get(all, 0));
+    json_array_foreach(json_object_get(*slice, "endpoints"), j, ep) json_array_append_new(
+        brief, json_pack("{s:O,s:O}", "ip", json_array_get(json_object_get(ep, "addresses"), 0),
+                         "ready", daas_kube_path(ep, "conditions.ready")));
+    brief = sorted_by_ip(brief);
+    char *got = json_array_size(all) == 1 ? dump_at(brief, NULL)
+                                          : daas_xasprintf("%zu slices", json_array_size(all));
+    json_decref(brief);
+    json_decref(all);
+    return got;
+}
+
+/* Polls until the Service's slices in brief (one slice expected) equal want. Returns the
+ * slice (new). */
 static json_t *wait_slice(fx *f, const char *svc, const char *want)
 {
     char *got = NULL;
     json_t *slice = NULL;
-    for (int i = 0; i < 1000; i++) {
-        json_t *all = slices_of(f, svc);
-        json_t *brief = json_array();
-        size_t j;
-        json_t *ep;
-        json_decref(slice);
-        slice = json_incref(json_array_get(all, 0));
-        json_array_foreach(json_object_get(slice, "endpoints"), j, ep) json_array_append_new(
-            brief, json_pack("{s:O,s:O}", "ip", json_array_get(json_object_get(ep, "addresses"), 0),
-                             "ready", daas_kube_path(ep, "conditions.ready")));
-        brief = sorted_by_ip(brief);
-        daas_free(got);
-        got = json_array_size(all) == 1 ? dump_at(brief, NULL)
-                                        : daas_xasprintf("%zu slices", json_array_size(all));
-        json_decref(brief);
-        json_decref(all);
-        if (strcmp(got, want) == 0)
-            break;
-        usleep(10000);
-    }
-    assert_string_equal(got, want);
+    CTRL_T_WAIT_EQ((daas_free(got), got = slice_brief(f, svc, &slice)), got, want);
     daas_free(got);
     return slice;
 }
 
 static size_t count_events(fx *f, const char *uid, const char *reason)
 {
-    char path[256];
-    snprintf(path, sizeof path,
-             "/api/v1/namespaces/default/events?fieldSelector=involvedObject.uid%%3D%s%%2C"
-             "reason%%3D%s",
-             uid, reason);
-    json_t *evs = list(f, path);
-    size_t n = json_array_size(evs);
-    json_decref(evs);
-    return n;
+    return ctrl_t_len(ctrl_t_list(&f->t,
+                                  "/api/v1/namespaces/default/events?fieldSelector="
+                                  "involvedObject.uid%%3D%s%%2Creason%%3D%s",
+                                  uid, reason));
 }
 
 #define ADDR(ip, pod)                                                                              \
@@ -268,25 +217,35 @@ static void blank_uids(json_t *v)
     }
 }
 
-/* Polls until the Endpoints' subsets (compact, sorted keys, pod uids blanked) equal want;
- * 10 s at most. */
+/* The Endpoints' subsets (compact, sorted keys, pod uids blanked), "<no endpoints>" without
+ * them; new string. */
+static char *subsets_of(fx *f, const char *name)
+{
+    json_t *ep = get_obj(f, f->eps, name);
+    json_t *ss = json_deep_copy(json_object_get(ep, "subsets"));
+    blank_uids(ss);
+    char *got = ep ? dump_at(ss, NULL) : daas_xstrdup("<no endpoints>");
+    json_decref(ss);
+    json_decref(ep);
+    return got;
+}
+
+/* Polls until the Endpoints' subsets equal want. */
 static void wait_subsets(fx *f, const char *name, const char *want)
 {
     char *got = NULL;
-    for (int i = 0; i < 1000; i++) {
-        json_t *ep = get_obj(f, f->eps, name);
-        json_t *ss = json_deep_copy(json_object_get(ep, "subsets"));
-        blank_uids(ss);
-        daas_free(got);
-        got = ep ? dump_at(ss, NULL) : daas_xstrdup("<no endpoints>");
-        json_decref(ss);
-        json_decref(ep);
-        if (strcmp(got, want) == 0)
-            break;
-        usleep(10000);
-    }
-    assert_string_equal(got, want);
+    CTRL_T_WAIT_EQ((daas_free(got), got = subsets_of(f, name)), got, want);
     daas_free(got);
+}
+
+/* The zone of the second endpoint of the Service's first slice ("" when none); new string. */
+static char *second_zone(fx *f, const char *svc)
+{
+    json_t *all = slices_of(f, svc);
+    json_t *eps = json_object_get(json_array_get(all, 0), "endpoints");
+    char *zone = daas_xstrdup(daas_kube_str(json_array_get(eps, 1), "zone") ?: "");
+    json_decref(all);
+    return zone;
 }
 
 /* ---- tests ---- */
@@ -370,20 +329,20 @@ static void test_note_not_repeated(void **state)
     create_pod(f, "api-1", "web");
     pod_status(f, "api-1", "10.1.0.3", true);
     json_decref(wait_slice(f, "api", "[{\"ip\":\"10.1.0.3\",\"ready\":true}]"));
-    daas_ctrl_mgr_free(&f->m); /* joins the workers: every sync (and its note) is over */
+    daas_ctrl_mgr_free(&f->t.m); /* joins the workers: every sync (and its note) is over */
     assert_int_equal(count_events(f, uid, "NoDataPlane"), 1);
     /* a new manager (another leader, a restart) resyncs every Service and writes nothing: the
      * plans are fixpoints of what they wrote (defaults included), the notes exist */
     int64_t rev = daas_store_revision(f->t.store);
-    f->m = start_mgr(f);
+    start_mgr(f);
     usleep(500000);
-    daas_ctrl_mgr_free(&f->m);
+    daas_ctrl_mgr_free(&f->t.m);
     assert_int_equal(daas_store_revision(f->t.store), rev);
     /* and it still follows the pods */
-    f->m = start_mgr(f);
+    start_mgr(f);
     pod_status(f, "api-1", "10.1.0.4", true);
     json_decref(wait_slice(f, "api", "[{\"ip\":\"10.1.0.4\",\"ready\":true}]"));
-    daas_ctrl_mgr_stop(f->m);
+    daas_ctrl_mgr_stop(f->t.m);
     assert_int_equal(count_events(f, uid, "NoDataPlane"), 1);
     json_decref(svc);
 }
@@ -423,17 +382,9 @@ static void test_pod_on_unknown_node(void **state)
                         json_string("z3"));
     assert_int_equal(daas_ctrl_client_update(f->t.c, f->nodes, n2, NULL, NULL, &e), DAAS_OK);
     json_decref(n2);
-    bool moved = false;
-    for (int i = 0; i < 1000 && !moved; i++) {
-        json_t *all = slices_of(f, "web");
-        json_t *eps = json_object_get(json_array_get(all, 0), "endpoints");
-        const char *zone = daas_kube_str(json_array_get(eps, 1), "zone");
-        moved = zone != NULL && strcmp(zone, "z3") == 0;
-        json_decref(all);
-        if (!moved)
-            usleep(10000);
-    }
-    assert_true(moved);
+    char *zone = NULL;
+    CTRL_T_WAIT_EQ((daas_free(zone), zone = second_zone(f, "web")), zone, "z3");
+    daas_free(zone);
 }
 
 /* A Service being deleted (here held by a finalizer; in foreground deletion by the garbage
@@ -512,11 +463,12 @@ static void test_plan_gone_without_endpoints(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_service_follows_pods, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_note_not_repeated, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_pod_on_unknown_node, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_deleting_service_gets_no_new_slice, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_kubernetes_service, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_service_follows_pods, setup, ctrl_t_teardown),
+        cmocka_unit_test_setup_teardown(test_note_not_repeated, setup, ctrl_t_teardown),
+        cmocka_unit_test_setup_teardown(test_pod_on_unknown_node, setup, ctrl_t_teardown),
+        cmocka_unit_test_setup_teardown(test_deleting_service_gets_no_new_slice, setup,
+                                        ctrl_t_teardown),
+        cmocka_unit_test_setup_teardown(test_kubernetes_service, setup, ctrl_t_teardown),
         cmocka_unit_test(test_plan_gone_without_endpoints),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -27,8 +27,7 @@
 #include "kube/obj.h"
 
 typedef struct fx {
-    ctrl_tfx t;
-    daas_ctrl_mgr *m;
+    ctrl_tfx t; /* first: ctrl_t_fx_new, ctrl_t_teardown */
 } fx;
 
 static const daas_kube_kind *kind(const char *res)
@@ -36,36 +35,12 @@ static const daas_kube_kind *kind(const char *res)
     return daas_ctrl_kind(res);
 }
 
-/* Parses printf'ed JSON written with ' for ". */
-static json_t *js(const char *fmt, ...)
-{
-    char buf[2048];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    for (char *c = buf; *c; c++)
-        if (*c == '\'')
-            *c = '"';
-    json_error_t je;
-    json_t *o = json_loads(buf, 0, &je);
-    if (o == NULL)
-        fail_msg("bad test JSON: %s: %s", je.text, buf);
-    return o;
-}
-
-/* Creates obj (stolen) of resource res in namespace "gc"; returns its uid (static buffer
- * per call site is not needed: a new string, daas_free). */
+/* Creates obj (stolen) of resource res in namespace "gc"; returns its uid (new string). */
 static char *create(fx *f, const char *res, json_t *obj)
 {
-    daas_err e = {0};
-    json_t *out = NULL;
-    int rc = daas_ctrl_client_create(f->t.c, kind(res), "gc", obj, &out, &e);
-    if (rc != DAAS_OK)
-        fail_msg("create %s: %s", res, e.msg);
+    json_t *out = ctrl_t_create(&f->t, kind(res), "gc", obj);
     char *uid = daas_xstrdup(daas_kube_str(out, "metadata.uid"));
     json_decref(out);
-    json_decref(obj);
     return uid;
 }
 
@@ -75,9 +50,9 @@ static const char *tmpl = "'template':{'metadata':{'labels':{'app':'web'}},'spec
 static char *deployment(fx *f, const char *name)
 {
     return create(f, "deployments",
-                  js("{'apiVersion':'apps/v1','kind':'Deployment','metadata':{'name':'%s'},"
-                     "'spec':{'replicas':1,'selector':{'matchLabels':{'app':'web'}},%s}}",
-                     name, tmpl));
+                  ctrl_t_js("{'apiVersion':'apps/v1','kind':'Deployment','metadata':{'name':'%s'},"
+                            "'spec':{'replicas':1,'selector':{'matchLabels':{'app':'web'}},%s}}",
+                            name, tmpl));
 }
 
 /* An owner reference to kind/name/uid (controller when ctl). */
@@ -90,39 +65,46 @@ static char *ref(const char *api, const char *k, const char *name, const char *u
 
 static char *replicaset(fx *f, const char *name, const char *refs)
 {
-    return create(f, "replicasets",
-                  js("{'apiVersion':'apps/v1','kind':'ReplicaSet','metadata':{'name':'%s',"
-                     "'ownerReferences':[%s]},'spec':{'replicas':1,'selector':{'matchLabels':"
-                     "{'app':'web'}},%s}}",
-                     name, refs, tmpl));
+    return create(
+        f, "replicasets",
+        ctrl_t_js("{'apiVersion':'apps/v1','kind':'ReplicaSet','metadata':{'name':'%s',"
+                  "'ownerReferences':[%s]},'spec':{'replicas':1,'selector':{'matchLabels':"
+                  "{'app':'web'}},%s}}",
+                  name, refs, tmpl));
 }
 
 static char *pod(fx *f, const char *name, const char *refs)
 {
-    return create(f, "pods",
-                  js("{'apiVersion':'v1','kind':'Pod','metadata':{'name':'%s','labels':"
-                     "{'app':'web'},'ownerReferences':[%s]},'spec':{'containers':[{'name':'c',"
-                     "'image':'busybox'}]}}",
-                     name, refs));
+    return create(
+        f, "pods",
+        ctrl_t_js("{'apiVersion':'v1','kind':'Pod','metadata':{'name':'%s','labels':"
+                  "{'app':'web'},'ownerReferences':[%s]},'spec':{'containers':[{'name':'c',"
+                  "'image':'busybox'}]}}",
+                  name, refs));
 }
 
 static bool exists(fx *f, const char *res, const char *name)
 {
-    json_t *o = NULL;
-    bool ok = daas_ctrl_client_get(f->t.c, kind(res), "gc", name, &o, NULL) == DAAS_OK;
+    json_t *o = ctrl_t_get(&f->t, kind(res), "gc", name);
     json_decref(o);
-    return ok;
+    return o != NULL;
+}
+
+typedef struct presence {
+    const char *res, *name;
+    bool want;
+} presence;
+
+static bool presence_is(void *f, const void *arg)
+{
+    const presence *p = arg;
+    return exists(f, p->res, p->name) == p->want;
 }
 
 /* Polls (10 s at most) until res/name exists (want) or not. */
 static bool wait_exists(fx *f, const char *res, const char *name, bool want)
 {
-    for (int i = 0; i < 1000; i++) {
-        if (exists(f, res, name) == want)
-            return true;
-        usleep(10000);
-    }
-    return false;
+    return ctrl_t_eventually(presence_is, f, &(presence){res, name, want});
 }
 
 /* The owner uids of res/name joined with "," (new string). */
@@ -144,7 +126,7 @@ static void del(fx *f, const char *res, const char *name, const char *policy)
 {
     daas_err e = {0};
     json_t *opts =
-        js("{'apiVersion':'v1','kind':'DeleteOptions','propagationPolicy':'%s'}", policy);
+        ctrl_t_js("{'apiVersion':'v1','kind':'DeleteOptions','propagationPolicy':'%s'}", policy);
     assert_int_equal(daas_ctrl_client_delete(f->t.c, kind(res), "gc", name, opts, NULL, &e),
                      DAAS_OK);
     json_decref(opts);
@@ -152,33 +134,18 @@ static void del(fx *f, const char *res, const char *name, const char *policy)
 
 static int setup(void **state)
 {
-    fx *f = daas_xcalloc(1, sizeof *f);
-    daas_err e = {0};
-    ctrl_t_open(&f->t, "daas-gcctl", 0, false, NULL);
-    json_t *ns = js("{'apiVersion':'v1','kind':'Namespace','metadata':{'name':'gc'}}");
-    assert_int_equal(daas_ctrl_client_create(f->t.c, kind("namespaces"), NULL, ns, NULL, &e),
-                     DAAS_OK);
-    json_decref(ns);
-    f->m = daas_ctrl_mgr_new(&(daas_ctrl_mgr_config){.api = f->t.api, .store = f->t.store});
-    daas_ctrl_opts o = {0};
-    assert_int_equal(daas_ctrl_gc_register(f->m, &o, &e), DAAS_OK);
+    fx *f = ctrl_t_fx_new(sizeof *f, "daas-gcctl");
+    json_decref(ctrl_t_create(
+        &f->t, kind("namespaces"), NULL,
+        ctrl_t_js("{'apiVersion':'v1','kind':'Namespace','metadata':{'name':'gc'}}")));
+    CTRL_T_MGR(&f->t, NULL, false, daas_ctrl_gc_register); /* each test starts it */
     *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fx *f = *state;
-    daas_ctrl_mgr_free(&f->m);
-    ctrl_t_close(&f->t);
-    daas_free(f);
     return 0;
 }
 
 static void start(fx *f)
 {
-    daas_err e = {0};
-    assert_int_equal(daas_ctrl_mgr_start(f->m, &e), DAAS_OK);
+    ctrl_t_mgr_start(&f->t);
 }
 
 /* Deployment NAME → ReplicaSet NAME-1 → Pods NAME-1-a, NAME-1-b (controller references). */
@@ -246,7 +213,7 @@ static void test_dangling_owner(void **state)
      * above queued are over, so only the update can bring the next one) */
     usleep(300000);
     daas_free(pod(f, "later", ""));
-    json_t *p = js("{'metadata':{'ownerReferences':[%s]}}", r);
+    json_t *p = ctrl_t_js("{'metadata':{'ownerReferences':[%s]}}", r);
     assert_int_equal(daas_ctrl_client_patch(f->t.c, kind("pods"), "gc", "later", NULL,
                                             DAAS_CTRL_PATCH_MERGE, p, NULL, NULL),
                      DAAS_OK);
@@ -269,14 +236,7 @@ static void test_two_owners(void **state)
     char *refs = daas_xasprintf("%s,%s", live, gone);
     daas_free(pod(f, "shared", refs));
     char *want = daas_xstrdup(du), *got = NULL;
-    for (int i = 0; i < 1000; i++) {
-        daas_free(got);
-        got = owner_uids(f, "pods", "shared");
-        if (strcmp(got, want) == 0)
-            break;
-        usleep(10000);
-    }
-    assert_string_equal(got, want);
+    CTRL_T_WAIT_EQ((daas_free(got), got = owner_uids(f, "pods", "shared")), got, want);
     usleep(200000); /* and nothing more happens to it */
     assert_true(exists(f, "pods", "shared"));
     daas_free(got);
@@ -360,11 +320,11 @@ static void test_orphan_and_foreground(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_background_cascade, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_dangling_owner, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_two_owners, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_owner_then_dependent, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_orphan_and_foreground, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_background_cascade, setup, ctrl_t_teardown),
+        cmocka_unit_test_setup_teardown(test_dangling_owner, setup, ctrl_t_teardown),
+        cmocka_unit_test_setup_teardown(test_two_owners, setup, ctrl_t_teardown),
+        cmocka_unit_test_setup_teardown(test_owner_then_dependent, setup, ctrl_t_teardown),
+        cmocka_unit_test_setup_teardown(test_orphan_and_foreground, setup, ctrl_t_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

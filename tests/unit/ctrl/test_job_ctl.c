@@ -27,32 +27,17 @@
 #include "kube/obj.h"
 
 typedef struct fx {
-    ctrl_tfx t;
-    daas_ctrl_mgr *m;
+    ctrl_tfx t; /* first: ctrl_t_fx_new, ctrl_t_teardown */
     const daas_kube_kind *jobs, *pods;
 } fx;
 
 static int setup(void **state)
 {
-    fx *f = daas_xcalloc(1, sizeof *f);
-    daas_err e = {0};
-    ctrl_t_open(&f->t, "daas-jobctl", 0, false, NULL);
+    fx *f = ctrl_t_fx_new(sizeof *f, "daas-jobctl");
     f->jobs = daas_ctrl_kind("jobs");
     f->pods = daas_ctrl_kind("pods");
-    f->m = daas_ctrl_mgr_new(&(daas_ctrl_mgr_config){.api = f->t.api, .store = f->t.store});
-    daas_ctrl_opts o = {0};
-    assert_int_equal(daas_ctrl_job_register(f->m, &o, &e), DAAS_OK);
-    assert_int_equal(daas_ctrl_mgr_start(f->m, &e), DAAS_OK);
+    CTRL_T_MGR(&f->t, NULL, true, daas_ctrl_job_register);
     *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fx *f = *state;
-    daas_ctrl_mgr_free(&f->m);
-    ctrl_t_close(&f->t);
-    daas_free(f);
     return 0;
 }
 
@@ -61,8 +46,7 @@ static int teardown(void **state)
 /* Creates Job name with spec extras (a JSON object merged into spec). Returns it (new). */
 static json_t *create_job(fx *f, const char *name, const char *spec_json)
 {
-    daas_err e = {0};
-    json_t *extra = json_loads(spec_json, 0, NULL), *out = NULL;
+    json_t *extra = json_loads(spec_json, 0, NULL);
     assert_non_null(extra);
     json_t *job = json_pack(
         "{s:s,s:s,s:{s:s},s:{s:{s:{s:{s:s}},s:{s:s,s:[{s:s,s:s}]}}}}", "apiVersion", "batch/v1",
@@ -70,39 +54,21 @@ static json_t *create_job(fx *f, const char *name, const char *spec_json)
         name, "spec", "restartPolicy", "Never", "containers", "name", "c", "image", "busybox");
     assert_non_null(job);
     json_object_update(json_object_get(job, "spec"), extra);
-    assert_int_equal(daas_ctrl_client_create(f->t.c, f->jobs, "default", job, &out, &e), DAAS_OK);
     json_decref(extra);
-    json_decref(job);
-    return out;
+    return ctrl_t_create(&f->t, f->jobs, "default", job);
 }
 
 static json_t *get_job(fx *f, const char *name)
 {
-    daas_err e = {0};
-    json_t *out = NULL;
-    if (daas_ctrl_client_get(f->t.c, f->jobs, "default", name, &out, &e) != DAAS_OK)
-        return NULL;
-    return out;
-}
-
-/* The items of a GET on path (new array). */
-static json_t *list(fx *f, const char *path)
-{
-    daas_err e = {0};
-    json_t *out = NULL;
-    assert_int_equal(daas_ctrl_client_do(f->t.c, "GET", path, NULL, NULL, &out, NULL, &e), DAAS_OK);
-    json_t *items = json_incref(json_object_get(out, "items"));
-    json_decref(out);
-    return items ? items : json_array();
+    return ctrl_t_get(&f->t, f->jobs, "default", name);
 }
 
 /* The Job's pods in phase (NULL: any), by its job-name label. */
 static json_t *job_pods(fx *f, const char *job, const char *phase)
 {
-    char path[256];
-    snprintf(path, sizeof path, "/api/v1/namespaces/default/pods?labelSelector=job-name%%3D%s",
-             job);
-    json_t *all = list(f, path), *res = json_array();
+    json_t *all =
+        ctrl_t_list(&f->t, "/api/v1/namespaces/default/pods?labelSelector=job-name%%3D%s", job);
+    json_t *res = json_array();
     size_t i;
     json_t *p;
     json_array_foreach(all, i, p)
@@ -117,21 +83,7 @@ static json_t *job_pods(fx *f, const char *job, const char *phase)
 
 static size_t count_pods(fx *f, const char *job, const char *phase)
 {
-    json_t *p = job_pods(f, job, phase);
-    size_t n = json_array_size(p);
-    json_decref(p);
-    return n;
-}
-
-/* Polls pred(f, arg) for up to 10 s. */
-static bool eventually(bool (*pred)(fx *, const void *), fx *f, const void *arg)
-{
-    for (int i = 0; i < 1000; i++) {
-        if (pred(f, arg))
-            return true;
-        usleep(10000);
-    }
-    return false;
+    return ctrl_t_len(job_pods(f, job, phase));
 }
 
 typedef struct want_pods {
@@ -139,7 +91,7 @@ typedef struct want_pods {
     size_t n;
 } want_pods;
 
-static bool pods_are(fx *f, const void *arg)
+static bool pods_are(void *f, const void *arg)
 {
     const want_pods *w = arg;
     return count_pods(f, w->job, w->phase) == w->n;
@@ -149,7 +101,7 @@ typedef struct want_cond {
     const char *job, *type, *reason;
 } want_cond;
 
-static bool job_cond(fx *f, const void *arg)
+static bool job_cond(void *f, const void *arg)
 {
     const want_cond *w = arg;
     json_t *job = get_job(f, w->job);
@@ -167,7 +119,7 @@ static bool job_cond(fx *f, const void *arg)
     return ok;
 }
 
-static bool job_gone(fx *f, const void *arg)
+static bool job_gone(void *f, const void *arg)
 {
     json_t *job = get_job(f, arg);
     json_decref(job);
@@ -178,17 +130,13 @@ static bool job_gone(fx *f, const void *arg)
  * the Job's failure back-off is over). */
 static void finish_pod(fx *f, const json_t *pod, const char *phase)
 {
-    daas_err e = {0};
     char t[32];
     daas_time_rfc3339(daas_now_ms() / 1000 - 1000, t, sizeof t);
-    json_t *body = json_deep_copy(pod);
-    json_object_set_new(body, "status",
-                        json_pack("{s:s,s:[{s:s,s:i,s:{s:{s:i,s:s}}}]}", "phase", phase,
-                                  "containerStatuses", "name", "c", "restartCount", 0, "state",
-                                  "terminated", "exitCode", strcmp(phase, "Failed") == 0 ? 1 : 0,
-                                  "finishedAt", t));
-    assert_int_equal(daas_ctrl_client_update(f->t.c, f->pods, body, "status", NULL, &e), DAAS_OK);
-    json_decref(body);
+    json_t *st =
+        json_pack("{s:s,s:[{s:s,s:i,s:{s:{s:i,s:s}}}]}", "phase", phase, "containerStatuses",
+                  "name", "c", "restartCount", 0, "state", "terminated", "exitCode",
+                  strcmp(phase, "Failed") == 0 ? 1 : 0, "finishedAt", t);
+    assert_int_equal(ctrl_t_put_status(&f->t, f->pods, pod, st, NULL), DAAS_OK);
 }
 
 /* Finishes every pod of job in phase from with phase to; returns how many. */
@@ -206,20 +154,7 @@ static size_t finish_all(fx *f, const char *job, const char *from, const char *t
 /* How many events on Job name have reason (and type, when not NULL). */
 static int events(fx *f, const char *name, const char *reason, const char *type)
 {
-    json_t *evs = list(f, "/api/v1/namespaces/default/events");
-    int n = 0;
-    size_t i;
-    json_t *ev;
-    json_array_foreach(evs, i, ev)
-    {
-        if (strcmp(daas_kube_str(ev, "involvedObject.kind") ?: "", "Job") == 0 &&
-            strcmp(daas_kube_str(ev, "involvedObject.name") ?: "", name) == 0 &&
-            strcmp(daas_kube_str(ev, "reason") ?: "", reason) == 0 &&
-            (type == NULL || strcmp(daas_kube_str(ev, "type") ?: "", type) == 0))
-            n++;
-    }
-    json_decref(evs);
-    return n;
+    return ctrl_t_count_events(&f->t, "default", "Job", name, reason, type);
 }
 
 /* ---- tests ---- */
@@ -252,17 +187,18 @@ static void test_completions_with_parallelism(void **state)
 {
     fx *f = *state;
     json_t *job = create_job(f, "pi", "{\"completions\":3,\"parallelism\":2}");
-    assert_true(eventually(pods_are, f, &(want_pods){"pi", NULL, 2}));
+    assert_true(ctrl_t_eventually(pods_are, f, &(want_pods){"pi", NULL, 2}));
     json_t *pods = job_pods(f, "pi", NULL);
     assert_job_pod(json_array_get(pods, 0), job);
     assert_job_pod(json_array_get(pods, 1), job);
     json_decref(pods);
     /* the pods run: active 2; the two succeed: one more pod (3 - 2 left, not 2) */
     assert_int_equal(finish_all(f, "pi", "Pending", "Succeeded"), 2);
-    assert_true(eventually(pods_are, f, &(want_pods){"pi", "Pending", 1}));
+    assert_true(ctrl_t_eventually(pods_are, f, &(want_pods){"pi", "Pending", 1}));
     assert_int_equal(count_pods(f, "pi", NULL), 3);
     assert_int_equal(finish_all(f, "pi", "Pending", "Succeeded"), 1);
-    assert_true(eventually(job_cond, f, &(want_cond){"pi", "Complete", "CompletionsReached"}));
+    assert_true(
+        ctrl_t_eventually(job_cond, f, &(want_cond){"pi", "Complete", "CompletionsReached"}));
     json_t *done = get_job(f, "pi");
     assert_int_equal(daas_kube_int(done, "status.succeeded", 0), 3);
     assert_int_equal(daas_kube_int(done, "status.failed", 0), 0);
@@ -283,12 +219,13 @@ static void test_backoff_limit(void **state)
 {
     fx *f = *state;
     json_t *job = create_job(f, "bad", "{\"backoffLimit\":1}");
-    assert_true(eventually(pods_are, f, &(want_pods){"bad", NULL, 1}));
+    assert_true(ctrl_t_eventually(pods_are, f, &(want_pods){"bad", NULL, 1}));
     assert_int_equal(finish_all(f, "bad", "Pending", "Failed"), 1);
     /* one failure is within the limit: a replacement */
-    assert_true(eventually(pods_are, f, &(want_pods){"bad", "Pending", 1}));
+    assert_true(ctrl_t_eventually(pods_are, f, &(want_pods){"bad", "Pending", 1}));
     assert_int_equal(finish_all(f, "bad", "Pending", "Failed"), 1);
-    assert_true(eventually(job_cond, f, &(want_cond){"bad", "Failed", "BackoffLimitExceeded"}));
+    assert_true(
+        ctrl_t_eventually(job_cond, f, &(want_cond){"bad", "Failed", "BackoffLimitExceeded"}));
     json_t *st = get_job(f, "bad");
     assert_int_equal(daas_kube_int(st, "status.failed", 0), 2);
     assert_int_equal(daas_kube_int(st, "status.active", 0), 0);
@@ -305,9 +242,9 @@ static void test_ttl_zero_deletes_the_job(void **state)
 {
     fx *f = *state;
     json_t *job = create_job(f, "once", "{\"ttlSecondsAfterFinished\":0}");
-    assert_true(eventually(pods_are, f, &(want_pods){"once", NULL, 1}));
+    assert_true(ctrl_t_eventually(pods_are, f, &(want_pods){"once", NULL, 1}));
     assert_int_equal(finish_all(f, "once", "Pending", "Succeeded"), 1);
-    assert_true(eventually(job_gone, f, "once"));
+    assert_true(ctrl_t_eventually(job_gone, f, "once"));
     json_decref(job);
 }
 
@@ -316,10 +253,11 @@ static void test_ttl_later_deletes_the_job(void **state)
 {
     fx *f = *state;
     json_t *job = create_job(f, "later", "{\"ttlSecondsAfterFinished\":1}");
-    assert_true(eventually(pods_are, f, &(want_pods){"later", NULL, 1}));
+    assert_true(ctrl_t_eventually(pods_are, f, &(want_pods){"later", NULL, 1}));
     assert_int_equal(finish_all(f, "later", "Pending", "Succeeded"), 1);
-    assert_true(eventually(job_cond, f, &(want_cond){"later", "Complete", "CompletionsReached"}));
-    assert_true(eventually(job_gone, f, "later"));
+    assert_true(
+        ctrl_t_eventually(job_cond, f, &(want_cond){"later", "Complete", "CompletionsReached"}));
+    assert_true(ctrl_t_eventually(job_gone, f, "later"));
     json_decref(job);
 }
 
@@ -346,7 +284,7 @@ static void test_deleting_job_left_alone(void **state)
     assert_int_equal(daas_ctrl_client_patch(f->t.c, f->jobs, "default", "held", NULL,
                                             DAAS_CTRL_PATCH_MERGE, nofin, NULL, &e),
                      DAAS_OK);
-    assert_true(eventually(job_gone, f, "held"));
+    assert_true(ctrl_t_eventually(job_gone, f, "held"));
     json_decref(nofin);
     json_decref(unsuspend);
     json_decref(fin);
@@ -356,11 +294,11 @@ static void test_deleting_job_left_alone(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_completions_with_parallelism, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_backoff_limit, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_ttl_zero_deletes_the_job, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_ttl_later_deletes_the_job, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_deleting_job_left_alone, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_completions_with_parallelism, setup, ctrl_t_teardown),
+        cmocka_unit_test_setup_teardown(test_backoff_limit, setup, ctrl_t_teardown),
+        cmocka_unit_test_setup_teardown(test_ttl_zero_deletes_the_job, setup, ctrl_t_teardown),
+        cmocka_unit_test_setup_teardown(test_ttl_later_deletes_the_job, setup, ctrl_t_teardown),
+        cmocka_unit_test_setup_teardown(test_deleting_job_left_alone, setup, ctrl_t_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -33,8 +33,7 @@
 #include "kube/obj.h"
 
 typedef struct fx {
-    ctrl_tfx t;
-    daas_ctrl_mgr *m;
+    ctrl_tfx t; /* first: ctrl_t_fx_new, ctrl_t_teardown */
     int64_t t0; /* unix seconds at the start */
     int pokes;
 } fx;
@@ -57,24 +56,6 @@ static const daas_kube_kind *kind(const char *res)
     return daas_ctrl_kind(res);
 }
 
-/* Parses printf'ed JSON written with ' for ". */
-static json_t *js(const char *fmt, ...)
-{
-    char buf[2048];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    for (char *c = buf; *c; c++)
-        if (*c == '\'')
-            *c = '"';
-    json_error_t je;
-    json_t *o = json_loads(buf, 0, &je);
-    if (o == NULL)
-        fail_msg("bad test JSON: %s: %s", je.text, buf);
-    return o;
-}
-
 static void ts(fx *f, int64_t rel_s, char *buf, size_t n)
 {
     daas_time_rfc3339(f->t0 + rel_s, buf, n);
@@ -82,22 +63,13 @@ static void ts(fx *f, int64_t rel_s, char *buf, size_t n)
 
 static void create(fx *f, const char *res, const char *ns, json_t *obj)
 {
-    daas_err e = {0};
-    if (daas_ctrl_client_create(f->t.c, kind(res), ns, obj, NULL, &e) != DAAS_OK)
-        fail_msg("create %s: %s", res, e.msg);
-    json_decref(obj);
+    json_decref(ctrl_t_create(&f->t, kind(res), ns, obj));
 }
 
 /* PUTs res ns/name's status (the stored object with .status = status, stolen). */
 static void put_status(fx *f, const char *res, const char *ns, const char *name, json_t *status)
 {
-    daas_err e = {0};
-    json_t *cur = NULL;
-    assert_int_equal(daas_ctrl_client_get(f->t.c, kind(res), ns, name, &cur, &e), DAAS_OK);
-    json_object_set_new(cur, "status", status);
-    if (daas_ctrl_client_update(f->t.c, kind(res), cur, "status", NULL, &e) != DAAS_OK)
-        fail_msg("status of %s %s: %s", res, name, e.msg);
-    json_decref(cur);
+    ctrl_t_put_status_of(&f->t, kind(res), ns, name, status);
 }
 
 /* The agent: Node ready with a heartbeat at rel_s. */
@@ -105,11 +77,11 @@ static void post_ready(fx *f, const char *node, int64_t rel_s)
 {
     char t[32];
     ts(f, rel_s, t, sizeof t);
-    json_t *st = js("{'conditions':[{'type':'MemoryPressure','status':'False','reason':'R',"
-                    "'lastHeartbeatTime':'%s','lastTransitionTime':'%s'},{'type':'Ready',"
-                    "'status':'True','reason':'KubeletReady','lastHeartbeatTime':'%s',"
-                    "'lastTransitionTime':'%s'}]}",
-                    t, t, t, t);
+    json_t *st = ctrl_t_js("{'conditions':[{'type':'MemoryPressure','status':'False','reason':'R',"
+                           "'lastHeartbeatTime':'%s','lastTransitionTime':'%s'},{'type':'Ready',"
+                           "'status':'True','reason':'KubeletReady','lastHeartbeatTime':'%s',"
+                           "'lastTransitionTime':'%s'}]}",
+                           t, t, t, t);
     put_status(f, "nodes", NULL, node, st);
 }
 
@@ -118,16 +90,16 @@ static void renew(fx *f, const char *node, int64_t rel_s)
 {
     char t[40];
     daas_time_rfc3339_micro((f->t0 + rel_s) * 1000000, t, sizeof t);
-    json_t *p = js("{'spec':{'renewTime':'%s'}}", t);
+    json_t *p = ctrl_t_js("{'spec':{'renewTime':'%s'}}", t);
     int rc = daas_ctrl_client_patch(f->t.c, kind("leases"), "kube-node-lease", node, NULL,
                                     DAAS_CTRL_PATCH_MERGE, p, NULL, NULL);
     json_decref(p);
     if (rc == DAAS_ENOTFOUND)
         create(f, "leases", "kube-node-lease",
-               js("{'apiVersion':'coordination.k8s.io/v1','kind':'Lease','metadata':{'name':"
-                  "'%s'},'spec':{'holderIdentity':'%s','leaseDurationSeconds':40,"
-                  "'renewTime':'%s'}}",
-                  node, node, t));
+               ctrl_t_js("{'apiVersion':'coordination.k8s.io/v1','kind':'Lease','metadata':{'name':"
+                         "'%s'},'spec':{'holderIdentity':'%s','leaseDurationSeconds':40,"
+                         "'renewTime':'%s'}}",
+                         node, node, t));
     else
         assert_int_equal(rc, DAAS_OK);
 }
@@ -136,7 +108,7 @@ static void renew(fx *f, const char *node, int64_t rel_s)
 static void node_at(fx *f, const char *name, int64_t rel_s)
 {
     create(f, "nodes", NULL,
-           js("{'apiVersion':'v1','kind':'Node','metadata':{'name':'%s'}}", name));
+           ctrl_t_js("{'apiVersion':'v1','kind':'Node','metadata':{'name':'%s'}}", name));
     post_ready(f, name, rel_s);
     renew(f, name, rel_s);
 }
@@ -150,10 +122,11 @@ static void node(fx *f, const char *name)
 static void pod_bound(fx *f, const char *name, const char *tolerations)
 {
     create(f, "pods", "nl",
-           js("{'apiVersion':'v1','kind':'Pod','metadata':{'name':'%s'},'spec':{'nodeName':'n1',"
-              "'terminationGracePeriodSeconds':0,'tolerations':%s,'containers':[{'name':'c',"
-              "'image':'busybox'}]}}",
-              name, tolerations));
+           ctrl_t_js(
+               "{'apiVersion':'v1','kind':'Pod','metadata':{'name':'%s'},'spec':{'nodeName':'n1',"
+               "'terminationGracePeriodSeconds':0,'tolerations':%s,'containers':[{'name':'c',"
+               "'image':'busybox'}]}}",
+               name, tolerations));
 }
 
 /* The same, Running and Ready. */
@@ -163,15 +136,15 @@ static void pod(fx *f, const char *name, const char *tolerations)
     char t[32];
     ts(f, 0, t, sizeof t);
     put_status(f, "pods", "nl", name,
-               js("{'phase':'Running','conditions':[{'type':'Ready','status':'True',"
-                  "'lastTransitionTime':'%s'}]}",
-                  t));
+               ctrl_t_js("{'phase':'Running','conditions':[{'type':'Ready','status':'True',"
+                         "'lastTransitionTime':'%s'}]}",
+                         t));
 }
 
 /* Wakes the controller for node (a write to it). */
 static void poke(fx *f, const char *node)
 {
-    json_t *p = js("{'metadata':{'annotations':{'test/poke':'%d'}}}", ++f->pokes);
+    json_t *p = ctrl_t_js("{'metadata':{'annotations':{'test/poke':'%d'}}}", ++f->pokes);
     assert_int_equal(daas_ctrl_client_patch(f->t.c, kind("nodes"), NULL, node, NULL,
                                             DAAS_CTRL_PATCH_MERGE, p, NULL, NULL),
                      DAAS_OK);
@@ -180,10 +153,7 @@ static void poke(fx *f, const char *node)
 
 static json_t *get(fx *f, const char *res, const char *ns, const char *name)
 {
-    json_t *o = NULL;
-    if (daas_ctrl_client_get(f->t.c, kind(res), ns, name, &o, NULL) != DAAS_OK)
-        return NULL;
-    return o;
+    return ctrl_t_get(&f->t, kind(res), ns, name);
 }
 
 /* The status of condition type of res ns/name ("" when absent, "gone" without the object). */
@@ -218,28 +188,14 @@ static void taints(fx *f, const char *name, char *out, size_t n)
     json_decref(o);
 }
 
-#define WAIT_EQ(expr_fill, buf, want)                                                              \
-    do {                                                                                           \
-        for (int i_ = 0; i_ < 1000; i_++) {                                                        \
-            expr_fill;                                                                             \
-            if (strcmp(buf, want) == 0)                                                            \
-                break;                                                                             \
-            usleep(10000);                                                                         \
-        }                                                                                          \
-        assert_string_equal(buf, want);                                                            \
-    } while (0)
-
 /* Reasons of the Events in ns about name, in order of creation, "reason/type" joined. */
 static void events(fx *f, const char *ns, const char *name, char *out, size_t n)
 {
-    char *path = daas_xasprintf("/api/v1/namespaces/%s/events", ns);
-    json_t *list = NULL;
-    assert_int_equal(daas_ctrl_client_do(f->t.c, "GET", path, NULL, NULL, &list, NULL, NULL),
-                     DAAS_OK);
+    json_t *list = ctrl_t_list(&f->t, "/api/v1/namespaces/%s/events", ns);
     size_t i, len = 0;
     json_t *e;
     out[0] = '\0';
-    json_array_foreach(json_object_get(list, "items"), i, e)
+    json_array_foreach(list, i, e)
     {
         if (strcmp(daas_kube_str(e, "involvedObject.name") ?: "", name) != 0)
             continue;
@@ -247,43 +203,31 @@ static void events(fx *f, const char *ns, const char *name, char *out, size_t n)
                                 daas_kube_str(e, "reason"), daas_kube_str(e, "type"));
     }
     json_decref(list);
-    daas_free(path);
 }
 
 static int setup(void **state)
 {
-    fx *f = daas_xcalloc(1, sizeof *f);
-    daas_err e = {0};
-    ctrl_t_open(&f->t, "daas-nlctl", 0, false, NULL);
+    fx *f = ctrl_t_fx_new(sizeof *f, "daas-nlctl");
     f->t0 = daas_now_ms() / 1000;
     at(f, 0);
     create(f, "namespaces", NULL,
-           js("{'apiVersion':'v1','kind':'Namespace','metadata':"
-              "{'name':'nl'}}"));
+           ctrl_t_js("{'apiVersion':'v1','kind':'Namespace','metadata':"
+                     "{'name':'nl'}}"));
     json_t *lns = get(f, "namespaces", NULL, "kube-node-lease");
     if (lns == NULL)
         create(f, "namespaces", NULL,
-               js("{'apiVersion':'v1','kind':'Namespace','metadata':{'name':'kube-node-lease'}}"));
+               ctrl_t_js(
+                   "{'apiVersion':'v1','kind':'Namespace','metadata':{'name':'kube-node-lease'}}"));
     json_decref(lns);
-    f->m = daas_ctrl_mgr_new(&(daas_ctrl_mgr_config){.api = f->t.api, .store = f->t.store});
     daas_ctrl_opts o = {.default_toleration_s = 300, .now_ms = fake_clock};
-    assert_int_equal(daas_ctrl_nodelife_register(f->m, &o, &e), DAAS_OK);
+    CTRL_T_MGR(&f->t, &o, false, daas_ctrl_nodelife_register); /* start() starts it */
     *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fx *f = *state;
-    daas_ctrl_mgr_free(&f->m);
-    ctrl_t_close(&f->t);
-    daas_free(f);
     return 0;
 }
 
 static void set_unschedulable(fx *f, const char *node, bool on)
 {
-    json_t *p = js("{'spec':{'unschedulable':%s}}", on ? "true" : "null");
+    json_t *p = ctrl_t_js("{'spec':{'unschedulable':%s}}", on ? "true" : "null");
     assert_int_equal(daas_ctrl_client_patch(f->t.c, kind("nodes"), NULL, node, NULL,
                                             DAAS_CTRL_PATCH_MERGE, p, NULL, NULL),
                      DAAS_OK);
@@ -295,13 +239,12 @@ static void set_unschedulable(fx *f, const char *node, bool on)
  * the sync happened; then uncordoned again. */
 static void start(fx *f)
 {
-    daas_err e = {0};
     char b[256];
     set_unschedulable(f, "n1", true);
-    assert_int_equal(daas_ctrl_mgr_start(f->m, &e), DAAS_OK);
-    WAIT_EQ(taints(f, "n1", b, sizeof b), b, "node.kubernetes.io/unschedulable:NoSchedule");
+    ctrl_t_mgr_start(&f->t);
+    CTRL_T_WAIT_EQ(taints(f, "n1", b, sizeof b), b, "node.kubernetes.io/unschedulable:NoSchedule");
     set_unschedulable(f, "n1", false);
-    WAIT_EQ(taints(f, "n1", b, sizeof b), b, "");
+    CTRL_T_WAIT_EQ(taints(f, "n1", b, sizeof b), b, "");
 }
 
 static void test_unreachable_evicts_and_recovers(void **state)
@@ -333,14 +276,15 @@ static void test_unreachable_evicts_and_recovers(void **state)
     at(f, 41);
     renew(f, "n2", 41);
     poke(f, "n1");
-    WAIT_EQ(cond(f, "nodes", NULL, "n1", "Ready", b, sizeof b), b, "Unknown");
+    CTRL_T_WAIT_EQ(cond(f, "nodes", NULL, "n1", "Ready", b, sizeof b), b, "Unknown");
     cond(f, "nodes", NULL, "n1", "MemoryPressure", b, sizeof b);
     assert_string_equal(b, "Unknown");
-    WAIT_EQ(taints(f, "n1", b, sizeof b), b,
-            "node.kubernetes.io/unreachable:NoSchedule node.kubernetes.io/unreachable:NoExecute");
-    WAIT_EQ(cond(f, "pods", "nl", "dflt", "Ready", b, sizeof b), b, "False");
-    WAIT_EQ(events(f, "default", "n1", b, sizeof b), b, "NodeNotReady/Normal");
-    WAIT_EQ(events(f, "nl", "tol5", b, sizeof b), b, "NodeNotReady/Warning");
+    CTRL_T_WAIT_EQ(
+        taints(f, "n1", b, sizeof b), b,
+        "node.kubernetes.io/unreachable:NoSchedule node.kubernetes.io/unreachable:NoExecute");
+    CTRL_T_WAIT_EQ(cond(f, "pods", "nl", "dflt", "Ready", b, sizeof b), b, "False");
+    CTRL_T_WAIT_EQ(events(f, "default", "n1", b, sizeof b), b, "NodeNotReady/Normal");
+    CTRL_T_WAIT_EQ(events(f, "nl", "tol5", b, sizeof b), b, "NodeNotReady/Warning");
     cond(f, "nodes", NULL, "n2", "Ready", b, sizeof b);
     assert_string_equal(b, "True");
     taints(f, "n2", b, sizeof b);
@@ -351,16 +295,16 @@ static void test_unreachable_evicts_and_recovers(void **state)
     pod_bound(f, "late",
               "[{'key':'node.kubernetes.io/unreachable','operator':'Exists',"
               "'effect':'NoExecute','tolerationSeconds':0}]");
-    WAIT_EQ(cond(f, "pods", "nl", "late", "Ready", b, sizeof b), b, "gone");
-    WAIT_EQ(events(f, "nl", "late", b, sizeof b), b, "TaintManagerEviction/Normal");
+    CTRL_T_WAIT_EQ(cond(f, "pods", "nl", "late", "Ready", b, sizeof b), b, "gone");
+    CTRL_T_WAIT_EQ(events(f, "nl", "late", b, sizeof b), b, "TaintManagerEviction/Normal");
 
     /* 5 s after the taint: tol5 goes, the others stay */
     at(f, 46);
     renew(f, "n2", 46);
     poke(f, "n1");
-    WAIT_EQ(cond(f, "pods", "nl", "tol5", "Ready", b, sizeof b), b, "gone");
-    WAIT_EQ(events(f, "nl", "tol5", b, sizeof b), b,
-            "NodeNotReady/Warning TaintManagerEviction/Normal");
+    CTRL_T_WAIT_EQ(cond(f, "pods", "nl", "tol5", "Ready", b, sizeof b), b, "gone");
+    CTRL_T_WAIT_EQ(events(f, "nl", "tol5", b, sizeof b), b,
+                   "NodeNotReady/Warning TaintManagerEviction/Normal");
     usleep(200000);
     cond(f, "pods", "nl", "dflt", "Ready", b, sizeof b);
     assert_string_equal(b, "False");
@@ -372,7 +316,7 @@ static void test_unreachable_evicts_and_recovers(void **state)
     renew(f, "n2", 50);
     renew(f, "n1", 50);
     post_ready(f, "n1", 50);
-    WAIT_EQ(taints(f, "n1", b, sizeof b), b, "");
+    CTRL_T_WAIT_EQ(taints(f, "n1", b, sizeof b), b, "");
     cond(f, "nodes", NULL, "n1", "Ready", b, sizeof b);
     assert_string_equal(b, "True");
     /* the default toleration would have run out here; the pod is still there */
@@ -400,9 +344,9 @@ static void test_single_node_no_evictions(void **state)
     start(f);
     at(f, 100);
     poke(f, "n1");
-    WAIT_EQ(cond(f, "nodes", NULL, "n1", "Ready", b, sizeof b), b, "Unknown");
-    WAIT_EQ(taints(f, "n1", b, sizeof b), b, "node.kubernetes.io/unreachable:NoSchedule");
-    WAIT_EQ(cond(f, "pods", "nl", "tol0", "Ready", b, sizeof b), b, "False");
+    CTRL_T_WAIT_EQ(cond(f, "nodes", NULL, "n1", "Ready", b, sizeof b), b, "Unknown");
+    CTRL_T_WAIT_EQ(taints(f, "n1", b, sizeof b), b, "node.kubernetes.io/unreachable:NoSchedule");
+    CTRL_T_WAIT_EQ(cond(f, "pods", "nl", "tol0", "Ready", b, sizeof b), b, "False");
     at(f, 200);
     poke(f, "n1");
     usleep(300000);
@@ -424,15 +368,16 @@ static void test_grace_from_first_sight(void **state)
     assert_string_equal(b, "True");
     at(f, 41);
     poke(f, "n1");
-    WAIT_EQ(cond(f, "nodes", NULL, "n1", "Ready", b, sizeof b), b, "Unknown");
+    CTRL_T_WAIT_EQ(cond(f, "nodes", NULL, "n1", "Ready", b, sizeof b), b, "Unknown");
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_unreachable_evicts_and_recovers, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_single_node_no_evictions, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_grace_from_first_sight, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unreachable_evicts_and_recovers, setup,
+                                        ctrl_t_teardown),
+        cmocka_unit_test_setup_teardown(test_single_node_no_evictions, setup, ctrl_t_teardown),
+        cmocka_unit_test_setup_teardown(test_grace_from_first_sight, setup, ctrl_t_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
