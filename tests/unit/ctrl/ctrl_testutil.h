@@ -41,9 +41,10 @@ typedef struct ctrl_tfx {
     daas_authn *authn; /* x509 only, or NULL: anonymous requests allowed */
     daas_api *api;
     daas_ctrl_client *c;
-    daas_ctrl_mgr *m; /* NULL until ctrl_t_mgr; freed first by ctrl_t_close */
+    daas_ctrl_mgr *m; /* NULL until ctrl_t_mgr_regs (CTRL_T_MGR); freed first by ctrl_t_close */
 } ctrl_tfx;
 
+/* nftw callback of ctrl_t_close: removes one entry of the temp dir. */
 static inline int ctrl_t_rm(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
 {
     (void)sb, (void)flag, (void)ftw;
@@ -229,6 +230,18 @@ static inline json_t *ctrl_t_create(ctrl_tfx *t, const daas_kube_kind *k, const 
         fail_msg("create %s: %s", daas_kube_str(obj, "metadata.name") ?: "?", e.msg);
     json_decref(obj);
     return out;
+}
+
+/* PATCHes ns/name of kind k (subresource sub, NULL: none) with patch (taken) of type
+ * DAAS_CTRL_PATCH_*; a refused patch is a test failure. */
+static inline void ctrl_t_patch(ctrl_tfx *t, const daas_kube_kind *k, const char *ns,
+                                const char *name, const char *sub, int type, json_t *patch)
+{
+    daas_err e = {0};
+    assert_non_null(patch);
+    if (daas_ctrl_client_patch(t->c, k, ns, name, sub, type, patch, NULL, &e) != DAAS_OK)
+        fail_msg("patch %s: %s", name, e.msg);
+    json_decref(patch);
 }
 
 /* A predicate over a test's fixture f and an argument. */

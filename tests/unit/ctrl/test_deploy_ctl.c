@@ -200,15 +200,11 @@ static bool rolled_out(void *fv, const void *arg)
 static void test_rolling_update(void **state)
 {
     fx *f = *state;
-    daas_err e = {0};
     create_deployment(f, "web", 4);
     assert_true(ctrl_t_eventually(deploy_available, f, "web"));
-    json_t *patch = json_pack("{s:{s:{s:{s:[{s:s,s:s}]}}}}", "spec", "template", "spec",
-                              "containers", "name", "c", "image", "busybox:2");
-    assert_int_equal(daas_ctrl_client_patch(f->t.c, f->deps, "default", "web", NULL,
-                                            DAAS_CTRL_PATCH_STRATEGIC, patch, NULL, &e),
-                     DAAS_OK);
-    json_decref(patch);
+    ctrl_t_patch(&f->t, f->deps, "default", "web", NULL, DAAS_CTRL_PATCH_STRATEGIC,
+                 json_pack("{s:{s:{s:{s:[{s:s,s:s}]}}}}", "spec", "template", "spec", "containers",
+                           "name", "c", "image", "busybox:2"));
     want two = {f->rss, NULL, 2};
     assert_true(ctrl_t_eventually(has_count, f, &two));
     rolled r = {"web", 4};
@@ -231,7 +227,6 @@ static void test_rolling_update(void **state)
 static void test_adopt_and_release(void **state)
 {
     fx *f = *state;
-    daas_err e = {0};
     create_deployment(f, "web", 2);
     assert_true(ctrl_t_eventually(deploy_available, f, "web"));
     json_t *rss = list(f, f->rss, NULL);
@@ -243,9 +238,7 @@ static void test_adopt_and_release(void **state)
         json_pack("{s:s,s:s,s:{s:s,s:{s:s,s:s}},s:{s:[{s:s,s:s}]}}", "apiVersion", "v1", "kind",
                   "Pod", "metadata", "name", "orphan", "labels", "app", "web", "pod-template-hash",
                   hash, "spec", "containers", "name", "c", "image", "busybox:1");
-    assert_int_equal(daas_ctrl_client_create(f->t.c, f->pods, "default", orphan, NULL, &e),
-                     DAAS_OK);
-    json_decref(orphan);
+    json_decref(ctrl_t_create(&f->t, f->pods, "default", orphan));
     want two = {f->pods, "labelSelector=app%3Dweb", 2};
     assert_true(ctrl_t_eventually(has_count, f, &two));
     json_t *pods = list(f, f->pods, "labelSelector=app%3Dweb");
@@ -255,11 +248,8 @@ static void test_adopt_and_release(void **state)
         assert_true(daas_ctrl_owned_by(pod, daas_kube_str(rs, "metadata.uid")));
     /* A pod relabelled out of the selector is released and replaced. */
     const char *name = daas_kube_str(json_array_get(pods, 0), "metadata.name");
-    json_t *relabel = json_pack("{s:{s:{s:s}}}", "metadata", "labels", "app", "other");
-    assert_int_equal(daas_ctrl_client_patch(f->t.c, f->pods, "default", name, NULL,
-                                            DAAS_CTRL_PATCH_MERGE, relabel, NULL, &e),
-                     DAAS_OK);
-    json_decref(relabel);
+    ctrl_t_patch(&f->t, f->pods, "default", name, NULL, DAAS_CTRL_PATCH_MERGE,
+                 json_pack("{s:{s:{s:s}}}", "metadata", "labels", "app", "other"));
     assert_true(ctrl_t_eventually(has_count, f, &two));
     assert_true(ctrl_t_eventually(released, f, name));
     json_decref(pods);
@@ -269,14 +259,10 @@ static void test_adopt_and_release(void **state)
 static void test_scale_down(void **state)
 {
     fx *f = *state;
-    daas_err e = {0};
     create_deployment(f, "web", 5);
     assert_true(ctrl_t_eventually(deploy_available, f, "web"));
-    json_t *patch = json_pack("{s:{s:i}}", "spec", "replicas", 1);
-    assert_int_equal(daas_ctrl_client_patch(f->t.c, f->deps, "default", "web", "scale",
-                                            DAAS_CTRL_PATCH_MERGE, patch, NULL, &e),
-                     DAAS_OK);
-    json_decref(patch);
+    ctrl_t_patch(&f->t, f->deps, "default", "web", "scale", DAAS_CTRL_PATCH_MERGE,
+                 json_pack("{s:{s:i}}", "spec", "replicas", 1));
     want one = {f->pods, "labelSelector=app%3Dweb", 1};
     assert_true(ctrl_t_eventually(has_count, f, &one));
     assert_true(ctrl_t_eventually(deploy_available, f, "web"));

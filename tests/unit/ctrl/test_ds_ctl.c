@@ -194,13 +194,9 @@ static int make_ready(fx *f, const char *hash)
 
 static void set_image(fx *f, const char *image)
 {
-    daas_err e = {0};
-    json_t *p = json_pack("{s:{s:{s:{s:[{s:s,s:s}]}}}}", "spec", "template", "spec", "containers",
-                          "name", "c", "image", image);
-    assert_int_equal(daas_ctrl_client_patch(f->t.c, f->ds, "default", "agent", NULL,
-                                            DAAS_CTRL_PATCH_STRATEGIC, p, NULL, &e),
-                     DAAS_OK);
-    json_decref(p);
+    ctrl_t_patch(&f->t, f->ds, "default", "agent", NULL, DAAS_CTRL_PATCH_STRATEGIC,
+                 json_pack("{s:{s:{s:{s:[{s:s,s:s}]}}}}", "spec", "template", "spec", "containers",
+                           "name", "c", "image", image));
 }
 
 typedef struct want_revs {
@@ -314,11 +310,8 @@ static void test_place_roll_and_history(void **state)
     check_revision(json_array_get(v, 0), ds, h1, 1);
     check_revision(json_array_get(v, 1), ds, h2, 2);
     /* kubectl rollout undo: revision 1's data as a strategic merge patch */
-    daas_err e = {0};
-    assert_int_equal(
-        daas_ctrl_client_patch(f->t.c, f->ds, "default", "agent", NULL, DAAS_CTRL_PATCH_STRATEGIC,
-                               json_object_get(json_array_get(v, 0), "data"), NULL, &e),
-        DAAS_OK);
+    ctrl_t_patch(&f->t, f->ds, "default", "agent", NULL, DAAS_CTRL_PATCH_STRATEGIC,
+                 json_incref(json_object_get(json_array_get(v, 0), "data")));
     json_decref(v);
     assert_true(ctrl_t_eventually(revs_are, f, &(want_revs){{2, 3}}));
     v = revisions(f);

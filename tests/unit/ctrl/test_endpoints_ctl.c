@@ -352,7 +352,6 @@ static void test_note_not_repeated(void **state)
 static void test_pod_on_unknown_node(void **state)
 {
     fx *f = *state;
-    daas_err e = {0};
     json_decref(create_service(f, "web"));
     create_pod(f, "web-1", "web");
     create_pod_on(f, "web-2", "web", "n2");
@@ -376,12 +375,9 @@ static void test_pod_on_unknown_node(void **state)
     assert_string_equal(daas_kube_str(ep1, "zone"), "z2");
     json_decref(slice);
     /* the zone changes: the endpoint follows */
-    json_t *n2 = NULL;
-    assert_int_equal(daas_ctrl_client_get(f->t.c, f->nodes, NULL, "n2", &n2, &e), DAAS_OK);
-    json_object_set_new(daas_kube_path(n2, "metadata.labels"), "topology.kubernetes.io/zone",
-                        json_string("z3"));
-    assert_int_equal(daas_ctrl_client_update(f->t.c, f->nodes, n2, NULL, NULL, &e), DAAS_OK);
-    json_decref(n2);
+    ctrl_t_patch(
+        &f->t, f->nodes, NULL, "n2", NULL, DAAS_CTRL_PATCH_MERGE,
+        json_pack("{s:{s:{s:s}}}", "metadata", "labels", "topology.kubernetes.io/zone", "z3"));
     char *zone = NULL;
     CTRL_T_WAIT_EQ((daas_free(zone), zone = second_zone(f, "web")), zone, "z3");
     daas_free(zone);

@@ -110,8 +110,8 @@ static bool wait_exists(fx *f, const char *res, const char *name, bool want)
 /* The owner uids of res/name joined with "," (new string). */
 static char *owner_uids(fx *f, const char *res, const char *name)
 {
-    json_t *o = NULL;
-    assert_int_equal(daas_ctrl_client_get(f->t.c, kind(res), "gc", name, &o, NULL), DAAS_OK);
+    json_t *o = ctrl_t_get(&f->t, kind(res), "gc", name);
+    assert_non_null(o);
     daas_buf b = {0};
     size_t i;
     json_t *r;
@@ -213,11 +213,8 @@ static void test_dangling_owner(void **state)
      * above queued are over, so only the update can bring the next one) */
     usleep(300000);
     daas_free(pod(f, "later", ""));
-    json_t *p = ctrl_t_js("{'metadata':{'ownerReferences':[%s]}}", r);
-    assert_int_equal(daas_ctrl_client_patch(f->t.c, kind("pods"), "gc", "later", NULL,
-                                            DAAS_CTRL_PATCH_MERGE, p, NULL, NULL),
-                     DAAS_OK);
-    json_decref(p);
+    ctrl_t_patch(&f->t, kind("pods"), "gc", "later", NULL, DAAS_CTRL_PATCH_MERGE,
+                 ctrl_t_js("{'metadata':{'ownerReferences':[%s]}}", r));
     assert_true(wait_exists(f, "pods", "later", false));
     assert_true(exists(f, "pods", "cm-owned"));
     daas_free(cm);

@@ -267,27 +267,18 @@ static void test_deleting_job_left_alone(void **state)
     fx *f = *state;
     daas_err e = {0};
     json_t *job = create_job(f, "held", "{\"suspend\":true}");
-    json_t *fin = json_pack("{s:{s:[s]}}", "metadata", "finalizers", "example.com/hold");
-    assert_int_equal(daas_ctrl_client_patch(f->t.c, f->jobs, "default", "held", NULL,
-                                            DAAS_CTRL_PATCH_MERGE, fin, NULL, &e),
-                     DAAS_OK);
+    ctrl_t_patch(&f->t, f->jobs, "default", "held", NULL, DAAS_CTRL_PATCH_MERGE,
+                 json_pack("{s:{s:[s]}}", "metadata", "finalizers", "example.com/hold"));
     assert_int_equal(daas_ctrl_client_delete(f->t.c, f->jobs, "default", "held", NULL, NULL, &e),
                      DAAS_OK);
-    json_t *unsuspend = json_pack("{s:{s:b}}", "spec", "suspend", 0);
-    assert_int_equal(daas_ctrl_client_patch(f->t.c, f->jobs, "default", "held", NULL,
-                                            DAAS_CTRL_PATCH_MERGE, unsuspend, NULL, &e),
-                     DAAS_OK);
+    ctrl_t_patch(&f->t, f->jobs, "default", "held", NULL, DAAS_CTRL_PATCH_MERGE,
+                 json_pack("{s:{s:b}}", "spec", "suspend", 0));
     usleep(300000);
     assert_int_equal(count_pods(f, "held", NULL), 0);
     /* release it */
-    json_t *nofin = json_pack("{s:{s:[]}}", "metadata", "finalizers");
-    assert_int_equal(daas_ctrl_client_patch(f->t.c, f->jobs, "default", "held", NULL,
-                                            DAAS_CTRL_PATCH_MERGE, nofin, NULL, &e),
-                     DAAS_OK);
+    ctrl_t_patch(&f->t, f->jobs, "default", "held", NULL, DAAS_CTRL_PATCH_MERGE,
+                 json_pack("{s:{s:[]}}", "metadata", "finalizers"));
     assert_true(ctrl_t_eventually(job_gone, f, "held"));
-    json_decref(nofin);
-    json_decref(unsuspend);
-    json_decref(fin);
     json_decref(job);
 }
 

@@ -66,12 +66,6 @@ static void create(fx *f, const char *res, const char *ns, json_t *obj)
     json_decref(ctrl_t_create(&f->t, kind(res), ns, obj));
 }
 
-/* PUTs res ns/name's status (the stored object with .status = status, stolen). */
-static void put_status(fx *f, const char *res, const char *ns, const char *name, json_t *status)
-{
-    ctrl_t_put_status_of(&f->t, kind(res), ns, name, status);
-}
-
 /* The agent: Node ready with a heartbeat at rel_s. */
 static void post_ready(fx *f, const char *node, int64_t rel_s)
 {
@@ -82,7 +76,7 @@ static void post_ready(fx *f, const char *node, int64_t rel_s)
                            "'status':'True','reason':'KubeletReady','lastHeartbeatTime':'%s',"
                            "'lastTransitionTime':'%s'}]}",
                            t, t, t, t);
-    put_status(f, "nodes", NULL, node, st);
+    ctrl_t_put_status_of(&f->t, kind("nodes"), NULL, node, st);
 }
 
 /* The agent: the Lease renewed at rel_s (created the first time). */
@@ -133,22 +127,14 @@ static void pod_bound(fx *f, const char *name, const char *tolerations)
 static void pod(fx *f, const char *name, const char *tolerations)
 {
     pod_bound(f, name, tolerations);
-    char t[32];
-    ts(f, 0, t, sizeof t);
-    put_status(f, "pods", "nl", name,
-               ctrl_t_js("{'phase':'Running','conditions':[{'type':'Ready','status':'True',"
-                         "'lastTransitionTime':'%s'}]}",
-                         t));
+    ctrl_t_put_status_of(&f->t, kind("pods"), "nl", name, ctrl_t_pod_running(NULL, true, f->t0));
 }
 
 /* Wakes the controller for node (a write to it). */
 static void poke(fx *f, const char *node)
 {
-    json_t *p = ctrl_t_js("{'metadata':{'annotations':{'test/poke':'%d'}}}", ++f->pokes);
-    assert_int_equal(daas_ctrl_client_patch(f->t.c, kind("nodes"), NULL, node, NULL,
-                                            DAAS_CTRL_PATCH_MERGE, p, NULL, NULL),
-                     DAAS_OK);
-    json_decref(p);
+    ctrl_t_patch(&f->t, kind("nodes"), NULL, node, NULL, DAAS_CTRL_PATCH_MERGE,
+                 ctrl_t_js("{'metadata':{'annotations':{'test/poke':'%d'}}}", ++f->pokes));
 }
 
 static json_t *get(fx *f, const char *res, const char *ns, const char *name)
@@ -227,11 +213,8 @@ static int setup(void **state)
 
 static void set_unschedulable(fx *f, const char *node, bool on)
 {
-    json_t *p = ctrl_t_js("{'spec':{'unschedulable':%s}}", on ? "true" : "null");
-    assert_int_equal(daas_ctrl_client_patch(f->t.c, kind("nodes"), NULL, node, NULL,
-                                            DAAS_CTRL_PATCH_MERGE, p, NULL, NULL),
-                     DAAS_OK);
-    json_decref(p);
+    ctrl_t_patch(&f->t, kind("nodes"), NULL, node, NULL, DAAS_CTRL_PATCH_MERGE,
+                 ctrl_t_js("{'spec':{'unschedulable':%s}}", on ? "true" : "null"));
 }
 
 /* Starts the controller and waits until it has synced n1 at fake time 0 (the moment it first
