@@ -46,9 +46,11 @@ static int drop_finalizer(daas_api *api, const daas_kv *kv, json_t *obj, const c
                           const char *f, daas_err *err)
 {
     json_t *fs = daas_kube_path(obj, path);
+    char *name = daas_xstrdup(f); /* f may be an element of fs: removing it frees it */
     for (size_t i = json_array_size(fs); i-- > 0;)
-        if (strcmp(json_string_value(json_array_get(fs, i)) ?: "", f) == 0)
+        if (strcmp(json_string_value(json_array_get(fs, i)) ?: "", name) == 0)
             json_array_remove(fs, i);
+    daas_free(name);
     bool held = json_array_size(daas_kube_path(obj, "metadata.finalizers")) > 0 ||
                 json_array_size(daas_kube_path(obj, "spec.finalizers")) > 0;
     if (!held)

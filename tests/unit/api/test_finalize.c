@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "api/write_int.h"
 #include "kube/obj.h"
@@ -373,6 +374,51 @@ static void test_dry_run_and_failure_keep_object(void **state)
     json_decref(o);
 }
 
+/* Foreground deletion of an object that also has a finalizer of its own: the namespace
+ * controller deletes the dependent, drops foregroundDeletion (the other finalizer stays,
+ * element freed while the list is walked: ASan caught a use-after-free here), and the object
+ * waits for its own finalizer. */
+static void test_foreground_keeps_other_finalizer(void **state)
+{
+    fx *t = *state;
+    json_t *o = NULL;
+    assert_int_equal(call(t, "POST", "/api/v1/namespaces/default/configmaps", NULL, NULL,
+                          "{\"metadata\":{\"name\":\"x\",\"finalizers\":[\"example.com/hold\"]}}",
+                          &o),
+                     201);
+    char dep[400];
+    snprintf(dep, sizeof dep,
+             "{\"metadata\":{\"name\":\"dep\",\"ownerReferences\":[{\"apiVersion\":\"v1\","
+             "\"kind\":\"ConfigMap\",\"name\":\"x\",\"uid\":\"%s\",\"blockOwnerDeletion\":true}]}}",
+             daas_kube_str(o, "metadata.uid"));
+    json_decref(o);
+    assert_int_equal(call(t, "POST", "/api/v1/namespaces/default/configmaps", NULL, NULL, dep, NULL),
+                     201);
+    assert_int_equal(call(t, "DELETE", PATH, "propagationPolicy=Foreground", NULL, NULL, NULL), 200);
+    const char *want = "[\"example.com/hold\"]";
+    char *got = NULL;
+    for (int i = 0; i < 500; i++) { /* the namespace controller's pass: at most 5 s */
+        json_t *x = NULL;
+        daas_free(got);
+        got = NULL;
+        if (call(t, "GET", PATH, NULL, NULL, NULL, &x) == 200) {
+            char *d = json_dumps(daas_kube_path(x, "metadata.finalizers"), JSON_COMPACT);
+            got = daas_xstrdup(d ? d : "");
+            free(d); /* jansson's allocator */
+        }
+        json_decref(x);
+        if (got && strcmp(got, want) == 0)
+            break;
+        usleep(10000);
+    }
+    assert_non_null(got);
+    assert_string_equal(got, want);
+    daas_free(got);
+    assert_int_equal(call(t, "GET", "/api/v1/namespaces/default/configmaps/dep", NULL, NULL, NULL,
+                          NULL),
+                     404);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -385,6 +431,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_release_retries_on_change, setup, teardown),
         cmocka_unit_test_setup_teardown(test_grace_period_keeps_object, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dry_run_and_failure_keep_object, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_foreground_keeps_other_finalizer, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
