@@ -93,7 +93,17 @@ const daas_kube_kind *daas_ctrl_kind(const char *res)
     return NULL;
 }
 
+static int register_def(daas_ctrl_mgr *m, const daas_ctrl_def *def, daas_err *err);
+
 int daas_ctrl_mgr_register(daas_ctrl_mgr *m, const daas_ctrl_def *def, daas_err *err)
+{
+    int rc = register_def(m, def, err);
+    if (rc != DAAS_OK && def->fini)
+        def->fini(def->arg);
+    return rc;
+}
+
+static int register_def(daas_ctrl_mgr *m, const daas_ctrl_def *def, daas_err *err)
 {
     if (m->started || m->nrun >= MAX_CTLS)
         return daas_fail(err, DAAS_EINVAL, "controller %s: registered too late or too many",

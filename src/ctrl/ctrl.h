@@ -266,7 +266,8 @@ typedef struct daas_ctrl_mgr_config {
 
 daas_ctrl_mgr *daas_ctrl_mgr_new(const daas_ctrl_mgr_config *cfg);
 /* Registers a controller (copied; before start; at most 32). DAAS_EINVAL for an unknown
- * resource or a missing callback. */
+ * resource or a missing callback; on any failure def->fini(def->arg) has run (when set), so
+ * a register function can end with `return daas_ctrl_mgr_register(...)`. */
 DAAS_MUST_USE int daas_ctrl_mgr_register(daas_ctrl_mgr *m, const daas_ctrl_def *def, daas_err *err);
 /* Starts the elector (or the controllers at once without leader_elect). */
 DAAS_MUST_USE int daas_ctrl_mgr_start(daas_ctrl_mgr *m, daas_err *err);

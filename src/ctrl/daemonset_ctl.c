@@ -375,11 +375,6 @@ static int sync(void *arg, daas_ctrl_run *run, const char *key, const char *ns,
     return DAAS_OK;
 }
 
-static void fini(void *arg)
-{
-    daas_free(arg);
-}
-
 int daas_ctrl_daemonset_register(daas_ctrl_mgr *m, const daas_ctrl_opts *o, daas_err *err)
 {
     ds_ctl *dc = daas_xcalloc(1, sizeof *dc);
@@ -395,12 +390,7 @@ int daas_ctrl_daemonset_register(daas_ctrl_mgr *m, const daas_ctrl_opts *o, daas
         .sync_obj = sync,
         .workers = 2,
         .arg = dc,
-        .fini = fini,
+        .fini = daas_free,
     };
-    int rc = dc->k && dc->pods && dc->revs
-                 ? daas_ctrl_mgr_register(m, &def, err)
-                 : daas_fail(err, DAAS_EINVAL, "daemonset: kinds not registered");
-    if (rc != DAAS_OK)
-        daas_free(dc);
-    return rc;
+    return daas_ctrl_mgr_register(m, &def, err);
 }

@@ -207,11 +207,6 @@ static int sync(void *arg, daas_ctrl_run *run, const char *key, const char *ns,
     return rc;
 }
 
-static void fini(void *arg)
-{
-    daas_free(arg);
-}
-
 int daas_ctrl_deployment_register(daas_ctrl_mgr *m, const daas_ctrl_opts *o, daas_err *err)
 {
     dctl *s = daas_xcalloc(1, sizeof *s);
@@ -223,9 +218,6 @@ int daas_ctrl_deployment_register(daas_ctrl_mgr *m, const daas_ctrl_opts *o, daa
                        .sync_obj = sync,
                        .workers = 5,
                        .arg = s,
-                       .fini = fini};
-    int rc = daas_ctrl_mgr_register(m, &d, err);
-    if (rc != DAAS_OK)
-        fini(s);
-    return rc;
+                       .fini = daas_free};
+    return daas_ctrl_mgr_register(m, &d, err);
 }

@@ -396,8 +396,5 @@ int daas_ctrl_endpoints_register(daas_ctrl_mgr *m, const daas_ctrl_opts *o, daas
                        .workers = 4,
                        .arg = s,
                        .fini = fini};
-    int rc = daas_ctrl_mgr_register(m, &d, err);
-    if (rc != DAAS_OK)
-        fini(s);
-    return rc;
+    return daas_ctrl_mgr_register(m, &d, err);
 }

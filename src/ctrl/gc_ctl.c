@@ -297,11 +297,6 @@ static int gc_sync(void *arg, daas_ctrl_run *run, const char *key, daas_err *err
     return rc;
 }
 
-static void gc_fini(void *arg)
-{
-    daas_free(arg);
-}
-
 /* Registers the garbage collector on m: informers over gc_wanted (those the kind table has), one
  * worker. Errors: the manager's (DAAS_EINVAL). */
 int daas_ctrl_gc_register(daas_ctrl_mgr *m, const daas_ctrl_opts *o, daas_err *err)
@@ -315,7 +310,7 @@ int daas_ctrl_gc_register(daas_ctrl_mgr *m, const daas_ctrl_opts *o, daas_err *e
         .sync = gc_sync,
         .workers = 1,
         .arg = st,
-        .fini = gc_fini,
+        .fini = daas_free,
     };
     for (int i = 0; i < GC_NRES; i++) {
         const daas_kube_kind *k = daas_ctrl_kind(gc_wanted[i]);
@@ -325,8 +320,5 @@ int daas_ctrl_gc_register(daas_ctrl_mgr *m, const daas_ctrl_opts *o, daas_err *e
         st->kinds[st->nres] = k->kind;
         def.resources[st->nres++] = gc_wanted[i];
     }
-    int rc = daas_ctrl_mgr_register(m, &def, err);
-    if (rc != DAAS_OK)
-        daas_free(st);
-    return rc;
+    return daas_ctrl_mgr_register(m, &def, err);
 }

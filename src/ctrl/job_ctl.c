@@ -152,11 +152,6 @@ static int sync(void *arg, daas_ctrl_run *run, const char *key, const char *ns,
     return sync_job(arg, run, key, job, err);
 }
 
-static void fini(void *arg)
-{
-    daas_free(arg);
-}
-
 int daas_ctrl_job_register(daas_ctrl_mgr *m, const daas_ctrl_opts *o, daas_err *err)
 {
     job_ctl *jc = daas_xcalloc(1, sizeof *jc);
@@ -171,11 +166,7 @@ int daas_ctrl_job_register(daas_ctrl_mgr *m, const daas_ctrl_opts *o, daas_err *
         .sync_obj = sync,
         .workers = 2,
         .arg = jc,
-        .fini = fini,
+        .fini = daas_free,
     };
-    int rc = jc->jobs && jc->pods ? daas_ctrl_mgr_register(m, &def, err)
-                                  : daas_fail(err, DAAS_EINVAL, "job: kinds not registered");
-    if (rc != DAAS_OK)
-        daas_free(jc);
-    return rc;
+    return daas_ctrl_mgr_register(m, &def, err);
 }

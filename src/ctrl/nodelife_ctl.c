@@ -433,8 +433,5 @@ int daas_ctrl_nodelife_register(daas_ctrl_mgr *m, const daas_ctrl_opts *o, daas_
         .arg = st,
         .fini = nl_fini,
     };
-    int rc = daas_ctrl_mgr_register(m, &def, err);
-    if (rc != DAAS_OK)
-        nl_fini(st);
-    return rc;
+    return daas_ctrl_mgr_register(m, &def, err);
 }
