@@ -303,17 +303,25 @@ DAAS_MUST_USE static inline int ctrl_t_put_status(ctrl_tfx *t, const daas_kube_k
     return rc;
 }
 
-/* ctrl_t_put_status on the stored ns/name, which must exist; a failure is a test failure. */
+/* ctrl_t_put_status on the stored ns/name, which must exist; retried (read again) when a
+ * controller wrote the object meanwhile, as a kubelet does; any other failure is a test
+ * failure. */
 static inline void ctrl_t_put_status_of(ctrl_tfx *t, const daas_kube_kind *k, const char *ns,
                                         const char *name, json_t *status)
 {
+    int rc = DAAS_ECONFLICT;
     daas_err e = {0};
-    json_t *cur = ctrl_t_get(t, k, ns, name);
-    if (cur == NULL)
-        fail_msg("status of %s: no such object", name);
-    if (ctrl_t_put_status(t, k, cur, status, &e) != DAAS_OK)
+    for (int i = 0; i < 20 && rc == DAAS_ECONFLICT; i++) {
+        json_t *cur = ctrl_t_get(t, k, ns, name);
+        if (cur == NULL)
+            fail_msg("status of %s: no such object", name);
+        daas_err_clear(&e);
+        rc = ctrl_t_put_status(t, k, cur, json_incref(status), &e);
+        json_decref(cur);
+    }
+    json_decref(status);
+    if (rc != DAAS_OK)
         fail_msg("status of %s: %s", name, e.msg);
-    json_decref(cur);
 }
 
 /* Plays the kubelet: every pod of pods (borrowed) that is neither Ready nor being deleted
