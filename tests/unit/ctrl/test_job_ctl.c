@@ -248,11 +248,12 @@ static void test_ttl_zero_deletes_the_job(void **state)
     json_decref(job);
 }
 
-/* A TTL in the future: the Job is requeued for it (enqueue_after), then deleted. */
+/* A TTL in the future: the Job is requeued for it (enqueue_after), then deleted. The TTL is
+ * 3 s so that the Complete Job is seen before it goes, even on a loaded machine. */
 static void test_ttl_later_deletes_the_job(void **state)
 {
     fx *f = *state;
-    json_t *job = create_job(f, "later", "{\"ttlSecondsAfterFinished\":1}");
+    json_t *job = create_job(f, "later", "{\"ttlSecondsAfterFinished\":3}");
     assert_true(ctrl_t_eventually(pods_are, f, &(want_pods){"later", NULL, 1}));
     assert_int_equal(finish_all(f, "later", "Pending", "Succeeded"), 1);
     assert_true(
