@@ -5,7 +5,7 @@
 # stdout frame and a Success status, and closes. Paths under a pod named "hold" stay open
 # until the server closes them (the server's shutdown with sessions open).
 # Usage: fake_agent.py CERT KEY CA PORTFILE (the chosen port is written to PORTFILE).
-import base64, hashlib, json, socket, ssl, sys, threading
+import base64, hashlib, json, socket, ssl, sys, threading, time
 cert, key, ca, portfile = sys.argv[1:5]
 ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
 ctx.load_cert_chain(cert, key)
@@ -76,6 +76,13 @@ def handle(conn):
         mask = rest[hl - 4:hl] if rest[1] & 0x80 else b"\0\0\0\0"
         payload = bytes(b ^ mask[i % 4] for i, b in enumerate(rest[hl:hl + n]))
         stdin = payload[1:] if payload[:1] == b"\x00" else b""
+    # client-go starts reading frames before it has made its streams and drops a frame that
+    # comes first ("Unknown stream id 1"); a real process takes longer than that to write.
+    # So the stand-in waits: for the first stdin frame when there is stdin, else 100 ms.
+    if "stdin=true" in target and "/hold/" in target:
+        s.recv(4096)
+    elif not stdin:
+        time.sleep(0.1)
     s.sendall(frame(b"\x01exec " + target.encode() + b"\n" + (b"stdin: " + stdin if stdin else b"")))
     if "/hold/" in target:
         try:
