@@ -7,6 +7,7 @@ pkgs=(build-essential cmake pkg-config clang libclang-rt-14-dev
       libcmocka-dev libcurl4-openssl-dev libcbor-dev libsecp256k1-dev
       zlib1g-dev
       runc docker-registry skopeo umoci busybox-static
+      etcd-server etcd-client
       openssl curl python3 python3-cryptography procps)
 missing=()
 for p in "${pkgs[@]}"; do

@@ -1,0 +1,860 @@
+/*
+ * etcd.c: the etcd v3 JSON-gateway client: endpoints and failover, unary calls (range, put,
+ *         txn, compaction, leases, status) and the parsers of their replies.
+ *
+ * Owns:   daas_store_etcd; the request builders (jansson) and the reply parsers.
+ * Not:    the watch stream (etcd_watch.c).
+ * Invariants:
+ *   - parsers never trust the bytes: sizes are checked, base64 is decoded strictly, int64
+ *     fields accept a JSON integer or a decimal string only;
+ *   - cur (the endpoint in use) is the only mutable field and is atomic.
+ * Spec:   etcd API v3 rpc.proto rendered by grpc-gateway (int64 as strings, bytes as base64,
+ *         default values omitted: a missing field is 0 / false / empty).
+ */
+#include "store/etcd.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/util.h"
+
+#define REPLY_MAX ((size_t)256 << 20)
+
+struct daas_store_etcd {
+    char **eps;          /* endpoint base URLs without a trailing '/' */
+    size_t neps;         /* number of endpoints (>= 1) */
+    atomic_size_t cur;   /* index of the endpoint in use */
+    char *ca, *cert, *key; /* TLS files or NULL */
+    long timeout_ms;     /* per unary call */
+};
+
+/* ---- helpers over JSON ---- */
+
+static int bad(daas_err *err, const char *what)
+{
+    return daas_fail(err, DAAS_EINVAL, "etcd: malformed reply: %s", what);
+}
+
+/* An int64 field: missing → 0; a JSON integer or a string of decimal digits (optional '-'). */
+static int get_i64(const json_t *o, const char *name, int64_t *out, daas_err *err)
+{
+    const json_t *v = json_object_get(o, name);
+    *out = 0;
+    if (v == NULL)
+        return DAAS_OK;
+    if (json_is_integer(v)) {
+        *out = json_integer_value(v);
+        return DAAS_OK;
+    }
+    const char *s = json_string_value(v);
+    if (s == NULL || s[0] == '\0' || strlen(s) > 20)
+        return bad(err, name);
+    const char *d = s[0] == '-' ? s + 1 : s;
+    if (*d == '\0' || strspn(d, "0123456789") != strlen(d))
+        return bad(err, name);
+    errno = 0;
+    long long x = strtoll(s, NULL, 10);
+    if (errno != 0)
+        return bad(err, name);
+    *out = x;
+    return DAAS_OK;
+}
+
+static int get_bool(const json_t *o, const char *name, bool *out, daas_err *err)
+{
+    const json_t *v = json_object_get(o, name);
+    *out = false;
+    if (v == NULL)
+        return DAAS_OK;
+    if (!json_is_boolean(v))
+        return bad(err, name);
+    *out = json_is_true(v);
+    return DAAS_OK;
+}
+
+/* A base64 bytes field into an owned NUL-terminated copy (missing → empty). */
+static int get_bytes(const json_t *o, const char *name, char **p, size_t *n, daas_err *err)
+{
+    const json_t *v = json_object_get(o, name);
+    daas_buf b;
+    daas_buf_init(&b, REPLY_MAX);
+    if (v != NULL) {
+        if (!json_is_string(v) ||
+            daas_base64_decode(json_string_value(v), json_string_length(v), &b) != DAAS_OK) {
+            daas_buf_fini(&b);
+            return bad(err, name);
+        }
+    }
+    if (b.data == NULL && daas_buf_append(&b, "", 0) != DAAS_OK) {
+        daas_buf_fini(&b);
+        return bad(err, name);
+    }
+    *p = daas_buf_steal(&b, n);
+    return DAAS_OK;
+}
+
+void daas_store_etcd_kv_fini(daas_store_etcd_kv *kv)
+{
+    if (kv == NULL)
+        return;
+    daas_free(kv->key);
+    daas_free(kv->value);
+    memset(kv, 0, sizeof *kv);
+}
+
+static int parse_kv(const json_t *o, daas_store_etcd_kv *kv, daas_err *err)
+{
+    memset(kv, 0, sizeof *kv);
+    if (!json_is_object(o))
+        return bad(err, "kv is not an object");
+    int rc = get_bytes(o, "key", &kv->key, &kv->key_len, err);
+    if (rc == DAAS_OK)
+        rc = get_bytes(o, "value", &kv->value, &kv->value_len, err);
+    if (rc == DAAS_OK)
+        rc = get_i64(o, "create_revision", &kv->create_revision, err);
+    if (rc == DAAS_OK)
+        rc = get_i64(o, "mod_revision", &kv->mod_revision, err);
+    if (rc == DAAS_OK)
+        rc = get_i64(o, "version", &kv->version, err);
+    if (rc == DAAS_OK)
+        rc = get_i64(o, "lease", &kv->lease, err);
+    if (rc != DAAS_OK)
+        daas_store_etcd_kv_fini(kv);
+    return rc;
+}
+
+/* Maps an etcd error body ({"error": ..., "code": N}) to a daas code. */
+static int etcd_error(const json_t *root, daas_err *err)
+{
+    const char *msg = json_string_value(json_object_get(root, "error"));
+    if (msg == NULL)
+        msg = json_string_value(json_object_get(root, "message"));
+    if (msg == NULL)
+        msg = "(no message)";
+    json_int_t code = json_integer_value(json_object_get(root, "code"));
+    int rc = DAAS_EREMOTE;
+    if (strstr(msg, "compacted") != NULL)
+        rc = DAAS_EGONE;
+    else if (code == 5)
+        rc = DAAS_ENOTFOUND;
+    else if (code == 14 || code == 4)
+        rc = DAAS_EUNAVAIL;
+    return daas_fail(err, rc, "etcd: %.180s", msg);
+}
+
+/* Parses p as one JSON object; an etcd error body becomes its code. */
+static int load(const char *p, size_t n, json_t **out, daas_err *err)
+{
+    json_error_t je;
+    *out = NULL;
+    json_t *root = json_loadb(p, n, JSON_REJECT_DUPLICATES, &je);
+    if (root == NULL)
+        return daas_fail(err, DAAS_EINVAL, "etcd: malformed reply: %.120s", je.text);
+    if (!json_is_object(root)) {
+        json_decref(root);
+        return bad(err, "not an object");
+    }
+    if (json_object_get(root, "error") != NULL || json_object_get(root, "code") != NULL) {
+        int rc = etcd_error(root, err);
+        json_decref(root);
+        return rc;
+    }
+    *out = root;
+    return DAAS_OK;
+}
+
+static int header_rev(const json_t *o, int64_t *rev, daas_err *err)
+{
+    const json_t *h = json_object_get(o, "header");
+    if (h == NULL)
+        return bad(err, "no header");
+    if (!json_is_object(h))
+        return bad(err, "header");
+    return get_i64(h, "revision", rev, err);
+}
+
+/* ---- parsers ---- */
+
+void daas_store_etcd_range_fini(daas_store_etcd_range_res *r)
+{
+    if (r == NULL)
+        return;
+    for (size_t i = 0; i < r->nkvs; i++)
+        daas_store_etcd_kv_fini(&r->kvs[i]);
+    daas_free(r->kvs);
+    memset(r, 0, sizeof *r);
+}
+
+void daas_store_etcd_txn_fini(daas_store_etcd_txn_res *r)
+{
+    if (r == NULL)
+        return;
+    daas_store_etcd_kv_fini(&r->kv);
+    memset(r, 0, sizeof *r);
+}
+
+/* The body of a RangeResponse (top level or inside a txn's response_range). */
+static int range_body(const json_t *o, daas_store_etcd_range_res *res, daas_err *err)
+{
+    memset(res, 0, sizeof *res);
+    const json_t *kvs = json_object_get(o, "kvs");
+    int rc = get_i64(o, "count", &res->count, err);
+    if (rc == DAAS_OK)
+        rc = get_bool(o, "more", &res->more, err);
+    if (rc == DAAS_OK && kvs != NULL && !json_is_array(kvs))
+        rc = bad(err, "kvs");
+    size_t n = kvs != NULL ? json_array_size(kvs) : 0;
+    if (rc == DAAS_OK && n > 0)
+        res->kvs = daas_xcalloc(n, sizeof *res->kvs);
+    for (size_t i = 0; rc == DAAS_OK && i < n; i++) {
+        rc = parse_kv(json_array_get(kvs, i), &res->kvs[i], err);
+        if (rc == DAAS_OK)
+            res->nkvs++;
+    }
+    if (rc != DAAS_OK)
+        daas_store_etcd_range_fini(res);
+    return rc;
+}
+
+int daas_store_etcd__parse_range(const char *p, size_t n, daas_store_etcd_range_res *res,
+                                 daas_err *err)
+{
+    json_t *root = NULL;
+    int64_t rev = 0;
+    int rc = load(p, n, &root, err);
+    if (rc == DAAS_OK)
+        rc = header_rev(root, &rev, err);
+    if (rc == DAAS_OK)
+        rc = range_body(root, res, err);
+    if (rc == DAAS_OK)
+        res->revision = rev;
+    json_decref(root);
+    return rc;
+}
+
+/* A failed txn's one response: the response_range of its failure branch. */
+static int txn_current(const json_t *root, daas_store_etcd_txn_res *res, daas_err *err)
+{
+    const json_t *rs = json_object_get(root, "responses");
+    if (rs == NULL)
+        return DAAS_OK;
+    if (!json_is_array(rs) || json_array_size(rs) > 1)
+        return bad(err, "responses");
+    const json_t *r0 = json_array_get(rs, 0);
+    const json_t *rr = json_object_get(r0, "response_range");
+    if (rr == NULL)
+        return DAAS_OK; /* not a range (a write branch): nothing to report */
+    if (!json_is_object(rr))
+        return bad(err, "response_range");
+    daas_store_etcd_range_res range;
+    int rc = range_body(rr, &range, err);
+    if (rc == DAAS_OK && range.nkvs > 0) {
+        res->kv = range.kvs[0];
+        memset(&range.kvs[0], 0, sizeof range.kvs[0]);
+        res->has_kv = true;
+    }
+    daas_store_etcd_range_fini(&range);
+    return rc;
+}
+
+int daas_store_etcd__parse_txn(const char *p, size_t n, daas_store_etcd_txn_res *res,
+                               daas_err *err)
+{
+    json_t *root = NULL;
+    daas_store_etcd_txn_res t = {0};
+    int rc = load(p, n, &root, err);
+    if (rc == DAAS_OK)
+        rc = header_rev(root, &t.revision, err);
+    if (rc == DAAS_OK)
+        rc = get_bool(root, "succeeded", &t.succeeded, err);
+    if (rc == DAAS_OK && !t.succeeded)
+        rc = txn_current(root, &t, err);
+    if (rc == DAAS_OK)
+        *res = t;
+    else
+        daas_store_etcd_txn_fini(&t);
+    json_decref(root);
+    return rc;
+}
+
+int daas_store_etcd__parse_header(const char *p, size_t n, int64_t *rev, daas_err *err)
+{
+    json_t *root = NULL;
+    int64_t r = 0;
+    int rc = load(p, n, &root, err);
+    if (rc == DAAS_OK)
+        rc = header_rev(root, &r, err);
+    if (rc == DAAS_OK && rev != NULL)
+        *rev = r;
+    json_decref(root);
+    return rc;
+}
+
+int daas_store_etcd__parse_lease(const char *p, size_t n, int64_t *id, int64_t *ttl,
+                                 daas_err *err)
+{
+    json_t *root = NULL;
+    int64_t i = 0, t = 0;
+    int rc = load(p, n, &root, err);
+    const json_t *o = root;
+    if (rc == DAAS_OK && json_object_get(root, "result") != NULL) {
+        o = json_object_get(root, "result");
+        if (!json_is_object(o))
+            rc = bad(err, "result");
+        else if (json_object_get(o, "error") != NULL)
+            rc = etcd_error(o, err);
+    }
+    if (rc == DAAS_OK)
+        rc = get_i64(o, "ID", &i, err);
+    if (rc == DAAS_OK)
+        rc = get_i64(o, "TTL", &t, err);
+    if (rc == DAAS_OK && i == 0)
+        rc = bad(err, "no lease ID");
+    if (rc == DAAS_OK) {
+        *id = i;
+        *ttl = t;
+    }
+    json_decref(root);
+    return rc;
+}
+
+static int get_u64(const json_t *o, const char *name, uint64_t *out, daas_err *err)
+{
+    const json_t *v = json_object_get(o, name);
+    *out = 0;
+    if (v == NULL)
+        return DAAS_OK;
+    return daas_json_u64(v, out) ? DAAS_OK : bad(err, name);
+}
+
+int daas_store_etcd__parse_status(const char *p, size_t n, daas_store_etcd_status *st,
+                                  daas_err *err)
+{
+    json_t *root = NULL;
+    daas_store_etcd_status s = {0};
+    int rc = load(p, n, &root, err);
+    if (rc == DAAS_OK)
+        rc = header_rev(root, &s.revision, err);
+    const json_t *h = json_object_get(root, "header");
+    if (rc == DAAS_OK)
+        rc = get_u64(h, "member_id", &s.member_id, err);
+    if (rc == DAAS_OK)
+        rc = get_u64(root, "leader", &s.leader, err);
+    if (rc == DAAS_OK)
+        rc = get_i64(root, "raftTerm", &s.raft_term, err);
+    if (rc == DAAS_OK)
+        *st = s;
+    json_decref(root);
+    return rc;
+}
+
+void daas_store_etcd__watch_msg_fini(daas_store_etcd__watch_msg *m)
+{
+    if (m == NULL)
+        return;
+    for (size_t i = 0; i < m->nevs; i++) {
+        daas_store_etcd_kv_fini(&m->evs[i].kv);
+        daas_store_etcd_kv_fini(&m->evs[i].prev_kv);
+    }
+    daas_free(m->evs);
+    memset(m, 0, sizeof *m);
+}
+
+static int parse_event(const json_t *o, daas_store_etcd_event *ev, daas_err *err)
+{
+    memset(ev, 0, sizeof *ev);
+    if (!json_is_object(o))
+        return bad(err, "event");
+    const json_t *t = json_object_get(o, "type");
+    const char *ts = t != NULL ? json_string_value(t) : "PUT";
+    if (ts != NULL && strcmp(ts, "PUT") == 0)
+        ev->type = DAAS_STORE_ETCD_PUT;
+    else if (ts != NULL && strcmp(ts, "DELETE") == 0)
+        ev->type = DAAS_STORE_ETCD_DELETE;
+    else
+        return bad(err, "event type");
+    int rc = parse_kv(json_object_get(o, "kv"), &ev->kv, err);
+    const json_t *prev = json_object_get(o, "prev_kv");
+    if (rc == DAAS_OK && prev != NULL) {
+        rc = parse_kv(prev, &ev->prev_kv, err);
+        ev->has_prev = rc == DAAS_OK;
+    }
+    if (rc != DAAS_OK)
+        daas_store_etcd_kv_fini(&ev->kv);
+    return rc;
+}
+
+static int watch_events(const json_t *r, daas_store_etcd__watch_msg *m, daas_err *err)
+{
+    const json_t *evs = json_object_get(r, "events");
+    if (evs == NULL)
+        return DAAS_OK;
+    if (!json_is_array(evs))
+        return bad(err, "events");
+    size_t n = json_array_size(evs);
+    if (n > 0)
+        m->evs = daas_xcalloc(n, sizeof *m->evs);
+    int rc = DAAS_OK;
+    for (size_t i = 0; rc == DAAS_OK && i < n; i++) {
+        rc = parse_event(json_array_get(evs, i), &m->evs[i], err);
+        if (rc == DAAS_OK)
+            m->nevs++;
+    }
+    return rc;
+}
+
+int daas_store_etcd__parse_watch(const char *p, size_t n, daas_store_etcd__watch_msg *m,
+                                 daas_err *err)
+{
+    json_t *root = NULL;
+    daas_store_etcd__watch_msg w = {0};
+    int rc = load(p, n, &root, err);
+    const json_t *r = json_object_get(root, "result");
+    if (rc == DAAS_OK && !json_is_object(r))
+        rc = bad(err, "no result");
+    if (rc == DAAS_OK && json_object_get(r, "error") != NULL)
+        rc = etcd_error(r, err);
+    if (rc == DAAS_OK)
+        rc = header_rev(r, &w.revision, err);
+    if (rc == DAAS_OK)
+        rc = get_bool(r, "created", &w.created, err);
+    if (rc == DAAS_OK)
+        rc = get_bool(r, "canceled", &w.canceled, err);
+    if (rc == DAAS_OK)
+        rc = get_i64(r, "compact_revision", &w.compact_revision, err);
+    if (rc == DAAS_OK)
+        rc = watch_events(r, &w, err);
+    if (rc == DAAS_OK)
+        *m = w;
+    else
+        daas_store_etcd__watch_msg_fini(&w);
+    json_decref(root);
+    return rc;
+}
+
+/* ---- the client ---- */
+
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+
+static void curl_init_once(void)
+{
+    (void)curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+static int add_endpoint(daas_store_etcd *c, const char *s, size_t n, daas_err *err)
+{
+    while (n > 0 && s[n - 1] == '/')
+        n--;
+    bool http = n > 7 && strncmp(s, "http://", 7) == 0;
+    bool https = n > 8 && strncmp(s, "https://", 8) == 0;
+    if (!http && !https)
+        return daas_fail(err, DAAS_EINVAL, "etcd: endpoint '%.*s' is not http(s)://HOST:PORT",
+                         (int)(n > 100 ? 100 : n), s);
+    c->eps = daas_xrealloc(c->eps, (c->neps + 1) * sizeof *c->eps);
+    c->eps[c->neps++] = daas_xstrndup(s, n);
+    return DAAS_OK;
+}
+
+static char *dup_opt(const char *s)
+{
+    return s != NULL && s[0] != '\0' ? daas_xstrdup(s) : NULL;
+}
+
+int daas_store_etcd_new(const daas_store_etcd_opts *o, daas_store_etcd **out, daas_err *err)
+{
+    *out = NULL;
+    pthread_once(&curl_once, curl_init_once);
+    daas_store_etcd *c = daas_xcalloc(1, sizeof *c);
+    int rc = DAAS_OK;
+    const char *s = o->endpoints != NULL ? o->endpoints : "";
+    while (rc == DAAS_OK && *s != '\0') {
+        size_t n = strcspn(s, ",");
+        if (n > 0)
+            rc = add_endpoint(c, s, n, err);
+        s += n + (s[n] == ',');
+    }
+    if (rc == DAAS_OK && c->neps == 0)
+        rc = daas_fail(err, DAAS_EINVAL, "etcd: no endpoint given");
+    c->ca = dup_opt(o->ca_file);
+    c->cert = dup_opt(o->cert_file);
+    c->key = dup_opt(o->key_file);
+    c->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : 5000;
+    if (rc != DAAS_OK)
+        daas_store_etcd_free(&c);
+    *out = c;
+    return rc;
+}
+
+void daas_store_etcd_free(daas_store_etcd **cp)
+{
+    daas_store_etcd *c = *cp;
+    if (c == NULL)
+        return;
+    for (size_t i = 0; i < c->neps; i++)
+        daas_free(c->eps[i]);
+    daas_free(c->eps);
+    daas_free(c->ca);
+    daas_free(c->cert);
+    daas_free(c->key);
+    daas_free(c);
+    *cp = NULL;
+}
+
+size_t daas_store_etcd__nendpoints(const daas_store_etcd *c)
+{
+    return c->neps;
+}
+
+size_t daas_store_etcd__current(const daas_store_etcd *c)
+{
+    return atomic_load(&c->cur) % c->neps;
+}
+
+const char *daas_store_etcd__endpoint(const daas_store_etcd *c, size_t idx)
+{
+    return c->eps[idx % c->neps];
+}
+
+void daas_store_etcd__advance(daas_store_etcd *c, size_t from)
+{
+    size_t expect = from;
+    /* Only the first of several threads failing on the same endpoint moves on. */
+    (void)atomic_compare_exchange_strong(&c->cur, &expect, (from + 1) % c->neps);
+}
+
+int daas_store_etcd__tls(const daas_store_etcd *c, void *curl)
+{
+    CURLcode cc = CURLE_OK;
+    if (c->ca != NULL)
+        cc = curl_easy_setopt(curl, CURLOPT_CAINFO, c->ca);
+    if (cc == CURLE_OK && c->cert != NULL)
+        cc = curl_easy_setopt(curl, CURLOPT_SSLCERT, c->cert);
+    if (cc == CURLE_OK && c->key != NULL)
+        cc = curl_easy_setopt(curl, CURLOPT_SSLKEY, c->key);
+    return cc == CURLE_OK ? DAAS_OK : DAAS_EINTERNAL;
+}
+
+static size_t on_body(char *p, size_t size, size_t nmemb, void *ud)
+{
+    daas_buf *b = ud;
+    return daas_buf_append(b, p, size * nmemb) == DAAS_OK ? size * nmemb : 0;
+}
+
+/* Errors where the request cannot have reached etcd (or nothing came back): fail over. */
+static bool is_conn_error(CURLcode cc)
+{
+    return cc == CURLE_COULDNT_CONNECT || cc == CURLE_COULDNT_RESOLVE_HOST ||
+           cc == CURLE_SSL_CONNECT_ERROR || cc == CURLE_GOT_NOTHING ||
+           cc == CURLE_SEND_ERROR || cc == CURLE_RECV_ERROR;
+}
+
+/* One POST of body to endpoint idx; the reply lands in out. */
+static CURLcode post_once(daas_store_etcd *c, size_t idx, const char *path, const char *body,
+                          daas_buf *out, char *errbuf)
+{
+    char *url = daas_xasprintf("%s%s", c->eps[idx], path);
+    struct curl_slist *hdrs = curl_slist_append(NULL, "Content-Type: application/json");
+    CURL *h = curl_easy_init();
+    CURLcode cc = h != NULL && hdrs != NULL ? CURLE_OK : CURLE_OUT_OF_MEMORY;
+    daas_buf_reset(out);
+    if (cc == CURLE_OK) {
+        curl_easy_setopt(h, CURLOPT_URL, url);
+        curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
+        curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
+        curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+        curl_easy_setopt(h, CURLOPT_WRITEDATA, out);
+        curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, c->timeout_ms);
+        curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+        curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+        if (daas_store_etcd__tls(c, h) != DAAS_OK)
+            cc = CURLE_SSL_CERTPROBLEM;
+    }
+    if (cc == CURLE_OK)
+        cc = curl_easy_perform(h);
+    curl_slist_free_all(hdrs);
+    curl_easy_cleanup(h);
+    daas_free(url);
+    return cc;
+}
+
+/* POSTs req (taking it) to path, failing over on connection errors. */
+static int call(daas_store_etcd *c, const char *path, json_t *req, daas_buf *out,
+                daas_err *err)
+{
+    char *body = json_dumps(req, JSON_COMPACT);
+    json_decref(req);
+    if (body == NULL)
+        return daas_fail(err, DAAS_EINTERNAL, "etcd: cannot render request");
+    char errbuf[CURL_ERROR_SIZE] = "";
+    CURLcode cc = CURLE_OK;
+    size_t idx = daas_store_etcd__current(c);
+    for (size_t i = 0; i < c->neps; i++) {
+        errbuf[0] = '\0';
+        cc = post_once(c, idx, path, body, out, errbuf);
+        if (!is_conn_error(cc))
+            break;
+        daas_store_etcd__advance(c, idx);
+        idx = (idx + 1) % c->neps;
+    }
+    free(body); /* jansson's allocator */
+    if (cc == CURLE_OK)
+        return DAAS_OK;
+    int rc = cc == CURLE_OPERATION_TIMEDOUT ? DAAS_ETIMEOUT : DAAS_EUNAVAIL;
+    return daas_fail(err, rc, "etcd: %s%s: %s", c->eps[idx], path,
+                     errbuf[0] != '\0' ? errbuf : curl_easy_strerror(cc));
+}
+
+static json_t *b64(daas_bytes b)
+{
+    char *s = daas_base64_encode(b.ptr, b.len);
+    json_t *j = json_string(s);
+    daas_free(s);
+    return j;
+}
+
+static json_t *i64s(int64_t v)
+{
+    char s[24];
+    snprintf(s, sizeof s, "%" PRId64, v);
+    return json_string(s);
+}
+
+static json_t *range_req(daas_bytes key, daas_bytes end, int64_t limit, int64_t revision,
+                         bool keys_only)
+{
+    json_t *r = json_object();
+    json_object_set_new(r, "key", b64(key));
+    if (end.ptr != NULL)
+        json_object_set_new(r, "range_end", b64(end));
+    if (limit > 0)
+        json_object_set_new(r, "limit", i64s(limit));
+    if (revision > 0)
+        json_object_set_new(r, "revision", i64s(revision));
+    if (keys_only)
+        json_object_set_new(r, "keys_only", json_true());
+    return r;
+}
+
+int daas_store_etcd_range(daas_store_etcd *c, daas_bytes key, daas_bytes end, int64_t limit,
+                          int64_t revision, bool keys_only, daas_store_etcd_range_res *res,
+                          daas_err *err)
+{
+    daas_buf out;
+    daas_buf_init(&out, REPLY_MAX);
+    json_t *req = range_req(key, end, limit, revision, keys_only);
+    int rc = call(c, "/v3/kv/range", req, &out, err);
+    if (rc == DAAS_OK)
+        rc = daas_store_etcd__parse_range(out.data, out.len, res, err);
+    daas_buf_fini(&out);
+    return rc;
+}
+
+int daas_store_etcd_prefix_end(const void *prefix, size_t len, daas_buf *out)
+{
+    const uint8_t *p = prefix;
+    daas_buf_reset(out);
+    while (len > 0 && p[len - 1] == 0xff)
+        len--;
+    if (len == 0)
+        return daas_buf_append(out, "", 1);
+    int rc = daas_buf_append(out, p, len);
+    if (rc == DAAS_OK)
+        out->data[len - 1] = (char)(p[len - 1] + 1);
+    return rc;
+}
+
+/* Moves the kvs of page onto the end of all (page is left empty). */
+static void take_page(daas_store_etcd_range_res *all, daas_store_etcd_range_res *page)
+{
+    all->kvs = daas_xrealloc(all->kvs, (all->nkvs + page->nkvs + 1) * sizeof *all->kvs);
+    memcpy(all->kvs + all->nkvs, page->kvs, page->nkvs * sizeof *page->kvs);
+    all->nkvs += page->nkvs;
+    page->nkvs = 0;
+    daas_store_etcd_range_fini(page);
+}
+
+int daas_store_etcd_list_prefix(daas_store_etcd *c, daas_bytes prefix, int64_t page,
+                                int64_t revision, bool keys_only,
+                                daas_store_etcd_range_res *res, daas_err *err)
+{
+    daas_store_etcd_range_res all = {0}, pg;
+    daas_buf end, from;
+    daas_buf_init(&end, 0);
+    daas_buf_init(&from, 0);
+    int rc = daas_store_etcd_prefix_end(prefix.ptr, prefix.len, &end);
+    if (rc == DAAS_OK)
+        rc = daas_buf_append(&from, prefix.ptr, prefix.len);
+    bool more = true;
+    while (rc == DAAS_OK && more) {
+        rc = daas_store_etcd_range(c, DAAS_BYTES(from.data, from.len),
+                                   DAAS_BYTES(end.data, end.len), page, revision, keys_only,
+                                   &pg, err);
+        if (rc != DAAS_OK)
+            break;
+        if (all.revision == 0) {
+            all.revision = pg.revision;
+            all.count = pg.count;
+            revision = pg.revision; /* later pages: the same snapshot */
+        }
+        more = pg.more && pg.nkvs > 0;
+        if (more) {
+            const daas_store_etcd_kv *last = &pg.kvs[pg.nkvs - 1];
+            daas_buf_reset(&from);
+            rc = daas_buf_append(&from, last->key, last->key_len + 1); /* key + "\0" */
+        }
+        take_page(&all, &pg);
+    }
+    daas_buf_fini(&end);
+    daas_buf_fini(&from);
+    if (rc == DAAS_OK)
+        *res = all;
+    else
+        daas_store_etcd_range_fini(&all);
+    return rc;
+}
+
+static json_t *put_op(daas_bytes key, daas_bytes value, int64_t lease)
+{
+    json_t *p = json_object();
+    json_object_set_new(p, "key", b64(key));
+    json_object_set_new(p, "value", b64(value));
+    if (lease != 0)
+        json_object_set_new(p, "lease", i64s(lease));
+    return p;
+}
+
+int daas_store_etcd_put(daas_store_etcd *c, daas_bytes key, daas_bytes value, int64_t lease,
+                        int64_t *rev, daas_err *err)
+{
+    daas_buf out;
+    daas_buf_init(&out, REPLY_MAX);
+    int rc = call(c, "/v3/kv/put", put_op(key, value, lease), &out, err);
+    if (rc == DAAS_OK)
+        rc = daas_store_etcd__parse_header(out.data, out.len, rev, err);
+    daas_buf_fini(&out);
+    return rc;
+}
+
+/* A txn: if key's target (CREATE/MOD) == val then `op` (named success operation) else a range
+ * of key, so a failure reports the current kv. */
+static int txn(daas_store_etcd *c, daas_bytes key, const char *target, int64_t val,
+               const char *opname, json_t *op, daas_store_etcd_txn_res *res, daas_err *err)
+{
+    const char *field = strcmp(target, "CREATE") == 0 ? "create_revision" : "mod_revision";
+    json_t *cmp = json_pack("{s:o,s:s,s:s,s:o}", "key", b64(key), "target", target, "result",
+                            "EQUAL", field, i64s(val));
+    json_t *req = json_pack("{s:[o],s:[{s:o}],s:[{s:o}]}", "compare", cmp, "success", opname,
+                            op, "failure", "request_range", range_req(key, DAAS_BYTES(NULL, 0),
+                                                                      0, 0, false));
+    if (req == NULL)
+        return daas_fail(err, DAAS_EINTERNAL, "etcd: cannot build txn");
+    daas_buf out;
+    daas_buf_init(&out, REPLY_MAX);
+    int rc = call(c, "/v3/kv/txn", req, &out, err);
+    if (rc == DAAS_OK)
+        rc = daas_store_etcd__parse_txn(out.data, out.len, res, err);
+    daas_buf_fini(&out);
+    return rc;
+}
+
+int daas_store_etcd_create(daas_store_etcd *c, daas_bytes key, daas_bytes value, int64_t lease,
+                           daas_store_etcd_txn_res *res, daas_err *err)
+{
+    return txn(c, key, "CREATE", 0, "request_put", put_op(key, value, lease), res, err);
+}
+
+int daas_store_etcd_update_if(daas_store_etcd *c, daas_bytes key, daas_bytes value,
+                              int64_t mod_rev, int64_t lease, daas_store_etcd_txn_res *res,
+                              daas_err *err)
+{
+    return txn(c, key, "MOD", mod_rev, "request_put", put_op(key, value, lease), res, err);
+}
+
+int daas_store_etcd_delete_if(daas_store_etcd *c, daas_bytes key, int64_t mod_rev,
+                              daas_store_etcd_txn_res *res, daas_err *err)
+{
+    json_t *del = json_object();
+    json_object_set_new(del, "key", b64(key));
+    return txn(c, key, "MOD", mod_rev, "request_delete_range", del, res, err);
+}
+
+/* A unary call whose reply only carries a header. */
+static int simple(daas_store_etcd *c, const char *path, json_t *req, int64_t *rev,
+                  daas_err *err)
+{
+    daas_buf out;
+    daas_buf_init(&out, REPLY_MAX);
+    int rc = call(c, path, req, &out, err);
+    if (rc == DAAS_OK)
+        rc = daas_store_etcd__parse_header(out.data, out.len, rev, err);
+    daas_buf_fini(&out);
+    return rc;
+}
+
+int daas_store_etcd_compact(daas_store_etcd *c, int64_t revision, daas_err *err)
+{
+    json_t *req = json_pack("{s:o,s:b}", "revision", i64s(revision), "physical", 1);
+    return simple(c, "/v3/kv/compaction", req, NULL, err);
+}
+
+static int lease_call(daas_store_etcd *c, const char *path, json_t *req, int64_t *id,
+                      int64_t *ttl, daas_err *err)
+{
+    daas_buf out;
+    daas_buf_init(&out, 1 << 20);
+    int rc = call(c, path, req, &out, err);
+    if (rc == DAAS_OK)
+        rc = daas_store_etcd__parse_lease(out.data, out.len, id, ttl, err);
+    daas_buf_fini(&out);
+    return rc;
+}
+
+int daas_store_etcd_lease_grant(daas_store_etcd *c, int64_t ttl_sec, int64_t *id, daas_err *err)
+{
+    int64_t ttl = 0;
+    return lease_call(c, "/v3/lease/grant", json_pack("{s:o}", "TTL", i64s(ttl_sec)), id, &ttl,
+                      err);
+}
+
+int daas_store_etcd_lease_keepalive(daas_store_etcd *c, int64_t id, int64_t *ttl, daas_err *err)
+{
+    int64_t got = 0, t = 0;
+    int rc = lease_call(c, "/v3/lease/keepalive", json_pack("{s:o}", "ID", i64s(id)), &got, &t,
+                        err);
+    /* SPEC: rpc.proto LeaseKeepAliveResponse: "TTL is the new time-to-live" (<= 0: gone). */
+    if (rc == DAAS_OK && t <= 0)
+        rc = daas_fail(err, DAAS_ENOTFOUND, "etcd: lease %" PRId64 " expired", id);
+    if (rc == DAAS_OK && ttl != NULL)
+        *ttl = t;
+    return rc;
+}
+
+int daas_store_etcd_lease_revoke(daas_store_etcd *c, int64_t id, daas_err *err)
+{
+    return simple(c, "/v3/lease/revoke", json_pack("{s:o}", "ID", i64s(id)), NULL, err);
+}
+
+int daas_store_etcd_status_of(daas_store_etcd *c, size_t idx, daas_store_etcd_status *st,
+                              daas_err *err)
+{
+    if (idx >= c->neps)
+        return daas_fail(err, DAAS_EINVAL, "etcd: no endpoint %zu", idx);
+    daas_buf out;
+    daas_buf_init(&out, 1 << 20);
+    char errbuf[CURL_ERROR_SIZE] = "";
+    CURLcode cc = post_once(c, idx, "/v3/maintenance/status", "{}", &out, errbuf);
+    int rc = DAAS_OK;
+    if (cc != CURLE_OK)
+        rc = daas_fail(err, DAAS_EUNAVAIL, "etcd: %s: %s", c->eps[idx],
+                       errbuf[0] != '\0' ? errbuf : curl_easy_strerror(cc));
+    if (rc == DAAS_OK)
+        rc = daas_store_etcd__parse_status(out.data, out.len, st, err);
+    daas_buf_fini(&out);
+    return rc;
+}
