@@ -610,6 +610,17 @@ static int call(daas_store_etcd *c, const char *path, json_t *req, daas_buf *out
                      errbuf[0] != '\0' ? errbuf : curl_easy_strerror(cc));
 }
 
+/* A reply that does not parse is etcd's (or a proxy's) fault, not the caller's: DAAS_EINVAL
+ * from a parser becomes DAAS_EREMOTE (the message is kept). */
+static int remote(int rc, daas_err *err)
+{
+    if (rc != DAAS_EINVAL)
+        return rc;
+    if (err != NULL && err->code == DAAS_EINVAL)
+        err->code = DAAS_EREMOTE;
+    return DAAS_EREMOTE;
+}
+
 static json_t *b64(daas_bytes b)
 {
     char *s = daas_base64_encode(b.ptr, b.len);
@@ -650,7 +661,7 @@ int daas_store_etcd_range(daas_store_etcd *c, daas_bytes key, daas_bytes end, in
     json_t *req = range_req(key, end, limit, revision, keys_only);
     int rc = call(c, "/v3/kv/range", req, &out, err);
     if (rc == DAAS_OK)
-        rc = daas_store_etcd__parse_range(out.data, out.len, res, err);
+        rc = remote(daas_store_etcd__parse_range(out.data, out.len, res, err), err);
     daas_buf_fini(&out);
     return rc;
 }
@@ -736,7 +747,7 @@ int daas_store_etcd_put(daas_store_etcd *c, daas_bytes key, daas_bytes value, in
     daas_buf_init(&out, REPLY_MAX);
     int rc = call(c, "/v3/kv/put", put_op(key, value, lease), &out, err);
     if (rc == DAAS_OK)
-        rc = daas_store_etcd__parse_header(out.data, out.len, rev, err);
+        rc = remote(daas_store_etcd__parse_header(out.data, out.len, rev, err), err);
     daas_buf_fini(&out);
     return rc;
 }
@@ -758,7 +769,7 @@ static int txn(daas_store_etcd *c, daas_bytes key, const char *target, int64_t v
     daas_buf_init(&out, REPLY_MAX);
     int rc = call(c, "/v3/kv/txn", req, &out, err);
     if (rc == DAAS_OK)
-        rc = daas_store_etcd__parse_txn(out.data, out.len, res, err);
+        rc = remote(daas_store_etcd__parse_txn(out.data, out.len, res, err), err);
     daas_buf_fini(&out);
     return rc;
 }
@@ -792,7 +803,7 @@ static int simple(daas_store_etcd *c, const char *path, json_t *req, int64_t *re
     daas_buf_init(&out, REPLY_MAX);
     int rc = call(c, path, req, &out, err);
     if (rc == DAAS_OK)
-        rc = daas_store_etcd__parse_header(out.data, out.len, rev, err);
+        rc = remote(daas_store_etcd__parse_header(out.data, out.len, rev, err), err);
     daas_buf_fini(&out);
     return rc;
 }
@@ -810,7 +821,7 @@ static int lease_call(daas_store_etcd *c, const char *path, json_t *req, int64_t
     daas_buf_init(&out, 1 << 20);
     int rc = call(c, path, req, &out, err);
     if (rc == DAAS_OK)
-        rc = daas_store_etcd__parse_lease(out.data, out.len, id, ttl, err);
+        rc = remote(daas_store_etcd__parse_lease(out.data, out.len, id, ttl, err), err);
     daas_buf_fini(&out);
     return rc;
 }
@@ -854,7 +865,7 @@ int daas_store_etcd_status_of(daas_store_etcd *c, size_t idx, daas_store_etcd_st
         rc = daas_fail(err, DAAS_EUNAVAIL, "etcd: %s: %s", c->eps[idx],
                        errbuf[0] != '\0' ? errbuf : curl_easy_strerror(cc));
     if (rc == DAAS_OK)
-        rc = daas_store_etcd__parse_status(out.data, out.len, st, err);
+        rc = remote(daas_store_etcd__parse_status(out.data, out.len, st, err), err);
     daas_buf_fini(&out);
     return rc;
 }

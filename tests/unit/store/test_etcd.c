@@ -36,6 +36,7 @@ static struct {
     int peer_port;    /* etcd's peer port */
     int dead_port;    /* a port nobody listens on */
     pid_t pid;        /* the etcd process, 0 when not running */
+    pid_t tls_pid;    /* the TLS etcd of test_tls, 0 when not running */
     char url[64];     /* http://127.0.0.1:<client_port> */
 } g;
 
@@ -145,6 +146,10 @@ static int teardown(void **state)
 {
     (void)state;
     stop_etcd(SIGKILL);
+    if (g.tls_pid > 0) {
+        kill(g.tls_pid, SIGKILL);
+        waitpid(g.tls_pid, NULL, 0);
+    }
     return g.dir[0] != '\0' ? rm_rf(g.dir) : 0;
 }
 
@@ -528,6 +533,17 @@ static void test_failover(void **state)
     assert_int_equal(st.leader, st.member_id); /* one member: it leads */
     assert_int_equal(daas_store_etcd_status_of(c, 2, &st, NULL), DAAS_EINVAL);
     daas_store_etcd_free(&c);
+    /* a watch on a fresh client (dead endpoint first) moves to the live one */
+    assert_int_equal(daas_store_etcd_new(&o, &c, NULL), DAAS_OK);
+    rec r = {.mu = PTHREAD_MUTEX_INITIALIZER};
+    daas_store_etcd_watch *w = NULL;
+    assert_int_equal(daas_store_etcd_watch_start(c, S("/fo/a"), DAAS_BYTES(NULL, 0), rev, false,
+                                                 on_event, &r, &w, NULL),
+                     DAAS_OK);
+    wait_count(&r, 1);
+    daas_store_etcd_watch_stop(&w);
+    assert_int_equal(r.rev[0], rev);
+    daas_store_etcd_free(&c);
     /* only dead endpoints: EUNAVAIL naming one */
     snprintf(eps, sizeof eps, "http://127.0.0.1:%d", g.dead_port);
     o.endpoints = eps;
@@ -597,6 +613,90 @@ static void test_parsers(void **state)
     daas_buf_fini(&b);
 }
 
+/* ---- TLS ---- */
+
+/* Makes a CA, a server and a client certificate in <dir>/tls and execs an https etcd there
+ * that demands client certificates (its own data dir, ports cport/pport). */
+static const char tls_script[] =
+    "set -e; mkdir -p \"$D\"; cd \"$D\"\n"
+    "k() { openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout $1.key"
+    " -subj /CN=$1 \"${@:2}\" 2>/dev/null; }\n"
+    "k ca -x509 -days 1 -out ca.crt\n"
+    "for n in server client; do k $n -out $n.csr\n"
+    "  printf 'subjectAltName=IP:127.0.0.1\\nextendedKeyUsage=serverAuth,clientAuth\\n' > ext\n"
+    "  openssl x509 -req -in $n.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 1"
+    " -extfile ext -out $n.crt 2>/dev/null; done\n"
+    "exec /usr/bin/etcd --name t --data-dir data --listen-client-urls https://127.0.0.1:$CP"
+    " --advertise-client-urls https://127.0.0.1:$CP --listen-peer-urls http://127.0.0.1:$PP"
+    " --initial-advertise-peer-urls http://127.0.0.1:$PP --initial-cluster t=http://127.0.0.1:$PP"
+    " --cert-file server.crt --key-file server.key --client-cert-auth --trusted-ca-file ca.crt"
+    " --log-level warn >etcd.log 2>&1\n";
+
+static daas_store_etcd *tls_client(const char *url, const char *tdir, bool with_cert)
+{
+    char ca[128], crt[128], key[128];
+    snprintf(ca, sizeof ca, "%s/ca.crt", tdir);
+    snprintf(crt, sizeof crt, "%s/client.crt", tdir);
+    snprintf(key, sizeof key, "%s/client.key", tdir);
+    daas_store_etcd_opts o = {.endpoints = url, .ca_file = ca, .timeout_ms = 2000,
+                              .cert_file = with_cert ? crt : NULL,
+                              .key_file = with_cert ? key : NULL};
+    daas_store_etcd *c = NULL;
+    assert_int_equal(daas_store_etcd_new(&o, &c, NULL), DAAS_OK);
+    return c;
+}
+
+static void test_tls(void **state)
+{
+    (void)state;
+    char tdir[96], url[64], cp[8], pp[8];
+    snprintf(tdir, sizeof tdir, "%s/tls", g.dir);
+    snprintf(cp, sizeof cp, "%d", free_port());
+    snprintf(pp, sizeof pp, "%d", free_port());
+    snprintf(url, sizeof url, "https://127.0.0.1:%s", cp);
+    g.tls_pid = fork();
+    assert_true(g.tls_pid >= 0);
+    if (g.tls_pid == 0) {
+        setenv("D", tdir, 1);
+        setenv("CP", cp, 1);
+        setenv("PP", pp, 1);
+        execl("/bin/bash", "bash", "-c", tls_script, (char *)NULL);
+        _exit(127);
+    }
+    daas_store_etcd *c = tls_client(url, tdir, true);
+    daas_store_etcd_status st;
+    int rc = DAAS_EUNAVAIL;
+    for (int i = 0; i < 300 && rc != DAAS_OK; i++) {
+        rc = daas_store_etcd_status_of(c, 0, &st, NULL);
+        if (rc == DAAS_OK && st.leader == 0)
+            rc = DAAS_EUNAVAIL;
+        if (rc != DAAS_OK)
+            sleep_ms(50);
+    }
+    assert_int_equal(rc, DAAS_OK);
+    rec r = {.mu = PTHREAD_MUTEX_INITIALIZER};
+    daas_store_etcd_watch *w = NULL;
+    assert_int_equal(daas_store_etcd_watch_start(c, S("/tls"), DAAS_BYTES(NULL, 0),
+                                                 st.revision + 1, false, on_event, &r, &w,
+                                                 NULL),
+                     DAAS_OK);
+    int64_t rev = put(c, "/tls", "secret-free", 0);
+    assert_int_equal(exists(c, "/tls"), 1);
+    wait_count(&r, 1);
+    daas_store_etcd_watch_stop(&w);
+    assert_int_equal(r.rev[0], rev);
+    daas_store_etcd_free(&c);
+    /* without a client certificate etcd refuses the handshake */
+    c = tls_client(url, tdir, false);
+    daas_err err = {0};
+    assert_int_equal(daas_store_etcd_put(c, S("/tls"), S("x"), 0, NULL, &err), DAAS_EUNAVAIL);
+    fprintf(stderr, "test_tls: without a client certificate: %s\n", err.msg);
+    daas_store_etcd_free(&c);
+    kill(g.tls_pid, SIGKILL);
+    waitpid(g.tls_pid, NULL, 0);
+    g.tls_pid = 0;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -610,6 +710,7 @@ int main(void)
         cmocka_unit_test(test_watch_compacted_is_gone),
         cmocka_unit_test(test_lease),
         cmocka_unit_test(test_failover),
+        cmocka_unit_test(test_tls),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
