@@ -129,15 +129,19 @@ static int parse_kv(const json_t *o, daas_store_etcd_kv *kv, daas_err *err)
     return rc;
 }
 
-/* Maps an etcd error body ({"error": ..., "code": N}) to a daas code. */
+/* Maps an etcd error body to a daas code: unary calls answer {"error": "text", "code": N};
+ * a stream's error is {"error": {"grpc_code": N, "message": "text", ...}}. */
 static int etcd_error(const json_t *root, daas_err *err)
 {
-    const char *msg = json_string_value(json_object_get(root, "error"));
+    const json_t *e = json_object_get(root, "error");
+    const json_t *from = json_is_object(e) ? e : root;
+    const char *msg = json_string_value(e);
     if (msg == NULL)
-        msg = json_string_value(json_object_get(root, "message"));
+        msg = json_string_value(json_object_get(from, "message"));
     if (msg == NULL)
         msg = "(no message)";
-    json_int_t code = json_integer_value(json_object_get(root, "code"));
+    json_int_t code = json_integer_value(json_object_get(from, json_is_object(e) ? "grpc_code"
+                                                                                  : "code"));
     int rc = DAAS_EREMOTE;
     if (strstr(msg, "compacted") != NULL)
         rc = DAAS_EGONE;

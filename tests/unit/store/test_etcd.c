@@ -594,6 +594,10 @@ static void test_parsers(void **state)
     s = "{\"error\":\"boom\",\"code\":2}";
     assert_int_equal(daas_store_etcd__parse_header(s, strlen(s), NULL, NULL), DAAS_EREMOTE);
     daas_store_etcd__watch_msg m;
+    s = "{\"error\":{\"grpc_code\":14,\"http_code\":503,\"message\":\"etcdserver: no leader\"}}";
+    daas_err_clear(&err);
+    assert_int_equal(daas_store_etcd__parse_watch(s, strlen(s), &m, &err), DAAS_EUNAVAIL);
+    assert_string_equal(err.msg, "etcd: etcdserver: no leader");
     s = "{\"result\":{\"header\":{\"revision\":\"3\"},\"events\":[{\"type\":\"DELETE\","
         "\"kv\":{\"key\":\"YQ==\",\"mod_revision\":\"3\"}},{\"type\":\"BOGUS\"}]}}";
     assert_int_equal(daas_store_etcd__parse_watch(s, strlen(s), &m, NULL), DAAS_EINVAL);
