@@ -27,11 +27,11 @@
 #define REPLY_MAX ((size_t)256 << 20)
 
 struct daas_store_etcd {
-    char **eps;          /* endpoint base URLs without a trailing '/' */
-    size_t neps;         /* number of endpoints (>= 1) */
-    atomic_size_t cur;   /* index of the endpoint in use */
+    char **eps;            /* endpoint base URLs without a trailing '/' */
+    size_t neps;           /* number of endpoints (>= 1) */
+    atomic_size_t cur;     /* index of the endpoint in use */
     char *ca, *cert, *key; /* TLS files or NULL */
-    long timeout_ms;     /* per unary call */
+    long timeout_ms;       /* per unary call */
 };
 
 /* ---- helpers over JSON ---- */
@@ -140,8 +140,8 @@ static int etcd_error(const json_t *root, daas_err *err)
         msg = json_string_value(json_object_get(from, "message"));
     if (msg == NULL)
         msg = "(no message)";
-    json_int_t code = json_integer_value(json_object_get(from, json_is_object(e) ? "grpc_code"
-                                                                                  : "code"));
+    json_int_t code =
+        json_integer_value(json_object_get(from, json_is_object(e) ? "grpc_code" : "code"));
     int rc = DAAS_EREMOTE;
     if (strstr(msg, "compacted") != NULL)
         rc = DAAS_EGONE;
@@ -267,8 +267,7 @@ static int txn_current(const json_t *root, daas_store_etcd_txn_res *res, daas_er
     return rc;
 }
 
-int daas_store_etcd__parse_txn(const char *p, size_t n, daas_store_etcd_txn_res *res,
-                               daas_err *err)
+int daas_store_etcd__parse_txn(const char *p, size_t n, daas_store_etcd_txn_res *res, daas_err *err)
 {
     json_t *root = NULL;
     daas_store_etcd_txn_res t = {0};
@@ -300,8 +299,7 @@ int daas_store_etcd__parse_header(const char *p, size_t n, int64_t *rev, daas_er
     return rc;
 }
 
-int daas_store_etcd__parse_lease(const char *p, size_t n, int64_t *id, int64_t *ttl,
-                                 daas_err *err)
+int daas_store_etcd__parse_lease(const char *p, size_t n, int64_t *id, int64_t *ttl, daas_err *err)
 {
     json_t *root = NULL;
     int64_t i = 0, t = 0;
@@ -550,23 +548,32 @@ static size_t on_body(char *p, size_t size, size_t nmemb, void *ud)
     return daas_buf_append(b, p, size * nmemb) == DAAS_OK ? size * nmemb : 0;
 }
 
-/* Errors where the request cannot have reached etcd (or nothing came back): fail over. */
-static bool is_conn_error(CURLcode cc)
+/* Failures where the request cannot have reached etcd: any call may be retried elsewhere. */
+static bool not_sent(CURLcode cc)
 {
     return cc == CURLE_COULDNT_CONNECT || cc == CURLE_COULDNT_RESOLVE_HOST ||
-           cc == CURLE_SSL_CONNECT_ERROR || cc == CURLE_GOT_NOTHING ||
-           cc == CURLE_SEND_ERROR || cc == CURLE_RECV_ERROR;
+           cc == CURLE_SSL_CONNECT_ERROR;
 }
 
-/* One POST of body to endpoint idx; the reply lands in out. */
+/* Failures after the request may have reached etcd (cut, timed out, or 503: no leader, request
+ * timed out). A read is retried elsewhere; a write is not (it may have been applied: the caller
+ * gets the error and re-reads), but the client still moves on to the next endpoint. */
+static bool maybe_sent(CURLcode cc, long status)
+{
+    return cc == CURLE_GOT_NOTHING || cc == CURLE_SEND_ERROR || cc == CURLE_RECV_ERROR ||
+           cc == CURLE_OPERATION_TIMEDOUT || (cc == CURLE_OK && status == 503);
+}
+
+/* One POST of body to endpoint idx; the reply lands in out, its HTTP status in *status. */
 static CURLcode post_once(daas_store_etcd *c, size_t idx, const char *path, const char *body,
-                          daas_buf *out, char *errbuf)
+                          daas_buf *out, long *status, char *errbuf)
 {
     char *url = daas_xasprintf("%s%s", c->eps[idx], path);
     struct curl_slist *hdrs = curl_slist_append(NULL, "Content-Type: application/json");
     CURL *h = curl_easy_init();
     CURLcode cc = h != NULL && hdrs != NULL ? CURLE_OK : CURLE_OUT_OF_MEMORY;
     daas_buf_reset(out);
+    *status = 0;
     if (cc == CURLE_OK) {
         curl_easy_setopt(h, CURLOPT_URL, url);
         curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
@@ -581,14 +588,19 @@ static CURLcode post_once(daas_store_etcd *c, size_t idx, const char *path, cons
     }
     if (cc == CURLE_OK)
         cc = curl_easy_perform(h);
+    if (cc == CURLE_OK)
+        (void)curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, status);
     curl_slist_free_all(hdrs);
     curl_easy_cleanup(h);
     daas_free(url);
     return cc;
 }
 
-/* POSTs req (taking it) to path, failing over on connection errors. */
-static int call(daas_store_etcd *c, const char *path, json_t *req, daas_buf *out,
+enum { CALL_READ, CALL_WRITE };
+
+/* POSTs req (taking it) to path, failing over as not_sent / maybe_sent allow for kind. A 503
+ * reply on the last endpoint tried is returned as the reply (it parses to DAAS_EUNAVAIL). */
+static int call(daas_store_etcd *c, int kind, const char *path, json_t *req, daas_buf *out,
                 daas_err *err)
 {
     char *body = json_dumps(req, JSON_COMPACT);
@@ -597,13 +609,16 @@ static int call(daas_store_etcd *c, const char *path, json_t *req, daas_buf *out
         return daas_fail(err, DAAS_EINTERNAL, "etcd: cannot render request");
     char errbuf[CURL_ERROR_SIZE] = "";
     CURLcode cc = CURLE_OK;
+    long status = 0;
     size_t idx = daas_store_etcd__current(c);
     for (size_t i = 0; i < c->neps; i++) {
         errbuf[0] = '\0';
-        cc = post_once(c, idx, path, body, out, errbuf);
-        if (!is_conn_error(cc))
+        cc = post_once(c, idx, path, body, out, &status, errbuf);
+        bool retry = not_sent(cc) || (kind == CALL_READ && maybe_sent(cc, status));
+        if (retry || maybe_sent(cc, status))
+            daas_store_etcd__advance(c, idx);
+        if (!retry || i + 1 == c->neps)
             break;
-        daas_store_etcd__advance(c, idx);
         idx = (idx + 1) % c->neps;
     }
     free(body); /* jansson's allocator */
@@ -663,7 +678,7 @@ int daas_store_etcd_range(daas_store_etcd *c, daas_bytes key, daas_bytes end, in
     daas_buf out;
     daas_buf_init(&out, REPLY_MAX);
     json_t *req = range_req(key, end, limit, revision, keys_only);
-    int rc = call(c, "/v3/kv/range", req, &out, err);
+    int rc = call(c, CALL_READ, "/v3/kv/range", req, &out, err);
     if (rc == DAAS_OK)
         rc = remote(daas_store_etcd__parse_range(out.data, out.len, res, err), err);
     daas_buf_fini(&out);
@@ -695,8 +710,8 @@ static void take_page(daas_store_etcd_range_res *all, daas_store_etcd_range_res 
 }
 
 int daas_store_etcd_list_prefix(daas_store_etcd *c, daas_bytes prefix, int64_t page,
-                                int64_t revision, bool keys_only,
-                                daas_store_etcd_range_res *res, daas_err *err)
+                                int64_t revision, bool keys_only, daas_store_etcd_range_res *res,
+                                daas_err *err)
 {
     daas_store_etcd_range_res all = {0}, pg;
     daas_buf end, from;
@@ -707,9 +722,9 @@ int daas_store_etcd_list_prefix(daas_store_etcd *c, daas_bytes prefix, int64_t p
         rc = daas_buf_append(&from, prefix.ptr, prefix.len);
     bool more = true;
     while (rc == DAAS_OK && more) {
-        rc = daas_store_etcd_range(c, DAAS_BYTES(from.data, from.len),
-                                   DAAS_BYTES(end.data, end.len), page, revision, keys_only,
-                                   &pg, err);
+        rc =
+            daas_store_etcd_range(c, DAAS_BYTES(from.data, from.len), DAAS_BYTES(end.data, end.len),
+                                  page, revision, keys_only, &pg, err);
         if (rc != DAAS_OK)
             break;
         if (all.revision == 0) {
@@ -749,7 +764,7 @@ int daas_store_etcd_put(daas_store_etcd *c, daas_bytes key, daas_bytes value, in
 {
     daas_buf out;
     daas_buf_init(&out, REPLY_MAX);
-    int rc = call(c, "/v3/kv/put", put_op(key, value, lease), &out, err);
+    int rc = call(c, CALL_WRITE, "/v3/kv/put", put_op(key, value, lease), &out, err);
     if (rc == DAAS_OK)
         rc = remote(daas_store_etcd__parse_header(out.data, out.len, rev, err), err);
     daas_buf_fini(&out);
@@ -764,14 +779,14 @@ static int txn(daas_store_etcd *c, daas_bytes key, const char *target, int64_t v
     const char *field = strcmp(target, "CREATE") == 0 ? "create_revision" : "mod_revision";
     json_t *cmp = json_pack("{s:o,s:s,s:s,s:o}", "key", b64(key), "target", target, "result",
                             "EQUAL", field, i64s(val));
-    json_t *req = json_pack("{s:[o],s:[{s:o}],s:[{s:o}]}", "compare", cmp, "success", opname,
-                            op, "failure", "request_range", range_req(key, DAAS_BYTES(NULL, 0),
-                                                                      0, 0, false));
+    json_t *req =
+        json_pack("{s:[o],s:[{s:o}],s:[{s:o}]}", "compare", cmp, "success", opname, op, "failure",
+                  "request_range", range_req(key, DAAS_BYTES(NULL, 0), 0, 0, false));
     if (req == NULL)
         return daas_fail(err, DAAS_EINTERNAL, "etcd: cannot build txn");
     daas_buf out;
     daas_buf_init(&out, REPLY_MAX);
-    int rc = call(c, "/v3/kv/txn", req, &out, err);
+    int rc = call(c, CALL_WRITE, "/v3/kv/txn", req, &out, err);
     if (rc == DAAS_OK)
         rc = remote(daas_store_etcd__parse_txn(out.data, out.len, res, err), err);
     daas_buf_fini(&out);
@@ -784,9 +799,8 @@ int daas_store_etcd_create(daas_store_etcd *c, daas_bytes key, daas_bytes value,
     return txn(c, key, "CREATE", 0, "request_put", put_op(key, value, lease), res, err);
 }
 
-int daas_store_etcd_update_if(daas_store_etcd *c, daas_bytes key, daas_bytes value,
-                              int64_t mod_rev, int64_t lease, daas_store_etcd_txn_res *res,
-                              daas_err *err)
+int daas_store_etcd_update_if(daas_store_etcd *c, daas_bytes key, daas_bytes value, int64_t mod_rev,
+                              int64_t lease, daas_store_etcd_txn_res *res, daas_err *err)
 {
     return txn(c, key, "MOD", mod_rev, "request_put", put_op(key, value, lease), res, err);
 }
@@ -800,12 +814,12 @@ int daas_store_etcd_delete_if(daas_store_etcd *c, daas_bytes key, int64_t mod_re
 }
 
 /* A unary call whose reply only carries a header. */
-static int simple(daas_store_etcd *c, const char *path, json_t *req, int64_t *rev,
+static int simple(daas_store_etcd *c, int kind, const char *path, json_t *req, int64_t *rev,
                   daas_err *err)
 {
     daas_buf out;
     daas_buf_init(&out, REPLY_MAX);
-    int rc = call(c, path, req, &out, err);
+    int rc = call(c, kind, path, req, &out, err);
     if (rc == DAAS_OK)
         rc = remote(daas_store_etcd__parse_header(out.data, out.len, rev, err), err);
     daas_buf_fini(&out);
@@ -815,15 +829,15 @@ static int simple(daas_store_etcd *c, const char *path, json_t *req, int64_t *re
 int daas_store_etcd_compact(daas_store_etcd *c, int64_t revision, daas_err *err)
 {
     json_t *req = json_pack("{s:o,s:b}", "revision", i64s(revision), "physical", 1);
-    return simple(c, "/v3/kv/compaction", req, NULL, err);
+    return simple(c, CALL_READ, "/v3/kv/compaction", req, NULL, err);
 }
 
-static int lease_call(daas_store_etcd *c, const char *path, json_t *req, int64_t *id,
+static int lease_call(daas_store_etcd *c, int kind, const char *path, json_t *req, int64_t *id,
                       int64_t *ttl, daas_err *err)
 {
     daas_buf out;
     daas_buf_init(&out, 1 << 20);
-    int rc = call(c, path, req, &out, err);
+    int rc = call(c, kind, path, req, &out, err);
     if (rc == DAAS_OK)
         rc = remote(daas_store_etcd__parse_lease(out.data, out.len, id, ttl, err), err);
     daas_buf_fini(&out);
@@ -833,15 +847,15 @@ static int lease_call(daas_store_etcd *c, const char *path, json_t *req, int64_t
 int daas_store_etcd_lease_grant(daas_store_etcd *c, int64_t ttl_sec, int64_t *id, daas_err *err)
 {
     int64_t ttl = 0;
-    return lease_call(c, "/v3/lease/grant", json_pack("{s:o}", "TTL", i64s(ttl_sec)), id, &ttl,
-                      err);
+    return lease_call(c, CALL_WRITE, "/v3/lease/grant", json_pack("{s:o}", "TTL", i64s(ttl_sec)),
+                      id, &ttl, err);
 }
 
 int daas_store_etcd_lease_keepalive(daas_store_etcd *c, int64_t id, int64_t *ttl, daas_err *err)
 {
     int64_t got = 0, t = 0;
-    int rc = lease_call(c, "/v3/lease/keepalive", json_pack("{s:o}", "ID", i64s(id)), &got, &t,
-                        err);
+    int rc = lease_call(c, CALL_READ, "/v3/lease/keepalive", json_pack("{s:o}", "ID", i64s(id)),
+                        &got, &t, err);
     /* SPEC: rpc.proto LeaseKeepAliveResponse: "TTL is the new time-to-live" (<= 0: gone). */
     if (rc == DAAS_OK && t <= 0)
         rc = daas_fail(err, DAAS_ENOTFOUND, "etcd: lease %" PRId64 " expired", id);
@@ -852,7 +866,7 @@ int daas_store_etcd_lease_keepalive(daas_store_etcd *c, int64_t id, int64_t *ttl
 
 int daas_store_etcd_lease_revoke(daas_store_etcd *c, int64_t id, daas_err *err)
 {
-    return simple(c, "/v3/lease/revoke", json_pack("{s:o}", "ID", i64s(id)), NULL, err);
+    return simple(c, CALL_WRITE, "/v3/lease/revoke", json_pack("{s:o}", "ID", i64s(id)), NULL, err);
 }
 
 int daas_store_etcd_status_of(daas_store_etcd *c, size_t idx, daas_store_etcd_status *st,
@@ -863,7 +877,8 @@ int daas_store_etcd_status_of(daas_store_etcd *c, size_t idx, daas_store_etcd_st
     daas_buf out;
     daas_buf_init(&out, 1 << 20);
     char errbuf[CURL_ERROR_SIZE] = "";
-    CURLcode cc = post_once(c, idx, "/v3/maintenance/status", "{}", &out, errbuf);
+    long status = 0;
+    CURLcode cc = post_once(c, idx, "/v3/maintenance/status", "{}", &out, &status, errbuf);
     int rc = DAAS_OK;
     if (cc != CURLE_OK)
         rc = daas_fail(err, DAAS_EUNAVAIL, "etcd: %s: %s", c->eps[idx],

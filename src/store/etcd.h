@@ -8,8 +8,11 @@
  *         as decimal strings).
  * Not:    the store's ops table, revisions of daas's own, retries beyond endpoint failover.
  * Invariants:
- *   - a connection-level failure (refused, unresolved, TLS handshake, nothing received) moves the
- *     client to the next endpoint and retries the call, at most once per endpoint;
+ *   - failover: a call that could not connect (refused, unresolved, TLS handshake) moves the
+ *     client to the next endpoint and is retried there, at most once per endpoint; a read
+ *     (range, status, keepalive, compaction) is also retried after a cut connection, a timeout
+ *     or a 503 (no leader); a write then is NOT retried (it may have been applied: the caller
+ *     gets DAAS_EUNAVAIL / DAAS_ETIMEOUT and re-reads), but the client moves on all the same;
  *   - a reply from etcd saying "required revision has been compacted" is DAAS_EGONE, "not
  *     found" (code 5) DAAS_ENOTFOUND, "unavailable" (code 14) DAAS_EUNAVAIL, any other etcd
  *     error DAAS_EREMOTE; a reply that does not parse is DAAS_EREMOTE (parsers: DAAS_EINVAL);
@@ -53,19 +56,19 @@ typedef struct daas_store_etcd_kv {
 
 /* The result of a range (and of a paged listing). Release with daas_store_etcd_range_fini. */
 typedef struct daas_store_etcd_range_res {
-    int64_t revision;         /* header revision the range was served at */
-    daas_store_etcd_kv *kvs;  /* nkvs entries, in key order */
-    size_t nkvs;              /* number of kvs */
-    bool more;                /* etcd has more keys past the limit */
-    int64_t count;            /* total number of keys in the range */
+    int64_t revision;        /* header revision the range was served at */
+    daas_store_etcd_kv *kvs; /* nkvs entries, in key order */
+    size_t nkvs;             /* number of kvs */
+    bool more;               /* etcd has more keys past the limit */
+    int64_t count;           /* total number of keys in the range */
 } daas_store_etcd_range_res;
 
 /* The result of a conditional write. Release with daas_store_etcd_txn_fini. */
 typedef struct daas_store_etcd_txn_res {
-    bool succeeded;         /* the compare held and the write happened */
-    int64_t revision;       /* header revision after the txn */
-    bool has_kv;            /* on failure: the key exists and kv holds its current state */
-    daas_store_etcd_kv kv;  /* valid when has_kv */
+    bool succeeded;        /* the compare held and the write happened */
+    int64_t revision;      /* header revision after the txn */
+    bool has_kv;           /* on failure: the key exists and kv holds its current state */
+    daas_store_etcd_kv kv; /* valid when has_kv */
 } daas_store_etcd_txn_res;
 
 typedef struct daas_store_etcd_status {
@@ -113,8 +116,8 @@ DAAS_MUST_USE int daas_store_etcd_range(daas_store_etcd *c, daas_bytes key, daas
                                         daas_store_etcd_range_res *res, daas_err *err);
 /* Every key under prefix, page keys at a time (following `more` from the last key + "\0"),
  * all pages served at the first page's revision (or at revision when not 0). */
-DAAS_MUST_USE int daas_store_etcd_list_prefix(daas_store_etcd *c, daas_bytes prefix,
-                                              int64_t page, int64_t revision, bool keys_only,
+DAAS_MUST_USE int daas_store_etcd_list_prefix(daas_store_etcd *c, daas_bytes prefix, int64_t page,
+                                              int64_t revision, bool keys_only,
                                               daas_store_etcd_range_res *res, daas_err *err);
 /* Unconditional put; *rev (may be NULL) gets the header revision. lease 0: none. */
 DAAS_MUST_USE int daas_store_etcd_put(daas_store_etcd *c, daas_bytes key, daas_bytes value,
@@ -125,8 +128,8 @@ DAAS_MUST_USE int daas_store_etcd_create(daas_store_etcd *c, daas_bytes key, daa
                                          int64_t lease, daas_store_etcd_txn_res *res,
                                          daas_err *err);
 /* Puts value when key's mod_revision == mod_rev; else as daas_store_etcd_create's failure. */
-DAAS_MUST_USE int daas_store_etcd_update_if(daas_store_etcd *c, daas_bytes key,
-                                            daas_bytes value, int64_t mod_rev, int64_t lease,
+DAAS_MUST_USE int daas_store_etcd_update_if(daas_store_etcd *c, daas_bytes key, daas_bytes value,
+                                            int64_t mod_rev, int64_t lease,
                                             daas_store_etcd_txn_res *res, daas_err *err);
 /* Deletes key when its mod_revision == mod_rev; else as daas_store_etcd_create's failure. */
 DAAS_MUST_USE int daas_store_etcd_delete_if(daas_store_etcd *c, daas_bytes key, int64_t mod_rev,
@@ -160,25 +163,25 @@ void daas_store_etcd_watch_stop(daas_store_etcd_watch **w);
  * the error an etcd error body maps to (see Invariants). Outputs are filled on DAAS_OK only. */
 DAAS_MUST_USE int daas_store_etcd__parse_range(const char *p, size_t n,
                                                daas_store_etcd_range_res *res, daas_err *err);
-DAAS_MUST_USE int daas_store_etcd__parse_txn(const char *p, size_t n,
-                                             daas_store_etcd_txn_res *res, daas_err *err);
+DAAS_MUST_USE int daas_store_etcd__parse_txn(const char *p, size_t n, daas_store_etcd_txn_res *res,
+                                             daas_err *err);
 /* put/deleterange/compaction/revoke replies: only the header revision (*rev may be NULL). */
 DAAS_MUST_USE int daas_store_etcd__parse_header(const char *p, size_t n, int64_t *rev,
                                                 daas_err *err);
 /* lease/grant and lease/keepalive replies (keepalive nests them under "result"). */
-DAAS_MUST_USE int daas_store_etcd__parse_lease(const char *p, size_t n, int64_t *id,
-                                               int64_t *ttl, daas_err *err);
-DAAS_MUST_USE int daas_store_etcd__parse_status(const char *p, size_t n,
-                                                daas_store_etcd_status *st, daas_err *err);
+DAAS_MUST_USE int daas_store_etcd__parse_lease(const char *p, size_t n, int64_t *id, int64_t *ttl,
+                                               daas_err *err);
+DAAS_MUST_USE int daas_store_etcd__parse_status(const char *p, size_t n, daas_store_etcd_status *st,
+                                                daas_err *err);
 
 /* One message of a watch stream. Release with daas_store_etcd__watch_msg_fini. */
 typedef struct daas_store_etcd__watch_msg {
-    int64_t revision;            /* header revision */
-    bool created;                /* the watch was created */
-    bool canceled;               /* the watch was canceled by the server */
-    int64_t compact_revision;    /* > 0: the start revision was compacted */
-    daas_store_etcd_event *evs;  /* nevs events */
-    size_t nevs;                 /* number of events */
+    int64_t revision;           /* header revision */
+    bool created;               /* the watch was created */
+    bool canceled;              /* the watch was canceled by the server */
+    int64_t compact_revision;   /* > 0: the start revision was compacted */
+    daas_store_etcd_event *evs; /* nevs events */
+    size_t nevs;                /* number of events */
 } daas_store_etcd__watch_msg;
 
 DAAS_MUST_USE int daas_store_etcd__parse_watch(const char *p, size_t n,

@@ -31,7 +31,8 @@
 #include "common/util.h"
 
 #define LINE_MAX_BYTES ((size_t)64 << 20)
-#define RETRY_PAUSE_MS 200
+#define RETRY_PAUSE_MS 200      /* first pause before reopening a stream */
+#define RETRY_PAUSE_MAX_MS 1600 /* pauses double up to this while etcd stays unreachable */
 
 struct daas_store_etcd_watch {
     daas_store_etcd *c;          /* borrowed; outlives the watch */
@@ -42,6 +43,7 @@ struct daas_store_etcd_watch {
     int64_t next_rev;            /* watch thread only: resume from here (0: now) */
     bool done;                   /* watch thread only: terminal (EGONE reported) */
     bool abort_stream;           /* watch thread only: close this stream and reopen */
+    bool opened;                 /* watch thread only: this stream got its "created" message */
     daas_buf line;               /* watch thread only: bytes of the message being received */
     CURLM *multi;                /* the thread's multi handle (wakeup target for stop) */
     atomic_bool stop;            /* set by stop */
@@ -97,6 +99,8 @@ static void handle_message(daas_store_etcd_watch *w, const char *p, size_t n)
         w->abort_stream = true;
         return;
     }
+    if (m.created)
+        w->opened = true;
     if (m.created && w->next_rev == 0)
         w->next_rev = m.revision + 1; /* "now": resume after the creation revision */
     if (m.canceled && m.compact_revision > 0)
@@ -195,6 +199,7 @@ static CURLcode stream_once(daas_store_etcd_watch *w, size_t idx)
     CURLcode cc = CURLE_OUT_OF_MEMORY;
     daas_buf_reset(&w->line);
     w->abort_stream = false;
+    w->opened = false;
     if (h != NULL)
         cc = run_transfer(w, h);
     curl_easy_cleanup(h);
@@ -216,17 +221,20 @@ static void pause_ms(daas_store_etcd_watch *w, long ms)
 static void *watch_main(void *arg)
 {
     daas_store_etcd_watch *w = arg;
+    long pause = RETRY_PAUSE_MS;
     while (!atomic_load(&w->stop) && !w->done) {
         size_t idx = daas_store_etcd__current(w->c);
         CURLcode cc = stream_once(w, idx);
         if (w->done || atomic_load(&w->stop))
             break;
-        if (cc == CURLE_COULDNT_CONNECT || cc == CURLE_COULDNT_RESOLVE_HOST ||
-            cc == CURLE_SSL_CONNECT_ERROR || cc == CURLE_OPERATION_TIMEDOUT)
+        if (!w->opened) /* never got through to etcd here: try the next endpoint */
             daas_store_etcd__advance(w->c, idx);
-        DAAS_DEBUG("etcd", "watch stream ended (%s); resuming from %" PRId64,
-                   curl_easy_strerror(cc), w->next_rev);
-        pause_ms(w, RETRY_PAUSE_MS);
+        pause = w->opened ? RETRY_PAUSE_MS : pause;
+        DAAS_DEBUG("etcd", "watch stream ended (%s); resuming from %" PRId64 " in %ld ms",
+                   curl_easy_strerror(cc), w->next_rev, pause);
+        pause_ms(w, pause);
+        if (!w->opened && pause < RETRY_PAUSE_MAX_MS)
+            pause *= 2;
     }
     if (w->done && !atomic_load(&w->stop))
         w->cb(w->ud, NULL, DAAS_EGONE);

@@ -31,13 +31,13 @@
 #define ETCD_BIN "/usr/bin/etcd"
 
 static struct {
-    char dir[64];     /* temporary root: data/ and etcd.log */
-    int client_port;  /* etcd's client port */
-    int peer_port;    /* etcd's peer port */
-    int dead_port;    /* a port nobody listens on */
-    pid_t pid;        /* the etcd process, 0 when not running */
-    pid_t tls_pid;    /* the TLS etcd of test_tls, 0 when not running */
-    char url[64];     /* http://127.0.0.1:<client_port> */
+    char dir[64];    /* temporary root: data/ and etcd.log */
+    int client_port; /* etcd's client port */
+    int peer_port;   /* etcd's peer port */
+    int dead_port;   /* a port nobody listens on */
+    pid_t pid;       /* the etcd process, 0 when not running */
+    pid_t tls_pid;   /* the TLS etcd of test_tls, 0 when not running */
+    char url[64];    /* http://127.0.0.1:<client_port> */
 } g;
 
 static void sleep_ms(long ms)
@@ -74,8 +74,8 @@ static void exec_etcd(void)
     }
     execl(ETCD_BIN, "etcd", "--name", "t", "--data-dir", data, "--listen-client-urls", curl,
           "--advertise-client-urls", curl, "--listen-peer-urls", purl,
-          "--initial-advertise-peer-urls", purl, "--initial-cluster", cluster,
-          "--log-level", "warn", (char *)NULL);
+          "--initial-advertise-peer-urls", purl, "--initial-cluster", cluster, "--log-level",
+          "warn", (char *)NULL);
     _exit(127);
 }
 
@@ -203,8 +203,8 @@ static void test_binary_roundtrip(void **state)
                                          DAAS_BYTES(val, sizeof val), 0, &rev, NULL),
                      DAAS_OK);
     daas_store_etcd_range_res r;
-    assert_int_equal(daas_store_etcd_range(c, DAAS_BYTES(key, sizeof key - 1),
-                                           DAAS_BYTES(NULL, 0), 0, 0, false, &r, NULL),
+    assert_int_equal(daas_store_etcd_range(c, DAAS_BYTES(key, sizeof key - 1), DAAS_BYTES(NULL, 0),
+                                           0, 0, false, &r, NULL),
                      DAAS_OK);
     assert_int_equal(r.nkvs, 1);
     assert_int_equal(r.revision, rev);
@@ -217,9 +217,9 @@ static void test_binary_roundtrip(void **state)
     assert_int_equal(r.kvs[0].version, 1);
     daas_store_etcd_range_fini(&r);
     /* an absent key: no kvs, a revision */
-    assert_int_equal(daas_store_etcd_range(c, S("/bin/none"), DAAS_BYTES(NULL, 0), 0, 0, false,
-                                           &r, NULL),
-                     DAAS_OK);
+    assert_int_equal(
+        daas_store_etcd_range(c, S("/bin/none"), DAAS_BYTES(NULL, 0), 0, 0, false, &r, NULL),
+        DAAS_OK);
     assert_int_equal(r.nkvs, 0);
     assert_true(r.revision >= rev);
     daas_store_etcd_range_fini(&r);
@@ -250,8 +250,7 @@ static void test_paging(void **state)
     daas_store_etcd_range_fini(&r);
     daas_buf_fini(&end);
 
-    assert_int_equal(daas_store_etcd_list_prefix(c, S("/page/"), 100, 0, false, &r, NULL),
-                     DAAS_OK);
+    assert_int_equal(daas_store_etcd_list_prefix(c, S("/page/"), 100, 0, false, &r, NULL), DAAS_OK);
     assert_int_equal(r.nkvs, 250);
     for (int i = 0; i < 250; i++) {
         snprintf(k, sizeof k, "/page/%03d", i);
@@ -289,15 +288,13 @@ static void test_update_delete_if(void **state)
     daas_store_etcd *c = client();
     daas_store_etcd_txn_res t;
     int64_t r1 = put(c, "/up/a", "v1", 0);
-    assert_int_equal(daas_store_etcd_update_if(c, S("/up/a"), S("v2"), r1, 0, &t, NULL),
-                     DAAS_OK);
+    assert_int_equal(daas_store_etcd_update_if(c, S("/up/a"), S("v2"), r1, 0, &t, NULL), DAAS_OK);
     assert_true(t.succeeded);
     int64_t r2 = t.revision;
     assert_true(r2 > r1);
     daas_store_etcd_txn_fini(&t);
     /* stale revision: fails and reports the current kv */
-    assert_int_equal(daas_store_etcd_update_if(c, S("/up/a"), S("v3"), r1, 0, &t, NULL),
-                     DAAS_OK);
+    assert_int_equal(daas_store_etcd_update_if(c, S("/up/a"), S("v3"), r1, 0, &t, NULL), DAAS_OK);
     assert_false(t.succeeded);
     assert_true(t.has_kv);
     assert_string_equal(t.kv.value, "v2");
@@ -314,8 +311,7 @@ static void test_update_delete_if(void **state)
     daas_store_etcd_txn_fini(&t);
     assert_int_equal(exists(c, "/up/a"), 0);
     /* update-if on an absent key fails without a kv */
-    assert_int_equal(daas_store_etcd_update_if(c, S("/up/a"), S("v4"), r2, 0, &t, NULL),
-                     DAAS_OK);
+    assert_int_equal(daas_store_etcd_update_if(c, S("/up/a"), S("v4"), r2, 0, &t, NULL), DAAS_OK);
     assert_false(t.succeeded);
     assert_false(t.has_kv);
     daas_store_etcd_txn_fini(&t);
@@ -331,13 +327,12 @@ static void test_compaction(void **state)
     assert_int_equal(daas_store_etcd_compact(c, r2, NULL), DAAS_OK);
     daas_store_etcd_range_res r;
     daas_err err = {0};
-    assert_int_equal(daas_store_etcd_range(c, S("/co/a"), DAAS_BYTES(NULL, 0), 0, r1, false, &r,
-                                           &err),
-                     DAAS_EGONE);
+    assert_int_equal(
+        daas_store_etcd_range(c, S("/co/a"), DAAS_BYTES(NULL, 0), 0, r1, false, &r, &err),
+        DAAS_EGONE);
     assert_non_null(strstr(err.msg, "compacted"));
-    assert_int_equal(daas_store_etcd_range(c, S("/co/a"), DAAS_BYTES(NULL, 0), 0, r2, false, &r,
-                                           NULL),
-                     DAAS_OK);
+    assert_int_equal(
+        daas_store_etcd_range(c, S("/co/a"), DAAS_BYTES(NULL, 0), 0, r2, false, &r, NULL), DAAS_OK);
     assert_string_equal(r.kvs[0].value, "2");
     daas_store_etcd_range_fini(&r);
     daas_store_etcd_free(&c);
@@ -349,13 +344,13 @@ enum { MAXEV = 64 };
 
 typedef struct rec {
     pthread_mutex_t mu;
-    int n;              /* events seen */
-    int type[MAXEV];    /* their types */
+    int n;               /* events seen */
+    int type[MAXEV];     /* their types */
     char key[MAXEV][16]; /* their keys */
-    int64_t rev[MAXEV]; /* their mod revisions */
-    bool prev[MAXEV];   /* prev_kv present */
-    int gone;           /* DAAS_EGONE reports */
-    int overflow;       /* events past MAXEV */
+    int64_t rev[MAXEV];  /* their mod revisions */
+    bool prev[MAXEV];    /* prev_kv present */
+    int gone;            /* DAAS_EGONE reports */
+    int overflow;        /* events past MAXEV */
 } rec;
 
 static void on_event(void *ud, const daas_store_etcd_event *ev, int status)
@@ -392,10 +387,10 @@ static void wait_count(rec *r, int n)
 }
 
 typedef struct expect {
-    int n;                   /* expected events */
-    int type[MAXEV];         /* their types */
-    char key[MAXEV][16];     /* their keys */
-    int64_t rev[MAXEV];      /* their revisions */
+    int n;               /* expected events */
+    int type[MAXEV];     /* their types */
+    char key[MAXEV][16]; /* their keys */
+    int64_t rev[MAXEV];  /* their revisions */
 } expect;
 
 static void expect_add(expect *e, int type, const char *key, int64_t rev)
@@ -433,9 +428,9 @@ static void test_watch_resumes(void **state)
     expect e = {0};
     int64_t start = put(c, "/w/a", "before", 0) + 1; /* not seen: the watch starts after it */
     daas_store_etcd_watch *w = NULL;
-    assert_int_equal(daas_store_etcd_watch_start(c, S("/w/"), S("/w0"), start, true, on_event,
-                                                 &r, &w, NULL),
-                     DAAS_OK);
+    assert_int_equal(
+        daas_store_etcd_watch_start(c, S("/w/"), S("/w0"), start, true, on_event, &r, &w, NULL),
+        DAAS_OK);
     watch_round(c, &e);
     wait_count(&r, e.n);
     /* cut the stream: restart etcd on the same data dir and port, then write at once (the
@@ -497,9 +492,9 @@ static void test_lease(void **state)
     }
     assert_int_equal(exists(c, "/lease/a"), 1);
     daas_store_etcd_range_res r;
-    assert_int_equal(daas_store_etcd_range(c, S("/lease/a"), DAAS_BYTES(NULL, 0), 0, 0, false,
-                                           &r, NULL),
-                     DAAS_OK);
+    assert_int_equal(
+        daas_store_etcd_range(c, S("/lease/a"), DAAS_BYTES(NULL, 0), 0, 0, false, &r, NULL),
+        DAAS_OK);
     assert_int_equal(r.kvs[0].lease, id);
     daas_store_etcd_range_fini(&r);
     /* revoke: the key goes at once, the lease is unknown afterwards */
@@ -589,8 +584,7 @@ static void test_parsers(void **state)
     assert_int_equal(daas_store_etcd__parse_range(s, strlen(s), &r, &err), DAAS_EGONE);
     s = "{\"error\":\"etcdserver: requested lease not found\",\"code\":5}";
     int64_t id, ttl;
-    assert_int_equal(daas_store_etcd__parse_lease(s, strlen(s), &id, &ttl, NULL),
-                     DAAS_ENOTFOUND);
+    assert_int_equal(daas_store_etcd__parse_lease(s, strlen(s), &id, &ttl, NULL), DAAS_ENOTFOUND);
     s = "{\"error\":\"boom\",\"code\":2}";
     assert_int_equal(daas_store_etcd__parse_header(s, strlen(s), NULL, NULL), DAAS_EREMOTE);
     daas_store_etcd__watch_msg m;
@@ -642,7 +636,9 @@ static daas_store_etcd *tls_client(const char *url, const char *tdir, bool with_
     snprintf(ca, sizeof ca, "%s/ca.crt", tdir);
     snprintf(crt, sizeof crt, "%s/client.crt", tdir);
     snprintf(key, sizeof key, "%s/client.key", tdir);
-    daas_store_etcd_opts o = {.endpoints = url, .ca_file = ca, .timeout_ms = 2000,
+    daas_store_etcd_opts o = {.endpoints = url,
+                              .ca_file = ca,
+                              .timeout_ms = 2000,
                               .cert_file = with_cert ? crt : NULL,
                               .key_file = with_cert ? key : NULL};
     daas_store_etcd *c = NULL;
@@ -680,9 +676,8 @@ static void test_tls(void **state)
     assert_int_equal(rc, DAAS_OK);
     rec r = {.mu = PTHREAD_MUTEX_INITIALIZER};
     daas_store_etcd_watch *w = NULL;
-    assert_int_equal(daas_store_etcd_watch_start(c, S("/tls"), DAAS_BYTES(NULL, 0),
-                                                 st.revision + 1, false, on_event, &r, &w,
-                                                 NULL),
+    assert_int_equal(daas_store_etcd_watch_start(c, S("/tls"), DAAS_BYTES(NULL, 0), st.revision + 1,
+                                                 false, on_event, &r, &w, NULL),
                      DAAS_OK);
     int64_t rev = put(c, "/tls", "secret-free", 0);
     assert_int_equal(exists(c, "/tls"), 1);
