@@ -476,10 +476,13 @@ int daas_store_etcd_new(const daas_store_etcd_opts *o, daas_store_etcd **out, da
     int rc = DAAS_OK;
     const char *s = o->endpoints != NULL ? o->endpoints : "";
     while (rc == DAAS_OK && *s != '\0') {
-        size_t n = strcspn(s, ",");
+        s += strspn(s, " \t");
+        size_t n = strcspn(s, ", \t");
         if (n > 0)
             rc = add_endpoint(c, s, n, err);
-        s += n + (s[n] == ',');
+        s += n;
+        s += strspn(s, " \t");
+        s += *s == ',';
     }
     if (rc == DAAS_OK && c->neps == 0)
         rc = daas_fail(err, DAAS_EINVAL, "etcd: no endpoint given");

@@ -93,7 +93,8 @@ typedef struct daas_store_etcd_event {
  * returns. */
 typedef void (*daas_store_etcd_watch_cb)(void *ud, const daas_store_etcd_event *ev, int status);
 
-/* Creates a client. DAAS_EINVAL for no endpoint or one not http(s)://. Does not connect. */
+/* Creates a client (blanks around the commas are ignored). DAAS_EINVAL for no endpoint or one
+ * not http(s)://. Does not connect. */
 DAAS_MUST_USE int daas_store_etcd_new(const daas_store_etcd_opts *o, daas_store_etcd **out,
                                       daas_err *err);
 /* Frees *c (NULL accepted) and nulls it. No watch of c may still run. */
@@ -155,7 +156,8 @@ DAAS_MUST_USE int daas_store_etcd_watch_start(daas_store_etcd *c, daas_bytes key
                                               int64_t start_rev, bool prev_kv,
                                               daas_store_etcd_watch_cb cb, void *ud,
                                               daas_store_etcd_watch **out, daas_err *err);
-/* Stops the watch, joins its thread, frees *w (NULL accepted) and nulls it. */
+/* Stops the watch, joins its thread, frees *w (NULL accepted) and nulls it. Not from the
+ * watch's own callback (it would join itself). */
 void daas_store_etcd_watch_stop(daas_store_etcd_watch **w);
 
 /* ---- reply parsers (module-private; exposed for etcd_watch.c, tests and the fuzz target).

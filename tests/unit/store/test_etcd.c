@@ -514,7 +514,7 @@ static void test_failover(void **state)
 {
     (void)state;
     char eps[160];
-    snprintf(eps, sizeof eps, "http://127.0.0.1:%d/,%s", g.dead_port, g.url);
+    snprintf(eps, sizeof eps, "http://127.0.0.1:%d/ , %s", g.dead_port, g.url);
     daas_store_etcd_opts o = {.endpoints = eps, .timeout_ms = 2000};
     daas_store_etcd *c = NULL;
     assert_int_equal(daas_store_etcd_new(&o, &c, NULL), DAAS_OK);
