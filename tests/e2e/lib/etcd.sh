@@ -3,7 +3,8 @@
 # for the whole test (data in $T/etcd/mI, log in $T/etcd/mI.log), so it can be killed and
 # restarted as the same member.
 # etcd_cluster N [--tls]: starts N members on free loopback ports (one client and one peer
-#   port each, a unique cluster token) and waits until every one answers /health. With --tls
+#   port each, a unique cluster token) and waits until every one answers /health and its JSON
+#   gateway answers (/health alone says true while the gateway fails). With --tls
 #   it first makes, with openssl, a CA, a certificate per member (SANs 127.0.0.1, localhost;
 #   serverAuth and clientAuth: etcd's gateway and its peers present it as a client) and a
 #   client certificate; members then require client certificates from that CA on both the
@@ -14,7 +15,8 @@
 # etcd_kill I: kill -9 member I. etcd_stop I: SIGTERM, waits for the exit.
 # etcd_start I: starts member I again on its data dir and ports; waits for its /health.
 # etcd_stop_all / etcd_start_all: every member (start_all waits for every /health).
-# etcd_leader: prints I of the member every running member names as leader; 1 when none.
+# etcd_leader: prints I of the member every running member names as leader; returns 1 when
+#   there is none or they disagree.
 # etcd_wait_leader SECONDS: until there is one (prints it), else the logs on stderr and 1
 #   (use as L=$(etcd_wait_leader 10) || fail "no leader").
 # egw I PATH [JSON]: POST JSON (default {}) to member I's JSON gateway (PATH is kv/put, or
@@ -92,7 +94,7 @@ etcd_spawn() {
 etcd_healthy() {
   local out
   out=$(curl -s --max-time 2 "${ETCD_CURL_TLS[@]}" "$(etcd_scheme)://127.0.0.1:${ETCD_CPORTS[$1]}/health") &&
-    grep -q '"health":"true"' <<<"$out"
+    grep -q '"health":"true"' <<<"$out" && egw "$1" maintenance/status >/dev/null 2>&1
 }
 
 etcd_logs() {
