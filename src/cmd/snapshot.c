@@ -5,8 +5,8 @@
  * Owns:   the sub-command's flags, defaults (DIR/db/state.db, DIR/db/snapshots) and output.
  * Not:    the snapshot files themselves (store/snapshot.c).
  * Invariants: one clear line on stderr and a non-zero exit on any failure; nothing changed
- *             then. A running server holds state.db exclusively: save and restore refuse
- *             (save from inside the server is daas_store_snapshot_save_live).
+ *             then. A running server holds state.db exclusively: save then asks it through
+ *             DIR/db/snapshot.sock (daas_store_snapshot_serve); restore refuses.
  * Spec:   store/snapshot.h; ISSUE 8.
  */
 #include <getopt.h>
@@ -83,12 +83,36 @@ static int check_data_dir(const snap_opts *o, daas_err *err)
     return DAAS_OK;
 }
 
+/* A running server holds state.db: ask it through its snapshot socket (store/snapshot.h). */
+static int save_via_server(const snap_opts *o, const char *name, const char *sdir, char **path,
+                           int64_t *rev, daas_err *err)
+{
+    char *sock = daas_xasprintf("%s/db/%s", o->data_dir, DAAS_STORE_SNAPSHOT_SOCK);
+    char *abs = NULL, cwd[4096];
+    if (sdir[0] != '/' && getcwd(cwd, sizeof cwd)) /* the server's cwd is not ours */
+        abs = daas_xasprintf("%s/%s", cwd, sdir);
+    int rc = daas_store_snapshot_request(sock, name, abs ? abs : sdir, path, rev, err);
+    daas_free(abs);
+    daas_free(sock);
+    return rc;
+}
+
 static int do_save(const snap_opts *o, const char *db, const char *sdir, daas_err *err)
 {
     char *path = NULL;
     int64_t rev = 0;
-    int rc = daas_store_snapshot_save(db, sdir, o->name ? o->name : "on-demand", &path, &rev,
-                                      err);
+    daas_err serr = {0};
+    const char *name = o->name ? o->name : "on-demand";
+    int rc = daas_store_snapshot_save(db, sdir, name, &path, &rev, err);
+    if (rc == DAAS_EUNAVAIL) {
+        int src = save_via_server(o, name, sdir, &path, &rev, &serr);
+        if (src != DAAS_EUNAVAIL) { /* a server answered: its result stands */
+            daas_err_clear(err);
+            rc = src;
+            if (rc != DAAS_OK)
+                *err = serr;
+        } /* else no socket: keep the first, clearer message */
+    }
     if (rc == DAAS_OK)
         printf("%s\n", path);
     daas_free(path);

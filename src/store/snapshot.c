@@ -8,6 +8,7 @@
  *         (its locking_mode=EXCLUSIVE keeps other processes out). Either way the copy is made
  *         into a 0600 temp file, switched to rollback-journal mode (self-contained), fsync'ed
  *         and renamed into place.
+ *         The live path is also served on a Unix socket for the CLI (daas_store_snapshot_serve).
  * Invariants:
  *   - no half-written snapshot is ever visible under its final name;
  *   - restore checks the snapshot and the lock BEFORE it renames anything.
@@ -23,6 +24,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "store/store_int.h"
@@ -518,5 +524,234 @@ int daas_store_snapshot_restore(const char *db_path, const char *snap_path, char
         *old_out = old;
     else
         daas_free(old);
+    return rc;
+}
+
+/* ------------------------------------------------------------------------------------------
+ * The snapshot socket.
+ */
+enum { LINE_MAX_ = 4096 };
+
+struct daas_store_snapshot_server {
+    daas_store *st; /* borrowed; outlives the server */
+    int lfd;        /* listening socket */
+    int stop[2];    /* pipe: a byte on stop[1] ends the thread */
+    pthread_t th;
+    char *path;     /* owned: the socket file */
+};
+
+static void set_timeouts(int fd, int sec)
+{
+    struct timeval tv = {.tv_sec = sec};
+    (void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    (void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+}
+
+/* Reads one '\n'-terminated line (without it) into buf (cap bytes, NUL-terminated). */
+static int read_line(int fd, char *buf, size_t cap, daas_err *err)
+{
+    size_t n = 0;
+    while (n + 1 < cap) {
+        ssize_t r = read(fd, buf + n, cap - 1 - n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return daas_fail(err, DAAS_EIO, "snapshot socket: %s",
+                             r == 0 ? "connection closed" : strerror(errno));
+        char *nl = memchr(buf + n, '\n', (size_t)r);
+        n += (size_t)r;
+        if (nl) {
+            *nl = '\0';
+            return DAAS_OK;
+        }
+    }
+    return daas_fail(err, DAAS_ETOOBIG, "snapshot socket: line too long");
+}
+
+/* Splits s at the first tab: returns the rest (NULL when there is no tab). */
+static char *cut_tab(char *s)
+{
+    char *t = strchr(s, '\t');
+    if (!t)
+        return NULL;
+    *t = '\0';
+    return t + 1;
+}
+
+/* Serves one connection: one request line, one reply line. */
+static void serve_one(daas_store_snapshot_server *s, int c)
+{
+    char line[LINE_MAX_];
+    daas_err err = {0};
+    char *path = NULL, *reply;
+    int64_t rev = 0;
+    set_timeouts(c, 5);
+    int rc = read_line(c, line, sizeof line, &err);
+    char *name = rc == DAAS_OK ? cut_tab(line) : NULL;
+    char *dir = name ? cut_tab(name) : NULL;
+    if (rc == DAAS_OK && (strcmp(line, "save") != 0 || !dir || strchr(dir, '\t')))
+        rc = daas_fail(&err, DAAS_EINVAL, "snapshot socket: bad request");
+    if (rc == DAAS_OK)
+        rc = daas_store_snapshot_save_live(s->st, dir, name, &path, &rev, &err);
+    if (rc == DAAS_OK) {
+        reply = daas_xasprintf("ok\t%lld\t%s\n", (long long)rev, path);
+    } else {
+        for (char *p = err.msg; *p; p++)
+            if (*p == '\n' || *p == '\t')
+                *p = ' ';
+        reply = daas_xasprintf("err\t%d\t%s\n", rc, err.msg);
+    }
+    (void)daas_write_all(c, reply, strlen(reply)); /* a vanished client is its problem */
+    daas_free(reply);
+    daas_free(path);
+}
+
+static void *serve_main(void *arg)
+{
+    daas_store_snapshot_server *s = arg;
+    for (;;) {
+        struct pollfd p[2] = {{.fd = s->lfd, .events = POLLIN}, {.fd = s->stop[0], .events = POLLIN}};
+        if (poll(p, 2, -1) < 0 && errno != EINTR)
+            break;
+        if (p[1].revents)
+            break;
+        if (!(p[0].revents & POLLIN))
+            continue;
+        int c = accept4(s->lfd, NULL, NULL, SOCK_CLOEXEC);
+        if (c < 0)
+            continue;
+        serve_one(s, c);
+        close(c);
+    }
+    return NULL;
+}
+
+static int unix_addr(const char *path, struct sockaddr_un *a, daas_err *err)
+{
+    memset(a, 0, sizeof *a);
+    a->sun_family = AF_UNIX;
+    if (strlen(path) >= sizeof a->sun_path)
+        return daas_fail(err, DAAS_EINVAL, "socket path too long: %s", path);
+    memcpy(a->sun_path, path, strlen(path) + 1);
+    return DAAS_OK;
+}
+
+/* Binds and listens on path (0600); *fd the socket. */
+static int listen_unix(const char *path, int *fd, daas_err *err)
+{
+    struct sockaddr_un a;
+    struct stat sb;
+    int rc = unix_addr(path, &a, err);
+    if (rc != DAAS_OK)
+        return rc;
+    if (lstat(path, &sb) == 0 && S_ISSOCK(sb.st_mode))
+        unlink(path); /* stale: the caller holds the store */
+    *fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (*fd < 0 || bind(*fd, (struct sockaddr *)&a, sizeof a) != 0 || chmod(path, 0600) != 0 ||
+        listen(*fd, 8) != 0) {
+        rc = daas_fail(err, DAAS_EIO, "snapshot socket %s: %s", path, strerror(errno));
+        if (*fd >= 0)
+            close(*fd);
+        *fd = -1;
+    }
+    return rc;
+}
+
+int daas_store_snapshot_serve(daas_store *st, const char *sock_path,
+                              daas_store_snapshot_server **out, daas_err *err)
+{
+    daas_store_snapshot_server *s = daas_xcalloc(1, sizeof *s);
+    s->st = st;
+    s->stop[0] = s->stop[1] = -1;
+    *out = NULL;
+    int rc = listen_unix(sock_path, &s->lfd, err);
+    if (rc == DAAS_OK && pipe2(s->stop, O_CLOEXEC) != 0)
+        rc = daas_fail(err, DAAS_EIO, "pipe: %s", strerror(errno));
+    if (rc == DAAS_OK && pthread_create(&s->th, NULL, serve_main, s) != 0)
+        rc = daas_fail(err, DAAS_EIO, "snapshot socket: cannot start its thread");
+    if (rc != DAAS_OK) {
+        if (s->lfd >= 0) {
+            close(s->lfd);
+            unlink(sock_path);
+        }
+        if (s->stop[0] >= 0) {
+            close(s->stop[0]);
+            close(s->stop[1]);
+        }
+        daas_free(s);
+        return rc;
+    }
+    s->path = daas_xstrdup(sock_path);
+    *out = s;
+    return DAAS_OK;
+}
+
+void daas_store_snapshot_serve_stop(daas_store_snapshot_server **sp)
+{
+    daas_store_snapshot_server *s = sp ? *sp : NULL;
+    if (!s)
+        return;
+    (void)daas_write_all(s->stop[1], "x", 1);
+    pthread_join(s->th, NULL);
+    close(s->lfd);
+    close(s->stop[0]);
+    close(s->stop[1]);
+    unlink(s->path);
+    daas_free(s->path);
+    daas_free(s);
+    *sp = NULL;
+}
+
+/* Parses the server's reply line. */
+static int parse_reply(char *line, char **path_out, int64_t *rev_out, daas_err *err)
+{
+    char *a = cut_tab(line), *b = a ? cut_tab(a) : NULL;
+    if (!b)
+        return daas_fail(err, DAAS_EIO, "snapshot socket: bad reply");
+    char *end = NULL;
+    long long v = strtoll(a, &end, 10);
+    if (end == a || *end)
+        return daas_fail(err, DAAS_EIO, "snapshot socket: bad reply");
+    if (strcmp(line, "ok") != 0) {
+        int code = v < 0 && v >= DAAS_EFAILED ? (int)v : DAAS_EIO;
+        return daas_fail(err, code, "%s", b);
+    }
+    *path_out = daas_xstrdup(b);
+    if (rev_out)
+        *rev_out = v;
+    return DAAS_OK;
+}
+
+int daas_store_snapshot_request(const char *sock_path, const char *name, const char *snap_dir,
+                                char **path_out, int64_t *rev_out, daas_err *err)
+{
+    struct sockaddr_un a;
+    char line[LINE_MAX_];
+    *path_out = NULL;
+    int rc = unix_addr(sock_path, &a, err);
+    if (rc != DAAS_OK)
+        return rc;
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof a) != 0) {
+        rc = daas_fail(err, DAAS_EUNAVAIL, "no daas server answers on %s: %s", sock_path,
+                       strerror(errno));
+        goto out;
+    }
+    set_timeouts(fd, 60);
+    char *req = daas_xasprintf("save\t%s\t%s\n", name, snap_dir);
+    int e = strchr(name, '\t') || strchr(snap_dir, '\t') || strchr(snap_dir, '\n')
+                ? EINVAL
+                : daas_write_all(fd, req, strlen(req));
+    daas_free(req);
+    if (e != 0)
+        rc = daas_fail(err, e == EINVAL ? DAAS_EINVAL : DAAS_EIO, "snapshot request: %s",
+                       strerror(e));
+    if (rc == DAAS_OK)
+        rc = read_line(fd, line, sizeof line, err);
+    if (rc == DAAS_OK)
+        rc = parse_reply(line, path_out, rev_out, err);
+out:
+    if (fd >= 0)
+        close(fd);
     return rc;
 }

@@ -69,4 +69,33 @@ void daas_store_snapshot_list_free(daas_store_snapshot_info **v, size_t n);
 DAAS_MUST_USE int daas_store_snapshot_restore(const char *db_path, const char *snap_path,
                                               char **old_out, daas_err *err);
 
+/* ------------------------------------------------------------------------------------------
+ * Live snapshots for `daas etcd-snapshot save` while the server runs: the server, which holds
+ * state.db exclusively, listens on a Unix socket (DAAS_STORE_SNAPSHOT_SOCK under DIR/db, mode
+ * 0600 inside the 0700 data dir: only its owner can ask) and answers one request per
+ * connection with daas_store_snapshot_save_live. Protocol, one line each way:
+ *   request  "save\t<name>\t<snapshot dir>\n"
+ *   reply    "ok\t<revision>\t<path>\n" or "err\t<code>\t<message>\n"
+ */
+#define DAAS_STORE_SNAPSHOT_SOCK "snapshot.sock"
+
+typedef struct daas_store_snapshot_server daas_store_snapshot_server;
+
+/* Starts the listener thread on sock_path (a stale socket file is replaced: the caller holds
+ * the store, so no other server owns it). st must outlive the listener. Errors: DAAS_EINVAL
+ * (path too long), DAAS_EIO. */
+DAAS_MUST_USE int daas_store_snapshot_serve(daas_store *st, const char *sock_path,
+                                            daas_store_snapshot_server **out, daas_err *err);
+
+/* Stops the listener (waits for a request in progress), removes the socket file, frees.
+ * Accepts NULL; nulls *s. Call before closing the store. */
+void daas_store_snapshot_serve_stop(daas_store_snapshot_server **s);
+
+/* Asks the server listening on sock_path for a snapshot named name in snap_dir; *path_out
+ * (owned) and *rev_out (may be NULL) as daas_store_snapshot_save. Errors: DAAS_EUNAVAIL (no
+ * server listening), the server's error, DAAS_EIO. Waits at most 60 s. */
+DAAS_MUST_USE int daas_store_snapshot_request(const char *sock_path, const char *name,
+                                              const char *snap_dir, char **path_out,
+                                              int64_t *rev_out, daas_err *err);
+
 #endif

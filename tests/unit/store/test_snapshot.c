@@ -238,6 +238,46 @@ static void test_restore(void **state)
     st_tmp_fini(&t);
 }
 
+/* The snapshot socket: a running store answers save requests; errors travel back. */
+static void test_socket(void **state)
+{
+    (void)state;
+    st_tmp t;
+    st_tmp_init(&t);
+    daas_store *st = st_open(&t, NULL);
+    for (int i = 0; i < 4; i++)
+        put(st, i);
+    char *sock = daas_xasprintf("%s/%s", t.dir, DAAS_STORE_SNAPSHOT_SOCK);
+    char *sdir = daas_xasprintf("%s/snaps", t.dir), *path = NULL;
+    daas_store_snapshot_server *srv = NULL;
+    daas_err err = {0};
+    int64_t rev = 0;
+    assert_int_equal(daas_store_snapshot_request(sock, "x", sdir, &path, &rev, &err),
+                     DAAS_EUNAVAIL);
+    daas_err_clear(&err);
+    assert_int_equal(daas_store_snapshot_serve(st, sock, &srv, &err), DAAS_OK);
+    struct stat sb;
+    assert_int_equal(stat(sock, &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0600);
+    assert_int_equal(daas_store_snapshot_request(sock, "sock", sdir, &path, &rev, &err), DAAS_OK);
+    assert_int_equal(rev, 4);
+    assert_non_null(strstr(path, "/snaps/sock-"));
+    assert_prefix_state(path, 4);
+    daas_free(path);
+    path = NULL;
+    assert_int_equal(daas_store_snapshot_request(sock, "bad name", sdir, &path, &rev, &err),
+                     DAAS_EINVAL);
+    assert_non_null(strstr(err.msg, "bad snapshot name"));
+    assert_null(path);
+    daas_store_snapshot_serve_stop(&srv);
+    assert_null(srv);
+    assert_int_not_equal(access(sock, F_OK), 0);
+    daas_store_close(&st);
+    daas_free(sock);
+    daas_free(sdir);
+    st_tmp_fini(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -246,6 +286,7 @@ int main(void)
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_refused_while_open),
         cmocka_unit_test(test_restore),
+        cmocka_unit_test(test_socket),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
