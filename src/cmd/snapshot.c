@@ -24,6 +24,8 @@
     "save|ls|restore [options]\n"                                                               \
     "  save    [--data-dir DIR] [--name NAME] [--dir SNAPDIR]   copy DIR/db/state.db into\n"    \
     "          SNAPDIR (default DIR/db/snapshots) as NAME-<unix seconds>.db (NAME on-demand)\n" \
+    "          --etcd-endpoint URL[,URL] [--etcd-cafile F] [--etcd-certfile F]\n"              \
+    "          [--etcd-keyfile F]: an etcd snapshot through its JSON gateway instead\n"        \
     "  ls      [--data-dir DIR] [--dir SNAPDIR]                 list snapshots\n"               \
     "  restore [--data-dir DIR] PATH                            replace DIR/db/state.db with\n" \
     "          the snapshot PATH (the server must be stopped); the old one is kept as\n"        \
@@ -34,6 +36,7 @@ typedef struct snap_opts {
     const char *name;     /* --name */
     const char *dir;      /* --dir */
     const char *path;     /* restore's PATH */
+    daas_store_snapshot_etcd_opts etcd; /* save --etcd-endpoint and its TLS files */
     char *owned_dir;      /* default data dir, owned */
 } snap_opts;
 
@@ -43,6 +46,10 @@ static int parse(int argc, char **argv, snap_opts *o)
     static const struct option lo[] = {{"data-dir", required_argument, 0, 'd'},
                                        {"name", required_argument, 0, 'n'},
                                        {"dir", required_argument, 0, 's'},
+                                       {"etcd-endpoint", required_argument, 0, 'e'},
+                                       {"etcd-cafile", required_argument, 0, 'C'},
+                                       {"etcd-certfile", required_argument, 0, 'c'},
+                                       {"etcd-keyfile", required_argument, 0, 'k'},
                                        {"help", no_argument, 0, 'h'},
                                        {0, 0, 0, 0}};
     int c;
@@ -54,6 +61,14 @@ static int parse(int argc, char **argv, snap_opts *o)
             o->name = optarg;
         else if (c == 's')
             o->dir = optarg;
+        else if (c == 'e')
+            o->etcd.endpoints = optarg;
+        else if (c == 'C')
+            o->etcd.ca_file = optarg;
+        else if (c == 'c')
+            o->etcd.cert_file = optarg;
+        else if (c == 'k')
+            o->etcd.key_file = optarg;
         else
             return c == 'h' ? 1 : 2;
     }
@@ -103,6 +118,13 @@ static int do_save(const snap_opts *o, const char *db, const char *sdir, daas_er
     int64_t rev = 0;
     daas_err serr = {0};
     const char *name = o->name ? o->name : "on-demand";
+    if (o->etcd.endpoints) {
+        int rc = daas_store_snapshot_save_etcd(&o->etcd, sdir, name, &path, NULL, err);
+        if (rc == DAAS_OK)
+            printf("%s\n", path);
+        daas_free(path);
+        return rc;
+    }
     int rc = daas_store_snapshot_save(db, sdir, name, &path, &rev, err);
     if (rc == DAAS_EUNAVAIL) {
         int src = save_via_server(o, name, sdir, &path, &rev, &serr);
@@ -130,7 +152,9 @@ static int do_ls(const char *sdir, daas_err *err)
     for (size_t i = 0; i < n; i++) {
         char when[32], rev[24];
         daas_time_rfc3339(v[i].created, when, sizeof when);
-        if (v[i].rev < 0)
+        if (v[i].rev == DAAS_STORE_SNAPSHOT_ETCD)
+            snprintf(rev, sizeof rev, "etcd");
+        else if (v[i].rev < 0)
             snprintf(rev, sizeof rev, "invalid");
         else
             snprintf(rev, sizeof rev, "%lld", (long long)v[i].rev);
@@ -158,7 +182,8 @@ static int do_restore(const snap_opts *o, const char *db, daas_err *err)
 
 static int run(const char *verb, snap_opts *o, daas_err *err)
 {
-    int rc = check_data_dir(o, err);
+    /* An etcd snapshot into --dir needs no data directory. */
+    int rc = o->etcd.endpoints && o->dir ? DAAS_OK : check_data_dir(o, err);
     if (rc != DAAS_OK)
         return rc;
     char *db = daas_xasprintf("%s/db/state.db", o->data_dir);
@@ -185,7 +210,9 @@ int daas_cmd_etcd_snapshot(int argc, char **argv)
     int prc = parse(argc - 1, argv + 1, &o);
     if (prc != 0)
         return daas_cmd_usage_exit(prc, "etcd-snapshot", USAGE);
-    if (o.path && strcmp(argv[1], "restore") != 0)
+    if ((o.path && strcmp(argv[1], "restore") != 0) ||
+        ((o.etcd.endpoints || o.etcd.ca_file || o.etcd.cert_file || o.etcd.key_file) &&
+         (strcmp(argv[1], "save") != 0 || !o.etcd.endpoints)))
         return daas_cmd_usage_exit(2, "etcd-snapshot", USAGE);
     default_dir(&o);
     int rc = run(argv[1], &o, &err);

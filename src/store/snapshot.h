@@ -23,13 +23,17 @@
 #include "common/err.h"
 #include "store/store.h"
 
+/* daas_store_snapshot_info.rev of an etcd snapshot (its revision is not read). */
+#define DAAS_STORE_SNAPSHOT_ETCD ((int64_t)-2)
+
 /* One snapshot file as `ls` shows it. */
 typedef struct daas_store_snapshot_info {
     char *path;      /* owned: full path */
     char *name;      /* owned: file name without directory */
     int64_t size;    /* bytes */
     int64_t created; /* unix seconds (from the name NAME-<secs>.db, else the mtime) */
-    int64_t rev;     /* store revision in the snapshot; -1 when the file does not verify */
+    int64_t rev;     /* store revision in the snapshot; -1 when the file does not verify,
+                        DAAS_STORE_SNAPSHOT_ETCD for an etcd (bbolt) snapshot */
 } daas_store_snapshot_info;
 
 /* Copies the store database db_path (normally DIR/db/state.db) into snap_dir as
@@ -97,5 +101,28 @@ void daas_store_snapshot_serve_stop(daas_store_snapshot_server **s);
 DAAS_MUST_USE int daas_store_snapshot_request(const char *sock_path, const char *name,
                                               const char *snap_dir, char **path_out,
                                               int64_t *rev_out, daas_err *err);
+
+/* ------------------------------------------------------------------------------------------
+ * etcd: `save --etcd-endpoint`. POST /v3/maintenance/snapshot on the JSON gateway streams
+ * {"result":{"blob":"<base64>","remaining_bytes":"N"}} lines; the bytes are etcd's bbolt
+ * database followed by its SHA-256 (32 bytes), written as is (as `etcdctl snapshot save`
+ * does, so `etcdctl snapshot restore` takes the file).
+ */
+typedef struct daas_store_snapshot_etcd_opts {
+    const char *endpoints; /* "http(s)://h:2379[,...]": tried in order until one answers */
+    const char *ca_file;   /* PEM CA for https, or NULL */
+    const char *cert_file; /* PEM client certificate, or NULL */
+    const char *key_file;  /* PEM client key, or NULL */
+} daas_store_snapshot_etcd_opts;
+
+/* Streams an etcd snapshot into snap_dir as "<name>-<unix seconds>.db" (0600, temp file,
+ * fsync, rename) after checking that the stream ended (remaining_bytes 0) and that the SHA-256
+ * etcd appends matches; *path_out (owned) its path, *size_out (may be NULL) its size.
+ * Errors: DAAS_EINVAL (bad endpoint or name), DAAS_EUNAVAIL (no endpoint answered),
+ * DAAS_EREMOTE (etcd's error, a cut or corrupt stream), DAAS_EIO. */
+DAAS_MUST_USE int daas_store_snapshot_save_etcd(const daas_store_snapshot_etcd_opts *o,
+                                                const char *snap_dir, const char *name,
+                                                char **path_out, int64_t *size_out,
+                                                daas_err *err);
 
 #endif
