@@ -7,7 +7,12 @@
  *         the store back to the snapshot's revision and keeps the old database.
  */
 #include <pthread.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <openssl/sha.h>
+#include <signal.h>
 #include <sqlite3.h>
+#include <sys/socket.h>
 
 #include "store_testutil.h"
 
@@ -278,8 +283,175 @@ static void test_socket(void **state)
     st_tmp_fini(&t);
 }
 
+/* ---- a fake etcd JSON gateway: answers one POST with a canned body, then closes. */
+typedef struct fake_gw {
+    int lfd;
+    int port;
+    const char *body; /* borrowed */
+    pthread_t th;
+} fake_gw;
+
+static void *fake_gw_main(void *arg)
+{
+    fake_gw *g = arg;
+    int c = accept(g->lfd, NULL, NULL);
+    if (c < 0)
+        return NULL;
+    char req[8192];
+    size_t n = 0;
+    /* The request is small: read until the end of the headers and the 2-byte body "{}". */
+    while (n < sizeof req - 1) {
+        ssize_t r = read(c, req + n, sizeof req - 1 - n);
+        if (r <= 0)
+            break;
+        n += (size_t)r;
+        req[n] = '\0';
+        char *h = strstr(req, "\r\n\r\n");
+        if (h && strlen(h + 4) >= 2)
+            break;
+    }
+    const char *hdr = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                      "Connection: close\r\n\r\n";
+    /* No cmocka asserts on this thread; the client may hang up early (SIGPIPE is ignored). */
+    if (daas_write_all(c, hdr, strlen(hdr)) == 0)
+        (void)daas_write_all(c, g->body, strlen(g->body));
+    close(c);
+    return NULL;
+}
+
+static void fake_gw_start(fake_gw *g, const char *body)
+{
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t al = sizeof a;
+    g->body = body;
+    g->lfd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(g->lfd >= 0);
+    assert_int_equal(bind(g->lfd, (struct sockaddr *)&a, sizeof a), 0);
+    assert_int_equal(listen(g->lfd, 4), 0);
+    assert_int_equal(getsockname(g->lfd, (struct sockaddr *)&a, &al), 0);
+    g->port = ntohs(a.sin_port);
+    assert_int_equal(pthread_create(&g->th, NULL, fake_gw_main, g), 0);
+}
+
+static void fake_gw_stop(fake_gw *g)
+{
+    shutdown(g->lfd, SHUT_RDWR); /* wakes accept when nobody came */
+    pthread_join(g->th, NULL);
+    close(g->lfd);
+}
+
+/* A stream of data (n bytes) + its SHA-256 in chunks of 100 bytes; cut drops the last
+ * message, bad flips a byte of the trailer. */
+static char *etcd_body(const uint8_t *data, size_t n, bool cut, bool bad)
+{
+    uint8_t all[1100];
+    assert_true(n + 32 <= sizeof all);
+    memcpy(all, data, n);
+    SHA256(data, n, all + n);
+    if (bad)
+        all[n + 5] ^= 1;
+    daas_buf b = {0};
+    size_t total = n + 32;
+    for (size_t off = 0; off < total; off += 100) {
+        size_t k = total - off < 100 ? total - off : 100;
+        size_t rem = total - off - k;
+        if (cut && rem == 0)
+            break;
+        char *b64 = daas_base64_encode(all + off, k);
+        if (rem)
+            assert_int_equal(daas_buf_printf(&b, "{\"result\":{\"remaining_bytes\":\"%zu\","
+                                                 "\"blob\":\"%s\"}}\n", rem, b64), DAAS_OK);
+        else
+            assert_int_equal(daas_buf_printf(&b, "{\"result\":{\"blob\":\"%s\"}}\n", b64),
+                             DAAS_OK);
+        daas_free(b64);
+    }
+    return daas_buf_steal(&b, NULL);
+}
+
+/* Saves from a fake gateway serving body; returns rc (path checked and freed). */
+static int etcd_save(const char *body, const char *sdir, const char *name, const uint8_t *want,
+                     size_t wn, daas_err *err)
+{
+    fake_gw g;
+    fake_gw_start(&g, body);
+    char *ep = daas_xasprintf("http://127.0.0.1:1, http://127.0.0.1:%d/", g.port);
+    daas_store_snapshot_etcd_opts o = {.endpoints = ep};
+    char *path = NULL;
+    int64_t size = 0;
+    int rc = daas_store_snapshot_save_etcd(&o, sdir, name, &path, &size, err);
+    fake_gw_stop(&g);
+    if (rc == DAAS_OK) {
+        uint8_t got[1100];
+        FILE *f = fopen(path, "rb");
+        assert_non_null(f);
+        size_t k = fread(got, 1, sizeof got, f);
+        fclose(f);
+        assert_int_equal(k, wn + 32);
+        assert_int_equal(size, (int64_t)(wn + 32));
+        assert_memory_equal(got, want, wn);
+        struct stat sb;
+        assert_int_equal(stat(path, &sb), 0);
+        assert_int_equal(sb.st_mode & 0777, 0600);
+    } else {
+        assert_null(path);
+    }
+    daas_free(path);
+    daas_free(ep);
+    return rc;
+}
+
+/* No file at all in sdir but the good snapshot (no temp file left by the failures). */
+static void assert_only_one(const char *sdir)
+{
+    daas_store_snapshot_info *v = NULL;
+    size_t n = 0;
+    assert_int_equal(daas_store_snapshot_list(sdir, &v, &n, NULL), DAAS_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(v[0].rev, -1); /* not a bbolt file: "invalid" */
+    daas_store_snapshot_list_free(&v, n);
+    char *cmd = daas_xasprintf("test $(ls -A '%s' | wc -l) = 1", sdir);
+    assert_int_equal(system(cmd), 0);
+    daas_free(cmd);
+}
+
+static void test_etcd_stream(void **state)
+{
+    (void)state;
+    st_tmp t;
+    st_tmp_init(&t);
+    uint8_t data[700];
+    for (size_t i = 0; i < sizeof data; i++)
+        data[i] = (uint8_t)(i * 7);
+    char *sdir = daas_xasprintf("%s/etcd", t.dir);
+    daas_err err = {0};
+    char *good = etcd_body(data, sizeof data, false, false);
+    assert_int_equal(etcd_save(good, sdir, "good", data, sizeof data, &err), DAAS_OK);
+    char *cut = etcd_body(data, sizeof data, true, false);
+    assert_int_equal(etcd_save(cut, sdir, "cut", data, sizeof data, &err), DAAS_EREMOTE);
+    assert_non_null(strstr(err.msg, "bytes missing"));
+    daas_err_clear(&err);
+    char *bad = etcd_body(data, sizeof data, false, true);
+    assert_int_equal(etcd_save(bad, sdir, "bad", data, sizeof data, &err), DAAS_EREMOTE);
+    assert_non_null(strstr(err.msg, "SHA-256 mismatch"));
+    daas_err_clear(&err);
+    const char *eb = "{\"error\":{\"grpc_code\":14,\"message\":\"etcdserver: no leader\"}}\n";
+    assert_int_equal(etcd_save(eb, sdir, "err", data, sizeof data, &err), DAAS_EREMOTE);
+    assert_non_null(strstr(err.msg, "no leader"));
+    daas_err_clear(&err);
+    assert_int_equal(etcd_save("not json\n", sdir, "junk", data, sizeof data, &err),
+                     DAAS_EREMOTE);
+    assert_only_one(sdir);
+    daas_free(good);
+    daas_free(cut);
+    daas_free(bad);
+    daas_free(sdir);
+    st_tmp_fini(&t);
+}
+
 int main(void)
 {
+    signal(SIGPIPE, SIG_IGN);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_live_snapshot_while_writing),
         cmocka_unit_test(test_file_snapshot_and_list),
@@ -287,6 +459,7 @@ int main(void)
         cmocka_unit_test(test_refused_while_open),
         cmocka_unit_test(test_restore),
         cmocka_unit_test(test_socket),
+        cmocka_unit_test(test_etcd_stream),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
