@@ -20,24 +20,24 @@
 #include "common/alloc.h"
 #include "store/snapshot.h"
 
-#define USAGE                                                                                   \
-    "save|ls|restore [options]\n"                                                               \
-    "  save    [--data-dir DIR] [--name NAME] [--dir SNAPDIR]   copy DIR/db/state.db into\n"    \
-    "          SNAPDIR (default DIR/db/snapshots) as NAME-<unix seconds>.db (NAME on-demand)\n" \
-    "          --etcd-endpoint URL[,URL] [--etcd-cafile F] [--etcd-certfile F]\n"              \
-    "          [--etcd-keyfile F]: an etcd snapshot through its JSON gateway instead\n"        \
-    "  ls      [--data-dir DIR] [--dir SNAPDIR]                 list snapshots\n"               \
-    "  restore [--data-dir DIR] PATH                            replace DIR/db/state.db with\n" \
-    "          the snapshot PATH (the server must be stopped); the old one is kept as\n"        \
+#define USAGE                                                                                      \
+    "save|ls|restore [options]\n"                                                                  \
+    "  save    [--data-dir DIR] [--name NAME] [--dir SNAPDIR]   copy DIR/db/state.db into\n"       \
+    "          SNAPDIR (default DIR/db/snapshots) as NAME-<unix seconds>.db (NAME on-demand)\n"    \
+    "          --etcd-endpoint URL[,URL] [--etcd-cafile F] [--etcd-certfile F]\n"                  \
+    "          [--etcd-keyfile F]: an etcd snapshot through its JSON gateway instead\n"            \
+    "  ls      [--data-dir DIR] [--dir SNAPDIR]                 list snapshots\n"                  \
+    "  restore [--data-dir DIR] PATH                            replace DIR/db/state.db with\n"    \
+    "          the snapshot PATH (the server must be stopped); the old one is kept as\n"           \
     "          state.db.pre-restore-<unix seconds>"
 
 typedef struct snap_opts {
-    const char *data_dir; /* --data-dir (default: as daas server's) */
-    const char *name;     /* --name */
-    const char *dir;      /* --dir */
-    const char *path;     /* restore's PATH */
+    const char *data_dir;               /* --data-dir (default: as daas server's) */
+    const char *name;                   /* --name */
+    const char *dir;                    /* --dir */
+    const char *path;                   /* restore's PATH */
     daas_store_snapshot_etcd_opts etcd; /* save --etcd-endpoint and its TLS files */
-    char *owned_dir;      /* default data dir, owned */
+    char *owned_dir;                    /* default data dir, owned */
 } snap_opts;
 
 /* 0 ok, 1 --help, 2 bad usage. argv[0] is the verb. */

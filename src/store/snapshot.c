@@ -73,8 +73,7 @@ static int make_tmp(const char *dir, const char *base, char **out, daas_err *err
     char *p = daas_xasprintf("%s/.%s.tmp-%s", dir, base, rnd);
     int fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0) {
-        int rc = daas_fail(err, daas_from_errno(errno), "cannot create %s: %s", p,
-                           strerror(errno));
+        int rc = daas_fail(err, daas_from_errno(errno), "cannot create %s: %s", p, strerror(errno));
         daas_free(p);
         return rc;
     }
@@ -88,8 +87,8 @@ static int fsync_path(const char *path, int flags, daas_err *err)
     int fd = open(path, flags | O_CLOEXEC);
     if (fd < 0)
         return daas_fail(err, DAAS_EIO, "cannot open %s: %s", path, strerror(errno));
-    int rc = fsync(fd) == 0 ? DAAS_OK
-                            : daas_fail(err, DAAS_EIO, "fsync %s: %s", path, strerror(errno));
+    int rc =
+        fsync(fd) == 0 ? DAAS_OK : daas_fail(err, DAAS_EIO, "fsync %s: %s", path, strerror(errno));
     close(fd);
     return rc;
 }
@@ -137,8 +136,8 @@ static int read_rev(sqlite3 *db, const char *path, int64_t *rev, daas_err *err)
 {
     bool ok1, ok2;
     int64_t max = query_int(db, "SELECT COALESCE(MAX(id), 0) FROM kine", &ok1);
-    int64_t comp = query_int(
-        db, "SELECT COALESCE(MAX(v), 0) FROM daas_meta WHERE k = 'compact_rev'", &ok2);
+    int64_t comp =
+        query_int(db, "SELECT COALESCE(MAX(v), 0) FROM daas_meta WHERE k = 'compact_rev'", &ok2);
     if (!ok1 || !ok2)
         return sq_fail(db, DAAS_EINVALID, err, "cannot read the revision of", path);
     *rev = comp > max ? comp : max;
@@ -343,8 +342,8 @@ static bool is_bbolt(const char *path)
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return false;
-    bool ok = pread(fd, b, sizeof b, 0) == (ssize_t)sizeof b && b[16] == 0xED &&
-              b[17] == 0xDA && b[18] == 0x0C && b[19] == 0xED;
+    bool ok = pread(fd, b, sizeof b, 0) == (ssize_t)sizeof b && b[16] == 0xED && b[17] == 0xDA &&
+              b[18] == 0x0C && b[19] == 0xED;
     close(fd);
     return ok;
 }
@@ -383,9 +382,9 @@ int daas_store_snapshot_list(const char *snap_dir, daas_store_snapshot_info **ou
     *n = 0;
     DIR *d = opendir(snap_dir);
     if (!d)
-        return errno == ENOENT ? DAAS_OK
-                               : daas_fail(err, DAAS_EIO, "cannot read %s: %s", snap_dir,
-                                           strerror(errno));
+        return errno == ENOENT
+                   ? DAAS_OK
+                   : daas_fail(err, DAAS_EIO, "cannot read %s: %s", snap_dir, strerror(errno));
     size_t cap = 0;
     struct dirent *de;
     while ((de = readdir(d)) != NULL) {
@@ -428,8 +427,8 @@ static int copy_file(const char *src, const char *dst, daas_err *err)
     if (in < 0)
         return daas_fail(err, DAAS_EIO, "cannot open %s: %s", src, strerror(errno));
     int out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    int rc = out < 0 ? daas_fail(err, DAAS_EIO, "cannot create %s: %s", dst, strerror(errno))
-                     : DAAS_OK;
+    int rc =
+        out < 0 ? daas_fail(err, DAAS_EIO, "cannot create %s: %s", dst, strerror(errno)) : DAAS_OK;
     char buf[65536];
     while (rc == DAAS_OK) {
         ssize_t r = read(in, buf, sizeof buf);
@@ -465,8 +464,9 @@ static int lock_current(const char *db_path, sqlite3 **db, daas_err *err)
     int rc = DAAS_OK;
     if (sqlite3_open_v2(db_path, db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
         rc = sq_fail(*db, DAAS_EIO, err, "cannot open", db_path);
-    else if (sqlite3_exec(*db, "PRAGMA locking_mode=EXCLUSIVE; BEGIN EXCLUSIVE; COMMIT;"
-                               " PRAGMA wal_checkpoint(TRUNCATE)",
+    else if (sqlite3_exec(*db,
+                          "PRAGMA locking_mode=EXCLUSIVE; BEGIN EXCLUSIVE; COMMIT;"
+                          " PRAGMA wal_checkpoint(TRUNCATE)",
                           NULL, NULL, NULL) != SQLITE_OK)
         rc = sq_busy(*db)
                  ? daas_fail(err, DAAS_EUNAVAIL,
@@ -553,7 +553,7 @@ struct daas_store_snapshot_server {
     int lfd;        /* listening socket */
     int stop[2];    /* pipe: a byte on stop[1] ends the thread */
     pthread_t th;
-    char *path;     /* owned: the socket file */
+    char *path; /* owned: the socket file */
 };
 
 static void set_timeouts(int fd, int sec)
@@ -626,7 +626,8 @@ static void *serve_main(void *arg)
 {
     daas_store_snapshot_server *s = arg;
     for (;;) {
-        struct pollfd p[2] = {{.fd = s->lfd, .events = POLLIN}, {.fd = s->stop[0], .events = POLLIN}};
+        struct pollfd p[2] = {{.fd = s->lfd, .events = POLLIN},
+                              {.fd = s->stop[0], .events = POLLIN}};
         if (poll(p, 2, -1) < 0 && errno != EINTR)
             break;
         if (p[1].revents)
@@ -812,8 +813,8 @@ static int etcd_message(etcd_stream *es, const char *p, size_t n)
         rc = daas_fail(es->err, DAAS_EREMOTE, "etcd: %s", etcd_error_text(e, j));
     json_t *blob = rc == DAAS_OK ? json_object_get(res, "blob") : NULL;
     json_t *rb = rc == DAAS_OK ? json_object_get(res, "remaining_bytes") : NULL;
-    if (rc == DAAS_OK && ((rb && !daas_json_u64(rb, &rem)) || (blob && !json_is_string(blob)) ||
-                          rem > INT64_MAX))
+    if (rc == DAAS_OK &&
+        ((rb && !daas_json_u64(rb, &rem)) || (blob && !json_is_string(blob)) || rem > INT64_MAX))
         rc = daas_fail(es->err, DAAS_EREMOTE, "etcd snapshot: malformed message");
     daas_buf_reset(&es->dec);
     if (rc == DAAS_OK && blob &&
@@ -869,8 +870,8 @@ static int etcd_check_sha(int fd, int64_t total, daas_err *err)
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
     int ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
     for (int64_t off = 0; ok && off < total - 32;) {
-        size_t want_n = (size_t)(total - 32 - off) < sizeof buf ? (size_t)(total - 32 - off)
-                                                                 : sizeof buf;
+        size_t want_n =
+            (size_t)(total - 32 - off) < sizeof buf ? (size_t)(total - 32 - off) : sizeof buf;
         ssize_t r = pread(fd, buf, want_n, off);
         ok = r > 0 && EVP_DigestUpdate(ctx, buf, (size_t)r);
         off += r > 0 ? r : 0;
@@ -944,7 +945,8 @@ static int etcd_fetch(const daas_store_snapshot_etcd_opts *o, const char *ep, si
     *next = false;
     while (len && ep[len - 1] == '/')
         len--;
-    if (!(len > 7 && strncmp(ep, "http://", 7) == 0) && !(len > 8 && strncmp(ep, "https://", 8) == 0))
+    if (!(len > 7 && strncmp(ep, "http://", 7) == 0) &&
+        !(len > 8 && strncmp(ep, "https://", 8) == 0))
         return daas_fail(es->err, DAAS_EINVAL, "bad etcd endpoint \"%.*s\"", (int)len, ep);
     char *url = daas_xasprintf("%.*s/v3/maintenance/snapshot", (int)len, ep);
     pthread_once(&curl_once_ctl, curl_once);
@@ -959,7 +961,8 @@ static int etcd_fetch(const daas_store_snapshot_etcd_opts *o, const char *ep, si
         curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &http);
         if (etcd_try_next(cc, es)) {
             *next = true;
-            rc = daas_fail(aerr, DAAS_EUNAVAIL, "%s: %s", url, errbuf[0] ? errbuf : curl_easy_strerror(cc));
+            rc = daas_fail(aerr, DAAS_EUNAVAIL, "%s: %s", url,
+                           errbuf[0] ? errbuf : curl_easy_strerror(cc));
         } else if (cc != CURLE_OK && es->rc == DAAS_OK) {
             rc = daas_fail(es->err, DAAS_EREMOTE, "etcd snapshot from %s: %s", url,
                            errbuf[0] ? errbuf : curl_easy_strerror(cc));

@@ -51,8 +51,8 @@ DAAS_MUST_USE int daas_store_snapshot_save(const char *db_path, const char *snap
  * while writers keep going (they wait for the copy). Errors: DAAS_ENOTIMPL (not SQLite),
  * DAAS_EINVAL, DAAS_EIO. Thread: any. */
 DAAS_MUST_USE int daas_store_snapshot_save_live(daas_store *st, const char *snap_dir,
-                                                const char *name, char **path_out,
-                                                int64_t *rev_out, daas_err *err);
+                                                const char *name, char **path_out, int64_t *rev_out,
+                                                daas_err *err);
 
 /* Checks that path is a daas store: a SQLite file passing integrity_check with the kine and
  * daas_meta tables; *rev_out (may be NULL) gets its revision. Errors: DAAS_ENOTFOUND,
@@ -122,7 +122,6 @@ typedef struct daas_store_snapshot_etcd_opts {
  * DAAS_EREMOTE (etcd's error, a cut or corrupt stream), DAAS_EIO. */
 DAAS_MUST_USE int daas_store_snapshot_save_etcd(const daas_store_snapshot_etcd_opts *o,
                                                 const char *snap_dir, const char *name,
-                                                char **path_out, int64_t *size_out,
-                                                daas_err *err);
+                                                char **path_out, int64_t *size_out, daas_err *err);
 
 #endif

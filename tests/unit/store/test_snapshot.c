@@ -25,8 +25,7 @@ static void put(daas_store *st, int i)
     char key[64];
     daas_err err = {0};
     snprintf(key, sizeof key, "/registry/configmaps/default/c%04d", i);
-    assert_int_equal(daas_store_create(st, key, DAAS_BYTES_STR("{\"v\":1}"), NULL, &err),
-                     DAAS_OK);
+    assert_int_equal(daas_store_create(st, key, DAAS_BYTES_STR("{\"v\":1}"), NULL, &err), DAAS_OK);
 }
 
 static void *writer_main(void *arg)
@@ -121,8 +120,7 @@ static void test_file_snapshot_and_list(void **state)
     char *path = NULL, *sdir = daas_xasprintf("%s/snaps", t.dir);
     int64_t rev = 0;
     daas_err err = {0};
-    assert_int_equal(daas_store_snapshot_save(t.db, sdir, "on-demand", &path, &rev, &err),
-                     DAAS_OK);
+    assert_int_equal(daas_store_snapshot_save(t.db, sdir, "on-demand", &path, &rev, &err), DAAS_OK);
     assert_int_equal(rev, 7);
     assert_non_null(strstr(path, "/snaps/on-demand-"));
     daas_store_snapshot_info *v = NULL;
@@ -359,11 +357,13 @@ static char *etcd_body(const uint8_t *data, size_t n, bool cut, bool bad)
             break;
         char *b64 = daas_base64_encode(all + off, k);
         if (rem)
-            assert_int_equal(daas_buf_printf(&b, "{\"result\":{\"remaining_bytes\":\"%zu\","
-                                                 "\"blob\":\"%s\"}}\n", rem, b64), DAAS_OK);
-        else
-            assert_int_equal(daas_buf_printf(&b, "{\"result\":{\"blob\":\"%s\"}}\n", b64),
+            assert_int_equal(daas_buf_printf(&b,
+                                             "{\"result\":{\"remaining_bytes\":\"%zu\","
+                                             "\"blob\":\"%s\"}}\n",
+                                             rem, b64),
                              DAAS_OK);
+        else
+            assert_int_equal(daas_buf_printf(&b, "{\"result\":{\"blob\":\"%s\"}}\n", b64), DAAS_OK);
         daas_free(b64);
     }
     return daas_buf_steal(&b, NULL);
@@ -439,8 +439,7 @@ static void test_etcd_stream(void **state)
     assert_int_equal(etcd_save(eb, sdir, "err", data, sizeof data, &err), DAAS_EREMOTE);
     assert_non_null(strstr(err.msg, "no leader"));
     daas_err_clear(&err);
-    assert_int_equal(etcd_save("not json\n", sdir, "junk", data, sizeof data, &err),
-                     DAAS_EREMOTE);
+    assert_int_equal(etcd_save("not json\n", sdir, "junk", data, sizeof data, &err), DAAS_EREMOTE);
     assert_only_one(sdir);
     daas_free(good);
     daas_free(cut);
