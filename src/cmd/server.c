@@ -30,6 +30,7 @@
 #include "sui/keyspec.h"
 #include "sui/token.h"
 #include "pki/pki.h"
+#include "store/snapshot.h"
 #include "store/store.h"
 
 #define MAX_SANS 16
@@ -340,6 +341,7 @@ typedef struct server {
     SSL_CTX *chain_tls;      /* --dev: the devnet's TLS context */
     server_child agent;      /* --dev: the host's agent */
     daas_ctrl_mgr *ctrl;     /* the controllers and the leader election */
+    daas_store_snapshot_server *snap; /* DIR/db/snapshot.sock: `daas etcd-snapshot save` */
     daas_sui_key *vault_key; /* asks the key servers for the CA and TLS keys */
 } server;
 
@@ -358,6 +360,7 @@ static void server_stop(server *s)
     daas_sui_key_free(&s->vault_key);
     daas_api_stop(s->api);
     server_chain_stop(&s->chain);
+    daas_store_snapshot_serve_stop(&s->snap);
     daas_store_close(&s->store);
     daas_http_server_free(&s->http);
     daas_api_free(&s->api);
@@ -379,7 +382,9 @@ static int open_store(const server_opts *o, server *s, daas_err *err)
     if (mkdir(path, 0700) != 0 && access(path, W_OK) != 0)
         return daas_fail(err, DAAS_EIO, "cannot create %s", path);
     snprintf(path, sizeof path, "%s/db/state.db", o->data_dir);
-    return daas_store_open_sqlite(path, NULL, &s->store, err);
+    int rc = daas_store_open_sqlite(path, NULL, &s->store, err);
+    snprintf(path, sizeof path, "%s/db/snapshot.sock", o->data_dir);
+    return rc == DAAS_OK ? daas_store_snapshot_serve(s->store, path, &s->snap, err) : rc;
 }
 
 /* The cluster id wallet tokens must name: --cluster-id, else <data-dir>/cluster-id (made
