@@ -12,7 +12,6 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <openssl/evp.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +20,7 @@
 
 #include "common/alloc.h"
 #include "common/util.h"
+#include "store/etcd.h"
 #include "store/snapshot.h"
 #include "store/snapshot_int.h"
 
@@ -136,14 +136,8 @@ static int etcd_check_sha(int fd, int64_t total, daas_err *err)
     return DAAS_OK;
 }
 
-static pthread_once_t curl_once_ctl = PTHREAD_ONCE_INIT;
-static void curl_once(void)
-{
-    (void)curl_global_init(CURL_GLOBAL_DEFAULT);
-}
-
-static void etcd_curl_setup(CURL *h, const daas_store_snapshot_etcd_opts *o, const char *url,
-                            struct curl_slist *hdrs, etcd_stream *es, char *errbuf)
+static void etcd_curl_setup(CURL *h, const char *url, struct curl_slist *hdrs, etcd_stream *es,
+                            char *errbuf)
 {
     curl_easy_setopt(h, CURLOPT_URL, url);
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
@@ -155,12 +149,6 @@ static void etcd_curl_setup(CURL *h, const daas_store_snapshot_etcd_opts *o, con
     curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 30L);
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
-    if (o->ca_file)
-        curl_easy_setopt(h, CURLOPT_CAINFO, o->ca_file);
-    if (o->cert_file)
-        curl_easy_setopt(h, CURLOPT_SSLCERT, o->cert_file);
-    if (o->key_file)
-        curl_easy_setopt(h, CURLOPT_SSLKEY, o->key_file);
 }
 
 /* A failure before any byte arrived that another endpoint may not have. */
@@ -186,28 +174,27 @@ static int etcd_finish_stream(etcd_stream *es, long http)
     return etcd_check_sha(es->fd, es->total, es->err);
 }
 
-/* Streams from one endpoint (ep, len bytes); *next set when the next endpoint should be
- * tried (with *aerr saying why this one failed). */
-static int etcd_fetch(const daas_store_snapshot_etcd_opts *o, const char *ep, size_t len,
-                      etcd_stream *es, bool *next, daas_err *aerr)
+/* Streams from endpoint idx of c; *next set when the next endpoint should be tried (with
+ * *aerr saying why this one failed). */
+static int etcd_fetch(const daas_store_etcd *c, size_t idx, etcd_stream *es, bool *next,
+                      daas_err *aerr)
 {
     char errbuf[CURL_ERROR_SIZE] = "";
     long http = 0;
     *next = false;
-    while (len && ep[len - 1] == '/')
-        len--;
-    if (!(len > 7 && strncmp(ep, "http://", 7) == 0) &&
-        !(len > 8 && strncmp(ep, "https://", 8) == 0))
-        return daas_fail(es->err, DAAS_EINVAL, "bad etcd endpoint \"%.*s\"", (int)len, ep);
-    char *url = daas_xasprintf("%.*s/v3/maintenance/snapshot", (int)len, ep);
-    pthread_once(&curl_once_ctl, curl_once);
+    char *url = daas_xasprintf("%s/v3/maintenance/snapshot", daas_store_etcd__endpoint(c, idx));
     CURL *h = curl_easy_init();
     struct curl_slist *hdrs = curl_slist_append(NULL, "Content-Type: application/json");
     int rc = DAAS_OK;
     if (!h || !hdrs)
         rc = daas_fail(es->err, DAAS_EIO, "libcurl: out of memory");
     if (rc == DAAS_OK) {
-        etcd_curl_setup(h, o, url, hdrs, es, errbuf);
+        etcd_curl_setup(h, url, hdrs, es, errbuf);
+        rc = daas_store_etcd__tls(c, h) == DAAS_OK
+                 ? DAAS_OK
+                 : daas_fail(es->err, DAAS_EINTERNAL, "libcurl: cannot set the TLS files");
+    }
+    if (rc == DAAS_OK) {
         CURLcode cc = curl_easy_perform(h);
         curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &http);
         if (etcd_try_next(cc, es)) {
@@ -228,34 +215,31 @@ static int etcd_fetch(const daas_store_snapshot_etcd_opts *o, const char *ep, si
 }
 
 /* Tries the endpoints in order until one streams (or fails for another reason than
- * connecting). */
+ * connecting). The endpoints and TLS files are the etcd client's (etcd.h). */
 static int etcd_fetch_any(const daas_store_snapshot_etcd_opts *o, etcd_stream *es)
 {
     daas_err aerr = {0};
-    const char *p = o->endpoints ? o->endpoints : "";
-    int rc = daas_fail(&aerr, DAAS_EINVAL, "no etcd endpoint given");
-    while (*p) {
-        p += strspn(p, " \t,");
-        size_t n = strcspn(p, ",");
-        size_t t = n;
-        while (t && (p[t - 1] == ' ' || p[t - 1] == '\t'))
-            t--;
-        if (t) {
-            bool next = false;
-            if (ftruncate(es->fd, 0) != 0 || lseek(es->fd, 0, SEEK_SET) != 0)
-                return daas_fail(es->err, DAAS_EIO, "truncate snapshot: %s", strerror(errno));
-            es->total = 0;
-            es->remaining = -1;
-            daas_buf_reset(&es->line);
-            daas_err_clear(&aerr);
-            rc = etcd_fetch(o, p, t, es, &next, &aerr);
-            if (!next)
-                return rc;
+    daas_store_etcd *c = NULL;
+    daas_store_etcd_opts co = {.endpoints = o->endpoints, .ca_file = o->ca_file,
+                               .cert_file = o->cert_file, .key_file = o->key_file};
+    int rc = daas_store_etcd_new(&co, &c, es->err);
+    bool next = rc == DAAS_OK;
+    for (size_t i = 0; next && i < daas_store_etcd__nendpoints(c); i++) {
+        if (ftruncate(es->fd, 0) != 0 || lseek(es->fd, 0, SEEK_SET) != 0) {
+            rc = daas_fail(es->err, DAAS_EIO, "truncate snapshot: %s", strerror(errno));
+            next = false;
+            break;
         }
-        p += n;
+        es->total = 0;
+        es->remaining = -1;
+        daas_buf_reset(&es->line);
+        daas_err_clear(&aerr);
+        rc = etcd_fetch(c, i, es, &next, &aerr);
     }
-    return daas_fail(es->err, aerr.code == DAAS_EINVAL ? DAAS_EINVAL : DAAS_EUNAVAIL,
-                     "no etcd endpoint answered (%s)", aerr.msg);
+    if (next) /* every endpoint failed to connect */
+        rc = daas_fail(es->err, DAAS_EUNAVAIL, "no etcd endpoint answered (%s)", aerr.msg);
+    daas_store_etcd_free(&c);
+    return rc;
 }
 
 int daas_store_snapshot_save_etcd(const daas_store_snapshot_etcd_opts *o, const char *snap_dir,
