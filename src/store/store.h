@@ -86,6 +86,16 @@ typedef struct daas_store_opts {
 DAAS_MUST_USE int daas_store_open_sqlite(const char *path, const daas_store_opts *opts,
                                          daas_store **out, daas_err *err);
 
+struct daas_store_etcd_opts; /* store/etcd.h */
+
+/* Opens a store on an etcd v3 cluster (eo: endpoints, TLS files; store/etcd.h): reads every
+ * key at one revision into memory, then follows etcd's watch. etcd mints the revisions; a
+ * write returns once etcd committed it AND this store's watch applied it (read-your-writes),
+ * so several stores (servers) can share one cluster. opts as for SQLite (event_ring...). */
+DAAS_MUST_USE int daas_store_open_etcd(const struct daas_store_etcd_opts *eo,
+                                       const daas_store_opts *opts, daas_store **out,
+                                       daas_err *err);
+
 /* Stops background threads, waits for pending writes, closes. Accepts NULL; nulls *st. */
 void daas_store_close(daas_store **st);
 
