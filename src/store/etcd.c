@@ -25,13 +25,18 @@
 #include "common/util.h"
 
 #define REPLY_MAX ((size_t)256 << 20)
+#define POOL_MAX 64 /* idle curl handles kept per client (each keeps its connections open) */
 
 struct daas_store_etcd {
-    char **eps;            /* endpoint base URLs without a trailing '/' */
-    size_t neps;           /* number of endpoints (>= 1) */
-    atomic_size_t cur;     /* index of the endpoint in use */
-    char *ca, *cert, *key; /* TLS files or NULL */
-    long timeout_ms;       /* per unary call */
+    char **eps;              /* endpoint base URLs without a trailing '/' */
+    size_t neps;             /* number of endpoints (>= 1) */
+    atomic_size_t cur;       /* index of the endpoint in use */
+    char *ca, *cert, *key;   /* TLS files or NULL */
+    long timeout_ms;         /* per unary call */
+    struct curl_slist *hdrs; /* "Content-Type: application/json"; read-only, shared by calls */
+    pthread_mutex_t pool_mu; /* guards idle and nidle */
+    CURL *idle[POOL_MAX];    /* pool_mu: handles between calls, their connections alive */
+    size_t nidle;            /* pool_mu: number of idle handles */
 };
 
 /* ---- helpers over JSON ---- */
@@ -473,7 +478,9 @@ int daas_store_etcd_new(const daas_store_etcd_opts *o, daas_store_etcd **out, da
     *out = NULL;
     pthread_once(&curl_once, curl_init_once);
     daas_store_etcd *c = daas_xcalloc(1, sizeof *c);
-    int rc = DAAS_OK;
+    pthread_mutex_init(&c->pool_mu, NULL);
+    c->hdrs = curl_slist_append(NULL, "Content-Type: application/json");
+    int rc = c->hdrs != NULL ? DAAS_OK : daas_fail(err, DAAS_EINTERNAL, "etcd: out of memory");
     const char *s = o->endpoints != NULL ? o->endpoints : "";
     while (rc == DAAS_OK && *s != '\0') {
         s += strspn(s, " \t");
@@ -501,6 +508,10 @@ void daas_store_etcd_free(daas_store_etcd **cp)
     daas_store_etcd *c = *cp;
     if (c == NULL)
         return;
+    for (size_t i = 0; i < c->nidle; i++)
+        curl_easy_cleanup(c->idle[i]);
+    pthread_mutex_destroy(&c->pool_mu);
+    curl_slist_free_all(c->hdrs);
     for (size_t i = 0; i < c->neps; i++)
         daas_free(c->eps[i]);
     daas_free(c->eps);
@@ -567,34 +578,69 @@ static bool maybe_sent(CURLcode cc, long status)
            cc == CURLE_OPERATION_TIMEDOUT || (cc == CURLE_OK && status == 503);
 }
 
-/* One POST of body to endpoint idx; the reply lands in out, its HTTP status in *status. */
+/* Takes an idle handle of c's pool, or makes one; NULL when curl cannot. The calling thread
+ * alone uses it until give_handle. */
+static CURL *take_handle(daas_store_etcd *c)
+{
+    CURL *h = NULL;
+    pthread_mutex_lock(&c->pool_mu);
+    if (c->nidle > 0)
+        h = c->idle[--c->nidle];
+    pthread_mutex_unlock(&c->pool_mu);
+    return h != NULL ? h : curl_easy_init();
+}
+
+/* Gives h (NULL accepted) back after a call whose transfer ended with cc. curl_easy_reset
+ * forgets the call's options (pointers to its body, reply buffer and error buffer) but keeps
+ * the handle's open connections and TLS sessions, so the next call skips the TCP and TLS
+ * handshakes. After a transport error the handle and its connections are dropped: a
+ * half-read or cut connection must not serve another call. */
+static void give_handle(daas_store_etcd *c, CURL *h, CURLcode cc)
+{
+    if (h != NULL && cc == CURLE_OK) {
+        curl_easy_reset(h);
+        pthread_mutex_lock(&c->pool_mu);
+        if (c->nidle < POOL_MAX) {
+            c->idle[c->nidle++] = h;
+            h = NULL;
+        }
+        pthread_mutex_unlock(&c->pool_mu);
+    }
+    curl_easy_cleanup(h); /* NULL is fine */
+}
+
+/* Every option of one unary call (the handle comes reset from the pool or new). */
+static CURLcode setup_call(daas_store_etcd *c, CURL *h, const char *url, const char *body,
+                           daas_buf *out, char *errbuf)
+{
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, c->hdrs);
+    curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, out);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, c->timeout_ms);
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+    return daas_store_etcd__tls(c, h) == DAAS_OK ? CURLE_OK : CURLE_SSL_CERTPROBLEM;
+}
+
+/* One POST of body to endpoint idx on a pooled handle; the reply lands in out, its HTTP
+ * status in *status. */
 static CURLcode post_once(daas_store_etcd *c, size_t idx, const char *path, const char *body,
                           daas_buf *out, long *status, char *errbuf)
 {
     char *url = daas_xasprintf("%s%s", c->eps[idx], path);
-    struct curl_slist *hdrs = curl_slist_append(NULL, "Content-Type: application/json");
-    CURL *h = curl_easy_init();
-    CURLcode cc = h != NULL && hdrs != NULL ? CURLE_OK : CURLE_OUT_OF_MEMORY;
+    CURL *h = take_handle(c);
+    CURLcode cc = h != NULL ? CURLE_OK : CURLE_OUT_OF_MEMORY;
     daas_buf_reset(out);
     *status = 0;
-    if (cc == CURLE_OK) {
-        curl_easy_setopt(h, CURLOPT_URL, url);
-        curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
-        curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
-        curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-        curl_easy_setopt(h, CURLOPT_WRITEDATA, out);
-        curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, c->timeout_ms);
-        curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-        curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
-        if (daas_store_etcd__tls(c, h) != DAAS_OK)
-            cc = CURLE_SSL_CERTPROBLEM;
-    }
+    if (cc == CURLE_OK)
+        cc = setup_call(c, h, url, body, out, errbuf);
     if (cc == CURLE_OK)
         cc = curl_easy_perform(h);
     if (cc == CURLE_OK)
         (void)curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, status);
-    curl_slist_free_all(hdrs);
-    curl_easy_cleanup(h);
+    give_handle(c, h, cc);
     daas_free(url);
     return cc;
 }

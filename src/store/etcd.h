@@ -2,7 +2,8 @@
  * etcd.h: a client of etcd v3 through its JSON gateway (/v3/kv/..., /v3/watch, /v3/lease/...),
  *         the piece the etcd store backend sits on.
  *
- * Owns:   daas_store_etcd (endpoints, TLS files, timeout; one libcurl easy handle per call),
+ * Owns:   daas_store_etcd (endpoints, TLS files, timeout; a pool of idle libcurl easy handles
+ *         whose connections stay open between calls),
  *         range/put/txn helpers, compaction, leases, status, streaming watches (etcd_watch.c),
  *         and the parsers of every gateway reply (untrusted bytes: JSON, base64, int64 rendered
  *         as decimal strings).
@@ -18,7 +19,10 @@
  *     error DAAS_EREMOTE; a reply that does not parse is DAAS_EREMOTE (parsers: DAAS_EINVAL);
  *   - keys and values are binary: every one is (pointer, length) and owned copies are
  *     NUL-terminated for convenience (the NUL is not counted);
- *   - a client is safe to use from several threads at once (calls share no curl handle).
+ *   - a client is safe to use from several threads at once: a call takes a curl handle from
+ *     the client's pool (or makes one), uses it alone and gives it back (up to 64 idle), so
+ *     sequential calls reuse their TCP and TLS connection; a handle whose transfer failed is
+ *     dropped with its connections.
  * Spec:   etcd API v3 (etcdserverpb rpc.proto, grpc-gateway JSON); ARCHITECTURE.md §4.
  */
 #ifndef DAAS_STORE_ETCD_H

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include <cmocka.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -555,6 +556,89 @@ static void test_failover(void **state)
     assert_int_equal(daas_store_etcd_new(&o, &c, NULL), DAAS_EINVAL);
 }
 
+/* ---- connection reuse ---- */
+
+enum { MAXSOCK = 256 };
+
+/* The inodes of this process's sockets into ino (at most MAXSOCK); their number. */
+static size_t my_sockets(unsigned long *ino)
+{
+    size_t n = 0;
+    DIR *d = opendir("/proc/self/fd");
+    assert_non_null(d);
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL && n < MAXSOCK) {
+        char path[300], link[64];
+        snprintf(path, sizeof path, "/proc/self/fd/%s", e->d_name);
+        ssize_t r = readlink(path, link, sizeof link - 1);
+        if (r <= 0)
+            continue;
+        link[r] = '\0';
+        if (sscanf(link, "socket:[%lu]", &ino[n]) == 1)
+            n++;
+    }
+    closedir(d);
+    return n;
+}
+
+/* The number of established TCP connections of this process to etcd's client port. */
+static int conns_to_etcd(void)
+{
+    unsigned long ino[MAXSOCK], in;
+    size_t nino = my_sockets(ino);
+    FILE *f = fopen("/proc/self/net/tcp", "r");
+    assert_non_null(f);
+    char line[512];
+    unsigned rport, st;
+    int n = 0;
+    while (fgets(line, sizeof line, f) != NULL) {
+        if (sscanf(line, " %*d: %*x:%*x %*x:%x %x %*x:%*x %*x:%*x %*x %*u %*u %lu", &rport, &st,
+                   &in) != 3 ||
+            rport != (unsigned)g.client_port || st != 1 /* ESTABLISHED */)
+            continue;
+        for (size_t i = 0; i < nino; i++)
+            n += ino[i] == in;
+    }
+    fclose(f);
+    return n;
+}
+
+static void *put_many(void *arg)
+{
+    daas_store_etcd *c = arg;
+    for (int i = 0; i < 25; i++)
+        if (daas_store_etcd_put(c, S("/reuse/t"), S("v"), 0, NULL, NULL) != DAAS_OK)
+            return arg; /* failure */
+    return NULL;
+}
+
+/* Sequential calls share one kept-alive connection; concurrent calls use at most one each;
+ * freeing the client closes them all. */
+static void test_connection_reuse(void **state)
+{
+    (void)state;
+    assert_int_equal(conns_to_etcd(), 0);
+    daas_store_etcd *c = client();
+    put(c, "/reuse/a", "1", 0);
+    assert_int_equal(conns_to_etcd(), 1); /* kept open after the call */
+    for (int i = 0; i < 50; i++)
+        put(c, "/reuse/a", "2", 0);
+    assert_int_equal(exists(c, "/reuse/a"), 1);
+    assert_int_equal(conns_to_etcd(), 1); /* every call reused it */
+    pthread_t th[8];
+    for (int i = 0; i < 8; i++)
+        assert_int_equal(pthread_create(&th[i], NULL, put_many, c), 0);
+    for (int i = 0; i < 8; i++) {
+        void *res = c;
+        pthread_join(th[i], &res);
+        assert_null(res);
+    }
+    int n = conns_to_etcd();
+    assert_true(n >= 1 && n <= 8);
+    daas_store_etcd_free(&c);
+    assert_int_equal(conns_to_etcd(), 0);
+}
+
 /* ---- parsers (no etcd needed) ---- */
 
 static void test_parsers(void **state)
@@ -709,6 +793,7 @@ int main(void)
         cmocka_unit_test(test_watch_compacted_is_gone),
         cmocka_unit_test(test_lease),
         cmocka_unit_test(test_failover),
+        cmocka_unit_test(test_connection_reuse),
         cmocka_unit_test(test_tls),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
