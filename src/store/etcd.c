@@ -820,12 +820,22 @@ int daas_store_etcd_put(daas_store_etcd *c, daas_bytes key, daas_bytes value, in
     return rc;
 }
 
-/* A txn: if key's target (CREATE/MOD) == val then `op` (named success operation) else a range
- * of key, so a failure reports the current kv. */
+/* The Compare field holding target's value. SPEC: rpc.proto Compare (target_union). */
+static const char *compare_field(const char *target)
+{
+    if (strcmp(target, "CREATE") == 0)
+        return "create_revision";
+    if (strcmp(target, "VERSION") == 0)
+        return "version";
+    return "mod_revision";
+}
+
+/* A txn: if key's target (CREATE/MOD/VERSION) == val then `op` (named success operation) else
+ * a range of key, so a failure reports the current kv. */
 static int txn(daas_store_etcd *c, daas_bytes key, const char *target, int64_t val,
                const char *opname, json_t *op, daas_store_etcd_txn_res *res, daas_err *err)
 {
-    const char *field = strcmp(target, "CREATE") == 0 ? "create_revision" : "mod_revision";
+    const char *field = compare_field(target);
     json_t *cmp = json_pack("{s:o,s:s,s:s,s:o}", "key", b64(key), "target", target, "result",
                             "EQUAL", field, i64s(val));
     json_t *req =
@@ -852,6 +862,12 @@ int daas_store_etcd_update_if(daas_store_etcd *c, daas_bytes key, daas_bytes val
                               int64_t lease, daas_store_etcd_txn_res *res, daas_err *err)
 {
     return txn(c, key, "MOD", mod_rev, "request_put", put_op(key, value, lease), res, err);
+}
+
+int daas_store_etcd_put_if_version(daas_store_etcd *c, daas_bytes key, daas_bytes value,
+                                   int64_t version, daas_store_etcd_txn_res *res, daas_err *err)
+{
+    return txn(c, key, "VERSION", version, "request_put", put_op(key, value, 0), res, err);
 }
 
 int daas_store_etcd_delete_if(daas_store_etcd *c, daas_bytes key, int64_t mod_rev,

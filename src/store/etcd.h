@@ -136,6 +136,12 @@ DAAS_MUST_USE int daas_store_etcd_create(daas_store_etcd *c, daas_bytes key, daa
 DAAS_MUST_USE int daas_store_etcd_update_if(daas_store_etcd *c, daas_bytes key, daas_bytes value,
                                             int64_t mod_rev, int64_t lease,
                                             daas_store_etcd_txn_res *res, daas_err *err);
+/* Puts value (no lease) when key's version (its number of changes since the create) ==
+ * version, 0 meaning the key is absent; else as daas_store_etcd_create's failure. This is how
+ * kube-apiserver's compactor claims "compact_rev_key". */
+DAAS_MUST_USE int daas_store_etcd_put_if_version(daas_store_etcd *c, daas_bytes key,
+                                                 daas_bytes value, int64_t version,
+                                                 daas_store_etcd_txn_res *res, daas_err *err);
 /* Deletes key when its mod_revision == mod_rev; else as daas_store_etcd_create's failure. */
 DAAS_MUST_USE int daas_store_etcd_delete_if(daas_store_etcd *c, daas_bytes key, int64_t mod_rev,
                                             daas_store_etcd_txn_res *res, daas_err *err);

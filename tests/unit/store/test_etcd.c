@@ -319,6 +319,58 @@ static void test_update_delete_if(void **state)
     daas_store_etcd_free(&c);
 }
 
+/* Compare on VERSION (kube-apiserver's compactor on compact_rev_key). */
+static void test_put_if_version(void **state)
+{
+    (void)state;
+    daas_store_etcd *c = client();
+    daas_store_etcd_txn_res t;
+    /* version 0: the key is absent */
+    assert_int_equal(daas_store_etcd_put_if_version(c, S("/ver/k"), S("r1"), 0, &t, NULL), DAAS_OK);
+    assert_true(t.succeeded);
+    assert_false(t.has_kv);
+    int64_t r1 = t.revision;
+    daas_store_etcd_txn_fini(&t);
+    /* absent no more: version 0 fails and reports the kv at version 1 */
+    assert_int_equal(daas_store_etcd_put_if_version(c, S("/ver/k"), S("xx"), 0, &t, NULL), DAAS_OK);
+    assert_false(t.succeeded);
+    assert_true(t.has_kv);
+    assert_int_equal(t.kv.version, 1);
+    assert_string_equal(t.kv.value, "r1");
+    assert_int_equal(t.kv.mod_revision, r1);
+    assert_int_equal(t.revision, r1); /* nothing was written */
+    daas_store_etcd_txn_fini(&t);
+    /* the current version succeeds, once */
+    assert_int_equal(daas_store_etcd_put_if_version(c, S("/ver/k"), S("r2"), 1, &t, NULL), DAAS_OK);
+    assert_true(t.succeeded);
+    assert_true(t.revision > r1);
+    daas_store_etcd_txn_fini(&t);
+    assert_int_equal(daas_store_etcd_put_if_version(c, S("/ver/k"), S("r3"), 1, &t, NULL), DAAS_OK);
+    assert_false(t.succeeded);
+    assert_int_equal(t.kv.version, 2);
+    assert_string_equal(t.kv.value, "r2");
+    daas_store_etcd_txn_fini(&t);
+    /* a version is not a revision: version 2 != mod_revision */
+    put(c, "/ver/other", "moves the revision", 0);
+    assert_int_equal(daas_store_etcd_put_if_version(c, S("/ver/k"), S("r3"), 2, &t, NULL), DAAS_OK);
+    assert_true(t.succeeded);
+    daas_store_etcd_txn_fini(&t);
+    daas_store_etcd_range_res r;
+    assert_int_equal(
+        daas_store_etcd_range(c, S("/ver/k"), DAAS_BYTES(NULL, 0), 0, 0, false, &r, NULL), DAAS_OK);
+    assert_string_equal(r.kvs[0].value, "r3");
+    assert_int_equal(r.kvs[0].version, 3);
+    daas_store_etcd_range_fini(&r);
+    /* a version on an absent key fails without a kv */
+    assert_int_equal(daas_store_etcd_put_if_version(c, S("/ver/none"), S("v"), 4, &t, NULL),
+                     DAAS_OK);
+    assert_false(t.succeeded);
+    assert_false(t.has_kv);
+    daas_store_etcd_txn_fini(&t);
+    assert_int_equal(exists(c, "/ver/none"), 0);
+    daas_store_etcd_free(&c);
+}
+
 static void test_compaction(void **state)
 {
     (void)state;
@@ -788,6 +840,7 @@ int main(void)
         cmocka_unit_test(test_paging),
         cmocka_unit_test(test_create_if_absent),
         cmocka_unit_test(test_update_delete_if),
+        cmocka_unit_test(test_put_if_version),
         cmocka_unit_test(test_compaction),
         cmocka_unit_test(test_watch_resumes),
         cmocka_unit_test(test_watch_compacted_is_gone),
