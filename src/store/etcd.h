@@ -3,10 +3,10 @@
  *         the piece the etcd store backend sits on.
  *
  * Owns:   daas_store_etcd (endpoints, TLS files, timeout; a pool of idle libcurl easy handles
- *         whose connections stay open between calls),
- *         range/put/txn helpers, compaction, leases, status, streaming watches (etcd_watch.c),
- *         and the parsers of every gateway reply (untrusted bytes: JSON, base64, int64 rendered
- *         as decimal strings).
+ *         whose connections stay open between calls), range/put/txn helpers, compaction,
+ *         leases, status (etcd.c), streaming watches (etcd_watch.c), the parsers of every
+ *         gateway reply (etcd_parse.c; untrusted bytes: JSON, base64, int64 rendered as
+ *         decimal strings) and the splitting of a stream into lines.
  * Not:    the store's ops table, revisions of daas's own, retries beyond endpoint failover.
  * Invariants:
  *   - failover: a call that could not connect (refused, unresolved, TLS handshake) moves the
@@ -170,7 +170,12 @@ DAAS_MUST_USE int daas_store_etcd_watch_start(daas_store_etcd *c, daas_bytes key
  * watch's own callback (it would join itself). */
 void daas_store_etcd_watch_stop(daas_store_etcd_watch **w);
 
-/* ---- reply parsers (module-private; exposed for etcd_watch.c, tests and the fuzz target).
+/* ---- module-private (etcd.c, etcd_parse.c, etcd_watch.c, snapshot_etcd.c, tests, fuzz). */
+
+/* The largest reply body (and base64-decoded key or value) a call accepts. */
+#define DAAS_STORE_ETCD_REPLY_MAX ((size_t)256 << 20)
+
+/* ---- reply parsers (etcd_parse.c).
  * Each takes untrusted bytes and returns DAAS_OK, DAAS_EINVAL (malformed, with a message) or
  * the error an etcd error body maps to (see Invariants). Outputs are filled on DAAS_OK only. */
 DAAS_MUST_USE int daas_store_etcd__parse_range(const char *p, size_t n,
