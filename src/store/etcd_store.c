@@ -1,14 +1,668 @@
 /*
- * etcd_store.c: the store engine over etcd (being written).
+ * etcd_store.c: the store engine over an etcd v3 cluster (daas_store_open_etcd).
+ *
+ * Owns:   the etcd engine of a daas_store: the client, the one etcd watch that feeds the
+ *         in-memory index and event ring, the initial load and the re-list after a compacted
+ *         watch, the writes (one txn each) and the pool that runs asynchronous creates.
+ * Not:    the index, the ring and the watchers (index.c, watch.c: shared with SQLite), the
+ *         wire protocol (etcd.c, etcd_watch.c).
+ * Model:  etcd mints every revision (resourceVersion = etcd's mod_revision) and is the only
+ *         durable state. Memory follows etcd through ONE watch of every key, started at the
+ *         revision of a paged range that loaded the index; whichever server wrote a key, every
+ *         server learns it from its watch, so several servers can share a cluster. A write is
+ *         a txn (compare create/mod revision, then put or delete) sent from the caller's
+ *         thread, many in flight at once; it returns once etcd committed it AND this store's
+ *         watch applied its revision, which keeps read-your-writes and hands the ring the
+ *         event before the writer hears back. A failed compare also waits for the revision
+ *         etcd answered at, so the caller's re-read sees what made it fail.
+ *         When etcd says the watch's revision was compacted (this server fell behind), the
+ *         keeper thread re-lists: a fresh index at the new revision and an empty ring whose
+ *         floor is that revision, so every watcher gets DAAS_EGONE and re-lists in turn.
+ * Invariants:
+ *   - only one thread mutates st->idx, st->ring and st->rev: the watch callback while the
+ *     watch runs, the keeper while it is stopped (re-list); that thread may read the index
+ *     without st->lock, and changes it under st->lock exclusive;
+ *   - e->seen (under e->mu) is st->rev once applied; writers wait on e->applied for it;
+ *   - an acknowledged write is in etcd (its txn succeeded) and in this store's memory;
+ *     a write whose txn may or may not have happened (cut, timeout) returns that error;
+ *   - the index's hash key never changes (a re-list copies it), so hashes computed without
+ *     the lock stay valid.
+ * Spec:   etcd API v3 (rpc.proto: Txn, Watch); kube-apiserver's storage/etcd3 (the model);
+ *         ARCHITECTURE.md §4.
  */
+#include <string.h>
+#include <time.h>
+
+#include "common/log.h"
 #include "store/etcd.h"
 #include "store/store_int.h"
+
+enum {
+    POOL_THREADS = 16, /* async creates in flight at once */
+    LOAD_PAGE = 500,   /* keys per range page at load */
+    CAS_RETRIES = 16,  /* unconditional update/delete: rounds against concurrent writers */
+    APPLY_WAIT_S = 30, /* a committed write waits this long for the watch to deliver it */
+    RETRY_BACKOFF_MS = 500,
+};
+
+/* etcd's default --max-request-bytes is 1.5 MiB; a put carries the key and framing too. */
+#define ETCD_DEF_MAX_VALUE (((size_t)1536 << 10) - 4096)
+
+struct daas_store__etcd {
+    daas_store_etcd *cli;
+    daas_store_etcd_watch *watch; /* keeper (and open) only */
+
+    pthread_mutex_t mu;
+    pthread_cond_t applied;        /* broadcast when seen advances or stop is set */
+    pthread_cond_t kcond;          /* wakes the keeper */
+    int64_t seen;                  /* mu: latest revision applied to memory */
+    bool relist;                   /* mu: the watch reported a compacted revision */
+    bool stop;                     /* mu: closing */
+    int inflight;                  /* mu: writes running on callers' threads */
+    daas_store__op *qhead, *qtail; /* mu: async ops for the pool */
+    pthread_cond_t qcond;          /* wakes the pool */
+
+    pthread_t pool[POOL_THREADS];
+    size_t npool;
+    pthread_t keeper;
+    bool has_keeper;
+};
+
+/* ---- applying what etcd reports ------------------------------------------------------ */
+
+static void set_seen(daas_store__etcd *e, int64_t rev)
+{
+    pthread_mutex_lock(&e->mu);
+    if (rev > e->seen)
+        e->seen = rev;
+    pthread_cond_broadcast(&e->applied);
+    pthread_mutex_unlock(&e->mu);
+}
+
+static daas_blob *render(daas_store *st, const char *key, const daas_blob *val, int64_t rev,
+                         int64_t create_rev)
+{
+    if (!st->opts.render || !val)
+        return NULL;
+    return st->opts.render(st->opts.render_arg, key, val, rev, create_rev);
+}
+
+/* Builds the ring event of one etcd event against the current entry e (NULL: unknown key). */
+static void build_ev(daas_store *st, const daas_store_etcd_event *ev, daas_store__ent *e,
+                     daas_store__ev *out)
+{
+    const daas_store_etcd_kv *kv = &ev->kv;
+    memset(out, 0, sizeof *out);
+    out->rev = kv->mod_revision;
+    if (e) {
+        out->key = daas_blob_ref(e->key);
+        out->pval = daas_blob_ref(e->val);
+        out->pobj = daas_blob_ref(e->obj);
+        out->pmod_rev = e->mod_rev;
+        out->pcreate_rev = e->create_rev;
+    } else {
+        out->key = daas_blob_new(kv->key, kv->key_len);
+    }
+    if (ev->type == DAAS_STORE_ETCD_DELETE) {
+        out->type = DAAS_STORE_DELETE;
+        out->create_rev = e->create_rev;
+        out->val = daas_blob_ref(e->val);
+        out->obj = render(st, kv->key, e->val, out->rev, out->create_rev);
+    } else {
+        out->type = DAAS_STORE_PUT;
+        out->create_rev = kv->create_revision;
+        out->val = daas_blob_new(kv->value, kv->value_len);
+        out->obj = render(st, kv->key, out->val, out->rev, out->create_rev);
+    }
+}
+
+/* Applies one event to the index and the ring (watch thread). Rendering happens before the
+ * lock: this thread is the only writer, so it may read the index unlocked. */
+static void apply_event(daas_store *st, const daas_store_etcd_event *ev)
+{
+    const daas_store_etcd_kv *kv = &ev->kv;
+    if (kv->key_len == 0 || kv->key_len >= DAAS_STORE__KEY_MAX || kv->mod_revision < st->rev) {
+        DAAS_WARN("store", "etcd: ignoring an event at revision %lld (store at %lld)",
+                  (long long)kv->mod_revision, (long long)st->rev);
+        return;
+    }
+    uint64_t h = daas_store__hash(&st->idx, kv->key, kv->key_len);
+    daas_store__ent *e = daas_store__index_find(&st->idx, kv->key, kv->key_len, h);
+    bool del = ev->type == DAAS_STORE_ETCD_DELETE;
+    daas_store__ev rev;
+    if (del && !e) { /* a key this store never saw (cannot happen after a full load) */
+        pthread_rwlock_wrlock(&st->lock);
+        st->rev = kv->mod_revision;
+        pthread_rwlock_unlock(&st->lock);
+        return;
+    }
+    build_ev(st, ev, e, &rev);
+    pthread_rwlock_wrlock(&st->lock);
+    if (del) {
+        daas_store__index_remove(&st->idx, e);
+        daas_store__ent_free(&e);
+    } else {
+        if (!e) {
+            e = daas_store__ent_new(daas_blob_ref(rev.key), h);
+            daas_store__index_insert(&st->idx, e);
+        }
+        daas_blob_unref(&e->val);
+        daas_blob_unref(&e->obj);
+        e->val = daas_blob_ref(rev.val);
+        e->obj = daas_blob_ref(rev.obj);
+        e->mod_rev = rev.rev;
+        e->create_rev = rev.create_rev;
+    }
+    daas_store__ring_push(&st->ring, &rev);
+    st->rev = kv->mod_revision;
+    pthread_rwlock_unlock(&st->lock);
+}
+
+static void on_watch(void *ud, const daas_store_etcd_event *ev, int status)
+{
+    daas_store *st = ud;
+    daas_store__etcd *e = st->etcd;
+    if (status != DAAS_OK) { /* compacted past our position: the keeper re-lists */
+        pthread_mutex_lock(&e->mu);
+        e->relist = true;
+        pthread_cond_signal(&e->kcond);
+        pthread_mutex_unlock(&e->mu);
+        return;
+    }
+    apply_event(st, ev);
+    const char *key = ev->kv.key;
+    size_t klen = ev->kv.key_len;
+    daas_store__notify(st, &key, &klen, 1, false);
+    set_seen(e, ev->kv.mod_revision);
+}
+
+/* ---- load and re-list ---------------------------------------------------------------- */
+
+static int load_page(daas_store *st, daas_store__index *ix, daas_buf *from, int64_t *rev,
+                     bool *more, daas_err *err)
+{
+    daas_store_etcd_range_res r;
+    int rc = daas_store_etcd_range(st->etcd->cli, DAAS_BYTES(from->data, from->len),
+                                   DAAS_BYTES("\0", 1), LOAD_PAGE, *rev, false, &r, err);
+    if (rc != DAAS_OK)
+        return rc;
+    *rev = r.revision;
+    for (size_t i = 0; i < r.nkvs; i++) {
+        const daas_store_etcd_kv *kv = &r.kvs[i];
+        if (kv->key_len == 0 || kv->key_len >= DAAS_STORE__KEY_MAX)
+            continue;
+        uint64_t h = daas_store__hash(ix, kv->key, kv->key_len);
+        daas_store__ent *e = daas_store__ent_new(daas_blob_new(kv->key, kv->key_len), h);
+        e->val = daas_blob_new(kv->value, kv->value_len);
+        e->mod_rev = kv->mod_revision;
+        e->create_rev = kv->create_revision;
+        e->obj = render(st, kv->key, e->val, e->mod_rev, e->create_rev);
+        daas_store__index_insert(ix, e);
+    }
+    *more = r.more && r.nkvs > 0;
+    if (*more) {
+        const daas_store_etcd_kv *last = &r.kvs[r.nkvs - 1];
+        daas_buf_reset(from);
+        rc = daas_buf_append(from, last->key, last->key_len + 1); /* key + "\0" */
+    }
+    daas_store_etcd_range_fini(&r);
+    return rc;
+}
+
+/* Reads every key at one revision into a new index (same hash key as st's). */
+static int load_all(daas_store *st, daas_store__index *ix, int64_t *rev, daas_err *err)
+{
+    daas_buf from;
+    daas_buf_init(&from, 0);
+    daas_store__index_init(ix);
+    memcpy(ix->hkey, st->idx.hkey, sizeof ix->hkey);
+    int rc = daas_buf_append(&from, "\0", 1); /* every key: ["\0", "\0") */
+    bool more = true;
+    *rev = 0;
+    while (rc == DAAS_OK && more)
+        rc = load_page(st, ix, &from, rev, &more, err);
+    daas_buf_fini(&from);
+    if (rc != DAAS_OK)
+        daas_store__index_fini(ix);
+    return rc;
+}
+
+/* Replaces memory with ix at rev: the ring restarts empty with its floor at rev. */
+static void install(daas_store *st, daas_store__index *ix, int64_t rev)
+{
+    pthread_rwlock_wrlock(&st->lock);
+    daas_store__index_fini(&st->idx);
+    st->idx = *ix;
+    daas_store__ring_fini(&st->ring);
+    daas_store__ring_init(&st->ring, st->opts.event_ring, st->opts.event_ring_bytes, rev);
+    st->rev = rev;
+    pthread_rwlock_unlock(&st->lock);
+    set_seen(st->etcd, rev);
+}
+
+static int start_watch(daas_store *st, daas_err *err)
+{
+    return daas_store_etcd_watch_start(st->etcd->cli, DAAS_BYTES("\0", 1), DAAS_BYTES("\0", 1),
+                                       st->rev + 1, false, on_watch, st, &st->etcd->watch, err);
+}
+
+int daas_store__etcd_rewatch(daas_store *st, int64_t from, daas_err *err)
+{
+    daas_store_etcd_watch_stop(&st->etcd->watch);
+    return daas_store_etcd_watch_start(st->etcd->cli, DAAS_BYTES("\0", 1), DAAS_BYTES("\0", 1),
+                                       from, false, on_watch, st, &st->etcd->watch, err);
+}
+
+/* Waits ms milliseconds on kcond; false when stopping. mu held. */
+static bool keeper_sleep(daas_store__etcd *e, long ms)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    ts.tv_sec += ms / 1000;
+    ts.tv_nsec += (ms % 1000) * 1000000L;
+    if (ts.tv_nsec >= 1000000000L) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000L;
+    }
+    while (!e->stop && pthread_cond_timedwait(&e->kcond, &e->mu, &ts) == 0)
+        ;
+    return !e->stop;
+}
+
+/* One re-list: stop the watch, load, install, watch again. Retried until it works. */
+static void relist(daas_store *st)
+{
+    daas_store__etcd *e = st->etcd;
+    daas_store_etcd_watch_stop(&e->watch);
+    for (;;) {
+        daas_err err = {0};
+        daas_store__index ix;
+        int64_t rev = 0;
+        int rc = load_all(st, &ix, &rev, &err);
+        if (rc == DAAS_OK) {
+            install(st, &ix, rev);
+            atomic_store(&st->compacted, rev);
+            daas_store__notify(st, NULL, NULL, 0, true); /* watchers find DAAS_EGONE */
+            rc = start_watch(st, &err);
+            if (rc == DAAS_OK) {
+                DAAS_WARN("store",
+                          "etcd: re-listed at revision %lld after a compacted watch; "
+                          "watchers must re-list",
+                          (long long)rev);
+                return;
+            }
+        }
+        DAAS_WARN("store", "etcd: re-list failed: %s", err.msg);
+        pthread_mutex_lock(&e->mu);
+        bool go = keeper_sleep(e, RETRY_BACKOFF_MS);
+        pthread_mutex_unlock(&e->mu);
+        if (!go)
+            return;
+    }
+}
+
+static void *keeper_main(void *arg)
+{
+    daas_store *st = arg;
+    daas_store__etcd *e = st->etcd;
+    pthread_mutex_lock(&e->mu);
+    while (!e->stop) {
+        if (!e->relist) {
+            pthread_cond_wait(&e->kcond, &e->mu);
+            continue;
+        }
+        e->relist = false;
+        pthread_mutex_unlock(&e->mu);
+        relist(st);
+        pthread_mutex_lock(&e->mu);
+    }
+    pthread_mutex_unlock(&e->mu);
+    daas_store_etcd_watch_stop(&e->watch);
+    return NULL;
+}
+
+/* ---- writes -------------------------------------------------------------------------- */
+
+/* Waits until memory reached rev. DAAS_ETIMEOUT / DAAS_ECLOSED otherwise. */
+static int wait_applied(daas_store__etcd *e, int64_t rev)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    ts.tv_sec += APPLY_WAIT_S;
+    int rc = DAAS_OK;
+    pthread_mutex_lock(&e->mu);
+    while (e->seen < rev && !e->stop && rc == DAAS_OK)
+        if (pthread_cond_timedwait(&e->applied, &e->mu, &ts) != 0)
+            rc = DAAS_ETIMEOUT;
+    if (e->seen < rev && rc == DAAS_OK)
+        rc = DAAS_ECLOSED;
+    pthread_mutex_unlock(&e->mu);
+    return rc;
+}
+
+/* The key's current mod_rev for an unconditional update or delete: memory's, else etcd's
+ * (memory may not have seen a create yet). 0 with op->rc = DAAS_ENOTFOUND when absent: a
+ * compare of mod_revision with 0 would hold for an absent key, and the put would create it. */
+static int64_t current_rev(daas_store *st, daas_store__op *op)
+{
+    pthread_rwlock_rdlock(&st->lock);
+    const daas_store__ent *e = daas_store__index_find(&st->idx, op->key, op->klen, op->hash);
+    int64_t r = e ? e->mod_rev : 0;
+    pthread_rwlock_unlock(&st->lock);
+    if (r != 0)
+        return r;
+    daas_store_etcd_range_res res;
+    op->rc = daas_store_etcd_range(st->etcd->cli, DAAS_BYTES(op->key, op->klen),
+                                   DAAS_BYTES(NULL, 0), 0, 0, false, &res, &op->err);
+    if (op->rc != DAAS_OK)
+        return 0;
+    if (res.nkvs == 0)
+        op->rc = DAAS_ENOTFOUND;
+    else
+        r = res.kvs[0].mod_revision;
+    daas_store_etcd_range_fini(&res);
+    return r;
+}
+
+/* One txn for op expecting mod_rev expect (unused for creates). */
+static int send_txn(daas_store *st, daas_store__op *op, int64_t expect,
+                    daas_store_etcd_txn_res *res)
+{
+    daas_store_etcd *c = st->etcd->cli;
+    daas_bytes key = DAAS_BYTES(op->key, op->klen);
+    switch (op->kind) {
+    case DAAS_STORE__OP_CREATE:
+        return daas_store_etcd_create(c, key, DAAS_BYTES(op->val->data, op->val->len), 0, res,
+                                      &op->err);
+    case DAAS_STORE__OP_UPDATE:
+        return daas_store_etcd_update_if(c, key, DAAS_BYTES(op->val->data, op->val->len), expect, 0,
+                                         res, &op->err);
+    default:
+        return daas_store_etcd_delete_if(c, key, expect, res, &op->err);
+    }
+}
+
+/* The result of a failed compare. true: retry with *expect (unconditional ops only). */
+static bool compare_failed(daas_store__op *op, const daas_store_etcd_txn_res *res, int64_t *expect)
+{
+    if (op->kind == DAAS_STORE__OP_CREATE) {
+        op->rc = res->has_kv ? DAAS_EEXIST : DAAS_ECONFLICT;
+        return false;
+    }
+    if (!res->has_kv) {
+        op->rc = DAAS_ENOTFOUND;
+        return false;
+    }
+    op->rc = DAAS_ECONFLICT;
+    op->rev = res->kv.mod_revision;
+    if (op->expect_rev != 0)
+        return false;
+    *expect = res->kv.mod_revision;
+    return true;
+}
+
+/* A delete's result carries the last value as the DELETE event has it (from the ring, else
+ * from memory before the txn). */
+static void delete_result(daas_store *st, daas_store__op *op, daas_blob *before,
+                          int64_t before_create)
+{
+    pthread_rwlock_rdlock(&st->lock);
+    const daas_store__ev *ev = daas_store__ring_find(&st->ring, op->rev, op->key, op->klen);
+    if (ev) {
+        op->val = daas_blob_ref(ev->val);
+        op->obj = daas_blob_ref(ev->obj);
+        op->create_rev = ev->create_rev;
+    }
+    pthread_rwlock_unlock(&st->lock);
+    if (ev || !before)
+        return;
+    op->val = daas_blob_ref(before);
+    op->create_rev = before_create;
+    op->obj = render(st, op->key, before, op->rev, before_create);
+}
+
+/* Reads what a delete needs if the ring drops its event before the caller looks. */
+static daas_blob *mem_val(daas_store *st, const daas_store__op *op, int64_t *create_rev)
+{
+    pthread_rwlock_rdlock(&st->lock);
+    const daas_store__ent *e = daas_store__index_find(&st->idx, op->key, op->klen, op->hash);
+    daas_blob *v = e ? daas_blob_ref(e->val) : NULL;
+    *create_rev = e ? e->create_rev : 0;
+    pthread_rwlock_unlock(&st->lock);
+    return v;
+}
+
+static void run_op(daas_store *st, daas_store__op *op)
+{
+    int64_t expect = op->expect_rev, before_create = 0;
+    daas_blob *before = NULL;
+    op->rc = DAAS_OK;
+    if (op->kind != DAAS_STORE__OP_CREATE && expect == 0)
+        expect = current_rev(st, op); /* may fail the op: absent key, etcd unreachable */
+    if (op->rc == DAAS_OK && op->kind == DAAS_STORE__OP_DELETE)
+        before = mem_val(st, op, &before_create);
+    for (int round = 0; op->rc == DAAS_OK; round++) {
+        if (round == CAS_RETRIES) { /* every round lost to a concurrent writer */
+            op->rc = DAAS_ECONFLICT;
+            break;
+        }
+        daas_store_etcd_txn_res res;
+        memset(&res, 0, sizeof res);
+        op->rc = send_txn(st, op, expect, &res);
+        if (op->rc != DAAS_OK)
+            break;
+        bool ok = res.succeeded;
+        bool retry = !ok && compare_failed(op, &res, &expect);
+        int64_t at = res.revision;
+        daas_store_etcd_txn_fini(&res);
+        if (retry) {
+            op->rc = DAAS_OK;
+            continue;
+        }
+        int wrc = wait_applied(st->etcd, at);
+        if (ok) {
+            op->rev = at;
+            op->rc = wrc;
+            if (wrc == DAAS_ETIMEOUT)
+                daas_fail(&op->err, wrc,
+                          "store: %s was committed at etcd revision %lld but this server's "
+                          "watch has not delivered it within %d s",
+                          op->key, (long long)at, APPLY_WAIT_S);
+        }
+        break;
+    }
+    if (op->rc == DAAS_OK) {
+        atomic_fetch_add_explicit(&st->n_writes, 1, memory_order_relaxed);
+        atomic_fetch_add_explicit(&st->n_batches, 1, memory_order_relaxed);
+        if (op->kind == DAAS_STORE__OP_DELETE)
+            delete_result(st, op, before, before_create);
+    } else if (op->err.code != DAAS_OK) {
+        atomic_fetch_add_explicit(&st->n_failed, 1, memory_order_relaxed);
+    }
+    atomic_fetch_add_explicit(&st->n_ops, 1, memory_order_relaxed);
+    daas_blob_unref(&before);
+}
+
+int daas_store__etcd_run(daas_store *st, daas_store__op *op)
+{
+    daas_store__etcd *e = st->etcd;
+    pthread_mutex_lock(&e->mu);
+    bool stopping = e->stop;
+    if (!stopping)
+        e->inflight++;
+    pthread_mutex_unlock(&e->mu);
+    if (stopping)
+        return op->rc = DAAS_ECLOSED;
+    run_op(st, op);
+    pthread_mutex_lock(&e->mu);
+    if (--e->inflight == 0)
+        pthread_cond_broadcast(&e->applied);
+    pthread_mutex_unlock(&e->mu);
+    return op->rc;
+}
+
+int daas_store__etcd_queue(daas_store *st, daas_store__op *op)
+{
+    daas_store__etcd *e = st->etcd;
+    pthread_mutex_lock(&e->mu);
+    if (e->stop) {
+        pthread_mutex_unlock(&e->mu);
+        return op->rc = DAAS_ECLOSED;
+    }
+    op->next = NULL;
+    if (e->qtail)
+        e->qtail->next = op;
+    else
+        e->qhead = op;
+    e->qtail = op;
+    pthread_cond_signal(&e->qcond);
+    pthread_mutex_unlock(&e->mu);
+    return DAAS_OK;
+}
+
+/* Pool thread: runs queued async ops; at stop, fails what is left with DAAS_ECLOSED. */
+static void *pool_main(void *arg)
+{
+    daas_store *st = arg;
+    daas_store__etcd *e = st->etcd;
+    pthread_mutex_lock(&e->mu);
+    for (;;) {
+        while (!e->qhead && !e->stop)
+            pthread_cond_wait(&e->qcond, &e->mu);
+        daas_store__op *op = e->qhead;
+        if (!op)
+            break;
+        e->qhead = op->next;
+        if (!e->qhead)
+            e->qtail = NULL;
+        bool stopping = e->stop;
+        pthread_mutex_unlock(&e->mu);
+        if (stopping)
+            op->rc = DAAS_ECLOSED;
+        else
+            run_op(st, op);
+        daas_store__finish_async(op);
+        pthread_mutex_lock(&e->mu);
+    }
+    pthread_mutex_unlock(&e->mu);
+    return NULL;
+}
+
+/* ---- lifetime ------------------------------------------------------------------------ */
+
+static void etcd_close(void *be)
+{
+    daas_store__etcd *e = be;
+    if (!e)
+        return;
+    daas_store_etcd_watch_stop(&e->watch);
+    daas_store_etcd_free(&e->cli);
+    pthread_mutex_destroy(&e->mu);
+    pthread_cond_destroy(&e->applied);
+    pthread_cond_destroy(&e->kcond);
+    pthread_cond_destroy(&e->qcond);
+    daas_free(e);
+}
+
+/* Compaction of etcd's history; a revision someone (another server) already compacted is
+ * not an error. */
+static int etcd_compact(void *be, int64_t from, int64_t to, daas_err *err)
+{
+    (void)from;
+    daas_store__etcd *e = be;
+    daas_err cerr = {0};
+    int rc = daas_store_etcd_compact(e->cli, to, &cerr);
+    if (rc == DAAS_EGONE)
+        return DAAS_OK;
+    if (rc != DAAS_OK)
+        return daas_fail(err, rc, "%s", cerr.msg);
+    return DAAS_OK;
+}
+
+static const daas_store_backend_ops etcd_ops = {
+    .name = "etcd",
+    .close = etcd_close,
+    .compact = etcd_compact,
+};
+
+void daas_store__etcd_stop(daas_store *st)
+{
+    daas_store__etcd *e = st->etcd;
+    pthread_mutex_lock(&e->mu);
+    e->stop = true;
+    pthread_cond_broadcast(&e->qcond);
+    pthread_cond_broadcast(&e->kcond);
+    pthread_cond_broadcast(&e->applied);
+    while (e->inflight > 0)
+        pthread_cond_wait(&e->applied, &e->mu);
+    pthread_mutex_unlock(&e->mu);
+    for (size_t i = 0; i < e->npool; i++)
+        pthread_join(e->pool[i], NULL);
+    e->npool = 0;
+    if (e->has_keeper)
+        pthread_join(e->keeper, NULL);
+    e->has_keeper = false;
+    daas_store_etcd_watch_stop(&e->watch);
+}
+
+static daas_store__etcd *engine_new(void)
+{
+    daas_store__etcd *e = daas_xcalloc(1, sizeof *e);
+    pthread_mutex_init(&e->mu, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&e->applied, &ca);
+    pthread_cond_init(&e->kcond, &ca);
+    pthread_condattr_destroy(&ca);
+    pthread_cond_init(&e->qcond, NULL);
+    return e;
+}
+
+static int start_engine(daas_store *st, daas_err *err)
+{
+    daas_store__etcd *e = st->etcd;
+    daas_store__index ix;
+    int64_t rev = 0;
+    int rc = load_all(st, &ix, &rev, err);
+    if (rc != DAAS_OK)
+        return rc;
+    install(st, &ix, rev);
+    rc = start_watch(st, err);
+    if (rc != DAAS_OK)
+        return rc;
+    if (pthread_create(&e->keeper, NULL, keeper_main, st) != 0)
+        return daas_fail(err, DAAS_EINTERNAL, "store: cannot start the etcd keeper");
+    e->has_keeper = true;
+    for (; e->npool < POOL_THREADS; e->npool++)
+        if (pthread_create(&e->pool[e->npool], NULL, pool_main, st) != 0)
+            return daas_fail(err, DAAS_EINTERNAL, "store: cannot start the etcd write pool");
+    return DAAS_OK;
+}
 
 int daas_store_open_etcd(const struct daas_store_etcd_opts *eo, const daas_store_opts *opts,
                          daas_store **out, daas_err *err)
 {
-    (void)eo;
-    (void)opts;
+    if (!out || !eo)
+        return daas_fail(err, DAAS_EINVAL, "store: no etcd options");
     *out = NULL;
-    return daas_fail(err, DAAS_EINTERNAL, "store: the etcd engine is not built yet");
+    daas_store *st = daas_store__new(opts);
+    if (!opts || opts->max_value == 0)
+        st->opts.max_value = ETCD_DEF_MAX_VALUE;
+    st->ops = &etcd_ops;
+    st->etcd = engine_new();
+    st->be = st->etcd;
+    int rc = daas_store_etcd_new(eo, &st->etcd->cli, err);
+    if (rc == DAAS_OK)
+        rc = start_engine(st, err);
+    if (rc == DAAS_OK)
+        rc = daas_store__start_compactor(st, err);
+    if (rc != DAAS_OK) {
+        daas_store_close(&st);
+        return rc;
+    }
+    DAAS_INFO("store", "opened etcd store at %s: revision %lld, %zu keys", eo->endpoints,
+              (long long)st->rev, st->idx.n);
+    *out = st;
+    return DAAS_OK;
 }

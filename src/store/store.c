@@ -164,23 +164,28 @@ static void render_all(daas_store *st)
     daas_store__pos p = daas_store__index_lower(&st->idx, "", 0);
     for (daas_store__ent *e; (e = daas_store__index_at(&st->idx, p));
          daas_store__index_next(&st->idx, &p))
-        e->obj = st->opts.render(st->opts.render_arg, e->key->data, e->val, e->mod_rev,
-                                 e->create_rev);
+        e->obj =
+            st->opts.render(st->opts.render_arg, e->key->data, e->val, e->mod_rev, e->create_rev);
 }
 
 static void *compactor_main(void *arg);
 
-static int start_threads(daas_store *st, daas_err *err)
+int daas_store__start_compactor(daas_store *st, daas_err *err)
 {
-    if (pthread_create(&st->writer, NULL, daas_store__writer_main, st) != 0)
-        return daas_fail(err, DAAS_EINTERNAL, "store: cannot start the writer thread");
-    st->has_writer = true;
     if (st->opts.compact_interval_s > 0) {
         if (pthread_create(&st->compactor, NULL, compactor_main, st) != 0)
             return daas_fail(err, DAAS_EINTERNAL, "store: cannot start the compactor");
         st->has_compactor = true;
     }
     return DAAS_OK;
+}
+
+static int start_threads(daas_store *st, daas_err *err)
+{
+    if (pthread_create(&st->writer, NULL, daas_store__writer_main, st) != 0)
+        return daas_fail(err, DAAS_EINTERNAL, "store: cannot start the writer thread");
+    st->has_writer = true;
+    return daas_store__start_compactor(st, err);
 }
 
 static int load_state(daas_store *st, daas_err *err)
@@ -196,6 +201,16 @@ static int load_state(daas_store *st, daas_err *err)
     return DAAS_OK;
 }
 
+daas_store *daas_store__new(const daas_store_opts *opts)
+{
+    daas_store *st = daas_xcalloc(1, sizeof *st);
+    fill_opts(&st->opts, opts);
+    atomic_init(&st->refs, 1);
+    init_sync(st);
+    daas_store__index_init(&st->idx);
+    return st;
+}
+
 int daas_store__open(const daas_store_backend_ops *ops, const char *path,
                      const daas_store_opts *opts, daas_store **out, daas_err *err)
 {
@@ -203,12 +218,8 @@ int daas_store__open(const daas_store_backend_ops *ops, const char *path,
     if (!out || !path || !*path)
         return daas_fail(err, DAAS_EINVAL, "store: no path");
     *out = NULL;
-    daas_store *st = daas_xcalloc(1, sizeof *st);
+    daas_store *st = daas_store__new(opts);
     st->ops = ops;
-    fill_opts(&st->opts, opts);
-    atomic_init(&st->refs, 1);
-    init_sync(st);
-    daas_store__index_init(&st->idx);
     rc = ops->open(path, &st->be, err);
     if (rc == DAAS_OK)
         rc = load_state(st, err);
@@ -257,6 +268,8 @@ void daas_store_close(daas_store **stp)
     *stp = NULL;
     if (!st)
         return;
+    if (st->etcd)
+        daas_store__etcd_stop(st);
     stop_threads(st);
     pthread_rwlock_wrlock(&st->lock);
     st->closed = true;
@@ -266,6 +279,7 @@ void daas_store_close(daas_store **stp)
     if (st->be)
         st->ops->close(st->be);
     st->be = NULL;
+    st->etcd = NULL; /* later writes take the closed writer queue: DAAS_ECLOSED */
     daas_store__notify(st, NULL, NULL, 0, true);
     daas_store__unref(st);
 }

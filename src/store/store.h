@@ -57,8 +57,8 @@ void daas_store_event_fini(daas_store_event *ev);
 typedef struct daas_kv_list {
     daas_kv *items; /* owned; n entries in key order */
     size_t n;
-    int64_t rev; /* store revision the list was read at */
-    bool more;   /* more keys match after the last item */
+    int64_t rev;      /* store revision the list was read at */
+    bool more;        /* more keys match after the last item */
     size_t remaining; /* when more: how many keys match after the last item */
 } daas_kv_list;
 
@@ -73,10 +73,10 @@ typedef daas_blob *(*daas_store_render_fn)(void *arg, const char *key, const daa
 typedef struct daas_store_opts {
     daas_store_render_fn render; /* may be NULL */
     void *render_arg;
-    size_t event_ring;      /* events kept in memory for watch resumption (default 100000) */
-    size_t max_value;       /* largest value accepted (default 3 MiB + 64 KiB) */
-    int64_t compact_keep;   /* revisions always kept by auto-compaction (default 1000) */
-    int compact_interval_s; /* seconds between auto-compactions; 0 disables (default 300) */
+    size_t event_ring;       /* events kept in memory for watch resumption (default 100000) */
+    size_t max_value;        /* largest value accepted (default 3 MiB + 64 KiB) */
+    int64_t compact_keep;    /* revisions always kept by auto-compaction (default 1000) */
+    int compact_interval_s;  /* seconds between auto-compactions; 0 disables (default 300) */
     size_t event_ring_bytes; /* bytes of superseded values the ring may keep alive (beyond the
                                 live state): older events are dropped past it (0 = 32 MiB) */
 } daas_store_opts;
@@ -152,15 +152,15 @@ typedef void (*daas_store_notify_fn)(void *arg);
  * creation are not signalled: call daas_store_watch_next once after creating the watch;
  * notify may run (with arg) before this function returns. */
 DAAS_MUST_USE int daas_store_watch(daas_store *st, const char *prefix, int64_t from_rev,
-                                   daas_store_notify_fn notify, void *arg,
-                                   daas_store_watcher **out, daas_err *err);
+                                   daas_store_notify_fn notify, void *arg, daas_store_watcher **out,
+                                   daas_err *err);
 
 /* Moves up to max pending events into evs (caller fini's each); *n gets the count (0 when
  * none is pending); call again while *n == max. One thread at a time per watch. Errors:
  * DAAS_EGONE when the watcher fell behind the event ring (the watch is then dead),
  * DAAS_ECLOSED after the store closed. */
-DAAS_MUST_USE int daas_store_watch_next(daas_store_watcher *w, daas_store_event *evs,
-                                        size_t max, size_t *n, daas_err *err);
+DAAS_MUST_USE int daas_store_watch_next(daas_store_watcher *w, daas_store_event *evs, size_t max,
+                                        size_t *n, daas_err *err);
 
 /* Revision up to which this watcher has been given events (for bookmarks). */
 int64_t daas_store_watch_rev(daas_store_watcher *w);
@@ -170,14 +170,14 @@ void daas_store_watch_cancel(daas_store_watcher **w);
 
 /* Counters for tests and metrics. */
 typedef struct daas_store_stats {
-    uint64_t writes;      /* successful writes since open */
-    uint64_t ops;         /* write ops handled (including failed preconditions) */
-    uint64_t batches;     /* group commits (one transaction + fsync each) */
-    uint64_t failed;      /* commits that failed (their writes got DAAS_EIO) */
-    size_t keys;          /* live keys */
-    size_t ring_events;   /* events held for watchers */
-    size_t ring_bytes;    /* estimated bytes held only by the event ring */
-    int64_t ring_floor;   /* watches must start at or after this revision */
+    uint64_t writes;    /* successful writes since open */
+    uint64_t ops;       /* write ops handled (including failed preconditions) */
+    uint64_t batches;   /* group commits (one transaction + fsync each) */
+    uint64_t failed;    /* commits that failed (their writes got DAAS_EIO) */
+    size_t keys;        /* live keys */
+    size_t ring_events; /* events held for watchers */
+    size_t ring_bytes;  /* estimated bytes held only by the event ring */
+    int64_t ring_floor; /* watches must start at or after this revision */
 } daas_store_stats;
 
 void daas_store_read_stats(daas_store *st, daas_store_stats *out);

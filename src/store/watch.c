@@ -123,6 +123,19 @@ static size_t ring_seek(const daas_store__ring *r, int64_t cursor)
     return lo;
 }
 
+const daas_store__ev *daas_store__ring_find(const daas_store__ring *r, int64_t rev, const char *key,
+                                            size_t klen)
+{
+    for (size_t k = ring_seek(r, rev - 1); k < r->n; k++) {
+        const daas_store__ev *e = ring_at(r, k);
+        if (e->rev != rev)
+            break;
+        if (e->key->len == klen && memcmp(e->key->data, key, klen) == 0)
+            return e;
+    }
+    return NULL;
+}
+
 /* ---- events -------------------------------------------------------------------------- */
 
 void daas_store_event_fini(daas_store_event *ev)
@@ -202,8 +215,7 @@ static int watch_start_rev(daas_store *st, int64_t from_rev, int64_t *cursor, da
         return DAAS_OK;
     }
     if (from_rev < compacted)
-        return daas_fail(err, DAAS_EGONE,
-                         "revision %lld is compacted (compacted revision %lld)",
+        return daas_fail(err, DAAS_EGONE, "revision %lld is compacted (compacted revision %lld)",
                          (long long)from_rev, (long long)compacted);
     if (from_rev < st->ring.floor)
         return daas_fail(err, DAAS_EGONE,
@@ -309,8 +321,8 @@ void daas_store_watch_cancel(daas_store_watcher **wp)
 
 /* ---- notify fan-out ------------------------------------------------------------------ */
 
-static bool watch_wants(const daas_store_watcher *w, const char *const *keys,
-                        const size_t *klens, size_t nkeys)
+static bool watch_wants(const daas_store_watcher *w, const char *const *keys, const size_t *klens,
+                        size_t nkeys)
 {
     for (size_t i = 0; i < nkeys; i++)
         if (has_prefix(keys[i], klens[i], w->prefix, w->plen))
@@ -327,8 +339,8 @@ static void scratch_push(daas_store *st, size_t n, daas_store_watcher *w)
     st->nscratch[n] = w;
 }
 
-void daas_store__notify(daas_store *st, const char *const *keys, const size_t *klens,
-                        size_t nkeys, bool all)
+void daas_store__notify(daas_store *st, const char *const *keys, const size_t *klens, size_t nkeys,
+                        bool all)
 {
     size_t n = 0;
     pthread_mutex_lock(&st->wmu);

@@ -64,6 +64,8 @@ static bool enqueue(daas_store *st, daas_store__op *op)
 
 int daas_store__submit(daas_store *st, daas_store__op *op)
 {
+    if (st->etcd)
+        return daas_store__etcd_run(st, op);
     pthread_cond_init(&op->cond, NULL);
     pthread_mutex_lock(&st->qmu);
     if (!enqueue(st, op)) {
@@ -195,8 +197,8 @@ static void render_batch(daas_store *st, batch *b)
     for (size_t k = 0; k < b->n; k++) {
         daas_store__op *op = b->ops[k];
         if (op->rc == DAAS_OK)
-            op->obj = st->opts.render(st->opts.render_arg, op->key, op->val, op->rev,
-                                      op->create_rev);
+            op->obj =
+                st->opts.render(st->opts.render_arg, op->key, op->val, op->rev, op->create_rev);
     }
 }
 
@@ -260,8 +262,6 @@ static void notify_batch(daas_store *st, batch *b)
         daas_store__notify(st, b->keys, b->klens, n, false);
 }
 
-static void finish_async(daas_store__op *op);
-
 static void wake_batch(daas_store *st, batch *b)
 {
     size_t nasync = 0;
@@ -280,7 +280,7 @@ static void wake_batch(daas_store *st, batch *b)
     pthread_mutex_unlock(&st->qmu);
     /* Async completions run outside the queue lock: they post work to other threads. */
     for (size_t k = 0; k < nasync; k++)
-        finish_async(b->ops[k]);
+        daas_store__finish_async(b->ops[k]);
     b->n = 0;
 }
 
@@ -365,6 +365,8 @@ static int op_result(const daas_store__op *op, int64_t *rev_out, daas_err *err)
     case DAAS_ECLOSED:
         return daas_fail(err, op->rc, "store is closed");
     default:
+        if (op->err.code != DAAS_OK)
+            return daas_fail(err, op->rc, "%s", op->err.msg);
         return daas_fail(err, op->rc, "store: write of %s failed (commit error)", op->key);
     }
 }
@@ -388,8 +390,7 @@ int daas_store_create(daas_store *st, const char *key, daas_bytes val, int64_t *
     return rc;
 }
 
-/* Runs an async op's completion and frees the op (it owns its key). */
-static void finish_async(daas_store__op *op)
+void daas_store__finish_async(daas_store__op *op)
 {
     daas_err err = {0};
     int rc = op_result(op, NULL, &err);
@@ -412,9 +413,14 @@ int daas_store_create_async(daas_store *st, const char *key, daas_bytes val,
     op->key = daas_xstrdup(key);
     op->async = done;
     op->async_arg = arg;
-    pthread_mutex_lock(&st->qmu);
-    bool queued = enqueue(st, op);
-    pthread_mutex_unlock(&st->qmu);
+    bool queued;
+    if (st->etcd) {
+        queued = daas_store__etcd_queue(st, op) == DAAS_OK;
+    } else {
+        pthread_mutex_lock(&st->qmu);
+        queued = enqueue(st, op);
+        pthread_mutex_unlock(&st->qmu);
+    }
     if (!queued) {
         rc = op_result(op, NULL, err);
         daas_free((char *)op->key);
