@@ -205,6 +205,18 @@ DAAS_MUST_USE int daas_store_etcd__parse_watch(const char *p, size_t n,
                                                daas_store_etcd__watch_msg *m, daas_err *err);
 void daas_store_etcd__watch_msg_fini(daas_store_etcd__watch_msg *m);
 
+/* What daas_store_etcd__lines calls for each line: DAAS_OK to go on, anything else to stop
+ * (that value is returned). line is not NUL-terminated and excludes the '\n'. */
+typedef int (*daas_store_etcd__line_fn)(void *ud, const char *line, size_t n);
+
+/* Splits the newline-delimited JSON a gateway stream sends (watch, snapshot): calls fn for
+ * each complete line of b in order, skipping blank ones (only ' ', '\t', '\r'); at_end also
+ * passes the unterminated tail (the stream is over). Then removes what was handed out from b,
+ * keeping the partial tail for the next chunk. Stops at the first line fn refuses (that line
+ * is removed too) and returns fn's value; DAAS_OK otherwise. */
+DAAS_MUST_USE int daas_store_etcd__lines(daas_buf *b, bool at_end, daas_store_etcd__line_fn fn,
+                                         void *ud);
+
 /* Shared with etcd_watch.c: endpoint count, the current endpoint index, its URL, moving to the
  * next one, and applying the TLS options of c to a curl easy handle (void * keeps curl out). */
 size_t daas_store_etcd__nendpoints(const daas_store_etcd *c);

@@ -1,6 +1,7 @@
 /*
  * etcd_parse.c: the parsers of etcd v3 JSON-gateway replies (range, txn, header-only, lease,
- *               status, one watch-stream message) and the releases of what they fill.
+ *               status, one watch-stream message), the releases of what they fill, and the
+ *               splitting of a gateway stream into its newline-delimited messages.
  *
  * Owns:   nothing across calls; every output is owned by the caller once filled.
  * Not:    talking to etcd (etcd.c, etcd_watch.c).
@@ -425,5 +426,39 @@ int daas_store_etcd__parse_watch(const char *p, size_t n, daas_store_etcd__watch
     else
         daas_store_etcd__watch_msg_fini(&w);
     json_decref(root);
+    return rc;
+}
+
+/* ---- streams ---- */
+
+static bool blank(const char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (p[i] != ' ' && p[i] != '\t' && p[i] != '\r')
+            return false;
+    return true;
+}
+
+int daas_store_etcd__lines(daas_buf *b, bool at_end, daas_store_etcd__line_fn fn, void *ud)
+{
+    size_t start = 0;
+    int rc = DAAS_OK;
+    if (b->data == NULL)
+        return DAAS_OK;
+    while (rc == DAAS_OK && start < b->len) {
+        const char *p = b->data + start;
+        const char *nl = memchr(p, '\n', b->len - start);
+        if (nl == NULL && !at_end)
+            break;
+        size_t n = nl != NULL ? (size_t)(nl - p) : b->len - start;
+        if (!blank(p, n))
+            rc = fn(ud, p, n);
+        start += n + (nl != NULL);
+    }
+    /* One move per chunk, not one per line: a chunk may hold many small messages. */
+    size_t rest = b->len - start;
+    memmove(b->data, b->data + start, rest);
+    b->len = rest;
+    b->data[rest] = '\0';
     return rc;
 }

@@ -85,52 +85,33 @@ static void deliver(daas_store_etcd_watch *w, const daas_store_etcd__watch_msg *
         w->next_rev = last + 1;
 }
 
-static void handle_message(daas_store_etcd_watch *w, const char *p, size_t n)
+/* One message of the stream (a daas_store_etcd__line_fn): DAAS_OK to read on, DAAS_ECLOSED
+ * when this stream is over (done, or to be reopened). */
+static int handle_message(void *ud, const char *p, size_t n)
 {
+    daas_store_etcd_watch *w = ud;
     daas_store_etcd__watch_msg m;
     daas_err err = {0};
     int rc = daas_store_etcd__parse_watch(p, n, &m, &err);
     if (rc == DAAS_EGONE) {
         w->done = true;
-        return;
-    }
-    if (rc != DAAS_OK) {
+    } else if (rc != DAAS_OK) {
         DAAS_WARN("etcd", "watch: %s; reopening", err.msg);
         w->abort_stream = true;
-        return;
+    } else {
+        if (m.created)
+            w->opened = true;
+        if (m.created && w->next_rev == 0)
+            w->next_rev = m.revision + 1; /* "now": resume after the creation revision */
+        if (m.canceled && m.compact_revision > 0)
+            w->done = true;
+        else if (m.canceled)
+            w->abort_stream = true;
+        else
+            deliver(w, &m);
+        daas_store_etcd__watch_msg_fini(&m);
     }
-    if (m.created)
-        w->opened = true;
-    if (m.created && w->next_rev == 0)
-        w->next_rev = m.revision + 1; /* "now": resume after the creation revision */
-    if (m.canceled && m.compact_revision > 0)
-        w->done = true;
-    else if (m.canceled)
-        w->abort_stream = true;
-    else
-        deliver(w, &m);
-    daas_store_etcd__watch_msg_fini(&m);
-}
-
-/* Processes every complete line in w->line, keeping the partial tail. */
-static void drain_lines(daas_store_etcd_watch *w)
-{
-    size_t start = 0;
-    if (w->line.data == NULL)
-        return;
-    while (!w->done && !w->abort_stream) {
-        const char *nl = memchr(w->line.data + start, '\n', w->line.len - start);
-        if (nl == NULL)
-            break;
-        size_t n = (size_t)(nl - (w->line.data + start));
-        if (n > 0)
-            handle_message(w, w->line.data + start, n);
-        start += n + 1;
-    }
-    size_t rest = w->line.len - start;
-    memmove(w->line.data, w->line.data + start, rest);
-    w->line.len = rest;
-    w->line.data[rest] = '\0';
+    return w->done || w->abort_stream ? DAAS_ECLOSED : DAAS_OK;
 }
 
 static size_t on_data(char *p, size_t size, size_t nmemb, void *ud)
@@ -143,8 +124,7 @@ static size_t on_data(char *p, size_t size, size_t nmemb, void *ud)
         DAAS_WARN("etcd", "watch: message over %zu bytes; reopening", LINE_MAX_BYTES);
         return 0;
     }
-    drain_lines(w);
-    return w->done || w->abort_stream ? 0 : n;
+    return daas_store_etcd__lines(&w->line, false, handle_message, w) == DAAS_OK ? n : 0;
 }
 
 static CURL *stream_handle(daas_store_etcd_watch *w, const char *url, const char *body,

@@ -2,7 +2,8 @@
  * snapshot_etcd.c: etcd snapshots through the JSON gateway (daas_store_snapshot_save_etcd):
  *                  POST /v3/maintenance/snapshot streamed into a temp file, checked, published.
  *
- * Owns:   the stream's temp file and parsing of its JSON messages (untrusted bytes).
+ * Owns:   the stream's temp file and parsing of its JSON messages (untrusted bytes; the
+ *         stream is cut into lines by daas_store_etcd__lines).
  * Invariants: a snapshot is published only when the stream ended completely and etcd's
  *             appended SHA-256 matches; otherwise the temp file is removed.
  * Spec:   snapshot.h; etcd 3.4 maintenance Snapshot (blob chunks, remaining_bytes).
@@ -50,27 +51,39 @@ static const char *etcd_error_text(json_t *e, json_t *root)
     return json_is_string(m) ? json_string_value(m) : "error";
 }
 
-/* One message: its blob is appended to the file. SPEC: etcd rpc.proto SnapshotResponse. */
-static int etcd_message(etcd_stream *es, const char *p, size_t n)
+int daas_store__snap_etcd_message(const char *p, size_t n, daas_buf *blob, int64_t *remaining,
+                                  daas_err *err)
 {
     json_t *j = json_loadb(p, n, 0, NULL);
     json_t *res = j ? json_object_get(j, "result") : NULL;
     json_t *e = j ? json_object_get(j, "error") : NULL;
     uint64_t rem = 0;
     int rc = DAAS_OK;
+    daas_buf_reset(blob);
     if (!j || (!e && !json_is_object(res)))
-        rc = daas_fail(es->err, DAAS_EREMOTE, "etcd snapshot: unexpected reply");
+        rc = daas_fail(err, DAAS_EREMOTE, "etcd snapshot: unexpected reply");
     else if (e)
-        rc = daas_fail(es->err, DAAS_EREMOTE, "etcd: %s", etcd_error_text(e, j));
-    json_t *blob = rc == DAAS_OK ? json_object_get(res, "blob") : NULL;
+        rc = daas_fail(err, DAAS_EREMOTE, "etcd: %s", etcd_error_text(e, j));
+    json_t *b = rc == DAAS_OK ? json_object_get(res, "blob") : NULL;
     json_t *rb = rc == DAAS_OK ? json_object_get(res, "remaining_bytes") : NULL;
     if (rc == DAAS_OK &&
-        ((rb && !daas_json_u64(rb, &rem)) || (blob && !json_is_string(blob)) || rem > INT64_MAX))
-        rc = daas_fail(es->err, DAAS_EREMOTE, "etcd snapshot: malformed message");
-    daas_buf_reset(&es->dec);
-    if (rc == DAAS_OK && blob &&
-        daas_base64_decode(json_string_value(blob), json_string_length(blob), &es->dec) != DAAS_OK)
-        rc = daas_fail(es->err, DAAS_EREMOTE, "etcd snapshot: bad base64 in a blob");
+        ((rb && !daas_json_u64(rb, &rem)) || (b && !json_is_string(b)) || rem > INT64_MAX))
+        rc = daas_fail(err, DAAS_EREMOTE, "etcd snapshot: malformed message");
+    if (rc == DAAS_OK && b &&
+        daas_base64_decode(json_string_value(b), json_string_length(b), blob) != DAAS_OK)
+        rc = daas_fail(err, DAAS_EREMOTE, "etcd snapshot: bad base64 in a blob");
+    if (rc == DAAS_OK)
+        *remaining = (int64_t)rem;
+    json_decref(j);
+    return rc;
+}
+
+/* One message (a daas_store_etcd__line_fn): its blob is appended to the file. */
+static int etcd_message(void *arg, const char *p, size_t n)
+{
+    etcd_stream *es = arg;
+    int64_t rem = 0;
+    int rc = daas_store__snap_etcd_message(p, n, &es->dec, &rem, es->err);
     if (rc == DAAS_OK && es->dec.len) {
         int we = daas_write_all(es->fd, es->dec.data, es->dec.len);
         if (we != 0)
@@ -78,24 +91,8 @@ static int etcd_message(etcd_stream *es, const char *p, size_t n)
         es->total += (int64_t)es->dec.len;
     }
     if (rc == DAAS_OK)
-        es->remaining = (int64_t)rem;
-    json_decref(j);
+        es->remaining = rem;
     return rc;
-}
-
-/* Takes every complete line out of es->line. */
-static int etcd_drain_lines(etcd_stream *es)
-{
-    char *nl;
-    while (es->rc == DAAS_OK && (nl = memchr(es->line.data, '\n', es->line.len)) != NULL) {
-        size_t n = (size_t)(nl - es->line.data);
-        if (n > 0 && strspn(es->line.data, " \r\t") < n)
-            es->rc = etcd_message(es, es->line.data, n);
-        memmove(es->line.data, nl + 1, es->line.len - n - 1);
-        es->line.len -= n + 1;
-        es->line.data[es->line.len] = '\0';
-    }
-    return es->rc;
 }
 
 static size_t etcd_on_body(char *p, size_t sz, size_t nm, void *arg)
@@ -107,7 +104,8 @@ static size_t etcd_on_body(char *p, size_t sz, size_t nm, void *arg)
         es->rc = daas_fail(es->err, DAAS_EREMOTE, "etcd snapshot: message too long");
         return 0;
     }
-    return etcd_drain_lines(es) == DAAS_OK ? sz * nm : 0;
+    es->rc = daas_store_etcd__lines(&es->line, false, etcd_message, es);
+    return es->rc == DAAS_OK ? sz * nm : 0;
 }
 
 /* Checks etcd's trailer: the last 32 bytes are the SHA-256 of everything before them. */
@@ -162,8 +160,8 @@ static bool etcd_try_next(CURLcode cc, const etcd_stream *es)
 /* After the transfer: the last line, the status, completeness and the checksum. */
 static int etcd_finish_stream(etcd_stream *es, long http)
 {
-    if (es->rc == DAAS_OK && es->line.len && strspn(es->line.data, " \r\t\n") < es->line.len)
-        es->rc = etcd_message(es, es->line.data, es->line.len);
+    if (es->rc == DAAS_OK)
+        es->rc = daas_store_etcd__lines(&es->line, true, etcd_message, es);
     if (es->rc != DAAS_OK)
         return es->rc;
     if (http != 200)
@@ -220,8 +218,10 @@ static int etcd_fetch_any(const daas_store_snapshot_etcd_opts *o, etcd_stream *e
 {
     daas_err aerr = {0};
     daas_store_etcd *c = NULL;
-    daas_store_etcd_opts co = {.endpoints = o->endpoints, .ca_file = o->ca_file,
-                               .cert_file = o->cert_file, .key_file = o->key_file};
+    daas_store_etcd_opts co = {.endpoints = o->endpoints,
+                               .ca_file = o->ca_file,
+                               .cert_file = o->cert_file,
+                               .key_file = o->key_file};
     int rc = daas_store_etcd_new(&co, &c, es->err);
     bool next = rc == DAAS_OK;
     for (size_t i = 0; next && i < daas_store_etcd__nendpoints(c); i++) {
