@@ -455,6 +455,8 @@ int daas_store_etcd__lines(daas_buf *b, bool at_end, daas_store_etcd__line_fn fn
             rc = fn(ud, p, n);
         start += n + (nl != NULL);
     }
+    if (start == 0)
+        return rc; /* a message still arriving: nothing to move */
     /* One move per chunk, not one per line: a chunk may hold many small messages. */
     size_t rest = b->len - start;
     memmove(b->data, b->data + start, rest);

@@ -562,8 +562,7 @@ static void set_timeouts(int fd, int sec)
     (void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
 }
 
-/* Reads one '\n'-terminated line (without it) into buf (cap bytes, NUL-terminated). */
-static int read_line(int fd, char *buf, size_t cap, daas_err *err)
+int daas_store__snap_read_line(int fd, char *buf, size_t cap, daas_err *err)
 {
     size_t n = 0;
     while (n + 1 < cap) {
@@ -593,6 +592,18 @@ static char *cut_tab(char *s)
     return t + 1;
 }
 
+int daas_store__snap_parse_request(char *line, char **name, char **dir, daas_err *err)
+{
+    char *n = cut_tab(line);
+    char *d = n ? cut_tab(n) : NULL;
+    *name = *dir = NULL;
+    if (strcmp(line, "save") != 0 || !d || strchr(d, '\t'))
+        return daas_fail(err, DAAS_EINVAL, "snapshot socket: bad request");
+    *name = n;
+    *dir = d;
+    return DAAS_OK;
+}
+
 /* Serves one connection: one request line, one reply line. */
 static void serve_one(daas_store_snapshot_server *s, int c)
 {
@@ -601,11 +612,10 @@ static void serve_one(daas_store_snapshot_server *s, int c)
     char *path = NULL, *reply;
     int64_t rev = 0;
     set_timeouts(c, 5);
-    int rc = read_line(c, line, sizeof line, &err);
-    char *name = rc == DAAS_OK ? cut_tab(line) : NULL;
-    char *dir = name ? cut_tab(name) : NULL;
-    if (rc == DAAS_OK && (strcmp(line, "save") != 0 || !dir || strchr(dir, '\t')))
-        rc = daas_fail(&err, DAAS_EINVAL, "snapshot socket: bad request");
+    char *name = NULL, *dir = NULL;
+    int rc = daas_store__snap_read_line(c, line, sizeof line, &err);
+    if (rc == DAAS_OK)
+        rc = daas_store__snap_parse_request(line, &name, &dir, &err);
     if (rc == DAAS_OK)
         rc = daas_store_snapshot_save_live(s->st, dir, name, &path, &rev, &err);
     if (rc == DAAS_OK) {
@@ -718,8 +728,7 @@ void daas_store_snapshot_serve_stop(daas_store_snapshot_server **sp)
     *sp = NULL;
 }
 
-/* Parses the server's reply line. */
-static int parse_reply(char *line, char **path_out, int64_t *rev_out, daas_err *err)
+int daas_store__snap_parse_reply(char *line, char **path_out, int64_t *rev_out, daas_err *err)
 {
     char *a = cut_tab(line), *b = a ? cut_tab(a) : NULL;
     if (!b)
@@ -763,9 +772,9 @@ int daas_store_snapshot_request(const char *sock_path, const char *name, const c
         rc = daas_fail(err, e == EINVAL ? DAAS_EINVAL : DAAS_EIO, "snapshot request: %s",
                        strerror(e));
     if (rc == DAAS_OK)
-        rc = read_line(fd, line, sizeof line, err);
+        rc = daas_store__snap_read_line(fd, line, sizeof line, err);
     if (rc == DAAS_OK)
-        rc = parse_reply(line, path_out, rev_out, err);
+        rc = daas_store__snap_parse_reply(line, path_out, rev_out, err);
 out:
     if (fd >= 0)
         close(fd);

@@ -17,6 +17,22 @@ DAAS_MUST_USE int daas_store__snap_prepare(const char *snap_dir, const char *nam
 /* fsync(tmp), rename to final, fsync the directory. */
 DAAS_MUST_USE int daas_store__snap_publish(const char *tmp, const char *final, daas_err *err);
 
+/* The snapshot socket's line protocol (snapshot.h): one line each way, fields split by tabs.
+ * Reads one '\n'-terminated line from fd into buf (cap bytes; the line without its '\n',
+ * NUL-terminated; bytes after the '\n' are dropped). DAAS_EIO for a closed or failing fd,
+ * DAAS_ETOOBIG when no '\n' comes within cap - 1 bytes. */
+DAAS_MUST_USE int daas_store__snap_read_line(int fd, char *buf, size_t cap, daas_err *err);
+/* Parses a request line "save\t<name>\t<snapshot dir>" in place: *name and *dir point into
+ * line (set on DAAS_OK only, else NULL). DAAS_EINVAL for anything else. Not checked here: the
+ * name and the directory themselves (daas_store_snapshot_save_live does). */
+DAAS_MUST_USE int daas_store__snap_parse_request(char *line, char **name, char **dir,
+                                                 daas_err *err);
+/* Parses a reply line in place: "ok\t<revision>\t<path>" gives *path_out (owned copy) and
+ * *rev_out (may be NULL); "err\t<code>\t<message>" fails with that code when it is a daas
+ * code (else DAAS_EIO) and the message. DAAS_EIO for a malformed line. */
+DAAS_MUST_USE int daas_store__snap_parse_reply(char *line, char **path_out, int64_t *rev_out,
+                                               daas_err *err);
+
 /* Parses one message of etcd's snapshot stream (one JSON line, without its '\n'):
  * {"result":{"blob":"<base64>","remaining_bytes":"N"}} (either field may be missing). The
  * decoded blob goes into blob (reset first; its cap bounds it), remaining_bytes into

@@ -747,6 +747,52 @@ static void test_parsers(void **state)
     daas_buf_fini(&b);
 }
 
+/* Collects the lines daas_store_etcd__lines hands out; refuses the one equal to "stop". */
+typedef struct lines_rec {
+    int n;            /* lines seen */
+    char line[8][32]; /* their text */
+} lines_rec;
+
+static int on_line(void *ud, const char *p, size_t n)
+{
+    lines_rec *r = ud;
+    assert_true(r->n < 8 && n < sizeof r->line[0]);
+    memcpy(r->line[r->n], p, n);
+    r->line[r->n++][n] = '\0';
+    return n == 4 && memcmp(p, "stop", 4) == 0 ? DAAS_ECLOSED : DAAS_OK;
+}
+
+static void test_lines(void **state)
+{
+    (void)state;
+    lines_rec r = {0};
+    daas_buf b;
+    daas_buf_init(&b, 0);
+    assert_int_equal(daas_store_etcd__lines(&b, false, on_line, &r), DAAS_OK); /* empty */
+    /* a message split across chunks, blank lines skipped, the tail kept */
+    assert_int_equal(daas_buf_puts(&b, "{\"a\":1}\n\r\n \t\n{\"b\""), DAAS_OK);
+    assert_int_equal(daas_store_etcd__lines(&b, false, on_line, &r), DAAS_OK);
+    assert_int_equal(r.n, 1);
+    assert_string_equal(r.line[0], "{\"a\":1}");
+    assert_string_equal(b.data, "{\"b\"");
+    assert_int_equal(daas_buf_puts(&b, ":2}\n{\"c\":3}"), DAAS_OK);
+    assert_int_equal(daas_store_etcd__lines(&b, false, on_line, &r), DAAS_OK);
+    assert_int_equal(r.n, 2);
+    assert_string_equal(r.line[1], "{\"b\":2}");
+    assert_int_equal(b.len, 7);
+    /* the end of the stream hands out the unterminated tail */
+    assert_int_equal(daas_store_etcd__lines(&b, true, on_line, &r), DAAS_OK);
+    assert_int_equal(r.n, 3);
+    assert_string_equal(r.line[2], "{\"c\":3}");
+    assert_int_equal(b.len, 0);
+    /* a refused line stops the split and its value comes back; later lines wait */
+    assert_int_equal(daas_buf_puts(&b, "stop\nlater\n"), DAAS_OK);
+    assert_int_equal(daas_store_etcd__lines(&b, false, on_line, &r), DAAS_ECLOSED);
+    assert_int_equal(r.n, 4);
+    assert_string_equal(b.data, "later\n");
+    daas_buf_fini(&b);
+}
+
 /* ---- TLS ---- */
 
 /* Makes a CA, a server and a client certificate in <dir>/tls and execs an https etcd there
@@ -836,6 +882,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parsers),
+        cmocka_unit_test(test_lines),
         cmocka_unit_test(test_binary_roundtrip),
         cmocka_unit_test(test_paging),
         cmocka_unit_test(test_create_if_absent),
