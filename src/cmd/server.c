@@ -65,13 +65,15 @@ typedef struct server_opts {
     int64_t node_grace_s;    /* --node-monitor-grace-period */
     bool tolerations_set;    /* either --default-*-toleration-seconds given */
     int64_t tolerations[2];  /* not-ready, unreachable */
+    server_store_opts store; /* --datastore-*: SQLite (default) or etcd */
 } server_opts;
 
 static void usage(FILE *f)
 {
     fprintf(f,
             "usage: daas server [options]\n\n"
-            "Runs the Kubernetes API server (HTTPS) on an embedded SQLite store.\n\n"
+            "Runs the Kubernetes API server (HTTPS) on an embedded SQLite store (DATA_DIR/db),\n"
+            "or on an etcd v3 cluster (--datastore-endpoint).\n\n"
             "  --data-dir DIR           state, certificates and kubeconfig (default /var/lib/daas,\n"
             "                           or $HOME/.daas when not root)\n"
             "  --https-listen-port N    HTTPS port (default 6443)\n"
@@ -80,6 +82,13 @@ static void usage(FILE *f)
             "  --token-auth-file FILE   bearer tokens: CSV token,user,uid[,\"group1,group2\"]\n"
             "  --service-cidr CIDR      ClusterIP range (default 10.43.0.0/16)\n"
             "  --workers N              HTTP worker threads (default 8)\n"
+            "  --datastore-endpoint URL[,URL...]\n"
+            "                           keep the cluster's state in etcd at these client URLs\n"
+            "                           (http:// or https://; default: SQLite in DATA_DIR/db)\n"
+            "  --datastore-cafile FILE  PEM CA of the etcd members (https endpoints)\n"
+            "  --datastore-certfile FILE, --datastore-keyfile FILE\n"
+            "                           PEM client certificate and key presented to etcd\n"
+            "                           (each --datastore-* flag defaults to $DAAS_DATASTORE_*)\n"
             "  --dev                    development mode: a one-node cluster on this host, with\n"
             "                           the development Sui chain, a staked dev wallet and an\n"
             "                           agent running this host's pods (needs root and runc)\n"
@@ -151,6 +160,7 @@ static int parse_args(int argc, char **argv, server_opts *o)
         {"default-not-ready-toleration-seconds", required_argument, 0, 'n'},
         {"default-unreachable-toleration-seconds", required_argument, 0, 'u'},
         {"help", no_argument, 0, 'h'},
+        SERVER_STORE_LONGOPTS,
         {0, 0, 0, 0}};
     int c;
     char *end;
@@ -287,6 +297,8 @@ static int parse_args(int argc, char **argv, server_opts *o)
             usage(stdout);
             return 1;
         default:
+            if (server_store_flag(&o->store, c, optarg))
+                break;
             usage(stderr);
             return 2;
         }
@@ -309,6 +321,11 @@ static int parse_args(int argc, char **argv, server_opts *o)
     }
     if (o->dev && o->chain) {
         fprintf(stderr, "daas server: --dev runs its own chain; drop --chain\n");
+        return 2;
+    }
+    daas_err e = {0};
+    if (server_store_check(&o->store, &e) != DAAS_OK) {
+        fprintf(stderr, "daas server: %s\n", e.msg);
         return 2;
     }
     return 0;
@@ -341,7 +358,7 @@ typedef struct server {
     SSL_CTX *chain_tls;      /* --dev: the devnet's TLS context */
     server_child agent;      /* --dev: the host's agent */
     daas_ctrl_mgr *ctrl;     /* the controllers and the leader election */
-    daas_store_snapshot_server *snap; /* DIR/db/snapshot.sock: `daas etcd-snapshot save` */
+    daas_store_snapshot_server *snap; /* SQLite: DIR/db/snapshot.sock (etcd-snapshot save) */
     daas_sui_key *vault_key; /* asks the key servers for the CA and TLS keys */
 } server;
 
@@ -373,18 +390,6 @@ static void server_stop(server *s)
     if (s->chain_tls)
         SSL_CTX_free(s->chain_tls); /* after the devnet stopped */
     daas_pki_free(&s->pki);
-}
-
-static int open_store(const server_opts *o, server *s, daas_err *err)
-{
-    char path[1200];
-    snprintf(path, sizeof path, "%s/db", o->data_dir);
-    if (mkdir(path, 0700) != 0 && access(path, W_OK) != 0)
-        return daas_fail(err, DAAS_EIO, "cannot create %s", path);
-    snprintf(path, sizeof path, "%s/db/state.db", o->data_dir);
-    int rc = daas_store_open_sqlite(path, NULL, &s->store, err);
-    snprintf(path, sizeof path, "%s/db/snapshot.sock", o->data_dir);
-    return rc == DAAS_OK ? daas_store_snapshot_serve(s->store, path, &s->snap, err) : rc;
 }
 
 /* The cluster id wallet tokens must name: --cluster-id, else <data-dir>/cluster-id (made
@@ -549,7 +554,7 @@ static int server_start(server_opts *o, server *s, daas_err *err)
         if (rc != DAAS_OK)
             return rc;
     }
-    rc = open_store(o, s, err);
+    rc = server_store_open(&o->store, o->data_dir, &s->store, &s->snap, err);
     if (rc != DAAS_OK)
         return rc;
     daas_api_config ac = {.store = s->store, .authn = s->authn,

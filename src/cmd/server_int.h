@@ -5,7 +5,8 @@
  * Owns:   server_chain: the server's connection to Sui (the devnet under --dev), the daas
  *         package, the stake source behind the Sui authenticator and the thread that follows
  *         staking events to keep its cache fresh; server_sched: the scheduler controller's
- *         chain hook and the --dev debug enclave (server_sched.c).
+ *         chain hook and the --dev debug enclave (server_sched.c); server_store: the
+ *         datastore flags and opening the store, SQLite or etcd (server_store.c).
  */
 #ifndef DAAS_CMD_SERVER_INT_H
 #define DAAS_CMD_SERVER_INT_H
@@ -29,6 +30,8 @@
 #include "sui/gql.h"
 #include "sui/pkg.h"
 #include "sui/pkg_enclave.h"
+#include "store/snapshot.h"
+#include "store/store.h"
 
 typedef struct server_chain_opts {
     const char *data_dir;   /* the server's data directory */
@@ -189,5 +192,47 @@ DAAS_MUST_USE int server_ctrl_start(const server_ctrl_opts *o, daas_ctrl_mgr **o
 void server_ctrl_stop(daas_ctrl_mgr **m);
 /* Parses a duration in seconds: "40", "40s", "2m", "1h"; false when bad or negative. */
 bool server_parse_seconds(const char *s, int64_t *out);
+
+/* ---- server_store.c: the datastore ---- */
+
+/* The --datastore-* flags (k3s's names). All borrowed (argv or the environment). */
+typedef struct server_store_opts {
+    const char *endpoint; /* --datastore-endpoint URL[,URL...]: etcd; NULL or "": SQLite */
+    const char *cafile;   /* --datastore-cafile: PEM CA of the etcd members, or NULL */
+    const char *certfile; /* --datastore-certfile: PEM client certificate, or NULL */
+    const char *keyfile;  /* --datastore-keyfile: PEM client key, or NULL */
+} server_store_opts;
+
+/* getopt_long codes of the --datastore-* flags (above every short option's). */
+enum {
+    SERVER_OPT_DATASTORE_ENDPOINT = 0x100,
+    SERVER_OPT_DATASTORE_CAFILE,
+    SERVER_OPT_DATASTORE_CERTFILE,
+    SERVER_OPT_DATASTORE_KEYFILE,
+};
+/* Rows of a struct option array, spliced into server.c's. */
+/* clang-format off */
+#define SERVER_STORE_LONGOPTS                                                                      \
+    {"datastore-endpoint", required_argument, 0, SERVER_OPT_DATASTORE_ENDPOINT},                   \
+    {"datastore-cafile", required_argument, 0, SERVER_OPT_DATASTORE_CAFILE},                       \
+    {"datastore-certfile", required_argument, 0, SERVER_OPT_DATASTORE_CERTFILE},                   \
+    {"datastore-keyfile", required_argument, 0, SERVER_OPT_DATASTORE_KEYFILE}
+/* clang-format on */
+
+/* Records getopt code c's value in o; false (o unchanged) when c is not a --datastore-* code. */
+bool server_store_flag(server_store_opts *o, int c, const char *arg);
+/* After parsing: unset flags take DAAS_DATASTORE_ENDPOINT, _CAFILE, _CERTFILE, _KEYFILE from
+ * the environment; then checks them: endpoints http(s)://HOST:PORT only, the TLS files only
+ * with an endpoint, certfile and keyfile together, each file readable. DAAS_EINVAL with one
+ * line naming the flag and value. Opens nothing else. */
+DAAS_MUST_USE int server_store_check(server_store_opts *o, daas_err *err);
+/* Opens the store named by o (checked): without an endpoint SQLite at DATA/db/state.db, with
+ * its snapshot socket DATA/db/snapshot.sock in *snap (a stale DATA/db/datastore.json is
+ * removed); with one the etcd store, DATA/db/datastore.json (0600) written for `daas
+ * etcd-snapshot save`, and *snap left NULL. Logs "datastore: etcd at …" / "datastore: sqlite
+ * at …". On failure the caller still closes *st and stops *snap. */
+DAAS_MUST_USE int server_store_open(const server_store_opts *o, const char *data_dir,
+                                    daas_store **st, daas_store_snapshot_server **snap,
+                                    daas_err *err);
 
 #endif

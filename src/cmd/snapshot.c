@@ -1,20 +1,26 @@
 /*
- * snapshot.c: `daas etcd-snapshot save|ls|restore` for the embedded SQLite store (k3s's
- * `k3s etcd-snapshot` shape).
+ * snapshot.c: `daas etcd-snapshot save|ls|restore` for the embedded SQLite store and for
+ * the etcd datastore (k3s's `k3s etcd-snapshot` shape).
  *
  * Owns:   the sub-command's flags, defaults (DIR/db/state.db, DIR/db/snapshots) and output.
- * Not:    the snapshot files themselves (store/snapshot.c).
+ * Not:    the snapshot files themselves (store/snapshot.c); DIR/db/datastore.json, which
+ *         `daas server` writes on etcd (cmd/server_store.c) and this file only reads.
  * Invariants: one clear line on stderr and a non-zero exit on any failure; nothing changed
  *             then. A running server holds state.db exclusively: save then asks it through
- *             DIR/db/snapshot.sock (daas_store_snapshot_serve); restore refuses.
+ *             DIR/db/snapshot.sock (daas_store_snapshot_serve); restore refuses. A data dir
+ *             with datastore.json is on etcd: save streams a snapshot from its endpoints,
+ *             restore refuses (etcd restores are `etcdctl snapshot restore`).
  * Spec:   store/snapshot.h; ISSUE 8.
  */
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <jansson.h>
 
 #include "cmd/cmd.h"
 #include "common/alloc.h"
@@ -25,7 +31,8 @@
     "  save    [--data-dir DIR] [--name NAME] [--dir SNAPDIR]   copy DIR/db/state.db into\n"       \
     "          SNAPDIR (default DIR/db/snapshots) as NAME-<unix seconds>.db (NAME on-demand)\n"    \
     "          --etcd-endpoint URL[,URL] [--etcd-cafile F] [--etcd-certfile F]\n"                  \
-    "          [--etcd-keyfile F]: an etcd snapshot through its JSON gateway instead\n"            \
+    "          [--etcd-keyfile F]: an etcd snapshot through its JSON gateway instead (the\n"       \
+    "          default when DIR's server runs on etcd: DIR/db/datastore.json names it)\n"          \
     "  ls      [--data-dir DIR] [--dir SNAPDIR]                 list snapshots\n"                  \
     "  restore [--data-dir DIR] PATH                            replace DIR/db/state.db with\n"    \
     "          the snapshot PATH (the server must be stopped); the old one is kept as\n"           \
@@ -38,6 +45,7 @@ typedef struct snap_opts {
     const char *path;                   /* restore's PATH */
     daas_store_snapshot_etcd_opts etcd; /* save --etcd-endpoint and its TLS files */
     char *owned_dir;                    /* default data dir, owned */
+    json_t *record;                     /* DIR/db/datastore.json (etcd's fields point in) */
 } snap_opts;
 
 /* 0 ok, 1 --help, 2 bad usage. argv[0] is the verb. */
@@ -112,6 +120,36 @@ static int save_via_server(const snap_opts *o, const char *name, const char *sdi
     return rc;
 }
 
+/* A string field of the datastore record, or NULL (absent or null). */
+static const char *record_str(const json_t *rec, const char *field)
+{
+    const json_t *v = json_object_get(rec, field);
+    return json_is_string(v) && json_string_value(v)[0] ? json_string_value(v) : NULL;
+}
+
+/* DIR/db/datastore.json, written by `daas server --datastore-endpoint`: its etcd endpoints and
+ * TLS files become o->etcd (unless --etcd-endpoint was given). No file: SQLite, nothing set. */
+static int load_record(snap_opts *o, daas_err *err)
+{
+    char *path = daas_xasprintf("%s/db/datastore.json", o->data_dir);
+    int rc = DAAS_OK;
+    json_error_t je;
+    if (access(path, F_OK) == 0) {
+        o->record = json_load_file(path, 0, &je);
+        if (!o->record || !record_str(o->record, "endpoints"))
+            rc = daas_fail(err, DAAS_EINVALID, "%s: not a datastore record (%s)", path,
+                           o->record ? "no endpoints" : je.text);
+    }
+    if (rc == DAAS_OK && o->record && !o->etcd.endpoints) {
+        o->etcd.endpoints = record_str(o->record, "endpoints");
+        o->etcd.ca_file = record_str(o->record, "cafile");
+        o->etcd.cert_file = record_str(o->record, "certfile");
+        o->etcd.key_file = record_str(o->record, "keyfile");
+    }
+    daas_free(path);
+    return rc;
+}
+
 static int do_save(const snap_opts *o, const char *db, const char *sdir, daas_err *err)
 {
     char *path = NULL;
@@ -170,6 +208,11 @@ static int do_restore(const snap_opts *o, const char *db, daas_err *err)
     int64_t rev = 0;
     if (!o->path)
         return daas_fail(err, DAAS_EINVAL, "restore needs the snapshot PATH");
+    if (o->record)
+        return daas_fail(err, DAAS_EINVAL,
+                         "%s keeps its state in etcd (%s): restore an etcd snapshot with "
+                         "`etcdctl snapshot restore` (docs/etcd.md)",
+                         o->data_dir, record_str(o->record, "endpoints"));
     int rc = daas_store_snapshot_verify(o->path, &rev, err);
     if (rc == DAAS_OK)
         rc = daas_store_snapshot_restore(db, o->path, &old, err);
@@ -182,15 +225,18 @@ static int do_restore(const snap_opts *o, const char *db, daas_err *err)
 
 static int run(const char *verb, snap_opts *o, daas_err *err)
 {
-    /* An etcd snapshot into --dir needs no data directory. */
-    int rc = o->etcd.endpoints && o->dir ? DAAS_OK : check_data_dir(o, err);
+    bool dirless = o->etcd.endpoints && o->dir; /* an etcd snapshot into --dir */
+    bool ls = strcmp(verb, "ls") == 0 || strcmp(verb, "list") == 0;
+    int rc = dirless ? DAAS_OK : check_data_dir(o, err);
+    if (rc == DAAS_OK && !dirless && !ls)
+        rc = load_record(o, err);
     if (rc != DAAS_OK)
         return rc;
     char *db = daas_xasprintf("%s/db/state.db", o->data_dir);
     char *sdir = o->dir ? daas_xstrdup(o->dir) : daas_xasprintf("%s/db/snapshots", o->data_dir);
     if (strcmp(verb, "save") == 0)
         rc = do_save(o, db, sdir, err);
-    else if (strcmp(verb, "ls") == 0 || strcmp(verb, "list") == 0)
+    else if (ls)
         rc = do_ls(sdir, err);
     else
         rc = do_restore(o, db, err);
@@ -217,5 +263,6 @@ int daas_cmd_etcd_snapshot(int argc, char **argv)
     default_dir(&o);
     int rc = run(argv[1], &o, &err);
     daas_free(o.owned_dir);
+    json_decref(o.record);
     return daas_cmd_exit("etcd-snapshot", rc, &err);
 }

@@ -2,7 +2,7 @@
 # seal_secrets.sh: Secrets sealed with Seal, end to end, with kubectl and the daas CLI only.
 # `daas server --dev` starts 3 key servers (threshold 2) registered on the devnet and a
 # DecryptionPolicy; a Secret created with kubectl is absent in plaintext from the SQLite files
-# and from every API response (get, list, yaml, watch), its key names and sizes stay readable;
+# (from every etcd value on DAAS_E2E_DATASTORE=etcd) and from every API response (get, list, yaml, watch), its key names and sizes stay readable;
 # a node key with node-tier stake opens it with keys from 2 of 3 key servers; a key without
 # stake, a node not on a policy's allow-list, a request outside the policy's time window and
 # one past its usage limit are refused by the key servers (Seal's NoAccess with the policy's
@@ -36,11 +36,27 @@ for f in db.json db.yaml list.json watch.json; do
   if grep -q -e "$SECRET" -e "$B64" "$T/$f"; then fail "plaintext in the API response ($f)"; fi
 done
 pass "no plaintext in get, yaml, list or watch responses"
-for f in "$DATA"/db/state.db*; do
-  if grep -a -q -e "$SECRET" -e "$B64" "$f"; then fail "plaintext in $f"; fi
-done
-grep -a -q 'seal.daas.io/sealed' "$DATA/db/state.db"* || fail "the stored Secret is not sealed"
-pass "no plaintext in the SQLite files"
+if datastore_is_etcd; then # every key and value in etcd, read back with etcdctl
+  ectl get "" --from-key -w json >"$T/etcd.json" || fail "etcdctl get"
+  python3 - "$T/etcd.json" "$SECRET" "$B64" <<'PY' || fail "the Secret as stored in etcd"
+import base64, json, sys
+kvs = json.load(open(sys.argv[1])).get("kvs", [])
+vals = {base64.b64decode(kv["key"]): base64.b64decode(kv.get("value", "")) for kv in kvs}
+for k, v in vals.items():
+    for p in sys.argv[2:]:
+        if p.encode() in v: sys.exit("plaintext in etcd key %r" % k)
+db = [v for k, v in vals.items() if k.endswith(b"/secrets/default/db")]
+if len(db) != 1: sys.exit("%d etcd keys end in /secrets/default/db" % len(db))
+if b"seal.daas.io/sealed" not in db[0]: sys.exit("the stored Secret is not sealed")
+PY
+  pass "no plaintext in etcd; the stored Secret is sealed"
+else
+  for f in "$DATA"/db/state.db*; do
+    if grep -a -q -e "$SECRET" -e "$B64" "$f"; then fail "plaintext in $f"; fi
+  done
+  grep -a -q 'seal.daas.io/sealed' "$DATA/db/state.db"* || fail "the stored Secret is not sealed"
+  pass "no plaintext in the SQLite files"
+fi
 expect_out "key names and sizes stay readable" '^\{"password":[0-9]+,"user":5\}$' \
   k get secret db -o 'jsonpath={.metadata.annotations.seal\.daas\.io/sizes}'
 

@@ -2,10 +2,43 @@
 # daas etcd-snapshot save | ls | restore on the SQLite store: a restored server starts at the
 # snapshot's revision (the first configmaps are back, the later ones gone); restore refuses
 # while the server runs; bad paths and non-store files change nothing.
+# On etcd (DAAS_E2E_DATASTORE=etcd) the first section runs instead: the server writes
+# DATA/db/datastore.json (0600) and no SQLite file or socket; save streams an etcd snapshot from
+# those endpoints (holding the configmaps made before it, not the later ones); ls shows it as an
+# etcd snapshot; restore refuses with one line naming etcdctl.
 source "$(dirname "$0")/lib/common.sh"
 snap() { "$DAAS_BIN" etcd-snapshot "$@"; }
 
+if datastore_is_etcd; then
+  start_server
+  for i in 1 2 3; do k create configmap "first-$i" --from-literal=a=b >/dev/null || fail "create first-$i"; done
+  [ ! -e "$DATA/db/state.db" ] && [ ! -e "$DATA/db/snapshot.sock" ] || fail "SQLite files on etcd"
+  [ "$(stat -c %a "$DATA/db/datastore.json")" = 600 ] || fail "datastore.json is not 0600"
+  python3 - "$DATA/db/datastore.json" "$ETCD_ENDPOINTS" "$ETCD_CA" <<'PY' || fail "datastore.json"
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["endpoints"] == sys.argv[2], r
+assert (r["cafile"] or "") == sys.argv[3], r
+PY
+  pass "the server on etcd keeps no SQLite file and records its endpoints in datastore.json"
+  out=$(snap save --data-dir "$DATA" --name before) || fail "save: $out"
+  SNAP=$(echo "$out" | tail -1)
+  case "$SNAP" in "$DATA"/db/snapshots/before-*.db) ;; *) fail "unexpected snapshot path $SNAP" ;; esac
+  [ "$(stat -c %a "$SNAP")" = 600 ] || fail "snapshot mode $(stat -c %a "$SNAP")"
+  k create configmap later-1 --from-literal=a=b >/dev/null || fail "create later-1"
+  grep -a -q first-3 "$SNAP" || fail "first-3 is not in the etcd snapshot"
+  if grep -a -q later-1 "$SNAP"; then fail "a configmap made after the snapshot is in it"; fi
+  pass "save without flags streams an etcd snapshot from datastore.json's endpoints"
+  expect_out "ls lists it as an etcd snapshot" "^$(basename "$SNAP") +[0-9]+ +[0-9T:-]+Z +etcd$" \
+    snap ls --data-dir "$DATA"
+  expect_code "restore on etcd points at etcdctl" 1 'etcdctl snapshot restore' \
+    snap restore --data-dir "$DATA" "$SNAP"
+  done_tests
+  exit 0
+fi
+
 start_server
+[ ! -e "$DATA/db/datastore.json" ] || fail "datastore.json on SQLite"
 creds
 for i in 1 2 3; do k create configmap "first-$i" --from-literal=a=b >/dev/null || fail "create first-$i"; done
 

@@ -1,7 +1,10 @@
 # common.sh: what every end-to-end test shares: a private server on a free port, a private
 # HOME and kubectl cache, assertion helpers. Source it from a test; it cleans up on exit.
 # Needs: DAAS_BIN (the daas binary; ctest sets it), kubectl, curl, python3.
+# DAAS_E2E_DATASTORE=etcd runs the server on a 3-member etcd cluster instead of SQLite
+# (lib/datastore.sh).
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/datastore.sh"
 
 : "${DAAS_BIN:?DAAS_BIN must point at the daas binary}"
 command -v kubectl >/dev/null || { echo "FAIL: kubectl not found"; exit 1; }
@@ -25,6 +28,7 @@ cleanup() {
   if [ $rc -ne 0 ] && [ -f "$T/server.log" ]; then
     echo "---- server log (last 40 lines) ----"; tail -n 40 "$T/server.log"
   fi
+  datastore_cleanup $rc # after the server: it may still be writing to etcd
   # tmpfs left by agents (runtime state, Secret volumes) go before the files
   awk -v t="$T/" 'index($2, t) == 1 {print $2}' /proc/self/mounts | sort -r |
     while read -r m; do umount -l "$m" 2>/dev/null || true; done
@@ -40,10 +44,12 @@ free_port() {
 PORT=$(free_port)
 export KUBECONFIG=$DATA/kubeconfig.yaml
 
-# start_server [extra flags]: starts daas server and waits until /readyz answers.
+# start_server [extra flags]: starts daas server and waits until /readyz answers (on etcd,
+# the first call starts the cluster: lib/datastore.sh).
 start_server() {
+  datastore_prepare
   "$DAAS_BIN" server --data-dir "$DATA" --https-listen-port "$PORT" --bind-address 127.0.0.1 \
-    --workers 4 "$@" >>"$T/server.log" 2>&1 &
+    --workers 4 "${DATASTORE_ARGS[@]}" "$@" >>"$T/server.log" 2>&1 &
   SERVER_PID=$!
   for _ in $(seq 100); do
     if curl -sk "https://127.0.0.1:$PORT/readyz" 2>/dev/null | grep -q ok; then return 0; fi
