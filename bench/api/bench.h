@@ -3,7 +3,8 @@
  *
  * Owns:   the TLS client context (credentials from the server's kubeconfig, session reuse),
  *         the blocking keep-alive client connection, the incremental HTTP/1.1 response parser,
- *         the spawned server process, latency statistics, the phases' result records.
+ *         the spawned server process, the private etcd of the etcd-backed runs, latency
+ *         statistics, the phases' result records, the report's lines.
  * Not:    the server (src/); this program only talks to it over HTTPS like any client.
  * Invariants:
  *   - responses are parsed only as far as needed: status line, Content-Length / chunked
@@ -128,11 +129,12 @@ typedef struct daas_bench_server {
     char kubeconfig[300];
 } daas_bench_server;
 
-/* Makes a fresh data dir, picks a free port, starts `daas server` and waits up to 60 s for
- * the kubeconfig and a 200 from /readyz; t is initialised from the kubeconfig on success.
+/* Makes a fresh data dir, picks a free port, starts `daas server` (on SQLite, or on etcd with
+ * `--datastore-endpoint endpoint` when endpoint is not NULL) and waits up to 60 s for the
+ * kubeconfig and a 200 from /readyz; t is initialised from the kubeconfig on success.
  * Errors: DAAS_EIO (spawn, early exit or timeout; the log's tail is printed). */
 DAAS_MUST_USE int daas_bench_server_start(daas_bench_server *s, const char *daas, int workers,
-                                          daas_bench_tls *t, daas_err *err);
+                                          const char *endpoint, daas_bench_tls *t, daas_err *err);
 /* SIGTERM (SIGKILL after 15 s), then removes the data dir unless keep. Returns the exit
  * status as waitpid reports it, or -1. */
 int daas_bench_server_stop(daas_bench_server *s, bool keep);
@@ -142,6 +144,40 @@ void daas_bench_server_rss(const daas_bench_server *s, long *rss_kb, long *hwm_k
 double daas_bench_server_cpu(const daas_bench_server *s);
 /* Prints the last lines of the server log to stderr. */
 void daas_bench_server_log_tail(const daas_bench_server *s, int lines);
+/* Prints the last lines of the file log to stderr, framed. */
+void daas_bench_log_tail(const char *log, int lines);
+/* A TCP port on 127.0.0.1 that the kernel just considered free (tiny race); -1 on failure. */
+int daas_bench_free_port(void);
+/* Sleeps ms milliseconds (EINTR resumed). */
+void daas_bench_sleep_ms(int ms);
+/* Removes dir and everything below it, as far as it can (no error). */
+void daas_bench_rmdir(const char *dir);
+/* CPU seconds (user + system) process pid has used so far (0 when unreadable or pid <= 0). */
+double daas_bench_pid_cpu(pid_t pid);
+
+/* ---- the private etcd of the etcd-backed runs (etcd.c) ---- */
+
+typedef struct daas_bench_etcd {
+    pid_t pid;     /* the etcd process, 0 when not running */
+    int port;      /* client port on 127.0.0.1 */
+    int peer_port; /* peer port on 127.0.0.1 (a single member: unused but required) */
+    char dir[256]; /* temporary directory: data/ and etcd.log */
+    char log[300]; /* dir/etcd.log: etcd's stdout and stderr */
+    char url[64];  /* http://127.0.0.1:<port> */
+} daas_bench_etcd;
+
+/* Starts a single-member etcd from binary bin in a fresh temporary directory on free
+ * loopback ports and waits up to 30 s until its JSON gateway reports a leader.
+ * Errors: DAAS_ENOTFOUND (bin missing or not executable), DAAS_EIO (spawn, early exit,
+ * timeout; the log's tail is printed). e is stoppable in every case. */
+DAAS_MUST_USE int daas_bench_etcd_start(daas_bench_etcd *e, const char *bin, daas_err *err);
+/* SIGTERM (SIGKILL after 10 s), reaps, then removes the directory unless keep. Accepts a
+ * stopped or never-started e. */
+void daas_bench_etcd_stop(daas_bench_etcd *e, bool keep);
+/* *len = the length of key's value in etcd. Errors: DAAS_ENOTFOUND (no such key), the etcd
+ * client's. */
+DAAS_MUST_USE int daas_bench_etcd_value_len(const daas_bench_etcd *e, const char *key, size_t *len,
+                                            daas_err *err);
 
 /* ---- load phases (load.c) ---- */
 
@@ -164,7 +200,11 @@ typedef struct daas_bench_cfg {
     int writers;      /* phase d writer connections */
     int workers;      /* --workers for the server, 0: its default */
     bool keep;        /* keep the data dir */
+    int datastore;    /* DAAS_BENCH_SQLITE, DAAS_BENCH_ETCD or both (or'ed) */
+    const char *etcd; /* etcd binary of the etcd-backed run */
 } daas_bench_cfg;
+
+enum { DAAS_BENCH_SQLITE = 1, DAAS_BENCH_ETCD = 2 };
 
 /* POSTs a Namespace named ns; 201 or 409 (exists) are success. */
 DAAS_MUST_USE int daas_bench_make_ns(daas_bench_tls *t, const char *ns, daas_err *err);
@@ -190,6 +230,13 @@ void daas_bench_gets(daas_bench_tls *t, const daas_bench_cfg *cfg, int64_t n,
 /* LISTs of namespace ns for cfg->seconds. */
 void daas_bench_lists(daas_bench_tls *t, const daas_bench_cfg *cfg, const char *ns,
                       daas_bench_result *res);
+/* Raw etcd: n puts of fresh keys /bench-raw/<ns>/p-<i> with values of value_len bytes, through
+ * etcd's JSON gateway at url (/v3/kv/put), from cfg->clients threads with one keep-alive
+ * etcd client each, timed like the creates. */
+void daas_bench_etcd_puts(const char *url, const daas_bench_cfg *cfg, const char *ns, int64_t n,
+                          size_t value_len, daas_bench_result *res);
+/* Bytes of the pod JSON the create phase posts (index 0 in "default"). */
+size_t daas_bench_pod_json_len(void);
 
 /* ---- watch fan-out (watch.c) ---- */
 
@@ -216,5 +263,42 @@ void daas_bench_watch(daas_bench_tls *t, const daas_bench_cfg *cfg, daas_bench_w
 
 /* Monotonic seconds as a double, for reports. */
 double daas_bench_secs(int64_t ns);
+
+/* ---- the report on stdout (report.c) ---- */
+
+/* CPU seconds used so far by the server, its etcd (0 when none) and this program. */
+typedef struct daas_bench_cpu {
+    pid_t server, etcd;      /* the processes measured (0: none) */
+    double server_s, etcd_s; /* their CPU seconds at the mark */
+    double bench_s;          /* this program's */
+} daas_bench_cpu;
+
+/* Marks the CPU seconds used so far by server, etcd (either may be 0) and this program. */
+daas_bench_cpu daas_bench_cpu_now(pid_t server, pid_t etcd);
+/* Prints "cpu: server X s, etcd Y s, bench Z s" for the time since m (absent processes are
+ * left out): shows whether the client starved the server. */
+void daas_bench_print_cpu(const daas_bench_cpu *m);
+const char *daas_bench_pass(bool ok);
+/* "errors N (first: ...)" when there were errors or a first error. */
+void daas_bench_print_errors(int64_t errors, int status, const char *first);
+/* One load phase's line: count, time, rate, p50, p99, then the target (min_rate > 0: rate and
+ * p99 against it, with PASS/FAIL) or note (in brackets; NULL: "no target"), then its errors. */
+void daas_bench_print_load(const char *name, const daas_bench_result *r, double min_rate,
+                           double max_p99, const char *note);
+/* Phase d's lines against cfg's watcher and event counts. */
+void daas_bench_print_watch(const daas_bench_cfg *cfg, const daas_bench_watch_result *w);
+
+/* The side-by-side figures of one run: each is NULL when its part did not run. */
+typedef struct daas_bench_side {
+    const daas_bench_result *sqlite; /* creates on the SQLite store */
+    const daas_bench_result *etcd;   /* creates on the etcd store */
+    const daas_bench_result *raw;    /* raw etcd puts */
+    int clients;                     /* concurrency of each */
+    size_t posted, stored;           /* pod JSON posted, bytes etcd stored (= raw value) */
+} daas_bench_side;
+
+/* The table: sqlite creates/s | etcd-backed creates/s | raw etcd puts/s | ratio of the last
+ * two against the issue's target (>= 50%). */
+void daas_bench_print_side(const daas_bench_side *s);
 
 #endif

@@ -1,14 +1,19 @@
 /*
- * load.c: the request/response load phases: creates, gets, lists.
+ * load.c: the request/response load phases: creates, gets, lists, and raw etcd puts.
  *
- * Owns:   the client threads of one phase (one blocking keep-alive connection each), the
- *         benchmark pod's JSON, the phase's counters and latency samples.
- * Not:    connections (conn.c), watches (watch.c), printing (main.c).
+ * Owns:   the client threads of one phase (one blocking keep-alive connection each: HTTPS to
+ *         the server, or an etcd client of its own for the raw puts), the benchmark pod's
+ *         JSON, the phase's counters and latency samples.
+ * Not:    connections (conn.c), the etcd wire protocol (src/store/etcd.c), watches (watch.c),
+ *         printing (report.c).
  * Invariants:
  *   - every thread connects before the clock starts (two barriers), so handshakes are not
  *     counted as request latency;
- *   - only requests answered with the expected status (201 create, 200 read) are counted as
- *     done and sampled; everything else is an error, the first one kept for the report.
+ *   - only requests answered with the expected status (201 create, 200 read, an etcd put
+ *     acknowledged) are counted as done and sampled; everything else is an error, the first
+ *     one kept for the report;
+ *   - the raw puts run through the very machinery of the creates (same threads, barriers,
+ *     clock and samples), so the two rates compare like for like.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -16,8 +21,10 @@
 
 #include "bench.h"
 #include "common/util.h"
+#include "store/etcd.h"
 
-enum { OP_CREATE, OP_GET, OP_LIST };
+enum { OP_CREATE, OP_GET, OP_LIST, OP_PUT };
+enum { PUT_TIMEOUT_MS = 60000 };
 enum { MAX_CONSECUTIVE_ERRORS = 2000 };
 
 typedef struct phase {
@@ -42,7 +49,16 @@ typedef struct phase {
     atomic_bool gave_up;           /* OP_CREATE: a thread quit after too many errors in a row */
     double rate;                   /* OP_CREATE: offered requests/s (open loop), 0 = closed */
     int64_t start_ns;              /* the clock's start; set between the barriers */
+    const char *url;               /* OP_PUT: etcd client URL */
+    daas_bytes value;              /* OP_PUT: the value every put writes */
 } phase;
+
+/* One thread's client: an HTTPS connection to the server, or (OP_PUT) an etcd client. */
+typedef struct client {
+    daas_bench_conn conn;  /* API phases */
+    daas_store_etcd *etcd; /* OP_PUT; NULL when it could not be made */
+    daas_err err;          /* OP_PUT: the last call's failure */
+} client;
 
 /* A realistic pod of about 1.6 KB: labels, annotations, two containers with images, ports,
  * env, resources, a probe and a volume. */
@@ -91,19 +107,18 @@ static uint64_t next_rand(uint64_t *s)
     return *s * 2685821657736338717ULL;
 }
 
-static void note_error(phase *ph, const daas_bench_conn *c, int rc, int status)
+static void note_error(phase *ph, const char *text, int rc, int status)
 {
     atomic_fetch_add(&ph->errors, 1);
     pthread_mutex_lock(&ph->mu);
     if (ph->res->first_err[0] == '\0') {
         ph->res->first_status = rc == DAAS_OK ? status : 0;
         snprintf(ph->res->first_err, sizeof ph->res->first_err, "%s%s%.200s",
-                 rc == DAAS_OK ? "" : daas_err_name(rc), rc == DAAS_OK ? "" : ": ", c->errbody);
+                 rc == DAAS_OK ? "" : daas_err_name(rc), rc == DAAS_OK ? "" : ": ", text);
     }
     pthread_mutex_unlock(&ph->mu);
 }
 
-/* Builds the next request; false when this thread is done. */
 /* Holds back index i while the pause is pending. */
 static void pause_gate(phase *ph, int64_t i)
 {
@@ -115,9 +130,18 @@ static void pause_gate(phase *ph, int64_t i)
     pthread_mutex_unlock(&ph->mu);
 }
 
+/* Builds the next request (OP_PUT: path is the key); false when this thread is done. */
 static bool next_req(phase *ph, uint64_t *rng, daas_buf *body, char *path, size_t plen,
                      int64_t *idx)
 {
+    if (ph->op == OP_PUT) {
+        int64_t i = atomic_fetch_add(&ph->next, 1);
+        if (i >= ph->to)
+            return false;
+        *idx = i;
+        snprintf(path, plen, "/bench-raw/%s/p-%06" PRId64, ph->ns, i);
+        return true;
+    }
     if (ph->op == OP_CREATE) {
         int64_t i = atomic_fetch_add(&ph->next, 1);
         if (i >= ph->to)
@@ -137,51 +161,97 @@ static bool next_req(phase *ph, uint64_t *rng, daas_buf *body, char *path, size_
     return true;
 }
 
+/* Opens this thread's client and its connection (before the clock starts; a failure here
+ * shows up as the first request's). */
+static void client_open(phase *ph, client *cl)
+{
+    int status = 0;
+    daas_err_clear(&cl->err);
+    if (ph->op == OP_PUT) {
+        daas_store_etcd_opts o = {.endpoints = ph->url, .timeout_ms = PUT_TIMEOUT_MS};
+        daas_store_etcd_status st;
+        /* one client per thread: its pool then holds exactly this thread's connection;
+         * a failure here shows up again in the first put */
+        if (daas_store_etcd_new(&o, &cl->etcd, &cl->err) == DAAS_OK &&
+            daas_store_etcd_status_of(cl->etcd, 0, &st, NULL) != DAAS_OK)
+            daas_err_clear(&cl->err);
+        return;
+    }
+    daas_bench_conn_init(&cl->conn, ph->tls);
+    if (daas_bench_conn_do(&cl->conn, "GET", "/readyz", NULL, 0, NULL, &status) != DAAS_OK)
+        status = 0;
+}
+
+static void client_close(phase *ph, client *cl)
+{
+    if (ph->op == OP_PUT)
+        daas_store_etcd_free(&cl->etcd);
+    else
+        daas_bench_conn_fini(&cl->conn);
+}
+
+/* One request; true when it got the answer the phase expects. *rc and *status describe it. */
+static bool client_do(phase *ph, client *cl, const char *path, const daas_buf *body, int *rc,
+                      int *status)
+{
+    if (ph->op == OP_PUT) {
+        daas_err_clear(&cl->err);
+        *status = 0;
+        *rc = cl->etcd == NULL ? DAAS_EIO
+                               : daas_store_etcd_put(cl->etcd, DAAS_BYTES_STR(path), ph->value, 0,
+                                                     NULL, &cl->err);
+        return *rc == DAAS_OK;
+    }
+    bool post = ph->op == OP_CREATE;
+    *rc = daas_bench_conn_do(&cl->conn, post ? "POST" : "GET", path, post ? body->data : NULL,
+                             post ? body->len : 0, NULL, status);
+    return *rc == DAAS_OK && *status == (post ? 201 : 200);
+}
+
+/* Open loop: index idx is due at a fixed time, and its latency counts from then, so a slow
+ * answer is not hidden by sending the next request late (no coordinated omission). Returns
+ * the time latency counts from. */
+static int64_t wait_due(const phase *ph, int64_t idx)
+{
+    int64_t now = daas_mono_ns();
+    if (ph->rate <= 0)
+        return now;
+    int64_t due = ph->start_ns + (int64_t)((double)(idx - ph->from) * 1e9 / ph->rate);
+    if (due > now) {
+        struct timespec ts = {(time_t)(due / 1000000000), (long)(due % 1000000000)};
+        (void)clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+    }
+    return due;
+}
+
 static void *worker(void *arg)
 {
     phase *ph = arg;
-    daas_bench_conn c;
+    client cl = {0};
     daas_bench_lat lat = {0};
     daas_buf body;
     char path[256];
     uint64_t rng = 0;
-    int status = 0, consecutive = 0;
-    int want = ph->op == OP_CREATE ? 201 : 200;
+    int status = 0, rc = DAAS_OK, consecutive = 0;
 
     daas_random(&rng, sizeof rng);
     rng |= 1;
     daas_buf_init(&body, 1 << 16);
-    daas_bench_conn_init(&c, ph->tls);
-    /* connect before the clock starts; a failure here shows up as the first request's */
-    if (daas_bench_conn_do(&c, "GET", "/readyz", NULL, 0, NULL, &status) != DAAS_OK)
-        status = 0;
+    client_open(ph, &cl);
     pthread_barrier_wait(&ph->ready);
     pthread_barrier_wait(&ph->go);
     int64_t idx = -1;
     while (consecutive < MAX_CONSECUTIVE_ERRORS &&
            next_req(ph, &rng, &body, path, sizeof path, &idx)) {
-        bool post = ph->op == OP_CREATE;
-        int64_t t0 = daas_mono_ns();
-        if (ph->rate > 0) {
-            /* Open loop: index idx is due at a fixed time, and its latency counts from then,
-             * so a slow answer is not hidden by sending the next request late (no
-             * coordinated omission). */
-            int64_t due = ph->start_ns + (int64_t)((double)(idx - ph->from) * 1e9 / ph->rate);
-            if (due > t0) {
-                struct timespec ts = {(time_t)(due / 1000000000), (long)(due % 1000000000)};
-                (void)clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
-            }
-            t0 = due;
-        }
-        int rc = daas_bench_conn_do(&c, post ? "POST" : "GET", path, post ? body.data : NULL,
-                                    post ? body.len : 0, NULL, &status);
+        int64_t t0 = wait_due(ph, idx);
+        bool ok = client_do(ph, &cl, path, &body, &rc, &status);
         int64_t t1 = daas_mono_ns();
-        if (rc == DAAS_OK && status == want) {
+        if (ok) {
             daas_bench_lat_add(&lat, t1 - t0);
             atomic_fetch_add(&ph->ok, 1);
             consecutive = 0;
         } else {
-            note_error(ph, &c, rc, status);
+            note_error(ph, ph->op == OP_PUT ? cl.err.msg : cl.conn.errbody, rc, status);
             consecutive++;
         }
         if (ph->pause != NULL && idx < ph->pause->at)
@@ -192,7 +262,7 @@ static void *worker(void *arg)
     pthread_mutex_lock(&ph->mu);
     daas_bench_lat_merge(&ph->lat, &lat);
     pthread_mutex_unlock(&ph->mu);
-    daas_bench_conn_fini(&c);
+    client_close(ph, &cl);
     daas_buf_fini(&body);
     return NULL;
 }
@@ -295,6 +365,43 @@ void daas_bench_lists(daas_bench_tls *t, const daas_bench_cfg *cfg, const char *
     phase ph = {.tls = t, .op = OP_LIST, .ns = ns};
     atomic_init(&ph.next, 0);
     run_phase(&ph, cfg, res);
+}
+
+void daas_bench_etcd_puts(const char *url, const daas_bench_cfg *cfg, const char *ns, int64_t n,
+                          size_t value_len, daas_bench_result *res)
+{
+    daas_buf pod, value;
+    daas_buf_init(&pod, 1 << 16);
+    daas_buf_init(&value, value_len + (1 << 16));
+    /* the value: the benchmark pod's JSON over and over, cut at value_len (etcd neither
+     * compresses nor parses values, so only the length matters) */
+    int rc = pod_json(&pod, ns, 0);
+    while (rc == DAAS_OK && value.len < value_len)
+        rc = daas_buf_append(&value, pod.data,
+                             value_len - value.len < pod.len ? value_len - value.len : pod.len);
+    if (rc != DAAS_OK) { /* cannot happen: the caps exceed what is appended */
+        memset(res, 0, sizeof *res);
+        snprintf(res->first_err, sizeof res->first_err, "building the value failed");
+    } else {
+        phase ph = {.op = OP_PUT,
+                    .ns = ns,
+                    .to = n,
+                    .url = url,
+                    .value = DAAS_BYTES(value.data, value.len)};
+        atomic_init(&ph.next, 0);
+        run_phase(&ph, cfg, res);
+    }
+    daas_buf_fini(&pod);
+    daas_buf_fini(&value);
+}
+
+size_t daas_bench_pod_json_len(void)
+{
+    daas_buf b;
+    daas_buf_init(&b, 1 << 16);
+    size_t n = pod_json(&b, "default", 0) == DAAS_OK ? b.len : 0;
+    daas_buf_fini(&b);
+    return n;
 }
 
 int daas_bench_make_ns(daas_bench_tls *t, const char *ns, daas_err *err)

@@ -1,11 +1,15 @@
 /*
- * main.c: bench_api, the API server benchmark: flags, the order of the phases, the report.
+ * main.c: bench_api, the API server benchmark: flags, the order of the phases and passes.
  *
- * Owns:   the run: start a private `daas server`, creates, gets, lists, watch fan-out, RSS,
- *         stop; the table printed on stdout with the issue's targets and PASS/FAIL.
- * Not:    the phases' mechanics (load.c, watch.c), the server process (server.c).
- * Invariants: exits 0 when the run completed, whatever the figures; 1 when the server could
- *             not start or died during the run; 2 on bad flags.
+ * Owns:   the run: for each datastore asked for (--datastore), start a private `daas server`
+ *         on it, run the phases (creates, gets, lists, watch fan-out, RSS; the etcd pass of a
+ *         `both` run only the creates), stop it; on etcd also start the private etcd first
+ *         and, after the server stopped, run the raw etcd puts on it; then the side-by-side
+ *         table.
+ * Not:    the phases' mechanics (load.c, watch.c), the processes (server.c, etcd.c), the
+ *         lines printed (report.c).
+ * Invariants: exits 0 when the run completed, whatever the figures; 1 when the server or etcd
+ *             could not start or the server died during the run; 2 on bad flags.
  * Spec:   bench/README.md.
  */
 #include <errno.h>
@@ -25,16 +29,12 @@
 
 enum { RSS_PODS = 10000, LIST_PODS = 500 };
 
-static const char *pass(bool ok)
-{
-    return ok ? "PASS" : "FAIL";
-}
-
 static void usage(FILE *f)
 {
     fprintf(f, "usage: bench_api [options]\n\n"
-               "Starts its own `daas server` and measures creates, gets, lists, watch fan-out and\n"
-               "memory. See bench/README.md.\n\n"
+               "Starts its own `daas server` (and etcd) and measures creates, gets, lists, watch\n"
+               "fan-out and memory, and etcd-backed creates against raw etcd puts.\n"
+               "See bench/README.md.\n\n"
                "  --daas PATH      server binary (default $DAAS_BIN, else daas next to bench_api,\n"
                "                   else ./build/daas)\n"
                "  --clients N      concurrent load connections (default 64)\n"
@@ -44,8 +44,12 @@ static void usage(FILE *f)
                "  --events N       events written in the fan-out phase (default 10000)\n"
                "  --writers N      writer connections in the fan-out phase (default 4)\n"
                "  --workers N      pass --workers N to the server (default: its own)\n"
-               "  --keep           keep the temporary data dir and server log\n"
-               "  --quick          smoke run: 2000 creates, 3 s, 100 watchers, 1000 events\n");
+               "  --keep           keep the temporary data dirs, server and etcd logs\n"
+               "  --quick          smoke run: 2000 creates, 3 s, 100 watchers, 1000 events\n"
+               "  --datastore S    sqlite, etcd or both (default both: every phase on SQLite,\n"
+               "                   then the creates on etcd next to raw etcd puts; etcd: every\n"
+               "                   phase on etcd, then the raw puts)\n"
+               "  --etcd PATH      etcd binary for the etcd runs (default /usr/bin/etcd)\n");
 }
 
 static bool parse_num(const char *s, int64_t lo, int64_t hi, int64_t *out)
@@ -78,20 +82,59 @@ static void default_daas(char *buf, size_t n)
     snprintf(buf, n, "./build/daas");
 }
 
+static bool parse_store(const char *s, int *out)
+{
+    if (strcmp(s, "sqlite") == 0)
+        *out = DAAS_BENCH_SQLITE;
+    else if (strcmp(s, "etcd") == 0)
+        *out = DAAS_BENCH_ETCD;
+    else if (strcmp(s, "both") == 0)
+        *out = DAAS_BENCH_SQLITE | DAAS_BENCH_ETCD;
+    else
+        return false;
+    return true;
+}
+
+/* The flags that take a string; false on a bad value. */
+static bool string_flag(int ch, const char *arg, daas_bench_cfg *cfg, char *daas, size_t dlen)
+{
+    if (ch == 'd') {
+        snprintf(daas, dlen, "%s", arg);
+        return true;
+    }
+    if (ch == 'E') {
+        cfg->etcd = arg;
+        return true;
+    }
+    if (parse_store(arg, &cfg->datastore))
+        return true;
+    fprintf(stderr, "bench_api: --datastore takes sqlite, etcd or both, not '%s'\n", arg);
+    return false;
+}
+
 static int parse_args(int argc, char **argv, daas_bench_cfg *cfg, char *daas, size_t dlen)
 {
-    static const struct option opts[] = {
-        {"daas", required_argument, 0, 'd'},     {"clients", required_argument, 0, 'c'},
-        {"creates", required_argument, 0, 'n'},  {"seconds", required_argument, 0, 's'},
-        {"watchers", required_argument, 0, 'w'}, {"events", required_argument, 0, 'e'},
-        {"writers", required_argument, 0, 'W'},  {"workers", required_argument, 0, 'k'},
-        {"keep", no_argument, 0, 'K'},           {"quick", no_argument, 0, 'q'},
-        {"help", no_argument, 0, 'h'},           {0, 0, 0, 0}};
+    static const struct option opts[] = {{"daas", required_argument, 0, 'd'},
+                                         {"clients", required_argument, 0, 'c'},
+                                         {"creates", required_argument, 0, 'n'},
+                                         {"seconds", required_argument, 0, 's'},
+                                         {"watchers", required_argument, 0, 'w'},
+                                         {"events", required_argument, 0, 'e'},
+                                         {"writers", required_argument, 0, 'W'},
+                                         {"workers", required_argument, 0, 'k'},
+                                         {"datastore", required_argument, 0, 'D'},
+                                         {"etcd", required_argument, 0, 'E'},
+                                         {"keep", no_argument, 0, 'K'},
+                                         {"quick", no_argument, 0, 'q'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
     int64_t v[128];
     bool set[128] = {false};
     int ch;
     bool quick = false;
     daas[0] = '\0';
+    cfg->datastore = DAAS_BENCH_SQLITE | DAAS_BENCH_ETCD;
+    cfg->etcd = "/usr/bin/etcd";
     while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         if (ch == '?') {
             usage(stderr);
@@ -103,8 +146,9 @@ static int parse_args(int argc, char **argv, daas_bench_cfg *cfg, char *daas, si
             quick = true;
         } else if (ch == 'K') {
             cfg->keep = true;
-        } else if (ch == 'd') {
-            snprintf(daas, dlen, "%s", optarg);
+        } else if (ch == 'd' || ch == 'D' || ch == 'E') {
+            if (!string_flag(ch, optarg, cfg, daas, dlen))
+                return -1;
         } else if (ch > 0 && ch < 128 && parse_num(optarg, 1, 100000000, &v[ch])) {
             set[ch] = true;
         } else {
@@ -139,73 +183,19 @@ static void raise_nofile(void)
     }
 }
 
-static void print_errors(int64_t errors, int status, const char *first)
-{
-    if (errors == 0 && first[0] == '\0')
-        return;
-    if (status != 0)
-        printf("         errors %" PRId64 " (first: HTTP %d %s)\n", errors, status, first);
-    else
-        printf("         errors %" PRId64 " (first: %s)\n", errors, first);
-}
+/* One pass: a server on one datastore and what is measured against it. */
+typedef struct pass {
+    const daas_bench_cfg *cfg; /* the flags */
+    daas_bench_server srv;     /* the server under test */
+    daas_bench_tls tls;        /* its client context */
+    pid_t etcd;                /* the etcd process of an etcd pass, else 0 */
+    bool all;                  /* every phase, else only the creates */
+    daas_bench_result creates; /* phase a's figures (the side-by-side table's) */
+} pass;
 
-static void print_load(const char *name, const daas_bench_result *r, double min_rate,
-                       double max_p99)
+static daas_bench_cpu cpu_mark(const pass *p)
 {
-    double rate = r->seconds > 0 ? (double)r->ok / r->seconds : 0;
-    printf("%-8s %7" PRId64 " in %6.2f s  %7.0f/s  p50 %6.1f ms  p99 %6.1f ms", name, r->ok,
-           r->seconds, rate, r->p50_ms, r->p99_ms);
-    if (min_rate > 0)
-        printf("   [>= %.0f/s, p99 < %.0f ms] %s\n", min_rate, max_p99,
-               pass(rate >= min_rate && r->p99_ms < max_p99 && r->ok > 0));
-    else
-        printf("   [no target]\n");
-    print_errors(r->errors, r->first_status, r->first_err);
-    fflush(stdout);
-}
-
-static void print_watch(const daas_bench_cfg *cfg, const daas_bench_watch_result *w)
-{
-    double rate = w->seconds > 0 ? (double)w->deliveries / w->seconds : 0;
-    bool ok = w->missed == 0 && w->reordered == 0 && w->established == cfg->watchers &&
-              w->writes_ok == cfg->events;
-    printf("watch    %d watchers x %" PRId64 " events: %" PRId64 " delivered in %.2f s  %.0f/s"
-           "  max lag %.1f ms (p99 %.1f ms)\n",
-           w->established, w->writes_ok, w->deliveries, w->seconds, rate, w->lag_max_ms,
-           w->lag_p99_ms);
-    printf("         missed %" PRId64 "  reordered %" PRId64 "   [missed = 0, reordered = 0] %s\n",
-           w->missed, w->reordered, pass(ok));
-    printf("         (watches opened in %.2f s; %" PRId64 " writes in %.2f s = %.0f/s;"
-           " failed watchers %d, ERROR events %" PRId64 ", write errors %" PRId64 ")\n",
-           w->setup_seconds, w->writes_ok, w->write_seconds,
-           w->write_seconds > 0 ? (double)w->writes_ok / w->write_seconds : 0, w->failed,
-           w->error_events, w->write_errors);
-    if (w->first_err[0] != '\0')
-        printf("         first error: %s\n", w->first_err);
-    fflush(stdout);
-}
-
-typedef struct cpu_mark {
-    double server, bench; /* CPU seconds used so far */
-} cpu_mark;
-
-static cpu_mark cpu_now(const daas_bench_server *s)
-{
-    struct rusage ru;
-    cpu_mark m = {daas_bench_server_cpu(s), 0};
-    if (getrusage(RUSAGE_SELF, &ru) == 0)
-        m.bench = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
-                  (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-    return m;
-}
-
-/* CPU used since m by each side: shows whether the client starved the server. */
-static void print_cpu(const daas_bench_server *s, const cpu_mark *m)
-{
-    cpu_mark now = cpu_now(s);
-    printf("         cpu: server %.1f s, bench %.1f s\n", now.server - m->server,
-           now.bench - m->bench);
-    fflush(stdout);
+    return daas_bench_cpu_now(p->srv.pid, p->etcd);
 }
 
 /* True while the server process lives; else prints what happened and its log. */
@@ -238,96 +228,181 @@ static void take_rss(void *arg)
 
 /* Phase e: the reading at RSS_PODS pods (topping up first when the creates stored fewer and
  * no reading was taken during them), then the reading at the end of the run. */
-static void phase_rss(daas_bench_tls *t, const daas_bench_cfg *cfg, daas_bench_server *s,
-                      rss_sample *at, int64_t stored)
+static void phase_rss(pass *p, rss_sample *at, int64_t stored)
 {
     daas_bench_result r;
-    rss_sample end = {.s = s};
+    rss_sample end = {.s = &p->srv};
     int64_t at_pods = RSS_PODS;
     if (!at->taken) {
         if (stored < RSS_PODS) {
-            daas_bench_creates(t, cfg, "default", cfg->creates, cfg->creates + RSS_PODS - stored,
-                               NULL, &r);
+            daas_bench_creates(&p->tls, p->cfg, "default", p->cfg->creates,
+                               p->cfg->creates + RSS_PODS - stored, NULL, &r);
             stored += r.ok;
-            print_errors(r.errors, r.first_status, r.first_err);
+            daas_bench_print_errors(r.errors, r.first_status, r.first_err);
         }
         take_rss(at);
         at_pods = stored;
     }
     take_rss(&end);
     printf("rss      %" PRId64 " pods stored: VmRSS %.1f MB   [< 100 MB] %s\n", at_pods,
-           at->rss_kb / 1024.0, pass(at->rss_kb > 0 && at->rss_kb < 100 * 1024));
+           at->rss_kb / 1024.0, daas_bench_pass(at->rss_kb > 0 && at->rss_kb < 100 * 1024));
     printf("         at the end (%" PRId64 " pods, after the watch phase): VmRSS %.1f MB,"
            " peak VmHWM %.1f MB\n",
            stored, end.rss_kb / 1024.0, end.hwm_kb / 1024.0);
     fflush(stdout);
 }
 
-/* Phases a-e against a running server; false when the server died. */
-static bool run_phases(daas_bench_tls *t, const daas_bench_cfg *cfg, daas_bench_server *s)
+/* Phase a (with the RSS pause when at is not NULL); false when the server died. */
+static bool phase_creates(pass *p, rss_sample *at)
 {
-    daas_bench_result cr, r;
-    daas_bench_watch_result w;
-    daas_err err = {0};
+    daas_bench_pause pause = {RSS_PODS, take_rss, at};
+    daas_bench_cpu m = cpu_mark(p);
+    daas_bench_creates(&p->tls, p->cfg, "default", 0, p->cfg->creates, at ? &pause : NULL,
+                       &p->creates);
+    if (p->etcd > 0)
+        daas_bench_print_load("creates", &p->creates, 0, 0, "etcd: see the ratio below");
+    else
+        daas_bench_print_load("creates", &p->creates, 5000, 20, NULL);
+    daas_bench_print_cpu(&m);
+    return server_alive(&p->srv, "creates");
+}
 
-    rss_sample at = {.s = s};
-    daas_bench_pause pause = {RSS_PODS, take_rss, &at};
-    cpu_mark m = cpu_now(s);
-    daas_bench_creates(t, cfg, "default", 0, cfg->creates, &pause, &cr);
-    print_load("creates", &cr, 5000, 20);
-    print_cpu(s, &m);
-    if (!server_alive(s, "creates"))
-        return false;
-    /* The target's "p99 < 20 ms at those rates": creates offered at exactly 5,000/s. */
-    if (daas_bench_make_ns(t, "rated", &err) != DAAS_OK) {
+/* Phase a': the target's "p99 < 20 ms at those rates": creates offered at exactly 5,000/s. */
+static bool phase_rated(pass *p)
+{
+    daas_bench_result r;
+    daas_err err = {0};
+    if (daas_bench_make_ns(&p->tls, "rated", &err) != DAAS_OK) {
         printf("creates@ skipped: %s\n", err.msg);
-    } else {
-        m = cpu_now(s);
-        daas_bench_creates_rated(t, cfg, "rated", cfg->creates / 2, 5000, &r);
-        /* "kept up": achieved within 5% of offered (a short run loses a little to the last
-         * answer's latency, which the wall time includes) */
-        print_load("creates@5000/s", &r, 4750, 20);
-        print_cpu(s, &m);
-        if (!server_alive(s, "creates at 5000/s"))
-            return false;
+        return server_alive(&p->srv, "creating a namespace");
     }
-    m = cpu_now(s);
-    daas_bench_gets(t, cfg, cfg->creates, &r);
-    print_load("gets", &r, 20000, 20);
-    print_cpu(s, &m);
-    if (!server_alive(s, "gets"))
-        return false;
-    int64_t listed = 0;
-    if (daas_bench_make_ns(t, "list500", &err) != DAAS_OK) {
+    daas_bench_cpu m = cpu_mark(p);
+    daas_bench_creates_rated(&p->tls, p->cfg, "rated", p->cfg->creates / 2, 5000, &r);
+    /* "kept up": achieved within 5% of offered (a short run loses a little to the last
+     * answer's latency, which the wall time includes) */
+    daas_bench_print_load("creates@5000/s", &r, 4750, 20, NULL);
+    daas_bench_print_cpu(&m);
+    return server_alive(&p->srv, "creates at 5000/s");
+}
+
+/* Phase c; *listed gets the pods created for it. */
+static bool phase_lists(pass *p, int64_t *listed)
+{
+    daas_bench_result r;
+    daas_err err = {0};
+    if (daas_bench_make_ns(&p->tls, "list500", &err) != DAAS_OK) {
         printf("lists    skipped: %s\n", err.msg);
-    } else {
-        daas_bench_creates(t, cfg, "list500", 0, LIST_PODS, NULL, &r);
-        listed = r.ok;
-        if (r.ok != LIST_PODS)
-            print_errors(r.errors, r.first_status, r.first_err);
-        m = cpu_now(s);
-        daas_bench_lists(t, cfg, "list500", &r);
-        print_load("lists", &r, 0, 0);
-        print_cpu(s, &m);
+        return server_alive(&p->srv, "creating a namespace");
     }
-    if (!server_alive(s, "lists"))
+    daas_bench_creates(&p->tls, p->cfg, "list500", 0, LIST_PODS, NULL, &r);
+    *listed = r.ok;
+    if (r.ok != LIST_PODS)
+        daas_bench_print_errors(r.errors, r.first_status, r.first_err);
+    daas_bench_cpu m = cpu_mark(p);
+    daas_bench_lists(&p->tls, p->cfg, "list500", &r);
+    daas_bench_print_load("lists", &r, 0, 0, NULL);
+    daas_bench_print_cpu(&m);
+    return server_alive(&p->srv, "lists");
+}
+
+/* Phases a-e (only a when !p->all) against the running server; false when it died. */
+static bool run_phases(pass *p)
+{
+    daas_bench_result r;
+    daas_bench_watch_result w;
+    rss_sample at = {.s = &p->srv};
+    int64_t listed = 0;
+
+    if (!phase_creates(p, p->all ? &at : NULL))
         return false;
-    m = cpu_now(s);
-    daas_bench_watch(t, cfg, &w);
-    print_watch(cfg, &w);
-    print_cpu(s, &m);
-    if (!server_alive(s, "watch fan-out"))
+    if (!p->all)
+        return true;
+    if (!phase_rated(p))
         return false;
-    phase_rss(t, cfg, s, &at, cr.ok + listed);
-    return server_alive(s, "the RSS top-up");
+    daas_bench_cpu m = cpu_mark(p);
+    daas_bench_gets(&p->tls, p->cfg, p->cfg->creates, &r);
+    daas_bench_print_load("gets", &r, 20000, 20, NULL);
+    daas_bench_print_cpu(&m);
+    if (!server_alive(&p->srv, "gets") || !phase_lists(p, &listed))
+        return false;
+    m = cpu_mark(p);
+    daas_bench_watch(&p->tls, p->cfg, &w);
+    daas_bench_print_watch(p->cfg, &w);
+    daas_bench_print_cpu(&m);
+    if (!server_alive(&p->srv, "watch fan-out"))
+        return false;
+    phase_rss(p, &at, p->creates.ok + listed);
+    return server_alive(&p->srv, "the RSS top-up");
+}
+
+/* Starts the server on SQLite (etcd NULL) or on etcd, runs the phases, stops it. False when
+ * the server could not start or died. */
+static bool run_pass(pass *p, const daas_bench_etcd *etcd)
+{
+    daas_err err = {0};
+    const daas_bench_cfg *cfg = p->cfg;
+    int64_t t0 = daas_mono_ns();
+    p->etcd = etcd != NULL ? etcd->pid : 0;
+    if (daas_bench_server_start(&p->srv, cfg->daas, cfg->workers, etcd ? etcd->url : NULL, &p->tls,
+                                &err) != DAAS_OK) {
+        fprintf(stderr, "bench_api: %s: %s\n", cfg->daas, err.msg);
+        daas_bench_server_log_tail(&p->srv, 30);
+        daas_bench_server_stop(&p->srv, cfg->keep);
+        return false;
+    }
+    printf("bench_api: %s on 127.0.0.1:%d (pid %d, ready in %.2f s), datastore %s%s; %d clients,"
+           " %d cores\n",
+           cfg->daas, p->srv.port, (int)p->srv.pid, daas_bench_secs(daas_mono_ns() - t0),
+           etcd ? "etcd " : "sqlite", etcd ? etcd->url : "", cfg->clients,
+           (int)sysconf(_SC_NPROCESSORS_ONLN));
+    fflush(stdout);
+    bool ok = run_phases(p);
+    printf("tls      %ld handshakes, %ld resumed\n", atomic_load(&p->tls.handshakes),
+           atomic_load(&p->tls.resumed));
+    int st = daas_bench_server_stop(&p->srv, cfg->keep);
+    if (ok && !(WIFEXITED(st) && WEXITSTATUS(st) == 0))
+        fprintf(stderr, "bench_api: the server did not exit cleanly on SIGTERM (status %d)\n", st);
+    daas_bench_tls_fini(&p->tls);
+    return ok;
+}
+
+/* The etcd pass: a private etcd, the server on it, then (server stopped, so its watch does not
+ * load the machine) raw puts of as many values of the stored pod's size. */
+static bool run_etcd(pass *p, daas_bench_result *raw, daas_bench_side *side)
+{
+    daas_bench_etcd etcd;
+    daas_err err = {0};
+    int64_t t0 = daas_mono_ns();
+    if (daas_bench_etcd_start(&etcd, p->cfg->etcd, &err) != DAAS_OK) {
+        fprintf(stderr, "bench_api: %s\n", err.msg);
+        daas_bench_etcd_stop(&etcd, p->cfg->keep);
+        return false;
+    }
+    printf("bench_api: etcd %s on %s (pid %d, ready in %.2f s)\n", p->cfg->etcd, etcd.url,
+           (int)etcd.pid, daas_bench_secs(daas_mono_ns() - t0));
+    bool ok = run_pass(p, &etcd);
+    side->etcd = ok ? &p->creates : NULL;
+    if (ok && daas_bench_etcd_value_len(&etcd, "/registry/pods/default/p-000000", &side->stored,
+                                        &err) != DAAS_OK) {
+        printf("raw puts: the stored pod's size is unknown (%s): using the posted JSON's\n",
+               err.msg);
+        side->stored = side->posted;
+    }
+    if (ok) {
+        daas_bench_cpu m = daas_bench_cpu_now(0, etcd.pid);
+        daas_bench_etcd_puts(etcd.url, p->cfg, "default", p->cfg->creates, side->stored, raw);
+        daas_bench_print_load("raw puts", raw, 0, 0, "etcd /v3/kv/put, same etcd, daas stopped");
+        daas_bench_print_cpu(&m);
+        side->raw = raw;
+    }
+    daas_bench_etcd_stop(&etcd, p->cfg->keep);
+    return ok;
 }
 
 int main(int argc, char **argv)
 {
     daas_bench_cfg cfg = {0};
-    daas_bench_server srv;
-    daas_bench_tls tls;
-    daas_err err = {0};
+    daas_bench_result raw;
     char daas[1024];
 
     if (parse_args(argc, argv, &cfg, daas, sizeof daas) != 0)
@@ -335,24 +410,27 @@ int main(int argc, char **argv)
     cfg.daas = daas;
     signal(SIGPIPE, SIG_IGN);
     raise_nofile();
-    int64_t t0 = daas_mono_ns();
-    if (daas_bench_server_start(&srv, daas, cfg.workers, &tls, &err) != DAAS_OK) {
-        fprintf(stderr, "bench_api: %s: %s\n", daas, err.msg);
-        daas_bench_server_log_tail(&srv, 30);
-        daas_bench_server_stop(&srv, cfg.keep);
+    if ((cfg.datastore & DAAS_BENCH_ETCD) && access(cfg.etcd, X_OK) != 0) {
+        fprintf(stderr,
+                "bench_api: etcd binary %s: %s (install Debian's etcd-server, pass --etcd"
+                " PATH, or run --datastore sqlite)\n",
+                cfg.etcd, strerror(errno));
         return 1;
     }
-    printf("bench_api: %s on 127.0.0.1:%d (pid %d, ready in %.2f s); %d clients, %d cores\n", daas,
-           srv.port, (int)srv.pid, daas_bench_secs(daas_mono_ns() - t0), cfg.clients,
-           (int)sysconf(_SC_NPROCESSORS_ONLN));
-    fflush(stdout);
-    bool ok = run_phases(&tls, &cfg, &srv);
-    printf("tls      %ld handshakes, %ld resumed\n", atomic_load(&tls.handshakes),
-           atomic_load(&tls.resumed));
-    int st = daas_bench_server_stop(&srv, cfg.keep);
-    if (ok && !(WIFEXITED(st) && WEXITSTATUS(st) == 0)) {
-        fprintf(stderr, "bench_api: the server did not exit cleanly on SIGTERM (status %d)\n", st);
+    pass sq = {.cfg = &cfg, .all = true};
+    pass et = {.cfg = &cfg, .all = cfg.datastore == DAAS_BENCH_ETCD};
+    daas_bench_side side = {.clients = cfg.clients, .posted = daas_bench_pod_json_len()};
+    bool ok = true;
+    if (cfg.datastore & DAAS_BENCH_SQLITE) {
+        ok = run_pass(&sq, NULL);
+        side.sqlite = ok ? &sq.creates : NULL;
     }
-    daas_bench_tls_fini(&tls);
+    if (ok && (cfg.datastore & DAAS_BENCH_ETCD)) {
+        if (cfg.datastore & DAAS_BENCH_SQLITE)
+            printf("\n");
+        ok = run_etcd(&et, &raw, &side);
+    }
+    if (ok && (cfg.datastore & DAAS_BENCH_ETCD))
+        daas_bench_print_side(&side);
     return ok ? 0 : 1;
 }

@@ -2,7 +2,8 @@
  * server.c: the server under test, as a child process of the benchmark.
  *
  * Owns:   a temporary directory (data/ for the server, server.log for its stderr), the child
- *         process, its shutdown, reading its memory figures from /proc.
+ *         process, its shutdown, reading its memory figures from /proc; the helpers the etcd
+ *         process shares (free port, removing a directory, CPU seconds of a process).
  * Not:    the server's flags' meaning (src/cmd/server.c).
  * Invariants: the child is always reaped; the directory is removed unless the user keeps it.
  */
@@ -26,8 +27,7 @@
 
 enum { READY_TIMEOUT_MS = 60000, STOP_TIMEOUT_MS = 15000 };
 
-/* A port the kernel just considered free on 127.0.0.1 (tiny race with other programs). */
-static int free_port(void)
+int daas_bench_free_port(void)
 {
     struct sockaddr_in sa = {.sin_family = AF_INET};
     socklen_t len = sizeof sa;
@@ -43,7 +43,7 @@ static int free_port(void)
     return port;
 }
 
-static void sleep_ms(int ms)
+void daas_bench_sleep_ms(int ms)
 {
     struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
     while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
@@ -51,7 +51,8 @@ static void sleep_ms(int ms)
 }
 
 /* In the child: stderr and stdout to the log, then exec the server. */
-static void exec_server(const daas_bench_server *s, const char *daas, int workers)
+static void exec_server(const daas_bench_server *s, const char *daas, int workers,
+                        const char *endpoint)
 {
     char port[16], data[300], nworkers[16];
     snprintf(port, sizeof port, "%d", s->port);
@@ -62,17 +63,18 @@ static void exec_server(const daas_bench_server *s, const char *daas, int worker
         (void)dup2(fd, 1);
         (void)dup2(fd, 2);
     }
-    char *argv[] = {(char *)daas,
-                    "server",
-                    "--data-dir",
-                    data,
-                    "--https-listen-port",
-                    port,
-                    "--bind-address",
-                    "127.0.0.1",
-                    workers > 0 ? "--workers" : NULL,
-                    nworkers,
-                    NULL};
+    char *argv[16] = {(char *)daas,          "server", "--data-dir",     data,
+                      "--https-listen-port", port,     "--bind-address", "127.0.0.1"};
+    int argc = 8;
+    if (workers > 0) {
+        argv[argc++] = "--workers";
+        argv[argc++] = nworkers;
+    }
+    if (endpoint != NULL) {
+        argv[argc++] = "--datastore-endpoint";
+        argv[argc++] = (char *)endpoint;
+    }
+    argv[argc] = NULL;
     execv(daas, argv);
     fprintf(stderr, "bench_api: exec %s: %s\n", daas, strerror(errno));
     _exit(127);
@@ -111,7 +113,7 @@ static int wait_ready(daas_bench_server *s, daas_bench_tls *t, daas_err *err)
         }
         if (probe(s, t, &have_tls, err))
             return DAAS_OK;
-        sleep_ms(50);
+        daas_bench_sleep_ms(50);
     }
     if (have_tls)
         daas_bench_tls_fini(t);
@@ -119,8 +121,8 @@ static int wait_ready(daas_bench_server *s, daas_bench_tls *t, daas_err *err)
                      READY_TIMEOUT_MS / 1000);
 }
 
-int daas_bench_server_start(daas_bench_server *s, const char *daas, int workers, daas_bench_tls *t,
-                            daas_err *err)
+int daas_bench_server_start(daas_bench_server *s, const char *daas, int workers,
+                            const char *endpoint, daas_bench_tls *t, daas_err *err)
 {
     memset(s, 0, sizeof *s);
     snprintf(s->dir, sizeof s->dir, "/tmp/daas-bench-XXXXXX");
@@ -128,7 +130,7 @@ int daas_bench_server_start(daas_bench_server *s, const char *daas, int workers,
         return daas_fail(err, DAAS_EIO, "mkdtemp: %s", strerror(errno));
     snprintf(s->log, sizeof s->log, "%s/server.log", s->dir);
     snprintf(s->kubeconfig, sizeof s->kubeconfig, "%s/data/kubeconfig.yaml", s->dir);
-    s->port = free_port();
+    s->port = daas_bench_free_port();
     if (s->port <= 0)
         return daas_fail(err, DAAS_EIO, "no free port");
     fflush(NULL);
@@ -138,7 +140,7 @@ int daas_bench_server_start(daas_bench_server *s, const char *daas, int workers,
         return daas_fail(err, DAAS_EIO, "fork: %s", strerror(errno));
     }
     if (s->pid == 0)
-        exec_server(s, daas, workers);
+        exec_server(s, daas, workers, endpoint);
     return wait_ready(s, t, err);
 }
 
@@ -149,6 +151,11 @@ static int rm_one(const char *path, const struct stat *st, int flag, struct FTW 
     (void)ftw;
     (void)remove(path); /* keep going: remove what can be removed */
     return 0;
+}
+
+void daas_bench_rmdir(const char *dir)
+{
+    (void)nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 int daas_bench_server_stop(daas_bench_server *s, bool keep)
@@ -165,7 +172,7 @@ int daas_bench_server_stop(daas_bench_server *s, bool keep)
                 (void)waitpid(s->pid, &st, 0);
                 break;
             }
-            sleep_ms(20);
+            daas_bench_sleep_ms(20);
         }
         s->pid = 0;
     }
@@ -173,7 +180,7 @@ int daas_bench_server_stop(daas_bench_server *s, bool keep)
         if (keep)
             fprintf(stderr, "bench_api: kept %s (server.log, data/)\n", s->dir);
         else
-            (void)nftw(s->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+            daas_bench_rmdir(s->dir);
     }
     return st;
 }
@@ -207,9 +214,16 @@ void daas_bench_server_rss(const daas_bench_server *s, long *rss_kb, long *hwm_k
 
 double daas_bench_server_cpu(const daas_bench_server *s)
 {
+    return daas_bench_pid_cpu(s->pid);
+}
+
+double daas_bench_pid_cpu(pid_t pid)
+{
     char path[64], text[1024];
     size_t n = 0;
-    snprintf(path, sizeof path, "/proc/%d/stat", (int)s->pid);
+    if (pid <= 0)
+        return 0;
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
     FILE *f = fopen(path, "r");
     if (f == NULL)
         return 0;
@@ -233,8 +247,13 @@ double daas_bench_server_cpu(const daas_bench_server *s)
 
 void daas_bench_server_log_tail(const daas_bench_server *s, int lines)
 {
+    daas_bench_log_tail(s->log, lines);
+}
+
+void daas_bench_log_tail(const char *log, int lines)
+{
     char buf[65536];
-    FILE *f = fopen(s->log, "r");
+    FILE *f = fopen(log, "r");
     if (f == NULL)
         return;
     if (fseek(f, 0, SEEK_END) == 0) {
@@ -251,5 +270,5 @@ void daas_bench_server_log_tail(const daas_bench_server *s, int lines)
     for (int seen = 0; p > buf; p--)
         if (p[-1] == '\n' && p != buf + n && ++seen > lines)
             break;
-    fprintf(stderr, "---- last lines of %s ----\n%s---- end of server log ----\n", s->log, p);
+    fprintf(stderr, "---- last lines of %s ----\n%s---- end of %s ----\n", log, p, log);
 }
