@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
 #include <openssl/ssl.h>
 
 #include "agent/serve.h"
@@ -89,6 +90,9 @@ static void usage(FILE *f)
             "  --datastore-certfile FILE, --datastore-keyfile FILE\n"
             "                           PEM client certificate and key presented to etcd\n"
             "                           (each --datastore-* flag defaults to $DAAS_DATASTORE_*)\n"
+            "  --token TOKEN            with --datastore-endpoint: the secret every server of\n"
+            "                           the cluster shares (default $DAAS_TOKEN, else\n"
+            "                           DATA_DIR/token, made on the first start)\n"
             "  --dev                    development mode: a one-node cluster on this host, with\n"
             "                           the development Sui chain, a staked dev wallet and an\n"
             "                           agent running this host's pods (needs root and runc)\n"
@@ -541,6 +545,29 @@ static int start_sched(const server_opts *o, server *s, daas_err *err)
     return rc;
 }
 
+/* The PKI and authenticators; on a shared datastore first the cluster's bootstrap record
+ * (its id and CA), or, for its first server, storing it once the CA exists. */
+static int start_identity(server_opts *o, server *s, const char *url, daas_err *err)
+{
+    if (!o->store.endpoint || !o->store.endpoint[0])
+        return start_auth(o, s, url, err);
+    char *token = NULL;
+    bool found = false;
+    int rc = server_boot_token(&o->store, o->data_dir, &token, err);
+    if (rc == DAAS_OK)
+        rc = server_boot_pull(s->store, token, o->data_dir, o->cluster_id, sizeof o->cluster_id,
+                              &found, err);
+    if (rc == DAAS_OK)
+        rc = start_auth(o, s, url, err);
+    if (rc == DAAS_OK && !found)
+        rc = server_boot_push(s->store, token, o->data_dir, o->cluster_id, err);
+    if (token) {
+        OPENSSL_cleanse(token, strlen(token));
+        daas_free(token);
+    }
+    return rc;
+}
+
 static int server_start(server_opts *o, server *s, daas_err *err)
 {
     char url[300], addr[300];
@@ -549,12 +576,9 @@ static int server_start(server_opts *o, server *s, daas_err *err)
     snprintf(addr, sizeof addr, "%s:%d", o->bind && strcmp(o->bind, "0.0.0.0") != 0 ? o->bind : "127.0.0.1", o->port);
     if (mkdir(o->data_dir, 0700) != 0 && access(o->data_dir, W_OK) != 0)
         return daas_fail(err, DAAS_EIO, "cannot create data dir %s", o->data_dir);
-    if (!o->plain_http) {
-        rc = start_auth(o, s, url, err);
-        if (rc != DAAS_OK)
-            return rc;
-    }
     rc = server_store_open(&o->store, o->data_dir, &s->store, &s->snap, err);
+    if (rc == DAAS_OK && !o->plain_http)
+        rc = start_identity(o, s, url, err);
     if (rc != DAAS_OK)
         return rc;
     daas_api_config ac = {.store = s->store, .authn = s->authn,

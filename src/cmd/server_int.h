@@ -201,6 +201,7 @@ typedef struct server_store_opts {
     const char *cafile;   /* --datastore-cafile: PEM CA of the etcd members, or NULL */
     const char *certfile; /* --datastore-certfile: PEM client certificate, or NULL */
     const char *keyfile;  /* --datastore-keyfile: PEM client key, or NULL */
+    const char *token;    /* --token: the secret servers sharing the datastore join with */
 } server_store_opts;
 
 /* getopt_long codes of the --datastore-* flags (above every short option's). */
@@ -209,6 +210,7 @@ enum {
     SERVER_OPT_DATASTORE_CAFILE,
     SERVER_OPT_DATASTORE_CERTFILE,
     SERVER_OPT_DATASTORE_KEYFILE,
+    SERVER_OPT_TOKEN,
 };
 /* Rows of a struct option array, spliced into server.c's. */
 /* clang-format off */
@@ -216,7 +218,8 @@ enum {
     {"datastore-endpoint", required_argument, 0, SERVER_OPT_DATASTORE_ENDPOINT},                   \
     {"datastore-cafile", required_argument, 0, SERVER_OPT_DATASTORE_CAFILE},                       \
     {"datastore-certfile", required_argument, 0, SERVER_OPT_DATASTORE_CERTFILE},                   \
-    {"datastore-keyfile", required_argument, 0, SERVER_OPT_DATASTORE_KEYFILE}
+    {"datastore-keyfile", required_argument, 0, SERVER_OPT_DATASTORE_KEYFILE},                     \
+    {"token", required_argument, 0, SERVER_OPT_TOKEN}
 /* clang-format on */
 
 /* Records getopt code c's value in o; false (o unchanged) when c is not a --datastore-* code. */
@@ -234,5 +237,20 @@ DAAS_MUST_USE int server_store_check(server_store_opts *o, daas_err *err);
 DAAS_MUST_USE int server_store_open(const server_store_opts *o, const char *data_dir,
                                     daas_store **st, daas_store_snapshot_server **snap,
                                     daas_err *err);
+
+/* ---- server_boot.c: one cluster identity for the servers of a datastore ---- */
+
+/* The cluster token of a server on etcd: --token (or $DAAS_TOKEN), else DATA/token, else a
+ * new random one written there (0600) and logged as a path. *out gets a copy. */
+DAAS_MUST_USE int server_boot_token(const server_store_opts *o, const char *data_dir, char **out,
+                                    daas_err *err);
+/* Before the PKI: when the datastore holds the bootstrap record of token, writes its cluster
+ * id (into cluster_id too) and CA into DATA (refusing a data dir of another cluster) and sets
+ * *found. --cluster-id (cluster_id non-empty) must match the record's. */
+DAAS_MUST_USE int server_boot_pull(daas_store *st, const char *token, const char *data_dir,
+                                   char *cluster_id, size_t idlen, bool *found, daas_err *err);
+/* After the first server of a datastore made its CA: stores the bootstrap record. */
+DAAS_MUST_USE int server_boot_push(daas_store *st, const char *token, const char *data_dir,
+                                   const char *cluster_id, daas_err *err);
 
 #endif

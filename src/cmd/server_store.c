@@ -45,6 +45,9 @@ bool server_store_flag(server_store_opts *o, int c, const char *arg)
     case SERVER_OPT_DATASTORE_KEYFILE:
         o->keyfile = arg;
         return true;
+    case SERVER_OPT_TOKEN:
+        o->token = arg;
+        return true;
     default:
         return false;
     }
@@ -97,6 +100,13 @@ int server_store_check(server_store_opts *o, daas_err *err)
     env_default(&o->cafile, "DAAS_DATASTORE_CAFILE");
     env_default(&o->certfile, "DAAS_DATASTORE_CERTFILE");
     env_default(&o->keyfile, "DAAS_DATASTORE_KEYFILE");
+    env_default(&o->token, "DAAS_TOKEN");
+    if (!etcd_wanted(o) && o->token)
+        return daas_fail(err, DAAS_EINVAL,
+                         "--token joins servers sharing an etcd datastore: it needs "
+                         "--datastore-endpoint");
+    if (o->token && (strlen(o->token) < 16 || strlen(o->token) > 256))
+        return daas_fail(err, DAAS_EINVAL, "--token must be 16 to 256 characters");
     if (!etcd_wanted(o) && (o->cafile || o->certfile || o->keyfile))
         return daas_fail(err, DAAS_EINVAL,
                          "--datastore-cafile, --datastore-certfile and --datastore-keyfile "
