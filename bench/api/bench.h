@@ -191,17 +191,18 @@ typedef struct daas_bench_result {
 } daas_bench_result;
 
 typedef struct daas_bench_cfg {
-    const char *daas; /* server binary */
-    int clients;      /* concurrent load connections */
-    int64_t creates;  /* pods created in phase a */
-    int seconds;      /* duration of phases b and c */
-    int watchers;     /* phase d watchers */
-    int64_t events;   /* phase d events */
-    int writers;      /* phase d writer connections */
-    int workers;      /* --workers for the server, 0: its default */
-    bool keep;        /* keep the data dir */
-    int datastore;    /* DAAS_BENCH_SQLITE, DAAS_BENCH_ETCD or both (or'ed) */
-    const char *etcd; /* etcd binary of the etcd-backed run */
+    const char *daas;  /* server binary */
+    int clients;       /* concurrent load connections */
+    int64_t creates;   /* pods created in phase a */
+    int seconds;       /* duration of phases b and c */
+    int watchers;      /* phase d watchers */
+    int64_t events;    /* phase d events */
+    int writers;       /* phase d writer connections */
+    int workers;       /* --workers for the server, 0: its default */
+    bool keep;         /* keep the data dir */
+    int datastore;     /* DAAS_BENCH_SQLITE, DAAS_BENCH_ETCD or both (or'ed) */
+    const char *etcd;  /* etcd binary of the etcd-backed run */
+    bool creates_only; /* only phase a on each store (and the raw puts) */
 } daas_bench_cfg;
 
 enum { DAAS_BENCH_SQLITE = 1, DAAS_BENCH_ETCD = 2 };
@@ -232,9 +233,10 @@ void daas_bench_lists(daas_bench_tls *t, const daas_bench_cfg *cfg, const char *
                       daas_bench_result *res);
 /* Raw etcd: n puts of fresh keys /bench-raw/<ns>/p-<i> with values of value_len bytes, through
  * etcd's JSON gateway at url (/v3/kv/put), from cfg->clients threads with one keep-alive
- * etcd client each, timed like the creates. */
+ * etcd client each, timed like the creates. With txn, each is instead the create txn daas's
+ * etcd store sends (/v3/kv/txn: compare create_revision == 0, put; keys /bench-raw-txn/...). */
 void daas_bench_etcd_puts(const char *url, const daas_bench_cfg *cfg, const char *ns, int64_t n,
-                          size_t value_len, daas_bench_result *res);
+                          size_t value_len, bool txn, daas_bench_result *res);
 /* Bytes of the pod JSON the create phase posts (index 0 in "default"). */
 size_t daas_bench_pod_json_len(void);
 
@@ -293,12 +295,13 @@ typedef struct daas_bench_side {
     const daas_bench_result *sqlite; /* creates on the SQLite store */
     const daas_bench_result *etcd;   /* creates on the etcd store */
     const daas_bench_result *raw;    /* raw etcd puts */
+    const daas_bench_result *txn;    /* raw etcd create txns (as daas sends them) */
     int clients;                     /* concurrency of each */
     size_t posted, stored;           /* pod JSON posted, bytes etcd stored (= raw value) */
 } daas_bench_side;
 
-/* The table: sqlite creates/s | etcd-backed creates/s | raw etcd puts/s | ratio of the last
- * two against the issue's target (>= 50%). */
+/* The table: sqlite creates/s | etcd-backed creates/s | raw etcd txns/s | raw etcd puts/s |
+ * ratio etcd-backed / raw puts against the issue's target (>= 50%). */
 void daas_bench_print_side(const daas_bench_side *s);
 
 #endif

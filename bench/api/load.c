@@ -51,6 +51,7 @@ typedef struct phase {
     int64_t start_ns;              /* the clock's start; set between the barriers */
     const char *url;               /* OP_PUT: etcd client URL */
     daas_bytes value;              /* OP_PUT: the value every put writes */
+    bool txn;                      /* OP_PUT: as a create txn (compare, put), not a plain put */
 } phase;
 
 /* One thread's client: an HTTPS connection to the server, or (OP_PUT) an etcd client. */
@@ -139,7 +140,7 @@ static bool next_req(phase *ph, uint64_t *rng, daas_buf *body, char *path, size_
         if (i >= ph->to)
             return false;
         *idx = i;
-        snprintf(path, plen, "/bench-raw/%s/p-%06" PRId64, ph->ns, i);
+        snprintf(path, plen, "/bench-raw%s/%s/p-%06" PRId64, ph->txn ? "-txn" : "", ph->ns, i);
         return true;
     }
     if (ph->op == OP_CREATE) {
@@ -190,6 +191,20 @@ static void client_close(phase *ph, client *cl)
         daas_bench_conn_fini(&cl->conn);
 }
 
+/* One raw etcd write of key: a put, or the create txn daas's etcd store sends (compare
+ * create_revision == 0, then put), which must succeed: every key is fresh. */
+static int etcd_write(phase *ph, client *cl, const char *key)
+{
+    if (!ph->txn)
+        return daas_store_etcd_put(cl->etcd, DAAS_BYTES_STR(key), ph->value, 0, NULL, &cl->err);
+    daas_store_etcd_txn_res res = {0};
+    int rc = daas_store_etcd_create(cl->etcd, DAAS_BYTES_STR(key), ph->value, 0, &res, &cl->err);
+    if (rc == DAAS_OK && !res.succeeded)
+        rc = daas_fail(&cl->err, DAAS_EEXIST, "%s exists", key);
+    daas_store_etcd_txn_fini(&res);
+    return rc;
+}
+
 /* One request; true when it got the answer the phase expects. *rc and *status describe it. */
 static bool client_do(phase *ph, client *cl, const char *path, const daas_buf *body, int *rc,
                       int *status)
@@ -197,9 +212,7 @@ static bool client_do(phase *ph, client *cl, const char *path, const daas_buf *b
     if (ph->op == OP_PUT) {
         daas_err_clear(&cl->err);
         *status = 0;
-        *rc = cl->etcd == NULL ? DAAS_EIO
-                               : daas_store_etcd_put(cl->etcd, DAAS_BYTES_STR(path), ph->value, 0,
-                                                     NULL, &cl->err);
+        *rc = cl->etcd == NULL ? DAAS_EIO : etcd_write(ph, cl, path);
         return *rc == DAAS_OK;
     }
     bool post = ph->op == OP_CREATE;
@@ -368,7 +381,7 @@ void daas_bench_lists(daas_bench_tls *t, const daas_bench_cfg *cfg, const char *
 }
 
 void daas_bench_etcd_puts(const char *url, const daas_bench_cfg *cfg, const char *ns, int64_t n,
-                          size_t value_len, daas_bench_result *res)
+                          size_t value_len, bool txn, daas_bench_result *res)
 {
     daas_buf pod, value;
     daas_buf_init(&pod, 1 << 16);
@@ -387,6 +400,7 @@ void daas_bench_etcd_puts(const char *url, const daas_bench_cfg *cfg, const char
                     .ns = ns,
                     .to = n,
                     .url = url,
+                    .txn = txn,
                     .value = DAAS_BYTES(value.data, value.len)};
         atomic_init(&ph.next, 0);
         run_phase(&ph, cfg, res);

@@ -49,7 +49,8 @@ static void usage(FILE *f)
                "  --datastore S    sqlite, etcd or both (default both: every phase on SQLite,\n"
                "                   then the creates on etcd next to raw etcd puts; etcd: every\n"
                "                   phase on etcd, then the raw puts)\n"
-               "  --etcd PATH      etcd binary for the etcd runs (default /usr/bin/etcd)\n");
+               "  --etcd PATH      etcd binary for the etcd runs (default /usr/bin/etcd)\n"
+               "  --creates-only   run only the create phase on each store (and the raw puts)\n");
 }
 
 static bool parse_num(const char *s, int64_t lo, int64_t hi, int64_t *out)
@@ -114,20 +115,23 @@ static bool string_flag(int ch, const char *arg, daas_bench_cfg *cfg, char *daas
 
 static int parse_args(int argc, char **argv, daas_bench_cfg *cfg, char *daas, size_t dlen)
 {
-    static const struct option opts[] = {{"daas", required_argument, 0, 'd'},
-                                         {"clients", required_argument, 0, 'c'},
-                                         {"creates", required_argument, 0, 'n'},
-                                         {"seconds", required_argument, 0, 's'},
-                                         {"watchers", required_argument, 0, 'w'},
-                                         {"events", required_argument, 0, 'e'},
-                                         {"writers", required_argument, 0, 'W'},
-                                         {"workers", required_argument, 0, 'k'},
-                                         {"datastore", required_argument, 0, 'D'},
-                                         {"etcd", required_argument, 0, 'E'},
-                                         {"keep", no_argument, 0, 'K'},
-                                         {"quick", no_argument, 0, 'q'},
-                                         {"help", no_argument, 0, 'h'},
-                                         {0, 0, 0, 0}};
+    static const struct option opts[] = {
+        {"daas", required_argument, 0, 'd'},
+        {"clients", required_argument, 0, 'c'},
+        {"creates", required_argument, 0, 'n'},
+        {"seconds", required_argument, 0, 's'},
+        {"watchers", required_argument, 0, 'w'},
+        {"events", required_argument, 0, 'e'},
+        {"writers", required_argument, 0, 'W'},
+        {"workers", required_argument, 0, 'k'},
+        {"datastore", required_argument, 0, 'D'},
+        {"etcd", required_argument, 0, 'E'},
+        {"keep", no_argument, 0, 'K'},
+        {"quick", no_argument, 0, 'q'},
+        {"creates-only", no_argument, 0, 'O'},
+        {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0},
+    };
     int64_t v[128];
     bool set[128] = {false};
     int ch;
@@ -146,6 +150,8 @@ static int parse_args(int argc, char **argv, daas_bench_cfg *cfg, char *daas, si
             quick = true;
         } else if (ch == 'K') {
             cfg->keep = true;
+        } else if (ch == 'O') {
+            cfg->creates_only = true;
         } else if (ch == 'd' || ch == 'D' || ch == 'E') {
             if (!string_flag(ch, optarg, cfg, daas, dlen))
                 return -1;
@@ -366,9 +372,22 @@ static bool run_pass(pass *p, const daas_bench_etcd *etcd)
     return ok;
 }
 
+/* Raw etcd writes on the etcd of the pass, as many as the creates, of value_len bytes each:
+ * puts, or (txn) the create txns daas sends. */
+static void raw_phase(const daas_bench_cfg *cfg, const daas_bench_etcd *etcd, size_t value_len,
+                      bool txn, daas_bench_result *r)
+{
+    daas_bench_cpu m = daas_bench_cpu_now(0, etcd->pid);
+    daas_bench_etcd_puts(etcd->url, cfg, "default", cfg->creates, value_len, txn, r);
+    daas_bench_print_load(txn ? "raw txns" : "raw puts", r, 0, 0,
+                          txn ? "etcd /v3/kv/txn as daas creates, daas stopped"
+                              : "etcd /v3/kv/put, same etcd, daas stopped");
+    daas_bench_print_cpu(&m);
+}
+
 /* The etcd pass: a private etcd, the server on it, then (server stopped, so its watch does not
- * load the machine) raw puts of as many values of the stored pod's size. */
-static bool run_etcd(pass *p, daas_bench_result *raw, daas_bench_side *side)
+ * load the machine) as many raw puts, then raw create txns, of the stored pod's size. */
+static bool run_etcd(pass *p, daas_bench_result raw[2], daas_bench_side *side)
 {
     daas_bench_etcd etcd;
     daas_err err = {0};
@@ -389,11 +408,10 @@ static bool run_etcd(pass *p, daas_bench_result *raw, daas_bench_side *side)
         side->stored = side->posted;
     }
     if (ok) {
-        daas_bench_cpu m = daas_bench_cpu_now(0, etcd.pid);
-        daas_bench_etcd_puts(etcd.url, p->cfg, "default", p->cfg->creates, side->stored, raw);
-        daas_bench_print_load("raw puts", raw, 0, 0, "etcd /v3/kv/put, same etcd, daas stopped");
-        daas_bench_print_cpu(&m);
-        side->raw = raw;
+        raw_phase(p->cfg, &etcd, side->stored, false, &raw[0]);
+        raw_phase(p->cfg, &etcd, side->stored, true, &raw[1]);
+        side->raw = &raw[0];
+        side->txn = &raw[1];
     }
     daas_bench_etcd_stop(&etcd, p->cfg->keep);
     return ok;
@@ -402,7 +420,7 @@ static bool run_etcd(pass *p, daas_bench_result *raw, daas_bench_side *side)
 int main(int argc, char **argv)
 {
     daas_bench_cfg cfg = {0};
-    daas_bench_result raw;
+    daas_bench_result raw[2];
     char daas[1024];
 
     if (parse_args(argc, argv, &cfg, daas, sizeof daas) != 0)
@@ -417,8 +435,8 @@ int main(int argc, char **argv)
                 cfg.etcd, strerror(errno));
         return 1;
     }
-    pass sq = {.cfg = &cfg, .all = true};
-    pass et = {.cfg = &cfg, .all = cfg.datastore == DAAS_BENCH_ETCD};
+    pass sq = {.cfg = &cfg, .all = !cfg.creates_only};
+    pass et = {.cfg = &cfg, .all = !cfg.creates_only && cfg.datastore == DAAS_BENCH_ETCD};
     daas_bench_side side = {.clients = cfg.clients, .posted = daas_bench_pod_json_len()};
     bool ok = true;
     if (cfg.datastore & DAAS_BENCH_SQLITE) {
@@ -428,7 +446,7 @@ int main(int argc, char **argv)
     if (ok && (cfg.datastore & DAAS_BENCH_ETCD)) {
         if (cfg.datastore & DAAS_BENCH_SQLITE)
             printf("\n");
-        ok = run_etcd(&et, &raw, &side);
+        ok = run_etcd(&et, raw, &side);
     }
     if (ok && (cfg.datastore & DAAS_BENCH_ETCD))
         daas_bench_print_side(&side);
