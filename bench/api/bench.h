@@ -152,6 +152,15 @@ int daas_bench_free_port(void);
 void daas_bench_sleep_ms(int ms);
 /* Removes dir and everything below it, as far as it can (no error). */
 void daas_bench_rmdir(const char *dir);
+/* Removes dir ("" accepted) unless keep; then says on stderr that it was kept with contents. */
+void daas_bench_dir_done(const char *dir, bool keep, const char *contents);
+/* Forks a child that runs execv(argv[0], argv) with stdout and stderr on log (created 0600;
+ * an exec failure is a line there and exit status 127); *pid gets it.
+ * Errors: DAAS_EIO (fork). */
+DAAS_MUST_USE int daas_bench_spawn(const char *log, char *const argv[], pid_t *pid, daas_err *err);
+/* SIGTERM to child *pid (SIGKILL after timeout_ms, naming what), reaps it, zeroes *pid.
+ * Returns the status waitpid reported, or -1 when *pid was not running. */
+int daas_bench_child_stop(pid_t *pid, const char *what, int timeout_ms);
 /* CPU seconds (user + system) process pid has used so far (0 when unreadable or pid <= 0). */
 double daas_bench_pid_cpu(pid_t pid);
 

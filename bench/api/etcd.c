@@ -10,8 +10,6 @@
  * Spec:   bench/README.md (bench_api, --datastore); etcd 3.4's flags (etcd --help).
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,24 +22,24 @@
 
 enum { READY_TIMEOUT_MS = 30000, STOP_TIMEOUT_MS = 10000, PROBE_TIMEOUT_MS = 1000 };
 
-/* In the child: stdout and stderr to the log, then exec etcd. */
-static void exec_etcd(const daas_bench_etcd *e, const char *bin)
+/* Starts etcd, its output to the log. */
+static int spawn_etcd(daas_bench_etcd *e, const char *bin, daas_err *err)
 {
     char data[300], purl[64], cluster[96];
     snprintf(data, sizeof data, "%s/data", e->dir);
     snprintf(purl, sizeof purl, "http://127.0.0.1:%d", e->peer_port);
     snprintf(cluster, sizeof cluster, "bench=%s", purl);
-    int fd = open(e->log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd >= 0) {
-        (void)dup2(fd, 1);
-        (void)dup2(fd, 2);
-    }
-    execl(bin, "etcd", "--name", "bench", "--data-dir", data, "--listen-client-urls", e->url,
-          "--advertise-client-urls", e->url, "--listen-peer-urls", purl,
-          "--initial-advertise-peer-urls", purl, "--initial-cluster", cluster,
-          "--initial-cluster-state", "new", "--log-level", "warn", (char *)NULL);
-    fprintf(stderr, "bench_api: exec %s: %s\n", bin, strerror(errno));
-    _exit(127);
+    const char *argv[] = {bin,     "--name",
+                          "bench", "--data-dir",
+                          data,    "--listen-client-urls",
+                          e->url,  "--advertise-client-urls",
+                          e->url,  "--listen-peer-urls",
+                          purl,    "--initial-advertise-peer-urls",
+                          purl,    "--initial-cluster",
+                          cluster, "--initial-cluster-state",
+                          "new",   "--log-level",
+                          "warn",  NULL};
+    return daas_bench_spawn(e->log, (char *const *)argv, &e->pid, err);
 }
 
 /* One probe: the gateway answers a status call naming a leader. */
@@ -104,15 +102,9 @@ int daas_bench_etcd_start(daas_bench_etcd *e, const char *bin, daas_err *err)
     if (e->port <= 0 || e->peer_port <= 0)
         return daas_fail(err, DAAS_EIO, "no free port for etcd");
     snprintf(e->url, sizeof e->url, "http://127.0.0.1:%d", e->port);
-    fflush(NULL);
-    e->pid = fork();
-    if (e->pid < 0) {
-        e->pid = 0;
-        return daas_fail(err, DAAS_EIO, "fork: %s", strerror(errno));
-    }
-    if (e->pid == 0)
-        exec_etcd(e, bin);
-    int rc = wait_leader(e, err);
+    int rc = spawn_etcd(e, bin, err);
+    if (rc == DAAS_OK)
+        rc = wait_leader(e, err);
     if (rc != DAAS_OK)
         daas_bench_log_tail(e->log, 20);
     return rc;
@@ -120,29 +112,9 @@ int daas_bench_etcd_start(daas_bench_etcd *e, const char *bin, daas_err *err)
 
 void daas_bench_etcd_stop(daas_bench_etcd *e, bool keep)
 {
-    if (e->pid > 0) {
-        int st = 0;
-        int64_t deadline = daas_mono_ns() + (int64_t)STOP_TIMEOUT_MS * 1000000;
-        (void)kill(e->pid, SIGTERM);
-        while (waitpid(e->pid, &st, WNOHANG) == 0) {
-            if (daas_mono_ns() > deadline) {
-                fprintf(stderr, "bench_api: etcd ignored SIGTERM for %d s, killing it\n",
-                        STOP_TIMEOUT_MS / 1000);
-                (void)kill(e->pid, SIGKILL);
-                (void)waitpid(e->pid, &st, 0);
-                break;
-            }
-            daas_bench_sleep_ms(20);
-        }
-        e->pid = 0;
-    }
-    if (e->dir[0] != '\0') {
-        if (keep)
-            fprintf(stderr, "bench_api: kept %s (etcd.log, data/)\n", e->dir);
-        else
-            daas_bench_rmdir(e->dir);
-        e->dir[0] = '\0';
-    }
+    (void)daas_bench_child_stop(&e->pid, "etcd", STOP_TIMEOUT_MS);
+    daas_bench_dir_done(e->dir, keep, "etcd.log, data/");
+    e->dir[0] = '\0';
 }
 
 int daas_bench_etcd_value_len(const daas_bench_etcd *e, const char *key, size_t *len, daas_err *err)

@@ -50,19 +50,40 @@ void daas_bench_sleep_ms(int ms)
     }
 }
 
-/* In the child: stderr and stdout to the log, then exec the server. */
-static void exec_server(const daas_bench_server *s, const char *daas, int workers,
-                        const char *endpoint)
+/* In the forked child: output to log, exec. */
+static _Noreturn void exec_child(const char *log, char *const argv[])
+{
+    int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd >= 0) {
+        (void)dup2(fd, 1);
+        (void)dup2(fd, 2);
+    }
+    execv(argv[0], argv);
+    fprintf(stderr, "bench_api: exec %s: %s\n", argv[0], strerror(errno));
+    _exit(127);
+}
+
+int daas_bench_spawn(const char *log, char *const argv[], pid_t *pid, daas_err *err)
+{
+    fflush(NULL);
+    *pid = fork();
+    if (*pid < 0) {
+        *pid = 0;
+        return daas_fail(err, DAAS_EIO, "fork: %s", strerror(errno));
+    }
+    if (*pid == 0)
+        exec_child(log, argv);
+    return DAAS_OK;
+}
+
+/* Starts the server, its output to the log. */
+static int spawn_server(daas_bench_server *s, const char *daas, int workers, const char *endpoint,
+                        daas_err *err)
 {
     char port[16], data[300], nworkers[16];
     snprintf(port, sizeof port, "%d", s->port);
     snprintf(data, sizeof data, "%s/data", s->dir);
     snprintf(nworkers, sizeof nworkers, "%d", workers);
-    int fd = open(s->log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd >= 0) {
-        (void)dup2(fd, 1);
-        (void)dup2(fd, 2);
-    }
     char *argv[16] = {(char *)daas,          "server", "--data-dir",     data,
                       "--https-listen-port", port,     "--bind-address", "127.0.0.1"};
     int argc = 8;
@@ -75,9 +96,7 @@ static void exec_server(const daas_bench_server *s, const char *daas, int worker
         argv[argc++] = (char *)endpoint;
     }
     argv[argc] = NULL;
-    execv(daas, argv);
-    fprintf(stderr, "bench_api: exec %s: %s\n", daas, strerror(errno));
-    _exit(127);
+    return daas_bench_spawn(s->log, argv, &s->pid, err);
 }
 
 /* One readiness probe: kubeconfig loaded (once) and GET /readyz answered 200. */
@@ -133,15 +152,8 @@ int daas_bench_server_start(daas_bench_server *s, const char *daas, int workers,
     s->port = daas_bench_free_port();
     if (s->port <= 0)
         return daas_fail(err, DAAS_EIO, "no free port");
-    fflush(NULL);
-    s->pid = fork();
-    if (s->pid < 0) {
-        s->pid = 0;
-        return daas_fail(err, DAAS_EIO, "fork: %s", strerror(errno));
-    }
-    if (s->pid == 0)
-        exec_server(s, daas, workers, endpoint);
-    return wait_ready(s, t, err);
+    int rc = spawn_server(s, daas, workers, endpoint, err);
+    return rc == DAAS_OK ? wait_ready(s, t, err) : rc;
 }
 
 static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
@@ -158,30 +170,41 @@ void daas_bench_rmdir(const char *dir)
     (void)nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-int daas_bench_server_stop(daas_bench_server *s, bool keep)
+int daas_bench_child_stop(pid_t *pid, const char *what, int timeout_ms)
 {
     int st = -1;
-    if (s->pid > 0) {
-        int64_t deadline = daas_mono_ns() + (int64_t)STOP_TIMEOUT_MS * 1000000;
-        (void)kill(s->pid, SIGTERM);
-        while (waitpid(s->pid, &st, WNOHANG) == 0) {
-            if (daas_mono_ns() > deadline) {
-                fprintf(stderr, "bench_api: server ignored SIGTERM for %d s, killing it\n",
-                        STOP_TIMEOUT_MS / 1000);
-                (void)kill(s->pid, SIGKILL);
-                (void)waitpid(s->pid, &st, 0);
-                break;
-            }
-            daas_bench_sleep_ms(20);
+    if (*pid <= 0)
+        return st;
+    int64_t deadline = daas_mono_ns() + (int64_t)timeout_ms * 1000000;
+    (void)kill(*pid, SIGTERM);
+    while (waitpid(*pid, &st, WNOHANG) == 0) {
+        if (daas_mono_ns() > deadline) {
+            fprintf(stderr, "bench_api: %s ignored SIGTERM for %d s, killing it\n", what,
+                    timeout_ms / 1000);
+            (void)kill(*pid, SIGKILL);
+            (void)waitpid(*pid, &st, 0);
+            break;
         }
-        s->pid = 0;
+        daas_bench_sleep_ms(20);
     }
-    if (s->dir[0] != '\0') {
-        if (keep)
-            fprintf(stderr, "bench_api: kept %s (server.log, data/)\n", s->dir);
-        else
-            daas_bench_rmdir(s->dir);
-    }
+    *pid = 0;
+    return st;
+}
+
+void daas_bench_dir_done(const char *dir, bool keep, const char *contents)
+{
+    if (dir[0] == '\0')
+        return;
+    if (keep)
+        fprintf(stderr, "bench_api: kept %s (%s)\n", dir, contents);
+    else
+        daas_bench_rmdir(dir);
+}
+
+int daas_bench_server_stop(daas_bench_server *s, bool keep)
+{
+    int st = daas_bench_child_stop(&s->pid, "server", STOP_TIMEOUT_MS);
+    daas_bench_dir_done(s->dir, keep, "server.log, data/");
     return st;
 }
 
