@@ -12,7 +12,7 @@
  *         server and admin certificates from it. A kubeconfig of any server works on all.
  * Invariants:
  *   - a data dir that already holds another cluster's CA or id is refused, never
- *     overwritten;
+ *     overwritten; so is a token that does not open the record a datastore holds;
  *   - two first servers racing: the record is created with create-if-absent; the loser stops
  *     with a clear error (its CA is not the cluster's) and is started again;
  *   - the CA key is written 0600 through daas_write_file_atomic; its memory is wiped.
@@ -127,6 +127,20 @@ int server_boot_token(const server_store_opts *o, const char *data_dir, char **o
     return rc;
 }
 
+/* No record under our token: the datastore must not hold another cluster's either (a wrong
+ * --token would otherwise start a second CA over the first cluster's objects). */
+static int other_cluster(daas_store *st, daas_err *err)
+{
+    daas_kv_list l;
+    int rc = daas_store_list(st, "/bootstrap/", NULL, 1, &l, err);
+    if (rc == DAAS_OK && l.n > 0)
+        rc = daas_fail(err, DAAS_EDENIED,
+                       "this datastore already holds a cluster whose token is not --token "
+                       "(give that cluster's token: DATA_DIR/token of its first server)");
+    daas_kv_list_fini(&l);
+    return rc;
+}
+
 int server_boot_pull(daas_store *st, const char *token, const char *data_dir, char *cluster_id,
                      size_t idlen, bool *found, daas_err *err)
 {
@@ -138,7 +152,7 @@ int server_boot_pull(daas_store *st, const char *token, const char *data_dir, ch
     if (rc == DAAS_ENOTFOUND) {
         memset(err, 0, sizeof *err);
         daas_free(key);
-        return DAAS_OK;
+        return other_cluster(st, err);
     }
     if (rc == DAAS_OK)
         rc = daas_pki_boot_open(token, key, kv.val->data, kv.val->len, &b, err);
@@ -149,8 +163,10 @@ int server_boot_pull(daas_store *st, const char *token, const char *data_dir, ch
     if (rc == DAAS_OK)
         rc = daas_mkdir_p(tls, err);
     daas_free(tls);
+    char idline[sizeof b.cluster_id + 1];
+    snprintf(idline, sizeof idline, "%s\n", b.cluster_id); /* as cluster_id() writes it */
     if (rc == DAAS_OK)
-        rc = place(data_dir, "cluster-id", b.cluster_id, 0644, err);
+        rc = place(data_dir, "cluster-id", idline, 0644, err);
     if (rc == DAAS_OK)
         rc = place(data_dir, "tls/ca.crt", b.ca_cert, 0644, err);
     if (rc == DAAS_OK)

@@ -186,7 +186,9 @@ static int load_page(daas_store *st, daas_store__index *ix, daas_buf *from, int6
                                    DAAS_BYTES("\0", 1), LOAD_PAGE, *rev, false, &r, err);
     if (rc != DAAS_OK)
         return rc;
-    *rev = r.revision;
+    if (*rev == 0) /* later pages are read at the first one's revision; their header carries
+                      etcd's current revision, not that one */
+        *rev = r.revision;
     for (size_t i = 0; i < r.nkvs; i++) {
         const daas_store_etcd_kv *kv = &r.kvs[i];
         if (kv->key_len == 0 || kv->key_len >= DAAS_STORE__KEY_MAX)

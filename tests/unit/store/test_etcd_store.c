@@ -7,6 +7,7 @@
  * etcd outage (writes fail with a clear error, reads keep working, the watch resumes).
  */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -126,6 +127,59 @@ static void test_load_and_foreign_writes(void **state)
         et_sleep_ms(10);
     expect_val(st, "/t/load/0000", "new", r);
     daas_store_etcd_free(&c);
+    daas_store_close(&st);
+}
+
+typedef struct putter {
+    daas_store_etcd *c;
+    atomic_bool stop;
+    int64_t last;
+    int n;
+} putter;
+
+/* Updates /t/load/0000.. round-robin until stopped; records the last revision. */
+static void *put_loop(void *arg)
+{
+    putter *p = arg;
+    for (p->n = 0; !atomic_load(&p->stop); p->n++) {
+        char k[64], v[32];
+        snprintf(k, sizeof k, "/t/load/%04d", p->n % 1200);
+        snprintf(v, sizeof v, "u%d", p->n);
+        if (daas_store_etcd_put(p->c, S(k), S(v), 0, &p->last, NULL) != DAAS_OK)
+            return (void *)1;
+    }
+    return NULL;
+}
+
+/* A store opened while another client writes: its paged load and its watch together miss
+ * nothing (the load's pages are all read at the first page's revision, and the watch starts
+ * right after it). */
+static void test_load_under_writes(void **state)
+{
+    (void)state;
+    putter p = {.stop = false};
+    daas_store_etcd_opts eo = {.endpoints = g.url};
+    assert_int_equal(daas_store_etcd_new(&eo, &p.c, NULL), DAAS_OK);
+    pthread_t th;
+    pthread_create(&th, NULL, put_loop, &p);
+    et_sleep_ms(100);
+    daas_store *st = open_store();
+    et_sleep_ms(200);
+    atomic_store(&p.stop, true);
+    void *res = NULL;
+    pthread_join(th, &res);
+    assert_null(res);
+    for (int i = 0; i < 300 && daas_store_revision(st) < p.last; i++)
+        et_sleep_ms(10);
+    assert_int_equal(daas_store_revision(st), p.last);
+    daas_store_etcd_range_res r;
+    assert_int_equal(daas_store_etcd_list_prefix(p.c, S("/t/load/"), 0, 0, false, &r, NULL),
+                     DAAS_OK);
+    assert_int_equal(r.nkvs, 1200);
+    for (size_t i = 0; i < r.nkvs; i++) /* every key at etcd's value and revision */
+        expect_val(st, r.kvs[i].key, r.kvs[i].value, r.kvs[i].mod_revision);
+    daas_store_etcd_range_fini(&r);
+    daas_store_etcd_free(&p.c);
     daas_store_close(&st);
 }
 
@@ -353,6 +407,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_crud),
         cmocka_unit_test(test_load_and_foreign_writes),
+        cmocka_unit_test(test_load_under_writes),
         cmocka_unit_test(test_two_stores),
         cmocka_unit_test(test_async_creates),
         cmocka_unit_test(test_relist_after_compaction),
