@@ -1,9 +1,10 @@
 /*
  * test_etcd.c: the etcd v3 JSON-gateway client against a REAL single-member etcd
- * (/usr/bin/etcd, started on free loopback ports in a temporary data dir, killed and removed
- * in teardown): binary round trip, paging, conditional writes, compaction (DAAS_EGONE), a watch
- * that survives an etcd restart without losing or repeating an event, leases, endpoint
- * failover; and the reply parsers on malformed and error bodies.
+ * (etcd_testutil.h: /usr/bin/etcd on free loopback ports in a temporary data dir, killed and
+ * removed in teardown): binary round trip, paging, conditional writes (on revision and on
+ * version), compaction (DAAS_EGONE), a watch that survives an etcd restart without losing or
+ * repeating an event, leases, endpoint failover, connection reuse, TLS with a client
+ * certificate; and the reply parsers and the stream line splitter on their own.
  * The group setup FAILS (it does not skip) when /usr/bin/etcd is missing.
  */
 #include <setjmp.h>
@@ -13,150 +14,47 @@
 
 #include <cmocka.h>
 #include <dirent.h>
-#include <fcntl.h>
-#include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "common/alloc.h"
 #include "common/util.h"
 #include "store/etcd.h"
-
-#define ETCD_BIN "/usr/bin/etcd"
+#include "etcd_testutil.h"
 
 static struct {
-    char dir[64];    /* temporary root: data/ and etcd.log */
-    int client_port; /* etcd's client port */
-    int peer_port;   /* etcd's peer port */
-    int dead_port;   /* a port nobody listens on */
-    pid_t pid;       /* the etcd process, 0 when not running */
-    pid_t tls_pid;   /* the TLS etcd of test_tls, 0 when not running */
-    char url[64];    /* http://127.0.0.1:<client_port> */
+    et_proc et;    /* the etcd of every test but test_tls */
+    int dead_port; /* a port nobody listens on */
+    pid_t tls_pid; /* the TLS etcd of test_tls, 0 when not running */
 } g;
-
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
-static int free_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t len = sizeof a;
-    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) != 0 ||
-        getsockname(fd, (struct sockaddr *)&a, &len) != 0)
-        return -1;
-    close(fd);
-    return ntohs(a.sin_port);
-}
-
-static void exec_etcd(void)
-{
-    char data[96], log[96], curl[64], purl[64], cluster[96];
-    snprintf(data, sizeof data, "%s/data", g.dir);
-    snprintf(log, sizeof log, "%s/etcd.log", g.dir);
-    snprintf(curl, sizeof curl, "http://127.0.0.1:%d", g.client_port);
-    snprintf(purl, sizeof purl, "http://127.0.0.1:%d", g.peer_port);
-    snprintf(cluster, sizeof cluster, "t=%s", purl);
-    int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
-    if (fd >= 0) {
-        dup2(fd, 1);
-        dup2(fd, 2);
-        close(fd);
-    }
-    execl(ETCD_BIN, "etcd", "--name", "t", "--data-dir", data, "--listen-client-urls", curl,
-          "--advertise-client-urls", curl, "--listen-peer-urls", purl,
-          "--initial-advertise-peer-urls", purl, "--initial-cluster", cluster, "--log-level",
-          "warn", (char *)NULL);
-    _exit(127);
-}
-
-/* Starts etcd and waits (up to 15 s) until it answers a status call. */
-static int start_etcd(void)
-{
-    g.pid = fork();
-    if (g.pid < 0)
-        return -1;
-    if (g.pid == 0)
-        exec_etcd();
-    daas_store_etcd_opts o = {.endpoints = g.url, .timeout_ms = 1000};
-    daas_store_etcd *c = NULL;
-    if (daas_store_etcd_new(&o, &c, NULL) != DAAS_OK)
-        return -1;
-    int rc = -1;
-    for (int i = 0; i < 300 && rc != 0; i++) {
-        daas_store_etcd_status st;
-        if (daas_store_etcd_status_of(c, 0, &st, NULL) == DAAS_OK && st.leader != 0)
-            rc = 0;
-        else
-            sleep_ms(50);
-    }
-    daas_store_etcd_free(&c);
-    return rc;
-}
-
-static void stop_etcd(int sig)
-{
-    if (g.pid > 0) {
-        kill(g.pid, sig);
-        waitpid(g.pid, NULL, 0);
-    }
-    g.pid = 0;
-}
-
-static int rm_rf(const char *dir)
-{
-    pid_t p = fork();
-    if (p == 0) {
-        execl("/bin/rm", "rm", "-rf", dir, (char *)NULL);
-        _exit(127);
-    }
-    int st = 0;
-    return p > 0 && waitpid(p, &st, 0) == p && WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
-}
 
 static int setup(void **state)
 {
     (void)state;
-    if (access(ETCD_BIN, X_OK) != 0) {
-        fprintf(stderr, "test_etcd: %s is missing (install etcd-server)\n", ETCD_BIN);
+    if (et_setup(&g.et) != 0)
         return -1;
-    }
-    snprintf(g.dir, sizeof g.dir, "/tmp/daas-etcd-XXXXXX");
-    if (mkdtemp(g.dir) == NULL)
-        return -1;
-    g.client_port = free_port();
-    g.peer_port = free_port();
-    g.dead_port = free_port();
-    if (g.client_port < 0 || g.peer_port < 0 || g.dead_port < 0 || g.client_port == g.peer_port)
-        return -1;
-    snprintf(g.url, sizeof g.url, "http://127.0.0.1:%d", g.client_port);
-    return start_etcd();
+    g.dead_port = et_free_port();
+    return g.dead_port < 0 || g.dead_port == g.et.client_port ? -1 : 0;
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    stop_etcd(SIGKILL);
-    if (g.tls_pid > 0) {
+    if (g.tls_pid > 0) { /* its directory is under g.et.dir */
         kill(g.tls_pid, SIGKILL);
         waitpid(g.tls_pid, NULL, 0);
     }
-    return g.dir[0] != '\0' ? rm_rf(g.dir) : 0;
+    return et_teardown(&g.et);
 }
 
 static daas_store_etcd *client(void)
 {
-    daas_store_etcd_opts o = {.endpoints = g.url, .timeout_ms = 3000};
+    daas_store_etcd_opts o = {.endpoints = g.et.url, .timeout_ms = 3000};
     daas_store_etcd *c = NULL;
     assert_int_equal(daas_store_etcd_new(&o, &c, NULL), DAAS_OK);
     return c;
@@ -435,7 +333,7 @@ static int rec_count(rec *r)
 static void wait_count(rec *r, int n)
 {
     for (int i = 0; i < 400 && rec_count(r) < n; i++)
-        sleep_ms(25);
+        et_sleep_ms(25);
     assert_int_equal(rec_count(r), n);
 }
 
@@ -488,12 +386,12 @@ static void test_watch_resumes(void **state)
     wait_count(&r, e.n);
     /* cut the stream: restart etcd on the same data dir and port, then write at once (the
      * watch is still reconnecting: it must resume from its last revision + 1) */
-    stop_etcd(SIGKILL);
-    assert_int_equal(start_etcd(), 0);
+    et_stop(&g.et, SIGKILL);
+    assert_int_equal(et_start(&g.et), 0);
     watch_round(c, &e);
     put(c, "/other", "not watched", 0);
     wait_count(&r, e.n);
-    sleep_ms(300); /* nothing more may arrive */
+    et_sleep_ms(300); /* nothing more may arrive */
     daas_store_etcd_watch_stop(&w);
     assert_int_equal(r.n, e.n);
     assert_int_equal(r.gone + r.overflow, 0);
@@ -541,7 +439,7 @@ static void test_lease(void **state)
     for (int i = 0; i < 6; i++) { /* 3 s > ttl: alive only because it is kept alive */
         assert_int_equal(daas_store_etcd_lease_keepalive(c, id, &ttl, NULL), DAAS_OK);
         assert_true(ttl >= 1);
-        sleep_ms(500);
+        et_sleep_ms(500);
     }
     assert_int_equal(exists(c, "/lease/a"), 1);
     daas_store_etcd_range_res r;
@@ -558,7 +456,7 @@ static void test_lease(void **state)
     /* no more keepalives: gone after the ttl (etcd checks expiry every 500 ms) */
     int i = 0;
     while (exists(c, "/lease/a") == 1 && i++ < 80)
-        sleep_ms(100);
+        et_sleep_ms(100);
     assert_int_equal(exists(c, "/lease/a"), 0);
     daas_store_etcd_free(&c);
 }
@@ -567,7 +465,7 @@ static void test_failover(void **state)
 {
     (void)state;
     char eps[160];
-    snprintf(eps, sizeof eps, "http://127.0.0.1:%d/ , %s", g.dead_port, g.url);
+    snprintf(eps, sizeof eps, "http://127.0.0.1:%d/ , %s", g.dead_port, g.et.url);
     daas_store_etcd_opts o = {.endpoints = eps, .timeout_ms = 2000};
     daas_store_etcd *c = NULL;
     assert_int_equal(daas_store_etcd_new(&o, &c, NULL), DAAS_OK);
@@ -646,7 +544,7 @@ static int conns_to_etcd(void)
     while (fgets(line, sizeof line, f) != NULL) {
         if (sscanf(line, " %*d: %*x:%*x %*x:%x %x %*x:%*x %*x:%*x %*x %*u %*u %lu", &rport, &st,
                    &in) != 3 ||
-            rport != (unsigned)g.client_port || st != 1 /* ESTABLISHED */)
+            rport != (unsigned)g.et.client_port || st != 1 /* ESTABLISHED */)
             continue;
         for (size_t i = 0; i < nino; i++)
             n += ino[i] == in;
@@ -832,9 +730,9 @@ static void test_tls(void **state)
 {
     (void)state;
     char tdir[96], url[64], cp[8], pp[8];
-    snprintf(tdir, sizeof tdir, "%s/tls", g.dir);
-    snprintf(cp, sizeof cp, "%d", free_port());
-    snprintf(pp, sizeof pp, "%d", free_port());
+    snprintf(tdir, sizeof tdir, "%s/tls", g.et.dir);
+    snprintf(cp, sizeof cp, "%d", et_free_port());
+    snprintf(pp, sizeof pp, "%d", et_free_port());
     snprintf(url, sizeof url, "https://127.0.0.1:%s", cp);
     g.tls_pid = fork();
     assert_true(g.tls_pid >= 0);
@@ -853,7 +751,7 @@ static void test_tls(void **state)
         if (rc == DAAS_OK && st.leader == 0)
             rc = DAAS_EUNAVAIL;
         if (rc != DAAS_OK)
-            sleep_ms(50);
+            et_sleep_ms(50);
     }
     assert_int_equal(rc, DAAS_OK);
     rec r = {.mu = PTHREAD_MUTEX_INITIALIZER};
