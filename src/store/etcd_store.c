@@ -403,6 +403,23 @@ static bool compare_failed(daas_store__op *op, const daas_store_etcd_txn_res *re
     return true;
 }
 
+/* libcurl resends a request once when a reused connection turns out dead before any answer
+ * byte, POSTs included, and the client fails over when that resend finds the member gone; if
+ * etcd had applied the first copy, the second fails its compare against our own write. A
+ * failed create that finds exactly our bytes at version 1 is that create (objects carry a
+ * fresh uid: another client's create is never byte-identical): true with its revision. An
+ * update is not guessed at (two writers may compute the same value from the same base): a
+ * replayed one reports a conflict, the safe side, and the caller re-reads. */
+static bool own_replay(const daas_store__op *op, const daas_store_etcd_txn_res *res, int64_t *rev)
+{
+    const daas_store_etcd_kv *kv = &res->kv;
+    if (!res->has_kv || op->kind != DAAS_STORE__OP_CREATE || kv->version != 1 ||
+        kv->value_len != op->val->len || memcmp(kv->value, op->val->data, kv->value_len) != 0)
+        return false;
+    *rev = kv->mod_revision;
+    return true;
+}
+
 /* A delete's result carries the last value as the DELETE event has it (from the ring, else
  * from memory before the txn). */
 static void delete_result(daas_store *st, daas_store__op *op, daas_blob *before,
@@ -453,9 +470,9 @@ static void run_op(daas_store *st, daas_store__op *op)
         op->rc = send_txn(st, op, expect, &res);
         if (op->rc != DAAS_OK)
             break;
-        bool ok = res.succeeded;
+        int64_t at = res.revision, wrote = res.revision;
+        bool ok = res.succeeded || own_replay(op, &res, &wrote);
         bool retry = !ok && compare_failed(op, &res, &expect);
-        int64_t at = res.revision;
         daas_store_etcd_txn_fini(&res);
         if (retry) {
             op->rc = DAAS_OK;
@@ -463,7 +480,7 @@ static void run_op(daas_store *st, daas_store__op *op)
         }
         int wrc = wait_applied(st->etcd, at);
         if (ok) {
-            op->rev = at;
+            op->rev = wrote;
             op->rc = wrc;
             if (wrc == DAAS_ETIMEOUT)
                 daas_fail(&op->err, wrc,
