@@ -197,6 +197,7 @@ typedef struct daas_bench_result {
     double p50_ms, p99_ms; /* latency of successful operations */
     int first_status;      /* first unexpected status (0: transport error or none) */
     char first_err[240];   /* its body's start, or the transport error */
+    double cpu_s;          /* CPU seconds of every measured process (set by the caller), or 0 */
 } daas_bench_result;
 
 typedef struct daas_bench_cfg {
@@ -287,8 +288,8 @@ typedef struct daas_bench_cpu {
 /* Marks the CPU seconds used so far by server, etcd (either may be 0) and this program. */
 daas_bench_cpu daas_bench_cpu_now(pid_t server, pid_t etcd);
 /* Prints "cpu: server X s, etcd Y s, bench Z s" for the time since m (absent processes are
- * left out): shows whether the client starved the server. */
-void daas_bench_print_cpu(const daas_bench_cpu *m);
+ * left out): shows whether the client starved the server. Returns X + Y + Z. */
+double daas_bench_print_cpu(const daas_bench_cpu *m);
 const char *daas_bench_pass(bool ok);
 /* "errors N (first: ...)" when there were errors or a first error. */
 void daas_bench_print_errors(int64_t errors, int status, const char *first);

@@ -269,7 +269,7 @@ static bool phase_creates(pass *p, rss_sample *at)
         daas_bench_print_load("creates", &p->creates, 0, 0, "etcd: see the ratio below");
     else
         daas_bench_print_load("creates", &p->creates, 5000, 20, NULL);
-    daas_bench_print_cpu(&m);
+    p->creates.cpu_s = daas_bench_print_cpu(&m);
     return server_alive(&p->srv, "creates");
 }
 
@@ -382,7 +382,7 @@ static void raw_phase(const daas_bench_cfg *cfg, const daas_bench_etcd *etcd, si
     daas_bench_print_load(txn ? "raw txns" : "raw puts", r, 0, 0,
                           txn ? "etcd /v3/kv/txn as daas creates, daas stopped"
                               : "etcd /v3/kv/put, same etcd, daas stopped");
-    daas_bench_print_cpu(&m);
+    r->cpu_s = daas_bench_print_cpu(&m);
 }
 
 /* The etcd pass: a private etcd, the server on it, then (server stopped, so its watch does not

@@ -85,16 +85,25 @@ daas_bench_cpu daas_bench_cpu_now(pid_t server, pid_t etcd)
     return m;
 }
 
-void daas_bench_print_cpu(const daas_bench_cpu *m)
+double daas_bench_print_cpu(const daas_bench_cpu *m)
 {
     daas_bench_cpu now = daas_bench_cpu_now(m->server, m->etcd);
+    double server = now.server_s - m->server_s, etcd = now.etcd_s - m->etcd_s;
+    double bench = now.bench_s - m->bench_s;
     printf("         cpu:");
     if (m->server > 0)
-        printf(" server %.1f s,", now.server_s - m->server_s);
+        printf(" server %.1f s,", server);
     if (m->etcd > 0)
-        printf(" etcd %.1f s,", now.etcd_s - m->etcd_s);
-    printf(" bench %.1f s\n", now.bench_s - m->bench_s);
+        printf(" etcd %.1f s,", etcd);
+    printf(" bench %.1f s\n", bench);
     fflush(stdout);
+    return server + etcd + bench;
+}
+
+/* CPU milliseconds per successful write of a phase; 0 when unknown. */
+static double cpu_ms(const daas_bench_result *r)
+{
+    return r != NULL && r->ok > 0 ? r->cpu_s * 1000 / (double)r->ok : 0;
 }
 
 /* A rate column: "-" when the part did not run. */
@@ -130,5 +139,12 @@ void daas_bench_print_side(const daas_bench_side *s)
         printf("  (etcd-backed / raw txns %.1f%%: daas's own share; raw txns / raw puts %.1f%%: "
                "etcd's price of the create compare)\n",
                100 * rate_of(s->etcd) / rate_of(s->txn), 100 * rate_of(s->txn) / rate_of(s->raw));
+    /* Every process shares the same cores, so when they are busy the rates follow the CPU
+     * each write costs: this ratio is steadier than the rates on a shared machine. */
+    if (cpu_ms(s->etcd) > 0 && cpu_ms(s->txn) > 0 && cpu_ms(s->raw) > 0)
+        printf("  cpu per write (all processes): etcd-backed create %.2f ms, raw txn %.2f ms, raw "
+               "put %.2f ms: as a ratio of costs, raw put / etcd-backed = %.1f%%\n",
+               cpu_ms(s->etcd), cpu_ms(s->txn), cpu_ms(s->raw),
+               100 * cpu_ms(s->raw) / cpu_ms(s->etcd));
     fflush(stdout);
 }
