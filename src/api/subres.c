@@ -32,8 +32,7 @@ json_t *daas_api__scale_of(const daas_kube_kind *k, const json_t *obj)
                               "replicas", (json_int_t)daas_kube_int(obj, "status.replicas", 0));
     daas_kube_labelsel *sel = NULL;
     daas_err e = {0};
-    if (daas_kube_labelsel_from_json(daas_kube_path(obj, "spec.selector"), &sel, &e) ==
-        DAAS_OK) {
+    if (daas_kube_labelsel_from_json(daas_kube_path(obj, "spec.selector"), &sel, &e) == DAAS_OK) {
         char *s = daas_kube_labelsel_string(sel);
         daas_kube_set_str(scale, "status.selector", s);
         daas_free(s);
@@ -63,8 +62,9 @@ static int put_sub(daas_api__req *r, const json_t *old, json_t **out, void *arg,
         json_t *rep = daas_kube_path(body, "spec.replicas");
         if (!json_is_integer(rep) || json_integer_value(rep) < 0) {
             json_decref(res);
-            return daas_fail(err, DAAS_EINVAL, "Scale.spec.replicas must be a non-negative "
-                                               "integer");
+            return daas_fail(err, DAAS_EINVAL,
+                             "Scale.spec.replicas must be a non-negative "
+                             "integer");
         }
         daas_kube_set(res, "spec.replicas", json_incref(rep));
     } else { /* finalize */
@@ -84,8 +84,9 @@ static int bind(daas_api__req *r, const json_t *old, json_t **out, void *arg, da
         return daas_fail(err, DAAS_ECONFLICT, "pod %s is already assigned to node \"%s\"",
                          r->route.name, cur);
     if (daas_kube_path(old, "metadata.deletionTimestamp"))
-        return daas_fail(err, DAAS_ECONFLICT, "pod %s is being deleted, cannot be assigned to "
-                                              "a host",
+        return daas_fail(err, DAAS_ECONFLICT,
+                         "pod %s is being deleted, cannot be assigned to "
+                         "a host",
                          r->route.name);
     json_t *res = json_deep_copy(old);
     daas_kube_set_str(res, "spec.nodeName", node);
@@ -101,8 +102,9 @@ static void binding(daas_api__req *r)
     int rc = daas_api__decode_body(r, &body, &e);
     const char *node = rc == DAAS_OK ? daas_kube_str(body, "target.name") : NULL;
     if (rc == DAAS_OK && (node == NULL || node[0] == '\0'))
-        rc = daas_fail(&e, DAAS_EINVALID, "Binding \"%s\" is invalid: target.name: Required "
-                                          "value",
+        rc = daas_fail(&e, DAAS_EINVALID,
+                       "Binding \"%s\" is invalid: target.name: Required "
+                       "value",
                        r->route.name);
     if (rc != DAAS_OK) {
         daas_api__respond_err(r, &e);
@@ -119,8 +121,10 @@ static bool sub_allowed(const daas_kube_kind *k, const char *sub)
     static const struct {
         const char *name;
         unsigned bit;
-    } subs[] = {{"status", DAAS_KUBE_SUB_STATUS},     {"scale", DAAS_KUBE_SUB_SCALE},
-                {"binding", DAAS_KUBE_SUB_BINDING},   {"log", DAAS_KUBE_SUB_LOG},
+    } subs[] = {{"status", DAAS_KUBE_SUB_STATUS},
+                {"scale", DAAS_KUBE_SUB_SCALE},
+                {"binding", DAAS_KUBE_SUB_BINDING},
+                {"log", DAAS_KUBE_SUB_LOG},
                 {"finalize", DAAS_KUBE_SUB_FINALIZE}};
     for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++)
         if (strcmp(sub, subs[i].name) == 0)
@@ -162,8 +166,9 @@ void daas_api__subresource(daas_api__req *r)
         return;
     }
     if (is_pod_exec(r->route.kind, sub)) {
-        daas_fail(&e, DAAS_EMETHOD, "the server does not allow this method on the requested "
-                                    "resource");
+        daas_fail(&e, DAAS_EMETHOD,
+                  "the server does not allow this method on the requested "
+                  "resource");
         daas_api__respond_err(r, &e);
         return;
     }
@@ -172,8 +177,8 @@ void daas_api__subresource(daas_api__req *r)
         daas_api__respond_err(r, &e);
         return;
     }
-    bool get = strcmp(m, "GET") == 0, put = strcmp(m, "PUT") == 0,
-         patch = strcmp(m, "PATCH") == 0, post = strcmp(m, "POST") == 0;
+    bool get = strcmp(m, "GET") == 0, put = strcmp(m, "PUT") == 0, patch = strcmp(m, "PATCH") == 0,
+         post = strcmp(m, "POST") == 0;
     if (strcmp(sub, "log") == 0 && get) {
         daas_api__podproxy(r, false);
     } else if (strcmp(sub, "binding") == 0 && post) {
@@ -192,8 +197,9 @@ void daas_api__subresource(daas_api__req *r)
             daas_api__modify(r, NULL, put_sub, body);
         json_decref(body);
     } else {
-        daas_fail(&e, DAAS_EMETHOD, "the server does not allow this method on the requested "
-                                    "resource");
+        daas_fail(&e, DAAS_EMETHOD,
+                  "the server does not allow this method on the requested "
+                  "resource");
         daas_api__respond_err(r, &e);
     }
 }
@@ -202,9 +208,11 @@ void daas_api__subresource(daas_api__req *r)
  * the Services in the store at each create (the store is the one truth; a deleted Service's
  * addresses are free again at once), plus the addresses handed out to creates still in
  * flight (ip_pending, until daas_api__ip_settled; at most IP_PENDING_MS when a create fails
- * before it reaches the store). Allocation is serialised by ip_mu. ---- */
+ * before it reaches the store). Allocation is serialised by ip_mu within a server, and by
+ * claims in the store (ipclaim.c) across the servers of a shared datastore. ---- */
 
 #define IP_PENDING_MS 30000
+#define CLAIM_TRIES 16
 
 /* Marks the pending addresses taken in a (dropping the expired ones); ip_mu held. */
 static void take_pending(daas_api *api, daas_ctrl_ipalloc *a)
@@ -213,7 +221,8 @@ static void take_pending(daas_api *api, daas_ctrl_ipalloc *a)
     const char *ip;
     json_t *until;
     void *tmp;
-    json_object_foreach_safe(api->ip_pending, tmp, ip, until) {
+    json_object_foreach_safe(api->ip_pending, tmp, ip, until)
+    {
         daas_err e = {0};
         if (json_integer_value(until) < now)
             json_object_del(api->ip_pending, ip);
@@ -222,8 +231,7 @@ static void take_pending(daas_api *api, daas_ctrl_ipalloc *a)
     }
 }
 
-static int alloc_cluster_ip_locked(daas_api__req *r, json_t *svc, const char *want,
-                                   daas_err *err)
+static int alloc_cluster_ip_locked(daas_api__req *r, json_t *svc, const char *want, daas_err *err)
 {
     daas_kv_list l = {0};
     daas_ctrl_ipalloc *a = NULL;
@@ -243,13 +251,23 @@ static int alloc_cluster_ip_locked(daas_api__req *r, json_t *svc, const char *wa
     char ip[DAAS_CTRL_IP_STRLEN];
     daas_err e = {0};
     if (rc == DAAS_OK && want != NULL) {
-        if (daas_ctrl_ipalloc_allocate(a, want, &e) != DAAS_OK)
+        int arc = daas_ctrl_ipalloc_allocate(a, want, &e);
+        if (arc == DAAS_OK && daas_api__ip_claim(r->api, want, &e) != DAAS_OK)
+            arc = DAAS_EEXIST;
+        if (arc != DAAS_OK)
             rc = daas_fail(err, DAAS_EINVALID,
                            "Service \"%s\" is invalid: spec.clusterIPs: Invalid value: "
                            "[]string{\"%s\"}: %s",
                            daas_kube_str(svc, "metadata.name"), want, e.msg);
     } else if (rc == DAAS_OK) {
-        rc = daas_ctrl_ipalloc_allocate_next(a, ip, err);
+        /* an address another server is handing out right now is skipped (claims) */
+        rc = DAAS_EEXIST;
+        for (int tries = 0; rc == DAAS_EEXIST && tries < CLAIM_TRIES; tries++) {
+            memset(err, 0, sizeof *err);
+            rc = daas_ctrl_ipalloc_allocate_next(a, ip, err);
+            if (rc == DAAS_OK)
+                rc = daas_api__ip_claim(r->api, ip, err);
+        }
         if (rc == DAAS_OK) {
             daas_kube_set_str(svc, "spec.clusterIP", ip);
             daas_kube_set(svc, "spec.clusterIPs", json_pack("[s]", ip));
@@ -281,6 +299,7 @@ void daas_api__ip_settled(daas_api *api, const json_t *svc)
     pthread_mutex_lock(&api->ip_mu);
     json_object_del(api->ip_pending, ip);
     pthread_mutex_unlock(&api->ip_mu);
+    daas_api__ip_unclaim(api, ip);
 }
 
 int daas_api__prepare_create(daas_api__req *r, json_t *obj, daas_err *err)

@@ -51,5 +51,10 @@ DAAS_MUST_USE int daas_api__prepare_create(daas_api__req *r, json_t *obj, daas_e
 /* A Service create that prepare_create gave a ClusterIP has been stored or failed: its
  * address is no longer held for it in memory (the store decides from now on). */
 void daas_api__ip_settled(daas_api *api, const json_t *svc);
+/* ipclaim.c: claims ip in the store for a create in flight (servers sharing a datastore).
+ * DAAS_EEXIST when another live claim holds it; store errors otherwise. */
+DAAS_MUST_USE int daas_api__ip_claim(daas_api *api, const char *ip, daas_err *err);
+/* Drops the claim of ip (best effort: an unremoved claim runs out). */
+void daas_api__ip_unclaim(daas_api *api, const char *ip);
 
 #endif

@@ -15,7 +15,9 @@
  *     overwritten; so is a token that does not open the record a datastore holds;
  *   - two first servers racing: the record is created with create-if-absent; the loser stops
  *     with a clear error (its CA is not the cluster's) and is started again;
- *   - the CA key is written 0600 through daas_write_file_atomic; its memory is wiped.
+ *   - the CA key is written 0600 through daas_write_file_atomic; its memory is wiped;
+ *   - a CA key sealed under Seal (--dev, --seal-config) is never put in the record: the
+ *     record then holds an empty key and joining servers stop with a clear error.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -160,6 +162,11 @@ int server_boot_pull(daas_store *st, const char *token, const char *data_dir, ch
         rc = daas_fail(err, DAAS_EINVAL, "--cluster-id %s differs from this datastore's %s",
                        cluster_id, b.cluster_id);
     char *tls = daas_xasprintf("%s/tls", data_dir);
+    if (rc == DAAS_OK && b.ca_key[0] == '\0')
+        rc = daas_fail(err, DAAS_EINVAL,
+                       "cluster %s keeps its CA key sealed: servers cannot join it with --token "
+                       "(not supported yet)",
+                       b.cluster_id);
     if (rc == DAAS_OK)
         rc = daas_mkdir_p(tls, err);
     daas_free(tls);
@@ -193,11 +200,12 @@ int server_boot_push(daas_store *st, const char *token, const char *data_dir,
     int rc = read_small(crt, &cb, err);
     if (rc == DAAS_OK)
         rc = read_small(kp, &kb, err);
-    if (rc == DAAS_ENOTFOUND)
-        rc = daas_fail(err, DAAS_EINVAL,
-                       "the cluster CA key is sealed (or missing): servers sharing a datastore "
-                       "need a plaintext %s to share it",
-                       kp);
+    if (rc == DAAS_ENOTFOUND) { /* sealed: the record says so, and joining servers stop */
+        memset(err, 0, sizeof *err);
+        rc = daas_buf_append(&kb, "", 0);
+        DAAS_WARN("server", "the cluster CA key is sealed: no other server can join this "
+                            "cluster's datastore with --token");
+    }
     char *key = daas_pki_boot_key(token), *rec = NULL;
     daas_pki_boot b = {.ca_cert = cb.data, .ca_key = kb.data};
     snprintf(b.cluster_id, sizeof b.cluster_id, "%s", cluster_id);
