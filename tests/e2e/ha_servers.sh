@@ -50,6 +50,13 @@ kill "$WPID" 2>/dev/null; wait "$WPID" 2>/dev/null || true
 grep -q "configmap/across" "$T/watch2" || fail "server 2's watch did not see server 1's create"
 pass "server 2 serves the read and the watch event of a write made on server 1"
 
+# Both servers run the namespace finalizer: a namespace with content still goes away.
+hk 1 create namespace gone >/dev/null || fail "create namespace"
+for i in 1 2 3; do hk 2 -n gone create configmap "c$i" --from-literal=a=1 >/dev/null || fail "cm $i"; done
+hk 1 delete namespace gone --timeout=30s >/dev/null || fail "namespace deletion did not finish"
+expect_err "the namespace is gone on both" "NotFound" hk 2 get namespace gone
+pass "a namespace with content deleted through server 1 is finalized (both servers run nsctl)"
+
 # One leader: exactly one ReplicaSet and 3 pods, whichever server took the request.
 L=$(ha_leader) || fail "no server leads"
 O=$((3 - L))
