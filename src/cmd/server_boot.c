@@ -143,6 +143,34 @@ static int other_cluster(daas_store *st, daas_err *err)
     return rc;
 }
 
+/* Writes b's cluster id and CA into data_dir, or checks they are the ones there. A record
+ * with a sealed (empty) key only fits a data dir holding that CA already (a restart). */
+static int write_identity(const char *data_dir, const daas_pki_boot *b, daas_err *err)
+{
+    char *tls = daas_xasprintf("%s/tls", data_dir);
+    char *own_crt = daas_xasprintf("%s/tls/ca.crt", data_dir);
+    bool sealed = b->ca_key[0] == '\0';
+    int rc = DAAS_OK;
+    if (sealed && access(own_crt, F_OK) != 0) /* a join; a restart has the CA already */
+        rc = daas_fail(err, DAAS_EINVAL,
+                       "cluster %s keeps its CA key sealed: servers cannot join it with --token "
+                       "(not supported yet)",
+                       b->cluster_id);
+    if (rc == DAAS_OK)
+        rc = daas_mkdir_p(tls, err);
+    char idline[sizeof b->cluster_id + 1];
+    snprintf(idline, sizeof idline, "%s\n", b->cluster_id); /* as cluster_id() writes it */
+    if (rc == DAAS_OK)
+        rc = place(data_dir, "cluster-id", idline, 0644, err);
+    if (rc == DAAS_OK)
+        rc = place(data_dir, "tls/ca.crt", b->ca_cert, 0644, err);
+    if (rc == DAAS_OK && !sealed)
+        rc = place(data_dir, "tls/ca.key", b->ca_key, 0600, err);
+    daas_free(own_crt);
+    daas_free(tls);
+    return rc;
+}
+
 int server_boot_pull(daas_store *st, const char *token, const char *data_dir, char *cluster_id,
                      size_t idlen, bool *found, daas_err *err)
 {
@@ -161,23 +189,8 @@ int server_boot_pull(daas_store *st, const char *token, const char *data_dir, ch
     if (rc == DAAS_OK && cluster_id[0] && strcmp(cluster_id, b.cluster_id) != 0)
         rc = daas_fail(err, DAAS_EINVAL, "--cluster-id %s differs from this datastore's %s",
                        cluster_id, b.cluster_id);
-    char *tls = daas_xasprintf("%s/tls", data_dir);
-    if (rc == DAAS_OK && b.ca_key[0] == '\0')
-        rc = daas_fail(err, DAAS_EINVAL,
-                       "cluster %s keeps its CA key sealed: servers cannot join it with --token "
-                       "(not supported yet)",
-                       b.cluster_id);
     if (rc == DAAS_OK)
-        rc = daas_mkdir_p(tls, err);
-    daas_free(tls);
-    char idline[sizeof b.cluster_id + 1];
-    snprintf(idline, sizeof idline, "%s\n", b.cluster_id); /* as cluster_id() writes it */
-    if (rc == DAAS_OK)
-        rc = place(data_dir, "cluster-id", idline, 0644, err);
-    if (rc == DAAS_OK)
-        rc = place(data_dir, "tls/ca.crt", b.ca_cert, 0644, err);
-    if (rc == DAAS_OK)
-        rc = place(data_dir, "tls/ca.key", b.ca_key, 0600, err);
+        rc = write_identity(data_dir, &b, err);
     if (rc == DAAS_OK) {
         snprintf(cluster_id, idlen, "%s", b.cluster_id);
         *found = true;

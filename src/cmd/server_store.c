@@ -100,7 +100,8 @@ int server_store_check(server_store_opts *o, daas_err *err)
     env_default(&o->cafile, "DAAS_DATASTORE_CAFILE");
     env_default(&o->certfile, "DAAS_DATASTORE_CERTFILE");
     env_default(&o->keyfile, "DAAS_DATASTORE_KEYFILE");
-    env_default(&o->token, "DAAS_TOKEN");
+    if (etcd_wanted(o)) /* the variable may be set for agents or tools; only etcd reads it */
+        env_default(&o->token, "DAAS_TOKEN");
     if (!etcd_wanted(o) && o->token)
         return daas_fail(err, DAAS_EINVAL,
                          "--token joins servers sharing an etcd datastore: it needs "
