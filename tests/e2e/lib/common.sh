@@ -59,17 +59,23 @@ start_server() {
   echo "FAIL: server not ready"; return 1
 }
 
-# stop_server: SIGTERM, then wait up to 20 s; fails when the server exits non-zero.
-stop_server() {
-  local pid=$SERVER_PID st=0
-  SERVER_PID=
+# stop_pid PID NAME: SIGTERM, then wait up to 20 s; fails when NAME exits non-zero.
+stop_pid() {
+  local pid=$1 name=$2 st=0
   kill -TERM "$pid" 2>/dev/null || return 1
   for _ in $(seq 200); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
   if kill -0 "$pid" 2>/dev/null; then
-    echo "server did not stop within 20 s"; kill -KILL "$pid"; wait "$pid" 2>/dev/null; return 1
+    echo "$name did not stop within 20 s"; kill -KILL "$pid"; wait "$pid" 2>/dev/null; return 1
   fi
   wait "$pid" || st=$?
-  [ $st -eq 0 ] || { echo "server exited with status $st"; return 1; }
+  [ $st -eq 0 ] || { echo "$name exited with status $st"; return 1; }
+}
+
+# stop_server: stop_pid of the test's server.
+stop_server() {
+  local pid=$SERVER_PID
+  SERVER_PID=
+  stop_pid "$pid" server
 }
 
 # k ARGS: kubectl with a private cache and a timeout.

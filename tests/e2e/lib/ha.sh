@@ -59,16 +59,10 @@ ha_kill() {
 }
 
 ha_stop() {
-  local pid=${HA_PIDS[$1]:-} st=0
+  local pid=${HA_PIDS[$1]:-}
   [ -n "$pid" ] || return 0
   HA_PIDS[$1]=
-  kill -TERM "$pid" 2>/dev/null || return 1
-  for _ in $(seq 200); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  if kill -0 "$pid" 2>/dev/null; then
-    echo "server $1 did not stop within 20 s"; kill -KILL "$pid"; wait "$pid" 2>/dev/null; return 1
-  fi
-  wait "$pid" || st=$?
-  [ $st -eq 0 ] || { echo "server $1 exited with status $st"; return 1; }
+  stop_pid "$pid" "server $1"
 }
 
 ha_leader() {

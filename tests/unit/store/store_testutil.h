@@ -76,4 +76,32 @@ static inline daas_store *st_open(const st_tmp *t, const daas_store_opts *o)
     return st;
 }
 
+/* A compare-and-swap incrementer for the concurrency tests: st_cas_worker increments the
+ * decimal counter at key n times (read, +1, update at the read revision, again on a conflict);
+ * returns (void *)1 on any other failure. */
+typedef struct st_cas_arg {
+    daas_store *st;
+    const char *key;
+    int n;
+} st_cas_arg;
+
+static inline void *st_cas_worker(void *p)
+{
+    st_cas_arg *a = p;
+    for (int i = 0; i < a->n;) {
+        daas_kv kv;
+        if (daas_store_get(a->st, a->key, &kv, NULL) != DAAS_OK)
+            return (void *)1;
+        char val[32];
+        snprintf(val, sizeof val, "%ld", strtol(kv.val->data, NULL, 10) + 1);
+        int rc = daas_store_update(a->st, a->key, DAAS_BYTES_STR(val), kv.mod_rev, NULL, NULL);
+        daas_kv_fini(&kv);
+        if (rc == DAAS_OK)
+            i++;
+        else if (rc != DAAS_ECONFLICT)
+            return (void *)1;
+    }
+    return NULL;
+}
+
 #endif

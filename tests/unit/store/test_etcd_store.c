@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "etcd_testutil.h"
+#include "store_testutil.h"
 #include "store/store_int.h"
 
 static et_proc g;
@@ -189,31 +190,6 @@ static void test_load_under_writes(void **state)
     daas_store_close(&st);
 }
 
-typedef struct casarg {
-    daas_store *st;
-    int n;
-} casarg;
-
-/* Increments the counter n times by read-modify-write with the read revision. */
-static void *cas_worker(void *p)
-{
-    casarg *a = p;
-    for (int i = 0; i < a->n;) {
-        daas_kv kv;
-        if (daas_store_get(a->st, "/t/cas/counter", &kv, NULL) != DAAS_OK)
-            return (void *)1;
-        char buf[32];
-        snprintf(buf, sizeof buf, "%ld", strtol(kv.val->data, NULL, 10) + 1);
-        int rc = daas_store_update(a->st, "/t/cas/counter", S(buf), kv.mod_rev, NULL, NULL);
-        daas_kv_fini(&kv);
-        if (rc == DAAS_OK)
-            i++;
-        else if (rc != DAAS_ECONFLICT)
-            return (void *)1;
-    }
-    return NULL;
-}
-
 typedef struct seen {
     int64_t last;
     int n, bad;
@@ -251,10 +227,10 @@ static void test_two_stores(void **state)
     assert_int_equal(daas_store_watch(b, "/t/cas/", from, NULL, NULL, &wb, NULL), DAAS_OK);
     enum { THREADS = 4, EACH = 25 };
     pthread_t th[THREADS];
-    casarg args[THREADS];
+    st_cas_arg args[THREADS];
     for (int i = 0; i < THREADS; i++) {
-        args[i] = (casarg){.st = i % 2 ? b : a, .n = EACH};
-        pthread_create(&th[i], NULL, cas_worker, &args[i]);
+        args[i] = (st_cas_arg){.st = i % 2 ? b : a, .key = "/t/cas/counter", .n = EACH};
+        pthread_create(&th[i], NULL, st_cas_worker, &args[i]);
     }
     for (int i = 0; i < THREADS; i++) {
         void *res = NULL;

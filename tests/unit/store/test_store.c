@@ -50,25 +50,25 @@ static void test_crud_revisions(void **state)
     int64_t r1 = put_new(st, "/registry/pods/default/a", "one");
     assert_int_equal(r1, 1);
     assert_int_equal(daas_store_revision(st), 1);
-    assert_int_equal(daas_store_create(st, "/registry/pods/default/a", DAAS_BYTES_STR("x"),
-                                       &rev, &err),
-                     DAAS_EEXIST);
+    assert_int_equal(
+        daas_store_create(st, "/registry/pods/default/a", DAAS_BYTES_STR("x"), &rev, &err),
+        DAAS_EEXIST);
     assert_int_equal(err.code, DAAS_EEXIST);
     assert_value(st, "/registry/pods/default/a", "one", 1);
 
     /* update with the right revision, then with a stale one */
-    assert_int_equal(daas_store_update(st, "/registry/pods/default/a", DAAS_BYTES_STR("two"), r1,
-                                       &rev, NULL),
-                     DAAS_OK);
+    assert_int_equal(
+        daas_store_update(st, "/registry/pods/default/a", DAAS_BYTES_STR("two"), r1, &rev, NULL),
+        DAAS_OK);
     assert_int_equal(rev, 2);
     rev = 0;
-    assert_int_equal(daas_store_update(st, "/registry/pods/default/a", DAAS_BYTES_STR("bad"), r1,
-                                       &rev, NULL),
-                     DAAS_ECONFLICT);
+    assert_int_equal(
+        daas_store_update(st, "/registry/pods/default/a", DAAS_BYTES_STR("bad"), r1, &rev, NULL),
+        DAAS_ECONFLICT);
     assert_int_equal(rev, 2); /* the current mod_rev */
-    assert_int_equal(daas_store_update(st, "/registry/pods/default/a", DAAS_BYTES_STR("three"),
-                                       0, &rev, NULL),
-                     DAAS_OK);
+    assert_int_equal(
+        daas_store_update(st, "/registry/pods/default/a", DAAS_BYTES_STR("three"), 0, &rev, NULL),
+        DAAS_OK);
     assert_int_equal(rev, 3);
     assert_int_equal(daas_store_get(st, "/registry/pods/default/a", &kv, NULL), DAAS_OK);
     assert_int_equal(kv.create_rev, 1);
@@ -123,8 +123,7 @@ static void test_limits(void **state)
     memset(key, 'k', sizeof key);
     key[0] = '/';
 
-    assert_int_equal(daas_store_create(st, "/k", DAAS_BYTES(big, 101), NULL, &err),
-                     DAAS_ETOOBIG);
+    assert_int_equal(daas_store_create(st, "/k", DAAS_BYTES(big, 101), NULL, &err), DAAS_ETOOBIG);
     assert_int_equal(daas_store_create(st, "/k", DAAS_BYTES(big, 100), NULL, NULL), DAAS_OK);
     assert_int_equal(daas_store_update(st, "/k", DAAS_BYTES(big, 101), 0, NULL, NULL),
                      DAAS_ETOOBIG);
@@ -137,8 +136,7 @@ static void test_limits(void **state)
     key[1023] = '\0';
     assert_int_equal(daas_store_create(st, key, DAAS_BYTES_STR("x"), NULL, NULL), DAAS_OK);
     assert_value(st, key, "x", 0);
-    assert_int_equal(daas_store_update(st, "/k", DAAS_BYTES_STR("x"), -1, NULL, NULL),
-                     DAAS_EINVAL);
+    assert_int_equal(daas_store_update(st, "/k", DAAS_BYTES_STR("x"), -1, NULL, NULL), DAAS_EINVAL);
     assert_int_equal(daas_store_revision(st), 2);
     daas_store_close(&st);
     st_tmp_fini(&t);
@@ -167,8 +165,8 @@ static void test_list(void **state)
     st_tmp t;
     st_tmp_init(&t);
     daas_store *st = st_open(&t, NULL);
-    const char *keys[] = {"/a/3", "/a/1", "/b/1", "/ab/x", "/a/5", "/a/2", "/a/4", "/a",
-                          "/c\xff\xff", "/c\xff\xff/z", "/d"};
+    const char *keys[] = {"/a/3", "/a/1", "/b/1",       "/ab/x",        "/a/5", "/a/2",
+                          "/a/4", "/a",   "/c\xff\xff", "/c\xff\xff/z", "/d"};
     for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
         (void)put_new(st, keys[i], keys[i]);
 
@@ -179,7 +177,7 @@ static void test_list(void **state)
     assert_list(st, "/a/", "/a/5", 1, "/a/5 ", false, 0);
     assert_list(st, "/a/", "/a/6", 0, "", false, 0);
     assert_list(st, "/a/", "/", 0, "/a/1 /a/2 /a/3 /a/4 /a/5 ", false, 0); /* start < prefix */
-    assert_list(st, "/a", NULL, 3, "/a /a/1 /a/2 ", true, 4); /* incl. /ab/x */
+    assert_list(st, "/a", NULL, 3, "/a /a/1 /a/2 ", true, 4);              /* incl. /ab/x */
     assert_list(st, "/x/", NULL, 0, "", false, 0);
     assert_list(st, "/c\xff", NULL, 0, "/c\xff\xff /c\xff\xff/z ", false, 0);
     assert_list(st, "/c\xff\xff", NULL, 1, "/c\xff\xff ", true, 1);
@@ -189,8 +187,7 @@ static void test_list(void **state)
 
     /* deletes and updates are reflected; values come back */
     assert_int_equal(daas_store_delete(st, "/a/2", 0, NULL, NULL, NULL), DAAS_OK);
-    assert_int_equal(daas_store_update(st, "/a/3", DAAS_BYTES_STR("new"), 0, NULL, NULL),
-                     DAAS_OK);
+    assert_int_equal(daas_store_update(st, "/a/3", DAAS_BYTES_STR("new"), 0, NULL, NULL), DAAS_OK);
     assert_list(st, "/a/", NULL, 0, "/a/1 /a/3 /a/4 /a/5 ", false, 0);
     daas_kv_list l;
     assert_int_equal(daas_store_list(st, "/a/3", NULL, 0, &l, NULL), DAAS_OK);
@@ -209,12 +206,12 @@ static void test_reopen_persists(void **state)
     st_tmp t;
     st_tmp_init(&t);
     daas_store *st = st_open(&t, NULL);
-    (void)put_new(st, "/k/a", "a1");                                                   /* 1 */
-    (void)put_new(st, "/k/b", "b1");                                                   /* 2 */
+    (void)put_new(st, "/k/a", "a1");                                                         /* 1 */
+    (void)put_new(st, "/k/b", "b1");                                                         /* 2 */
     assert_int_equal(daas_store_update(st, "/k/a", DAAS_BYTES_STR("a2"), 1, NULL, NULL), 0); /* 3 */
-    assert_int_equal(daas_store_delete(st, "/k/b", 0, NULL, NULL, NULL), 0);           /* 4 */
-    (void)put_new(st, "/k/c", "c1");                                                   /* 5 */
-    assert_int_equal(daas_store_delete(st, "/k/c", 0, NULL, NULL, NULL), 0);           /* 6 */
+    assert_int_equal(daas_store_delete(st, "/k/b", 0, NULL, NULL, NULL), 0);                 /* 4 */
+    (void)put_new(st, "/k/c", "c1");                                                         /* 5 */
+    assert_int_equal(daas_store_delete(st, "/k/c", 0, NULL, NULL, NULL), 0);                 /* 6 */
     daas_store_close(&st);
 
     st = st_open(&t, NULL);
@@ -317,31 +314,6 @@ static void test_concurrent_writers(void **state)
 }
 
 /* Compare-and-swap increments from many threads: no lost update, whatever the batching. */
-typedef struct cas_arg {
-    daas_store *st;
-    int n;
-} cas_arg;
-
-static void *cas_thread(void *p)
-{
-    cas_arg *a = p;
-    for (int i = 0; i < a->n;) {
-        daas_kv kv;
-        if (daas_store_get(a->st, "/counter", &kv, NULL) != DAAS_OK)
-            return (void *)1;
-        char val[32];
-        snprintf(val, sizeof val, "%ld", strtol(kv.val->data, NULL, 10) + 1);
-        int rc = daas_store_update(a->st, "/counter", DAAS_BYTES_STR(val), kv.mod_rev, NULL,
-                                   NULL);
-        daas_kv_fini(&kv);
-        if (rc == DAAS_OK)
-            i++;
-        else if (rc != DAAS_ECONFLICT)
-            return (void *)1;
-    }
-    return NULL;
-}
-
 static void test_concurrent_cas(void **state)
 {
     (void)state;
@@ -349,10 +321,10 @@ static void test_concurrent_cas(void **state)
     st_tmp_init(&t);
     daas_store *st = st_open(&t, NULL);
     (void)put_new(st, "/counter", "0");
-    cas_arg a = {st, 100};
+    st_cas_arg a = {st, "/counter", 100};
     pthread_t th[6];
     for (int i = 0; i < 6; i++)
-        assert_int_equal(pthread_create(&th[i], NULL, cas_thread, &a), 0);
+        assert_int_equal(pthread_create(&th[i], NULL, st_cas_worker, &a), 0);
     for (int i = 0; i < 6; i++) {
         void *r;
         pthread_join(th[i], &r);
@@ -433,8 +405,7 @@ static int64_t count_rows(const char *db)
     sqlite3_stmt *s = NULL;
     int64_t n = -1;
     assert_int_equal(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_prepare_v2(h, "SELECT COUNT(*) FROM kine", -1, &s, NULL),
-                     SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(h, "SELECT COUNT(*) FROM kine", -1, &s, NULL), SQLITE_OK);
     if (sqlite3_step(s) == SQLITE_ROW)
         n = sqlite3_column_int64(s, 0);
     sqlite3_finalize(s);
@@ -452,9 +423,9 @@ static void test_compact(void **state)
     (void)put_new(st, "/c/a", "a0"); /* 1 */
     for (int i = 1; i <= 5; i++)     /* 2..6 */
         assert_int_equal(daas_store_update(st, "/c/a", DAAS_BYTES_STR("an"), 0, NULL, NULL), 0);
-    (void)put_new(st, "/c/b", "b0");                                          /* 7 */
+    (void)put_new(st, "/c/b", "b0");                                         /* 7 */
     assert_int_equal(daas_store_delete(st, "/c/b", 0, NULL, NULL, NULL), 0); /* 8 */
-    (void)put_new(st, "/c/c", "c0");                                          /* 9 */
+    (void)put_new(st, "/c/c", "c0");                                         /* 9 */
     assert_int_equal(daas_store_update(st, "/c/a", DAAS_BYTES_STR("last"), 0, NULL, NULL), 0);
     assert_int_equal(daas_store_revision(st), 10);
 
