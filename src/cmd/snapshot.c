@@ -4,12 +4,14 @@
  *
  * Owns:   the sub-command's flags, defaults (DIR/db/state.db, DIR/db/snapshots) and output.
  * Not:    the snapshot files themselves (store/snapshot.c); DIR/db/datastore.json, which
- *         `daas server` writes on etcd (cmd/server_store.c) and this file only reads.
+ *         `daas server` writes on etcd (cmd/server_store.c) and this file only reads; the
+ *         etcd restore (cmd/snapshot_etcd.c: etcdctl into new member data dirs).
  * Invariants: one clear line on stderr and a non-zero exit on any failure; nothing changed
  *             then. A running server holds state.db exclusively: save then asks it through
  *             DIR/db/snapshot.sock (daas_store_snapshot_serve); restore refuses. A data dir
  *             with datastore.json is on etcd: save streams a snapshot from its endpoints,
- *             restore refuses (etcd restores are `etcdctl snapshot restore`).
+ *             restore needs --etcd-initial-cluster and --etcd-data-dir (new member data
+ *             dirs: the cluster is rebuilt, DIR itself is not touched) and refuses without.
  * Spec:   store/snapshot.h; ISSUE 8.
  */
 #include <getopt.h>
@@ -23,6 +25,7 @@
 #include <jansson.h>
 
 #include "cmd/cmd.h"
+#include "cmd/snapshot_int.h"
 #include "common/alloc.h"
 #include "store/snapshot.h"
 
@@ -36,7 +39,11 @@
     "  ls      [--data-dir DIR] [--dir SNAPDIR]                 list snapshots\n"                  \
     "  restore [--data-dir DIR] PATH                            replace DIR/db/state.db with\n"    \
     "          the snapshot PATH (the server must be stopped); the old one is kept as\n"           \
-    "          state.db.pre-restore-<unix seconds>"
+    "          state.db.pre-restore-<unix seconds>\n"                                              \
+    "  restore PATH --etcd-initial-cluster NAME=PEER_URL[,...] --etcd-data-dir OUTDIR\n"           \
+    "          [--etcd-initial-cluster-token TOKEN]: an etcd snapshot into new member data\n"      \
+    "          dirs OUTDIR/NAME (etcdctl snapshot restore per member; OUTDIR/NAME must not\n"      \
+    "          exist or be empty; TOKEN default daas-restore-<unix seconds>)"
 
 typedef struct snap_opts {
     const char *data_dir;               /* --data-dir (default: as daas server's) */
@@ -44,6 +51,7 @@ typedef struct snap_opts {
     const char *dir;                    /* --dir */
     const char *path;                   /* restore's PATH */
     daas_store_snapshot_etcd_opts etcd; /* save --etcd-endpoint and its TLS files */
+    daas_cmd_snap_etcd_restore restore; /* restore --etcd-initial-cluster & co */
     char *owned_dir;                    /* default data dir, owned */
     json_t *record;                     /* DIR/db/datastore.json (etcd's fields point in) */
 } snap_opts;
@@ -58,6 +66,9 @@ static int parse(int argc, char **argv, snap_opts *o)
                                        {"etcd-cafile", required_argument, 0, 'C'},
                                        {"etcd-certfile", required_argument, 0, 'c'},
                                        {"etcd-keyfile", required_argument, 0, 'k'},
+                                       {"etcd-initial-cluster", required_argument, 0, 'I'},
+                                       {"etcd-initial-cluster-token", required_argument, 0, 'T'},
+                                       {"etcd-data-dir", required_argument, 0, 'D'},
                                        {"help", no_argument, 0, 'h'},
                                        {0, 0, 0, 0}};
     int c;
@@ -77,6 +88,12 @@ static int parse(int argc, char **argv, snap_opts *o)
             o->etcd.cert_file = optarg;
         else if (c == 'k')
             o->etcd.key_file = optarg;
+        else if (c == 'I')
+            o->restore.initial_cluster = optarg;
+        else if (c == 'T')
+            o->restore.token = optarg;
+        else if (c == 'D')
+            o->restore.out_dir = optarg;
         else
             return c == 'h' ? 1 : 2;
     }
@@ -210,9 +227,10 @@ static int do_restore(const snap_opts *o, const char *db, daas_err *err)
         return daas_fail(err, DAAS_EINVAL, "restore needs the snapshot PATH");
     if (o->record)
         return daas_fail(err, DAAS_EINVAL,
-                         "%s keeps its state in etcd (%s): restore an etcd snapshot with "
-                         "`etcdctl snapshot restore` (docs/etcd.md)",
-                         o->data_dir, record_str(o->record, "endpoints"));
+                         "%s keeps its state in etcd: restore its snapshot into new member data "
+                         "dirs with restore PATH --etcd-initial-cluster NAME=PEER_URL,... "
+                         "--etcd-data-dir OUTDIR (docs/etcd.md, Backups)",
+                         o->data_dir);
     int rc = daas_store_snapshot_verify(o->path, &rev, err);
     if (rc == DAAS_OK)
         rc = daas_store_snapshot_restore(db, o->path, &old, err);
@@ -225,6 +243,11 @@ static int do_restore(const snap_opts *o, const char *db, daas_err *err)
 
 static int run(const char *verb, snap_opts *o, daas_err *err)
 {
+    if (o->restore.initial_cluster) { /* etcd: new member dirs; DIR is not involved */
+        o->restore.snapshot = o->path;
+        return o->path ? daas_cmd__snap_restore_etcd(&o->restore, err)
+                       : daas_fail(err, DAAS_EINVAL, "restore needs the snapshot PATH");
+    }
     bool dirless = o->etcd.endpoints && o->dir; /* an etcd snapshot into --dir */
     bool ls = strcmp(verb, "ls") == 0 || strcmp(verb, "list") == 0;
     int rc = dirless ? DAAS_OK : check_data_dir(o, err);
@@ -245,6 +268,23 @@ static int run(const char *verb, snap_opts *o, daas_err *err)
     return rc;
 }
 
+/* Whether the flags given belong to the verb: --etcd-endpoint & co to save (with the
+ * endpoint), --etcd-initial-cluster & co to restore (with the cluster and --etcd-data-dir). */
+static bool flags_fit(const char *verb, const snap_opts *o)
+{
+    const daas_cmd_snap_etcd_restore *r = &o->restore;
+    bool save = strcmp(verb, "save") == 0, restore = strcmp(verb, "restore") == 0;
+    if (o->path && !restore)
+        return false;
+    if ((o->etcd.endpoints || o->etcd.ca_file || o->etcd.cert_file || o->etcd.key_file) &&
+        (!save || !o->etcd.endpoints))
+        return false;
+    if ((r->initial_cluster || r->token || r->out_dir) &&
+        (!restore || !r->initial_cluster || !r->out_dir || o->name || o->dir))
+        return false;
+    return true;
+}
+
 int daas_cmd_etcd_snapshot(int argc, char **argv)
 {
     snap_opts o = {0};
@@ -256,9 +296,7 @@ int daas_cmd_etcd_snapshot(int argc, char **argv)
     int prc = parse(argc - 1, argv + 1, &o);
     if (prc != 0)
         return daas_cmd_usage_exit(prc, "etcd-snapshot", USAGE);
-    if ((o.path && strcmp(argv[1], "restore") != 0) ||
-        ((o.etcd.endpoints || o.etcd.ca_file || o.etcd.cert_file || o.etcd.key_file) &&
-         (strcmp(argv[1], "save") != 0 || !o.etcd.endpoints)))
+    if (!flags_fit(argv[1], &o))
         return daas_cmd_usage_exit(2, "etcd-snapshot", USAGE);
     default_dir(&o);
     int rc = run(argv[1], &o, &err);

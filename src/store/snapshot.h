@@ -124,4 +124,12 @@ DAAS_MUST_USE int daas_store_snapshot_save_etcd(const daas_store_snapshot_etcd_o
                                                 const char *snap_dir, const char *name,
                                                 char **path_out, int64_t *size_out, daas_err *err);
 
+/* Checks the etcd snapshot file path as `etcdctl snapshot restore` does before it reads it:
+ * its last 32 bytes are the SHA-256 of the bytes before them (what etcd appends; the check
+ * save_etcd makes on its stream). *size_out (may be NULL) gets the file's size. Reads only.
+ * Errors: DAAS_ENOTFOUND (no such file), DAAS_EINVALID (not a regular file, shorter than 32
+ * bytes, or the SHA-256 does not match: not an etcd snapshot or a corrupt one), DAAS_EIO. */
+DAAS_MUST_USE int daas_store_snapshot_verify_etcd(const char *path, int64_t *size_out,
+                                                  daas_err *err);
+
 #endif

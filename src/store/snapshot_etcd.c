@@ -4,6 +4,7 @@
  *
  * Owns:   the stream's temp file and parsing of its JSON messages (untrusted bytes; the
  *         stream is cut into lines by daas_store_etcd__lines).
+ *         The same SHA-256 check of a snapshot file (daas_store_snapshot_verify_etcd).
  * Invariants: a snapshot is published only when the stream ended completely and etcd's
  *             appended SHA-256 matches; otherwise the temp file is removed.
  * Spec:   snapshot.h; etcd 3.4 maintenance Snapshot (blob chunks, remaining_bytes).
@@ -13,6 +14,7 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <openssl/evp.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,14 +110,17 @@ static size_t etcd_on_body(char *p, size_t sz, size_t nm, void *arg)
     return es->rc == DAAS_OK ? sz * nm : 0;
 }
 
-/* Checks etcd's trailer: the last 32 bytes are the SHA-256 of everything before them. */
-static int etcd_check_sha(int fd, int64_t total, daas_err *err)
+/* Whether etcd's trailer holds: the last 32 of fd's first total bytes are the SHA-256 of the
+ * bytes before them (*match false too when total < 32). DAAS_EIO when fd cannot be hashed. */
+static int etcd_trailer_ok(int fd, int64_t total, bool *match, daas_err *err)
 {
     unsigned char want[32], got[EVP_MAX_MD_SIZE], buf[65536];
     unsigned int glen = 0;
-    if (total < 32 || pread(fd, want, 32, total - 32) != 32)
-        return daas_fail(err, DAAS_EREMOTE, "etcd snapshot: too short (%lld bytes)",
-                         (long long)total);
+    *match = false;
+    if (total < 32)
+        return DAAS_OK;
+    if (pread(fd, want, 32, total - 32) != 32)
+        return daas_fail(err, DAAS_EIO, "etcd snapshot: cannot read its checksum");
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
     int ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
     for (int64_t off = 0; ok && off < total - 32;) {
@@ -129,9 +134,45 @@ static int etcd_check_sha(int fd, int64_t total, daas_err *err)
     EVP_MD_CTX_free(ctx);
     if (!ok)
         return daas_fail(err, DAAS_EIO, "etcd snapshot: cannot hash the file");
-    if (!daas_ct_equal(got, want, 32))
+    *match = daas_ct_equal(got, want, 32);
+    return DAAS_OK;
+}
+
+/* The streamed file's trailer (etcd_trailer_ok), failing with the stream's messages. */
+static int etcd_check_sha(int fd, int64_t total, daas_err *err)
+{
+    bool match = false;
+    int rc = etcd_trailer_ok(fd, total, &match, err);
+    if (rc != DAAS_OK)
+        return rc;
+    if (total < 32)
+        return daas_fail(err, DAAS_EREMOTE, "etcd snapshot: too short (%lld bytes)",
+                         (long long)total);
+    if (!match)
         return daas_fail(err, DAAS_EREMOTE, "etcd snapshot: SHA-256 mismatch (corrupt stream)");
     return DAAS_OK;
+}
+
+int daas_store_snapshot_verify_etcd(const char *path, int64_t *size_out, daas_err *err)
+{
+    struct stat sb;
+    bool match = false;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return daas_fail(err, errno == ENOENT ? DAAS_ENOTFOUND : DAAS_EIO, "cannot open %s: %s",
+                         path, strerror(errno));
+    int rc = DAAS_OK;
+    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode))
+        rc = daas_fail(err, DAAS_EINVALID, "%s is not a regular file", path);
+    if (rc == DAAS_OK)
+        rc = etcd_trailer_ok(fd, (int64_t)sb.st_size, &match, err);
+    if (rc == DAAS_OK && !match)
+        rc = daas_fail(err, DAAS_EINVALID,
+                       "%s: SHA-256 mismatch: not an etcd snapshot, or a corrupt one", path);
+    if (rc == DAAS_OK && size_out)
+        *size_out = (int64_t)sb.st_size;
+    close(fd);
+    return rc;
 }
 
 static void etcd_curl_setup(CURL *h, const char *url, struct curl_slist *hdrs, etcd_stream *es,
