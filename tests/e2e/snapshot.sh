@@ -5,9 +5,86 @@
 # On etcd (DAAS_E2E_DATASTORE=etcd) the first section runs instead: the server writes
 # DATA/db/datastore.json (0600) and no SQLite file or socket; save streams an etcd snapshot from
 # those endpoints (holding the configmaps made before it, not the later ones); ls shows it as an
-# etcd snapshot; restore refuses with one line naming etcdctl.
+# etcd snapshot; restore without --etcd-* flags refuses with one line naming them; restore
+# --etcd-initial-cluster refuses a corrupt file (SHA-256), a bad member list, a non-empty
+# OUTDIR/NAME, a missing or failing etcdctl (its last line; no ETCDCTL_* reaches it but
+# ETCDCTL_API=3), writing nothing; then, with the server and every member stopped, it restores
+# m1..m3, the members start on the restored dirs (a new cluster id), and the server on them has
+# the configmaps of the snapshot, not the later one, and takes writes.
 source "$(dirname "$0")/lib/common.sh"
 snap() { "$DAAS_BIN" etcd-snapshot "$@"; }
+
+# cluster_id: the etcd cluster id member 1 reports.
+cluster_id() {
+  egw 1 maintenance/status | python3 -c 'import json, sys; print(json.load(sys.stdin)["header"]["cluster_id"])'
+}
+
+# etcd_refusals IC OUTDIR: the restores that must fail with one line and write nothing.
+etcd_refusals() {
+  local ic=$1 r=$2 bad
+  cp "$SNAP" "$T/corrupt.db"
+  python3 -c 'import sys; p = sys.argv[1]; b = bytearray(open(p, "rb").read()); b[len(b) // 2] ^= 1; open(p, "wb").write(b)' \
+    "$T/corrupt.db"
+  expect_code "restore of a corrupt etcd snapshot is refused" 1 'corrupt.db: SHA-256 mismatch' \
+    snap restore "$T/corrupt.db" --etcd-initial-cluster "$ic" --etcd-data-dir "$r"
+  [ ! -e "$r" ] || fail "a refused restore made $r"
+  bad="m1=$(etcd_scheme)://127.0.0.1:${ETCD_PPORTS[1]},m2=127.0.0.1:${ETCD_PPORTS[2]}"
+  expect_code "a bad --etcd-initial-cluster is refused" 1 \
+    "--etcd-initial-cluster: \"m2=127.0.0.1:${ETCD_PPORTS[2]}\" is not NAME=http\\(s\\)://HOST:PORT" \
+    snap restore "$SNAP" --etcd-initial-cluster "$bad" --etcd-data-dir "$r"
+  [ ! -e "$r" ] || fail "a refused restore made $r"
+  mkdir -p "$r/m2" && echo keep >"$r/m2/file"
+  expect_code "restore refuses a non-empty OUTDIR/NAME" 1 "$r/m2 exists and is not empty" \
+    snap restore "$SNAP" --etcd-initial-cluster "$ic" --etcd-data-dir "$r"
+  [ "$(ls -A "$r")" = m2 ] && [ "$(ls -A "$r/m2")" = file ] || fail "a refused restore changed $r"
+  rm "$r/m2/file" # an empty OUTDIR/NAME is fine (the real restore below replaces it)
+  expect_code "restore without etcdctl on PATH says so" 1 'etcdctl not found on PATH' \
+    env PATH=/nonexistent "$DAAS_BIN" etcd-snapshot restore "$SNAP" --etcd-initial-cluster "$ic" \
+    --etcd-data-dir "$T/r2"
+  mkdir -p "$T/fakebin"
+  printf '%s\n' '#!/bin/sh' 'env | grep "^ETCDCTL_" >"${0%/*}/env"' \
+    'echo "{\"level\":\"info\",\"msg\":\"restoring snapshot\"}" >&2' \
+    'echo "Error: the stand-in fails" >&2' 'exit 1' >"$T/fakebin/etcdctl"
+  chmod +x "$T/fakebin/etcdctl"
+  expect_code "a failing etcdctl: its last stderr line" 1 \
+    'etcdctl snapshot restore for m1 failed: Error: the stand-in fails$' \
+    env PATH="$T/fakebin:$PATH" ETCDCTL_SKIP_HASH_CHECK=true ETCDCTL_API=2 "$DAAS_BIN" \
+    etcd-snapshot restore "$SNAP" --etcd-initial-cluster "$ic" --etcd-data-dir "$T/r2"
+  [ "$(cat "$T/fakebin/env")" = ETCDCTL_API=3 ] || fail "etcdctl saw $(cat "$T/fakebin/env")"
+  [ ! -e "$T/r2" ] || fail "a failed restore left $T/r2: $(ls -A "$T/r2")"
+  pass "refused restores wrote nothing; etcdctl gets ETCDCTL_API=3 and no other ETCDCTL_*"
+}
+
+# etcd_restore_tests: the refusals, then a real restore of $SNAP into the cluster's members.
+etcd_restore_tests() {
+  local ic= r=$T/restored i out before after lead
+  for i in 1 2 3; do ic+="${ic:+,}m$i=$(etcd_scheme)://127.0.0.1:${ETCD_PPORTS[i]}"; done
+  etcd_refusals "$ic" "$r"
+  before=$(cluster_id) || fail "cluster id"
+  stop_server || fail "stop"
+  etcd_stop_all
+  out=$(snap restore "$SNAP" --etcd-initial-cluster "$ic" --etcd-data-dir "$r") || fail "restore: $out"
+  for i in 1 2 3; do
+    grep -qxF "restored member m$i (peer URLs $(etcd_scheme)://127.0.0.1:${ETCD_PPORTS[i]}) into $r/m$i" \
+      <<<"$out" || fail "restore output: $out"
+    [ -d "$r/m$i/member/wal" ] && [ -d "$r/m$i/member/snap" ] || fail "$r/m$i is not a member dir"
+  done
+  grep -q '^next: ' <<<"$out" || fail "restore prints no next steps: $out"
+  [ "$(ls -A "$r" | tr '\n' ' ')" = "m1 m2 m3 " ] || fail "left in $r: $(ls -A "$r")"
+  pass "restore wrote one member data dir per member ($r/m1..m3) and said what to do next"
+  for i in 1 2 3; do rm -rf "$T/etcd/m$i" && mv "$r/m$i" "$T/etcd/m$i"; done
+  etcd_start_all
+  lead=$(etcd_wait_leader 20) || fail "no etcd leader after the restore"
+  after=$(cluster_id) || fail "cluster id"
+  [ "$after" != "$before" ] || fail "cluster id $after unchanged: the members ignored the restored dirs"
+  pass "the members start on the restored dirs (cluster id $before -> $after, leader m$lead)"
+  start_server
+  for i in 1 2 3; do k get configmap "first-$i" >/dev/null || fail "first-$i is missing after restore"; done
+  if k get configmap later-1 >/dev/null 2>&1; then fail "later-1 survived the restore"; fi
+  pass "after the etcd restore the first configmaps are there and the later one is not"
+  expect_out "the server on the restored cluster takes writes" '^configmap/again created' \
+    k create configmap again --from-literal=a=b
+}
 
 if datastore_is_etcd; then
   start_server
@@ -31,8 +108,10 @@ PY
   pass "save without flags streams an etcd snapshot from datastore.json's endpoints"
   expect_out "ls lists it as an etcd snapshot" "^$(basename "$SNAP") +[0-9]+ +[0-9T:-]+Z +etcd$" \
     snap ls --data-dir "$DATA"
-  expect_code "restore on etcd points at etcdctl" 1 'etcdctl snapshot restore' \
+  expect_code "restore on etcd without --etcd-* flags names them" 1 \
+    'keeps its state in etcd.*--etcd-initial-cluster NAME=PEER_URL.*--etcd-data-dir OUTDIR' \
     snap restore --data-dir "$DATA" "$SNAP"
+  etcd_restore_tests
   done_tests
   exit 0
 fi
