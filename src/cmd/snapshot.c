@@ -71,31 +71,24 @@ static int parse(int argc, char **argv, snap_opts *o)
                                        {"etcd-data-dir", required_argument, 0, 'D'},
                                        {"help", no_argument, 0, 'h'},
                                        {0, 0, 0, 0}};
+    /* Where each flag's value goes, by getopt's code. */
+    const struct {
+        int c;
+        const char **dst;
+    } slots[] = {{'d', &o->data_dir},      {'n', &o->name},
+                 {'s', &o->dir},           {'e', &o->etcd.endpoints},
+                 {'C', &o->etcd.ca_file},  {'c', &o->etcd.cert_file},
+                 {'k', &o->etcd.key_file}, {'I', &o->restore.initial_cluster},
+                 {'T', &o->restore.token}, {'D', &o->restore.out_dir}};
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
-        if (c == 'd')
-            o->data_dir = optarg;
-        else if (c == 'n')
-            o->name = optarg;
-        else if (c == 's')
-            o->dir = optarg;
-        else if (c == 'e')
-            o->etcd.endpoints = optarg;
-        else if (c == 'C')
-            o->etcd.ca_file = optarg;
-        else if (c == 'c')
-            o->etcd.cert_file = optarg;
-        else if (c == 'k')
-            o->etcd.key_file = optarg;
-        else if (c == 'I')
-            o->restore.initial_cluster = optarg;
-        else if (c == 'T')
-            o->restore.token = optarg;
-        else if (c == 'D')
-            o->restore.out_dir = optarg;
-        else
+        size_t i = 0;
+        while (i < sizeof slots / sizeof slots[0] && slots[i].c != c)
+            i++;
+        if (i == sizeof slots / sizeof slots[0])
             return c == 'h' ? 1 : 2;
+        *slots[i].dst = optarg;
     }
     if (optind < argc)
         o->path = argv[optind++];

@@ -84,14 +84,12 @@ static bool valid_name(const char *s, size_t n)
 /* A port: 1 to 65535 in decimal, nothing after it. */
 static bool valid_port(const char *s, size_t n)
 {
-    unsigned v = 0;
-    if (n == 0 || n > 5)
+    char digits[6];
+    if (n == 0 || n >= sizeof digits || strspn(s, "0123456789") < n)
         return false;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return false;
-        v = v * 10 + (unsigned)(s[i] - '0');
-    }
+    memcpy(digits, s, n);
+    digits[n] = '\0';
+    unsigned long v = strtoul(digits, NULL, 10);
     return v >= 1 && v <= 65535;
 }
 
