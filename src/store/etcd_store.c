@@ -22,7 +22,8 @@
  *   - only one thread mutates st->idx, st->ring and st->rev: the watch callback while the
  *     watch runs, the keeper while it is stopped (re-list); that thread may read the index
  *     without st->lock, and changes it under st->lock exclusive;
- *   - e->seen (under e->mu) is st->rev once applied; writers wait on e->applied for it;
+ *   - e->seen (under e->mu) is st->rev once applied; a writer waits for it on a condition
+ *     of its own (e->waiters), woken by the event that reaches its revision;
  *   - an acknowledged write is in etcd (its txn succeeded) and in this store's memory;
  *     a write whose txn may or may not have happened (cut, timeout) returns that error;
  *   - the index's hash key never changes (a re-list copies it), so hashes computed without
@@ -48,12 +49,21 @@ enum {
 /* etcd's default --max-request-bytes is 1.5 MiB; a put carries the key and framing too. */
 #define ETCD_DEF_MAX_VALUE (((size_t)1536 << 10) - 4096)
 
+/* A writer waiting for its revision to be applied (on its stack; linked under e->mu). */
+typedef struct waiter {
+    int64_t rev;
+    bool woken;          /* mu: seen reached rev */
+    pthread_cond_t cond; /* CLOCK_MONOTONIC; signalled once woken, or at stop */
+    struct waiter *next;
+} waiter;
+
 struct daas_store__etcd {
     daas_store_etcd *cli;
     daas_store_etcd_watch *watch; /* keeper (and open) only */
 
     pthread_mutex_t mu;
-    pthread_cond_t applied;        /* broadcast when seen advances or stop is set */
+    pthread_cond_t idle;           /* broadcast when inflight drops to 0 */
+    waiter *waiters;               /* mu: writers waiting for a revision, unordered */
     pthread_cond_t kcond;          /* wakes the keeper */
     int64_t seen;                  /* mu: latest revision applied to memory */
     bool relist;                   /* mu: the watch reported a compacted revision */
@@ -68,14 +78,39 @@ struct daas_store__etcd {
     bool has_keeper;
 };
 
+static void cond_init_mono(pthread_cond_t *c)
+{
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(c, &ca);
+    pthread_condattr_destroy(&ca);
+}
+
 /* ---- applying what etcd reports ------------------------------------------------------ */
+
+/* Wakes the waiters whose revision is applied (all of them at stop); mu held. Each writer
+ * has its own condition: one applied event wakes its writer, not every writer. */
+static void wake_waiters(daas_store__etcd *e)
+{
+    for (waiter **pp = &e->waiters; *pp;) {
+        waiter *w = *pp;
+        if (w->rev > e->seen && !e->stop) {
+            pp = &w->next;
+            continue;
+        }
+        *pp = w->next;
+        w->woken = true;
+        pthread_cond_signal(&w->cond);
+    }
+}
 
 static void set_seen(daas_store__etcd *e, int64_t rev)
 {
     pthread_mutex_lock(&e->mu);
     if (rev > e->seen)
         e->seen = rev;
-    pthread_cond_broadcast(&e->applied);
+    wake_waiters(e);
     pthread_mutex_unlock(&e->mu);
 }
 
@@ -332,13 +367,28 @@ static int wait_applied(daas_store__etcd *e, int64_t rev)
     clock_gettime(CLOCK_MONOTONIC, &ts);
     ts.tv_sec += APPLY_WAIT_S;
     int rc = DAAS_OK;
+    waiter w = {.rev = rev};
     pthread_mutex_lock(&e->mu);
-    while (e->seen < rev && !e->stop && rc == DAAS_OK)
-        if (pthread_cond_timedwait(&e->applied, &e->mu, &ts) != 0)
+    if (e->seen >= rev) {
+        pthread_mutex_unlock(&e->mu);
+        return DAAS_OK;
+    }
+    cond_init_mono(&w.cond);
+    w.next = e->waiters;
+    e->waiters = &w;
+    while (!w.woken && !e->stop && rc == DAAS_OK)
+        if (pthread_cond_timedwait(&w.cond, &e->mu, &ts) != 0)
             rc = DAAS_ETIMEOUT;
+    if (!w.woken) /* timed out or stopping: unlink */
+        for (waiter **pp = &e->waiters; *pp; pp = &(*pp)->next)
+            if (*pp == &w) {
+                *pp = w.next;
+                break;
+            }
     if (e->seen < rev && rc == DAAS_OK)
         rc = DAAS_ECLOSED;
     pthread_mutex_unlock(&e->mu);
+    pthread_cond_destroy(&w.cond);
     return rc;
 }
 
@@ -515,7 +565,7 @@ int daas_store__etcd_run(daas_store *st, daas_store__op *op)
     run_op(st, op);
     pthread_mutex_lock(&e->mu);
     if (--e->inflight == 0)
-        pthread_cond_broadcast(&e->applied);
+        pthread_cond_broadcast(&e->idle);
     pthread_mutex_unlock(&e->mu);
     return op->rc;
 }
@@ -577,7 +627,7 @@ static void etcd_close(void *be)
     daas_store_etcd_watch_stop(&e->watch);
     daas_store_etcd_free(&e->cli);
     pthread_mutex_destroy(&e->mu);
-    pthread_cond_destroy(&e->applied);
+    pthread_cond_destroy(&e->idle);
     pthread_cond_destroy(&e->kcond);
     pthread_cond_destroy(&e->qcond);
     daas_free(e);
@@ -611,9 +661,9 @@ void daas_store__etcd_stop(daas_store *st)
     e->stop = true;
     pthread_cond_broadcast(&e->qcond);
     pthread_cond_broadcast(&e->kcond);
-    pthread_cond_broadcast(&e->applied);
+    wake_waiters(e); /* every one: stop is set */
     while (e->inflight > 0)
-        pthread_cond_wait(&e->applied, &e->mu);
+        pthread_cond_wait(&e->idle, &e->mu);
     pthread_mutex_unlock(&e->mu);
     for (size_t i = 0; i < e->npool; i++)
         pthread_join(e->pool[i], NULL);
@@ -628,12 +678,8 @@ static daas_store__etcd *engine_new(void)
 {
     daas_store__etcd *e = daas_xcalloc(1, sizeof *e);
     pthread_mutex_init(&e->mu, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&e->applied, &ca);
-    pthread_cond_init(&e->kcond, &ca);
-    pthread_condattr_destroy(&ca);
+    pthread_cond_init(&e->idle, NULL);
+    cond_init_mono(&e->kcond);
     pthread_cond_init(&e->qcond, NULL);
     return e;
 }
