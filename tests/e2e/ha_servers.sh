@@ -74,6 +74,7 @@ mkdir -p "$T/load"
 python3 "$(dirname "$0")/lib/haload.py" "$T/load" "$T/s1/tls" "$(ha_ports)" default 4 4 \
   >"$T/load.out" 2>&1 &
 LOAD=$!
+HA_BG+=("$LOAD")
 sleep 4
 
 ha_kill "$L"

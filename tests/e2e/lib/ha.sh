@@ -6,11 +6,14 @@
 #   the servers stop first (SIGTERM; a non-zero exit fails the test), then etcd, then cleanup.
 # ha_kill I: kill -9 server I. ha_stop I: SIGTERM and wait; non-zero when it exited non-zero.
 # ha_url I: https://127.0.0.1:PORT of server I. ha_ports: the ports, comma-separated.
+# HA_BG: the test appends the pids of its background helpers (e.g. lib/haload.py); the EXIT
+#   trap kills them before it stops the servers.
 # hk I ARGS: kubectl against server I (the admin kubeconfig of server 1 works on every one).
 # ha_leader: prints I of the server holding the controllers' Lease (kube-system/
 #   daas-controllers), read through any live server; returns 1 when no live server holds it.
 HA_TOKEN=daas-e2e-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
 HA_PIDS=()
+HA_BG=() # background helpers of the test (load generators): killed first at exit
 HA_PORTS=()
 HA_N=0
 
@@ -20,6 +23,7 @@ hk() { local i=$1; shift; k --kubeconfig "$T/s1/kubeconfig.yaml" --server "$(ha_
 
 ha_exit() {
   local st=$1 i
+  for i in "${HA_BG[@]}"; do kill "$i" 2>/dev/null; done # load generators first
   for i in $(seq "$HA_N"); do
     [ -n "${HA_PIDS[i]:-}" ] || continue
     if ! ha_stop "$i" && [ "$st" -eq 0 ]; then echo "FAIL: server $i did not shut down cleanly"; st=1; fi
