@@ -40,8 +40,8 @@ void daas_time_rfc3339(int64_t unix_sec, char *buf, size_t n)
     struct tm tm;
     time_t t = (time_t)unix_sec;
     gmtime_r(&t, &tm);
-    snprintf(buf, n, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    snprintf(buf, n, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+             tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
 void daas_time_rfc3339_micro(int64_t unix_us, char *buf, size_t n)
@@ -169,8 +169,7 @@ void daas_uuid4(char *buf)
     daas_random(u, sizeof u);
     u[6] = (uint8_t)((u[6] & 0x0f) | 0x40);
     u[8] = (uint8_t)((u[8] & 0x3f) | 0x80);
-    snprintf(buf, 37,
-             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", u[0],
+    snprintf(buf, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", u[0],
              u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13],
              u[14], u[15]);
 }
@@ -203,34 +202,50 @@ static char *b64_encode(const char *alpha, bool pad, const uint8_t *p, size_t n)
     return out;
 }
 
-static int b64_val(const char *alpha, char c)
+/* The value of base64 digit c (the URL alphabet when url), or -1. */
+static int b64_val(bool url, unsigned char c)
 {
-    const char *q = c ? strchr(alpha, c) : NULL;
-    return q ? (int)(q - alpha) : -1;
+    if (c >= 'A' && c <= 'Z')
+        return c - 'A';
+    if (c >= 'a' && c <= 'z')
+        return c - 'a' + 26;
+    if (c >= '0' && c <= '9')
+        return c - '0' + 52;
+    if (c == (url ? '-' : '+'))
+        return 62;
+    if (c == (url ? '_' : '/'))
+        return 63;
+    return -1;
 }
 
-/* Decodes n unpadded characters of alphabet alpha. */
-static int b64_decode(const char *alpha, const char *s, size_t n, daas_buf *out)
+/* Decodes n unpadded characters of the alphabet (url or standard), through a small stack
+ * buffer appended in blocks (etcd values of megabytes come through here). */
+static int b64_decode(bool url, const char *s, size_t n, daas_buf *out)
 {
     if (n % 4 == 1)
         return DAAS_EINVAL;
+    uint8_t blk[768];
+    size_t nb = 0;
     uint32_t acc = 0;
-    int bits = 0;
-    for (size_t i = 0; i < n; i++) {
-        int v = b64_val(alpha, s[i]);
+    int bits = 0, rc = DAAS_OK;
+    for (size_t i = 0; i < n && rc == DAAS_OK; i++) {
+        int v = b64_val(url, (unsigned char)s[i]);
         if (v < 0)
             return DAAS_EINVAL;
         acc = (acc << 6) | (uint32_t)v;
         bits += 6;
         if (bits >= 8) {
             bits -= 8;
-            uint8_t byte = (uint8_t)(acc >> bits);
-            int rc = daas_buf_append(out, &byte, 1);
-            if (rc != DAAS_OK)
-                return rc;
+            blk[nb++] = (uint8_t)(acc >> bits);
+        }
+        if (nb == sizeof blk) {
+            rc = daas_buf_append(out, blk, nb);
+            nb = 0;
         }
     }
-    return DAAS_OK;
+    if (rc == DAAS_OK && nb > 0)
+        rc = daas_buf_append(out, blk, nb);
+    return rc;
 }
 
 char *daas_base64_encode(const void *p, size_t n)
@@ -251,7 +266,7 @@ int daas_base64_decode(const char *s, size_t slen, daas_buf *out)
     for (size_t i = 0; i < n; i++)
         if (s[i] == '=')
             return DAAS_EINVAL;
-    return b64_decode(b64std, s, n, out);
+    return b64_decode(false, s, n, out);
 }
 
 char *daas_base64url_encode(const void *p, size_t n)
@@ -267,7 +282,7 @@ int daas_base64url_decode(const char *s, size_t slen, daas_buf *out)
     for (size_t i = 0; i < n; i++)
         if (s[i] == '=')
             return DAAS_EINVAL;
-    return b64_decode(b64url, s, n, out);
+    return b64_decode(true, s, n, out);
 }
 
 daas_blob *daas_blob_new(const void *p, size_t n)
@@ -338,8 +353,11 @@ int daas_hexval(int c)
 
 size_t daas_utf8_seq(const unsigned char *s)
 {
-    size_t n = s[0] < 0x80 ? 1 : (s[0] & 0xe0) == 0xc0 ? 2 : (s[0] & 0xf0) == 0xe0 ? 3
-             : (s[0] & 0xf8) == 0xf0 ? 4 : 0;
+    size_t n = s[0] < 0x80             ? 1
+               : (s[0] & 0xe0) == 0xc0 ? 2
+               : (s[0] & 0xf0) == 0xe0 ? 3
+               : (s[0] & 0xf8) == 0xf0 ? 4
+                                       : 0;
     if (n == 0 || (n == 2 && s[0] < 0xc2) || (n == 4 && s[0] > 0xf4))
         return 0;
     for (size_t i = 1; i < n; i++)
@@ -451,8 +469,8 @@ int daas_write_file_atomic(const char *path, const void *data, size_t len, mode_
 {
     uint8_t r[6];
     daas_random(r, sizeof r);
-    char *tmp = daas_xasprintf("%s.tmp-%02x%02x%02x%02x%02x%02x", path, r[0], r[1], r[2], r[3],
-                               r[4], r[5]);
+    char *tmp =
+        daas_xasprintf("%s.tmp-%02x%02x%02x%02x%02x%02x", path, r[0], r[1], r[2], r[3], r[4], r[5]);
     int rc = DAAS_OK;
     int fd = open(tmp, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, mode);
     if (fd < 0) {
@@ -480,7 +498,6 @@ out:
     daas_free(tmp);
     return rc;
 }
-
 
 bool daas_is_mount_point(const char *path)
 {
