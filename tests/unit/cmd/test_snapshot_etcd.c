@@ -74,8 +74,8 @@ static void test_cluster_bad(void **state)
                                 "m1=http://x:1:2",
                                 "m1=http://x:1,m2=http://x:1", /* one URL for two members */
                                 "m1=http://x:1,m1=http://x:1",
-                                "0123456789012345678901234567890123456789012345678901"
-                                "2345678901234=http://x:1"}; /* 65 */
+                                ("0123456789012345678901234567890123456789012345678901"
+                                 "2345678901234=http://x:1")}; /* a 65-byte name */
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         snap_cluster c = {0};
         daas_err err = {0};
