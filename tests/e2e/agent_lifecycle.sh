@@ -18,6 +18,10 @@ runs_of() { # POD: the runc ids of its containers
   runc --root "$T/agent/runtime/runc" list -q 2>/dev/null | grep "^${uid:0:8}-" || true
 }
 count_procs() { pgrep -fc "^sleep $1\$" || true; }
+# Sentinel sleep lengths, unique to this run: the same test may run at the same time on the
+# other datastore (e2e/ and e2e-etcd/ copies under ctest -j), and pgrep counts machine-wide.
+SB=$((100000 + RANDOM * 8))
+S1=$((SB + 1)) S2=$((SB + 2)) S3=$((SB + 3)) S4=$((SB + 4))
 
 # ---- start latency (the image is pulled by a first pod) ----
 k run warm --image="$IMG" --restart=Never --command -- sh -c 'echo warm' >/dev/null
@@ -129,17 +133,17 @@ apiVersion: v1
 kind: Pod
 metadata: {name: loop}
 spec:
-  containers: [{name: c, image: "$IMG", command: [sh, -c, "sleep 61471 & while true; do sleep 1; done"]}]
+  containers: [{name: c, image: "$IMG", command: [sh, -c, "sleep $S1 & while true; do sleep 1; done"]}]
 YAML
 wait_for "loop Running" 30 is_phase loop Running
-loop_child() { [ "$(count_procs 61471)" = 1 ]; }
+loop_child() { [ "$(count_procs $S1)" = 1 ]; }
 wait_for "the loop's child runs" 10 loop_child
 t0=$(date +%s)
 k delete pod loop --timeout=30s >/dev/null || fail "kubectl delete did not return"
 t1=$(date +%s)
 [ $((t1 - t0)) -le 15 ] || fail "deleting took $((t1 - t0)) s"
 k get pod loop >/dev/null 2>&1 && fail "the pod is still there"
-[ "$(count_procs 61471)" = 0 ] || fail "a process of the deleted pod is left"
+[ "$(count_procs $S1)" = 0 ] || fail "a process of the deleted pod is left"
 k get events --field-selector involvedObject.name=loop -o 'jsonpath={.items[*].message}' |
   grep -q "Stopping container c" || fail "no Killing event"
 pass "kubectl delete of a running pod returns once it stopped ($((t1 - t0)) s, no process left)"
@@ -150,13 +154,13 @@ apiVersion: v1
 kind: Pod
 metadata: {name: forced}
 spec:
-  containers: [{name: c, image: "$IMG", command: [sh, -c, "sleep 61555 & while true; do sleep 1; done"]}]
+  containers: [{name: c, image: "$IMG", command: [sh, -c, "sleep $S2 & while true; do sleep 1; done"]}]
 YAML
 wait_for "forced Running" 30 is_phase forced Running
-forced_child() { [ "$(count_procs 61555)" = 1 ]; }
+forced_child() { [ "$(count_procs $S2)" = 1 ]; }
 wait_for "the forced pod's child runs" 10 forced_child
 k delete pod forced --force --grace-period=0 >/dev/null 2>&1 || fail "kubectl delete --force"
-no_forced_procs() { [ "$(count_procs 61555)" = 0 ]; }
+no_forced_procs() { [ "$(count_procs $S2)" = 0 ]; }
 wait_for "the force-deleted pod's processes are gone" 15 no_forced_procs
 pass "a force-deleted pod is stopped by the agent"
 
@@ -166,14 +170,14 @@ apiVersion: v1
 kind: Pod
 metadata: {name: keep}
 spec:
-  containers: [{name: c, image: "$IMG", command: [sh, -c, "sleep 61888 & while true; do sleep 1; done"]}]
+  containers: [{name: c, image: "$IMG", command: [sh, -c, "sleep $S3 & while true; do sleep 1; done"]}]
 ---
 apiVersion: v1
 kind: Pod
 metadata: {name: drop}
 spec:
   terminationGracePeriodSeconds: 1
-  containers: [{name: c, image: "$IMG", command: [sh, -c, "sleep 61999"]}]
+  containers: [{name: c, image: "$IMG", command: [sh, -c, "sleep $S4"]}]
 YAML
 wait_for "keep Running" 30 is_phase keep Running
 wait_for "drop Running" 30 is_phase drop Running
@@ -183,11 +187,11 @@ AGENT_LOG=$T/agent2.log
 join_agent "$AGENT_LOG" "${AGENT_ARGS[@]}"
 gone_drop() { ! k get pod drop >/dev/null 2>&1; }
 wait_for "the pod deleted while the agent was away is removed" 30 gone_drop
-no_drop_procs() { [ "$(count_procs 61999)" = 0 ]; }
+no_drop_procs() { [ "$(count_procs $S4)" = 0 ]; }
 wait_for "its container is gone" 10 no_drop_procs
 sleep 2 # a few passes of the restarted agent
 [ "$(runs_of keep | wc -l)" = 1 ] || fail "keep has runs: $(runs_of keep | tr '\n' ' ')"
-[ "$(count_procs 61888)" = 1 ] || fail "keep's container runs $(count_procs 61888) times"
+[ "$(count_procs $S3)" = 1 ] || fail "keep's container runs $(count_procs $S3) times"
 [ "$(jp keep '{.status.containerStatuses[0].restartCount}')" = 0 ] || fail "keep was restarted"
 is_phase keep Running || fail "keep is not Running after the agent restart"
 grep -q "adopted" "$T/agent2.log" || fail "the agent did not say it adopted keep's container"
