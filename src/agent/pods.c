@@ -52,11 +52,7 @@ int daas_agent_pods_new(const daas_agent_pods_opts *o, daas_agent_pods **out, da
         daas_free(p);
         return rc;
     }
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&p->cv, &ca);
-    pthread_condattr_destroy(&ca);
+    daas_cond_init_mono(&p->cv);
     pthread_mutex_init(&p->mu, NULL);
     p->queue = json_array();
     *out = p;
@@ -465,14 +461,7 @@ static void *watch_main(void *arg)
 /* Waits up to ms for entries; takes them all (new reference). */
 static json_t *take(daas_agent_pods *p, int ms)
 {
-    struct timespec dl;
-    clock_gettime(CLOCK_MONOTONIC, &dl);
-    dl.tv_sec += ms / 1000;
-    dl.tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (dl.tv_nsec >= 1000000000L) {
-        dl.tv_sec++;
-        dl.tv_nsec -= 1000000000L;
-    }
+    struct timespec dl = daas_deadline_ms(ms);
     pthread_mutex_lock(&p->mu);
     while (json_array_size(p->queue) == 0 &&
            pthread_cond_timedwait(&p->cv, &p->mu, &dl) != ETIMEDOUT) {

@@ -16,6 +16,7 @@
 #include "cmd/server_int.h"
 #include "common/alloc.h"
 #include "common/log.h"
+#include "common/util.h"
 #include "devnet/node.h"
 
 #define POLL_MS 500
@@ -76,11 +77,7 @@ static void *follow(void *arg)
         if (daas_pkg_poll_events(ch->client, &ch->pkg, &ch->cursor, on_event, ch, &err) != DAAS_OK)
             DAAS_WARN("server", "following staking events: %s", err.msg);
         pthread_mutex_lock(&ch->mu);
-        struct timespec until;
-        clock_gettime(CLOCK_MONOTONIC, &until);
-        until.tv_nsec += (long)POLL_MS * 1000000L;
-        until.tv_sec += until.tv_nsec / 1000000000L;
-        until.tv_nsec %= 1000000000L;
+        struct timespec until = daas_deadline_ms(POLL_MS);
         if (!atomic_load(&ch->stop))
             pthread_cond_timedwait(&ch->wake, &ch->mu, &until);
     }
@@ -119,11 +116,7 @@ static int start_devnet(server_chain *ch, const server_chain_opts *o, daas_err *
 
 static void init_sync(server_chain *ch)
 {
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&ch->wake, &ca);
-    pthread_condattr_destroy(&ca);
+    daas_cond_init_mono(&ch->wake);
     pthread_mutex_init(&ch->mu, NULL);
     atomic_init(&ch->stop, false);
     ch->sync_ready = true;

@@ -7,6 +7,7 @@
 #ifndef DAAS_COMMON_UTIL_H
 #define DAAS_COMMON_UTIL_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <sys/types.h>
 #include <stdbool.h>
@@ -20,6 +21,11 @@
 /* Wall clock in milliseconds / seconds since the epoch; monotonic clock in nanoseconds. */
 int64_t daas_now_ms(void);
 int64_t daas_mono_ns(void);
+/* A CLOCK_MONOTONIC deadline ms from now, for pthread_cond_timedwait on a condition made by
+ * daas_cond_init_mono. */
+struct timespec daas_deadline_ms(int64_t ms);
+/* Initialises *cv to time its waits on CLOCK_MONOTONIC (immune to wall-clock steps). */
+void daas_cond_init_mono(pthread_cond_t *cv);
 
 /* RFC 3339 UTC, second precision: "2026-11-21T04:28:13Z" (buf >= 21 bytes). */
 void daas_time_rfc3339(int64_t unix_sec, char *buf, size_t n);

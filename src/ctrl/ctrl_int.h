@@ -40,10 +40,5 @@ void daas_ctrl__map_fini(daas_ctrl__map *m, void (*free_val)(void *val));
 /* Monotonic milliseconds; a clock fn's value or that. */
 int64_t daas_ctrl__mono_ms(void);
 int64_t daas_ctrl__clock(daas_ctrl_clock_fn fn, void *arg, bool wall);
-/* A CLOCK_MONOTONIC deadline ms from now, for pthread_cond_timedwait on condvars created with
- * daas_ctrl__cond_init. */
-struct timespec daas_ctrl__deadline(int64_t ms);
-#include <pthread.h>
-void daas_ctrl__cond_init(pthread_cond_t *cv);
 
 #endif

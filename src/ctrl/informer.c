@@ -125,8 +125,8 @@ int daas_ctrl_informer_new(daas_store *st, const daas_kube_kind *k, daas_ctrl_in
     inf->prefix = daas_api__prefix(k, NULL);
     pthread_mutex_init(&inf->mu, NULL);
     pthread_mutex_init(&inf->wmu, NULL);
-    daas_ctrl__cond_init(&inf->cv);
-    daas_ctrl__cond_init(&inf->wcv);
+    daas_cond_init_mono(&inf->cv);
+    daas_cond_init_mono(&inf->wcv);
     *out = inf;
     return DAAS_OK;
 }
@@ -389,7 +389,7 @@ static bool wait_kick(daas_ctrl_informer *inf, int64_t ms)
 {
     pthread_mutex_lock(&inf->wmu);
     if (!inf->kick && !inf->stop) {
-        struct timespec ts = daas_ctrl__deadline(ms);
+        struct timespec ts = daas_deadline_ms(ms);
         pthread_cond_timedwait(&inf->wcv, &inf->wmu, &ts);
     }
     inf->kick = false;
@@ -448,7 +448,7 @@ int daas_ctrl_informer_start(daas_ctrl_informer *inf, daas_err *err)
 static bool wait_until(daas_ctrl_informer *inf, bool (*cond)(daas_ctrl_informer *, int64_t),
                        int64_t v, int64_t timeout_ms)
 {
-    struct timespec ts = daas_ctrl__deadline(timeout_ms < 0 ? 0 : timeout_ms);
+    struct timespec ts = daas_deadline_ms(timeout_ms < 0 ? 0 : timeout_ms);
     while (!cond(inf, v)) {
         if (timeout_ms < 0)
             pthread_cond_wait(&inf->cv, &inf->mu);

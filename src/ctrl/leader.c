@@ -69,7 +69,7 @@ daas_ctrl_leader *daas_ctrl_leader_new(const daas_ctrl_leader_config *cfg)
     l->cfg.name = l->name;
     l->cfg.identity = l->id;
     pthread_mutex_init(&l->mu, NULL);
-    daas_ctrl__cond_init(&l->cv);
+    daas_cond_init_mono(&l->cv);
     return l;
 }
 
@@ -215,7 +215,7 @@ static void *run(void *arg)
             break;
         (void)daas_ctrl_leader_try_once(l);
         pthread_mutex_lock(&l->mu);
-        struct timespec ts = daas_ctrl__deadline(l->cfg.retry_ms);
+        struct timespec ts = daas_deadline_ms(l->cfg.retry_ms);
         while (!l->stop && pthread_cond_timedwait(&l->cv, &l->mu, &ts) == 0)
             ;
         pthread_mutex_unlock(&l->mu);

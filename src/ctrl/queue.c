@@ -143,28 +143,6 @@ int64_t daas_ctrl__clock(daas_ctrl_clock_fn fn, void *arg, bool wall)
     return wall ? daas_now_ms() : daas_ctrl__mono_ms();
 }
 
-struct timespec daas_ctrl__deadline(int64_t ms)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    ts.tv_sec += ms / 1000;
-    ts.tv_nsec += (ms % 1000) * 1000000;
-    if (ts.tv_nsec >= 1000000000) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000;
-    }
-    return ts;
-}
-
-void daas_ctrl__cond_init(pthread_cond_t *cv)
-{
-    pthread_condattr_t a;
-    pthread_condattr_init(&a);
-    pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
-    pthread_cond_init(cv, &a);
-    pthread_condattr_destroy(&a);
-}
-
 /* ---- the queue ---- */
 
 struct daas_ctrl_queue {
@@ -203,7 +181,7 @@ daas_ctrl_queue *daas_ctrl_queue_new(const daas_ctrl_queue_opts *opts)
     q->tokens = q->o.burst;
     q->bucket_at = now_ms(q);
     pthread_mutex_init(&q->mu, NULL);
-    daas_ctrl__cond_init(&q->cv);
+    daas_cond_init_mono(&q->cv);
     return q;
 }
 
@@ -414,7 +392,7 @@ int daas_ctrl_queue_get(daas_ctrl_queue *q, int64_t timeout_ms, char **key_out)
         if (wait == INT64_MAX) {
             pthread_cond_wait(&q->cv, &q->mu);
         } else {
-            struct timespec ts = daas_ctrl__deadline(wait);
+            struct timespec ts = daas_deadline_ms(wait);
             pthread_cond_timedwait(&q->cv, &q->mu, &ts);
         }
     }

@@ -78,15 +78,6 @@ struct daas_store__etcd {
     bool has_keeper;
 };
 
-static void cond_init_mono(pthread_cond_t *c)
-{
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(c, &ca);
-    pthread_condattr_destroy(&ca);
-}
-
 /* ---- applying what etcd reports ------------------------------------------------------ */
 
 /* Wakes the waiters whose revision is applied (all of them at stop); mu held. Each writer
@@ -122,35 +113,6 @@ static daas_blob *render(daas_store *st, const char *key, const daas_blob *val, 
     return st->opts.render(st->opts.render_arg, key, val, rev, create_rev);
 }
 
-/* Builds the ring event of one etcd event against the current entry e (NULL: unknown key). */
-static void build_ev(daas_store *st, const daas_store_etcd_event *ev, daas_store__ent *e,
-                     daas_store__ev *out)
-{
-    const daas_store_etcd_kv *kv = &ev->kv;
-    memset(out, 0, sizeof *out);
-    out->rev = kv->mod_revision;
-    if (e) {
-        out->key = daas_blob_ref(e->key);
-        out->pval = daas_blob_ref(e->val);
-        out->pobj = daas_blob_ref(e->obj);
-        out->pmod_rev = e->mod_rev;
-        out->pcreate_rev = e->create_rev;
-    } else {
-        out->key = daas_blob_new(kv->key, kv->key_len);
-    }
-    if (ev->type == DAAS_STORE_ETCD_DELETE) {
-        out->type = DAAS_STORE_DELETE;
-        out->create_rev = e->create_rev;
-        out->val = daas_blob_ref(e->val);
-        out->obj = render(st, kv->key, e->val, out->rev, out->create_rev);
-    } else {
-        out->type = DAAS_STORE_PUT;
-        out->create_rev = kv->create_revision;
-        out->val = daas_blob_new(kv->value, kv->value_len);
-        out->obj = render(st, kv->key, out->val, out->rev, out->create_rev);
-    }
-}
-
 /* Applies one event to the index and the ring (watch thread). Rendering happens before the
  * lock: this thread is the only writer, so it may read the index unlocked. */
 static void apply_event(daas_store *st, const daas_store_etcd_event *ev)
@@ -162,35 +124,22 @@ static void apply_event(daas_store *st, const daas_store_etcd_event *ev)
         return;
     }
     uint64_t h = daas_store__hash(&st->idx, kv->key, kv->key_len);
-    daas_store__ent *e = daas_store__index_find(&st->idx, kv->key, kv->key_len, h);
+    const daas_store__ent *e = daas_store__index_find(&st->idx, kv->key, kv->key_len, h);
     bool del = ev->type == DAAS_STORE_ETCD_DELETE;
-    daas_store__ev rev;
-    if (del && !e) { /* a key this store never saw (cannot happen after a full load) */
-        pthread_rwlock_wrlock(&st->lock);
-        st->rev = kv->mod_revision;
-        pthread_rwlock_unlock(&st->lock);
-        return;
-    }
-    build_ev(st, ev, e, &rev);
+    /* a DELETE carries no value: the event has the last one, rendered at the delete */
+    daas_blob *val =
+        del ? daas_blob_ref(e ? e->val : NULL) : daas_blob_new(kv->value, kv->value_len);
+    int64_t create_rev = del ? (e ? e->create_rev : 0) : kv->create_revision;
+    daas_blob *obj = render(st, kv->key, val, kv->mod_revision, create_rev);
     pthread_rwlock_wrlock(&st->lock);
-    if (del) {
-        daas_store__index_remove(&st->idx, e);
-        daas_store__ent_free(&e);
-    } else {
-        if (!e) {
-            e = daas_store__ent_new(daas_blob_ref(rev.key), h);
-            daas_store__index_insert(&st->idx, e);
-        }
-        daas_blob_unref(&e->val);
-        daas_blob_unref(&e->obj);
-        e->val = daas_blob_ref(rev.val);
-        e->obj = daas_blob_ref(rev.obj);
-        e->mod_rev = rev.rev;
-        e->create_rev = rev.create_rev;
-    }
-    daas_store__ring_push(&st->ring, &rev);
+    if (!del || e) /* a DELETE of a key this store never saw cannot follow a full load */
+        daas_store__apply_locked(st, kv->key, kv->key_len, h,
+                                 del ? DAAS_STORE_DELETE : DAAS_STORE_PUT, val, obj,
+                                 kv->mod_revision, create_rev);
     st->rev = kv->mod_revision;
     pthread_rwlock_unlock(&st->lock);
+    daas_blob_unref(&val);
+    daas_blob_unref(&obj);
 }
 
 static void on_watch(void *ud, const daas_store_etcd_event *ev, int status)
@@ -277,30 +226,23 @@ static void install(daas_store *st, daas_store__index *ix, int64_t rev)
     set_seen(st->etcd, rev);
 }
 
-static int start_watch(daas_store *st, daas_err *err)
-{
-    return daas_store_etcd_watch_start(st->etcd->cli, DAAS_BYTES("\0", 1), DAAS_BYTES("\0", 1),
-                                       st->rev + 1, false, on_watch, st, &st->etcd->watch, err);
-}
-
-int daas_store__etcd_rewatch(daas_store *st, int64_t from, daas_err *err)
+/* The watch of every key from revision from (the previous one, if any, stopped first). */
+static int watch_from(daas_store *st, int64_t from, daas_err *err)
 {
     daas_store_etcd_watch_stop(&st->etcd->watch);
     return daas_store_etcd_watch_start(st->etcd->cli, DAAS_BYTES("\0", 1), DAAS_BYTES("\0", 1),
                                        from, false, on_watch, st, &st->etcd->watch, err);
 }
 
+int daas_store__etcd_rewatch(daas_store *st, int64_t from, daas_err *err)
+{
+    return watch_from(st, from, err);
+}
+
 /* Waits ms milliseconds on kcond; false when stopping. mu held. */
 static bool keeper_sleep(daas_store__etcd *e, long ms)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    ts.tv_sec += ms / 1000;
-    ts.tv_nsec += (ms % 1000) * 1000000L;
-    if (ts.tv_nsec >= 1000000000L) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000L;
-    }
+    struct timespec ts = daas_deadline_ms(ms);
     while (!e->stop && pthread_cond_timedwait(&e->kcond, &e->mu, &ts) == 0)
         ;
     return !e->stop;
@@ -320,7 +262,7 @@ static void relist(daas_store *st)
             install(st, &ix, rev);
             atomic_store(&st->compacted, rev);
             daas_store__notify(st, NULL, NULL, 0, true); /* watchers find DAAS_EGONE */
-            rc = start_watch(st, &err);
+            rc = watch_from(st, rev + 1, &err);
             if (rc == DAAS_OK) {
                 DAAS_WARN("store",
                           "etcd: re-listed at revision %lld after a compacted watch; "
@@ -363,9 +305,7 @@ static void *keeper_main(void *arg)
 /* Waits until memory reached rev. DAAS_ETIMEOUT / DAAS_ECLOSED otherwise. */
 static int wait_applied(daas_store__etcd *e, int64_t rev)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    ts.tv_sec += APPLY_WAIT_S;
+    struct timespec ts = daas_deadline_ms(APPLY_WAIT_S * 1000);
     int rc = DAAS_OK;
     waiter w = {.rev = rev};
     pthread_mutex_lock(&e->mu);
@@ -373,7 +313,7 @@ static int wait_applied(daas_store__etcd *e, int64_t rev)
         pthread_mutex_unlock(&e->mu);
         return DAAS_OK;
     }
-    cond_init_mono(&w.cond);
+    daas_cond_init_mono(&w.cond);
     w.next = e->waiters;
     e->waiters = &w;
     while (!w.woken && !e->stop && rc == DAAS_OK)
@@ -392,20 +332,16 @@ static int wait_applied(daas_store__etcd *e, int64_t rev)
     return rc;
 }
 
-/* The key's current mod_rev for an unconditional update or delete: memory's, else etcd's
- * (memory may not have seen a create yet). 0 with op->rc = DAAS_ENOTFOUND when absent: a
- * compare of mod_revision with 0 would hold for an absent key, and the put would create it. */
-static int64_t current_rev(daas_store *st, daas_store__op *op)
+/* The key's mod_rev in etcd, for an unconditional update or delete that memory does not know
+ * (its create may not have reached this store's watch yet). 0 with op->rc = DAAS_ENOTFOUND when
+ * absent: a compare of mod_revision with 0 would hold for an absent key, and the put would
+ * create it. */
+static int64_t etcd_rev(daas_store *st, daas_store__op *op)
 {
-    pthread_rwlock_rdlock(&st->lock);
-    const daas_store__ent *e = daas_store__index_find(&st->idx, op->key, op->klen, op->hash);
-    int64_t r = e ? e->mod_rev : 0;
-    pthread_rwlock_unlock(&st->lock);
-    if (r != 0)
-        return r;
     daas_store_etcd_range_res res;
+    int64_t r = 0;
     op->rc = daas_store_etcd_range(st->etcd->cli, DAAS_BYTES(op->key, op->klen),
-                                   DAAS_BYTES(NULL, 0), 0, 0, false, &res, &op->err);
+                                   DAAS_BYTES(NULL, 0), 0, 0, true, &res, &op->err);
     if (op->rc != DAAS_OK)
         return 0;
     if (res.nkvs == 0)
@@ -490,12 +426,16 @@ static void delete_result(daas_store *st, daas_store__op *op, daas_blob *before,
     op->obj = render(st, op->key, before, op->rev, before_create);
 }
 
-/* Reads what a delete needs if the ring drops its event before the caller looks. */
-static daas_blob *mem_val(daas_store *st, const daas_store__op *op, int64_t *create_rev)
+/* The key as memory has it: its value (a reference, or NULL when absent), mod_rev and
+ * create_rev; what an unconditional write expects and what a delete reports if the ring
+ * dropped its event before the writer looks. */
+static daas_blob *mem_entry(daas_store *st, const daas_store__op *op, int64_t *mod_rev,
+                            int64_t *create_rev)
 {
     pthread_rwlock_rdlock(&st->lock);
     const daas_store__ent *e = daas_store__index_find(&st->idx, op->key, op->klen, op->hash);
     daas_blob *v = e ? daas_blob_ref(e->val) : NULL;
+    *mod_rev = e ? e->mod_rev : 0;
     *create_rev = e ? e->create_rev : 0;
     pthread_rwlock_unlock(&st->lock);
     return v;
@@ -503,13 +443,13 @@ static daas_blob *mem_val(daas_store *st, const daas_store__op *op, int64_t *cre
 
 static void run_op(daas_store *st, daas_store__op *op)
 {
-    int64_t expect = op->expect_rev, before_create = 0;
+    int64_t expect = op->expect_rev, mem_rev = 0, before_create = 0;
     daas_blob *before = NULL;
     op->rc = DAAS_OK;
+    if (op->kind != DAAS_STORE__OP_CREATE)
+        before = mem_entry(st, op, &mem_rev, &before_create);
     if (op->kind != DAAS_STORE__OP_CREATE && expect == 0)
-        expect = current_rev(st, op); /* may fail the op: absent key, etcd unreachable */
-    if (op->rc == DAAS_OK && op->kind == DAAS_STORE__OP_DELETE)
-        before = mem_val(st, op, &before_create);
+        expect = mem_rev ? mem_rev : etcd_rev(st, op); /* may fail the op: absent, unreachable */
     for (int round = 0; op->rc == DAAS_OK; round++) {
         if (round == CAS_RETRIES) { /* every round lost to a concurrent writer */
             op->rc = DAAS_ECONFLICT;
@@ -679,7 +619,7 @@ static daas_store__etcd *engine_new(void)
     daas_store__etcd *e = daas_xcalloc(1, sizeof *e);
     pthread_mutex_init(&e->mu, NULL);
     pthread_cond_init(&e->idle, NULL);
-    cond_init_mono(&e->kcond);
+    daas_cond_init_mono(&e->kcond);
     pthread_cond_init(&e->qcond, NULL);
     return e;
 }
@@ -693,7 +633,7 @@ static int start_engine(daas_store *st, daas_err *err)
     if (rc != DAAS_OK)
         return rc;
     install(st, &ix, rev);
-    rc = start_watch(st, err);
+    rc = watch_from(st, rev + 1, err);
     if (rc != DAAS_OK)
         return rc;
     if (pthread_create(&e->keeper, NULL, keeper_main, st) != 0)

@@ -110,11 +110,7 @@ static void init_sync(daas_store *st)
     pthread_cond_init(&st->wcond, NULL);
     pthread_mutex_init(&st->cmu, NULL);
     pthread_mutex_init(&st->tmu, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&st->tcond, &ca);
-    pthread_condattr_destroy(&ca);
+    daas_cond_init_mono(&st->tcond);
 }
 
 void daas_store__unref(daas_store *st)
@@ -401,9 +397,7 @@ int daas_store_compact(daas_store *st, int64_t rev, daas_err *err)
 /* Waits up to the compaction interval; returns false when asked to stop. */
 static bool compactor_sleep(daas_store *st)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    ts.tv_sec += st->opts.compact_interval_s;
+    struct timespec ts = daas_deadline_ms((int64_t)st->opts.compact_interval_s * 1000);
     pthread_mutex_lock(&st->tmu);
     while (!st->tstop && pthread_cond_timedwait(&st->tcond, &st->tmu, &ts) == 0)
         ;

@@ -11,7 +11,9 @@
  *         and notifies watchers. Readers (get/list/watch_next) take st->lock shared.
  * Invariants:
  *   - only the writer thread mints revisions and mutates st->idx, st->ring and st->rev (always
- *     under st->lock held exclusively); it may therefore READ st->idx without the lock;
+ *     under st->lock held exclusively, through daas_store__apply_locked); it may therefore READ
+ *     st->idx without the lock. On etcd (etcd_store.c) etcd mints the revisions and that one
+ *     thread is the etcd watch's (or the keeper's while it re-lists);
  *   - ring revisions strictly increase; every event with rev > ring.floor and <= st->rev is in
  *     the ring;
  *   - lock order: st->cmu before the backend's own mutex; st->wmu, st->qmu and st->lock are
@@ -199,6 +201,13 @@ typedef struct daas_store__op {
     struct daas_store__op *next; /* st->qmu: queue link */
 } daas_store__op;
 
+/* Applies one write to the index and the ring and moves st->rev to rev: for a PUT, val (and
+ * obj, its rendering, or NULL) become key's value; for a DELETE (key present), val and obj are
+ * the last value as the event carries it. Borrows every argument (takes its own references).
+ * st->lock held exclusively, by the one thread that mutates memory (writer.c: the writer;
+ * etcd_store.c: the watch). */
+void daas_store__apply_locked(daas_store *st, const char *key, size_t klen, uint64_t hash, int type,
+                              daas_blob *val, daas_blob *obj, int64_t rev, int64_t create_rev);
 /* Queues op and sleeps until the writer has handled it (etcd: runs it on this thread);
  * returns op->rc (DAAS_ECLOSED when the store is closing). */
 int daas_store__submit(daas_store *st, daas_store__op *op);

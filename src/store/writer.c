@@ -202,12 +202,12 @@ static void render_batch(daas_store *st, batch *b)
     }
 }
 
-/* Applies one committed op to the index and the ring; st->lock held exclusively. */
-static void apply_op(daas_store *st, daas_store__op *op)
+void daas_store__apply_locked(daas_store *st, const char *key, size_t klen, uint64_t hash, int type,
+                              daas_blob *val, daas_blob *obj, int64_t rev, int64_t create_rev)
 {
     daas_store__ev ev;
     memset(&ev, 0, sizeof ev);
-    daas_store__ent *e = daas_store__index_find(&st->idx, op->key, op->klen, op->hash);
+    daas_store__ent *e = daas_store__index_find(&st->idx, key, klen, hash);
     if (e) {
         ev.key = daas_blob_ref(e->key);
         ev.pval = daas_blob_ref(e->val);
@@ -215,37 +215,40 @@ static void apply_op(daas_store *st, daas_store__op *op)
         ev.pmod_rev = e->mod_rev;
         ev.pcreate_rev = e->create_rev;
     } else {
-        ev.key = daas_blob_new(op->key, op->klen);
-        e = daas_store__ent_new(daas_blob_ref(ev.key), op->hash);
+        ev.key = daas_blob_new(key, klen);
+        e = daas_store__ent_new(daas_blob_ref(ev.key), hash);
         daas_store__index_insert(&st->idx, e);
     }
-    ev.rev = op->rev;
-    ev.create_rev = op->create_rev;
-    ev.val = daas_blob_ref(op->val);
-    ev.obj = daas_blob_ref(op->obj);
-    if (op->kind == DAAS_STORE__OP_DELETE) {
-        ev.type = DAAS_STORE_DELETE;
+    ev.type = type;
+    ev.rev = rev;
+    ev.create_rev = create_rev;
+    ev.val = daas_blob_ref(val);
+    ev.obj = daas_blob_ref(obj);
+    if (type == DAAS_STORE_DELETE) {
         daas_store__index_remove(&st->idx, e);
         daas_store__ent_free(&e);
     } else {
-        ev.type = DAAS_STORE_PUT;
         daas_blob_unref(&e->val);
         daas_blob_unref(&e->obj);
-        e->val = daas_blob_ref(op->val);
-        e->obj = daas_blob_ref(op->obj);
-        e->mod_rev = op->rev;
-        e->create_rev = op->create_rev;
+        e->val = daas_blob_ref(val);
+        e->obj = daas_blob_ref(obj);
+        e->mod_rev = rev;
+        e->create_rev = create_rev;
     }
     daas_store__ring_push(&st->ring, &ev);
-    st->rev = op->rev;
+    st->rev = rev;
 }
 
 static void apply_batch(daas_store *st, batch *b)
 {
     pthread_rwlock_wrlock(&st->lock);
     for (size_t k = 0; k < b->n; k++)
-        if (b->ops[k]->rc == DAAS_OK)
-            apply_op(st, b->ops[k]);
+        if (b->ops[k]->rc == DAAS_OK) {
+            daas_store__op *op = b->ops[k];
+            int type = op->kind == DAAS_STORE__OP_DELETE ? DAAS_STORE_DELETE : DAAS_STORE_PUT;
+            daas_store__apply_locked(st, op->key, op->klen, op->hash, type, op->val, op->obj,
+                                     op->rev, op->create_rev);
+        }
     pthread_rwlock_unlock(&st->lock);
 }
 
