@@ -9,8 +9,8 @@
  *         genesis.c (open/close, genesis, chain facts, clock, faucet), check.c (the checks
  *         before execution), exec.c (execute: gas, commit, results), ptb.c (the commands),
  *         faucet.c, objects.c (object kinds: types, JSON rendering, ids), pkg_staking.c,
- *         pkg_registry.c, pkg_enclave.c and pkg_policy.c (the native `daas` package of
- *         move/README.md; pkg_enclave.c also the framework's Clock and
+ *         pkg_registry.c, pkg_enclave.c, pkg_policy.c and pkg_rules.c (the native `daas`
+ *         package of move/README.md; pkg_enclave.c also the framework's Clock and
  *         0x2::nitro_attestation), pkg_seal.c (the native twin of Mysten's Seal package).
  * Invariants:
  *   - every function here runs with d->mu held (the public entry points take it);
@@ -70,6 +70,7 @@ typedef enum dn_kind {
     DN_K_TICKET,         /* PKG::secret_policy::AccessTicket (pkg_policy.c) */
     DN_K_KEY_SERVER,     /* SEAL::key_server::KeyServer (pkg_seal.c) */
     DN_K_KS_V2_FIELD,    /* 0x2::dynamic_field::Field<u64, SEAL::key_server::KeyServerV2> */
+    DN_K_RULES,          /* PKG::cluster_rules::ClusterRules (pkg_rules.c) */
     DN_K_COUNT
 } dn_kind;
 
@@ -300,6 +301,7 @@ typedef enum dn_ptype {
     DN_P_BYTES,
     DN_P_STRING,
     DN_P_VEC_ADDRESS,
+    DN_P_VEC_STRING, /* vector<String>: bytes = its whole BCS (count, each String), u = count */
     DN_P_REF, /* &T (object of `obj`) */
     DN_P_MUT, /* &mut T */
     DN_P_VAL, /* T by value */
@@ -351,6 +353,8 @@ extern const dn_fn daas_devnet__enclave_fns[]; /* enclave and scheduling (pkg_en
 extern const size_t daas_devnet__enclave_n;
 extern const dn_fn daas_devnet__nitro_fns[]; /* 0x2::nitro_attestation (pkg_enclave.c) */
 extern const size_t daas_devnet__nitro_n;
+extern const dn_fn daas_devnet__rules_fns[]; /* cluster_rules (pkg_rules.c) */
+extern const size_t daas_devnet__rules_n;
 
 /* Genesis objects of the package's init: Pool, AdminCap (to publisher), Registry. */
 DAAS_MUST_USE int daas_devnet__staking_genesis(dn_exec *ex,
@@ -359,6 +363,8 @@ DAAS_MUST_USE int daas_devnet__staking_genesis(dn_exec *ex,
 DAAS_MUST_USE int daas_devnet__registry_genesis(dn_exec *ex, daas_err *err);
 /* Genesis objects of pkg_enclave.c: the Clock 0x6 (shared, version 1) and the shared Ledger. */
 DAAS_MUST_USE int daas_devnet__enclave_genesis(dn_exec *ex, daas_err *err);
+/* Genesis object of pkg_rules.c: the shared ClusterRules with the publish defaults. */
+DAAS_MUST_USE int daas_devnet__rules_genesis(dn_exec *ex, daas_err *err);
 /* role_of(pool, addr) over the working set (pool = index of the Pool). */
 DAAS_MUST_USE int daas_devnet__role_of(dn_exec *ex, int pool,
                                        const uint8_t addr[DAAS_SUI_ADDRESS_LEN], uint8_t *role,
@@ -375,6 +381,7 @@ json_t *daas_devnet__render_policy(const uint8_t *bcs, size_t len);
 json_t *daas_devnet__render_ticket(const uint8_t *bcs, size_t len);
 json_t *daas_devnet__render_key_server(const uint8_t *bcs, size_t len);
 json_t *daas_devnet__render_ksv2_field(const uint8_t *bcs, size_t len);
+json_t *daas_devnet__render_rules(const uint8_t *bcs, size_t len);
 /* The staked amount of addr in the Pool at working-set index pool: 0 when it has no entry or
  * the entry is slashed (a slashed stake grants nothing, as in role_of). */
 DAAS_MUST_USE int daas_devnet__staked_amount(dn_exec *ex, int pool,

@@ -104,6 +104,8 @@ static int genesis_objects(daas_devnet *d, daas_err *err)
     if (rc == DAAS_OK)
         rc = daas_devnet__enclave_genesis(&ex, err);
     if (rc == DAAS_OK)
+        rc = daas_devnet__rules_genesis(&ex, err);
+    if (rc == DAAS_OK)
         rc = daas_devnet__commit(&ex, DAAS_BYTES(NULL, 0), NULL, err);
     daas_devnet__exec_fini(&ex);
     return rc;

@@ -40,6 +40,7 @@ static const char *const TYPE_FORMS[DN_K_COUNT] = {
     [DN_K_KEY_SERVER] = DN_SEAL_PKG_TEXT "::key_server::KeyServer",
     [DN_K_KS_V2_FIELD] =
         "0x2::dynamic_field::Field<u64, " DN_SEAL_PKG_TEXT "::key_server::KeyServerV2>",
+    [DN_K_RULES] = "PKG::cluster_rules::ClusterRules",
 };
 
 void daas_devnet__hex(const uint8_t a[DAAS_SUI_ADDRESS_LEN], char out[DAAS_SUI_ADDRESS_HEX_LEN + 1])
@@ -199,6 +200,7 @@ static const render_fn RENDER[DN_K_COUNT] = {
     [DN_K_TICKET] = daas_devnet__render_ticket,
     [DN_K_KEY_SERVER] = daas_devnet__render_key_server,
     [DN_K_KS_V2_FIELD] = daas_devnet__render_ksv2_field,
+    [DN_K_RULES] = daas_devnet__render_rules,
 };
 
 json_t *daas_devnet__render(const daas_devnet *d, dn_kind kind, const uint8_t *bcs, size_t len)

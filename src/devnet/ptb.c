@@ -72,6 +72,21 @@ static int slot(dn_exec *ex, const daas_sui_arg *a, size_t arg_idx, dn_val **v)
 
 /* ---- pure values ---- */
 
+/* vector<String>: a canonical count, then that many Strings (UTF-8), nothing after. */
+static bool vec_string_ok(daas_sui_bcs_reader *r, dn_arg *out)
+{
+    size_t n;
+    daas_bytes s;
+    if (daas_sui_bcs_get_len(r, "arg", r->len, 1, &n, NULL) != DAAS_OK)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (daas_sui_bcs_get_str(r, "arg", r->len, &s, NULL) != DAAS_OK)
+            return false;
+    out->u = n;
+    out->bytes = DAAS_BYTES(r->p, r->len);
+    return daas_sui_bcs_get_end(r, "arg", NULL) == DAAS_OK;
+}
+
 /* Decodes a pure value of type t (exact length; vectors and strings canonical). */
 static bool pure_ok(dn_ptype t, const uint8_t *p, size_t len, dn_arg *out)
 {
@@ -107,6 +122,8 @@ static bool pure_ok(dn_ptype t, const uint8_t *p, size_t len, dn_arg *out)
             return false;
         out->bytes = DAAS_BYTES(p + r.pos, n * DAAS_SUI_ADDRESS_LEN);
         return true;
+    case DN_P_VEC_STRING:
+        return vec_string_ok(&r, out);
     default:
         return false;
     }
@@ -258,7 +275,8 @@ static const dn_fn *find_fn(const dn_exec *ex, const daas_sui_command *c)
     } TABLES[] = {{daas_devnet__staking_fns, &daas_devnet__staking_n},
                   {daas_devnet__registry_fns, &daas_devnet__registry_n},
                   {daas_devnet__enclave_fns, &daas_devnet__enclave_n},
-                  {daas_devnet__policy_fns, &daas_devnet__policy_n}};
+                  {daas_devnet__policy_fns, &daas_devnet__policy_n},
+                  {daas_devnet__rules_fns, &daas_devnet__rules_n}};
     const dn_fn *f = NULL;
     if (is_sui_framework(c->package))
         return find_in(daas_devnet__nitro_fns, daas_devnet__nitro_n, c);
