@@ -263,6 +263,19 @@ int daas_api__delete_key(daas_api *api, const daas_kube_kind *k, const char *key
     return rc;
 }
 
+int daas_api__delete_opts(daas_api *api, const daas_kube_kind *k, const char *key,
+                          const json_t *opts, bool dry, json_t **final_out, daas_err *err)
+{
+    delopts o = {.grace = -1};
+    const json_t *g = json_object_get(opts, "gracePeriodSeconds");
+    o.policy = json_string_value(json_object_get(opts, "propagationPolicy"));
+    o.pre_uid = daas_kube_str(opts, "preconditions.uid");
+    o.pre_rv = daas_kube_str(opts, "preconditions.resourceVersion");
+    if (json_is_integer(g) && json_integer_value(g) >= 0)
+        o.grace = json_integer_value(g);
+    return delete_once(api, k, key, &o, dry, final_out, err);
+}
+
 void daas_api__delete(daas_api__req *r)
 {
     const daas_kube_kind *k = r->route.kind;

@@ -44,6 +44,10 @@ static json_t *subresources_agg(const daas_kube_kind *k)
     if (k->subresources & DAAS_KUBE_SUB_LOG)
         json_array_append_new(a, json_pack("{s:s,s:o,s:[s]}", "subresource", "log",
                                            "responseKind", gvk("", "v1", "Pod"), "verbs", "get"));
+    if (k->group[0] == '\0' && strcmp(k->resource, "pods") == 0) /* evict.c */
+        json_array_append_new(a, json_pack("{s:s,s:o,s:[s]}", "subresource", "eviction",
+                                           "responseKind", gvk("policy", "v1", "Eviction"),
+                                           "verbs", "create"));
     if (k->subresources & DAAS_KUBE_SUB_FINALIZE)
         json_array_append_new(a, json_pack("{s:s,s:o,s:[s]}", "subresource", "finalize",
                                            "responseKind", gvk("", "v1", "Namespace"), "verbs",

@@ -165,7 +165,13 @@ void daas_api__subresource(daas_api__req *r)
         daas_api__podproxy(r, true); /* GET: the WebSocket handshake; POST: SPDY */
         return;
     }
-    if (is_pod_exec(r->route.kind, sub)) {
+    /* pods/{name}/eviction (evict.c): like exec, not a stored view */
+    bool evict = is_pod_exec(r->route.kind, "exec") && strcmp(sub, "eviction") == 0;
+    if (evict && strcmp(m, "POST") == 0) {
+        daas_api__evict(r);
+        return;
+    }
+    if (is_pod_exec(r->route.kind, sub) || evict) {
         daas_fail(&e, DAAS_EMETHOD,
                   "the server does not allow this method on the requested "
                   "resource");

@@ -36,6 +36,15 @@ bool daas_api__dry_run(daas_api__req *r);
 void daas_api__fail_conflict(daas_api__req *r, daas_err *e);
 void daas_api__fail_notfound(daas_api__req *r, const char *name, daas_err *e);
 
+/* delete.c: one DELETE attempt of key with a DeleteOptions object opts (may be NULL:
+ * gracePeriodSeconds, preconditions, propagationPolicy), as DELETE would do it (graceful
+ * pods, finalizers); dry: check only. A failed precondition or a lost race is ECONFLICT. */
+DAAS_MUST_USE int daas_api__delete_opts(daas_api *api, const daas_kube_kind *k, const char *key,
+                                        const json_t *opts, bool dry, json_t **final_out,
+                                        daas_err *err);
+/* evict.c: POST pods/{name}/eviction (policy/v1 or v1beta1 Eviction). */
+void daas_api__evict(daas_api__req *r);
+
 /* patchreq.c: when the object is missing and the request is a server-side apply, creates it
  * from fn(r, NULL) and answers; returns true when it did (*rc set). */
 bool daas_api__modify_create(daas_api__req *r, daas_api__mutate_fn fn, void *arg, int *rc);

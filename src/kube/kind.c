@@ -373,7 +373,8 @@ static const daas_kube_kind k_endpointslices = {
 static const daas_kube_kind *const kinds[] = {
     &k_namespaces, &k_nodes,  &k_pods,           &k_services,    &k_endpoints,   &k_configmaps,
     &k_secrets,    &k_events, &k_serviceaccounts, &k_deployments, &k_replicasets,
-    &k_daemonsets, &k_controllerrevisions, &k_jobs, &k_leases, &k_endpointslices};
+    &k_daemonsets, &k_controllerrevisions, &k_jobs, &k_leases, &k_endpointslices,
+    &daas_kube__k_pdb};
 /* clang-format on */
 
 const daas_kube_kind *const *daas_kube_kinds(int *n)

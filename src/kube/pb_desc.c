@@ -794,6 +794,26 @@ static const daas_kube_pb_field meta_DeleteOptions_f[] = {
     F(3, BOOL, PTR, "orphanDependents"), F(4, STR, PTR, "propagationPolicy"),
     F(5, STR, REP, "dryRun"), F(6, BOOL, PTR, "ignoreStoreReadErrorWithClusterBreakingPotential")};
 DESC(meta_DeleteOptions, "DeleteOptions");
+/* policy/v1 (k8s.io/api v0.32.4 policy/v1/generated.proto); v1beta1's Eviction is the same. */
+static const daas_kube_pb_field map_time_f[] = {F(1, STR, 0, "key"), F(2, TIME, 0, "value")};
+DESC(map_time, "map<string,Time>");
+static const daas_kube_pb_field policy_PodDisruptionBudgetSpec_f[] = {
+    F(1, IOS, PTR, "minAvailable"), M(2, PTR, "selector", meta_LabelSelector),
+    F(3, IOS, PTR, "maxUnavailable"), F(4, STR, PTR, "unhealthyPodEvictionPolicy")};
+DESC(policy_PodDisruptionBudgetSpec, "PodDisruptionBudgetSpec");
+static const daas_kube_pb_field policy_PodDisruptionBudgetStatus_f[] = {
+    F(1, I64, 0, "observedGeneration"), MAP(2, "disruptedPods", map_time),
+    F(3, I32, 0, "disruptionsAllowed"), F(4, I32, 0, "currentHealthy"),
+    F(5, I32, 0, "desiredHealthy"), F(6, I32, 0, "expectedPods"),
+    M(7, REP, "conditions", meta_Condition)};
+DESC(policy_PodDisruptionBudgetStatus, "PodDisruptionBudgetStatus");
+static const daas_kube_pb_field policy_PodDisruptionBudget_f[] = {
+    M(1, 0, "metadata", meta_ObjectMeta), M(2, 0, "spec", policy_PodDisruptionBudgetSpec),
+    M(3, 0, "status", policy_PodDisruptionBudgetStatus)};
+DESC(policy_PodDisruptionBudget, "PodDisruptionBudget");
+static const daas_kube_pb_field policy_Eviction_f[] = {
+    M(1, 0, "metadata", meta_ObjectMeta), M(2, PTR, "deleteOptions", meta_DeleteOptions)};
+DESC(policy_Eviction, "Eviction");
 /* clang-format on */
 
 /* SPEC: specs/kube-api.md §7: the kinds our server serves, plus DeleteOptions (the body of a
@@ -819,6 +839,10 @@ const daas_kube_pb_kind daas_kube__pb_kinds[] = {
     {"apps/v1", "DeleteOptions", &meta_DeleteOptions},
     {"coordination.k8s.io/v1", "DeleteOptions", &meta_DeleteOptions},
     {"batch/v1", "DeleteOptions", &meta_DeleteOptions},
+    {"policy/v1", "PodDisruptionBudget", &policy_PodDisruptionBudget},
+    {"policy/v1", "Eviction", &policy_Eviction},
+    {"policy/v1beta1", "Eviction", &policy_Eviction},
+    {"policy/v1", "DeleteOptions", &meta_DeleteOptions},
 };
 const size_t daas_kube__pb_nkinds = sizeof(daas_kube__pb_kinds) / sizeof(daas_kube__pb_kinds[0]);
 
