@@ -303,6 +303,8 @@ static int put_view(daas_buf *b, const daas_sched_policy_view *v)
     if (rc == DAAS_OK)
         rc = daas_sui_bcs_put_bool(b, v->host_ipc);
     if (rc == DAAS_OK)
+        rc = daas_sui_bcs_put_bool(b, v->windows);
+    if (rc == DAAS_OK)
         rc = daas_sui_bcs_put_len(b, v->n_annotations);
     for (size_t i = 0; rc == DAAS_OK && i < v->n_annotations; i++) {
         rc = daas_sui_bcs_put_str(b, v->annotations[i].key);
@@ -668,6 +670,8 @@ static int get_view(dec *d, daas_sched_policy_view *v)
         rc = daas_sui_bcs_get_bool(&d->r, "hostPID", &v->host_pid, d->err);
     if (rc == DAAS_OK)
         rc = daas_sui_bcs_get_bool(&d->r, "hostIPC", &v->host_ipc, d->err);
+    if (rc == DAAS_OK)
+        rc = daas_sui_bcs_get_bool(&d->r, "windows", &v->windows, d->err);
     if (rc == DAAS_OK)
         rc = get_annotations(d, v);
     if (rc == DAAS_OK)

@@ -32,7 +32,8 @@
  *   Levels           = enforce: u8, warn: u8, audit: u8   (0 privileged, 1 baseline,
  *                      2 restricted)
  *   PodSecurityView  = security: SecCtx (pod-level), sysctls: vector<String> (names),
- *                      host_network: bool, host_pid: bool, host_ipc: bool,
+ *                      host_network: bool, host_pid: bool, host_ipc: bool, windows: bool
+ *                      (spec.os.name == "windows"),
  *                      annotations: vector<Label> (container.apparmor.security.beta.
  *                      kubernetes.io/<name> only, strictly increasing by key),
  *                      volumes: vector<Volume>, containers: vector<Container>
@@ -67,6 +68,8 @@
  *
  * ---- Evaluation ----
  *
+ *   Since policy v1.25 a Windows pod is exempt from allowPrivilegeEscalation,
+ *   capabilities_restricted and seccompProfile_restricted.
  *   PSS runs only when the kind is "Pod" for enforce (Kubernetes applies enforce to pods and
  *   only warn/audit to workload templates); warn and audit run for every kind, each at its
  *   own level; privileged checks nothing. Cluster rules run for every kind, in this order:
@@ -187,6 +190,7 @@ typedef struct daas_sched_policy_view {
     const char *const *sysctls; /* securityContext.sysctls[*].name */
     size_t n_sysctls;
     bool host_network, host_pid, host_ipc;
+    bool windows; /* spec.os.name == "windows" (exempt from three restricted checks) */
     const daas_sched_annotation *annotations; /* AppArmor ones, strictly sorted by key */
     size_t n_annotations;
     const daas_sched_pvolume *volumes;

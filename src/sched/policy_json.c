@@ -417,6 +417,17 @@ static int get_sysctls(jb *b, const json_t *psc, daas_sched_policy_view *v)
     return rc;
 }
 
+static int get_os(jb *b, const json_t *spec, daas_sched_policy_view *v)
+{
+    json_t *os = NULL;
+    const char *name = NULL;
+    int rc = get_obj(b, spec, "os", "spec.os", &os);
+    if (rc == DAAS_OK)
+        rc = get_str(b, os, "name", "spec.os.name", &name);
+    v->windows = name != NULL && strcmp(name, "windows") == 0;
+    return rc;
+}
+
 static int get_pod(jb *b, const json_t *obj, daas_sched_policy_view *v)
 {
     json_t *spec = NULL, *psc = NULL;
@@ -435,6 +446,8 @@ static int get_pod(jb *b, const json_t *obj, daas_sched_policy_view *v)
         rc = get_flag(b, spec, "hostPID", "spec.hostPID", &v->host_pid);
     if (rc == DAAS_OK)
         rc = get_flag(b, spec, "hostIPC", "spec.hostIPC", &v->host_ipc);
+    if (rc == DAAS_OK)
+        rc = get_os(b, spec, v);
     if (rc == DAAS_OK)
         rc = get_annotations(b, obj, v);
     if (rc == DAAS_OK)

@@ -322,6 +322,21 @@ static void test_restricted_checks(void **state)
               "to \"Unconfined\")");
 }
 
+/* Since v1.25 a Windows pod is exempt from three restricted checks, not from runAsNonRoot. */
+static void test_windows_exemption(void **state)
+{
+    (void)state;
+    expect("{\"spec\":{\"os\":{\"name\":\"windows\"},\"containers\":[{\"name\":\"w\"}]}}", R,
+           VR "runAsNonRoot != true (pod or container \"w\" must set "
+              "securityContext.runAsNonRoot=true)");
+    expect("{\"spec\":{\"os\":{\"name\":\"linux\"},\"securityContext\":{\"runAsNonRoot\":true,"
+           "\"seccompProfile\":{\"type\":\"Localhost\"}},\"containers\":[{\"name\":\"l\"}]}}",
+           R,
+           VR "allowPrivilegeEscalation != false (container \"l\" must set "
+              "securityContext.allowPrivilegeEscalation=false), unrestricted capabilities "
+              "(container \"l\" must set securityContext.capabilities.drop=[\"ALL\"])");
+}
+
 /* initContainers, containers, ephemeralContainers are visited in that order. */
 static void test_visit_order(void **state)
 {
@@ -656,6 +671,7 @@ int main(void)
         cmocka_unit_test(test_selinux_procmount),
         cmocka_unit_test(test_seccomp_sysctls),
         cmocka_unit_test(test_restricted_checks),
+        cmocka_unit_test(test_windows_exemption),
         cmocka_unit_test(test_visit_order),
         cmocka_unit_test(test_warn_audit_kinds),
         cmocka_unit_test(test_registry_rules),
