@@ -144,4 +144,22 @@ grep -q 'node/w1 drained' "$T/drain.log" || { cat "$T/drain.log"; fail "drain re
 pass "kubectl drain finishes once the budget allows (node/w1 drained)"
 
 expect_out "kubectl delete pdb" 'poddisruptionbudget.policy "web" deleted' k delete pdb web
+
+# ---- the Eviction body: its name, its deleteOptions, policy/v1beta1 ----
+P=$(k get pods -l app=web -o jsonpath='{.items[0].metadata.name}')
+[ "$(pod_phase "$P")" = Pending ] || fail "replacements wait (Pending) on the cordoned node"
+body() { echo "{\"apiVersion\":\"policy/v1beta1\",\"kind\":\"Eviction\",\"metadata\":{\"name\":\"$1\"}$2}"; }
+expect_status "an Eviction named unlike the URL is a 400" 400 BadRequest \
+  POST "/api/v1/namespaces/default/pods/$P/eviction" -H 'Content-Type: application/json' -d "$(body other '')"
+out=$(api POST "/api/v1/namespaces/default/pods/$P/eviction" -H 'Content-Type: application/json' \
+  -d "$(body "$P" ',"deleteOptions":{"preconditions":{"uid":"nope"}}')")
+[ "${out##*$'\n'}" = 409 ] && grep -q 'Precondition failed: UID in precondition: nope' <<<"$out" ||
+  { echo "$out"; fail "the Eviction's preconditions apply to the deletion (409)"; }
+k get pod "$P" >/dev/null 2>&1 || fail "a failed precondition deletes nothing"
+pass "the Eviction's deleteOptions preconditions are honoured (409, pod kept)"
+out=$(api POST "/api/v1/namespaces/default/pods/$P/eviction" -H 'Content-Type: application/json' \
+  -d "$(body "$P" ',"deleteOptions":{"gracePeriodSeconds":0}')")
+[ "${out##*$'\n'}" = 201 ] || { echo "$out"; fail "a Pending pod is evicted without a budget (v1beta1)"; }
+! k get pod "$P" >/dev/null 2>&1 || fail "the evicted Pending pod is gone"
+pass "a policy/v1beta1 Eviction of a Pending pod deletes it at once (201)"
 done_tests
