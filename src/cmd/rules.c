@@ -35,7 +35,7 @@ typedef struct rules_args {
     bool json; /* show --json */
     const char *regs[MAX_LIST + 1], *digests[MAX_LIST + 1];
     size_t nregs, ndigests;
-    const char *tiers[3]; /* nitro, host path, host network (NULL: the default) */
+    const char *tiers[3];  /* nitro, host path, host network (NULL: the default) */
     daas_pkg_rules *rules; /* set: the new rules, checked before any chain traffic (owned) */
 } rules_args;
 
@@ -54,8 +54,8 @@ static int fill_list(const char *what, const char *abort_name, const char *const
 {
     for (size_t i = 0; i < n; i++) {
         if (strlen(in[i]) >= stride)
-            return daas_fail(err, DAAS_EINVAL, "%s %zu \"%.60s...\" is too long (%s)", what,
-                             i + 1, in[i], abort_name);
+            return daas_fail(err, DAAS_EINVAL, "%s %zu \"%.60s...\" is too long (%s)", what, i + 1,
+                             in[i], abort_name);
         memcpy(rows + i * stride, in[i], strlen(in[i]) + 1);
     }
     return DAAS_OK;
@@ -101,13 +101,13 @@ static void print_json(const daas_pkg_rules_ref *ref, const daas_pkg_rules *r)
     daas_sui_address_hex(ref->id, hex);
     snprintf(v, sizeof v, "%llu", (unsigned long long)r->version);
     snprintf(isv, sizeof isv, "%llu", (unsigned long long)ref->isv);
-    json_t *j = json_pack(
-        "{s:s,s:s,s:s,s:o,s:o,s:i,s:i,s:i}", "id", hex, "initial_shared_version", isv,
-        "version", v, "allowed_registries",
-        json_list(&r->registries[0][0], sizeof r->registries[0], r->n_registries),
-        "allowed_digests", json_list(&r->digests[0][0], sizeof r->digests[0], r->n_digests),
-        "nitro_min_tier", r->nitro_min_tier, "host_path_min_tier", r->host_path_min_tier,
-        "host_network_min_tier", r->host_network_min_tier);
+    json_t *j = json_pack("{s:s,s:s,s:s,s:o,s:o,s:i,s:i,s:i}", "id", hex, "initial_shared_version",
+                          isv, "version", v, "allowed_registries",
+                          json_list(&r->registries[0][0], sizeof r->registries[0], r->n_registries),
+                          "allowed_digests",
+                          json_list(&r->digests[0][0], sizeof r->digests[0], r->n_digests),
+                          "nitro_min_tier", r->nitro_min_tier, "host_path_min_tier",
+                          r->host_path_min_tier, "host_network_min_tier", r->host_network_min_tier);
     char *text = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     printf("%s\n", text ? text : "{}");
     free(text); /* jansson's allocation */
@@ -187,8 +187,8 @@ static int cmd_set(const rules_args *a, daas_err *err)
     if (rc == DAAS_OK)
         rc = daas_pkg_rules_read(s.c, &s.pkg, &ref, now, err);
     if (rc == DAAS_OK)
-        printf("cluster rules at version %llu (transaction %s)\n",
-               (unsigned long long)now->version, res.digest);
+        printf("cluster rules at version %llu (transaction %s)\n", (unsigned long long)now->version,
+               res.digest);
     daas_sui_exec_result_fini(&res);
     daas_cmd_chain_close(&s);
     daas_free(now);
@@ -211,11 +211,10 @@ static const rules_cmd cmds[] = {
 /* One flag's value into a (lists accumulate). 0, or 2 when it does not belong to cmd. */
 static int take_flag(int c, const char *v, const rules_cmd *cmd, rules_args *a)
 {
-    const char **slot[128] = {['k'] = &a->key,      ['K'] = &a->keystore, ['c'] = &a->chain,
-                              ['p'] = &a->package,  ['n'] = &a->tiers[0], ['P'] = &a->tiers[1],
-                              ['N'] = &a->tiers[2]};
-    if (c <= 0 || c >= 128 || (strchr("kKrdnPN", c) != NULL && !cmd->set) ||
-        (c == 'j' && cmd->set))
+    const char **slot[128] = {
+        ['k'] = &a->key,      ['K'] = &a->keystore, ['c'] = &a->chain,   ['p'] = &a->package,
+        ['n'] = &a->tiers[0], ['P'] = &a->tiers[1], ['N'] = &a->tiers[2]};
+    if (c <= 0 || c >= 128 || (strchr("kKrdnPN", c) != NULL && !cmd->set) || (c == 'j' && cmd->set))
         return 2;
     if (c == 'j')
         a->json = true;
@@ -233,19 +232,18 @@ static int take_flag(int c, const char *v, const rules_cmd *cmd, rules_args *a)
 /* 0, 1 (--help), or 3 (usage error already reported in one line). */
 static int parse_args(int argc, char **argv, const rules_cmd *cmd, rules_args *a)
 {
-    static const struct option longopts[] = {
-        {"key", required_argument, 0, 'k'},
-        {"keystore", required_argument, 0, 'K'},
-        {"chain", required_argument, 0, 'c'},
-        {"package", required_argument, 0, 'p'},
-        {"json", no_argument, 0, 'j'},
-        {"registry", required_argument, 0, 'r'},
-        {"digest", required_argument, 0, 'd'},
-        {"nitro-min-tier", required_argument, 0, 'n'},
-        {"host-path-min-tier", required_argument, 0, 'P'},
-        {"host-network-min-tier", required_argument, 0, 'N'},
-        {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0}};
+    static const struct option longopts[] = {{"key", required_argument, 0, 'k'},
+                                             {"keystore", required_argument, 0, 'K'},
+                                             {"chain", required_argument, 0, 'c'},
+                                             {"package", required_argument, 0, 'p'},
+                                             {"json", no_argument, 0, 'j'},
+                                             {"registry", required_argument, 0, 'r'},
+                                             {"digest", required_argument, 0, 'd'},
+                                             {"nitro-min-tier", required_argument, 0, 'n'},
+                                             {"host-path-min-tier", required_argument, 0, 'P'},
+                                             {"host-network-min-tier", required_argument, 0, 'N'},
+                                             {"help", no_argument, 0, 'h'},
+                                             {0, 0, 0, 0}};
     int c, li = -1;
     optind = 1;
     opterr = 0; /* one line of our own instead of getopt's */

@@ -301,7 +301,8 @@ typedef enum dn_ptype {
     DN_P_BYTES,
     DN_P_STRING,
     DN_P_VEC_ADDRESS,
-    DN_P_VEC_STRING, /* vector<String>: bytes = its whole BCS (count, each String), u = count */
+    /* vector<String>: bytes = its whole BCS (count, then each String), u = the count */
+    DN_P_VEC_STRING,
     DN_P_REF, /* &T (object of `obj`) */
     DN_P_MUT, /* &mut T */
     DN_P_VAL, /* T by value */

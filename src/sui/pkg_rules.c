@@ -117,19 +117,22 @@ static int check_tiers(const daas_pkg_rules *r, daas_err *err)
 int daas_pkg_rules_check(const daas_pkg_rules *r, daas_err *err)
 {
     if (r->n_registries > DAAS_PKG_RULES_MAX_ENTRIES || r->n_digests > DAAS_PKG_RULES_MAX_ENTRIES)
-        return daas_fail(err, DAAS_EINVAL, "%zu registries and %zu digests: at most %d each "
-                         "(ETooMany)", r->n_registries, r->n_digests, DAAS_PKG_RULES_MAX_ENTRIES);
+        return daas_fail(err, DAAS_EINVAL,
+                         "%zu registries and %zu digests: at most %d each "
+                         "(ETooMany)",
+                         r->n_registries, r->n_digests, DAAS_PKG_RULES_MAX_ENTRIES);
     for (size_t i = 0; i < r->n_registries; i++) {
         const char *why = registry_problem(r->registries[i]);
         if (why != NULL)
-            return daas_fail(err, DAAS_EINVAL, "registry %zu \"%.60s\" %s (EBadRegistry)",
-                             i + 1, r->registries[i], why);
+            return daas_fail(err, DAAS_EINVAL, "registry %zu \"%.60s\" %s (EBadRegistry)", i + 1,
+                             r->registries[i], why);
     }
     for (size_t i = 0; i < r->n_digests; i++)
         if (!digest_ok(r->digests[i]))
             return daas_fail(err, DAAS_EINVAL,
                              "digest %zu \"%.80s\" is not sha256: and 64 lowercase hex digits "
-                             "(EBadDigest)", i + 1, r->digests[i]);
+                             "(EBadDigest)",
+                             i + 1, r->digests[i]);
     return check_tiers(r, err);
 }
 
@@ -226,8 +229,10 @@ int daas_pkg_rules_read(daas_sui_client *c, const daas_pkg *pkg, const daas_pkg_
     TRY(daas_sui_get_object(c, ref->id, &o, err));
     if (o.type == NULL || strcmp(o.type, want) != 0) {
         daas_sui_address_hex(ref->id, hex);
-        rc = daas_fail(err, DAAS_EREMOTE, "%s is not the daas package's ClusterRules (it is a "
-                       "%.100s)", hex, o.type ? o.type : "(non-Move object)");
+        rc = daas_fail(err, DAAS_EREMOTE,
+                       "%s is not the daas package's ClusterRules (it is a "
+                       "%.100s)",
+                       hex, o.type ? o.type : "(non-Move object)");
         goto out;
     }
     rc = daas_pkg_rules_parse(&o, out, err);

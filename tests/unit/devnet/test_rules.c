@@ -54,9 +54,8 @@ static daas_sui_arg vstr_arg(dt_ptb *p, vstr *v)
     for (size_t i = 0; i < v->n; i++)
         assert_int_equal(daas_sui_bcs_put_str(&v->bcs, v->s[i]), DAAS_OK);
     assert_true(p->n_in < DT_MAX);
-    p->in[p->n_in] = (daas_sui_input){.kind = DAAS_SUI_INPUT_PURE,
-                                      .pure = (uint8_t *)v->bcs.data,
-                                      .pure_len = v->bcs.len};
+    p->in[p->n_in] = (daas_sui_input){
+        .kind = DAAS_SUI_INPUT_PURE, .pure = (uint8_t *)v->bcs.data, .pure_len = v->bcs.len};
     return (daas_sui_arg){.kind = DAAS_SUI_ARG_INPUT, .index = (uint16_t)p->n_in++};
 }
 
@@ -78,8 +77,7 @@ static void rt_init(rules_t *t)
 
 /* A set_rules PTB from the publisher (its AdminCap, its first coin as gas); the rules as a
  * mutable (mut) or immutable shared input. */
-static void set_ptb(rules_t *t, dt_ptb *p, vstr *regs, vstr *digs, const uint8_t tiers[3],
-                    bool mut)
+static void set_ptb(rules_t *t, dt_ptb *p, vstr *regs, vstr *digs, const uint8_t tiers[3], bool mut)
 {
     dt_admin_ptb(&t->c, p);
     daas_sui_arg a[7] = {dt_owned(p, dt_ref(t->c.d, t->c.admin_cap)),
@@ -97,8 +95,8 @@ static void expect_abort(rules_t *t, vstr *regs, vstr *digs, const uint8_t tiers
 {
     dt_ptb p;
     set_ptb(t, &p, regs, digs, tiers, true);
-    dt_aborts(t->c.d, &p, daas_devnet_publisher(t->c.d), t->c.pkg_hex, "cluster_rules",
-              "set_rules", code);
+    dt_aborts(t->c.d, &p, daas_devnet_publisher(t->c.d), t->c.pkg_hex, "cluster_rules", "set_rules",
+              code);
     vstr_fini(regs);
     vstr_fini(digs);
 }
@@ -117,8 +115,8 @@ static json_t *want_json(uint64_t version, const vstr *regs, const vstr *digs,
 {
     char v[24];
     snprintf(v, sizeof(v), "%llu", (unsigned long long)version);
-    return json_pack("{s:s,s:o,s:o,s:i,s:i,s:i}", "version", v, "allowed_registries",
-                     strs(regs), "allowed_digests", strs(digs), "nitro_min_tier", tiers[0],
+    return json_pack("{s:s,s:o,s:o,s:i,s:i,s:i}", "version", v, "allowed_registries", strs(regs),
+                     "allowed_digests", strs(digs), "nitro_min_tier", tiers[0],
                      "host_path_min_tier", tiers[1], "host_network_min_tier", tiers[2]);
 }
 

@@ -69,11 +69,11 @@ static int parse_reply(json_t *json, const char *owner, daas_pkg_rules *out, daa
     json_t *own = strcmp(owner, "Shared") == 0
                       ? json_pack("{s:s,s:i}", "__typename", owner, "initialSharedVersion", 3)
                       : json_pack("{s:s,s:{s:s}}", "__typename", owner, "address", "address", ID);
-    json_t *reply = json_pack(
-        "{s:{s:{s:s,s:s,s:s,s:o,s:{s:{s:{s:s},s:o,s:n}}}}}", "data", "object", "address", ID,
-        "version", "42", "digest", "5UqT6jNGs1wNeGMJnA4Ui9K37jSX3FzarqoxGk2UKkn3", "owner", own,
-        "asMoveObject", "contents", "type", "repr", "0x90::cluster_rules::ClusterRules", "json",
-        json, "bcs");
+    json_t *reply =
+        json_pack("{s:{s:{s:s,s:s,s:s,s:o,s:{s:{s:{s:s},s:o,s:n}}}}}", "data", "object", "address",
+                  ID, "version", "42", "digest", "5UqT6jNGs1wNeGMJnA4Ui9K37jSX3FzarqoxGk2UKkn3",
+                  "owner", own, "asMoveObject", "contents", "type", "repr",
+                  "0x90::cluster_rules::ClusterRules", "json", json, "bcs");
     char *body = json_dumps(reply, JSON_COMPACT);
     json_t *data = NULL;
     daas_sui_object o = {0};
@@ -237,7 +237,7 @@ static void test_bcs(void **state)
     r->nitro_min_tier = 255;
     daas_buf_init(&b, 0);
     OK(daas_pkg_rules_bcs(r, &b, &err));
-    static const uint8_t head[] = {0x02, 0x01, 0, 0, 0, 0, 0, 0,           /* version LE */
+    static const uint8_t head[] = {0x02, 0x01, 0,   0,   0, 0,   0,   0,   /* version LE */
                                    2,    2,    'a', '/', 3, 'b', 'c', '/', /* registries */
                                    1,    71};                              /* digests */
     assert_int_equal(b.len, sizeof head + 71 + 3);
