@@ -48,13 +48,13 @@
 
 typedef struct evict {
     daas_api__req *r;
-    json_t *opts;     /* the Eviction's deleteOptions (owned; {} when none) */
-    bool dry;         /* dry-run: nothing is written */
-    bool user_rv;     /* the client set preconditions.resourceVersion itself */
-    char *pod_key;    /* store key of the pod */
-    json_t *pod;      /* the pod as last loaded */
-    json_t *pdb;      /* the one matching PDB (owned), or NULL */
-    bool rv_delete;   /* delete with the pod's resourceVersion as precondition */
+    json_t *opts;   /* the Eviction's deleteOptions (owned; {} when none) */
+    bool dry;       /* dry-run: nothing is written */
+    bool user_rv;   /* the client set preconditions.resourceVersion itself */
+    char *pod_key;  /* store key of the pod */
+    json_t *pod;    /* the pod as last loaded */
+    json_t *pdb;    /* the one matching PDB (owned), or NULL */
+    bool rv_delete; /* delete with the pod's resourceVersion as precondition */
 } evict;
 
 /* ---- answers ---- */
@@ -77,8 +77,8 @@ static void respond_status(daas_api__req *r, int http, const char *status, const
 /* NewTooManyRequests with a DisruptionBudget cause. */
 static void respond_429(daas_api__req *r, const char *cause, int retry_after)
 {
-    json_t *d = json_pack("{s:[{s:s,s:s}]}", "causes", "reason", "DisruptionBudget", "message",
-                          cause);
+    json_t *d =
+        json_pack("{s:[{s:s,s:s}]}", "causes", "reason", "DisruptionBudget", "message", cause);
     if (retry_after > 0)
         json_object_set_new(d, "retryAfterSeconds", json_integer(retry_after));
     respond_status(r, 429, "Failure", "TooManyRequests", MSG_BUDGET, d);
@@ -108,13 +108,13 @@ static int parse(evict *ev, daas_err *err)
         rc = daas_fail(err, DAAS_EINVAL, "Object 'Kind' is missing in the request body");
     else if (strcmp(kind, "Eviction") != 0 || av == NULL ||
              (strcmp(av, "policy/v1") != 0 && strcmp(av, "policy/v1beta1") != 0))
-        rc = daas_fail(err, DAAS_EINVAL, "not a Eviction object: %s, Kind=%s", av ? av : "",
-                       kind);
+        rc = daas_fail(err, DAAS_EINVAL, "not a Eviction object: %s, Kind=%s", av ? av : "", kind);
     else if (name == NULL || strcmp(name, r->route.name) != 0)
         rc = daas_fail(err, DAAS_EINVAL, "name in URL does not match name in Eviction object");
     else if (ns != NULL && ns[0] != '\0' && strcmp(ns, r->route.ns) != 0)
-        rc = daas_fail(err, DAAS_EINVAL, "the namespace of the provided object does not match "
-                                         "the namespace sent on the request");
+        rc = daas_fail(err, DAAS_EINVAL,
+                       "the namespace of the provided object does not match "
+                       "the namespace sent on the request");
     if (rc == DAAS_OK) {
         json_t *o = json_object_get(body, "deleteOptions");
         ev->opts = json_is_object(o) ? json_deep_copy(o) : json_object();
@@ -161,8 +161,8 @@ static int delete_pod(evict *ev, bool with_rv, daas_err *err)
     if (with_rv)
         daas_kube_set_str(o, "preconditions.resourceVersion",
                           daas_kube_str(ev->pod, "metadata.resourceVersion") ?: "");
-    int rc = daas_api__delete_opts(ev->r->api, ev->r->route.kind, ev->pod_key, o, ev->dry,
-                                   &final, err);
+    int rc =
+        daas_api__delete_opts(ev->r->api, ev->r->route.kind, ev->pod_key, o, ev->dry, &final, err);
     json_decref(final);
     json_decref(o);
     return rc;
@@ -231,8 +231,8 @@ static bool unready_free(const evict *ev)
     return cur >= want && want > 0;
 }
 
-/* One checkAndDecrement on pdb (stored at key, revision mod_rev). Returns DAAS_OK, ECONFLICT (retry), or
- * DAAS_EDENIED after having answered itself (*answered). */
+/* One checkAndDecrement on pdb (stored at key, revision mod_rev). Returns DAAS_OK, ECONFLICT
+ * (retry), or DAAS_EDENIED after having answered itself (*answered). */
 static int check_and_decrement(evict *ev, json_t *pdb, const char *key, int64_t mod_rev,
                                bool *answered, daas_err *err)
 {
@@ -256,8 +256,9 @@ static int check_and_decrement(evict *ev, json_t *pdb, const char *key, int64_t 
     }
     if (allowed == 0) {
         char m[400];
-        snprintf(m, sizeof m, "The disruption budget %s needs %lld healthy pods and has %lld currently",
-                 name, (long long)daas_kube_int(st, "desiredHealthy", 0),
+        snprintf(m, sizeof m,
+                 "The disruption budget %s needs %lld healthy pods and has %lld currently", name,
+                 (long long)daas_kube_int(st, "desiredHealthy", 0),
                  (long long)daas_kube_int(st, "currentHealthy", 0));
         respond_429(r, m, 0);
         return DAAS_EDENIED;
@@ -275,8 +276,7 @@ static int check_and_decrement(evict *ev, json_t *pdb, const char *key, int64_t 
     json_object_set_new(json_object_get(st, "disruptedPods"), r->route.name, json_string(ts));
     char *s = daas_api__dump_stored(pdb);
     int64_t rev = 0;
-    int rc = s ? daas_store_update(r->api->store, key, DAAS_BYTES(s, strlen(s)), mod_rev,
-                                   &rev, err)
+    int rc = s ? daas_store_update(r->api->store, key, DAAS_BYTES(s, strlen(s)), mod_rev, &rev, err)
                : daas_fail(err, DAAS_ETOOBIG, "the PodDisruptionBudget cannot be serialized");
     daas_free(s);
     return rc;

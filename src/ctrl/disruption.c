@@ -43,7 +43,8 @@ void daas_ctrl_disruption_set_condition(json_t *status, int64_t now)
         c = json_pack("{s:s}", "type", "DisruptionAllowed");
         json_array_append_new(conds, c);
     }
-    if (!streq(daas_kube_str(c, "status"), want) || daas_kube_path(c, "lastTransitionTime") == NULL) {
+    if (!streq(daas_kube_str(c, "status"), want) ||
+        daas_kube_path(c, "lastTransitionTime") == NULL) {
         char ts[32];
         daas_time_rfc3339(now, ts, sizeof ts);
         json_object_set_new(c, "lastTransitionTime", json_string(ts));
@@ -119,8 +120,8 @@ static bool is_apps(const json_t *ref, const char *kind)
 }
 
 /* The controller of pod and its scale (upstream's finders). *uid NULL: none found. */
-static int controller_scale(const daas_ctrl_disruption_in *in, const json_t *pod,
-                            const json_t *ref, const char **uid, int64_t *scale, daas_err *err)
+static int controller_scale(const daas_ctrl_disruption_in *in, const json_t *pod, const json_t *ref,
+                            const char **uid, int64_t *scale, daas_err *err)
 {
     const char *name = daas_kube_str(ref, "name"), *ruid = daas_kube_str(ref, "uid");
     const json_t *o = NULL;
@@ -145,8 +146,8 @@ static int controller_scale(const daas_ctrl_disruption_in *in, const json_t *pod
 
 /* getExpectedScale: the sum of the scales of the pods' controllers; unmanaged counts the
  * pods without one. */
-static int expected_scale(const daas_ctrl_disruption_in *in, const json_t *pods,
-                          int64_t *expected, int *unmanaged, daas_err *err)
+static int expected_scale(const daas_ctrl_disruption_in *in, const json_t *pods, int64_t *expected,
+                          int *unmanaged, daas_err *err)
 {
     json_t *seen = json_object();
     size_t i;
@@ -188,8 +189,8 @@ static int64_t scaled(const json_t *x, int64_t total)
 }
 
 /* getExpectedPodCount. */
-static int expected_count(const daas_ctrl_disruption_in *in, const json_t *pods,
-                          int64_t *expected, int64_t *desired, int *unmanaged, daas_err *err)
+static int expected_count(const daas_ctrl_disruption_in *in, const json_t *pods, int64_t *expected,
+                          int64_t *desired, int *unmanaged, daas_err *err)
 {
     const json_t *maxu = daas_kube_path(in->pdb, "spec.maxUnavailable");
     const json_t *mina = daas_kube_path(in->pdb, "spec.minAvailable");
@@ -234,8 +235,8 @@ static json_t *disrupted_map(const daas_ctrl_disruption_in *in, const json_t *po
             char *msg = daas_xasprintf("Pod was expected by PDB %s/%s to be deleted but it wasn't",
                                        daas_kube_str(in->pdb, "metadata.namespace") ?: "",
                                        daas_kube_str(in->pdb, "metadata.name") ?: "");
-            json_array_append_new(p->events, json_pack("{s:s,s:s,s:s}", "type", "Warning",
-                                                       "reason", "NotDeleted", "message", msg));
+            json_array_append_new(p->events, json_pack("{s:s,s:s,s:s}", "type", "Warning", "reason",
+                                                       "NotDeleted", "message", msg));
             daas_free(msg);
             continue;
         }
@@ -273,8 +274,8 @@ static int64_t count_healthy(const json_t *pods, const json_t *disrupted, int64_
 static void event(daas_ctrl_disruption_plan *p, const char *type, const char *reason,
                   const char *msg)
 {
-    json_array_append_new(p->events,
-                          json_pack("{s:s,s:s,s:s}", "type", type, "reason", reason, "message", msg));
+    json_array_append_new(
+        p->events, json_pack("{s:s,s:s,s:s}", "type", type, "reason", reason, "message", msg));
 }
 
 /* failSafe: the old status with disruptionsAllowed 0 and a SyncFailed condition. */

@@ -45,11 +45,11 @@
 #define DAAS_CTRL_DISRUPTION_TIMEOUT 120
 
 typedef struct daas_ctrl_disruption_in {
-    const json_t *pdb;     /* the PodDisruptionBudget (required) */
-    const json_t *pods;    /* array of the Pods of its namespace (others are skipped) */
-    const json_t *rs;      /* array of the ReplicaSets of its namespace (NULL: none) */
-    const json_t *deploy;  /* array of the Deployments of its namespace (NULL: none) */
-    int64_t now;           /* unix seconds */
+    const json_t *pdb;    /* the PodDisruptionBudget (required) */
+    const json_t *pods;   /* array of the Pods of its namespace (others are skipped) */
+    const json_t *rs;     /* array of the ReplicaSets of its namespace (NULL: none) */
+    const json_t *deploy; /* array of the Deployments of its namespace (NULL: none) */
+    int64_t now;          /* unix seconds */
 } daas_ctrl_disruption_in;
 
 /* One sync's outcome; every json_t is owned (daas_ctrl_disruption_plan_fini). */

@@ -71,10 +71,10 @@ static int sync(void *arg, daas_ctrl_run *run, const char *key, const char *ns, 
     if (rc == DAAS_OK && p.changed)
         rc = write_status(dc, run, pdb, &p, err);
     if (rc == DAAS_OK && p.failed)
-        rc = daas_fail(err, DAAS_EINVAL, "poddisruptionbudget %s/%s: %s", ns, name,
-                       daas_kube_str(json_array_get(daas_kube_path(p.status, "conditions"), 0),
-                                     "message")
-                           ?: "sync failed");
+        rc = daas_fail(
+            err, DAAS_EINVAL, "poddisruptionbudget %s/%s: %s", ns, name,
+            daas_kube_str(json_array_get(daas_kube_path(p.status, "conditions"), 0), "message")
+                ?: "sync failed");
     if (rc == DAAS_OK && p.recheck_at > 0) {
         int64_t delay = (p.recheck_at - now) * 1000;
         daas_ctrl_run_enqueue_after(run, key, delay > 0 ? delay : 0);

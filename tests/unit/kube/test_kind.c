@@ -12,14 +12,15 @@ static const char *const order[] = {
     "namespaces",          "nodes",       "pods",        "services",
     "endpoints",           "configmaps",  "secrets",     "events",
     "serviceaccounts",     "deployments", "replicasets", "daemonsets",
-    "controllerrevisions", "jobs",        "leases",   "endpointslices"};
+    "controllerrevisions", "jobs",        "leases",   "endpointslices",
+    "poddisruptionbudgets"};
 
 static void test_discovery_order(void **state)
 {
     (void)state;
     int n = 0;
     const daas_kube_kind *const *all = daas_kube_kinds(&n);
-    assert_int_equal(n, 16);
+    assert_int_equal(n, 17);
     for (int i = 0; i < n; i++) {
         assert_string_equal(all[i]->resource, order[i]);
         assert_string_equal(all[i]->storage, all[i]->resource);

@@ -15,8 +15,8 @@
 
 #define PDB(spec)                                                                                  \
     "{\"apiVersion\":\"policy/v1\",\"kind\":\"PodDisruptionBudget\",\"metadata\":{\"name\":"       \
-    "\"web\",\"namespace\":\"default\",\"creationTimestamp\":\"2026-11-21T04:18:13Z\"},\"spec\":" \
-    spec "}"
+    "\"web\",\"namespace\":\"default\",\"creationTimestamp\":\"2026-11-21T04:18:13Z\"},"           \
+    "\"spec\":" spec "}"
 #define SEL "\"selector\":{\"matchLabels\":{\"app\":\"web\"}}"
 
 static void test_pdb_names(void **state)
@@ -46,8 +46,9 @@ static void test_pdb_validation(void **state)
     daas_kube_verr v = {0};
     json_decref(kt_json_valid(k, PDB("{\"minAvailable\":2," SEL "}"), NULL));
     json_decref(kt_json_valid(k, PDB("{\"maxUnavailable\":\"100%\"," SEL "}"), NULL));
-    json_decref(kt_json_valid(k, PDB("{\"minAvailable\":0,\"unhealthyPodEvictionPolicy\":"
-                                     "\"AlwaysAllow\"," SEL "}"),
+    json_decref(kt_json_valid(k,
+                              PDB("{\"minAvailable\":0,\"unhealthyPodEvictionPolicy\":"
+                                  "\"AlwaysAllow\"," SEL "}"),
                               NULL));
     json_t *o = kt_json(PDB("{\"minAvailable\":1,\"maxUnavailable\":1," SEL "}"));
     kt_check(k, o, NULL, &v);
@@ -95,8 +96,8 @@ static void test_pdb_status(void **state)
     const daas_kube_kind *k = kt_kind("pdb");
     daas_kube_verr v = {0};
     json_t *o = kt_json(PDB("{\"minAvailable\":1}"));
-    json_object_set_new(o, "status", json_pack("{s:i,s:i}", "disruptionsAllowed", -1,
-                                               "currentHealthy", 2));
+    json_object_set_new(o, "status",
+                        json_pack("{s:i,s:i}", "disruptionsAllowed", -1, "currentHealthy", 2));
     k->validate_status(o, o, &v);
     kt_assert_one_cause(&v, "status.disruptionsAllowed", "FieldValueInvalid",
                         "Invalid value: -1: must be greater than or equal to 0");
