@@ -294,6 +294,11 @@ static int decrement(evict *ev, bool *answered, daas_err *err)
         json_t *pdb = NULL;
         daas_err_clear(err);
         rc = daas_api__load(ev->r->api, key, &kv, &pdb, err);
+        if (rc == DAAS_ENOTFOUND) { /* deleted since it was listed */
+            daas_err_clear(err);
+            rc = daas_fail(err, DAAS_ENOTFOUND, "poddisruptionbudgets.policy \"%s\" not found",
+                           name);
+        }
         if (rc == DAAS_OK)
             rc = check_and_decrement(ev, pdb, key, kv.mod_rev, answered, err);
         json_decref(pdb);
@@ -330,18 +335,21 @@ static void evict_running(evict *ev)
     }
     if (answered)
         return;
-    for (int i = 0; rc == DAAS_OK && i < 8; i++) {
-        daas_err_clear(&e);
-        rc = delete_pod(ev, ev->rv_delete, &e);
-        if (rc != DAAS_ECONFLICT || ev->rv_delete || ev->user_rv)
-            break;
-        rc = DAAS_OK; /* lost a race with another write: again */
+    bool pod_gone = false;
+    if (rc == DAAS_OK) {
+        for (int i = 0; i < 8; i++) { /* a lost race with another write: again */
+            daas_err_clear(&e);
+            rc = delete_pod(ev, ev->rv_delete, &e);
+            if (rc != DAAS_ECONFLICT || ev->rv_delete || ev->user_rv)
+                break;
+        }
+        pod_gone = rc == DAAS_ENOTFOUND;
     }
     if (rc == DAAS_ECONFLICT && ev->rv_delete && !ev->user_rv) {
         respond_busy(r, daas_kube_str(ev->pdb, "metadata.name") ?: "");
         return;
     }
-    if (rc == DAAS_ENOTFOUND)
+    if (pod_gone)
         daas_api__fail_notfound(r, r->route.name, &e);
     if (rc != DAAS_OK)
         daas_api__respond_err(r, &e);
