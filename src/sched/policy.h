@@ -292,7 +292,18 @@ DAAS_MUST_USE int daas_sched_policy_decision_decode(daas_bytes in, daas_sched_po
 DAAS_MUST_USE int daas_sched_policy_view_from_json(const void *obj, daas_sched_policy_view *view,
                                                    daas_err *err);
 
-/* ---- evaluation (policy_pss.c) ---- */
+/*
+ * The levels of a namespace from its labels (a json_t * object, or NULL):
+ * pod-security.kubernetes.io/enforce, /warn, /audit = "privileged" | "baseline" |
+ * "restricted"; an absent label means privileged; an invalid value means restricted for
+ * enforce (fail closed) and privileged for warn and audit (fail open), as upstream's
+ * api.PolicyToEvaluate. The -version labels are not read: every version is evaluated as latest
+ * (v1.32). Returns how many labels were invalid (upstream records them in an audit annotation).
+ */
+size_t daas_sched_policy_levels_from_labels(const void *labels, uint8_t *enforce, uint8_t *warn,
+                                            uint8_t *audit);
+
+/* ---- evaluation (policy_pss.c, policy_rules.c) ---- */
 
 /*
  * Evaluates req against rules (both checked first: DAAS_EINVAL / DAAS_ETOOBIG). On DAAS_OK

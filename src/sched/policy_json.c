@@ -1,7 +1,7 @@
 /*
  * policy_json.c: builds a PodSecurityView from a Pod object or a pod template (jansson).
  *
- * Owns:   daas_sched_policy_view_from_json.
+ * Owns:   daas_sched_policy_view_from_json, daas_sched_policy_levels_from_labels.
  * Not:    the checks (policy_pss.c), the wire form (policy.c).
  * Invariants: strings are borrowed from the JSON; arrays live in the view's arena; unknown
  *             fields are ignored; a field of the wrong type is DAAS_EINVAL naming its path.
@@ -464,4 +464,31 @@ int daas_sched_policy_view_from_json(const void *obj, daas_sched_policy_view *vi
     memset(view, 0, sizeof(*view));
     int rc = obj == NULL ? daas_fail(err, DAAS_EINVAL, "policy: no pod") : get_pod(&b, obj, view);
     return daas_sched__arena_finish(rc, b.mem, view, sizeof(*view), &view->_mem);
+}
+
+/* One level label: absent -> privileged, invalid -> on_bad (counted in *bad). */
+static uint8_t level_of(const json_t *labels, const char *key, uint8_t on_bad, size_t *bad)
+{
+    static const char *const names[] = {"privileged", "baseline", "restricted"};
+    json_t *v = labels ? json_object_get(labels, key) : NULL;
+    if (v == NULL)
+        return DAAS_SCHED_PSS_PRIVILEGED;
+    for (uint8_t i = 0; json_is_string(v) && i < N_OF(names); i++)
+        if (strcmp(json_string_value(v), names[i]) == 0)
+            return i;
+    (*bad)++;
+    return on_bad;
+}
+
+/* Contract in policy.h. */
+size_t daas_sched_policy_levels_from_labels(const void *labels, uint8_t *enforce, uint8_t *warn,
+                                            uint8_t *audit)
+{
+    size_t bad = 0;
+    const json_t *l = json_is_object((const json_t *)labels) ? labels : NULL;
+    /* as api.PolicyToEvaluate: enforce fails closed, warn and audit fail open */
+    *enforce = level_of(l, "pod-security.kubernetes.io/enforce", DAAS_SCHED_PSS_RESTRICTED, &bad);
+    *warn = level_of(l, "pod-security.kubernetes.io/warn", DAAS_SCHED_PSS_PRIVILEGED, &bad);
+    *audit = level_of(l, "pod-security.kubernetes.io/audit", DAAS_SCHED_PSS_PRIVILEGED, &bad);
+    return bad;
 }

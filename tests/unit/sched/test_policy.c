@@ -526,6 +526,32 @@ static void test_json_builder(void **state)
     expect_json_error("[]", DAAS_EINVAL, "object");
 }
 
+static void test_levels_from_labels(void **state)
+{
+    (void)state;
+    uint8_t e, w, a;
+    json_t *l = json_loads("{\"pod-security.kubernetes.io/enforce\":\"baseline\","
+                           "\"pod-security.kubernetes.io/enforce-version\":\"v1.32\","
+                           "\"pod-security.kubernetes.io/warn\":\"restricted\"}",
+                           0, NULL);
+    assert_int_equal(daas_sched_policy_levels_from_labels(l, &e, &w, &a), 0);
+    assert_int_equal(e, B);
+    assert_int_equal(w, R);
+    assert_int_equal(a, DAAS_SCHED_PSS_PRIVILEGED);
+    json_decref(l);
+    l = json_loads("{\"pod-security.kubernetes.io/audit\":\"Baseline\","
+                   "\"pod-security.kubernetes.io/warn\":7,"
+                   "\"pod-security.kubernetes.io/enforce\":\"strict\"}",
+                   0, NULL);
+    assert_int_equal(daas_sched_policy_levels_from_labels(l, &e, &w, &a), 3);
+    assert_int_equal(e, R);                         /* enforce fails closed */
+    assert_int_equal(w, DAAS_SCHED_PSS_PRIVILEGED); /* warn and audit fail open */
+    assert_int_equal(a, DAAS_SCHED_PSS_PRIVILEGED);
+    json_decref(l);
+    assert_int_equal(daas_sched_policy_levels_from_labels(NULL, &e, &w, &a), 0);
+    assert_int_equal(e + w + a, 0);
+}
+
 /* ---- wire ---- */
 
 static void encode_request(const daas_sched_policy_request *r, daas_buf *b)
@@ -677,6 +703,7 @@ int main(void)
         cmocka_unit_test(test_registry_rules),
         cmocka_unit_test(test_tier_rules),
         cmocka_unit_test(test_json_builder),
+        cmocka_unit_test(test_levels_from_labels),
         cmocka_unit_test(test_request_round_trip),
         cmocka_unit_test(test_rules_wire),
     };
