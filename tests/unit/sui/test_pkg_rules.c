@@ -26,6 +26,7 @@
 #include "common/util.h"
 #include "devnet/devnet.h"
 #include "devnet/serve.h"
+#include "sched/policy.h"
 #include "sui/gql_int.h"
 #include "sui/pkg.h"
 #include "sui/pkg_rules.h"
@@ -259,6 +260,47 @@ static void test_bcs(void **state)
     daas_free(r);
 }
 
+/* The enclave's decoder (sched/policy.h) reads what daas_pkg_rules_bcs writes, field for
+ * field, and its encoder writes the same bytes back. */
+static void test_bcs_enclave_reads_it(void **state)
+{
+    daas_pkg_rules *r = daas_xcalloc(1, sizeof *r);
+    daas_sched_policy_rules dec;
+    daas_err err = {0};
+    daas_buf b, again;
+    (void)state;
+    daas_pkg_rules_defaults(r);
+    r->version = 9;
+    r->n_registries = 64;
+    for (size_t i = 0; i < 64; i++)
+        snprintf(r->registries[i], sizeof r->registries[i], "registry-%zu.example.com/", i);
+    memset(r->registries[63], 'a', 254);
+    r->registries[63][254] = '/';
+    r->n_digests = 1;
+    snprintf(r->digests[0], sizeof r->digests[0], "%s", DIGEST);
+    r->host_network_min_tier = 255;
+    daas_buf_init(&b, 0);
+    daas_buf_init(&again, 0);
+    OK(daas_pkg_rules_bcs(r, &b, &err));
+    OK(daas_sched_policy_rules_decode(DAAS_BYTES(b.data, b.len), &dec, &err));
+    assert_true(dec.version == 9);
+    assert_int_equal(dec.n_registries, 64);
+    for (size_t i = 0; i < 64; i++)
+        assert_string_equal(dec.registries[i], r->registries[i]);
+    assert_int_equal(dec.n_digests, 1);
+    assert_string_equal(dec.digests[0], DIGEST);
+    assert_int_equal(dec.nitro_min_tier, 3);
+    assert_int_equal(dec.host_path_min_tier, 4);
+    assert_int_equal(dec.host_network_min_tier, 255);
+    OK(daas_sched_policy_rules_encode(&dec, &again, &err));
+    assert_int_equal(again.len, b.len);
+    assert_memory_equal(again.data, b.data, b.len);
+    daas_sched_policy_rules_fini(&dec);
+    daas_buf_fini(&again);
+    daas_buf_fini(&b);
+    daas_free(r);
+}
+
 /* ---- online: a devnet over HTTP ---- */
 
 typedef struct fixture {
@@ -396,10 +438,9 @@ static void test_online(void **state)
 int main(void)
 {
     const struct CMUnitTest offline[] = {
-        cmocka_unit_test(test_parse_good),
-        cmocka_unit_test(test_parse_bad),
-        cmocka_unit_test(test_check_and_tiers),
-        cmocka_unit_test(test_bcs),
+        cmocka_unit_test(test_parse_good),           cmocka_unit_test(test_parse_bad),
+        cmocka_unit_test(test_check_and_tiers),      cmocka_unit_test(test_bcs),
+        cmocka_unit_test(test_bcs_enclave_reads_it),
     };
     const struct CMUnitTest online[] = {cmocka_unit_test(test_online)};
     int rc = cmocka_run_group_tests_name("offline", offline, NULL, NULL);
