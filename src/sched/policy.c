@@ -15,7 +15,8 @@
 #include <string.h>
 
 #include "common/util.h"
-#include "sched/policy_int.h"
+#include "sched/policy.h"
+#include "sched/sched_int.h"
 #include "sui/bcs.h"
 
 #define MAX_ITEM_STR (64u << 10) /* one violation text */

@@ -1,5 +1,5 @@
 /*
- * policy_int.h: what the policy files (policy.c, policy_pss.c, policy_rules.c) share and
+ * policy_int.h: what the policy evaluator files (policy_pss.c, policy_rules.c) share and
  *               nobody else may use: a string list, a text writer with Go's joinQuote /
  *               pluralize / %q, and the evaluation context.
  *

@@ -11,7 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sched/policy_int.h"
+#include "sched/policy.h"
+#include "sched/sched_int.h"
+
+#define N_OF(a) (sizeof(a) / sizeof((a)[0]))
 
 #define NITRO "aws.ec2.nitro/nitro_enclaves"
 #define APPARMOR_PREFIX "container.apparmor.security.beta.kubernetes.io/"
