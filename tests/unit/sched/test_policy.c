@@ -242,6 +242,28 @@ static void test_apparmor(void **state)
 static void test_selinux_procmount(void **state)
 {
     (void)state;
+    /* upstream's TestSELinuxOptions "invalid pod and containers" and "invalid containers" */
+#define SE_CTRS                                                                                    \
+    "\"containers\":[{\"name\":\"a\",\"securityContext\":{\"seLinuxOptions\":{\"type\":"           \
+    "\"container_t\"}}},{\"name\":\"b\",\"securityContext\":{\"seLinuxOptions\":{\"type\":"        \
+    "\"container_init_t\"}}},{\"name\":\"c\",\"securityContext\":{\"seLinuxOptions\":{"            \
+    "\"type\":\"container_kvm_t\"}}},{\"name\":\"d\",\"securityContext\":{\"seLinuxOptions\":{"    \
+    "\"type\":\"bar\"}}},{\"name\":\"e\",\"securityContext\":{\"seLinuxOptions\":{\"user\":"       \
+    "\"bar\"}}},{\"name\":\"f\",\"securityContext\":{\"seLinuxOptions\":{\"role\":\"baz\"}}}]"
+    expect("{\"spec\":{\"securityContext\":{\"seLinuxOptions\":{\"type\":\"foo\",\"user\":\"bar\","
+           "\"role\":\"baz\"}}," SE_CTRS "}}",
+           B,
+           VB "seLinuxOptions (pod and containers \"d\", \"e\", \"f\" set forbidden "
+              "securityContext.seLinuxOptions: types \"bar\", \"foo\"; user may not be set; role "
+              "may not be set)");
+    expect("{\"spec\":{\"securityContext\":{\"seLinuxOptions\":{}}," SE_CTRS "}}", B,
+           VB "seLinuxOptions (containers \"d\", \"e\", \"f\" set forbidden "
+              "securityContext.seLinuxOptions: type \"bar\"; user may not be set; role may not "
+              "be set)");
+    expect("{\"spec\":{\"securityContext\":{\"seLinuxOptions\":{\"role\":\"bad\"}}}}", B,
+           VB "seLinuxOptions (pod set forbidden securityContext.seLinuxOptions: role may not be "
+              "set)");
+#undef SE_CTRS
     expect("{\"spec\":{\"securityContext\":{\"seLinuxOptions\":{\"user\":\"bad\"}},"
            "\"containers\":[{\"name\":\"a\"}]}}",
            B,
