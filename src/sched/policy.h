@@ -6,8 +6,9 @@
  *           access decision.
  *
  * Owns:   daas_sched_policy_request / _view / _rules / _result, their BCS encoders and strict
- *         decoders, the JSON-to-view builder, the evaluator and its message texts.
- * Not:    reading namespace labels or the chain (the caller fills levels, owner_tier and the
+ *         decoders, the JSON-to-view builder, levels from namespace labels, the evaluator and
+ *         its message texts.
+ * Not:    reading the namespace or the chain (the caller fills levels, owner_tier and the
  *         rules), signing decisions (the enclave service), building the Status (the API).
  * Invariants:
  *   - pure and deterministic: no clock, no randomness, no dependence on memory layout; the
@@ -34,8 +35,9 @@
  *   PodSecurityView  = security: SecCtx (pod-level), sysctls: vector<String> (names),
  *                      host_network: bool, host_pid: bool, host_ipc: bool, windows: bool
  *                      (spec.os.name == "windows"),
- *                      annotations: vector<Label> (container.apparmor.security.beta.
- *                      kubernetes.io/<name> only, strictly increasing by key),
+ *                      annotations: vector<Label> (strictly increasing by key; the builder
+ *                      keeps container.apparmor.security.beta.kubernetes.io/<name> only, the
+ *                      only ones the checks read),
  *                      volumes: vector<Volume>, containers: vector<Container>
  *   SecCtx           = run_as_non_root: Option<bool>, run_as_user: Option<u64>,
  *                      seccomp_type: Option<String>, apparmor_type: Option<String>,
@@ -58,7 +60,8 @@
  *                      host_path_min_tier: u8, host_network_min_tier: u8
  *   AccessDecision   = uid: String, request_digest: vector<u8> (32), rules_digest:
  *                      vector<u8> (32), allowed: bool, violations: vector<String>,
- *                      warnings: vector<String>, audit: vector<String>
+ *                      warnings: vector<String>, audit: vector<String> (each list at most
+ *                      DAAS_SCHED_POLICY_MAX_ITEMS non-empty texts of at most 64 KiB)
  *
  *   Canonical: containers ordered by kind (all init, then regular, then ephemeral); names
  *   (uid, namespace, name, kind, container and volume names, annotation keys) non-empty;
@@ -85,7 +88,9 @@
  *   violation. Warnings are reported only when allowed (as upstream: no warnings on a request
  *   rejected anyway); audit always.
  *
- *   Messages: result->violations[0 .. n_pss) are PSS items, the rest rule items. The denial
+ *   Messages: result->violations[0 .. n_pss) are PSS items, the rest rule items (n_pss,
+ *   the levels and rules_version are not on the wire: render messages from the evaluating
+ *   side's result, not from a decoded decision). The denial
  *   text (after `pods "x" is forbidden: `) is `violates PodSecurity "<level>:latest": i1,
  *   i2` and/or `violates cluster rules v<version>: i1, i2`, joined by "; " when both. The
  *   warning (HTTP Warning header text) is `would violate PodSecurity "<warn>:latest": ...`,
