@@ -214,6 +214,13 @@ static int expected_count(const daas_ctrl_disruption_in *in, const json_t *pods,
 
 /* ---- disrupted pods and health ---- */
 
+static void event(daas_ctrl_disruption_plan *p, const char *type, const char *reason,
+                  const char *msg)
+{
+    json_array_append_new(
+        p->events, json_pack("{s:s,s:s,s:s}", "type", type, "reason", reason, "message", msg));
+}
+
 /* buildDisruptedPodMap: a new object of the entries still to discount. */
 static json_t *disrupted_map(const daas_ctrl_disruption_in *in, const json_t *pods,
                              daas_ctrl_disruption_plan *p)
@@ -235,8 +242,7 @@ static json_t *disrupted_map(const daas_ctrl_disruption_in *in, const json_t *po
             char *msg = daas_xasprintf("Pod was expected by PDB %s/%s to be deleted but it wasn't",
                                        daas_kube_str(in->pdb, "metadata.namespace") ?: "",
                                        daas_kube_str(in->pdb, "metadata.name") ?: "");
-            json_array_append_new(p->events, json_pack("{s:s,s:s,s:s}", "type", "Warning", "reason",
-                                                       "NotDeleted", "message", msg));
+            event(p, "Warning", "NotDeleted", msg);
             daas_free(msg);
             continue;
         }
@@ -270,13 +276,6 @@ static int64_t count_healthy(const json_t *pods, const json_t *disrupted, int64_
 }
 
 /* ---- the plan ---- */
-
-static void event(daas_ctrl_disruption_plan *p, const char *type, const char *reason,
-                  const char *msg)
-{
-    json_array_append_new(
-        p->events, json_pack("{s:s,s:s,s:s}", "type", type, "reason", reason, "message", msg));
-}
 
 /* failSafe: the old status with disruptionsAllowed 0 and a SyncFailed condition. */
 static void fail_safe(const daas_ctrl_disruption_in *in, daas_ctrl_disruption_plan *p,

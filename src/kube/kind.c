@@ -4,8 +4,8 @@
  *
  * Owns:   the kinds table (discovery order), each kind's Table columns and field selectors.
  * Not:    per-kind hooks (kind_core.c, kind_pod.c, kind_apps.c, kind_batch.c, kind_coord.c,
- *         kind_discovery.c); the name syntax rules and their messages (names.c); HTTP,
- *         storage.
+ *         kind_discovery.c, kind_policy.c); the name syntax rules and their messages
+ *         (names.c); HTTP, storage.
  * Invariants:
  *   - everything here is const data or a pure function; lookups never allocate;
  *   - cause messages follow upstream field.Error.ErrorBody() wording exactly.
@@ -241,6 +241,12 @@ static const daas_kube_column eps_cols[] = {
       "of 1000 endpoints.",
       0),
     C_AGE};
+static const daas_kube_column pdb_cols[] = {
+    C_NAME, C("Min Available", "string", "The minimum number of pods that must be available.", 0),
+    C("Max Unavailable", "string", "The maximum number of pods that may be unavailable.", 0),
+    C("Allowed Disruptions", "integer",
+      "Calculated number of pods that may be disrupted at this time.", 0),
+    C_AGE};
 
 /* ---------------------------------------------------------- field selectors */
 
@@ -368,13 +374,21 @@ static const daas_kube_kind k_endpointslices = {
     .short_names = {NULL}, .namespaced = true, .storage = "endpointslices", COLS(eps_cols),
     .row = daas_kube__eps_row, .defaults = daas_kube__eps_defaults,
     .validate = daas_kube__eps_validate};
+static const daas_kube_kind k_poddisruptionbudgets = {
+    .group = "policy", .version = "v1", .kind = "PodDisruptionBudget",
+    .list_kind = "PodDisruptionBudgetList", .resource = "poddisruptionbudgets",
+    .singular = "poddisruptionbudget", .short_names = {"pdb", NULL}, .namespaced = true,
+    .subresources = DAAS_KUBE_SUB_STATUS, .has_status = true, .generation = true,
+    .storage = "poddisruptionbudgets", COLS(pdb_cols), .row = daas_kube__pdb_row,
+    .defaults = daas_kube__pdb_defaults, .validate = daas_kube__pdb_validate,
+    .validate_status = daas_kube__pdb_status_validate};
 
 /* SPEC: specs/kube-api.md §2.2: discovery order. */
 static const daas_kube_kind *const kinds[] = {
     &k_namespaces, &k_nodes,  &k_pods,           &k_services,    &k_endpoints,   &k_configmaps,
     &k_secrets,    &k_events, &k_serviceaccounts, &k_deployments, &k_replicasets,
     &k_daemonsets, &k_controllerrevisions, &k_jobs, &k_leases, &k_endpointslices,
-    &daas_kube__k_pdb};
+    &k_poddisruptionbudgets};
 /* clang-format on */
 
 const daas_kube_kind *const *daas_kube_kinds(int *n)

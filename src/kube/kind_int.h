@@ -160,7 +160,10 @@ json_t *daas_kube__eps_row(const json_t *obj, int64_t now);
 void daas_kube__eps_defaults(json_t *obj, const json_t *old);
 void daas_kube__eps_validate(const json_t *obj, const json_t *old, daas_kube_verr *v);
 
-/* ---- kind_policy.c: the whole policy/v1 PodDisruptionBudget row ---- */
-extern const daas_kube_kind daas_kube__k_pdb;
+/* ---- hooks of kind_policy.c ---- */
+json_t *daas_kube__pdb_row(const json_t *obj, int64_t now);
+void daas_kube__pdb_defaults(json_t *obj, const json_t *old);
+void daas_kube__pdb_validate(const json_t *obj, const json_t *old, daas_kube_verr *v);
+void daas_kube__pdb_status_validate(const json_t *obj, const json_t *old, daas_kube_verr *v);
 
 #endif

@@ -1,14 +1,14 @@
 /*
- * kind_policy.c: the policy/v1 PodDisruptionBudget kind: its registry row, Table columns and
- *                row, spec and status validation.
+ * kind_policy.c: the hooks of the policy/v1 PodDisruptionBudget kind (its row and columns are
+ *                in kind.c): the Table row, spec and status validation.
  *
- * Owns:   daas_kube__k_pdb (listed in kind.c's table); nothing stateful.
+ * Owns:   nothing stateful.
  * Not:    the status computation (ctrl/disruption.c) and the eviction subresource
  *         (api/evict.c).
  * Model:  kube 1.32 pkg/apis/policy/validation (ValidatePodDisruptionBudgetSpec,
  *         ValidatePodDisruptionBudgetStatusUpdate), pkg/apis/apps/validation
  *         (ValidatePositiveIntOrPercent, IsNotMoreThan100Percent), pkg/registry/policy/
- *         poddisruptionbudget/strategy.go (status reset on create, generation bumped on spec
+ *         poddisruptionbudget/strategy.go (status reset on create; generation bumped on spec
  *         change: the kind row's has_status and generation), printers.go
  *         (printPodDisruptionBudget). policy/v1 sets no defaults: an unset
  *         unhealthyPodEvictionPolicy means IfHealthyBudget.
@@ -22,29 +22,6 @@
 #include "kube/kind_int.h"
 #include "kube/obj.h"
 
-#define D_NAME                                                                                     \
-    "Name must be unique within a namespace. Is required when creating resources, although "       \
-    "some resources may allow a client to request the generation of an appropriate name "          \
-    "automatically. Name is primarily intended for creation idempotence and configuration "        \
-    "definition. Cannot be updated. More info: "                                                   \
-    "https://kubernetes.io/docs/concepts/overview/working-with-objects/names#names"
-#define D_AGE                                                                                      \
-    "CreationTimestamp is a timestamp representing the server time when this object was "          \
-    "created. It is not guaranteed to be set in happens-before order across separate "             \
-    "operations. Clients may not set this value. It is represented in RFC3339 form and is in "     \
-    "UTC.\n\nPopulated by the system. Read-only. Null for lists. More info: "                      \
-    "https://git.k8s.io/community/contributors/devel/sig-architecture/"                            \
-    "api-conventions.md#metadata"
-
-/* SPEC: printers.go podDisruptionBudgetColumnDefinitions. */
-static const daas_kube_column pdb_cols[] = {
-    {"Name", "string", "name", D_NAME, 0},
-    {"Min Available", "string", "", "The minimum number of pods that must be available.", 0},
-    {"Max Unavailable", "string", "", "The maximum number of pods that may be unavailable.", 0},
-    {"Allowed Disruptions", "integer", "",
-     "Calculated number of pods that may be disrupted at this time.", 0},
-    {"Age", "string", "", D_AGE, 0}};
-
 /* IntOrString.String(): the integer in decimal or the string; "N/A" when unset. */
 static json_t *intstr_cell(const json_t *x)
 {
@@ -55,7 +32,7 @@ static json_t *intstr_cell(const json_t *x)
     return json_string("N/A");
 }
 
-static json_t *pdb_row(const json_t *obj, int64_t now)
+json_t *daas_kube__pdb_row(const json_t *obj, int64_t now)
 {
     const char *name = daas_kube_str(obj, "metadata.name");
     return json_pack("[s, o, o, I, o]", name ? name : "",
@@ -63,6 +40,17 @@ static json_t *pdb_row(const json_t *obj, int64_t now)
                      intstr_cell(daas_kube_path(obj, "spec.maxUnavailable")),
                      (json_int_t)daas_kube_int(obj, "status.disruptionsAllowed", 0),
                      daas_kube_cell_age(obj, now));
+}
+
+/* PrepareForCreate: the status starts empty (a client cannot create a budget that already
+ * allows disruptions); PodDisruptionBudgetStatus{} serializes its four counters. */
+void daas_kube__pdb_defaults(json_t *obj, const json_t *old)
+{
+    if (old != NULL)
+        return;
+    json_object_set_new(obj, "status",
+                        json_pack("{s:i,s:i,s:i,s:i}", "disruptionsAllowed", 0, "currentHealthy", 0,
+                                  "desiredHealthy", 0, "expectedPods", 0));
 }
 
 /* Go's %#v of an intstr.IntOrString. */
@@ -134,7 +122,7 @@ static bool set(const json_t *spec, const char *key)
 }
 
 /* ValidatePodDisruptionBudget (create and update alike). */
-static void pdb_validate(const json_t *obj, const json_t *old, daas_kube_verr *v)
+void daas_kube__pdb_validate(const json_t *obj, const json_t *old, daas_kube_verr *v)
 {
     static const char *const policies[] = {"AlwaysAllow", "IfHealthyBudget", NULL};
     (void)old;
@@ -159,21 +147,10 @@ static void pdb_validate(const json_t *obj, const json_t *old, daas_kube_verr *v
 }
 
 /* ValidatePodDisruptionBudgetStatusUpdate (policy/v1): the counters are >= 0. */
-static void pdb_status_validate(const json_t *obj, const json_t *old, daas_kube_verr *v)
+void daas_kube__pdb_status_validate(const json_t *obj, const json_t *old, daas_kube_verr *v)
 {
     static const char *const counts[] = {"disruptionsAllowed", "currentHealthy", "desiredHealthy",
                                          "expectedPods", NULL};
     (void)old;
     daas_kube__check_status_counts(v, obj, counts);
 }
-
-/* clang-format off */
-const daas_kube_kind daas_kube__k_pdb = {
-    .group = "policy", .version = "v1", .kind = "PodDisruptionBudget",
-    .list_kind = "PodDisruptionBudgetList", .resource = "poddisruptionbudgets",
-    .singular = "poddisruptionbudget", .short_names = {"pdb", NULL}, .namespaced = true,
-    .subresources = DAAS_KUBE_SUB_STATUS, .has_status = true, .generation = true,
-    .storage = "poddisruptionbudgets", .columns = pdb_cols,
-    .ncolumns = (int)(sizeof pdb_cols / sizeof pdb_cols[0]), .row = pdb_row,
-    .validate = pdb_validate, .validate_status = pdb_status_validate};
-/* clang-format on */

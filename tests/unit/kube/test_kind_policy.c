@@ -39,6 +39,26 @@ static void test_pdb_names(void **state)
     assert_string_equal(k->columns[3].type, "integer");
 }
 
+/* PrepareForCreate empties the status; an update keeps what it is given (the API keeps the
+ * stored status for main-resource writes). */
+static void test_pdb_defaults(void **state)
+{
+    (void)state;
+    const daas_kube_kind *k = kt_kind("pdb");
+    json_t *o = kt_json(PDB("{\"minAvailable\":1}"));
+    json_object_set_new(o, "status",
+                        json_pack("{s:i,s:i}", "disruptionsAllowed", 9, "observedGeneration", 1));
+    k->defaults(o, NULL);
+    json_t *want = json_pack("{s:i,s:i,s:i,s:i}", "disruptionsAllowed", 0, "currentHealthy", 0,
+                             "desiredHealthy", 0, "expectedPods", 0);
+    kt_assert_json_equal(json_object_get(o, "status"), want, "status after create");
+    json_object_set_new(o, "status", json_pack("{s:i}", "disruptionsAllowed", 1));
+    k->defaults(o, o);
+    assert_int_equal(daas_kube_int(o, "status.disruptionsAllowed", -1), 1);
+    json_decref(want);
+    json_decref(o);
+}
+
 static void test_pdb_validation(void **state)
 {
     (void)state;
@@ -252,9 +272,10 @@ static void test_pdb_protobuf(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_pdb_names),         cmocka_unit_test(test_pdb_validation),
-        cmocka_unit_test(test_pdb_status),        cmocka_unit_test(test_pdb_rows),
-        cmocka_unit_test(test_eviction_protobuf), cmocka_unit_test(test_pdb_protobuf),
+        cmocka_unit_test(test_pdb_names),      cmocka_unit_test(test_pdb_defaults),
+        cmocka_unit_test(test_pdb_validation), cmocka_unit_test(test_pdb_status),
+        cmocka_unit_test(test_pdb_rows),       cmocka_unit_test(test_eviction_protobuf),
+        cmocka_unit_test(test_pdb_protobuf),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
