@@ -450,6 +450,32 @@ int daas_store_etcd_create(daas_store_etcd *c, daas_bytes key, daas_bytes value,
     return txn(c, key, "CREATE", 0, "request_put", put_op(key, value, lease), res, err);
 }
 
+int daas_store_etcd_create_many(daas_store_etcd *c, const daas_bytes *keys,
+                                const daas_bytes *values, size_t n, daas_store_etcd_txn_res *res,
+                                daas_err *err)
+{
+    if (n == 0)
+        return daas_fail(err, DAAS_EINVAL, "etcd: no keys to create");
+    json_t *cmps = json_array(), *puts = json_array();
+    for (size_t i = 0; i < n; i++) {
+        json_array_append_new(cmps,
+                              json_pack("{s:o,s:s,s:s,s:o}", "key", b64(keys[i]), "target",
+                                        "CREATE", "result", "EQUAL", "create_revision", i64s(0)));
+        json_array_append_new(puts,
+                              json_pack("{s:o}", "request_put", put_op(keys[i], values[i], 0)));
+    }
+    json_t *req = json_pack("{s:o,s:o}", "compare", cmps, "success", puts);
+    if (req == NULL)
+        return daas_fail(err, DAAS_EINTERNAL, "etcd: cannot build txn");
+    daas_buf out;
+    daas_buf_init(&out, REPLY_MAX);
+    int rc = call(c, CALL_WRITE, "/v3/kv/txn", req, &out, err);
+    if (rc == DAAS_OK)
+        rc = remote(daas_store_etcd__parse_txn(out.data, out.len, res, err), err);
+    daas_buf_fini(&out);
+    return rc;
+}
+
 int daas_store_etcd_update_if(daas_store_etcd *c, daas_bytes key, daas_bytes value, int64_t mod_rev,
                               int64_t lease, daas_store_etcd_txn_res *res, daas_err *err)
 {

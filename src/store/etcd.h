@@ -87,6 +87,8 @@ enum { DAAS_STORE_ETCD_PUT = 0, DAAS_STORE_ETCD_DELETE = 1 };
 typedef struct daas_store_etcd_event {
     int type;                   /* DAAS_STORE_ETCD_PUT or _DELETE */
     daas_store_etcd_kv kv;      /* the key after the change (a DELETE has key + mod_revision) */
+    bool last_in_rev;           /* watch: no later event of this revision follows (etcd never
+                                   splits a revision's events across messages) */
     bool has_prev;              /* prev_kv present (asked for and known) */
     daas_store_etcd_kv prev_kv; /* valid when has_prev */
 } daas_store_etcd_event;
@@ -132,6 +134,13 @@ DAAS_MUST_USE int daas_store_etcd_put(daas_store_etcd *c, daas_bytes key, daas_b
 DAAS_MUST_USE int daas_store_etcd_create(daas_store_etcd *c, daas_bytes key, daas_bytes value,
                                          int64_t lease, daas_store_etcd_txn_res *res,
                                          daas_err *err);
+/* Creates n distinct keys (no lease) in ONE txn: if every key is absent, puts every value, all
+ * at one revision (res->revision) and in this order, which is the order their watch events
+ * come in; else writes nothing (res->succeeded false, res->has_kv false: the caller finds out
+ * which key exists). etcd refuses a txn naming a key twice (and, by default, over 128 ops). */
+DAAS_MUST_USE int daas_store_etcd_create_many(daas_store_etcd *c, const daas_bytes *keys,
+                                              const daas_bytes *values, size_t n,
+                                              daas_store_etcd_txn_res *res, daas_err *err);
 /* Puts value when key's mod_revision == mod_rev; else as daas_store_etcd_create's failure. */
 DAAS_MUST_USE int daas_store_etcd_update_if(daas_store_etcd *c, daas_bytes key, daas_bytes value,
                                             int64_t mod_rev, int64_t lease,

@@ -69,14 +69,17 @@ static char *request_body(const daas_store_etcd_watch *w)
     return body;
 }
 
-/* Delivers the events of one message and advances next_rev past them. */
-static void deliver(daas_store_etcd_watch *w, const daas_store_etcd__watch_msg *m)
+/* Delivers the events of one message and advances next_rev past them. A message carries
+ * whole revisions (etcd's watcher batches never split one), so the last event of each
+ * revision in it completes that revision. */
+static void deliver(daas_store_etcd_watch *w, daas_store_etcd__watch_msg *m)
 {
     int64_t floor = w->next_rev, last = 0;
     for (size_t i = 0; i < m->nevs; i++) {
-        const daas_store_etcd_event *ev = &m->evs[i];
+        daas_store_etcd_event *ev = &m->evs[i];
         if (ev->kv.mod_revision < floor)
             continue; /* already delivered before a reconnection */
+        ev->last_in_rev = i + 1 == m->nevs || m->evs[i + 1].kv.mod_revision != ev->kv.mod_revision;
         w->cb(w->ud, ev, DAAS_OK);
         if (ev->kv.mod_revision > last)
             last = ev->kv.mod_revision;

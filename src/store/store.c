@@ -267,6 +267,10 @@ void daas_store_close(daas_store **stp)
     if (st->etcd)
         daas_store__etcd_stop(st);
     stop_threads(st);
+    DAAS_INFO("store", "closing the %s store: %llu writes in %llu commits, %llu failed",
+              st->ops->name, (unsigned long long)atomic_load(&st->n_writes),
+              (unsigned long long)atomic_load(&st->n_batches),
+              (unsigned long long)atomic_load(&st->n_failed));
     pthread_rwlock_wrlock(&st->lock);
     st->closed = true;
     daas_store__ring_fini(&st->ring);

@@ -293,6 +293,18 @@ int daas_store__etcd_run(daas_store *st, daas_store__op *op);
 DAAS_MUST_USE int daas_store__etcd_queue(daas_store *st, daas_store__op *op);
 void daas_store__etcd_stop(daas_store *st);
 
+/* The etcd engine's resourceVersions: etcd revision << DAAS_STORE__ETCD_POS_BITS | the event's
+ * position in its revision (etcd_store.c explains why and how loaded keys are numbered). */
+#define DAAS_STORE__ETCD_POS_BITS 10
+static inline int64_t daas_store__etcd_rv(int64_t rev, int64_t pos)
+{
+    return (int64_t)((uint64_t)rev << DAAS_STORE__ETCD_POS_BITS) | pos;
+}
+static inline int64_t daas_store__etcd_rev(int64_t rv)
+{
+    return rv >> DAAS_STORE__ETCD_POS_BITS;
+}
+
 /* Test seam: restarts the etcd engine's watch from revision from (e.g. one etcd already
  * compacted, to drive the re-list). Not while a re-list may run. */
 DAAS_MUST_USE int daas_store__etcd_rewatch(daas_store *st, int64_t from, daas_err *err);

@@ -45,6 +45,10 @@ static daas_store *open_store(void)
     return st;
 }
 
+/* resourceVersions of the etcd engine from etcd revisions, and back */
+#define RV(rev, pos) daas_store__etcd_rv(rev, pos)
+#define ERV(rv) daas_store__etcd_rev(rv)
+
 static daas_bytes S(const char *s)
 {
     return DAAS_BYTES(s, strlen(s));
@@ -130,9 +134,9 @@ static void test_load_and_foreign_writes(void **state)
     /* a foreign put arrives through the watch */
     int64_t r = 0;
     assert_int_equal(daas_store_etcd_put(c, S("/t/load/0000"), S("new"), 0, &r, NULL), DAAS_OK);
-    for (int i = 0; i < 200 && daas_store_revision(st) < r; i++)
+    for (int i = 0; i < 200 && ERV(daas_store_revision(st)) < r; i++)
         et_sleep_ms(10);
-    expect_val(st, "/t/load/0000", "new", r);
+    expect_val(st, "/t/load/0000", "new", RV(r, 0));
     daas_store_etcd_free(&c);
     daas_store_close(&st);
 }
@@ -176,15 +180,15 @@ static void test_load_under_writes(void **state)
     void *res = NULL;
     pthread_join(th, &res);
     assert_null(res);
-    for (int i = 0; i < 300 && daas_store_revision(st) < p.last; i++)
+    for (int i = 0; i < 300 && ERV(daas_store_revision(st)) < p.last; i++)
         et_sleep_ms(10);
-    assert_int_equal(daas_store_revision(st), p.last);
+    assert_int_equal(ERV(daas_store_revision(st)), p.last);
     daas_store_etcd_range_res r;
     assert_int_equal(daas_store_etcd_list_prefix(p.c, S("/t/load/"), 0, 0, false, &r, NULL),
                      DAAS_OK);
     assert_int_equal(r.nkvs, 1200);
     for (size_t i = 0; i < r.nkvs; i++) /* every key at etcd's value and revision */
-        expect_val(st, r.kvs[i].key, r.kvs[i].value, r.kvs[i].mod_revision);
+        expect_val(st, r.kvs[i].key, r.kvs[i].value, RV(r.kvs[i].mod_revision, 0));
     daas_store_etcd_range_fini(&r);
     daas_store_etcd_free(&p.c);
     daas_store_close(&st);
@@ -262,7 +266,7 @@ typedef struct asyncs {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     int done, ok;
-    int64_t revs[64];
+    int64_t revs[256];
 } asyncs;
 
 static void async_done(void *arg, int rc, int64_t rev, const daas_err *err)
@@ -304,6 +308,100 @@ static void test_async_creates(void **state)
     daas_store_close(&st);
 }
 
+static void wait_asyncs(asyncs *a, int n)
+{
+    pthread_mutex_lock(&a->mu);
+    while (a->done < n)
+        pthread_cond_wait(&a->cv, &a->mu);
+    pthread_mutex_unlock(&a->mu);
+}
+
+static int64_t mod_rev_of(daas_store *st, const char *key)
+{
+    daas_kv kv;
+    assert_int_equal(daas_store_get(st, key, &kv, NULL), DAAS_OK);
+    int64_t r = kv.mod_rev;
+    daas_kv_fini(&kv);
+    return r;
+}
+
+/* Async creates share txns (several keys at one etcd revision), yet every create gets its own
+ * resourceVersion, the same on a second store (server) that learns them from its watch; a
+ * watch from the middle of a shared revision gets exactly the rest of it; a store opened
+ * later (a loaded revision) answers a watch from inside its last revision with DAAS_EGONE. */
+static void test_batched_creates(void **state)
+{
+    (void)state;
+    enum { N = 200 };
+    daas_store *a = open_store(), *b = open_store();
+    int64_t from = daas_store_revision(a);
+    for (int i = 0; i < 200 && daas_store_revision(b) < from; i++)
+        et_sleep_ms(10);
+    daas_store_watcher *wb = NULL;
+    assert_int_equal(
+        daas_store_watch(b, "/t/batch/", daas_store_revision(b), NULL, NULL, &wb, NULL), DAAS_OK);
+    asyncs x = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
+    char keys[N][32];
+    for (int i = 0; i < N; i++) {
+        snprintf(keys[i], sizeof keys[i], "/t/batch/%03d", i);
+        assert_int_equal(daas_store_create_async(a, keys[i], S(keys[i]), async_done, &x, NULL),
+                         DAAS_OK);
+    }
+    wait_asyncs(&x, N);
+    assert_int_equal(x.ok, N);
+    daas_store_stats ss;
+    daas_store_read_stats(a, &ss);
+    assert_true(ss.batches < ss.writes); /* some txns carried several creates */
+    int64_t last = 0, mid = 0;
+    int shared = 0;
+    for (int i = 0; i < N; i++) {
+        int64_t rv = mod_rev_of(a, keys[i]);
+        for (int j = 0; j < x.ok; j++)
+            shared += rv == x.revs[j]; /* each create's acked rv is its key's */
+        if (rv > last)
+            last = rv;
+        if (ERV(rv) << DAAS_STORE__ETCD_POS_BITS != rv && !mid)
+            mid = rv; /* not first in its revision */
+    }
+    assert_int_equal(shared, N);
+    assert_true(mid != 0);
+    for (int i = 0; i < 300 && daas_store_revision(b) < last; i++)
+        et_sleep_ms(10);
+    for (int i = 0; i < N; i++)
+        assert_int_equal(mod_rev_of(b, keys[i]), mod_rev_of(a, keys[i]));
+    seen sb = {0};
+    drain(wb, &sb);
+    assert_int_equal(sb.n, N);
+    assert_int_equal(sb.bad, 0);
+    assert_int_equal(sb.last, last);
+    daas_store_watch_cancel(&wb);
+    /* from the middle of a shared revision: exactly the events after it */
+    int after = 0;
+    for (int j = 0; j < x.ok; j++)
+        after += x.revs[j] > mid;
+    assert_int_equal(daas_store_watch(b, "/t/batch/", mid, NULL, NULL, &wb, NULL), DAAS_OK);
+    seen sm = {.last = mid};
+    drain(wb, &sm);
+    assert_int_equal(sm.n, after);
+    assert_int_equal(sm.bad, 0);
+    daas_store_watch_cancel(&wb);
+    /* a store that loads: the last revision whole, a watch from inside it is gone */
+    daas_store *c = open_store();
+    assert_true(daas_store_revision(c) >= last);
+    assert_int_equal(ERV(mod_rev_of(c, keys[0])), ERV(mod_rev_of(a, keys[0])));
+    int64_t inside = RV(ERV(daas_store_revision(c)), 0);
+    daas_store_event ev[4];
+    size_t n = 0;
+    int rc = daas_store_watch(c, "/t/batch/", inside, NULL, NULL, &wb, NULL);
+    if (rc == DAAS_OK)
+        rc = daas_store_watch_next(wb, ev, 4, &n, NULL);
+    assert_int_equal(rc, DAAS_EGONE);
+    daas_store_watch_cancel(&wb);
+    daas_store_close(&c);
+    daas_store_close(&a);
+    daas_store_close(&b);
+}
+
 /* A watch that etcd says is compacted makes the store re-list: memory is right afterwards and
  * its watchers get DAAS_EGONE (they must re-list), never a silent gap. */
 static void test_relist_after_compaction(void **state)
@@ -322,22 +420,22 @@ static void test_relist_after_compaction(void **state)
     int64_t r2 = 0;
     assert_int_equal(daas_store_etcd_put(c, S("/t/relist/b"), S("2"), 0, &r2, NULL), DAAS_OK);
     assert_int_equal(daas_store_etcd_compact(c, r2, NULL), DAAS_OK);
-    assert_int_equal(daas_store__etcd_rewatch(st, r - 1, &err), DAAS_OK);
+    assert_int_equal(daas_store__etcd_rewatch(st, ERV(r) - 1, &err), DAAS_OK);
     daas_store_stats ss = {0};
-    for (int i = 0; i < 300 && ss.ring_floor < r2; i++) { /* the re-list empties the ring */
+    for (int i = 0; i < 300 && ss.ring_floor < RV(r2, 0); i++) { /* the re-list empties it */
         et_sleep_ms(10);
         daas_store_read_stats(st, &ss);
     }
-    assert_true(ss.ring_floor >= r2);
-    assert_true(daas_store_revision(st) >= r2);
-    expect_val(st, "/t/relist/b", "2", r2);
+    assert_true(ss.ring_floor >= RV(r2, 0));
+    assert_true(ERV(daas_store_revision(st)) >= r2);
+    expect_val(st, "/t/relist/b", "2", RV(r2, 0));
     daas_store_event ev[4];
     size_t n = 0;
     assert_int_equal(daas_store_watch_next(w, ev, 4, &n, NULL), DAAS_EGONE);
     daas_store_watch_cancel(&w);
     /* and the new watch works: a write through the store arrives */
     int64_t r3 = 0;
-    assert_int_equal(daas_store_update(st, "/t/relist/b", S("3"), r2, &r3, &err), DAAS_OK);
+    assert_int_equal(daas_store_update(st, "/t/relist/b", S("3"), RV(r2, 0), &r3, &err), DAAS_OK);
     expect_val(st, "/t/relist/b", "3", r3);
     daas_store_etcd_free(&c);
     daas_store_close(&st);
@@ -394,6 +492,7 @@ int main(void)
         cmocka_unit_test(test_load_under_writes),
         cmocka_unit_test(test_two_stores),
         cmocka_unit_test(test_async_creates),
+        cmocka_unit_test(test_batched_creates),
         cmocka_unit_test(test_relist_after_compaction),
         cmocka_unit_test(test_outage),
         cmocka_unit_test(test_close_with_pending),
