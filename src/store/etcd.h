@@ -213,6 +213,10 @@ typedef struct daas_store_etcd__watch_msg {
 DAAS_MUST_USE int daas_store_etcd__parse_watch(const char *p, size_t n,
                                                daas_store_etcd__watch_msg *m, daas_err *err);
 void daas_store_etcd__watch_msg_fini(daas_store_etcd__watch_msg *m);
+/* The fast path of daas_store_etcd__parse_watch (etcd_scan.c): true with *m filled exactly as
+ * that parser would fill it, or false (nothing allocated) for anything outside the common
+ * shape, errors included: then call daas_store_etcd__parse_watch. */
+bool daas_store_etcd__scan_watch(const char *p, size_t n, daas_store_etcd__watch_msg *m);
 
 /* What daas_store_etcd__lines calls for each line: DAAS_OK to go on, anything else to stop
  * (that value is returned). line is not NUL-terminated and excludes the '\n'. */

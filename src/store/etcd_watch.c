@@ -95,7 +95,8 @@ static int handle_message(void *ud, const char *p, size_t n)
     daas_store_etcd_watch *w = ud;
     daas_store_etcd__watch_msg m;
     daas_err err = {0};
-    int rc = daas_store_etcd__parse_watch(p, n, &m, &err);
+    int rc = daas_store_etcd__scan_watch(p, n, &m) ? DAAS_OK
+                                                   : daas_store_etcd__parse_watch(p, n, &m, &err);
     if (rc == DAAS_EGONE) {
         w->done = true;
     } else if (rc != DAAS_OK) {

@@ -645,6 +645,67 @@ static void test_parsers(void **state)
     daas_buf_fini(&b);
 }
 
+/* The watch message's fast path: real messages (two puts of one txn; a put with prev_kv; a
+ * delete) read as the jansson parser reads them; what it does not take, it declines. */
+static void test_scan_watch(void **state)
+{
+    (void)state;
+    static const char *real[] = {
+        "{\"result\":{\"header\":{\"cluster_id\":\"14841639068965178418\",\"member_id\":"
+        "\"10276657743932975437\",\"revision\":\"2\",\"raft_term\":\"2\"},\"events\":[{\"kv\":{"
+        "\"key\":\"L3JlZ2lzdHJ5L3BvZHMvZGVmYXVsdC9h\",\"create_revision\":\"2\",\"mod_revision\":"
+        "\"2\",\"version\":\"1\",\"value\":\"eyJraW5kIjoiUG9kIn0=\"}},{\"kv\":{\"key\":"
+        "\"L3JlZ2lzdHJ5L3BvZHMvZGVmYXVsdC9i\",\"create_revision\":\"2\",\"mod_revision\":\"2\","
+        "\"version\":\"1\",\"value\":\"eyJraW5kIjoiUG9kIn0=\"}}]}}",
+        "{\"result\":{\"header\":{\"revision\":\"3\"},\"events\":[{\"kv\":{\"key\":\"YQ==\","
+        "\"create_revision\":\"2\",\"mod_revision\":\"3\",\"version\":\"2\",\"value\":\"eDI=\"},"
+        "\"prev_kv\":{\"key\":\"YQ==\",\"create_revision\":\"2\",\"mod_revision\":\"2\","
+        "\"version\":\"1\",\"value\":\"eDE=\"}}]}}",
+        "{\"result\":{\"header\":{\"revision\":\"4\"},\"events\":[{\"type\":\"DELETE\",\"kv\":{"
+        "\"key\":\"Yg==\",\"mod_revision\":\"4\"}}]}}\n",
+        "{\"result\":{\"header\":{\"revision\":\"1\"},\"created\":true}}",
+    };
+    for (size_t t = 0; t < sizeof real / sizeof real[0]; t++) {
+        daas_store_etcd__watch_msg f, m;
+        size_t n = strlen(real[t]);
+        assert_true(daas_store_etcd__scan_watch(real[t], n, &f));
+        assert_int_equal(daas_store_etcd__parse_watch(real[t], n, &m, NULL), DAAS_OK);
+        assert_int_equal(f.revision, m.revision);
+        assert_int_equal(f.created, m.created);
+        assert_int_equal(f.nevs, m.nevs);
+        for (size_t i = 0; i < f.nevs; i++) {
+            assert_int_equal(f.evs[i].type, m.evs[i].type);
+            assert_string_equal(f.evs[i].kv.key, m.evs[i].kv.key);
+            assert_int_equal(f.evs[i].kv.value_len, m.evs[i].kv.value_len);
+            assert_memory_equal(f.evs[i].kv.value, m.evs[i].kv.value, f.evs[i].kv.value_len);
+            assert_int_equal(f.evs[i].kv.mod_revision, m.evs[i].kv.mod_revision);
+            assert_int_equal(f.evs[i].kv.create_revision, m.evs[i].kv.create_revision);
+            assert_int_equal(f.evs[i].has_prev, m.evs[i].has_prev);
+        }
+        daas_store_etcd__watch_msg_fini(&f);
+        daas_store_etcd__watch_msg_fini(&m);
+    }
+    daas_store_etcd__watch_msg f;
+    assert_true(daas_store_etcd__scan_watch(real[1], strlen(real[1]), &f));
+    assert_string_equal(f.evs[0].prev_kv.value, "x1");
+    assert_string_equal(f.evs[0].kv.value, "x2");
+    daas_store_etcd__watch_msg_fini(&f);
+    static const char *declined[] = {
+        "{\"error\":{\"grpc_code\":14,\"message\":\"etcdserver: no leader\"}}",
+        "{\"result\":{\"header\":{\"revision\":\"3\"},\"events\":[{\"kv\":{\"key\":\"YQ\\u003d"
+        "=\"}}]}}",                                                          /* an escape */
+        "{\"result\":{\"header\":{\"revision\":\"3\",\"revision\":\"4\"}}}", /* duplicate */
+        "{\"result\":{\"header\":{\"revision\":\"3\"},\"x\":1,\"x\":2}}",    /* duplicate */
+        "{\"result\":{\"header\":{\"revision\":\"3\"},\"events\":[{\"type\":\"BOGUS\"}]}}",
+        "{\"result\":{\"header\":{\"revision\":3.5}}}",     /* a real */
+        "{\"result\":{\"header\":{\"revision\":\"3\"}}} x", /* trailing */
+        "{\"result\":{\"events\":[]}}",                     /* no header */
+        "{\"result\":{\"header\":{\"revision\":\"3\"},\"events\":[{\"kv\":{\"key\":\"!!\"}}]}}",
+    };
+    for (size_t t = 0; t < sizeof declined / sizeof declined[0]; t++)
+        assert_false(daas_store_etcd__scan_watch(declined[t], strlen(declined[t]), &f));
+}
+
 /* Collects the lines daas_store_etcd__lines hands out; refuses the one equal to "stop". */
 typedef struct lines_rec {
     int n;            /* lines seen */
@@ -780,6 +841,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parsers),
+        cmocka_unit_test(test_scan_watch),
         cmocka_unit_test(test_lines),
         cmocka_unit_test(test_binary_roundtrip),
         cmocka_unit_test(test_paging),
