@@ -7,26 +7,27 @@
  *         asynchronous creates.
  * Not:    the index, the ring and the watchers (index.c, watch.c: shared with SQLite), the
  *         wire protocol (etcd.c, etcd_watch.c).
- * Model:  etcd mints every revision (resourceVersion = its mod_revision and the event's position in
- * it, below) and is the only durable state. Memory follows etcd through ONE watch of every key,
- * started at the revision of a paged range that loaded the index; whichever server wrote a key,
- * every server learns it from its watch, so several servers can share a cluster. A write is a txn
- * (compare create/mod revision, then put or delete) sent from the caller's thread, many in flight
- * at once; it returns once etcd committed it AND this store's watch applied its revision, which
- * keeps read-your-writes and hands the ring the event before the writer hears back. A failed
- * compare also waits for the revision etcd answered at, so the caller's re-read sees what made it
- * fail. Asynchronous creates (the API's) queue for a small pool; each pool thread sends all the
- * creates waiting (up to BATCH_MAX) as one txn, which costs etcd and this server about half as much
- * CPU per create as a txn each. One txn is one etcd revision, so a resourceVersion is the revision
- * and the event's position in it (rv below). When etcd says the watch's revision was compacted
- * (this server fell behind), the keeper thread re-lists: a fresh index at the new revision and an
- * empty ring whose floor is that revision, so every watcher gets DAAS_EGONE and re-lists in turn.
+ * Model:  etcd mints every revision (a resourceVersion is the revision and the event's
+ *         position in it: rv below) and is the only durable state. Memory follows etcd through
+ *         ONE watch of every key, started at the revision of a paged range that loaded the
+ *         index; whichever server wrote a key, every server learns it from its watch, so
+ *         several servers can share a cluster. A write is a txn (compare create/mod revision,
+ *         then put or delete) sent from the caller's thread, many in flight at once; it
+ *         returns once etcd committed it AND this store's watch applied its revision, which
+ *         keeps read-your-writes and hands the ring the event before the writer hears back. A
+ *         failed compare also waits for the revision etcd answered at, so the caller's re-read
+ *         sees what made it fail. Asynchronous creates (the API's) queue for a small pool;
+ *         each pool thread sends all the creates waiting (up to BATCH_MAX) as one txn, which
+ *         costs etcd and this server about half as much CPU per create as a txn each.
+ *         When etcd says the watch's revision was compacted (this server fell behind), the
+ *         keeper thread re-lists: a fresh index at the new revision and an empty ring whose
+ *         floor is that revision, so every watcher gets DAAS_EGONE and re-lists in turn.
  * Invariants:
  *   - only one thread mutates st->idx, st->ring and st->rev: the watch callback while the
  *     watch runs, the keeper while it is stopped (re-list); that thread may read the index
  *     without st->lock, and changes it under st->lock exclusive;
- *   - e->seen (under e->mu) is st->rev once applied; a writer waits for it on a condition
- *     of its own (e->waiters), woken by the event that reaches its revision;
+ *   - e->seen (under e->mu) is the last etcd revision wholly applied; a writer waits for it
+ *     on a condition of its own (e->waiters), woken by the last event of its revision;
  *   - an acknowledged write is in etcd (its txn succeeded) and in this store's memory;
  *     a write whose txn may or may not have happened (cut, timeout) returns that error;
  *   - the index's hash key never changes (a re-list copies it), so hashes computed without
