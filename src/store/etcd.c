@@ -422,6 +422,20 @@ static const char *compare_field(const char *target)
     return "mod_revision";
 }
 
+/* POSTs a txn request (taking it; NULL: it could not be built) and parses the reply. */
+static int post_txn(daas_store_etcd *c, json_t *req, daas_store_etcd_txn_res *res, daas_err *err)
+{
+    if (req == NULL)
+        return daas_fail(err, DAAS_EINTERNAL, "etcd: cannot build txn");
+    daas_buf out;
+    daas_buf_init(&out, REPLY_MAX);
+    int rc = call(c, CALL_WRITE, "/v3/kv/txn", req, &out, err);
+    if (rc == DAAS_OK)
+        rc = remote(daas_store_etcd__parse_txn(out.data, out.len, res, err), err);
+    daas_buf_fini(&out);
+    return rc;
+}
+
 /* A txn: if key's target (CREATE/MOD/VERSION) == val then `op` (named success operation) else
  * a range of key, so a failure reports the current kv. */
 static int txn(daas_store_etcd *c, daas_bytes key, const char *target, int64_t val,
@@ -433,15 +447,7 @@ static int txn(daas_store_etcd *c, daas_bytes key, const char *target, int64_t v
     json_t *req =
         json_pack("{s:[o],s:[{s:o}],s:[{s:o}]}", "compare", cmp, "success", opname, op, "failure",
                   "request_range", range_req(key, DAAS_BYTES(NULL, 0), 0, 0, false));
-    if (req == NULL)
-        return daas_fail(err, DAAS_EINTERNAL, "etcd: cannot build txn");
-    daas_buf out;
-    daas_buf_init(&out, REPLY_MAX);
-    int rc = call(c, CALL_WRITE, "/v3/kv/txn", req, &out, err);
-    if (rc == DAAS_OK)
-        rc = remote(daas_store_etcd__parse_txn(out.data, out.len, res, err), err);
-    daas_buf_fini(&out);
-    return rc;
+    return post_txn(c, req, res, err);
 }
 
 int daas_store_etcd_create(daas_store_etcd *c, daas_bytes key, daas_bytes value, int64_t lease,
@@ -465,15 +471,7 @@ int daas_store_etcd_create_many(daas_store_etcd *c, const daas_bytes *keys,
                               json_pack("{s:o}", "request_put", put_op(keys[i], values[i], 0)));
     }
     json_t *req = json_pack("{s:o,s:o}", "compare", cmps, "success", puts);
-    if (req == NULL)
-        return daas_fail(err, DAAS_EINTERNAL, "etcd: cannot build txn");
-    daas_buf out;
-    daas_buf_init(&out, REPLY_MAX);
-    int rc = call(c, CALL_WRITE, "/v3/kv/txn", req, &out, err);
-    if (rc == DAAS_OK)
-        rc = remote(daas_store_etcd__parse_txn(out.data, out.len, res, err), err);
-    daas_buf_fini(&out);
-    return rc;
+    return post_txn(c, req, res, err);
 }
 
 int daas_store_etcd_update_if(daas_store_etcd *c, daas_bytes key, daas_bytes value, int64_t mod_rev,

@@ -233,45 +233,28 @@ static bool bytes(scan *s, char **out, size_t *outlen)
     return true;
 }
 
-typedef struct kv_ctx {
-    daas_store_etcd_kv *kv;
-    unsigned seen;
-} kv_ctx;
-
 static bool kv_field(void *ud, scan *s, const char *name, size_t len)
 {
-    kv_ctx *c = ud;
-    daas_store_etcd_kv *kv = c->kv;
-    static const char *const names[] = {"key",          "value",   "create_revision",
-                                        "mod_revision", "version", "lease"};
-    for (unsigned f = 0; f < 6; f++) {
-        if (!is(name, len, names[f]))
-            continue;
-        if (!once(&c->seen, 1u << f))
-            return false;
-        switch (f) {
-        case 0:
-            return bytes(s, &kv->key, &kv->key_len);
-        case 1:
-            return bytes(s, &kv->value, &kv->value_len);
-        case 2:
-            return i64(s, &kv->create_revision);
-        case 3:
-            return i64(s, &kv->mod_revision);
-        case 4:
-            return i64(s, &kv->version);
-        default:
-            return i64(s, &kv->lease);
-        }
-    }
+    daas_store_etcd_kv *kv = ud;
+    if (is(name, len, "key"))
+        return bytes(s, &kv->key, &kv->key_len);
+    if (is(name, len, "value"))
+        return bytes(s, &kv->value, &kv->value_len);
+    if (is(name, len, "create_revision"))
+        return i64(s, &kv->create_revision);
+    if (is(name, len, "mod_revision"))
+        return i64(s, &kv->mod_revision);
+    if (is(name, len, "version"))
+        return i64(s, &kv->version);
+    if (is(name, len, "lease"))
+        return i64(s, &kv->lease);
     return skip_value(s);
 }
 
 /* A kv object; a missing key or value is empty, as get_bytes makes it. */
 static bool kv_object(scan *s, daas_store_etcd_kv *kv)
 {
-    kv_ctx c = {.kv = kv};
-    if (!object(s, kv_field, &c))
+    if (!object(s, kv_field, kv))
         return false;
     if (kv->key == NULL)
         kv->key = daas_xcalloc(1, 1);
