@@ -25,10 +25,13 @@
 #include <unistd.h>
 
 #include <jansson.h>
+#include <sodium.h>
 
 #include "common/util.h"
 #include "enclave/addr.h"
 #include "enclave/attest.h"
+#include "sched/admission.h"
+#include "sched/policy.h"
 #include "sui/bcs.h"
 
 struct daas_enclave_client {
@@ -317,6 +320,36 @@ int daas_enclave_client_parse_decision(daas_bytes body, daas_sched_decision *dec
     if (rc == DAAS_OK &&
         daas_sched_decision_decode(DAAS_BYTES(bcs.data, bcs.len), dec, &derr) != DAAS_OK)
         rc = daas_fail(err, DAAS_EREMOTE, "enclave reply: bad decision: %s", derr.msg);
+    json_decref(o);
+    daas_buf_fini(&bcs);
+    return rc;
+}
+
+/* Contract in client.h. */
+int daas_enclave_client_parse_admit(daas_bytes body, daas_buf *decision_bcs, uint64_t *timestamp_ms,
+                                    uint8_t sig[DAAS_SCHED_SIG_LEN], uint64_t *index, daas_err *err)
+{
+    json_t *o = NULL;
+    daas_buf bcs;
+    daas_err derr = {0};
+    daas_sched_policy_result dec;
+    daas_buf_init(&bcs, DAAS_SCHED_POLICY_MAX_BYTES);
+    int rc = load_object(body, 4, &o, err);
+    if (rc == DAAS_OK)
+        rc = get_hex(o, "decision", DAAS_SCHED_POLICY_MAX_BYTES, &bcs, err);
+    if (rc == DAAS_OK)
+        rc = get_hex_exact(o, "signature", sig, DAAS_SCHED_SIG_LEN, err);
+    if (rc == DAAS_OK)
+        rc = get_u64(o, "timestamp_ms", timestamp_ms, err);
+    if (rc == DAAS_OK)
+        rc = get_u64(o, "index", index, err);
+    if (rc == DAAS_OK &&
+        daas_sched_policy_decision_decode(DAAS_BYTES(bcs.data, bcs.len), &dec, &derr) != DAAS_OK)
+        rc = daas_fail(err, DAAS_EREMOTE, "enclave reply: bad access decision: %s", derr.msg);
+    else if (rc == DAAS_OK)
+        daas_sched_policy_result_fini(&dec);
+    if (rc == DAAS_OK && daas_buf_append(decision_bcs, bcs.data, bcs.len) != DAAS_OK)
+        rc = daas_fail(err, DAAS_EREMOTE, "enclave reply: decision over the caller's buffer");
     json_decref(o);
     daas_buf_fini(&bcs);
     return rc;
@@ -734,5 +767,62 @@ int daas_enclave_client_batch(daas_enclave_client *c, uint64_t first, uint64_t c
         rc = daas_fail(err, DAAS_EREMOTE, "enclave answered a batch for another range");
     if (rc == DAAS_OK && !daas_enclave_client_batch_verify(c->pk, root, first, count, *ts, sig))
         rc = daas_fail(err, DAAS_EUNAUTH, "enclave signature does not verify");
+    return rc;
+}
+
+/* The decision must be signed by the trusted key, for exactly this request and these rules. */
+static int check_admit(const daas_enclave_client *c, daas_bytes request_bcs, daas_bytes rules_bcs,
+                       daas_bytes dec_bcs, uint64_t ts, const uint8_t sig[DAAS_SCHED_SIG_LEN],
+                       daas_err *err)
+{
+    daas_sched_policy_result dec;
+    uint8_t hq[DAAS_SCHED_POLICY_DIGEST_LEN], hr[DAAS_SCHED_POLICY_DIGEST_LEN];
+    if (!daas_sched_admission_verify(ts, dec_bcs, c->pk, sig))
+        return daas_fail(err, DAAS_EUNAUTH, "enclave signature does not verify");
+    if (daas_sched_policy_decision_decode(dec_bcs, &dec, NULL) != DAAS_OK)
+        return daas_fail(err, DAAS_EREMOTE, "enclave reply: bad access decision");
+    crypto_generichash(hq, sizeof hq, request_bcs.ptr, request_bcs.len, NULL, 0);
+    crypto_generichash(hr, sizeof hr, rules_bcs.ptr, rules_bcs.len, NULL, 0);
+    bool same = memcmp(dec.request_digest, hq, sizeof hq) == 0 &&
+                memcmp(dec.rules_digest, hr, sizeof hr) == 0;
+    daas_sched_policy_result_fini(&dec);
+    if (!same)
+        return daas_fail(err, DAAS_EUNAUTH,
+                         "enclave answered with a decision for another request or rules");
+    return DAAS_OK;
+}
+
+/* Contract in client.h. */
+int daas_enclave_client_admit(daas_enclave_client *c, daas_bytes request_bcs, daas_bytes rules_bcs,
+                              daas_buf *decision_bcs, uint64_t *timestamp_ms,
+                              uint8_t sig[DAAS_SCHED_SIG_LEN], uint64_t *index, daas_err *err)
+{
+    daas_buf body, dec;
+    daas_bytes rbody;
+    int status = 0;
+    if (!c->has_pk)
+        return daas_fail(err, DAAS_EINVAL, "enclave client: no trusted key set");
+    daas_buf_init(&body, DAAS_ENCLAVE_CLIENT_MAX_BODY);
+    daas_buf_init(&dec, DAAS_SCHED_POLICY_MAX_BYTES);
+    int rc = daas_buf_append(&body, request_bcs.ptr, request_bcs.len);
+    if (rc == DAAS_OK)
+        rc = daas_buf_append(&body, rules_bcs.ptr, rules_bcs.len);
+    if (rc != DAAS_OK)
+        rc = daas_fail(err, DAAS_ETOOBIG, "enclave client: admission request over %zu bytes",
+                       DAAS_ENCLAVE_CLIENT_MAX_BODY);
+    if (rc == DAAS_OK)
+        rc = call(c, "POST", "/sched/admit", "application/octet-stream",
+                  DAAS_BYTES(body.data, body.len), &status, &rbody, err);
+    if (rc == DAAS_OK && status != 200)
+        rc = status_error(c, status, rbody, NULL, NULL, err);
+    if (rc == DAAS_OK)
+        rc = daas_enclave_client_parse_admit(rbody, &dec, timestamp_ms, sig, index, err);
+    if (rc == DAAS_OK)
+        rc = check_admit(c, request_bcs, rules_bcs, DAAS_BYTES(dec.data, dec.len), *timestamp_ms,
+                         sig, err);
+    if (rc == DAAS_OK && daas_buf_append(decision_bcs, dec.data, dec.len) != DAAS_OK)
+        rc = daas_fail(err, DAAS_ETOOBIG, "enclave client: decision over the caller's buffer");
+    daas_buf_fini(&body);
+    daas_buf_fini(&dec);
     return rc;
 }

@@ -45,7 +45,8 @@ DAAS_MUST_USE int daas_enclave_client_new(const char *addr, int timeout_ms,
 void daas_enclave_client_free(daas_enclave_client **c);
 
 /* Trusts pk (the Ed25519 key bound in an attestation document the caller verified) for
- * every signature from now on. Until it is called, _schedule and _batch fail (DAAS_EINVAL). */
+ * every signature from now on. Until it is called, _schedule, _admit and _batch fail
+ * (DAAS_EINVAL). */
 void daas_enclave_client_set_key(daas_enclave_client *c, const uint8_t pk[DAAS_ENCLAVE_PK_LEN]);
 
 /*
@@ -96,6 +97,22 @@ DAAS_MUST_USE int daas_enclave_client_batch(daas_enclave_client *c, uint64_t fir
                                             uint8_t sig[DAAS_SCHED_SIG_LEN], uint64_t *ts,
                                             daas_err *err);
 
+/*
+ * POST /sched/admit with request_bcs (BCS(AdmissionRequest)) and rules_bcs (BCS(ClusterRules))
+ * (sched/policy.h; borrowed, sent back to back). DAAS_OK: BCS(AccessDecision) appended to
+ * *decision_bcs (allowed or not: read decision.allowed), *timestamp_ms the enclave's signing
+ * time, sig its intent-4 signature (sched/admission.h) verified against the trusted key,
+ * *index its place in the enclave's log (shared with placements). DAAS_EUNAUTH "enclave
+ * signature does not verify", or a decision whose request_digest / rules_digest are not the
+ * BLAKE2b-256 of the bytes sent. DAAS_EINVAL: no key set, or the enclave refused the body
+ * (400). DAAS_ETOOBIG: the two together over DAAS_ENCLAVE_CLIENT_MAX_BODY, or decision_bcs's
+ * cap. DAAS_EREMOTE: 503 (log full) and malformed replies.
+ */
+DAAS_MUST_USE int daas_enclave_client_admit(daas_enclave_client *c, daas_bytes request_bcs,
+                                            daas_bytes rules_bcs, daas_buf *decision_bcs,
+                                            uint64_t *timestamp_ms, uint8_t sig[DAAS_SCHED_SIG_LEN],
+                                            uint64_t *index, daas_err *err);
+
 /* ---- reply parsers (pure; the input is untrusted; exposed for tests and the fuzzer) ---- */
 
 /* One HTTP/1.1 response in[0..len): DAAS_OK with *status, *body (pointing into in) and
@@ -122,6 +139,12 @@ DAAS_MUST_USE int daas_enclave_client_parse_error(daas_bytes body, char *msg, si
 DAAS_MUST_USE int daas_enclave_client_parse_decision(daas_bytes body, daas_sched_decision *dec,
                                                      uint8_t sig[DAAS_SCHED_SIG_LEN],
                                                      uint64_t *index, daas_err *err);
+/* {"decision", "signature", "timestamp_ms", "index"}: the AccessDecision strictly decoded
+ * (policy.h) and its bytes appended to decision_bcs (not yet verified). */
+DAAS_MUST_USE int daas_enclave_client_parse_admit(daas_bytes body, daas_buf *decision_bcs,
+                                                  uint64_t *timestamp_ms,
+                                                  uint8_t sig[DAAS_SCHED_SIG_LEN], uint64_t *index,
+                                                  daas_err *err);
 /* {"root", "first", "count", "timestamp_ms", "signature"} (not yet verified). */
 DAAS_MUST_USE int daas_enclave_client_parse_batch(daas_bytes body,
                                                   uint8_t root[DAAS_SCHED_DIGEST_LEN],

@@ -23,6 +23,8 @@
 
 #include "common/log.h"
 #include "common/util.h"
+#include "sched/admission.h"
+#include "sched/policy.h"
 #include "sched/sched.h"
 #include "sui/bcs.h"
 
@@ -295,6 +297,102 @@ static void on_schedule(daas_enclave *e, void *arg, const daas_http_req *req, da
     daas_sched_pod_msg_fini(&m);
 }
 
+/* ---- POST /sched/admit ---- */
+
+/* Decodes the body strictly (request, then exactly one ClusterRules), evaluates and appends
+ * BCS(AccessDecision) to dec. Pure: no lock needed. */
+static int admit_eval(daas_bytes body, daas_buf *dec, daas_err *err)
+{
+    daas_bytes qb, rb;
+    daas_sched_policy_request q = {0};
+    daas_sched_policy_rules r = {0};
+    daas_sched_policy_result res = {0};
+    int rc = daas_sched_admission_split(body, &qb, &rb, err);
+    if (rc == DAAS_OK)
+        rc = daas_sched_policy_request_decode(qb, &q, err);
+    if (rc == DAAS_OK)
+        rc = daas_sched_policy_rules_decode(rb, &r, err);
+    if (rc == DAAS_OK)
+        rc = daas_sched_policy_eval(&q, &r, &res, err);
+    if (rc == DAAS_OK)
+        rc = daas_sched_policy_decision_encode(&res, dec, err);
+    daas_sched_policy_result_fini(&res);
+    daas_sched_policy_rules_fini(&r);
+    daas_sched_policy_request_fini(&q);
+    return rc;
+}
+
+/* Signs the decision (intent 4) at the enclave's time and logs its leaf (caller holds the
+ * lock, so the index is its position and the log order the signing order). */
+static int admit_sign_locked(daas_enclave_schedsvc *s, daas_bytes dec,
+                             uint8_t sig[DAAS_ENCLAVE_SIG_LEN], uint64_t *ts, size_t *index,
+                             int *status, daas_err *err)
+{
+    uint8_t leaf[DAAS_SCHED_DIGEST_LEN];
+    int64_t now = s->now_ms(s->clock_arg);
+    if (s->n_leaves >= s->max_log) {
+        *status = 503;
+        return daas_fail(err, DAAS_EUNAVAIL, "decision log full (%zu decisions)", s->n_leaves);
+    }
+    *ts = now > 0 ? (uint64_t)now : 0;
+    int rc = daas_enclave_sign(s->e, DAAS_SCHED_INTENT_ADMISSION, *ts, dec, sig, err);
+    if (rc != DAAS_OK) {
+        *status = 500;
+        return rc;
+    }
+    daas_sched_admission_leaf(*ts, dec, leaf);
+    *index = s->n_leaves;
+    log_append(s, leaf);
+    *status = 200;
+    return DAAS_OK;
+}
+
+static void reply_admit(daas_http_resp *resp, daas_bytes dec, const uint8_t sig[64], uint64_t ts,
+                        size_t index)
+{
+    daas_buf b;
+    char sighex[2 * DAAS_ENCLAVE_SIG_LEN + 1];
+    char *hex = daas_xmalloc(2 * dec.len + 1);
+    sodium_bin2hex(hex, 2 * dec.len + 1, dec.ptr, dec.len);
+    sodium_bin2hex(sighex, sizeof sighex, sig, DAAS_ENCLAVE_SIG_LEN);
+    daas_buf_init(&b, 2 * dec.len + 512);
+    if (daas_buf_printf(&b,
+                        "{\"decision\":\"%s\",\"signature\":\"%s\",\"timestamp_ms\":%llu,"
+                        "\"index\":%zu}",
+                        hex, sighex, (unsigned long long)ts, index) == DAAS_OK)
+        daas_enclave_reply(resp, 200, b.data);
+    else
+        daas_enclave_reply_error(resp, 500, "cannot render the decision");
+    daas_free(hex);
+    daas_buf_fini(&b);
+}
+
+static void on_admit(daas_enclave *e, void *arg, const daas_http_req *req, daas_http_resp *resp)
+{
+    (void)e;
+    daas_enclave_schedsvc *s = arg;
+    daas_buf dec;
+    uint8_t sig[DAAS_ENCLAVE_SIG_LEN];
+    uint64_t ts = 0;
+    size_t index = 0;
+    int status = 400;
+    daas_err err = {0};
+    daas_buf_init(&dec, DAAS_SCHED_POLICY_MAX_BYTES);
+    int rc = admit_eval(req->body, &dec, &err);
+    if (rc == DAAS_OK) {
+        pthread_mutex_lock(&s->lock);
+        rc = admit_sign_locked(s, DAAS_BYTES(dec.data, dec.len), sig, &ts, &index, &status, &err);
+        pthread_mutex_unlock(&s->lock);
+    } else if (rc != DAAS_EINVAL && rc != DAAS_ETOOBIG) {
+        status = 500;
+    }
+    if (status == 200)
+        reply_admit(resp, DAAS_BYTES(dec.data, dec.len), sig, ts, index);
+    else
+        daas_enclave_reply_error(resp, status, err.msg);
+    daas_buf_fini(&dec);
+}
+
 /* ---- POST /sched/batch ---- */
 
 static int parse_range(daas_bytes body, uint64_t *first, uint64_t *count, daas_err *err)
@@ -393,6 +491,8 @@ int daas_enclave_schedsvc_new(daas_enclave *e, const daas_enclave_schedsvc_opts 
         rc = daas_enclave_route_add(e, "POST", "/sched/schedule", on_schedule, s, err);
     if (rc == DAAS_OK)
         rc = daas_enclave_route_add(e, "POST", "/sched/batch", on_batch, s, err);
+    if (rc == DAAS_OK)
+        rc = daas_enclave_route_add(e, "POST", "/sched/admit", on_admit, s, err);
     if (rc != DAAS_OK) {
         /* Routes already added keep pointing at s: the caller must not serve e. */
         daas_enclave_schedsvc_free(&s);

@@ -2,8 +2,9 @@
  * schedsvc.h: the enclave's scheduling endpoints: one scheduler state fed by the API server,
  * signed placement decisions, an in-memory decision log and signed batch roots over it.
  *
- * Owns:   one daas_sched_state, the decision log (one Merkle leaf per signed decision), the
- *         handlers of the /sched/ routes (registered on a daas_enclave), the enclave clock.
+ * Owns:   one daas_sched_state, the decision log (one Merkle leaf per signed decision,
+ *         placement or admission), the handlers of the /sched/ routes (registered on a
+ *         daas_enclave), the enclave clock.
  * Not:    the scheduling algorithm and the wire formats (sched/sched.h), the key and the
  *         HTTP service (enclave.h), the client side (client.h).
  * Invariants:
@@ -49,6 +50,20 @@
  *                        first..first+n-1; signature over daas_sched_batch_signing_bytes(root,
  *                        first, n, t) (intent 3; first is BatchRoot.first_seq on chain).
  *                        400 a range outside the log, a malformed body
+ *   POST /sched/admit    body = BCS(AdmissionRequest) immediately followed by
+ *                        BCS(ClusterRules) (sched/policy.h; the request is decoded strictly,
+ *                        the rest must be exactly one ClusterRules).
+ *                        200 {"decision": hex(BCS(AccessDecision)), "signature": hex(64),
+ *                             "timestamp_ms": t, "index": i}
+ *                        decision = daas_sched_policy_eval of the two (allowed or not: a
+ *                        denial is signed and logged too); signature = Ed25519 by the boot
+ *                        key over the IntentMessage (intent 4 = DAAS_SCHED_INTENT_ADMISSION,
+ *                        t, BCS(AccessDecision)) (sched/admission.h); t = the enclave's
+ *                        clock; i = its index in the same log as placements, whose leaf is
+ *                        BLAKE2b-256(0x00 || signing bytes), so /sched/batch roots cover
+ *                        placements and admissions alike.
+ *                        400 {"error": ...}                                 malformed body
+ *                        503 {"error": ...}                                 log full
  *
  * Restarts: the enclave keeps nothing. After a restart the server sees a 409 with "seq": 0
  * (or a signature that no longer verifies: DAAS_EUNAUTH in the client); it must fetch and
@@ -79,7 +94,7 @@ typedef struct daas_enclave_schedsvc_opts {
 
 typedef struct daas_enclave_schedsvc daas_enclave_schedsvc;
 
-/* Makes an empty service (seq 0, empty log) signing with e's key and registers the four
+/* Makes an empty service (seq 0, empty log) signing with e's key and registers the five
  * routes above on e (before daas_enclave_serve). opts may be NULL. The service borrows e:
  * free it after the HTTP server is stopped and before e. Errors: the route table's. */
 DAAS_MUST_USE int daas_enclave_schedsvc_new(daas_enclave *e, const daas_enclave_schedsvc_opts *opts,

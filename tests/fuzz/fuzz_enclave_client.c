@@ -3,19 +3,21 @@
  *                        (src/enclave/client.c): what an untrusted enclave, or whatever sits
  *                        on the channel, may send back to the API server.
  *
- * Owns:   nothing. The first byte picks the parser (mod 8): 0, 1 the HTTP response parser
+ * Owns:   nothing. The first byte picks the parser (mod 9): 0, 1 the HTTP response parser
  *         (eof = the selector's low bit), 2 /health_check, 3 /get_attestation, 4 a state
  *         reply (with "decisions"), 5 a deltas reply / an {"error"} reply, 6 a decision,
- *         7 a batch; the rest is the input. Any input either fails with DAAS_EREMOTE (or
- *         DAAS_EAGAIN for an incomplete HTTP response) and a message, or parses to values
- *         within their bounds; a parsed decision or batch is then checked against a fixed
- *         key, which it cannot satisfy. Nothing may crash, leak or trip UBSan.
+ *         7 a batch, 8 an admission decision (/sched/admit); the rest is the input. Any
+ *         input either fails with DAAS_EREMOTE (or DAAS_EAGAIN for an incomplete HTTP
+ *         response) and a message, or parses to values within their bounds; a parsed
+ *         decision, batch or admission is then checked against a fixed key, which it cannot
+ *         satisfy. Nothing may crash, leak or trip UBSan.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "enclave/client.h"
+#include "sched/admission.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -64,6 +66,22 @@ static void fuzz_signed(daas_bytes in, bool batch)
         abort();
 }
 
+static void fuzz_admit(daas_bytes in)
+{
+    daas_buf dec;
+    uint8_t sig[64];
+    uint64_t ts = 0, index = 0;
+    daas_err err = {0};
+    daas_buf_init(&dec, 0);
+    int rc = daas_enclave_client_parse_admit(in, &dec, &ts, sig, &index, &err);
+    check(rc, &err);
+    if (rc != DAAS_OK && dec.len != 0)
+        abort();
+    if (rc == DAAS_OK && daas_sched_admission_verify(ts, DAAS_BYTES(dec.data, dec.len), key, sig))
+        abort();
+    daas_buf_fini(&dec);
+}
+
 static void fuzz_bodies(unsigned sel, daas_bytes in)
 {
     uint8_t pk[32], digest[32];
@@ -97,13 +115,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size == 0)
         return 0;
-    unsigned sel = data[0] % 8;
+    unsigned sel = data[0] % 9;
     daas_bytes in = DAAS_BYTES(data + 1, size - 1);
     if (sel <= 1)
         fuzz_http(in, sel == 1);
     else if (sel <= 5)
         fuzz_bodies(sel, in);
-    else
+    else if (sel <= 7)
         fuzz_signed(in, sel == 7);
+    else
+        fuzz_admit(in);
     return 0;
 }
