@@ -28,6 +28,7 @@
 #include "common/alloc.h"
 #include "common/log.h"
 #include "common/util.h"
+#include "sched/admission.h"
 
 #define MOD "pods"
 #define KEYS_REFRESH_MS 10000
@@ -76,8 +77,12 @@ void daas_agent_pods_free(daas_agent_pods **pp)
     *pp = NULL;
 }
 
-/* The trusted keys: the fixed ones plus the chain's (re-read at most every 10 s). */
-static int check_proof(daas_agent_pods *p, const daas_agent_pods_pod *pod, daas_err *err)
+/* The trusted keys: the fixed ones plus the chain's (re-read at most every 10 s). Both
+ * proofs must hold, with the same keys: the placement (schedule proof) and the admission
+ * (the enclave's AccessDecision for this very spec); *reason is the Event reason of the
+ * first that fails. */
+static int check_proof(daas_agent_pods *p, const daas_agent_pods_pod *pod, const char **reason,
+                       daas_err *err)
 {
     if (p->o.keys_fn != NULL && daas_now_ms() - p->keys_at_ms >= KEYS_REFRESH_MS) {
         daas_sched_trusted_key *k = NULL;
@@ -99,7 +104,12 @@ static int check_proof(daas_agent_pods *p, const daas_agent_pods_pod *pod, daas_
         memcpy(all, p->o.keys, p->o.n_keys * sizeof *all);
     if (p->n_chain_keys > 0)
         memcpy(all + p->o.n_keys, p->chain_keys, p->n_chain_keys * sizeof *all);
+    *reason = "FailedScheduleProof";
     int rc = daas_sched_proof_check(pod->obj, p->o.node_name, all, n, err);
+    if (rc == DAAS_OK) {
+        *reason = "FailedAdmissionProof";
+        rc = daas_sched_admission_check(pod->obj, all, n, err);
+    }
     daas_free(all);
     return rc;
 }
@@ -198,10 +208,11 @@ static daas_agent_pods_pod *accept_pod(daas_agent_pods *p, json_t *obj, char *co
     }
     daas_agent_pods_pod *pp = &p->pods[p->n++];
     *pp = pod;
-    if (check_proof(p, pp, &e) != DAAS_OK) {
+    const char *reason = NULL;
+    if (check_proof(p, pp, &reason, &e) != DAAS_OK) {
         pp->refused = true;
         DAAS_WARN(MOD, "pod %s/%s refused: %s", pp->ns, pp->name, e.msg);
-        daas_agent_pods__event(p, pp, "Warning", "FailedScheduleProof", "%s", e.msg);
+        daas_agent_pods__event(p, pp, "Warning", reason, "%s", e.msg);
         return pp;
     }
     daas_agent_pods__adopt(p, pp, ids);
