@@ -63,10 +63,16 @@ int daas_api_start(daas_api *api, daas_err *err)
     return daas_api__nsctl_start(api, err);
 }
 
-void daas_api_set_scheduler(daas_api *api, const daas_schedctl *sc, const char *declog_path)
+void daas_api_set_scheduler(daas_api *api, daas_schedctl *sc, const char *declog_path)
 {
     api->sched = sc;
     api->declog_path = declog_path;
+}
+
+void daas_api_set_rules_source(daas_api *api, daas_api_rules_fn fn, void *arg)
+{
+    api->rules_fn = fn;
+    api->rules_arg = arg;
 }
 
 void daas_api_stop(daas_api *api)

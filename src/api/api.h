@@ -49,7 +49,12 @@ void daas_api_handle(void *api, const daas_http_req *req, daas_http_resp *resp);
 /* The scheduler controller whose counters /metrics reports and whose decision log
  * GET /daas/v1/decisions serves (both borrowed; they outlive the API). Call before serving. */
 typedef struct daas_schedctl daas_schedctl;
-void daas_api_set_scheduler(daas_api *api, const daas_schedctl *sc, const char *declog_path);
+void daas_api_set_scheduler(daas_api *api, daas_schedctl *sc, const char *declog_path);
+/* Where admission reads the cluster rules: fn appends their BCS (sched/policy.h ClusterRules)
+ * to out, or fails (the write is then refused with that error). Any thread. Without it the
+ * rules a freshly published package holds apply. Call before serving. */
+typedef int (*daas_api_rules_fn)(void *arg, daas_buf *out, daas_err *err);
+void daas_api_set_rules_source(daas_api *api, daas_api_rules_fn fn, void *arg);
 /* Stops background work. Call before the store closes, after the HTTP server stopped, and
  * before it is freed: proxied logs/exec connections are closed by posts that freeing the
  * HTTP server runs. */

@@ -63,7 +63,9 @@ struct daas_api {
     daas_api_metrics metrics;
     const daas_seal_cluster *seal; /* borrowed; NULL: Secrets refused unless unsealed_ok */
     bool unsealed_ok;           /* tests that say so: Secrets stored in plaintext */
-    const daas_schedctl *sched; /* borrowed; NULL without a scheduler controller */
+    daas_schedctl *sched;       /* borrowed; NULL without a scheduler controller */
+    daas_api_rules_fn rules_fn; /* the cluster rules (admit.c); NULL: the published defaults */
+    void *rules_arg;
     const char *declog_path;    /* borrowed; its decision log */
     pthread_t nsctl_thread;     /* namespace controller */
     bool nsctl_running;

@@ -313,10 +313,15 @@ static void *run(void *arg)
         pthread_mutex_unlock(&sc->mu);
         if (!active)
             continue; /* work stays noted for when this server leads again */
-        if (work || now >= sc->next_retry_ms || (!sc->ready && now >= sc->next_try_ms)) {
+        pthread_mutex_lock(&sc->mu);
+        bool admit = sc->adm_head != NULL;
+        pthread_mutex_unlock(&sc->mu);
+        if (work || now >= sc->next_retry_ms || (!sc->ready && now >= sc->next_try_ms) ||
+            (admit && !sc->ready)) {
             sc->next_retry_ms = now + sc->cfg.retry_ms;
             pass(sc);
         }
+        daas_schedctl__admissions(sc);
         work = false;
     } while (wait_kick(sc));
     (void)daas_schedctl__batches(sc, true); /* what is waiting, before the enclave goes */
@@ -354,6 +359,7 @@ static void destroy(daas_schedctl *sc)
     json_decref(sc->last_event);
     pthread_mutex_destroy(&sc->mu);
     pthread_cond_destroy(&sc->cv);
+    pthread_cond_destroy(&sc->adm_cv);
     daas_free(sc->addr);
     daas_free(sc);
 }
@@ -379,6 +385,7 @@ int daas_schedctl_start(const daas_schedctl_config *cfg, daas_schedctl **out, da
     sc->last_event = json_object();
     pthread_mutex_init(&sc->mu, NULL);
     pthread_cond_init(&sc->cv, NULL);
+    daas_cond_init_mono(&sc->adm_cv);
     sc->active = !cfg->start_inactive;
     int rc = cfg->debug_root_path ? read_root(sc, cfg->debug_root_path, err) : DAAS_OK;
     if (rc == DAAS_OK && cfg->declog_path)
@@ -408,6 +415,7 @@ void daas_schedctl_stop(daas_schedctl **psc)
     pthread_cond_signal(&sc->cv);
     pthread_mutex_unlock(&sc->mu);
     pthread_join(sc->thread, NULL);
+    daas_schedctl__admissions_fail(sc);
     DAAS_INFO("schedctl", "scheduler controller stopped after %llu decisions (%llu in batches)",
               (unsigned long long)atomic_load(&sc->decisions),
               (unsigned long long)atomic_load(&sc->committed_total));

@@ -103,6 +103,16 @@ DAAS_MUST_USE int daas_schedctl_start(const daas_schedctl_config *cfg, daas_sche
 /* Whether the controller schedules (the server's leader) or idles (a follower: no enclave
  * calls, no bindings; decisions already received are still batched at stop). */
 void daas_schedctl_set_active(daas_schedctl *sc, bool active);
+/* Has the enclave evaluate and sign an admission: request_bcs = BCS(AdmissionRequest),
+ * rules_bcs = BCS(ClusterRules) (sched/policy.h). Queued for the controller's thread, which
+ * logs the decision and counts it for the next batch. DAAS_OK: BCS(AccessDecision) appended
+ * to *decision_bcs (allowed or not) and, to *proof, the daas.io/admission-proof annotation
+ * (sched/admission.h). DAAS_EUNAVAIL when this server does not lead the scheduler or the
+ * enclave is not ready within twice the call timeout; DAAS_EINVAL when the enclave refused
+ * the request; DAAS_ECLOSED at stop. Any thread. */
+DAAS_MUST_USE int daas_schedctl_admit(daas_schedctl *sc, daas_bytes request_bcs,
+                                      daas_bytes rules_bcs, daas_buf *decision_bcs,
+                                      daas_buf *proof, daas_err *err);
 /* Stops the thread (waits for the enclave call in flight), frees, nulls *sc. Accepts NULL. */
 void daas_schedctl_stop(daas_schedctl **sc);
 /* Signed decisions received and bound so far (the decision count metric). */

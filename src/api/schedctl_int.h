@@ -19,6 +19,8 @@
 #include "enclave/client.h"
 #include "sched/declog.h"
 
+typedef struct daas_schedctl_adm daas_schedctl_adm;
+
 struct daas_schedctl {
     daas_schedctl_config cfg;
     char *addr;
@@ -30,6 +32,8 @@ struct daas_schedctl {
     pthread_cond_t cv;
     bool stop, kick;
     bool active; /* schedules only while set (the leader); !cfg.start_inactive at start */
+    daas_schedctl_adm *adm_head; /* mu: admissions waiting for the thread */
+    pthread_cond_t adm_cv;       /* CLOCK_MONOTONIC; broadcast when one is answered */
     /* thread-only state */
     bool ready;      /* attested, registered (with a chain), fed: pods may be scheduled */
     bool have_key;   /* pk is an attested key this controller has fed since seq 0 */
@@ -47,7 +51,18 @@ struct daas_schedctl {
     atomic_ullong committed_total;
 };
 
+/* ---- schedctl_admit.c ---- */
+
+/* Answers the queued admissions while the enclave is ready (thread). */
+void daas_schedctl__admissions(daas_schedctl *sc);
+/* Fails every queued admission with DAAS_ECLOSED (at stop, after the thread ended). */
+void daas_schedctl__admissions_fail(daas_schedctl *sc);
+
 /* ---- schedctl_link.c ---- */
+
+/* Appends a record to the decision log (when there is one); an error is logged too (some
+ * callers only log). */
+int daas_schedctl__log_rec(daas_schedctl *sc, const daas_declog_rec *rec, daas_err *err);
 
 /* Clears ready after a failure (logged once); the next pass re-verifies. */
 void daas_schedctl__lost(daas_schedctl *sc, const daas_err *e);

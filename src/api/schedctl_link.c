@@ -23,7 +23,7 @@
 
 /* ---- the decision log ---- */
 
-static int log_rec(daas_schedctl *sc, const daas_declog_rec *rec, daas_err *err)
+int daas_schedctl__log_rec(daas_schedctl *sc, const daas_declog_rec *rec, daas_err *err)
 {
     int rc = sc->log ? daas_declog_append(sc->log, rec, err) : DAAS_OK;
     if (rc != DAAS_OK)
@@ -38,7 +38,7 @@ void daas_schedctl__log_deltas(daas_schedctl *sc, const daas_sched_delta *d, siz
         daas_err e = {0};
         if (daas_sched_delta_encode(&d[i], &b, &e) == DAAS_OK) {
             daas_declog_rec r = {.kind = DAAS_DECLOG_DELTA, .delta = DAAS_BYTES(b.data, b.len)};
-            (void)log_rec(sc, &r, &e);
+            (void)daas_schedctl__log_rec(sc, &r, &e);
         }
         daas_buf_fini(&b);
     }
@@ -60,7 +60,7 @@ int daas_schedctl__log_decision(daas_schedctl *sc, const daas_sched_pod *pod,
                              .pod = DAAS_BYTES(pb.data, pb.len)};
         memcpy(r.sig, sig, DAAS_SCHED_SIG_LEN);
         memcpy(r.pk, sc->pk, DAAS_SCHED_PUBKEY_LEN);
-        rc = log_rec(sc, &r, err);
+        rc = daas_schedctl__log_rec(sc, &r, err);
     }
     if (rc == DAAS_OK && index >= sc->ndec) {
         if (sc->ndec == sc->committed)
@@ -101,8 +101,9 @@ static int adopt(daas_schedctl *sc, const uint8_t pk[DAAS_ENCLAVE_PK_LEN], uint6
                          " decisions, fed by another server: restart it so it starts fresh",
                          seq, ndec);
     if (sc->have_key && sc->ndec > sc->committed)
-        DAAS_WARN("schedctl", "the previous enclave's decisions %" PRIu64 "..%" PRIu64
-                              " were never batched (it is gone)",
+        DAAS_WARN("schedctl",
+                  "the previous enclave's decisions %" PRIu64 "..%" PRIu64
+                  " were never batched (it is gone)",
                   sc->committed, sc->ndec - 1);
     memcpy(sc->pk, pk, DAAS_ENCLAVE_PK_LEN);
     sc->have_key = true;
@@ -114,7 +115,8 @@ static int adopt(daas_schedctl *sc, const uint8_t pk[DAAS_ENCLAVE_PK_LEN], uint6
     daas_declog_rec r = {.kind = DAAS_DECLOG_EPOCH};
     memcpy(r.pk, pk, DAAS_SCHED_PUBKEY_LEN);
     daas_err le = {0};
-    return log_rec(sc, &r, &le) == DAAS_OK ? DAAS_OK : daas_fail(err, le.code, "%s", le.msg);
+    return daas_schedctl__log_rec(sc, &r, &le) == DAAS_OK ? DAAS_OK
+                                                          : daas_fail(err, le.code, "%s", le.msg);
 }
 
 /* Registers sc->pk on chain (an existing Enclave with this key is reused). */
@@ -170,8 +172,8 @@ int daas_schedctl__handshake(daas_schedctl *sc, daas_err *err)
         sc->backoff_ms = 0;
         DAAS_INFO("schedctl",
                   "scheduler enclave at %s attested%s (key %02x%02x%02x%02x...), seq %" PRIu64,
-                  sc->addr, ad.is_debug ? " (DEBUG document)" : "", sc->pk[0], sc->pk[1],
-                  sc->pk[2], sc->pk[3], sc->seq);
+                  sc->addr, ad.is_debug ? " (DEBUG document)" : "", sc->pk[0], sc->pk[1], sc->pk[2],
+                  sc->pk[3], sc->seq);
     }
     daas_attest_doc_fini(&ad);
     daas_buf_fini(&doc);
@@ -209,15 +211,14 @@ int daas_schedctl__feed(daas_schedctl *sc, const json_t *nodes, const json_t *po
     return rc;
 }
 
-
 /* ---- batches ---- */
 
 /* Asks the enclave for the batch committed..committed+count-1, commits and logs it. */
 static int one_batch(daas_schedctl *sc, uint64_t count, daas_err *err)
 {
     daas_declog_rec r = {.kind = DAAS_DECLOG_BATCH, .first = sc->committed, .count = count};
-    int rc = daas_enclave_client_batch(sc->client, r.first, count, r.root, r.sig, &r.timestamp_ms,
-                                       err);
+    int rc =
+        daas_enclave_client_batch(sc->client, r.first, count, r.root, r.sig, &r.timestamp_ms, err);
     if (rc != DAAS_OK) {
         daas_schedctl__lost(sc, err);
         return rc;
@@ -231,7 +232,7 @@ static int one_batch(daas_schedctl *sc, uint64_t count, daas_err *err)
         r.has_tx = true;
     }
     daas_err le = {0};
-    (void)log_rec(sc, &r, &le);
+    (void)daas_schedctl__log_rec(sc, &r, &le);
     sc->committed += count;
     atomic_fetch_add(&sc->committed_total, count);
     sc->oldest_ms = daas_now_ms();

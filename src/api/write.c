@@ -341,7 +341,9 @@ void daas_api__create_obj(daas_api__req *r, json_t *obj, int status)
         goto out;
     if (!daas_api__validate(r, obj, NULL))
         return;
-    rc = daas_api__seal(r, obj, &e);
+    rc = daas_api__admit_policy(r, obj, &e);
+    if (rc == DAAS_OK)
+        rc = daas_api__seal(r, obj, &e);
     if (rc == DAAS_OK)
         rc = daas_api__prepare_create(r, obj, &e);
     held = svc && rc == DAAS_OK;

@@ -52,6 +52,10 @@ bool daas_api__modify_create(daas_api__req *r, daas_api__mutate_fn fn, void *arg
 /* seal.c: seals a Secret or sensitive ConfigMap before it is stored (seal/kube.h); other
  * objects pass. DAAS_EUNAVAIL when the server has no Seal configuration. */
 DAAS_MUST_USE int daas_api__seal(daas_api__req *r, json_t *obj, daas_err *err);
+/* Security-policy admission of a Pod or a workload's pod template (admit.c): DAAS_OK (an
+ * admitted Pod carries the enclave's proof; warnings added to the response), DAAS_EDENIED
+ * with Kubernetes' Forbidden message, or the error that stopped the decision. */
+DAAS_MUST_USE int daas_api__admit_policy(daas_api__req *r, json_t *obj, daas_err *err);
 
 /* subres.c */
 json_t *daas_api__scale_of(const daas_kube_kind *k, const json_t *obj);

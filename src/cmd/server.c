@@ -358,6 +358,7 @@ typedef struct server {
     char *declog_path;       /* its decision log (served by the API) */
     daas_http_server *http;
     server_chain chain;
+    server_rules rules;      /* the cluster rules admission reads */
     server_seal seal;        /* what Secrets are sealed for; the --dev key servers */
     SSL_CTX *chain_tls;      /* --dev: the devnet's TLS context */
     server_child agent;      /* --dev: the host's agent */
@@ -380,6 +381,7 @@ static void server_stop(server *s)
     server_seal_stop(&s->seal);
     daas_sui_key_free(&s->vault_key);
     daas_api_stop(s->api);
+    server_rules_stop(&s->rules);
     server_chain_stop(&s->chain);
     daas_store_snapshot_serve_stop(&s->snap);
     daas_store_close(&s->store);
@@ -592,6 +594,8 @@ static int server_start(server_opts *o, server *s, daas_err *err)
     rc = daas_api_new(&ac, &s->api, err);
     if (rc == DAAS_OK)
         rc = daas_api_start(s->api, err);
+    if (rc == DAAS_OK)
+        server_rules_start(&s->rules, &s->chain, s->api);
     if (rc == DAAS_OK)
         rc = start_sched(o, s, err);
     if (rc != DAAS_OK)

@@ -30,6 +30,7 @@
 #include "sui/gql.h"
 #include "sui/pkg.h"
 #include "sui/pkg_enclave.h"
+#include "sui/pkg_rules.h"
 #include "store/snapshot.h"
 #include "store/store.h"
 
@@ -61,6 +62,23 @@ typedef struct server_chain {
     atomic_bool stop;
     char *cursor;            /* event cursor of the follower */
 } server_chain;
+
+/* ---- server_rules.c: the cluster rules admission reads ---- */
+
+typedef struct server_rules {
+    server_chain *chain;     /* borrowed */
+    pthread_mutex_t mu;      /* guards the rest */
+    bool inited, found;      /* mu initialised; ref found */
+    daas_pkg_rules_ref ref;  /* the ClusterRules object */
+    daas_pkg_rules rules;    /* the last rules read */
+    int64_t read_ms;         /* when (0: never) */
+} server_rules;
+
+/* Makes api read the rules from chain's ClusterRules (kept RULES_FRESH_MS; the last read
+ * serves while the chain does not answer, for a while). Without a chain it does nothing:
+ * admission then applies the rules a fresh package publishes. */
+void server_rules_start(server_rules *sr, server_chain *chain, daas_api *api);
+void server_rules_stop(server_rules *sr);
 
 /* Connects to the chain (starting the devnet under --dev), finds the package, and adds the
  * Sui authenticator to authn. With neither --dev nor --chain it does nothing (ch->client

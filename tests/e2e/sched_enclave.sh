@@ -4,8 +4,8 @@
 # gets spec.nodeName and a schedule-proof annotation whose Ed25519 signature (checked here
 # independently in Python over the intent-2 bytes) is by the enclave's attested key, a
 # Scheduled event; a pod too big for any node stays Pending with kube-scheduler's
-# FailedScheduling message; with the enclave stopped a new pod stays Pending with "scheduler
-# enclave unreachable"; the server then shuts down cleanly.
+# FailedScheduling message; every pod carries the enclave's admission proof; with the enclave
+# stopped a new pod is refused (no admission decision); the server then shuts down cleanly.
 source "$(dirname "$0")/lib/common.sh"
 
 EPID=
@@ -38,6 +38,8 @@ has_event() { k get events --field-selector "involvedObject.name=$1" -o json | g
 k run web --image=nginx --restart=Never --overrides='{"spec":{"containers":[{"name":"web","image":"nginx","resources":{"requests":{"cpu":"500m","memory":"256Mi"}}}]}}' >/dev/null
 wait_for "pod web was not bound: $(tail -n 5 "$T/server.log")" has_node web
 NODE=$(k get pod web -o jsonpath='{.spec.nodeName}')
+expect_out "web carries the enclave's admission proof" '"v":1,"request":"' \
+  k get pod web -o jsonpath='{.metadata.annotations.daas\.io/admission-proof}'
 [[ $NODE == n1 || $NODE == n2 ]] || fail "web bound to unknown node $NODE"
 k get pod web -o json >"$T/web.json"
 python3 - "$T/web.json" "$PK" "$NODE" <<'PY' || fail "the schedule proof does not verify"
@@ -75,10 +77,12 @@ kill -TERM "$EPID"
 st=0; wait "$EPID" || st=$?
 EPID=
 [ $st -eq 0 ] || fail "enclave exited with status $st"
-k run late --image=nginx --restart=Never >/dev/null
-wait_for "no unreachable event for late" has_event late "scheduler enclave unreachable"
-[ -z "$(k get pod late -o jsonpath='{.spec.nodeName}')" ] || fail "late was bound without an enclave"
-pass "enclave stopped: a new pod stays Pending with \"scheduler enclave unreachable\""
+# Pods are admitted by the enclave too (issue 9): without one a new pod is refused, fail
+# closed, after the server waited for it (twice the call timeout), and nothing is stored.
+expect_err "enclave stopped: a new pod is refused (503, no admission)" \
+  'ServiceUnavailable.*admission: the scheduler enclave .* is not ready' \
+  k run late --image=nginx --restart=Never
+expect_err "and late was not stored" 'NotFound' k get pod late
 
 stop_server || fail "the server did not shut down cleanly"
 pass "server stops with status 0"
