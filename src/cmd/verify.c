@@ -41,7 +41,9 @@ static void usage(FILE *f)
             "usage: daas verify decisions FILE [--pk HEX]... [--chain URL|FILE --package 0x...]\n\n"
             "Replays a decision log written by `daas server` (\"-\" reads stdin): re-applies\n"
             "every delta, recomputes every decision with the published algorithm and compares\n"
-            "it byte for byte, checks every enclave signature and batch Merkle root, and with\n"
+            "it byte for byte, re-evaluates every admission decision (request and cluster\n"
+            "rules) and compares it byte for byte, checks every enclave signature and batch\n"
+            "Merkle root, and with\n"
             "--chain that each batch was committed on chain (scheduling::BatchCommitted).\n"
             "Prints a JSON report.\n\n"
             "  --pk HEX          trust this enclave key (32 bytes hex; repeatable; default:\n"
@@ -101,8 +103,9 @@ static int parse(int argc, char **argv, vopts *o)
 
 static void print_report(const daas_declog_report *r, bool chain, bool chain_keys)
 {
-    json_t *j = json_pack("{s:I,s:I,s:I,s:I,s:I,s:b,s:b,s:b}", "records", (json_int_t)r->records,
-                          "deltas", (json_int_t)r->deltas, "decisions", (json_int_t)r->decisions,
+    json_t *j = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:b,s:b,s:b}", "records",
+                          (json_int_t)r->records, "deltas", (json_int_t)r->deltas, "decisions",
+                          (json_int_t)r->decisions, "admissions", (json_int_t)r->admissions,
                           "batches", (json_int_t)r->batches, "epochs", (json_int_t)r->epochs, "ok",
                           r->ok, "torn_tail", r->torn_tail, "any_key", r->any_key);
     if (chain)

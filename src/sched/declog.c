@@ -45,6 +45,25 @@ static bool tx_digest_ok(const char *s)
     return true;
 }
 
+/* SPEC: declog.h "File format" 4 Admission. */
+static int put_admission(const daas_declog_rec *r, daas_buf *b)
+{
+    int rc = daas_sui_bcs_put_u64(b, r->index);
+    if (rc == DAAS_OK)
+        rc = daas_sui_bcs_put_bytes(b, r->decision.ptr, r->decision.len);
+    if (rc == DAAS_OK)
+        rc = daas_sui_bcs_put_u64(b, r->timestamp_ms);
+    if (rc == DAAS_OK)
+        rc = daas_sui_bcs_put_fixed(b, r->sig, sizeof r->sig);
+    if (rc == DAAS_OK)
+        rc = daas_sui_bcs_put_fixed(b, r->pk, sizeof r->pk);
+    if (rc == DAAS_OK)
+        rc = daas_sui_bcs_put_bytes(b, r->request.ptr, r->request.len);
+    if (rc == DAAS_OK)
+        rc = daas_sui_bcs_put_bytes(b, r->rules.ptr, r->rules.len);
+    return rc;
+}
+
 static int put_body(const daas_declog_rec *r, daas_buf *b)
 {
     int rc = daas_sui_bcs_put_variant(b, r->kind);
@@ -80,16 +99,20 @@ static int put_body(const daas_declog_rec *r, daas_buf *b)
     }
     if (rc == DAAS_OK && r->kind == DAAS_DECLOG_EPOCH)
         rc = daas_sui_bcs_put_fixed(b, r->pk, sizeof r->pk);
+    if (rc == DAAS_OK && r->kind == DAAS_DECLOG_ADMISSION)
+        rc = put_admission(r, b);
     return rc;
 }
 
 int daas_declog_rec_encode(const daas_declog_rec *rec, daas_buf *out, daas_err *err)
 {
     size_t start = out->len;
-    if (rec->kind > DAAS_DECLOG_EPOCH)
+    if (rec->kind > DAAS_DECLOG_ADMISSION)
         return daas_fail(err, DAAS_EINVAL, "declog: unknown record kind %u", rec->kind);
     if (rec->delta.len > DAAS_SCHED_MAX_DELTA_BYTES || rec->pod.len > DAAS_SCHED_MAX_DELTA_BYTES ||
-        rec->decision.len > DAAS_SCHED_MAX_DELTA_BYTES)
+        rec->decision.len > DAAS_SCHED_MAX_DELTA_BYTES ||
+        rec->request.len > DAAS_SCHED_MAX_DELTA_BYTES ||
+        rec->rules.len > DAAS_SCHED_MAX_DELTA_BYTES)
         return daas_fail(err, DAAS_EINVAL, "declog: a field is over %u bytes",
                          DAAS_SCHED_MAX_DELTA_BYTES);
     if (rec->kind == DAAS_DECLOG_BATCH && rec->has_tx && !tx_digest_ok(rec->tx_digest))
@@ -114,6 +137,26 @@ static int get_decision(daas_sui_bcs_reader *r, daas_declog_rec *rec, daas_err *
         memcpy(rec->pk, p, sizeof rec->pk);
     if (rc == DAAS_OK)
         rc = daas_sui_bcs_get_bytes(r, "pod", DAAS_SCHED_MAX_DELTA_BYTES, &rec->pod, err);
+    return rc;
+}
+
+static int get_admission(daas_sui_bcs_reader *r, daas_declog_rec *rec, daas_err *err)
+{
+    const uint8_t *p = NULL;
+    const size_t max = DAAS_SCHED_MAX_DELTA_BYTES;
+    int rc = daas_sui_bcs_get_u64(r, "index", &rec->index, err);
+    if (rc == DAAS_OK)
+        rc = daas_sui_bcs_get_bytes(r, "access decision", max, &rec->decision, err);
+    if (rc == DAAS_OK)
+        rc = daas_sui_bcs_get_u64(r, "timestamp", &rec->timestamp_ms, err);
+    if (rc == DAAS_OK && (rc = daas_sui_bcs_get_fixed(r, "signature", 64, &p, err)) == DAAS_OK)
+        memcpy(rec->sig, p, sizeof rec->sig);
+    if (rc == DAAS_OK && (rc = daas_sui_bcs_get_fixed(r, "enclave key", 32, &p, err)) == DAAS_OK)
+        memcpy(rec->pk, p, sizeof rec->pk);
+    if (rc == DAAS_OK)
+        rc = daas_sui_bcs_get_bytes(r, "admission request", max, &rec->request, err);
+    if (rc == DAAS_OK)
+        rc = daas_sui_bcs_get_bytes(r, "cluster rules", max, &rec->rules, err);
     return rc;
 }
 
@@ -159,7 +202,7 @@ int daas_declog_rec_decode(daas_bytes in, daas_declog_rec *rec, daas_err *err)
     const uint8_t *p = NULL;
     memset(rec, 0, sizeof *rec);
     daas_sui_bcs_reader_init(&r, in);
-    int rc = daas_sui_bcs_get_variant(&r, "record kind", 4, &kind, err);
+    int rc = daas_sui_bcs_get_variant(&r, "record kind", 5, &kind, err);
     if (rc != DAAS_OK)
         return rc;
     rec->kind = (uint8_t)kind;
@@ -169,6 +212,8 @@ int daas_declog_rec_decode(daas_bytes in, daas_declog_rec *rec, daas_err *err)
         rc = get_decision(&r, rec, err);
     else if (kind == DAAS_DECLOG_BATCH)
         rc = get_batch(&r, rec, err);
+    else if (kind == DAAS_DECLOG_ADMISSION)
+        rc = get_admission(&r, rec, err);
     else if ((rc = daas_sui_bcs_get_fixed(&r, "enclave key", 32, &p, err)) == DAAS_OK)
         memcpy(rec->pk, p, sizeof rec->pk);
     if (rc == DAAS_OK)
@@ -397,6 +442,22 @@ int daas_declog_append(daas_declog_writer *w, const daas_declog_rec *rec, daas_e
     }
     w->size += (off_t)w->tmp.len;
     return DAAS_OK;
+}
+
+int daas_declog_add_admission(daas_declog_writer *w, uint64_t index, daas_bytes request_bcs,
+                              daas_bytes rules_bcs, daas_bytes decision_bcs, uint64_t timestamp_ms,
+                              const uint8_t sig[DAAS_SCHED_SIG_LEN],
+                              const uint8_t pk[DAAS_SCHED_PUBKEY_LEN], daas_err *err)
+{
+    daas_declog_rec r = {.kind = DAAS_DECLOG_ADMISSION,
+                         .index = index,
+                         .decision = decision_bcs,
+                         .request = request_bcs,
+                         .rules = rules_bcs,
+                         .timestamp_ms = timestamp_ms};
+    memcpy(r.sig, sig, sizeof r.sig);
+    memcpy(r.pk, pk, sizeof r.pk);
+    return daas_declog_append(w, &r, err);
 }
 
 int daas_declog_sync(daas_declog_writer *w, daas_err *err)

@@ -39,6 +39,16 @@
  *                  tx_digest: Option<String>  the commit_batch transaction (Base58), once known
  *     3 Epoch    = enclave_pk: [u8; 32]   a new enclave (restart): fresh state at seq 0,
  *                                         decision indices start again at 0
+ *     4 Admission = index: u64            its index in the enclave's log (shared with
+ *                                         placements: schedsvc.h POST /sched/admit)
+ *                  decision: vector<u8>   BCS(AccessDecision) as the enclave returned it
+ *                  timestamp_ms: u64      the enclave's signing time
+ *                  signature: [u8; 64]    Ed25519 over the intent-4 IntentMessage
+ *                                         (sched/admission.h)
+ *                  enclave_pk: [u8; 32]
+ *                  request: vector<u8>    BCS(AdmissionRequest) exactly as sent
+ *                  rules: vector<u8>      BCS(ClusterRules) exactly as sent (each entry carries
+ *                                         its rules: the replay needs no other record)
  *   ([u8; N] is N raw bytes, as BCS encodes fixed arrays.)
  *
  * ---- Replay rules (daas_declog_verify) ----
@@ -52,9 +62,14 @@
  *     state at the decision's timestamp_ms finds a node and the resulting BCS(Decision) is the
  *     record's byte for byte (same pod, node, score, state seq and digest); the signature
  *     verifies under pk. Its Merkle leaf is kept under its index;
+ *   - Admission: its pk is the epoch's key and a trusted key; its index is greater than the
+ *     previous Decision's or Admission's of the epoch; request and rules decode strictly;
+ *     daas_sched_policy_eval of them encodes to the record's decision byte for byte; the
+ *     intent-4 signature verifies. Its leaf, BLAKE2b-256(0x00 || signing bytes), is kept under
+ *     its index like a Decision's;
  *   - Batch: its pk is the epoch's key; count >= 1; every index first .. first+count-1 has a
- *     Decision in the epoch; the Merkle root of their leaves equals root; the intent-3
- *     signature verifies.
+ *     Decision or an Admission in the epoch; the Merkle root of their leaves equals root; the
+ *     intent-3 signature verifies.
  *   The first rule broken stops the replay: the report names that record and why.
  */
 #ifndef DAAS_SCHED_DECLOG_H
@@ -72,8 +87,10 @@
 #define DAAS_DECLOG_MAGIC "DAASDLG1"
 #define DAAS_DECLOG_MAGIC_LEN 8
 #define DAAS_DECLOG_FRAME_HEAD 8 /* len + check */
-/* One record: a delta or a pod plus a decision, each at most DAAS_SCHED_MAX_DELTA_BYTES. */
-#define DAAS_DECLOG_MAX_RECORD (3u * DAAS_SCHED_MAX_DELTA_BYTES)
+/* One record: a delta, a pod plus a decision, or an admission's request, rules and decision,
+ * each at most DAAS_SCHED_MAX_DELTA_BYTES (= DAAS_SCHED_POLICY_MAX_BYTES), plus the fixed
+ * fields. */
+#define DAAS_DECLOG_MAX_RECORD (3u * DAAS_SCHED_MAX_DELTA_BYTES + 1024u)
 #define DAAS_DECLOG_MAX_FILE ((size_t)1 << 31) /* what daas_declog_load reads */
 #define DAAS_DECLOG_MAX_TX_DIGEST 64           /* Base58 of 32 bytes is at most 44 */
 #define DAAS_DECLOG_MAX_EVENTS 1000000         /* BatchCommitted events read from the chain */
@@ -83,6 +100,7 @@ enum { /* record kinds (BCS variant index) */
        DAAS_DECLOG_DECISION = 1,
        DAAS_DECLOG_BATCH = 2,
        DAAS_DECLOG_EPOCH = 3,
+       DAAS_DECLOG_ADMISSION = 4,
 };
 
 /* One record. Byte ranges borrow from the decoded input (or the caller's memory when
@@ -90,15 +108,19 @@ enum { /* record kinds (BCS variant index) */
 typedef struct daas_declog_rec {
     uint8_t kind;                        /* DAAS_DECLOG_* */
     daas_bytes delta;                    /* DELTA: BCS(Delta) */
-    uint64_t index;                      /* DECISION: index in the enclave's log */
-    daas_bytes decision;                 /* DECISION: BCS(Decision) */
+    uint64_t index;                      /* DECISION, ADMISSION: index in the enclave's log */
+    daas_bytes decision;                 /* DECISION: BCS(Decision); ADMISSION:
+                                            BCS(AccessDecision) */
     daas_bytes pod;                      /* DECISION: BCS(Pod) */
+    daas_bytes request;                  /* ADMISSION: BCS(AdmissionRequest) */
+    daas_bytes rules;                    /* ADMISSION: BCS(ClusterRules) */
     uint64_t first;                      /* BATCH: first index */
     uint64_t count;                      /* BATCH: decisions in the batch (>= 1 for the replay) */
     uint8_t root[DAAS_SCHED_DIGEST_LEN]; /* BATCH */
-    uint64_t timestamp_ms;               /* BATCH: the enclave's signing time */
-    uint8_t sig[DAAS_SCHED_SIG_LEN];     /* DECISION, BATCH */
-    uint8_t pk[DAAS_SCHED_PUBKEY_LEN];   /* DECISION, BATCH, EPOCH: the enclave's key */
+    uint64_t timestamp_ms;               /* BATCH, ADMISSION: the enclave's signing time */
+    uint8_t sig[DAAS_SCHED_SIG_LEN];     /* DECISION, BATCH, ADMISSION */
+    uint8_t pk[DAAS_SCHED_PUBKEY_LEN];   /* DECISION, BATCH, EPOCH, ADMISSION: the enclave's
+                                            key */
     bool has_tx;                         /* BATCH: tx_digest is Some */
     char tx_digest[DAAS_DECLOG_MAX_TX_DIGEST + 1]; /* BATCH, when has_tx */
 } daas_declog_rec;
@@ -163,6 +185,16 @@ DAAS_MUST_USE int daas_declog_writer_open(const char *path, int sync_policy,
  * DAAS_ETOOBIG as daas_declog_rec_encode. */
 DAAS_MUST_USE int daas_declog_append(daas_declog_writer *w, const daas_declog_rec *rec,
                                      daas_err *err);
+/*
+ * Appends an Admission record: what daas_enclave_client_admit returned (index, decision_bcs,
+ * timestamp_ms, sig) for request_bcs and rules_bcs (what was sent), signed by pk. All
+ * borrowed. Errors as daas_declog_append.
+ */
+DAAS_MUST_USE int daas_declog_add_admission(daas_declog_writer *w, uint64_t index,
+                                            daas_bytes request_bcs, daas_bytes rules_bcs,
+                                            daas_bytes decision_bcs, uint64_t timestamp_ms,
+                                            const uint8_t sig[DAAS_SCHED_SIG_LEN],
+                                            const uint8_t pk[DAAS_SCHED_PUBKEY_LEN], daas_err *err);
 /* fsync now (any policy). DAAS_EIO. */
 DAAS_MUST_USE int daas_declog_sync(daas_declog_writer *w, daas_err *err);
 /* Syncs (BATCH policy), closes, frees, nulls *w. Accepts NULL and *w == NULL. */
@@ -180,6 +212,7 @@ typedef struct daas_declog_batch {
 
 typedef struct daas_declog_report {
     uint64_t records, deltas, decisions, batches, epochs; /* records replayed successfully */
+    uint64_t admissions;                                  /* of which Admission records */
     bool ok;                                              /* every record checked */
     bool any_key;                  /* no trusted key was given: any enclave key was accepted */
     bool torn_tail;                /* a torn last record was skipped */

@@ -20,7 +20,9 @@
 #include <sodium.h>
 
 #include "common/util.h"
+#include "sched/admission.h"
 #include "sched/declog.h"
+#include "sched/policy.h"
 
 typedef struct leaf {
     uint64_t index;                      /* the decision's index in the enclave's log */
@@ -156,21 +158,28 @@ out:
     return rc;
 }
 
-static int keep_leaf(replay *rp, uint64_t index, const daas_sched_decision *dec)
+static void push_leaf(replay *rp, uint64_t index, const uint8_t hash[DAAS_SCHED_DIGEST_LEN])
 {
-    daas_buf sb;
-    daas_buf_init(&sb, 2 * DAAS_SCHED_MAX_DELTA_BYTES);
-    if (daas_sched_decision_signing_bytes(dec, &sb, NULL) != DAAS_OK) {
-        daas_buf_fini(&sb);
-        return bad(rp, DAAS_EINVALID, "decision cannot be re-encoded");
-    }
     if (rp->n_leaves == rp->cap_leaves) {
         rp->cap_leaves = rp->cap_leaves ? 2 * rp->cap_leaves : 64;
         rp->leaves = daas_xrealloc(rp->leaves, rp->cap_leaves * sizeof *rp->leaves);
     }
     leaf *l = &rp->leaves[rp->n_leaves++];
     l->index = index;
-    daas_sched_merkle_leaf(DAAS_BYTES(sb.data, sb.len), l->hash);
+    memcpy(l->hash, hash, DAAS_SCHED_DIGEST_LEN);
+}
+
+static int keep_leaf(replay *rp, uint64_t index, const daas_sched_decision *dec)
+{
+    daas_buf sb;
+    uint8_t h[DAAS_SCHED_DIGEST_LEN];
+    daas_buf_init(&sb, 2 * DAAS_SCHED_MAX_DELTA_BYTES);
+    if (daas_sched_decision_signing_bytes(dec, &sb, NULL) != DAAS_OK) {
+        daas_buf_fini(&sb);
+        return bad(rp, DAAS_EINVALID, "decision cannot be re-encoded");
+    }
+    daas_sched_merkle_leaf(DAAS_BYTES(sb.data, sb.len), h);
+    push_leaf(rp, index, h);
     daas_buf_fini(&sb);
     return DAAS_OK;
 }
@@ -196,6 +205,62 @@ static int on_decision(replay *rp, const daas_declog_rec *rec)
     if (rc == DAAS_OK)
         rp->rep->decisions++;
     return rc;
+}
+
+/* ---- admissions ---- */
+
+/* Re-evaluates the logged request and rules; the record's decision must be the bytes. */
+static int reevaluate(replay *rp, const daas_declog_rec *rec)
+{
+    daas_sched_policy_request q = {0};
+    daas_sched_policy_rules r = {0};
+    daas_sched_policy_result res = {0}, got = {0};
+    daas_buf b;
+    daas_err e = {0};
+    int rc = DAAS_OK;
+    daas_buf_init(&b, DAAS_SCHED_POLICY_MAX_BYTES);
+    if (daas_sched_policy_decision_decode(rec->decision, &got, &e) != DAAS_OK)
+        rc = bad(rp, DAAS_EINVALID, "admission decision: %s", e.msg);
+    else if (daas_sched_policy_request_decode(rec->request, &q, &e) != DAAS_OK)
+        rc = bad(rp, DAAS_EINVALID, "admission request: %s", e.msg);
+    else if (daas_sched_policy_rules_decode(rec->rules, &r, &e) != DAAS_OK)
+        rc = bad(rp, DAAS_EINVALID, "admission rules: %s", e.msg);
+    else if (daas_sched_policy_eval(&q, &r, &res, &e) != DAAS_OK ||
+             daas_sched_policy_decision_encode(&res, &b, &e) != DAAS_OK)
+        rc = bad(rp, DAAS_EINVALID, "admission of %s cannot be evaluated: %s", q.uid, e.msg);
+    else if (got.allowed != res.allowed)
+        rc = bad(rp, DAAS_EINVALID, "admission decision %s pod %s, the policy %s it",
+                 got.allowed ? "allows" : "denies", q.uid, res.allowed ? "allows" : "denies");
+    else if (b.len != rec->decision.len || memcmp(b.data, rec->decision.ptr, b.len) != 0)
+        rc = bad(rp, DAAS_EINVALID,
+                 "admission decision for pod %s differs from the policy's (digests or messages)",
+                 q.uid);
+    daas_sched_policy_result_fini(&got);
+    daas_sched_policy_result_fini(&res);
+    daas_sched_policy_rules_fini(&r);
+    daas_sched_policy_request_fini(&q);
+    daas_buf_fini(&b);
+    return rc;
+}
+
+static int on_admission(replay *rp, const daas_declog_rec *rec)
+{
+    uint8_t h[DAAS_SCHED_DIGEST_LEN];
+    int rc = take_key(rp, rec->pk);
+    if (rc != DAAS_OK)
+        return rc;
+    if (rp->n_leaves > 0 && rec->index <= rp->leaves[rp->n_leaves - 1].index)
+        return bad(rp, DAAS_EINVALID, "admission index %" PRIu64 " does not follow %" PRIu64,
+                   rec->index, rp->leaves[rp->n_leaves - 1].index);
+    rc = reevaluate(rp, rec);
+    if (rc != DAAS_OK)
+        return rc;
+    if (!daas_sched_admission_verify(rec->timestamp_ms, rec->decision, rec->pk, rec->sig))
+        return bad(rp, DAAS_ECRYPTO, "admission signature does not verify");
+    daas_sched_admission_leaf(rec->timestamp_ms, rec->decision, h);
+    push_leaf(rp, rec->index, h);
+    rp->rep->admissions++;
+    return DAAS_OK;
 }
 
 /* ---- batches ---- */
@@ -288,6 +353,8 @@ static int one(replay *rp, const daas_declog_rec *rec, uint64_t record)
         return on_decision(rp, rec);
     case DAAS_DECLOG_BATCH:
         return on_batch(rp, rec, record);
+    case DAAS_DECLOG_ADMISSION:
+        return on_admission(rp, rec);
     default:
         return on_epoch(rp, rec);
     }

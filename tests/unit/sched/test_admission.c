@@ -17,9 +17,12 @@
 
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sched/admission.h"
+#include "sched/declog.h"
 #include "sched/policy.h"
 #include "sched/sched.h"
 
@@ -444,6 +447,196 @@ static void test_check_tampered_view(void **state)
     json_decref(pod);
 }
 
+/* ---- the decision log ---- */
+
+/* One admission as the server logs it: request, rules, the enclave's signed decision. */
+typedef struct adm {
+    daas_buf req, rules, dec;
+    uint8_t sig[64];
+    uint64_t ts;
+} adm;
+
+static void adm_make(const fx *f, adm *a, const char *text, uint64_t ts)
+{
+    json_t *pod = load(text);
+    bool allowed;
+    request_for(pod, "Pod", &a->req, &a->rules);
+    decide(DAAS_BYTES(a->req.data, a->req.len), DAAS_BYTES(a->rules.data, a->rules.len), &a->dec,
+           &allowed);
+    a->ts = ts;
+    assert_int_equal(
+        daas_sched_admission_sign(ts, DAAS_BYTES(a->dec.data, a->dec.len), f->sk, a->sig, NULL),
+        DAAS_OK);
+    json_decref(pod);
+}
+
+static void adm_fini(adm *a)
+{
+    daas_buf_fini(&a->req);
+    daas_buf_fini(&a->rules);
+    daas_buf_fini(&a->dec);
+}
+
+static daas_declog_rec adm_rec(const fx *f, const adm *a, uint64_t index)
+{
+    daas_declog_rec r = {.kind = DAAS_DECLOG_ADMISSION,
+                         .index = index,
+                         .decision = DAAS_BYTES(a->dec.data, a->dec.len),
+                         .request = DAAS_BYTES(a->req.data, a->req.len),
+                         .rules = DAAS_BYTES(a->rules.data, a->rules.len),
+                         .timestamp_ms = a->ts};
+    memcpy(r.sig, a->sig, 64);
+    memcpy(r.pk, f->pk, 32);
+    return r;
+}
+
+static const char PRIV_JSON[] =
+    "{\"metadata\":{\"name\":\"bad-0\",\"namespace\":\"shop\",\"uid\":\"uid-2\"},"
+    "\"spec\":{\"containers\":[{\"name\":\"app\",\"image\":\"x\","
+    "\"securityContext\":{\"privileged\":true}}]}}";
+
+/* A log: Epoch, admissions a (index 0) and b (index 1), a batch over both. */
+static void build_log(const fx *f, const daas_declog_rec *r0, const daas_declog_rec *r1,
+                      daas_buf *file)
+{
+    daas_declog_rec ep = {.kind = DAAS_DECLOG_EPOCH}, batch = {.kind = DAAS_DECLOG_BATCH};
+    uint8_t leaves[2][32];
+    daas_buf sb;
+    memcpy(ep.pk, f->pk, 32);
+    daas_buf_init(file, 0);
+    assert_int_equal(daas_buf_append(file, DAAS_DECLOG_MAGIC, DAAS_DECLOG_MAGIC_LEN), DAAS_OK);
+    assert_int_equal(daas_declog_frame(&ep, file, NULL), DAAS_OK);
+    assert_int_equal(daas_declog_frame(r0, file, NULL), DAAS_OK);
+    assert_int_equal(daas_declog_frame(r1, file, NULL), DAAS_OK);
+    daas_sched_admission_leaf(r0->timestamp_ms, r0->decision, leaves[0]);
+    daas_sched_admission_leaf(r1->timestamp_ms, r1->decision, leaves[1]);
+    batch.first = 0;
+    batch.count = 2;
+    batch.timestamp_ms = TS + 100;
+    assert_int_equal(daas_sched_merkle_root((const uint8_t(*)[32])leaves, 2, batch.root, NULL),
+                     DAAS_OK);
+    daas_buf_init(&sb, 0);
+    assert_int_equal(
+        daas_sched_batch_signing_bytes(batch.root, 0, 2, batch.timestamp_ms, &sb, NULL), DAAS_OK);
+    crypto_sign_detached(batch.sig, NULL, (const uint8_t *)sb.data, sb.len, f->sk);
+    memcpy(batch.pk, f->pk, 32);
+    assert_int_equal(daas_declog_frame(&batch, file, NULL), DAAS_OK);
+    daas_buf_fini(&sb);
+}
+
+static void expect_replay(const fx *f, const daas_declog_rec *r0, const daas_declog_rec *r1,
+                          int code, const char *reason)
+{
+    daas_buf file;
+    daas_declog_report rep;
+    daas_err err = {0};
+    build_log(f, r0, r1, &file);
+    assert_int_equal(daas_declog_verify(DAAS_BYTES(file.data, file.len), NULL, 0, &rep, &err),
+                     code);
+    if (code == DAAS_OK) {
+        assert_true(rep.ok);
+        assert_int_equal(rep.admissions, 2);
+        assert_int_equal(rep.decisions, 0);
+        assert_int_equal(rep.batches, 1);
+    } else if (strstr(rep.reason, reason) == NULL) {
+        fail_msg("want \"%s\", got \"%s\"", reason, rep.reason);
+    }
+    daas_declog_report_fini(&rep);
+    daas_buf_fini(&file);
+}
+
+static void test_declog_replay(void **state)
+{
+    fx *f = *state;
+    adm a, b;
+    adm_make(f, &a, POD_JSON, TS);
+    adm_make(f, &b, PRIV_JSON, TS + 1);
+    daas_declog_rec ra = adm_rec(f, &a, 0), rb = adm_rec(f, &b, 1), x;
+    /* Round trip of the record. */
+    daas_buf body;
+    daas_declog_rec back;
+    daas_buf_init(&body, 0);
+    assert_int_equal(daas_declog_rec_encode(&ra, &body, NULL), DAAS_OK);
+    assert_int_equal(daas_declog_rec_decode(DAAS_BYTES(body.data, body.len), &back, NULL), DAAS_OK);
+    assert_int_equal(back.kind, DAAS_DECLOG_ADMISSION);
+    assert_int_equal(back.timestamp_ms, TS);
+    assert_int_equal(back.rules.len, a.rules.len);
+    assert_memory_equal(back.request.ptr, a.req.data, a.req.len);
+    assert_memory_equal(back.sig, a.sig, 64);
+    daas_buf_fini(&body);
+    expect_replay(f, &ra, &rb, DAAS_OK, NULL);
+    /* A denied pod logged with the allowed pod's decision. */
+    x = rb;
+    x.decision = ra.decision;
+    expect_replay(f, &ra, &x, DAAS_EINVALID, "admission decision allows pod uid-2, the policy");
+    /* Other rules than the ones the decision was computed on. */
+    daas_sched_policy_rules other = {.version = 4, .nitro_min_tier = 1};
+    daas_buf rules;
+    daas_buf_init(&rules, 0);
+    assert_int_equal(daas_sched_policy_rules_encode(&other, &rules, NULL), DAAS_OK);
+    x = ra;
+    x.rules = DAAS_BYTES(rules.data, rules.len);
+    expect_replay(f, &x, &rb, DAAS_EINVALID, "differs from the policy's");
+    daas_buf_fini(&rules);
+    /* A signature over another time. */
+    x = ra;
+    x.timestamp_ms++;
+    expect_replay(f, &x, &rb, DAAS_ECRYPTO, "admission signature does not verify");
+    /* Indices must increase; rules must decode. */
+    x = rb;
+    x.index = 0;
+    expect_replay(f, &ra, &x, DAAS_EINVALID, "admission index 0 does not follow 0");
+    x = ra;
+    x.rules = DAAS_BYTES("\x01", 1);
+    expect_replay(f, &x, &rb, DAAS_EINVALID, "admission rules: ");
+    adm_fini(&a);
+    adm_fini(&b);
+}
+
+static void test_declog_writer(void **state)
+{
+    fx *f = *state;
+    adm a, b;
+    char dir[] = "/tmp/admission-XXXXXX";
+    daas_declog_writer *w = NULL;
+    daas_declog_rec ep = {.kind = DAAS_DECLOG_EPOCH};
+    daas_buf file;
+    daas_declog_report rep;
+    daas_err err = {0};
+    const uint8_t(*keys)[32] = (const uint8_t(*)[32])f->pk;
+    assert_non_null(mkdtemp(dir));
+    char *path = daas_xasprintf("%s/log", dir);
+    adm_make(f, &a, POD_JSON, TS);
+    adm_make(f, &b, PRIV_JSON, TS + 1);
+    memcpy(ep.pk, f->pk, 32);
+    assert_int_equal(daas_declog_writer_open(path, DAAS_DECLOG_SYNC_NONE, &w, &err), DAAS_OK);
+    assert_int_equal(daas_declog_append(w, &ep, &err), DAAS_OK);
+    assert_int_equal(daas_declog_add_admission(w, 3, DAAS_BYTES(a.req.data, a.req.len),
+                                               DAAS_BYTES(a.rules.data, a.rules.len),
+                                               DAAS_BYTES(a.dec.data, a.dec.len), a.ts, a.sig,
+                                               f->pk, &err),
+                     DAAS_OK);
+    assert_int_equal(daas_declog_add_admission(w, 4, DAAS_BYTES(b.req.data, b.req.len),
+                                               DAAS_BYTES(b.rules.data, b.rules.len),
+                                               DAAS_BYTES(b.dec.data, b.dec.len), b.ts, b.sig,
+                                               f->pk, &err),
+                     DAAS_OK);
+    daas_declog_writer_close(&w);
+    daas_buf_init(&file, 0);
+    assert_int_equal(daas_declog_load(path, &file, &err), DAAS_OK);
+    assert_int_equal(daas_declog_verify(DAAS_BYTES(file.data, file.len), keys, 1, &rep, &err),
+                     DAAS_OK);
+    assert_int_equal(rep.admissions, 2);
+    assert_int_equal(rep.records, 3);
+    daas_declog_report_fini(&rep);
+    daas_buf_fini(&file);
+    assert_int_equal(unlink(path), 0);
+    assert_int_equal(rmdir(dir), 0);
+    daas_free(path);
+    adm_fini(&a);
+    adm_fini(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -456,6 +649,8 @@ int main(void)
         cmocka_unit_test_setup(test_check_decision, setup),
         cmocka_unit_test_setup(test_check_denial, setup),
         cmocka_unit_test_setup(test_check_tampered_view, setup),
+        cmocka_unit_test_setup(test_declog_replay, setup),
+        cmocka_unit_test_setup(test_declog_writer, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
