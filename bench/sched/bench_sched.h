@@ -81,4 +81,9 @@ void daas_bench_sched_attest(const char *vectors_dir, bool quick);
  * socket under /tmp, driven by the API server's client at 1,000 nodes. */
 void daas_bench_sched_http(bool quick);
 
+/* The admission rows (admit.c): a typical pod at restricted through what POST /sched/admit
+ * does (decode, evaluate, encode, sign, leaf), on one thread and on every core, for 1.5 s
+ * each (0.3 s quick); prints admissions/s against the target of 20,000/s. */
+void daas_bench_sched_admit(bool quick);
+
 #endif

@@ -304,6 +304,7 @@ int main(int argc, char **argv)
     run("identical", 5000, 1000 * k, true);
     daas_bench_sched_attest(vectors ? vectors : vdir, quick);
     daas_bench_sched_http(quick);
+    daas_bench_sched_admit(quick);
     daas_free(vdir);
     return 0;
 }
