@@ -26,7 +26,10 @@
  *      (the DisruptionAllowed condition follows when it reaches 0) and, unless dry-run,
  *      status.disruptedPods[pod] = now, written with the PDB's revision as precondition;
  *   6. THEN the pod is deleted (graceful as any DELETE) and the answer is 201 with a Status
- *      Success.
+ *      Success. Every deletion (also in step 2) first gives the pod the condition
+ *      DisruptionTarget True, reason EvictionByEvictionAPI, message "Eviction API: evicting"
+ *      (addConditionAndDeletePod; not in a dry run), checking the preconditions against the
+ *      stored pod with upstream's "Operation cannot be fulfilled on Pod ..." conflicts.
  * Not:    recomputing the budget (ctrl/disruption.c does; it drops the disruptedPods entry
  *         once the pod is being deleted).
  * Invariants: the budget is decremented before the pod is deleted, never after; a refused
@@ -154,15 +157,111 @@ static bool enforce_rv(const json_t *pod)
            daas_kube_path(pod, "metadata.deletionTimestamp") == NULL;
 }
 
-/* Deletes the pod with the Eviction's options (plus the pod's resourceVersion when with_rv). */
+/* UpdatePodCondition: DisruptionTarget True / EvictionByEvictionAPI on pod; true when that
+ * changed it (lastTransitionTime moves only with the status). */
+static bool set_disruption_target(json_t *pod)
+{
+    json_t *conds = daas_kube_path(pod, "status.conditions"), *c = NULL, *x;
+    size_t i;
+    if (!json_is_array(conds)) {
+        conds = json_array();
+        daas_kube_set(pod, "status.conditions", conds);
+    }
+    json_array_foreach(conds, i, x)
+    {
+        const char *t = daas_kube_str(x, "type");
+        if (c == NULL && t != NULL && strcmp(t, "DisruptionTarget") == 0)
+            c = x;
+    }
+    const char *st = daas_kube_str(c, "status"), *why = daas_kube_str(c, "reason");
+    if (c != NULL && st && strcmp(st, "True") == 0 && why &&
+        strcmp(why, "EvictionByEvictionAPI") == 0)
+        return false;
+    if (c == NULL || st == NULL || strcmp(st, "True") != 0) {
+        char ts[32];
+        daas_time_rfc3339(daas_now_ms() / 1000, ts, sizeof ts);
+        if (c == NULL) {
+            c = json_pack("{s:s}", "type", "DisruptionTarget");
+            json_array_append_new(conds, c);
+        }
+        json_object_set_new(c, "lastTransitionTime", json_string(ts));
+    }
+    json_object_set_new(c, "status", json_string("True"));
+    json_object_set_new(c, "reason", json_string("EvictionByEvictionAPI"));
+    json_object_set_new(c, "message", json_string("Eviction API: evicting"));
+    return true;
+}
+
+/* The deletion's preconditions against the stored pod, with upstream's conflict wording. */
+static int check_preconditions(const json_t *pod, const json_t *opts, daas_err *err)
+{
+    const char *uid = daas_kube_str(opts, "preconditions.uid");
+    const char *rv = daas_kube_str(opts, "preconditions.resourceVersion");
+    const char *name = daas_kube_str(pod, "metadata.name") ?: "";
+    const char *puid = daas_kube_str(pod, "metadata.uid") ?: "";
+    const char *prv = daas_kube_str(pod, "metadata.resourceVersion") ?: "";
+    if (uid && uid[0] && strcmp(uid, puid) != 0)
+        return daas_fail(err, DAAS_ECONFLICT,
+                         "Operation cannot be fulfilled on Pod \"%s\": the UID in the precondition "
+                         "(%s) does not match the UID in record (%s). The object might have been "
+                         "deleted and then recreated",
+                         name, uid, puid);
+    if (rv && rv[0] && strcmp(rv, prv) != 0)
+        return daas_fail(err, DAAS_ECONFLICT,
+                         "Operation cannot be fulfilled on Pod \"%s\": the ResourceVersion in the "
+                         "precondition (%s) does not match the ResourceVersion in record (%s). The "
+                         "object might have been modified",
+                         name, rv, prv);
+    return DAAS_OK;
+}
+
+/* addConditionAndDeletePod, its first half: the stored pod gets the DisruptionTarget
+ * condition (a lost race with another write is retried); a resourceVersion precondition in
+ * opts then names the pod's new revision. */
+static int mark_pod(evict *ev, json_t *opts, daas_err *err)
+{
+    int rc = DAAS_ECONFLICT;
+    for (int i = 0; i < 8 && rc == DAAS_ECONFLICT; i++) {
+        daas_kv kv = {0};
+        json_t *pod = NULL;
+        int64_t rev = 0;
+        daas_err_clear(err);
+        rc = daas_api__load(ev->r->api, ev->pod_key, &kv, &pod, err);
+        if (rc == DAAS_OK)
+            rc = check_preconditions(pod, opts, err);
+        bool checked = rc == DAAS_OK;
+        if (rc == DAAS_OK && set_disruption_target(pod)) {
+            char *s = daas_api__dump_stored(pod);
+            rc = s ? daas_store_update(ev->r->api->store, ev->pod_key, DAAS_BYTES(s, strlen(s)),
+                                       kv.mod_rev, &rev, err)
+                   : daas_fail(err, DAAS_ETOOBIG, "the pod cannot be serialized");
+            daas_free(s);
+        }
+        if (rc == DAAS_OK && rev > 0 && daas_kube_str(opts, "preconditions.resourceVersion")) {
+            daas_api__set_rv(pod, rev);
+            daas_kube_set_str(opts, "preconditions.resourceVersion",
+                              daas_kube_str(pod, "metadata.resourceVersion"));
+        }
+        json_decref(pod);
+        daas_kv_fini(&kv);
+        if (!checked)
+            break; /* a failed precondition is final */
+    }
+    return rc;
+}
+
+/* Deletes the pod with the Eviction's options (plus the pod's resourceVersion when with_rv),
+ * after marking it (not in a dry run). */
 static int delete_pod(evict *ev, bool with_rv, daas_err *err)
 {
     json_t *o = json_deep_copy(ev->opts), *final = NULL;
     if (with_rv)
         daas_kube_set_str(o, "preconditions.resourceVersion",
                           daas_kube_str(ev->pod, "metadata.resourceVersion") ?: "");
-    int rc =
-        daas_api__delete_opts(ev->r->api, ev->r->route.kind, ev->pod_key, o, ev->dry, &final, err);
+    int rc = ev->dry ? DAAS_OK : mark_pod(ev, o, err);
+    if (rc == DAAS_OK)
+        rc = daas_api__delete_opts(ev->r->api, ev->r->route.kind, ev->pod_key, o, ev->dry, &final,
+                                   err);
     json_decref(final);
     json_decref(o);
     return rc;

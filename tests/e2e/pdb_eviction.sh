@@ -113,6 +113,9 @@ expect_out "kubectl get pdb: ALLOWED DISRUPTIONS 1" '^web +2 +N/A +1 ' k get pdb
 describe() { k describe pdb web | tr -s ' \n' ' '; }
 expect_out "kubectl describe pdb" \
   'Min available: 2 Selector: app=web Status: Allowed disruptions: 1 Current: 3 Desired: 2 Total: 3 ' describe
+timeout 30 kubectl --cache-dir "$T/cache" get pod "$P1" --watch -o json >"$T/p1.watch" 2>/dev/null &
+WATCH=$!
+sleep 1
 out=$(evict "$P1")
 [ "${out##*$'\n'}" = 201 ] && grep -q '"status":"Success"' <<<"$out" || { echo "$out"; fail "the eviction is a 201 Success"; }
 pass "an eviction within the budget: 201 Success"
@@ -121,6 +124,10 @@ out=$(evict "$P2")
 pass "a second immediate eviction is refused (429)"
 gone() { ! k get pod "$1" >/dev/null 2>&1; }
 wait_for "the evicted pod is deleted" 20 gone "$P1"
+kill "$WATCH" 2>/dev/null || true
+wait "$WATCH" 2>/dev/null || true
+grep -q '"reason": "EvictionByEvictionAPI"' "$T/p1.watch" || { tail -40 "$T/p1.watch"; fail "the evicted pod got the DisruptionTarget condition"; }
+pass "the evicted pod got the condition DisruptionTarget (EvictionByEvictionAPI) before it went"
 rollout || fail "the replacement becomes Ready"
 wait_for "with the replacement Ready the budget allows 1 again" 20 status_is 1 3 2 3
 [ -z "$(pdbj '{.status.disruptedPods}')" ] || fail "disruptedPods is emptied once the pod is gone"
@@ -153,7 +160,7 @@ expect_status "an Eviction named unlike the URL is a 400" 400 BadRequest \
   POST "/api/v1/namespaces/default/pods/$P/eviction" -H 'Content-Type: application/json' -d "$(body other '')"
 out=$(api POST "/api/v1/namespaces/default/pods/$P/eviction" -H 'Content-Type: application/json' \
   -d "$(body "$P" ',"deleteOptions":{"preconditions":{"uid":"nope"}}')")
-[ "${out##*$'\n'}" = 409 ] && grep -q 'Precondition failed: UID in precondition: nope' <<<"$out" ||
+[ "${out##*$'\n'}" = 409 ] && grep -q "Operation cannot be fulfilled on Pod \\\\\"$P\\\\\": the UID in the precondition (nope) does not match the UID in record" <<<"$out" ||
   { echo "$out"; fail "the Eviction's preconditions apply to the deletion (409)"; }
 k get pod "$P" >/dev/null 2>&1 || fail "a failed precondition deletes nothing"
 pass "the Eviction's deleteOptions preconditions are honoured (409, pod kept)"
