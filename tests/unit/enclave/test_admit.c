@@ -4,7 +4,9 @@
  *               server-side client (daas_enclave_client_admit): allowed and denied pods are
  *               signed (intent 4) at the enclave's clock, logged in the same log as
  *               placements (indices interleave), and a batch root covers both kinds; a wrong
- *               key is refused; malformed bodies and a full log through the route table.
+ *               key is refused, and so is a validly signed decision for another request or
+ *               other rules (a lying enclave); malformed bodies and a full log through the
+ *               route table.
  *
  * Owns:   a temporary directory per test and every enclave, server, client, JSON value and
  *         buffer it makes (freed before the test returns).
@@ -314,11 +316,105 @@ static void test_malformed_and_full(void **state)
     daas_buf_fini(&body);
 }
 
+/* A lying enclave: answers every /sched/admit with its own signed decision for GOOD, whatever
+ * was asked (arg: the decision bytes). */
+static void on_lying_admit(daas_enclave *e, void *arg, const daas_http_req *req,
+                           daas_http_resp *resp)
+{
+    const daas_buf *dec = arg;
+    uint8_t sig[64];
+    char sighex[129], body[4096];
+    (void)req;
+    assert_int_equal(
+        daas_enclave_sign(e, DAAS_SCHED_INTENT_ADMISSION, CLOCK_MS, B(*dec), sig, NULL), DAAS_OK);
+    char *hex = daas_xmalloc(2 * dec->len + 1);
+    sodium_bin2hex(hex, 2 * dec->len + 1, (const uint8_t *)dec->data, dec->len);
+    sodium_bin2hex(sighex, sizeof sighex, sig, 64);
+    snprintf(body, sizeof body,
+             "{\"decision\":\"%s\",\"signature\":\"%s\",\"timestamp_ms\":%lld,\"index\":0}", hex,
+             sighex, CLOCK_MS);
+    daas_enclave_reply(resp, 200, body);
+    daas_free(hex);
+}
+
+static void test_admit_decision_for_another_request(void **state)
+{
+    fx *f = *state;
+    daas_buf good_req, good_rules, priv_req, priv_rules, dec, got;
+    daas_sched_policy_request q;
+    daas_sched_policy_rules r;
+    daas_sched_policy_result res;
+    uint8_t sig[64];
+    uint64_t ts = 0, index = 0;
+    daas_err err = {0};
+    request_of(GOOD, &good_req, &good_rules);
+    request_of(PRIV, &priv_req, &priv_rules);
+    assert_int_equal(daas_sched_policy_request_decode(B(good_req), &q, NULL), DAAS_OK);
+    assert_int_equal(daas_sched_policy_rules_decode(B(good_rules), &r, NULL), DAAS_OK);
+    assert_int_equal(daas_sched_policy_eval(&q, &r, &res, NULL), DAAS_OK);
+    daas_buf_init(&dec, 0);
+    assert_int_equal(daas_sched_policy_decision_encode(&res, &dec, NULL), DAAS_OK);
+    /* A fresh, unserved enclave takes the route; serve it in place of the fixture's. */
+    daas_http_server_free(&f->srv);
+    daas_enclave_client_free(&f->c);
+    daas_enclave_schedsvc_free(&f->s);
+    daas_enclave_free(&f->e);
+    char *ca = daas_xasprintf("%s/ca2", f->dir);
+    daas_enclave_opts o = {.nsm_path = "/nonexistent/nsm", .debug_ca_dir = ca};
+    assert_int_equal(daas_enclave_new(&o, &f->e, NULL), DAAS_OK);
+    daas_free(ca);
+    assert_int_equal(
+        daas_enclave_route_add(f->e, "POST", "/sched/admit", on_lying_admit, &dec, NULL), DAAS_OK);
+    daas_enclave_public_key(f->e, f->pk);
+    char *addr = daas_xasprintf("unix:%s/lie.sock", f->dir);
+    daas_enclave_addr a;
+    int lfd = -1;
+    assert_int_equal(daas_enclave_addr_parse(addr, &a, NULL), DAAS_OK);
+    assert_int_equal(daas_enclave_addr_listen(&a, &lfd, NULL), DAAS_OK);
+    assert_int_equal(daas_enclave_serve(f->e, lfd, 1, &f->srv, NULL), DAAS_OK);
+    close(lfd);
+    assert_int_equal(daas_enclave_client_new(addr, 5000, &f->c, NULL), DAAS_OK);
+    daas_enclave_client_set_key(f->c, f->pk);
+    daas_buf_init(&got, 0);
+    /* The honest question gets the (validly signed) answer... */
+    assert_int_equal(
+        daas_enclave_client_admit(f->c, B(good_req), B(good_rules), &got, &ts, sig, &index, &err),
+        DAAS_OK);
+    assert_int_equal(got.len, dec.len);
+    /* ...another request, or other rules, get it too: refused though the signature holds. */
+    daas_buf_reset(&got);
+    assert_int_equal(
+        daas_enclave_client_admit(f->c, B(priv_req), B(good_rules), &got, &ts, sig, &index, &err),
+        DAAS_EUNAUTH);
+    assert_non_null(strstr(err.msg, "another request or rules"));
+    assert_int_equal(got.len, 0);
+    daas_sched_policy_rules other = {.version = 10};
+    daas_buf_reset(&priv_rules);
+    assert_int_equal(daas_sched_policy_rules_encode(&other, &priv_rules, NULL), DAAS_OK);
+    daas_err_clear(&err);
+    assert_int_equal(
+        daas_enclave_client_admit(f->c, B(good_req), B(priv_rules), &got, &ts, sig, &index, &err),
+        DAAS_EUNAUTH);
+    /* the server is stopped before the decision it answers with goes */
+    daas_http_server_free(&f->srv);
+    daas_free(addr);
+    daas_sched_policy_result_fini(&res);
+    daas_sched_policy_rules_fini(&r);
+    daas_sched_policy_request_fini(&q);
+    daas_buf_fini(&got);
+    daas_buf_fini(&dec);
+    daas_buf_fini(&good_req);
+    daas_buf_fini(&good_rules);
+    daas_buf_fini(&priv_req);
+    daas_buf_fini(&priv_rules);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_admit_and_batch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_admit_wrong_key, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_admit_decision_for_another_request, setup, teardown),
         cmocka_unit_test_setup_teardown(test_malformed_and_full, setup_small, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
