@@ -37,8 +37,9 @@
 #include "sui/pkg_rules.h"
 
 /* The pod template of a workload kind (NULL: not one; the object itself for a Pod). */
-static json_t *pod_of(const daas_kube_kind *k, json_t *obj)
+static json_t *pod_of(const daas_kube_kind *k, const json_t *cobj)
 {
+    json_t *obj = (json_t *)cobj; /* the result is as mutable as the caller's object */
     if (k->group[0] == '\0' && strcmp(k->resource, "pods") == 0)
         return obj;
     static const char *const apps[] = {"deployments", "replicasets", "statefulsets", "daemonsets"};
@@ -122,18 +123,28 @@ static int enclave_decision(daas_api__req *r, daas_bytes req, daas_bytes rules,
     return rc;
 }
 
-/* The Forbidden answer: `pods "x" is forbidden: violates PodSecurity "...": ...`. */
+/* Answers Forbidden: `pods "x" is forbidden: violates PodSecurity "...": ...` (longer than an
+ * err message holds); DAAS_EDENIED with err left empty. */
 static int deny(daas_api__req *r, const char *name, const daas_sched_policy_result *res,
                 daas_err *err)
 {
     daas_buf m;
     daas_buf_init(&m, 1 << 20);
-    int rc = daas_sched_policy_message(res, &m);
     char q[160];
     daas_kube_kind_qualified(r->route.kind, q, sizeof q);
+    char *head = daas_xasprintf("%s \"%s\" is forbidden: ", q, name);
+    int rc = daas_buf_append(&m, head, strlen(head));
     if (rc == DAAS_OK)
-        rc = daas_fail(err, DAAS_EDENIED, "%s \"%s\" is forbidden: %.*s", q, name, (int)m.len,
-                       m.data ? m.data : "");
+        rc = daas_sched_policy_message(res, &m);
+    if (rc == DAAS_OK)
+        rc = daas_buf_append(&m, "", 1);
+    if (rc == DAAS_OK) { /* answered: err stays empty, as validate leaves it */
+        daas_api__respond_msg(r, DAAS_EDENIED, m.data);
+        rc = DAAS_EDENIED;
+    } else {
+        rc = daas_fail(err, rc, "admission: the denial does not fit");
+    }
+    daas_free(head);
     daas_buf_fini(&m);
     return rc;
 }
@@ -207,4 +218,50 @@ int daas_api__admit_policy(daas_api__req *r, json_t *obj, daas_err *err)
     daas_buf_fini(&proof);
     json_decref(labels);
     return rc;
+}
+
+/* BCS of the pod's security view under a fixed header, for comparing two pods. */
+static int view_bytes(const json_t *pod, daas_buf *out)
+{
+    daas_sched_policy_request q = {.uid = "-", .ns = "-", .name = "-", .kind = "-"};
+    int rc = daas_sched_policy_view_from_json(pod, &q.pod, NULL);
+    if (rc == DAAS_OK)
+        rc = daas_sched_policy_request_encode(&q, out, NULL);
+    daas_sched_policy_view_fini(&q.pod);
+    return rc;
+}
+
+static bool same_view(const json_t *a, const json_t *b)
+{
+    daas_buf x, y;
+    daas_buf_init(&x, DAAS_SCHED_POLICY_MAX_BYTES);
+    daas_buf_init(&y, DAAS_SCHED_POLICY_MAX_BYTES);
+    bool same = view_bytes(a, &x) == DAAS_OK && view_bytes(b, &y) == DAAS_OK && x.len == y.len &&
+                memcmp(x.data, y.data, x.len) == 0;
+    daas_buf_fini(&x);
+    daas_buf_fini(&y);
+    return same;
+}
+
+int daas_api__admit_update(daas_api__req *r, const json_t *old, json_t *obj, const char *sub,
+                           daas_err *err)
+{
+    if (sub != NULL && strcmp(sub, "ephemeralcontainers") != 0)
+        return DAAS_OK; /* status and the like: not the pod's security */
+    json_t *np = pod_of(r->route.kind, obj);
+    const json_t *op = pod_of(r->route.kind, old);
+    if (np == NULL)
+        return DAAS_OK;
+    if (op == NULL || !same_view(op, np))
+        return daas_api__admit_policy(r, obj, err);
+    /* unchanged: the decision stands, as stored (a client cannot replace the proof) */
+    strip_proof(np);
+    const char *proof = json_string_value(
+        json_object_get(json_object_get(json_object_get(op, "metadata"), "annotations"),
+                        DAAS_SCHED_ADMISSION_ANNOTATION));
+    if (proof != NULL) {
+        daas_buf b = {.data = (char *)proof, .len = strlen(proof)};
+        set_annotation(np, &b);
+    }
+    return DAAS_OK;
 }

@@ -342,6 +342,8 @@ void daas_api__create_obj(daas_api__req *r, json_t *obj, int status)
     if (!daas_api__validate(r, obj, NULL))
         return;
     rc = daas_api__admit_policy(r, obj, &e);
+    if (rc == DAAS_EDENIED)
+        return; /* answered */
     if (rc == DAAS_OK)
         rc = daas_api__seal(r, obj, &e);
     if (rc == DAAS_OK)
@@ -504,7 +506,11 @@ int daas_api__commit(daas_api__req *r, const char *key, const daas_kv *kv, const
         k->defaults(obj, old);
     if (!daas_api__validate(r, obj, old))
         return DAAS_EINVALID; /* already answered */
-    int rc = daas_api__seal(r, obj, err);
+    int rc = daas_api__admit_update(r, old, obj, sub, err);
+    if (rc == DAAS_EDENIED)
+        return DAAS_EINVALID; /* answered, as by validate */
+    if (rc == DAAS_OK)
+        rc = daas_api__seal(r, obj, err);
     if (rc != DAAS_OK)
         return rc;
     daas_api__set_rv(obj, kv->mod_rev);

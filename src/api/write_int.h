@@ -54,8 +54,13 @@ bool daas_api__modify_create(daas_api__req *r, daas_api__mutate_fn fn, void *arg
 DAAS_MUST_USE int daas_api__seal(daas_api__req *r, json_t *obj, daas_err *err);
 /* Security-policy admission of a Pod or a workload's pod template (admit.c): DAAS_OK (an
  * admitted Pod carries the enclave's proof; warnings added to the response), DAAS_EDENIED
- * with Kubernetes' Forbidden message, or the error that stopped the decision. */
+ * once it answered 403 Forbidden with Kubernetes' message, or the error that stopped the
+ * decision (not answered). */
 DAAS_MUST_USE int daas_api__admit_policy(daas_api__req *r, json_t *obj, daas_err *err);
+/* The same on an update (sub: the subresource or NULL): a pod (template) whose security view
+ * changed is admitted again; else the stored decision and proof stand. */
+DAAS_MUST_USE int daas_api__admit_update(daas_api__req *r, const json_t *old, json_t *obj,
+                                         const char *sub, daas_err *err);
 
 /* subres.c */
 json_t *daas_api__scale_of(const daas_kube_kind *k, const json_t *obj);
