@@ -17,7 +17,7 @@
 #include "common/log.h"
 #include "common/util.h"
 
-#define RULES_FRESH_MS 10000
+#define RULES_FRESH_MS 5000
 #define RULES_STALE_MS 300000
 
 static int refresh(server_rules *sr, daas_pkg_rules *out, daas_err *err)
