@@ -67,8 +67,8 @@ static int list_check(const void *p, size_t n, size_t max, const char *what, daa
 
 static int budgets_check(const daas_sched_rebalance_req *req, daas_err *err)
 {
-    int rc = list_check(req->budgets, req->n_budgets, DAAS_SCHED_REBALANCE_MAX_BUDGETS,
-                        "budgets", err);
+    int rc =
+        list_check(req->budgets, req->n_budgets, DAAS_SCHED_REBALANCE_MAX_BUDGETS, "budgets", err);
     for (size_t i = 0; rc == DAAS_OK && i < req->n_budgets; i++) {
         rc = daas_sched__name_check(req->budgets[i].name, "budget name", err);
         if (rc == DAAS_OK && i > 0 && str_cmp(req->budgets[i - 1].name, req->budgets[i].name) >= 0)
@@ -110,8 +110,8 @@ int daas_sched_rebalance_req_check(const daas_sched_rebalance_req *req, daas_err
                          req->fairness_pct);
     int rc = budgets_check(req, err);
     if (rc == DAAS_OK)
-        rc = list_check(req->cands, req->n_cands, DAAS_SCHED_REBALANCE_MAX_CANDIDATES,
-                        "candidates", err);
+        rc = list_check(req->cands, req->n_cands, DAAS_SCHED_REBALANCE_MAX_CANDIDATES, "candidates",
+                        err);
     for (size_t i = 0; rc == DAAS_OK && i < req->n_cands; i++) {
         rc = cand_check(req, &req->cands[i], err);
         if (rc == DAAS_OK && i > 0 && str_cmp(req->cands[i - 1].uid, req->cands[i].uid) >= 0)
@@ -198,8 +198,8 @@ static int get_str(dec *d, const char *what, const char **out)
 }
 
 /* A vector length and zeroed room for its elements. */
-static int get_vec(dec *d, const char *what, size_t max, size_t min_wire, size_t elem,
-                   void **out, size_t *n)
+static int get_vec(dec *d, const char *what, size_t max, size_t min_wire, size_t elem, void **out,
+                   size_t *n)
 {
     int rc = daas_sui_bcs_get_len(&d->r, what, max, min_wire, n, d->err);
     if (rc == DAAS_OK)
@@ -471,8 +471,7 @@ int daas_sched_rebalance_verify(daas_bytes plan_bcs, uint64_t timestamp_ms,
     rc = signing_bytes(timestamp_ms, plan_bcs, &b, err);
     if (rc == DAAS_OK && sodium_init() < 0)
         rc = daas_fail(err, DAAS_ECRYPTO, "rebalance: libsodium cannot start");
-    if (rc == DAAS_OK &&
-        crypto_sign_verify_detached(sig, (const uint8_t *)b.data, b.len, pk) != 0)
+    if (rc == DAAS_OK && crypto_sign_verify_detached(sig, (const uint8_t *)b.data, b.len, pk) != 0)
         rc = daas_fail(err, DAAS_ECRYPTO, "rebalance: plan signature does not verify");
     daas_buf_fini(&b);
     return rc;
@@ -502,7 +501,7 @@ typedef struct cand {
     size_t budget;              /* index in req->budgets or NO_BUDGET */
     uint64_t share;             /* share(p, its node) */
     uint8_t hash[DAAS_SCHED_DIGEST_LEN];
-    bool done;                  /* in the plan */
+    bool done; /* in the plan */
 } cand;
 
 typedef struct wnode { /* working view of a node, by node->idx */
@@ -530,8 +529,8 @@ typedef struct planner {
     cand **order; /* scratch: the candidates of one step, sorted */
     wnode *nodes;
     wowner *owners;
-    uint32_t *left; /* disruptions still allowed, per budget */
-    u128 stake_sum; /* S */
+    uint32_t *left;  /* disruptions still allowed, per budget */
+    u128 stake_sum;  /* S */
     uint64_t placed; /* P */
     evict_rec *evs;
     size_t n_evs, max_evs;
@@ -662,8 +661,7 @@ static int cmp_cand(const void *a, const void *b)
 
 /* One step: the best eligible candidate on node s (reason 1) or on owner o's nodes (reason
  * 2) that has a target is evicted. False when none has. */
-static bool step(planner *pl, const daas_sched__node *s, const daas_sched__owner *o,
-                 uint8_t reason)
+static bool step(planner *pl, const daas_sched__node *s, const daas_sched__owner *o, uint8_t reason)
 {
     size_t n = 0;
     for (size_t i = 0; i < pl->req->n_cands; i++) {
@@ -748,8 +746,8 @@ static void cand_setup(planner *pl, cand *c, const daas_sched_rebalance_cand *rc
     uint8_t round[8];
     crypto_generichash_state h;
     size_t len = strlen(rc->uid);
-    const daas_sched__pod *p = (const daas_sched__pod *)daas_sched__map_get(&st->pod_map,
-                                                                           rc->uid, len);
+    const daas_sched__pod *p =
+        (const daas_sched__pod *)daas_sched__map_get(&st->pod_map, rc->uid, len);
     c->c = rc;
     c->pod = p != NULL && p->node != NULL ? p : NULL;
     c->budget = rc->budget != NULL ? budget_find(pl->req, rc->budget) : NO_BUDGET;

@@ -110,13 +110,14 @@
 /* Nautilus intent scope of rebalance plans (sched.h: 2, 3; admission.h: 4). */
 #define DAAS_SCHED_INTENT_REBALANCE 5
 
-#define DAAS_SCHED_REBALANCE_MAX_CANDIDATES 16384 /* per request */
-#define DAAS_SCHED_REBALANCE_MAX_BUDGETS 4096     /* per request */
+#define DAAS_SCHED_REBALANCE_MAX_CANDIDATES 16384         /* per request */
+#define DAAS_SCHED_REBALANCE_MAX_BUDGETS 4096             /* per request */
 #define DAAS_SCHED_REBALANCE_MAX_BYTES ((size_t)16 << 20) /* encoded request or plan */
 
-enum { /* Eviction.reason */
-    DAAS_SCHED_EVICT_OVERLOAD = 1,
-    DAAS_SCHED_EVICT_OVER_SHARE = 2,
+/* Eviction.reason */
+enum {
+    DAAS_SCHED_EVICT_OVERLOAD = 1,   /* the node was over threshold_pct */
+    DAAS_SCHED_EVICT_OVER_SHARE = 2, /* the owner ran more than its stake share */
 };
 
 /* Strings are NUL-terminated UTF-8, borrowed (or in the decoder's _mem). */
@@ -135,9 +136,9 @@ typedef struct daas_sched_rebalance_budget {
 
 typedef struct daas_sched_rebalance_req {
     uint64_t round;
-    uint8_t threshold_pct;  /* 1..=100 */
-    uint16_t max_evictions; /* >= 1 */
-    uint8_t fairness_pct;   /* 0..=100, 0 = off */
+    uint8_t threshold_pct;                  /* 1..=100 */
+    uint16_t max_evictions;                 /* >= 1 */
+    uint8_t fairness_pct;                   /* 0..=100, 0 = off */
     const daas_sched_rebalance_cand *cands; /* strictly sorted by uid */
     size_t n_cands;
     const daas_sched_rebalance_budget *budgets; /* strictly sorted by name */

@@ -39,7 +39,11 @@ static daas_sched_state *small_cluster(void)
     daas_sched_node n[4] = {
         {.name = "n1", .stake = 100, .ready = true, .alloc = big, .n_alloc = 3},
         {.name = "n2", .stake = 300, .ready = true, .alloc = big, .n_alloc = 3},
-        {.name = "n3", .stake = 50, .ready = true, .unschedulable = true, .alloc = big,
+        {.name = "n3",
+         .stake = 50,
+         .ready = true,
+         .unschedulable = true,
+         .alloc = big,
          .n_alloc = 3},
         {.name = "n4", .stake = 10, .ready = true, .alloc = small, .n_alloc = 2},
     };
@@ -86,8 +90,7 @@ static void check_limits(const daas_sched_rebalance_req *q, const daas_sched_pla
     }
 }
 
-static void plan_bytes(const daas_sched_state *st, const daas_sched_rebalance_req *q,
-                       daas_buf *b)
+static void plan_bytes(const daas_sched_state *st, const daas_sched_rebalance_req *q, daas_buf *b)
 {
     daas_sched_plan p, back;
     daas_err err = {0};

@@ -74,9 +74,12 @@ static void six_cands(daas_sched_rebalance_cand c[6])
 static daas_sched_rebalance_req req_of(const daas_sched_rebalance_cand *c, size_t n,
                                        uint8_t threshold, uint16_t max, uint8_t fairness)
 {
-    return (daas_sched_rebalance_req){.round = 42, .threshold_pct = threshold,
-                                      .max_evictions = max, .fairness_pct = fairness,
-                                      .cands = c, .n_cands = n};
+    return (daas_sched_rebalance_req){.round = 42,
+                                      .threshold_pct = threshold,
+                                      .max_evictions = max,
+                                      .fairness_pct = fairness,
+                                      .cands = c,
+                                      .n_cands = n};
 }
 
 static void plan_ok(const daas_sched_state *st, const daas_sched_rebalance_req *q,
@@ -310,8 +313,8 @@ static void test_fairness(void **state)
     daas_sched_state_free(&st);
 }
 
-static void plan_bytes(const daas_sched_state *st, const daas_sched_rebalance_req *q,
-                       daas_buf *b, bool zero_state)
+static void plan_bytes(const daas_sched_state *st, const daas_sched_rebalance_req *q, daas_buf *b,
+                       bool zero_state)
 {
     daas_sched_plan p;
     daas_err err = {0};
@@ -393,7 +396,8 @@ static void test_hash_tie_break(void **state)
 
 static const char REQ_HEX[] = "070000000000000050030000"
                               "01"
-                              "0175016401" "6e03522f780103642f70"
+                              "0175016401"
+                              "6e03522f780103642f70"
                               "01"
                               "03642f7001000000";
 
@@ -453,9 +457,9 @@ static void test_req_strict(void **state)
 {
     (void)state;
     assert_int_equal(decode_patched(REQ_HEX, -1, 0, ""), DAAS_OK);
-    assert_int_equal(decode_patched(REQ_HEX, -1, 0, "00"), DAAS_EINVAL);  /* trailing */
-    assert_int_equal(decode_patched(REQ_HEX, 8, 0, ""), DAAS_EINVAL);     /* threshold 0 */
-    assert_int_equal(decode_patched(REQ_HEX, 8, 101, ""), DAAS_EINVAL);   /* threshold 101 */
+    assert_int_equal(decode_patched(REQ_HEX, -1, 0, "00"), DAAS_EINVAL); /* trailing */
+    assert_int_equal(decode_patched(REQ_HEX, 8, 0, ""), DAAS_EINVAL);    /* threshold 0 */
+    assert_int_equal(decode_patched(REQ_HEX, 8, 101, ""), DAAS_EINVAL);  /* threshold 101 */
     assert_int_equal(decode_patched(REQ_HEX, 8, 100, ""), DAAS_OK);
     assert_int_equal(decode_patched(REQ_HEX, 9, 0, ""), DAAS_EINVAL);     /* max 0 */
     assert_int_equal(decode_patched(REQ_HEX, 10, 1, ""), DAAS_OK);        /* max 0x0103 */
@@ -517,7 +521,16 @@ static void test_plan_bcs(void **state)
     assert_int_equal((uint8_t)b.data[16], 32);
     assert_int_equal((uint8_t)b.data[49], 32);
     assert_int_equal((uint8_t)b.data[82], 2);
-    assert_memory_equal(b.data + 83, "\x01" "a" "\x07" "default" "\x01" "a" "\x02" "n1" "\x01",
+    assert_memory_equal(b.data + 83,
+                        "\x01"
+                        "a"
+                        "\x07"
+                        "default"
+                        "\x01"
+                        "a"
+                        "\x02"
+                        "n1"
+                        "\x01",
                         1 + 1 + 1 + 7 + 1 + 1 + 1 + 2 + 1);
     assert_int_equal(daas_sched_rebalance_plan_decode(DAAS_BYTES(b.data, b.len), &back, &err),
                      DAAS_OK);
@@ -567,8 +580,7 @@ static void test_signing_bytes_layout(void **state)
     assert_int_equal(daas_sched_decision_encode(&d, &bcs, &err), DAAS_OK);
     /* the same IntentMessage layout over any payload, with intent 5 */
     assert_int_equal(
-        daas_sched_rebalance_signing_bytes(TS, DAAS_BYTES(bcs.data, bcs.len), &reb, &err),
-        DAAS_OK);
+        daas_sched_rebalance_signing_bytes(TS, DAAS_BYTES(bcs.data, bcs.len), &reb, &err), DAAS_OK);
     assert_int_equal(reb.len, dec.len);
     assert_int_equal((uint8_t)dec.data[0], DAAS_SCHED_INTENT_DECISION);
     assert_int_equal((uint8_t)reb.data[0], DAAS_SCHED_INTENT_REBALANCE);
