@@ -221,6 +221,17 @@ static void event(daas_ctrl_disruption_plan *p, const char *type, const char *re
         p->events, json_pack("{s:s,s:s,s:s}", "type", type, "reason", reason, "message", msg));
 }
 
+/* The time (unix seconds, *t) at which pod is listed in map (a disruptedPods object); false
+ * when it is not listed, its time does not parse, or it is being deleted. */
+static bool listed_at(const json_t *map, const json_t *pod, int64_t *t)
+{
+    const char *name = daas_kube_str(pod, "metadata.name");
+    const json_t *at = name ? json_object_get(map, name) : NULL;
+    *t = 0;
+    return daas_kube_path(pod, "metadata.deletionTimestamp") == NULL && json_is_string(at) &&
+           daas_time_parse(json_string_value(at), t) == DAAS_OK;
+}
+
 /* buildDisruptedPodMap: a new object of the entries still to discount. */
 static json_t *disrupted_map(const daas_ctrl_disruption_in *in, const json_t *pods,
                              daas_ctrl_disruption_plan *p)
@@ -231,11 +242,8 @@ static json_t *disrupted_map(const daas_ctrl_disruption_in *in, const json_t *po
     json_t *pod;
     json_array_foreach(pods, i, pod)
     {
-        const char *name = daas_kube_str(pod, "metadata.name");
-        const json_t *at = name ? json_object_get(old, name) : NULL;
         int64_t t = 0;
-        if (daas_kube_path(pod, "metadata.deletionTimestamp") || !json_is_string(at) ||
-            daas_time_parse(json_string_value(at), &t) != DAAS_OK)
+        if (!listed_at(old, pod, &t))
             continue;
         int64_t expire = t + DAAS_CTRL_DISRUPTION_TIMEOUT;
         if (expire < in->now) {
@@ -248,7 +256,8 @@ static json_t *disrupted_map(const daas_ctrl_disruption_in *in, const json_t *po
         }
         if (p->recheck_at == 0 || expire < p->recheck_at)
             p->recheck_at = expire;
-        json_object_set_new(res, name, json_string(json_string_value(at)));
+        const char *name = daas_kube_str(pod, "metadata.name");
+        json_object_set_new(res, name, json_string(json_string_value(json_object_get(old, name))));
     }
     return res;
 }
@@ -261,13 +270,10 @@ static int64_t count_healthy(const json_t *pods, const json_t *disrupted, int64_
     json_t *pod;
     json_array_foreach(pods, i, pod)
     {
-        const char *name = daas_kube_str(pod, "metadata.name");
-        const json_t *at = name ? json_object_get(disrupted, name) : NULL;
         int64_t t = 0;
         if (daas_kube_path(pod, "metadata.deletionTimestamp"))
             continue;
-        if (json_is_string(at) && daas_time_parse(json_string_value(at), &t) == DAAS_OK &&
-            t + DAAS_CTRL_DISRUPTION_TIMEOUT > now)
+        if (listed_at(disrupted, pod, &t) && t + DAAS_CTRL_DISRUPTION_TIMEOUT > now)
             continue;
         if (daas_ctrl_pod_ready(pod, NULL))
             n++;
