@@ -16,8 +16,8 @@
  *         verification (sched/proof.h), where trusted keys come from (the caller's keys_fn),
  *         ConfigMaps/Secrets/volumes (podres.h), probes' mechanics (probe.h).
  * Invariants:
- *   - a pod whose proof does not check never gets a container (one Warning event
- *     FailedScheduleProof, status untouched);
+ *   - a pod whose placement or admission proof does not check never gets a container (one
+ *     Warning event FailedScheduleProof or FailedAdmissionProof, status untouched);
  *   - at most one run of a container exists at a time: run n is deleted (log kept) before
  *     run n + 1 is created; after an agent restart the highest existing run is adopted, not
  *     started again, and containers of pods no longer bound here are stopped and deleted;

@@ -1,10 +1,11 @@
 /*
- * verify_pod.c: `daas verify pod FILE`: the agent's proof check (sched/proof.h) from the
- *               command line: does each pod's binding carry a valid decision, for its node,
- *               signed by a registered scheduler enclave?
+ * verify_pod.c: `daas verify pod FILE`: the agent's proof checks from the command line:
+ *               does each pod carry a valid placement (sched/proof.h) and admission
+ *               (sched/admission.h) decision, for its node, signed by a registered enclave?
  *
  * Owns:   the command's flags and its one line per pod.
- * Not:    the check (sched/proof.c), which keys are trusted (sched/trust.h, or --pk).
+ * Not:    the checks (sched/proof.c, sched/admission.c), which keys are trusted
+ *         (sched/trust.h, or --pk).
  * Invariants:
  *   - input: a Pod, or a List of Pods (`kubectl get pods -o json`), from FILE or "-" (stdin);
  *   - one line per pod on stdout: "ok <ns>/<name> on <node>" or "REFUSED <ns>/<name>: reason";
@@ -22,6 +23,8 @@
 #include "common/alloc.h"
 #include "common/util.h"
 #include "kube/obj.h"
+#include "sched/admission.h"
+#include "sched/proof.h"
 #include "sched/trust.h"
 #include "sui/chain.h"
 
@@ -138,7 +141,10 @@ static bool check_one(const popts *o, const json_t *pod, char *first, size_t fir
     const char *name = daas_kube_str(pod, "metadata.name") ?: "?";
     const char *node = o->node ? o->node : daas_kube_str(pod, "spec.nodeName") ?: "";
     daas_err e = {0};
-    if (daas_sched_proof_check(pod, node, o->keys, o->n_keys, &e) == DAAS_OK) {
+    int rc = daas_sched_proof_check(pod, node, o->keys, o->n_keys, &e);
+    if (rc == DAAS_OK) /* the agent's two checks, in its order */
+        rc = daas_sched_admission_check(pod, o->keys, o->n_keys, &e);
+    if (rc == DAAS_OK) {
         printf("ok %s/%s on %s\n", ns, name, node);
         return true;
     }

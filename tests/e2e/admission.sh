@@ -113,4 +113,7 @@ pass "the agent refuses hello: FailedAdmissionProof \"no admission decision\""
 for _ in $(seq 100); do pgrep -f "echo admitted-$PORT" >/dev/null || break; sleep 0.1; done
 if pgrep -f "echo admitted-$PORT" >/dev/null; then fail "hello still runs without an admission decision"; fi
 pass "hello does not run"
+expect_err "daas verify pod (the agent's checks, keys from the chain) refuses it too" \
+  'REFUSED default/hello: no admission decision' \
+  bash -c "kubectl --cache-dir $T/cache get pod hello -o json | DAAS_CHAIN=$DATA/devnet/chain.json '$DAAS_BIN' verify pod -"
 done_tests
