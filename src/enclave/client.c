@@ -31,6 +31,7 @@
 #include "enclave/addr.h"
 #include "enclave/attest.h"
 #include "sched/admission.h"
+#include "sched/rebalance.h"
 #include "sched/policy.h"
 #include "sui/bcs.h"
 
@@ -325,24 +326,35 @@ int daas_enclave_client_parse_decision(daas_bytes body, daas_sched_decision *dec
     return rc;
 }
 
-/* Contract in client.h. */
-int daas_enclave_client_parse_admit(daas_bytes body, daas_buf *decision_bcs, uint64_t *timestamp_ms,
-                                    uint8_t sig[DAAS_SCHED_SIG_LEN], uint64_t *index, daas_err *err)
+/* {"<field>": hex(BCS), "signature", "timestamp_ms", "index"}: the bytes appended to bcs. */
+static int parse_signed(daas_bytes body, const char *field, size_t max, daas_buf *bcs,
+                        uint64_t *timestamp_ms, uint8_t sig[DAAS_SCHED_SIG_LEN], uint64_t *index,
+                        daas_err *err)
 {
     json_t *o = NULL;
-    daas_buf bcs;
-    daas_err derr = {0};
-    daas_sched_policy_result dec;
-    daas_buf_init(&bcs, DAAS_SCHED_POLICY_MAX_BYTES);
     int rc = load_object(body, 4, &o, err);
     if (rc == DAAS_OK)
-        rc = get_hex(o, "decision", DAAS_SCHED_POLICY_MAX_BYTES, &bcs, err);
+        rc = get_hex(o, field, max, bcs, err);
     if (rc == DAAS_OK)
         rc = get_hex_exact(o, "signature", sig, DAAS_SCHED_SIG_LEN, err);
     if (rc == DAAS_OK)
         rc = get_u64(o, "timestamp_ms", timestamp_ms, err);
     if (rc == DAAS_OK)
         rc = get_u64(o, "index", index, err);
+    json_decref(o);
+    return rc;
+}
+
+/* Contract in client.h. */
+int daas_enclave_client_parse_admit(daas_bytes body, daas_buf *decision_bcs, uint64_t *timestamp_ms,
+                                    uint8_t sig[DAAS_SCHED_SIG_LEN], uint64_t *index, daas_err *err)
+{
+    daas_buf bcs;
+    daas_err derr = {0};
+    daas_sched_policy_result dec;
+    daas_buf_init(&bcs, DAAS_SCHED_POLICY_MAX_BYTES);
+    int rc = parse_signed(body, "decision", DAAS_SCHED_POLICY_MAX_BYTES, &bcs, timestamp_ms, sig,
+                          index, err);
     if (rc == DAAS_OK &&
         daas_sched_policy_decision_decode(DAAS_BYTES(bcs.data, bcs.len), &dec, &derr) != DAAS_OK)
         rc = daas_fail(err, DAAS_EREMOTE, "enclave reply: bad access decision: %s", derr.msg);
@@ -350,7 +362,28 @@ int daas_enclave_client_parse_admit(daas_bytes body, daas_buf *decision_bcs, uin
         daas_sched_policy_result_fini(&dec);
     if (rc == DAAS_OK && daas_buf_append(decision_bcs, bcs.data, bcs.len) != DAAS_OK)
         rc = daas_fail(err, DAAS_EREMOTE, "enclave reply: decision over the caller's buffer");
-    json_decref(o);
+    daas_buf_fini(&bcs);
+    return rc;
+}
+
+/* Contract in client.h. */
+int daas_enclave_client_parse_rebalance(daas_bytes body, daas_buf *plan_bcs, uint64_t *timestamp_ms,
+                                        uint8_t sig[DAAS_SCHED_SIG_LEN], uint64_t *index,
+                                        daas_err *err)
+{
+    daas_buf bcs;
+    daas_err derr = {0};
+    daas_sched_plan plan;
+    daas_buf_init(&bcs, DAAS_SCHED_REBALANCE_MAX_BYTES);
+    int rc = parse_signed(body, "plan", DAAS_SCHED_REBALANCE_MAX_BYTES, &bcs, timestamp_ms, sig,
+                          index, err);
+    if (rc == DAAS_OK &&
+        daas_sched_rebalance_plan_decode(DAAS_BYTES(bcs.data, bcs.len), &plan, &derr) != DAAS_OK)
+        rc = daas_fail(err, DAAS_EREMOTE, "enclave reply: bad rebalance plan: %s", derr.msg);
+    else if (rc == DAAS_OK)
+        daas_sched_rebalance_plan_fini(&plan);
+    if (rc == DAAS_OK && daas_buf_append(plan_bcs, bcs.data, bcs.len) != DAAS_OK)
+        rc = daas_fail(err, DAAS_EREMOTE, "enclave reply: plan over the caller's buffer");
     daas_buf_fini(&bcs);
     return rc;
 }
@@ -824,5 +857,43 @@ int daas_enclave_client_admit(daas_enclave_client *c, daas_bytes request_bcs, da
         rc = daas_fail(err, DAAS_ETOOBIG, "enclave client: decision over the caller's buffer");
     daas_buf_fini(&body);
     daas_buf_fini(&dec);
+    return rc;
+}
+
+/* Contract in client.h. */
+int daas_enclave_client_rebalance(daas_enclave_client *c, daas_bytes request_bcs,
+                                  daas_buf *plan_bcs, uint64_t *timestamp_ms,
+                                  uint8_t sig[DAAS_SCHED_SIG_LEN], uint64_t *index, daas_err *err)
+{
+    daas_buf plan;
+    daas_bytes rbody;
+    daas_sched_plan p;
+    int status = 0;
+    uint8_t hq[DAAS_SCHED_DIGEST_LEN];
+    if (!c->has_pk)
+        return daas_fail(err, DAAS_EINVAL, "enclave client: no trusted key set");
+    if (request_bcs.len > DAAS_ENCLAVE_CLIENT_MAX_BODY)
+        return daas_fail(err, DAAS_ETOOBIG, "enclave client: rebalance request over %zu bytes",
+                         DAAS_ENCLAVE_CLIENT_MAX_BODY);
+    daas_buf_init(&plan, DAAS_SCHED_REBALANCE_MAX_BYTES);
+    int rc = call(c, "POST", "/sched/rebalance", "application/octet-stream", request_bcs, &status,
+                  &rbody, err);
+    if (rc == DAAS_OK && status != 200)
+        rc = status_error(c, status, rbody, NULL, NULL, err);
+    if (rc == DAAS_OK)
+        rc = daas_enclave_client_parse_rebalance(rbody, &plan, timestamp_ms, sig, index, err);
+    daas_bytes pb = DAAS_BYTES(plan.data, plan.len);
+    if (rc == DAAS_OK &&
+        daas_sched_rebalance_verify(pb, *timestamp_ms, sig, c->pk, NULL) != DAAS_OK)
+        rc = daas_fail(err, DAAS_EUNAUTH, "enclave signature does not verify");
+    if (rc == DAAS_OK && daas_sched_rebalance_plan_decode(pb, &p, err) == DAAS_OK) {
+        crypto_generichash(hq, sizeof hq, request_bcs.ptr, request_bcs.len, NULL, 0);
+        if (memcmp(p.request_digest, hq, sizeof hq) != 0)
+            rc = daas_fail(err, DAAS_EUNAUTH, "enclave answered with a plan for another request");
+        daas_sched_rebalance_plan_fini(&p);
+    }
+    if (rc == DAAS_OK && daas_buf_append(plan_bcs, plan.data, plan.len) != DAAS_OK)
+        rc = daas_fail(err, DAAS_ETOOBIG, "enclave client: plan over the caller's buffer");
+    daas_buf_fini(&plan);
     return rc;
 }

@@ -139,6 +139,24 @@ DAAS_MUST_USE int daas_enclave_client_parse_error(daas_bytes body, char *msg, si
 DAAS_MUST_USE int daas_enclave_client_parse_decision(daas_bytes body, daas_sched_decision *dec,
                                                      uint8_t sig[DAAS_SCHED_SIG_LEN],
                                                      uint64_t *index, daas_err *err);
+/*
+ * POST /sched/rebalance with request_bcs = BCS(RebalanceRequest) (sched/rebalance.h). DAAS_OK:
+ * BCS(RebalancePlan) appended to *plan_bcs (it may evict nothing), *timestamp_ms the signing
+ * time, sig its intent-5 signature verified against the trusted key, *index its place in the
+ * enclave's log (shared with placements and admissions). DAAS_EUNAUTH when the signature does
+ * not verify or the plan's request_digest is not BLAKE2b-256(request_bcs). Else as _admit.
+ */
+DAAS_MUST_USE int daas_enclave_client_rebalance(daas_enclave_client *c, daas_bytes request_bcs,
+                                                daas_buf *plan_bcs, uint64_t *timestamp_ms,
+                                                uint8_t sig[DAAS_SCHED_SIG_LEN], uint64_t *index,
+                                                daas_err *err);
+/* {"plan", "signature", "timestamp_ms", "index"}: the plan strictly decoded, its bytes
+ * appended to plan_bcs (not yet verified). */
+DAAS_MUST_USE int daas_enclave_client_parse_rebalance(daas_bytes body, daas_buf *plan_bcs,
+                                                      uint64_t *timestamp_ms,
+                                                      uint8_t sig[DAAS_SCHED_SIG_LEN],
+                                                      uint64_t *index, daas_err *err);
+
 /* {"decision", "signature", "timestamp_ms", "index"}: the AccessDecision strictly decoded
  * (policy.h) and its bytes appended to decision_bcs (not yet verified). */
 DAAS_MUST_USE int daas_enclave_client_parse_admit(daas_bytes body, daas_buf *decision_bcs,

@@ -24,6 +24,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "sched/admission.h"
+#include "sched/rebalance.h"
 #include "sched/policy.h"
 #include "sched/sched.h"
 #include "sui/bcs.h"
@@ -322,11 +323,13 @@ static int admit_eval(daas_bytes body, daas_buf *dec, daas_err *err)
     return rc;
 }
 
-/* Signs the decision (intent 4) at the enclave's time and logs its leaf (caller holds the
- * lock, so the index is its position and the log order the signing order). */
-static int admit_sign_locked(daas_enclave_schedsvc *s, daas_bytes dec,
-                             uint8_t sig[DAAS_ENCLAVE_SIG_LEN], uint64_t *ts, size_t *index,
-                             int *status, daas_err *err)
+typedef void (*leaf_fn)(uint64_t ts, daas_bytes bcs, uint8_t leaf[DAAS_SCHED_DIGEST_LEN]);
+
+/* Signs bcs with intent at the enclave's time and logs its leaf (caller holds the lock, so
+ * the index is its position and the log order the signing order). */
+static int sign_locked(daas_enclave_schedsvc *s, uint8_t intent, leaf_fn leaf_of, daas_bytes bcs,
+                       uint8_t sig[DAAS_ENCLAVE_SIG_LEN], uint64_t *ts, size_t *index, int *status,
+                       daas_err *err)
 {
     uint8_t leaf[DAAS_SCHED_DIGEST_LEN];
     int64_t now = s->now_ms(s->clock_arg);
@@ -335,34 +338,35 @@ static int admit_sign_locked(daas_enclave_schedsvc *s, daas_bytes dec,
         return daas_fail(err, DAAS_EUNAVAIL, "decision log full (%zu decisions)", s->n_leaves);
     }
     *ts = now > 0 ? (uint64_t)now : 0;
-    int rc = daas_enclave_sign(s->e, DAAS_SCHED_INTENT_ADMISSION, *ts, dec, sig, err);
+    int rc = daas_enclave_sign(s->e, intent, *ts, bcs, sig, err);
     if (rc != DAAS_OK) {
         *status = 500;
         return rc;
     }
-    daas_sched_admission_leaf(*ts, dec, leaf);
+    leaf_of(*ts, bcs, leaf);
     *index = s->n_leaves;
     log_append(s, leaf);
     *status = 200;
     return DAAS_OK;
 }
 
-static void reply_admit(daas_http_resp *resp, daas_bytes dec, const uint8_t sig[64], uint64_t ts,
-                        size_t index)
+/* {"<field>": hex, "signature", "timestamp_ms", "index"}: a signed admission or plan. */
+static void reply_signed(daas_http_resp *resp, const char *field, daas_bytes bcs,
+                         const uint8_t sig[64], uint64_t ts, size_t index)
 {
     daas_buf b;
     char sighex[2 * DAAS_ENCLAVE_SIG_LEN + 1];
-    char *hex = daas_xmalloc(2 * dec.len + 1);
-    sodium_bin2hex(hex, 2 * dec.len + 1, dec.ptr, dec.len);
+    char *hex = daas_xmalloc(2 * bcs.len + 1);
+    sodium_bin2hex(hex, 2 * bcs.len + 1, bcs.ptr, bcs.len);
     sodium_bin2hex(sighex, sizeof sighex, sig, DAAS_ENCLAVE_SIG_LEN);
-    daas_buf_init(&b, 2 * dec.len + 512);
+    daas_buf_init(&b, 2 * bcs.len + 512);
     if (daas_buf_printf(&b,
-                        "{\"decision\":\"%s\",\"signature\":\"%s\",\"timestamp_ms\":%llu,"
+                        "{\"%s\":\"%s\",\"signature\":\"%s\",\"timestamp_ms\":%llu,"
                         "\"index\":%zu}",
-                        hex, sighex, (unsigned long long)ts, index) == DAAS_OK)
+                        field, hex, sighex, (unsigned long long)ts, index) == DAAS_OK)
         daas_enclave_reply(resp, 200, b.data);
     else
-        daas_enclave_reply_error(resp, 500, "cannot render the decision");
+        daas_enclave_reply_error(resp, 500, "cannot render the reply");
     daas_free(hex);
     daas_buf_fini(&b);
 }
@@ -381,16 +385,61 @@ static void on_admit(daas_enclave *e, void *arg, const daas_http_req *req, daas_
     int rc = admit_eval(req->body, &dec, &err);
     if (rc == DAAS_OK) {
         pthread_mutex_lock(&s->lock);
-        rc = admit_sign_locked(s, DAAS_BYTES(dec.data, dec.len), sig, &ts, &index, &status, &err);
+        rc = sign_locked(s, DAAS_SCHED_INTENT_ADMISSION, daas_sched_admission_leaf,
+                         DAAS_BYTES(dec.data, dec.len), sig, &ts, &index, &status, &err);
         pthread_mutex_unlock(&s->lock);
     } else if (rc != DAAS_EINVAL && rc != DAAS_ETOOBIG) {
         status = 500;
     }
     if (status == 200)
-        reply_admit(resp, DAAS_BYTES(dec.data, dec.len), sig, ts, index);
+        reply_signed(resp, "decision", DAAS_BYTES(dec.data, dec.len), sig, ts, index);
     else
         daas_enclave_reply_error(resp, status, err.msg);
     daas_buf_fini(&dec);
+}
+
+/* ---- POST /sched/rebalance ---- */
+
+/* The plan for the request in body against the current state, BCS appended to plan (lock
+ * held: the plan reads the state it signs with). */
+static int plan_locked(daas_enclave_schedsvc *s, daas_bytes body, daas_buf *plan, daas_err *err)
+{
+    daas_sched_rebalance_req q = {0};
+    daas_sched_plan p = {0};
+    int rc = daas_sched_rebalance_req_decode(body, &q, err);
+    if (rc == DAAS_OK)
+        rc = daas_sched_rebalance_plan(s->st, &q, &p, err);
+    if (rc == DAAS_OK)
+        rc = daas_sched_rebalance_plan_encode(&p, plan, err);
+    daas_sched_rebalance_plan_fini(&p);
+    daas_sched_rebalance_req_fini(&q);
+    return rc;
+}
+
+static void on_rebalance(daas_enclave *e, void *arg, const daas_http_req *req, daas_http_resp *resp)
+{
+    (void)e;
+    daas_enclave_schedsvc *s = arg;
+    daas_buf plan;
+    uint8_t sig[DAAS_ENCLAVE_SIG_LEN];
+    uint64_t ts = 0;
+    size_t index = 0;
+    int status = 400;
+    daas_err err = {0};
+    daas_buf_init(&plan, DAAS_SCHED_REBALANCE_MAX_BYTES);
+    pthread_mutex_lock(&s->lock);
+    int rc = plan_locked(s, req->body, &plan, &err);
+    if (rc == DAAS_OK)
+        rc = sign_locked(s, DAAS_SCHED_INTENT_REBALANCE, daas_sched_rebalance_leaf,
+                         DAAS_BYTES(plan.data, plan.len), sig, &ts, &index, &status, &err);
+    else if (rc != DAAS_EINVAL && rc != DAAS_ETOOBIG)
+        status = 500;
+    pthread_mutex_unlock(&s->lock);
+    if (status == 200)
+        reply_signed(resp, "plan", DAAS_BYTES(plan.data, plan.len), sig, ts, index);
+    else
+        daas_enclave_reply_error(resp, status, err.msg);
+    daas_buf_fini(&plan);
 }
 
 /* ---- POST /sched/batch ---- */
@@ -493,6 +542,8 @@ int daas_enclave_schedsvc_new(daas_enclave *e, const daas_enclave_schedsvc_opts 
         rc = daas_enclave_route_add(e, "POST", "/sched/batch", on_batch, s, err);
     if (rc == DAAS_OK)
         rc = daas_enclave_route_add(e, "POST", "/sched/admit", on_admit, s, err);
+    if (rc == DAAS_OK)
+        rc = daas_enclave_route_add(e, "POST", "/sched/rebalance", on_rebalance, s, err);
     if (rc != DAAS_OK) {
         /* Routes already added keep pointing at s: the caller must not serve e. */
         daas_enclave_schedsvc_free(&s);

@@ -64,6 +64,15 @@
  *                        placements and admissions alike.
  *                        400 {"error": ...}                                 malformed body
  *                        503 {"error": ...}                                 log full
+ *   POST /sched/rebalance body = BCS(RebalanceRequest) (sched/rebalance.h).
+ *                        200 {"plan": hex(BCS(RebalancePlan)), "signature": hex(64),
+ *                             "timestamp_ms": t, "index": i}
+ *                        plan = daas_sched_rebalance_plan of the request against this
+ *                        enclave's own state (the load it plans from is what it was fed, not
+ *                        what the server claims), carrying the state's seq and digest;
+ *                        signed with intent 5 (DAAS_SCHED_INTENT_REBALANCE) and logged like
+ *                        an admission (same log, same batches). An empty plan is signed too.
+ *                        400 malformed request; 503 log full
  *
  * Restarts: the enclave keeps nothing. After a restart the server sees a 409 with "seq": 0
  * (or a signature that no longer verifies: DAAS_EUNAUTH in the client); it must fetch and

@@ -18,6 +18,7 @@
 
 #include "enclave/client.h"
 #include "sched/admission.h"
+#include "sched/rebalance.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -78,6 +79,15 @@ static void fuzz_admit(daas_bytes in)
     if (rc != DAAS_OK && dec.len != 0)
         abort();
     if (rc == DAAS_OK && daas_sched_admission_verify(ts, DAAS_BYTES(dec.data, dec.len), key, sig))
+        abort();
+    daas_buf_reset(&dec);
+    daas_err_clear(&err);
+    rc = daas_enclave_client_parse_rebalance(in, &dec, &ts, sig, &index, &err); /* same shape */
+    check(rc, &err);
+    if (rc != DAAS_OK && dec.len != 0)
+        abort();
+    if (rc == DAAS_OK &&
+        daas_sched_rebalance_verify(DAAS_BYTES(dec.data, dec.len), ts, sig, key, NULL) == DAAS_OK)
         abort();
     daas_buf_fini(&dec);
 }

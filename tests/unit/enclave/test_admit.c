@@ -30,6 +30,7 @@
 #include "enclave/schedsvc.h"
 #include "enclave_test.h"
 #include "sched/admission.h"
+#include "sched/rebalance.h"
 #include "sched/policy.h"
 #include "sched/sched_test.h"
 
@@ -409,6 +410,63 @@ static void test_admit_decision_for_another_request(void **state)
     daas_buf_fini(&priv_rules);
 }
 
+/* POST /sched/rebalance: the enclave plans from the state it was fed (n1 overloaded: three
+ * 300m pods on 1000m), signs the plan with intent 5 into the same log, and the client checks
+ * the signature and that the plan answers this request; an altered plan does not verify. */
+static void test_rebalance(void **state)
+{
+    fx *f = *state;
+    daas_enclave_client_set_key(f->c, f->pk);
+    tnode n1, n2;
+    tnode_init(&n1, "n1", 1000, 8 * GiB, 1, 100);
+    tnode_init(&n2, "n2", 4000, 8 * GiB, 2, 100);
+    daas_sched_res cpu[1] = {{.name = "cpu", .qty = 300}};
+    const char *uids[3] = {"u1", "u2", "u3"};
+    daas_sched_delta d[5] = {{.seq = 1, .kind = DAAS_SCHED_NODE_UPSERT, .node = n1.n},
+                             {.seq = 2, .kind = DAAS_SCHED_NODE_UPSERT, .node = n2.n}};
+    for (int i = 0; i < 3; i++)
+        d[2 + i] = (daas_sched_delta){
+            .seq = 3 + (uint64_t)i,
+            .kind = DAAS_SCHED_POD_BOUND,
+            .bound = {.uid = uids[i], .node = "n1", .requests = cpu, .n_requests = 1}};
+    uint64_t seq = 0;
+    uint8_t digest[32], sig[64];
+    assert_int_equal(daas_enclave_client_deltas(f->c, d, 5, &seq, digest, NULL), DAAS_OK);
+    daas_sched_rebalance_cand cands[3];
+    for (int i = 0; i < 3; i++)
+        cands[i] = (daas_sched_rebalance_cand){
+            .uid = uids[i], .ns = "default", .name = uids[i], .controller = "ReplicaSet/web"};
+    daas_sched_rebalance_req q = {
+        .round = 7, .threshold_pct = 80, .max_evictions = 5, .cands = cands, .n_cands = 3};
+    daas_buf req, plan;
+    daas_buf_init(&req, 0);
+    daas_buf_init(&plan, 0);
+    assert_int_equal(daas_sched_rebalance_req_encode(&q, &req, NULL), DAAS_OK);
+    uint64_t ts = 0, index = 99;
+    daas_err err = {0};
+    if (daas_enclave_client_rebalance(f->c, B(req), &plan, &ts, sig, &index, &err) != DAAS_OK)
+        fail_msg("rebalance: %s", err.msg);
+    assert_int_equal(index, 0);
+    daas_sched_plan p;
+    assert_int_equal(daas_sched_rebalance_plan_decode(B(plan), &p, NULL), DAAS_OK);
+    assert_int_equal(p.round, 7);
+    assert_int_equal(p.state_seq, 5);
+    assert_memory_equal(p.state_digest, digest, 32);
+    assert_true(p.n_evictions >= 1);
+    for (size_t i = 0; i < p.n_evictions; i++)
+        assert_string_equal(p.evictions[i].node, "n1");
+    daas_sched_rebalance_plan_fini(&p);
+    assert_int_equal(daas_sched_rebalance_verify(B(plan), ts, sig, f->pk, NULL), DAAS_OK);
+    plan.data[plan.len - 1] ^= 1; /* the last eviction's score */
+    assert_int_not_equal(daas_sched_rebalance_verify(B(plan), ts, sig, f->pk, NULL), DAAS_OK);
+    /* a malformed request: 400, refused as such */
+    assert_int_equal(
+        daas_enclave_client_rebalance(f->c, DAAS_BYTES("\x01", 1), &plan, &ts, sig, &index, NULL),
+        DAAS_EINVAL);
+    daas_buf_fini(&req);
+    daas_buf_fini(&plan);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -416,6 +474,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_admit_wrong_key, setup, teardown),
         cmocka_unit_test_setup_teardown(test_admit_decision_for_another_request, setup, teardown),
         cmocka_unit_test_setup_teardown(test_malformed_and_full, setup_small, teardown),
+        cmocka_unit_test_setup_teardown(test_rebalance, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
