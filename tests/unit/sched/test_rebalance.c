@@ -1,7 +1,8 @@
 /*
  * test_rebalance.c: the rebalancing planner of rebalance.h: an overloaded node among three
  *                   (evictions from it only, of controller-owned pods with a target), PDB
- *                   caps, max_evictions, pods with nowhere to go, the fairness pass, no
+ *                   caps, max_evictions, pods with nowhere to go (readiness, cordon,
+ *                   taints, extended resources), orphans, the fairness pass, no
  *                   imbalance, determinism and independence from the state's build order,
  *                   BCS golden bytes, round trips and strict refusals, intent-5 signing
  *                   bytes against the decision's, Ed25519 over plans.
@@ -362,6 +363,38 @@ static void test_determinism(void **state)
     daas_sched_state_free(&rev);
 }
 
+/* Extended requests must fit on the target (read from the state); orphans never move. */
+static void test_extended_and_orphans(void **state)
+{
+    (void)state;
+    static const daas_sched_res req[] = {{"aws.ec2.nitro/nitro_enclaves", 1}, {"cpu", 1500}};
+    daas_sched_state *st = daas_sched_state_new();
+    tnode n;
+    tnode_init(&n, "k1", 4000, 8 * GiB, 1, 100);
+    tnode_res(&n, "aws.ec2.nitro/nitro_enclaves", 1);
+    assert_int_equal(t_upsert(st, &n), DAAS_OK);
+    add_node(st, "k2", 2, 100);
+    assert_int_equal(t_bind_req(st, "enc", "k1", req, 2), DAAS_OK);
+    assert_int_equal(t_bind(st, "pad", "k1", 1000, 0), DAAS_OK); /* k1: 2500m > 50% */
+    assert_int_equal(t_bind(st, "lost", "gone", 3000, 0), DAAS_OK);
+    daas_sched_rebalance_cand c[] = {cand("enc", "ReplicaSet/e", NULL),
+                                     cand("lost", "ReplicaSet/e", NULL)};
+    daas_sched_rebalance_req q = req_of(c, 2, 50, 5, 0);
+    daas_sched_plan p;
+    plan_ok(st, &q, &p); /* k2 has no Nitro device */
+    assert_int_equal(p.n_evictions, 0);
+    daas_sched_rebalance_plan_fini(&p);
+    tnode_init(&n, "k2", 4000, 8 * GiB, 2, 100);
+    tnode_res(&n, "aws.ec2.nitro/nitro_enclaves", 2);
+    assert_int_equal(t_upsert(st, &n), DAAS_OK);
+    plan_ok(st, &q, &p); /* now it has; "lost" (node "gone" absent) stays out */
+    assert_int_equal(p.n_evictions, 1);
+    expect_eviction(&p, 0, "enc", "k1", DAAS_SCHED_EVICT_OVERLOAD);
+    assert_int_equal(p.evictions[0].score, 3750);
+    daas_sched_rebalance_plan_fini(&p);
+    daas_sched_state_free(&st);
+}
+
 /* Equal share: the lower BLAKE2b(uid || round) goes first, so the round changes the pick. */
 static void test_hash_tie_break(void **state)
 {
@@ -635,19 +668,13 @@ static void test_sign_verify(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_overloaded_node),
-        cmocka_unit_test(test_request_digest),
-        cmocka_unit_test(test_budget_caps),
-        cmocka_unit_test(test_max_evictions),
-        cmocka_unit_test(test_nowhere_to_go),
-        cmocka_unit_test(test_no_imbalance),
-        cmocka_unit_test(test_fairness),
-        cmocka_unit_test(test_determinism),
-        cmocka_unit_test(test_hash_tie_break),
-        cmocka_unit_test(test_req_bcs),
-        cmocka_unit_test(test_req_strict),
-        cmocka_unit_test(test_plan_bcs),
-        cmocka_unit_test(test_signing_bytes_layout),
+        cmocka_unit_test(test_overloaded_node), cmocka_unit_test(test_request_digest),
+        cmocka_unit_test(test_budget_caps),     cmocka_unit_test(test_max_evictions),
+        cmocka_unit_test(test_nowhere_to_go),   cmocka_unit_test(test_no_imbalance),
+        cmocka_unit_test(test_fairness),        cmocka_unit_test(test_determinism),
+        cmocka_unit_test(test_hash_tie_break),  cmocka_unit_test(test_extended_and_orphans),
+        cmocka_unit_test(test_req_bcs),         cmocka_unit_test(test_req_strict),
+        cmocka_unit_test(test_plan_bcs),        cmocka_unit_test(test_signing_bytes_layout),
         cmocka_unit_test(test_sign_verify),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
