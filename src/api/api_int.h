@@ -141,6 +141,15 @@ int daas_api__route(daas_api__req *r, const char *path);
 /* Store keys: "/registry/<storage>/<ns>/<name>", "/registry/<storage>/<name>"; prefixes for
  * collections end with '/'. New strings (daas_free). */
 char *daas_api__key(const daas_kube_kind *k, const char *ns, const char *name);
+/* parsecache.c: obj (never changed afterwards) is the parse of the stored bytes; keep it for
+ * the one reader that will parse them next. Any thread. */
+void daas_api__parsed_put(const char *bytes, size_t len, json_t *obj);
+/* The object put for exactly these bytes (a new reference, removed from the table), or
+ * NULL. */
+json_t *daas_api__parsed_take(const char *bytes, size_t len);
+/* Drops every entry (tests). */
+void daas_api__parsed_clear(void);
+
 char *daas_api__prefix(const daas_kube_kind *k, const char *ns);
 /* The kind index for metrics (position in daas_kube_kinds). */
 int daas_api__kind_index(const daas_kube_kind *k);

@@ -14,8 +14,32 @@
 #include "kube/obj.h"
 #include "kube/selector.h"
 
+/* An object the create path still had parsed (parsecache.c), with this resourceVersion:
+ * fresh top level and metadata, everything below shared and read-only. NULL: not there. */
+static json_t *from_cache(const daas_kv *kv)
+{
+    json_t *o = kv->val ? daas_api__parsed_take(kv->val->data, kv->val->len) : NULL;
+    if (o == NULL)
+        return NULL;
+    json_t *top = json_copy(o), *meta = json_copy(json_object_get(o, "metadata"));
+    json_decref(o);
+    if (!json_is_object(top) || !json_is_object(meta)) {
+        json_decref(top);
+        json_decref(meta);
+        return NULL;
+    }
+    char rv[32];
+    snprintf(rv, sizeof rv, "%lld", (long long)kv->mod_rev);
+    json_object_set_new(meta, "resourceVersion", json_string(rv));
+    json_object_set_new(top, "metadata", meta);
+    return top;
+}
+
 json_t *daas_api__parse_kv(const daas_kv *kv)
 {
+    json_t *cached = from_cache(kv);
+    if (cached)
+        return cached;
     /* The stored value has no resourceVersion: parse it and set one (cheaper than
      * rendering first and parsing that). */
     const daas_blob *b = kv->obj ? kv->obj : kv->val;
@@ -165,16 +189,17 @@ static int64_t query_int(daas_api__req *r, const char *name, int64_t def)
     return n;
 }
 
-static void respond_list_json(daas_api__req *r, daas_kv_list *l, size_t nitems,
-                              const char *cont, json_t *parsed)
+static void respond_list_json(daas_api__req *r, daas_kv_list *l, size_t nitems, const char *cont,
+                              json_t *parsed)
 {
     const daas_kube_kind *k = r->route.kind;
     char av[96];
     daas_buf b;
     daas_buf_init(&b, 0);
     daas_kube_kind_api_version(k, av, sizeof av);
-    int rc = daas_buf_printf(&b, "{\"kind\":\"%s\",\"apiVersion\":\"%s\",\"metadata\":"
-                                 "{\"resourceVersion\":\"%lld\"",
+    int rc = daas_buf_printf(&b,
+                             "{\"kind\":\"%s\",\"apiVersion\":\"%s\",\"metadata\":"
+                             "{\"resourceVersion\":\"%lld\"",
                              k->list_kind, av, (long long)l->rev);
     if (rc == DAAS_OK && cont)
         rc = daas_buf_printf(&b, ",\"continue\":\"%s\"", cont);
@@ -263,8 +288,7 @@ void daas_api__list(daas_api__req *r)
         json_decref(t);
         daas_free(inc);
     } else {
-        respond_list_json(r, &l, filter ? json_array_size(objs) : l.n, cont,
-                          filter ? objs : NULL);
+        respond_list_json(r, &l, filter ? json_array_size(objs) : l.n, cont, filter ? objs : NULL);
     }
 out:
     if (rc != DAAS_OK)

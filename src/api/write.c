@@ -288,6 +288,8 @@ static bool create_async(daas_api__req *r, json_t *obj, int status)
     c->status = status;
     c->name = daas_xstrdup(daas_kube_str(obj, "metadata.name"));
     c->stored = daas_api__dump_stored(obj);
+    if (c->stored) /* for the informer that will see these bytes (parsecache.c) */
+        daas_api__parsed_put(c->stored, strlen(c->stored), obj);
     char *key = daas_api__key(r->route.kind, r->route.ns, c->name);
     c->r = *r;
     int rc = c->stored ? daas_store_create_async(r->api->store, key,

@@ -43,7 +43,7 @@
 #include "store/store_int.h"
 
 enum {
-    POOL_THREADS = 4,  /* txns of async creates in flight at once: few, so that they fill */
+    POOL_THREADS = 2,  /* txns of async creates in flight at once: few, so that they fill */
     BATCH_MAX = 64,    /* creates per txn; etcd's default --max-txn-ops is 128 */
     LOAD_PAGE = 500,   /* keys per range page at load */
     CAS_RETRIES = 16,  /* unconditional update/delete: rounds against concurrent writers */
