@@ -527,7 +527,7 @@ static void test_req_strict(void **state)
     q = req_of(two, 2, 50, 1, 0);
     daas_buf_init(&b, 0);
     assert_int_equal(daas_sched_rebalance_req_encode(&q, &b, &err), DAAS_OK);
-    char hex[512];
+    char hex[8192];
     snprintf(hex, sizeof hex, "%s", t_hex(b.data, b.len));
     assert_int_equal(decode_patched(hex, -1, 0, ""), DAAS_OK);
     assert_int_equal(decode_patched(hex, 15, '3', ""), DAAS_EINVAL);
