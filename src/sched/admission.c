@@ -424,27 +424,6 @@ static int deny(daas_err *err, const char *fmt, ...)
     return rc;
 }
 
-/* Same trust rule as proof.c: pk listed for this enclave id or for any id (all zero). */
-static int key_check(const daas_sched_admission_proof *p, const daas_sched_trusted_key *keys,
-                     size_t n, daas_err *err)
-{
-    static const uint8_t any[DAAS_SCHED_ENCLAVE_ID_LEN];
-    char hex[2 * DAAS_SCHED_ENCLAVE_ID_LEN + 1];
-    bool known = false;
-    for (size_t i = 0; i < n; i++) {
-        if (memcmp(keys[i].pk, p->pk, DAAS_SCHED_PUBKEY_LEN) != 0)
-            continue;
-        if (memcmp(keys[i].enclave, any, sizeof(any)) == 0 ||
-            memcmp(keys[i].enclave, p->enclave, sizeof(any)) == 0)
-            return DAAS_OK;
-        known = true;
-    }
-    if (!known)
-        return deny(err, "%s", "enclave key not registered");
-    daas_hex_encode(p->enclave, DAAS_SCHED_ENCLAVE_ID_LEN, hex);
-    return deny(err, "enclave key not registered for enclave 0x%s", hex);
-}
-
 static const char *meta_str(const json_t *pod, const char *key)
 {
     const char *s = json_string_value(json_object_get(json_object_get(pod, "metadata"), key));
@@ -508,7 +487,7 @@ int daas_sched_admission_check(const json_t *pod, const daas_sched_trusted_key *
         return deny(err, "%s", "admission decision is malformed: not a string");
     if (daas_sched_admission_proof_parse(json_string_value(v), &p, &e) != DAAS_OK)
         return deny(err, "admission decision is malformed: %.200s", e.msg);
-    int rc = key_check(&p, keys, nkeys, err);
+    int rc = daas_sched_trusted_check(keys, nkeys, p.pk, p.enclave, err);
     if (rc == DAAS_OK)
         rc = decision_check(pod, &p, err);
     if (rc == DAAS_OK)

@@ -137,23 +137,25 @@ static int deny(daas_err *err, const char *fmt, ...)
     return rc;
 }
 
-static int key_check(const daas_sched_proof *p, const daas_sched_trusted_key *keys, size_t n,
-                     daas_err *err)
+/* Contract in proof.h. */
+int daas_sched_trusted_check(const daas_sched_trusted_key *keys, size_t n,
+                             const uint8_t pk[DAAS_SCHED_PUBKEY_LEN],
+                             const uint8_t enclave[DAAS_SCHED_ENCLAVE_ID_LEN], daas_err *err)
 {
     static const uint8_t any[DAAS_SCHED_ENCLAVE_ID_LEN];
     char hex[2 * DAAS_SCHED_ENCLAVE_ID_LEN + 1];
     bool known = false;
     for (size_t i = 0; i < n; i++) {
-        if (memcmp(keys[i].pk, p->pk, DAAS_SCHED_PUBKEY_LEN) != 0)
+        if (memcmp(keys[i].pk, pk, DAAS_SCHED_PUBKEY_LEN) != 0)
             continue;
         if (memcmp(keys[i].enclave, any, sizeof(any)) == 0 ||
-            memcmp(keys[i].enclave, p->enclave, sizeof(any)) == 0)
+            memcmp(keys[i].enclave, enclave, sizeof(any)) == 0)
             return DAAS_OK;
         known = true;
     }
     if (!known)
         return deny(err, "%s", "enclave key not registered");
-    daas_hex_encode(p->enclave, DAAS_SCHED_ENCLAVE_ID_LEN, hex);
+    daas_hex_encode(enclave, DAAS_SCHED_ENCLAVE_ID_LEN, hex);
     return deny(err, "enclave key not registered for enclave 0x%s", hex);
 }
 
@@ -200,7 +202,7 @@ int daas_sched_proof_check(const json_t *pod, const char *node_name,
         return deny(err, "%s", "schedule proof is malformed: not a string");
     if (daas_sched_proof_parse(json_string_value(v), &p, &e) != DAAS_OK)
         return deny(err, "schedule proof is malformed: %.200s", e.msg);
-    int rc = key_check(&p, keys, n, err);
+    int rc = daas_sched_trusted_check(keys, n, p.pk, p.enclave, err);
     if (rc == DAAS_OK && daas_sched_decision_verify(&p.decision, p.pk, p.sig, &e) != DAAS_OK)
         rc = deny(err, "%s", "signature does not verify");
     if (rc == DAAS_OK)

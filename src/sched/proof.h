@@ -52,6 +52,13 @@ typedef struct daas_sched_trusted_key {
     uint8_t enclave[DAAS_SCHED_ENCLAVE_ID_LEN]; /* its Enclave object id; all zero: any id */
 } daas_sched_trusted_key;
 
+/* The trust rule of every proof: pk is listed for this enclave id, or for any id (all zero).
+ * DAAS_EDENIED "enclave key not registered" / "... not registered for enclave 0x<id>". */
+DAAS_MUST_USE int daas_sched_trusted_check(const daas_sched_trusted_key *keys, size_t n,
+                                           const uint8_t pk[DAAS_SCHED_PUBKEY_LEN],
+                                           const uint8_t enclave[DAAS_SCHED_ENCLAVE_ID_LEN],
+                                           daas_err *err);
+
 /* A parsed proof. */
 typedef struct daas_sched_proof {
     daas_sched_decision decision;
