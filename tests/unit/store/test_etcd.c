@@ -651,18 +651,18 @@ static void test_scan_watch(void **state)
 {
     (void)state;
     static const char *real[] = {
-        "{\"result\":{\"header\":{\"cluster_id\":\"14841639068965178418\",\"member_id\":"
-        "\"10276657743932975437\",\"revision\":\"2\",\"raft_term\":\"2\"},\"events\":[{\"kv\":{"
-        "\"key\":\"L3JlZ2lzdHJ5L3BvZHMvZGVmYXVsdC9h\",\"create_revision\":\"2\",\"mod_revision\":"
-        "\"2\",\"version\":\"1\",\"value\":\"eyJraW5kIjoiUG9kIn0=\"}},{\"kv\":{\"key\":"
-        "\"L3JlZ2lzdHJ5L3BvZHMvZGVmYXVsdC9i\",\"create_revision\":\"2\",\"mod_revision\":\"2\","
-        "\"version\":\"1\",\"value\":\"eyJraW5kIjoiUG9kIn0=\"}}]}}",
-        "{\"result\":{\"header\":{\"revision\":\"3\"},\"events\":[{\"kv\":{\"key\":\"YQ==\","
-        "\"create_revision\":\"2\",\"mod_revision\":\"3\",\"version\":\"2\",\"value\":\"eDI=\"},"
-        "\"prev_kv\":{\"key\":\"YQ==\",\"create_revision\":\"2\",\"mod_revision\":\"2\","
-        "\"version\":\"1\",\"value\":\"eDE=\"}}]}}",
-        "{\"result\":{\"header\":{\"revision\":\"4\"},\"events\":[{\"type\":\"DELETE\",\"kv\":{"
-        "\"key\":\"Yg==\",\"mod_revision\":\"4\"}}]}}\n",
+        ("{\"result\":{\"header\":{\"cluster_id\":\"14841639068965178418\",\"member_id\":"
+         "\"10276657743932975437\",\"revision\":\"2\",\"raft_term\":\"2\"},\"events\":[{\"kv\":{"
+         "\"key\":\"L3JlZ2lzdHJ5L3BvZHMvZGVmYXVsdC9h\",\"create_revision\":\"2\",\"mod_revision\":"
+         "\"2\",\"version\":\"1\",\"value\":\"eyJraW5kIjoiUG9kIn0=\"}},{\"kv\":{\"key\":"
+         "\"L3JlZ2lzdHJ5L3BvZHMvZGVmYXVsdC9i\",\"create_revision\":\"2\",\"mod_revision\":\"2\","
+         "\"version\":\"1\",\"value\":\"eyJraW5kIjoiUG9kIn0=\"}}]}}"),
+        ("{\"result\":{\"header\":{\"revision\":\"3\"},\"events\":[{\"kv\":{\"key\":\"YQ==\","
+         "\"create_revision\":\"2\",\"mod_revision\":\"3\",\"version\":\"2\",\"value\":\"eDI=\"},"
+         "\"prev_kv\":{\"key\":\"YQ==\",\"create_revision\":\"2\",\"mod_revision\":\"2\","
+         "\"version\":\"1\",\"value\":\"eDE=\"}}]}}"),
+        ("{\"result\":{\"header\":{\"revision\":\"4\"},\"events\":[{\"type\":\"DELETE\",\"kv\":{"
+         "\"key\":\"Yg==\",\"mod_revision\":\"4\"}}]}}\n"),
         "{\"result\":{\"header\":{\"revision\":\"1\"},\"created\":true}}",
     };
     for (size_t t = 0; t < sizeof real / sizeof real[0]; t++) {
@@ -692,8 +692,8 @@ static void test_scan_watch(void **state)
     daas_store_etcd__watch_msg_fini(&f);
     static const char *declined[] = {
         "{\"error\":{\"grpc_code\":14,\"message\":\"etcdserver: no leader\"}}",
-        "{\"result\":{\"header\":{\"revision\":\"3\"},\"events\":[{\"kv\":{\"key\":\"YQ\\u003d"
-        "=\"}}]}}",                                                          /* an escape */
+        ("{\"result\":{\"header\":{\"revision\":\"3\"},\"events\":[{\"kv\":{\"key\":\"YQ\\u003d"
+         "=\"}}]}}"),                                                        /* an escape */
         "{\"result\":{\"header\":{\"revision\":\"3\",\"revision\":\"4\"}}}", /* duplicate */
         "{\"result\":{\"header\":{\"revision\":\"3\"},\"x\":1,\"x\":2}}",    /* duplicate */
         "{\"result\":{\"header\":{\"revision\":\"3\"},\"events\":[{\"type\":\"BOGUS\"}]}}",
