@@ -4,7 +4,7 @@ BUILD_ASAN ?= build-asan
 BUILD_FUZZ ?= build-fuzz
 JOBS       ?= $(shell nproc)
 DATA_DIR   ?= $(HOME)/.daas-dev
-FUZZ_SECONDS ?= 20
+FUZZ_SECONDS ?= 15
 
 .PHONY: all deps build build-asan build-fuzz dev test test-normal test-asan test-fuzz bench clean format
 
