@@ -608,6 +608,24 @@ static int created_node(json_t *node, const char *base, void *item, daas_err *er
     return rc;
 }
 
+/* A Move identifier: [A-Za-z_][A-Za-z0-9_]*, at most 128 bytes (they go into one-line
+ * messages: nothing else may pass). NULL (absent) is fine. */
+static bool move_ident(const char *s)
+{
+    if (s == NULL)
+        return true;
+    size_t n = strlen(s);
+    if (n == 0 || n > 128 || (s[0] >= '0' && s[0] <= '9'))
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '_'))
+            return false;
+    }
+    return true;
+}
+
 /* executionError { message abortCode module { name package { address } } function { name } } */
 static int parse_exec_error(json_t *fx, const char *base, daas_sui_exec_result *r, daas_err *err)
 {
@@ -628,6 +646,10 @@ static int parse_exec_error(json_t *fx, const char *base, daas_sui_exec_result *
         rc = get_addr(ee, eb, "module.package.address", NULL, pkg, err);
     if (rc == DAAS_OK)
         rc = get_str(ee, eb, "function.name", false, &fn, err);
+    if (rc == DAAS_OK && !move_ident(mod))
+        rc = shape(err, eb, "module.name", "is not a Move identifier");
+    if (rc == DAAS_OK && !move_ident(fn))
+        rc = shape(err, eb, "function.name", "is not a Move identifier");
     if (rc != DAAS_OK)
         return rc;
     if (mod != NULL) {
