@@ -19,6 +19,7 @@
 
 #include "common/util.h"
 #include "sched/admission.h"
+#include "sched/sched_int.h"
 #include "sui/bcs.h"
 
 #define MAX_STR DAAS_SCHED_POLICY_MAX_STR
@@ -306,24 +307,6 @@ int daas_sched_admission_proof_format(daas_bytes request_bcs, daas_bytes decisio
     return rc;
 }
 
-/* Lowercase hex only (one spelling per proof). */
-static bool hex_get(const char *s, size_t slen, uint8_t *out, size_t n)
-{
-    if (slen != 2 * n)
-        return false;
-    for (size_t i = 0; i < 2 * n; i++)
-        if (s[i] >= 'A' && s[i] <= 'F')
-            return false;
-    return daas_hex_decode(s, n, out);
-}
-
-static const char *member(const json_t *o, const char *key, size_t *len)
-{
-    const json_t *v = json_object_get(o, key);
-    *len = json_string_length(v);
-    return json_string_value(v);
-}
-
 static int fixed_fields(const json_t *o, daas_sched_admission_proof *p, daas_err *err)
 {
     size_t n;
@@ -332,18 +315,18 @@ static int fixed_fields(const json_t *o, daas_sched_admission_proof *p, daas_err
     if (!json_is_integer(t) || json_integer_value(t) < 0)
         return daas_fail(err, DAAS_EINVAL, "timestamp_ms must be a non-negative integer");
     p->timestamp_ms = (uint64_t)json_integer_value(t);
-    s = member(o, "signature", &n);
-    if (s == NULL || !hex_get(s, n, p->sig, DAAS_SCHED_SIG_LEN))
+    s = daas_sched__member(o, "signature", &n);
+    if (s == NULL || !daas_sched__hex_get(s, n, p->sig, DAAS_SCHED_SIG_LEN))
         return daas_fail(err, DAAS_EINVAL, "signature must be 128 lowercase hex digits");
-    s = member(o, "pk", &n);
-    if (s == NULL || !hex_get(s, n, p->pk, DAAS_SCHED_PUBKEY_LEN))
+    s = daas_sched__member(o, "pk", &n);
+    if (s == NULL || !daas_sched__hex_get(s, n, p->pk, DAAS_SCHED_PUBKEY_LEN))
         return daas_fail(err, DAAS_EINVAL, "pk must be 64 lowercase hex digits");
-    s = member(o, "enclave", &n);
+    s = daas_sched__member(o, "enclave", &n);
     if (s == NULL || n < 2 || s[0] != '0' || s[1] != 'x' ||
-        !hex_get(s + 2, n - 2, p->enclave, DAAS_SCHED_ENCLAVE_ID_LEN))
+        !daas_sched__hex_get(s + 2, n - 2, p->enclave, DAAS_SCHED_ENCLAVE_ID_LEN))
         return daas_fail(err, DAAS_EINVAL, "enclave must be 0x and 64 lowercase hex digits");
-    s = member(o, "rules", &n);
-    if (s == NULL || !hex_get(s, n, p->rules_digest, DAAS_SCHED_POLICY_DIGEST_LEN))
+    s = daas_sched__member(o, "rules", &n);
+    if (s == NULL || !daas_sched__hex_get(s, n, p->rules_digest, DAAS_SCHED_POLICY_DIGEST_LEN))
         return daas_fail(err, DAAS_EINVAL, "rules must be 64 lowercase hex digits");
     return DAAS_OK;
 }
@@ -352,8 +335,8 @@ static int fixed_fields(const json_t *o, daas_sched_admission_proof *p, daas_err
 static int blob(const json_t *o, const char *key, uint8_t *dst, daas_bytes *out, daas_err *err)
 {
     size_t n;
-    const char *s = member(o, key, &n);
-    if (s == NULL || n == 0 || n % 2 != 0 || !hex_get(s, n, dst, n / 2))
+    const char *s = daas_sched__member(o, key, &n);
+    if (s == NULL || n == 0 || n % 2 != 0 || !daas_sched__hex_get(s, n, dst, n / 2))
         return daas_fail(err, DAAS_EINVAL, "%s must be non-empty lowercase hex", key);
     *out = DAAS_BYTES(dst, n / 2);
     return DAAS_OK;

@@ -17,6 +17,7 @@
 #include "common/util.h"
 #include "sched/kube.h"
 #include "sched/proof.h"
+#include "sched/sched_int.h"
 
 /* Longest BCS(Decision): two names of MAX_STR (+ ULEB length), two digests, three u64. */
 #define DECISION_MAX (2 * (DAAS_SCHED_MAX_STR + 3) + 2 * (DAAS_SCHED_DIGEST_LEN + 1) + 3 * 8)
@@ -28,7 +29,7 @@ static int lower_hexval(char c)
 }
 
 /* Decodes exactly n bytes from the 2n lowercase hex digits of s (of length slen). */
-static bool hex_get(const char *s, size_t slen, uint8_t *out, size_t n)
+bool daas_sched__hex_get(const char *s, size_t slen, uint8_t *out, size_t n)
 {
     if (slen != 2 * n)
         return false;
@@ -73,8 +74,8 @@ int daas_sched_proof_format(const daas_sched_decision *d, const uint8_t sig[DAAS
     return rc;
 }
 
-/* The string member key of o, or NULL. */
-static const char *member(const json_t *o, const char *key, size_t *len)
+/* Contract in sched_int.h. */
+const char *daas_sched__member(const void *o, const char *key, size_t *len)
 {
     const json_t *v = json_object_get(o, key);
     *len = json_string_length(v);
@@ -88,22 +89,22 @@ static int parse_fields(const json_t *o, daas_sched_proof *out, daas_err *err)
     const json_t *v = json_object_get(o, "v");
     if (json_object_size(o) != 5 || !json_is_integer(v) || json_integer_value(v) != 1)
         return daas_fail(err, DAAS_EINVAL, "want exactly v (1), decision, signature, enclave, pk");
-    s = member(o, "signature", &n);
-    if (s == NULL || !hex_get(s, n, out->sig, DAAS_SCHED_SIG_LEN))
+    s = daas_sched__member(o, "signature", &n);
+    if (s == NULL || !daas_sched__hex_get(s, n, out->sig, DAAS_SCHED_SIG_LEN))
         return daas_fail(err, DAAS_EINVAL, "signature must be 128 lowercase hex digits");
-    s = member(o, "pk", &n);
-    if (s == NULL || !hex_get(s, n, out->pk, DAAS_SCHED_PUBKEY_LEN))
+    s = daas_sched__member(o, "pk", &n);
+    if (s == NULL || !daas_sched__hex_get(s, n, out->pk, DAAS_SCHED_PUBKEY_LEN))
         return daas_fail(err, DAAS_EINVAL, "pk must be 64 lowercase hex digits");
-    s = member(o, "enclave", &n);
+    s = daas_sched__member(o, "enclave", &n);
     if (s == NULL || n < 2 || s[0] != '0' || s[1] != 'x' ||
-        !hex_get(s + 2, n - 2, out->enclave, DAAS_SCHED_ENCLAVE_ID_LEN))
+        !daas_sched__hex_get(s + 2, n - 2, out->enclave, DAAS_SCHED_ENCLAVE_ID_LEN))
         return daas_fail(err, DAAS_EINVAL, "enclave must be 0x and 64 lowercase hex digits");
-    s = member(o, "decision", &n);
+    s = daas_sched__member(o, "decision", &n);
     if (s == NULL || n % 2 != 0 || n == 0 || n > 2 * DECISION_MAX)
         return daas_fail(err, DAAS_EINVAL, "decision must be hex of at most %d bytes",
                          DECISION_MAX);
     uint8_t bcs[DECISION_MAX];
-    if (!hex_get(s, n, bcs, n / 2))
+    if (!daas_sched__hex_get(s, n, bcs, n / 2))
         return daas_fail(err, DAAS_EINVAL, "decision must be lowercase hex");
     return daas_sched_decision_decode(DAAS_BYTES(bcs, n / 2), &out->decision, err);
 }

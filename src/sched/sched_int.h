@@ -43,8 +43,7 @@ void daas_sched__arena_free(daas_sched__chunk **head);
 /* Ends a decode or conversion into *out (size bytes) whose memory is the arena mem: on rc ==
  * DAAS_OK hands mem to *slot (the result's _mem); otherwise frees mem and zeroes *out. Returns
  * rc. */
-int daas_sched__arena_finish(int rc, daas_sched__chunk *mem, void *out, size_t size,
-                             void **slot);
+int daas_sched__arena_finish(int rc, daas_sched__chunk *mem, void *out, size_t size, void **slot);
 /* Frees the arena a result holds in *slot and zeroes the result (size bytes at out). */
 void daas_sched__arena_release(void **slot, void *out, size_t size);
 
@@ -80,14 +79,14 @@ typedef struct daas_sched__ext {
 } daas_sched__ext;
 
 typedef struct daas_sched__owner {
-    uint8_t addr[32];  /* the owner's Sui address (map key) */
-    size_t idx;        /* position in state.owners */
-    uint32_t n_nodes;  /* present nodes owned */
-    uint64_t stake;    /* max stake of its nodes (refreshed lazily) */
-    uint64_t pods;     /* pods bound to its present nodes */
-    uint64_t share_q;  /* stake * 2^32 / S (refreshed lazily) */
-    uint64_t stamp;    /* schedule call that computed fair */
-    uint32_t fair;     /* fairness score for that call */
+    uint8_t addr[32]; /* the owner's Sui address (map key) */
+    size_t idx;       /* position in state.owners */
+    uint32_t n_nodes; /* present nodes owned */
+    uint64_t stake;   /* max stake of its nodes (refreshed lazily) */
+    uint64_t pods;    /* pods bound to its present nodes */
+    uint64_t share_q; /* stake * 2^32 / S (refreshed lazily) */
+    uint64_t stamp;   /* schedule call that computed fair */
+    uint32_t fair;    /* fairness score for that call */
 } daas_sched__owner;
 
 typedef struct daas_sched__label {
@@ -98,28 +97,28 @@ typedef struct daas_sched__label {
 
 typedef struct daas_sched__node {
     /* hot: read for every pod */
-    uint8_t flags;          /* DAAS_SCHED__READY | ... */
-    uint32_t max_pods;      /* allocatable "pods", UINT32_MAX when unlisted */
-    uint32_t n_pods;        /* pods bound here */
-    int64_t alloc_cpu;      /* allocatable milli-cpu */
-    int64_t alloc_mem;      /* allocatable memory bytes */
-    int64_t used_cpu;       /* requested by bound pods */
+    uint8_t flags;     /* DAAS_SCHED__READY | ... */
+    uint32_t max_pods; /* allocatable "pods", UINT32_MAX when unlisted */
+    uint32_t n_pods;   /* pods bound here */
+    int64_t alloc_cpu; /* allocatable milli-cpu */
+    int64_t alloc_mem; /* allocatable memory bytes */
+    int64_t used_cpu;  /* requested by bound pods */
     int64_t used_mem;
-    int64_t used_cpu_nz;    /* the same with kube's non-zero defaults (scoring) */
+    int64_t used_cpu_nz; /* the same with kube's non-zero defaults (scoring) */
     int64_t used_mem_nz;
-    uint64_t inv_cpu;       /* (2^64 - 1) / alloc_cpu, 0 when alloc_cpu == 0 */
+    uint64_t inv_cpu; /* (2^64 - 1) / alloc_cpu, 0 when alloc_cpu == 0 */
     uint64_t inv_mem;
     daas_sched__owner *owner;
     uint32_t n_ext;
-    daas_sched__ext *ext;   /* other resources, sorted by rid (heap) */
+    daas_sched__ext *ext; /* other resources, sorted by rid (heap) */
     /* cold */
-    size_t idx;             /* position in state.nodes */
-    const char *name;       /* in mem */
+    size_t idx;       /* position in state.nodes */
+    const char *name; /* in mem */
     size_t name_len;
     uint64_t stake;
     const daas_sched__label *labels; /* sorted by key, in mem */
     size_t n_labels;
-    const daas_sched_taint *taints;  /* in mem */
+    const daas_sched_taint *taints; /* in mem */
     size_t n_taints;
     daas_sched__chunk *mem; /* the spec's strings and arrays */
 } daas_sched__node;
@@ -130,16 +129,16 @@ typedef struct daas_sched__preq {
 } daas_sched__preq;
 
 typedef struct daas_sched__pod {
-    size_t idx;              /* position in state.pods */
-    const char *uid;         /* in mem */
+    size_t idx;      /* position in state.pods */
+    const char *uid; /* in mem */
     size_t uid_len;
-    const char *node_name;   /* in mem */
+    const char *node_name; /* in mem */
     size_t node_len;
-    daas_sched__node *node;  /* NULL while orphaned */
-    int64_t q_cpu, q_mem;    /* requests */
-    int64_t nz_cpu, nz_mem;  /* with non-zero defaults */
+    daas_sched__node *node; /* NULL while orphaned */
+    int64_t q_cpu, q_mem;   /* requests */
+    int64_t nz_cpu, nz_mem; /* with non-zero defaults */
     uint32_t n_ext;
-    daas_sched__preq *ext;   /* other requests (rid != cpu/mem), in mem */
+    daas_sched__preq *ext; /* other requests (rid != cpu/mem), in mem */
     daas_sched__chunk *mem;
 } daas_sched__pod;
 
@@ -148,23 +147,23 @@ struct daas_sched_state {
     uint8_t digest[DAAS_SCHED_DIGEST_LEN]; /* d_seq */
     daas_sched__node **nodes;              /* dense, any order */
     size_t n_nodes, cap_nodes;
-    daas_sched__map node_map;              /* name -> node */
-    daas_sched__pod **pods;                /* dense, any order */
+    daas_sched__map node_map; /* name -> node */
+    daas_sched__pod **pods;   /* dense, any order */
     size_t n_pods, cap_pods;
-    daas_sched__map pod_map;               /* uid -> pod */
-    size_t orphans;                        /* pods whose node is absent */
+    daas_sched__map pod_map; /* uid -> pod */
+    size_t orphans;          /* pods whose node is absent */
     daas_sched__owner **owners;
     size_t n_owners, cap_owners;
-    daas_sched__map owner_map;             /* addr -> owner */
-    uint64_t placed;                       /* pods bound to present nodes (P) */
-    char **rnames;                         /* rid -> name (heap) */
+    daas_sched__map owner_map; /* addr -> owner */
+    uint64_t placed;           /* pods bound to present nodes (P) */
+    char **rnames;             /* rid -> name (heap) */
     uint32_t n_rnames;
-    daas_sched__map rname_map;             /* name -> rid + 1 */
-    bool stakes_dirty;                     /* owners' stake/share_q need a refresh */
-    uint64_t stamp;                        /* schedule calls so far */
-    int32_t *scores;                       /* per node scratch of schedule, -1 infeasible */
+    daas_sched__map rname_map; /* name -> rid + 1 */
+    bool stakes_dirty;         /* owners' stake/share_q need a refresh */
+    uint64_t stamp;            /* schedule calls so far */
+    int32_t *scores;           /* per node scratch of schedule, -1 infeasible */
     size_t cap_scores;
-    daas_buf enc;                          /* scratch for BCS of deltas */
+    daas_buf enc; /* scratch for BCS of deltas */
 };
 
 /* ---- format checks (delta.c): DAAS_OK or DAAS_EINVAL with the offending field ---- */
@@ -187,5 +186,13 @@ static inline int64_t daas_sched__nz(int64_t q, int64_t dflt)
 {
     return q == 0 ? dflt : q;
 }
+
+/* ---- proof.c: shared by the proof parsers (proof.c, admission.c) ---- */
+
+/* s (slen chars) as exactly n bytes of lowercase hex (one spelling per proof) into out. */
+bool daas_sched__hex_get(const char *s, size_t slen, uint8_t *out, size_t n);
+/* The string member key of o (a json_t *), its length in *len; NULL when absent or not a
+ * string. */
+const char *daas_sched__member(const void *o, const char *key, size_t *len);
 
 #endif
