@@ -1,7 +1,8 @@
 /*
  * verify.c: `daas verify decisions FILE`: replays a decision log written by the server and
- *           checks every decision against the published algorithm, every signature, every
- *           batch root, and optionally every batch against the chain's commitments.
+ *           checks every decision, admission and rebalance plan against the published
+ *           algorithms, every signature, every batch root, and optionally every batch
+ *           against the chain's commitments.
  *
  * Owns:   the command's flags and the JSON report on stdout.
  * Not:    any check itself (sched/verify.c), the log format (sched/declog.c).
@@ -42,7 +43,8 @@ static void usage(FILE *f)
             "Replays a decision log written by `daas server` (\"-\" reads stdin): re-applies\n"
             "every delta, recomputes every decision with the published algorithm and compares\n"
             "it byte for byte, re-evaluates every admission decision (request and cluster\n"
-            "rules) and compares it byte for byte, checks every enclave signature and batch\n"
+            "rules) and re-plans every rebalance plan (request against the replayed cluster\n"
+            "view), each compared byte for byte, checks every enclave signature and batch\n"
             "Merkle root, and with\n"
             "--chain that each batch was committed on chain (scheduling::BatchCommitted).\n"
             "Prints a JSON report.\n\n"
@@ -103,11 +105,12 @@ static int parse(int argc, char **argv, vopts *o)
 
 static void print_report(const daas_declog_report *r, bool chain, bool chain_keys)
 {
-    json_t *j = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:b,s:b,s:b}", "records",
-                          (json_int_t)r->records, "deltas", (json_int_t)r->deltas, "decisions",
-                          (json_int_t)r->decisions, "admissions", (json_int_t)r->admissions,
-                          "batches", (json_int_t)r->batches, "epochs", (json_int_t)r->epochs, "ok",
-                          r->ok, "torn_tail", r->torn_tail, "any_key", r->any_key);
+    json_t *j =
+        json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:b,s:b,s:b}", "records", (json_int_t)r->records,
+                  "deltas", (json_int_t)r->deltas, "decisions", (json_int_t)r->decisions,
+                  "admissions", (json_int_t)r->admissions, "plans", (json_int_t)r->plans, "batches",
+                  (json_int_t)r->batches, "epochs", (json_int_t)r->epochs, "ok", r->ok, "torn_tail",
+                  r->torn_tail, "any_key", r->any_key);
     if (chain)
         json_object_set_new(j, "chain_checked", json_integer((json_int_t)r->chain_checked));
     if (chain_keys)

@@ -64,6 +64,23 @@ static int put_admission(const daas_declog_rec *r, daas_buf *b)
     return rc;
 }
 
+/* SPEC: declog.h "File format" 5 Rebalance. */
+static int put_rebalance(const daas_declog_rec *r, daas_buf *b)
+{
+    int rc = daas_sui_bcs_put_u64(b, r->index);
+    if (rc == DAAS_OK)
+        rc = daas_sui_bcs_put_bytes(b, r->plan.ptr, r->plan.len);
+    if (rc == DAAS_OK)
+        rc = daas_sui_bcs_put_u64(b, r->timestamp_ms);
+    if (rc == DAAS_OK)
+        rc = daas_sui_bcs_put_fixed(b, r->sig, sizeof r->sig);
+    if (rc == DAAS_OK)
+        rc = daas_sui_bcs_put_fixed(b, r->pk, sizeof r->pk);
+    if (rc == DAAS_OK)
+        rc = daas_sui_bcs_put_bytes(b, r->request.ptr, r->request.len);
+    return rc;
+}
+
 static int put_body(const daas_declog_rec *r, daas_buf *b)
 {
     int rc = daas_sui_bcs_put_variant(b, r->kind);
@@ -101,18 +118,20 @@ static int put_body(const daas_declog_rec *r, daas_buf *b)
         rc = daas_sui_bcs_put_fixed(b, r->pk, sizeof r->pk);
     if (rc == DAAS_OK && r->kind == DAAS_DECLOG_ADMISSION)
         rc = put_admission(r, b);
+    if (rc == DAAS_OK && r->kind == DAAS_DECLOG_REBALANCE)
+        rc = put_rebalance(r, b);
     return rc;
 }
 
 int daas_declog_rec_encode(const daas_declog_rec *rec, daas_buf *out, daas_err *err)
 {
     size_t start = out->len;
-    if (rec->kind > DAAS_DECLOG_ADMISSION)
+    if (rec->kind > DAAS_DECLOG_REBALANCE)
         return daas_fail(err, DAAS_EINVAL, "declog: unknown record kind %u", rec->kind);
     if (rec->delta.len > DAAS_SCHED_MAX_DELTA_BYTES || rec->pod.len > DAAS_SCHED_MAX_DELTA_BYTES ||
         rec->decision.len > DAAS_SCHED_MAX_DELTA_BYTES ||
         rec->request.len > DAAS_SCHED_MAX_DELTA_BYTES ||
-        rec->rules.len > DAAS_SCHED_MAX_DELTA_BYTES)
+        rec->rules.len > DAAS_SCHED_MAX_DELTA_BYTES || rec->plan.len > DAAS_SCHED_MAX_DELTA_BYTES)
         return daas_fail(err, DAAS_EINVAL, "declog: a field is over %u bytes",
                          DAAS_SCHED_MAX_DELTA_BYTES);
     if (rec->kind == DAAS_DECLOG_BATCH && rec->has_tx && !tx_digest_ok(rec->tx_digest))
@@ -160,6 +179,24 @@ static int get_admission(daas_sui_bcs_reader *r, daas_declog_rec *rec, daas_err 
     return rc;
 }
 
+static int get_rebalance(daas_sui_bcs_reader *r, daas_declog_rec *rec, daas_err *err)
+{
+    const uint8_t *p = NULL;
+    const size_t max = DAAS_SCHED_MAX_DELTA_BYTES;
+    int rc = daas_sui_bcs_get_u64(r, "index", &rec->index, err);
+    if (rc == DAAS_OK)
+        rc = daas_sui_bcs_get_bytes(r, "rebalance plan", max, &rec->plan, err);
+    if (rc == DAAS_OK)
+        rc = daas_sui_bcs_get_u64(r, "timestamp", &rec->timestamp_ms, err);
+    if (rc == DAAS_OK && (rc = daas_sui_bcs_get_fixed(r, "signature", 64, &p, err)) == DAAS_OK)
+        memcpy(rec->sig, p, sizeof rec->sig);
+    if (rc == DAAS_OK && (rc = daas_sui_bcs_get_fixed(r, "enclave key", 32, &p, err)) == DAAS_OK)
+        memcpy(rec->pk, p, sizeof rec->pk);
+    if (rc == DAAS_OK)
+        rc = daas_sui_bcs_get_bytes(r, "rebalance request", max, &rec->request, err);
+    return rc;
+}
+
 static int get_tx(daas_sui_bcs_reader *r, daas_declog_rec *rec, daas_err *err)
 {
     daas_bytes s = {0};
@@ -202,7 +239,7 @@ int daas_declog_rec_decode(daas_bytes in, daas_declog_rec *rec, daas_err *err)
     const uint8_t *p = NULL;
     memset(rec, 0, sizeof *rec);
     daas_sui_bcs_reader_init(&r, in);
-    int rc = daas_sui_bcs_get_variant(&r, "record kind", 5, &kind, err);
+    int rc = daas_sui_bcs_get_variant(&r, "record kind", DAAS_DECLOG_REBALANCE + 1, &kind, err);
     if (rc != DAAS_OK)
         return rc;
     rec->kind = (uint8_t)kind;
@@ -214,6 +251,8 @@ int daas_declog_rec_decode(daas_bytes in, daas_declog_rec *rec, daas_err *err)
         rc = get_batch(&r, rec, err);
     else if (kind == DAAS_DECLOG_ADMISSION)
         rc = get_admission(&r, rec, err);
+    else if (kind == DAAS_DECLOG_REBALANCE)
+        rc = get_rebalance(&r, rec, err);
     else if ((rc = daas_sui_bcs_get_fixed(&r, "enclave key", 32, &p, err)) == DAAS_OK)
         memcpy(rec->pk, p, sizeof rec->pk);
     if (rc == DAAS_OK)

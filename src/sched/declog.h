@@ -19,7 +19,8 @@
  *   - the replay is pure: same file and keys in, same report out.
  * Thread: a writer is used by one thread at a time; everything else is reentrant.
  * Spec:   sched.h (deltas, pods, decisions, signing bytes, Merkle tree); enclave/schedsvc.h
- *         (indices, restarts); move/README.md scheduling::commit_batch and BatchCommitted.
+ *         (indices, restarts); admission.h, rebalance.h (intents 4 and 5); move/README.md
+ *         scheduling::commit_batch and BatchCommitted.
  *
  * ---- File format ----
  *
@@ -49,27 +50,44 @@
  *                  request: vector<u8>    BCS(AdmissionRequest) exactly as sent
  *                  rules: vector<u8>      BCS(ClusterRules) exactly as sent (each entry carries
  *                                         its rules: the replay needs no other record)
+ *     5 Rebalance = index: u64            its index in the enclave's log (shared with
+ *                                         placements and admissions)
+ *                  plan: vector<u8>       BCS(RebalancePlan) as the enclave returned it
+ *                                         (sched/rebalance.h)
+ *                  timestamp_ms: u64      the enclave's signing time
+ *                  signature: [u8; 64]    Ed25519 over the intent-5 IntentMessage
+ *                  enclave_pk: [u8; 32]
+ *                  request: vector<u8>    BCS(RebalanceRequest) exactly as sent (the cluster
+ *                                         view it is planned against is the replay's state:
+ *                                         the server logs every delta before asking)
  *   ([u8; N] is N raw bytes, as BCS encodes fixed arrays.)
  *
  * ---- Replay rules (daas_declog_verify) ----
  *
  *   An epoch is the part of the log after an Epoch record (or from the start of the file); its
  *   key is the Epoch record's, or, before any Epoch record, the key of the epoch's first
- *   Decision or Batch. Per epoch, a fresh daas_sched_state:
+ *   Decision, Admission, Rebalance or Batch. Per epoch, a fresh daas_sched_state:
  *   - Delta: applied to the state (its seq must be the next one);
  *   - Decision: its pk is the epoch's key and a trusted key; its index is greater than the
- *     previous decision's of the epoch; the pod decodes; daas_sched_decide on the current
- *     state at the decision's timestamp_ms finds a node and the resulting BCS(Decision) is the
- *     record's byte for byte (same pod, node, score, state seq and digest); the signature
- *     verifies under pk. Its Merkle leaf is kept under its index;
+ *     previous Decision's, Admission's or Rebalance's of the epoch; the pod decodes; the
+ *     published daas_sched_decide on the current state at the decision's timestamp_ms finds a
+ *     node and the resulting BCS(Decision) is the record's byte for byte (same pod, node,
+ *     score, state seq and digest); the signature verifies under pk. Its Merkle leaf is kept
+ *     under its index;
  *   - Admission: its pk is the epoch's key and a trusted key; its index is greater than the
- *     previous Decision's or Admission's of the epoch; request and rules decode strictly;
- *     daas_sched_policy_eval of them encodes to the record's decision byte for byte; the
- *     intent-4 signature verifies. Its leaf, BLAKE2b-256(0x00 || signing bytes), is kept under
- *     its index like a Decision's;
+ *     previous Decision's, Admission's or Rebalance's of the epoch; request and rules decode
+ *     strictly; daas_sched_policy_eval of them encodes to the record's decision byte for byte;
+ *     the intent-4 signature verifies. Its leaf, BLAKE2b-256(0x00 || signing bytes), is kept
+ *     under its index like a Decision's;
+ *   - Rebalance: its pk is the epoch's key and a trusted key; its index is greater than the
+ *     previous Decision's, Admission's or Rebalance's of the epoch; request and plan decode
+ *     strictly; daas_sched_rebalance_plan on the current state for the request encodes to
+ *     the record's plan byte for byte (same round, state seq and digest, request digest and
+ *     evictions); the intent-5 signature verifies. Its leaf (daas_sched_rebalance_leaf) is
+ *     kept under its index like a Decision's;
  *   - Batch: its pk is the epoch's key; count >= 1; every index first .. first+count-1 has a
- *     Decision or an Admission in the epoch; the Merkle root of their leaves equals root; the
- *     intent-3 signature verifies.
+ *     Decision, an Admission or a Rebalance in the epoch; the Merkle root of their leaves
+ *     equals root; the intent-3 signature verifies.
  *   The first rule broken stops the replay: the report names that record and why.
  */
 #ifndef DAAS_SCHED_DECLOG_H
@@ -87,9 +105,9 @@
 #define DAAS_DECLOG_MAGIC "DAASDLG1"
 #define DAAS_DECLOG_MAGIC_LEN 8
 #define DAAS_DECLOG_FRAME_HEAD 8 /* len + check */
-/* One record: a delta, a pod plus a decision, or an admission's request, rules and decision,
- * each at most DAAS_SCHED_MAX_DELTA_BYTES (= DAAS_SCHED_POLICY_MAX_BYTES), plus the fixed
- * fields. */
+/* One record: a delta, a pod plus a decision, an admission's request, rules and decision, or
+ * a rebalance request and plan: at most three vectors, each at most DAAS_SCHED_MAX_DELTA_BYTES
+ * (= DAAS_SCHED_POLICY_MAX_BYTES), plus the fixed fields (under 200 bytes). */
 #define DAAS_DECLOG_MAX_RECORD (3u * DAAS_SCHED_MAX_DELTA_BYTES + 1024u)
 #define DAAS_DECLOG_MAX_FILE ((size_t)1 << 31) /* what daas_declog_load reads */
 #define DAAS_DECLOG_MAX_TX_DIGEST 64           /* Base58 of 32 bytes is at most 44 */
@@ -101,6 +119,7 @@ enum { /* record kinds (BCS variant index) */
        DAAS_DECLOG_BATCH = 2,
        DAAS_DECLOG_EPOCH = 3,
        DAAS_DECLOG_ADMISSION = 4,
+       DAAS_DECLOG_REBALANCE = 5,
 };
 
 /* One record. Byte ranges borrow from the decoded input (or the caller's memory when
@@ -108,19 +127,23 @@ enum { /* record kinds (BCS variant index) */
 typedef struct daas_declog_rec {
     uint8_t kind;                        /* DAAS_DECLOG_* */
     daas_bytes delta;                    /* DELTA: BCS(Delta) */
-    uint64_t index;                      /* DECISION, ADMISSION: index in the enclave's log */
+    uint64_t index;                      /* DECISION, ADMISSION, REBALANCE: index in the
+                                            enclave's log */
     daas_bytes decision;                 /* DECISION: BCS(Decision); ADMISSION:
                                             BCS(AccessDecision) */
     daas_bytes pod;                      /* DECISION: BCS(Pod) */
-    daas_bytes request;                  /* ADMISSION: BCS(AdmissionRequest) */
+    daas_bytes request;                  /* ADMISSION: BCS(AdmissionRequest); REBALANCE:
+                                            BCS(RebalanceRequest) */
     daas_bytes rules;                    /* ADMISSION: BCS(ClusterRules) */
+    daas_bytes plan;                     /* REBALANCE: BCS(RebalancePlan) */
     uint64_t first;                      /* BATCH: first index */
     uint64_t count;                      /* BATCH: decisions in the batch (>= 1 for the replay) */
     uint8_t root[DAAS_SCHED_DIGEST_LEN]; /* BATCH */
-    uint64_t timestamp_ms;               /* BATCH, ADMISSION: the enclave's signing time */
-    uint8_t sig[DAAS_SCHED_SIG_LEN];     /* DECISION, BATCH, ADMISSION */
-    uint8_t pk[DAAS_SCHED_PUBKEY_LEN];   /* DECISION, BATCH, EPOCH, ADMISSION: the enclave's
-                                            key */
+    uint64_t timestamp_ms;               /* BATCH, ADMISSION, REBALANCE: the enclave's signing
+                                            time */
+    uint8_t sig[DAAS_SCHED_SIG_LEN];     /* DECISION, BATCH, ADMISSION, REBALANCE */
+    uint8_t pk[DAAS_SCHED_PUBKEY_LEN];   /* DECISION, BATCH, EPOCH, ADMISSION, REBALANCE: the
+                                            enclave's key */
     bool has_tx;                         /* BATCH: tx_digest is Some */
     char tx_digest[DAAS_DECLOG_MAX_TX_DIGEST + 1]; /* BATCH, when has_tx */
 } daas_declog_rec;
@@ -213,6 +236,7 @@ typedef struct daas_declog_batch {
 typedef struct daas_declog_report {
     uint64_t records, deltas, decisions, batches, epochs; /* records replayed successfully */
     uint64_t admissions;                                  /* of which Admission records */
+    uint64_t plans;                                       /* of which Rebalance records */
     bool ok;                                              /* every record checked */
     bool any_key;                  /* no trusted key was given: any enclave key was accepted */
     bool torn_tail;                /* a torn last record was skipped */

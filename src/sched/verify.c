@@ -4,8 +4,9 @@
  *           root; then, optionally, the batches against the chain's BatchCommitted events.
  *
  * Owns:   the replay state (one daas_sched_state per enclave epoch, the Merkle leaves of the
- *         epoch's decisions by index), the report.
- * Not:    the file format (declog.c), the algorithm (algo.c), the GraphQL client (sui/gql.c).
+ *         epoch's decisions, admissions and rebalance plans by index), the report.
+ * Not:    the file format (declog.c), the algorithms (algo.c, policy.c, rebalance.c), the
+ *         GraphQL client (sui/gql.c).
  * Invariants: the first broken rule stops the replay and is the one reported; nothing in the
  *         file is trusted (a hostile log can only make the replay fail, with a reason).
  * Spec:   declog.h "Replay rules"; move/README.md BatchCommitted.
@@ -23,9 +24,10 @@
 #include "sched/admission.h"
 #include "sched/declog.h"
 #include "sched/policy.h"
+#include "sched/rebalance.h"
 
 typedef struct leaf {
-    uint64_t index;                      /* the decision's index in the enclave's log */
+    uint64_t index;                      /* the entry's index in the enclave's log */
     uint8_t hash[DAAS_SCHED_DIGEST_LEN]; /* its Merkle leaf */
 } leaf;
 
@@ -35,7 +37,7 @@ typedef struct replay {
     daas_sched_state *st;               /* the epoch's cluster view */
     bool has_key;                       /* the epoch's key is known */
     uint8_t key[DAAS_SCHED_PUBKEY_LEN]; /* the epoch's key */
-    leaf *leaves;                       /* the epoch's decisions, strictly increasing index */
+    leaf *leaves;                       /* the epoch's signed entries, strictly increasing index */
     size_t n_leaves, cap_leaves;
     daas_declog_report *rep;
 } replay;
@@ -263,6 +265,105 @@ static int on_admission(replay *rp, const daas_declog_rec *rec)
     return DAAS_OK;
 }
 
+/* ---- rebalance plans ---- */
+
+/* Names the first eviction in which the logged plan differs from the planner's (head first). */
+static int eviction_mismatch(replay *rp, const char *head, const daas_sched_plan *got,
+                             const daas_sched_plan *want)
+{
+    size_t n = got->n_evictions < want->n_evictions ? got->n_evictions : want->n_evictions;
+    for (size_t i = 0; i < n; i++) {
+        const daas_sched_eviction *g = &got->evictions[i], *w = &want->evictions[i];
+        if (strcmp(g->uid, w->uid) != 0 || strcmp(g->ns, w->ns) != 0 ||
+            strcmp(g->name, w->name) != 0)
+            return bad(rp, DAAS_EINVALID,
+                       "%s: eviction %zu evicts %s/%s (uid %s), the planner %s/%s", head, i, g->ns,
+                       g->name, g->uid, w->ns, w->name);
+        if (strcmp(g->node, w->node) != 0)
+            return bad(rp, DAAS_EINVALID,
+                       "%s: eviction %zu takes %s from node %s, the planner from %s", head, i,
+                       g->uid, g->node, w->node);
+        if (g->reason != w->reason || g->score != w->score)
+            return bad(rp, DAAS_EINVALID,
+                       "%s: eviction %zu of %s has reason %u score %" PRIu64
+                       ", the planner reason %u score %" PRIu64,
+                       head, i, g->uid, g->reason, g->score, w->reason, w->score);
+    }
+    if (got->n_evictions != want->n_evictions)
+        return bad(rp, DAAS_EINVALID, "%s: %zu evictions, the planner plans %zu", head,
+                   got->n_evictions, want->n_evictions);
+    return bad(rp, DAAS_EINVALID, "%s: the bytes differ", head);
+}
+
+/* Names the first field in which the logged plan differs from the planner's. */
+static int plan_mismatch(replay *rp, const daas_sched_plan *got, const daas_sched_plan *want)
+{
+    char head[80];
+    snprintf(head, sizeof head, "rebalance plan differs from the planner's (round %" PRIu64 ")",
+             want->round);
+    if (got->round != want->round)
+        return bad(rp, DAAS_EINVALID, "%s: it is for round %" PRIu64, head, got->round);
+    if (got->state_seq != want->state_seq)
+        return bad(rp, DAAS_EINVALID, "%s: state seq %" PRIu64 ", the replay is at %" PRIu64, head,
+                   got->state_seq, want->state_seq);
+    if (memcmp(got->state_digest, want->state_digest, DAAS_SCHED_DIGEST_LEN) != 0)
+        return bad(rp, DAAS_EINVALID, "%s: state digest differs from the replay's at seq %" PRIu64,
+                   head, want->state_seq);
+    if (memcmp(got->request_digest, want->request_digest, DAAS_SCHED_DIGEST_LEN) != 0)
+        return bad(rp, DAAS_EINVALID, "%s: request digest is not the logged request's", head);
+    return eviction_mismatch(rp, head, got, want);
+}
+
+/* Re-plans the logged request on the current state; the record's plan must be the bytes. */
+static int replan(replay *rp, const daas_declog_rec *rec)
+{
+    daas_sched_rebalance_req q = {0};
+    daas_sched_plan got = {0}, mine = {0};
+    daas_buf b;
+    daas_err e = {0};
+    int rc = DAAS_OK;
+    daas_buf_init(&b, DAAS_SCHED_REBALANCE_MAX_BYTES);
+    if (daas_sched_rebalance_plan_decode(rec->plan, &got, &e) != DAAS_OK)
+        rc = bad(rp, DAAS_EINVALID, "rebalance plan: %s", e.msg);
+    else if (daas_sched_rebalance_req_decode(rec->request, &q, &e) != DAAS_OK)
+        rc = bad(rp, DAAS_EINVALID, "rebalance request: %s", e.msg);
+    else if (daas_sched_rebalance_plan(rp->st, &q, &mine, &e) != DAAS_OK ||
+             daas_sched_rebalance_plan_encode(&mine, &b, &e) != DAAS_OK)
+        rc = bad(rp, DAAS_EINVALID, "rebalance round %" PRIu64 " cannot be planned: %s", q.round,
+                 e.msg);
+    else if (b.len != rec->plan.len || memcmp(b.data, rec->plan.ptr, b.len) != 0)
+        rc = plan_mismatch(rp, &got, &mine);
+    daas_sched_rebalance_plan_fini(&mine);
+    daas_sched_rebalance_plan_fini(&got);
+    daas_sched_rebalance_req_fini(&q);
+    daas_buf_fini(&b);
+    return rc;
+}
+
+static int on_rebalance(replay *rp, const daas_declog_rec *rec)
+{
+    uint8_t h[DAAS_SCHED_DIGEST_LEN];
+    daas_err e = {0};
+    int rc = take_key(rp, rec->pk);
+    if (rc != DAAS_OK)
+        return rc;
+    if (rp->n_leaves > 0 && rec->index <= rp->leaves[rp->n_leaves - 1].index)
+        return bad(rp, DAAS_EINVALID, "rebalance index %" PRIu64 " does not follow %" PRIu64,
+                   rec->index, rp->leaves[rp->n_leaves - 1].index);
+    rc = replan(rp, rec);
+    if (rc != DAAS_OK)
+        return rc;
+    rc = daas_sched_rebalance_verify(rec->plan, rec->timestamp_ms, rec->sig, rec->pk, &e);
+    if (rc == DAAS_ECRYPTO)
+        return bad(rp, DAAS_ECRYPTO, "rebalance signature does not verify");
+    if (rc != DAAS_OK) /* the plan decoded in replan: not expected */
+        return bad(rp, DAAS_EINVALID, "rebalance plan: %s", e.msg);
+    daas_sched_rebalance_leaf(rec->timestamp_ms, rec->plan, h);
+    push_leaf(rp, rec->index, h);
+    rp->rep->plans++;
+    return DAAS_OK;
+}
+
 /* ---- batches ---- */
 
 /* Position of the leaf with index i, or n_leaves. */
@@ -355,6 +456,8 @@ static int one(replay *rp, const daas_declog_rec *rec, uint64_t record)
         return on_batch(rp, rec, record);
     case DAAS_DECLOG_ADMISSION:
         return on_admission(rp, rec);
+    case DAAS_DECLOG_REBALANCE:
+        return on_rebalance(rp, rec);
     default:
         return on_epoch(rp, rec);
     }

@@ -1,8 +1,8 @@
 /*
  * declog_gen.h: a test aid: builds a decision log the way the server and the enclave would,
- *               by running the scheduler core in-process (state, decide, sign with a fixed
- *               test key, batches over the decisions), for test_declog.c and the e2e tool
- *               tests/e2e/tools/declog_sample.c.
+ *               by running the scheduler core in-process (state, decide, plan rebalancing,
+ *               sign with a fixed test key, batches over the decisions and plans), for
+ *               test_declog.c and the e2e tool tests/e2e/tools/declog_sample.c.
  *
  * Owns:   the record bodies of one generated log (dlg_fini frees them). Deterministic: the
  *         same seed gives the same bytes.
@@ -18,6 +18,7 @@
 #include <sodium.h>
 
 #include "sched/declog.h"
+#include "sched/rebalance.h"
 
 #define DLG_MAX 64
 #define DLG_TS 1744683300000ULL
@@ -120,22 +121,27 @@ static inline void dlg_pod(dlg *g, daas_sched_state *st, int k, int i, uint64_t 
     daas_buf_fini(&db);
 }
 
-/* Leaf of the decision in record body b. */
+/* Leaf of the decision or rebalance plan in record body b. */
 static inline void dlg_leaf(const daas_buf *b, uint8_t leaf[32])
 {
     daas_declog_rec r;
     daas_sched_decision dec;
     daas_buf sb;
     daas_err e = {0};
-    daas_buf_init(&sb, 0);
     dlg_die(daas_declog_rec_decode(DAAS_BYTES(b->data, b->len), &r, &e), &e, "decode");
+    if (r.kind == DAAS_DECLOG_REBALANCE) {
+        daas_sched_rebalance_leaf(r.timestamp_ms, r.plan, leaf);
+        return;
+    }
+    daas_buf_init(&sb, 0);
     dlg_die(daas_sched_decision_decode(r.decision, &dec, &e), &e, "decode decision");
     dlg_die(daas_sched_decision_signing_bytes(&dec, &sb, &e), &e, "signing bytes");
     daas_sched_merkle_leaf(DAAS_BYTES(sb.data, sb.len), leaf);
     daas_buf_fini(&sb);
 }
 
-/* A batch over the last `count` Decision records (indices first..), signed with key k. */
+/* A batch over the last `count` Decision and Rebalance records (indices first..), signed with
+ * key k. */
 static inline void dlg_batch(dlg *g, int k, uint64_t first, uint64_t count, const char *tx)
 {
     uint8_t leaves[16][32];
@@ -145,7 +151,8 @@ static inline void dlg_batch(dlg *g, int k, uint64_t first, uint64_t count, cons
     for (size_t i = 0; i < g->n; i++) {
         if ((uint8_t)g->body[i].data[0] == DAAS_DECLOG_EPOCH)
             n = 0;
-        if ((uint8_t)g->body[i].data[0] == DAAS_DECLOG_DECISION)
+        if ((uint8_t)g->body[i].data[0] == DAAS_DECLOG_DECISION ||
+            (uint8_t)g->body[i].data[0] == DAAS_DECLOG_REBALANCE)
             dlg_leaf(&g->body[i], leaves[n++ % 16]);
     }
     daas_declog_rec r = {
@@ -165,6 +172,95 @@ static inline void dlg_batch(dlg *g, int k, uint64_t first, uint64_t count, cons
     daas_buf_fini(&sb);
 }
 
+/* Logs the rebalance plan of req against st (the enclave's view: every delta so far) as the
+ * enclave would return it: planned, signed with key k at the next timestamp, index idx. */
+static inline void dlg_rebalance(dlg *g, const daas_sched_state *st, int k,
+                                 const daas_sched_rebalance_req *req, uint64_t idx)
+{
+    daas_sched_plan p;
+    daas_buf qb, pb;
+    daas_err e = {0};
+    daas_buf_init(&qb, 0);
+    daas_buf_init(&pb, 0);
+    dlg_die(daas_sched_rebalance_req_encode(req, &qb, &e), &e, "encode rebalance request");
+    dlg_die(daas_sched_rebalance_plan(st, req, &p, &e), &e, "plan");
+    dlg_die(daas_sched_rebalance_plan_encode(&p, &pb, &e), &e, "encode plan");
+    daas_sched_rebalance_plan_fini(&p);
+    daas_declog_rec r = {.kind = DAAS_DECLOG_REBALANCE,
+                         .index = idx,
+                         .plan = DAAS_BYTES(pb.data, pb.len),
+                         .timestamp_ms = g->ts++,
+                         .request = DAAS_BYTES(qb.data, qb.len)};
+    dlg_die(daas_sched_rebalance_sign(r.timestamp_ms, r.plan, g->sk[k], r.sig, &e), &e,
+            "sign plan");
+    memcpy(r.pk, g->pk[k], 32);
+    dlg_add(g, &r);
+    daas_buf_fini(&qb);
+    daas_buf_fini(&pb);
+}
+
+static inline void dlg_keys(dlg *g)
+{
+    for (int k = 0; k < 2; k++) {
+        uint8_t seed[32];
+        memset(seed, 0x11 * (k + 1), sizeof seed);
+        crypto_sign_seed_keypair(g->pk[k], g->sk[k], seed);
+    }
+}
+
+/* A PodBound delta for a pod the enclave did not place (cpu m, 1 GiB). */
+static inline void dlg_bind(dlg *g, daas_sched_state *st, const char *uid, const char *node,
+                            int64_t m)
+{
+    daas_sched_res req[2] = {{"cpu", m}, {"memory", (int64_t)1 << 30}};
+    daas_sched_delta d = {.kind = DAAS_SCHED_POD_BOUND, .bound = {uid, node, req, 2}};
+    dlg_delta(g, st, &d);
+}
+
+/* Record numbers of the rebalance log (dlg_build_rebalance). */
+#define DLG_RB_DEC 2   /* the decision, index 0 */
+#define DLG_RB_PLAN 7  /* the Rebalance record, index 1 */
+#define DLG_RB_BATCH 8 /* batch 0..1 */
+#define DLG_RB_ROUND 7 /* the request's round */
+
+/*
+ * The rebalance log: nodes r1 and r2 (owners 1 and 2, 4000m and 8 GiB each); a decision
+ * (index 0) and its binding; w-1, w-2, w-3 (1200m each, controller ReplicaSet/web) bound to
+ * r1 without a decision, so r1 runs over 80%; the plan of round 7 (threshold 80%, at most 4
+ * evictions, index 1); a batch over indices 0..1.
+ */
+static inline void dlg_build_rebalance(dlg *g)
+{
+    static const daas_sched_res res[] = {{"cpu", 4000}, {"memory", 8LL << 30}, {"pods", 110}};
+    static const daas_sched_rebalance_cand cands[] = {
+        {"w-1", "default", "w-1", "ReplicaSet/web", NULL},
+        {"w-2", "default", "w-2", "ReplicaSet/web", NULL},
+        {"w-3", "default", "w-3", "ReplicaSet/web", NULL},
+    };
+    memset(g, 0, sizeof *g);
+    g->ts = DLG_TS;
+    dlg_keys(g);
+    daas_sched_state *st = daas_sched_state_new();
+    for (int i = 0; i < 2; i++) {
+        daas_sched_node n = {
+            .name = i ? "r2" : "r1", .stake = 100, .ready = true, .alloc = res, .n_alloc = 3};
+        n.owner[0] = (uint8_t)(i + 1);
+        daas_sched_delta d = {.kind = DAAS_SCHED_NODE_UPSERT, .node = n};
+        dlg_delta(g, st, &d);
+    }
+    dlg_pod(g, st, 0, 0, 0);
+    for (int i = 0; i < 3; i++)
+        dlg_bind(g, st, cands[i].uid, "r1", 1200);
+    daas_sched_rebalance_req q = {.round = DLG_RB_ROUND,
+                                  .threshold_pct = 80,
+                                  .max_evictions = 4,
+                                  .cands = cands,
+                                  .n_cands = 3};
+    dlg_rebalance(g, st, 0, &q, 1);
+    dlg_batch(g, 0, 0, 2, NULL);
+    daas_sched_state_free(&st);
+}
+
 /*
  * The standard log: 3 node deltas; 6 decisions (each followed by its PodBound delta), batch
  * 0..2 after the third and 3..5 (with a tx digest) after the sixth. With two_epochs, then an
@@ -174,11 +270,7 @@ static inline void dlg_build(dlg *g, bool two_epochs)
 {
     memset(g, 0, sizeof *g);
     g->ts = DLG_TS;
-    for (int k = 0; k < 2; k++) {
-        uint8_t seed[32];
-        memset(seed, 0x11 * (k + 1), sizeof seed);
-        crypto_sign_seed_keypair(g->pk[k], g->sk[k], seed);
-    }
+    dlg_keys(g);
     daas_sched_state *st = daas_sched_state_new();
     dlg_nodes(g, st);
     for (int i = 0; i < 6; i++) {
@@ -242,6 +334,30 @@ static inline void dlg_edit_decision(dlg *g, size_t i, void (*f)(daas_sched_deci
     daas_buf_fini(&g->body[i]);
     g->body[i] = nb;
     daas_buf_fini(&db);
+}
+
+/* Rewrites Rebalance record i's plan with f applied, re-encoded canonically (re-signed with
+ * key k when resign). */
+static inline void dlg_edit_plan(dlg *g, size_t i, void (*f)(daas_sched_plan *), bool resign, int k)
+{
+    daas_declog_rec r;
+    daas_sched_plan p;
+    daas_buf pb, nb;
+    daas_err e = {0};
+    daas_buf_init(&pb, 0);
+    daas_buf_init(&nb, 0);
+    dlg_die(daas_declog_rec_decode(DAAS_BYTES(g->body[i].data, g->body[i].len), &r, &e), &e, "dec");
+    dlg_die(daas_sched_rebalance_plan_decode(r.plan, &p, &e), &e, "plan");
+    f(&p);
+    dlg_die(daas_sched_rebalance_plan_encode(&p, &pb, &e), &e, "encode plan");
+    daas_sched_rebalance_plan_fini(&p);
+    r.plan = DAAS_BYTES(pb.data, pb.len);
+    if (resign)
+        dlg_die(daas_sched_rebalance_sign(r.timestamp_ms, r.plan, g->sk[k], r.sig, &e), &e, "sign");
+    dlg_die(daas_declog_rec_encode(&r, &nb, &e), &e, "record");
+    daas_buf_fini(&g->body[i]);
+    g->body[i] = nb;
+    daas_buf_fini(&pb);
 }
 
 #endif

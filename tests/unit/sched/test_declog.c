@@ -4,7 +4,9 @@
  *                node, score or signature, a delta, a batch root, two records swapped, a
  *                corrupt middle frame, an untrusted key) fails naming the right record and
  *                reason; a torn last record is a warning, not a failure; the writer appends,
- *                syncs and cuts a torn tail on reopen; batches match chain events.
+ *                syncs and cuts a torn tail on reopen; batches match chain events; Rebalance
+ *                records are re-planned, their signatures and indices checked, and batched
+ *                with decisions.
  *
  * Owns:   each test's log and files under DAAS_TEST_TMP (or /tmp), removed before it returns.
  */
@@ -418,17 +420,288 @@ static void test_chain_match(void **state)
     dlg_fini(&g);
 }
 
+/* ---- rebalance plans ---- */
+
+/* Replaces g's record i by rec re-encoded. */
+static void put_rec(dlg *g, size_t i, const daas_declog_rec *rec)
+{
+    daas_buf nb;
+    daas_buf_init(&nb, 0);
+    assert_int_equal(daas_declog_rec_encode(rec, &nb, NULL), DAAS_OK);
+    daas_buf_fini(&g->body[i]);
+    g->body[i] = nb;
+}
+
+static void get_rec(const dlg *g, size_t i, daas_declog_rec *rec)
+{
+    assert_int_equal(daas_declog_rec_decode(DAAS_BYTES(g->body[i].data, g->body[i].len), rec, NULL),
+                     DAAS_OK);
+}
+
+static void test_rebalance_ok(void **state)
+{
+    (void)state;
+    dlg g;
+    daas_declog_report rep;
+    daas_declog_rec r;
+    daas_sched_plan p;
+    daas_err err = {0};
+    dlg_build_rebalance(&g);
+    assert_int_equal(g.n, DLG_RB_BATCH + 1);
+    get_rec(&g, DLG_RB_DEC, &r);
+    assert_int_equal(r.kind, DAAS_DECLOG_DECISION);
+    assert_int_equal(r.index, 0);
+    /* The generated plan really evicts a w- pod from r1 (it is not a trivial empty plan). */
+    get_rec(&g, DLG_RB_PLAN, &r);
+    assert_int_equal(r.kind, DAAS_DECLOG_REBALANCE);
+    assert_int_equal(r.index, 1);
+    assert_int_equal(daas_sched_rebalance_plan_decode(r.plan, &p, NULL), DAAS_OK);
+    assert_int_equal(p.round, DLG_RB_ROUND);
+    assert_true(p.n_evictions >= 1);
+    assert_string_equal(p.evictions[0].node, "r1");
+    assert_int_equal(strncmp(p.evictions[0].uid, "w-", 2), 0);
+    assert_int_equal(p.evictions[0].reason, DAAS_SCHED_EVICT_OVERLOAD);
+    daas_sched_rebalance_plan_fini(&p);
+
+    int rc = run(&g, (const uint8_t(*)[32])g.pk, 1, &rep, &err);
+    if (rc != DAAS_OK)
+        fail_msg("%s", err.msg);
+    assert_true(rep.ok);
+    assert_int_equal(rep.plans, 1);
+    assert_int_equal(rep.decisions, 1);
+    assert_int_equal(rep.admissions, 0);
+    assert_int_equal(rep.deltas, 6);
+    assert_int_equal(rep.records, g.n);
+    /* The batch's root covers the decision (index 0) and the plan (index 1). */
+    assert_int_equal(rep.batches, 1);
+    assert_int_equal(rep.batch_list[0].record, DLG_RB_BATCH);
+    assert_int_equal(rep.batch_list[0].first, 0);
+    assert_int_equal(rep.batch_list[0].count, 2);
+    daas_declog_report_fini(&rep);
+    dlg_fini(&g);
+}
+
+static void rename_eviction(daas_sched_plan *p)
+{
+    p->evictions[0].name = "w-9"; /* same length, still a valid name */
+}
+
+static void test_rebalance_altered(void **state)
+{
+    (void)state;
+    dlg g;
+    daas_declog_rec r;
+    /* One byte of an eviction's name changed, the plan re-encoded and re-signed: only the
+     * re-planning catches it. */
+    dlg_build_rebalance(&g);
+    dlg_edit_plan(&g, DLG_RB_PLAN, rename_eviction, true, 0);
+    expect_fail(&g, DAAS_EINVALID, DLG_RB_PLAN,
+                "rebalance plan differs from the planner's (round 7)");
+    expect_fail(&g, DAAS_EINVALID, DLG_RB_PLAN, "evicts default/w-9");
+    dlg_fini(&g);
+
+    /* The same change without re-signing: still the planner's mismatch first. */
+    dlg_build_rebalance(&g);
+    dlg_edit_plan(&g, DLG_RB_PLAN, rename_eviction, false, 0);
+    expect_fail(&g, DAAS_EINVALID, DLG_RB_PLAN, "differs from the planner's");
+    dlg_fini(&g);
+
+    /* Only the signature changed. */
+    dlg_build_rebalance(&g);
+    get_rec(&g, DLG_RB_PLAN, &r);
+    r.sig[5] ^= 0x04;
+    put_rec(&g, DLG_RB_PLAN, &r);
+    expect_fail(&g, DAAS_ECRYPTO, DLG_RB_PLAN, "rebalance signature does not verify");
+    dlg_fini(&g);
+
+    /* The signing time changed: the signature covers it. */
+    dlg_build_rebalance(&g);
+    get_rec(&g, DLG_RB_PLAN, &r);
+    r.timestamp_ms++;
+    put_rec(&g, DLG_RB_PLAN, &r);
+    expect_fail(&g, DAAS_ECRYPTO, DLG_RB_PLAN, "rebalance signature does not verify");
+    dlg_fini(&g);
+
+    /* The index does not follow the decision's (0). */
+    dlg_build_rebalance(&g);
+    get_rec(&g, DLG_RB_PLAN, &r);
+    r.index = 0;
+    put_rec(&g, DLG_RB_PLAN, &r);
+    expect_fail(&g, DAAS_EINVALID, DLG_RB_PLAN, "rebalance index 0 does not follow 0");
+    dlg_fini(&g);
+
+    /* Signed by the other key within the epoch. */
+    dlg_build_rebalance(&g);
+    get_rec(&g, DLG_RB_PLAN, &r);
+    memcpy(r.pk, g.pk[1], 32);
+    put_rec(&g, DLG_RB_PLAN, &r);
+    expect_fail(&g, DAAS_EINVALID, DLG_RB_PLAN, "not the epoch's key");
+    dlg_fini(&g);
+}
+
+static void test_rebalance_context(void **state)
+{
+    (void)state;
+    dlg g;
+    daas_declog_rec r;
+    /* The plan logged before the last binding it was planned after: the replay's state is
+     * one delta short, so the planner's plan (state seq) differs. */
+    dlg_build_rebalance(&g);
+    daas_buf t = g.body[DLG_RB_PLAN];
+    g.body[DLG_RB_PLAN] = g.body[DLG_RB_PLAN - 1];
+    g.body[DLG_RB_PLAN - 1] = t;
+    expect_fail(&g, DAAS_EINVALID, DLG_RB_PLAN - 1, "state seq 6, the replay is at 5");
+    dlg_fini(&g);
+
+    /* A request that is not the one planned (round changed): the request digest and round
+     * no longer match the plan's. */
+    dlg_build_rebalance(&g);
+    get_rec(&g, DLG_RB_PLAN, &r);
+    daas_sched_rebalance_req q;
+    daas_buf qb;
+    daas_buf_init(&qb, 0);
+    assert_int_equal(daas_sched_rebalance_req_decode(r.request, &q, NULL), DAAS_OK);
+    q.round = 8;
+    assert_int_equal(daas_sched_rebalance_req_encode(&q, &qb, NULL), DAAS_OK);
+    daas_sched_rebalance_req_fini(&q);
+    r.request = DAAS_BYTES(qb.data, qb.len);
+    put_rec(&g, DLG_RB_PLAN, &r);
+    daas_buf_fini(&qb);
+    expect_fail(&g, DAAS_EINVALID, DLG_RB_PLAN, "(round 8): it is for round 7");
+    dlg_fini(&g);
+
+    /* A request that does not decode (a byte cut off its end). */
+    dlg_build_rebalance(&g);
+    get_rec(&g, DLG_RB_PLAN, &r);
+    r.request.len--;
+    put_rec(&g, DLG_RB_PLAN, &r);
+    expect_fail(&g, DAAS_EINVALID, DLG_RB_PLAN, "rebalance request: ");
+    dlg_fini(&g);
+
+    /* A batch over the plan alone (index 1) also verifies; one over 1..2 names missing
+     * entries. */
+    dlg_build_rebalance(&g);
+    g.n--; /* drop batch 0..1 */
+    daas_buf_fini(&g.body[g.n]);
+    dlg_batch(&g, 0, 1, 1, NULL);
+    daas_declog_report rep;
+    assert_int_equal(run(&g, NULL, 0, &rep, NULL), DAAS_OK);
+    assert_int_equal(rep.batches, 1);
+    assert_int_equal(rep.plans, 1);
+    daas_declog_report_fini(&rep);
+    get_rec(&g, DLG_RB_BATCH, &r);
+    r.count = 2;
+    put_rec(&g, DLG_RB_BATCH, &r);
+    expect_fail(&g, DAAS_EINVALID, DLG_RB_BATCH, "does not hold");
+    dlg_fini(&g);
+}
+
+static void test_rebalance_record(void **state)
+{
+    (void)state;
+    static const uint8_t plan[] = {1, 2, 3}, req[] = {9, 8, 7, 6, 5};
+    daas_declog_rec r = {.kind = DAAS_DECLOG_REBALANCE,
+                         .index = 0x0102030405060708ULL,
+                         .plan = DAAS_BYTES(plan, sizeof plan),
+                         .timestamp_ms = DLG_TS,
+                         .request = DAAS_BYTES(req, sizeof req)};
+    memset(r.sig, 0xaa, sizeof r.sig);
+    memset(r.pk, 0xbb, sizeof r.pk);
+    daas_buf b;
+    daas_declog_rec back;
+    daas_buf_init(&b, 0);
+    assert_int_equal(daas_declog_rec_encode(&r, &b, NULL), DAAS_OK);
+    size_t want = 1 + 8 + (1 + sizeof plan) + 8 + 64 + 32 + (1 + sizeof req);
+    assert_int_equal(b.len, want);
+    assert_int_equal((uint8_t)b.data[0], 5);
+    assert_int_equal((uint8_t)b.data[1], 0x08); /* index u64 LE */
+    assert_int_equal((uint8_t)b.data[9], sizeof plan);
+    assert_int_equal(daas_declog_rec_decode(DAAS_BYTES(b.data, b.len), &back, NULL), DAAS_OK);
+    assert_int_equal(back.kind, DAAS_DECLOG_REBALANCE);
+    assert_int_equal(back.index, r.index);
+    assert_int_equal(back.timestamp_ms, DLG_TS);
+    assert_int_equal(back.plan.len, sizeof plan);
+    assert_memory_equal(back.plan.ptr, plan, sizeof plan);
+    assert_int_equal(back.request.len, sizeof req);
+    assert_memory_equal(back.request.ptr, req, sizeof req);
+    assert_memory_equal(back.sig, r.sig, 64);
+    assert_memory_equal(back.pk, r.pk, 32);
+    assert_int_equal(back.decision.len, 0);
+    assert_int_equal(back.rules.len, 0);
+    /* Every truncation and a trailing byte are refused. */
+    for (size_t n = 0; n < b.len; n++)
+        assert_int_equal(daas_declog_rec_decode(DAAS_BYTES(b.data, n), &back, NULL), DAAS_EINVAL);
+    assert_int_equal(daas_buf_append(&b, "", 1), DAAS_OK);
+    assert_int_equal(daas_declog_rec_decode(DAAS_BYTES(b.data, b.len), &back, NULL), DAAS_EINVAL);
+    /* A non-canonical ULEB128 length of the plan (3 as 0x83 0x00) is refused. */
+    daas_buf nc;
+    daas_buf_init(&nc, 0);
+    assert_int_equal(daas_buf_append(&nc, b.data, 9), DAAS_OK);
+    assert_int_equal(daas_buf_append(&nc, "\x83\x00", 2), DAAS_OK);
+    assert_int_equal(daas_buf_append(&nc, b.data + 10, want - 10), DAAS_OK);
+    assert_int_equal(nc.len, want + 1);
+    assert_int_equal(daas_declog_rec_decode(DAAS_BYTES(nc.data, nc.len), &back, NULL), DAAS_EINVAL);
+    daas_buf_fini(&nc);
+    /* Kind 6 is unknown to both sides; a plan over the cap is refused by the encoder. */
+    b.data[0] = 6;
+    assert_int_equal(daas_declog_rec_decode(DAAS_BYTES(b.data, want), &back, NULL), DAAS_EINVAL);
+    daas_buf_reset(&b);
+    r.kind = 6;
+    assert_int_equal(daas_declog_rec_encode(&r, &b, NULL), DAAS_EINVAL);
+    r.kind = DAAS_DECLOG_REBALANCE;
+    r.plan.len = DAAS_SCHED_MAX_DELTA_BYTES + 1;
+    assert_int_equal(daas_declog_rec_encode(&r, &b, NULL), DAAS_EINVAL);
+    daas_buf_fini(&b);
+}
+
+static void test_rebalance_writer(void **state)
+{
+    (void)state;
+    dlg g;
+    daas_declog_writer *w = NULL;
+    daas_declog_rec r;
+    daas_buf f, ref;
+    daas_declog_report rep;
+    daas_err err = {0};
+    char *path = tmp_path("declog-rb");
+    unlink(path);
+    dlg_build_rebalance(&g);
+    /* The server's way: each record through daas_declog_append. */
+    assert_int_equal(daas_declog_writer_open(path, DAAS_DECLOG_SYNC_EACH, &w, &err), DAAS_OK);
+    for (size_t i = 0; i < g.n; i++) {
+        get_rec(&g, i, &r);
+        assert_int_equal(daas_declog_append(w, &r, &err), DAAS_OK);
+    }
+    daas_declog_writer_close(&w);
+    daas_buf_init(&f, 0);
+    daas_buf_init(&ref, 0);
+    assert_int_equal(daas_declog_load(path, &f, &err), DAAS_OK);
+    dlg_file(&g, &ref);
+    assert_int_equal(f.len, ref.len);
+    assert_memory_equal(f.data, ref.data, f.len);
+    assert_int_equal(daas_declog_verify(DAAS_BYTES(f.data, f.len), NULL, 0, &rep, &err), DAAS_OK);
+    assert_int_equal(rep.plans, 1);
+    daas_declog_report_fini(&rep);
+    unlink(path);
+    daas_free(path);
+    daas_buf_fini(&f);
+    daas_buf_fini(&ref);
+    dlg_fini(&g);
+}
+
 int main(void)
 {
     daas_log_set_level(DAAS_LOG_ERROR);
     if (sodium_init() < 0)
         return 1;
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_verify_ok),      cmocka_unit_test(test_altered_decisions),
-        cmocka_unit_test(test_altered_delta),  cmocka_unit_test(test_altered_batch),
-        cmocka_unit_test(test_reordered),      cmocka_unit_test(test_torn_and_corrupt),
-        cmocka_unit_test(test_records_strict), cmocka_unit_test(test_writer),
-        cmocka_unit_test(test_chain_match),
+        cmocka_unit_test(test_verify_ok),         cmocka_unit_test(test_altered_decisions),
+        cmocka_unit_test(test_altered_delta),     cmocka_unit_test(test_altered_batch),
+        cmocka_unit_test(test_reordered),         cmocka_unit_test(test_torn_and_corrupt),
+        cmocka_unit_test(test_records_strict),    cmocka_unit_test(test_writer),
+        cmocka_unit_test(test_chain_match),       cmocka_unit_test(test_rebalance_ok),
+        cmocka_unit_test(test_rebalance_altered), cmocka_unit_test(test_rebalance_context),
+        cmocka_unit_test(test_rebalance_record),  cmocka_unit_test(test_rebalance_writer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
