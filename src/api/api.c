@@ -48,6 +48,8 @@ int daas_api_new(const daas_api_config *cfg, daas_api **out, daas_err *err)
     pthread_mutex_init(&api->nsctl_mu, NULL);
     pthread_cond_init(&api->nsctl_cv, NULL);
     pthread_mutex_init(&api->ip_mu, NULL);
+    pthread_mutex_init(&api->reb_mu, NULL);
+    api->reb = DAAS_API_REBALANCE_DEFAULTS;
     api->ip_pending = json_object();
     rc = daas_api__discovery_init(api, err);
     if (rc != DAAS_OK) {
@@ -96,6 +98,7 @@ void daas_api_free(daas_api **pa)
     pthread_cond_destroy(&api->nsctl_cv);
     daas_ctrl_ipalloc_free(&api->svc_range);
     pthread_mutex_destroy(&api->ip_mu);
+    pthread_mutex_destroy(&api->reb_mu);
     json_decref(api->ip_pending);
     daas_free(api);
 }
@@ -429,6 +432,11 @@ void daas_api_handle(void *arg, const daas_http_req *req, daas_http_resp *resp)
     }
     if (daas_api__serve_discovery(&r, path) || daas_api__serve_whoami(&r, path))
         return;
+    if (strcmp(path, DAAS_API_REBALANCE_PATH) == 0) {
+        if (daas_api__authorize_path(&r, path))
+            daas_api__serve_rebalance(&r);
+        return;
+    }
     if (daas_api__route(&r, path) != DAAS_OK) {
         not_found(&r);
     } else if (daas_api__authorize(&r)) {

@@ -16,6 +16,11 @@
 #ifndef DAAS_API_API_H
 #define DAAS_API_API_H
 
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
 #include "api/authn.h"
 #include "api/http.h"
 #include "common/err.h"
@@ -55,6 +60,29 @@ void daas_api_set_scheduler(daas_api *api, daas_schedctl *sc, const char *declog
  * rules a freshly published package holds apply. Call before serving. */
 typedef int (*daas_api_rules_fn)(void *arg, daas_buf *out, daas_err *err);
 void daas_api_set_rules_source(daas_api *api, daas_api_rules_fn fn, void *arg);
+/* Rebalancing (POST /daas/v1/rebalance and the periodic round): its limits. */
+typedef struct daas_api_rebalance_opts {
+    uint8_t threshold_pct;  /* a node over this share of cpu or memory is overloaded (1..100) */
+    uint16_t max_evictions; /* per round (1..1000) */
+    uint8_t fairness_pct;   /* an owner's pod share may exceed its stake share by this many
+                               points (0: fairness off) */
+} daas_api_rebalance_opts;
+#define DAAS_API_REBALANCE_DEFAULTS ((daas_api_rebalance_opts){80, 10, 20})
+/* Replaces the defaults above (a request may override them). Call before serving. */
+void daas_api_set_rebalance(daas_api *api, const daas_api_rebalance_opts *o);
+/*
+ * One rebalancing round (rebalance.c): with plan NULL, the scheduler enclave plans from the
+ * store's Pods and PodDisruptionBudgets with o's limits (NULL: the defaults); with plan (a
+ * signed plan as an earlier result's "plan" member, borrowed) that plan is checked instead:
+ * signed by the enclave this server uses, canonical, at most 10 minutes old. With apply,
+ * each eviction goes through the eviction API (PodDisruptionBudgets honoured), preceded by a
+ * Rebalance Event on the pod carrying the plan's proof. *result: the RebalanceResult
+ * (json_decref). DAAS_EUNAVAIL (no scheduler enclave, or another server leads it),
+ * DAAS_EDENIED (a plan that does not verify), DAAS_EINVAL (a malformed plan or limits).
+ * Any thread; rounds run one at a time.
+ */
+DAAS_MUST_USE int daas_api_rebalance(daas_api *api, const daas_api_rebalance_opts *o, bool apply,
+                                     const json_t *plan, json_t **result, daas_err *err);
 /* Stops background work. Call before the store closes, after the HTTP server stopped, and
  * before it is freed: proxied logs/exec connections are closed by posts that freeing the
  * HTTP server runs. */

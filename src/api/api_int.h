@@ -78,6 +78,9 @@ struct daas_api {
     daas_api__proxy_conn *proxies; /* open proxied connections (podproxy_conn.c) */
     bool proxy_stopping;        /* daas_api_stop ran: no new proxied connections */
     int64_t tolerations[2];     /* DefaultTolerationSeconds: not-ready, unreachable */
+    pthread_mutex_t reb_mu;     /* one rebalancing round at a time; guards reb_round */
+    uint64_t reb_round;         /* the last round's number */
+    daas_api_rebalance_opts reb; /* the limits of a round that names none */
 };
 
 /* A parsed resource URL. Strings point into the request's path copy. */
@@ -213,6 +216,11 @@ void daas_api__watch(daas_api__req *r);
 void daas_api__metrics_record(daas_api *api, int kind_index, int verb, int status,
                               int64_t dur_ns);
 void daas_api__serve_metrics(daas_api__req *r);
+/* --- rebalance.c --- */
+#define DAAS_API_REBALANCE_PATH "/daas/v1/rebalance"
+/* POST DAAS_API_REBALANCE_PATH: daas_api_rebalance for the request's body. */
+void daas_api__serve_rebalance(daas_api__req *r);
+
 /* GET DAAS_API_DECISIONS_PATH: the decision log file, or a Status (404 without one). */
 #define DAAS_API_DECISIONS_PATH "/daas/v1/decisions"
 void daas_api__serve_decisions(daas_api__req *r);

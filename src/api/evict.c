@@ -43,7 +43,6 @@
 #include "ctrl/disruption.h"
 #include "ctrl/podutil.h"
 #include "kube/obj.h"
-#include "kube/selector.h"
 
 #define EVICT_TRIES 20
 #define MAX_DISRUPTED 2000
@@ -295,20 +294,10 @@ static int find_pdbs(evict *ev, int *n, daas_err *err)
     char *prefix = daas_api__prefix(pk, ev->r->route.ns);
     daas_kv_list l = {0};
     int rc = daas_store_list(ev->r->api->store, prefix, NULL, 0, &l, err);
-    const json_t *labels = daas_kube_path(ev->pod, "metadata.labels");
     *n = 0;
     for (size_t i = 0; rc == DAAS_OK && i < l.n; i++) {
         json_t *pdb = daas_api__parse_kv(&l.items[i]);
-        const json_t *sel = daas_kube_path(pdb, "spec.selector");
-        daas_kube_labelsel *ls = NULL;
-        daas_err e = {0};
-        bool match = json_object_size(json_object_get(sel, "matchLabels")) +
-                             json_array_size(json_object_get(sel, "matchExpressions")) >
-                         0 &&
-                     daas_kube_labelsel_from_json(sel, &ls, &e) == DAAS_OK &&
-                     daas_kube_labelsel_match(ls, labels);
-        daas_kube_labelsel_free(&ls);
-        if (match && (*n)++ == 0)
+        if (daas_ctrl_disruption_guards(pdb, ev->pod) && (*n)++ == 0)
             ev->pdb = json_incref(pdb);
         json_decref(pdb);
     }

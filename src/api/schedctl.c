@@ -314,14 +314,17 @@ static void *run(void *arg)
         if (!active)
             continue; /* work stays noted for when this server leads again */
         pthread_mutex_lock(&sc->mu);
-        bool admit = sc->adm_head != NULL;
+        bool jobs = sc->job_head != NULL, fresh = sc->job_fresh;
+        sc->job_fresh = false;
+        for (daas_schedctl_job *j = sc->job_head; fresh && j; j = j->next)
+            j->fed = true; /* the pass below feeds the state they were queued after */
         pthread_mutex_unlock(&sc->mu);
-        if (work || now >= sc->next_retry_ms || (!sc->ready && now >= sc->next_try_ms) ||
-            (admit && !sc->ready)) {
+        if (work || fresh || now >= sc->next_retry_ms ||
+            (!sc->ready && now >= sc->next_try_ms) || (jobs && !sc->ready)) {
             sc->next_retry_ms = now + sc->cfg.retry_ms;
             pass(sc);
         }
-        daas_schedctl__admissions(sc);
+        daas_schedctl__jobs(sc);
         work = false;
     } while (wait_kick(sc));
     (void)daas_schedctl__batches(sc, true); /* what is waiting, before the enclave goes */
@@ -359,7 +362,7 @@ static void destroy(daas_schedctl *sc)
     json_decref(sc->last_event);
     pthread_mutex_destroy(&sc->mu);
     pthread_cond_destroy(&sc->cv);
-    pthread_cond_destroy(&sc->adm_cv);
+    pthread_cond_destroy(&sc->job_cv);
     daas_free(sc->addr);
     daas_free(sc);
 }
@@ -385,7 +388,7 @@ int daas_schedctl_start(const daas_schedctl_config *cfg, daas_schedctl **out, da
     sc->last_event = json_object();
     pthread_mutex_init(&sc->mu, NULL);
     pthread_cond_init(&sc->cv, NULL);
-    daas_cond_init_mono(&sc->adm_cv);
+    daas_cond_init_mono(&sc->job_cv);
     sc->active = !cfg->start_inactive;
     int rc = cfg->debug_root_path ? read_root(sc, cfg->debug_root_path, err) : DAAS_OK;
     if (rc == DAAS_OK && cfg->declog_path)
@@ -415,7 +418,7 @@ void daas_schedctl_stop(daas_schedctl **psc)
     pthread_cond_signal(&sc->cv);
     pthread_mutex_unlock(&sc->mu);
     pthread_join(sc->thread, NULL);
-    daas_schedctl__admissions_fail(sc);
+    daas_schedctl__jobs_fail(sc);
     DAAS_INFO("schedctl", "scheduler controller stopped after %llu decisions (%llu in batches)",
               (unsigned long long)atomic_load(&sc->decisions),
               (unsigned long long)atomic_load(&sc->committed_total));

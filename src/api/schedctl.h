@@ -113,6 +113,27 @@ void daas_schedctl_set_active(daas_schedctl *sc, bool active);
 DAAS_MUST_USE int daas_schedctl_admit(daas_schedctl *sc, daas_bytes request_bcs,
                                       daas_bytes rules_bcs, daas_buf *decision_bcs,
                                       daas_buf *proof, daas_err *err);
+/* A rebalance plan as the enclave signed it. */
+typedef struct daas_schedctl_plan_signed {
+    daas_buf plan;         /* BCS(RebalancePlan) (sched/rebalance.h); init'd by the caller */
+    uint64_t timestamp_ms; /* the enclave's signing time */
+    uint64_t index;        /* its place in the enclave's log */
+    uint8_t sig[DAAS_SCHED_SIG_LEN];
+    uint8_t pk[DAAS_SCHED_PUBKEY_LEN];            /* the attested key that signed it */
+    uint8_t enclave[DAAS_SCHED_ENCLAVE_ID_LEN];   /* its Enclave object (zero: no chain) */
+} daas_schedctl_plan_signed;
+
+/* Has the enclave plan and sign a rebalance round: request_bcs = BCS(RebalanceRequest)
+ * (sched/rebalance.h). Queued for the controller's thread, which first feeds the enclave the
+ * store's state as of now, then asks, verifies (signature, request digest), logs the plan
+ * (decision log kind Rebalance) and counts it for the next batch. DAAS_OK: out filled (the
+ * plan appended to out->plan). Errors as daas_schedctl_admit. Any thread. */
+DAAS_MUST_USE int daas_schedctl_rebalance(daas_schedctl *sc, daas_bytes request_bcs,
+                                          daas_schedctl_plan_signed *out, daas_err *err);
+/* The key and Enclave object of the enclave this controller uses, when it is ready (attested,
+ * registered, fed); false otherwise. Any thread. */
+bool daas_schedctl_key(daas_schedctl *sc, uint8_t pk[DAAS_SCHED_PUBKEY_LEN],
+                       uint8_t enclave[DAAS_SCHED_ENCLAVE_ID_LEN]);
 /* Stops the thread (waits for the enclave call in flight), frees, nulls *sc. Accepts NULL. */
 void daas_schedctl_stop(daas_schedctl **sc);
 /* Signed decisions received and bound so far (the decision count metric). */

@@ -19,7 +19,21 @@
 #include "enclave/client.h"
 #include "sched/declog.h"
 
-typedef struct daas_schedctl_adm daas_schedctl_adm;
+/* A request for the controller's thread (an admission, a rebalance plan), queued by another
+ * thread which waits for its answer (schedctl_jobs.c). Embedded first in the job's struct. */
+typedef struct daas_schedctl_job daas_schedctl_job;
+struct daas_schedctl_job {
+    /* Asks the enclave (thread). false when the link failed: the job is not answered and goes
+     * back to the queue, to wait for the re-verified enclave; true when answered (rc). */
+    bool (*run)(daas_schedctl *sc, daas_schedctl_job *j);
+    const char *what;       /* "admission", "rebalance": error messages */
+    bool fresh;             /* the enclave must be fed the store's state before it runs */
+    bool fed;               /* sc->mu: a pass began after it was queued */
+    int rc;                 /* DAAS_OK once answered well */
+    daas_err err;           /* the failure */
+    bool taken, done;       /* sc->mu */
+    daas_schedctl_job *next; /* sc->mu: queue link */
+};
 
 struct daas_schedctl {
     daas_schedctl_config cfg;
@@ -32,8 +46,12 @@ struct daas_schedctl {
     pthread_cond_t cv;
     bool stop, kick;
     bool active; /* schedules only while set (the leader); !cfg.start_inactive at start */
-    daas_schedctl_adm *adm_head; /* mu: admissions waiting for the thread */
-    pthread_cond_t adm_cv;       /* CLOCK_MONOTONIC; broadcast when one is answered */
+    daas_schedctl_job *job_head; /* mu: jobs waiting for the thread */
+    bool job_fresh;              /* mu: a waiting job needs a pass first */
+    pthread_cond_t job_cv;       /* CLOCK_MONOTONIC; broadcast when one is answered */
+    uint8_t key_pk[DAAS_ENCLAVE_PK_LEN]; /* mu: copies of pk and enclave_id for other threads */
+    uint8_t key_id[DAAS_SCHED_ENCLAVE_ID_LEN];
+    bool key_ready;                      /* mu: the copies hold a ready enclave's key */
     /* thread-only state */
     bool ready;      /* attested, registered (with a chain), fed: pods may be scheduled */
     bool have_key;   /* pk is an attested key this controller has fed since seq 0 */
@@ -51,12 +69,23 @@ struct daas_schedctl {
     atomic_ullong committed_total;
 };
 
-/* ---- schedctl_admit.c ---- */
+/* ---- schedctl_jobs.c ---- */
 
-/* Answers the queued admissions while the enclave is ready (thread). */
-void daas_schedctl__admissions(daas_schedctl *sc);
-/* Fails every queued admission with DAAS_ECLOSED (at stop, after the thread ended). */
-void daas_schedctl__admissions_fail(daas_schedctl *sc);
+/* Queues j (run, what, fresh set; the rest zero) and waits until the thread answered it or,
+ * while it still waits in the queue, up to twice the call timeout (then DAAS_EUNAVAIL).
+ * DAAS_EUNAVAIL at once when this server does not lead the scheduler. Returns j->rc (j->err
+ * copied to err). Any thread but the controller's. */
+DAAS_MUST_USE int daas_schedctl__job_wait(daas_schedctl *sc, daas_schedctl_job *j, daas_err *err);
+/* Runs the queued jobs while the enclave is ready (thread). */
+void daas_schedctl__jobs(daas_schedctl *sc);
+/* Fails every queued job with DAAS_ECLOSED (at stop, after the thread ended). */
+void daas_schedctl__jobs_fail(daas_schedctl *sc);
+/* Notes a signed entry of the enclave's log (an admission, a plan) at index for the next
+ * batch, like a decision (thread). */
+void daas_schedctl__note_index(daas_schedctl *sc, uint64_t index);
+/* Publishes pk and enclave_id for other threads once the enclave is ready, or withdraws them
+ * (ready false). */
+void daas_schedctl__publish_key(daas_schedctl *sc, bool ready);
 
 /* ---- schedctl_link.c ---- */
 

@@ -62,11 +62,8 @@ int daas_schedctl__log_decision(daas_schedctl *sc, const daas_sched_pod *pod,
         memcpy(r.pk, sc->pk, DAAS_SCHED_PUBKEY_LEN);
         rc = daas_schedctl__log_rec(sc, &r, err);
     }
-    if (rc == DAAS_OK && index >= sc->ndec) {
-        if (sc->ndec == sc->committed)
-            sc->oldest_ms = daas_now_ms();
-        sc->ndec = index + 1;
-    }
+    if (rc == DAAS_OK)
+        daas_schedctl__note_index(sc, index);
     daas_buf_fini(&db);
     daas_buf_fini(&pb);
     return rc;
@@ -80,6 +77,7 @@ void daas_schedctl__lost(daas_schedctl *sc, const daas_err *e)
         DAAS_WARN("schedctl", "scheduler enclave: %s; re-verifying and re-feeding", e->msg);
     sc->ready = false;
     sc->next_try_ms = 0;
+    daas_schedctl__publish_key(sc, false);
 }
 
 /* Decides whether the attested key pk, at seq with ndec decisions, can be used (schedctl.h):
@@ -170,6 +168,7 @@ int daas_schedctl__handshake(daas_schedctl *sc, daas_err *err)
     if (rc == DAAS_OK) {
         sc->ready = true;
         sc->backoff_ms = 0;
+        daas_schedctl__publish_key(sc, true);
         DAAS_INFO("schedctl",
                   "scheduler enclave at %s attested%s (key %02x%02x%02x%02x...), seq %" PRIu64,
                   sc->addr, ad.is_debug ? " (DEBUG document)" : "", sc->pk[0], sc->pk[1], sc->pk[2],

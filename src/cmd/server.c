@@ -67,6 +67,7 @@ typedef struct server_opts {
     bool tolerations_set;    /* either --default-*-toleration-seconds given */
     int64_t tolerations[2];  /* not-ready, unreachable */
     server_store_opts store; /* --datastore-*: SQLite (default) or etcd */
+    server_rebalance_opts reb; /* --rebalance-* */
 } server_opts;
 
 static void usage(FILE *f)
@@ -126,6 +127,13 @@ static void usage(FILE *f)
             "  --advertise-address IP   the address pods reach the API server at (the\n"
             "                           kubernetes Service's endpoint; default: --bind-address,\n"
             "                           or the host's first IPv4 when that is 0.0.0.0)\n"
+            "  --rebalance-interval DURATION\n"
+            "                           with a scheduler enclave: a rebalancing round this often\n"
+            "                           (default 5m; 0 turns periodic rounds off)\n"
+            "  --rebalance-threshold PCT a node over PCT%% of its cpu or memory is overloaded (80)\n"
+            "  --rebalance-max-evictions N  evictions per round at most (10)\n"
+            "  --rebalance-fairness PCT an owner may run PCT points more than its stake share of\n"
+            "                           pods before its pods are moved (20; 0: off)\n"
             "  --disable-controller-manager\n"
             "                           run no controllers (Deployments, Jobs, node lifecycle...)\n"
             "  --insecure-unsealed-secrets\n"
@@ -163,10 +171,14 @@ static int parse_args(int argc, char **argv, server_opts *o)
         {"node-monitor-grace-period", required_argument, 0, 'g'},
         {"default-not-ready-toleration-seconds", required_argument, 0, 'n'},
         {"default-unreachable-toleration-seconds", required_argument, 0, 'u'},
+        {"rebalance-interval", required_argument, 0, SERVER_OPT_REB_INTERVAL},
+        {"rebalance-threshold", required_argument, 0, SERVER_OPT_REB_THRESHOLD},
+        {"rebalance-max-evictions", required_argument, 0, SERVER_OPT_REB_MAX},
+        {"rebalance-fairness", required_argument, 0, SERVER_OPT_REB_FAIRNESS},
         {"help", no_argument, 0, 'h'},
         SERVER_STORE_LONGOPTS,
         {0, 0, 0, 0}};
-    int c;
+    int c, rc2 = 0;
     char *end;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -303,6 +315,10 @@ static int parse_args(int argc, char **argv, server_opts *o)
         default:
             if (server_store_flag(&o->store, c, optarg))
                 break;
+            if (server_rebalance_flag(&o->reb, c, optarg, &rc2) && rc2 == 0)
+                break;
+            if (rc2 != 0)
+                return rc2;
             usage(stderr);
             return 2;
         }
@@ -614,6 +630,7 @@ static int server_start(server_opts *o, server *s, daas_err *err)
         else
             daas_first_ipv4(ip, sizeof ip);
         server_ctrl_opts co = {.api = s->api, .store = s->store, .sched = s->sched,
+                               .reb = &o->reb,
                                .node_grace_s = o->node_grace_s,
                                .toleration_s = o->tolerations_set ? o->tolerations[1] : -1,
                                .apiserver_ip = ip, .apiserver_port = daas_http_server_port(s->http)};

@@ -192,8 +192,28 @@ void server_sched_stop(server_sched *s);
 typedef struct daas_ctrl_mgr daas_ctrl_mgr;
 
 /* What the controllers and the scheduler need from the server. */
+/* The --rebalance-* flags. */
+typedef struct server_rebalance_opts {
+    bool set;                     /* parsed at least one (else the defaults) */
+    int64_t interval_s;           /* --rebalance-interval; 0: no periodic round */
+    daas_api_rebalance_opts lim;  /* --rebalance-threshold, -max-evictions, -fairness */
+} server_rebalance_opts;
+#define SERVER_REBALANCE_INTERVAL_S 300
+
+/* getopt_long codes of the --rebalance-* flags (after the --datastore-* ones). */
+enum {
+    SERVER_OPT_REB_INTERVAL = 0x140,
+    SERVER_OPT_REB_THRESHOLD,
+    SERVER_OPT_REB_MAX,
+    SERVER_OPT_REB_FAIRNESS,
+};
+/* Records getopt code c's value in o: true when c is a --rebalance-* code, with *rc 0, or 2
+ * after one line on stderr for a bad value; false (o unchanged, *rc 0) otherwise. */
+bool server_rebalance_flag(server_rebalance_opts *o, int c, const char *arg, int *rc);
+
 typedef struct server_ctrl_opts {
     daas_api *api;        /* borrowed */
+    const server_rebalance_opts *reb; /* borrowed; NULL: defaults */
     daas_store *store;    /* borrowed */
     daas_schedctl *sched; /* borrowed or NULL: activated only while this server leads */
     int64_t node_grace_s; /* --node-monitor-grace-period; 0: default */

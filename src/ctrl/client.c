@@ -202,8 +202,8 @@ int daas_ctrl_client_delete(daas_ctrl_client *c, const daas_kube_kind *k, const 
 }
 
 /* The Event object (new reference) about obj. */
-static json_t *event_new(const daas_ctrl_client *c, const json_t *obj, const char *type,
-                         const char *reason, const char *msg)
+json_t *daas_ctrl_client_event_obj(const daas_ctrl_client *c, const json_t *obj, const char *type,
+                                   const char *reason, const char *msg)
 {
     const char *ns = daas_kube_str(obj, "metadata.namespace");
     const char *name = daas_kube_str(obj, "metadata.name");
@@ -242,7 +242,7 @@ int daas_ctrl_client_event(daas_ctrl_client *c, const json_t *obj, const char *t
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    json_t *ev = event_new(c, obj, type, reason, msg);
+    json_t *ev = daas_ctrl_client_event_obj(c, obj, type, reason, msg);
     if (ev == NULL)
         return daas_fail(err, DAAS_EINVAL, "event %s: not UTF-8", reason);
     const daas_kube_kind *k = daas_kube_kind_by_resource("", "v1", "events");

@@ -181,6 +181,10 @@ DAAS_MUST_USE int daas_ctrl_client_delete(daas_ctrl_client *c, const daas_kube_k
                                           const char *ns, const char *name, const json_t *opts,
                                           json_t **out, daas_err *err);
 
+/* The Event daas_ctrl_client_event would create (not created; NULL when a string is not
+ * UTF-8), for a caller that adds to it (annotations). New reference. */
+json_t *daas_ctrl_client_event_obj(const daas_ctrl_client *c, const json_t *obj, const char *type,
+                                   const char *reason, const char *msg);
 /* Records a core/v1 Event about obj (involvedObject from its apiVersion, kind, namespace,
  * name, uid, resourceVersion): type "Normal" or "Warning", reason ("SuccessfulCreate"),
  * message (printf), source.component = the client's component, count 1, first and last

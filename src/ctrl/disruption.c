@@ -367,3 +367,20 @@ void daas_ctrl_disruption_plan_fini(daas_ctrl_disruption_plan *p)
     json_decref(p->events);
     memset(p, 0, sizeof *p);
 }
+
+bool daas_ctrl_disruption_guards(const json_t *pdb, const json_t *pod)
+{
+    const char *a = daas_kube_str(pdb, "metadata.namespace"), *b = daas_kube_str(pod, "metadata.namespace");
+    const json_t *sel = daas_kube_path(pdb, "spec.selector");
+    if (a == NULL || b == NULL || strcmp(a, b) != 0 ||
+        json_object_size(json_object_get(sel, "matchLabels")) +
+                json_array_size(json_object_get(sel, "matchExpressions")) ==
+            0)
+        return false;
+    daas_kube_labelsel *ls = NULL;
+    daas_err e = {0};
+    bool match = daas_kube_labelsel_from_json(sel, &ls, &e) == DAAS_OK &&
+                 daas_kube_labelsel_match(ls, daas_kube_path(pod, "metadata.labels"));
+    daas_kube_labelsel_free(&ls);
+    return match;
+}

@@ -72,6 +72,11 @@ void daas_ctrl_disruption_plan_fini(daas_ctrl_disruption_plan *p);
  * seconds) only when the condition is new or its status changed. */
 void daas_ctrl_disruption_set_condition(json_t *status, int64_t now);
 
+/* Whether the eviction subresource consults pdb for pod: same namespace, and a selector that
+ * is not empty (no matchLabels, no matchExpressions) and matches the pod's labels (upstream's
+ * getPodDisruptionBudgets; an invalid selector matches nothing). */
+bool daas_ctrl_disruption_guards(const json_t *pdb, const json_t *pod);
+
 /* The disruption controller: watches PDBs, Pods, ReplicaSets and Deployments, writes PDB
  * status through the status subresource. */
 DAAS_MUST_USE int daas_ctrl_disruption_register(daas_ctrl_mgr *m, const daas_ctrl_opts *o,
