@@ -230,9 +230,11 @@ static void evict_one(daas_ctrl_client *c, daas_api *api, const daas_sched_plan 
     daas_err e = {0};
     int rc = event ? DAAS_OK : daas_fail(&e, DAAS_EINVAL, "the event does not encode");
     if (rc == DAAS_OK) {
-        daas_kube_set_str(event, "metadata.annotations." PROOF_ANNOTATION, proof);
+        json_t *ann = daas_kube_mkpath(event, "metadata.annotations"); /* the key has dots */
+        json_object_set_new(ann, PROOF_ANNOTATION, json_string(proof));
         rc = daas_ctrl_client_create(c, ek, ev->ns, event, NULL, &e);
     }
+    json_decref(event);
     if (rc == DAAS_OK) {
         json_t *body = json_pack("{s:s,s:s,s:{s:s,s:s},s:{s:{s:s}}}", "apiVersion", "policy/v1",
                                  "kind", "Eviction", "metadata", "name", ev->name, "namespace",
