@@ -37,8 +37,20 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# free_port: a loopback port free now and never handed out before in this test (the kernel
+# may give a just-closed port again: two etcd members once got the same one).
 free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+  python3 - "$T/ports-used" <<'PY'
+import os, socket, sys
+f = sys.argv[1]
+used = set(open(f).read().split()) if os.path.exists(f) else set()
+for _ in range(100):
+    s = socket.socket(); s.bind(("127.0.0.1", 0)); p = str(s.getsockname()[1]); s.close()
+    if p not in used:
+        break
+open(f, "a").write(p + "\n")
+print(p)
+PY
 }
 
 PORT=$(free_port)
