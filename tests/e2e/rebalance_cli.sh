@@ -8,7 +8,8 @@
 #     endpoint exists, never 401/403), while a kubeconfig without credentials or with a bogus
 #     token is refused (Unauthorized) and one without the CA fails verification;
 #   - against a stand-in endpoint (python, TLS with a certificate of the cluster CA, client
-#     certificate required): the exact request bodies, the text and -o json outputs of a dry
+#     certificates verified when sent): the admin certificate or a kubeconfig's bearer token,
+#     the exact request bodies, the text and -o json outputs of a dry
 #     run and of an applied plan, --plan FILE holding a whole earlier answer (only its plan
 #     is sent), and a 403 Status shown as its message.
 source "$(dirname "$0")/lib/common.sh"
@@ -113,10 +114,12 @@ class H(BaseHTTPRequestHandler):
         self.wfile.write(b)
     def do_POST(self):
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        cn = dict(x[0] for x in self.connection.getpeercert()["subject"])["commonName"]
+        peer = self.connection.getpeercert() or {"subject": []}
+        cn = dict(x[0] for x in peer["subject"]).get("commonName")
         with open(d + "/requests", "a") as f:
             f.write(json.dumps({"path": self.path, "ctype": self.headers["Content-Type"],
-                                "cn": cn, "body": body}) + "\n")
+                                "cn": cn, "auth": self.headers["Authorization"],
+                                "body": body}) + "\n")
         if self.path != "/daas/v1/rebalance":
             return self.reply(404, {"kind": "Status", "code": 404, "message": "no such path"})
         if body.get("plan", {}).get("round") == 666:
@@ -135,7 +138,7 @@ class H(BaseHTTPRequestHandler):
 ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
 ctx.load_cert_chain(d + "/fake.crt", d + "/fake.key")
 ctx.load_verify_locations(d + "/ca.crt")
-ctx.verify_mode = ssl.CERT_REQUIRED
+ctx.verify_mode = ssl.CERT_OPTIONAL # verified when sent
 srv = HTTPServer(("127.0.0.1", port), H)
 srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
 open(d + "/fake.ready", "w").close()
@@ -159,7 +162,12 @@ check_request() { # check_request DESCRIPTION PYTHON-EXPR-ON-r
 rb --dry-run "${FK[@]}" >"$T/dry.txt" 2>"$T/err" || { cat "$T/err"; fail "dry run against the stand-in"; }
 check_request "dry run: POST /daas/v1/rebalance, JSON, the admin certificate" \
   'r["path"] == "/daas/v1/rebalance" and r["ctype"] == "application/json" and r["cn"] == "system:admin"'
-check_request "dry run: body {\"apply\":false}" 'r["body"] == {"apply": False}'
+check_request "dry run: body {\"apply\":false}, no Authorization" \
+  'r["body"] == {"apply": False} and r["auth"] is None'
+sed "s#server: \".*\"#server: \"https://127.0.0.1:$FPORT\"#" "$T/token.yaml" >"$T/fake-token.yaml"
+rb --dry-run --kubeconfig "$T/fake-token.yaml" >/dev/null || fail "token kubeconfig against the stand-in"
+check_request "a token kubeconfig: Authorization: Bearer, no client certificate" \
+  'r["auth"] == "Bearer bogus-token" and r["cn"] is None'
 cat >"$T/dry.want" <<EOF
 plan 3 signed by enclave 0011223344556677… (state seq 17, log index 12): 2 eviction(s)
 NAMESPACE   POD     NODE   REASON           SCORE   RESULT
