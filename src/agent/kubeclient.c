@@ -263,8 +263,8 @@ int daas_agent_kc_call(daas_agent_kc *c, const char *method, const char *path, c
 }
 
 int daas_agent_kc_request(daas_agent_kc *c, const char *method, const char *path,
-                          const json_t *body, const char *content_type, long *status,
-                          json_t **out, daas_err *err)
+                          const json_t *body, const char *content_type, long *status, json_t **out,
+                          daas_err *err)
 {
     *out = NULL;
     daas_buf b;

@@ -66,8 +66,7 @@ static int status_error(long status, const json_t *body, const char *server, daa
 }
 
 /* Sends the request with the kubeconfig's server and credentials; *answer: the 2xx body. */
-static int send(const daas_pki_kubeconfig *kc, const json_t *body, json_t **answer,
-                daas_err *err)
+static int send(const daas_pki_kubeconfig *kc, const json_t *body, json_t **answer, daas_err *err)
 {
     daas_agent_kc_opts o = {.server = kc->server,
                             .timeout_ms = TIMEOUT_MS,

@@ -53,11 +53,21 @@ static const struct option longopts[] = {
 static int take(daas_rebalance_args *a, int c, const char *v, daas_err *err)
 {
     switch (c) {
-    case OPT_DRY: a->dry_run = true; return 0;
-    case OPT_APPLY: a->apply = true; return 0;
-    case OPT_PLAN: a->plan_file = v; return 0;
-    case OPT_KC: a->kubeconfig = v; return 0;
-    case OPT_CTX: a->context = v; return 0;
+    case OPT_DRY:
+        a->dry_run = true;
+        return 0;
+    case OPT_APPLY:
+        a->apply = true;
+        return 0;
+    case OPT_PLAN:
+        a->plan_file = v;
+        return 0;
+    case OPT_KC:
+        a->kubeconfig = v;
+        return 0;
+    case OPT_CTX:
+        a->context = v;
+        return 0;
     case 'o':
         if (strcmp(v, "json") == 0) {
             a->json = true;
@@ -73,15 +83,16 @@ static int take(daas_rebalance_args *a, int c, const char *v, daas_err *err)
     case OPT_MAX:
         if (parse_int(v, 1, 1000, &a->max_evictions))
             return 0;
-        daas_fail(err, DAAS_EINVAL,
-                  "bad --max-evictions \"%.40s\": want an integer from 1 to 1000", v);
+        daas_fail(err, DAAS_EINVAL, "bad --max-evictions \"%.40s\": want an integer from 1 to 1000",
+                  v);
         return 2;
     case OPT_FAIR:
         if (parse_int(v, 0, 100, &a->fairness))
             return 0;
         daas_fail(err, DAAS_EINVAL, "bad --fairness \"%.40s\": want an integer from 0 to 100", v);
         return 2;
-    default: return 2;
+    default:
+        return 2;
     }
 }
 
@@ -117,8 +128,8 @@ int daas_cmd__rebalance_parse(int argc, char **argv, daas_rebalance_args *a, daa
             /* optopt: 0 for an unknown long option, the character of an unknown short one,
              * the option's value when its argument is missing */
             bool missing = optopt == 'o' || optopt >= OPT_DRY;
-            daas_fail(err, DAAS_EINVAL, "%s \"%.60s\"", missing ? "missing value for" : "bad option",
-                      argv[optind - 1]);
+            daas_fail(err, DAAS_EINVAL, "%s \"%.60s\"",
+                      missing ? "missing value for" : "bad option", argv[optind - 1]);
             return 2;
         }
         int rc = take(a, c, optarg, err);
@@ -190,8 +201,7 @@ static int check_plan(const json_t *p, daas_err *err)
     for (size_t i = 0; i < 4 && rc == DAAS_OK; i++)
         rc = check_uint(p, ints[i], err);
     if (rc == DAAS_OK)
-        rc = check_hex(p, "plan", 0, "the hex of the BCS plan (an even number of hex digits)",
-                       err);
+        rc = check_hex(p, "plan", 0, "the hex of the BCS plan (an even number of hex digits)", err);
     if (rc == DAAS_OK)
         rc = check_hex(p, "signature", 128, "128 hex digits (64 bytes)", err);
     if (rc == DAAS_OK)
@@ -268,9 +278,8 @@ static int row_of(const json_t *e, size_t i, char *row[NCOLS], daas_err *err)
     for (size_t k = 0; k < 4; k++)
         row[k] = cell(json_string_value(json_object_get(e, keys[k])));
     const json_t *score = json_object_get(e, "score");
-    row[4] = json_is_integer(score)
-                 ? daas_xasprintf("%lld", (long long)json_integer_value(score))
-                 : daas_xstrdup("<none>");
+    row[4] = json_is_integer(score) ? daas_xasprintf("%lld", (long long)json_integer_value(score))
+                                    : daas_xstrdup("<none>");
     row[5] = cell(json_string_value(json_object_get(e, "result")));
     const char *msg = json_string_value(json_object_get(e, "message"));
     row[6] = msg != NULL && msg[0] != '\0' ? cell(msg) : NULL;
@@ -334,10 +343,12 @@ static int put_head(const json_t *plan, size_t k, daas_buf *out, daas_err *err)
     const char *pk = json_string_value(json_object_get(plan, "pk"));
     if (!json_is_integer(round) || !json_is_integer(seq) || !json_is_integer(idx) ||
         !hex_ok(pk, 64))
-        return daas_fail(err, DAAS_EREMOTE, "the answer's plan lacks round, stateSeq, index or "
+        return daas_fail(err, DAAS_EREMOTE,
+                         "the answer's plan lacks round, stateSeq, index or "
                          "a 32-byte hex pk");
-    if (daas_buf_printf(out, "plan %lld signed by enclave %.16s\xe2\x80\xa6 (state seq %lld, "
-                             "log index %lld): %zu eviction(s)\n",
+    if (daas_buf_printf(out,
+                        "plan %lld signed by enclave %.16s\xe2\x80\xa6 (state seq %lld, "
+                        "log index %lld): %zu eviction(s)\n",
                         (long long)json_integer_value(round), pk,
                         (long long)json_integer_value(seq), (long long)json_integer_value(idx),
                         k) != DAAS_OK)

@@ -16,18 +16,18 @@
 #include "common/alloc.h"
 #include "common/err.h"
 
-#define DAAS_REBALANCE_USAGE                                                                    \
-    "(--dry-run | --apply) [--plan FILE] [--threshold PCT] [--max-evictions N]\n"               \
+#define DAAS_REBALANCE_USAGE                                                                       \
+    "(--dry-run | --apply) [--plan FILE] [--threshold PCT] [--max-evictions N]\n"                  \
     "                      [--fairness PCT] [-o json] [--kubeconfig FILE] [--context NAME]"
 #define DAAS_REBALANCE_PATH "/daas/v1/rebalance"
 #define DAAS_REBALANCE_MAX_PLAN_FILE ((size_t)1 << 20)
 
 typedef struct daas_rebalance_args {
-    bool dry_run, apply; /* exactly one is true after a successful parse */
-    bool json;           /* -o json */
-    int threshold;       /* --threshold 1..100, -1: not given */
-    int max_evictions;   /* --max-evictions 1..1000, -1: not given */
-    int fairness;        /* --fairness 0..100, -1: not given */
+    bool dry_run, apply;                          /* exactly one is true after a successful parse */
+    bool json;                                    /* -o json */
+    int threshold;                                /* --threshold 1..100, -1: not given */
+    int max_evictions;                            /* --max-evictions 1..1000, -1: not given */
+    int fairness;                                 /* --fairness 0..100, -1: not given */
     const char *plan_file, *kubeconfig, *context; /* NULL: not given (point into argv) */
 } daas_rebalance_args;
 
@@ -53,7 +53,6 @@ DAAS_MUST_USE int daas_cmd__rebalance_plan_read(daas_bytes text, json_t **plan, 
  * row has one; columns aligned as kubectl does), and "dry run: nothing was evicted" for a dry
  * run. Control bytes from the server are shown as '?'. Errors: DAAS_EREMOTE when the answer
  * is not a RebalanceResult (saying which member is wrong). */
-DAAS_MUST_USE int daas_cmd__rebalance_format(const json_t *answer, daas_buf *out,
-                                             daas_err *err);
+DAAS_MUST_USE int daas_cmd__rebalance_format(const json_t *answer, daas_buf *out, daas_err *err);
 
 #endif

@@ -95,8 +95,7 @@ static yaml_node_t *map_get(kc *k, const yaml_node_t *map, const char *key)
 {
     if (map == NULL || map->type != YAML_MAPPING_NODE)
         return NULL;
-    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
-         p++)
+    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++)
         if (scalar_is(yaml_document_get_node(&k->d, p->key), key))
             return yaml_document_get_node(&k->d, p->value);
     return NULL;
@@ -124,8 +123,8 @@ static int get_str(kc *k, const yaml_node_t *map, const char *key, const char *w
     if (n->type != YAML_SCALAR_NODE)
         return daas_fail(k->err, DAAS_EINVAL, "kubeconfig: %s: %s is not a string", where, key);
     if (n->data.scalar.length > DAAS_PKI_KUBECONFIG_MAX_STRING)
-        return daas_fail(k->err, DAAS_ETOOBIG, "kubeconfig: %s: %s is over %zu bytes", where,
-                         key, DAAS_PKI_KUBECONFIG_MAX_STRING);
+        return daas_fail(k->err, DAAS_ETOOBIG, "kubeconfig: %s: %s is over %zu bytes", where, key,
+                         DAAS_PKI_KUBECONFIG_MAX_STRING);
     if (strlen((const char *)n->data.scalar.value) != n->data.scalar.length)
         return daas_fail(k->err, DAAS_EINVAL, "kubeconfig: %s: %s holds a NUL byte", where, key);
     *s = (const char *)n->data.scalar.value;
@@ -152,13 +151,14 @@ static yaml_node_t *find_named(kc *k, const char *list, const char *name, const 
 /* ---- files and data ---- */
 
 /* Reads the file path (relative: to base_dir) into b, at most max bytes. */
-static int read_file(const char *base_dir, const char *path, size_t max, daas_buf *b,
-                     daas_err *err)
+static int read_file(const char *base_dir, const char *path, size_t max, daas_buf *b, daas_err *err)
 {
     char sh[64];
     if (base_dir == NULL)
-        return daas_fail(err, DAAS_EINVAL, "kubeconfig: names the file \"%s\" but no file may be "
-                         "read here", shown(path, strlen(path), sh));
+        return daas_fail(err, DAAS_EINVAL,
+                         "kubeconfig: names the file \"%s\" but no file may be "
+                         "read here",
+                         shown(path, strlen(path), sh));
     char *full = path[0] == '/' ? daas_xstrdup(path) : daas_xasprintf("%s/%s", base_dir, path);
     int fd = open(full, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     struct stat st;
@@ -211,8 +211,8 @@ static int pem_of(kc *k, const yaml_node_t *map, const char *data_key, const cha
     if (data != NULL) {
         rc = buf_room(&b, strlen(data) / 4 * 3 + 4);
         if (rc == DAAS_OK && daas_base64_decode(data, strlen(data), &b) != DAAS_OK)
-            rc = daas_fail(k->err, DAAS_EINVAL, "kubeconfig: %s: %s is not base64", where,
-                           data_key);
+            rc =
+                daas_fail(k->err, DAAS_EINVAL, "kubeconfig: %s: %s is not base64", where, data_key);
     } else {
         rc = read_file(k->base_dir, file, DAAS_PKI_KUBECONFIG_MAX, &b, k->err);
     }
@@ -250,8 +250,10 @@ static int token_of(kc *k, const yaml_node_t *user, const char *where, char **ou
         n--;
     for (size_t i = 0; i < n && rc == DAAS_OK; i++)
         if ((unsigned char)p[i] <= 0x20 || (unsigned char)p[i] >= 0x7f)
-            rc = daas_fail(k->err, DAAS_EINVAL, "kubeconfig: %s: the token holds a byte that "
-                           "may not appear in an HTTP header", where);
+            rc = daas_fail(k->err, DAAS_EINVAL,
+                           "kubeconfig: %s: the token holds a byte that "
+                           "may not appear in an HTTP header",
+                           where);
     if (rc == DAAS_OK && n == 0)
         rc = daas_fail(k->err, DAAS_EINVAL, "kubeconfig: %s: the token is empty", where);
     if (rc == DAAS_OK)
@@ -291,12 +293,13 @@ static int read_cluster(kc *k, const char *name, daas_pki_kubeconfig *o)
         rc = daas_fail(k->err, DAAS_EINVAL, "kubeconfig: %s has no server", where);
     for (size_t i = 0; rc == DAAS_OK && server[i] != '\0'; i++)
         if ((unsigned char)server[i] <= 0x20 || (unsigned char)server[i] >= 0x7f)
-            rc = daas_fail(k->err, DAAS_EINVAL, "kubeconfig: %s: the server URL holds a space "
-                           "or an unprintable byte", where);
+            rc = daas_fail(k->err, DAAS_EINVAL,
+                           "kubeconfig: %s: the server URL holds a space "
+                           "or an unprintable byte",
+                           where);
     if (rc == DAAS_OK) {
         o->server = daas_xstrdup(server);
-        rc = pem_of(k, c, "certificate-authority-data", "certificate-authority", where,
-                    &o->ca_pem);
+        rc = pem_of(k, c, "certificate-authority-data", "certificate-authority", where, &o->ca_pem);
     }
     return rc;
 }
@@ -309,15 +312,18 @@ static int read_user(kc *k, const char *name, daas_pki_kubeconfig *o)
     if (u == NULL)
         return daas_fail(k->err, DAAS_EINVAL, "kubeconfig: %s not found", where);
     if (!is_null(map_get(k, u, "exec")) || !is_null(map_get(k, u, "auth-provider")))
-        return daas_fail(k->err, DAAS_EINVAL, "kubeconfig: %s: exec and auth-provider "
+        return daas_fail(k->err, DAAS_EINVAL,
+                         "kubeconfig: %s: exec and auth-provider "
                          "credentials are not supported (use a client certificate or a token)",
                          where);
     int rc = pem_of(k, u, "client-certificate-data", "client-certificate", where, &o->cert_pem);
     if (rc == DAAS_OK)
         rc = pem_of(k, u, "client-key-data", "client-key", where, &o->key_pem);
     if (rc == DAAS_OK && (o->cert_pem == NULL) != (o->key_pem == NULL))
-        rc = daas_fail(k->err, DAAS_EINVAL, "kubeconfig: %s: a client certificate needs its key "
-                       "and a key its certificate", where);
+        rc = daas_fail(k->err, DAAS_EINVAL,
+                       "kubeconfig: %s: a client certificate needs its key "
+                       "and a key its certificate",
+                       where);
     if (rc == DAAS_OK)
         rc = token_of(k, u, where, &o->token);
     return rc;
@@ -427,7 +433,8 @@ static int default_path(char **out, daas_err *err)
     }
     const char *home = getenv("HOME");
     if (home == NULL || home[0] == '\0')
-        return daas_fail(err, DAAS_EINVAL, "kubeconfig: no $KUBECONFIG and no $HOME "
+        return daas_fail(err, DAAS_EINVAL,
+                         "kubeconfig: no $KUBECONFIG and no $HOME "
                          "(pass --kubeconfig)");
     *out = daas_xasprintf("%s/.kube/config", home);
     return DAAS_OK;
@@ -450,8 +457,8 @@ int daas_pki_kubeconfig_load(const char *path, const char *context, daas_pki_kub
     daas_buf_init(&b, DAAS_PKI_KUBECONFIG_MAX);
     rc = read_file(".", file, DAAS_PKI_KUBECONFIG_MAX, &b, err); /* file as given */
     if (rc == DAAS_OK)
-        rc = daas_pki_kubeconfig_parse(DAAS_BYTES(b.data ? b.data : "", b.len), context, dir,
-                                       out, err);
+        rc = daas_pki_kubeconfig_parse(DAAS_BYTES(b.data ? b.data : "", b.len), context, dir, out,
+                                       err);
     buf_wipe(&b);
     daas_free(dir);
     daas_free(file);

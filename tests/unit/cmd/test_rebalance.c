@@ -17,8 +17,8 @@
 #define PK "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
 #define SIG PK PK
 #define ENC "0x" PK
-#define PLAN                                                                                  \
-    "{\"round\":3,\"stateSeq\":17,\"index\":12,\"timestampMs\":1763700000000,"                \
+#define PLAN                                                                                       \
+    "{\"round\":3,\"stateSeq\":17,\"index\":12,\"timestampMs\":1763700000000,"                     \
     "\"plan\":\"0a0b\",\"signature\":\"" SIG "\",\"pk\":\"" PK "\",\"enclave\":\"" ENC "\"}"
 
 /* Parses a NULL-terminated argument list. */
@@ -59,8 +59,8 @@ static void test_parse_ok(void **state)
     assert_null(a.kubeconfig);
 
     assert_int_equal(parse_v(&a, &err, "--threshold", "80", "--apply", "--max-evictions=1000",
-                             "--fairness", "0", "-o", "json", "--kubeconfig", "/k",
-                             "--context", "c", NULL),
+                             "--fairness", "0", "-o", "json", "--kubeconfig", "/k", "--context",
+                             "c", NULL),
                      0);
     assert_true(a.apply);
     assert_true(a.json);
@@ -85,8 +85,7 @@ static void test_parse_usage(void **state)
     const char *one = "give exactly one of --dry-run and --apply";
     expect_usage(one, parse_v(&a, &err, NULL), &err);
     expect_usage(one, parse_v(&a, &err, "--dry-run", "--apply", NULL), &err);
-    expect_usage("--plan needs --apply", parse_v(&a, &err, "--dry-run", "--plan", "f", NULL),
-                 &err);
+    expect_usage("--plan needs --apply", parse_v(&a, &err, "--dry-run", "--plan", "f", NULL), &err);
     expect_usage("--threshold, --max-evictions and --fairness cannot be used with --plan",
                  parse_v(&a, &err, "--apply", "--plan", "f", "--fairness", "5", NULL), &err);
     expect_usage("bad --threshold \"0\": want an integer from 1 to 100",
@@ -183,7 +182,8 @@ static void test_plan_read(void **state)
     assert_null(json_object_get(p, "kind")); /* the plan member, not the answer */
     json_decref(p);
 
-    expect_plan_fail("{\"round\":", "plan file: not JSON: unexpected token near end of file (line 1, column 9)");
+    expect_plan_fail("{\"round\":",
+                     "plan file: not JSON: unexpected token near end of file (line 1, column 9)");
     expect_plan_fail("[1]", "plan file: the plan is not a JSON object");
     expect_plan_fail("{\"kind\":\"Status\"}", "plan file: kind is not RebalanceResult");
     expect_plan_fail("{\"kind\":\"RebalanceResult\"}", "plan file: the plan is not a JSON object");
@@ -213,7 +213,9 @@ static void test_plan_read(void **state)
     s = plan_with("enclave", "\"" PK "\"");
     expect_plan_fail(s, "plan file: \"enclave\" must be 0x and 64 hex digits");
     daas_free(s);
-    expect_plan_fail("{\"round\":1,\"round\":2}", "plan file: not JSON: duplicate object key near '\"round\"' (line 1, column 18)");
+    expect_plan_fail(
+        "{\"round\":1,\"round\":2}",
+        "plan file: not JSON: duplicate object key near '\"round\"' (line 1, column 18)");
 }
 
 /* ---- the text form ---- */
@@ -236,29 +238,31 @@ static char *format(const char *answer, int want_rc)
     return daas_buf_steal(&out, NULL);
 }
 
-#define HEAD_LINE                                                                             \
+#define HEAD_LINE                                                                                  \
     "plan 3 signed by enclave 0011223344556677\xe2\x80\xa6 (state seq 17, log index 12): "
 
 static void test_format(void **state)
 {
     (void)state;
-    char *s = format("{\"kind\":\"RebalanceResult\",\"dryRun\":true,\"plan\":" PLAN
-                     ",\"evictions\":[]}",
-                     DAAS_OK);
+    char *s =
+        format("{\"kind\":\"RebalanceResult\",\"dryRun\":true,\"plan\":" PLAN ",\"evictions\":[]}",
+               DAAS_OK);
     assert_string_equal(s, HEAD_LINE "0 eviction(s)\ndry run: nothing was evicted\n");
     daas_free(s);
 
-    s = format("{\"kind\":\"RebalanceResult\",\"dryRun\":true,\"plan\":" PLAN ",\"evictions\":["
-               "{\"namespace\":\"default\",\"name\":\"web-1\",\"uid\":\"u1\",\"node\":\"n1\","
-               "\"reason\":\"Overloaded\",\"score\":2750,\"result\":\"Planned\"},"
-               "{\"namespace\":\"kube-system\",\"name\":\"dns\",\"uid\":\"u2\",\"node\":\"node-22\","
-               "\"reason\":\"OverStakeShare\",\"score\":12,\"result\":\"Planned\",\"message\":\"\"}]}",
-               DAAS_OK);
-    assert_string_equal(s, HEAD_LINE "2 eviction(s)\n"
-                           "NAMESPACE     POD     NODE      REASON           SCORE   RESULT\n"
-                           "default       web-1   n1        Overloaded       2750    Planned\n"
-                           "kube-system   dns     node-22   OverStakeShare   12      Planned\n"
-                           "dry run: nothing was evicted\n");
+    s = format(
+        "{\"kind\":\"RebalanceResult\",\"dryRun\":true,\"plan\":" PLAN ",\"evictions\":["
+        "{\"namespace\":\"default\",\"name\":\"web-1\",\"uid\":\"u1\",\"node\":\"n1\","
+        "\"reason\":\"Overloaded\",\"score\":2750,\"result\":\"Planned\"},"
+        "{\"namespace\":\"kube-system\",\"name\":\"dns\",\"uid\":\"u2\",\"node\":\"node-22\","
+        "\"reason\":\"OverStakeShare\",\"score\":12,\"result\":\"Planned\",\"message\":\"\"}]}",
+        DAAS_OK);
+    assert_string_equal(s, HEAD_LINE
+                        "2 eviction(s)\n"
+                        "NAMESPACE     POD     NODE      REASON           SCORE   RESULT\n"
+                        "default       web-1   n1        Overloaded       2750    Planned\n"
+                        "kube-system   dns     node-22   OverStakeShare   12      Planned\n"
+                        "dry run: nothing was evicted\n");
     daas_free(s);
 
     /* applied: a MESSAGE column because one row has a message; control bytes as '?' */
@@ -271,12 +275,13 @@ static void test_format(void **state)
                "budget.\\u001b[2J\"},"
                "{\"name\":\"gone\",\"result\":\"Gone\"}]}",
                DAAS_OK);
-    assert_string_equal(s, HEAD_LINE "3 eviction(s)\n"
-                           "NAMESPACE   POD     NODE     REASON       SCORE    RESULT    MESSAGE\n"
-                           "default     web-1   n1       Overloaded   2750     Evicted\n"
-                           "default     db-0    n1       Overloaded   900      Refused   "
-                           "Cannot evict pod as it would violate the pod's disruption budget.?[2J\n"
-                           "<none>      gone    <none>   <none>       <none>   Gone\n");
+    assert_string_equal(s, HEAD_LINE
+                        "3 eviction(s)\n"
+                        "NAMESPACE   POD     NODE     REASON       SCORE    RESULT    MESSAGE\n"
+                        "default     web-1   n1       Overloaded   2750     Evicted\n"
+                        "default     db-0    n1       Overloaded   900      Refused   "
+                        "Cannot evict pod as it would violate the pod's disruption budget.?[2J\n"
+                        "<none>      gone    <none>   <none>       <none>   Gone\n");
     daas_free(s);
 }
 
@@ -301,9 +306,9 @@ static void test_format_bad(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_parse_ok),   cmocka_unit_test(test_parse_usage),
-        cmocka_unit_test(test_body),       cmocka_unit_test(test_plan_read),
-        cmocka_unit_test(test_format),     cmocka_unit_test(test_format_bad),
+        cmocka_unit_test(test_parse_ok), cmocka_unit_test(test_parse_usage),
+        cmocka_unit_test(test_body),     cmocka_unit_test(test_plan_read),
+        cmocka_unit_test(test_format),   cmocka_unit_test(test_format_bad),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

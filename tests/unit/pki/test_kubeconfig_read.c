@@ -137,8 +137,8 @@ static void test_admin_kubeconfig(void **state)
 {
     (void)state;
     char *dir = make_tmpdir();
-    daas_pki_opts po = {.data_dir = dir, .server_url = "https://127.0.0.1:16443",
-                        .cluster_name = "daas"};
+    daas_pki_opts po = {
+        .data_dir = dir, .server_url = "https://127.0.0.1:16443", .cluster_name = "daas"};
     daas_pki *p = NULL;
     daas_err err = {0};
     assert_int_equal(daas_pki_ensure(&po, &p, &err), DAAS_OK);
@@ -296,10 +296,11 @@ static void test_default_path(void **state)
     write_text(dir, "one", y);
     char *kube = daas_xasprintf("%s/.kube", dir);
     assert_int_equal(mkdir(kube, 0700), 0);
-    write_text(kube, "config", "clusters: [{name: h, cluster: {server: 'https://home:1'}}]\n"
-                               "users: [{name: h, user: {}}]\n"
-                               "contexts: [{name: h, context: {cluster: h, user: h}}]\n"
-                               "current-context: h\n");
+    write_text(kube, "config",
+               "clusters: [{name: h, cluster: {server: 'https://home:1'}}]\n"
+               "users: [{name: h, user: {}}]\n"
+               "contexts: [{name: h, context: {cluster: h, user: h}}]\n"
+               "current-context: h\n");
 
     char *list = daas_xasprintf("%s/one:%s/nope", dir, dir);
     setenv("KUBECONFIG", list, 1);
@@ -336,8 +337,8 @@ static void test_missing_parts(void **state)
     expect_fail(CLUSTER "users: [{name: u, user: {token: t}}]\n"
                         "contexts: [{name: x, context: {cluster: c, user: u}}]\n",
                 NULL, NULL, DAAS_EINVAL, "kubeconfig: no current-context");
-    expect_fail(CLUSTER CTX "users: [{name: other, user: {token: t}}]\n", NULL, NULL,
-                DAAS_EINVAL, "kubeconfig: user \"u\" not found");
+    expect_fail(CLUSTER CTX "users: [{name: other, user: {token: t}}]\n", NULL, NULL, DAAS_EINVAL,
+                "kubeconfig: user \"u\" not found");
     expect_fail("users: [{name: u, user: {token: t}}]\n" CTX, NULL, NULL, DAAS_EINVAL,
                 "kubeconfig: cluster \"c\" not found");
     expect_fail("clusters: [{name: c, cluster: {}}]\nusers: [{name: u, user: {}}]\n" CTX, NULL,
@@ -358,8 +359,8 @@ static void test_bad_credentials(void **state)
                 NULL, NULL, DAAS_EINVAL,
                 "kubeconfig: user \"u\": client-certificate-data is not base64");
     /* base64 of something that is not PEM */
-    expect_fail(CLUSTER CTX "users: [{name: u, user: {client-key-data: aGVsbG8=}}]\n", NULL,
-                NULL, DAAS_EINVAL, "kubeconfig: user \"u\": client-key-data is not PEM");
+    expect_fail(CLUSTER CTX "users: [{name: u, user: {client-key-data: aGVsbG8=}}]\n", NULL, NULL,
+                DAAS_EINVAL, "kubeconfig: user \"u\": client-key-data is not PEM");
     char *key = daas_base64_encode(KEY_PEM, strlen(KEY_PEM));
     char *y = daas_xasprintf(CLUSTER CTX "users: [{name: u, user: {client-key-data: %s}}]\n", key);
     expect_fail(y, NULL, NULL, DAAS_EINVAL, "a client certificate needs its key");
@@ -375,8 +376,8 @@ static void test_bad_credentials(void **state)
                 NULL, NULL, DAAS_EINVAL, "exec and auth-provider credentials are not supported");
     expect_fail(CLUSTER CTX "users: [{name: u, user: {token: \"a\\nX-Evil: 1\"}}]\n", NULL, NULL,
                 DAAS_EINVAL, "the token holds a byte that may not appear in an HTTP header");
-    expect_fail(CLUSTER CTX "users: [{name: u, user: {token: [a, b]}}]\n", NULL, NULL,
-                DAAS_EINVAL, "user \"u\": token is not a string");
+    expect_fail(CLUSTER CTX "users: [{name: u, user: {token: [a, b]}}]\n", NULL, NULL, DAAS_EINVAL,
+                "user \"u\": token is not a string");
     expect_fail("clusters: [{name: c, cluster: {server: \"https://h:1\\0x\"}}]\n"
                 "users: [{name: u, user: {}}]\n" CTX,
                 NULL, NULL, DAAS_EINVAL, "server holds a NUL byte");
@@ -419,8 +420,7 @@ static void test_not_yaml(void **state)
     daas_err err = {0};
     static char huge[(1 << 20) + 2];
     memset(huge, ' ', sizeof huge);
-    assert_int_equal(daas_pki_kubeconfig_parse(DAAS_BYTES(huge, sizeof huge), NULL, NULL, &k,
-                                               &err),
+    assert_int_equal(daas_pki_kubeconfig_parse(DAAS_BYTES(huge, sizeof huge), NULL, NULL, &k, &err),
                      DAAS_ETOOBIG);
     assert_null(k.server);
 }
@@ -435,8 +435,9 @@ static void test_aliases(void **state)
     assert_int_equal(daas_buf_puts(&y, "a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol]\n"),
                      DAAS_OK);
     for (int i = 1; i < 30; i++)
-        assert_int_equal(daas_buf_printf(&y, "a%d: &a%d [*a%d, *a%d, *a%d, *a%d, *a%d, *a%d, "
-                                             "*a%d, *a%d]\n",
+        assert_int_equal(daas_buf_printf(&y,
+                                         "a%d: &a%d [*a%d, *a%d, *a%d, *a%d, *a%d, *a%d, "
+                                         "*a%d, *a%d]\n",
                                          i, i, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1,
                                          i - 1),
                          DAAS_OK);
