@@ -2,7 +2,9 @@
  * kubeclient.c: the agent's Kubernetes API client (see kubeclient.h).
  *
  * Owns:   one libcurl easy handle kept for the client's life (keep-alive to the server), the
- *         current wallet token and its expiry.
+ *         current wallet token and its expiry, or the copies of a client certificate, its key
+ *         and a static token (handed to curl as NOCOPY blobs: no copy of the key is made that
+ *         is not wiped).
  * Invariants: see kubeclient.h; a token is renewed when less than a minute of it is left;
  *         a watch holds at most one event (DAAS_AGENT_KC_MAX_EVENT) in memory at a time.
  */
@@ -22,11 +24,13 @@
 #define MAX_REPLY ((size_t)64 << 20)
 
 struct daas_agent_kc {
-    char *server, *ca_file, *cluster_id;
-    const daas_sui_key *key;
+    char *server, *ca_file, *cluster_id; /* cluster_id NULL without a Sui key */
+    char *ca_pem, *cert_pem;             /* NULL: none */
+    char *key_pem;                       /* the client key (secret, wiped at free), or NULL */
+    const daas_sui_key *key;             /* NULL: token is static (or NULL: no header) */
     long timeout_ms;
     CURL *h;
-    char *token;
+    char *token; /* the wallet token (renewed) or the static one; secret */
     int64_t token_expiry_ms;
 };
 
@@ -43,8 +47,13 @@ int daas_agent_kc_new(const daas_agent_kc_opts *o, daas_agent_kc **out, daas_err
     *out = NULL;
     if (!o->server || strncmp(o->server, "https://", 8) != 0)
         return daas_fail(err, DAAS_EINVAL, "the server URL must start with https://");
-    if (!o->key || !daas_sui_token_cluster_id_ok(o->cluster_id ? o->cluster_id : ""))
+    if (o->key && !daas_sui_token_cluster_id_ok(o->cluster_id ? o->cluster_id : ""))
         return daas_fail(err, DAAS_EINVAL, "a key and a valid cluster id are needed");
+    if ((o->cert_pem == NULL) != (o->key_pem == NULL))
+        return daas_fail(err, DAAS_EINVAL, "a client certificate needs its key");
+    for (const char *t = o->key ? "" : (o->token ? o->token : ""); *t != '\0'; t++)
+        if ((unsigned char)*t <= 0x20 || (unsigned char)*t >= 0x7f)
+            return daas_fail(err, DAAS_EINVAL, "the token holds a byte not allowed in a header");
     pthread_once(&curl_once, curl_init);
     if (curl_rc != CURLE_OK)
         return daas_fail(err, DAAS_EINTERNAL, "libcurl did not initialise");
@@ -54,7 +63,11 @@ int daas_agent_kc_new(const daas_agent_kc_opts *o, daas_agent_kc **out, daas_err
         n--;
     c->server = daas_xstrndup(o->server, n);
     c->ca_file = o->ca_file ? daas_xstrdup(o->ca_file) : NULL;
-    c->cluster_id = daas_xstrdup(o->cluster_id);
+    c->cluster_id = o->key ? daas_xstrdup(o->cluster_id) : NULL;
+    c->ca_pem = o->ca_pem ? daas_xstrdup(o->ca_pem) : NULL;
+    c->cert_pem = o->cert_pem ? daas_xstrdup(o->cert_pem) : NULL;
+    c->key_pem = o->key_pem ? daas_xstrdup(o->key_pem) : NULL;
+    c->token = !o->key && o->token ? daas_xstrdup(o->token) : NULL;
     c->key = o->key;
     c->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : 10000;
     c->h = curl_easy_init();
@@ -66,16 +79,23 @@ int daas_agent_kc_new(const daas_agent_kc_opts *o, daas_agent_kc **out, daas_err
     return DAAS_OK;
 }
 
+static void wipe_free(char *s)
+{
+    if (s)
+        sodium_memzero(s, strlen(s));
+    daas_free(s);
+}
+
 void daas_agent_kc_free(daas_agent_kc **c)
 {
     if (!c || !*c)
         return;
     if ((*c)->h)
         curl_easy_cleanup((*c)->h);
-    if ((*c)->token) {
-        sodium_memzero((*c)->token, strlen((*c)->token));
-        daas_free((*c)->token);
-    }
+    wipe_free((*c)->token);
+    wipe_free((*c)->key_pem);
+    daas_free((*c)->ca_pem);
+    daas_free((*c)->cert_pem);
     daas_free((*c)->server);
     daas_free((*c)->ca_file);
     daas_free((*c)->cluster_id);
@@ -86,6 +106,8 @@ void daas_agent_kc_free(daas_agent_kc **c)
 /* A token with at least TOKEN_MARGIN_MS left. */
 static int token(daas_agent_kc *c, daas_err *err)
 {
+    if (!c->key)
+        return DAAS_OK; /* a static token, or none */
     int64_t now = daas_now_ms();
     if (c->token && now + TOKEN_MARGIN_MS < c->token_expiry_ms)
         return DAAS_OK;
@@ -155,8 +177,74 @@ static void setup(daas_agent_kc *c, CURL *h, const char *url, const char *method
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
-    if (c->ca_file)
+    if (c->ca_pem) {
+        /* NOCOPY: curl reads our copies (alive as long as the client), so no unwiped copy of
+         * the key is left in curl's memory */
+        struct curl_blob ca = {c->ca_pem, strlen(c->ca_pem), CURL_BLOB_NOCOPY};
+        curl_easy_setopt(h, CURLOPT_CAINFO_BLOB, &ca);
+    } else if (c->ca_file) {
         curl_easy_setopt(h, CURLOPT_CAINFO, c->ca_file);
+    }
+    if (c->cert_pem) {
+        struct curl_blob crt = {c->cert_pem, strlen(c->cert_pem), CURL_BLOB_NOCOPY};
+        struct curl_blob key = {c->key_pem, strlen(c->key_pem), CURL_BLOB_NOCOPY};
+        curl_easy_setopt(h, CURLOPT_SSLCERT_BLOB, &crt);
+        curl_easy_setopt(h, CURLOPT_SSLCERTTYPE, "PEM");
+        curl_easy_setopt(h, CURLOPT_SSLKEY_BLOB, &key);
+        curl_easy_setopt(h, CURLOPT_SSLKEYTYPE, "PEM");
+    }
+}
+
+/* The headers of a request: Authorization when there is a token, then extra (may be NULL).
+ * *auth is the Authorization line (secret: the caller wipes and frees it). */
+static struct curl_slist *headers(const daas_agent_kc *c, const char *extra, char **auth)
+{
+    struct curl_slist *hdrs = NULL;
+    *auth = c->token ? daas_xasprintf("Authorization: Bearer %s", c->token) : NULL;
+    if (*auth)
+        hdrs = curl_slist_append(hdrs, *auth);
+    if (extra)
+        hdrs = curl_slist_append(hdrs, extra);
+    return curl_slist_append(hdrs, "Accept: application/json");
+}
+
+/* Sends one request and reads the answer into b; *status is its HTTP status. Errors: the
+ * token's, DAAS_EUNAVAIL (no answer), DAAS_EREMOTE (no status). */
+static int perform(daas_agent_kc *c, const char *method, const char *path, const json_t *body,
+                   const char *content_type, long *status, daas_buf *b, daas_err *err)
+{
+    *status = 0;
+    int rc = token(c, err);
+    if (rc != DAAS_OK)
+        return rc;
+    char *url = daas_xasprintf("%s%s", c->server, path);
+    char *auth;
+    char *ctype =
+        daas_xasprintf("Content-Type: %s", content_type ? content_type : "application/json");
+    char *data = body ? json_dumps(body, JSON_COMPACT) : NULL;
+    struct curl_slist *hdrs = headers(c, ctype, &auth);
+    char errbuf[CURL_ERROR_SIZE] = "";
+    CURL *h = c->h;
+    setup(c, h, url, method, hdrs, errbuf);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, b);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, c->timeout_ms);
+    if (data) {
+        curl_easy_setopt(h, CURLOPT_POSTFIELDS, data);
+        curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(data));
+    }
+    CURLcode cc = curl_easy_perform(h);
+    if (cc != CURLE_OK)
+        rc = daas_fail(err, DAAS_EUNAVAIL, "%s %s: %s", method, path,
+                       errbuf[0] ? errbuf : curl_easy_strerror(cc));
+    else if (curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, status) != CURLE_OK)
+        rc = daas_fail(err, DAAS_EREMOTE, "%s %s: no HTTP status", method, path);
+    curl_slist_free_all(hdrs);
+    wipe_free(auth);
+    free(data); /* jansson's allocator */
+    daas_free(url);
+    daas_free(ctype);
+    return rc;
 }
 
 int daas_agent_kc_call(daas_agent_kc *c, const char *method, const char *path, const json_t *body,
@@ -164,44 +252,26 @@ int daas_agent_kc_call(daas_agent_kc *c, const char *method, const char *path, c
 {
     if (out)
         *out = NULL;
-    int rc = token(c, err);
-    if (rc != DAAS_OK)
-        return rc;
-    char *url = daas_xasprintf("%s%s", c->server, path);
-    char *auth = daas_xasprintf("Authorization: Bearer %s", c->token);
-    char *ctype =
-        daas_xasprintf("Content-Type: %s", content_type ? content_type : "application/json");
-    char *data = body ? json_dumps(body, JSON_COMPACT) : NULL;
-    struct curl_slist *hdrs = curl_slist_append(NULL, auth);
-    hdrs = curl_slist_append(hdrs, ctype);
-    hdrs = curl_slist_append(hdrs, "Accept: application/json");
     daas_buf b;
     daas_buf_init(&b, MAX_REPLY);
-    char errbuf[CURL_ERROR_SIZE] = "";
-    CURL *h = c->h;
-    setup(c, h, url, method, hdrs, errbuf);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, c->timeout_ms);
-    if (data) {
-        curl_easy_setopt(h, CURLOPT_POSTFIELDS, data);
-        curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(data));
-    }
-    CURLcode cc = curl_easy_perform(h);
-    long status = 0;
-    if (cc != CURLE_OK)
-        rc = daas_fail(err, DAAS_EUNAVAIL, "%s %s: %s", method, path,
-                       errbuf[0] ? errbuf : curl_easy_strerror(cc));
-    else if (curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status) != CURLE_OK)
-        rc = daas_fail(err, DAAS_EREMOTE, "%s %s: no HTTP status", method, path);
-    else
+    long status;
+    int rc = perform(c, method, path, body, content_type, &status, &b, err);
+    if (rc == DAAS_OK)
         rc = reply(method, path, status, &b, out, err);
-    curl_slist_free_all(hdrs);
-    sodium_memzero(auth, strlen(auth));
-    free(data); /* jansson's allocator */
-    daas_free(url);
-    daas_free(auth);
-    daas_free(ctype);
+    daas_buf_fini(&b);
+    return rc;
+}
+
+int daas_agent_kc_request(daas_agent_kc *c, const char *method, const char *path,
+                          const json_t *body, const char *content_type, long *status, json_t **out,
+                          daas_err *err)
+{
+    *out = NULL;
+    daas_buf b;
+    daas_buf_init(&b, MAX_REPLY);
+    int rc = perform(c, method, path, body, content_type, status, &b, err);
+    if (rc == DAAS_OK && b.len > 0)
+        *out = json_loadb(b.data, b.len, 0, NULL);
     daas_buf_fini(&b);
     return rc;
 }
@@ -212,7 +282,11 @@ int daas_agent_kc_clone(const daas_agent_kc *c, daas_agent_kc **out, daas_err *e
                             .ca_file = c->ca_file,
                             .key = c->key,
                             .cluster_id = c->cluster_id,
-                            .timeout_ms = (int)c->timeout_ms};
+                            .timeout_ms = (int)c->timeout_ms,
+                            .ca_pem = c->ca_pem,
+                            .cert_pem = c->cert_pem,
+                            .key_pem = c->key_pem,
+                            .token = c->key ? NULL : c->token};
     return daas_agent_kc_new(&o, out, err);
 }
 
@@ -324,9 +398,8 @@ int daas_agent_kc_watch(daas_agent_kc *c, const char *path, daas_agent_kc_event_
     if (rc != DAAS_OK)
         return rc;
     char *url = daas_xasprintf("%s%s", c->server, path);
-    char *auth = daas_xasprintf("Authorization: Bearer %s", c->token);
-    struct curl_slist *hdrs = curl_slist_append(NULL, auth);
-    hdrs = curl_slist_append(hdrs, "Accept: application/json");
+    char *auth;
+    struct curl_slist *hdrs = headers(c, NULL, &auth);
     watch_ctx w = {.h = c->h, .fn = fn, .ctx = ctx, .stop = stop, .path = path, .err = err};
     daas_buf_init(&w.line, DAAS_AGENT_KC_MAX_EVENT);
     daas_buf_init(&w.errbody, 1 << 20);
@@ -343,9 +416,8 @@ int daas_agent_kc_watch(daas_agent_kc *c, const char *path, daas_agent_kc_event_
     CURLcode cc = curl_easy_perform(c->h);
     rc = watch_result(&w, cc, errbuf, max_ms);
     curl_slist_free_all(hdrs);
-    sodium_memzero(auth, strlen(auth));
+    wipe_free(auth);
     daas_free(url);
-    daas_free(auth);
     daas_buf_fini(&w.line);
     daas_buf_fini(&w.errbody);
     return rc;

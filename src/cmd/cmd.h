@@ -41,6 +41,7 @@ int daas_cmd_image(int argc, char **argv);       /* image.c: `daas image <sub>` 
 int daas_cmd_logshim(int argc, char **argv);     /* logshim.c: hidden, run by the runtime */
 int daas_cmd_etcd_snapshot(int argc, char **argv); /* snapshot.c: `daas etcd-snapshot` */
 int daas_cmd_rules(int argc, char **argv);         /* rules.c: `daas rules show|set` */
+int daas_cmd_rebalance(int argc, char **argv);     /* rebalance.c: `daas rebalance` */
 
 /* cmdutil.c: a chain command's connection: the chain (--chain, else $DAAS_CHAIN, ...: see
  * sui/chain.h), its client and, when need_pkg, the daas package (--package, else the chain

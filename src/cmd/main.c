@@ -22,6 +22,7 @@ static const daas_cmd cmds[] = {
     {"keyserver", "run a Seal key server (byte-compatible with Mysten's)", daas_cmd_keyserver},
     {"seal", "seal and unseal data and Secrets with Seal; decryption policies", daas_cmd_seal},
     {"rules", "show and set the cluster rules kept on chain (images, tiers)", daas_cmd_rules},
+    {"rebalance", "move pods off overloaded nodes with a plan the enclave signs", daas_cmd_rebalance},
     {"image", "pull, import, list and unpack OCI images (the worker's store)", daas_cmd_image},
     {"etcd-snapshot", "save, list and restore snapshots of the server's store", daas_cmd_etcd_snapshot},
     {"version", "print the version", daas_cmd_version},

@@ -121,6 +121,47 @@ bool daas_pki_peer_sha256_is(SSL *ssl, const uint8_t want[32]);
 const char *daas_pki_ca_path(const daas_pki *p);
 const char *daas_pki_kubeconfig_path(const daas_pki *p);
 
+/* ---- kubeconfig_read.c: reading a kubeconfig (what a client needs to reach the server) ---- */
+
+/* The server and credentials of one context of a kubeconfig. Every string is NUL-terminated
+ * and owned; NULL when the kubeconfig does not give it. key_pem and token are secrets:
+ * daas_pki_kubeconfig_fini wipes them; never log them. */
+typedef struct daas_pki_kubeconfig {
+    char *context;  /* the context's name */
+    char *cluster;  /* its cluster's name */
+    char *user;     /* its user's name */
+    char *server;   /* cluster.server, e.g. "https://127.0.0.1:6443" (always set) */
+    char *ca_pem;   /* the cluster CA (certificate-authority-data or the file), or NULL */
+    char *cert_pem; /* the client certificate, or NULL */
+    char *key_pem;  /* its private key (secret), or NULL */
+    char *token;    /* a bearer token (token or tokenFile, trimmed; secret), or NULL */
+} daas_pki_kubeconfig;
+
+#define DAAS_PKI_KUBECONFIG_MAX ((size_t)1 << 20)       /* a kubeconfig or a file it names */
+#define DAAS_PKI_KUBECONFIG_MAX_STRING ((size_t)64 << 10) /* one YAML string */
+
+/* Parses a kubeconfig (YAML; untrusted input: any bytes are safe) and picks context (NULL:
+ * its current-context). base_dir resolves relative file paths (certificate-authority,
+ * client-certificate, client-key, tokenFile); NULL: no file is read at all (a file
+ * reference is then an error). *out is filled only on success (then
+ * daas_pki_kubeconfig_fini it). Errors, each one line starting "kubeconfig: ": DAAS_EINVAL
+ * (not YAML, no current-context, context/cluster/user not found, bad base64, a user with a
+ * client certificate but no key or the reverse, an exec or auth-provider user,
+ * insecure-skip-tls-verify), DAAS_ETOOBIG (input over DAAS_PKI_KUBECONFIG_MAX, a string over
+ * DAAS_PKI_KUBECONFIG_MAX_STRING), the read errors of a named file. */
+DAAS_MUST_USE int daas_pki_kubeconfig_parse(daas_bytes yaml, const char *context,
+                                            const char *base_dir, daas_pki_kubeconfig *out,
+                                            daas_err *err);
+
+/* Reads the kubeconfig at path (NULL: the first entry of $KUBECONFIG's ':' list, else
+ * $HOME/.kube/config) and parses it as daas_pki_kubeconfig_parse with base_dir its
+ * directory. Extra errors: DAAS_ENOTFOUND (no such file), DAAS_EIO, DAAS_ETOOBIG. */
+DAAS_MUST_USE int daas_pki_kubeconfig_load(const char *path, const char *context,
+                                           daas_pki_kubeconfig *out, daas_err *err);
+
+/* Wipes the key and the token and frees every string; leaves *k zeroed. Accepts NULL. */
+void daas_pki_kubeconfig_fini(daas_pki_kubeconfig *k);
+
 void daas_pki_free(daas_pki **p);
 
 #endif
