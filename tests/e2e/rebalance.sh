@@ -76,8 +76,10 @@ wait_for "w1 never became Ready" 30 \
   bash -c "kubectl --cache-dir $T/cache get node w1 --no-headers | grep -q ' Ready'"
 
 # ---- the dry run: a signed plan within the budget ----
-[ "$(rebalance '{"thresholdPercent":50}')" = 200 ] || fail "dry run: $(cat "$T/ans.json")"
-cp "$T/ans.json" "$T/plan1.json"
+expect_out "daas rebalance --dry-run prints the signed plan and its one eviction" \
+  "^plan [0-9]+ signed by enclave [0-9a-f]{16}.* 1 eviction\(s\).*NAMESPACE +POD +NODE +REASON +SCORE +RESULT.*default +web-[^ ]+ +$N1 +Overloaded +[0-9]+ +Planned.*dry run: nothing was evicted\$" \
+  bash -c "'$DAAS_BIN' rebalance --dry-run --threshold 50 | tr '\n' ' ' | sed 's/ \$//'"
+"$DAAS_BIN" rebalance --dry-run --threshold 50 -o json >"$T/plan1.json" || fail "daas rebalance -o json"
 python3 - "$T/plan1.json" "$N1" <<'PY' || fail "the dry run's plan is not what it should be: $(cat "$T/plan1.json")"
 import json, struct, sys
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -111,6 +113,10 @@ json.dump({"apply": True, "plan": dict(p, timestampMs=p["timestampMs"] + 1)}, op
 json.dump({"apply": True, "plan": dict(p, plan=p["plan"][:-2])}, open(t + "/cut.json", "w"))
 json.dump({"apply": True, "plan": p}, open(t + "/apply.json", "w"))
 PY
+python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1]))["plan"]))' "$T/altered.json" >"$T/altered-plan.json"
+expect_code "daas rebalance --apply --plan with an altered plan: one line, exit 1" 1 \
+  "^daas rebalance: rebalance plan: the enclave's signature does not verify" \
+  "$DAAS_BIN" rebalance --apply --plan "$T/altered-plan.json"
 for f in altered retimed; do
   [ "$(rebalance "$(cat "$T/$f.json")")" = 403 ] || fail "the $f plan was not refused: $(cat "$T/ans.json")"
   grep -q "the enclave's signature does not verify" "$T/ans.json" || fail "$f: $(cat "$T/ans.json")"
@@ -121,9 +127,8 @@ expect_out "the altered plans evicted nothing" "^3 $VICTIM\$" bash -c \
 pass "a plan altered in one byte, or re-timed, is refused with 403; a cut one with 400"
 
 # ---- the signed plan is executed ----
-[ "$(rebalance "$(cat "$T/apply.json")")" = 200 ] || fail "apply: $(cat "$T/ans.json")"
-expect_out "the answer says Evicted" "^Evicted $VICTIM\$" \
-  python3 -c 'import json,sys; e=json.load(open(sys.argv[1]))["evictions"][0]; print(e["result"], e["name"])' "$T/ans.json"
+expect_out "daas rebalance --apply --plan executes the dry run's plan" "default +$VICTIM +$N1 +Overloaded +[0-9]+ +Evicted" \
+  "$DAAS_BIN" rebalance --apply --plan "$T/plan1.json"
 k get events --field-selector "involvedObject.name=$VICTIM,reason=Rebalance" -o json >"$T/ev.json"
 python3 - "$T/ev.json" "$T/plan1.json" <<'PY' || fail "no Rebalance event with the plan's proof: $(cat "$T/ev.json")"
 import json, sys
