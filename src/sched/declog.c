@@ -45,18 +45,26 @@ static bool tx_digest_ok(const char *s)
     return true;
 }
 
-/* SPEC: declog.h "File format" 4 Admission. */
-static int put_admission(const daas_declog_rec *r, daas_buf *b)
+/* index, a vector v, timestamp, signature, key: the head an Admission and a Rebalance share
+ * (SPEC: declog.h "File format" 4 and 5). */
+static int put_signed(const daas_declog_rec *r, daas_bytes v, daas_buf *b)
 {
     int rc = daas_sui_bcs_put_u64(b, r->index);
     if (rc == DAAS_OK)
-        rc = daas_sui_bcs_put_bytes(b, r->decision.ptr, r->decision.len);
+        rc = daas_sui_bcs_put_bytes(b, v.ptr, v.len);
     if (rc == DAAS_OK)
         rc = daas_sui_bcs_put_u64(b, r->timestamp_ms);
     if (rc == DAAS_OK)
         rc = daas_sui_bcs_put_fixed(b, r->sig, sizeof r->sig);
     if (rc == DAAS_OK)
         rc = daas_sui_bcs_put_fixed(b, r->pk, sizeof r->pk);
+    return rc;
+}
+
+/* SPEC: declog.h "File format" 4 Admission. */
+static int put_admission(const daas_declog_rec *r, daas_buf *b)
+{
+    int rc = put_signed(r, r->decision, b);
     if (rc == DAAS_OK)
         rc = daas_sui_bcs_put_bytes(b, r->request.ptr, r->request.len);
     if (rc == DAAS_OK)
@@ -67,15 +75,7 @@ static int put_admission(const daas_declog_rec *r, daas_buf *b)
 /* SPEC: declog.h "File format" 5 Rebalance. */
 static int put_rebalance(const daas_declog_rec *r, daas_buf *b)
 {
-    int rc = daas_sui_bcs_put_u64(b, r->index);
-    if (rc == DAAS_OK)
-        rc = daas_sui_bcs_put_bytes(b, r->plan.ptr, r->plan.len);
-    if (rc == DAAS_OK)
-        rc = daas_sui_bcs_put_u64(b, r->timestamp_ms);
-    if (rc == DAAS_OK)
-        rc = daas_sui_bcs_put_fixed(b, r->sig, sizeof r->sig);
-    if (rc == DAAS_OK)
-        rc = daas_sui_bcs_put_fixed(b, r->pk, sizeof r->pk);
+    int rc = put_signed(r, r->plan, b);
     if (rc == DAAS_OK)
         rc = daas_sui_bcs_put_bytes(b, r->request.ptr, r->request.len);
     return rc;
@@ -159,19 +159,28 @@ static int get_decision(daas_sui_bcs_reader *r, daas_declog_rec *rec, daas_err *
     return rc;
 }
 
-static int get_admission(daas_sui_bcs_reader *r, daas_declog_rec *rec, daas_err *err)
+/* index, a vector (what, into *v), timestamp, signature, key: the head an Admission and a
+ * Rebalance share. */
+static int get_signed(daas_sui_bcs_reader *r, daas_declog_rec *rec, const char *what,
+                      daas_bytes *v, daas_err *err)
 {
     const uint8_t *p = NULL;
-    const size_t max = DAAS_SCHED_MAX_DELTA_BYTES;
     int rc = daas_sui_bcs_get_u64(r, "index", &rec->index, err);
     if (rc == DAAS_OK)
-        rc = daas_sui_bcs_get_bytes(r, "access decision", max, &rec->decision, err);
+        rc = daas_sui_bcs_get_bytes(r, what, DAAS_SCHED_MAX_DELTA_BYTES, v, err);
     if (rc == DAAS_OK)
         rc = daas_sui_bcs_get_u64(r, "timestamp", &rec->timestamp_ms, err);
     if (rc == DAAS_OK && (rc = daas_sui_bcs_get_fixed(r, "signature", 64, &p, err)) == DAAS_OK)
         memcpy(rec->sig, p, sizeof rec->sig);
     if (rc == DAAS_OK && (rc = daas_sui_bcs_get_fixed(r, "enclave key", 32, &p, err)) == DAAS_OK)
         memcpy(rec->pk, p, sizeof rec->pk);
+    return rc;
+}
+
+static int get_admission(daas_sui_bcs_reader *r, daas_declog_rec *rec, daas_err *err)
+{
+    const size_t max = DAAS_SCHED_MAX_DELTA_BYTES;
+    int rc = get_signed(r, rec, "access decision", &rec->decision, err);
     if (rc == DAAS_OK)
         rc = daas_sui_bcs_get_bytes(r, "admission request", max, &rec->request, err);
     if (rc == DAAS_OK)
@@ -181,19 +190,10 @@ static int get_admission(daas_sui_bcs_reader *r, daas_declog_rec *rec, daas_err 
 
 static int get_rebalance(daas_sui_bcs_reader *r, daas_declog_rec *rec, daas_err *err)
 {
-    const uint8_t *p = NULL;
-    const size_t max = DAAS_SCHED_MAX_DELTA_BYTES;
-    int rc = daas_sui_bcs_get_u64(r, "index", &rec->index, err);
+    int rc = get_signed(r, rec, "rebalance plan", &rec->plan, err);
     if (rc == DAAS_OK)
-        rc = daas_sui_bcs_get_bytes(r, "rebalance plan", max, &rec->plan, err);
-    if (rc == DAAS_OK)
-        rc = daas_sui_bcs_get_u64(r, "timestamp", &rec->timestamp_ms, err);
-    if (rc == DAAS_OK && (rc = daas_sui_bcs_get_fixed(r, "signature", 64, &p, err)) == DAAS_OK)
-        memcpy(rec->sig, p, sizeof rec->sig);
-    if (rc == DAAS_OK && (rc = daas_sui_bcs_get_fixed(r, "enclave key", 32, &p, err)) == DAAS_OK)
-        memcpy(rec->pk, p, sizeof rec->pk);
-    if (rc == DAAS_OK)
-        rc = daas_sui_bcs_get_bytes(r, "rebalance request", max, &rec->request, err);
+        rc = daas_sui_bcs_get_bytes(r, "rebalance request", DAAS_SCHED_MAX_DELTA_BYTES,
+                                    &rec->request, err);
     return rc;
 }
 
