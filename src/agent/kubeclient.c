@@ -125,23 +125,6 @@ static size_t on_body(char *p, size_t size, size_t n, void *arg)
     return daas_buf_append(arg, p, size * n) == DAAS_OK ? size * n : 0;
 }
 
-/* The daas code of a non-2xx HTTP status. */
-static int code_of(long status, const char *reason)
-{
-    if (status == 409)
-        return reason && strcmp(reason, "AlreadyExists") == 0 ? DAAS_EEXIST : DAAS_ECONFLICT;
-    static const struct {
-        long status;
-        int code;
-    } map[] = {{400, DAAS_EINVAL},    {401, DAAS_EUNAUTH},  {403, DAAS_EDENIED},
-               {404, DAAS_ENOTFOUND}, {410, DAAS_EGONE},    {413, DAAS_ETOOBIG},
-               {422, DAAS_EINVALID},  {503, DAAS_EUNAVAIL}, {504, DAAS_ETIMEOUT}};
-    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
-        if (map[i].status == status)
-            return map[i].code;
-    return DAAS_EREMOTE;
-}
-
 /* Turns a reply into *out or an error with the Status message. */
 static int reply(const char *method, const char *path, long status, const daas_buf *b, json_t **out,
                  daas_err *err)
@@ -158,8 +141,8 @@ static int reply(const char *method, const char *path, long status, const daas_b
     }
     const char *msg = json_string_value(json_object_get(j, "message"));
     const char *reason = json_string_value(json_object_get(j, "reason"));
-    int rc = daas_fail(err, code_of(status, reason), "%s %s: HTTP %ld: %.160s", method, path,
-                       status, msg ? msg : "no Status message");
+    int rc = daas_fail(err, daas_err_from_http(status, reason), "%s %s: HTTP %ld: %.160s", method,
+                       path, status, msg ? msg : "no Status message");
     json_decref(j);
     return rc;
 }
@@ -311,8 +294,8 @@ static int watch_error(watch_ctx *w, const json_t *st)
     json_int_t code = json_integer_value(json_object_get(st, "code"));
     const char *msg = json_string_value(json_object_get(st, "message"));
     const char *reason = json_string_value(json_object_get(st, "reason"));
-    return daas_fail(w->err, code_of(code > 0 ? (long)code : 500, reason), "watch %s: %.160s",
-                     w->path, msg ? msg : "ERROR event");
+    return daas_fail(w->err, daas_err_from_http(code > 0 ? (long)code : 500, reason),
+                     "watch %s: %.160s", w->path, msg ? msg : "ERROR event");
 }
 
 /* One line of the stream: an event, or an empty keep-alive line. */

@@ -109,7 +109,10 @@ static int enclave_decision(daas_api__req *r, daas_bytes req, daas_bytes rules,
     daas_buf dec;
     daas_buf_init(&dec, DAAS_SCHED_POLICY_MAX_BYTES);
     daas_sched_policy_result theirs = {0};
-    int rc = daas_schedctl_admit(r->api->sched, req, rules, &dec, proof, err);
+    daas_api *api = r->api;
+    int rc = api->admit_fwd && !daas_schedctl_active(api->sched)
+                 ? api->admit_fwd(api->admit_fwd_arg, req, rules, &dec, proof, err)
+                 : daas_schedctl_admit(api->sched, req, rules, &dec, proof, err);
     if (rc == DAAS_OK)
         rc = daas_sched_policy_decision_decode(DAAS_BYTES(dec.data, dec.len), &theirs, err);
     if (rc == DAAS_OK &&

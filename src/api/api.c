@@ -71,6 +71,12 @@ void daas_api_set_scheduler(daas_api *api, daas_schedctl *sc, const char *declog
     api->declog_path = declog_path;
 }
 
+void daas_api_set_admit_forward(daas_api *api, daas_api_admit_fn fn, void *arg)
+{
+    api->admit_fwd = fn;
+    api->admit_fwd_arg = arg;
+}
+
 void daas_api_set_rules_source(daas_api *api, daas_api_rules_fn fn, void *arg)
 {
     api->rules_fn = fn;
@@ -432,9 +438,14 @@ void daas_api_handle(void *arg, const daas_http_req *req, daas_http_resp *resp)
     }
     if (daas_api__serve_discovery(&r, path) || daas_api__serve_whoami(&r, path))
         return;
-    if (strcmp(path, DAAS_API_REBALANCE_PATH) == 0) {
-        if (daas_api__authorize_path(&r, path))
-            daas_api__serve_rebalance(&r);
+    bool reb = strcmp(path, DAAS_API_REBALANCE_PATH) == 0;
+    if (reb || strcmp(path, DAAS_API_ADMIT_PATH) == 0) {
+        if (daas_api__authorize_path(&r, path)) {
+            if (reb)
+                daas_api__serve_rebalance(&r);
+            else
+                daas_api__serve_admit(&r);
+        }
         return;
     }
     if (daas_api__route(&r, path) != DAAS_OK) {

@@ -60,6 +60,14 @@ void daas_api_set_scheduler(daas_api *api, daas_schedctl *sc, const char *declog
  * rules a freshly published package holds apply. Call before serving. */
 typedef int (*daas_api_rules_fn)(void *arg, daas_buf *out, daas_err *err);
 void daas_api_set_rules_source(daas_api *api, daas_api_rules_fn fn, void *arg);
+/* Where a server that does not lead the scheduler sends admissions (several servers): fn has
+ * the leading server's scheduler admit request_bcs under rules_bcs and appends the
+ * AccessDecision and the proof annotation, as daas_schedctl_admit does. Any thread. Without
+ * it such a server answers 503. Call before serving. */
+typedef int (*daas_api_admit_fn)(void *arg, daas_bytes request_bcs, daas_bytes rules_bcs,
+                                 daas_buf *decision_bcs, daas_buf *proof, daas_err *err);
+void daas_api_set_admit_forward(daas_api *api, daas_api_admit_fn fn, void *arg);
+
 /* Rebalancing (POST /daas/v1/rebalance and the periodic round): its limits. */
 typedef struct daas_api_rebalance_opts {
     uint8_t threshold_pct;  /* a node over this share of cpu or memory is overloaded (1..100) */

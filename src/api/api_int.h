@@ -78,6 +78,8 @@ struct daas_api {
     daas_api__proxy_conn *proxies; /* open proxied connections (podproxy_conn.c) */
     bool proxy_stopping;        /* daas_api_stop ran: no new proxied connections */
     int64_t tolerations[2];     /* DefaultTolerationSeconds: not-ready, unreachable */
+    daas_api_admit_fn admit_fwd; /* admissions while another server leads (admit.c) */
+    void *admit_fwd_arg;
     pthread_mutex_t reb_mu;     /* one rebalancing round at a time; guards reb_round */
     uint64_t reb_round;         /* the last round's number */
     daas_api_rebalance_opts reb; /* the limits of a round that names none */
@@ -216,6 +218,12 @@ void daas_api__watch(daas_api__req *r);
 void daas_api__metrics_record(daas_api *api, int kind_index, int verb, int status,
                               int64_t dur_ns);
 void daas_api__serve_metrics(daas_api__req *r);
+/* --- admit_fwd.c --- */
+#define DAAS_API_ADMIT_PATH "/daas/v1/admit"
+/* POST DAAS_API_ADMIT_PATH: another server of the cluster forwards an admission to the one
+ * leading the scheduler (daas_api_set_admit_forward). */
+void daas_api__serve_admit(daas_api__req *r);
+
 /* --- rebalance.c --- */
 #define DAAS_API_REBALANCE_PATH "/daas/v1/rebalance"
 /* POST DAAS_API_REBALANCE_PATH: daas_api_rebalance for the request's body. */

@@ -103,6 +103,8 @@ DAAS_MUST_USE int daas_schedctl_start(const daas_schedctl_config *cfg, daas_sche
 /* Whether the controller schedules (the server's leader) or idles (a follower: no enclave
  * calls, no bindings; decisions already received are still batched at stop). */
 void daas_schedctl_set_active(daas_schedctl *sc, bool active);
+/* Whether this controller runs the scheduler now (this server leads). Any thread. */
+bool daas_schedctl_active(daas_schedctl *sc);
 /* Has the enclave evaluate and sign an admission: request_bcs = BCS(AdmissionRequest),
  * rules_bcs = BCS(ClusterRules) (sched/policy.h). Queued for the controller's thread, which
  * logs the decision and counts it for the next batch. DAAS_OK: BCS(AccessDecision) appended

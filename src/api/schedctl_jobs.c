@@ -53,6 +53,14 @@ bool daas_schedctl_key(daas_schedctl *sc, uint8_t pk[DAAS_SCHED_PUBKEY_LEN],
     return ok;
 }
 
+bool daas_schedctl_active(daas_schedctl *sc)
+{
+    pthread_mutex_lock(&sc->mu);
+    bool a = sc->active && !sc->stop;
+    pthread_mutex_unlock(&sc->mu);
+    return a;
+}
+
 /* The next runnable job, taken (NULL: none). */
 static daas_schedctl_job *take(daas_schedctl *sc)
 {

@@ -380,6 +380,7 @@ typedef struct server {
     server_child agent;      /* --dev: the host's agent */
     daas_ctrl_mgr *ctrl;     /* the controllers and the leader election */
     daas_store_snapshot_server *snap; /* SQLite: DIR/db/snapshot.sock (etcd-snapshot save) */
+    server_admit fwd;        /* admissions sent to the leading server while another leads */
     daas_sui_key *vault_key; /* asks the key servers for the CA and TLS keys */
 } server;
 
@@ -403,6 +404,7 @@ static void server_stop(server *s)
     daas_store_close(&s->store);
     daas_http_server_free(&s->http);
     daas_api_free(&s->api);
+    server_admit_fini(&s->fwd);
     daas_free(s->declog_path);
     daas_authn_free(&s->authn);
     if (s->tls)
@@ -614,6 +616,10 @@ static int server_start(server_opts *o, server *s, daas_err *err)
         server_rules_start(&s->rules, &s->chain, s->api);
     if (rc == DAAS_OK)
         rc = start_sched(o, s, err);
+    if (rc == DAAS_OK && s->sched && s->pki) {
+        rc = server_admit_init(&s->fwd, s->pki, s->store, err);
+        daas_api_set_admit_forward(s->api, server_admit_forward, &s->fwd);
+    }
     if (rc != DAAS_OK)
         return rc;
     daas_http_config hc = {.bind_addr = o->bind, .port = o->port, .tls = s->tls,
@@ -629,8 +635,11 @@ static int server_start(server_opts *o, server *s, daas_err *err)
             snprintf(ip, sizeof ip, "%s", o->bind);
         else
             daas_first_ipv4(ip, sizeof ip);
+        char self[400];
+        snprintf(self, sizeof self, strchr(ip, ':') ? "https://[%s]:%d" : "https://%s:%d", ip,
+                 daas_http_server_port(s->http));
         server_ctrl_opts co = {.api = s->api, .store = s->store, .sched = s->sched,
-                               .reb = &o->reb,
+                               .reb = &o->reb, .url = self,
                                .node_grace_s = o->node_grace_s,
                                .toleration_s = o->tolerations_set ? o->tolerations[1] : -1,
                                .apiserver_ip = ip, .apiserver_port = daas_http_server_port(s->http)};

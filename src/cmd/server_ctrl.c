@@ -35,7 +35,7 @@ int server_ctrl_start(const server_ctrl_opts *o, daas_ctrl_mgr **out, daas_err *
 {
     daas_ctrl_mgr_config mc = {.api = o->api, .store = o->store, .leader_elect = true,
                                .leader = {.on_start = on_lead, .on_stop = on_unlead,
-                                          .arg = o->sched}};
+                                          .arg = o->sched, .holder_url = o->url}};
     daas_ctrl_opts co = {.node_grace_s = o->node_grace_s,
                          .default_toleration_s = o->toleration_s,
                          .apiserver_ip = o->apiserver_ip,

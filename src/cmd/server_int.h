@@ -192,6 +192,23 @@ void server_sched_stop(server_sched *s);
 typedef struct daas_ctrl_mgr daas_ctrl_mgr;
 
 /* What the controllers and the scheduler need from the server. */
+/* ---- server_admit.c: admissions forwarded to the leading server ---- */
+typedef struct server_admit {
+    daas_store *store;        /* borrowed: the Lease is read from it */
+    char *ca_file;            /* the cluster CA (verifies the leader) */
+    char *cert_pem, *key_pem; /* the client identity, in memory only */
+} server_admit;
+/* Mints the identity. Errors: daas_pki_client_pem's. */
+DAAS_MUST_USE int server_admit_init(server_admit *a, daas_pki *pki, daas_store *store,
+                                    daas_err *err);
+/* Wipes and frees. Safe on a zeroed one. */
+void server_admit_fini(server_admit *a);
+/* daas_api_admit_fn (arg: a server_admit): POST /daas/v1/admit on the Lease holder's URL.
+ * DAAS_EUNAVAIL when no server leads or it cannot be reached; the leader's Status code
+ * otherwise. */
+int server_admit_forward(void *arg, daas_bytes request_bcs, daas_bytes rules_bcs,
+                         daas_buf *decision, daas_buf *proof, daas_err *err);
+
 /* The --rebalance-* flags. */
 typedef struct server_rebalance_opts {
     bool set;                     /* parsed at least one (else the defaults) */
@@ -214,6 +231,8 @@ bool server_rebalance_flag(server_rebalance_opts *o, int c, const char *arg, int
 typedef struct server_ctrl_opts {
     daas_api *api;        /* borrowed */
     const server_rebalance_opts *reb; /* borrowed; NULL: defaults */
+    const char *url;      /* https://ADDRESS:PORT other servers reach this one at (the Lease's
+                             holder URL while it leads) */
     daas_store *store;    /* borrowed */
     daas_schedctl *sched; /* borrowed or NULL: activated only while this server leads */
     int64_t node_grace_s; /* --node-monitor-grace-period; 0: default */

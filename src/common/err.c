@@ -82,6 +82,22 @@ int daas_err_http(int code)
     return code == DAAS_OK ? 200 : lookup(code)->http;
 }
 
+int daas_err_from_http(long status, const char *reason)
+{
+    static const int codes[] = {
+        DAAS_EINVAL,   DAAS_ENOTFOUND,  DAAS_ECONFLICT, DAAS_EEXIST,   DAAS_EGONE,    DAAS_EDENIED,
+        DAAS_ETOOBIG,  DAAS_EINVALID,   DAAS_EUNAUTH,   DAAS_EMETHOD,  DAAS_EMEDIA,   DAAS_ETIMEOUT,
+        DAAS_EUNAVAIL, DAAS_ENOTACCEPT, DAAS_EHEADERS,  DAAS_ENOTIMPL, DAAS_EINTERNAL};
+    const size_t n = sizeof codes / sizeof codes[0];
+    for (size_t i = 0; reason != NULL && i < n; i++)
+        if (daas_err_http(codes[i]) == status && strcmp(daas_err_reason(codes[i]), reason) == 0)
+            return codes[i];
+    for (size_t i = 0; i < n; i++)
+        if (daas_err_http(codes[i]) == status)
+            return codes[i];
+    return DAAS_EREMOTE;
+}
+
 const char *daas_err_reason(int code)
 {
     return code == DAAS_OK ? "" : lookup(code)->reason;

@@ -69,6 +69,10 @@ void daas_err_clear(daas_err *err);
 const char *daas_err_name(int code);
 const char *daas_err_text(int code);
 int daas_err_http(int code);
+/* The code of a non-2xx HTTP status and its Kubernetes reason (NULL: unknown): the code whose
+ * status and reason both match, else the first with that status (409: DAAS_EEXIST only for
+ * reason AlreadyExists; 500: DAAS_EINTERNAL), else DAAS_EREMOTE. */
+int daas_err_from_http(long status, const char *reason);
 const char *daas_err_reason(int code);
 
 /* Fails err with DAAS_ECRYPTO: "<what> failed: <OpenSSL's first queued error>", and empties

@@ -55,23 +55,6 @@ void daas_ctrl_client_free(daas_ctrl_client **c)
     }
 }
 
-/* The DAAS_E* code of an HTTP status and Status reason (err.h's table read backwards). */
-static int code_of(int status, const char *reason)
-{
-    static const int codes[] = {DAAS_EINVAL,   DAAS_ENOTFOUND,  DAAS_EEXIST,   DAAS_ECONFLICT,
-                                DAAS_EGONE,    DAAS_EDENIED,    DAAS_ETOOBIG,  DAAS_EINVALID,
-                                DAAS_EUNAUTH,  DAAS_EMETHOD,    DAAS_EMEDIA,   DAAS_ETIMEOUT,
-                                DAAS_EUNAVAIL, DAAS_ENOTACCEPT, DAAS_EHEADERS, DAAS_ENOTIMPL};
-    for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++)
-        if (daas_err_http(codes[i]) == status &&
-            (reason == NULL || strcmp(daas_err_reason(codes[i]), reason) == 0))
-            return codes[i];
-    for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++)
-        if (daas_err_http(codes[i]) == status)
-            return codes[i];
-    return DAAS_EINTERNAL;
-}
-
 /* Fails err from a non-2xx reply (a Status, or anything else). */
 static int fail_from_reply(int status, const char *body, size_t len, const char *method,
                            const char *path, daas_err *err)
@@ -79,7 +62,7 @@ static int fail_from_reply(int status, const char *body, size_t len, const char 
     json_t *st = json_loadb(body, len, 0, NULL);
     const char *reason = daas_kube_str(st, "reason");
     const char *msg = daas_kube_str(st, "message");
-    int code = code_of(status, reason);
+    int code = daas_err_from_http(status, reason);
     if (msg)
         daas_fail(err, code, "%s", msg);
     else

@@ -197,11 +197,16 @@ DAAS_MUST_USE int daas_ctrl_client_event(daas_ctrl_client *c, const json_t *obj,
 
 typedef struct daas_ctrl_leader daas_ctrl_leader;
 
+#define DAAS_CTRL_LEADER_URL_ANNOTATION "daas.io/holder-url"
+
 typedef struct daas_ctrl_leader_config {
     daas_ctrl_client *client;    /* borrowed */
     const char *ns;              /* default "kube-system" */
     const char *name;            /* default "daas-controllers" */
     const char *identity;        /* default "<hostname>_<uuid>": unique per process */
+    const char *holder_url;      /* when set, the Lease this elector writes carries it in
+                                    the annotation DAAS_CTRL_LEADER_URL_ANNOTATION (how the
+                                    other servers reach the leader); NULL: none */
     int64_t lease_ms;            /* leaseDurationSeconds * 1000; default 15000 */
     int64_t retry_ms;            /* acquire/renew period; default 2000 */
     int64_t renew_deadline_ms;   /* a leader that could not renew this long steps down;

@@ -29,7 +29,7 @@
 
 struct daas_ctrl_leader {
     daas_ctrl_leader_config cfg; /* strings point at the copies below */
-    char *ns, *name, *id;
+    char *ns, *name, *id, *url;
     pthread_mutex_t mu; /* guards everything below, and serialises rounds */
     pthread_cond_t cv;  /* wakes the thread at stop */
     bool leading, stop, running;
@@ -68,6 +68,8 @@ daas_ctrl_leader *daas_ctrl_leader_new(const daas_ctrl_leader_config *cfg)
     l->cfg.ns = l->ns;
     l->cfg.name = l->name;
     l->cfg.identity = l->id;
+    l->url = cfg->holder_url ? daas_xstrdup(cfg->holder_url) : NULL;
+    l->cfg.holder_url = l->url;
     pthread_mutex_init(&l->mu, NULL);
     daas_cond_init_mono(&l->cv);
     return l;
@@ -107,6 +109,15 @@ static void observe(daas_ctrl_leader *l, const json_t *spec, int64_t now)
     free(s); /* jansson's allocation */
 }
 
+/* The holder URL annotation on a Lease we are about to write as its holder. */
+static void stamp_url(const daas_ctrl_leader *l, json_t *lease)
+{
+    if (l->url == NULL)
+        return;
+    json_t *ann = daas_kube_mkpath(lease, "metadata.annotations"); /* the key has dots */
+    json_object_set_new(ann, DAAS_CTRL_LEADER_URL_ANNOTATION, json_string(l->url));
+}
+
 /* Creates the Lease held by us. */
 static bool create_lease(daas_ctrl_leader *l, int64_t now)
 {
@@ -115,6 +126,7 @@ static bool create_lease(daas_ctrl_leader *l, int64_t now)
     json_t *o =
         json_pack("{s:s,s:s,s:{s:s,s:s},s:O}", "apiVersion", "coordination.k8s.io/v1", "kind",
                   "Lease", "metadata", "name", l->name, "namespace", l->ns, "spec", spec);
+    stamp_url(l, o);
     int rc = daas_ctrl_client_create(l->cfg.client, lease_kind(), l->ns, o, NULL, &e);
     if (rc == DAAS_OK)
         observe(l, spec, now);
@@ -152,6 +164,7 @@ static bool acquire_or_renew(daas_ctrl_leader *l, int64_t now, bool *other)
                             mine ? trans : trans + 1, now);
     json_t *upd = json_deep_copy(cur);
     json_object_set_new(upd, "spec", ns); /* resourceVersion kept: compare-and-swap */
+    stamp_url(l, upd);
     rc = daas_ctrl_client_update(l->cfg.client, lease_kind(), upd, NULL, NULL, &e);
     if (rc == DAAS_OK) {
         observe(l, ns, now);
@@ -285,6 +298,7 @@ void daas_ctrl_leader_free(daas_ctrl_leader **pl)
     daas_free(l->ns);
     daas_free(l->name);
     daas_free(l->id);
+    daas_free(l->url);
     daas_free(l);
     *pl = NULL;
 }

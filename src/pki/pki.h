@@ -113,6 +113,16 @@ DAAS_MUST_USE int daas_pki_self_signed(const char *cn, const char *const *sans, 
 DAAS_MUST_USE int daas_pki_client_ctx(daas_pki *p, const char *cn, SSL_CTX **out,
                                       daas_err *err);
 
+/* A fresh P-256 key and a client certificate for cn (with organisations orgs[0..norgs))
+ * issued by the cluster CA, as PEM text in memory only (e.g. for libcurl): *cert_pem and
+ * *key_pem are new strings; release the key with daas_pki_free_pem (it is wiped). Errors:
+ * DAAS_EINVAL (no cn, no CA key), DAAS_ECRYPTO. (pki_mem.c) */
+DAAS_MUST_USE int daas_pki_client_pem(daas_pki *p, const char *cn, const char *const *orgs,
+                                      size_t norgs, char **cert_pem, char **key_pem,
+                                      daas_err *err);
+/* Wipes and frees a PEM string of daas_pki_client_pem. Accepts NULL. */
+void daas_pki_free_pem(char *pem);
+
 /* True when the peer of ssl presented a certificate whose DER SHA-256 is want (constant-time
  * comparison). Thread: any, for an SSL the caller owns. (pki_mem.c) */
 bool daas_pki_peer_sha256_is(SSL *ssl, const uint8_t want[32]);

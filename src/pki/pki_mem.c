@@ -98,3 +98,39 @@ bool daas_pki_peer_sha256_is(SSL *ssl, const uint8_t want[32])
         return false;
     return CRYPTO_memcmp(md, want, 32) == 0;
 }
+
+/* Contract in pki.h. */
+int daas_pki_client_pem(daas_pki *p, const char *cn, const char *const *orgs, size_t norgs,
+                        char **cert_pem, char **key_pem, daas_err *err)
+{
+    daas_pki__leaf lf = {.cn = cn, .orgs = orgs, .norgs = orgs ? norgs : 0,
+                         .days = DAAS_PKI_LEAF_DAYS};
+    EVP_PKEY *key = NULL;
+    X509 *crt = NULL;
+    size_t n = 0;
+    *cert_pem = *key_pem = NULL;
+    if (cn == NULL || cn[0] == '\0')
+        return daas_fail(err, DAAS_EINVAL, "client certificate needs a common name");
+    if (p->ca_key == NULL)
+        return daas_fail(err, DAAS_EINVAL, "the cluster CA key is not available");
+    int rc = daas_pki__new_key(&key, err);
+    if (rc == DAAS_OK)
+        rc = daas_pki__new_leaf(p->ca, p->ca_key, key, &lf, &crt, err);
+    if (rc == DAAS_OK)
+        rc = daas_pki__cert_pem(crt, cert_pem, &n, err);
+    if (rc == DAAS_OK)
+        rc = daas_pki__key_pem(key, key_pem, &n, err);
+    if (rc != DAAS_OK) {
+        daas_free(*cert_pem);
+        *cert_pem = NULL;
+    }
+    X509_free(crt);
+    EVP_PKEY_free(key);
+    return rc;
+}
+
+void daas_pki_free_pem(char *pem)
+{
+    if (pem)
+        daas_pki__free_secret(pem, strlen(pem));
+}

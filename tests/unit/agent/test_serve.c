@@ -611,7 +611,13 @@ static void test_exec_stdin(void **state)
 static void test_exec_tty(void **state)
 {
     (void)state;
-    const char *cmd[] = {"sh", "-c", "read x; [ -t 1 ] && echo isatty; stty size; exit 2", NULL};
+    /* the size reaches the container's terminal asynchronously (runc relays SIGWINCH): wait
+     * for it, up to 5 s, before printing it */
+    const char *cmd[] = {"sh", "-c",
+                         "read x; [ -t 1 ] && echo isatty; i=0; while [ \"$(stty size)\" != "
+                         "\"40 100\" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done; "
+                         "stty size; exit 2",
+                         NULL};
     char *url = exec_url(UID3, "e", cmd, "&stdin=true&stdout=true&tty=true");
     wsc w;
     if (ws_open(&w, url) != 101) {
