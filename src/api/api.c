@@ -141,10 +141,12 @@ static char *warning_header(const char *text)
 void daas_api__respond_json(daas_api__req *r, int status, const char *ctype, const char *body,
                             size_t len)
 {
-    char *hdr[DAAS_API_MAX_WARNINGS + 1] = {0}; /* NULL-terminated */
+    char *hdr[DAAS_API_MAX_WARNINGS + 2] = {0}; /* NULL-terminated */
     size_t n = r->nwarnings < DAAS_API_MAX_WARNINGS ? r->nwarnings : DAAS_API_MAX_WARNINGS;
     for (size_t i = 0; i < n; i++)
         hdr[i] = warning_header(r->warnings[i]);
+    if (r->retry_after > 0) /* as upstream's responsewriters, from the Status's details */
+        hdr[n++] = daas_xasprintf("Retry-After: %d", r->retry_after);
     daas_http_respond(r->resp, status, ctype ? ctype : "application/json",
                       n > 0 ? (const char *const *)hdr : NULL, body, len);
     for (size_t i = 0; i < n; i++)
@@ -165,6 +167,10 @@ void daas_api__respond_obj(daas_api__req *r, int status, const json_t *obj)
         daas_api__respond_json(r, 500, "application/json", fail, sizeof fail - 1);
         return;
     }
+    json_int_t ra = json_integer_value(
+        json_object_get(json_object_get(obj, "details"), "retryAfterSeconds"));
+    if (strcmp(json_string_value(json_object_get(obj, "kind")) ?: "", "Status") == 0 && ra > 0)
+        r->retry_after = ra > 86400 ? 86400 : (int)ra;
     const char *ct = r->table && json_is_object(obj) &&
                              strcmp(json_string_value(json_object_get(obj, "kind")) ?: "",
                                     "Table") == 0

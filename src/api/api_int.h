@@ -112,6 +112,7 @@ typedef struct daas_api__req {
     bool table;          /* the client asked for a Table */
     bool apply;          /* server-side apply: managedFields come from daas_kube_apply */
     bool responded;
+    int retry_after;     /* > 0: a Retry-After header (a Status's details.retryAfterSeconds) */
     /* texts of the `Warning: 299 - "<text>"` headers of the response (daas_api__warn) */
     char warnings[DAAS_API_MAX_WARNINGS][DAAS_API_WARNING_MAX];
     size_t nwarnings;

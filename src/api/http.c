@@ -178,7 +178,7 @@ void daas_http_respond(daas_http_resp *resp, int status, const char *content_typ
     }
     resp->state = R_DONE;
     if (c == NULL) {
-        daas_http__cap_respond(resp, status, body, len);
+        daas_http__cap_respond(resp, status, extra_headers, body, len);
         return;
     }
     c->keep = keep_open(c);

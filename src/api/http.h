@@ -167,6 +167,8 @@ daas_http_resp *daas_http_capture_new(void);
 /* The status answered (0 before any response) and the body so far (NUL-terminated). */
 int daas_http_capture_status(const daas_http_resp *resp);
 const char *daas_http_capture_body(const daas_http_resp *resp, size_t *len);
+/* The extra headers of a capture response ("Name: value\r\n" each; "" when none). */
+const char *daas_http_capture_headers(const daas_http_resp *resp);
 void daas_http_capture_free(daas_http_resp **resp);
 
 /* Writes a Kubernetes Status JSON for a DAAS_E* code (HTTP status and reason from err.h's

@@ -8,12 +8,14 @@
 #include "api/http_srv.h"
 
 #define CAPTURE_MAX ((size_t)64 << 20)
+#define CAPTURE_HEADERS ((size_t)64 << 10)
 
 daas_http_resp *daas_http_capture_new(void)
 {
     daas_http_resp *r = daas_xcalloc(1, sizeof *r);
     r->cap = daas_xcalloc(1, sizeof *r->cap);
     daas_buf_init(r->cap, CAPTURE_MAX);
+    daas_buf_init(&r->cap_headers, CAPTURE_HEADERS + 4096);
     return r;
 }
 
@@ -29,6 +31,11 @@ const char *daas_http_capture_body(const daas_http_resp *resp, size_t *len)
     return resp->cap->data ? resp->cap->data : "";
 }
 
+const char *daas_http_capture_headers(const daas_http_resp *resp)
+{
+    return resp->cap_headers.data ? resp->cap_headers.data : "";
+}
+
 void daas_http_capture_free(daas_http_resp **resp)
 {
     daas_http_resp *r = *resp;
@@ -36,13 +43,19 @@ void daas_http_capture_free(daas_http_resp **resp)
         return;
     *resp = NULL;
     daas_buf_fini(r->cap);
+    daas_buf_fini(&r->cap_headers);
     daas_free(r->cap);
     daas_free(r);
 }
 
-void daas_http__cap_respond(daas_http_resp *resp, int status, const void *body, size_t len)
+void daas_http__cap_respond(daas_http_resp *resp, int status, const char *const *headers,
+                            const void *body, size_t len)
 {
     resp->cap_status = status;
+    for (size_t i = 0; headers && headers[i] && resp->cap_headers.len < CAPTURE_HEADERS; i++)
+        if (daas_buf_puts(&resp->cap_headers, headers[i]) != DAAS_OK ||
+            daas_buf_puts(&resp->cap_headers, "\r\n") != DAAS_OK)
+            resp->cap_status = 500;
     if (daas_buf_append(resp->cap, body, len) != DAAS_OK)
         resp->cap_status = 500;
 }

@@ -35,6 +35,7 @@ struct daas_http_resp {
                                   capture response (http_capture.c) */
     daas_buf *cap;             /* capture responses: the body written so far */
     int cap_status;            /* capture responses: the status answered */
+    daas_buf cap_headers;      /* capture responses: the extra headers ("Name: value\r\n") */
     int state;                 /* R_NONE until respond or stream_start, R_DONE after */
     void (*on_close)(void *);  /* run once if the peer or the server goes first */
     void *on_close_arg;
@@ -112,7 +113,8 @@ void daas_http__run_posts(daas_http_loop *loop);
 void daas_http__on_post(evutil_socket_t fd, short what, void *arg);
 
 /* http_capture.c: the capture-response side of the response functions (resp->c == NULL). */
-void daas_http__cap_respond(daas_http_resp *resp, int status, const void *body, size_t len);
+void daas_http__cap_respond(daas_http_resp *resp, int status, const char *const *headers,
+                            const void *body, size_t len);
 void daas_http__cap_stream_start(daas_http_resp *resp, int status);
 int daas_http__cap_write(daas_http_resp *resp, const void *p, size_t n);
 

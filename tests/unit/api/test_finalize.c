@@ -16,44 +16,24 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <ftw.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "api/write_int.h"
+#include "api_testutil.h"
 #include "kube/obj.h"
 
 #define KEY "/registry/configmaps/default/x"
 #define PATH "/api/v1/namespaces/default/configmaps/x"
 
 typedef struct fx {
-    char dir[64];
-    daas_store *store;
-    daas_api *api;
+    apit a; /* first: t->a.store, t->a.api */
     daas_store_watcher *w; /* on configmaps, from just before the update under test */
 } fx;
-
-static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb, (void)flag, (void)ftw;
-    return remove(p);
-}
 
 static int setup(void **state)
 {
     fx *t = daas_xcalloc(1, sizeof *t);
-    daas_err e = {0};
-    char path[128];
-    snprintf(t->dir, sizeof t->dir, "/tmp/daas-finalize.XXXXXX");
-    assert_non_null(mkdtemp(t->dir));
-    snprintf(path, sizeof path, "%s/state.db", t->dir);
-    daas_store_opts so = {.compact_interval_s = 0};
-    assert_int_equal(daas_store_open_sqlite(path, &so, &t->store, &e), DAAS_OK);
-    daas_api_config ac = {.store = t->store, .allow_anonymous = true};
-    assert_int_equal(daas_api_new(&ac, &t->api, &e), DAAS_OK);
-    assert_int_equal(daas_api_start(t->api, &e), DAAS_OK); /* creates namespace default */
+    apit_open(&t->a, "finalize");
     *state = t;
     return 0;
 }
@@ -62,39 +42,15 @@ static int teardown(void **state)
 {
     fx *t = *state;
     daas_store_watch_cancel(&t->w);
-    daas_api_stop(t->api);
-    daas_api_free(&t->api);
-    daas_store_close(&t->store);
-    nftw(t->dir, rm_one, 8, FTW_DEPTH | FTW_PHYS);
+    apit_close(&t->a);
     daas_free(t);
     return 0;
 }
 
-/* One request through the API handler; returns the status, the reply in *out (NULL: drop). */
 static int call(fx *t, const char *method, const char *path, const char *query, const char *ctype,
                 const char *body, json_t **out)
 {
-    daas_http_header h[] = {{"Content-Type", ctype ? ctype : "application/json"},
-                            {"User-Agent", "kubectl/v1.32"}};
-    daas_http_req req = {.method = method,
-                         .target = path,
-                         .path = path,
-                         .query = query ? query : "",
-                         .headers = h,
-                         .nheaders = 2,
-                         .body = DAAS_BYTES(body ? body : "", body ? strlen(body) : 0),
-                         .remote = "127.0.0.1:1"};
-    daas_http_resp *resp = daas_http_capture_new();
-    daas_api_handle(t->api, &req, resp);
-    int status = daas_http_capture_status(resp);
-    size_t len = 0;
-    const char *b = daas_http_capture_body(resp, &len);
-    if (out) {
-        *out = json_loadb(b, len, 0, NULL);
-        assert_non_null(*out);
-    }
-    daas_http_capture_free(&resp);
-    return status;
+    return apit_call(&t->a, method, path, query, ctype, body, out);
 }
 
 static void noop_notify(void *arg)
@@ -115,8 +71,8 @@ static void create_held(fx *t)
     assert_int_equal(call(t, "DELETE", PATH, NULL, NULL, NULL, &o), 200);
     assert_non_null(daas_kube_str(o, "metadata.deletionTimestamp"));
     json_decref(o);
-    assert_int_equal(daas_store_watch(t->store, "/registry/configmaps/",
-                                      daas_store_revision(t->store), noop_notify, NULL, &t->w, &e),
+    assert_int_equal(daas_store_watch(t->a.store, "/registry/configmaps/",
+                                      daas_store_revision(t->a.store), noop_notify, NULL, &t->w, &e),
                      DAAS_OK);
 }
 
@@ -124,7 +80,7 @@ static void create_held(fx *t)
 static void store_raw(fx *t, const char *json)
 {
     daas_err e = {0};
-    assert_int_equal(daas_store_create(t->store, KEY, DAAS_BYTES_STR(json), NULL, &e), DAAS_OK);
+    assert_int_equal(daas_store_create(t->a.store, KEY, DAAS_BYTES_STR(json), NULL, &e), DAAS_OK);
 }
 
 /* The events t->w got: exactly want_n, and the types of the first two in *types. */
@@ -146,7 +102,7 @@ static bool stored(fx *t)
 {
     daas_kv kv = {0};
     daas_err e = {0};
-    int rc = daas_store_get(t->store, KEY, &kv, &e);
+    int rc = daas_store_get(t->a.store, KEY, &kv, &e);
     daas_kv_fini(&kv);
     return rc == DAAS_OK;
 }
@@ -236,7 +192,7 @@ static void modify_direct(fx *t, daas_api__mutate_fn fn, void *arg, json_t **out
                          .nheaders = 1,
                          .remote = "127.0.0.1:1"};
     daas_http_resp *resp = daas_http_capture_new();
-    daas_api__req r = {.api = t->api, .http = &req, .resp = resp};
+    daas_api__req r = {.api = t->a.api, .http = &req, .resp = resp};
     assert_int_equal(daas_api__route(&r, PATH), DAAS_OK);
     daas_api__modify(&r, NULL, fn, arg);
     size_t len = 0;
@@ -263,12 +219,12 @@ static int racing_mutate(daas_api__req *r, const json_t *old, json_t **out, void
     (void)r, (void)err;
     daas_err e = {0};
     if (rc->calls++ == 0 && rc->meddle == 1)
-        assert_int_equal(daas_store_delete(rc->t->store, KEY, 0, NULL, NULL, &e), DAAS_OK);
+        assert_int_equal(daas_store_delete(rc->t->a.store, KEY, 0, NULL, NULL, &e), DAAS_OK);
     if (rc->calls == 1 && rc->meddle == 2) {
         json_t *o = json_deep_copy(old);
         daas_kube_set_str(o, "metadata.labels.by", "other");
         char *s = daas_api__dump_stored(o);
-        assert_int_equal(daas_store_update(rc->t->store, KEY, DAAS_BYTES_STR(s), 0, NULL, &e),
+        assert_int_equal(daas_store_update(rc->t->a.store, KEY, DAAS_BYTES_STR(s), 0, NULL, &e),
                          DAAS_OK);
         daas_free(s);
         json_decref(o);
