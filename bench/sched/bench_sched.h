@@ -86,4 +86,8 @@ void daas_bench_sched_http(bool quick);
  * each (0.3 s quick); prints admissions/s against the target of 20,000/s. */
 void daas_bench_sched_admit(bool quick);
 
+/* The rebalancing row (rebalance.c): one round on the mixed model at 5,000 nodes (15,000
+ * candidates), repeated for 1.5 s (0.3 s quick); prints ms per round against 250 ms. */
+void daas_bench_sched_rebalance(bool quick);
+
 #endif

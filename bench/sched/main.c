@@ -305,6 +305,7 @@ int main(int argc, char **argv)
     daas_bench_sched_attest(vectors ? vectors : vdir, quick);
     daas_bench_sched_http(quick);
     daas_bench_sched_admit(quick);
+    daas_bench_sched_rebalance(quick);
     daas_free(vdir);
     return 0;
 }

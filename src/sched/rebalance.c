@@ -534,6 +534,11 @@ typedef struct planner {
     uint64_t placed; /* P */
     evict_rec *evs;
     size_t n_evs, max_evs;
+    /* indexes (they only narrow each step's scan; its sort decides): */
+    cand **by_node;               /* candidates with a pod, grouped by their node's idx */
+    size_t *node_at;              /* node idx i's candidates: by_node[node_at[i]..node_at[i+1]) */
+    const daas_sched__node **own; /* nodes grouped by their owner's idx */
+    size_t *owner_at;             /* owner idx j's nodes: own[owner_at[j]..owner_at[j+1]) */
 } planner;
 
 static uint64_t bp(int64_t x, int64_t a)
@@ -664,12 +669,14 @@ static int cmp_cand(const void *a, const void *b)
 static bool step(planner *pl, const daas_sched__node *s, const daas_sched__owner *o, uint8_t reason)
 {
     size_t n = 0;
-    for (size_t i = 0; i < pl->req->n_cands; i++) {
-        cand *c = &pl->cands[i];
-        if (!eligible(pl, c))
-            continue;
-        if (s != NULL ? (c->pod->node == s && c->share > 0) : c->pod->node->owner == o)
-            pl->order[n++] = c;
+    size_t first = s ? 0 : pl->owner_at[o->idx], last = s ? 1 : pl->owner_at[o->idx + 1];
+    for (size_t j = first; j < last; j++) {
+        size_t ni = s ? s->idx : pl->own[j]->idx;
+        for (size_t i = pl->node_at[ni]; i < pl->node_at[ni + 1]; i++) {
+            cand *c = pl->by_node[i];
+            if (eligible(pl, c) && (s == NULL || c->share > 0))
+                pl->order[n++] = c;
+        }
     }
     if (n > 1)
         qsort(pl->order, n, sizeof(pl->order[0]), cmp_cand);
@@ -761,6 +768,37 @@ static void cand_setup(planner *pl, cand *c, const daas_sched_rebalance_cand *rc
     crypto_generichash_final(&h, c->hash, DAAS_SCHED_DIGEST_LEN);
 }
 
+/* by_node/node_at and own/owner_at (counting sorts by idx). */
+static void index_build(planner *pl)
+{
+    const daas_sched_state *st = pl->st;
+    size_t nn = st->n_nodes, no = st->n_owners, nc = pl->req->n_cands;
+    pl->node_at = daas_xcalloc(nn + 2, sizeof(size_t));
+    pl->by_node = daas_xcalloc(nc + 1, sizeof(cand *));
+    pl->owner_at = daas_xcalloc(no + 2, sizeof(size_t));
+    pl->own = daas_xcalloc(nn + 1, sizeof(*pl->own));
+    for (size_t i = 0; i < nc; i++)
+        if (pl->cands[i].pod)
+            pl->node_at[pl->cands[i].pod->node->idx + 1]++;
+    for (size_t i = 0; i < nn; i++) {
+        pl->node_at[i + 1] += pl->node_at[i];
+        pl->owner_at[st->nodes[i]->owner->idx + 1]++;
+    }
+    for (size_t i = 0; i < no; i++)
+        pl->owner_at[i + 1] += pl->owner_at[i];
+    size_t *fill = daas_xcalloc(nn + no + 1, sizeof(size_t));
+    for (size_t i = 0; i < nc; i++) {
+        cand *c = &pl->cands[i];
+        if (c->pod)
+            pl->by_node[pl->node_at[c->pod->node->idx] + fill[c->pod->node->idx]++] = c;
+    }
+    for (size_t i = 0; i < nn; i++) {
+        size_t o = st->nodes[i]->owner->idx;
+        pl->own[pl->owner_at[o] + fill[nn + o]++] = st->nodes[i];
+    }
+    daas_free(fill);
+}
+
 static void planner_init(planner *pl, const daas_sched_state *st,
                          const daas_sched_rebalance_req *req)
 {
@@ -789,10 +827,15 @@ static void planner_init(planner *pl, const daas_sched_state *st,
     }
     for (size_t i = 0; i < st->n_owners; i++)
         pl->stake_sum += pl->owners[i].stake;
+    index_build(pl);
 }
 
 static void planner_fini(planner *pl)
 {
+    daas_free(pl->by_node);
+    daas_free(pl->node_at);
+    daas_free(pl->own);
+    daas_free(pl->owner_at);
     daas_free(pl->cands);
     daas_free(pl->order);
     daas_free(pl->nodes);
