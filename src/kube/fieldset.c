@@ -13,7 +13,10 @@
  *         Two members or keyed items with one key would be merged by fs_of; here they fail
  *         (DAAS_ECONFLICT) and the caller takes the general path.
  * Invariants: recursion bounded by DAAS_KUBE_PATCH_MAX_DEPTH, counted as fs_of counts it;
- *             obj is never modified.
+ *             obj is never modified; every owned leaf {} of one result is the same object (a
+ *             reference each: most nodes are leaves, and two allocations each were a third
+ *             of the walk), so the result is read-only: code that edits a stored object works
+ *             on a json_deep_copy (the patches do), which copies the leaves apart.
  * Spec:   specs/kube-api.md §3.1 "Server-side apply"; sigs.k8s.io/structured-merge-diff.
  */
 #include "kube/fieldset_int.h"
@@ -150,15 +153,26 @@ static int sort_unique(v1_item *it, size_t n)
     return DAAS_OK;
 }
 
-static int v1_value(const json_t *v, daas_kube__fs_path *p, int depth, int level, json_t **out);
+/* One walk: the path, and the {} every owned leaf shares (one object for the whole result). */
+typedef struct v1_ctx {
+    daas_kube__fs_path p;
+    json_t *leaf;
+} v1_ctx;
+
+static json_t *v1_leaf(v1_ctx *c)
+{
+    return json_incref(c->leaf);
+}
+
+static int v1_value(const json_t *v, v1_ctx *c, int depth, int level, json_t **out);
 
 /* Adds "f:<key>": child to *node, creating it (with "." first when self) on first use. */
-static void v1_add_member(json_t **node, bool self, const char *key, json_t *child)
+static void v1_add_member(v1_ctx *c, json_t **node, bool self, const char *key, json_t *child)
 {
     if (*node == NULL) {
         *node = json_object();
         if (self)
-            json_object_set_new(*node, ".", json_object());
+            json_object_set_new(*node, ".", v1_leaf(c));
     }
     size_t kl = strlen(key);
     char small[128];
@@ -172,27 +186,26 @@ static void v1_add_member(json_t **node, bool self, const char *key, json_t *chi
 }
 
 /* Visits the sorted members; *node gets those that own something (NULL when none does). */
-static int v1_members(const v1_item *ms, size_t m, daas_kube__fs_path *p, int depth, int level,
-                      bool self, json_t **node)
+static int v1_members(const v1_item *ms, size_t m, v1_ctx *c, int depth, int level, bool self,
+                      json_t **node)
 {
     for (size_t i = 0; i < m; i++) {
-        daas_kube__fs_saved s = daas_kube__fs_enter(p, ms[i].key, strlen(ms[i].key));
+        daas_kube__fs_saved s = daas_kube__fs_enter(&c->p, ms[i].key, strlen(ms[i].key));
         int sub = level == 0 && strcmp(ms[i].key, "metadata") == 0 ? 1 : 2;
         json_t *ch = NULL;
-        int rc = v1_value(ms[i].val, p, depth, sub, &ch);
-        daas_kube__fs_leave(p, s);
+        int rc = v1_value(ms[i].val, c, depth, sub, &ch);
+        daas_kube__fs_leave(&c->p, s);
         if (rc != DAAS_OK)
             return rc;
         if (ch != NULL)
-            v1_add_member(node, self, ms[i].key, ch);
+            v1_add_member(c, node, self, ms[i].key, ch);
     }
     return DAAS_OK;
 }
 
 /* The FieldsV1 node of map obj, NULL when it owns nothing. self: obj is a keyed list item,
  * owned itself ("." first). level as in daas_kube__fs_ignored. */
-static int v1_obj(const json_t *obj, daas_kube__fs_path *p, int depth, int level, bool self,
-                  json_t **out)
+static int v1_obj(const json_t *obj, v1_ctx *c, int depth, int level, bool self, json_t **out)
 {
     *out = NULL;
     if (depth > DAAS_KUBE_PATCH_MAX_DEPTH)
@@ -209,7 +222,7 @@ static int v1_obj(const json_t *obj, daas_kube__fs_path *p, int depth, int level
     }
     int rc = sort_unique(ms, m);
     if (rc == DAAS_OK)
-        rc = v1_members(ms, m, p, depth, level, self, out);
+        rc = v1_members(ms, m, c, depth, level, self, out);
     if (ms != small)
         daas_free(ms);
     if (rc != DAAS_OK) {
@@ -220,29 +233,29 @@ static int v1_obj(const json_t *obj, daas_kube__fs_path *p, int depth, int level
 }
 
 /* Adds the items, sorted, to node: a keyed item is "." plus its fields, a set item a leaf. */
-static int v1_items(const v1_item *its, size_t n, const char *mk, daas_kube__fs_path *p,
-                    int depth, json_t *node)
+static int v1_items(const v1_item *its, size_t n, const char *mk, v1_ctx *c, int depth,
+                    json_t *node)
 {
     for (size_t i = 0; i < n; i++) {
         json_t *it = NULL;
         if (*mk != '\0') {
-            int rc = v1_obj(its[i].val, p, depth + 1, 2, true, &it);
+            int rc = v1_obj(its[i].val, c, depth + 1, 2, true, &it);
             if (rc != DAAS_OK)
                 return rc;
         }
-        json_object_set_new(node, its[i].key, it != NULL ? it : json_object());
+        json_object_set_new(node, its[i].key, it != NULL ? it : v1_leaf(c));
     }
     return DAAS_OK;
 }
 
 /* The FieldsV1 node of list arr: {} when atomic, its items when keyed or a set, NULL when a
  * keyed or set list is empty (it owns nothing). */
-static int v1_list(const json_t *arr, daas_kube__fs_path *p, int depth, json_t **out)
+static int v1_list(const json_t *arr, v1_ctx *c, int depth, json_t **out)
 {
-    const char *mk = daas_kube__fs_merge_key(p);
+    const char *mk = daas_kube__fs_merge_key(&c->p);
     *out = NULL;
     if (mk == NULL || !daas_kube__fs_list_is(arr, mk)) {
-        *out = json_object();
+        *out = v1_leaf(c);
         return DAAS_OK;
     }
     size_t n = json_array_size(arr), m = 0;
@@ -268,7 +281,7 @@ static int v1_list(const json_t *arr, daas_kube__fs_path *p, int depth, json_t *
     }
     *out = json_object();
     if (rc == DAAS_OK)
-        rc = v1_items(its, m, mk, p, depth, *out);
+        rc = v1_items(its, m, mk, c, depth, *out);
     for (size_t i = 0; i < m; i++)
         daas_free(its[i].owned);
     if (its != small)
@@ -281,23 +294,24 @@ static int v1_list(const json_t *arr, daas_kube__fs_path *p, int depth, json_t *
 }
 
 /* The FieldsV1 node of member value v, NULL when it owns nothing. */
-static int v1_value(const json_t *v, daas_kube__fs_path *p, int depth, int level, json_t **out)
+static int v1_value(const json_t *v, v1_ctx *c, int depth, int level, json_t **out)
 {
     if (json_is_object(v) && json_object_size(v) > 0)
-        return v1_obj(v, p, depth + 1, level, false, out);
+        return v1_obj(v, c, depth + 1, level, false, out);
     if (json_is_array(v))
-        return v1_list(v, p, depth, out);
-    *out = json_object(); /* scalar, null or {}: an owned leaf */
+        return v1_list(v, c, depth, out);
+    *out = v1_leaf(c); /* scalar, null or {}: an owned leaf */
     return DAAS_OK;
 }
 
 /* The FieldsV1 of every field obj owns, built in one walk. Thread: any. */
 int daas_kube__fields_v1_of(const json_t *obj, json_t **out)
 {
-    daas_kube__fs_path p;
-    daas_kube__fs_path_init(&p);
-    int rc = v1_obj(obj, &p, 0, 0, false, out);
+    v1_ctx c = {.leaf = json_object()};
+    daas_kube__fs_path_init(&c.p);
+    int rc = v1_obj(obj, &c, 0, 0, false, out);
     if (rc == DAAS_OK && *out == NULL)
         *out = json_object();
+    json_decref(c.leaf);
     return rc;
 }

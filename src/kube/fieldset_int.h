@@ -52,7 +52,8 @@ bool daas_kube__fs_list_is(const json_t *arr, const char *mk);
 char *daas_kube__fs_item_key(const json_t *item, const char *mk);
 
 /* The FieldsV1 object (as managedFields stores it: "." first, then members in byte order)
- * of every field obj owns, built in one walk. *out is a new object, {} when obj owns nothing.
+ * of every field obj owns, built in one walk. *out is a new object, {} when obj owns nothing;
+ * its owned leaves {} are one shared object, so *out is read-only (json_deep_copy to edit).
  * DAAS_EINVAL when obj nests deeper than DAAS_KUBE_PATCH_MAX_DEPTH; DAAS_ECONFLICT when two
  * members or keyed list items share a key (the general model merges them; the caller takes
  * it). *out is NULL on error. */
