@@ -12,6 +12,8 @@
  */
 #include "kube/kube_testutil.h"
 
+#include <stdio.h>
+
 #include "kube/fieldset_int.h"
 #include "kube/obj.h"
 #include "kube/patch.h"
@@ -247,6 +249,44 @@ static void test_existing_entries(void **state)
                "'fieldsType':'FieldsV1','fieldsV1':{'f:data':{'f:a':{}}}}]},'data':{'a':'1','b':'2'}}");
 }
 
+/* More members and items than fit the walk's stack arrays; paths too long for the merge-key
+ * lookup (lists below them are atomic, in both paths alike). */
+static void test_large_and_long(void **state)
+{
+    (void)state;
+    json_t *o = ku_json("{'metadata':{'finalizers':[]},'spec':{'containers':[]},'data':{}}");
+    json_t *fin = daas_kube_path(o, "metadata.finalizers");
+    json_t *cs = daas_kube_path(o, "spec.containers");
+    json_t *data = daas_kube_path(o, "data");
+    char key[64];
+    for (int i = 0; i < 40; i++) {
+        snprintf(key, sizeof key, "k%d", (i * 7) % 40);
+        json_object_set_new(data, key, json_integer(i));
+        json_array_append_new(fin, json_string(key + (i % 3)));
+        json_t *c = json_object();
+        json_object_set_new(c, "name", json_string(key));
+        json_object_set_new(c, "ports", ku_json("[{'containerPort':2},{'containerPort':1}]"));
+        json_array_append_new(cs, c);
+    }
+    json_decref(same_both_ways(o));
+    json_decref(o);
+
+    char lng[700];
+    memset(lng, 'x', sizeof lng - 1);
+    lng[sizeof lng - 1] = '\0';
+    for (size_t cut = 300; cut < sizeof lng; cut += 200) {
+        lng[cut] = '\0';
+        json_t *inner = ku_json("{'containers':[{'name':'a'}],'b':{'containers':[{'name':'b'}]}}");
+        json_t *mid = json_object(), *root = json_object();
+        json_object_set_new(mid, lng, inner);
+        json_object_set_new(root, lng, mid);
+        json_object_set_new(root, "containers", ku_json("[{'name':'top'}]"));
+        json_decref(same_both_ways(root));
+        json_decref(root);
+        lng[cut] = 'x';
+    }
+}
+
 /* ---- random objects ------------------------------------------------------------------- */
 
 static uint64_t rng_state;
@@ -344,6 +384,7 @@ int main(void)
         cmocka_unit_test(test_repeated_items),
         cmocka_unit_test(test_depth),
         cmocka_unit_test(test_existing_entries),
+        cmocka_unit_test(test_large_and_long),
         cmocka_unit_test(test_random),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
