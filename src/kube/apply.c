@@ -3,7 +3,9 @@
  * the managedFields bookkeeping of ordinary writes.
  *
  * Owns:   daas_kube_apply(), daas_kube_track_update(), the field-set model below.
- * Not:    the merge itself (daas_kube_strategic_patch does it), request parsing, storage.
+ * Not:    the merge itself (daas_kube_strategic_patch does it), request parsing, storage; the
+ *         ownership rules (ignored members, list kinds, item keys: fieldset.c), and a create's
+ *         managedFields, which fieldset.c writes in one walk when obj brings no entries.
  * Model:  a simplified structured-merge-diff. A field set is a tree in FieldsV1 form
  *         ("f:<field>", "k:<merge-key json>" for keyed list items, "v:<json>" for items of
  *         merged primitive lists) in which a child "." marks "this path is owned"; leaves
@@ -929,7 +931,8 @@ void daas_kube_track_update(const json_t *old, json_t *obj, const char *manager,
     daas_kube__track_update_general(old, obj, manager, now);
 }
 
-/* The general algorithm (fieldset_int.h). Thread: any. */
+/* daas_kube_track_update always through the set model (fieldset_int.h); tests compare the
+ * create shortcut with it. Thread: any. */
 void daas_kube__track_update_general(const json_t *old, json_t *obj, const char *manager,
                                      int64_t now)
 {
