@@ -3,7 +3,9 @@
  * the managedFields bookkeeping of ordinary writes.
  *
  * Owns:   daas_kube_apply(), daas_kube_track_update(), the field-set model below.
- * Not:    the merge itself (daas_kube_strategic_patch does it), request parsing, storage.
+ * Not:    the merge itself (daas_kube_strategic_patch does it), request parsing, storage; the
+ *         ownership rules (ignored members, list kinds, item keys: fieldset.c), and a create's
+ *         managedFields, which fieldset.c writes in one walk when obj brings no entries.
  * Model:  a simplified structured-merge-diff. A field set is a tree in FieldsV1 form
  *         ("f:<field>", "k:<merge-key json>" for keyed list items, "v:<json>" for items of
  *         merged primitive lists) in which a child "." marks "this path is owned"; leaves
@@ -29,6 +31,7 @@
 
 #include "common/alloc.h"
 #include "common/util.h"
+#include "kube/fieldset_int.h"
 #include "kube/obj.h"
 
 #define FS_SELF "."
@@ -52,12 +55,6 @@ static bool key_is(const char *k, char kind)
 
 /* ---- field sets ---------------------------------------------------------------------- */
 
-typedef struct fs_ctx {
-    char path[1024]; /* dotted field path (array levels omitted) for merge-key lookups */
-    size_t len;
-    bool over; /* the path did not fit; lists below are treated as atomic */
-} fs_ctx;
-
 static json_t *fs_child(json_t *node, const char *key)
 {
     json_t *ch = json_object_get(node, key);
@@ -73,70 +70,13 @@ static void fs_mark(json_t *node)
     json_object_set_new(node, FS_SELF, json_object());
 }
 
-static int fs_build_obj(const json_t *obj, json_t *node, fs_ctx *c, int depth, int level);
+static int fs_build_obj(const json_t *obj, json_t *node, daas_kube__fs_path *c, int depth,
+                        int level);
 
-static const char *const root_ignored[] = {"apiVersion", "kind", "status", NULL};
-static const char *const meta_ignored[] = {"name",
-                                           "namespace",
-                                           "creationTimestamp",
-                                           "selfLink",
-                                           "uid",
-                                           "generation",
-                                           "managedFields",
-                                           "resourceVersion",
-                                           "deletionTimestamp",
-                                           "deletionGracePeriodSeconds",
-                                           NULL};
-
-static bool ignored(const char *key, int level)
+static int fs_build_list(const json_t *arr, json_t *node, daas_kube__fs_path *c, int depth)
 {
-    const char *const *list = level == 0 ? root_ignored : level == 1 ? meta_ignored : NULL;
-    for (size_t i = 0; list != NULL && list[i] != NULL; i++)
-        if (strcmp(key, list[i]) == 0)
-            return true;
-    return false;
-}
-
-/* Whether every element is a map holding mk (keyed) or a scalar (set). */
-static bool list_is(const json_t *arr, const char *mk)
-{
-    size_t i;
-    json_t *e;
-    json_array_foreach(arr, i, e)
-    {
-        if (*mk != '\0' && (!json_is_object(e) || json_object_get(e, mk) == NULL))
-            return false;
-        if (*mk == '\0' && (json_is_object(e) || json_is_array(e)))
-            return false;
-    }
-    return true;
-}
-
-/* The set key of a list item: k:{"<mk>":<value>} or v:<value>. New allocation. */
-static char *item_key(const json_t *item, const char *mk)
-{
-    daas_buf b;
-    daas_buf_init(&b, 0);
-    json_t *mkj = *mk ? json_string(mk) : NULL;
-    int rc = *mk == '\0' ? daas_buf_puts(&b, "v:") : daas_buf_puts(&b, "k:{");
-    if (rc == DAAS_OK && mkj)
-        rc = daas_kube_json_dump(mkj, &b);
-    if (rc == DAAS_OK && mkj)
-        rc = daas_buf_puts(&b, ":");
-    if (rc == DAAS_OK)
-        rc = daas_kube_json_dump(*mk ? json_object_get(item, mk) : item, &b);
-    if (rc == DAAS_OK && mkj)
-        rc = daas_buf_puts(&b, "}");
-    json_decref(mkj);
-    char *k = daas_buf_steal(&b, NULL);
-    daas_buf_fini(&b);
-    return k;
-}
-
-static int fs_build_list(const json_t *arr, json_t *node, fs_ctx *c, int depth)
-{
-    const char *mk = c->over ? NULL : daas_kube_merge_key(c->path);
-    if (mk == NULL || !list_is(arr, mk)) {
+    const char *mk = daas_kube__fs_merge_key(c);
+    if (mk == NULL || !daas_kube__fs_list_is(arr, mk)) {
         fs_mark(node); /* atomic: the list is one leaf */
         return DAAS_OK;
     }
@@ -144,7 +84,7 @@ static int fs_build_list(const json_t *arr, json_t *node, fs_ctx *c, int depth)
     json_t *e;
     json_array_foreach(arr, i, e)
     {
-        char *k = item_key(e, mk);
+        char *k = daas_kube__fs_item_key(e, mk);
         json_t *item = fs_child(node, k);
         daas_free(k);
         fs_mark(item);
@@ -158,7 +98,8 @@ static int fs_build_list(const json_t *arr, json_t *node, fs_ctx *c, int depth)
 }
 
 /* Adds the owned paths of member value v to node (the member's set node). */
-static int fs_build_value(const json_t *v, json_t *node, fs_ctx *c, int depth, int level)
+static int fs_build_value(const json_t *v, json_t *node, daas_kube__fs_path *c, int depth,
+                          int level)
 {
     if (json_is_object(v) && json_object_size(v) > 0)
         return fs_build_obj(v, node, c, depth + 1, level);
@@ -169,7 +110,8 @@ static int fs_build_value(const json_t *v, json_t *node, fs_ctx *c, int depth, i
 }
 
 /* Adds the owned paths of object obj to node. level: 0 root, 1 root metadata, 2 elsewhere. */
-static int fs_build_obj(const json_t *obj, json_t *node, fs_ctx *c, int depth, int level)
+static int fs_build_obj(const json_t *obj, json_t *node, daas_kube__fs_path *c, int depth,
+                        int level)
 {
     const char *k;
     json_t *v;
@@ -177,19 +119,10 @@ static int fs_build_obj(const json_t *obj, json_t *node, fs_ctx *c, int depth, i
         return DAAS_EINVAL;
     json_object_foreach((json_t *)obj, k, v)
     {
-        if (ignored(k, level))
+        if (daas_kube__fs_ignored(k, level))
             continue;
-        size_t save = c->len;
-        bool save_over = c->over;
         size_t kl = strlen(k);
-        if (c->over || c->len + kl + 2 >= sizeof c->path) {
-            c->over = true;
-        } else {
-            if (c->len > 0)
-                c->path[c->len++] = '.';
-            memcpy(c->path + c->len, k, kl + 1);
-            c->len += kl;
-        }
+        daas_kube__fs_saved saved = daas_kube__fs_enter(c, k, kl);
         char small[128];
         char *fk = kl + 3 <= sizeof small ? small : daas_xmalloc(kl + 3);
         fk[0] = 'f';
@@ -202,9 +135,7 @@ static int fs_build_obj(const json_t *obj, json_t *node, fs_ctx *c, int depth, i
             json_object_del(node, fk);
         if (fk != small)
             daas_free(fk);
-        c->len = save;
-        c->over = save_over;
-        c->path[c->len] = '\0';
+        daas_kube__fs_leave(c, saved);
         if (rc != DAAS_OK)
             return rc;
     }
@@ -214,8 +145,8 @@ static int fs_build_obj(const json_t *obj, json_t *node, fs_ctx *c, int depth, i
 /* The owned set of an object, or NULL when it nests too deep. */
 static json_t *fs_of(const json_t *obj)
 {
-    fs_ctx c = {.len = 0, .over = false};
-    c.path[0] = '\0';
+    daas_kube__fs_path c;
+    daas_kube__fs_path_init(&c);
     json_t *set = json_object();
     if (fs_build_obj(obj, set, &c, 0, 0) != DAAS_OK) {
         json_decref(set);
@@ -579,6 +510,23 @@ static int mf_cmp(const void *pa, const void *pb)
     return strcmp_null(a->subresource, b->subresource);
 }
 
+/* The managedFields item of e with its FieldsV1 v1 (stolen). */
+static json_t *mf_entry_json(const mf_entry *e, json_t *v1)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "manager", json_string(e->manager));
+    json_object_set_new(o, "operation", json_string(e->operation));
+    if (e->api_version != NULL)
+        json_object_set_new(o, "apiVersion", json_string(e->api_version));
+    if (e->time != NULL)
+        json_object_set_new(o, "time", json_string(e->time));
+    json_object_set_new(o, "fieldsType", json_string("FieldsV1"));
+    json_object_set_new(o, "fieldsV1", v1);
+    if (e->subresource != NULL)
+        json_object_set_new(o, "subresource", json_string(e->subresource));
+    return o;
+}
+
 /* Writes the entries (empty sets dropped, sorted) into obj.metadata.managedFields. */
 static void mf_store(mf_list *l, json_t *obj)
 {
@@ -596,21 +544,8 @@ static void mf_store(mf_list *l, json_t *obj)
     }
     qsort(l->e, l->n, sizeof *l->e, mf_cmp);
     json_t *arr = json_array();
-    for (size_t i = 0; i < l->n; i++) {
-        mf_entry *e = &l->e[i];
-        json_t *o = json_object();
-        json_object_set_new(o, "manager", json_string(e->manager));
-        json_object_set_new(o, "operation", json_string(e->operation));
-        if (e->api_version != NULL)
-            json_object_set_new(o, "apiVersion", json_string(e->api_version));
-        if (e->time != NULL)
-            json_object_set_new(o, "time", json_string(e->time));
-        json_object_set_new(o, "fieldsType", json_string("FieldsV1"));
-        json_object_set_new(o, "fieldsV1", fs_to_v1(e->set));
-        if (e->subresource != NULL)
-            json_object_set_new(o, "subresource", json_string(e->subresource));
-        json_array_append_new(arr, o);
-    }
+    for (size_t i = 0; i < l->n; i++)
+        json_array_append_new(arr, mf_entry_json(&l->e[i], fs_to_v1(l->e[i].set)));
     daas_kube_set(obj, "metadata.managedFields", arr);
 }
 
@@ -960,10 +895,46 @@ static void update_entries(mf_list *mf, const char *manager, const json_t *chang
     mf_stamp(e, obj, now);
 }
 
+/* On create with no managedFields in obj, the result is one Update entry owning every field
+ * of obj (or none when obj owns nothing): written straight from obj, without the set model.
+ * Fails (obj untouched) when the general path must decide. */
+static int track_create(json_t *obj, const char *manager, int64_t now)
+{
+    json_t *v1 = NULL;
+    int rc = daas_kube__fields_v1_of(obj, &v1);
+    if (rc != DAAS_OK)
+        return rc;
+    if (json_object_size(v1) == 0) {
+        json_decref(v1);
+        daas_kube_del(obj, "metadata.managedFields");
+        return DAAS_OK;
+    }
+    mf_entry e = {.manager = daas_xstrdup(manager), .operation = daas_xstrdup("Update")};
+    mf_stamp(&e, obj, now);
+    json_t *arr = json_array();
+    json_array_append_new(arr, mf_entry_json(&e, v1));
+    daas_kube_set(obj, "metadata.managedFields", arr);
+    mf_entry_fini(&e);
+    return DAAS_OK;
+}
+
 /* Moves the fields that changed from old (NULL: create) to obj into manager's Update entry of
  * obj's managedFields (taken from obj, else from old). Modifies obj only; an object too deep
  * to track is left as it is. Thread: any. */
 void daas_kube_track_update(const json_t *old, json_t *obj, const char *manager, int64_t now)
+{
+    if (!json_is_object(obj) || manager == NULL || *manager == '\0')
+        return;
+    if (!json_is_object(old) && base_entries(NULL, obj) == NULL &&
+        track_create(obj, manager, now) == DAAS_OK)
+        return;
+    daas_kube__track_update_general(old, obj, manager, now);
+}
+
+/* daas_kube_track_update always through the set model (fieldset_int.h); tests compare the
+ * create shortcut with it. Thread: any. */
+void daas_kube__track_update_general(const json_t *old, json_t *obj, const char *manager,
+                                     int64_t now)
 {
     if (!json_is_object(obj) || manager == NULL || *manager == '\0')
         return;
