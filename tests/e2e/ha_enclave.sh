@@ -15,13 +15,9 @@ source "$(dirname "$0")/lib/common.sh"
 source "$(dirname "$0")/lib/etcd.sh"
 source "$(dirname "$0")/lib/ha.sh"
 
-EPID=
-ucurl() { curl -s --max-time 10 --unix-socket "$T/e.sock" "$@"; }
-"$DAAS_BIN" enclave --listen "unix:$T/e.sock" --debug-ca "$T/ca" >"$T/enclave.log" 2>&1 &
-EPID=$!
-for _ in $(seq 100); do ucurl http://e/health_check >/dev/null 2>&1 && break; sleep 0.1; done
-PK=$(ucurl http://e/health_check | python3 -c 'import json,sys; print(json.load(sys.stdin)["pk"])') ||
-  { cat "$T/enclave.log"; fail "enclave not ready"; }
+source "$(dirname "$0")/lib/enclave.sh"
+trap 'st=$?; [ -n "$EPID" ] && kill -KILL "$EPID" 2>/dev/null; (exit $st); cleanup' EXIT
+start_enclave
 
 etcd_cluster 1
 EFLAGS=(--enclave "unix:$T/e.sock" --enclave-debug-root "$T/ca/ca.crt")

@@ -8,16 +8,9 @@
 # stopped a new pod is refused (no admission decision); the server then shuts down cleanly.
 source "$(dirname "$0")/lib/common.sh"
 
-EPID=
+source "$(dirname "$0")/lib/enclave.sh"
 trap 'st=$?; [ -n "$EPID" ] && kill -KILL "$EPID" 2>/dev/null; (exit $st); cleanup' EXIT
-
-ucurl() { curl -s --max-time 10 --unix-socket "$T/e.sock" "$@"; }
-
-"$DAAS_BIN" enclave --listen "unix:$T/e.sock" --debug-ca "$T/ca" >"$T/enclave.log" 2>&1 &
-EPID=$!
-for _ in $(seq 100); do ucurl http://e/health_check >/dev/null 2>&1 && break; sleep 0.1; done
-PK=$(ucurl http://e/health_check | python3 -c 'import json,sys; print(json.load(sys.stdin)["pk"])') ||
-  { cat "$T/enclave.log"; fail "enclave not ready"; }
+start_enclave
 
 start_server --enclave "unix:$T/e.sock" --enclave-debug-root "$T/ca/ca.crt"
 

@@ -28,6 +28,7 @@
 
 #include "common/util.h"
 #include "pki/pki.h"
+#include "pki_testutil.h"
 
 #define CA_PEM "-----BEGIN CERTIFICATE-----\nQ0E=\n-----END CERTIFICATE-----\n"
 #define CRT_PEM "-----BEGIN CERTIFICATE-----\nQ1JU\n-----END CERTIFICATE-----\n"
@@ -37,25 +38,12 @@
 
 static char *make_tmpdir(void)
 {
-    const char *base = getenv("DAAS_TEST_TMP");
-    if (base == NULL || base[0] == '\0')
-        base = "/tmp";
-    mkdir(base, 0755);
-    char *t = daas_xasprintf("%s/kcread-XXXXXX", base);
-    assert_non_null(mkdtemp(t));
-    return t;
-}
-
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *f)
-{
-    (void)st, (void)flag, (void)f;
-    return remove(path);
+    return pt_tmpdir("kcread");
 }
 
 static void rm_tree(char *dir)
 {
-    nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-    daas_free(dir);
+    pt_rm_tree(dir);
 }
 
 static void write_text(const char *dir, const char *name, const char *text)

@@ -28,31 +28,19 @@
 
 #include "common/util.h"
 #include "pki/pki.h"
+#include "pki_testutil.h"
 #include "pki/pki_int.h"
 
 /* ---- helpers ---- */
 
 static char *make_tmpdir(void)
 {
-    const char *base = getenv("DAAS_TEST_TMP");
-    if (base == NULL || base[0] == '\0')
-        base = "/tmp";
-    mkdir(base, 0755);
-    char *t = daas_xasprintf("%s/pki-XXXXXX", base);
-    assert_non_null(mkdtemp(t));
-    return t;
-}
-
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *f)
-{
-    (void)st, (void)flag, (void)f;
-    return remove(path);
+    return pt_tmpdir("pki");
 }
 
 static void rm_tree(char *dir)
 {
-    nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-    daas_free(dir);
+    pt_rm_tree(dir);
 }
 
 static char *path_in(const char *dir, const char *name)
