@@ -296,6 +296,9 @@ int daas_ctrl__dp_init(daas_ctrl__dp *dp, const json_t *d, const json_t *rss, in
     if (dp->name == NULL || daas_kube_str(d, "metadata.uid") == NULL)
         return daas_fail(err, DAAS_EINVAL, "deployment without metadata.name or uid");
     dp->replicas = daas_kube_int(d, "spec.replicas", 1);
+    if (dp->replicas < 0) /* the API refuses it; a stored one is not acted on */
+        return daas_fail(err, DAAS_EINVAL, "deployment %s: spec.replicas %lld is negative",
+                         dp->name, (long long)dp->replicas);
     rc = resolve_strategy(dp, err);
     if (rc != DAAS_OK)
         return rc;
