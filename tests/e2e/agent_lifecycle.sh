@@ -41,7 +41,10 @@ c = http.client.HTTPSConnection('127.0.0.1', port, context=ctx, timeout=30)
 t0 = time.monotonic()
 c.request('POST', '/api/v1/namespaces/default/pods', body=json.dumps(pod),
           headers={'Content-Type': 'application/json'})
-c.getresponse().read()
+resp = c.getresponse()
+body = resp.read()
+if resp.status != 201:
+    sys.exit('POST pod fast: HTTP %d: %s' % (resp.status, body[:300]))
 while True:
     line = r.readline()
     if not line:
