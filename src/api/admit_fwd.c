@@ -24,17 +24,10 @@
 static int hex_member(const json_t *body, const char *name, size_t max, daas_buf *out,
                       daas_err *err)
 {
-    const char *s = json_string_value(json_object_get(body, name));
-    size_t n = s ? strlen(s) : 0;
-    if (s == NULL || n % 2 != 0 || n / 2 > max)
+    if (daas_hex_append(out, json_string_value(json_object_get(body, name)), max) != DAAS_OK)
         return daas_fail(err, DAAS_EINVAL, "admit: \"%s\" must be hex of at most %zu bytes", name,
                          max);
-    uint8_t *b = daas_xmalloc(n / 2 + 1);
-    int rc = daas_hex_decode(s, n / 2, b) ? daas_buf_append(out, b, n / 2)
-                                          : daas_fail(err, DAAS_EINVAL, "admit: \"%s\" is not hex",
-                                                      name);
-    daas_free(b);
-    return rc;
+    return DAAS_OK;
 }
 
 void daas_api__serve_admit(daas_api__req *r)
@@ -49,8 +42,9 @@ void daas_api__serve_admit(daas_api__req *r)
     r->verb = DAAS_API_VERB_CREATE;
     int rc = strcmp(r->http->method, "POST") == 0
                  ? daas_api__decode_body(r, &body, &e)
-                 : daas_fail(&e, DAAS_EMETHOD, "the server does not allow this method on the "
-                                               "requested resource");
+                 : daas_fail(&e, DAAS_EMETHOD,
+                             "the server does not allow this method on the "
+                             "requested resource");
     if (rc == DAAS_OK)
         rc = hex_member(body, "request", DAAS_SCHED_POLICY_MAX_BYTES, &req, &e);
     if (rc == DAAS_OK)
@@ -61,8 +55,7 @@ void daas_api__serve_admit(daas_api__req *r)
         rc = daas_schedctl_admit(r->api->sched, DAAS_BYTES(req.data, req.len),
                                  DAAS_BYTES(rules.data, rules.len), &dec, &proof, &e);
     if (rc == DAAS_OK) {
-        char *hex = daas_xmalloc(2 * dec.len + 1);
-        daas_hex_encode(dec.data, dec.len, hex);
+        char *hex = daas_hex_new(dec.data, dec.len);
         json_t *out = json_pack("{s:s,s:s%}", "decision", hex, "proof", proof.data, proof.len);
         daas_api__respond_obj(r, 200, out);
         json_decref(out);

@@ -110,32 +110,25 @@ static bool hex_member(const json_t *o, const char *name, uint8_t *out, size_t n
 
 static int plan_read(const json_t *in, daas_schedctl_plan_signed *sp, daas_err *err)
 {
-    const char *hex = json_string_value(json_object_get(in, "plan"));
     const char *enc = json_string_value(json_object_get(in, "enclave"));
     json_t *ts = json_object_get(in, "timestampMs");
-    size_t n = hex ? strlen(hex) : 0;
-    if (!json_is_object(in) || hex == NULL || n % 2 != 0 || n / 2 > DAAS_SCHED_MAX_DELTA_BYTES ||
-        !json_is_integer(ts) || json_integer_value(ts) < 0 ||
+    if (!json_is_object(in) || !json_is_integer(ts) || json_integer_value(ts) < 0 ||
         !hex_member(in, "signature", sp->sig, DAAS_SCHED_SIG_LEN) ||
         !hex_member(in, "pk", sp->pk, DAAS_SCHED_PUBKEY_LEN) || enc == NULL ||
-        daas_sui_address_parse(enc, sp->enclave, err) != DAAS_OK)
+        daas_sui_address_parse(enc, sp->enclave, err) != DAAS_OK ||
+        daas_hex_append(&sp->plan, json_string_value(json_object_get(in, "plan")),
+                        DAAS_SCHED_MAX_DELTA_BYTES) != DAAS_OK)
         return daas_fail(err, DAAS_EINVAL,
                          "rebalance plan: expected an object with \"plan\" (hex), \"timestampMs\", "
                          "\"signature\" (64 bytes hex), \"pk\" (32 bytes hex) and \"enclave\" "
                          "(0x address), as an earlier answer's \"plan\"");
     sp->timestamp_ms = (uint64_t)json_integer_value(ts);
     sp->index = (uint64_t)json_integer_value(json_object_get(in, "index"));
-    uint8_t *bytes = daas_xmalloc(n / 2 + 1);
-    int rc = daas_hex_decode(hex, n / 2, bytes) ? daas_buf_append(&sp->plan, bytes, n / 2)
-                                                : daas_fail(err, DAAS_EINVAL,
-                                                            "rebalance plan: \"plan\" is not hex");
-    daas_free(bytes);
-    return rc;
+    return DAAS_OK;
 }
 
 /* The checks of a plan a client hands back (the invariants above). */
-static int plan_check(daas_api *api, const json_t *in, daas_schedctl_plan_signed *sp,
-                      daas_err *err)
+static int plan_check(daas_api *api, const json_t *in, daas_schedctl_plan_signed *sp, daas_err *err)
 {
     uint8_t pk[DAAS_SCHED_PUBKEY_LEN], id[DAAS_SCHED_ENCLAVE_ID_LEN];
     char want[2 * DAAS_SCHED_PUBKEY_LEN + 1], got[2 * DAAS_SCHED_PUBKEY_LEN + 1];
@@ -175,8 +168,7 @@ static json_t *plan_json(const daas_schedctl_plan_signed *sp, const daas_sched_p
 {
     char sig[2 * DAAS_SCHED_SIG_LEN + 1], pk[2 * DAAS_SCHED_PUBKEY_LEN + 1];
     char id[DAAS_SUI_ADDRESS_HEX_LEN + 1];
-    char *hex = daas_xmalloc(2 * sp->plan.len + 1);
-    daas_hex_encode(sp->plan.data, sp->plan.len, hex);
+    char *hex = daas_hex_new(sp->plan.data, sp->plan.len);
     daas_sui_address_hex(sp->enclave, id);
     json_t *o = json_pack("{s:I,s:I,s:I,s:I,s:s,s:s,s:s,s:s}", "round", (json_int_t)p->round,
                           "stateSeq", (json_int_t)p->state_seq, "index", (json_int_t)sp->index,
@@ -223,7 +215,8 @@ static void evict_one(daas_ctrl_client *c, daas_api *api, const daas_sched_plan 
     snprintf(msg, sizeof msg,
              "Evicting: rebalance plan round %" PRIu64 " (%s node %s, score %" PRIu64
              "), signed by the scheduler enclave; proof in annotation " PROOF_ANNOTATION,
-             p->round, ev->reason == DAAS_SCHED_EVICT_OVERLOAD ? "overloaded" : "owner over share on",
+             p->round,
+             ev->reason == DAAS_SCHED_EVICT_OVERLOAD ? "overloaded" : "owner over share on",
              ev->node, ev->score);
     json_t *event = daas_ctrl_client_event_obj(c, pod, "Normal", "Rebalance", msg);
     const daas_kube_kind *ek = daas_kube_kind_by_resource("", "v1", "events");
@@ -243,9 +236,9 @@ static void evict_one(daas_ctrl_client *c, daas_api *api, const daas_sched_plan 
         rc = daas_ctrl_client_do(c, "POST", path, NULL, body, &out, NULL, &e);
         json_decref(body);
     }
-    const char *result = rc == DAAS_OK                                       ? "Evicted"
+    const char *result = rc == DAAS_OK                                    ? "Evicted"
                          : (rc == DAAS_ENOTFOUND || rc == DAAS_ECONFLICT) ? "Gone"
-                                                                           : "Refused";
+                                                                          : "Refused";
     json_object_set_new(row, "result", json_string(result));
     if (rc != DAAS_OK) {
         json_object_set_new(row, "message", json_string(e.msg));
@@ -266,9 +259,9 @@ static json_t *rows(daas_api *api, const daas_sched_plan *p, bool apply, const j
     daas_ctrl_client *c = apply ? daas_ctrl_client_new(api, COMPONENT) : NULL;
     for (size_t i = 0; i < p->n_evictions; i++) {
         const daas_sched_eviction *ev = &p->evictions[i];
-        json_t *row = json_pack("{s:s,s:s,s:s,s:s,s:s,s:I}", "namespace", ev->ns, "name",
-                                ev->name, "uid", ev->uid, "node", ev->node, "reason",
-                                reason_name(ev->reason), "score", (json_int_t)ev->score);
+        json_t *row = json_pack("{s:s,s:s,s:s,s:s,s:s,s:I}", "namespace", ev->ns, "name", ev->name,
+                                "uid", ev->uid, "node", ev->node, "reason", reason_name(ev->reason),
+                                "score", (json_int_t)ev->score);
         if (apply)
             evict_one(c, api, p, ev, proof, row);
         else
@@ -373,8 +366,9 @@ void daas_api__serve_rebalance(daas_api__req *r)
     r->verb = DAAS_API_VERB_CREATE;
     int rc = strcmp(r->http->method, "POST") == 0
                  ? parse_body(r, &body, &o, &apply, &e)
-                 : daas_fail(&e, DAAS_EMETHOD, "the server does not allow this method on the "
-                                               "requested resource");
+                 : daas_fail(&e, DAAS_EMETHOD,
+                             "the server does not allow this method on the "
+                             "requested resource");
     if (rc == DAAS_OK)
         rc = daas_api_rebalance(r->api, &o, apply, json_object_get(body, "plan"), &result, &e);
     if (rc == DAAS_OK)

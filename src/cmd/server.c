@@ -610,6 +610,8 @@ static int server_start(server_opts *o, server *s, daas_err *err)
                           .not_ready_toleration_s = o->tolerations[0],
                           .unreachable_toleration_s = o->tolerations[1]};
     rc = daas_api_new(&ac, &s->api, err);
+    if (rc == DAAS_OK && o->reb.set) /* also with --disable-controller-manager */
+        daas_api_set_rebalance(s->api, &o->reb.lim);
     if (rc == DAAS_OK)
         rc = daas_api_start(s->api, err);
     if (rc == DAAS_OK)

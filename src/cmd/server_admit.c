@@ -5,8 +5,8 @@
  *                 and POSTs the request to its /daas/v1/admit over TLS, as a client
  *                 certificate of the cluster CA.
  *
- * Owns:   server_admit (server_int.h): the in-memory client identity (CN system:daas-server,
- *         O system:masters), the CA file.
+ * Owns:   server_admit (server_int.h): one kept connection to the leader, the in-memory
+ *         client identity (CN system:daas-server, O system:masters), the CA file.
  * Invariants:
  *   - the identity's key exists only in memory (wiped at fini) and is never logged;
  *   - the leader's certificate is verified against the cluster CA (TLS verification on);
@@ -20,6 +20,7 @@
 #include "common/util.h"
 #include "ctrl/ctrl.h"
 #include "kube/obj.h"
+#include "sched/policy.h"
 
 #define LEASE_KEY "/registry/leases/kube-system/daas-controllers"
 #define FWD_TIMEOUT_MS 15000
@@ -28,12 +29,18 @@ int server_admit_init(server_admit *a, daas_pki *pki, daas_store *store, daas_er
 {
     static const char *const orgs[] = {"system:masters"};
     a->store = store;
+    pthread_mutex_init(&a->mu, NULL);
+    a->mu_init = true;
     a->ca_file = daas_xstrdup(daas_pki_ca_path(pki));
     return daas_pki_client_pem(pki, "system:daas-server", orgs, 1, &a->cert_pem, &a->key_pem, err);
 }
 
 void server_admit_fini(server_admit *a)
 {
+    daas_agent_kc_free(&a->kc);
+    daas_free(a->kc_url);
+    if (a->mu_init)
+        pthread_mutex_destroy(&a->mu);
     daas_free(a->ca_file);
     daas_free(a->cert_pem);
     daas_pki_free_pem(a->key_pem);
@@ -65,20 +72,27 @@ static int leader_url(server_admit *a, char **url, daas_err *err)
 
 static int take_answer(const json_t *out, daas_buf *decision, daas_buf *proof, daas_err *err)
 {
-    const char *d = json_string_value(json_object_get(out, "decision"));
     const char *p = json_string_value(json_object_get(out, "proof"));
-    size_t n = d ? strlen(d) : 0;
-    if (d == NULL || p == NULL || n % 2 != 0)
+    if (p == NULL || daas_hex_append(decision, json_string_value(json_object_get(out, "decision")),
+                                     DAAS_SCHED_POLICY_MAX_BYTES) != DAAS_OK)
         return daas_fail(err, DAAS_EREMOTE, "admission: the leading server's answer is malformed");
-    uint8_t *b = daas_xmalloc(n / 2 + 1);
-    int rc = daas_hex_decode(d, n / 2, b) ? daas_buf_append(decision, b, n / 2)
-                                          : daas_fail(err, DAAS_EREMOTE,
-                                                      "admission: the leading server's decision "
-                                                      "is not hex");
-    daas_free(b);
-    if (rc == DAAS_OK)
-        rc = daas_buf_puts(proof, p);
-    return rc;
+    return daas_buf_puts(proof, p);
+}
+
+/* The client of the leader at url, kept while the leader stays (a->mu held). */
+static int client_for(server_admit *a, const char *url, daas_err *err)
+{
+    if (a->kc != NULL && strcmp(a->kc_url, url) == 0)
+        return DAAS_OK;
+    daas_agent_kc_free(&a->kc);
+    daas_free(a->kc_url);
+    a->kc_url = daas_xstrdup(url);
+    daas_agent_kc_opts o = {.server = url,
+                            .ca_file = a->ca_file,
+                            .cert_pem = a->cert_pem,
+                            .key_pem = a->key_pem,
+                            .timeout_ms = FWD_TIMEOUT_MS};
+    return daas_agent_kc_new(&o, &a->kc, err);
 }
 
 int server_admit_forward(void *arg, daas_bytes request_bcs, daas_bytes rules_bcs,
@@ -86,41 +100,37 @@ int server_admit_forward(void *arg, daas_bytes request_bcs, daas_bytes rules_bcs
 {
     server_admit *a = arg;
     char *url = NULL;
-    daas_agent_kc *c = NULL;
     json_t *out = NULL;
+    long status = 0;
     int rc = leader_url(a, &url, err);
+    pthread_mutex_lock(&a->mu); /* one connection to the leader, whose scheduler admits one
+                                   at a time anyway */
+    if (rc == DAAS_OK)
+        rc = client_for(a, url, err);
     if (rc == DAAS_OK) {
-        daas_agent_kc_opts o = {.server = url,
-                                .ca_file = a->ca_file,
-                                .cert_pem = a->cert_pem,
-                                .key_pem = a->key_pem,
-                                .timeout_ms = FWD_TIMEOUT_MS};
-        rc = daas_agent_kc_new(&o, &c, err);
-    }
-    if (rc == DAAS_OK) {
-        char *rq = daas_xmalloc(2 * request_bcs.len + 1), *ru = daas_xmalloc(2 * rules_bcs.len + 1);
-        json_t *body =
-            json_pack("{s:s,s:s}", "request", daas_hex_encode(request_bcs.ptr, request_bcs.len, rq),
-                      "rules", daas_hex_encode(rules_bcs.ptr, rules_bcs.len, ru));
-        long status = 0;
-        rc = daas_agent_kc_request(c, "POST", "/daas/v1/admit", body, NULL, &status, &out, err);
+        char *rq = daas_hex_new(request_bcs.ptr, request_bcs.len);
+        char *ru = daas_hex_new(rules_bcs.ptr, rules_bcs.len);
+        json_t *body = json_pack("{s:s,s:s}", "request", rq, "rules", ru);
+        rc = daas_agent_kc_request(a->kc, "POST", "/daas/v1/admit", body, NULL, &status, &out, err);
         json_decref(body);
         daas_free(rq);
         daas_free(ru);
-        if (rc != DAAS_OK)
+        if (rc != DAAS_OK) {
+            daas_agent_kc_free(&a->kc); /* a new connection next time */
             rc = daas_fail(err, DAAS_EUNAVAIL,
                            "admission: the server leading the scheduler (%s) cannot be reached: "
                            "%s",
                            url, err->msg);
-        else if (status < 200 || status > 299)
-            rc = daas_fail(err, daas_err_from_http(status, NULL), "%s",
-                           json_string_value(json_object_get(out, "message"))
-                               ?: "admission: the leading server refused");
+        }
     }
+    pthread_mutex_unlock(&a->mu);
+    if (rc == DAAS_OK && (status < 200 || status > 299))
+        rc = daas_fail(err, daas_err_from_http(status, NULL), "%s",
+                       json_string_value(json_object_get(out, "message"))
+                           ?: "admission: the leading server refused");
     if (rc == DAAS_OK)
         rc = take_answer(out, decision, proof, err);
     json_decref(out);
-    daas_agent_kc_free(&c);
     daas_free(url);
     return rc;
 }

@@ -46,7 +46,6 @@ int server_ctrl_start(const server_ctrl_opts *o, daas_ctrl_mgr **out, daas_err *
                                  .lim = DAAS_API_REBALANCE_DEFAULTS};
     if (o->reb && o->reb->set)
         reb = *o->reb;
-    daas_api_set_rebalance(o->api, &reb.lim);
     if (rc == DAAS_OK && o->sched && reb.interval_s > 0) {
         rc = daas_ctrl_rebalance_register(m, o->api, reb.interval_s * 1000, err);
         DAAS_INFO("server", "rebalancing every %lld s (threshold %u%%, at most %u evictions, "

@@ -20,6 +20,7 @@
 #include "api/api.h"
 #include "api/authn.h"
 #include "api/authn_sui.h"
+#include "agent/kubeclient.h"
 #include "api/schedctl.h"
 #include "common/err.h"
 #include "devnet/node.h"
@@ -197,6 +198,10 @@ typedef struct server_admit {
     daas_store *store;        /* borrowed: the Lease is read from it */
     char *ca_file;            /* the cluster CA (verifies the leader) */
     char *cert_pem, *key_pem; /* the client identity, in memory only */
+    pthread_mutex_t mu;       /* guards kc, kc_url */
+    bool mu_init;
+    daas_agent_kc *kc;        /* the connection to the leader at kc_url, or NULL */
+    char *kc_url;
 } server_admit;
 /* Mints the identity. Errors: daas_pki_client_pem's. */
 DAAS_MUST_USE int server_admit_init(server_admit *a, daas_pki *pki, daas_store *store,
@@ -230,7 +235,8 @@ bool server_rebalance_flag(server_rebalance_opts *o, int c, const char *arg, int
 
 typedef struct server_ctrl_opts {
     daas_api *api;        /* borrowed */
-    const server_rebalance_opts *reb; /* borrowed; NULL: defaults */
+    const server_rebalance_opts *reb; /* borrowed; NULL: defaults (the API has the limits
+                                         already: this runs the periodic round) */
     const char *url;      /* https://ADDRESS:PORT other servers reach this one at (the Lease's
                              holder URL while it leads) */
     daas_store *store;    /* borrowed */

@@ -350,6 +350,24 @@ bool daas_hex_decode(const char *s, size_t n, uint8_t *out)
     return true;
 }
 
+char *daas_hex_new(const void *p, size_t n)
+{
+    return daas_hex_encode(p, n, daas_xmalloc(2 * n + 1));
+}
+
+int daas_hex_append(daas_buf *out, const char *s, size_t max)
+{
+    size_t n = s ? strlen(s) : 1;
+    if (n % 2 != 0)
+        return DAAS_EINVAL;
+    if (n / 2 > max)
+        return DAAS_ETOOBIG;
+    uint8_t *b = daas_xmalloc(n / 2 + 1);
+    int rc = daas_hex_decode(s, n / 2, b) ? daas_buf_append(out, b, n / 2) : DAAS_EINVAL;
+    daas_free(b);
+    return rc;
+}
+
 char *daas_hex_encode(const void *p, size_t n, char *out)
 {
     static const char digits[] = "0123456789abcdef";

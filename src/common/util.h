@@ -71,6 +71,12 @@ int daas_hexval(int c);
  * that is not a hex digit (out then holds a prefix; callers discard it). s must hold 2n
  * characters (a NUL among them is a non-digit). */
 bool daas_hex_decode(const char *s, size_t n, uint8_t *out);
+/* The hex of p[0..n) as a new string (daas_free). */
+char *daas_hex_new(const void *p, size_t n);
+/* Appends the bytes of the hex string s (either case; NULL counts as malformed) to out.
+ * DAAS_EINVAL: an odd length or a non-digit (nothing appended); DAAS_ETOOBIG: more than max
+ * bytes, or out's cap. No message: callers word their own. */
+DAAS_MUST_USE int daas_hex_append(daas_buf *out, const char *s, size_t max);
 
 /* Length of the valid UTF-8 sequence at s (1-4), or 0 when it is not one (overlong forms,
  * surrogates and code points past U+10FFFF are not). Stops at a NUL: never reads past a

@@ -18,11 +18,25 @@
 #include "sched/rebalance.h"
 
 typedef struct cand {
-    daas_sched_rebalance_cand c;
-    char ctl[2 * DAAS_SCHED_MAX_STR]; /* "Kind/name" */
-    char budget[2 * DAAS_SCHED_MAX_STR];
-    size_t pdb;                       /* index in pdbs when c.budget != NULL */
+    daas_sched_rebalance_cand c; /* controller and budget are this call's strings (freed) */
+    size_t pdb;                  /* index in pdbs when c.budget != NULL */
 } cand;
+
+static void cand_fini(cand *c)
+{
+    daas_free((char *)c->c.controller);
+    daas_free((char *)c->c.budget);
+}
+
+/* "a/b" as a new string when it fits a request's string, else NULL. */
+static char *joined(const char *a, const char *b)
+{
+    char *s = daas_xasprintf("%s/%s", a, b);
+    if (strlen(s) <= DAAS_SCHED_MAX_STR)
+        return s;
+    daas_free(s);
+    return NULL;
+}
 
 static bool fits(const char *s)
 {
@@ -54,26 +68,20 @@ static bool candidate(const json_t *pod, const json_t *pdbs, cand *c)
         !fits(daas_kube_str(pod, "spec.nodeName")) ||
         daas_kube_path(pod, "metadata.deletionTimestamp") != NULL ||
         (phase && (strcmp(phase, "Succeeded") == 0 || strcmp(phase, "Failed") == 0)) ||
-        !fits(kind) || !fits(owner) || strcmp(kind, "DaemonSet") == 0 ||
-        strcmp(kind, "Node") == 0)
+        !fits(kind) || !fits(owner) || strcmp(kind, "DaemonSet") == 0 || strcmp(kind, "Node") == 0)
         return false;
-    int n = snprintf(c->ctl, sizeof c->ctl, "%s/%s", kind, owner);
-    if (n < 0 || (size_t)n > DAAS_SCHED_MAX_STR)
+    c->c.controller = joined(kind, owner);
+    if (c->c.controller == NULL)
         return false;
-    c->c.controller = c->ctl;
     size_t i, guards = 0;
     const json_t *pdb;
     json_array_foreach(pdbs, i, pdb)
     {
         if (!daas_ctrl_disruption_guards(pdb, pod))
             continue;
-        if (guards++ > 0)
+        if (guards++ > 0 ||
+            (c->c.budget = joined(c->c.ns, daas_kube_str(pdb, "metadata.name") ?: "")) == NULL)
             return false; /* two budgets: the eviction subresource refuses it */
-        n = snprintf(c->budget, sizeof c->budget, "%s/%s", c->c.ns,
-                     daas_kube_str(pdb, "metadata.name") ?: "");
-        if (n < 0 || (size_t)n > DAAS_SCHED_MAX_STR)
-            return false;
-        c->c.budget = c->budget;
         c->pdb = i;
     }
     return true;
@@ -91,28 +99,28 @@ static uint32_t allowed(const json_t *pdb)
 }
 
 int daas_ctrl_rebalance_request(const json_t *pods, const json_t *pdbs,
-                                const daas_ctrl_rebalance_params *p, daas_buf *out,
-                                size_t *n_cands, daas_err *err)
+                                const daas_ctrl_rebalance_params *p, daas_buf *out, size_t *n_cands,
+                                daas_err *err)
 {
     size_t np = json_array_size(pods), n = 0, nb = 0;
     cand *c = daas_xcalloc(np ? np : 1, sizeof *c);
     daas_sched_rebalance_cand *rc_c = daas_xcalloc(np ? np : 1, sizeof *rc_c);
     daas_sched_rebalance_budget *b = daas_xcalloc(np ? np : 1, sizeof *b);
-    for (size_t i = 0; i < np; i++)
+    for (size_t i = 0; i < np; i++) {
         if (candidate(json_array_get(pods, i), pdbs, &c[n]))
             n++;
+        else
+            cand_fini(&c[n]);
+    }
     qsort(c, n, sizeof *c, by_uid);
     size_t m = 0;
     for (size_t i = 0; i < n && m < DAAS_SCHED_REBALANCE_MAX_CANDIDATES; i++) {
-        c[i].c.controller = c[i].ctl; /* qsort moved them away from what they pointed at */
-        if (c[i].c.budget)
-            c[i].c.budget = c[i].budget;
         if (m > 0 && strcmp(rc_c[m - 1].uid, c[i].c.uid) == 0)
             continue;
         rc_c[m++] = c[i].c;
         if (c[i].c.budget != NULL)
-            b[nb++] = (daas_sched_rebalance_budget){
-                c[i].c.budget, allowed(json_array_get(pdbs, c[i].pdb))};
+            b[nb++] = (daas_sched_rebalance_budget){c[i].c.budget,
+                                                    allowed(json_array_get(pdbs, c[i].pdb))};
     }
     qsort(b, nb, sizeof *b, by_name);
     size_t u = 0; /* one entry per budget (equal names: the same PDB) */
@@ -131,6 +139,8 @@ int daas_ctrl_rebalance_request(const json_t *pods, const json_t *pdbs,
     int rc = daas_sched_rebalance_req_encode(&q, out, err);
     if (rc == DAAS_OK && n_cands)
         *n_cands = m;
+    for (size_t i = 0; i < n; i++)
+        cand_fini(&c[i]);
     daas_free(b);
     daas_free(rc_c);
     daas_free(c);
